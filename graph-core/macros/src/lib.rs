@@ -1,0 +1,314 @@
+//! `#[derive(State)]` for graph-core: generates the typed partial update of a state struct and the
+//! field-indexed `State` implementation the engine and checkpointers work with.
+//!
+//! ```ignore
+//! #[derive(State, Clone, Default)]
+//! struct Chat {
+//!     topic: String,                 // overwrite (the default)
+//!     #[state(append)] log: Vec<String>,
+//!     #[state(add)] turns: u32,
+//!     #[state(merge)] messages: Vec<Message>,   // Message: graph_core::Keyed
+//!     #[state(reducer = keep_max)] best: i64,   // fn keep_max(current: &mut i64, update: i64)
+//! }
+//! // generates `ChatUpdate { topic: Option<String>, log: Option<Vec<String>>, ... }`
+//! // with one builder method per field: `ChatUpdate::default().topic("x").turns(1)`.
+//! ```
+//!
+//! Generated code refers to graph-core as `::graph_core`, so the crate must be a dependency under
+//! that name.
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::{Data, DeriveInput, Fields, Ident, Path, Type, parse_macro_input};
+
+/// Derives `graph_core::State` and generates `<Name>Update`. See the crate docs.
+#[proc_macro_derive(State, attributes(state))]
+pub fn derive_state(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match expand(&input) {
+        Ok(tokens) => tokens.into(),
+        Err(err) => err.to_compile_error().into(),
+    }
+}
+
+enum Kind {
+    Overwrite,
+    Append,
+    Add,
+    Merge,
+    Custom(Path),
+}
+
+struct FieldSpec {
+    ident: Ident,
+    ty: Type,
+    update_ty: Type,
+    kind: Kind,
+}
+
+struct ContainerSpec {
+    schema: bool,
+}
+
+fn parse_container(input: &DeriveInput) -> syn::Result<ContainerSpec> {
+    let mut spec = ContainerSpec { schema: false };
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("state")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("schema") {
+                spec.schema = true;
+                Ok(())
+            } else {
+                Err(meta.error("unknown container attribute; expected `schema`"))
+            }
+        })?;
+    }
+    Ok(spec)
+}
+
+fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
+    let ident = field.ident.clone().expect("named field");
+    let mut kind: Option<Kind> = None;
+    let mut update_ty: Option<Type> = None;
+    let mut set = |k: Kind, span: Span| -> syn::Result<()> {
+        if kind.is_some() {
+            return Err(syn::Error::new(span, "a field has at most one reducer"));
+        }
+        kind = Some(k);
+        Ok(())
+    };
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("state")) {
+        attr.parse_nested_meta(|meta| {
+            let span = meta.path.get_ident().map_or_else(Span::call_site, Ident::span);
+            if meta.path.is_ident("append") {
+                set(Kind::Append, span)
+            } else if meta.path.is_ident("add") {
+                set(Kind::Add, span)
+            } else if meta.path.is_ident("merge") {
+                set(Kind::Merge, span)
+            } else if meta.path.is_ident("reducer") {
+                let path: Path = meta.value()?.parse()?;
+                set(Kind::Custom(path), span)
+            } else if meta.path.is_ident("update") {
+                update_ty = Some(meta.value()?.parse()?);
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown field attribute; expected `append`, `add`, `merge`, \
+                     `reducer = path` or `update = Type`",
+                ))
+            }
+        })?;
+    }
+    let kind = kind.unwrap_or(Kind::Overwrite);
+    if update_ty.is_some() && !matches!(kind, Kind::Custom(_)) {
+        return Err(syn::Error::new_spanned(
+            &ident,
+            "`update = Type` is only allowed together with `reducer = path`",
+        ));
+    }
+    let ty = field.ty.clone();
+    Ok(FieldSpec { update_ty: update_ty.unwrap_or_else(|| ty.clone()), ident, ty, kind })
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "#[derive(State)] does not support generic structs",
+        ));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(&input.ident, "#[derive(State)] needs a struct"));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(State)] needs a struct with named fields",
+        ));
+    };
+    let container = parse_container(input)?;
+    let fields = named.named.iter().map(parse_field).collect::<syn::Result<Vec<_>>>()?;
+
+    let vis = &input.vis;
+    let name = &input.ident;
+    let update = format_ident!("{}Update", name);
+    let gc = quote!(::graph_core);
+
+    let update_doc = format!("A partial update of [`{name}`]: `None` leaves a field alone.");
+    let update_fields = fields.iter().map(|f| {
+        let FieldSpec { ident, update_ty, .. } = f;
+        let doc = format!("The update of `{ident}`, if written.");
+        quote! {
+            #[doc = #doc]
+            #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
+            pub #ident: ::core::option::Option<#update_ty>,
+        }
+    });
+    let setters = fields.iter().map(|f| {
+        let FieldSpec { ident, update_ty, .. } = f;
+        let doc = format!("Sets the update of `{ident}`.");
+        quote! {
+            #[doc = #doc]
+            #[must_use]
+            pub fn #ident(mut self, value: impl ::core::convert::Into<#update_ty>) -> Self {
+                self.#ident = ::core::option::Option::Some(value.into());
+                self
+            }
+        }
+    });
+    let schema_attrs = if container.schema {
+        quote! {
+            #[derive(#gc::__private::schemars::JsonSchema)]
+            #[schemars(crate = "::graph_core::__private::schemars")]
+        }
+    } else {
+        quote!()
+    };
+
+    let field_infos = fields.iter().map(|f| {
+        let fname = f.ident.to_string();
+        let reducer = match f.kind {
+            Kind::Overwrite => quote!(Overwrite),
+            Kind::Append => quote!(Append),
+            Kind::Add => quote!(Add),
+            Kind::Merge => quote!(Merge),
+            Kind::Custom(_) => quote!(Custom),
+        };
+        quote!(#gc::Field { name: #fname, reducer: #gc::Reducer::#reducer })
+    });
+
+    // `reduce(target, value)` for one field, as a statement returning `Result<(), ReduceError>`.
+    let reduce = |f: &FieldSpec, value: TokenStream2| -> TokenStream2 {
+        let ident = &f.ident;
+        let fname = ident.to_string();
+        match &f.kind {
+            Kind::Overwrite => quote!({ self.#ident = #value; }),
+            Kind::Append => quote!(#gc::reducers::append(&mut self.#ident, #value);),
+            Kind::Add => quote!(#gc::reducers::add(#fname, &mut self.#ident, #value)?;),
+            Kind::Merge => quote!(#gc::reducers::merge(#fname, &mut self.#ident, #value)?;),
+            Kind::Custom(path) => quote!(#path(&mut self.#ident, #value);),
+        }
+    };
+    let apply_arms = fields.iter().map(|f| {
+        let ident = &f.ident;
+        let body = reduce(f, quote!(value));
+        quote! {
+            if let ::core::option::Option::Some(value) = update.#ident { #body }
+        }
+    });
+    let written = fields.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        quote!(if update.#ident.is_some() { visit(#i); })
+    });
+    let is_empty = fields.iter().map(|f| {
+        let ident = &f.ident;
+        quote!(&& self.#ident.is_none())
+    });
+    let encode = fields.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        quote!(#i => #gc::__private::serde_json::to_vec(&self.#ident),)
+    });
+    let decode = fields.iter().enumerate().map(|(i, f)| {
+        let FieldSpec { ident, ty, .. } = f;
+        quote!(#i => {
+            self.#ident = #gc::__private::serde_json::from_slice::<#ty>(bytes)?;
+            ::core::result::Result::Ok(())
+        })
+    });
+    let encode_update = fields.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        quote!(#i => update.#ident.as_ref().map(#gc::__private::serde_json::to_vec),)
+    });
+    let apply_updates = fields.iter().enumerate().map(|(i, f)| {
+        let update_ty = &f.update_ty;
+        let body = reduce(f, quote!(value));
+        quote!(#i => {
+            let values = #gc::__private::serde_json::from_slice::<::std::vec::Vec<#update_ty>>(bytes)?;
+            let mut apply = |value: #update_ty| -> ::core::result::Result<(), #gc::ReduceError> {
+                #body
+                ::core::result::Result::Ok(())
+            };
+            for value in values { apply(value)?; }
+            ::core::result::Result::Ok(())
+        })
+    });
+    let count = fields.len();
+    let out_of_range = quote! {
+        _ => ::core::panic!("field index {} out of range for a state with {} fields", index, #count)
+    };
+
+    Ok(quote! {
+        #[doc = #update_doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug, ::core::default::Default, ::core::cmp::PartialEq)]
+        #[derive(#gc::__private::serde::Serialize, #gc::__private::serde::Deserialize)]
+        #[serde(crate = "::graph_core::__private::serde", deny_unknown_fields)]
+        #schema_attrs
+        #vis struct #update {
+            #(#update_fields)*
+        }
+
+        impl #update {
+            #(#setters)*
+        }
+
+        impl #gc::Update for #update {
+            type State = #name;
+            fn is_empty(&self) -> bool {
+                true #(#is_empty)*
+            }
+        }
+
+        impl #gc::State for #name {
+            type Update = #update;
+
+            const FIELDS: &'static [#gc::Field] = &[#(#field_infos),*];
+
+            #[allow(unused_variables, clippy::unit_arg)]
+            fn apply(&mut self, update: #update) -> ::core::result::Result<(), #gc::ReduceError> {
+                #(#apply_arms)*
+                ::core::result::Result::Ok(())
+            }
+
+            fn written_fields(update: &#update, visit: &mut dyn ::core::ops::FnMut(usize)) {
+                #(#written)*
+            }
+
+            fn encode_field(&self, index: usize) -> #gc::__private::serde_json::Result<::std::vec::Vec<u8>> {
+                match index {
+                    #(#encode)*
+                    #out_of_range
+                }
+            }
+
+            fn decode_field(&mut self, index: usize, bytes: &[u8]) -> #gc::__private::serde_json::Result<()> {
+                match index {
+                    #(#decode)*
+                    #out_of_range
+                }
+            }
+
+            fn encode_field_update(
+                update: &#update,
+                index: usize,
+            ) -> ::core::option::Option<#gc::__private::serde_json::Result<::std::vec::Vec<u8>>> {
+                match index {
+                    #(#encode_update)*
+                    #out_of_range
+                }
+            }
+
+            #[allow(clippy::unit_arg)]
+            fn apply_field_updates(
+                &mut self,
+                index: usize,
+                bytes: &[u8],
+            ) -> ::core::result::Result<(), #gc::FieldUpdateError> {
+                match index {
+                    #(#apply_updates)*
+                    #out_of_range
+                }
+            }
+        }
+    })
+}

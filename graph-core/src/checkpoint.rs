@@ -1,0 +1,292 @@
+//! The persistence contract: the [`Checkpointer`] trait and the records it stores.
+//!
+//! A checkpoint is stored field by field. Each field's value lives at a *version*, the id of the
+//! checkpoint that wrote it, and a checkpoint lists the version of every field
+//! ([`FieldVersion`]) but carries only the values written at its own id ([`FieldWrite`]). A field
+//! that did not change is never written again. Fields whose reducer appends (`append`, `merge`)
+//! are written as *deltas*: the updates of one superstep, pointing at the previous version, with
+//! a full snapshot every so often. Reading a checkpoint returns, per field, the nearest snapshot
+//! and the deltas after it ([`LoadedField`]); graph-core replays them through the reducer.
+//!
+//! Values are opaque bytes (JSON today); a checkpointer never interprets them.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::StorageError;
+use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+
+/// Encoded bytes of a value, cheap to clone.
+pub type Blob = Arc<[u8]>;
+
+/// User metadata attached to checkpoints, matched by [`HistoryQuery::filter`].
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
+
+/// What made a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// New input was applied.
+    Input,
+    /// A superstep finished.
+    Loop,
+    /// `update_state` wrote it.
+    Update,
+    /// A replay from an older checkpoint copied it.
+    Fork,
+}
+
+impl Source {
+    /// The lowercase name (`input`, `loop`, `update`, `fork`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Input => "input",
+            Source::Loop => "loop",
+            Source::Update => "update",
+            Source::Fork => "fork",
+        }
+    }
+}
+
+/// A static breakpoint the run stopped at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Breakpoint {
+    /// Stopped before running a node listed in `interrupt_before`.
+    Before,
+    /// Stopped after a node listed in `interrupt_after` ran.
+    After,
+}
+
+/// Everything about a checkpoint except its values: what history listings return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointMeta {
+    /// The thread.
+    pub thread: ThreadId,
+    /// The checkpoint.
+    pub id: CheckpointId,
+    /// The checkpoint it was made from; `None` for a thread's first.
+    pub parent: Option<CheckpointId>,
+    /// The superstep: -1 for the first input, then one more per superstep.
+    pub step: i64,
+    /// What made it.
+    pub source: Source,
+    /// Milliseconds since the Unix epoch, from the graph's clock.
+    pub created_at_ms: u64,
+    /// The nodes of the superstep planned to run next, in task order; empty when finished.
+    pub next: Vec<NodeId>,
+    /// The nodes whose updates made this checkpoint, in task order.
+    pub writers: Vec<NodeId>,
+    /// Set when the run stopped here at a static breakpoint.
+    pub breakpoint: Option<Breakpoint>,
+    /// User metadata from [`crate::RunConfig::metadata`].
+    pub metadata: Metadata,
+}
+
+/// Where a field's current value lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldVersion {
+    /// The field name.
+    pub field: String,
+    /// The checkpoint that wrote the value (a snapshot or a delta).
+    pub version: CheckpointId,
+    /// 0 when the value at `version` is a snapshot; otherwise the number of deltas since it.
+    pub depth: u32,
+}
+
+/// A field value written at a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// The whole value.
+    Snapshot(Blob),
+    /// A JSON array of updates to apply, in order, to the value at `prev`.
+    Delta {
+        /// The version this delta applies to.
+        prev: CheckpointId,
+        /// The updates.
+        updates: Blob,
+    },
+}
+
+/// A field value written at the checkpoint that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldWrite {
+    /// The field name.
+    pub field: String,
+    /// The value.
+    pub value: FieldValue,
+}
+
+/// A checkpoint to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// Its description.
+    pub meta: CheckpointMeta,
+    /// The version of every field that has a value.
+    pub versions: Vec<FieldVersion>,
+    /// The values written at this checkpoint (their version is `meta.id`).
+    pub writes: Vec<FieldWrite>,
+    /// The planned next superstep and join progress, encoded by graph-core.
+    pub frontier: Blob,
+}
+
+/// A field as read back: its latest snapshot and the deltas after it, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedField {
+    /// The field name.
+    pub field: String,
+    /// The snapshot.
+    pub snapshot: Blob,
+    /// JSON arrays of updates, oldest first.
+    pub deltas: Vec<Blob>,
+}
+
+/// A checkpoint as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedCheckpoint {
+    /// Its description.
+    pub meta: CheckpointMeta,
+    /// The version of every field that has a value.
+    pub versions: Vec<FieldVersion>,
+    /// Every field's value.
+    pub values: Vec<LoadedField>,
+    /// The planned next superstep, as stored.
+    pub frontier: Blob,
+    /// Writes saved by tasks of the superstep planned from this checkpoint.
+    pub pending_writes: Vec<PendingWrite>,
+}
+
+/// What a pending write records about a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteKind {
+    /// The task finished: its update and routing.
+    Output,
+    /// The task's last attempt failed. Replaced by a later failure.
+    Error,
+    /// The task paused in `ctx.interrupt`. Replaced by a later interrupt.
+    Interrupt,
+    /// An answer to the task's interrupt number `slot`.
+    Resume,
+    /// The result of the task's journaled effect number `slot`.
+    Effect,
+}
+
+impl WriteKind {
+    /// Whether a second write with the same key replaces the first (otherwise it is ignored).
+    pub fn replaces(self) -> bool {
+        matches!(self, WriteKind::Error | WriteKind::Interrupt)
+    }
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteKind::Output => "output",
+            WriteKind::Error => "error",
+            WriteKind::Interrupt => "interrupt",
+            WriteKind::Resume => "resume",
+            WriteKind::Effect => "effect",
+        }
+    }
+}
+
+/// A record a task saved before its superstep's checkpoint: keyed by
+/// (thread, checkpoint, `task_id`, `kind`, `slot`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingWrite {
+    /// The task.
+    pub task_id: TaskId,
+    /// The task's node.
+    pub node: NodeId,
+    /// What it records.
+    pub kind: WriteKind,
+    /// Distinguishes several writes of one kind by one task.
+    pub slot: u32,
+    /// The encoded value.
+    pub value: Blob,
+}
+
+/// Which checkpoints a history listing returns, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryQuery {
+    /// At most this many.
+    pub limit: Option<usize>,
+    /// Only checkpoints with an id lower than this (the cursor of the previous page).
+    pub before: Option<CheckpointId>,
+    /// Only checkpoints whose metadata has every one of these keys with an equal value. The keys
+    /// `source` and `step` match the checkpoint's own fields.
+    pub filter: Metadata,
+}
+
+impl HistoryQuery {
+    /// Whether `meta` passes the filter (not the limit or cursor).
+    pub fn matches(&self, meta: &CheckpointMeta) -> bool {
+        self.before.is_none_or(|before| meta.id < before)
+            && self.filter.iter().all(|(key, want)| match key.as_str() {
+                "source" => want.as_str() == Some(meta.source.as_str()),
+                "step" => want.as_i64() == Some(meta.step),
+                _ => meta.metadata.get(key) == Some(want),
+            })
+    }
+}
+
+/// Durable storage of checkpoints and pending writes.
+///
+/// Implementations MUST make `put` atomic: after it returns `Ok`, the checkpoint, its values and
+/// the removal of its parent's pending writes are all visible, or after an `Err`, none is. A
+/// `put_writes` that returns `Ok` MUST be visible to every later `get`. Writes are idempotent by
+/// key: a write with the key of a stored one is ignored, unless its kind
+/// [replaces](WriteKind::replaces). Calls for different threads MAY run concurrently; the engine
+/// never runs two calls that change one thread at once.
+///
+/// `put` of a checkpoint whose id already exists in its thread MUST fail (it means two runs
+/// raced on one thread). Errors mean the operation did not happen.
+// dyn-compatible: stored as Arc<dyn Checkpointer> in a compiled graph.
+#[async_trait]
+pub trait Checkpointer: Send + Sync + 'static {
+    /// Stores a checkpoint and drops the pending writes of its parent, which it supersedes.
+    async fn put(&self, checkpoint: Checkpoint) -> Result<(), StorageError>;
+
+    /// Stores writes of tasks running from `checkpoint`.
+    async fn put_writes(
+        &self,
+        thread: &ThreadId,
+        checkpoint: CheckpointId,
+        writes: Vec<PendingWrite>,
+    ) -> Result<(), StorageError>;
+
+    /// Reads checkpoint `id` of a thread, or its latest when `id` is `None`, with its values and
+    /// pending writes. `Ok(None)` when there is no such checkpoint.
+    async fn get(
+        &self,
+        thread: &ThreadId,
+        id: Option<CheckpointId>,
+    ) -> Result<Option<LoadedCheckpoint>, StorageError>;
+
+    /// Lists a thread's checkpoints, newest first, without their values.
+    async fn list(
+        &self,
+        thread: &ThreadId,
+        query: &HistoryQuery,
+    ) -> Result<Vec<CheckpointMeta>, StorageError>;
+
+    /// Deletes a thread and everything in it.
+    async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {
+        let _ = thread;
+        Err(StorageError::new("this checkpointer does not support delete_thread"))
+    }
+
+    /// Copies every checkpoint and pending write of `from` into the empty thread `to`.
+    async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
+        let _ = (from, to);
+        Err(StorageError::new("this checkpointer does not support copy_thread"))
+    }
+
+    /// Keeps the latest `keep` checkpoints of a thread (at least 1) and deletes older ones,
+    /// except values that kept checkpoints still read. Returns how many were deleted.
+    async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
+        let _ = (thread, keep);
+        Err(StorageError::new("this checkpointer does not support prune"))
+    }
+}

@@ -1,0 +1,310 @@
+//! [`CompiledGraph`]: the frozen, shareable graph and its public API — run, resume, stream,
+//! inspect state and history, edit state.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::builder::RouteFn;
+use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery, Metadata};
+use crate::error::{Error, Result};
+use crate::ids::{CheckpointId, InterruptId, NodeId, ThreadId};
+use crate::node::{Endpoint, ErasedNode};
+use crate::retry::RetryPolicy;
+use crate::run::{Run, RunOutput, Start, StateSnapshot};
+use crate::state::State;
+use crate::stream::{EventSink, EventStream};
+
+pub(crate) struct CompiledNode<S: State> {
+    pub(crate) id: NodeId,
+    pub(crate) runner: Arc<dyn ErasedNode<S>>,
+    pub(crate) takes_push: bool,
+    pub(crate) retry: Option<RetryPolicy>,
+    pub(crate) timeout: Option<Duration>,
+    /// Static edge targets.
+    pub(crate) next: Vec<usize>,
+    /// Whether a static edge goes to END (for drawing).
+    pub(crate) ends: bool,
+    /// Conditional edges leaving this node (indices into `GraphInner::routes`).
+    pub(crate) routes: Vec<usize>,
+    /// Joins this node is a source of: (join index, position among its sources).
+    pub(crate) joins: Vec<(usize, usize)>,
+    /// Declared command destinations.
+    pub(crate) destinations: Vec<usize>,
+    pub(crate) destination_names: Vec<NodeId>,
+    pub(crate) interrupt_before: bool,
+    pub(crate) interrupt_after: bool,
+}
+
+pub(crate) struct CompiledRoute<S: State> {
+    pub(crate) from: Endpoint,
+    /// Declared targets; `None` is END.
+    pub(crate) targets: Vec<Option<usize>>,
+    pub(crate) route: RouteFn<S>,
+}
+
+pub(crate) struct CompiledJoin {
+    pub(crate) sources: Vec<usize>,
+    pub(crate) target: usize,
+}
+
+pub(crate) struct GraphInner<S: State> {
+    pub(crate) nodes: Vec<CompiledNode<S>>,
+    pub(crate) index: HashMap<NodeId, usize>,
+    /// Static START targets.
+    pub(crate) entry: Vec<usize>,
+    /// Conditional edges from START.
+    pub(crate) entry_routes: Vec<usize>,
+    pub(crate) routes: Vec<CompiledRoute<S>>,
+    pub(crate) joins: Vec<CompiledJoin>,
+    /// Each node's position in node-name order (the order pull tasks apply in).
+    pub(crate) name_rank: Vec<usize>,
+}
+
+/// Whether a superstep's checkpoint is saved before the next superstep starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// Every checkpoint and every task's writes are saved before the run goes on (the default).
+    #[default]
+    Sync,
+    /// Only the last checkpoint (and its pending writes) is saved, when the run stops: faster,
+    /// but a crash loses the run and the history keeps no intermediate supersteps.
+    Exit,
+}
+
+/// Where and how to run: the thread, optionally a checkpoint in it, and limits.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The thread.
+    pub thread: ThreadId,
+    /// A checkpoint of the thread to start from instead of its latest (replay, fork, or
+    /// inspect an older state).
+    pub checkpoint: Option<CheckpointId>,
+    /// The most supersteps one call may run.
+    pub max_supersteps: u32,
+    /// When checkpoints are saved.
+    pub durability: Durability,
+    /// Metadata stored with every checkpoint this call makes.
+    pub metadata: Metadata,
+}
+
+/// The default superstep limit (LangGraph's `recursion_limit` default is 10,000 too).
+pub const DEFAULT_MAX_SUPERSTEPS: u32 = 10_000;
+
+impl RunConfig {
+    /// A config for `thread` with the defaults.
+    pub fn thread(thread: impl Into<ThreadId>) -> Self {
+        Self {
+            thread: thread.into(),
+            checkpoint: None,
+            max_supersteps: DEFAULT_MAX_SUPERSTEPS,
+            durability: Durability::Sync,
+            metadata: Metadata::new(),
+        }
+    }
+    /// Addresses checkpoint `id` instead of the latest.
+    #[must_use]
+    pub fn at(mut self, id: CheckpointId) -> Self {
+        self.checkpoint = Some(id);
+        self
+    }
+    /// Sets the superstep limit.
+    #[must_use]
+    pub fn max_supersteps(mut self, limit: u32) -> Self {
+        self.max_supersteps = limit;
+        self
+    }
+    /// Sets the durability.
+    #[must_use]
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+    /// Adds a metadata entry.
+    #[must_use]
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// How to continue a paused, failed or crashed thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resume {
+    /// Run what is planned: after a breakpoint, a failure or a crash, or to replay from an
+    /// older checkpoint.
+    Continue,
+    /// Answer the single pending interrupt.
+    Value(serde_json::Value),
+    /// Answer pending interrupts by id.
+    ById(BTreeMap<InterruptId, serde_json::Value>),
+}
+
+impl Resume {
+    /// Answers the single pending interrupt with `value`.
+    pub fn value(value: impl Serialize) -> Self {
+        Resume::Value(serde_json::to_value(value).unwrap_or(serde_json::Value::Null))
+    }
+    /// Answers interrupts by id.
+    pub fn by_id<V: Serialize>(answers: impl IntoIterator<Item = (InterruptId, V)>) -> Self {
+        Resume::ById(
+            answers
+                .into_iter()
+                .map(|(id, v)| (id, serde_json::to_value(v).unwrap_or(serde_json::Value::Null)))
+                .collect(),
+        )
+    }
+}
+
+type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
+/// compiled graph serves any number of concurrent runs on different threads.
+pub struct CompiledGraph<S: State> {
+    pub(crate) inner: Arc<GraphInner<S>>,
+    pub(crate) checkpointer: Option<Arc<dyn Checkpointer>>,
+    pub(crate) clock: Clock,
+    pub(crate) snapshot_every: u32,
+}
+
+impl<S: State> Clone for CompiledGraph<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            checkpointer: self.checkpointer.clone(),
+            clock: Arc::clone(&self.clock),
+            snapshot_every: self.snapshot_every,
+        }
+    }
+}
+
+impl<S: State> fmt::Debug for CompiledGraph<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CompiledGraph")
+            .field("nodes", &self.inner.nodes.iter().map(|n| &n.id).collect::<Vec<_>>())
+            .field("checkpointer", &self.checkpointer.is_some())
+            .finish()
+    }
+}
+
+/// How many deltas of an append-style field are stored before the next full snapshot.
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 32;
+
+impl<S: State> CompiledGraph<S> {
+    pub(crate) fn new(inner: Arc<GraphInner<S>>) -> Self {
+        Self {
+            inner,
+            checkpointer: None,
+            clock: Arc::new(system_clock),
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+        }
+    }
+
+    /// The same graph, saving checkpoints to `checkpointer`.
+    #[must_use]
+    pub fn with_checkpointer(mut self, checkpointer: Arc<dyn Checkpointer>) -> Self {
+        self.checkpointer = Some(checkpointer);
+        self
+    }
+
+    /// The same graph, stamping checkpoints with `clock` (milliseconds since the Unix epoch)
+    /// instead of the system clock, e.g. for deterministic snapshots.
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The same graph, writing a full snapshot of an append-style field after `deltas` deltas
+    /// (at least 1).
+    #[must_use]
+    pub fn with_snapshot_every(mut self, deltas: u32) -> Self {
+        self.snapshot_every = deltas.max(1);
+        self
+    }
+
+    /// The checkpointer, if any.
+    pub fn checkpointer(&self) -> Option<&Arc<dyn Checkpointer>> {
+        self.checkpointer.as_ref()
+    }
+
+    /// The node names, in the order they were added.
+    pub fn node_names(&self) -> impl Iterator<Item = &NodeId> {
+        self.inner.nodes.iter().map(|n| &n.id)
+    }
+
+    /// Applies `input` to the thread's latest state (or to a fresh state) through the reducers
+    /// and runs until END, an interrupt, a breakpoint or an error. Tasks left unfinished by an
+    /// earlier run of the thread are discarded.
+    pub async fn invoke(&self, input: S::Update, config: &RunConfig) -> Result<RunOutput<S>> {
+        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        Run::execute(self.clone(), config.clone(), sink, Start::Input(input)).await
+    }
+
+    /// Continues the thread: answers interrupts, passes a breakpoint, re-runs the tasks a failure
+    /// or crash left unfinished (finished tasks are not re-run), or — when `config` names an
+    /// older checkpoint — replays from it on a fork.
+    pub async fn resume(&self, config: &RunConfig, resume: Resume) -> Result<RunOutput<S>> {
+        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        Run::execute(self.clone(), config.clone(), sink, Start::Resume(resume)).await
+    }
+
+    /// Like [`CompiledGraph::invoke`], streaming events. Must be called within a Tokio runtime.
+    pub fn stream(&self, input: S::Update, config: &RunConfig) -> EventStream<S> {
+        self.spawn_stream(config, Start::Input(input))
+    }
+
+    /// Like [`CompiledGraph::resume`], streaming events. Must be called within a Tokio runtime.
+    pub fn stream_resume(&self, config: &RunConfig, resume: Resume) -> EventStream<S> {
+        self.spawn_stream(config, Start::Resume(resume))
+    }
+
+    fn spawn_stream(&self, config: &RunConfig, start: Start<S>) -> EventStream<S> {
+        let (tx, rx) = mpsc::channel(256);
+        let sink = EventSink { thread: config.thread.clone(), tx: Some(tx) };
+        let handle = tokio::spawn(Run::execute(self.clone(), config.clone(), sink, start));
+        EventStream { events: rx, handle: Some(handle) }
+    }
+
+    /// The thread's state at its latest checkpoint (or the one `config` names): values, what
+    /// runs next, pending interrupts and errors.
+    pub async fn get_state(&self, config: &RunConfig) -> Result<StateSnapshot<S>> {
+        Run::snapshot(self, config).await
+    }
+
+    /// The thread's checkpoints, newest first, without their values.
+    pub async fn get_state_history(
+        &self,
+        config: &RunConfig,
+        query: &HistoryQuery,
+    ) -> Result<Vec<CheckpointMeta>> {
+        let checkpointer = self.checkpointer.as_ref().ok_or(Error::NoCheckpointer("get_state_history"))?;
+        checkpointer
+            .list(&config.thread, query)
+            .await
+            .map_err(|source| Error::Storage { thread: config.thread.clone(), source })
+    }
+
+    /// Writes `update` as if node `as_node` had produced it (reducers apply, and the next
+    /// superstep follows that node's edges) in a new checkpoint after the latest one (or after the
+    /// one `config` names: a fork). Without `as_node`, the node that wrote the base checkpoint is
+    /// used if there was exactly one.
+    pub async fn update_state(
+        &self,
+        config: &RunConfig,
+        update: S::Update,
+        as_node: Option<&str>,
+    ) -> Result<CheckpointId> {
+        Run::update_state(self, config, update, as_node).await
+    }
+}

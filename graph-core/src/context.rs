@@ -1,0 +1,221 @@
+//! [`Ctx`]: what a running node can do besides returning an update — pause for a human
+//! ([`Ctx::interrupt`]), run a side effect exactly once across re-runs ([`Ctx::effect`]), and
+//! stream ([`Ctx::emit`], [`Ctx::emit_message`]).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{Checkpointer, PendingWrite, WriteKind};
+use crate::error::StorageError;
+use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, ThreadId};
+use crate::node::{Interrupted, NodeError};
+use crate::stream::{MessageChunk, NodeEvent, NodeEventSink};
+
+/// A journaled effect result, as stored in a pending write.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EffectRecord {
+    pub(crate) name: String,
+    pub(crate) value: serde_json::Value,
+}
+
+/// Where the tasks of one superstep save their pending writes.
+pub(crate) enum WriteSink {
+    /// No checkpointer: nothing is saved.
+    Discard,
+    /// `Durability::Sync`: saved at once.
+    Direct { checkpointer: Arc<dyn Checkpointer>, thread: ThreadId, checkpoint: CheckpointId },
+    /// `Durability::Exit`: kept until the run stops.
+    Buffer(Mutex<Vec<PendingWrite>>),
+}
+
+impl WriteSink {
+    pub(crate) async fn write(&self, write: PendingWrite) -> Result<(), StorageError> {
+        match self {
+            WriteSink::Discard => Ok(()),
+            WriteSink::Direct { checkpointer, thread, checkpoint } => {
+                checkpointer.put_writes(thread, *checkpoint, vec![write]).await
+            }
+            WriteSink::Buffer(buffer) => {
+                buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(write);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// What every attempt of one task shares.
+pub(crate) struct TaskShared {
+    pub(crate) thread: ThreadId,
+    pub(crate) step: i64,
+    pub(crate) node: NodeId,
+    pub(crate) task_id: TaskId,
+    /// Answers to this task's interrupts, by slot.
+    pub(crate) resumes: BTreeMap<u32, serde_json::Value>,
+    /// Results of this task's effects, by sequence number.
+    pub(crate) journal: Mutex<BTreeMap<u32, EffectRecord>>,
+    pub(crate) writes: Arc<WriteSink>,
+    pub(crate) events: Option<Arc<dyn NodeEventSink>>,
+}
+
+/// The per-attempt counters: a node re-runs from the start, so its interrupts and effects are
+/// numbered from zero each time.
+struct Attempt {
+    number: u32,
+    next_interrupt: AtomicU32,
+    next_effect: AtomicU32,
+}
+
+/// A running task's handle on the engine. Cheap to clone.
+///
+/// Interrupts and effects are matched to their earlier runs by the order in which the node calls
+/// them, so a node must call them in the same order every time it runs.
+#[derive(Clone)]
+pub struct Ctx {
+    task: Arc<TaskShared>,
+    attempt: Arc<Attempt>,
+}
+
+impl Ctx {
+    pub(crate) fn new(task: Arc<TaskShared>, attempt: u32) -> Self {
+        let attempt = Attempt {
+            number: attempt,
+            next_interrupt: AtomicU32::new(0),
+            next_effect: AtomicU32::new(0),
+        };
+        Self { task, attempt: Arc::new(attempt) }
+    }
+
+    /// The thread this run belongs to.
+    pub fn thread(&self) -> &ThreadId {
+        &self.task.thread
+    }
+    /// The superstep.
+    pub fn step(&self) -> i64 {
+        self.task.step
+    }
+    /// This node's name.
+    pub fn node(&self) -> &NodeId {
+        &self.task.node
+    }
+    /// This task's id: the same on every re-run of the task (after a retry, an interrupt or a
+    /// crash), so it can serve as an idempotency key for external systems.
+    pub fn task_id(&self) -> TaskId {
+        self.task.task_id
+    }
+    /// This task's id as an idempotency key.
+    pub fn idempotency_key(&self) -> String {
+        self.task.task_id.to_string()
+    }
+    /// Which attempt this is under the node's retry policy, from 1.
+    pub fn attempt(&self) -> u32 {
+        self.attempt.number
+    }
+    /// Whether the run is being streamed (so token events are worth sending).
+    pub fn is_streaming(&self) -> bool {
+        self.task.events.is_some()
+    }
+
+    /// Pauses the run for a human's answer, or returns the answer once there is one.
+    ///
+    /// The first time, this returns an error carrying `value`; propagate it with `?` and the run
+    /// stops with the thread's status "interrupted". When the thread is resumed with an answer,
+    /// the node runs again from its start and this call returns the answer. A node may
+    /// interrupt several times; each call is answered separately, in order.
+    pub fn interrupt<T: DeserializeOwned>(&self, value: impl Serialize) -> Result<T, NodeError> {
+        let slot = self.attempt.next_interrupt.fetch_add(1, Ordering::SeqCst);
+        let id = InterruptId::derive(self.task.task_id, slot);
+        if let Some(answer) = self.task.resumes.get(&slot) {
+            return serde_json::from_value(answer.clone()).map_err(|e| {
+                NodeError::permanent(NodeError::msg(format!(
+                    "the answer to interrupt {id} does not decode as `{}`: {e}",
+                    std::any::type_name::<T>()
+                )))
+            });
+        }
+        let value = serde_json::to_value(value).map_err(|e| {
+            NodeError::permanent(NodeError::msg(format!("cannot encode interrupt payload: {e}")))
+        })?;
+        Err(Interrupted { id, slot, value }.into())
+    }
+
+    /// Runs a side effect at most once per task, whatever happens to the task afterwards.
+    ///
+    /// `f` receives an idempotency key unique to this effect and stable across re-runs. When it
+    /// succeeds, its result is saved with the task's pending writes before this returns; when the
+    /// node runs again (after an interrupt, a failure or a crash), this returns the saved result
+    /// instead of calling `f`. A failed `f` is not saved, so a retry calls it again. Effects are
+    /// matched by their order in the node, and `name` must match the saved one.
+    pub async fn effect<T, E, F, Fut>(&self, name: &str, f: F) -> Result<T, NodeError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: Into<NodeError>,
+    {
+        let seq = self.attempt.next_effect.fetch_add(1, Ordering::SeqCst);
+        let saved = self.journal().get(&seq).cloned();
+        if let Some(record) = saved {
+            if record.name != name {
+                return Err(NodeError::permanent(NodeError::msg(format!(
+                    "effect #{seq} of this task was journaled as `{}` but is now `{name}`: a node \
+                     must run its effects in the same order every time",
+                    record.name
+                ))));
+            }
+            return serde_json::from_value(record.value).map_err(|e| {
+                NodeError::permanent(NodeError::msg(format!(
+                    "the journaled result of effect `{name}` does not decode as `{}`: {e}",
+                    std::any::type_name::<T>()
+                )))
+            });
+        }
+        let key = format!("{}-{seq}", self.task.task_id);
+        let value = f(key).await.map_err(Into::into)?;
+        let record = EffectRecord {
+            name: name.to_owned(),
+            value: serde_json::to_value(&value).map_err(|e| {
+                NodeError::permanent(NodeError::msg(format!(
+                    "cannot encode the result of effect `{name}`: {e}"
+                )))
+            })?,
+        };
+        let bytes = serde_json::to_vec(&record).map_err(NodeError::from)?;
+        let write = PendingWrite {
+            task_id: self.task.task_id,
+            node: self.task.node.clone(),
+            kind: WriteKind::Effect,
+            slot: seq,
+            value: bytes.into(),
+        };
+        self.task.writes.write(write).await?;
+        self.journal().insert(seq, record);
+        Ok(value)
+    }
+
+    /// Sends a custom event to the run's stream (a no-op when not streaming).
+    pub async fn emit(&self, value: impl Serialize) -> Result<(), NodeError> {
+        if let Some(events) = &self.task.events {
+            let value = serde_json::to_value(value)?;
+            events.send(self.task.step, &self.task.node, self.task.task_id, NodeEvent::Custom(value)).await;
+        }
+        Ok(())
+    }
+
+    /// Sends an LLM token chunk to the run's stream (a no-op when not streaming).
+    pub async fn emit_message(&self, chunk: MessageChunk) {
+        if let Some(events) = &self.task.events {
+            events
+                .send(self.task.step, &self.task.node, self.task.task_id, NodeEvent::Message(chunk))
+                .await;
+        }
+    }
+
+    fn journal(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, EffectRecord>> {
+        self.task.journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,233 @@
+//! Errors: [`BuildError`] from `compile()`, [`Error`] from running a graph, and
+//! [`StorageError`], what a [`crate::Checkpointer`] reports.
+//!
+//! Every run-time error that happens inside a superstep names the thread, the superstep and, when
+//! one is involved, the node.
+
+use crate::ids::{CheckpointId, NodeId, ThreadId};
+
+/// A boxed error from user code or a storage backend.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the default error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a graph definition does not compile. Each variant names what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// An edge, breakpoint or declared target names a node that was never added.
+    #[error("{context} names node `{node}`, which does not exist")]
+    UnknownNode {
+        /// The missing node.
+        node: String,
+        /// Where it was named, e.g. "edge from `a`".
+        context: String,
+    },
+    /// Nothing leaves START.
+    #[error("the graph has no entry: add an edge from START to a node")]
+    MissingEntry,
+    /// Two nodes share a name.
+    #[error("node `{0}` is added twice")]
+    DuplicateNode(String),
+    /// A node name is empty, too long or reserved.
+    #[error("node name `{name}` is not allowed: {reason}")]
+    InvalidName {
+        /// The name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// END has an outgoing edge.
+    #[error("END cannot be the source of an edge (edge from END to `{0}`)")]
+    EndAsSource(String),
+    /// START is the target of an edge.
+    #[error("START cannot be the target of an edge (edge from `{0}` to START)")]
+    StartAsTarget(String),
+    /// Nodes that no path from START reaches.
+    #[error("unreachable node(s) from START: {}", .0.join(", "))]
+    Unreachable(Vec<String>),
+    /// An edge leads into a node that takes a `Push` input, which only a `Push` can start.
+    #[error("node `{node}` takes a Push input, so it cannot be the target of the edge from `{from}`")]
+    PushNodeAsEdgeTarget {
+        /// The push node.
+        node: String,
+        /// The edge's source.
+        from: String,
+    },
+    /// A conditional edge declared no targets.
+    #[error("the conditional edge from `{0}` declares no targets")]
+    NoTargets(String),
+    /// A join edge needs at least one source, and each source once.
+    #[error("join edge into `{target}`: {reason}")]
+    InvalidJoin {
+        /// The join's target.
+        target: String,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// What a checkpointer reports: a failed read or write, or data it cannot decode.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StorageError {
+    /// What failed, naming thread and checkpoint where known.
+    pub message: String,
+    /// The underlying error.
+    #[source]
+    pub source: Option<BoxError>,
+}
+
+impl StorageError {
+    /// An error with a message and no source.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), source: None }
+    }
+    /// An error with a message and its cause.
+    pub fn with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self { message: message.into(), source: Some(source.into()) }
+    }
+}
+
+/// Why running, resuming or inspecting a graph failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A node failed after its retries (or timed out, or panicked).
+    #[error("thread `{thread}`, superstep {step}: node `{node}` failed: {message}")]
+    Node {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// The node.
+        node: NodeId,
+        /// The node's error, rendered.
+        message: String,
+        /// The node's error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Two tasks of one superstep wrote the same field that has no reducer.
+    #[error(
+        "thread `{thread}`, superstep {step}: nodes `{first}` and `{second}` both wrote field \
+         `{field}` in the same superstep; it can receive only one value per superstep: give it a \
+         reducer (append, add, merge or a custom fn) to combine concurrent writes"
+    )]
+    Conflict {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// The field.
+        field: &'static str,
+        /// The first writer, in task order.
+        first: NodeId,
+        /// The second writer.
+        second: NodeId,
+    },
+    /// A reducer refused an update.
+    #[error("thread `{thread}`, superstep {step}: update from `{node}` rejected: {source}")]
+    Reduce {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// The node whose update failed (`input` for graph input).
+        node: NodeId,
+        /// What the reducer said.
+        #[source]
+        source: crate::state::ReduceError,
+    },
+    /// A conditional edge, a command or a push named a target that is not allowed.
+    #[error("thread `{thread}`, superstep {step}: node `{node}` routed to `{target}`: {reason}")]
+    Route {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// The routing node.
+        node: NodeId,
+        /// The bad target.
+        target: String,
+        /// Why it is not allowed.
+        reason: String,
+    },
+    /// The run did not finish within `max_supersteps`.
+    #[error(
+        "thread `{thread}`: superstep limit of {limit} reached at superstep {step} without \
+         reaching END; raise `RunConfig::max_supersteps` if the graph is meant to run longer"
+    )]
+    SuperstepLimit {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep that would have run.
+        step: i64,
+        /// The limit.
+        limit: u32,
+    },
+    /// A resume did not match the thread's pending interrupts.
+    #[error("thread `{thread}`: cannot resume: {reason}")]
+    Resume {
+        /// The thread.
+        thread: ThreadId,
+        /// Why.
+        reason: String,
+    },
+    /// `update_state` could not tell or find the node the update is written as.
+    #[error("thread `{thread}`: cannot update state: {reason}")]
+    StateUpdate {
+        /// The thread.
+        thread: ThreadId,
+        /// Why.
+        reason: String,
+    },
+    /// The operation needs a checkpointer and the graph has none.
+    #[error("{0} needs a checkpointer: compile the graph and call `with_checkpointer`")]
+    NoCheckpointer(&'static str),
+    /// No checkpoint with this id exists in the thread.
+    #[error("thread `{thread}` has no checkpoint {checkpoint}")]
+    CheckpointNotFound {
+        /// The thread.
+        thread: ThreadId,
+        /// The missing id.
+        checkpoint: CheckpointId,
+    },
+    /// A stored checkpoint or write does not decode into this graph's types.
+    #[error("thread `{thread}`, checkpoint {checkpoint}: cannot decode {what}: {reason}")]
+    Decode {
+        /// The thread.
+        thread: ThreadId,
+        /// The checkpoint.
+        checkpoint: CheckpointId,
+        /// What was being decoded (a field, the frontier, a task's write...).
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// Encoding state or an update failed (a value serde cannot represent as JSON).
+    #[error("thread `{thread}`, superstep {step}: cannot encode {what}: {reason}")]
+    Encode {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// What was being encoded.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// The checkpointer failed.
+    #[error("thread `{thread}`: checkpointer failed: {source}")]
+    Storage {
+        /// The thread.
+        thread: ThreadId,
+        /// What the checkpointer said.
+        #[source]
+        source: StorageError,
+    },
+    /// The checkpointer does not implement an optional operation.
+    #[error("the checkpointer does not support {0}")]
+    Unsupported(&'static str),
+}

@@ -1,0 +1,244 @@
+//! The frontier: which tasks the next superstep runs and how far each join has got, plus the
+//! stored forms of the frontier and of a finished task's output.
+//!
+//! Stored forms name nodes, never indices, so a checkpoint stays readable by a recompiled graph
+//! and a missing node is reported by name.
+
+use serde::{Deserialize, Serialize};
+
+use crate::compiled::GraphInner;
+use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath, ThreadId};
+use crate::state::State;
+
+/// A push task waiting for the next superstep.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PendingPush {
+    pub(crate) node: usize,
+    pub(crate) arg: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Frontier {
+    /// Nodes triggered by edges, in node-name order, each once.
+    pub(crate) pull: Vec<usize>,
+    /// Push tasks, in push order.
+    pub(crate) push: Vec<PendingPush>,
+    /// Per join: which of its sources have run since its target last ran.
+    pub(crate) joins: Vec<Vec<bool>>,
+}
+
+/// A task of the superstep about to run.
+pub(crate) struct PlannedTask {
+    pub(crate) id: TaskId,
+    pub(crate) path: TaskPath,
+    pub(crate) node: usize,
+    pub(crate) arg: Option<serde_json::Value>,
+}
+
+/// What a finished task produced: its update and the destinations it chose beyond static edges.
+pub(crate) struct TaskOutput<S: State> {
+    pub(crate) update: S::Update,
+    pub(crate) goto: Vec<usize>,
+    pub(crate) push: Vec<PendingPush>,
+}
+
+impl Frontier {
+    pub(crate) fn empty<S: State>(graph: &GraphInner<S>) -> Self {
+        Self {
+            pull: Vec::new(),
+            push: Vec::new(),
+            joins: graph.joins.iter().map(|j| vec![false; j.sources.len()]).collect(),
+        }
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        self.pull.is_empty() && self.push.is_empty()
+    }
+
+    /// Orders and deduplicates the pull tasks.
+    pub(crate) fn normalize<S: State>(&mut self, graph: &GraphInner<S>) {
+        self.pull.sort_by_key(|&n| graph.name_rank[n]);
+        self.pull.dedup();
+    }
+
+    /// Records that `node` ran: its static edges, its chosen destinations and its joins.
+    pub(crate) fn record<S: State>(
+        &mut self,
+        graph: &GraphInner<S>,
+        node: usize,
+        goto: &[usize],
+        push: &[PendingPush],
+    ) {
+        self.pull.extend_from_slice(&graph.nodes[node].next);
+        self.pull.extend_from_slice(goto);
+        self.push.extend_from_slice(push);
+        for &(join, position) in &graph.nodes[node].joins {
+            let arrived = &mut self.joins[join];
+            arrived[position] = true;
+            if arrived.iter().all(|&a| a) {
+                arrived.iter_mut().for_each(|a| *a = false);
+                self.pull.push(graph.joins[join].target);
+            }
+        }
+    }
+
+    /// The tasks of the next superstep, in the order their updates apply.
+    pub(crate) fn plan<S: State>(
+        &self,
+        graph: &GraphInner<S>,
+        thread: &ThreadId,
+        checkpoint: CheckpointId,
+    ) -> Vec<PlannedTask> {
+        let pull = self.pull.iter().map(|&node| {
+            let path = TaskPath::Pull(graph.nodes[node].id.clone());
+            PlannedTask { id: TaskId::derive(thread, checkpoint, &path), path, node, arg: None }
+        });
+        let push = self.push.iter().enumerate().map(|(i, push)| {
+            let path = TaskPath::Push(u32::try_from(i).unwrap_or(u32::MAX));
+            PlannedTask {
+                id: TaskId::derive(thread, checkpoint, &path),
+                path,
+                node: push.node,
+                arg: Some(push.arg.clone()),
+            }
+        });
+        pull.chain(push).collect()
+    }
+
+    /// The node names of the next superstep, in task order.
+    pub(crate) fn next_names<S: State>(&self, graph: &GraphInner<S>) -> Vec<NodeId> {
+        self.pull
+            .iter()
+            .chain(self.push.iter().map(|p| &p.node))
+            .map(|&n| graph.nodes[n].id.clone())
+            .collect()
+    }
+
+    pub(crate) fn encode<S: State>(&self, graph: &GraphInner<S>) -> serde_json::Result<Vec<u8>> {
+        let record = FrontierRecord {
+            pull: self.pull.iter().map(|&n| graph.nodes[n].id.clone()).collect(),
+            push: self
+                .push
+                .iter()
+                .map(|p| PushRecord { node: graph.nodes[p.node].id.clone(), arg: p.arg.clone() })
+                .collect(),
+            joins: self
+                .joins
+                .iter()
+                .enumerate()
+                .filter(|(_, arrived)| arrived.iter().any(|&a| a))
+                .map(|(j, arrived)| {
+                    let join = &graph.joins[j];
+                    JoinRecord {
+                        target: graph.nodes[join.target].id.clone(),
+                        sources: join.sources.iter().map(|&s| graph.nodes[s].id.clone()).collect(),
+                        arrived: join
+                            .sources
+                            .iter()
+                            .zip(arrived)
+                            .filter(|(_, a)| **a)
+                            .map(|(&s, _)| graph.nodes[s].id.clone())
+                            .collect(),
+                    }
+                })
+                .collect(),
+        };
+        serde_json::to_vec(&record)
+    }
+
+    pub(crate) fn decode<S: State>(graph: &GraphInner<S>, bytes: &[u8]) -> Result<Self, String> {
+        let record: FrontierRecord = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let mut frontier = Frontier::empty(graph);
+        for name in &record.pull {
+            frontier.pull.push(node_index(graph, name)?);
+        }
+        for push in record.push {
+            frontier.push.push(PendingPush { node: node_index(graph, &push.node)?, arg: push.arg });
+        }
+        for join in &record.joins {
+            let target = node_index(graph, &join.target)?;
+            let sources =
+                join.sources.iter().map(|s| node_index(graph, s)).collect::<Result<Vec<_>, _>>()?;
+            let j = graph
+                .joins
+                .iter()
+                .position(|c| c.target == target && c.sources == sources)
+                .ok_or_else(|| {
+                    format!("the join edge into `{}` is no longer in the graph", join.target)
+                })?;
+            for name in &join.arrived {
+                let s = node_index(graph, name)?;
+                if let Some(position) = sources.iter().position(|&x| x == s) {
+                    frontier.joins[j][position] = true;
+                }
+            }
+        }
+        frontier.normalize(graph);
+        Ok(frontier)
+    }
+}
+
+pub(crate) fn node_index<S: State>(graph: &GraphInner<S>, name: &NodeId) -> Result<usize, String> {
+    graph.index.get(name).copied().ok_or_else(|| format!("node `{name}` is not in the graph"))
+}
+
+#[derive(Serialize, Deserialize)]
+struct FrontierRecord {
+    #[serde(default)]
+    pull: Vec<NodeId>,
+    #[serde(default)]
+    push: Vec<PushRecord>,
+    #[serde(default)]
+    joins: Vec<JoinRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct PushRecord {
+    pub(crate) node: NodeId,
+    pub(crate) arg: serde_json::Value,
+}
+
+#[derive(Serialize, Deserialize)]
+struct JoinRecord {
+    target: NodeId,
+    sources: Vec<NodeId>,
+    arrived: Vec<NodeId>,
+}
+
+/// The stored form of a finished task's output.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct OutputRecord<U> {
+    pub(crate) update: U,
+    #[serde(default)]
+    pub(crate) goto: Vec<NodeId>,
+    #[serde(default)]
+    pub(crate) push: Vec<PushRecord>,
+}
+
+impl<S: State> TaskOutput<S> {
+    pub(crate) fn encode(&self, graph: &GraphInner<S>) -> serde_json::Result<Vec<u8>> {
+        serde_json::to_vec(&OutputRecord {
+            update: &self.update,
+            goto: self.goto.iter().map(|&n| graph.nodes[n].id.clone()).collect(),
+            push: self
+                .push
+                .iter()
+                .map(|p| PushRecord { node: graph.nodes[p.node].id.clone(), arg: p.arg.clone() })
+                .collect(),
+        })
+    }
+
+    pub(crate) fn decode(graph: &GraphInner<S>, bytes: &[u8]) -> Result<Self, String> {
+        let record: OutputRecord<S::Update> =
+            serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        Ok(Self {
+            update: record.update,
+            goto: record.goto.iter().map(|n| node_index(graph, n)).collect::<Result<_, _>>()?,
+            push: record
+                .push
+                .into_iter()
+                .map(|p| Ok(PendingPush { node: node_index(graph, &p.node)?, arg: p.arg }))
+                .collect::<Result<_, String>>()?,
+        })
+    }
+}

@@ -1,0 +1,112 @@
+//! graph-core runs a directed graph of async nodes against typed state, in supersteps, with a
+//! checkpoint after every superstep, so a run interrupted by a crash, an error or a human-in-the-
+//! loop pause resumes exactly where it stopped. It follows Python LangGraph's semantics where they
+//! are sound and is stricter where LangGraph is silent (unknown routing targets and conflicting
+//! writes are errors). It does no I/O: storage is behind the [`Checkpointer`] trait.
+//!
+//! # A graph in a few lines
+//!
+//! State is a struct with `#[derive(State)]`; fields overwrite unless they name a reducer. A node
+//! is an async function from a snapshot of the state to a typed partial update.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use graph_core::{Ctx, END, NodeError, RunConfig, START, State, StateGraph};
+//!
+//! #[derive(State, Clone, Default, Debug)]
+//! struct Chat {
+//!     question: String,
+//!     #[state(append)]
+//!     log: Vec<String>,
+//! }
+//!
+//! async fn classify(s: Arc<Chat>, _ctx: Ctx) -> Result<ChatUpdate, NodeError> {
+//!     Ok(ChatUpdate::default().log(vec![format!("classified {}", s.question)]))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut graph = StateGraph::<Chat>::new();
+//! graph.add_node("classify", classify);
+//! graph.add_node("answer", |_s: Arc<Chat>, _ctx: Ctx| async {
+//!     Ok(ChatUpdate::default().log(vec!["answered".to_owned()]))
+//! });
+//! graph.add_edge(START, "classify");
+//! graph.add_conditional_edge("classify", ["answer", "classify"], |s: &Chat| {
+//!     if s.log.len() < 2 { "classify" } else { "answer" }
+//! });
+//! graph.add_edge("answer", END);
+//! let graph = graph.compile()?;
+//!
+//! let out = graph.invoke(ChatUpdate::default().question("rooms?"), &RunConfig::thread("t1")).await?;
+//! assert_eq!(out.state.log, ["classified rooms?", "classified rooms?", "answered"]);
+//! # Ok(()) }
+//! ```
+//!
+//! # Concepts
+//!
+//! - A **superstep** runs every triggered **task** concurrently on the same snapshot of the
+//!   state, then applies their **updates** in task order (pull tasks by node name, then push
+//!   tasks in push order), never in finish order. Each field's **reducer** combines updates;
+//!   two updates of a field without one in a superstep are an [`Error::Conflict`].
+//! - After each superstep a **checkpoint** is saved to the graph's [`Checkpointer`]
+//!   ([`InMemoryCheckpointer`] here; the `checkpoint` crate has SQLite) under a **thread**. Each
+//!   task saves its output as a pending write the moment it finishes, so a resume after a
+//!   failure or crash re-runs only unfinished tasks.
+//! - [`Ctx::interrupt`] pauses a run for a human (**interrupt**); [`CompiledGraph::resume`]
+//!   answers it. [`Ctx::effect`] journals a side effect so a re-run returns its saved result.
+//! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
+//!   [`CompiledGraph::to_mermaid`] draw the graph.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate self as graph_core;
+
+mod builder;
+mod checkpoint;
+mod compiled;
+mod context;
+mod error;
+mod export;
+mod frontier;
+mod ids;
+mod memory;
+mod node;
+mod retry;
+mod run;
+mod state;
+mod stream;
+mod task;
+
+pub use builder::{NodeOptions, StateGraph};
+pub use checkpoint::{
+    Blob, Breakpoint, Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion, FieldWrite,
+    HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source, WriteKind,
+};
+pub use compiled::{
+    CompiledGraph, DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig,
+};
+pub use context::Ctx;
+pub use error::{BoxError, BuildError, Error, Result, StorageError};
+pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, NodeKind};
+pub use graph_core_macros::State;
+pub use ids::{CheckpointId, InterruptId, NodeId, TaskId, TaskPath, ThreadId};
+pub use memory::InMemoryCheckpointer;
+pub use node::{
+    Command, END, Endpoint, Goto, IntoCommand, Interrupted, Node, NodeError, NodeResult, Push, Route,
+    START, Timeout,
+};
+pub use retry::{RetryPolicy, RetryPredicate};
+pub use run::{RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
+pub use state::{
+    Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index, reducers,
+};
+pub use stream::{Event, EventKind, EventStream, Interrupt, MessageChunk, TaskEnd};
+
+/// Paths the derive macro's generated code uses. Not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+}

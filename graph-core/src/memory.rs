@@ -1,0 +1,236 @@
+//! [`InMemoryCheckpointer`]: the [`Checkpointer`] for tests, examples and runs that need resume
+//! and history but not durability.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::checkpoint::{
+    Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion, HistoryQuery, LoadedCheckpoint,
+    LoadedField, PendingWrite,
+};
+use crate::error::StorageError;
+use crate::ids::{CheckpointId, ThreadId};
+
+/// Keeps checkpoints in memory, with the same semantics as a durable checkpointer (field
+/// versions, delta chains, idempotent writes, retention) so tests of one carry over to the other.
+#[derive(Debug, Default)]
+pub struct InMemoryCheckpointer {
+    threads: Mutex<HashMap<ThreadId, ThreadData>>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ThreadData {
+    checkpoints: BTreeMap<CheckpointId, StoredCheckpoint>,
+    values: HashMap<(String, CheckpointId), FieldValue>,
+    writes: BTreeMap<CheckpointId, Vec<PendingWrite>>,
+}
+
+#[derive(Debug, Clone)]
+struct StoredCheckpoint {
+    meta: CheckpointMeta,
+    versions: Vec<FieldVersion>,
+    frontier: crate::checkpoint::Blob,
+}
+
+impl InMemoryCheckpointer {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, ThreadData>> {
+        // A panic while holding the lock cannot leave a thread half-written (every method
+        // validates before it mutates), so a poisoned lock is still consistent.
+        self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl ThreadData {
+    fn resolve(
+        &self,
+        thread: &ThreadId,
+        checkpoint: CheckpointId,
+        version: &FieldVersion,
+    ) -> Result<LoadedField, StorageError> {
+        let mut deltas = Vec::new();
+        let mut at = version.version;
+        loop {
+            match self.values.get(&(version.field.clone(), at)) {
+                Some(FieldValue::Snapshot(bytes)) => {
+                    deltas.reverse();
+                    return Ok(LoadedField {
+                        field: version.field.clone(),
+                        snapshot: bytes.clone(),
+                        deltas,
+                    });
+                }
+                Some(FieldValue::Delta { prev, updates }) => {
+                    deltas.push(updates.clone());
+                    at = *prev;
+                }
+                None => {
+                    return Err(StorageError::new(format!(
+                        "thread `{thread}`, checkpoint {checkpoint}: field `{}` has no value at \
+                         version {at}",
+                        version.field
+                    )));
+                }
+            }
+        }
+    }
+
+    /// The (field, version) keys the given checkpoints read, following delta chains.
+    fn reachable(&self, ids: impl Iterator<Item = CheckpointId>) -> HashSet<(String, CheckpointId)> {
+        let mut keep = HashSet::new();
+        for id in ids {
+            let Some(stored) = self.checkpoints.get(&id) else { continue };
+            for version in &stored.versions {
+                let mut at = version.version;
+                while keep.insert((version.field.clone(), at)) {
+                    match self.values.get(&(version.field.clone(), at)) {
+                        Some(FieldValue::Delta { prev, .. }) => at = *prev,
+                        _ => break,
+                    }
+                }
+            }
+        }
+        keep
+    }
+}
+
+#[async_trait]
+impl Checkpointer for InMemoryCheckpointer {
+    async fn put(&self, checkpoint: Checkpoint) -> Result<(), StorageError> {
+        let mut threads = self.lock();
+        let data = threads.entry(checkpoint.meta.thread.clone()).or_default();
+        let id = checkpoint.meta.id;
+        if data.checkpoints.contains_key(&id) {
+            return Err(StorageError::new(format!(
+                "thread `{}`: checkpoint {id} already exists (two runs on one thread?)",
+                checkpoint.meta.thread
+            )));
+        }
+        for write in checkpoint.writes {
+            data.values.insert((write.field, id), write.value);
+        }
+        if let Some(parent) = checkpoint.meta.parent {
+            data.writes.remove(&parent);
+        }
+        data.checkpoints.insert(
+            id,
+            StoredCheckpoint {
+                meta: checkpoint.meta,
+                versions: checkpoint.versions,
+                frontier: checkpoint.frontier,
+            },
+        );
+        Ok(())
+    }
+
+    async fn put_writes(
+        &self,
+        thread: &ThreadId,
+        checkpoint: CheckpointId,
+        writes: Vec<PendingWrite>,
+    ) -> Result<(), StorageError> {
+        let mut threads = self.lock();
+        let data = threads.entry(thread.clone()).or_default();
+        let stored = data.writes.entry(checkpoint).or_default();
+        for write in writes {
+            let existing = stored.iter_mut().find(|w| {
+                w.task_id == write.task_id && w.kind == write.kind && w.slot == write.slot
+            });
+            match existing {
+                Some(old) if write.kind.replaces() => *old = write,
+                Some(_) => {}
+                None => stored.push(write),
+            }
+        }
+        Ok(())
+    }
+
+    async fn get(
+        &self,
+        thread: &ThreadId,
+        id: Option<CheckpointId>,
+    ) -> Result<Option<LoadedCheckpoint>, StorageError> {
+        let threads = self.lock();
+        let Some(data) = threads.get(thread) else { return Ok(None) };
+        let found = match id {
+            Some(id) => data.checkpoints.get_key_value(&id),
+            None => data.checkpoints.last_key_value(),
+        };
+        let Some((&id, stored)) = found else { return Ok(None) };
+        let values = stored
+            .versions
+            .iter()
+            .map(|version| data.resolve(thread, id, version))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(LoadedCheckpoint {
+            meta: stored.meta.clone(),
+            versions: stored.versions.clone(),
+            values,
+            frontier: stored.frontier.clone(),
+            pending_writes: data.writes.get(&id).cloned().unwrap_or_default(),
+        }))
+    }
+
+    async fn list(
+        &self,
+        thread: &ThreadId,
+        query: &HistoryQuery,
+    ) -> Result<Vec<CheckpointMeta>, StorageError> {
+        let threads = self.lock();
+        let Some(data) = threads.get(thread) else { return Ok(Vec::new()) };
+        let range = match query.before {
+            Some(before) => data.checkpoints.range(..before),
+            None => data.checkpoints.range(..),
+        };
+        Ok(range
+            .rev()
+            .filter(|(_, stored)| query.matches(&stored.meta))
+            .take(query.limit.unwrap_or(usize::MAX))
+            .map(|(_, stored)| stored.meta.clone())
+            .collect())
+    }
+
+    async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {
+        self.lock().remove(thread);
+        Ok(())
+    }
+
+    async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
+        let mut threads = self.lock();
+        if threads.get(to).is_some_and(|data| !data.checkpoints.is_empty()) {
+            return Err(StorageError::new(format!(
+                "cannot copy thread `{from}` into `{to}`: `{to}` is not empty"
+            )));
+        }
+        let Some(mut copy) = threads.get(from).cloned() else {
+            return Err(StorageError::new(format!("cannot copy thread `{from}`: no such thread")));
+        };
+        for stored in copy.checkpoints.values_mut() {
+            stored.meta.thread = to.clone();
+        }
+        threads.insert(to.clone(), copy);
+        Ok(())
+    }
+
+    async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
+        let keep = keep.max(1);
+        let mut threads = self.lock();
+        let Some(data) = threads.get_mut(thread) else { return Ok(0) };
+        let kept: Vec<CheckpointId> = data.checkpoints.keys().rev().take(keep).copied().collect();
+        let doomed: Vec<CheckpointId> =
+            data.checkpoints.keys().rev().skip(keep).copied().collect();
+        let live = data.reachable(kept.into_iter());
+        for id in &doomed {
+            data.checkpoints.remove(id);
+            data.writes.remove(id);
+        }
+        data.values.retain(|key, _| live.contains(key));
+        Ok(doomed.len())
+    }
+}

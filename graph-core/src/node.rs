@@ -1,0 +1,384 @@
+//! What a node is and what it returns: the [`Node`] trait, [`Command`], [`Push`] fan-out,
+//! [`Route`]s for conditional edges, and [`NodeError`].
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Ctx;
+use crate::error::BoxError;
+use crate::ids::{InterruptId, NodeId};
+use crate::state::{State, Update};
+
+/// An end of an edge: START, a node, or END.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// Where every run begins.
+    Start,
+    /// A node.
+    Node(NodeId),
+    /// Where a branch ends.
+    End,
+}
+
+/// The start of the graph: `add_edge(START, "first")`.
+pub const START: Endpoint = Endpoint::Start;
+/// The end of a branch: `add_edge("last", END)`, or a router returning `END`.
+pub const END: Endpoint = Endpoint::End;
+
+impl From<&str> for Endpoint {
+    fn from(name: &str) -> Self {
+        Endpoint::Node(name.into())
+    }
+}
+impl From<String> for Endpoint {
+    fn from(name: String) -> Self {
+        Endpoint::Node(name.into())
+    }
+}
+impl From<NodeId> for Endpoint {
+    fn from(node: NodeId) -> Self {
+        Endpoint::Node(node)
+    }
+}
+impl From<&NodeId> for Endpoint {
+    fn from(node: &NodeId) -> Self {
+        Endpoint::Node(node.clone())
+    }
+}
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Start => f.write_str("START"),
+            Endpoint::Node(node) => f.write_str(node.as_str()),
+            Endpoint::End => f.write_str("END"),
+        }
+    }
+}
+
+/// A task of `node` in the next superstep whose input is `arg` instead of the state: dynamic
+/// fan-out (LangGraph's `Send`). Pushes run in parallel and their updates apply in push order.
+#[doc(alias = "Send")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Push {
+    pub(crate) node: NodeId,
+    pub(crate) arg: Result<serde_json::Value, String>,
+}
+
+impl Push {
+    /// A task of `node` with input `arg`. The node must be added with
+    /// [`crate::StateGraph::add_push_node`] for `arg`'s type.
+    pub fn new(node: impl Into<NodeId>, arg: &impl Serialize) -> Self {
+        Self { node: node.into(), arg: serde_json::to_value(arg).map_err(|e| e.to_string()) }
+    }
+    /// The target node.
+    pub fn node(&self) -> &NodeId {
+        &self.node
+    }
+}
+
+/// One destination of a route or command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Goto {
+    /// Run this node (or end the branch) in the next superstep.
+    To(Endpoint),
+    /// Run a task with its own input in the next superstep.
+    Push(Push),
+}
+
+/// What a conditional edge's function returns: zero or more destinations.
+/// Converts from a node name, [`END`], a [`Push`], or a `Vec` of any of these.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Route(pub(crate) Vec<Goto>);
+
+impl Route {
+    /// No destination: the branch ends.
+    pub fn none() -> Self {
+        Self::default()
+    }
+    /// Adds a destination.
+    #[must_use]
+    pub fn and(mut self, goto: impl Into<Route>) -> Self {
+        self.0.extend(goto.into().0);
+        self
+    }
+}
+
+impl From<Endpoint> for Route {
+    fn from(endpoint: Endpoint) -> Self {
+        Route(vec![Goto::To(endpoint)])
+    }
+}
+impl From<&str> for Route {
+    fn from(name: &str) -> Self {
+        Endpoint::from(name).into()
+    }
+}
+impl From<String> for Route {
+    fn from(name: String) -> Self {
+        Endpoint::from(name).into()
+    }
+}
+impl From<NodeId> for Route {
+    fn from(node: NodeId) -> Self {
+        Endpoint::from(node).into()
+    }
+}
+impl From<Push> for Route {
+    fn from(push: Push) -> Self {
+        Route(vec![Goto::Push(push)])
+    }
+}
+impl From<Goto> for Route {
+    fn from(goto: Goto) -> Self {
+        Route(vec![goto])
+    }
+}
+impl<T: Into<Route>> From<Vec<T>> for Route {
+    fn from(items: Vec<T>) -> Self {
+        Route(items.into_iter().flat_map(|item| item.into().0).collect())
+    }
+}
+impl<T: Into<Route>, const N: usize> From<[T; N]> for Route {
+    fn from(items: [T; N]) -> Self {
+        Route(items.into_iter().flat_map(|item| item.into().0).collect())
+    }
+}
+
+/// A node's full result: an update, plus destinations for the next superstep that are taken
+/// **in addition to** the node's static edges (LangGraph's `Command(update=, goto=)`).
+#[derive(Debug, Clone)]
+pub struct Command<S: State> {
+    /// The update to apply.
+    pub update: S::Update,
+    /// Extra destinations.
+    pub goto: Route,
+}
+
+impl<S: State> Default for Command<S> {
+    fn default() -> Self {
+        Self { update: S::Update::default(), goto: Route::default() }
+    }
+}
+
+impl<S: State> Command<S> {
+    /// A command that applies `update`.
+    pub fn update(update: S::Update) -> Self {
+        Self { update, goto: Route::default() }
+    }
+    /// A command that only routes.
+    pub fn goto(goto: impl Into<Route>) -> Self {
+        Self { update: S::Update::default(), goto: goto.into() }
+    }
+    /// Adds destinations.
+    #[must_use]
+    pub fn and_goto(mut self, goto: impl Into<Route>) -> Self {
+        self.goto = self.goto.and(goto);
+        self
+    }
+}
+
+/// What a node may return: an update, a [`Command`], or `()` for no update.
+pub trait IntoCommand<S: State> {
+    /// Converts into a command.
+    fn into_command(self) -> Command<S>;
+}
+impl<S: State> IntoCommand<S> for Command<S> {
+    fn into_command(self) -> Command<S> {
+        self
+    }
+}
+impl<S: State> IntoCommand<S> for () {
+    fn into_command(self) -> Command<S> {
+        Command::default()
+    }
+}
+impl<U: Update> IntoCommand<U::State> for U {
+    fn into_command(self) -> Command<U::State> {
+        Command::update(self)
+    }
+}
+
+/// A pause requested by `ctx.interrupt(..)`; propagate it with `?`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interrupted {
+    pub(crate) id: InterruptId,
+    pub(crate) slot: u32,
+    pub(crate) value: serde_json::Value,
+}
+
+enum Repr {
+    Failed(BoxError),
+    Interrupted(Interrupted),
+}
+
+/// A node's failure, or its request to pause.
+///
+/// Any `std::error::Error` converts into it with `?`; [`NodeError::msg`] makes one from text. The
+/// engine treats an error from `ctx.interrupt(..)` as a pause, not a failure.
+pub struct NodeError {
+    repr: Repr,
+    permanent: bool,
+}
+
+impl NodeError {
+    /// An error with a message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Self { repr: Repr::Failed(message.to_string().into()), permanent: false }
+    }
+    /// An error that a retry policy must not retry, whatever its predicate says.
+    pub fn permanent(error: impl Into<NodeError>) -> Self {
+        Self { permanent: true, ..error.into() }
+    }
+    /// Whether [`NodeError::permanent`] made it.
+    pub fn is_permanent(&self) -> bool {
+        self.permanent
+    }
+    /// Whether the node timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.error().is_some_and(|e| e.is::<Timeout>())
+    }
+    /// The underlying error, unless this is an interrupt.
+    pub fn error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match &self.repr {
+            Repr::Failed(error) => Some(error.as_ref()),
+            Repr::Interrupted(_) => None,
+        }
+    }
+    /// Whether the error is of type `E`.
+    pub fn is<E: std::error::Error + 'static>(&self) -> bool {
+        self.error().is_some_and(|e| e.is::<E>())
+    }
+    pub(crate) fn into_parts(self) -> Result<BoxError, Interrupted> {
+        match self.repr {
+            Repr::Failed(error) => Ok(error),
+            Repr::Interrupted(interrupted) => Err(interrupted),
+        }
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for NodeError {
+    fn from(error: E) -> Self {
+        Self { repr: Repr::Failed(Box::new(error)), permanent: false }
+    }
+}
+impl From<Interrupted> for NodeError {
+    fn from(interrupted: Interrupted) -> Self {
+        Self { repr: Repr::Interrupted(interrupted), permanent: true }
+    }
+}
+impl fmt::Display for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Failed(error) => fmt::Display::fmt(error, f),
+            Repr::Interrupted(i) => write!(f, "interrupted ({})", i.id),
+        }
+    }
+}
+impl fmt::Debug for NodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Failed(error) => fmt::Debug::fmt(error, f),
+            Repr::Interrupted(i) => fmt::Debug::fmt(i, f),
+        }
+    }
+}
+
+/// A node attempt ran longer than its timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("timed out after {0:?}")]
+pub struct Timeout(pub std::time::Duration);
+
+/// A node's result.
+pub type NodeResult<S> = Result<Command<S>, NodeError>;
+
+/// A reusable node: implement it for a struct and add it with
+/// [`crate::StateGraph::add_node_impl`]. Plain async functions and closures are added with
+/// [`crate::StateGraph::add_node`] instead.
+///
+/// `run` receives a snapshot of the state as of the start of the superstep; the node's update
+/// becomes visible to other nodes only in the next superstep. A node MAY run more than once for
+/// one task (after an interrupt, a failure or a crash), so side effects belong in
+/// [`Ctx::effect`].
+// dyn-compatible: stored as Arc<dyn Node<S>> in a compiled graph.
+#[async_trait]
+pub trait Node<S: State>: Send + Sync + 'static {
+    /// Runs the node.
+    async fn run(&self, state: Arc<S>, ctx: Ctx) -> NodeResult<S>;
+}
+
+/// The input a task hands its node.
+pub(crate) enum TaskInput<S> {
+    State(Arc<S>),
+    Arg(serde_json::Value),
+}
+
+/// A node with its input type erased.
+#[async_trait]
+pub(crate) trait ErasedNode<S: State>: Send + Sync + 'static {
+    async fn call(&self, input: TaskInput<S>, ctx: Ctx) -> NodeResult<S>;
+}
+
+pub(crate) struct StateNode<N>(pub(crate) N);
+
+#[async_trait]
+impl<S: State, N: Node<S>> ErasedNode<S> for StateNode<N> {
+    async fn call(&self, input: TaskInput<S>, ctx: Ctx) -> NodeResult<S> {
+        match input {
+            TaskInput::State(state) => self.0.run(state, ctx).await,
+            TaskInput::Arg(_) => Err(NodeError::permanent(NodeError::msg(
+                "this node takes the graph state and cannot receive a Push",
+            ))),
+        }
+    }
+}
+
+pub(crate) struct FnNode<F, Fut, O>(pub(crate) F, pub(crate) PhantomData<fn() -> (Fut, O)>);
+
+#[async_trait]
+impl<S, F, Fut, O> Node<S> for FnNode<F, Fut, O>
+where
+    S: State,
+    F: Fn(Arc<S>, Ctx) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, NodeError>> + Send + 'static,
+    O: IntoCommand<S> + 'static,
+{
+    async fn run(&self, state: Arc<S>, ctx: Ctx) -> NodeResult<S> {
+        (self.0)(state, ctx).await.map(IntoCommand::into_command)
+    }
+}
+
+pub(crate) struct PushFnNode<F, I, Fut, O>(pub(crate) F, pub(crate) PhantomData<fn(I) -> (Fut, O)>);
+
+#[async_trait]
+impl<S, F, I, Fut, O> ErasedNode<S> for PushFnNode<F, I, Fut, O>
+where
+    S: State,
+    F: Fn(I, Ctx) -> Fut + Send + Sync + 'static,
+    I: DeserializeOwned + Send + 'static,
+    Fut: Future<Output = Result<O, NodeError>> + Send + 'static,
+    O: IntoCommand<S> + 'static,
+{
+    async fn call(&self, input: TaskInput<S>, ctx: Ctx) -> NodeResult<S> {
+        let arg = match input {
+            TaskInput::Arg(arg) => arg,
+            TaskInput::State(_) => {
+                return Err(NodeError::permanent(NodeError::msg(
+                    "this node takes a Push input and cannot run from an edge",
+                )));
+            }
+        };
+        let input = serde_json::from_value::<I>(arg).map_err(|e| {
+            NodeError::permanent(NodeError::msg(format!(
+                "the Push input does not decode as `{}`: {e}",
+                std::any::type_name::<I>()
+            )))
+        })?;
+        (self.0)(input, ctx).await.map(IntoCommand::into_command)
+    }
+}

@@ -1,0 +1,967 @@
+//! One run of a graph on a thread: restore the thread's checkpoint, apply input or resume
+//! answers, then loop over supersteps — plan, run tasks concurrently, apply their updates in task
+//! order, advance the frontier, checkpoint — until the frontier is empty, a task pauses or fails,
+//! or a breakpoint is hit.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use crate::checkpoint::{
+    Breakpoint, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, LoadedCheckpoint,
+    PendingWrite, Source, WriteKind,
+};
+use crate::compiled::{CompiledGraph, Durability, Resume, RunConfig};
+use crate::context::{EffectRecord, TaskShared, WriteSink};
+use crate::error::{Error, Result};
+use crate::frontier::{Frontier, TaskOutput};
+use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath, ThreadId};
+use crate::node::Command;
+use crate::state::{State, field_index};
+use crate::stream::{EventKind, EventSink, Interrupt};
+use crate::task::{TaskResult, TaskRun, route};
+
+/// How a run ended, when it did not fail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunStatus {
+    /// Nothing is left to run.
+    Done,
+    /// Tasks paused in `ctx.interrupt`; answer with [`Resume`].
+    Interrupted(Vec<Interrupt>),
+    /// The run stopped at a static breakpoint; continue with [`Resume::Continue`].
+    Breakpoint {
+        /// Before or after.
+        kind: Breakpoint,
+        /// The nodes planned next.
+        next: Vec<NodeId>,
+    },
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct RunOutput<S: State> {
+    /// The thread.
+    pub thread: ThreadId,
+    /// The latest checkpoint.
+    pub checkpoint: CheckpointId,
+    /// The state at that checkpoint.
+    pub state: S,
+    /// Why the run stopped.
+    pub status: RunStatus,
+    /// The nodes this call ran, superstep by superstep in task order (tasks whose saved output
+    /// was reused are not included).
+    pub executed: Vec<NodeId>,
+}
+
+/// A thread's status, derived from its latest checkpoint and pending writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadStatus {
+    /// Nothing is planned: the thread finished (or never ran).
+    Idle,
+    /// Waiting on interrupts or at a breakpoint.
+    Interrupted,
+    /// A task failed; resume re-runs it.
+    Error,
+    /// Tasks are planned but have not run (a crash, or `Durability::Exit` stopped early).
+    Pending,
+}
+
+/// A task of the superstep planned from a checkpoint, with what it saved so far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskInfo {
+    /// The task.
+    pub id: TaskId,
+    /// Its node.
+    pub node: NodeId,
+    /// Its place in the superstep.
+    pub path: TaskPath,
+    /// Whether its output is saved (it will not run again).
+    pub finished: bool,
+    /// Its last failure.
+    pub error: Option<String>,
+    /// Its pending interrupt.
+    pub interrupt: Option<Interrupt>,
+}
+
+/// A thread's state at a checkpoint.
+#[derive(Debug, Clone)]
+pub struct StateSnapshot<S: State> {
+    /// The values.
+    pub values: S,
+    /// The checkpoint, or `None` for a thread that has none.
+    pub checkpoint: Option<CheckpointMeta>,
+    /// The nodes planned next, in task order.
+    pub next: Vec<NodeId>,
+    /// The planned tasks.
+    pub tasks: Vec<TaskInfo>,
+    /// Pending interrupts, in task order.
+    pub interrupts: Vec<Interrupt>,
+    /// The thread's status.
+    pub status: ThreadStatus,
+}
+
+pub(crate) enum Start<S: State> {
+    Input(S::Update),
+    Resume(Resume),
+}
+
+/// Where a field's current value lives.
+#[derive(Debug, Clone, Copy)]
+struct Version {
+    id: CheckpointId,
+    depth: u32,
+    /// Whether the value at `id` is in storage (always, except with `Durability::Exit`).
+    stored: bool,
+}
+
+/// What tasks of the current superstep saved earlier.
+#[derive(Default)]
+struct SavedTask {
+    output: Option<crate::checkpoint::Blob>,
+    error: Option<String>,
+    interrupt: Option<(u32, Interrupt)>,
+    resumes: BTreeMap<u32, serde_json::Value>,
+    effects: BTreeMap<u32, EffectRecord>,
+}
+
+pub(crate) struct Run<S: State> {
+    graph: CompiledGraph<S>,
+    config: RunConfig,
+    thread: ThreadId,
+    state: Arc<S>,
+    versions: Vec<Option<Version>>,
+    frontier: Frontier,
+    /// The checkpoint the next superstep starts from.
+    head: Option<CheckpointMeta>,
+    head_stored: bool,
+    last_stored: Option<CheckpointId>,
+    next_id: CheckpointId,
+    saved: HashMap<TaskId, SavedTask>,
+    events: Arc<EventSink<S>>,
+    supersteps: u32,
+    executed: Vec<NodeId>,
+    /// Pending writes held back by `Durability::Exit`.
+    held: Option<Arc<WriteSink>>,
+}
+
+fn input_node() -> NodeId {
+    NodeId::from("input")
+}
+
+impl<S: State> Run<S> {
+    fn new(graph: CompiledGraph<S>, config: RunConfig, events: EventSink<S>) -> Self {
+        let frontier = Frontier::empty(&graph.inner);
+        Self {
+            thread: config.thread.clone(),
+            state: Arc::new(S::default()),
+            versions: vec![None; S::FIELDS.len()],
+            frontier,
+            head: None,
+            head_stored: true,
+            last_stored: None,
+            next_id: CheckpointId(0),
+            saved: HashMap::new(),
+            events: Arc::new(events),
+            supersteps: 0,
+            executed: Vec::new(),
+            held: None,
+            graph,
+            config,
+        }
+    }
+
+    fn storage(&self, source: crate::error::StorageError) -> Error {
+        Error::Storage { thread: self.thread.clone(), source }
+    }
+
+    fn decode_error(&self, checkpoint: CheckpointId, what: String, reason: String) -> Error {
+        Error::Decode { thread: self.thread.clone(), checkpoint, what, reason }
+    }
+
+    fn step(&self) -> i64 {
+        self.head.as_ref().map_or(-1, |h| h.step)
+    }
+
+    /// Loads the latest checkpoint and the one `config` addresses (if another).
+    async fn load(&mut self) -> Result<Option<LoadedCheckpoint>> {
+        let Some(checkpointer) = self.graph.checkpointer.clone() else { return Ok(None) };
+        let latest =
+            checkpointer.get(&self.thread, None).await.map_err(|e| self.storage(e))?;
+        self.next_id = latest.as_ref().map_or(CheckpointId(0), |l| l.meta.id.next());
+        match self.config.checkpoint {
+            Some(id) if latest.as_ref().is_none_or(|l| l.meta.id != id) => {
+                let found =
+                    checkpointer.get(&self.thread, Some(id)).await.map_err(|e| self.storage(e))?;
+                match found {
+                    Some(found) => Ok(Some(found)),
+                    None => Err(Error::CheckpointNotFound { thread: self.thread.clone(), checkpoint: id }),
+                }
+            }
+            _ => Ok(latest),
+        }
+    }
+
+    /// Restores state, versions, frontier and saved writes from a loaded checkpoint.
+    fn restore(&mut self, loaded: LoadedCheckpoint) -> Result<()> {
+        let id = loaded.meta.id;
+        let mut state = S::default();
+        for field in &loaded.values {
+            let Some(index) = field_index::<S>(&field.field) else {
+                tracing::warn!(thread = %self.thread, field = %field.field, "ignoring a stored field the state no longer has");
+                continue;
+            };
+            let what = || format!("field `{}`", field.field);
+            state
+                .decode_field(index, &field.snapshot)
+                .map_err(|e| self.decode_error(id, what(), e.to_string()))?;
+            for delta in &field.deltas {
+                state
+                    .apply_field_updates(index, delta)
+                    .map_err(|e| self.decode_error(id, what(), e.to_string()))?;
+            }
+        }
+        for FieldVersion { field, version, depth } in &loaded.versions {
+            if let Some(index) = field_index::<S>(field) {
+                self.versions[index] = Some(Version { id: *version, depth: *depth, stored: true });
+            }
+        }
+        self.frontier = Frontier::decode(&self.graph.inner, &loaded.frontier)
+            .map_err(|reason| self.decode_error(id, "the frontier".into(), reason))?;
+        self.saved.clear();
+        for write in loaded.pending_writes {
+            self.restore_write(id, write)?;
+        }
+        self.state = Arc::new(state);
+        self.head = Some(loaded.meta);
+        self.head_stored = true;
+        self.last_stored = Some(id);
+        Ok(())
+    }
+
+    fn restore_write(&mut self, checkpoint: CheckpointId, write: PendingWrite) -> Result<()> {
+        let what = || format!("the {} write of task {} (`{}`)", write.kind.as_str(), write.task_id, write.node);
+        let bad = |e: serde_json::Error| Error::Decode {
+            thread: self.thread.clone(),
+            checkpoint,
+            what: what(),
+            reason: e.to_string(),
+        };
+        let saved = self.saved.entry(write.task_id).or_default();
+        match write.kind {
+            WriteKind::Output => saved.output = Some(write.value),
+            WriteKind::Error => saved.error = Some(serde_json::from_slice(&write.value).map_err(bad)?),
+            WriteKind::Interrupt => {
+                saved.interrupt = Some((write.slot, serde_json::from_slice(&write.value).map_err(bad)?));
+            }
+            WriteKind::Resume => {
+                saved.resumes.insert(write.slot, serde_json::from_slice(&write.value).map_err(bad)?);
+            }
+            WriteKind::Effect => {
+                saved.effects.insert(write.slot, serde_json::from_slice(&write.value).map_err(bad)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Interrupts still waiting for an answer, in task order.
+    fn pending_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+        let Some(head) = &self.head else { return Vec::new() };
+        self.frontier
+            .plan(&self.graph.inner, &self.thread, head.id)
+            .iter()
+            .filter_map(|task| {
+                let saved = self.saved.get(&task.id)?;
+                let (slot, interrupt) = saved.interrupt.as_ref()?;
+                let open = saved.output.is_none() && !saved.resumes.contains_key(slot);
+                open.then(|| (task.id, *slot, interrupt.clone()))
+            })
+            .collect()
+    }
+
+    /// Runs a whole invocation, with the bookkeeping every exit path needs.
+    pub(crate) async fn execute(
+        graph: CompiledGraph<S>,
+        config: RunConfig,
+        events: EventSink<S>,
+        start: Start<S>,
+    ) -> Result<RunOutput<S>> {
+        let mut run = Run::new(graph, config, events);
+        let result = run.drive(start).await;
+        let result = match result {
+            Ok(status) => run.flush().await.map(|()| status),
+            Err(error) => {
+                if let Err(flush) = run.flush().await {
+                    tracing::error!(%flush, "could not save the run's last checkpoint");
+                }
+                Err(error)
+            }
+        };
+        let step = run.step();
+        match &result {
+            Ok(RunStatus::Interrupted(interrupts)) => {
+                run.emit(step, EventKind::Interrupt(interrupts.clone())).await;
+            }
+            Ok(RunStatus::Breakpoint { kind, next }) => {
+                run.emit(step, EventKind::Breakpoint { kind: *kind, next: next.clone() }).await;
+            }
+            Ok(RunStatus::Done) => {}
+            Err(error) => run.emit(step, EventKind::Error(error.to_string())).await,
+        }
+        run.emit(step, EventKind::End).await;
+        let status = result?;
+        Ok(RunOutput {
+            thread: run.thread.clone(),
+            checkpoint: run.head.as_ref().map_or(CheckpointId(0), |h| h.id),
+            state: Arc::unwrap_or_clone(run.state),
+            status,
+            executed: run.executed,
+        })
+    }
+
+    async fn drive(&mut self, start: Start<S>) -> Result<RunStatus> {
+        let loaded = self.load().await?;
+        match start {
+            Start::Input(input) => {
+                let parent = match loaded {
+                    Some(loaded) => {
+                        self.restore(loaded)?;
+                        self.head.as_ref().map(|h| (h.id, h.step))
+                    }
+                    None => None,
+                };
+                // New input discards what an earlier run left planned, but not join progress.
+                self.frontier.pull.clear();
+                self.frontier.push.clear();
+                self.saved.clear();
+                let step = parent.map_or(-1, |(_, step)| step + 1);
+                let writes = self.apply(step, vec![(input_node(), input)])?;
+                let mut frontier = self.frontier.clone();
+                frontier.pull.extend_from_slice(&self.graph.inner.entry);
+                let entry = self.entry_routes(step)?;
+                frontier.pull.extend(entry);
+                frontier.normalize(&self.graph.inner);
+                let status = self.commit(Source::Input, step, Vec::new(), writes, frontier, false).await?;
+                if let Some(status) = status {
+                    return Ok(status);
+                }
+            }
+            Start::Resume(resume) => {
+                let Some(loaded) = loaded else {
+                    return Err(Error::Resume {
+                        thread: self.thread.clone(),
+                        reason: "the thread has no checkpoint".into(),
+                    });
+                };
+                let latest_id = self.next_id;
+                let is_latest = loaded.meta.id.next() == latest_id;
+                self.restore(loaded)?;
+                if is_latest {
+                    self.answer(resume).await?;
+                } else {
+                    if resume != Resume::Continue {
+                        return Err(Error::Resume {
+                            thread: self.thread.clone(),
+                            reason: "answers go to the latest checkpoint's interrupts; replay an \
+                                     older checkpoint with Resume::Continue"
+                                .into(),
+                        });
+                    }
+                    self.fork().await?;
+                }
+            }
+        }
+        self.run_supersteps().await
+    }
+
+    /// Routes the conditional edges from START on the state after input.
+    fn entry_routes(&self, step: i64) -> Result<Vec<usize>> {
+        let graph = &self.graph.inner;
+        let mut goto = Vec::new();
+        let mut push = Vec::new();
+        for &r in &graph.entry_routes {
+            let edge = &graph.routes[r];
+            let chosen = (edge.route)(&self.state);
+            for item in chosen.0 {
+                crate::task::resolve(graph, item, Some(&edge.targets), &mut goto, &mut push).map_err(
+                    |(target, reason)| Error::Route {
+                        thread: self.thread.clone(),
+                        step,
+                        node: NodeId::from("START"),
+                        target,
+                        reason,
+                    },
+                )?;
+            }
+        }
+        if !push.is_empty() {
+            return Err(Error::Route {
+                thread: self.thread.clone(),
+                step,
+                node: NodeId::from("START"),
+                target: graph.nodes[push[0].node].id.to_string(),
+                reason: "START cannot Push; route to a node that pushes".into(),
+            });
+        }
+        Ok(goto)
+    }
+
+    /// Validates resume answers against pending interrupts and saves them.
+    async fn answer(&mut self, resume: Resume) -> Result<()> {
+        let pending = self.pending_interrupts();
+        let ids = || pending.iter().map(|(_, _, i)| i.id.to_string()).collect::<Vec<_>>().join(", ");
+        let refuse = |reason: String| Error::Resume { thread: self.thread.clone(), reason };
+        let answers: Vec<(TaskId, u32, NodeId, serde_json::Value)> = match resume {
+            Resume::Continue => {
+                if !pending.is_empty() {
+                    return Err(refuse(format!(
+                        "the thread is waiting on interrupt(s) {}; resume with an answer",
+                        ids()
+                    )));
+                }
+                Vec::new()
+            }
+            Resume::Value(value) => match pending.as_slice() {
+                [] => return Err(refuse("the thread has no pending interrupt to answer".into())),
+                [(task, slot, interrupt)] => vec![(*task, *slot, interrupt.node.clone(), value)],
+                _ => {
+                    return Err(refuse(format!(
+                        "{} interrupts are pending ({}); answer them by id with Resume::ById",
+                        pending.len(),
+                        ids()
+                    )));
+                }
+            },
+            Resume::ById(map) => {
+                if map.is_empty() {
+                    return Err(refuse("Resume::ById has no answers".into()));
+                }
+                let mut answers = Vec::new();
+                for (id, value) in map {
+                    let Some((task, slot, interrupt)) = pending.iter().find(|(_, _, i)| i.id == id)
+                    else {
+                        let known = if pending.is_empty() { "none".to_owned() } else { ids() };
+                        return Err(refuse(format!(
+                            "interrupt {id} is not pending (pending: {known})"
+                        )));
+                    };
+                    answers.push((*task, *slot, interrupt.node.clone(), value));
+                }
+                answers
+            }
+        };
+        if answers.is_empty() {
+            return Ok(());
+        }
+        let head = self.head.as_ref().map(|h| h.id).expect("restored");
+        let mut writes = Vec::new();
+        for (task, slot, node, value) in answers {
+            let bytes = serde_json::to_vec(&value).map_err(|e| Error::Encode {
+                thread: self.thread.clone(),
+                step: self.step(),
+                what: "a resume answer".into(),
+                reason: e.to_string(),
+            })?;
+            writes.push(PendingWrite { task_id: task, node, kind: WriteKind::Resume, slot, value: bytes.into() });
+            self.saved.entry(task).or_default().resumes.insert(slot, value);
+        }
+        if let Some(checkpointer) = &self.graph.checkpointer {
+            checkpointer
+                .put_writes(&self.thread, head, writes)
+                .await
+                .map_err(|e| self.storage(e))?;
+        }
+        Ok(())
+    }
+
+    /// Copies the restored (older) checkpoint as the thread's new head, to replay from it.
+    async fn fork(&mut self) -> Result<()> {
+        let base = self.head.clone().expect("restored");
+        self.saved.clear();
+        let frontier = self.frontier.clone();
+        self.commit(Source::Fork, base.step, Vec::new(), Vec::new(), frontier, true).await?;
+        Ok(())
+    }
+
+    async fn run_supersteps(&mut self) -> Result<RunStatus> {
+        loop {
+            if self.frontier.is_idle() {
+                return Ok(RunStatus::Done);
+            }
+            let step = self.step() + 1;
+            if self.supersteps >= self.config.max_supersteps {
+                return Err(Error::SuperstepLimit {
+                    thread: self.thread.clone(),
+                    step,
+                    limit: self.config.max_supersteps,
+                });
+            }
+            self.supersteps += 1;
+            if let Some(status) = self.superstep(step).await? {
+                return Ok(status);
+            }
+        }
+    }
+
+    fn write_sink(&mut self, head: CheckpointId) -> Arc<WriteSink> {
+        let sink = match (&self.graph.checkpointer, self.config.durability) {
+            (None, _) => WriteSink::Discard,
+            (Some(checkpointer), Durability::Sync) => WriteSink::Direct {
+                checkpointer: Arc::clone(checkpointer),
+                thread: self.thread.clone(),
+                checkpoint: head,
+            },
+            (Some(_), Durability::Exit) => WriteSink::Buffer(Mutex::new(Vec::new())),
+        };
+        let sink = Arc::new(sink);
+        self.held = matches!(*sink, WriteSink::Buffer(_)).then(|| Arc::clone(&sink));
+        sink
+    }
+
+    async fn superstep(&mut self, step: i64) -> Result<Option<RunStatus>> {
+        let head = self.head.as_ref().map_or(CheckpointId(0), |h| h.id);
+        let graph = Arc::clone(&self.graph.inner);
+        let tasks = self.frontier.plan(&graph, &self.thread, head);
+        let sink = self.write_sink(head);
+        let persist = self.graph.checkpointer.is_some();
+        for task in &tasks {
+            let node = &graph.nodes[task.node].id;
+            self.events.send(step, Some(node), Some(task.id), EventKind::TaskStart).await;
+        }
+
+        let snapshot = Arc::clone(&self.state);
+        let node_events: Option<Arc<dyn crate::stream::NodeEventSink>> = if self.events.enabled() {
+            Some(Arc::clone(&self.events) as Arc<dyn crate::stream::NodeEventSink>)
+        } else {
+            None
+        };
+        let mut runs = Vec::with_capacity(tasks.len());
+        let mut reused = Vec::with_capacity(tasks.len());
+        for task in &tasks {
+            let mut saved = self.saved.remove(&task.id).unwrap_or_default();
+            if let Some(bytes) = saved.output.take() {
+                let output = TaskOutput::<S>::decode(&graph, &bytes).map_err(|reason| {
+                    self.decode_error(head, format!("the output of task {} (`{}`)", task.id, graph.nodes[task.node].id), reason)
+                })?;
+                reused.push(Some(output));
+                runs.push(None);
+                continue;
+            }
+            reused.push(None);
+            let shared = Arc::new(TaskShared {
+                thread: self.thread.clone(),
+                step,
+                node: graph.nodes[task.node].id.clone(),
+                task_id: task.id,
+                resumes: saved.resumes,
+                journal: Mutex::new(saved.effects),
+                writes: Arc::clone(&sink),
+                events: node_events.clone(),
+            });
+            runs.push(Some(TaskRun {
+                graph: &graph,
+                node: task.node,
+                arg: task.arg.clone(),
+                snapshot: &snapshot,
+                shared,
+                events: &self.events,
+                persist,
+            }));
+        }
+        let futures = runs.into_iter().map(|run| async move {
+            match run {
+                Some(run) => Some(run.run().await),
+                None => None,
+            }
+        });
+        let results: Vec<Option<TaskResult<S>>> = if tasks.len() == 1 {
+            vec![futures.into_iter().next().expect("one task").await]
+        } else {
+            futures_util::future::join_all(futures).await
+        };
+        drop(snapshot);
+
+        let mut outputs: Vec<(usize, TaskOutput<S>)> = Vec::with_capacity(tasks.len());
+        let mut failure: Option<Error> = None;
+        let mut interrupts = Vec::new();
+        for ((task, result), reused) in tasks.iter().zip(results).zip(reused) {
+            match (result, reused) {
+                (_, Some(output)) => outputs.push((task.node, output)),
+                (Some(TaskResult::Done(output)), None) => {
+                    self.executed.push(graph.nodes[task.node].id.clone());
+                    outputs.push((task.node, output));
+                }
+                (Some(TaskResult::Failed(error)), None) => {
+                    failure.get_or_insert(error);
+                }
+                (Some(TaskResult::Interrupted(interrupt)), None) => interrupts.push(interrupt),
+                (None, None) => unreachable!("every task either ran or was reused"),
+            }
+        }
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        if !interrupts.is_empty() {
+            return Ok(Some(RunStatus::Interrupted(interrupts)));
+        }
+
+        let mut frontier = self.frontier.clone();
+        frontier.pull.clear();
+        frontier.push.clear();
+        let mut writers = Vec::with_capacity(outputs.len());
+        let mut updates = Vec::with_capacity(outputs.len());
+        let mut after = false;
+        for (task, (node, output)) in tasks.iter().zip(outputs) {
+            frontier.record(&graph, node, &output.goto, &output.push);
+            after |= graph.nodes[node].interrupt_after;
+            let id = graph.nodes[node].id.clone();
+            if self.events.enabled() {
+                let kind = EventKind::Update(output.update.clone());
+                self.events.send(step, Some(&id), Some(task.id), kind).await;
+            }
+            writers.push(id.clone());
+            updates.push((id, output.update));
+        }
+        frontier.normalize(&graph);
+        let writes = self.apply(step, updates)?;
+        self.commit(Source::Loop, step, writers, writes, frontier, after).await
+    }
+
+    /// Applies updates in order (after checking for conflicting overwrites) and returns the
+    /// field values to store.
+    fn apply(&mut self, step: i64, updates: Vec<(NodeId, S::Update)>) -> Result<Vec<(usize, FieldValue, u32)>> {
+        let fields = S::FIELDS;
+        if updates.len() > 1 {
+            let mut owner: Vec<Option<usize>> = vec![None; fields.len()];
+            for (i, (_, update)) in updates.iter().enumerate() {
+                let mut conflict = None;
+                S::written_fields(update, &mut |f| {
+                    if fields[f].reducer.rejects_concurrent_writes() {
+                        match owner[f] {
+                            Some(first) if conflict.is_none() => conflict = Some((f, first)),
+                            Some(_) => {}
+                            None => owner[f] = Some(i),
+                        }
+                    }
+                });
+                if let Some((f, first)) = conflict {
+                    return Err(Error::Conflict {
+                        thread: self.thread.clone(),
+                        step,
+                        field: fields[f].name,
+                        first: updates[first].0.clone(),
+                        second: updates[i].0.clone(),
+                    });
+                }
+            }
+        }
+        let mut written: Vec<usize> = Vec::new();
+        for (_, update) in &updates {
+            S::written_fields(update, &mut |f| written.push(f));
+        }
+        written.sort_unstable();
+        written.dedup();
+
+        let store_now = self.graph.checkpointer.is_some() && self.config.durability == Durability::Sync;
+        let encode_error = |what: String, e: serde_json::Error| Error::Encode {
+            thread: self.thread.clone(),
+            step,
+            what,
+            reason: e.to_string(),
+        };
+        let mut values = Vec::with_capacity(written.len());
+        let mut deltas: Vec<Option<(FieldValue, u32)>> = vec![None; written.len()];
+        if store_now {
+            for (slot, &f) in written.iter().enumerate() {
+                let Some(prev) = self.versions[f] else { continue };
+                if !fields[f].reducer.stores_deltas() || !prev.stored || prev.depth + 1 >= self.graph.snapshot_every {
+                    continue;
+                }
+                let mut array = Vec::from(*b"[");
+                for (_, update) in &updates {
+                    if let Some(encoded) = S::encode_field_update(update, f) {
+                        let encoded = encoded.map_err(|e| encode_error(format!("an update of field `{}`", fields[f].name), e))?;
+                        if array.len() > 1 {
+                            array.push(b',');
+                        }
+                        array.extend_from_slice(&encoded);
+                    }
+                }
+                array.push(b']');
+                deltas[slot] = Some((FieldValue::Delta { prev: prev.id, updates: array.into() }, prev.depth + 1));
+            }
+        }
+        let state = Arc::make_mut(&mut self.state);
+        for (node, update) in updates {
+            state.apply(update).map_err(|source| Error::Reduce {
+                thread: self.thread.clone(),
+                step,
+                node,
+                source,
+            })?;
+        }
+        if store_now {
+            for (slot, &f) in written.iter().enumerate() {
+                let (value, depth) = match deltas[slot].take() {
+                    Some(delta) => delta,
+                    None => {
+                        let bytes = state
+                            .encode_field(f)
+                            .map_err(|e| encode_error(format!("field `{}`", fields[f].name), e))?;
+                        (FieldValue::Snapshot(bytes.into()), 0)
+                    }
+                };
+                values.push((f, value, depth));
+            }
+        } else {
+            // Not stored now: remember only that these fields changed.
+            for f in written {
+                values.push((f, FieldValue::Snapshot(Arc::from([])), 0));
+            }
+        }
+        Ok(values)
+    }
+
+    /// Makes the next checkpoint the head (storing it unless durability says otherwise) and
+    /// checks the breakpoints it lands on.
+    async fn commit(
+        &mut self,
+        source: Source,
+        step: i64,
+        writers: Vec<NodeId>,
+        values: Vec<(usize, FieldValue, u32)>,
+        frontier: Frontier,
+        after: bool,
+    ) -> Result<Option<RunStatus>> {
+        let graph = &self.graph.inner;
+        let id = self.next_id;
+        self.next_id = id.next();
+        let store_now = self.graph.checkpointer.is_some()
+            && (self.config.durability == Durability::Sync || matches!(source, Source::Fork | Source::Update));
+        let before = !after
+            && frontier.pull.iter().chain(frontier.push.iter().map(|p| &p.node)).any(|&n| graph.nodes[n].interrupt_before);
+        let breakpoint = if after {
+            Some(Breakpoint::After)
+        } else if before && source != Source::Fork {
+            Some(Breakpoint::Before)
+        } else {
+            None
+        };
+        let meta = CheckpointMeta {
+            thread: self.thread.clone(),
+            id,
+            parent: self.head.as_ref().map(|h| h.id),
+            step,
+            source,
+            created_at_ms: (self.graph.clock)(),
+            next: frontier.next_names(graph),
+            writers,
+            breakpoint,
+            metadata: self.config.metadata.clone(),
+        };
+        let mut writes = Vec::new();
+        for (f, value, depth) in values {
+            self.versions[f] = Some(Version { id, depth, stored: store_now });
+            if store_now {
+                writes.push(FieldWrite { field: S::FIELDS[f].name.to_owned(), value });
+            }
+        }
+        self.frontier = frontier;
+        self.head = Some(meta);
+        self.head_stored = false;
+        self.held = None;
+        self.saved.clear();
+        if store_now {
+            self.store(writes).await?;
+        }
+        self.emit(step, EventKind::Values(Arc::clone(&self.state))).await;
+        self.emit(step, EventKind::Checkpoint { id, source }).await;
+        Ok(breakpoint.map(|kind| RunStatus::Breakpoint { kind, next: self.frontier.next_names(&self.graph.inner) }))
+    }
+
+    /// Stores the head checkpoint with `writes` plus a snapshot of every field whose latest
+    /// value is not stored yet.
+    async fn store(&mut self, mut writes: Vec<FieldWrite>) -> Result<()> {
+        let Some(checkpointer) = self.graph.checkpointer.clone() else { return Ok(()) };
+        let mut meta = self.head.clone().expect("a head to store");
+        // With `Durability::Exit` the in-memory parent may never have been stored: the stored
+        // parent is the last checkpoint that was.
+        meta.parent = self.last_stored;
+        let id = meta.id;
+        for f in 0..S::FIELDS.len() {
+            let Some(version) = &mut self.versions[f] else { continue };
+            if version.stored {
+                continue;
+            }
+            let bytes = self.state.encode_field(f).map_err(|e| Error::Encode {
+                thread: self.thread.clone(),
+                step: meta.step,
+                what: format!("field `{}`", S::FIELDS[f].name),
+                reason: e.to_string(),
+            })?;
+            writes.retain(|w| w.field != S::FIELDS[f].name);
+            writes.push(FieldWrite { field: S::FIELDS[f].name.to_owned(), value: FieldValue::Snapshot(bytes.into()) });
+            *version = Version { id, depth: 0, stored: true };
+        }
+        let versions = S::FIELDS
+            .iter()
+            .zip(&self.versions)
+            .filter_map(|(field, v)| {
+                v.map(|v| FieldVersion { field: field.name.to_owned(), version: v.id, depth: v.depth })
+            })
+            .collect();
+        let frontier = self.frontier.encode(&self.graph.inner).map_err(|e| Error::Encode {
+            thread: self.thread.clone(),
+            step: meta.step,
+            what: "the frontier".into(),
+            reason: e.to_string(),
+        })?;
+        let checkpoint = Checkpoint { meta, versions, writes, frontier: frontier.into() };
+        checkpointer.put(checkpoint).await.map_err(|e| self.storage(e))?;
+        self.head_stored = true;
+        self.last_stored = Some(id);
+        Ok(())
+    }
+
+    /// With `Durability::Exit`, stores the head checkpoint and the writes held back.
+    async fn flush(&mut self) -> Result<()> {
+        if self.graph.checkpointer.is_none() || self.head.is_none() {
+            return Ok(());
+        }
+        if !self.head_stored {
+            self.store(Vec::new()).await?;
+        }
+        if let Some(held) = self.held.take() {
+            if let WriteSink::Buffer(buffer) = &*held {
+                let writes = std::mem::take(&mut *buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                if !writes.is_empty() {
+                    let head = self.head.as_ref().map(|h| h.id).expect("checked");
+                    let checkpointer = self.graph.checkpointer.clone().expect("checked");
+                    checkpointer.put_writes(&self.thread, head, writes).await.map_err(|e| self.storage(e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn emit(&self, step: i64, kind: EventKind<S>) {
+        self.events.send(step, None, None, kind).await;
+    }
+
+    /// The thread's state at the addressed checkpoint, for `get_state`.
+    pub(crate) async fn snapshot(graph: &CompiledGraph<S>, config: &RunConfig) -> Result<StateSnapshot<S>> {
+        if graph.checkpointer.is_none() {
+            return Err(Error::NoCheckpointer("get_state"));
+        }
+        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        let mut run = Run::new(graph.clone(), config.clone(), sink);
+        let Some(loaded) = run.load().await? else {
+            return Ok(StateSnapshot {
+                values: S::default(),
+                checkpoint: None,
+                next: Vec::new(),
+                tasks: Vec::new(),
+                interrupts: Vec::new(),
+                status: ThreadStatus::Idle,
+            });
+        };
+        run.restore(loaded)?;
+        let head = run.head.clone().expect("restored");
+        let pending: Vec<Interrupt> = run.pending_interrupts().into_iter().map(|(_, _, i)| i).collect();
+        let tasks: Vec<TaskInfo> = run
+            .frontier
+            .plan(&run.graph.inner, &run.thread, head.id)
+            .into_iter()
+            .map(|task| {
+                let saved = run.saved.get(&task.id);
+                let finished = saved.is_some_and(|s| s.output.is_some());
+                TaskInfo {
+                    id: task.id,
+                    node: run.graph.inner.nodes[task.node].id.clone(),
+                    path: task.path,
+                    finished,
+                    error: saved.and_then(|s| s.error.clone()).filter(|_| !finished),
+                    interrupt: pending.iter().find(|i| i.task_id == task.id).cloned(),
+                }
+            })
+            .collect();
+        let status = if !pending.is_empty() || (head.breakpoint.is_some() && !run.frontier.is_idle()) {
+            ThreadStatus::Interrupted
+        } else if tasks.iter().any(|t| t.error.is_some()) {
+            ThreadStatus::Error
+        } else if run.frontier.is_idle() {
+            ThreadStatus::Idle
+        } else {
+            ThreadStatus::Pending
+        };
+        Ok(StateSnapshot {
+            next: head.next.clone(),
+            values: Arc::unwrap_or_clone(run.state),
+            checkpoint: Some(head),
+            tasks,
+            interrupts: pending,
+            status,
+        })
+    }
+
+    /// `update_state`: writes an update as a node in a new checkpoint.
+    pub(crate) async fn update_state(
+        graph: &CompiledGraph<S>,
+        config: &RunConfig,
+        update: S::Update,
+        as_node: Option<&str>,
+    ) -> Result<CheckpointId> {
+        if graph.checkpointer.is_none() {
+            return Err(Error::NoCheckpointer("update_state"));
+        }
+        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        let mut run = Run::new(graph.clone(), config.clone(), sink);
+        if let Some(loaded) = run.load().await? {
+            run.restore(loaded)?;
+        }
+        let refuse = |reason: String| Error::StateUpdate { thread: config.thread.clone(), reason };
+        let node = match as_node {
+            Some(name) => *run
+                .graph
+                .inner
+                .index
+                .get(name)
+                .ok_or_else(|| refuse(format!("node `{name}` does not exist")))?,
+            None => {
+                let mut writers: Vec<&NodeId> =
+                    run.head.as_ref().map(|h| h.writers.iter().collect()).unwrap_or_default();
+                writers.dedup();
+                match writers.as_slice() {
+                    [one] => run.graph.inner.index[*one],
+                    [] => return Err(refuse("no node wrote the base checkpoint; pass as_node".into())),
+                    many => {
+                        let names = many.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                        return Err(refuse(format!("ambiguous update: {names} wrote the base checkpoint; pass as_node")));
+                    }
+                }
+            }
+        };
+        let step = run.step() + 1;
+        let id = run.graph.inner.nodes[node].id.clone();
+        let shared = TaskShared {
+            thread: run.thread.clone(),
+            step,
+            node: id.clone(),
+            task_id: TaskId(0),
+            resumes: BTreeMap::new(),
+            journal: Mutex::new(BTreeMap::new()),
+            writes: Arc::new(WriteSink::Discard),
+            events: None,
+        };
+        let snapshot = Arc::clone(&run.state);
+        let output = route(&run.graph.inner, node, &snapshot, Command::update(update), &shared)?;
+        drop(snapshot);
+        let mut frontier = run.frontier.clone();
+        frontier.pull.clear();
+        frontier.push.clear();
+        frontier.record(&run.graph.inner, node, &output.goto, &output.push);
+        frontier.normalize(&run.graph.inner);
+        let writes = run.apply(step, vec![(id.clone(), output.update)])?;
+        run.config.durability = Durability::Sync;
+        run.commit(Source::Update, step, vec![id], writes, frontier, false).await?;
+        Ok(run.head.as_ref().expect("committed").id)
+    }
+}

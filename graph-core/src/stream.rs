@@ -1,0 +1,191 @@
+//! Streaming: the [`Event`]s a run emits and the [`EventStream`] that yields them.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::checkpoint::{Breakpoint, Source};
+use crate::error::{Error, Result};
+use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, ThreadId};
+use crate::run::RunOutput;
+use crate::state::State;
+
+/// A pending `ctx.interrupt(..)`: what the node asked, and the id to answer it by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interrupt {
+    /// The id to resume it by.
+    pub id: InterruptId,
+    /// The payload the node passed to `ctx.interrupt`.
+    pub value: serde_json::Value,
+    /// The node that asked.
+    pub node: NodeId,
+    /// The task that asked.
+    pub task_id: TaskId,
+}
+
+/// A piece of an LLM's streamed answer, forwarded by a node with [`crate::Ctx::emit_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageChunk {
+    /// The text of this chunk.
+    pub text: String,
+    /// Which model or provider produced it, if known.
+    pub provider: Option<String>,
+}
+
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskEnd {
+    /// It returned an update.
+    Finished,
+    /// It failed after its retries; the message says why.
+    Failed(String),
+    /// It paused in `ctx.interrupt`.
+    Interrupted,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum EventKind<S: State> {
+    /// The state after the input or a superstep was applied.
+    Values(Arc<S>),
+    /// One task's update, in task order after its superstep finished.
+    Update(S::Update),
+    /// A value a node sent with [`crate::Ctx::emit`].
+    Custom(serde_json::Value),
+    /// An LLM token chunk a node sent with [`crate::Ctx::emit_message`].
+    Message(MessageChunk),
+    /// A task started (in task order).
+    TaskStart,
+    /// A task ended (in finish order).
+    TaskEnd(TaskEnd),
+    /// A checkpoint was saved (or, with `Durability::Exit`, made in memory).
+    Checkpoint {
+        /// Its id.
+        id: CheckpointId,
+        /// What made it.
+        source: Source,
+    },
+    /// The run paused for these interrupts.
+    Interrupt(Vec<Interrupt>),
+    /// The run paused at a static breakpoint before `next` ran.
+    Breakpoint {
+        /// Before or after.
+        kind: Breakpoint,
+        /// The nodes planned next.
+        next: Vec<NodeId>,
+    },
+    /// The run failed.
+    Error(String),
+    /// The run ended: the last event of every stream.
+    End,
+}
+
+/// An event with where it happened. `node` and `task` are set for task events.
+#[derive(Debug, Clone)]
+pub struct Event<S: State> {
+    /// The thread.
+    pub thread: ThreadId,
+    /// The superstep.
+    pub step: i64,
+    /// The node, for task events.
+    pub node: Option<NodeId>,
+    /// The task, for task events.
+    pub task: Option<TaskId>,
+    /// What happened.
+    pub kind: EventKind<S>,
+}
+
+/// The events of a run, as a [`futures_core::Stream`] or through [`EventStream::next`].
+/// Dropping it cancels the run; what the run checkpointed stays resumable.
+pub struct EventStream<S: State> {
+    pub(crate) events: mpsc::Receiver<Event<S>>,
+    pub(crate) handle: Option<JoinHandle<Result<RunOutput<S>>>>,
+}
+
+impl<S: State> EventStream<S> {
+    /// The next event, or `None` after [`EventKind::End`].
+    pub async fn next(&mut self) -> Option<Event<S>> {
+        self.events.recv().await
+    }
+
+    /// Drains the remaining events and returns the run's result.
+    pub async fn finish(mut self) -> Result<RunOutput<S>> {
+        while self.events.recv().await.is_some() {}
+        let Some(handle) = self.handle.take() else {
+            return Err(Error::Unsupported("finish after finish"));
+        };
+        match handle.await {
+            Ok(result) => result,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
+
+impl<S: State> Drop for EventStream<S> {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.abort();
+        }
+    }
+}
+
+impl<S: State> futures_core::Stream for EventStream<S> {
+    type Item = Event<S>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.events.poll_recv(cx)
+    }
+}
+
+/// Where a run sends its events; a no-op for `invoke`.
+pub(crate) struct EventSink<S: State> {
+    pub(crate) thread: ThreadId,
+    pub(crate) tx: Option<mpsc::Sender<Event<S>>>,
+}
+
+impl<S: State> EventSink<S> {
+    pub(crate) fn enabled(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    pub(crate) async fn send(
+        &self,
+        step: i64,
+        node: Option<&NodeId>,
+        task: Option<TaskId>,
+        kind: EventKind<S>,
+    ) {
+        if let Some(tx) = &self.tx {
+            let event = Event { thread: self.thread.clone(), step, node: node.cloned(), task, kind };
+            // A closed receiver means the stream was dropped; the run is being cancelled.
+            let _ = tx.send(event).await;
+        }
+    }
+}
+
+/// The events a node can send, without the state type.
+pub(crate) enum NodeEvent {
+    Custom(serde_json::Value),
+    Message(MessageChunk),
+}
+
+/// Type-erased access to a run's [`EventSink`] for [`crate::Ctx`].
+#[async_trait::async_trait]
+pub(crate) trait NodeEventSink: Send + Sync {
+    async fn send(&self, step: i64, node: &NodeId, task: TaskId, event: NodeEvent);
+}
+
+#[async_trait::async_trait]
+impl<S: State> NodeEventSink for EventSink<S> {
+    async fn send(&self, step: i64, node: &NodeId, task: TaskId, event: NodeEvent) {
+        let kind = match event {
+            NodeEvent::Custom(value) => EventKind::Custom(value),
+            NodeEvent::Message(chunk) => EventKind::Message(chunk),
+        };
+        EventSink::send(self, step, Some(node), Some(task), kind).await;
+    }
+}

@@ -1,0 +1,297 @@
+//! Running one task: attempts under the node's retry policy and timeout, panics caught, routing
+//! on the node's own view of the state, and the task's pending write saved as it finishes.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+
+use crate::checkpoint::{PendingWrite, WriteKind};
+use crate::compiled::GraphInner;
+use crate::context::{Ctx, TaskShared};
+use crate::error::Error;
+use crate::frontier::{PendingPush, TaskOutput};
+use crate::node::{Command, Endpoint, Goto, NodeError, TaskInput, Timeout};
+use crate::state::State;
+use crate::stream::{EventKind, EventSink, Interrupt, TaskEnd};
+
+pub(crate) enum TaskResult<S: State> {
+    Done(TaskOutput<S>),
+    Failed(Error),
+    Interrupted(Interrupt),
+}
+
+pub(crate) struct TaskRun<'a, S: State> {
+    pub(crate) graph: &'a GraphInner<S>,
+    pub(crate) node: usize,
+    pub(crate) arg: Option<serde_json::Value>,
+    pub(crate) snapshot: &'a Arc<S>,
+    pub(crate) shared: Arc<TaskShared>,
+    pub(crate) events: &'a EventSink<S>,
+    /// Whether pending writes are kept (a checkpointer is configured).
+    pub(crate) persist: bool,
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}
+
+impl<S: State> TaskRun<'_, S> {
+    pub(crate) async fn run(self) -> TaskResult<S> {
+        let node = &self.graph.nodes[self.node];
+        let mut attempt = 1;
+        let error = loop {
+            let ctx = Ctx::new(Arc::clone(&self.shared), attempt);
+            let input = match &self.arg {
+                Some(arg) => TaskInput::Arg(arg.clone()),
+                None => TaskInput::State(Arc::clone(self.snapshot)),
+            };
+            let call = AssertUnwindSafe(node.runner.call(input, ctx)).catch_unwind();
+            let outcome = match node.timeout {
+                Some(limit) => match tokio::time::timeout(limit, call).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Ok(Err(NodeError::from(Timeout(limit)))),
+                },
+                None => call.await,
+            };
+            let result = outcome.unwrap_or_else(|panic| {
+                Err(NodeError::permanent(NodeError::msg(format!(
+                    "panicked: {}",
+                    panic_message(panic.as_ref())
+                ))))
+            });
+            let error = match result {
+                Ok(command) => return self.finish(command).await,
+                Err(error) => error,
+            };
+            let retry = node.retry.as_ref().filter(|p| p.should_retry(attempt, &error));
+            let Some(policy) = retry else { break error };
+            let delay = policy.delay(attempt);
+            tracing::warn!(
+                thread = %self.shared.thread, step = self.shared.step, node = %node.id,
+                attempt, ?delay, %error, "node failed; retrying"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        };
+        match error.into_parts() {
+            Err(interrupted) => {
+                let interrupt = Interrupt {
+                    id: interrupted.id,
+                    value: interrupted.value,
+                    node: node.id.clone(),
+                    task_id: self.shared.task_id,
+                };
+                let write = self.write_json(WriteKind::Interrupt, interrupted.slot, &interrupt);
+                if let Err(error) = write.await {
+                    return self.fail(error).await;
+                }
+                self.end(TaskEnd::Interrupted).await;
+                TaskResult::Interrupted(interrupt)
+            }
+            Ok(source) => {
+                let message = source.to_string();
+                let error = Error::Node {
+                    thread: self.shared.thread.clone(),
+                    step: self.shared.step,
+                    node: node.id.clone(),
+                    message,
+                    source: Some(source),
+                };
+                self.fail(error).await
+            }
+        }
+    }
+
+    async fn finish(&self, command: Command<S>) -> TaskResult<S> {
+        let output = match route(self.graph, self.node, self.snapshot, command, &self.shared) {
+            Ok(output) => output,
+            Err(error) => return self.fail(error).await,
+        };
+        if self.persist {
+            let bytes = match output.encode(self.graph) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let error = Error::Encode {
+                        thread: self.shared.thread.clone(),
+                        step: self.shared.step,
+                        what: format!("the update of node `{}`", self.shared.node),
+                        reason: e.to_string(),
+                    };
+                    return self.fail(error).await;
+                }
+            };
+            if let Err(error) = self.write(WriteKind::Output, 0, bytes).await {
+                return self.fail(error).await;
+            }
+        }
+        self.end(TaskEnd::Finished).await;
+        TaskResult::Done(output)
+    }
+
+    /// Saves the failure as the task's error write and reports it.
+    async fn fail(&self, error: Error) -> TaskResult<S> {
+        let message = error.to_string();
+        if let Err(storage) = self.write_json(WriteKind::Error, 0, &message).await {
+            tracing::error!(%storage, "could not save a task's error");
+        }
+        self.end(TaskEnd::Failed(message)).await;
+        TaskResult::Failed(error)
+    }
+
+    async fn end(&self, end: TaskEnd) {
+        let node = &self.shared.node;
+        let kind = EventKind::TaskEnd(end);
+        self.events.send(self.shared.step, Some(node), Some(self.shared.task_id), kind).await;
+    }
+
+    async fn write_json(
+        &self,
+        kind: WriteKind,
+        slot: u32,
+        value: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        if !self.persist {
+            return Ok(());
+        }
+        let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode {
+            thread: self.shared.thread.clone(),
+            step: self.shared.step,
+            what: format!("the {} write of node `{}`", kind.as_str(), self.shared.node),
+            reason: e.to_string(),
+        })?;
+        self.write(kind, slot, bytes).await
+    }
+
+    async fn write(&self, kind: WriteKind, slot: u32, bytes: Vec<u8>) -> Result<(), Error> {
+        let write = PendingWrite {
+            task_id: self.shared.task_id,
+            node: self.shared.node.clone(),
+            kind,
+            slot,
+            value: bytes.into(),
+        };
+        self.shared
+            .writes
+            .write(write)
+            .await
+            .map_err(|source| Error::Storage { thread: self.shared.thread.clone(), source })
+    }
+}
+
+/// Resolves a node's command and conditional edges into the task's output. Conditional edges see
+/// the superstep's starting state plus this node's own update, never its siblings' updates.
+pub(crate) fn route<S: State>(
+    graph: &GraphInner<S>,
+    node: usize,
+    snapshot: &Arc<S>,
+    command: Command<S>,
+    shared: &TaskShared,
+) -> Result<TaskOutput<S>, Error> {
+    let route_error = |target: String, reason: String| Error::Route {
+        thread: shared.thread.clone(),
+        step: shared.step,
+        node: shared.node.clone(),
+        target,
+        reason,
+    };
+    let mut goto = Vec::new();
+    let mut push = Vec::new();
+    let Command { update, goto: command_goto } = command;
+    for item in command_goto.0 {
+        resolve(graph, item, None, &mut goto, &mut push).map_err(|(t, r)| route_error(t, r))?;
+    }
+    let routes = &graph.nodes[node].routes;
+    if !routes.is_empty() {
+        let mut view = S::clone(snapshot);
+        view.apply(update.clone()).map_err(|source| Error::Reduce {
+            thread: shared.thread.clone(),
+            step: shared.step,
+            node: shared.node.clone(),
+            source,
+        })?;
+        for &r in routes {
+            let edge = &graph.routes[r];
+            let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&view)))
+                .map_err(|panic| {
+                    route_error(
+                        "?".into(),
+                        format!("the conditional edge panicked: {}", panic_message(panic.as_ref())),
+                    )
+                })?;
+            for item in chosen.0 {
+                resolve(graph, item, Some(&edge.targets), &mut goto, &mut push)
+                    .map_err(|(t, r)| route_error(t, r))?;
+            }
+        }
+    }
+    Ok(TaskOutput { update, goto, push })
+}
+
+/// Resolves one destination. With `declared`, it must be one of those targets.
+pub(crate) fn resolve<S: State>(
+    graph: &GraphInner<S>,
+    item: Goto,
+    declared: Option<&[Option<usize>]>,
+    goto: &mut Vec<usize>,
+    push: &mut Vec<PendingPush>,
+) -> Result<(), (String, String)> {
+    let declared_names = |declared: &[Option<usize>]| {
+        declared
+            .iter()
+            .map(|t| t.map_or("END".to_owned(), |i| format!("`{}`", graph.nodes[i].id)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let node_name = match &item {
+        Goto::To(Endpoint::Start) => return Err(("START".into(), "START is not a destination".into())),
+        Goto::To(Endpoint::End) => {
+            return match declared {
+                Some(d) if !d.contains(&None) => Err((
+                    "END".into(),
+                    format!("it is not a declared target (declared: {})", declared_names(d)),
+                )),
+                _ => Ok(()),
+            };
+        }
+        Goto::To(Endpoint::Node(name)) => name.clone(),
+        Goto::Push(p) => p.node.clone(),
+    };
+    let Some(&index) = graph.index.get(&node_name) else {
+        return Err((node_name.to_string(), "no such node".into()));
+    };
+    if let Some(d) = declared {
+        if !d.contains(&Some(index)) {
+            return Err((
+                node_name.to_string(),
+                format!("it is not a declared target (declared: {})", declared_names(d)),
+            ));
+        }
+    }
+    let takes_push = graph.nodes[index].takes_push;
+    match item {
+        Goto::Push(p) => {
+            if !takes_push {
+                return Err((
+                    node_name.to_string(),
+                    "a Push needs a node added with add_push_node".into(),
+                ));
+            }
+            let arg = p.arg.map_err(|e| (node_name.to_string(), format!("cannot encode the Push argument: {e}")))?;
+            push.push(PendingPush { node: index, arg });
+        }
+        _ => {
+            if takes_push {
+                return Err((node_name.to_string(), "it takes a Push input; send it a Push".into()));
+            }
+            goto.push(index);
+        }
+    }
+    Ok(())
+}
