@@ -345,6 +345,9 @@ impl<S: State> Run<S> {
                 }
             }
             Start::Resume(resume) => {
+                if self.graph.checkpointer.is_none() {
+                    return Err(Error::NoCheckpointer("resume"));
+                }
                 let Some(loaded) = loaded else {
                     return Err(Error::Resume {
                         thread: self.thread.clone(),

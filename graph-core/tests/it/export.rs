@@ -1,0 +1,123 @@
+//! Export: DOT, Mermaid, the JSON description, JSON Schemas, and every build error.
+
+use std::sync::Arc;
+
+use graph_core::{BuildError, Ctx, END, Push, START, StateGraph};
+
+use crate::{Log, LogUpdate, append};
+
+fn sample() -> graph_core::CompiledGraph<Log> {
+    let mut g = StateGraph::<Log>::new();
+    g.add_node("classify", append("classify"));
+    g.add_node("answer", append("answer"));
+    g.add_node("book", |_s: Arc<Log>, _c: Ctx| async { Ok(()) }).destinations(["answer"]);
+    g.add_push_node("worker", |_x: u32, _c: Ctx| async { Ok(()) });
+    g.add_node("merge", append("merge"));
+    g.add_edge(START, "classify");
+    g.add_conditional_edge("classify", ["answer".into(), "book".into(), END], |s: &Log| {
+        if s.flag { "book".into() } else { END }
+    });
+    g.add_conditional_edge("answer", ["worker"], |_s: &Log| vec![Push::new("worker", &1)]);
+    g.add_join_edge(["worker", "book"], "merge");
+    g.add_edge("merge", END);
+    g.compile().unwrap()
+}
+
+#[test]
+fn dot_draws_conditional_edges_dashed_and_start_end_shaped() {
+    insta::assert_snapshot!(sample().to_dot());
+}
+
+#[test]
+fn dot_can_highlight_an_executed_path() {
+    let dot = sample().to_dot_highlighting(&["classify".into(), "book".into()]);
+    insta::assert_snapshot!(dot);
+}
+
+#[test]
+fn mermaid_matches_langgraphs_shape() {
+    insta::assert_snapshot!(sample().to_mermaid());
+}
+
+#[test]
+fn the_json_description_lists_nodes_and_typed_edges() {
+    insta::assert_json_snapshot!(sample().describe());
+}
+
+#[test]
+fn state_and_input_schemas() {
+    let g = sample();
+    let state = g.state_schema();
+    assert_eq!(state["title"], "Log");
+    assert!(state["required"].as_array().unwrap().iter().any(|f| f == "log"));
+    let input = g.input_schema();
+    assert_eq!(input["title"], "LogUpdate");
+    assert!(input.get("required").is_none(), "every input field is optional");
+    assert_eq!(input["additionalProperties"], false);
+}
+
+#[test]
+fn every_build_error_names_what_is_wrong() {
+    fn err(build: impl FnOnce(&mut StateGraph<Log>)) -> String {
+        let mut g = StateGraph::<Log>::new();
+        build(&mut g);
+        g.compile().unwrap_err().to_string()
+    }
+    let a = || append("a");
+    let cases = [
+        err(|g| {
+            g.add_node("a", a());
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_edge(START, "a").add_edge("a", "zzz");
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_node("a", a());
+            g.add_edge(START, "a");
+        }),
+        err(|g| {
+            g.add_node("__start__", a());
+        }),
+        err(|g| {
+            g.add_node("", a());
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_edge(START, "a").add_edge(END, "a");
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_edge(START, "a").add_edge("a", START);
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_node("island", a());
+            g.add_node("island2", a());
+            g.add_edge(START, "a").add_edge("island", "island2");
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_push_node("w", |_x: u32, _c: Ctx| async { Ok(()) });
+            g.add_edge(START, "a").add_edge("a", "w");
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_edge(START, "a");
+            g.add_conditional_edge("a", Vec::<&str>::new(), |_s: &Log| END);
+        }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_edge(START, "a");
+            g.add_join_edge(["a", "a"], "a");
+        }),
+        err(|g| {
+            g.add_node("a", a()).destinations(["ghost"]);
+            g.add_edge(START, "a");
+        }),
+    ];
+    insta::assert_snapshot!(cases.join("\n"));
+    let _ = BuildError::MissingEntry;
+    let _ = LogUpdate::default();
+}
