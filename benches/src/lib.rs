@@ -1,1 +1,133 @@
-//! x
+//! The benchmark workloads W1–W5 of `shared/reference/langgraph-semantics.md`, built on
+//! graph-core, shared by the `workloads` binary and the criterion benches.
+//!
+//! - W1 hop: A → B → C → END, a fresh thread per invocation.
+//! - W2 loop: router ⇄ worker for 50 supersteps per thread, threads one after another.
+//! - W3 concurrency: 1000 threads × 10 supersteps, all in flight at once.
+//! - W4 human in the loop: an interrupt in B of A → B → C, then resume; and the history of a
+//!   thread with 500 checkpoints.
+//! - W5 fan-out: 100 pushes to `worker` with an append reducer, then `merge`.
+
+use std::sync::Arc;
+
+use graph_core::{
+    CompiledGraph, Ctx, END, InMemoryCheckpointer, NodeError, Push, START, State, StateGraph,
+};
+
+/// Which checkpointer a workload runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Config {
+    /// No checkpointer: the engine alone.
+    None,
+    /// [`InMemoryCheckpointer`], durability `sync`.
+    Memory,
+}
+
+impl Config {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Config::None => "none",
+            Config::Memory => "memory",
+        }
+    }
+
+    /// Attaches the checkpointer.
+    pub fn attach<S: State>(self, graph: CompiledGraph<S>) -> CompiledGraph<S> {
+        match self {
+            Config::None => graph,
+            Config::Memory => graph.with_checkpointer(Arc::new(InMemoryCheckpointer::new())),
+        }
+    }
+}
+
+/// The state of every workload: a message log, a counter and a scratch value.
+#[derive(State, Clone, Default, Debug)]
+pub struct Bench {
+    /// Appended by workers.
+    #[state(append)]
+    pub log: Vec<String>,
+    /// Counted supersteps.
+    #[state(add)]
+    pub count: u64,
+    /// Overwritten by hops.
+    pub value: String,
+}
+
+/// W1: A → B → C → END; each node overwrites `value`.
+pub fn w1() -> CompiledGraph<Bench> {
+    let mut g = StateGraph::<Bench>::new();
+    for name in ["a", "b", "c"] {
+        g.add_node(name, move |_s: Arc<Bench>, _c: Ctx| async move {
+            Ok(BenchUpdate::default().value(name))
+        });
+    }
+    g.add_edge(START, "a")
+        .add_edge("a", "b")
+        .add_edge("b", "c")
+        .add_edge("c", END);
+    g.compile().expect("W1 compiles")
+}
+
+/// W2/W3/W4-history: router ⇄ worker until `count` reaches `supersteps` (router and worker
+/// each take one superstep; the worker appends a short message).
+pub fn looping(supersteps: u64) -> CompiledGraph<Bench> {
+    let mut g = StateGraph::<Bench>::new();
+    g.add_node("router", |_s: Arc<Bench>, _c: Ctx| async {
+        Ok(BenchUpdate::default().count(1u64))
+    });
+    g.add_node("worker", |s: Arc<Bench>, _c: Ctx| async move {
+        Ok(BenchUpdate::default()
+            .count(1u64)
+            .log(vec![format!("message {}", s.count)]))
+    });
+    g.add_edge(START, "router").add_edge("worker", "router");
+    g.add_conditional_edge("router", ["worker".into(), END], move |s: &Bench| {
+        if s.count < supersteps {
+            "worker".into()
+        } else {
+            END
+        }
+    });
+    g.compile().expect("the loop compiles")
+}
+
+/// W4: A → B → C where B asks a human.
+pub fn w4() -> CompiledGraph<Bench> {
+    let mut g = StateGraph::<Bench>::new();
+    g.add_node("a", |_s: Arc<Bench>, _c: Ctx| async {
+        Ok(BenchUpdate::default().value("a"))
+    });
+    g.add_node("b", |_s: Arc<Bench>, ctx: Ctx| async move {
+        let answer: String = ctx.interrupt("approve?")?;
+        Ok(BenchUpdate::default().value(answer))
+    });
+    g.add_node("c", |_s: Arc<Bench>, _c: Ctx| async {
+        Ok(BenchUpdate::default().value("c"))
+    });
+    g.add_edge(START, "a")
+        .add_edge("a", "b")
+        .add_edge("b", "c")
+        .add_edge("c", END);
+    g.compile().expect("W4 compiles")
+}
+
+/// W5: `plan` pushes `fanout` tasks to `worker` (each appends), then `merge`.
+pub fn w5(fanout: usize) -> CompiledGraph<Bench> {
+    let mut g = StateGraph::<Bench>::new();
+    g.add_node("plan", |_s: Arc<Bench>, _c: Ctx| async { Ok(()) });
+    g.add_push_node("worker", |i: usize, _c: Ctx| async move {
+        Ok::<_, NodeError>(BenchUpdate::default().log(vec![format!("result {i}")]))
+    });
+    g.add_node("merge", |s: Arc<Bench>, _c: Ctx| async move {
+        Ok(BenchUpdate::default().value(format!("{} results", s.log.len())))
+    });
+    g.add_edge(START, "plan");
+    g.add_conditional_edge("plan", ["worker"], move |_s: &Bench| {
+        (0..fanout)
+            .map(|i| Push::new("worker", &i))
+            .collect::<Vec<_>>()
+    });
+    g.add_edge("worker", "merge").add_edge("merge", END);
+    g.compile().expect("W5 compiles")
+}

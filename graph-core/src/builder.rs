@@ -50,7 +50,12 @@ pub struct StateGraph<S: State> {
 
 impl<S: State> Default for StateGraph<S> {
     fn default() -> Self {
-        Self { nodes: Vec::new(), edges: Vec::new(), conditional: Vec::new(), joins: Vec::new() }
+        Self {
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            conditional: Vec::new(),
+            joins: Vec::new(),
+        }
     }
 }
 
@@ -82,7 +87,9 @@ impl<S: State> NodeOptions<'_, S> {
     }
     /// Declares where the node's [`crate::Command`]s may go, so exports can draw them.
     pub fn destinations<T: Into<NodeId>>(self, nodes: impl IntoIterator<Item = T>) -> Self {
-        self.def.destinations.extend(nodes.into_iter().map(Into::into));
+        self.def
+            .destinations
+            .extend(nodes.into_iter().map(Into::into));
         self
     }
 }
@@ -93,7 +100,12 @@ impl<S: State> StateGraph<S> {
         Self::default()
     }
 
-    fn push_node(&mut self, id: NodeId, runner: Arc<dyn ErasedNode<S>>, takes_push: bool) -> NodeOptions<'_, S> {
+    fn push_node(
+        &mut self,
+        id: NodeId,
+        runner: Arc<dyn ErasedNode<S>>,
+        takes_push: bool,
+    ) -> NodeOptions<'_, S> {
         self.nodes.push(NodeDef {
             id,
             runner,
@@ -121,13 +133,21 @@ impl<S: State> StateGraph<S> {
     }
 
     /// Adds a node that implements [`Node`].
-    pub fn add_node_impl(&mut self, name: impl Into<NodeId>, node: impl Node<S>) -> NodeOptions<'_, S> {
+    pub fn add_node_impl(
+        &mut self,
+        name: impl Into<NodeId>,
+        node: impl Node<S>,
+    ) -> NodeOptions<'_, S> {
         self.push_node(name.into(), Arc::new(StateNode(node)), false)
     }
 
     /// Adds a node that only a [`crate::Push`] starts, with the push's argument (of type `I`) as
     /// its input instead of the state.
-    pub fn add_push_node<I, F, Fut, O>(&mut self, name: impl Into<NodeId>, f: F) -> NodeOptions<'_, S>
+    pub fn add_push_node<I, F, Fut, O>(
+        &mut self,
+        name: impl Into<NodeId>,
+        f: F,
+    ) -> NodeOptions<'_, S>
     where
         I: DeserializeOwned + Send + 'static,
         F: Fn(I, Ctx) -> Fut + Send + Sync + 'static,
@@ -173,7 +193,8 @@ impl<S: State> StateGraph<S> {
         sources: impl IntoIterator<Item = T>,
         to: impl Into<NodeId>,
     ) -> &mut Self {
-        self.joins.push((sources.into_iter().map(Into::into).collect(), to.into()));
+        self.joins
+            .push((sources.into_iter().map(Into::into).collect(), to.into()));
         self
     }
 
@@ -197,11 +218,19 @@ fn check_name(name: &str) -> Result<(), BuildError> {
     } else {
         return Ok(());
     };
-    Err(BuildError::InvalidName { name: name.to_owned(), reason })
+    Err(BuildError::InvalidName {
+        name: name.to_owned(),
+        reason,
+    })
 }
 
 fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> {
-    let StateGraph { nodes: defs, edges, conditional, joins } = graph;
+    let StateGraph {
+        nodes: defs,
+        edges,
+        conditional,
+        joins,
+    } = graph;
 
     let mut index: HashMap<NodeId, usize> = HashMap::new();
     for (i, def) in defs.iter().enumerate() {
@@ -211,10 +240,13 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
         }
     }
     let lookup = |node: &NodeId, context: &dyn Fn() -> String| -> Result<usize, BuildError> {
-        index.get(node).copied().ok_or_else(|| BuildError::UnknownNode {
-            node: node.to_string(),
-            context: context(),
-        })
+        index
+            .get(node)
+            .copied()
+            .ok_or_else(|| BuildError::UnknownNode {
+                node: node.to_string(),
+                context: context(),
+            })
     };
 
     let mut nodes: Vec<CompiledNode<S>> = defs
@@ -277,9 +309,9 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
             targets.push(match target {
                 Endpoint::Start => return Err(BuildError::StartAsTarget(def.from.to_string())),
                 Endpoint::End => None,
-                Endpoint::Node(node) => {
-                    Some(lookup(node, &|| format!("the conditional edge from `{}`", def.from))?)
-                }
+                Endpoint::Node(node) => Some(lookup(node, &|| {
+                    format!("the conditional edge from `{}`", def.from)
+                })?),
             });
         }
         let route_index = routes.len();
@@ -291,19 +323,30 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
                 nodes[i].routes.push(route_index);
             }
         }
-        routes.push(CompiledRoute { from: def.from, targets, route: def.route });
+        routes.push(CompiledRoute {
+            from: def.from,
+            targets,
+            route: def.route,
+        });
     }
 
     let mut compiled_joins = Vec::new();
     for (sources, target) in joins {
         let target_index = lookup(&target, &|| "a join edge".to_owned())?;
         if sources.is_empty() {
-            return Err(BuildError::InvalidJoin { target: target.to_string(), reason: "it has no sources" });
+            return Err(BuildError::InvalidJoin {
+                target: target.to_string(),
+                reason: "it has no sources",
+            });
         }
         if nodes[target_index].takes_push {
             return Err(BuildError::PushNodeAsEdgeTarget {
                 node: target.to_string(),
-                from: sources.iter().map(NodeId::as_str).collect::<Vec<_>>().join("+"),
+                from: sources
+                    .iter()
+                    .map(NodeId::as_str)
+                    .collect::<Vec<_>>()
+                    .join("+"),
             });
         }
         let mut source_indices = Vec::new();
@@ -321,17 +364,18 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
         for (position, &i) in source_indices.iter().enumerate() {
             nodes[i].joins.push((join_index, position));
         }
-        compiled_joins.push(CompiledJoin { sources: source_indices, target: target_index });
+        compiled_joins.push(CompiledJoin {
+            sources: source_indices,
+            target: target_index,
+        });
     }
 
-    for i in 0..nodes.len() {
-        let names = std::mem::take(&mut nodes[i].destination_names);
-        for name in &names {
-            let from = nodes[i].id.clone();
+    for node in &mut nodes {
+        for name in &node.destination_names {
+            let from = &node.id;
             let d = lookup(name, &|| format!("the destinations of `{from}`"))?;
-            nodes[i].destinations.push(d);
+            node.destinations.push(d);
         }
-        nodes[i].destination_names = names;
     }
 
     if entry.is_empty() && entry_routes.is_empty() {
@@ -397,5 +441,13 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
         name_rank[i] = rank;
     }
 
-    Ok(GraphInner { nodes, index, entry, entry_routes, routes, joins: compiled_joins, name_rank })
+    Ok(GraphInner {
+        nodes,
+        index,
+        entry,
+        entry_routes,
+        routes,
+        joins: compiled_joins,
+        name_rank,
+    })
 }

@@ -274,19 +274,25 @@ pub trait Checkpointer: Send + Sync + 'static {
     /// Deletes a thread and everything in it.
     async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {
         let _ = thread;
-        Err(StorageError::new("this checkpointer does not support delete_thread"))
+        Err(StorageError::new(
+            "this checkpointer does not support delete_thread",
+        ))
     }
 
     /// Copies every checkpoint and pending write of `from` into the empty thread `to`.
     async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
         let _ = (from, to);
-        Err(StorageError::new("this checkpointer does not support copy_thread"))
+        Err(StorageError::new(
+            "this checkpointer does not support copy_thread",
+        ))
     }
 
     /// Keeps the latest `keep` checkpoints of a thread (at least 1) and deletes older ones,
     /// except values that kept checkpoints still read. Returns how many were deleted.
     async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
         let _ = (thread, keep);
-        Err(StorageError::new("this checkpointer does not support prune"))
+        Err(StorageError::new(
+            "this checkpointer does not support prune",
+        ))
     }
 }

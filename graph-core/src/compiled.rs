@@ -154,7 +154,12 @@ impl Resume {
         Resume::ById(
             answers
                 .into_iter()
-                .map(|(id, v)| (id, serde_json::to_value(v).unwrap_or(serde_json::Value::Null)))
+                .map(|(id, v)| {
+                    (
+                        id,
+                        serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                    )
+                })
                 .collect(),
         )
     }
@@ -191,7 +196,10 @@ impl<S: State> Clone for CompiledGraph<S> {
 impl<S: State> fmt::Debug for CompiledGraph<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CompiledGraph")
-            .field("nodes", &self.inner.nodes.iter().map(|n| &n.id).collect::<Vec<_>>())
+            .field(
+                "nodes",
+                &self.inner.nodes.iter().map(|n| &n.id).collect::<Vec<_>>(),
+            )
             .field("checkpointer", &self.checkpointer.is_some())
             .finish()
     }
@@ -247,7 +255,10 @@ impl<S: State> CompiledGraph<S> {
     /// and runs until END, an interrupt, a breakpoint or an error. Tasks left unfinished by an
     /// earlier run of the thread are discarded.
     pub async fn invoke(&self, input: S::Update, config: &RunConfig) -> Result<RunOutput<S>> {
-        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        let sink = EventSink {
+            thread: config.thread.clone(),
+            tx: None,
+        };
         Run::execute(self.clone(), config.clone(), sink, Start::Input(input)).await
     }
 
@@ -255,7 +266,10 @@ impl<S: State> CompiledGraph<S> {
     /// or crash left unfinished (finished tasks are not re-run), or — when `config` names an
     /// older checkpoint — replays from it on a fork.
     pub async fn resume(&self, config: &RunConfig, resume: Resume) -> Result<RunOutput<S>> {
-        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        let sink = EventSink {
+            thread: config.thread.clone(),
+            tx: None,
+        };
         Run::execute(self.clone(), config.clone(), sink, Start::Resume(resume)).await
     }
 
@@ -271,9 +285,15 @@ impl<S: State> CompiledGraph<S> {
 
     fn spawn_stream(&self, config: &RunConfig, start: Start<S>) -> EventStream<S> {
         let (tx, rx) = mpsc::channel(256);
-        let sink = EventSink { thread: config.thread.clone(), tx: Some(tx) };
+        let sink = EventSink {
+            thread: config.thread.clone(),
+            tx: Some(tx),
+        };
         let handle = tokio::spawn(Run::execute(self.clone(), config.clone(), sink, start));
-        EventStream { events: rx, handle: Some(handle) }
+        EventStream {
+            events: rx,
+            handle: Some(handle),
+        }
     }
 
     /// The thread's state at its latest checkpoint (or the one `config` names): values, what
@@ -288,11 +308,17 @@ impl<S: State> CompiledGraph<S> {
         config: &RunConfig,
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>> {
-        let checkpointer = self.checkpointer.as_ref().ok_or(Error::NoCheckpointer("get_state_history"))?;
+        let checkpointer = self
+            .checkpointer
+            .as_ref()
+            .ok_or(Error::NoCheckpointer("get_state_history"))?;
         checkpointer
             .list(&config.thread, query)
             .await
-            .map_err(|source| Error::Storage { thread: config.thread.clone(), source })
+            .map_err(|source| Error::Storage {
+                thread: config.thread.clone(),
+                source,
+            })
     }
 
     /// Writes `update` as if node `as_node` had produced it (reducers apply, and the next

@@ -28,7 +28,11 @@ pub(crate) enum WriteSink {
     /// No checkpointer: nothing is saved.
     Discard,
     /// `Durability::Sync`: saved at once.
-    Direct { checkpointer: Arc<dyn Checkpointer>, thread: ThreadId, checkpoint: CheckpointId },
+    Direct {
+        checkpointer: Arc<dyn Checkpointer>,
+        thread: ThreadId,
+        checkpoint: CheckpointId,
+    },
     /// `Durability::Exit`: kept until the run stops.
     Buffer(Mutex<Vec<PendingWrite>>),
 }
@@ -37,11 +41,20 @@ impl WriteSink {
     pub(crate) async fn write(&self, write: PendingWrite) -> Result<(), StorageError> {
         match self {
             WriteSink::Discard => Ok(()),
-            WriteSink::Direct { checkpointer, thread, checkpoint } => {
-                checkpointer.put_writes(thread, *checkpoint, vec![write]).await
+            WriteSink::Direct {
+                checkpointer,
+                thread,
+                checkpoint,
+            } => {
+                checkpointer
+                    .put_writes(thread, *checkpoint, vec![write])
+                    .await
             }
             WriteSink::Buffer(buffer) => {
-                buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(write);
+                buffer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(write);
                 Ok(())
             }
         }
@@ -87,7 +100,10 @@ impl Ctx {
             next_interrupt: AtomicU32::new(0),
             next_effect: AtomicU32::new(0),
         };
-        Self { task, attempt: Arc::new(attempt) }
+        Self {
+            task,
+            attempt: Arc::new(attempt),
+        }
     }
 
     /// The thread this run belongs to.
@@ -138,7 +154,9 @@ impl Ctx {
             });
         }
         let value = serde_json::to_value(value).map_err(|e| {
-            NodeError::permanent(NodeError::msg(format!("cannot encode interrupt payload: {e}")))
+            NodeError::permanent(NodeError::msg(format!(
+                "cannot encode interrupt payload: {e}"
+            )))
         })?;
         Err(Interrupted { id, slot, value }.into())
     }
@@ -201,7 +219,14 @@ impl Ctx {
     pub async fn emit(&self, value: impl Serialize) -> Result<(), NodeError> {
         if let Some(events) = &self.task.events {
             let value = serde_json::to_value(value)?;
-            events.send(self.task.step, &self.task.node, self.task.task_id, NodeEvent::Custom(value)).await;
+            events
+                .send(
+                    self.task.step,
+                    &self.task.node,
+                    self.task.task_id,
+                    NodeEvent::Custom(value),
+                )
+                .await;
         }
         Ok(())
     }
@@ -210,12 +235,20 @@ impl Ctx {
     pub async fn emit_message(&self, chunk: MessageChunk) {
         if let Some(events) = &self.task.events {
             events
-                .send(self.task.step, &self.task.node, self.task.task_id, NodeEvent::Message(chunk))
+                .send(
+                    self.task.step,
+                    &self.task.node,
+                    self.task.task_id,
+                    NodeEvent::Message(chunk),
+                )
                 .await;
         }
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, EffectRecord>> {
-        self.task.journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.task
+            .journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

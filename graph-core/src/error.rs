@@ -48,7 +48,9 @@ pub enum BuildError {
     #[error("unreachable node(s) from START: {}", .0.join(", "))]
     Unreachable(Vec<String>),
     /// An edge leads into a node that takes a `Push` input, which only a `Push` can start.
-    #[error("node `{node}` takes a Push input, so it cannot be the target of the edge from `{from}`")]
+    #[error(
+        "node `{node}` takes a Push input, so it cannot be the target of the edge from `{from}`"
+    )]
     PushNodeAsEdgeTarget {
         /// The push node.
         node: String,
@@ -82,11 +84,17 @@ pub struct StorageError {
 impl StorageError {
     /// An error with a message and no source.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), source: None }
+        Self {
+            message: message.into(),
+            source: None,
+        }
     }
     /// An error with a message and its cause.
     pub fn with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self { message: message.into(), source: Some(source.into()) }
+        Self {
+            message: message.into(),
+            source: Some(source.into()),
+        }
     }
 }
 

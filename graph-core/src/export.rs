@@ -86,7 +86,10 @@ fn escape_dot(text: &str) -> String {
 
 /// A Mermaid-safe vertex id: the name when it is plain, otherwise one derived from its position.
 fn mermaid_id(name: &str, position: usize) -> String {
-    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && name != "end" {
+    if !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "end"
+    {
         name.to_owned()
     } else {
         format!("node{position}")
@@ -94,19 +97,31 @@ fn mermaid_id(name: &str, position: usize) -> String {
 }
 
 fn escape_mermaid(text: &str) -> String {
-    text.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
+    text.replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
 }
 
 impl<S: State> CompiledGraph<S> {
     /// The graph's vertices and edges.
     pub fn describe(&self) -> GraphDescription {
         let graph = &self.inner;
-        let mut nodes = vec![NodeDescription { id: START_ID.into(), kind: NodeKind::Start }];
+        let mut nodes = vec![NodeDescription {
+            id: START_ID.into(),
+            kind: NodeKind::Start,
+        }];
         nodes.extend(graph.nodes.iter().map(|n| NodeDescription {
             id: n.id.to_string(),
-            kind: if n.takes_push { NodeKind::Push } else { NodeKind::Node },
+            kind: if n.takes_push {
+                NodeKind::Push
+            } else {
+                NodeKind::Node
+            },
         }));
-        nodes.push(NodeDescription { id: END_ID.into(), kind: NodeKind::End });
+        nodes.push(NodeDescription {
+            id: END_ID.into(),
+            kind: NodeKind::End,
+        });
 
         let name = |i: usize| graph.nodes[i].id.to_string();
         let target = |t: Option<usize>| t.map_or_else(|| END_ID.to_owned(), name);
@@ -168,21 +183,49 @@ impl<S: State> CompiledGraph<S> {
         let description = self.describe();
         let done: HashSet<&str> = executed.iter().map(NodeId::as_str).collect();
         let mut graph: DiGraph<NodeDescription, EdgeDescription> = DiGraph::new();
-        let indices: Vec<_> = description.nodes.iter().map(|n| graph.add_node(n.clone())).collect();
-        let position = |id: &str| description.nodes.iter().position(|n| n.id == id).expect("described");
+        let indices: Vec<_> = description
+            .nodes
+            .iter()
+            .map(|n| graph.add_node(n.clone()))
+            .collect();
+        let position = |id: &str| {
+            description
+                .nodes
+                .iter()
+                .position(|n| n.id == id)
+                .expect("described")
+        };
         for edge in &description.edges {
-            graph.add_edge(indices[position(&edge.source)], indices[position(&edge.target)], edge.clone());
+            graph.add_edge(
+                indices[position(&edge.source)],
+                indices[position(&edge.target)],
+                edge.clone(),
+            );
         }
         let lit = |id: &str| done.contains(id) || (id == START_ID && !done.is_empty());
         let node_attributes = |_, (_, node): (_, &NodeDescription)| {
             let mut attributes = match node.kind {
-                NodeKind::Start => "label=\"start\" shape=circle style=filled fillcolor=\"#e2e8f0\"".to_owned(),
-                NodeKind::End => "label=\"end\" shape=doublecircle style=filled fillcolor=\"#e2e8f0\"".to_owned(),
+                NodeKind::Start => {
+                    "label=\"start\" shape=circle style=filled fillcolor=\"#e2e8f0\"".to_owned()
+                }
+                NodeKind::End => {
+                    "label=\"end\" shape=doublecircle style=filled fillcolor=\"#e2e8f0\"".to_owned()
+                }
                 NodeKind::Node | NodeKind::Push => {
-                    let shape = if node.kind == NodeKind::Push { "box3d" } else { "box" };
-                    format!("label=\"{}\" shape={shape} style=\"rounded,filled\" fillcolor=\"{}\"",
+                    let shape = if node.kind == NodeKind::Push {
+                        "box3d"
+                    } else {
+                        "box"
+                    };
+                    format!(
+                        "label=\"{}\" shape={shape} style=\"rounded,filled\" fillcolor=\"{}\"",
                         escape_dot(&node.id),
-                        if done.contains(node.id.as_str()) { "#9ae6b4" } else { "#ffffff" })
+                        if done.contains(node.id.as_str()) {
+                            "#9ae6b4"
+                        } else {
+                            "#ffffff"
+                        }
+                    )
                 }
             };
             if node.kind == NodeKind::Start && lit(START_ID) {
@@ -225,7 +268,11 @@ impl<S: State> CompiledGraph<S> {
             })
             .collect();
         let id_of = |name: &str| {
-            let i = description.nodes.iter().position(|n| n.id == name).expect("described");
+            let i = description
+                .nodes
+                .iter()
+                .position(|n| n.id == name)
+                .expect("described");
             ids[i].as_str()
         };
         let mut out = String::from("graph TD;\n");
@@ -243,7 +290,12 @@ impl<S: State> CompiledGraph<S> {
                 EdgeKind::Conditional | EdgeKind::Command => "-.->",
                 EdgeKind::Join => "==>",
             };
-            let _ = writeln!(out, "\t{} {arrow} {};", id_of(&edge.source), id_of(&edge.target));
+            let _ = writeln!(
+                out,
+                "\t{} {arrow} {};",
+                id_of(&edge.source),
+                id_of(&edge.target)
+            );
         }
         out.push_str("\tclassDef default fill:#f2f0ff,line-height:1.2\n");
         out.push_str("\tclassDef first fill-opacity:0\n");

@@ -47,7 +47,11 @@ impl Frontier {
         Self {
             pull: Vec::new(),
             push: Vec::new(),
-            joins: graph.joins.iter().map(|j| vec![false; j.sources.len()]).collect(),
+            joins: graph
+                .joins
+                .iter()
+                .map(|j| vec![false; j.sources.len()])
+                .collect(),
         }
     }
 
@@ -91,7 +95,12 @@ impl Frontier {
     ) -> Vec<PlannedTask> {
         let pull = self.pull.iter().map(|&node| {
             let path = TaskPath::Pull(graph.nodes[node].id.clone());
-            PlannedTask { id: TaskId::derive(thread, checkpoint, &path), path, node, arg: None }
+            PlannedTask {
+                id: TaskId::derive(thread, checkpoint, &path),
+                path,
+                node,
+                arg: None,
+            }
         });
         let push = self.push.iter().enumerate().map(|(i, push)| {
             let path = TaskPath::Push(u32::try_from(i).unwrap_or(u32::MAX));
@@ -116,11 +125,18 @@ impl Frontier {
 
     pub(crate) fn encode<S: State>(&self, graph: &GraphInner<S>) -> serde_json::Result<Vec<u8>> {
         let record = FrontierRecord {
-            pull: self.pull.iter().map(|&n| graph.nodes[n].id.clone()).collect(),
+            pull: self
+                .pull
+                .iter()
+                .map(|&n| graph.nodes[n].id.clone())
+                .collect(),
             push: self
                 .push
                 .iter()
-                .map(|p| PushRecord { node: graph.nodes[p.node].id.clone(), arg: p.arg.clone() })
+                .map(|p| PushRecord {
+                    node: graph.nodes[p.node].id.clone(),
+                    arg: p.arg.clone(),
+                })
                 .collect(),
             joins: self
                 .joins
@@ -131,7 +147,11 @@ impl Frontier {
                     let join = &graph.joins[j];
                     JoinRecord {
                         target: graph.nodes[join.target].id.clone(),
-                        sources: join.sources.iter().map(|&s| graph.nodes[s].id.clone()).collect(),
+                        sources: join
+                            .sources
+                            .iter()
+                            .map(|&s| graph.nodes[s].id.clone())
+                            .collect(),
                         arrived: join
                             .sources
                             .iter()
@@ -153,18 +173,27 @@ impl Frontier {
             frontier.pull.push(node_index(graph, name)?);
         }
         for push in record.push {
-            frontier.push.push(PendingPush { node: node_index(graph, &push.node)?, arg: push.arg });
+            frontier.push.push(PendingPush {
+                node: node_index(graph, &push.node)?,
+                arg: push.arg,
+            });
         }
         for join in &record.joins {
             let target = node_index(graph, &join.target)?;
-            let sources =
-                join.sources.iter().map(|s| node_index(graph, s)).collect::<Result<Vec<_>, _>>()?;
+            let sources = join
+                .sources
+                .iter()
+                .map(|s| node_index(graph, s))
+                .collect::<Result<Vec<_>, _>>()?;
             let j = graph
                 .joins
                 .iter()
                 .position(|c| c.target == target && c.sources == sources)
                 .ok_or_else(|| {
-                    format!("the join edge into `{}` is no longer in the graph", join.target)
+                    format!(
+                        "the join edge into `{}` is no longer in the graph",
+                        join.target
+                    )
                 })?;
             for name in &join.arrived {
                 let s = node_index(graph, name)?;
@@ -179,7 +208,11 @@ impl Frontier {
 }
 
 pub(crate) fn node_index<S: State>(graph: &GraphInner<S>, name: &NodeId) -> Result<usize, String> {
-    graph.index.get(name).copied().ok_or_else(|| format!("node `{name}` is not in the graph"))
+    graph
+        .index
+        .get(name)
+        .copied()
+        .ok_or_else(|| format!("node `{name}` is not in the graph"))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -219,11 +252,18 @@ impl<S: State> TaskOutput<S> {
     pub(crate) fn encode(&self, graph: &GraphInner<S>) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(&OutputRecord {
             update: &self.update,
-            goto: self.goto.iter().map(|&n| graph.nodes[n].id.clone()).collect(),
+            goto: self
+                .goto
+                .iter()
+                .map(|&n| graph.nodes[n].id.clone())
+                .collect(),
             push: self
                 .push
                 .iter()
-                .map(|p| PushRecord { node: graph.nodes[p.node].id.clone(), arg: p.arg.clone() })
+                .map(|p| PushRecord {
+                    node: graph.nodes[p.node].id.clone(),
+                    arg: p.arg.clone(),
+                })
                 .collect(),
         })
     }
@@ -233,11 +273,20 @@ impl<S: State> TaskOutput<S> {
             serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         Ok(Self {
             update: record.update,
-            goto: record.goto.iter().map(|n| node_index(graph, n)).collect::<Result<_, _>>()?,
+            goto: record
+                .goto
+                .iter()
+                .map(|n| node_index(graph, n))
+                .collect::<Result<_, _>>()?,
             push: record
                 .push
                 .into_iter()
-                .map(|p| Ok(PendingPush { node: node_index(graph, &p.node)?, arg: p.arg }))
+                .map(|p| {
+                    Ok(PendingPush {
+                        node: node_index(graph, &p.node)?,
+                        arg: p.arg,
+                    })
+                })
                 .collect::<Result<_, String>>()?,
         })
     }

@@ -214,9 +214,18 @@ mod tests {
     fn task_ids_are_deterministic_and_distinct() {
         let t = ThreadId::from("t1");
         let a = TaskId::derive(&t, CheckpointId(3), &TaskPath::Pull("a".into()));
-        assert_eq!(a, TaskId::derive(&t, CheckpointId(3), &TaskPath::Pull("a".into())));
-        assert_ne!(a, TaskId::derive(&t, CheckpointId(4), &TaskPath::Pull("a".into())));
-        assert_ne!(a, TaskId::derive(&"t2".into(), CheckpointId(3), &TaskPath::Pull("a".into())));
+        assert_eq!(
+            a,
+            TaskId::derive(&t, CheckpointId(3), &TaskPath::Pull("a".into()))
+        );
+        assert_ne!(
+            a,
+            TaskId::derive(&t, CheckpointId(4), &TaskPath::Pull("a".into()))
+        );
+        assert_ne!(
+            a,
+            TaskId::derive(&"t2".into(), CheckpointId(3), &TaskPath::Pull("a".into()))
+        );
         assert_ne!(
             TaskId::derive(&t, CheckpointId(3), &TaskPath::Push(0)),
             TaskId::derive(&t, CheckpointId(3), &TaskPath::Push(1))

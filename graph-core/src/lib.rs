@@ -80,8 +80,9 @@ mod task;
 
 pub use builder::{NodeOptions, StateGraph};
 pub use checkpoint::{
-    Blob, Breakpoint, Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion, FieldWrite,
-    HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source, WriteKind,
+    Blob, Breakpoint, Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion,
+    FieldWrite, HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source,
+    WriteKind,
 };
 pub use compiled::{
     CompiledGraph, DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig,
@@ -93,15 +94,21 @@ pub use graph_core_macros::State;
 pub use ids::{CheckpointId, InterruptId, NodeId, TaskId, TaskPath, ThreadId};
 pub use memory::InMemoryCheckpointer;
 pub use node::{
-    Command, END, Endpoint, Goto, IntoCommand, Interrupted, Node, NodeError, NodeResult, Push, Route,
-    START, Timeout,
+    Command, END, Endpoint, Goto, Interrupted, IntoCommand, Node, NodeError, NodeResult, Push,
+    Route, START, Timeout,
 };
 pub use retry::{RetryPolicy, RetryPredicate};
 pub use run::{RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
 pub use state::{
-    Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index, reducers,
+    Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index,
+    reducers,
 };
 pub use stream::{Event, EventKind, EventStream, Interrupt, MessageChunk, TaskEnd};
+
+/// README.md's quick start, compiled and run as a doctest so it cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeQuickStart;
 
 /// Paths the derive macro's generated code uses. Not part of the API.
 #[doc(hidden)]

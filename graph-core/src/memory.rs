@@ -2,13 +2,13 @@
 //! and history but not durability.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
 use crate::checkpoint::{
-    Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion, HistoryQuery, LoadedCheckpoint,
-    LoadedField, PendingWrite,
+    Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion, HistoryQuery,
+    LoadedCheckpoint, LoadedField, PendingWrite,
 };
 use crate::error::StorageError;
 use crate::ids::{CheckpointId, ThreadId};
@@ -43,7 +43,9 @@ impl InMemoryCheckpointer {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, ThreadData>> {
         // A panic while holding the lock cannot leave a thread half-written (every method
         // validates before it mutates), so a poisoned lock is still consistent.
-        self.threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.threads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -62,12 +64,12 @@ impl ThreadData {
                     deltas.reverse();
                     return Ok(LoadedField {
                         field: version.field.clone(),
-                        snapshot: bytes.clone(),
+                        snapshot: Arc::clone(bytes),
                         deltas,
                     });
                 }
                 Some(FieldValue::Delta { prev, updates }) => {
-                    deltas.push(updates.clone());
+                    deltas.push(Arc::clone(updates));
                     at = *prev;
                 }
                 None => {
@@ -82,10 +84,15 @@ impl ThreadData {
     }
 
     /// The (field, version) keys the given checkpoints read, following delta chains.
-    fn reachable(&self, ids: impl Iterator<Item = CheckpointId>) -> HashSet<(String, CheckpointId)> {
+    fn reachable(
+        &self,
+        ids: impl Iterator<Item = CheckpointId>,
+    ) -> HashSet<(String, CheckpointId)> {
         let mut keep = HashSet::new();
         for id in ids {
-            let Some(stored) = self.checkpoints.get(&id) else { continue };
+            let Some(stored) = self.checkpoints.get(&id) else {
+                continue;
+            };
             for version in &stored.versions {
                 let mut at = version.version;
                 while keep.insert((version.field.clone(), at)) {
@@ -157,12 +164,16 @@ impl Checkpointer for InMemoryCheckpointer {
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
         let threads = self.lock();
-        let Some(data) = threads.get(thread) else { return Ok(None) };
+        let Some(data) = threads.get(thread) else {
+            return Ok(None);
+        };
         let found = match id {
             Some(id) => data.checkpoints.get_key_value(&id),
             None => data.checkpoints.last_key_value(),
         };
-        let Some((&id, stored)) = found else { return Ok(None) };
+        let Some((&id, stored)) = found else {
+            return Ok(None);
+        };
         let values = stored
             .versions
             .iter()
@@ -172,7 +183,7 @@ impl Checkpointer for InMemoryCheckpointer {
             meta: stored.meta.clone(),
             versions: stored.versions.clone(),
             values,
-            frontier: stored.frontier.clone(),
+            frontier: Arc::clone(&stored.frontier),
             pending_writes: data.writes.get(&id).cloned().unwrap_or_default(),
         }))
     }
@@ -183,7 +194,9 @@ impl Checkpointer for InMemoryCheckpointer {
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError> {
         let threads = self.lock();
-        let Some(data) = threads.get(thread) else { return Ok(Vec::new()) };
+        let Some(data) = threads.get(thread) else {
+            return Ok(Vec::new());
+        };
         let range = match query.before {
             Some(before) => data.checkpoints.range(..before),
             None => data.checkpoints.range(..),
@@ -203,13 +216,18 @@ impl Checkpointer for InMemoryCheckpointer {
 
     async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
         let mut threads = self.lock();
-        if threads.get(to).is_some_and(|data| !data.checkpoints.is_empty()) {
+        if threads
+            .get(to)
+            .is_some_and(|data| !data.checkpoints.is_empty())
+        {
             return Err(StorageError::new(format!(
                 "cannot copy thread `{from}` into `{to}`: `{to}` is not empty"
             )));
         }
         let Some(mut copy) = threads.get(from).cloned() else {
-            return Err(StorageError::new(format!("cannot copy thread `{from}`: no such thread")));
+            return Err(StorageError::new(format!(
+                "cannot copy thread `{from}`: no such thread"
+            )));
         };
         for stored in copy.checkpoints.values_mut() {
             stored.meta.thread = to.clone();
@@ -221,10 +239,11 @@ impl Checkpointer for InMemoryCheckpointer {
     async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
         let keep = keep.max(1);
         let mut threads = self.lock();
-        let Some(data) = threads.get_mut(thread) else { return Ok(0) };
+        let Some(data) = threads.get_mut(thread) else {
+            return Ok(0);
+        };
         let kept: Vec<CheckpointId> = data.checkpoints.keys().rev().take(keep).copied().collect();
-        let doomed: Vec<CheckpointId> =
-            data.checkpoints.keys().rev().skip(keep).copied().collect();
+        let doomed: Vec<CheckpointId> = data.checkpoints.keys().rev().skip(keep).copied().collect();
         let live = data.reachable(kept.into_iter());
         for id in &doomed {
             data.checkpoints.remove(id);

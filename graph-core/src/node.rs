@@ -74,7 +74,10 @@ impl Push {
     /// A task of `node` with input `arg`. The node must be added with
     /// [`crate::StateGraph::add_push_node`] for `arg`'s type.
     pub fn new(node: impl Into<NodeId>, arg: &impl Serialize) -> Self {
-        Self { node: node.into(), arg: serde_json::to_value(arg).map_err(|e| e.to_string()) }
+        Self {
+            node: node.into(),
+            arg: serde_json::to_value(arg).map_err(|e| e.to_string()),
+        }
     }
     /// The target node.
     pub fn node(&self) -> &NodeId {
@@ -162,18 +165,27 @@ pub struct Command<S: State> {
 
 impl<S: State> Default for Command<S> {
     fn default() -> Self {
-        Self { update: S::Update::default(), goto: Route::default() }
+        Self {
+            update: S::Update::default(),
+            goto: Route::default(),
+        }
     }
 }
 
 impl<S: State> Command<S> {
     /// A command that applies `update`.
     pub fn update(update: S::Update) -> Self {
-        Self { update, goto: Route::default() }
+        Self {
+            update,
+            goto: Route::default(),
+        }
     }
     /// A command that only routes.
     pub fn goto(goto: impl Into<Route>) -> Self {
-        Self { update: S::Update::default(), goto: goto.into() }
+        Self {
+            update: S::Update::default(),
+            goto: goto.into(),
+        }
     }
     /// Adds destinations.
     #[must_use]
@@ -229,11 +241,17 @@ pub struct NodeError {
 impl NodeError {
     /// An error with a message.
     pub fn msg(message: impl fmt::Display) -> Self {
-        Self { repr: Repr::Failed(message.to_string().into()), permanent: false }
+        Self {
+            repr: Repr::Failed(message.to_string().into()),
+            permanent: false,
+        }
     }
     /// An error that a retry policy must not retry, whatever its predicate says.
     pub fn permanent(error: impl Into<NodeError>) -> Self {
-        Self { permanent: true, ..error.into() }
+        Self {
+            permanent: true,
+            ..error.into()
+        }
     }
     /// Whether [`NodeError::permanent`] made it.
     pub fn is_permanent(&self) -> bool {
@@ -264,12 +282,18 @@ impl NodeError {
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for NodeError {
     fn from(error: E) -> Self {
-        Self { repr: Repr::Failed(Box::new(error)), permanent: false }
+        Self {
+            repr: Repr::Failed(Box::new(error)),
+            permanent: false,
+        }
     }
 }
 impl From<Interrupted> for NodeError {
     fn from(interrupted: Interrupted) -> Self {
-        Self { repr: Repr::Interrupted(interrupted), permanent: true }
+        Self {
+            repr: Repr::Interrupted(interrupted),
+            permanent: true,
+        }
     }
 }
 impl fmt::Display for NodeError {

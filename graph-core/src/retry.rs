@@ -58,7 +58,10 @@ impl fmt::Debug for RetryPolicy {
 impl RetryPolicy {
     /// The default policy with `max_attempts` attempts.
     pub fn attempts(max_attempts: u32) -> Self {
-        Self { max_attempts, ..Self::default() }
+        Self {
+            max_attempts,
+            ..Self::default()
+        }
     }
 
     /// Sets the waits: the first, the growth factor and the cap.
@@ -79,7 +82,10 @@ impl RetryPolicy {
 
     /// Retries only errors for which `predicate` is true.
     #[must_use]
-    pub fn retry_on(mut self, predicate: impl Fn(&NodeError) -> bool + Send + Sync + 'static) -> Self {
+    pub fn retry_on(
+        mut self,
+        predicate: impl Fn(&NodeError) -> bool + Send + Sync + 'static,
+    ) -> Self {
         self.retry_on = Some(Arc::new(predicate));
         self
     }
@@ -88,7 +94,10 @@ impl RetryPolicy {
     pub fn should_retry(&self, attempt: u32, error: &NodeError) -> bool {
         attempt < self.max_attempts
             && !error.is_permanent()
-            && self.retry_on.as_ref().is_none_or(|predicate| predicate(error))
+            && self
+                .retry_on
+                .as_ref()
+                .is_none_or(|predicate| predicate(error))
     }
 
     /// The wait after failed attempt `attempt` (from 1).
@@ -100,7 +109,11 @@ impl RetryPolicy {
         } else {
             self.max_interval.as_secs_f64()
         };
-        let seconds = if self.jitter { capped * (0.5 + fastrand::f64() * 0.5) } else { capped };
+        let seconds = if self.jitter {
+            capped * (0.5 + fastrand::f64() * 0.5)
+        } else {
+            capped
+        };
         Duration::from_secs_f64(seconds)
     }
 }

@@ -170,11 +170,19 @@ impl<S: State> Run<S> {
     }
 
     fn storage(&self, source: crate::error::StorageError) -> Error {
-        Error::Storage { thread: self.thread.clone(), source }
+        Error::Storage {
+            thread: self.thread.clone(),
+            source,
+        }
     }
 
     fn decode_error(&self, checkpoint: CheckpointId, what: String, reason: String) -> Error {
-        Error::Decode { thread: self.thread.clone(), checkpoint, what, reason }
+        Error::Decode {
+            thread: self.thread.clone(),
+            checkpoint,
+            what,
+            reason,
+        }
     }
 
     fn step(&self) -> i64 {
@@ -183,17 +191,28 @@ impl<S: State> Run<S> {
 
     /// Loads the latest checkpoint and the one `config` addresses (if another).
     async fn load(&mut self) -> Result<Option<LoadedCheckpoint>> {
-        let Some(checkpointer) = self.graph.checkpointer.clone() else { return Ok(None) };
-        let latest =
-            checkpointer.get(&self.thread, None).await.map_err(|e| self.storage(e))?;
-        self.next_id = latest.as_ref().map_or(CheckpointId(0), |l| l.meta.id.next());
+        let Some(checkpointer) = self.graph.checkpointer.clone() else {
+            return Ok(None);
+        };
+        let latest = checkpointer
+            .get(&self.thread, None)
+            .await
+            .map_err(|e| self.storage(e))?;
+        self.next_id = latest
+            .as_ref()
+            .map_or(CheckpointId(0), |l| l.meta.id.next());
         match self.config.checkpoint {
             Some(id) if latest.as_ref().is_none_or(|l| l.meta.id != id) => {
-                let found =
-                    checkpointer.get(&self.thread, Some(id)).await.map_err(|e| self.storage(e))?;
+                let found = checkpointer
+                    .get(&self.thread, Some(id))
+                    .await
+                    .map_err(|e| self.storage(e))?;
                 match found {
                     Some(found) => Ok(Some(found)),
-                    None => Err(Error::CheckpointNotFound { thread: self.thread.clone(), checkpoint: id }),
+                    None => Err(Error::CheckpointNotFound {
+                        thread: self.thread.clone(),
+                        checkpoint: id,
+                    }),
                 }
             }
             _ => Ok(latest),
@@ -219,9 +238,18 @@ impl<S: State> Run<S> {
                     .map_err(|e| self.decode_error(id, what(), e.to_string()))?;
             }
         }
-        for FieldVersion { field, version, depth } in &loaded.versions {
+        for FieldVersion {
+            field,
+            version,
+            depth,
+        } in &loaded.versions
+        {
             if let Some(index) = field_index::<S>(field) {
-                self.versions[index] = Some(Version { id: *version, depth: *depth, stored: true });
+                self.versions[index] = Some(Version {
+                    id: *version,
+                    depth: *depth,
+                    stored: true,
+                });
             }
         }
         self.frontier = Frontier::decode(&self.graph.inner, &loaded.frontier)
@@ -238,7 +266,14 @@ impl<S: State> Run<S> {
     }
 
     fn restore_write(&mut self, checkpoint: CheckpointId, write: PendingWrite) -> Result<()> {
-        let what = || format!("the {} write of task {} (`{}`)", write.kind.as_str(), write.task_id, write.node);
+        let what = || {
+            format!(
+                "the {} write of task {} (`{}`)",
+                write.kind.as_str(),
+                write.task_id,
+                write.node
+            )
+        };
         let bad = |e: serde_json::Error| Error::Decode {
             thread: self.thread.clone(),
             checkpoint,
@@ -248,15 +283,26 @@ impl<S: State> Run<S> {
         let saved = self.saved.entry(write.task_id).or_default();
         match write.kind {
             WriteKind::Output => saved.output = Some(write.value),
-            WriteKind::Error => saved.error = Some(serde_json::from_slice(&write.value).map_err(bad)?),
+            WriteKind::Error => {
+                saved.error = Some(serde_json::from_slice(&write.value).map_err(bad)?)
+            }
             WriteKind::Interrupt => {
-                saved.interrupt = Some((write.slot, serde_json::from_slice(&write.value).map_err(bad)?));
+                saved.interrupt = Some((
+                    write.slot,
+                    serde_json::from_slice(&write.value).map_err(bad)?,
+                ));
             }
             WriteKind::Resume => {
-                saved.resumes.insert(write.slot, serde_json::from_slice(&write.value).map_err(bad)?);
+                saved.resumes.insert(
+                    write.slot,
+                    serde_json::from_slice(&write.value).map_err(bad)?,
+                );
             }
             WriteKind::Effect => {
-                saved.effects.insert(write.slot, serde_json::from_slice(&write.value).map_err(bad)?);
+                saved.effects.insert(
+                    write.slot,
+                    serde_json::from_slice(&write.value).map_err(bad)?,
+                );
             }
         }
         Ok(())
@@ -264,7 +310,9 @@ impl<S: State> Run<S> {
 
     /// Interrupts still waiting for an answer, in task order.
     fn pending_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
-        let Some(head) = &self.head else { return Vec::new() };
+        let Some(head) = &self.head else {
+            return Vec::new();
+        };
         self.frontier
             .plan(&self.graph.inner, &self.thread, head.id)
             .iter()
@@ -298,10 +346,18 @@ impl<S: State> Run<S> {
         let step = run.step();
         match &result {
             Ok(RunStatus::Interrupted(interrupts)) => {
-                run.emit(step, EventKind::Interrupt(interrupts.clone())).await;
+                run.emit(step, EventKind::Interrupt(interrupts.clone()))
+                    .await;
             }
             Ok(RunStatus::Breakpoint { kind, next }) => {
-                run.emit(step, EventKind::Breakpoint { kind: *kind, next: next.clone() }).await;
+                run.emit(
+                    step,
+                    EventKind::Breakpoint {
+                        kind: *kind,
+                        next: next.clone(),
+                    },
+                )
+                .await;
             }
             Ok(RunStatus::Done) => {}
             Err(error) => run.emit(step, EventKind::Error(error.to_string())).await,
@@ -339,7 +395,9 @@ impl<S: State> Run<S> {
                 let entry = self.entry_routes(step)?;
                 frontier.pull.extend(entry);
                 frontier.normalize(&self.graph.inner);
-                let status = self.commit(Source::Input, step, Vec::new(), writes, frontier, false).await?;
+                let status = self
+                    .commit(Source::Input, step, Vec::new(), writes, frontier, false)
+                    .await?;
                 if let Some(status) = status {
                     return Ok(status);
                 }
@@ -384,15 +442,14 @@ impl<S: State> Run<S> {
             let edge = &graph.routes[r];
             let chosen = (edge.route)(&self.state);
             for item in chosen.0 {
-                crate::task::resolve(graph, item, Some(&edge.targets), &mut goto, &mut push).map_err(
-                    |(target, reason)| Error::Route {
+                crate::task::resolve(graph, item, Some(&edge.targets), &mut goto, &mut push)
+                    .map_err(|(target, reason)| Error::Route {
                         thread: self.thread.clone(),
                         step,
                         node: NodeId::from("START"),
                         target,
                         reason,
-                    },
-                )?;
+                    })?;
             }
         }
         if !push.is_empty() {
@@ -410,8 +467,17 @@ impl<S: State> Run<S> {
     /// Validates resume answers against pending interrupts and saves them.
     async fn answer(&mut self, resume: Resume) -> Result<()> {
         let pending = self.pending_interrupts();
-        let ids = || pending.iter().map(|(_, _, i)| i.id.to_string()).collect::<Vec<_>>().join(", ");
-        let refuse = |reason: String| Error::Resume { thread: self.thread.clone(), reason };
+        let ids = || {
+            pending
+                .iter()
+                .map(|(_, _, i)| i.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let refuse = |reason: String| Error::Resume {
+            thread: self.thread.clone(),
+            reason,
+        };
         let answers: Vec<(TaskId, u32, NodeId, serde_json::Value)> = match resume {
             Resume::Continue => {
                 if !pending.is_empty() {
@@ -423,7 +489,11 @@ impl<S: State> Run<S> {
                 Vec::new()
             }
             Resume::Value(value) => match pending.as_slice() {
-                [] => return Err(refuse("the thread has no pending interrupt to answer".into())),
+                [] => {
+                    return Err(refuse(
+                        "the thread has no pending interrupt to answer".into(),
+                    ));
+                }
                 [(task, slot, interrupt)] => vec![(*task, *slot, interrupt.node.clone(), value)],
                 _ => {
                     return Err(refuse(format!(
@@ -441,7 +511,11 @@ impl<S: State> Run<S> {
                 for (id, value) in map {
                     let Some((task, slot, interrupt)) = pending.iter().find(|(_, _, i)| i.id == id)
                     else {
-                        let known = if pending.is_empty() { "none".to_owned() } else { ids() };
+                        let known = if pending.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            ids()
+                        };
                         return Err(refuse(format!(
                             "interrupt {id} is not pending (pending: {known})"
                         )));
@@ -463,8 +537,18 @@ impl<S: State> Run<S> {
                 what: "a resume answer".into(),
                 reason: e.to_string(),
             })?;
-            writes.push(PendingWrite { task_id: task, node, kind: WriteKind::Resume, slot, value: bytes.into() });
-            self.saved.entry(task).or_default().resumes.insert(slot, value);
+            writes.push(PendingWrite {
+                task_id: task,
+                node,
+                kind: WriteKind::Resume,
+                slot,
+                value: bytes.into(),
+            });
+            self.saved
+                .entry(task)
+                .or_default()
+                .resumes
+                .insert(slot, value);
         }
         if let Some(checkpointer) = &self.graph.checkpointer {
             checkpointer
@@ -480,7 +564,15 @@ impl<S: State> Run<S> {
         let base = self.head.clone().expect("restored");
         self.saved.clear();
         let frontier = self.frontier.clone();
-        self.commit(Source::Fork, base.step, Vec::new(), Vec::new(), frontier, true).await?;
+        self.commit(
+            Source::Fork,
+            base.step,
+            Vec::new(),
+            Vec::new(),
+            frontier,
+            true,
+        )
+        .await?;
         Ok(())
     }
 
@@ -527,7 +619,9 @@ impl<S: State> Run<S> {
         let persist = self.graph.checkpointer.is_some();
         for task in &tasks {
             let node = &graph.nodes[task.node].id;
-            self.events.send(step, Some(node), Some(task.id), EventKind::TaskStart).await;
+            self.events
+                .send(step, Some(node), Some(task.id), EventKind::TaskStart)
+                .await;
         }
 
         let snapshot = Arc::clone(&self.state);
@@ -542,7 +636,14 @@ impl<S: State> Run<S> {
             let mut saved = self.saved.remove(&task.id).unwrap_or_default();
             if let Some(bytes) = saved.output.take() {
                 let output = TaskOutput::<S>::decode(&graph, &bytes).map_err(|reason| {
-                    self.decode_error(head, format!("the output of task {} (`{}`)", task.id, graph.nodes[task.node].id), reason)
+                    self.decode_error(
+                        head,
+                        format!(
+                            "the output of task {} (`{}`)",
+                            task.id, graph.nodes[task.node].id
+                        ),
+                        reason,
+                    )
                 })?;
                 reused.push(Some(output));
                 runs.push(None);
@@ -625,12 +726,17 @@ impl<S: State> Run<S> {
         }
         frontier.normalize(&graph);
         let writes = self.apply(step, updates)?;
-        self.commit(Source::Loop, step, writers, writes, frontier, after).await
+        self.commit(Source::Loop, step, writers, writes, frontier, after)
+            .await
     }
 
     /// Applies updates in order (after checking for conflicting overwrites) and returns the
     /// field values to store.
-    fn apply(&mut self, step: i64, updates: Vec<(NodeId, S::Update)>) -> Result<Vec<(usize, FieldValue, u32)>> {
+    fn apply(
+        &mut self,
+        step: i64,
+        updates: Vec<(NodeId, S::Update)>,
+    ) -> Result<Vec<(usize, FieldValue, u32)>> {
         let fields = S::FIELDS;
         if updates.len() > 1 {
             let mut owner: Vec<Option<usize>> = vec![None; fields.len()];
@@ -663,7 +769,8 @@ impl<S: State> Run<S> {
         written.sort_unstable();
         written.dedup();
 
-        let store_now = self.graph.checkpointer.is_some() && self.config.durability == Durability::Sync;
+        let store_now =
+            self.graph.checkpointer.is_some() && self.config.durability == Durability::Sync;
         let encode_error = |what: String, e: serde_json::Error| Error::Encode {
             thread: self.thread.clone(),
             step,
@@ -674,14 +781,21 @@ impl<S: State> Run<S> {
         let mut deltas: Vec<Option<(FieldValue, u32)>> = vec![None; written.len()];
         if store_now {
             for (slot, &f) in written.iter().enumerate() {
-                let Some(prev) = self.versions[f] else { continue };
-                if !fields[f].reducer.stores_deltas() || !prev.stored || prev.depth + 1 >= self.graph.snapshot_every {
+                let Some(prev) = self.versions[f] else {
+                    continue;
+                };
+                if !fields[f].reducer.stores_deltas()
+                    || !prev.stored
+                    || prev.depth + 1 >= self.graph.snapshot_every
+                {
                     continue;
                 }
                 let mut array = Vec::from(*b"[");
                 for (_, update) in &updates {
                     if let Some(encoded) = S::encode_field_update(update, f) {
-                        let encoded = encoded.map_err(|e| encode_error(format!("an update of field `{}`", fields[f].name), e))?;
+                        let encoded = encoded.map_err(|e| {
+                            encode_error(format!("an update of field `{}`", fields[f].name), e)
+                        })?;
                         if array.len() > 1 {
                             array.push(b',');
                         }
@@ -689,7 +803,13 @@ impl<S: State> Run<S> {
                     }
                 }
                 array.push(b']');
-                deltas[slot] = Some((FieldValue::Delta { prev: prev.id, updates: array.into() }, prev.depth + 1));
+                deltas[slot] = Some((
+                    FieldValue::Delta {
+                        prev: prev.id,
+                        updates: array.into(),
+                    },
+                    prev.depth + 1,
+                ));
             }
         }
         let state = Arc::make_mut(&mut self.state);
@@ -738,9 +858,14 @@ impl<S: State> Run<S> {
         let id = self.next_id;
         self.next_id = id.next();
         let store_now = self.graph.checkpointer.is_some()
-            && (self.config.durability == Durability::Sync || matches!(source, Source::Fork | Source::Update));
+            && (self.config.durability == Durability::Sync
+                || matches!(source, Source::Fork | Source::Update));
         let before = !after
-            && frontier.pull.iter().chain(frontier.push.iter().map(|p| &p.node)).any(|&n| graph.nodes[n].interrupt_before);
+            && frontier
+                .pull
+                .iter()
+                .chain(frontier.push.iter().map(|p| &p.node))
+                .any(|&n| graph.nodes[n].interrupt_before);
         let breakpoint = if after {
             Some(Breakpoint::After)
         } else if before && source != Source::Fork {
@@ -762,9 +887,16 @@ impl<S: State> Run<S> {
         };
         let mut writes = Vec::new();
         for (f, value, depth) in values {
-            self.versions[f] = Some(Version { id, depth, stored: store_now });
+            self.versions[f] = Some(Version {
+                id,
+                depth,
+                stored: store_now,
+            });
             if store_now {
-                writes.push(FieldWrite { field: S::FIELDS[f].name.to_owned(), value });
+                writes.push(FieldWrite {
+                    field: S::FIELDS[f].name.to_owned(),
+                    value,
+                });
             }
         }
         self.frontier = frontier;
@@ -775,22 +907,30 @@ impl<S: State> Run<S> {
         if store_now {
             self.store(writes).await?;
         }
-        self.emit(step, EventKind::Values(Arc::clone(&self.state))).await;
+        self.emit(step, EventKind::Values(Arc::clone(&self.state)))
+            .await;
         self.emit(step, EventKind::Checkpoint { id, source }).await;
-        Ok(breakpoint.map(|kind| RunStatus::Breakpoint { kind, next: self.frontier.next_names(&self.graph.inner) }))
+        Ok(breakpoint.map(|kind| RunStatus::Breakpoint {
+            kind,
+            next: self.frontier.next_names(&self.graph.inner),
+        }))
     }
 
     /// Stores the head checkpoint with `writes` plus a snapshot of every field whose latest
     /// value is not stored yet.
     async fn store(&mut self, mut writes: Vec<FieldWrite>) -> Result<()> {
-        let Some(checkpointer) = self.graph.checkpointer.clone() else { return Ok(()) };
+        let Some(checkpointer) = self.graph.checkpointer.clone() else {
+            return Ok(());
+        };
         let mut meta = self.head.clone().expect("a head to store");
         // With `Durability::Exit` the in-memory parent may never have been stored: the stored
         // parent is the last checkpoint that was.
         meta.parent = self.last_stored;
         let id = meta.id;
         for f in 0..S::FIELDS.len() {
-            let Some(version) = &mut self.versions[f] else { continue };
+            let Some(version) = &mut self.versions[f] else {
+                continue;
+            };
             if version.stored {
                 continue;
             }
@@ -801,24 +941,46 @@ impl<S: State> Run<S> {
                 reason: e.to_string(),
             })?;
             writes.retain(|w| w.field != S::FIELDS[f].name);
-            writes.push(FieldWrite { field: S::FIELDS[f].name.to_owned(), value: FieldValue::Snapshot(bytes.into()) });
-            *version = Version { id, depth: 0, stored: true };
+            writes.push(FieldWrite {
+                field: S::FIELDS[f].name.to_owned(),
+                value: FieldValue::Snapshot(bytes.into()),
+            });
+            *version = Version {
+                id,
+                depth: 0,
+                stored: true,
+            };
         }
         let versions = S::FIELDS
             .iter()
             .zip(&self.versions)
             .filter_map(|(field, v)| {
-                v.map(|v| FieldVersion { field: field.name.to_owned(), version: v.id, depth: v.depth })
+                v.map(|v| FieldVersion {
+                    field: field.name.to_owned(),
+                    version: v.id,
+                    depth: v.depth,
+                })
             })
             .collect();
-        let frontier = self.frontier.encode(&self.graph.inner).map_err(|e| Error::Encode {
-            thread: self.thread.clone(),
-            step: meta.step,
-            what: "the frontier".into(),
-            reason: e.to_string(),
-        })?;
-        let checkpoint = Checkpoint { meta, versions, writes, frontier: frontier.into() };
-        checkpointer.put(checkpoint).await.map_err(|e| self.storage(e))?;
+        let frontier = self
+            .frontier
+            .encode(&self.graph.inner)
+            .map_err(|e| Error::Encode {
+                thread: self.thread.clone(),
+                step: meta.step,
+                what: "the frontier".into(),
+                reason: e.to_string(),
+            })?;
+        let checkpoint = Checkpoint {
+            meta,
+            versions,
+            writes,
+            frontier: frontier.into(),
+        };
+        checkpointer
+            .put(checkpoint)
+            .await
+            .map_err(|e| self.storage(e))?;
         self.head_stored = true;
         self.last_stored = Some(id);
         Ok(())
@@ -834,11 +996,18 @@ impl<S: State> Run<S> {
         }
         if let Some(held) = self.held.take() {
             if let WriteSink::Buffer(buffer) = &*held {
-                let writes = std::mem::take(&mut *buffer.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+                let writes = std::mem::take(
+                    &mut *buffer
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
                 if !writes.is_empty() {
                     let head = self.head.as_ref().map(|h| h.id).expect("checked");
                     let checkpointer = self.graph.checkpointer.clone().expect("checked");
-                    checkpointer.put_writes(&self.thread, head, writes).await.map_err(|e| self.storage(e))?;
+                    checkpointer
+                        .put_writes(&self.thread, head, writes)
+                        .await
+                        .map_err(|e| self.storage(e))?;
                 }
             }
         }
@@ -850,11 +1019,17 @@ impl<S: State> Run<S> {
     }
 
     /// The thread's state at the addressed checkpoint, for `get_state`.
-    pub(crate) async fn snapshot(graph: &CompiledGraph<S>, config: &RunConfig) -> Result<StateSnapshot<S>> {
+    pub(crate) async fn snapshot(
+        graph: &CompiledGraph<S>,
+        config: &RunConfig,
+    ) -> Result<StateSnapshot<S>> {
         if graph.checkpointer.is_none() {
             return Err(Error::NoCheckpointer("get_state"));
         }
-        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        let sink = EventSink {
+            thread: config.thread.clone(),
+            tx: None,
+        };
         let mut run = Run::new(graph.clone(), config.clone(), sink);
         let Some(loaded) = run.load().await? else {
             return Ok(StateSnapshot {
@@ -868,7 +1043,11 @@ impl<S: State> Run<S> {
         };
         run.restore(loaded)?;
         let head = run.head.clone().expect("restored");
-        let pending: Vec<Interrupt> = run.pending_interrupts().into_iter().map(|(_, _, i)| i).collect();
+        let pending: Vec<Interrupt> = run
+            .pending_interrupts()
+            .into_iter()
+            .map(|(_, _, i)| i)
+            .collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
             .plan(&run.graph.inner, &run.thread, head.id)
@@ -886,15 +1065,16 @@ impl<S: State> Run<S> {
                 }
             })
             .collect();
-        let status = if !pending.is_empty() || (head.breakpoint.is_some() && !run.frontier.is_idle()) {
-            ThreadStatus::Interrupted
-        } else if tasks.iter().any(|t| t.error.is_some()) {
-            ThreadStatus::Error
-        } else if run.frontier.is_idle() {
-            ThreadStatus::Idle
-        } else {
-            ThreadStatus::Pending
-        };
+        let status =
+            if !pending.is_empty() || (head.breakpoint.is_some() && !run.frontier.is_idle()) {
+                ThreadStatus::Interrupted
+            } else if tasks.iter().any(|t| t.error.is_some()) {
+                ThreadStatus::Error
+            } else if run.frontier.is_idle() {
+                ThreadStatus::Idle
+            } else {
+                ThreadStatus::Pending
+            };
         Ok(StateSnapshot {
             next: head.next.clone(),
             values: Arc::unwrap_or_clone(run.state),
@@ -915,12 +1095,18 @@ impl<S: State> Run<S> {
         if graph.checkpointer.is_none() {
             return Err(Error::NoCheckpointer("update_state"));
         }
-        let sink = EventSink { thread: config.thread.clone(), tx: None };
+        let sink = EventSink {
+            thread: config.thread.clone(),
+            tx: None,
+        };
         let mut run = Run::new(graph.clone(), config.clone(), sink);
         if let Some(loaded) = run.load().await? {
             run.restore(loaded)?;
         }
-        let refuse = |reason: String| Error::StateUpdate { thread: config.thread.clone(), reason };
+        let refuse = |reason: String| Error::StateUpdate {
+            thread: config.thread.clone(),
+            reason,
+        };
         let node = match as_node {
             Some(name) => *run
                 .graph
@@ -929,15 +1115,28 @@ impl<S: State> Run<S> {
                 .get(name)
                 .ok_or_else(|| refuse(format!("node `{name}` does not exist")))?,
             None => {
-                let mut writers: Vec<&NodeId> =
-                    run.head.as_ref().map(|h| h.writers.iter().collect()).unwrap_or_default();
+                let mut writers: Vec<&NodeId> = run
+                    .head
+                    .as_ref()
+                    .map(|h| h.writers.iter().collect())
+                    .unwrap_or_default();
                 writers.dedup();
                 match writers.as_slice() {
                     [one] => run.graph.inner.index[*one],
-                    [] => return Err(refuse("no node wrote the base checkpoint; pass as_node".into())),
+                    [] => {
+                        return Err(refuse(
+                            "no node wrote the base checkpoint; pass as_node".into(),
+                        ));
+                    }
                     many => {
-                        let names = many.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-                        return Err(refuse(format!("ambiguous update: {names} wrote the base checkpoint; pass as_node")));
+                        let names = many
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        return Err(refuse(format!(
+                            "ambiguous update: {names} wrote the base checkpoint; pass as_node"
+                        )));
                     }
                 }
             }
@@ -955,7 +1154,13 @@ impl<S: State> Run<S> {
             events: None,
         };
         let snapshot = Arc::clone(&run.state);
-        let output = route(&run.graph.inner, node, &snapshot, Command::update(update), &shared)?;
+        let output = route(
+            &run.graph.inner,
+            node,
+            &snapshot,
+            Command::update(update),
+            &shared,
+        )?;
         drop(snapshot);
         let mut frontier = run.frontier.clone();
         frontier.pull.clear();
@@ -964,7 +1169,8 @@ impl<S: State> Run<S> {
         frontier.normalize(&run.graph.inner);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
         run.config.durability = Durability::Sync;
-        run.commit(Source::Update, step, vec![id], writes, frontier, false).await?;
+        run.commit(Source::Update, step, vec![id], writes, frontier, false)
+            .await?;
         Ok(run.head.as_ref().expect("committed").id)
     }
 }

@@ -160,7 +160,13 @@ impl<S: State> EventSink<S> {
         kind: EventKind<S>,
     ) {
         if let Some(tx) = &self.tx {
-            let event = Event { thread: self.thread.clone(), step, node: node.cloned(), task, kind };
+            let event = Event {
+                thread: self.thread.clone(),
+                step,
+                node: node.cloned(),
+                task,
+                kind,
+            };
             // A closed receiver means the stream was dropped; the run is being cancelled.
             let _ = tx.send(event).await;
         }

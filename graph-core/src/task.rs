@@ -70,7 +70,10 @@ impl<S: State> TaskRun<'_, S> {
                 Ok(command) => return self.finish(command).await,
                 Err(error) => error,
             };
-            let retry = node.retry.as_ref().filter(|p| p.should_retry(attempt, &error));
+            let retry = node
+                .retry
+                .as_ref()
+                .filter(|p| p.should_retry(attempt, &error));
             let Some(policy) = retry else { break error };
             let delay = policy.delay(attempt);
             tracing::warn!(
@@ -148,7 +151,14 @@ impl<S: State> TaskRun<'_, S> {
     async fn end(&self, end: TaskEnd) {
         let node = &self.shared.node;
         let kind = EventKind::TaskEnd(end);
-        self.events.send(self.shared.step, Some(node), Some(self.shared.task_id), kind).await;
+        self.events
+            .send(
+                self.shared.step,
+                Some(node),
+                Some(self.shared.task_id),
+                kind,
+            )
+            .await;
     }
 
     async fn write_json(
@@ -181,7 +191,10 @@ impl<S: State> TaskRun<'_, S> {
             .writes
             .write(write)
             .await
-            .map_err(|source| Error::Storage { thread: self.shared.thread.clone(), source })
+            .map_err(|source| Error::Storage {
+                thread: self.shared.thread.clone(),
+                source,
+            })
     }
 }
 
@@ -203,7 +216,10 @@ pub(crate) fn route<S: State>(
     };
     let mut goto = Vec::new();
     let mut push = Vec::new();
-    let Command { update, goto: command_goto } = command;
+    let Command {
+        update,
+        goto: command_goto,
+    } = command;
     for item in command_goto.0 {
         resolve(graph, item, None, &mut goto, &mut push).map_err(|(t, r)| route_error(t, r))?;
     }
@@ -222,7 +238,10 @@ pub(crate) fn route<S: State>(
                 .map_err(|panic| {
                     route_error(
                         "?".into(),
-                        format!("the conditional edge panicked: {}", panic_message(panic.as_ref())),
+                        format!(
+                            "the conditional edge panicked: {}",
+                            panic_message(panic.as_ref())
+                        ),
                     )
                 })?;
             for item in chosen.0 {
@@ -250,12 +269,17 @@ pub(crate) fn resolve<S: State>(
             .join(", ")
     };
     let node_name = match &item {
-        Goto::To(Endpoint::Start) => return Err(("START".into(), "START is not a destination".into())),
+        Goto::To(Endpoint::Start) => {
+            return Err(("START".into(), "START is not a destination".into()));
+        }
         Goto::To(Endpoint::End) => {
             return match declared {
                 Some(d) if !d.contains(&None) => Err((
                     "END".into(),
-                    format!("it is not a declared target (declared: {})", declared_names(d)),
+                    format!(
+                        "it is not a declared target (declared: {})",
+                        declared_names(d)
+                    ),
                 )),
                 _ => Ok(()),
             };
@@ -270,7 +294,10 @@ pub(crate) fn resolve<S: State>(
         if !d.contains(&Some(index)) {
             return Err((
                 node_name.to_string(),
-                format!("it is not a declared target (declared: {})", declared_names(d)),
+                format!(
+                    "it is not a declared target (declared: {})",
+                    declared_names(d)
+                ),
             ));
         }
     }
@@ -283,12 +310,20 @@ pub(crate) fn resolve<S: State>(
                     "a Push needs a node added with add_push_node".into(),
                 ));
             }
-            let arg = p.arg.map_err(|e| (node_name.to_string(), format!("cannot encode the Push argument: {e}")))?;
+            let arg = p.arg.map_err(|e| {
+                (
+                    node_name.to_string(),
+                    format!("cannot encode the Push argument: {e}"),
+                )
+            })?;
             push.push(PendingPush { node: index, arg });
         }
         _ => {
             if takes_push {
-                return Err((node_name.to_string(), "it takes a Push input; send it a Push".into()));
+                return Err((
+                    node_name.to_string(),
+                    "it takes a Push input; send it a Push".into(),
+                ));
             }
             goto.push(index);
         }

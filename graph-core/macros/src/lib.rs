@@ -79,7 +79,10 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
     };
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("state")) {
         attr.parse_nested_meta(|meta| {
-            let span = meta.path.get_ident().map_or_else(Span::call_site, Ident::span);
+            let span = meta
+                .path
+                .get_ident()
+                .map_or_else(Span::call_site, Ident::span);
             if meta.path.is_ident("append") {
                 set(Kind::Append, span)
             } else if meta.path.is_ident("add") {
@@ -108,7 +111,12 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
         ));
     }
     let ty = field.ty.clone();
-    Ok(FieldSpec { update_ty: update_ty.unwrap_or_else(|| ty.clone()), ident, ty, kind })
+    Ok(FieldSpec {
+        update_ty: update_ty.unwrap_or_else(|| ty.clone()),
+        ident,
+        ty,
+        kind,
+    })
 }
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
@@ -119,7 +127,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         ));
     }
     let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new_spanned(&input.ident, "#[derive(State)] needs a struct"));
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            "#[derive(State)] needs a struct",
+        ));
     };
     let Fields::Named(named) = &data.fields else {
         return Err(syn::Error::new_spanned(
@@ -128,7 +139,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         ));
     };
     let container = parse_container(input)?;
-    let fields = named.named.iter().map(parse_field).collect::<syn::Result<Vec<_>>>()?;
+    let fields = named
+        .named
+        .iter()
+        .map(parse_field)
+        .collect::<syn::Result<Vec<_>>>()?;
 
     let vis = &input.vis;
     let name = &input.ident;
@@ -137,7 +152,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
     let update_doc = format!("A partial update of [`{name}`]: `None` leaves a field alone.");
     let update_fields = fields.iter().map(|f| {
-        let FieldSpec { ident, update_ty, .. } = f;
+        let FieldSpec {
+            ident, update_ty, ..
+        } = f;
         let doc = format!("The update of `{ident}`, if written.");
         quote! {
             #[doc = #doc]
@@ -146,7 +163,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         }
     });
     let setters = fields.iter().map(|f| {
-        let FieldSpec { ident, update_ty, .. } = f;
+        let FieldSpec {
+            ident, update_ty, ..
+        } = f;
         let doc = format!("Sets the update of `{ident}`.");
         quote! {
             #[doc = #doc]

@@ -10,14 +10,21 @@ fn sample() -> graph_core::CompiledGraph<Log> {
     let mut g = StateGraph::<Log>::new();
     g.add_node("classify", append("classify"));
     g.add_node("answer", append("answer"));
-    g.add_node("book", |_s: Arc<Log>, _c: Ctx| async { Ok(()) }).destinations(["answer"]);
+    g.add_node("book", |_s: Arc<Log>, _c: Ctx| async { Ok(()) })
+        .destinations(["answer"]);
     g.add_push_node("worker", |_x: u32, _c: Ctx| async { Ok(()) });
     g.add_node("merge", append("merge"));
     g.add_edge(START, "classify");
-    g.add_conditional_edge("classify", ["answer".into(), "book".into(), END], |s: &Log| {
-        if s.flag { "book".into() } else { END }
+    g.add_conditional_edge(
+        "classify",
+        ["answer".into(), "book".into(), END],
+        |s: &Log| {
+            if s.flag { "book".into() } else { END }
+        },
+    );
+    g.add_conditional_edge("answer", ["worker"], |_s: &Log| {
+        vec![Push::new("worker", &1)]
     });
-    g.add_conditional_edge("answer", ["worker"], |_s: &Log| vec![Push::new("worker", &1)]);
     g.add_join_edge(["worker", "book"], "merge");
     g.add_edge("merge", END);
     g.compile().unwrap()
@@ -49,10 +56,19 @@ fn state_and_input_schemas() {
     let g = sample();
     let state = g.state_schema();
     assert_eq!(state["title"], "Log");
-    assert!(state["required"].as_array().unwrap().iter().any(|f| f == "log"));
+    assert!(
+        state["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "log")
+    );
     let input = g.input_schema();
     assert_eq!(input["title"], "LogUpdate");
-    assert!(input.get("required").is_none(), "every input field is optional");
+    assert!(
+        input.get("required").is_none(),
+        "every input field is optional"
+    );
     assert_eq!(input["additionalProperties"], false);
 }
 

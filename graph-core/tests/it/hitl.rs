@@ -32,7 +32,9 @@ async fn an_interrupt_pauses_and_a_resume_answers_each_slot_in_turn() {
     let cfg = RunConfig::thread("t");
 
     let out = g.invoke(LogUpdate::default(), &cfg).await.unwrap();
-    let RunStatus::Interrupted(first) = &out.status else { panic!("{:?}", out.status) };
+    let RunStatus::Interrupted(first) = &out.status else {
+        panic!("{:?}", out.status)
+    };
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].value, json!({"q": "age?"}));
     assert_eq!(first[0].id.to_string().len(), 32);
@@ -42,14 +44,22 @@ async fn an_interrupt_pauses_and_a_resume_answers_each_slot_in_turn() {
     assert_eq!(state.next, ["ask"]);
 
     let out = g.resume(&cfg, Resume::value(42)).await.unwrap();
-    let RunStatus::Interrupted(second) = &out.status else { panic!("{:?}", out.status) };
+    let RunStatus::Interrupted(second) = &out.status else {
+        panic!("{:?}", out.status)
+    };
     assert_eq!(second[0].value, json!({"q": "name?"}));
     assert_ne!(second[0].id, first[0].id);
 
     // The first answer is spent: resuming by its id is stale.
-    let stale = g.resume(&cfg, Resume::by_id([(first[0].id, "x")])).await.unwrap_err();
+    let stale = g
+        .resume(&cfg, Resume::by_id([(first[0].id, "x")]))
+        .await
+        .unwrap_err();
     assert!(
-        stale.to_string().contains(&format!("interrupt {} is not pending (pending: {})", first[0].id, second[0].id)),
+        stale.to_string().contains(&format!(
+            "interrupt {} is not pending (pending: {})",
+            first[0].id, second[0].id
+        )),
         "{stale}"
     );
 
@@ -73,19 +83,36 @@ async fn several_pending_interrupts_need_answers_by_id() {
     let g = g.compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t");
     let out = g.invoke(LogUpdate::default(), &cfg).await.unwrap();
-    let RunStatus::Interrupted(pending) = out.status else { panic!() };
+    let RunStatus::Interrupted(pending) = out.status else {
+        panic!()
+    };
     assert_eq!(pending.len(), 2);
 
     let err = g.resume(&cfg, Resume::value("A")).await.unwrap_err();
-    assert!(err.to_string().contains("2 interrupts are pending"), "{err}");
-    let err = g.resume(&cfg, Resume::ById(BTreeMap::new())).await.unwrap_err();
-    assert!(err.to_string().contains("Resume::ById has no answers"), "{err}");
+    assert!(
+        err.to_string().contains("2 interrupts are pending"),
+        "{err}"
+    );
+    let err = g
+        .resume(&cfg, Resume::ById(BTreeMap::new()))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("Resume::ById has no answers"),
+        "{err}"
+    );
     let err = g.resume(&cfg, Resume::Continue).await.unwrap_err();
-    assert!(err.to_string().contains("is waiting on interrupt(s)"), "{err}");
+    assert!(
+        err.to_string().contains("is waiting on interrupt(s)"),
+        "{err}"
+    );
 
     let by_node = |n: &str| pending.iter().find(|i| i.node == n).unwrap().id;
     let out = g
-        .resume(&cfg, Resume::by_id([(by_node("p1"), "A"), (by_node("p2"), "B")]))
+        .resume(
+            &cfg,
+            Resume::by_id([(by_node("p1"), "A"), (by_node("p2"), "B")]),
+        )
         .await
         .unwrap();
     assert_eq!(out.state.log, ["p1:A", "p2:B"]);
@@ -103,13 +130,20 @@ async fn answering_one_of_two_interrupts_keeps_the_other_pending() {
     }
     let g = g.compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t");
-    let RunStatus::Interrupted(pending) = g.invoke(LogUpdate::default(), &cfg).await.unwrap().status else {
+    let RunStatus::Interrupted(pending) =
+        g.invoke(LogUpdate::default(), &cfg).await.unwrap().status
+    else {
         panic!()
     };
     let p1 = pending.iter().find(|i| i.node == "p1").unwrap().id;
     let out = g.resume(&cfg, Resume::by_id([(p1, "A")])).await.unwrap();
-    let RunStatus::Interrupted(left) = out.status else { panic!() };
-    assert_eq!(left.iter().map(|i| i.node.as_str()).collect::<Vec<_>>(), ["p2"]);
+    let RunStatus::Interrupted(left) = out.status else {
+        panic!()
+    };
+    assert_eq!(
+        left.iter().map(|i| i.node.as_str()).collect::<Vec<_>>(),
+        ["p2"]
+    );
     let out = g.resume(&cfg, Resume::value("B")).await.unwrap();
     assert_eq!(out.state.log, ["p1:A", "p2:B"]);
 }
@@ -139,11 +173,16 @@ async fn resuming_a_failed_parallel_superstep_reruns_only_the_failed_task() {
         cc.hit();
         async { Ok(push("c")) }
     });
-    g.add_edge(START, "a").add_edge(START, "b").add_join_edge(["a", "b"], "c");
+    g.add_edge(START, "a")
+        .add_edge(START, "b")
+        .add_join_edge(["a", "b"], "c");
     let g = g.compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t");
     let err = g.invoke(LogUpdate::default(), &cfg).await.unwrap_err();
-    assert!(matches!(&err, Error::Node { node, step: 0, .. } if node == "b"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Node { node, step: 0, .. } if node == "b"),
+        "{err:?}"
+    );
 
     let state = g.get_state(&cfg).await.unwrap();
     assert_eq!(state.status, ThreadStatus::Error);
@@ -151,7 +190,10 @@ async fn resuming_a_failed_parallel_superstep_reruns_only_the_failed_task() {
     let task = |n: &str| state.tasks.iter().find(|t| t.node == n).unwrap();
     assert!(task("a").finished && task("a").error.is_none());
     assert!(!task("b").finished);
-    assert_eq!(task("b").error.as_deref(), Some("thread `t`, superstep 0: node `b` failed: boom"));
+    assert_eq!(
+        task("b").error.as_deref(),
+        Some("thread `t`, superstep 0: node `b` failed: boom")
+    );
 
     let out = g.resume(&cfg, Resume::Continue).await.unwrap();
     assert_eq!(out.state.log, ["a", "b", "c"]);
@@ -201,7 +243,9 @@ async fn an_effect_result_survives_a_failure_and_the_key_is_stable() {
         async move {
             keys.lock().unwrap().push(ctx.idempotency_key());
             let n = runs.hit();
-            let paid: u32 = ctx.effect("pay", |_| async { Ok::<_, NodeError>(7) }).await?;
+            let paid: u32 = ctx
+                .effect("pay", |_| async { Ok::<_, NodeError>(7) })
+                .await?;
             if n == 1 {
                 return Err(NodeError::msg("crash after paying"));
             }
@@ -216,7 +260,10 @@ async fn an_effect_result_survives_a_failure_and_the_key_is_stable() {
     assert_eq!(out.state.x, 7);
     let keys = keys.lock().unwrap();
     assert_eq!(keys.len(), 2);
-    assert_eq!(keys[0], keys[1], "the idempotency key is stable across re-runs");
+    assert_eq!(
+        keys[0], keys[1],
+        "the idempotency key is stable across re-runs"
+    );
 }
 
 fn chain(before_n2: bool) -> graph_core::CompiledGraph<Log> {
@@ -229,7 +276,10 @@ fn chain(before_n2: bool) -> graph_core::CompiledGraph<Log> {
         n2.interrupt_after();
     }
     g.add_node("n3", append("n3"));
-    g.add_edge(START, "n1").add_edge("n1", "n2").add_edge("n2", "n3").add_edge("n3", END);
+    g.add_edge(START, "n1")
+        .add_edge("n1", "n2")
+        .add_edge("n2", "n3")
+        .add_edge("n3", END);
     g.compile().unwrap().with_checkpointer(memory())
 }
 
@@ -241,10 +291,16 @@ async fn interrupt_before_stops_with_next_and_a_resume_passes_it_once() {
     assert_eq!(out.state.log, ["n1"]);
     assert_eq!(
         out.status,
-        RunStatus::Breakpoint { kind: graph_core::Breakpoint::Before, next: vec!["n2".into()] }
+        RunStatus::Breakpoint {
+            kind: graph_core::Breakpoint::Before,
+            next: vec!["n2".into()]
+        }
     );
     let state = g.get_state(&cfg).await.unwrap();
-    assert_eq!((state.next.as_slice(), state.status), (["n2".into()].as_slice(), ThreadStatus::Interrupted));
+    assert_eq!(
+        (state.next.as_slice(), state.status),
+        (["n2".into()].as_slice(), ThreadStatus::Interrupted)
+    );
     let out = g.resume(&cfg, Resume::Continue).await.unwrap();
     assert_eq!(out.state.log, ["n1", "n2", "n3"]);
     assert_eq!(out.status, RunStatus::Done);
@@ -256,7 +312,13 @@ async fn interrupt_after_stops_after_the_superstep() {
     let cfg = RunConfig::thread("t");
     let out = g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     assert_eq!(out.state.log, ["n1", "n2"]);
-    assert!(matches!(out.status, RunStatus::Breakpoint { kind: graph_core::Breakpoint::After, .. }));
+    assert!(matches!(
+        out.status,
+        RunStatus::Breakpoint {
+            kind: graph_core::Breakpoint::After,
+            ..
+        }
+    ));
     let out = g.resume(&cfg, Resume::Continue).await.unwrap();
     assert_eq!(out.state.log, ["n1", "n2", "n3"]);
 }
@@ -283,8 +345,14 @@ async fn update_state_as_a_node_follows_its_edges() {
     let out = g.resume(&cfg, Resume::Continue).await.unwrap();
     assert_eq!(out.state.log, ["a", "as_b", "c"]);
 
-    let err = g.update_state(&cfg, push("x"), Some("nope")).await.unwrap_err();
-    assert_eq!(err.to_string(), "thread `t`: cannot update state: node `nope` does not exist");
+    let err = g
+        .update_state(&cfg, push("x"), Some("nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "thread `t`: cannot update state: node `nope` does not exist"
+    );
 }
 
 #[tokio::test]
@@ -309,18 +377,43 @@ async fn replaying_an_old_checkpoint_reruns_only_what_came_after_it() {
     let cfg = RunConfig::thread("t");
     g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     g.resume(&cfg, Resume::Continue).await.unwrap();
-    let history = g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap();
+    let history = g
+        .get_state_history(&cfg, &HistoryQuery::default())
+        .await
+        .unwrap();
     let steps: Vec<(i64, Source)> = history.iter().map(|m| (m.step, m.source)).collect();
-    assert_eq!(steps, [(2, Source::Loop), (1, Source::Loop), (0, Source::Loop), (-1, Source::Input)]);
+    assert_eq!(
+        steps,
+        [
+            (2, Source::Loop),
+            (1, Source::Loop),
+            (0, Source::Loop),
+            (-1, Source::Input)
+        ]
+    );
 
     // The checkpoint before b ran (step 0, next = [b]).
     let before_b = history.iter().find(|m| m.next == ["b"]).unwrap().id;
-    let out = g.resume(&cfg.clone().at(before_b), Resume::Continue).await.unwrap();
+    let out = g
+        .resume(&cfg.clone().at(before_b), Resume::Continue)
+        .await
+        .unwrap();
     assert_eq!(out.executed, ["b", "c"]);
     assert_eq!(out.state.log, ["a", "b", "c"]);
-    let history = g.get_state_history(&cfg, &HistoryQuery { limit: Some(3), ..Default::default() }).await.unwrap();
-    let head: Vec<(i64, Source, Option<CheckpointId>)> =
-        history.iter().map(|m| (m.step, m.source, m.parent)).collect();
+    let history = g
+        .get_state_history(
+            &cfg,
+            &HistoryQuery {
+                limit: Some(3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let head: Vec<(i64, Source, Option<CheckpointId>)> = history
+        .iter()
+        .map(|m| (m.step, m.source, m.parent))
+        .collect();
     assert_eq!(head[2], (0, Source::Fork, Some(before_b)));
     assert_eq!(head[1].1, Source::Loop);
     assert_eq!(head[0].1, Source::Loop);
@@ -332,9 +425,15 @@ async fn forking_by_editing_an_old_checkpoint_continues_from_the_edit() {
     let cfg = RunConfig::thread("t");
     g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     g.resume(&cfg, Resume::Continue).await.unwrap();
-    let history = g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap();
+    let history = g
+        .get_state_history(&cfg, &HistoryQuery::default())
+        .await
+        .unwrap();
     let after_a = history.iter().find(|m| m.next == ["b"]).unwrap().id;
-    let edited = g.update_state(&cfg.clone().at(after_a), push("edited"), Some("a")).await.unwrap();
+    let edited = g
+        .update_state(&cfg.clone().at(after_a), push("edited"), Some("a"))
+        .await
+        .unwrap();
     let state = g.get_state(&cfg).await.unwrap();
     assert_eq!(state.checkpoint.as_ref().unwrap().id, edited);
     assert_eq!(state.checkpoint.as_ref().unwrap().parent, Some(after_a));
@@ -345,13 +444,25 @@ async fn forking_by_editing_an_old_checkpoint_continues_from_the_edit() {
 #[tokio::test]
 async fn resume_errors_are_clear() {
     let g = abc();
-    let err = g.resume(&RunConfig::thread("none"), Resume::Continue).await.unwrap_err();
-    assert_eq!(err.to_string(), "thread `none`: cannot resume: the thread has no checkpoint");
+    let err = g
+        .resume(&RunConfig::thread("none"), Resume::Continue)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "thread `none`: cannot resume: the thread has no checkpoint"
+    );
     let cfg = RunConfig::thread("t");
     g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     let err = g.resume(&cfg, Resume::value(1)).await.unwrap_err();
-    assert_eq!(err.to_string(), "thread `t`: cannot resume: the thread has no pending interrupt to answer");
-    let err = g.resume(&cfg.clone().at(CheckpointId(99)), Resume::Continue).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "thread `t`: cannot resume: the thread has no pending interrupt to answer"
+    );
+    let err = g
+        .resume(&cfg.clone().at(CheckpointId(99)), Resume::Continue)
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "thread `t` has no checkpoint 99");
 }
 
@@ -364,15 +475,25 @@ async fn new_input_on_an_interrupted_thread_discards_the_interrupt() {
     });
     g.add_node("other", append("other"));
     g.add_edge(START, "ask");
-    g.add_conditional_edge(START, ["other".into(), END], |s: &Log| if s.flag { "other".into() } else { END });
+    g.add_conditional_edge(START, ["other".into(), END], |s: &Log| {
+        if s.flag { "other".into() } else { END }
+    });
     let g = g.compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t");
-    assert!(matches!(g.invoke(LogUpdate::default(), &cfg).await.unwrap().status, RunStatus::Interrupted(_)));
+    assert!(matches!(
+        g.invoke(LogUpdate::default(), &cfg).await.unwrap().status,
+        RunStatus::Interrupted(_)
+    ));
     let first = g.get_state(&cfg).await.unwrap().interrupts[0].id;
     // The new input plans `ask` again (it asks again, with a fresh id) and also `other`, which
     // finishes; the superstep waits for the answer before applying either.
-    let out = g.invoke(LogUpdate::default().flag(true), &cfg).await.unwrap();
-    let RunStatus::Interrupted(again) = out.status else { panic!() };
+    let out = g
+        .invoke(LogUpdate::default().flag(true), &cfg)
+        .await
+        .unwrap();
+    let RunStatus::Interrupted(again) = out.status else {
+        panic!()
+    };
     assert_ne!(again[0].id, first);
     let state = g.get_state(&cfg).await.unwrap();
     assert_eq!(state.interrupts.len(), 1);

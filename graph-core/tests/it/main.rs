@@ -38,7 +38,9 @@ pub fn push(entry: impl Into<String>) -> LogUpdate {
 }
 
 /// A node that appends its name.
-pub fn append(name: &'static str) -> impl Fn(Arc<Log>, Ctx) -> Ready<Result<LogUpdate, NodeError>> + Send + Sync + 'static {
+pub fn append(
+    name: &'static str,
+) -> impl Fn(Arc<Log>, Ctx) -> Ready<Result<LogUpdate, NodeError>> + Send + Sync + 'static {
     move |_, _| ready(Ok(push(name)))
 }
 

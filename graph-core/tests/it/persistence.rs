@@ -23,11 +23,21 @@ fn three() -> StateGraph<Log> {
 #[tokio::test]
 async fn a_three_node_chain_writes_an_input_and_three_loop_checkpoints() {
     let store = memory();
-    let g = three().compile().unwrap().with_checkpointer(store.clone()).with_clock(|| 1_700_000_000_000);
+    let g = three()
+        .compile()
+        .unwrap()
+        .with_checkpointer(Arc::clone(&store) as _)
+        .with_clock(|| 1_700_000_000_000);
     let cfg = RunConfig::thread("t").metadata("user", "bob");
     g.invoke(push("in"), &cfg).await.unwrap();
-    let history = g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap();
-    let summary: Vec<_> = history.iter().map(|m| (m.id.0, m.step, m.source, m.next.clone(), m.writers.clone())).collect();
+    let history = g
+        .get_state_history(&cfg, &HistoryQuery::default())
+        .await
+        .unwrap();
+    let summary: Vec<_> = history
+        .iter()
+        .map(|m| (m.id.0, m.step, m.source, m.next.clone(), m.writers.clone()))
+        .collect();
     assert_eq!(
         summary,
         vec![
@@ -37,12 +47,22 @@ async fn a_three_node_chain_writes_an_input_and_three_loop_checkpoints() {
             (0, -1, Source::Input, vec!["a".into()], vec![]),
         ]
     );
-    assert!(history.iter().all(|m| m.created_at_ms == 1_700_000_000_000 && m.metadata["user"] == "bob"));
+    assert!(
+        history
+            .iter()
+            .all(|m| m.created_at_ms == 1_700_000_000_000 && m.metadata["user"] == "bob")
+    );
 
     // A second input on the thread continues from its state.
     let out = g.invoke(push("again"), &cfg).await.unwrap();
     assert_eq!(out.state.log, ["in", "a", "b", "c", "again", "a", "b", "c"]);
-    assert_eq!(g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap()[0].step, 6);
+    assert_eq!(
+        g.get_state_history(&cfg, &HistoryQuery::default())
+            .await
+            .unwrap()[0]
+            .step,
+        6
+    );
 }
 
 #[tokio::test]
@@ -52,10 +72,17 @@ async fn history_filters_pages_and_limits_newest_first() {
     g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     let mut filter = graph_core::Metadata::new();
     filter.insert("source".into(), json!("loop"));
-    let q = HistoryQuery { limit: Some(2), filter, ..Default::default() };
+    let q = HistoryQuery {
+        limit: Some(2),
+        filter,
+        ..Default::default()
+    };
     let page = g.get_state_history(&cfg, &q).await.unwrap();
     assert_eq!(page.iter().map(|m| m.step).collect::<Vec<_>>(), [2, 1]);
-    let next = HistoryQuery { before: Some(page[1].id), ..q };
+    let next = HistoryQuery {
+        before: Some(page[1].id),
+        ..q
+    };
     let page = g.get_state_history(&cfg, &next).await.unwrap();
     assert_eq!(page.iter().map(|m| m.step).collect::<Vec<_>>(), [0]);
 }
@@ -64,23 +91,44 @@ async fn history_filters_pages_and_limits_newest_first() {
 async fn unchanged_fields_are_not_rewritten_and_appends_are_stored_as_deltas() {
     let store = memory();
     let mut g = StateGraph::<Log>::new();
-    g.add_node("grow", |s: Arc<Log>, _c: Ctx| async move { Ok(push(format!("e{}", s.log.len()))) });
+    g.add_node("grow", |s: Arc<Log>, _c: Ctx| async move {
+        Ok(push(format!("e{}", s.log.len())))
+    });
     g.add_edge(START, "grow");
     g.add_conditional_edge("grow", ["grow".into(), graph_core::END], |s: &Log| {
-        if s.log.len() < 10 { "grow".into() } else { graph_core::END }
+        if s.log.len() < 10 {
+            "grow".into()
+        } else {
+            graph_core::END
+        }
     });
-    let g = g.compile().unwrap().with_checkpointer(store.clone()).with_snapshot_every(4);
+    let g = g
+        .compile()
+        .unwrap()
+        .with_checkpointer(Arc::clone(&store) as _)
+        .with_snapshot_every(4);
     let cfg = RunConfig::thread("t");
-    let out = g.invoke(LogUpdate::default().v("fixed"), &cfg).await.unwrap();
+    let out = g
+        .invoke(LogUpdate::default().v("fixed"), &cfg)
+        .await
+        .unwrap();
     assert_eq!(out.state.log.len(), 10);
 
     let latest = store.get(&cfg.thread, None).await.unwrap().unwrap();
     let v = latest.versions.iter().find(|v| v.field == "v").unwrap();
     assert_eq!(v.version.0, 0, "`v` was written once, by the input");
     let log = latest.values.iter().find(|f| f.field == "log").unwrap();
-    assert!(!log.deltas.is_empty() && log.deltas.len() < 4, "{} deltas", log.deltas.len());
+    assert!(
+        !log.deltas.is_empty() && log.deltas.len() < 4,
+        "{} deltas",
+        log.deltas.len()
+    );
     // Every stored delta holds only that superstep's items.
-    let one = store.get(&cfg.thread, Some(graph_core::CheckpointId(5))).await.unwrap().unwrap();
+    let one = store
+        .get(&cfg.thread, Some(graph_core::CheckpointId(5)))
+        .await
+        .unwrap()
+        .unwrap();
     let field = one.values.iter().find(|f| f.field == "log").unwrap();
     if let Some(last) = field.deltas.last() {
         assert_eq!(std::str::from_utf8(last).unwrap(), "[[\"e4\"]]");
@@ -95,14 +143,23 @@ async fn exit_durability_saves_only_the_last_checkpoint() {
     let g = three().compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t").durability(Durability::Exit);
     let out = g.invoke(push("in"), &cfg).await.unwrap();
-    let history = g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap();
+    let history = g
+        .get_state_history(&cfg, &HistoryQuery::default())
+        .await
+        .unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].step, history[0].parent), (2, None));
     assert_eq!(g.get_state(&cfg).await.unwrap().values, out.state);
     // The next run on the thread builds on it, in sync mode too.
-    let out = g.invoke(push("more"), &RunConfig::thread("t")).await.unwrap();
+    let out = g
+        .invoke(push("more"), &RunConfig::thread("t"))
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["in", "a", "b", "c", "more", "a", "b", "c"]);
-    let history = g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap();
+    let history = g
+        .get_state_history(&cfg, &HistoryQuery::default())
+        .await
+        .unwrap();
     assert_eq!(history.len(), 5);
 }
 
@@ -110,7 +167,9 @@ async fn exit_durability_saves_only_the_last_checkpoint() {
 async fn exit_durability_saves_pending_writes_on_failure() {
     let mut g = StateGraph::<Log>::new();
     g.add_node("a", append("a"));
-    g.add_node("b", |_s: Arc<Log>, _c: Ctx| async { Err::<(), _>(graph_core::NodeError::msg("no")) });
+    g.add_node("b", |_s: Arc<Log>, _c: Ctx| async {
+        Err::<(), _>(graph_core::NodeError::msg("no"))
+    });
     g.add_edge(START, "a").add_edge(START, "b");
     let g = g.compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t").durability(Durability::Exit);
@@ -140,16 +199,21 @@ async fn a_run_cancelled_mid_superstep_resumes_without_rerunning_finished_tasks(
         g.add_edge(START, "a").add_edge(START, "b");
         g.compile().unwrap()
     };
-    let g = build(true, a_calls.clone()).with_checkpointer(store.clone());
+    let g = build(true, a_calls.clone()).with_checkpointer(Arc::clone(&store) as _);
     let cfg = RunConfig::thread("t");
     let mut stream = g.stream(LogUpdate::default(), &cfg);
     while let Some(event) = stream.next().await {
-        if matches!(event.kind, EventKind::TaskEnd(_)) && event.node.as_ref().is_some_and(|n| n == "a") {
+        if matches!(event.kind, EventKind::TaskEnd(_))
+            && event.node.as_ref().is_some_and(|n| n == "a")
+        {
             break;
         }
     }
     drop(stream);
-    assert_eq!(g.get_state(&cfg).await.unwrap().status, ThreadStatus::Pending);
+    assert_eq!(
+        g.get_state(&cfg).await.unwrap().status,
+        ThreadStatus::Pending
+    );
 
     let g = build(false, a_calls.clone()).with_checkpointer(store);
     let out = g.resume(&cfg, Resume::Continue).await.unwrap();
@@ -161,26 +225,60 @@ async fn a_run_cancelled_mid_superstep_resumes_without_rerunning_finished_tasks(
 #[tokio::test]
 async fn in_memory_retention_copy_and_delete() {
     let store = memory();
-    let g = three().compile().unwrap().with_checkpointer(store.clone()).with_snapshot_every(2);
+    let g = three()
+        .compile()
+        .unwrap()
+        .with_checkpointer(Arc::clone(&store) as _)
+        .with_snapshot_every(2);
     let cfg = RunConfig::thread("t");
     g.invoke(push("in"), &cfg).await.unwrap();
     g.invoke(push("again"), &cfg).await.unwrap();
     let before = g.get_state(&cfg).await.unwrap().values;
 
-    store.copy_thread(&cfg.thread, &ThreadId::from("copy")).await.unwrap();
-    assert_eq!(g.get_state(&RunConfig::thread("copy")).await.unwrap().values, before);
-    assert!(store.copy_thread(&cfg.thread, &ThreadId::from("copy")).await.is_err());
+    store
+        .copy_thread(&cfg.thread, &ThreadId::from("copy"))
+        .await
+        .unwrap();
+    assert_eq!(
+        g.get_state(&RunConfig::thread("copy"))
+            .await
+            .unwrap()
+            .values,
+        before
+    );
+    assert!(
+        store
+            .copy_thread(&cfg.thread, &ThreadId::from("copy"))
+            .await
+            .is_err()
+    );
 
     let deleted = store.prune(&cfg.thread, 2).await.unwrap();
     assert_eq!(deleted, 6);
-    assert_eq!(g.get_state_history(&cfg, &HistoryQuery::default()).await.unwrap().len(), 2);
-    assert_eq!(g.get_state(&cfg).await.unwrap().values, before, "kept checkpoints still read their delta chains");
+    assert_eq!(
+        g.get_state_history(&cfg, &HistoryQuery::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        g.get_state(&cfg).await.unwrap().values,
+        before,
+        "kept checkpoints still read their delta chains"
+    );
     let out = g.invoke(push("third"), &cfg).await.unwrap();
     assert_eq!(out.state.log.len(), before.log.len() + 4);
 
     store.delete_thread(&cfg.thread).await.unwrap();
     assert!(g.get_state(&cfg).await.unwrap().checkpoint.is_none());
-    assert_eq!(g.get_state(&RunConfig::thread("copy")).await.unwrap().values, before);
+    assert_eq!(
+        g.get_state(&RunConfig::thread("copy"))
+            .await
+            .unwrap()
+            .values,
+        before
+    );
 }
 
 #[tokio::test]
@@ -188,7 +286,13 @@ async fn operations_without_a_checkpointer_say_so() {
     let g = three().compile().unwrap();
     let cfg = RunConfig::thread("t");
     let err = g.resume(&cfg, Resume::Continue).await.unwrap_err();
-    assert_eq!(err.to_string(), "resume needs a checkpointer: compile the graph and call `with_checkpointer`");
+    assert_eq!(
+        err.to_string(),
+        "resume needs a checkpointer: compile the graph and call `with_checkpointer`"
+    );
     let err = g.get_state(&cfg).await.unwrap_err();
-    assert_eq!(err.to_string(), "get_state needs a checkpointer: compile the graph and call `with_checkpointer`");
+    assert_eq!(
+        err.to_string(),
+        "get_state needs a checkpointer: compile the graph and call `with_checkpointer`"
+    );
 }

@@ -32,15 +32,23 @@ fn graph(delays: Vec<u64>) -> graph_core::CompiledGraph<Log> {
             Ok(push(format!("w{k}")))
         }
     });
-    g.add_conditional_edge("n0", ["w"], |_s: &Log| (0..5usize).map(|k| Push::new("w", &k)).collect::<Vec<_>>());
+    g.add_conditional_edge("n0", ["w"], |_s: &Log| {
+        (0..5usize).map(|k| Push::new("w", &k)).collect::<Vec<_>>()
+    });
     g.compile().unwrap()
 }
 
 fn run(delays: Vec<u64>) -> (Log, Vec<graph_core::LoadedField>) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let store = Arc::new(InMemoryCheckpointer::new());
-        let g = graph(delays).with_checkpointer(store.clone()).with_clock(|| 0);
+        let g = graph(delays)
+            .with_checkpointer(Arc::clone(&store) as _)
+            .with_clock(|| 0);
         let cfg = RunConfig::thread("t");
         let out = g.invoke(LogUpdate::default(), &cfg).await.unwrap();
         let latest = store.get(&cfg.thread, None).await.unwrap().unwrap();
@@ -63,5 +71,8 @@ proptest! {
 #[test]
 fn the_reference_order_is_node_name_then_push_order() {
     let (state, _) = run(vec![40, 30, 20, 10, 0, 5, 4, 3, 2, 1]);
-    assert_eq!(state.log, ["n0", "n1", "n2", "n3", "n4", "w0", "w1", "w2", "w3", "w4"]);
+    assert_eq!(
+        state.log,
+        ["n0", "n1", "n2", "n3", "n4", "w0", "w1", "w2", "w3", "w4"]
+    );
 }

@@ -34,7 +34,10 @@ async fn input_then_parallel_then_join_appends_in_task_order() {
     g.add_node("a", append("a"));
     g.add_node("b", append("b"));
     g.add_node("c", append("c"));
-    g.add_edge(START, "a").add_edge(START, "b").add_edge("a", "c").add_edge("b", "c");
+    g.add_edge(START, "a")
+        .add_edge(START, "b")
+        .add_edge("a", "c")
+        .add_edge("b", "c");
     let g = g.compile().unwrap();
     let out = g.invoke(push("in"), &cfg()).await.unwrap();
     assert_eq!(out.state.log, ["in", "a", "b", "c"]);
@@ -54,17 +57,31 @@ async fn updates_apply_in_task_order_not_finish_order() {
         Ok(push("b"))
     });
     g.add_edge(START, "a").add_edge(START, "b");
-    let out = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap();
+    let out = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["a", "b"]);
 }
 
 #[tokio::test]
 async fn two_writes_to_an_overwrite_field_in_one_superstep_are_an_error() {
     let mut g = StateGraph::<Log>::new();
-    g.add_node("a", |_s: Arc<Log>, _c: Ctx| async { Ok(LogUpdate::default().x(1)) });
-    g.add_node("b", |_s: Arc<Log>, _c: Ctx| async { Ok(LogUpdate::default().x(1)) });
+    g.add_node("a", |_s: Arc<Log>, _c: Ctx| async {
+        Ok(LogUpdate::default().x(1))
+    });
+    g.add_node("b", |_s: Arc<Log>, _c: Ctx| async {
+        Ok(LogUpdate::default().x(1))
+    });
     g.add_edge(START, "a").add_edge(START, "b");
-    let err = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap_err();
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Conflict { field: "x", .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -78,10 +95,17 @@ async fn two_writes_to_an_overwrite_field_in_one_superstep_are_an_error() {
 async fn parallel_writes_to_reduced_fields_combine() {
     let mut g = StateGraph::<Log>::new();
     for name in ["a", "b", "c"] {
-        g.add_node(name, move |_s: Arc<Log>, _c: Ctx| async move { Ok(push(name).n(2u32)) });
+        g.add_node(name, move |_s: Arc<Log>, _c: Ctx| async move {
+            Ok(push(name).n(2u32))
+        });
         g.add_edge(START, name);
     }
-    let out = g.compile().unwrap().invoke(LogUpdate::default().n(1u32), &cfg()).await.unwrap();
+    let out = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default().n(1u32), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.n, 7);
     assert_eq!(out.state.log, ["a", "b", "c"]);
 }
@@ -92,7 +116,9 @@ fn fan_in_graph(join: bool) -> StateGraph<Log> {
     for name in ["a", "b", "b2", "c"] {
         g.add_node(name, append(name));
     }
-    g.add_edge(START, "a").add_edge(START, "b").add_edge("b", "b2");
+    g.add_edge(START, "a")
+        .add_edge(START, "b")
+        .add_edge("b", "b2");
     if join {
         g.add_join_edge(["a", "b2"], "c");
     } else {
@@ -103,13 +129,23 @@ fn fan_in_graph(join: bool) -> StateGraph<Log> {
 
 #[tokio::test]
 async fn separate_edges_run_the_target_once_per_superstep_a_source_ran() {
-    let out = fan_in_graph(false).compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap();
+    let out = fan_in_graph(false)
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["a", "b", "b2", "c", "c"]);
 }
 
 #[tokio::test]
 async fn a_join_edge_waits_for_all_sources() {
-    let out = fan_in_graph(true).compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap();
+    let out = fan_in_graph(true)
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["a", "b", "b2", "c"]);
 }
 
@@ -117,7 +153,9 @@ async fn a_join_edge_waits_for_all_sources() {
 async fn a_router_sees_the_pre_step_state_plus_only_its_own_update() {
     // a ∥ b where a sets flag: b's router still sees the old flag; a's router sees the new one.
     let mut g = StateGraph::<Log>::new();
-    g.add_node("a", |_s: Arc<Log>, _c: Ctx| async { Ok(LogUpdate::default().flag(true)) });
+    g.add_node("a", |_s: Arc<Log>, _c: Ctx| async {
+        Ok(LogUpdate::default().flag(true))
+    });
     g.add_node("b", append("b"));
     g.add_node("saw_true", append("saw_true"));
     g.add_node("saw_false", append("saw_false"));
@@ -125,7 +163,12 @@ async fn a_router_sees_the_pre_step_state_plus_only_its_own_update() {
     let pick = |s: &Log| if s.flag { "saw_true" } else { "saw_false" };
     g.add_conditional_edge("a", ["saw_true", "saw_false"], pick);
     g.add_conditional_edge("b", ["saw_true", "saw_false"], pick);
-    let out = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap();
+    let out = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["b", "saw_false", "saw_true"]);
 }
 
@@ -136,7 +179,12 @@ async fn routing_to_an_undeclared_or_unknown_node_is_an_error_not_a_warning() {
     g.add_node("b", append("b"));
     g.add_edge(START, "a");
     g.add_conditional_edge("a", ["b"], |_s: &Log| "zzz");
-    let err = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap_err();
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "thread `t`, superstep 0: node `a` routed to `zzz`: no such node"
@@ -147,7 +195,12 @@ async fn routing_to_an_undeclared_or_unknown_node_is_an_error_not_a_warning() {
     g.add_node("b", append("b"));
     g.add_edge(START, "a");
     g.add_conditional_edge("a", ["b"], |_s: &Log| END);
-    let err = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap_err();
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "thread `t`, superstep 0: node `a` routed to `END`: it is not a declared target (declared: `b`)"
@@ -184,18 +237,31 @@ async fn pushes_run_in_parallel_with_their_own_input_and_reduce_in_push_order() 
     g.add_node("plan", |_s: Arc<Jokes>, _c: Ctx| async { Ok(()) });
     g.add_push_node("joke", |subject: String, _c: Ctx| async move {
         // Later subjects finish first.
-        let delay = match subject.as_str() { "cats" => 30, "dogs" => 20, _ => 10 };
+        let delay = match subject.as_str() {
+            "cats" => 30,
+            "dogs" => 20,
+            _ => 10,
+        };
         tokio::time::sleep(Duration::from_millis(delay)).await;
         Ok(JokesUpdate::default().jokes(vec![format!("joke about {subject}")]))
     });
     g.add_edge(START, "plan");
     g.add_conditional_edge("plan", ["joke"], |s: &Jokes| {
-        s.subjects.iter().map(|x| Push::new("joke", x)).collect::<Vec<_>>()
+        s.subjects
+            .iter()
+            .map(|x| Push::new("joke", x))
+            .collect::<Vec<_>>()
     });
     let g = g.compile().unwrap();
     let subjects: Vec<String> = ["cats", "dogs", "eels"].map(String::from).to_vec();
-    let out = g.invoke(JokesUpdate::default().subjects(subjects), &cfg()).await.unwrap();
-    assert_eq!(out.state.jokes, ["joke about cats", "joke about dogs", "joke about eels"]);
+    let out = g
+        .invoke(JokesUpdate::default().subjects(subjects), &cfg())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.state.jokes,
+        ["joke about cats", "joke about dogs", "joke about eels"]
+    );
 }
 
 #[tokio::test]
@@ -207,7 +273,12 @@ async fn a_push_with_the_wrong_input_type_fails_naming_the_node() {
     .destinations(["joke"]);
     g.add_push_node("joke", |_subject: String, _c: Ctx| async { Ok(()) });
     g.add_edge(START, "plan");
-    let err = g.compile().unwrap().invoke(JokesUpdate::default(), &cfg()).await.unwrap_err();
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(JokesUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("thread `t`, superstep 1: node `joke` failed: the Push input does not decode as `alloc::string::String`"), "{text}");
 }
@@ -215,9 +286,13 @@ async fn a_push_with_the_wrong_input_type_fails_naming_the_node() {
 fn counter_loop() -> graph_core::CompiledGraph<Log> {
     // A self-loop that needs 4 supersteps: n goes 1, 2, 3, 4, then END.
     let mut g = StateGraph::<Log>::new();
-    g.add_node("inc", |_s: Arc<Log>, _c: Ctx| async { Ok(LogUpdate::default().n(1u32)) });
+    g.add_node("inc", |_s: Arc<Log>, _c: Ctx| async {
+        Ok(LogUpdate::default().n(1u32))
+    });
     g.add_edge(START, "inc");
-    g.add_conditional_edge("inc", ["inc".into(), END], |s: &Log| if s.n < 4 { "inc".into() } else { END });
+    g.add_conditional_edge("inc", ["inc".into(), END], |s: &Log| {
+        if s.n < 4 { "inc".into() } else { END }
+    });
     g.compile().unwrap()
 }
 
@@ -226,10 +301,29 @@ async fn the_superstep_limit_is_exact() {
     // LangGraph counts its START task as a superstep, so there N loop supersteps need a limit of
     // N+1; graph-core has no START task, so they need exactly N.
     let g = counter_loop();
-    let err = g.invoke(LogUpdate::default(), &cfg().max_supersteps(3)).await.unwrap_err();
-    assert!(matches!(err, Error::SuperstepLimit { limit: 3, step: 3, .. }), "{err:?}");
+    let err = g
+        .invoke(LogUpdate::default(), &cfg().max_supersteps(3))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::SuperstepLimit {
+                limit: 3,
+                step: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("superstep limit of 3 reached"));
-    let out = g.invoke(LogUpdate::default(), &RunConfig::thread("u").max_supersteps(4)).await.unwrap();
+    let out = g
+        .invoke(
+            LogUpdate::default(),
+            &RunConfig::thread("u").max_supersteps(4),
+        )
+        .await
+        .unwrap();
     assert_eq!(out.state.n, 4);
 }
 
@@ -257,12 +351,19 @@ struct Chat {
 
 #[tokio::test]
 async fn merge_and_custom_reducers_through_the_engine() {
-    let m = |id: &str, text: &str| Msg { id: id.into(), text: text.into() };
+    let m = |id: &str, text: &str| Msg {
+        id: id.into(),
+        text: text.into(),
+    };
     let mut g = StateGraph::<Chat>::new();
     g.add_node("a", move |_s: Arc<Chat>, _c: Ctx| async move {
-        Ok(ChatUpdate::default().messages(vec![m("2", "yo"), m("1", "edit")]).best(5))
+        Ok(ChatUpdate::default()
+            .messages(vec![m("2", "yo"), m("1", "edit")])
+            .best(5))
     });
-    g.add_node("b", |_s: Arc<Chat>, _c: Ctx| async { Ok(ChatUpdate::default().best(3)) });
+    g.add_node("b", |_s: Arc<Chat>, _c: Ctx| async {
+        Ok(ChatUpdate::default().best(3))
+    });
     g.add_edge(START, "a").add_edge(START, "b");
     let input = ChatUpdate::default().messages(vec![m("1", "hi")]);
     let out = g.compile().unwrap().invoke(input, &cfg()).await.unwrap();
@@ -278,9 +379,16 @@ async fn a_reducer_error_names_the_node_and_field() {
         n: u8,
     }
     let mut g = StateGraph::<Small>::new();
-    g.add_node("big", |_s: Arc<Small>, _c: Ctx| async { Ok(SmallUpdate::default().n(200u8)) });
+    g.add_node("big", |_s: Arc<Small>, _c: Ctx| async {
+        Ok(SmallUpdate::default().n(200u8))
+    });
     g.add_edge(START, "big");
-    let err = g.compile().unwrap().invoke(SmallUpdate::default().n(100u8), &cfg()).await.unwrap_err();
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(SmallUpdate::default().n(100u8), &cfg())
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "thread `t`, superstep 0: update from `big` rejected: field `n`: adding 200 to 100 overflows"
@@ -297,8 +405,16 @@ async fn a_panicking_node_is_an_error_naming_it() {
         Ok(())
     });
     g.add_edge(START, "boom");
-    let err = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap_err();
-    assert_eq!(err.to_string(), "thread `t`, superstep 0: node `boom` failed: panicked: kaboom");
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "thread `t`, superstep 0: node `boom` failed: panicked: kaboom"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -322,13 +438,26 @@ async fn retries_follow_the_policy_and_its_predicate() {
         g.compile().unwrap()
     };
     let calls = Calls::default();
-    let out = build(3, calls.clone()).invoke(LogUpdate::default(), &cfg()).await.unwrap();
-    assert_eq!((calls.get(), out.state.log.as_slice()), (3, ["ok".to_owned()].as_slice()));
+    let out = build(3, calls.clone())
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap();
+    assert_eq!(
+        (calls.get(), out.state.log.as_slice()),
+        (3, ["ok".to_owned()].as_slice())
+    );
 
     let calls = Calls::default();
-    let err = build(2, calls.clone()).invoke(LogUpdate::default(), &cfg()).await.unwrap_err();
+    let err = build(2, calls.clone())
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
     assert_eq!(calls.get(), 2);
-    assert!(err.to_string().ends_with("node `flaky` failed: connection reset"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("node `flaky` failed: connection reset"),
+        "{err}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -348,7 +477,12 @@ async fn a_node_timeout_fails_the_attempt_and_is_retryable() {
     .timeout(Duration::from_secs(1))
     .retry(graph_core::RetryPolicy::attempts(2).jitter(false));
     g.add_edge(START, "slow");
-    let out = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap();
+    let out = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["done"]);
     assert_eq!(calls.get(), 2);
 
@@ -359,8 +493,16 @@ async fn a_node_timeout_fails_the_attempt_and_is_retryable() {
     })
     .timeout(Duration::from_millis(250));
     g.add_edge(START, "slow");
-    let err = g.compile().unwrap().invoke(LogUpdate::default(), &cfg()).await.unwrap_err();
-    assert_eq!(err.to_string(), "thread `t`, superstep 0: node `slow` failed: timed out after 250ms");
+    let err = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &cfg())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "thread `t`, superstep 0: node `slow` failed: timed out after 250ms"
+    );
 }
 
 #[tokio::test]
@@ -368,8 +510,15 @@ async fn a_conditional_entry_routes_on_the_input() {
     let mut g = StateGraph::<Log>::new();
     g.add_node("yes", append("yes"));
     g.add_node("no", append("no"));
-    g.add_conditional_edge(START, ["yes", "no"], |s: &Log| if s.flag { "yes" } else { "no" });
+    g.add_conditional_edge(
+        START,
+        ["yes", "no"],
+        |s: &Log| if s.flag { "yes" } else { "no" },
+    );
     let g = g.compile().unwrap();
-    let out = g.invoke(LogUpdate::default().flag(true), &cfg()).await.unwrap();
+    let out = g
+        .invoke(LogUpdate::default().flag(true), &cfg())
+        .await
+        .unwrap();
     assert_eq!(out.state.log, ["yes"]);
 }

@@ -30,7 +30,11 @@ async fn a_two_node_run_streams_every_kind_of_event_in_order() {
     g.add_node("a", |_s: Arc<Log>, ctx: Ctx| async move {
         ctx.emit(serde_json::json!({"progress": 50})).await?;
         for word in ["hel", "lo"] {
-            ctx.emit_message(MessageChunk { text: word.into(), provider: Some("fake".into()) }).await;
+            ctx.emit_message(MessageChunk {
+                text: word.into(),
+                provider: Some("fake".into()),
+            })
+            .await;
         }
         Ok(push("a"))
     });
@@ -97,10 +101,16 @@ async fn interrupts_and_errors_are_streamed_before_the_end() {
     };
     let (kinds, out) = collect(g.stream(LogUpdate::default(), &cfg)).await;
     assert!(out.is_ok());
-    assert_eq!(&kinds[kinds.len() - 3..], ["task_end Interrupted", "interrupt \"approve?\"", "end"]);
+    assert_eq!(
+        &kinds[kinds.len() - 3..],
+        ["task_end Interrupted", "interrupt \"approve?\"", "end"]
+    );
     let (kinds, out) = collect(g.stream_resume(&cfg, Resume::value("no"))).await;
     assert!(out.is_err());
     let tail = &kinds[kinds.len() - 2..];
-    assert_eq!(tail[0], "error thread `t`, superstep 0: node `ask` failed: rejected");
+    assert_eq!(
+        tail[0],
+        "error thread `t`, superstep 0: node `ask` failed: rejected"
+    );
     assert_eq!(tail[1], "end");
 }

@@ -1,0 +1,418 @@
+//! Runs the W1–W5 workloads and prints one JSON object per workload and configuration.
+//!
+//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config memory]`
+//!
+//! Method (as for the LangGraph baseline): each measurement is calibrated to about 0.8 s per
+//! repetition; throughput is the median of 5 repetitions; p50/p99 are over every timed call.
+//! Each workload/configuration runs in a child process of its own, so `peak_rss_kb` (the
+//! process's VmHWM) belongs to that workload alone.
+
+use std::time::{Duration, Instant};
+
+use benches::{BenchUpdate, Config, looping, w1, w4, w5};
+use graph_core::{HistoryQuery, Resume, RunConfig, RunStatus};
+use serde::Serialize;
+
+const REPS: usize = 5;
+const TARGET: Duration = Duration::from_millis(800);
+
+#[derive(Serialize)]
+struct Report {
+    workload: &'static str,
+    config: &'static str,
+    /// What `throughput` counts per second.
+    unit: &'static str,
+    throughput: f64,
+    /// Wall time per superstep of one run (per node-superstep for W1), in microseconds.
+    per_step_us: f64,
+    p50_us: f64,
+    p99_us: f64,
+    peak_rss_kb: u64,
+    machine: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+/// Latencies of single calls and per-repetition throughputs.
+struct Samples {
+    latencies: Vec<Duration>,
+    per_second: Vec<f64>,
+}
+
+impl Samples {
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index].as_secs_f64() * 1e6
+    }
+    fn median_throughput(&self) -> f64 {
+        let mut v = self.per_second.clone();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    }
+}
+
+/// Calls `op` (one timed call each) in calibrated repetitions.
+async fn measure<F, Fut>(mut op: F) -> Samples
+where
+    F: FnMut(u64) -> Fut,
+    Fut: std::future::Future<Output = Duration>,
+{
+    let mut i = 0u64;
+    let warmup = Instant::now();
+    let mut calls = 0u64;
+    while warmup.elapsed() < TARGET / 4 {
+        op(i).await;
+        i += 1;
+        calls += 1;
+    }
+    let per_call = warmup.elapsed().as_secs_f64() / calls as f64;
+    let batch = ((TARGET.as_secs_f64() / per_call) as u64).max(1);
+    let mut samples = Samples {
+        latencies: Vec::new(),
+        per_second: Vec::new(),
+    };
+    for _ in 0..REPS {
+        let start = Instant::now();
+        for _ in 0..batch {
+            samples.latencies.push(op(i).await);
+            i += 1;
+        }
+        samples
+            .per_second
+            .push(batch as f64 / start.elapsed().as_secs_f64());
+    }
+    samples
+}
+
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    format!(
+        "{cores} cores, {cpu}; {} build",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    )
+}
+
+fn report(
+    workload: &'static str,
+    config: Config,
+    unit: &'static str,
+    s: &Samples,
+    steps: f64,
+) -> Report {
+    let throughput = s.median_throughput();
+    Report {
+        workload,
+        config: config.name(),
+        unit,
+        throughput,
+        per_step_us: 1e6 / throughput / steps,
+        p50_us: s.percentile(0.5),
+        p99_us: s.percentile(0.99),
+        peak_rss_kb: 0,
+        machine: String::new(),
+        note: None,
+    }
+}
+
+async fn run_w1(config: Config) -> Report {
+    let graph = config.attach(w1());
+    let s = measure(|i| {
+        let graph = graph.clone();
+        async move {
+            let cfg = RunConfig::thread(format!("w1-{i}"));
+            let t = Instant::now();
+            graph
+                .invoke(BenchUpdate::default(), &cfg)
+                .await
+                .expect("W1 runs");
+            t.elapsed()
+        }
+    })
+    .await;
+    report("W1", config, "invocations/s", &s, 3.0)
+}
+
+async fn run_w2(config: Config) -> Report {
+    // 50 supersteps per thread; 100 threads one after another make one timed call.
+    let graph = config.attach(looping(50));
+    let mut thread = 0u64;
+    let s = measure(|_| {
+        let graph = graph.clone();
+        thread += 1;
+        let base = thread;
+        async move {
+            let t = Instant::now();
+            for k in 0..100 {
+                let cfg = RunConfig::thread(format!("w2-{base}-{k}"));
+                let out = graph
+                    .invoke(BenchUpdate::default(), &cfg)
+                    .await
+                    .expect("W2 runs");
+                debug_assert_eq!(out.state.count, 50);
+            }
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut r = report("W2", config, "steps/s", &s, 1.0);
+    r.throughput *= 5000.0;
+    r.per_step_us = 1e6 / r.throughput;
+    r.p50_us /= 5000.0;
+    r.p99_us /= 5000.0;
+    r.note = Some("p50/p99 are per superstep, averaged over 100 threads × 50 supersteps".into());
+    r
+}
+
+async fn run_w3(config: Config) -> Report {
+    let graph = config.attach(looping(10));
+    let mut walls = Vec::new();
+    let mut latencies = Vec::new();
+    for rep in 0..REPS {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..1000)
+            .map(|k| {
+                let graph = graph.clone();
+                tokio::spawn(async move {
+                    let cfg = RunConfig::thread(format!("w3-{rep}-{k}"));
+                    graph
+                        .invoke(BenchUpdate::default(), &cfg)
+                        .await
+                        .expect("W3 runs");
+                    start.elapsed()
+                })
+            })
+            .collect();
+        for h in handles {
+            latencies.push(h.await.expect("W3 task"));
+        }
+        walls.push(start.elapsed());
+    }
+    walls.sort();
+    let wall = walls[REPS / 2];
+    let s = Samples {
+        latencies,
+        per_second: vec![10_000.0 / wall.as_secs_f64()],
+    };
+    let mut r = report("W3", config, "steps/s", &s, 1.0);
+    r.per_step_us = wall.as_secs_f64() * 1e6 / 10_000.0;
+    r.note = Some(format!(
+        "1000 threads × 10 supersteps all in flight; median wall {:.1} ms; p50/p99 are thread completion times",
+        wall.as_secs_f64() * 1e3
+    ));
+    r
+}
+
+async fn run_w4(config: Config) -> Vec<Report> {
+    let graph = config.attach(w4());
+    if config == Config::None {
+        return Vec::new(); // resume and history need a checkpointer
+    }
+    let s = measure(|i| {
+        let graph = graph.clone();
+        async move {
+            let cfg = RunConfig::thread(format!("w4-{i}"));
+            let out = graph
+                .invoke(BenchUpdate::default(), &cfg)
+                .await
+                .expect("W4 runs");
+            assert!(matches!(out.status, RunStatus::Interrupted(_)));
+            let t = Instant::now();
+            let out = graph
+                .resume(&cfg, Resume::value("yes"))
+                .await
+                .expect("W4 resumes");
+            let elapsed = t.elapsed();
+            debug_assert_eq!(out.state.value, "c");
+            elapsed
+        }
+    })
+    .await;
+    let mut resume = report("W4-resume", config, "resumes/s", &s, 1.0);
+    resume.note = Some("resume from the interrupt in B to END (runs B and C)".into());
+
+    // A thread with 500 checkpoints: the input checkpoint plus 499 supersteps.
+    let history_graph = config.attach(looping(499));
+    let cfg = RunConfig::thread("w4-history");
+    history_graph
+        .invoke(BenchUpdate::default(), &cfg)
+        .await
+        .expect("history thread runs");
+    let all = history_graph
+        .get_state_history(&cfg, &HistoryQuery::default())
+        .await
+        .expect("history");
+    assert_eq!(all.len(), 500, "the history thread has 500 checkpoints");
+    let s = measure(|_| {
+        let g = history_graph.clone();
+        let cfg = cfg.clone();
+        async move {
+            let t = Instant::now();
+            g.get_state(&cfg).await.expect("get_state");
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut get_state = report("W4-get_state", config, "calls/s", &s, 1.0);
+    get_state.note = Some("latest state of a 500-checkpoint thread".into());
+    let s = measure(|_| {
+        let g = history_graph.clone();
+        let cfg = cfg.clone();
+        async move {
+            let t = Instant::now();
+            let h = g
+                .get_state_history(&cfg, &HistoryQuery::default())
+                .await
+                .expect("history");
+            debug_assert_eq!(h.len(), 500);
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut history = report("W4-history", config, "calls/s", &s, 1.0);
+    history.note = Some("full history (500 checkpoints, metadata only)".into());
+    vec![resume, get_state, history]
+}
+
+async fn run_w5(config: Config) -> Report {
+    let graph = config.attach(w5(100));
+    let s = measure(|i| {
+        let graph = graph.clone();
+        async move {
+            let cfg = RunConfig::thread(format!("w5-{i}"));
+            let t = Instant::now();
+            let out = graph
+                .invoke(BenchUpdate::default(), &cfg)
+                .await
+                .expect("W5 runs");
+            debug_assert_eq!(out.state.log.len(), 100);
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut r = report("W5", config, "runs/s", &s, 3.0);
+    r.note = Some("per_step_us is per superstep (plan, 100 workers, merge)".into());
+    r
+}
+
+async fn run_one(workload: &str, config: Config) -> Vec<Report> {
+    match workload {
+        "W1" => vec![run_w1(config).await],
+        "W2" => vec![run_w2(config).await],
+        "W3" => vec![run_w3(config).await],
+        "W4" => run_w4(config).await,
+        "W5" => vec![run_w5(config).await],
+        other => panic!("unknown workload {other}; expected W1..W5"),
+    }
+}
+
+const WORKLOADS: [&str; 5] = ["W1", "W2", "W3", "W4", "W5"];
+const CONFIGS: [Config; 2] = [Config::None, Config::Memory];
+
+fn parse_config(name: &str) -> Config {
+    CONFIGS
+        .into_iter()
+        .find(|c| c.name() == name)
+        .unwrap_or_else(|| panic!("unknown config {name}"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let json = args.iter().any(|a| a == "--json");
+    if args.iter().any(|a| a == "--child") {
+        let workload = flag("--only").expect("--only");
+        let config = parse_config(&flag("--config").expect("--config"));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        for mut r in runtime.block_on(run_one(&workload, config)) {
+            r.peak_rss_kb = peak_rss_kb();
+            r.machine = machine();
+            println!("{}", serde_json::to_string(&r).expect("report encodes"));
+        }
+        return;
+    }
+    let workloads: Vec<String> =
+        flag("--only").map_or_else(|| WORKLOADS.map(String::from).to_vec(), |w| vec![w]);
+    let configs: Vec<Config> =
+        flag("--config").map_or_else(|| CONFIGS.to_vec(), |c| vec![parse_config(&c)]);
+    let exe = std::env::current_exe().expect("own path");
+    if !json {
+        println!(
+            "{:<14} {:<7} {:>14} {:<15} {:>12} {:>10} {:>10} {:>10}",
+            "workload",
+            "config",
+            "throughput",
+            "unit",
+            "per-step µs",
+            "p50 µs",
+            "p99 µs",
+            "RSS KiB"
+        );
+    }
+    for workload in &workloads {
+        for config in &configs {
+            let out = std::process::Command::new(&exe)
+                .args(["--child", "--only", workload, "--config", config.name()])
+                .output()
+                .expect("child runs");
+            if !out.status.success() {
+                eprintln!(
+                    "{workload}/{}: {}",
+                    config.name(),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                std::process::exit(1);
+            }
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                if json {
+                    println!("{line}");
+                    continue;
+                }
+                let v: serde_json::Value = serde_json::from_str(line).expect("child prints JSON");
+                println!(
+                    "{:<14} {:<7} {:>14.0} {:<15} {:>12.2} {:>10.1} {:>10.1} {:>10}",
+                    v["workload"].as_str().unwrap_or(""),
+                    v["config"].as_str().unwrap_or(""),
+                    v["throughput"].as_f64().unwrap_or(0.0),
+                    v["unit"].as_str().unwrap_or(""),
+                    v["per_step_us"].as_f64().unwrap_or(0.0),
+                    v["p50_us"].as_f64().unwrap_or(0.0),
+                    v["p99_us"].as_f64().unwrap_or(0.0),
+                    v["peak_rss_kb"].as_u64().unwrap_or(0),
+                );
+            }
+        }
+    }
+}
