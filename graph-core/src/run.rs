@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use tracing::Instrument;
+
 use crate::checkpoint::{
     Breakpoint, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, LoadedCheckpoint,
     PendingWrite, Source, WriteKind,
@@ -332,8 +334,9 @@ impl<S: State> Run<S> {
         events: EventSink<S>,
         start: Start<S>,
     ) -> Result<RunOutput<S>> {
+        let span = tracing::info_span!("run", thread = %config.thread);
         let mut run = Run::new(graph, config, events);
-        let result = run.drive(start).await;
+        let result = run.drive(start).instrument(span).await;
         let result = match result {
             Ok(status) => run.flush().await.map(|()| status),
             Err(error) => {
@@ -590,7 +593,8 @@ impl<S: State> Run<S> {
                 });
             }
             self.supersteps += 1;
-            if let Some(status) = self.superstep(step).await? {
+            let span = tracing::debug_span!("superstep", step);
+            if let Some(status) = self.superstep(step).instrument(span).await? {
                 return Ok(status);
             }
         }
@@ -671,10 +675,9 @@ impl<S: State> Run<S> {
             }));
         }
         let futures = runs.into_iter().map(|run| async move {
-            match run {
-                Some(run) => Some(run.run().await),
-                None => None,
-            }
+            let run = run?;
+            let span = tracing::debug_span!("task", node = %run.shared.node, task_id = %run.shared.task_id);
+            Some(run.run().instrument(span).await)
         });
         let results: Vec<Option<TaskResult<S>>> = if tasks.len() == 1 {
             vec![futures.into_iter().next().expect("one task").await]
@@ -736,7 +739,7 @@ impl<S: State> Run<S> {
         &mut self,
         step: i64,
         updates: Vec<(NodeId, S::Update)>,
-    ) -> Result<Vec<(usize, FieldValue, u32)>> {
+    ) -> Result<Vec<(usize, Option<(FieldValue, u32)>)>> {
         let fields = S::FIELDS;
         if updates.len() > 1 {
             let mut owner: Vec<Option<usize>> = vec![None; fields.len()];
@@ -832,13 +835,11 @@ impl<S: State> Run<S> {
                         (FieldValue::Snapshot(bytes.into()), 0)
                     }
                 };
-                values.push((f, value, depth));
+                values.push((f, Some((value, depth))));
             }
         } else {
-            // Not stored now: remember only that these fields changed.
-            for f in written {
-                values.push((f, FieldValue::Snapshot(Arc::from([])), 0));
-            }
+            // Not encoded now: `store` snapshots these fields if the checkpoint is stored.
+            values.extend(written.into_iter().map(|f| (f, None)));
         }
         Ok(values)
     }
@@ -850,7 +851,7 @@ impl<S: State> Run<S> {
         source: Source,
         step: i64,
         writers: Vec<NodeId>,
-        values: Vec<(usize, FieldValue, u32)>,
+        values: Vec<(usize, Option<(FieldValue, u32)>)>,
         frontier: Frontier,
         after: bool,
     ) -> Result<Option<RunStatus>> {
@@ -886,17 +887,27 @@ impl<S: State> Run<S> {
             metadata: self.config.metadata.clone(),
         };
         let mut writes = Vec::new();
-        for (f, value, depth) in values {
-            self.versions[f] = Some(Version {
-                id,
-                depth,
-                stored: store_now,
-            });
-            if store_now {
-                writes.push(FieldWrite {
-                    field: S::FIELDS[f].name.to_owned(),
-                    value,
-                });
+        for (f, encoded) in values {
+            match encoded {
+                Some((value, depth)) if store_now => {
+                    self.versions[f] = Some(Version {
+                        id,
+                        depth,
+                        stored: true,
+                    });
+                    writes.push(FieldWrite {
+                        field: S::FIELDS[f].name.to_owned(),
+                        value,
+                    });
+                }
+                // Changed but not encoded: `store` writes a snapshot when this is stored.
+                _ => {
+                    self.versions[f] = Some(Version {
+                        id,
+                        depth: 0,
+                        stored: false,
+                    })
+                }
             }
         }
         self.frontier = frontier;
@@ -1168,7 +1179,6 @@ impl<S: State> Run<S> {
         frontier.record(&run.graph.inner, node, &output.goto, &output.push);
         frontier.normalize(&run.graph.inner);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
-        run.config.durability = Durability::Sync;
         run.commit(Source::Update, step, vec![id], writes, frontier, false)
             .await?;
         Ok(run.head.as_ref().expect("committed").id)

@@ -296,3 +296,18 @@ async fn operations_without_a_checkpointer_say_so() {
         "get_state needs a checkpointer: compile the graph and call `with_checkpointer`"
     );
 }
+
+#[tokio::test]
+async fn update_state_is_stored_in_full_whatever_the_durability() {
+    // See: an Exit-durability config once made update_state store empty field values.
+    let g = three().compile().unwrap().with_checkpointer(memory());
+    let cfg = RunConfig::thread("t").durability(Durability::Exit);
+    g.invoke(push("in"), &cfg).await.unwrap();
+    g.update_state(&cfg, push("edit").v("changed"), Some("c"))
+        .await
+        .unwrap();
+    let state = g.get_state(&cfg).await.unwrap();
+    assert_eq!(state.values.log, ["in", "a", "b", "c", "edit"]);
+    assert_eq!(state.values.v, "changed");
+    assert_eq!(state.checkpoint.unwrap().source, Source::Update);
+}
