@@ -101,6 +101,10 @@ pub struct StateSnapshot<S: State> {
     pub status: ThreadStatus,
 }
 
+/// A field written by a superstep: its index and, when encoded now, the value to store and its
+/// delta depth.
+type FieldChange = (usize, Option<(FieldValue, u32)>);
+
 pub(crate) enum Start<S: State> {
     Input(S::Update),
     Resume(Resume),
@@ -735,11 +739,7 @@ impl<S: State> Run<S> {
 
     /// Applies updates in order (after checking for conflicting overwrites) and returns the
     /// field values to store.
-    fn apply(
-        &mut self,
-        step: i64,
-        updates: Vec<(NodeId, S::Update)>,
-    ) -> Result<Vec<(usize, Option<(FieldValue, u32)>)>> {
+    fn apply(&mut self, step: i64, updates: Vec<(NodeId, S::Update)>) -> Result<Vec<FieldChange>> {
         let fields = S::FIELDS;
         if updates.len() > 1 {
             let mut owner: Vec<Option<usize>> = vec![None; fields.len()];
@@ -851,7 +851,7 @@ impl<S: State> Run<S> {
         source: Source,
         step: i64,
         writers: Vec<NodeId>,
-        values: Vec<(usize, Option<(FieldValue, u32)>)>,
+        values: Vec<FieldChange>,
         frontier: Frontier,
         after: bool,
     ) -> Result<Option<RunStatus>> {
