@@ -522,3 +522,13 @@ async fn a_conditional_entry_routes_on_the_input() {
         .unwrap();
     assert_eq!(out.state.log, ["yes"]);
 }
+
+#[test]
+fn an_update_with_an_unknown_key_is_rejected_not_dropped() {
+    // LangGraph silently drops `{"zzz": 1}`; a typed update cannot hold it, and JSON input naming
+    // it fails with the key's name.
+    let err = serde_json::from_str::<LogUpdate>(r#"{"zzz": 1}"#).unwrap_err();
+    assert!(err.to_string().starts_with("unknown field `zzz`"), "{err}");
+    let ok: LogUpdate = serde_json::from_str(r#"{"x": 3, "log": ["a"]}"#).unwrap();
+    assert_eq!(ok, LogUpdate::default().x(3).log(vec!["a".to_owned()]));
+}
