@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use benches::{BenchUpdate, Config, w1, w5};
 use criterion::{Criterion, criterion_group, criterion_main};
-use graph_core::{CheckpointId, RunConfig, TaskId, TaskPath, ThreadId};
+use graph_core::{CheckpointId, RunConfig, TaskId, TaskPath};
 
 fn engine(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -40,16 +40,9 @@ fn engine(c: &mut Criterion) {
             })
         });
     }
-    let thread = ThreadId::from("thread-1");
     let path = TaskPath::Pull("worker".into());
     c.bench_function("task_id_derive", |b| {
-        b.iter(|| {
-            TaskId::derive(
-                black_box(&thread),
-                black_box(CheckpointId(42)),
-                black_box(&path),
-            )
-        })
+        b.iter(|| TaskId::derive(black_box(CheckpointId(42)), black_box(&path)))
     });
 }
 

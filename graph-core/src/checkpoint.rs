@@ -168,7 +168,7 @@ pub enum WriteKind {
     Error,
     /// The task paused in `ctx.interrupt`. Replaced by a later interrupt.
     Interrupt,
-    /// An answer to the task's interrupt number `slot`.
+    /// An answer to the task's interrupt number `slot`. Replaced by a later answer.
     Resume,
     /// The result of the task's journaled effect number `slot`.
     Effect,
@@ -176,8 +176,13 @@ pub enum WriteKind {
 
 impl WriteKind {
     /// Whether a second write with the same key replaces the first (otherwise it is ignored).
+    /// Outputs and effects are written once; a later error, interrupt or answer supersedes the
+    /// earlier one (an answer of the wrong type can be corrected).
     pub fn replaces(self) -> bool {
-        matches!(self, WriteKind::Error | WriteKind::Interrupt)
+        matches!(
+            self,
+            WriteKind::Error | WriteKind::Interrupt | WriteKind::Resume
+        )
     }
     /// The lowercase name.
     pub fn as_str(self) -> &'static str {

@@ -142,26 +142,29 @@ pub enum Resume {
     Value(serde_json::Value),
     /// Answer pending interrupts by id.
     ById(BTreeMap<InterruptId, serde_json::Value>),
+    /// An answer [`Resume::value`] or [`Resume::by_id`] could not encode as JSON; resuming with
+    /// it fails with this reason.
+    Unencodable(String),
 }
 
 impl Resume {
     /// Answers the single pending interrupt with `value`.
     pub fn value(value: impl Serialize) -> Self {
-        Resume::Value(serde_json::to_value(value).unwrap_or(serde_json::Value::Null))
+        match serde_json::to_value(value) {
+            Ok(value) => Resume::Value(value),
+            Err(e) => Resume::Unencodable(e.to_string()),
+        }
     }
     /// Answers interrupts by id.
     pub fn by_id<V: Serialize>(answers: impl IntoIterator<Item = (InterruptId, V)>) -> Self {
-        Resume::ById(
-            answers
-                .into_iter()
-                .map(|(id, v)| {
-                    (
-                        id,
-                        serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
-                    )
-                })
-                .collect(),
-        )
+        let mut map = BTreeMap::new();
+        for (id, value) in answers {
+            match serde_json::to_value(value) {
+                Ok(value) => map.insert(id, value),
+                Err(e) => return Resume::Unencodable(format!("the answer to {id}: {e}")),
+            };
+        }
+        Resume::ById(map)
     }
 }
 

@@ -123,9 +123,10 @@ impl Ctx {
     pub fn task_id(&self) -> TaskId {
         self.task.task_id
     }
-    /// This task's id as an idempotency key.
+    /// A key unique to this task of this thread, the same on every re-run of the task: pass it
+    /// to external systems that deduplicate requests.
     pub fn idempotency_key(&self) -> String {
-        self.task.task_id.to_string()
+        self.task.task_id.idempotency_key(&self.task.thread)
     }
     /// Which attempt this is under the node's retry policy, from 1.
     pub fn attempt(&self) -> u32 {
@@ -192,7 +193,7 @@ impl Ctx {
                 )))
             });
         }
-        let key = format!("{}-{seq}", self.task.task_id);
+        let key = format!("{}-{seq}", self.idempotency_key());
         let value = f(key).await.map_err(Into::into)?;
         let record = EffectRecord {
             name: name.to_owned(),
@@ -210,8 +211,15 @@ impl Ctx {
             slot: seq,
             value: bytes.into(),
         };
-        self.task.writes.write(write).await?;
+        // Journal in memory first: even if saving fails, no retry of this task in this run
+        // repeats the effect. A failed save fails the task for good; a later resume may repeat
+        // the effect, which is what the idempotency key is for.
         self.journal().insert(seq, record);
+        self.task.writes.write(write).await.map_err(|e| {
+            NodeError::permanent(NodeError::msg(format!(
+                "effect `{name}` ran but its result could not be saved: {e}"
+            )))
+        })?;
         Ok(value)
     }
 

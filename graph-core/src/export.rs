@@ -84,15 +84,15 @@ fn escape_dot(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// A Mermaid-safe vertex id: the name when it is plain, otherwise one derived from its position.
+/// A Mermaid-safe vertex id: the name when it is plain, otherwise one derived from its position
+/// with the reserved `__` prefix, which no node name can have, so ids never collide.
 fn mermaid_id(name: &str, position: usize) -> String {
-    if !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "end"
-    {
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // `end` is a Mermaid keyword.
+    if plain && !name.eq_ignore_ascii_case("end") {
         name.to_owned()
     } else {
-        format!("node{position}")
+        format!("__node{position}")
     }
 }
 

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compiled::GraphInner;
-use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath, ThreadId};
+use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath};
 use crate::state::State;
 
 /// A push task waiting for the next superstep.
@@ -90,13 +90,12 @@ impl Frontier {
     pub(crate) fn plan<S: State>(
         &self,
         graph: &GraphInner<S>,
-        thread: &ThreadId,
         checkpoint: CheckpointId,
     ) -> Vec<PlannedTask> {
         let pull = self.pull.iter().map(|&node| {
             let path = TaskPath::Pull(graph.nodes[node].id.clone());
             PlannedTask {
-                id: TaskId::derive(thread, checkpoint, &path),
+                id: TaskId::derive(checkpoint, &path),
                 path,
                 node,
                 arg: None,
@@ -105,7 +104,7 @@ impl Frontier {
         let push = self.push.iter().enumerate().map(|(i, push)| {
             let path = TaskPath::Push(u32::try_from(i).unwrap_or(u32::MAX));
             PlannedTask {
-                id: TaskId::derive(thread, checkpoint, &path),
+                id: TaskId::derive(checkpoint, &path),
                 path,
                 node: push.node,
                 arg: Some(push.arg.clone()),

@@ -175,11 +175,11 @@ pub enum TaskPath {
 }
 
 impl TaskId {
-    /// The id of the task at `path` planned from `checkpoint` of `thread`.
-    pub fn derive(thread: &ThreadId, checkpoint: CheckpointId, path: &TaskPath) -> Self {
+    /// The id of the task at `path` planned from `checkpoint`. It does not depend on the thread,
+    /// so a copied thread's pending writes still match its tasks; pending writes are always
+    /// scoped by thread and checkpoint.
+    pub fn derive(checkpoint: CheckpointId, path: &TaskPath) -> Self {
         let mut h = Xxh3::new();
-        h.update(thread.as_str().as_bytes());
-        h.update(&[0]);
         h.update(&checkpoint.0.to_le_bytes());
         match path {
             TaskPath::Pull(node) => {
@@ -192,6 +192,16 @@ impl TaskId {
             }
         }
         Self(h.digest128())
+    }
+
+    /// A key for external systems, unique to this task of `thread` (32 hex digits) and the same
+    /// on every re-run of the task.
+    pub fn idempotency_key(self, thread: &ThreadId) -> String {
+        let mut h = Xxh3::new();
+        h.update(thread.as_str().as_bytes());
+        h.update(&[0]);
+        h.update(&self.0.to_le_bytes());
+        format!("{:032x}", h.digest128())
     }
 }
 
@@ -212,28 +222,27 @@ mod tests {
 
     #[test]
     fn task_ids_are_deterministic_and_distinct() {
-        let t = ThreadId::from("t1");
-        let a = TaskId::derive(&t, CheckpointId(3), &TaskPath::Pull("a".into()));
+        let a = TaskId::derive(CheckpointId(3), &TaskPath::Pull("a".into()));
         assert_eq!(
             a,
-            TaskId::derive(&t, CheckpointId(3), &TaskPath::Pull("a".into()))
+            TaskId::derive(CheckpointId(3), &TaskPath::Pull("a".into()))
         );
         assert_ne!(
             a,
-            TaskId::derive(&t, CheckpointId(4), &TaskPath::Pull("a".into()))
+            TaskId::derive(CheckpointId(4), &TaskPath::Pull("a".into()))
         );
         assert_ne!(
-            a,
-            TaskId::derive(&"t2".into(), CheckpointId(3), &TaskPath::Pull("a".into()))
-        );
-        assert_ne!(
-            TaskId::derive(&t, CheckpointId(3), &TaskPath::Push(0)),
-            TaskId::derive(&t, CheckpointId(3), &TaskPath::Push(1))
+            TaskId::derive(CheckpointId(3), &TaskPath::Push(0)),
+            TaskId::derive(CheckpointId(3), &TaskPath::Push(1))
         );
         let text = a.to_string();
         assert_eq!(text.len(), 32);
         assert_eq!(text.parse::<TaskId>().unwrap(), a);
         assert_ne!(InterruptId::derive(a, 0), InterruptId::derive(a, 1));
+        let key = a.idempotency_key(&ThreadId::from("t1"));
+        assert_eq!(key, a.idempotency_key(&ThreadId::from("t1")));
+        assert_ne!(key, a.idempotency_key(&ThreadId::from("t2")));
+        assert_eq!(key.len(), 32);
     }
 
     #[test]

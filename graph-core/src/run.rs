@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use std::panic::AssertUnwindSafe;
+
 use tracing::Instrument;
 
 use crate::checkpoint::{
@@ -20,7 +22,7 @@ use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath, ThreadId};
 use crate::node::Command;
 use crate::state::{State, field_index};
 use crate::stream::{EventKind, EventSink, Interrupt};
-use crate::task::{TaskResult, TaskRun, route};
+use crate::task::{TaskResult, TaskRun, panic_message, route};
 
 /// How a run ended, when it did not fail.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +149,8 @@ pub(crate) struct Run<S: State> {
     executed: Vec<NodeId>,
     /// Pending writes held back by `Durability::Exit`.
     held: Option<Arc<WriteSink>>,
+    /// An update failed half-way, so `state` must not be stored.
+    poisoned: bool,
 }
 
 fn input_node() -> NodeId {
@@ -170,6 +174,7 @@ impl<S: State> Run<S> {
             supersteps: 0,
             executed: Vec::new(),
             held: None,
+            poisoned: false,
             graph,
             config,
         }
@@ -292,12 +297,19 @@ impl<S: State> Run<S> {
             WriteKind::Error => {
                 saved.error = Some(serde_json::from_slice(&write.value).map_err(bad)?)
             }
-            WriteKind::Interrupt => {
+            WriteKind::Interrupt
+                if saved
+                    .interrupt
+                    .as_ref()
+                    .is_none_or(|(slot, _)| write.slot >= *slot) =>
+            {
                 saved.interrupt = Some((
                     write.slot,
                     serde_json::from_slice(&write.value).map_err(bad)?,
                 ));
             }
+            // An older interrupt of the task, already answered.
+            WriteKind::Interrupt => {}
             WriteKind::Resume => {
                 saved.resumes.insert(
                     write.slot,
@@ -316,16 +328,28 @@ impl<S: State> Run<S> {
 
     /// Interrupts still waiting for an answer, in task order.
     fn pending_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+        self.interrupts(false)
+    }
+
+    /// Pending interrupts, plus answered ones whose task then failed (the answer may have been
+    /// the wrong type): those may be answered again.
+    fn answerable_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+        self.interrupts(true)
+    }
+
+    fn interrupts(&self, reopen_failed: bool) -> Vec<(TaskId, u32, Interrupt)> {
         let Some(head) = &self.head else {
             return Vec::new();
         };
         self.frontier
-            .plan(&self.graph.inner, &self.thread, head.id)
+            .plan(&self.graph.inner, head.id)
             .iter()
             .filter_map(|task| {
                 let saved = self.saved.get(&task.id)?;
                 let (slot, interrupt) = saved.interrupt.as_ref()?;
-                let open = saved.output.is_none() && !saved.resumes.contains_key(slot);
+                let answered = saved.resumes.contains_key(slot);
+                let failed = saved.error.is_some();
+                let open = saved.output.is_none() && (!answered || (reopen_failed && failed));
                 open.then(|| (task.id, *slot, interrupt.clone()))
             })
             .collect()
@@ -447,7 +471,17 @@ impl<S: State> Run<S> {
         let mut push = Vec::new();
         for &r in &graph.entry_routes {
             let edge = &graph.routes[r];
-            let chosen = (edge.route)(&self.state);
+            let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&self.state)))
+                .map_err(|panic| Error::Route {
+                thread: self.thread.clone(),
+                step,
+                node: NodeId::from("START"),
+                target: "?".into(),
+                reason: format!(
+                    "the conditional edge panicked: {}",
+                    panic_message(panic.as_ref())
+                ),
+            })?;
             for item in chosen.0 {
                 crate::task::resolve(graph, item, Some(&edge.targets), &mut goto, &mut push)
                     .map_err(|(target, reason)| Error::Route {
@@ -473,7 +507,10 @@ impl<S: State> Run<S> {
 
     /// Validates resume answers against pending interrupts and saves them.
     async fn answer(&mut self, resume: Resume) -> Result<()> {
-        let pending = self.pending_interrupts();
+        let pending = match resume {
+            Resume::Continue => self.pending_interrupts(),
+            _ => self.answerable_interrupts(),
+        };
         let ids = || {
             pending
                 .iter()
@@ -494,6 +531,9 @@ impl<S: State> Run<S> {
                     )));
                 }
                 Vec::new()
+            }
+            Resume::Unencodable(reason) => {
+                return Err(refuse(format!("cannot encode the answer: {reason}")));
             }
             Resume::Value(value) => match pending.as_slice() {
                 [] => {
@@ -577,7 +617,7 @@ impl<S: State> Run<S> {
             Vec::new(),
             Vec::new(),
             frontier,
-            true,
+            false,
         )
         .await?;
         Ok(())
@@ -622,7 +662,7 @@ impl<S: State> Run<S> {
     async fn superstep(&mut self, step: i64) -> Result<Option<RunStatus>> {
         let head = self.head.as_ref().map_or(CheckpointId(0), |h| h.id);
         let graph = Arc::clone(&self.graph.inner);
-        let tasks = self.frontier.plan(&graph, &self.thread, head);
+        let tasks = self.frontier.plan(&graph, head);
         let sink = self.write_sink(head);
         let persist = self.graph.checkpointer.is_some();
         for task in &tasks {
@@ -816,14 +856,37 @@ impl<S: State> Run<S> {
             }
         }
         let state = Arc::make_mut(&mut self.state);
+        let mut failure = None;
         for (node, update) in updates {
-            state.apply(update).map_err(|source| Error::Reduce {
-                thread: self.thread.clone(),
-                step,
-                node,
-                source,
-            })?;
+            let applied = std::panic::catch_unwind(AssertUnwindSafe(|| state.apply(update)));
+            let error = match applied {
+                Ok(Ok(())) => continue,
+                Ok(Err(source)) => Error::Reduce {
+                    thread: self.thread.clone(),
+                    step,
+                    node,
+                    source,
+                },
+                Err(panic) => Error::Node {
+                    thread: self.thread.clone(),
+                    step,
+                    message: format!(
+                        "a reducer panicked applying its update: {}",
+                        panic_message(panic.as_ref())
+                    ),
+                    node,
+                    source: None,
+                },
+            };
+            failure = Some(error);
+            break;
         }
+        if let Some(error) = failure {
+            // Earlier updates (or fields) of this superstep may already be applied.
+            self.poisoned = true;
+            return Err(error);
+        }
+        let state = &self.state;
         if store_now {
             for (slot, &f) in written.iter().enumerate() {
                 let (value, depth) = match deltas[slot].take() {
@@ -888,26 +951,14 @@ impl<S: State> Run<S> {
         };
         let mut writes = Vec::new();
         for (f, encoded) in values {
-            match encoded {
-                Some((value, depth)) if store_now => {
-                    self.versions[f] = Some(Version {
-                        id,
-                        depth,
-                        stored: true,
-                    });
-                    writes.push(FieldWrite {
-                        field: S::FIELDS[f].name.to_owned(),
-                        value,
-                    });
-                }
-                // Changed but not encoded: `store` writes a snapshot when this is stored.
-                _ => {
-                    self.versions[f] = Some(Version {
-                        id,
-                        depth: 0,
-                        stored: false,
-                    })
-                }
+            // Until `store` succeeds, the field's latest value lives only in memory.
+            self.versions[f] = Some(Version {
+                id,
+                depth: 0,
+                stored: false,
+            });
+            if let (Some((value, depth)), true) = (encoded, store_now) {
+                writes.push((f, value, depth));
             }
         }
         self.frontier = frontier;
@@ -927,9 +978,11 @@ impl<S: State> Run<S> {
         }))
     }
 
-    /// Stores the head checkpoint with `writes` plus a snapshot of every field whose latest
-    /// value is not stored yet.
-    async fn store(&mut self, mut writes: Vec<FieldWrite>) -> Result<()> {
+    /// Stores the head checkpoint with `writes` (field index, value, delta depth) plus a
+    /// snapshot of every other field whose latest value is not stored yet. The run's field
+    /// versions change only once the checkpointer has accepted the checkpoint, so a failed
+    /// store can be retried with full values.
+    async fn store(&mut self, writes: Vec<(usize, FieldValue, u32)>) -> Result<()> {
         let Some(checkpointer) = self.graph.checkpointer.clone() else {
             return Ok(());
         };
@@ -938,10 +991,21 @@ impl<S: State> Run<S> {
         // parent is the last checkpoint that was.
         meta.parent = self.last_stored;
         let id = meta.id;
-        for f in 0..S::FIELDS.len() {
-            let Some(version) = &mut self.versions[f] else {
-                continue;
-            };
+        let mut versions = self.versions.clone();
+        let mut field_writes = Vec::with_capacity(writes.len());
+        for (f, value, depth) in writes {
+            versions[f] = Some(Version {
+                id,
+                depth,
+                stored: true,
+            });
+            field_writes.push(FieldWrite {
+                field: S::FIELDS[f].name.to_owned(),
+                value,
+            });
+        }
+        for (f, version) in versions.iter_mut().enumerate() {
+            let Some(version) = version else { continue };
             if version.stored {
                 continue;
             }
@@ -951,8 +1015,7 @@ impl<S: State> Run<S> {
                 what: format!("field `{}`", S::FIELDS[f].name),
                 reason: e.to_string(),
             })?;
-            writes.retain(|w| w.field != S::FIELDS[f].name);
-            writes.push(FieldWrite {
+            field_writes.push(FieldWrite {
                 field: S::FIELDS[f].name.to_owned(),
                 value: FieldValue::Snapshot(bytes.into()),
             });
@@ -962,9 +1025,9 @@ impl<S: State> Run<S> {
                 stored: true,
             };
         }
-        let versions = S::FIELDS
+        let stored_versions = S::FIELDS
             .iter()
-            .zip(&self.versions)
+            .zip(&versions)
             .filter_map(|(field, v)| {
                 v.map(|v| FieldVersion {
                     field: field.name.to_owned(),
@@ -984,14 +1047,15 @@ impl<S: State> Run<S> {
             })?;
         let checkpoint = Checkpoint {
             meta,
-            versions,
-            writes,
+            versions: stored_versions,
+            writes: field_writes,
             frontier: frontier.into(),
         };
         checkpointer
             .put(checkpoint)
             .await
             .map_err(|e| self.storage(e))?;
+        self.versions = versions;
         self.head_stored = true;
         self.last_stored = Some(id);
         Ok(())
@@ -1000,6 +1064,15 @@ impl<S: State> Run<S> {
     /// With `Durability::Exit`, stores the head checkpoint and the writes held back.
     async fn flush(&mut self) -> Result<()> {
         if self.graph.checkpointer.is_none() || self.head.is_none() {
+            return Ok(());
+        }
+        if self.config.durability != Durability::Exit {
+            // Sync runs store as they go; a failed store is not retried here, and the thread
+            // resumes from the last checkpoint that was stored.
+            return Ok(());
+        }
+        if self.poisoned {
+            tracing::warn!(thread = %self.thread, "a failed update left the in-memory state inconsistent; not storing it");
             return Ok(());
         }
         if !self.head_stored {
@@ -1061,7 +1134,7 @@ impl<S: State> Run<S> {
             .collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
-            .plan(&run.graph.inner, &run.thread, head.id)
+            .plan(&run.graph.inner, head.id)
             .into_iter()
             .map(|task| {
                 let saved = run.saved.get(&task.id);
@@ -1076,16 +1149,17 @@ impl<S: State> Run<S> {
                 }
             })
             .collect();
-        let status =
-            if !pending.is_empty() || (head.breakpoint.is_some() && !run.frontier.is_idle()) {
-                ThreadStatus::Interrupted
-            } else if tasks.iter().any(|t| t.error.is_some()) {
-                ThreadStatus::Error
-            } else if run.frontier.is_idle() {
-                ThreadStatus::Idle
-            } else {
-                ThreadStatus::Pending
-            };
+        let status = if !pending.is_empty() {
+            ThreadStatus::Interrupted
+        } else if tasks.iter().any(|t| t.error.is_some()) {
+            ThreadStatus::Error
+        } else if run.frontier.is_idle() {
+            ThreadStatus::Idle
+        } else if head.breakpoint.is_some() {
+            ThreadStatus::Interrupted
+        } else {
+            ThreadStatus::Pending
+        };
         Ok(StateSnapshot {
             next: head.next.clone(),
             values: Arc::unwrap_or_clone(run.state),
@@ -1133,7 +1207,12 @@ impl<S: State> Run<S> {
                     .unwrap_or_default();
                 writers.dedup();
                 match writers.as_slice() {
-                    [one] => run.graph.inner.index[*one],
+                    [one] => *run.graph.inner.index.get(*one).ok_or_else(|| {
+                        refuse(format!(
+                            "node `{one}`, which wrote the base checkpoint, is no longer in the \
+                             graph; pass as_node"
+                        ))
+                    })?,
                     [] => {
                         return Err(refuse(
                             "no node wrote the base checkpoint; pass as_node".into(),

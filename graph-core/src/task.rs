@@ -32,7 +32,7 @@ pub(crate) struct TaskRun<'a, S: State> {
     pub(crate) persist: bool,
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -226,12 +226,30 @@ pub(crate) fn route<S: State>(
     let routes = &graph.nodes[node].routes;
     if !routes.is_empty() {
         let mut view = S::clone(snapshot);
-        view.apply(update.clone()).map_err(|source| Error::Reduce {
-            thread: shared.thread.clone(),
-            step: shared.step,
-            node: shared.node.clone(),
-            source,
-        })?;
+        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| view.apply(update.clone())));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(source)) => {
+                return Err(Error::Reduce {
+                    thread: shared.thread.clone(),
+                    step: shared.step,
+                    node: shared.node.clone(),
+                    source,
+                });
+            }
+            Err(panic) => {
+                return Err(Error::Node {
+                    thread: shared.thread.clone(),
+                    step: shared.step,
+                    node: shared.node.clone(),
+                    message: format!(
+                        "a reducer panicked applying its update: {}",
+                        panic_message(panic.as_ref())
+                    ),
+                    source: None,
+                });
+            }
+        }
         for &r in routes {
             let edge = &graph.routes[r];
             let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&view)))

@@ -8,6 +8,7 @@ mod export;
 mod hitl;
 mod persistence;
 mod props;
+mod regressions;
 mod semantics;
 mod streaming;
 
