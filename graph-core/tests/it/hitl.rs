@@ -70,8 +70,8 @@ async fn an_interrupt_pauses_and_a_resume_answers_each_slot_in_turn() {
     assert_eq!(g.get_state(&cfg).await.unwrap().status, ThreadStatus::Idle);
 }
 
-#[tokio::test]
-async fn several_pending_interrupts_need_answers_by_id() {
+/// p1 ∥ p2, each asking a question and logging `name:answer`.
+fn two_askers() -> graph_core::CompiledGraph<Log> {
     let mut g = StateGraph::<Log>::new();
     for name in ["p1", "p2"] {
         g.add_node(name, move |_s: Arc<Log>, ctx: Ctx| async move {
@@ -81,6 +81,12 @@ async fn several_pending_interrupts_need_answers_by_id() {
         g.add_edge(START, name);
     }
     let g = g.compile().unwrap().with_checkpointer(memory());
+    g
+}
+
+#[tokio::test]
+async fn several_pending_interrupts_need_answers_by_id() {
+    let g = two_askers();
     let cfg = RunConfig::thread("t");
     let out = g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     let RunStatus::Interrupted(pending) = out.status else {
@@ -120,15 +126,7 @@ async fn several_pending_interrupts_need_answers_by_id() {
 
 #[tokio::test]
 async fn answering_one_of_two_interrupts_keeps_the_other_pending() {
-    let mut g = StateGraph::<Log>::new();
-    for name in ["p1", "p2"] {
-        g.add_node(name, move |_s: Arc<Log>, ctx: Ctx| async move {
-            let answer: String = ctx.interrupt(name)?;
-            Ok(push(format!("{name}:{answer}")))
-        });
-        g.add_edge(START, name);
-    }
-    let g = g.compile().unwrap().with_checkpointer(memory());
+    let g = two_askers();
     let cfg = RunConfig::thread("t");
     let RunStatus::Interrupted(pending) =
         g.invoke(LogUpdate::default(), &cfg).await.unwrap().status
