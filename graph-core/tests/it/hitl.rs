@@ -80,8 +80,7 @@ fn two_askers() -> graph_core::CompiledGraph<Log> {
         });
         g.add_edge(START, name);
     }
-    let g = g.compile().unwrap().with_checkpointer(memory());
-    g
+    g.compile().unwrap().with_checkpointer(memory())
 }
 
 #[tokio::test]
