@@ -249,6 +249,9 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
             })
     };
 
+    // Command destinations are resolved to indices below, once every node is known.
+    let destination_names: Vec<Vec<NodeId>> =
+        defs.iter().map(|def| def.destinations.clone()).collect();
     let mut nodes: Vec<CompiledNode<S>> = defs
         .into_iter()
         .map(|def| CompiledNode {
@@ -262,7 +265,6 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
             routes: Vec::new(),
             joins: Vec::new(),
             destinations: Vec::new(),
-            destination_names: def.destinations,
             interrupt_before: def.interrupt_before,
             interrupt_after: def.interrupt_after,
         })
@@ -370,8 +372,8 @@ fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> 
         });
     }
 
-    for node in &mut nodes {
-        for name in &node.destination_names {
+    for (node, names) in nodes.iter_mut().zip(&destination_names) {
+        for name in names {
             let from = &node.id;
             let d = lookup(name, &|| format!("the destinations of `{from}`"))?;
             node.destinations.push(d);

@@ -35,7 +35,6 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) joins: Vec<(usize, usize)>,
     /// Declared command destinations.
     pub(crate) destinations: Vec<usize>,
-    pub(crate) destination_names: Vec<NodeId>,
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
 }
@@ -258,10 +257,7 @@ impl<S: State> CompiledGraph<S> {
     /// and runs until END, an interrupt, a breakpoint or an error. Tasks left unfinished by an
     /// earlier run of the thread are discarded.
     pub async fn invoke(&self, input: S::Update, config: &RunConfig) -> Result<RunOutput<S>> {
-        let sink = EventSink {
-            thread: config.thread.clone(),
-            tx: None,
-        };
+        let sink = EventSink::silent(&config.thread);
         Run::execute(self.clone(), config.clone(), sink, Start::Input(input)).await
     }
 
@@ -269,10 +265,7 @@ impl<S: State> CompiledGraph<S> {
     /// or crash left unfinished (finished tasks are not re-run), or — when `config` names an
     /// older checkpoint — replays from it on a fork.
     pub async fn resume(&self, config: &RunConfig, resume: Resume) -> Result<RunOutput<S>> {
-        let sink = EventSink {
-            thread: config.thread.clone(),
-            tx: None,
-        };
+        let sink = EventSink::silent(&config.thread);
         Run::execute(self.clone(), config.clone(), sink, Start::Resume(resume)).await
     }
 

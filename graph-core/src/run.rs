@@ -974,7 +974,11 @@ impl<S: State> Run<S> {
         self.emit(step, EventKind::Checkpoint { id, source }).await;
         Ok(breakpoint.map(|kind| RunStatus::Breakpoint {
             kind,
-            next: self.frontier.next_names(&self.graph.inner),
+            next: self
+                .head
+                .as_ref()
+                .map(|h| h.next.clone())
+                .unwrap_or_default(),
         }))
     }
 
@@ -1110,10 +1114,7 @@ impl<S: State> Run<S> {
         if graph.checkpointer.is_none() {
             return Err(Error::NoCheckpointer("get_state"));
         }
-        let sink = EventSink {
-            thread: config.thread.clone(),
-            tx: None,
-        };
+        let sink = EventSink::silent(&config.thread);
         let mut run = Run::new(graph.clone(), config.clone(), sink);
         let Some(loaded) = run.load().await? else {
             return Ok(StateSnapshot {
@@ -1180,10 +1181,7 @@ impl<S: State> Run<S> {
         if graph.checkpointer.is_none() {
             return Err(Error::NoCheckpointer("update_state"));
         }
-        let sink = EventSink {
-            thread: config.thread.clone(),
-            tx: None,
-        };
+        let sink = EventSink::silent(&config.thread);
         let mut run = Run::new(graph.clone(), config.clone(), sink);
         if let Some(loaded) = run.load().await? {
             run.restore(loaded)?;

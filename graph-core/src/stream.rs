@@ -148,6 +148,14 @@ pub(crate) struct EventSink<S: State> {
 }
 
 impl<S: State> EventSink<S> {
+    /// A sink for runs nobody streams (`invoke`, `resume`, state inspection).
+    pub(crate) fn silent(thread: &ThreadId) -> Self {
+        Self {
+            thread: thread.clone(),
+            tx: None,
+        }
+    }
+
     pub(crate) fn enabled(&self) -> bool {
         self.tx.is_some()
     }

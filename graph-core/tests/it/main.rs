@@ -45,6 +45,18 @@ pub fn append(
     move |_, _| ready(Ok(push(name)))
 }
 
+/// START → a → b → c, each appending its name.
+pub fn chain() -> graph_core::StateGraph<Log> {
+    let mut g = graph_core::StateGraph::<Log>::new();
+    for name in ["a", "b", "c"] {
+        g.add_node(name, append(name));
+    }
+    g.add_edge(graph_core::START, "a")
+        .add_edge("a", "b")
+        .add_edge("b", "c");
+    g
+}
+
 /// Counts calls.
 #[derive(Clone, Default)]
 pub struct Calls(Arc<AtomicUsize>);

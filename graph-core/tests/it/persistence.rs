@@ -9,21 +9,12 @@ use graph_core::{
 };
 use serde_json::json;
 
-use crate::{Calls, Log, LogUpdate, append, memory, push};
-
-fn three() -> StateGraph<Log> {
-    let mut g = StateGraph::<Log>::new();
-    for name in ["a", "b", "c"] {
-        g.add_node(name, append(name));
-    }
-    g.add_edge(START, "a").add_edge("a", "b").add_edge("b", "c");
-    g
-}
+use crate::{Calls, Log, LogUpdate, append, chain, memory, push};
 
 #[tokio::test]
 async fn a_three_node_chain_writes_an_input_and_three_loop_checkpoints() {
     let store = memory();
-    let g = three()
+    let g = chain()
         .compile()
         .unwrap()
         .with_checkpointer(Arc::clone(&store) as _)
@@ -67,7 +58,7 @@ async fn a_three_node_chain_writes_an_input_and_three_loop_checkpoints() {
 
 #[tokio::test]
 async fn history_filters_pages_and_limits_newest_first() {
-    let g = three().compile().unwrap().with_checkpointer(memory());
+    let g = chain().compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t");
     g.invoke(LogUpdate::default(), &cfg).await.unwrap();
     let mut filter = graph_core::Metadata::new();
@@ -140,7 +131,7 @@ async fn unchanged_fields_are_not_rewritten_and_appends_are_stored_as_deltas() {
 
 #[tokio::test]
 async fn exit_durability_saves_only_the_last_checkpoint() {
-    let g = three().compile().unwrap().with_checkpointer(memory());
+    let g = chain().compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t").durability(Durability::Exit);
     let out = g.invoke(push("in"), &cfg).await.unwrap();
     let history = g
@@ -225,7 +216,7 @@ async fn a_run_cancelled_mid_superstep_resumes_without_rerunning_finished_tasks(
 #[tokio::test]
 async fn in_memory_retention_copy_and_delete() {
     let store = memory();
-    let g = three()
+    let g = chain()
         .compile()
         .unwrap()
         .with_checkpointer(Arc::clone(&store) as _)
@@ -283,7 +274,7 @@ async fn in_memory_retention_copy_and_delete() {
 
 #[tokio::test]
 async fn operations_without_a_checkpointer_say_so() {
-    let g = three().compile().unwrap();
+    let g = chain().compile().unwrap();
     let cfg = RunConfig::thread("t");
     let err = g.resume(&cfg, Resume::Continue).await.unwrap_err();
     assert_eq!(
@@ -300,7 +291,7 @@ async fn operations_without_a_checkpointer_say_so() {
 #[tokio::test]
 async fn update_state_is_stored_in_full_whatever_the_durability() {
     // See: an Exit-durability config once made update_state store empty field values.
-    let g = three().compile().unwrap().with_checkpointer(memory());
+    let g = chain().compile().unwrap().with_checkpointer(memory());
     let cfg = RunConfig::thread("t").durability(Durability::Exit);
     g.invoke(push("in"), &cfg).await.unwrap();
     g.update_state(&cfg, push("edit").v("changed"), Some("c"))

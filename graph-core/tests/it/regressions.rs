@@ -11,7 +11,7 @@ use graph_core::{
     START, StateGraph, StorageError, ThreadId, ThreadStatus, WriteKind,
 };
 
-use crate::{Calls, Log, LogUpdate, append, memory, push};
+use crate::{Calls, Log, LogUpdate, append, chain, memory, push};
 
 /// An in-memory checkpointer that fails the put of checkpoint `fail_put` (once) and the next
 /// `effects` effect writes.
@@ -69,15 +69,6 @@ impl Checkpointer for Flaky {
     ) -> Result<Vec<CheckpointMeta>, StorageError> {
         self.inner.list(thread, query).await
     }
-}
-
-fn chain() -> StateGraph<Log> {
-    let mut g = StateGraph::<Log>::new();
-    for name in ["a", "b", "c"] {
-        g.add_node(name, append(name));
-    }
-    g.add_edge(START, "a").add_edge("a", "b").add_edge("b", "c");
-    g
 }
 
 #[tokio::test]
