@@ -8,10 +8,14 @@
 //!   thread with 500 checkpoints.
 //! - W5 fan-out: 100 pushes to `worker` with an append reducer, then `merge`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
+use checkpoint::{SqliteCheckpointer, Synchronous};
 use graph_core::{
-    CompiledGraph, Ctx, END, InMemoryCheckpointer, NodeError, Push, START, State, StateGraph,
+    Checkpointer, CompiledGraph, Ctx, END, InMemoryCheckpointer, NodeError, Push, START, State,
+    StateGraph,
 };
 
 /// Which checkpointer a workload runs with.
@@ -21,24 +25,81 @@ pub enum Config {
     None,
     /// [`InMemoryCheckpointer`], durability `sync`.
     Memory,
+    /// [`SqliteCheckpointer`] on a fresh file, `synchronous=FULL` (the default).
+    Sqlite,
+    /// [`SqliteCheckpointer`] on a fresh file, `synchronous=NORMAL`.
+    SqliteNormal,
 }
 
 impl Config {
+    /// Every configuration, in report order.
+    pub const ALL: [Config; 4] = [
+        Config::None,
+        Config::Memory,
+        Config::Sqlite,
+        Config::SqliteNormal,
+    ];
+
     /// The name used in reports.
     pub fn name(self) -> &'static str {
         match self {
             Config::None => "none",
             Config::Memory => "memory",
+            Config::Sqlite => "sqlite",
+            Config::SqliteNormal => "sqlite-normal",
         }
     }
 
-    /// Attaches the checkpointer.
-    pub fn attach<S: State>(self, graph: CompiledGraph<S>) -> CompiledGraph<S> {
+    /// A new checkpointer of this kind (a SQLite one on a fresh file from [`fresh_db`]).
+    pub fn checkpointer(self) -> Option<Arc<dyn Checkpointer>> {
+        self.checkpointer_at(&fresh_db())
+    }
+
+    /// A new checkpointer of this kind; a SQLite one on the file at `path`.
+    pub fn checkpointer_at(self, path: &Path) -> Option<Arc<dyn Checkpointer>> {
+        let sqlite = |synchronous| {
+            let store = SqliteCheckpointer::options()
+                .synchronous(synchronous)
+                .open(path)
+                .expect("open the bench database");
+            Arc::new(store) as Arc<dyn Checkpointer>
+        };
         match self {
-            Config::None => graph,
-            Config::Memory => graph.with_checkpointer(Arc::new(InMemoryCheckpointer::new())),
+            Config::None => None,
+            Config::Memory => Some(Arc::new(InMemoryCheckpointer::new())),
+            Config::Sqlite => Some(sqlite(Synchronous::Full)),
+            Config::SqliteNormal => Some(sqlite(Synchronous::Normal)),
         }
     }
+
+    /// Attaches a new checkpointer of this kind.
+    pub fn attach<S: State>(self, graph: CompiledGraph<S>) -> CompiledGraph<S> {
+        match self.checkpointer() {
+            None => graph,
+            Some(store) => graph.with_checkpointer(store),
+        }
+    }
+}
+
+/// The directory bench databases go in: `$BENCH_DB_DIR`, or `graph-bench-<pid>` in the system
+/// temp dir. It must be on the disk being measured (a tmpfs would make fsync free).
+pub fn db_dir() -> PathBuf {
+    std::env::var_os("BENCH_DB_DIR").map_or_else(
+        || std::env::temp_dir().join(format!("graph-bench-{}", std::process::id())),
+        PathBuf::from,
+    )
+}
+
+/// A path for a new database file in [`db_dir`].
+pub fn fresh_db() -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = db_dir();
+    std::fs::create_dir_all(&dir).expect("create the bench database dir");
+    dir.join(format!(
+        "w-{}-{}.db",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 /// The state of every workload: a message log, a counter and a scratch value.

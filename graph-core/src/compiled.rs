@@ -207,8 +207,10 @@ impl<S: State> fmt::Debug for CompiledGraph<S> {
     }
 }
 
-/// How many deltas of an append-style field are stored before the next full snapshot.
-pub const DEFAULT_SNAPSHOT_EVERY: u32 = 32;
+/// The most deltas of an append-style field stored before the next full snapshot. Snapshots
+/// are normally taken sooner, once a field's deltas add up to the size of its last snapshot;
+/// this bounds the rows a read visits when updates are tiny next to the value.
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 1024;
 
 impl<S: State> CompiledGraph<S> {
     pub(crate) fn new(inner: Arc<GraphInner<S>>) -> Self {
@@ -235,8 +237,8 @@ impl<S: State> CompiledGraph<S> {
         self
     }
 
-    /// The same graph, writing a full snapshot of an append-style field after `deltas` deltas
-    /// (at least 1).
+    /// The same graph, writing a full snapshot of an append-style field after at most `deltas`
+    /// deltas (at least 1; 1 stores every value whole).
     #[must_use]
     pub fn with_snapshot_every(mut self, deltas: u32) -> Self {
         self.snapshot_every = deltas.max(1);

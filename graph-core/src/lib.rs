@@ -77,6 +77,9 @@ mod run;
 mod state;
 mod stream;
 mod task;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 pub use builder::{NodeOptions, StateGraph};
 pub use checkpoint::{

@@ -104,8 +104,44 @@ pub struct StateSnapshot<S: State> {
 }
 
 /// A field written by a superstep: its index and, when encoded now, the value to store and its
-/// delta depth.
-type FieldChange = (usize, Option<(FieldValue, u32)>);
+/// lineage.
+type FieldChange = (usize, Option<(FieldValue, Lineage)>);
+
+/// How a stored value of a field relates to its latest snapshot. It decides whether the next
+/// write of an append-style field is a delta or a new snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lineage {
+    /// Deltas since the snapshot.
+    depth: u32,
+    /// Bytes of the snapshot.
+    base: u64,
+    /// Bytes of the deltas since it.
+    chain: u64,
+}
+
+impl Lineage {
+    fn snapshot(bytes: usize) -> Self {
+        Self {
+            depth: 0,
+            base: bytes as u64,
+            chain: 0,
+        }
+    }
+
+    /// The lineage after one more delta of `bytes`, if it may be a delta. A chain may hold no
+    /// more bytes than its snapshot: reading a value then costs at most twice its size, and
+    /// since each snapshot follows at least its own size in deltas, snapshots add at most the
+    /// size of the updates to what a thread stores. So a superstep costs O(its update) however
+    /// long the thread grows (fixed-interval snapshots would cost O(state) every N steps).
+    fn extend(self, bytes: usize, max_depth: u32) -> Option<Self> {
+        let chain = self.chain + bytes as u64;
+        (self.depth + 1 < max_depth && chain <= self.base).then_some(Self {
+            depth: self.depth + 1,
+            base: self.base,
+            chain,
+        })
+    }
+}
 
 pub(crate) enum Start<S: State> {
     Input(S::Update),
@@ -116,7 +152,7 @@ pub(crate) enum Start<S: State> {
 #[derive(Debug, Clone, Copy)]
 struct Version {
     id: CheckpointId,
-    depth: u32,
+    lineage: Lineage,
     /// Whether the value at `id` is in storage (always, except with `Durability::Exit`).
     stored: bool,
 }
@@ -256,9 +292,15 @@ impl<S: State> Run<S> {
         } in &loaded.versions
         {
             if let Some(index) = field_index::<S>(field) {
+                let value = loaded.values.iter().find(|v| v.field == *field);
+                let lineage = Lineage {
+                    depth: *depth,
+                    base: value.map_or(0, |v| v.snapshot.len() as u64),
+                    chain: value.map_or(0, |v| v.deltas.iter().map(|d| d.len() as u64).sum()),
+                };
                 self.versions[index] = Some(Version {
                     id: *version,
-                    depth: *depth,
+                    lineage,
                     stored: true,
                 });
             }
@@ -716,6 +758,7 @@ impl<S: State> Run<S> {
                 shared,
                 events: &self.events,
                 persist,
+                save_output: tasks.len() > 1,
             }));
         }
         let futures = runs.into_iter().map(|run| async move {
@@ -821,16 +864,13 @@ impl<S: State> Run<S> {
             reason: e.to_string(),
         };
         let mut values = Vec::with_capacity(written.len());
-        let mut deltas: Vec<Option<(FieldValue, u32)>> = vec![None; written.len()];
+        let mut deltas: Vec<Option<(FieldValue, Lineage)>> = vec![None; written.len()];
         if store_now {
             for (slot, &f) in written.iter().enumerate() {
                 let Some(prev) = self.versions[f] else {
                     continue;
                 };
-                if !fields[f].reducer.stores_deltas()
-                    || !prev.stored
-                    || prev.depth + 1 >= self.graph.snapshot_every
-                {
+                if !fields[f].reducer.stores_deltas() || !prev.stored {
                     continue;
                 }
                 let mut array = Vec::from(*b"[");
@@ -846,13 +886,15 @@ impl<S: State> Run<S> {
                     }
                 }
                 array.push(b']');
-                deltas[slot] = Some((
-                    FieldValue::Delta {
-                        prev: prev.id,
-                        updates: array.into(),
-                    },
-                    prev.depth + 1,
-                ));
+                if let Some(lineage) = prev.lineage.extend(array.len(), self.graph.snapshot_every) {
+                    deltas[slot] = Some((
+                        FieldValue::Delta {
+                            prev: prev.id,
+                            updates: array.into(),
+                        },
+                        lineage,
+                    ));
+                }
             }
         }
         let state = Arc::make_mut(&mut self.state);
@@ -889,16 +931,19 @@ impl<S: State> Run<S> {
         let state = &self.state;
         if store_now {
             for (slot, &f) in written.iter().enumerate() {
-                let (value, depth) = match deltas[slot].take() {
+                let (value, lineage) = match deltas[slot].take() {
                     Some(delta) => delta,
                     None => {
                         let bytes = state
                             .encode_field(f)
                             .map_err(|e| encode_error(format!("field `{}`", fields[f].name), e))?;
-                        (FieldValue::Snapshot(bytes.into()), 0)
+                        {
+                            let lineage = Lineage::snapshot(bytes.len());
+                            (FieldValue::Snapshot(bytes.into()), lineage)
+                        }
                     }
                 };
-                values.push((f, Some((value, depth))));
+                values.push((f, Some((value, lineage))));
             }
         } else {
             // Not encoded now: `store` snapshots these fields if the checkpoint is stored.
@@ -954,11 +999,11 @@ impl<S: State> Run<S> {
             // Until `store` succeeds, the field's latest value lives only in memory.
             self.versions[f] = Some(Version {
                 id,
-                depth: 0,
+                lineage: Lineage::snapshot(0),
                 stored: false,
             });
-            if let (Some((value, depth)), true) = (encoded, store_now) {
-                writes.push((f, value, depth));
+            if let (Some((value, lineage)), true) = (encoded, store_now) {
+                writes.push((f, value, lineage));
             }
         }
         self.frontier = frontier;
@@ -982,11 +1027,11 @@ impl<S: State> Run<S> {
         }))
     }
 
-    /// Stores the head checkpoint with `writes` (field index, value, delta depth) plus a
+    /// Stores the head checkpoint with `writes` (field index, value, lineage) plus a
     /// snapshot of every other field whose latest value is not stored yet. The run's field
     /// versions change only once the checkpointer has accepted the checkpoint, so a failed
     /// store can be retried with full values.
-    async fn store(&mut self, writes: Vec<(usize, FieldValue, u32)>) -> Result<()> {
+    async fn store(&mut self, writes: Vec<(usize, FieldValue, Lineage)>) -> Result<()> {
         let Some(checkpointer) = self.graph.checkpointer.clone() else {
             return Ok(());
         };
@@ -997,10 +1042,10 @@ impl<S: State> Run<S> {
         let id = meta.id;
         let mut versions = self.versions.clone();
         let mut field_writes = Vec::with_capacity(writes.len());
-        for (f, value, depth) in writes {
+        for (f, value, lineage) in writes {
             versions[f] = Some(Version {
                 id,
-                depth,
+                lineage,
                 stored: true,
             });
             field_writes.push(FieldWrite {
@@ -1019,15 +1064,15 @@ impl<S: State> Run<S> {
                 what: format!("field `{}`", S::FIELDS[f].name),
                 reason: e.to_string(),
             })?;
+            *version = Version {
+                id,
+                lineage: Lineage::snapshot(bytes.len()),
+                stored: true,
+            };
             field_writes.push(FieldWrite {
                 field: S::FIELDS[f].name.to_owned(),
                 value: FieldValue::Snapshot(bytes.into()),
             });
-            *version = Version {
-                id,
-                depth: 0,
-                stored: true,
-            };
         }
         let stored_versions = S::FIELDS
             .iter()
@@ -1036,7 +1081,7 @@ impl<S: State> Run<S> {
                 v.map(|v| FieldVersion {
                     field: field.name.to_owned(),
                     version: v.id,
-                    depth: v.depth,
+                    depth: v.lineage.depth,
                 })
             })
             .collect();

@@ -1,6 +1,10 @@
 //! Runs the W1–W5 workloads and prints one JSON object per workload and configuration.
 //!
-//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config memory]`
+//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config sqlite]`
+//!
+//! Configurations: `none`, `memory`, `sqlite` (`synchronous=FULL`) and `sqlite-normal`. SQLite
+//! files go in `$BENCH_DB_DIR` (default: the system temp dir), which must be on the disk being
+//! measured.
 //!
 //! Method (as for the LangGraph baseline): each measurement is calibrated to about 0.8 s per
 //! repetition; throughput is the median of 5 repetitions; p50/p99 are over every timed call.
@@ -9,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use benches::{BenchUpdate, Config, looping, w1, w4, w5};
+use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w1, w4, w5};
 use graph_core::{HistoryQuery, Resume, RunConfig, RunStatus};
 use serde::Serialize;
 
@@ -28,6 +32,8 @@ struct Report {
     p50_us: f64,
     p99_us: f64,
     peak_rss_kb: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes_per_step: Option<f64>,
     machine: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<String>,
@@ -134,6 +140,7 @@ fn report(
         p50_us: s.percentile(0.5),
         p99_us: s.percentile(0.99),
         peak_rss_kb: 0,
+        bytes_per_step: None,
         machine: String::new(),
         note: None,
     }
@@ -155,6 +162,61 @@ async fn run_w1(config: Config) -> Report {
     })
     .await;
     report("W1", config, "invocations/s", &s, 3.0)
+}
+
+/// W1 with 64 invocations in flight: what a server sees, and where group commit shares fsyncs.
+async fn run_w1_concurrent(config: Config) -> Report {
+    const IN_FLIGHT: u64 = 64;
+    let graph = config.attach(w1());
+    let s = measure(|i| {
+        let graph = graph.clone();
+        async move {
+            let t = Instant::now();
+            let handles: Vec<_> = (0..IN_FLIGHT)
+                .map(|k| {
+                    let graph = graph.clone();
+                    tokio::spawn(async move {
+                        let cfg = RunConfig::thread(format!("w1c-{i}-{k}"));
+                        graph
+                            .invoke(BenchUpdate::default(), &cfg)
+                            .await
+                            .expect("W1 runs");
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.expect("W1 task");
+            }
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut r = report("W1-concurrent", config, "invocations/s", &s, 3.0);
+    r.throughput *= IN_FLIGHT as f64;
+    r.per_step_us = 1e6 / r.throughput / 3.0;
+    r.note = Some(format!(
+        "{IN_FLIGHT} invocations in flight; p50/p99 are per batch of {IN_FLIGHT}"
+    ));
+    r
+}
+
+/// Bytes on disk per superstep of `threads` loop threads of `supersteps` each, on a fresh file,
+/// measured after the store is closed (so the WAL is folded into the file).
+async fn bytes_per_step(config: Config, threads: u64, supersteps: u64) -> Option<f64> {
+    let path = fresh_db();
+    let store = config.checkpointer_at(&path)?;
+    let empty = std::fs::metadata(&path).ok()?.len();
+    let graph = looping(supersteps).with_checkpointer(store);
+    for k in 0..threads {
+        let cfg = RunConfig::thread(format!("bytes-{k}")).max_supersteps(supersteps as u32 + 1);
+        graph
+            .invoke(BenchUpdate::default(), &cfg)
+            .await
+            .expect("the loop runs");
+    }
+    drop(graph);
+    let size = std::fs::metadata(&path).ok()?.len();
+    Some((size - empty) as f64 / (threads * supersteps) as f64)
 }
 
 async fn run_w2(config: Config) -> Report {
@@ -185,6 +247,15 @@ async fn run_w2(config: Config) -> Report {
     r.p50_us /= 5000.0;
     r.p99_us /= 5000.0;
     r.note = Some("p50/p99 are per superstep, averaged over 100 threads × 50 supersteps".into());
+    if matches!(config, Config::Sqlite | Config::SqliteNormal) {
+        r.bytes_per_step = bytes_per_step(config, 100, 50).await;
+        let long = bytes_per_step(config, 2, 2000).await.unwrap_or(0.0);
+        r.note = Some(format!(
+            "{}; bytes_per_step on disk over 100 threads × 50 supersteps (2 threads × 2000 \
+             supersteps: {long:.0} B/step)",
+            r.note.take().unwrap_or_default()
+        ));
+    }
     r
 }
 
@@ -321,7 +392,7 @@ async fn run_w5(config: Config) -> Report {
 
 async fn run_one(workload: &str, config: Config) -> Vec<Report> {
     match workload {
-        "W1" => vec![run_w1(config).await],
+        "W1" => vec![run_w1(config).await, run_w1_concurrent(config).await],
         "W2" => vec![run_w2(config).await],
         "W3" => vec![run_w3(config).await],
         "W4" => run_w4(config).await,
@@ -331,7 +402,7 @@ async fn run_one(workload: &str, config: Config) -> Vec<Report> {
 }
 
 const WORKLOADS: [&str; 5] = ["W1", "W2", "W3", "W4", "W5"];
-const CONFIGS: [Config; 2] = [Config::None, Config::Memory];
+const CONFIGS: [Config; 4] = Config::ALL;
 
 fn parse_config(name: &str) -> Config {
     CONFIGS
@@ -356,8 +427,14 @@ fn main() {
             .enable_all()
             .build()
             .expect("runtime");
-        for mut r in runtime.block_on(run_one(&workload, config)) {
-            r.peak_rss_kb = peak_rss_kb();
+        let reports = runtime.block_on(run_one(&workload, config));
+        let peak = peak_rss_kb();
+        drop(runtime);
+        if std::env::var_os("BENCH_DB_DIR").is_none() {
+            let _ = std::fs::remove_dir_all(db_dir());
+        }
+        for mut r in reports {
+            r.peak_rss_kb = peak;
             r.machine = machine();
             println!("{}", serde_json::to_string(&r).expect("report encodes"));
         }
@@ -370,7 +447,7 @@ fn main() {
     let exe = std::env::current_exe().expect("own path");
     if !json {
         println!(
-            "{:<14} {:<7} {:>14} {:<15} {:>12} {:>10} {:>10} {:>10}",
+            "{:<14} {:<13} {:>14} {:<15} {:>12} {:>10} {:>10} {:>10} {:>8}",
             "workload",
             "config",
             "throughput",
@@ -378,7 +455,8 @@ fn main() {
             "per-step µs",
             "p50 µs",
             "p99 µs",
-            "RSS KiB"
+            "RSS KiB",
+            "B/step"
         );
     }
     for workload in &workloads {
@@ -402,7 +480,7 @@ fn main() {
                 }
                 let v: serde_json::Value = serde_json::from_str(line).expect("child prints JSON");
                 println!(
-                    "{:<14} {:<7} {:>14.0} {:<15} {:>12.2} {:>10.1} {:>10.1} {:>10}",
+                    "{:<14} {:<13} {:>14.0} {:<15} {:>12.2} {:>10.1} {:>10.1} {:>10} {:>8}",
                     v["workload"].as_str().unwrap_or(""),
                     v["config"].as_str().unwrap_or(""),
                     v["throughput"].as_f64().unwrap_or(0.0),
@@ -411,6 +489,9 @@ fn main() {
                     v["p50_us"].as_f64().unwrap_or(0.0),
                     v["p99_us"].as_f64().unwrap_or(0.0),
                     v["peak_rss_kb"].as_u64().unwrap_or(0),
+                    v["bytes_per_step"]
+                        .as_f64()
+                        .map_or_else(String::new, |b| format!("{b:.0}")),
                 );
             }
         }

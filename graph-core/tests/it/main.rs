@@ -4,6 +4,7 @@
 // Test fixtures are shared across this binary's modules, not a documented API.
 #![allow(missing_docs)]
 
+mod conformance;
 mod export;
 mod hitl;
 mod persistence;

@@ -1,0 +1,111 @@
+//! The database schema and its migrations.
+//!
+//! `gc_schema` records every migration applied, in one row each. Opening runs the missing ones
+//! in a single `IMMEDIATE` transaction, so two processes opening a new file at once cannot both
+//! migrate it, and refuses a file whose newest migration is unknown to this build.
+//!
+//! Tables are prefixed `gc_` so the file can sit beside other tables (LangGraph's own saver uses
+//! `checkpoints` and `writes`).
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::error::Error;
+
+/// Migrations in order; entry `i` brings the schema to version `i + 1`. Never edit one that has
+/// shipped: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    //
+    // Thread and field names are interned: every other row carries a small integer instead of a
+    // string, which keeps a superstep's rows close to the size of its update. Checkpoint ids are
+    // per thread and only grow, so (thread, id) keys append at the end of their index.
+    "CREATE TABLE gc_threads (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE gc_fields (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    -- meta: format byte + JSON (step, source, time, parent, next, writers, breakpoint, metadata).
+    -- versions: format byte + JSON [[field, version, depth], ...]. frontier: format byte +
+    -- graph-core's bytes.
+    CREATE TABLE gc_checkpoints (
+        thread INTEGER NOT NULL,
+        id INTEGER NOT NULL,
+        meta BLOB NOT NULL,
+        versions BLOB NOT NULL,
+        frontier BLOB NOT NULL,
+        PRIMARY KEY (thread, id)
+    );
+    -- A field value written at checkpoint `version`: a snapshot when `prev` is NULL, otherwise a
+    -- delta (a JSON array of updates) to apply to the value at `prev`.
+    CREATE TABLE gc_values (
+        thread INTEGER NOT NULL,
+        field INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        prev INTEGER,
+        value BLOB NOT NULL,
+        PRIMARY KEY (thread, field, version)
+    );
+    -- Pending writes of tasks running from `checkpoint`; the key makes re-inserting a no-op.
+    -- Rows are returned in rowid order, which is the order they were first written.
+    CREATE TABLE gc_writes (
+        thread INTEGER NOT NULL,
+        checkpoint INTEGER NOT NULL,
+        task BLOB NOT NULL,
+        kind INTEGER NOT NULL,
+        slot INTEGER NOT NULL,
+        node TEXT NOT NULL,
+        value BLOB NOT NULL,
+        PRIMARY KEY (thread, checkpoint, task, kind, slot)
+    );",
+];
+
+/// The schema version this build writes.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database at `path` (open on `conn`) to [`LATEST`].
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
+    let open_error = |source| Error::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(open_error)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS gc_schema (
+            version INTEGER PRIMARY KEY,
+            applied_at_ms INTEGER NOT NULL
+        )",
+    )
+    .map_err(open_error)?;
+    let found: i64 = tx
+        .query_row("SELECT COALESCE(MAX(version), 0) FROM gc_schema", [], |r| {
+            r.get(0)
+        })
+        .map_err(open_error)?;
+    if found > LATEST {
+        return Err(Error::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported: LATEST,
+        });
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    for (version, sql) in (1..).zip(MIGRATIONS).skip(found as usize) {
+        tx.execute_batch(sql).map_err(open_error)?;
+        tx.execute(
+            "INSERT INTO gc_schema (version, applied_at_ms) VALUES (?1, ?2)",
+            (version, now),
+        )
+        .map_err(open_error)?;
+        tracing::info!(path = %path.display(), version, "migrated the checkpoint schema");
+    }
+    tx.commit().map_err(open_error)
+}

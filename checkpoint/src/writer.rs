@@ -1,0 +1,490 @@
+//! The single writer: one thread owns the only write connection and commits every change.
+//!
+//! Callers send [`Op`]s over a channel and wait for their reply. The thread takes whatever has
+//! queued up (up to a batch limit) and applies it in one `BEGIN IMMEDIATE` transaction, each op
+//! inside its own savepoint so one op's failure (a duplicate checkpoint id, say) fails only its
+//! caller. Replies go out only after `COMMIT` returns, so an acknowledged write is durable to the
+//! configured `synchronous` level. While one batch is being synced to disk the next one queues,
+//! so under load many threads share one fsync (group commit) without any added wait.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use graph_core::{Checkpoint, CheckpointId, FieldValue, PendingWrite, ThreadId};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use crate::codec;
+use crate::error::Error;
+
+/// A change to make.
+pub(crate) enum Op {
+    Put(Checkpoint),
+    Writes {
+        thread: ThreadId,
+        checkpoint: CheckpointId,
+        writes: Vec<PendingWrite>,
+    },
+    Delete(ThreadId),
+    Copy {
+        from: ThreadId,
+        to: ThreadId,
+    },
+    Prune {
+        thread: ThreadId,
+        keep: usize,
+    },
+}
+
+struct Job {
+    op: Op,
+    /// The op's result: for a prune, how many checkpoints it deleted.
+    reply: oneshot::Sender<Result<usize, Error>>,
+}
+
+/// The handle callers use; dropping it stops the thread after it has finished its queue.
+pub(crate) struct Writer {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Writer {
+    pub(crate) fn spawn(conn: Connection, max_batch: usize) -> Result<Self, Error> {
+        let (jobs, queue) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint-writer".into())
+            .spawn(move || run(conn, &queue, max_batch.max(1)))
+            .map_err(|e| Error::WriterStopped(format!("cannot start it: {e}")))?;
+        Ok(Self {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends `op` and waits until it is committed (or failed).
+    pub(crate) async fn submit(&self, op: Op) -> Result<usize, Error> {
+        let (reply, done) = oneshot::channel();
+        self.jobs
+            .as_ref()
+            .expect("present until drop")
+            .send(Job { op, reply })
+            .map_err(|_| Error::WriterStopped("it is no longer receiving".into()))?;
+        done.await
+            .map_err(|_| Error::WriterStopped("it dropped a request (did it panic?)".into()))?
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread's loop once the queue is empty; joining lets the
+        // connection close (and checkpoint the WAL) before the store is gone.
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!("the SQLite checkpoint writer thread panicked");
+            }
+        }
+    }
+}
+
+fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>, max_batch: usize) {
+    let mut names = Names::default();
+    let mut batch = Vec::with_capacity(max_batch);
+    while let Ok(first) = queue.recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = commit(&mut conn, &mut names, &batch);
+        for (job, result) in batch.drain(..).zip(results) {
+            // The caller may have given up waiting (its future was dropped); the write stands.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Applies a batch in one transaction; one result per job.
+fn commit(conn: &mut Connection, names: &mut Names, batch: &[Job]) -> Vec<Result<usize, Error>> {
+    let fail_all = |context: &str, source: rusqlite::Error| {
+        let message = format!("{context}: {source}");
+        batch
+            .iter()
+            .map(|_| Err(Error::Transaction(message.clone())))
+            .collect()
+    };
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all("cannot begin a write transaction", e),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let result = if batch.len() == 1 {
+            apply(&tx, names, &job.op)
+        } else {
+            match tx.savepoint() {
+                Ok(mut savepoint) => {
+                    let result = apply(&savepoint, names, &job.op);
+                    match &result {
+                        Ok(_) => savepoint
+                            .commit()
+                            .map_err(Error::sqlite("release a savepoint")),
+                        Err(_) => {
+                            names.forget();
+                            savepoint
+                                .rollback()
+                                .map_err(Error::sqlite("roll back a savepoint"))
+                        }
+                    }
+                    .and(result)
+                }
+                Err(e) => Err(Error::sqlite("open a savepoint")(e)),
+            }
+        };
+        results.push(result);
+    }
+    if batch.len() == 1 && results[0].is_err() {
+        names.forget();
+        // Dropping `tx` rolls it back.
+        return results;
+    }
+    if let Err(e) = tx.commit() {
+        names.forget();
+        return fail_all("cannot commit", e);
+    }
+    results
+}
+
+fn apply(conn: &Connection, names: &mut Names, op: &Op) -> Result<usize, Error> {
+    match op {
+        Op::Put(checkpoint) => put(conn, names, checkpoint).map(|()| 0),
+        Op::Writes {
+            thread,
+            checkpoint,
+            writes,
+        } => put_writes(conn, thread, *checkpoint, writes).map(|()| 0),
+        Op::Delete(thread) => delete(conn, thread).map(|()| 0),
+        Op::Copy { from, to } => copy(conn, from, to).map(|()| 0),
+        Op::Prune { thread, keep } => prune(conn, thread, *keep),
+    }
+}
+
+/// Interned field names, cached. Forgotten whenever a transaction or savepoint rolls back, since
+/// an id cached during it may not exist any more.
+#[derive(Default)]
+struct Names {
+    fields: HashMap<String, i64>,
+}
+
+impl Names {
+    fn forget(&mut self) {
+        self.fields.clear();
+    }
+
+    fn field(&mut self, conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.fields.get(name) {
+            return Ok(id);
+        }
+        let id = intern(conn, "gc_fields", name)?;
+        self.fields.insert(name.to_owned(), id);
+        Ok(id)
+    }
+}
+
+fn intern(conn: &Connection, table: &str, name: &str) -> rusqlite::Result<i64> {
+    let found = conn
+        .prepare_cached(&format!("SELECT id FROM {table} WHERE name = ?1"))?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    conn.prepare_cached(&format!("INSERT INTO {table} (name) VALUES (?1)"))?
+        .execute([name])?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn thread_row(conn: &Connection, thread: &ThreadId) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM gc_threads WHERE name = ?1")?
+        .query_row([thread.as_str()], |r| r.get(0))
+        .optional()
+}
+
+/// A checkpoint id as SQLite's signed integer.
+pub(crate) fn sql_id(thread: &ThreadId, id: CheckpointId) -> Result<i64, Error> {
+    i64::try_from(id.0).map_err(|_| {
+        Error::Invalid(format!(
+            "thread `{thread}`: checkpoint id {id} does not fit SQLite's 63-bit integers"
+        ))
+    })
+}
+
+fn put(conn: &Connection, names: &mut Names, checkpoint: &Checkpoint) -> Result<(), Error> {
+    let meta = &checkpoint.meta;
+    let thread = &meta.thread;
+    let id = sql_id(thread, meta.id)?;
+    let context = || format!("thread `{thread}`: storing checkpoint {}", meta.id);
+    let encode = |what: &str, e: serde_json::Error| {
+        Error::Invalid(format!("{}: cannot encode its {what}: {e}", context()))
+    };
+    let thread_id =
+        intern(conn, "gc_threads", thread.as_str()).map_err(Error::sqlite(context()))?;
+    let mut versions = Vec::with_capacity(checkpoint.versions.len());
+    for v in &checkpoint.versions {
+        let field = names
+            .field(conn, &v.field)
+            .map_err(Error::sqlite(context()))?;
+        versions.push((field, v.version.0, v.depth));
+    }
+    let meta_blob = codec::encode_meta(meta).map_err(|e| encode("metadata", e))?;
+    let versions_blob = codec::encode_versions(&versions).map_err(|e| encode("versions", e))?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO gc_checkpoints (thread, id, meta, versions, frontier)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .and_then(|mut s| {
+            s.execute((
+                thread_id,
+                id,
+                meta_blob,
+                versions_blob,
+                codec::wrap(&checkpoint.frontier),
+            ))
+        })
+        .map_err(Error::sqlite(context()))?;
+    if inserted == 0 {
+        return Err(Error::Duplicate {
+            thread: thread.clone(),
+            checkpoint: meta.id,
+        });
+    }
+    let mut insert_value = conn
+        .prepare_cached(
+            "INSERT INTO gc_values (thread, field, version, prev, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(Error::sqlite(context()))?;
+    for write in &checkpoint.writes {
+        let field = names
+            .field(conn, &write.field)
+            .map_err(Error::sqlite(context()))?;
+        let (prev, bytes) = match &write.value {
+            FieldValue::Snapshot(bytes) => (None, bytes),
+            FieldValue::Delta { prev, updates } => (Some(sql_id(thread, *prev)?), updates),
+        };
+        insert_value
+            .execute((thread_id, field, id, prev, codec::wrap(bytes)))
+            .map_err(Error::sqlite(format!(
+                "{}: field `{}`",
+                context(),
+                write.field
+            )))?;
+    }
+    if let Some(parent) = meta.parent {
+        conn.prepare_cached("DELETE FROM gc_writes WHERE thread = ?1 AND checkpoint = ?2")
+            .and_then(|mut s| s.execute((thread_id, sql_id(thread, parent).unwrap_or(-1))))
+            .map_err(Error::sqlite(context()))?;
+    }
+    Ok(())
+}
+
+fn put_writes(
+    conn: &Connection,
+    thread: &ThreadId,
+    checkpoint: CheckpointId,
+    writes: &[PendingWrite],
+) -> Result<(), Error> {
+    let context =
+        || format!("thread `{thread}`: storing pending writes of checkpoint {checkpoint}");
+    let thread_id =
+        intern(conn, "gc_threads", thread.as_str()).map_err(Error::sqlite(context()))?;
+    let id = sql_id(thread, checkpoint)?;
+    for write in writes {
+        // The first write of a key stands, except for the kinds a later write supersedes.
+        let sql = if write.kind.replaces() {
+            "INSERT INTO gc_writes (thread, checkpoint, task, kind, slot, node, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT DO UPDATE SET node = excluded.node, value = excluded.value"
+        } else {
+            "INSERT INTO gc_writes (thread, checkpoint, task, kind, slot, node, value)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING"
+        };
+        conn.prepare_cached(sql)
+            .and_then(|mut s| {
+                s.execute((
+                    thread_id,
+                    id,
+                    write.task_id.0.to_be_bytes(),
+                    crate::read::kind_code(write.kind),
+                    write.slot,
+                    write.node.as_str(),
+                    codec::wrap(&write.value),
+                ))
+            })
+            .map_err(Error::sqlite(context()))?;
+    }
+    Ok(())
+}
+
+fn delete(conn: &Connection, thread: &ThreadId) -> Result<(), Error> {
+    let context = || format!("thread `{thread}`: deleting it");
+    let Some(thread_id) = thread_row(conn, thread).map_err(Error::sqlite(context()))? else {
+        return Ok(());
+    };
+    for sql in [
+        "DELETE FROM gc_writes WHERE thread = ?1",
+        "DELETE FROM gc_values WHERE thread = ?1",
+        "DELETE FROM gc_checkpoints WHERE thread = ?1",
+        "DELETE FROM gc_threads WHERE id = ?1",
+    ] {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.execute([thread_id]))
+            .map_err(Error::sqlite(context()))?;
+    }
+    Ok(())
+}
+
+fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<(), Error> {
+    let context = || format!("copying thread `{from}` into `{to}`");
+    let Some(source) = thread_row(conn, from).map_err(Error::sqlite(context()))? else {
+        return Err(Error::Invalid(format!(
+            "cannot copy thread `{from}`: no such thread"
+        )));
+    };
+    if let Some(target) = thread_row(conn, to).map_err(Error::sqlite(context()))? {
+        let used: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM gc_checkpoints WHERE thread = ?1)",
+                [target],
+                |r| r.get(0),
+            )
+            .map_err(Error::sqlite(context()))?;
+        if used {
+            return Err(Error::Invalid(format!(
+                "cannot copy thread `{from}` into `{to}`: `{to}` is not empty"
+            )));
+        }
+        // Stray pending writes of a thread without checkpoints are replaced, not merged.
+        delete(conn, to)?;
+    }
+    let target = intern(conn, "gc_threads", to.as_str()).map_err(Error::sqlite(context()))?;
+    for sql in [
+        "INSERT INTO gc_checkpoints (thread, id, meta, versions, frontier)
+         SELECT ?2, id, meta, versions, frontier FROM gc_checkpoints WHERE thread = ?1",
+        "INSERT INTO gc_values (thread, field, version, prev, value)
+         SELECT ?2, field, version, prev, value FROM gc_values WHERE thread = ?1",
+        // In rowid order, so the copy lists writes in the order the source does.
+        "INSERT INTO gc_writes (thread, checkpoint, task, kind, slot, node, value)
+         SELECT ?2, checkpoint, task, kind, slot, node, value FROM gc_writes WHERE thread = ?1
+         ORDER BY rowid",
+    ] {
+        conn.execute(sql, (source, target))
+            .map_err(Error::sqlite(context()))?;
+    }
+    Ok(())
+}
+
+/// Keeps the newest `keep` checkpoints (at least one) and every value they read.
+fn prune(conn: &Connection, thread: &ThreadId, keep: usize) -> Result<usize, Error> {
+    let context = || format!("thread `{thread}`: pruning it");
+    let Some(thread_id) = thread_row(conn, thread).map_err(Error::sqlite(context()))? else {
+        return Ok(0);
+    };
+    let keep = i64::try_from(keep.max(1)).unwrap_or(i64::MAX);
+    let mut kept = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, versions FROM gc_checkpoints WHERE thread = ?1 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(Error::sqlite(context()))?;
+        let mut rows = stmt
+            .query((thread_id, keep))
+            .map_err(Error::sqlite(context()))?;
+        while let Some(row) = rows.next().map_err(Error::sqlite(context()))? {
+            let id: i64 = row.get(0).map_err(Error::sqlite(context()))?;
+            let blob = row.get_ref(1).and_then(|v| Ok(v.as_blob()?));
+            let versions = blob
+                .map_err(|e| e.to_string())
+                .and_then(codec::decode_versions)
+                .map_err(|what| Error::Damaged {
+                    thread: thread.clone(),
+                    checkpoint: CheckpointId(id as u64),
+                    what,
+                })?;
+            kept.push((id, versions));
+        }
+    }
+    let Some(&(oldest_kept, _)) = kept.last() else {
+        return Ok(0);
+    };
+    if (kept.len() as i64) < keep {
+        return Ok(0);
+    }
+    // Every (field, version) a kept checkpoint reads, following delta chains back to their
+    // snapshots, which may be far older than the oldest kept checkpoint.
+    let mut live: HashSet<(i64, i64)> = HashSet::new();
+    let mut prev_of = conn
+        .prepare_cached(
+            "SELECT prev FROM gc_values WHERE thread = ?1 AND field = ?2 AND version = ?3",
+        )
+        .map_err(Error::sqlite(context()))?;
+    for (id, versions) in &kept {
+        for &(field, version, _) in versions {
+            let mut at = version as i64;
+            while live.insert((field, at)) {
+                let prev: Option<Option<i64>> = prev_of
+                    .query_row((thread_id, field, at), |r| r.get(0))
+                    .optional()
+                    .map_err(Error::sqlite(context()))?;
+                match prev {
+                    Some(Some(prev)) if prev < at => at = prev,
+                    Some(Some(prev)) => {
+                        return Err(Error::Damaged {
+                            thread: thread.clone(),
+                            checkpoint: CheckpointId(*id as u64),
+                            what: format!("the delta at version {at} points forward to {prev}"),
+                        });
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    conn.prepare_cached("DELETE FROM gc_writes WHERE thread = ?1 AND checkpoint < ?2")
+        .and_then(|mut s| s.execute((thread_id, oldest_kept)))
+        .map_err(Error::sqlite(context()))?;
+    let deleted = conn
+        .prepare_cached("DELETE FROM gc_checkpoints WHERE thread = ?1 AND id < ?2")
+        .and_then(|mut s| s.execute((thread_id, oldest_kept)))
+        .map_err(Error::sqlite(context()))?;
+    let mut doomed = Vec::new();
+    {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT field, version FROM gc_values WHERE thread = ?1 AND version < ?2",
+            )
+            .map_err(Error::sqlite(context()))?;
+        let rows = stmt
+            .query_map((thread_id, oldest_kept), |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(Error::sqlite(context()))?;
+        for row in rows {
+            let key: (i64, i64) = row.map_err(Error::sqlite(context()))?;
+            if !live.contains(&key) {
+                doomed.push(key);
+            }
+        }
+    }
+    let mut delete_value = conn
+        .prepare_cached("DELETE FROM gc_values WHERE thread = ?1 AND field = ?2 AND version = ?3")
+        .map_err(Error::sqlite(context()))?;
+    for (field, version) in doomed {
+        delete_value
+            .execute((thread_id, field, version))
+            .map_err(Error::sqlite(context()))?;
+    }
+    Ok(deleted)
+}
