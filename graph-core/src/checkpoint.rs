@@ -242,11 +242,19 @@ impl HistoryQuery {
 /// the removal of its parent's pending writes are all visible, or after an `Err`, none is. A
 /// `put_writes` that returns `Ok` MUST be visible to every later `get`. Writes are idempotent by
 /// key: a write with the key of a stored one is ignored, unless its kind
-/// [replaces](WriteKind::replaces). Calls for different threads MAY run concurrently; the engine
-/// never runs two calls that change one thread at once.
+/// [replaces](WriteKind::replaces).
+///
+/// Calls for different threads MAY run concurrently. Within one thread, `put_writes` calls MAY
+/// overlap each other (tasks of one superstep save their writes as they finish), but the engine
+/// never overlaps a `put` with any other change to that thread.
+///
+/// A loaded checkpoint's `versions`, `values` and `pending_writes` come in no particular order;
+/// only a field's `deltas` are ordered (oldest first), and `list` is newest first.
 ///
 /// `put` of a checkpoint whose id already exists in its thread MUST fail (it means two runs
 /// raced on one thread). Errors mean the operation did not happen.
+///
+/// `graph_core::testing` (feature `testing`) has a conformance suite that checks all of this.
 // dyn-compatible: stored as Arc<dyn Checkpointer> in a compiled graph.
 #[async_trait]
 pub trait Checkpointer: Send + Sync + 'static {

@@ -32,6 +32,11 @@ pub(crate) enum WriteSink {
         checkpointer: Arc<dyn Checkpointer>,
         thread: ThreadId,
         checkpoint: CheckpointId,
+        /// Resume answers not stored yet. The first write carries them, and every other write
+        /// waits until they are stored: a write stored without them (an effect's result, say)
+        /// would outlive an answer lost in a crash, and a re-run would pair the old result with
+        /// a new answer.
+        answers: tokio::sync::Mutex<Vec<PendingWrite>>,
     },
     /// `Durability::Exit`: kept until the run stops.
     Buffer(Mutex<Vec<PendingWrite>>),
@@ -45,10 +50,20 @@ impl WriteSink {
                 checkpointer,
                 thread,
                 checkpoint,
+                answers,
             } => {
-                checkpointer
-                    .put_writes(thread, *checkpoint, vec![write])
-                    .await
+                let mut answers = answers.lock().await;
+                if answers.is_empty() {
+                    drop(answers);
+                    return checkpointer
+                        .put_writes(thread, *checkpoint, vec![write])
+                        .await;
+                }
+                let mut writes = answers.clone();
+                writes.push(write);
+                checkpointer.put_writes(thread, *checkpoint, writes).await?;
+                answers.clear();
+                Ok(())
             }
             WriteSink::Buffer(buffer) => {
                 buffer

@@ -185,6 +185,8 @@ pub(crate) struct Run<S: State> {
     executed: Vec<NodeId>,
     /// Pending writes held back by `Durability::Exit`.
     held: Option<Arc<WriteSink>>,
+    /// Resume answers not stored yet: they go out with the next superstep's first pending write.
+    answers: Vec<PendingWrite>,
     /// An update failed half-way, so `state` must not be stored.
     poisoned: bool,
 }
@@ -210,6 +212,7 @@ impl<S: State> Run<S> {
             supersteps: 0,
             executed: Vec::new(),
             held: None,
+            answers: Vec::new(),
             poisoned: false,
             graph,
             config,
@@ -617,7 +620,6 @@ impl<S: State> Run<S> {
         if answers.is_empty() {
             return Ok(());
         }
-        let head = self.head.as_ref().map(|h| h.id).expect("restored");
         let mut writes = Vec::new();
         for (task, slot, node, value) in answers {
             let bytes = serde_json::to_vec(&value).map_err(|e| Error::Encode {
@@ -639,11 +641,11 @@ impl<S: State> Run<S> {
                 .resumes
                 .insert(slot, value);
         }
-        if let Some(checkpointer) = &self.graph.checkpointer {
-            checkpointer
-                .put_writes(&self.thread, head, writes)
-                .await
-                .map_err(|e| self.storage(e))?;
+        // Not stored yet: if the answered task finishes, the checkpoint after it supersedes
+        // them, so storing them now would cost a commit for nothing. Any pending write of the
+        // superstep (an error, another interrupt, an effect, an output) carries them instead.
+        if self.graph.checkpointer.is_some() {
+            self.answers = writes;
         }
         Ok(())
     }
@@ -693,8 +695,11 @@ impl<S: State> Run<S> {
                 checkpointer: Arc::clone(checkpointer),
                 thread: self.thread.clone(),
                 checkpoint: head,
+                answers: tokio::sync::Mutex::new(std::mem::take(&mut self.answers)),
             },
-            (Some(_), Durability::Exit) => WriteSink::Buffer(Mutex::new(Vec::new())),
+            (Some(_), Durability::Exit) => {
+                WriteSink::Buffer(Mutex::new(std::mem::take(&mut self.answers)))
+            }
         };
         let sink = Arc::new(sink);
         self.held = matches!(*sink, WriteSink::Buffer(_)).then(|| Arc::clone(&sink));

@@ -499,3 +499,41 @@ async fn new_input_on_an_interrupted_thread_discards_the_interrupt() {
     assert_eq!(out.state.log, ["other"]);
     assert_eq!(out.executed, ["ask"]);
 }
+
+#[tokio::test]
+async fn an_answer_is_stored_with_the_failure_of_the_task_it_answered() {
+    let runs = Calls::default();
+    let r = runs.clone();
+    let store = memory();
+    let build = || {
+        let r = r.clone();
+        let mut g = StateGraph::<Log>::new();
+        g.add_node("book", move |_s: Arc<Log>, ctx: Ctx| {
+            let runs = r.clone();
+            async move {
+                runs.hit();
+                let room: String = ctx.interrupt("which room?")?;
+                if runs.get() == 2 {
+                    return Err(NodeError::msg("the booking system is down"));
+                }
+                Ok(push(room))
+            }
+        });
+        g.add_edge(START, "book");
+        g.compile()
+            .unwrap()
+            .with_checkpointer(Arc::clone(&store) as _)
+    };
+    let cfg = RunConfig::thread("t");
+    build().invoke(LogUpdate::default(), &cfg).await.unwrap();
+    build()
+        .resume(&cfg, Resume::value("suite"))
+        .await
+        .unwrap_err();
+    // A new graph on the same store: the answer was stored with the failure, so the retry
+    // neither asks again nor needs the answer resent.
+    let out = build().resume(&cfg, Resume::Continue).await.unwrap();
+    assert_eq!(out.status, RunStatus::Done);
+    assert_eq!(out.state.log, ["suite"]);
+    assert_eq!(runs.get(), 3);
+}
