@@ -74,6 +74,7 @@ pub struct SqliteOptions {
     busy_timeout: Duration,
     readers: u32,
     max_batch: usize,
+    keep_last: Option<usize>,
 }
 
 impl Default for SqliteOptions {
@@ -83,6 +84,7 @@ impl Default for SqliteOptions {
             busy_timeout: Duration::from_secs(5),
             readers: 4,
             max_batch: 256,
+            keep_last: None,
         }
     }
 }
@@ -112,6 +114,17 @@ impl SqliteOptions {
         self
     }
 
+    /// Retention: keep about the last `checkpoints` of every thread (at least 1) and delete
+    /// older ones as threads grow, in the same transaction as the put that triggers it. A
+    /// thread is pruned back to `checkpoints` each time it has stored `checkpoints` more, so it
+    /// holds between `checkpoints` and twice that; values and pending writes that kept
+    /// checkpoints still read (a pending interrupt, say) are never deleted. Default: keep
+    /// everything. [`Checkpointer::prune`] prunes one thread on demand.
+    pub fn keep_last(mut self, checkpoints: usize) -> Self {
+        self.keep_last = Some(checkpoints.max(1));
+        self
+    }
+
     /// Opens (creating if needed) the database at `path` and migrates its schema. Blocks while
     /// it does; call it at startup, not inside a hot async path.
     pub fn open(self, path: impl AsRef<Path>) -> Result<SqliteCheckpointer, Error> {
@@ -131,7 +144,7 @@ impl SqliteOptions {
             source,
         })?;
         schema::migrate(&mut conn, &path)?;
-        let writer = Writer::spawn(conn, self.max_batch)?;
+        let writer = Writer::spawn(conn, self.max_batch, self.keep_last)?;
 
         let options = self.clone();
         let manager = SqliteConnectionManager::file(&path)

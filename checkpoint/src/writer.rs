@@ -50,11 +50,21 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn spawn(conn: Connection, max_batch: usize) -> Result<Self, Error> {
+    pub(crate) fn spawn(
+        conn: Connection,
+        max_batch: usize,
+        keep_last: Option<usize>,
+    ) -> Result<Self, Error> {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint-writer".into())
-            .spawn(move || run(conn, &queue, max_batch.max(1)))
+            .spawn(move || {
+                let mut state = WriterState {
+                    fields: HashMap::new(),
+                    keep_last,
+                };
+                run(conn, &queue, max_batch.max(1), &mut state);
+            })
             .map_err(|e| Error::WriterStopped(format!("cannot start it: {e}")))?;
         Ok(Self {
             jobs: Some(jobs),
@@ -88,8 +98,12 @@ impl Drop for Writer {
     }
 }
 
-fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>, max_batch: usize) {
-    let mut names = Names::default();
+fn run(
+    mut conn: Connection,
+    queue: &mpsc::Receiver<Job>,
+    max_batch: usize,
+    state: &mut WriterState,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Ok(first) = queue.recv() {
         batch.push(first);
@@ -99,7 +113,7 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>, max_batch: usize) {
                 Err(_) => break,
             }
         }
-        let results = commit(&mut conn, &mut names, &batch);
+        let results = commit(&mut conn, state, &batch);
         for (job, result) in batch.drain(..).zip(results) {
             // The caller may have given up waiting (its future was dropped); the write stands.
             let _ = job.reply.send(result);
@@ -108,7 +122,11 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<Job>, max_batch: usize) {
 }
 
 /// Applies a batch in one transaction; one result per job.
-fn commit(conn: &mut Connection, names: &mut Names, batch: &[Job]) -> Vec<Result<usize, Error>> {
+fn commit(
+    conn: &mut Connection,
+    state: &mut WriterState,
+    batch: &[Job],
+) -> Vec<Result<usize, Error>> {
     let fail_all = |context: &str, source: rusqlite::Error| {
         let message = format!("{context}: {source}");
         batch
@@ -123,17 +141,17 @@ fn commit(conn: &mut Connection, names: &mut Names, batch: &[Job]) -> Vec<Result
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         let result = if batch.len() == 1 {
-            apply(&tx, names, &job.op)
+            apply(&tx, state, &job.op)
         } else {
             match tx.savepoint() {
                 Ok(mut savepoint) => {
-                    let result = apply(&savepoint, names, &job.op);
+                    let result = apply(&savepoint, state, &job.op);
                     match &result {
                         Ok(_) => savepoint
                             .commit()
                             .map_err(Error::sqlite("release a savepoint")),
                         Err(_) => {
-                            names.forget();
+                            state.forget();
                             savepoint
                                 .rollback()
                                 .map_err(Error::sqlite("roll back a savepoint"))
@@ -147,20 +165,31 @@ fn commit(conn: &mut Connection, names: &mut Names, batch: &[Job]) -> Vec<Result
         results.push(result);
     }
     if batch.len() == 1 && results[0].is_err() {
-        names.forget();
+        state.forget();
         // Dropping `tx` rolls it back.
         return results;
     }
     if let Err(e) = tx.commit() {
-        names.forget();
+        state.forget();
         return fail_all("cannot commit", e);
     }
     results
 }
 
-fn apply(conn: &Connection, names: &mut Names, op: &Op) -> Result<usize, Error> {
+fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, Error> {
     match op {
-        Op::Put(checkpoint) => put(conn, names, checkpoint).map(|()| 0),
+        Op::Put(checkpoint) => {
+            put(conn, state, checkpoint)?;
+            let id = checkpoint.meta.id.0;
+            match state.keep_last {
+                // Every `keep` checkpoints, so pruning costs O(1) per put on average.
+                Some(keep) if id > 0 && id % keep as u64 == 0 => {
+                    prune(conn, &checkpoint.meta.thread, keep)?;
+                }
+                _ => {}
+            }
+            Ok(0)
+        }
         Op::Writes {
             thread,
             checkpoint,
@@ -172,14 +201,15 @@ fn apply(conn: &Connection, names: &mut Names, op: &Op) -> Result<usize, Error> 
     }
 }
 
-/// Interned field names, cached. Forgotten whenever a transaction or savepoint rolls back, since
-/// an id cached during it may not exist any more.
-#[derive(Default)]
-struct Names {
+/// What the writer keeps between batches: the retention setting and interned field names,
+/// cached. The cache is forgotten whenever a transaction or savepoint rolls back, since an id
+/// cached during it may not exist any more.
+struct WriterState {
     fields: HashMap<String, i64>,
+    keep_last: Option<usize>,
 }
 
-impl Names {
+impl WriterState {
     fn forget(&mut self) {
         self.fields.clear();
     }
@@ -222,7 +252,7 @@ pub(crate) fn sql_id(thread: &ThreadId, id: CheckpointId) -> Result<i64, Error> 
     })
 }
 
-fn put(conn: &Connection, names: &mut Names, checkpoint: &Checkpoint) -> Result<(), Error> {
+fn put(conn: &Connection, state: &mut WriterState, checkpoint: &Checkpoint) -> Result<(), Error> {
     let meta = &checkpoint.meta;
     let thread = &meta.thread;
     let id = sql_id(thread, meta.id)?;
@@ -234,7 +264,7 @@ fn put(conn: &Connection, names: &mut Names, checkpoint: &Checkpoint) -> Result<
         intern(conn, "gc_threads", thread.as_str()).map_err(Error::sqlite(context()))?;
     let mut versions = Vec::with_capacity(checkpoint.versions.len());
     for v in &checkpoint.versions {
-        let field = names
+        let field = state
             .field(conn, &v.field)
             .map_err(Error::sqlite(context()))?;
         versions.push((field, v.version.0, v.depth));
@@ -268,7 +298,7 @@ fn put(conn: &Connection, names: &mut Names, checkpoint: &Checkpoint) -> Result<
         )
         .map_err(Error::sqlite(context()))?;
     for write in &checkpoint.writes {
-        let field = names
+        let field = state
             .field(conn, &write.field)
             .map_err(Error::sqlite(context()))?;
         let (prev, bytes) = match &write.value {

@@ -125,3 +125,50 @@ async fn a_growing_list_costs_the_same_per_step() {
         "{long} bytes per step over 800 steps, {short} over 100: storage grows with the state"
     );
 }
+
+#[tokio::test]
+async fn retention_keeps_the_last_checkpoints_and_a_pending_interrupt() {
+    let path = crate::temp_db("retention");
+    let store = SqliteCheckpointer::options()
+        .keep_last(4)
+        .open(&path)
+        .unwrap();
+    let mut graph = StateGraph::<Trip>::new();
+    graph.add_node("work", |s: Arc<Trip>, _ctx: Ctx| async move {
+        Ok(TripUpdate::default()
+            .log(vec![format!("step {}", s.rounds)])
+            .rounds(s.rounds + 1))
+    });
+    graph.add_node("ask", |_s: Arc<Trip>, ctx: Ctx| async move {
+        let answer: String = ctx.interrupt("done?")?;
+        Ok::<_, NodeError>(TripUpdate::default().log(vec![answer]))
+    });
+    graph.add_edge(START, "work");
+    graph.add_conditional_edge("work", ["work", "ask"], |s: &Trip| {
+        if s.rounds < 30 { "work" } else { "ask" }
+    });
+    graph.add_edge("ask", END);
+    let graph = graph.compile().unwrap().with_checkpointer(Arc::new(store));
+    let config = RunConfig::thread("kept");
+    let out = graph.invoke(TripUpdate::default(), &config).await.unwrap();
+    assert!(matches!(out.status, RunStatus::Interrupted(_)));
+
+    let history = graph
+        .get_state_history(&config, &Default::default())
+        .await
+        .unwrap();
+    assert!(
+        (4..=8).contains(&history.len()),
+        "{} checkpoints kept",
+        history.len()
+    );
+    // The oldest kept checkpoint still reads, though its log's snapshot and deltas were
+    // written by checkpoints that are gone.
+    let oldest = history.last().unwrap().id;
+    let old = graph.get_state(&config.clone().at(oldest)).await.unwrap();
+    assert_eq!(old.values.log.len(), old.values.rounds as usize);
+
+    let done = graph.resume(&config, Resume::value("yes")).await.unwrap();
+    assert_eq!(done.state.log.len(), 31);
+    assert_eq!(done.state.log[30], "yes");
+}
