@@ -6,7 +6,10 @@
 //! ```text
 //! cargo run -p examples --bin approval            # answers the approval with "yes"
 //! cargo run -p examples --bin approval -- no      # or with "no"
+//! cargo run -p examples --bin crash_loop -- --db c.db --effects e.txt --runs r.txt
 //! ```
+
+pub mod crash;
 
 use std::sync::Arc;
 
