@@ -1,5 +1,6 @@
-//! Criterion benches of the engine's hot paths: a three-node run without and with the in-memory
-//! checkpointer, a 100-way fan-out, and task id derivation.
+//! Criterion benches of the hot paths: a three-node run without and with the in-memory
+//! checkpointer, a 100-way fan-out, task id derivation, and the SQLite checkpointer's single
+//! calls (`synchronous=NORMAL`, so they measure CPU and thread hand-offs rather than fsync).
 //!
 //! Run with: `cargo bench -p benches`
 
@@ -8,9 +9,13 @@
 
 use std::hint::black_box;
 
-use benches::{BenchUpdate, Config, w1, w5};
+use std::sync::Arc;
+
+use benches::{BenchUpdate, Config, fresh_db, w1, w5};
+use checkpoint::{SqliteCheckpointer, Synchronous};
 use criterion::{Criterion, criterion_group, criterion_main};
-use graph_core::{CheckpointId, RunConfig, TaskId, TaskPath};
+use graph_core::testing::checkpoint;
+use graph_core::{CheckpointId, Checkpointer, HistoryQuery, RunConfig, TaskId, TaskPath, ThreadId};
 
 fn engine(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -46,5 +51,59 @@ fn engine(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, engine);
+fn sqlite(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let store = Arc::new(
+        SqliteCheckpointer::options()
+            .synchronous(Synchronous::Normal)
+            .open(fresh_db())
+            .expect("open"),
+    );
+    let mut thread = 0u64;
+    c.bench_function("sqlite/put_first_checkpoint", |b| {
+        b.iter(|| {
+            thread += 1;
+            runtime
+                .block_on(store.put(checkpoint(format!("p{thread}"), 0, None)))
+                .expect("put")
+        })
+    });
+    let history = ThreadId::from("history");
+    runtime.block_on(async {
+        store
+            .put(checkpoint("history", 0, None))
+            .await
+            .expect("put");
+        for id in 1..500 {
+            store
+                .put(checkpoint("history", id, Some(id - 1)))
+                .await
+                .expect("put");
+        }
+    });
+    c.bench_function("sqlite/get_latest", |b| {
+        b.iter(|| runtime.block_on(store.get(&history, None)).expect("get"))
+    });
+    c.bench_function("sqlite/get_missing_thread", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(store.get(&ThreadId::from("nobody"), None))
+                .expect("get")
+        })
+    });
+    c.bench_function("sqlite/list_500", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(store.list(&history, &HistoryQuery::default()))
+                .expect("list")
+        })
+    });
+    let _ = std::fs::remove_dir_all(benches::db_dir());
+}
+
+criterion_group!(benches, engine, sqlite);
 criterion_main!(benches);
