@@ -87,6 +87,10 @@ pub enum Error {
         #[source]
         source: r2d2::Error,
     },
+    /// A read on the blocking pool did not complete (it panicked or the runtime is shutting
+    /// down).
+    #[error("a read did not complete: {0}")]
+    Read(String),
     /// The writer thread is gone (it could not start, or it panicked).
     #[error("the SQLite writer thread has stopped: {0}")]
     WriterStopped(String),

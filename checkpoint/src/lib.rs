@@ -25,7 +25,9 @@
 //!   connection; it commits whatever has queued up in one `BEGIN IMMEDIATE` transaction and
 //!   answers each caller after `COMMIT`. Concurrent threads share fsyncs instead of fighting for
 //!   the lock, so "database is locked" does not happen inside one process.
-//! - **Pooled readers.** Reads use an r2d2 pool in WAL mode and never wait for the writer.
+//! - **Pooled readers.** Reads use an r2d2 pool in WAL mode and never wait for the writer. A
+//!   `get` runs on the calling task (it is a few indexed lookups); a history listing runs on
+//!   tokio's blocking pool.
 //! - **Durable by default.** WAL with `synchronous=FULL`; [`Synchronous::Normal`] trades the
 //!   last transactions on power loss (never on a process crash) for fewer fsyncs.
 //! - **Versioned format.** The schema is migrated on open and a file from a newer build is
@@ -232,22 +234,39 @@ impl SqliteCheckpointer {
         &self.inner.path
     }
 
-    /// Runs `read` on a pooled connection on tokio's blocking pool.
-    async fn read<T: Send + 'static>(
+    /// Runs `read` on a pooled connection right here. For `get`: a few indexed lookups, tens of
+    /// microseconds from the page cache, where handing it to another thread would cost more
+    /// (two wake-ups, about 60 µs on a VM) than the read itself.
+    fn read_here<T>(
+        &self,
+        context: impl FnOnce() -> String,
+        read: impl FnOnce(&mut Connection, &FieldNames) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut conn = self.inner.readers.get().map_err(|source| Error::Checkout {
+            context: context(),
+            source,
+        })?;
+        read(&mut conn, &self.inner.names)
+    }
+
+    /// Runs `read` on a pooled connection on tokio's blocking pool, for reads long enough to
+    /// hold up other tasks (a history listing decodes a row per checkpoint).
+    async fn read_blocking<T: Send + 'static>(
         &self,
         context: String,
-        read: impl FnOnce(&mut Connection, &FieldNames) -> Result<T, Error> + Send + 'static,
+        read: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let inner = Arc::clone(&self.inner);
+        let what = context.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.readers.get().map_err(|source| Error::Checkout {
-                context: context.clone(),
-                source,
-            })?;
-            read(&mut conn, &inner.names)
+            let mut conn = inner
+                .readers
+                .get()
+                .map_err(|source| Error::Checkout { context, source })?;
+            read(&mut conn)
         })
         .await
-        .map_err(|e| Error::WriterStopped(format!("a read task failed: {e}")))?
+        .map_err(|e| Error::Read(format!("{what}: {e}")))?
     }
 }
 
@@ -283,12 +302,10 @@ impl Checkpointer for SqliteCheckpointer {
         thread: &ThreadId,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
-        let thread = thread.clone();
-        Ok(self
-            .read(format!("thread `{thread}`: reading"), move |conn, names| {
-                read::get(conn, names, &thread, id)
-            })
-            .await?)
+        Ok(self.read_here(
+            || format!("thread `{thread}`: reading"),
+            |conn, names| read::get(conn, names, thread, id),
+        )?)
     }
 
     async fn list(
@@ -299,7 +316,7 @@ impl Checkpointer for SqliteCheckpointer {
         let thread = thread.clone();
         let query = query.clone();
         Ok(self
-            .read(format!("thread `{thread}`: listing"), move |conn, _| {
+            .read_blocking(format!("thread `{thread}`: listing"), move |conn| {
                 read::list(conn, &thread, &query)
             })
             .await?)

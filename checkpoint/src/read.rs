@@ -129,9 +129,12 @@ pub(crate) fn get(
 
     let mut versions = Vec::with_capacity(stored.len());
     let mut values = Vec::with_capacity(stored.len());
-    let mut value_at = tx
+    // One descending scan per field from its version: the chain's rows are usually adjacent
+    // (rows of other branches in between are skipped), so this beats a lookup per delta.
+    let mut chain = tx
         .prepare_cached(
-            "SELECT prev, value FROM gc_values WHERE thread = ?1 AND field = ?2 AND version = ?3",
+            "SELECT version, prev, value FROM gc_values
+             WHERE thread = ?1 AND field = ?2 AND version <= ?3 ORDER BY version DESC",
         )
         .map_err(Error::sqlite(context()))?;
     for (field_id, version, depth) in stored {
@@ -143,22 +146,32 @@ pub(crate) fn get(
                     "it names field number {field_id}, which is unknown"
                 ))
             })?;
-        // Walk the delta chain back to its snapshot; each step must go to an older version, so
-        // a damaged chain cannot loop.
+        // Follow the delta chain back to its snapshot; each step must go to an older version,
+        // so a damaged chain cannot loop.
         let mut deltas = Vec::new();
         let mut at = i64::try_from(version)
             .map_err(|_| damaged(format!("field `{field}` has version {version}")))?;
+        let mut rows = chain
+            .query((thread_id, field_id, at))
+            .map_err(Error::sqlite(context()))?;
         let snapshot = loop {
-            let found: Option<(Option<i64>, Vec<u8>)> = value_at
-                .query_row((thread_id, field_id, at), |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(Error::sqlite(context()))?;
-            let Some((prev, blob)) = found else {
-                return Err(damaged(format!(
-                    "field `{field}` has no value at version {at}"
-                )));
+            let missing = || damaged(format!("field `{field}` has no value at version {at}"));
+            let Some(row) = rows.next().map_err(Error::sqlite(context()))? else {
+                return Err(missing());
             };
-            let bytes = codec::unwrap(&blob)
+            let row_version: i64 = row.get(0).map_err(Error::sqlite(context()))?;
+            if row_version > at {
+                continue;
+            }
+            if row_version < at {
+                return Err(missing());
+            }
+            let prev: Option<i64> = row.get(1).map_err(Error::sqlite(context()))?;
+            let blob = row.get_ref(2).map_err(Error::sqlite(context()))?;
+            let bytes = blob
+                .as_blob()
+                .map_err(|e| e.to_string())
+                .and_then(codec::unwrap)
                 .map_err(|e| damaged(format!("field `{field}` at version {at}: {e}")))?;
             match prev {
                 None => break Arc::<[u8]>::from(bytes),
@@ -173,6 +186,7 @@ pub(crate) fn get(
                 }
             }
         };
+        drop(rows);
         deltas.reverse();
         versions.push(FieldVersion {
             field: field.to_string(),
@@ -185,7 +199,7 @@ pub(crate) fn get(
             deltas,
         });
     }
-    drop(value_at);
+    drop(chain);
 
     let mut pending_writes = Vec::new();
     let mut stmt = tx
