@@ -48,6 +48,8 @@ struct Job {
 pub(crate) struct Writer {
     jobs: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    /// Callers waiting for a reply.
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Writer {
@@ -70,19 +72,48 @@ impl Writer {
         Ok(Self {
             jobs: Some(jobs),
             thread: Some(thread),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
     /// Sends `op` and waits until it is committed (or failed).
     pub(crate) async fn submit(&self, op: Op) -> Result<usize, Error> {
-        let (reply, done) = oneshot::channel();
+        use std::sync::atomic::Ordering;
+        let (reply, mut done) = oneshot::channel();
         self.jobs
             .as_ref()
             .expect("present until drop")
             .send(Job { op, reply })
             .map_err(|_| Error::WriterStopped("it is no longer receiving".into()))?;
+        let alone = self.waiting.fetch_add(1, Ordering::Relaxed) == 0;
+        let _waiting = Waiting(&self.waiting);
+        // A lone caller (one run writing in sequence) keeps its worker awake for the length of
+        // a commit by yielding instead of sleeping: waking a parked worker costs 25–30 µs on a
+        // VM, a sixth of a synced commit. With company, the worker has other tasks to run.
+        if alone {
+            let start = Instant::now();
+            while start.elapsed() < YIELD_FOR {
+                match done.try_recv() {
+                    Ok(result) => return result,
+                    Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
+                    Err(oneshot::error::TryRecvError::Closed) => break,
+                }
+            }
+        }
         done.await
             .map_err(|_| Error::WriterStopped("it dropped a request (did it panic?)".into()))?
+    }
+}
+
+/// How long a lone caller yields before it sleeps on its reply: a synced commit or two.
+const YIELD_FOR: Duration = Duration::from_micros(500);
+
+/// Counts a caller out when its wait ends, however it ends.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
