@@ -3,10 +3,22 @@
 //! from an unknown future format is reported instead of misread.
 
 use graph_core::{Breakpoint, CheckpointId, CheckpointMeta, Metadata, NodeId, Source, ThreadId};
+
+use crate::error::Error;
 use serde::{Deserialize, Serialize};
 
 /// The format byte of everything written by this version.
 pub(crate) const FORMAT: u8 = 1;
+
+/// A checkpoint id read from an INTEGER column (ids are stored from `u64`s below 2^63, so a
+/// negative one means the row is damaged).
+pub(crate) fn stored_id(thread: &ThreadId, raw: i64) -> Result<CheckpointId, Error> {
+    u64::try_from(raw).map(CheckpointId).map_err(|_| {
+        Error::Invalid(format!(
+            "thread `{thread}`: a stored checkpoint id is negative ({raw}); the row is damaged"
+        ))
+    })
+}
 
 /// `bytes` behind the format byte.
 pub(crate) fn wrap(bytes: &[u8]) -> Vec<u8> {

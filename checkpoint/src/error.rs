@@ -19,6 +19,17 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// The file cannot be put in WAL mode (an in-memory or unusual VFS, say).
+    #[error(
+        "the SQLite checkpoint database `{}` cannot use WAL mode (journal_mode stays `{mode}`)",
+        path.display()
+    )]
+    NoWal {
+        /// The file.
+        path: PathBuf,
+        /// The journal mode SQLite kept.
+        mode: String,
+    },
     /// The file was written by a newer version of this crate.
     #[error(
         "the SQLite checkpoint database `{}` has schema version {found}, but this build knows \

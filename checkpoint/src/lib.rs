@@ -141,17 +141,14 @@ impl SqliteOptions {
             path: path.clone(),
             source,
         })?;
-        configure(&conn, &self, true).map_err(|source| Error::Open {
-            path: path.clone(),
-            source,
-        })?;
+        configure_writer(&conn, &self, &path)?;
         schema::migrate(&mut conn, &path)?;
         let writer = Writer::spawn(conn, self.max_batch, self.keep_last)?;
 
         let options = self.clone();
         let manager = SqliteConnectionManager::file(&path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(move |conn| configure(conn, &options, false));
+            .with_init(move |conn| conn.busy_timeout(options.busy_timeout));
         let readers = r2d2::Pool::builder()
             .max_size(self.readers)
             .min_idle(Some(1))
@@ -164,33 +161,39 @@ impl SqliteOptions {
         Ok(SqliteCheckpointer {
             inner: Arc::new(Inner {
                 path,
-                writer,
                 readers,
+                writer,
                 names: Arc::new(FieldNames::default()),
             }),
         })
     }
 }
 
-fn configure(conn: &Connection, options: &SqliteOptions, writer: bool) -> rusqlite::Result<()> {
-    conn.busy_timeout(options.busy_timeout)?;
-    if writer {
-        // WAL is a property of the file; setting it once on the writer is enough, and readers
-        // opened read-only could not set it anyway. The query also fails fast on a file that is
-        // not a database.
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(rusqlite::Error::InvalidParameterName(format!(
-                "the file cannot use WAL mode (journal_mode is `{mode}`)"
-            )));
-        }
-        let level = match options.synchronous {
-            Synchronous::Full => "FULL",
-            Synchronous::Normal => "NORMAL",
-        };
-        conn.pragma_update(None, "synchronous", level)?;
+/// Sets up the write connection. WAL is a property of the file, so setting it here is enough
+/// (read-only readers could not set it anyway); the query also fails fast on a file that is not
+/// a database.
+fn configure_writer(conn: &Connection, options: &SqliteOptions, path: &Path) -> Result<(), Error> {
+    let open_error = |source| Error::Open {
+        path: path.to_owned(),
+        source,
+    };
+    conn.busy_timeout(options.busy_timeout)
+        .map_err(open_error)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(open_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::NoWal {
+            path: path.to_owned(),
+            mode,
+        });
     }
-    Ok(())
+    let level = match options.synchronous {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", level)
+        .map_err(open_error)
 }
 
 /// A [`Checkpointer`] on a SQLite file. Cheap to clone; clones share the writer and the pool.
@@ -203,10 +206,12 @@ pub struct SqliteCheckpointer {
     inner: Arc<Inner>,
 }
 
+// Fields drop in order: the readers close first, so the writer's connection is the last one
+// and checkpoints the WAL into the file as it closes.
 struct Inner {
     path: PathBuf,
-    writer: Writer,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Writer,
     names: Arc<FieldNames>,
 }
 
@@ -234,27 +239,13 @@ impl SqliteCheckpointer {
         &self.inner.path
     }
 
-    /// Runs `read` on a pooled connection right here. For `get`: a few indexed lookups, tens of
-    /// microseconds from the page cache, where handing it to another thread would cost more
-    /// (two wake-ups, about 60 µs on a VM) than the read itself.
-    fn read_here<T>(
-        &self,
-        context: impl FnOnce() -> String,
-        read: impl FnOnce(&mut Connection, &FieldNames) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        let mut conn = self.inner.readers.get().map_err(|source| Error::Checkout {
-            context: context(),
-            source,
-        })?;
-        read(&mut conn, &self.inner.names)
-    }
-
     /// Runs `read` on a pooled connection on tokio's blocking pool, for reads long enough to
-    /// hold up other tasks (a history listing decodes a row per checkpoint).
+    /// hold up other tasks (a history listing decodes a row per checkpoint) or that must wait
+    /// for a connection.
     async fn read_blocking<T: Send + 'static>(
         &self,
         context: String,
-        read: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+        read: impl FnOnce(&mut Connection, &FieldNames) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Error> {
         let inner = Arc::clone(&self.inner);
         let what = context.clone();
@@ -263,7 +254,7 @@ impl SqliteCheckpointer {
                 .readers
                 .get()
                 .map_err(|source| Error::Checkout { context, source })?;
-            read(&mut conn)
+            read(&mut conn, &inner.names)
         })
         .await
         .map_err(|e| Error::Read(format!("{what}: {e}")))?
@@ -302,10 +293,18 @@ impl Checkpointer for SqliteCheckpointer {
         thread: &ThreadId,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
-        Ok(self.read_here(
-            || format!("thread `{thread}`: reading"),
-            |conn, names| read::get(conn, names, thread, id),
-        )?)
+        // A get is a few indexed lookups, tens of microseconds from the page cache: with a
+        // connection free it runs right here, since handing it to another thread costs more
+        // (two wake-ups, about 60 µs on a VM) than the read. Otherwise it waits off the runtime.
+        if let Some(mut conn) = self.inner.readers.try_get() {
+            return Ok(read::get(&mut conn, &self.inner.names, thread, id)?);
+        }
+        let thread = thread.clone();
+        Ok(self
+            .read_blocking(format!("thread `{thread}`: reading"), move |conn, names| {
+                read::get(conn, names, &thread, id)
+            })
+            .await?)
     }
 
     async fn list(
@@ -316,7 +315,7 @@ impl Checkpointer for SqliteCheckpointer {
         let thread = thread.clone();
         let query = query.clone();
         Ok(self
-            .read_blocking(format!("thread `{thread}`: listing"), move |conn| {
+            .read_blocking(format!("thread `{thread}`: listing"), move |conn, _| {
                 read::list(conn, &thread, &query)
             })
             .await?)

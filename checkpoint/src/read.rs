@@ -114,10 +114,10 @@ pub(crate) fn get(
             .optional()
         })
         .map_err(Error::sqlite(context()))?;
-    let Some((raw_id, meta, versions, frontier)) = row else {
+    let Some((id, meta, versions, frontier)) = row else {
         return Ok(None);
     };
-    let id = CheckpointId(raw_id as u64);
+    let id = codec::stored_id(thread, id)?;
     let damaged = |what: String| Error::Damaged {
         thread: thread.clone(),
         checkpoint: id,
@@ -161,6 +161,12 @@ pub(crate) fn get(
             };
             let row_version: i64 = row.get(0).map_err(Error::sqlite(context()))?;
             if row_version > at {
+                // A jump back past other rows (a fork's delta onto an old version): seek
+                // afresh rather than step through everything in between.
+                drop(rows);
+                rows = chain
+                    .query((thread_id, field_id, at))
+                    .map_err(Error::sqlite(context()))?;
                 continue;
             }
             if row_version < at {
@@ -209,7 +215,7 @@ pub(crate) fn get(
         )
         .map_err(Error::sqlite(context()))?;
     let mut rows = stmt
-        .query((thread_id, raw_id))
+        .query((thread_id, id.0 as i64))
         .map_err(Error::sqlite(context()))?;
     while let Some(row) = rows.next().map_err(Error::sqlite(context()))? {
         let decoded = (|| -> Result<PendingWrite, String> {
@@ -283,7 +289,10 @@ pub(crate) fn list(
         .map_err(Error::sqlite(context()))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(Error::sqlite(context()))? {
-        let id = CheckpointId(row.get::<_, i64>(0).map_err(Error::sqlite(context()))? as u64);
+        let id = codec::stored_id(
+            thread,
+            row.get::<_, i64>(0).map_err(Error::sqlite(context()))?,
+        )?;
         let blob = row.get_ref(1).map_err(Error::sqlite(context()))?;
         let meta = blob
             .as_blob()

@@ -88,6 +88,13 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
             r.get(0)
         })
         .map_err(open_error)?;
+    if found < 0 {
+        return Err(Error::Invalid(format!(
+            "the SQLite checkpoint database `{}` records schema version {found}; the file is \
+             damaged",
+            path.display()
+        )));
+    }
     if found > LATEST {
         return Err(Error::NewerSchema {
             path: path.to_owned(),

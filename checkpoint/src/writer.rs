@@ -172,12 +172,17 @@ fn next_job(queue: &mpsc::Receiver<Job>) -> Option<Job> {
 }
 
 /// Applies a batch in one transaction; one result per job.
+///
+/// Each op runs in its own savepoint so a failure undoes only that op. If SQLite rolled back
+/// the whole transaction itself (it may on a full disk or an I/O error), the ops after it are
+/// not applied — they would otherwise run in autocommit mode, be stored, and then be reported
+/// as failed — and the batch fails as a whole.
 fn commit(
     conn: &mut Connection,
     state: &mut WriterState,
     batch: &[Job],
 ) -> Vec<Result<usize, Error>> {
-    let fail_all = |context: &str, source: rusqlite::Error| {
+    let fail_all = |context: &str, source: &dyn std::fmt::Display| {
         let message = format!("{context}: {source}");
         batch
             .iter()
@@ -186,42 +191,38 @@ fn commit(
     };
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return fail_all("cannot begin a write transaction", e),
+        Err(e) => return fail_all("cannot begin a write transaction", &e),
     };
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let result = if batch.len() == 1 {
-            apply(&tx, state, &job.op)
-        } else {
-            match tx.savepoint() {
-                Ok(mut savepoint) => {
-                    let result = apply(&savepoint, state, &job.op);
-                    match &result {
-                        Ok(_) => savepoint
-                            .commit()
-                            .map_err(Error::sqlite("release a savepoint")),
-                        Err(_) => {
-                            state.forget();
-                            savepoint
-                                .rollback()
-                                .map_err(Error::sqlite("roll back a savepoint"))
-                        }
-                    }
-                    .and(result)
+        let result = match tx.savepoint() {
+            Ok(mut savepoint) => {
+                let result = apply(&savepoint, state, &job.op);
+                let ended = if result.is_ok() {
+                    savepoint.commit()
+                } else {
+                    savepoint.rollback()
+                };
+                match ended {
+                    Ok(()) => result,
+                    Err(e) => Err(Error::sqlite("end a savepoint")(e)),
                 }
-                Err(e) => Err(Error::sqlite("open a savepoint")(e)),
             }
+            Err(e) => Err(Error::sqlite("open a savepoint")(e)),
         };
+        if result.is_err() {
+            // Field ids interned by the failed op are gone with it.
+            state.forget();
+            if tx.is_autocommit() {
+                let reason = result.err().map(|e| e.to_string()).unwrap_or_default();
+                return fail_all("SQLite rolled back the transaction", &reason);
+            }
+        }
         results.push(result);
-    }
-    if batch.len() == 1 && results[0].is_err() {
-        state.forget();
-        // Dropping `tx` rolls it back.
-        return results;
     }
     if let Err(e) = tx.commit() {
         state.forget();
-        return fail_all("cannot commit", e);
+        return fail_all("cannot commit", &e);
     }
     results
 }
@@ -234,7 +235,7 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
             match state.keep_last {
                 // Every `keep` checkpoints, so pruning costs O(1) per put on average.
                 Some(keep) if id > 0 && id % keep as u64 == 0 => {
-                    prune(conn, &checkpoint.meta.thread, keep)?;
+                    auto_prune(conn, &checkpoint.meta.thread, keep);
                 }
                 _ => {}
             }
@@ -428,6 +429,11 @@ fn delete(conn: &Connection, thread: &ThreadId) -> Result<(), Error> {
 }
 
 fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<(), Error> {
+    if from == to {
+        return Err(Error::Invalid(format!(
+            "cannot copy thread `{from}` into itself"
+        )));
+    }
     let context = || format!("copying thread `{from}` into `{to}`");
     let Some(source) = thread_row(conn, from).map_err(Error::sqlite(context()))? else {
         return Err(Error::Invalid(format!(
@@ -467,6 +473,25 @@ fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<(), Error> 
     Ok(())
 }
 
+/// Retention after a put. A failed prune (a damaged row, say) must not fail the put — the
+/// thread could never move on — so it runs in a savepoint of its own and is only logged.
+fn auto_prune(conn: &Connection, thread: &ThreadId, keep: usize) {
+    let outcome = conn
+        .execute_batch("SAVEPOINT auto_prune")
+        .map_err(Error::sqlite(format!("thread `{thread}`: pruning it")));
+    let outcome = outcome.and_then(|()| prune(conn, thread, keep));
+    let end = match &outcome {
+        Ok(_) => "RELEASE auto_prune",
+        Err(_) => "ROLLBACK TO auto_prune; RELEASE auto_prune",
+    };
+    if let Err(error) = outcome {
+        tracing::warn!(%thread, %error, "retention skipped for this thread");
+    }
+    if let Err(error) = conn.execute_batch(end) {
+        tracing::warn!(%thread, %error, "could not end the retention savepoint");
+    }
+}
+
 /// Keeps the newest `keep` checkpoints (at least one) and every value they read.
 fn prune(conn: &Connection, thread: &ThreadId, keep: usize) -> Result<usize, Error> {
     let context = || format!("thread `{thread}`: pruning it");
@@ -485,17 +510,17 @@ fn prune(conn: &Connection, thread: &ThreadId, keep: usize) -> Result<usize, Err
             .query((thread_id, keep))
             .map_err(Error::sqlite(context()))?;
         while let Some(row) = rows.next().map_err(Error::sqlite(context()))? {
-            let id: i64 = row.get(0).map_err(Error::sqlite(context()))?;
+            let id = codec::stored_id(thread, row.get(0).map_err(Error::sqlite(context()))?)?;
             let blob = row.get_ref(1).and_then(|v| Ok(v.as_blob()?));
             let versions = blob
                 .map_err(|e| e.to_string())
                 .and_then(codec::decode_versions)
                 .map_err(|what| Error::Damaged {
                     thread: thread.clone(),
-                    checkpoint: CheckpointId(id as u64),
+                    checkpoint: id,
                     what,
                 })?;
-            kept.push((id, versions));
+            kept.push((sql_id(thread, id)?, versions));
         }
     }
     let Some(&(oldest_kept, _)) = kept.last() else {
@@ -514,7 +539,7 @@ fn prune(conn: &Connection, thread: &ThreadId, keep: usize) -> Result<usize, Err
         .map_err(Error::sqlite(context()))?;
     for (id, versions) in &kept {
         for &(field, version, _) in versions {
-            let mut at = version as i64;
+            let mut at = sql_id(thread, CheckpointId(version))?;
             while live.insert((field, at)) {
                 let prev: Option<Option<i64>> = prev_of
                     .query_row((thread_id, field, at), |r| r.get(0))
@@ -525,7 +550,7 @@ fn prune(conn: &Connection, thread: &ThreadId, keep: usize) -> Result<usize, Err
                     Some(Some(prev)) => {
                         return Err(Error::Damaged {
                             thread: thread.clone(),
-                            checkpoint: CheckpointId(*id as u64),
+                            checkpoint: CheckpointId(id.unsigned_abs()),
                             what: format!("the delta at version {at} points forward to {prev}"),
                         });
                     }

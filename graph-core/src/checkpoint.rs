@@ -252,7 +252,8 @@ impl HistoryQuery {
 /// only a field's `deltas` are ordered (oldest first), and `list` is newest first.
 ///
 /// `put` of a checkpoint whose id already exists in its thread MUST fail (it means two runs
-/// raced on one thread). Errors mean the operation did not happen.
+/// raced on one thread). Errors mean the operation did not happen. A call whose future is
+/// dropped before it completes may or may not have happened; read back to find out.
 ///
 /// `graph_core::testing` (feature `testing`) has a conformance suite that checks all of this.
 // dyn-compatible: stored as Arc<dyn Checkpointer> in a compiled graph.
@@ -292,7 +293,8 @@ pub trait Checkpointer: Send + Sync + 'static {
         ))
     }
 
-    /// Copies every checkpoint and pending write of `from` into the empty thread `to`.
+    /// Copies every checkpoint and pending write of `from` into the empty thread `to` (which
+    /// must differ from `from`).
     async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
         let _ = (from, to);
         Err(StorageError::new(

@@ -215,6 +215,11 @@ impl Checkpointer for InMemoryCheckpointer {
     }
 
     async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
+        if from == to {
+            return Err(StorageError::new(format!(
+                "cannot copy thread `{from}` into itself"
+            )));
+        }
         let mut threads = self.lock();
         if threads
             .get(to)

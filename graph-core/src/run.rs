@@ -134,9 +134,11 @@ impl Lineage {
     /// size of the updates to what a thread stores. So a superstep costs O(its update) however
     /// long the thread grows (fixed-interval snapshots would cost O(state) every N steps).
     fn extend(self, bytes: usize, max_depth: u32) -> Option<Self> {
-        let chain = self.chain + bytes as u64;
-        (self.depth + 1 < max_depth && chain <= self.base).then_some(Self {
-            depth: self.depth + 1,
+        let chain = self.chain.saturating_add(bytes as u64);
+        // `depth` may come from storage, so it is not trusted not to overflow.
+        let depth = self.depth.checked_add(1)?;
+        (depth < max_depth && chain <= self.base).then_some(Self {
+            depth,
             base: self.base,
             chain,
         })
@@ -644,6 +646,8 @@ impl<S: State> Run<S> {
         // Not stored yet: if the answered task finishes, the checkpoint after it supersedes
         // them, so storing them now would cost a commit for nothing. Any pending write of the
         // superstep (an error, another interrupt, an effect, an output) carries them instead.
+        // A run that stops before its superstep runs (a superstep limit of 0, a storage error)
+        // drops them: the interrupt is still pending and takes the answer again.
         if self.graph.checkpointer.is_some() {
             self.answers = writes;
         }

@@ -142,6 +142,7 @@ pub const CASES: &[Case] = cases![
     threads::copy_thread_copies_everything,
     threads::copy_thread_refuses_a_non_empty_target,
     threads::copy_thread_of_a_missing_source_fails,
+    threads::copy_thread_into_itself_is_refused,
     threads::a_copy_is_independent,
     threads::prune_keeps_the_newest,
     threads::prune_keeps_what_kept_checkpoints_read,

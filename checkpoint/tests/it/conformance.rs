@@ -1,3 +1,6 @@
+//! graph-core's checkpointer conformance suite, on a SQLite file: once on a fresh file, and
+//! again after a reopen with the first run's threads still in it.
+
 use std::sync::Arc;
 
 use checkpoint::{SqliteCheckpointer, Synchronous};

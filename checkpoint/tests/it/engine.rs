@@ -68,6 +68,11 @@ async fn an_interrupted_run_resumes_from_a_reopened_file() {
 }
 
 fn counting_loop(path: &Path, steps: u32) -> CompiledGraph<Trip> {
+    let store = SqliteCheckpointer::open(path).expect("open");
+    counting_loop_on(Arc::new(store), steps)
+}
+
+fn counting_loop_on(store: Arc<SqliteCheckpointer>, steps: u32) -> CompiledGraph<Trip> {
     let mut graph = StateGraph::<Trip>::new();
     graph.add_node("work", |s: Arc<Trip>, _ctx: Ctx| async move {
         Ok(TripUpdate::default()
@@ -78,11 +83,7 @@ fn counting_loop(path: &Path, steps: u32) -> CompiledGraph<Trip> {
     graph.add_conditional_edge("work", ["work".into(), END], move |s: &Trip| {
         if s.rounds < steps { "work".into() } else { END }
     });
-    let store = SqliteCheckpointer::open(path).expect("open");
-    graph
-        .compile()
-        .expect("compile")
-        .with_checkpointer(Arc::new(store))
+    graph.compile().expect("compile").with_checkpointer(store)
 }
 
 /// Bytes stored for thread `thread`: its checkpoint rows plus the values they wrote.
@@ -171,4 +172,28 @@ async fn retention_keeps_the_last_checkpoints_and_a_pending_interrupt() {
     let done = graph.resume(&config, Resume::value("yes")).await.unwrap();
     assert_eq!(done.state.log.len(), 31);
     assert_eq!(done.state.log[30], "yes");
+}
+
+#[tokio::test]
+async fn a_damaged_row_stops_retention_not_the_run() {
+    let path = crate::temp_db("prune-fails");
+    let store = SqliteCheckpointer::options()
+        .keep_last(4)
+        .open(&path)
+        .unwrap();
+    let graph = counting_loop_on(Arc::new(store), 12);
+    let config = RunConfig::thread("t");
+    // Run to checkpoint 6, damage checkpoint 5's versions (not the head, which the resume
+    // reads), then go on: the prune that put 8 triggers reads 5 and fails, and the put, the
+    // run and later prunes must not.
+    graph
+        .invoke(TripUpdate::default(), &config.clone().max_supersteps(6))
+        .await
+        .unwrap_err();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("UPDATE gc_checkpoints SET versions = x'02' WHERE id = 5")
+        .unwrap();
+    let out = graph.resume(&config, Resume::Continue).await.unwrap();
+    assert_eq!(out.status, RunStatus::Done);
+    assert_eq!(out.state.rounds, 12);
 }

@@ -175,7 +175,13 @@ async fn damaged_rows_name_their_thread_and_checkpoint() {
         true,
     )
     .await;
-    assert_damage_is_reported("unknown-field", "DELETE FROM gc_fields", "unknown", false).await;
+    assert_damage_is_reported(
+        "unknown-field",
+        "DELETE FROM gc_fields",
+        "names field number",
+        false,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -225,4 +231,103 @@ async fn a_failing_write_in_a_batch_fails_only_its_caller() {
             assert!(store.get(&thread, None).await.unwrap().is_some());
         }
     }
+}
+
+/// Holds the database's write lock from another connection until dropped, so the store's
+/// writer blocks on `BEGIN IMMEDIATE` while requests queue up behind it.
+struct Lock(rusqlite::Connection);
+
+impl Lock {
+    fn take(path: &std::path::Path) -> Self {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        Lock(conn)
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        self.0.execute_batch("ROLLBACK").unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_in_a_batch_leaves_no_stale_field_ids() {
+    let path = temp_db("stale-ids");
+    let store = Arc::new(SqliteCheckpointer::open(&path).unwrap());
+    store.put(checkpoint("dup", 0, None)).await.unwrap();
+
+    // A fresh field named only by a put that fails (its id is a duplicate), then a put in the
+    // same batch that uses the field: it must intern it again, not reuse the rolled-back id.
+    let with_fresh_field = |thread: &str| {
+        let mut c = checkpoint(thread, 0, None);
+        c.versions.push(graph_core::testing::version("fresh", 0, 0));
+        c.writes.push(graph_core::testing::snapshot("fresh", b"1"));
+        c
+    };
+    let lock = Lock::take(&path);
+    let first = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move { store.put(checkpoint("first", 0, None)).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let failing = tokio::spawn({
+        let (store, c) = (Arc::clone(&store), with_fresh_field("dup"));
+        async move { store.put(c).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let using = tokio::spawn({
+        let (store, c) = (Arc::clone(&store), with_fresh_field("user"));
+        async move { store.put(c).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    drop(lock);
+
+    first.await.unwrap().unwrap();
+    let error = failing.await.unwrap().unwrap_err();
+    assert!(
+        matches!(sqlite_error(&error), Error::Duplicate { .. }),
+        "{error}"
+    );
+    using.await.unwrap().unwrap();
+    let user = store
+        .get(&ThreadId::from("user"), None)
+        .await
+        .unwrap()
+        .expect("stored");
+    let fresh = user.values.iter().find(|v| v.field == "fresh").unwrap();
+    assert_eq!(&*fresh.snapshot, b"1");
+}
+
+#[tokio::test]
+async fn a_delta_onto_an_old_version_reads_past_the_rows_between() {
+    use graph_core::testing::{delta, snapshot, version};
+    let store = SqliteCheckpointer::open(temp_db("fork-chain")).unwrap();
+    let thread = ThreadId::from("t");
+    store.put(checkpoint("t", 0, None)).await.unwrap();
+    let step = |id: u64, parent: u64, prev: u64, depth: u32, item: &str| {
+        let mut c = checkpoint("t", id, Some(parent));
+        c.versions = vec![version("log", id, depth)];
+        c.writes = vec![delta("log", prev, item.as_bytes())];
+        c
+    };
+    let mut base = checkpoint("t", 1, Some(0));
+    base.versions = vec![version("log", 1, 0)];
+    base.writes = vec![snapshot("log", b"[]")];
+    store.put(base).await.unwrap();
+    for id in 2..40 {
+        let depth = u32::try_from(id - 1).unwrap();
+        store
+            .put(step(id, id - 1, id - 1, depth, "[[1]]"))
+            .await
+            .unwrap();
+    }
+    // A fork from checkpoint 1: its delta skips the 38 rows of the other branch.
+    store.put(step(40, 1, 1, 1, "[[2]]")).await.unwrap();
+    store.put(step(41, 40, 40, 2, "[[3]]")).await.unwrap();
+    let head = store.get(&thread, None).await.unwrap().unwrap();
+    let log = &head.values[0];
+    assert_eq!(&*log.snapshot, b"[]");
+    let deltas: Vec<&[u8]> = log.deltas.iter().map(|d| &d[..]).collect();
+    assert_eq!(deltas, [&b"[[2]]"[..], b"[[3]]"]);
 }

@@ -168,6 +168,24 @@ pub(super) async fn copy_thread_of_a_missing_source_fails(h: Harness) {
     assert_empty(&h, &to, "the target of a failed copy").await;
 }
 
+pub(super) async fn copy_thread_into_itself_is_refused(h: Harness) {
+    let thread = h.thread();
+    // Only pending writes, no checkpoint: the case where "is the target empty?" says yes.
+    h.put_writes(
+        &thread,
+        0,
+        vec![write(1, WriteKind::Interrupt, 0, b"\"?\"")],
+    )
+    .await;
+    assert!(
+        h.store().copy_thread(&thread, &thread).await.is_err(),
+        "copy_thread of a thread into itself succeeded"
+    );
+    h.put(checkpoint(thread.as_str(), 0, None)).await;
+    let head = h.get(&thread, None).await;
+    assert_eq!(head.pending_writes.len(), 1, "the thread's writes survived");
+}
+
 pub(super) async fn a_copy_is_independent(h: Harness) {
     let (from, to) = (h.thread(), h.thread());
     populate(&h, &from).await;
