@@ -1,0 +1,1 @@
+//! Tests of agent-nodes through its public API.
