@@ -77,6 +77,12 @@ pub enum Error {
         /// Each provider and how it failed, in the order tried.
         failures: Vec<(String, String)>,
     },
+    /// A prompt template is malformed, or a value it names is missing.
+    #[error("prompt template: {reason}")]
+    Template {
+        /// What is wrong.
+        reason: String,
+    },
     /// The model called a tool that was not offered.
     #[error("unknown tool `{tool}`")]
     UnknownTool {

@@ -7,9 +7,11 @@
 //! agent that uses them.
 
 pub mod error;
+pub mod fallback;
 pub mod gemini;
 pub mod model;
 pub mod nlu;
+pub mod nodes;
 pub mod openai;
 pub mod resilience;
 mod sse;

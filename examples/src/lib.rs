@@ -7,9 +7,11 @@
 //! cargo run -p examples --bin approval            # answers the approval with "yes"
 //! cargo run -p examples --bin approval -- no      # or with "no"
 //! cargo run -p examples --bin crash_loop -- --db c.db --effects e.txt --runs r.txt
+//! cargo run -p examples --bin intent -- "a double room from Dec 3 to 6 for 2"
 //! ```
 
 pub mod crash;
+pub mod intent;
 
 use std::sync::Arc;
 

@@ -3,3 +3,4 @@
 
 mod architecture;
 mod examples_run;
+mod intent_example;

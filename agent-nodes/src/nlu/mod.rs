@@ -12,6 +12,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 
+mod calendar;
+mod catalog;
+mod cues;
+mod dates;
+mod guests;
+mod identity;
+mod intents;
+mod lang;
+mod numbers;
+mod offline;
+mod sentiment;
+mod text;
+
+pub use offline::OfflineNlu;
+
 /// What a message asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

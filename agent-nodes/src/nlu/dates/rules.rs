@@ -1,0 +1,320 @@
+//! The date rules, in priority order: each is a regex over folded text and a function that
+//! turns a match into a [`Found`], or rejects it (a number followed by "nights" is no day).
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+use super::{Context, Found};
+use crate::nlu::Language;
+use crate::nlu::calendar::{self, When};
+use crate::nlu::{numbers, text};
+
+impl Context<'_> {
+    /// Whether the word after the match makes the number something else ("3 nights", "Dec 2
+    /// adults", "the 3 of us").
+    fn unit_follows(&self) -> bool {
+        UNITS.contains(&text::next_word(self.text, self.end))
+    }
+
+    /// The word just before the match.
+    fn previous_word(&self) -> &str {
+        let before = text::before(self.text, self.at, 16).trim_end();
+        before
+            .rsplit(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or("")
+    }
+}
+
+/// Words after a number that make it a count, a time or a price rather than a day.
+#[rustfmt::skip]
+const UNITS: &[&str] = &[
+    "nights", "night", "noches", "noche", "days", "day", "dias", "dia", "weeks", "week", "semanas",
+    "semana", "months", "month", "meses", "mes", "people", "persons", "person", "personas",
+    "persona", "guests", "guest", "huespedes", "huesped", "adults", "adult", "adultos", "adulto",
+    "children", "child", "kids", "kid", "ninos", "nino", "ninas", "nina", "rooms", "room",
+    "habitaciones", "habitacion", "beds", "bed", "camas", "cama", "am", "pm", "h", "hours", "horas",
+    "euros", "eur", "dollars", "usd", "stars", "estrellas", "years", "anos", "floor", "planta",
+    "piso", "of", "pax", "minutes", "minutos",
+];
+
+/// A pattern and what a match of it means.
+pub(super) struct Rule {
+    pub(super) regex: Regex,
+    pub(super) parse: fn(&Captures<'_>, &Context<'_>) -> Option<Found>,
+}
+
+fn rule(pattern: &str, parse: fn(&Captures<'_>, &Context<'_>) -> Option<Found>) -> Rule {
+    let regex = Regex::new(pattern).unwrap_or_else(|e| panic!("date rule {pattern}: {e}"));
+    Rule { regex, parse }
+}
+
+fn num(caps: &Captures<'_>, group: usize) -> Option<u32> {
+    caps.get(group)?.as_str().parse().ok()
+}
+
+fn word<'c>(caps: &'c Captures<'_>, group: usize) -> Option<&'c str> {
+    caps.get(group).map(|m| m.as_str())
+}
+
+/// A month and day, with the year when one was written.
+fn month_day(month: u32, day: u32, year: Option<u32>) -> Option<When> {
+    match year {
+        Some(year) => calendar::written(i32::try_from(year).ok()?, month, day),
+        None => Some(When::MonthDay { month, day }),
+    }
+}
+
+/// The first day of a range that ends in `month` on a smaller day ("28 to 2 December") is in
+/// the month before.
+fn range_start(month: u32, first: u32, last: u32, year: Option<u32>) -> Option<When> {
+    if first <= last {
+        return month_day(month, first, year);
+    }
+    match (month, year) {
+        (1, Some(year)) => month_day(12, first, Some(year.checked_sub(1)?)),
+        (1, None) => month_day(12, first, None),
+        (month, year) => month_day(month - 1, first, year),
+    }
+}
+
+/// "12/03": month/day in English, day/month in Spanish.
+fn numeric(language: Language, a: u32, b: u32) -> (u32, u32) {
+    match language {
+        Language::En => (a, b),
+        Language::Es => (b, a),
+    }
+}
+
+/// "mar" is the sea in Spanish ("vistas al mar 2 adultos"), so it is not read as March there.
+fn plausible_month(name: &str, language: Language) -> Option<u32> {
+    if language == Language::Es && name == "mar" {
+        return None;
+    }
+    calendar::month(name)
+}
+
+pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    let count = numbers::pattern(true);
+    let month = calendar::month_pattern();
+    let weekday = calendar::weekday_pattern();
+    let day = "([0-9]{1,2})(?:st|nd|rd|th)?";
+    let year = r"(?:,?\s*(?:de\s+|del\s+)?(20[0-9]{2})\b)?";
+    let to = r"(?:-|to|until|till|through|thru|and|al|a|hasta\s+el|hasta|y\s+el|y)";
+    vec![
+        rule(
+            &format!(
+                r"\b(?:for\s+|por\s+|durante\s+)?(?:(?:a\s+)?(couple)\s+of|({count}))\s+(?:nights?|noches?)\b"
+            ),
+            // "una noche más" is a change to a stay, not its length.
+            |c, at| {
+                if text::next_word(at.text, at.end) == "mas" {
+                    return None;
+                }
+                let n = if c.get(1).is_some() {
+                    2
+                } else {
+                    numbers::value(word(c, 2)?)?
+                };
+                (1..=365).contains(&n).then_some(Found::Nights(n))
+            },
+        ),
+        rule(
+            &format!(r"\b(for\s+|por\s+|durante\s+)?({count})\s+(?:weeks?|semanas?)\b"),
+            |c, at| {
+                // "for a week", "book a week", "reservar una semana" are a length of stay; "in a
+                // week" is a date and "aplazar la reserva una semana" a change.
+                let booked = matches!(
+                    at.previous_word(),
+                    "book"
+                        | "reserve"
+                        | "stay"
+                        | "reservar"
+                        | "quedarnos"
+                        | "quedarme"
+                        | "alojarnos"
+                );
+                if c.get(1).is_none() && !booked {
+                    return None;
+                }
+                let n = numbers::value(word(c, 2)?)?;
+                (1..=52).contains(&n).then_some(Found::Nights(n * 7))
+            },
+        ),
+        rule(r"\b(20[0-9]{2})-([0-9]{1,2})-([0-9]{1,2})\b", |c, _| {
+            let year = i32::try_from(num(c, 1)?).ok()?;
+            calendar::written(year, num(c, 2)?, num(c, 3)?).map(Found::One)
+        }),
+        rule(
+            r"\b([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]((?:20)?[0-9]{2})\b",
+            |c, at| {
+                let (month, day) = numeric(at.language, num(c, 1)?, num(c, 2)?);
+                let year = i32::try_from(num(c, 3)?).ok()?;
+                calendar::written(year, month, day).map(Found::One)
+            },
+        ),
+        rule(
+            r"\b(?:(this\s+coming|this|next|the|coming|este|el\s+proximo|proximo|el)\s+)?(?:weekend|fin\s+de\s+semana|finde)(?:\s+(que\s+viene))?\b",
+            |c, at| {
+                // "the weekend of December 12" leaves the date to a date rule.
+                if matches!(text::next_word(at.text, at.end), "of" | "de" | "del") {
+                    return None;
+                }
+                let next = matches!(word(c, 1), Some("next" | "proximo" | "el proximo"))
+                    || c.get(2).is_some();
+                let (check_in, check_out) = calendar::weekend(at.today, next)?;
+                Some(Found::Two(When::On(check_in), When::On(check_out)))
+            },
+        ),
+        rule(
+            &format!(
+                r"\b(?:from\s+|between\s+|del\s+|desde\s+el\s+|desde\s+|entre\s+el\s+|entre\s+)?(?:the\s+|el\s+)?(?:dia\s+)?{day}\s*{to}\s*(?:the\s+|el\s+)?(?:dia\s+)?{day}\s+(?:of\s+|de\s+)?{month}\b\.?{year}"
+            ),
+            |c, at| {
+                let (first, last) = (num(c, 1)?, num(c, 2)?);
+                let month = plausible_month(word(c, 3)?, at.language)?;
+                let year = num(c, 4);
+                let start = range_start(month, first, last, year)?;
+                Some(Found::Two(start, month_day(month, last, year)?))
+            },
+        ),
+        rule(
+            &format!(
+                r"\b(?:from\s+|between\s+)?{month}\b\.?\s+(?:the\s+)?{day}\s*{to}\s*(?:the\s+)?{day}\b{year}"
+            ),
+            |c, at| {
+                if at.unit_follows() {
+                    return None;
+                }
+                let month = plausible_month(word(c, 1)?, at.language)?;
+                let (first, last, year) = (num(c, 2)?, num(c, 3)?, num(c, 4));
+                if first >= last {
+                    return None;
+                }
+                Some(Found::Two(
+                    month_day(month, first, year)?,
+                    month_day(month, last, year)?,
+                ))
+            },
+        ),
+        rule(
+            r"\b(?:from\s+|between\s+)?the\s+([0-9]{1,2})(?:st|nd|rd|th)?\s*(?:-|to|until|till|through|thru|and)\s*(?:the\s+)?([0-9]{1,2})(?:st|nd|rd|th)?\b",
+            |c, at| {
+                if at.unit_follows() {
+                    return None;
+                }
+                Some(Found::Two(When::Day(num(c, 1)?), When::Day(num(c, 2)?)))
+            },
+        ),
+        rule(
+            r"\b(?:del|desde\s+el|entre\s+el)\s+(?:dia\s+)?([0-9]{1,2})\s+(?:al|hasta\s+el|y\s+el)\s+(?:dia\s+)?([0-9]{1,2})\b",
+            |c, at| {
+                if at.unit_follows() {
+                    return None;
+                }
+                Some(Found::Two(When::Day(num(c, 1)?), When::Day(num(c, 2)?)))
+            },
+        ),
+        rule(
+            r"\b(?:(?:the\s+)?day\s+after\s+tomorrow|pasado\s+manana)\b",
+            |_, at| {
+                at.today
+                    .succ_opt()?
+                    .succ_opt()
+                    .map(|d| Found::One(When::On(d)))
+            },
+        ),
+        rule(r"\b(la\s+|hasta\s+)?(tomorrow|manana)\b", |c, at| {
+            // "por la mañana" is the morning; "¡hasta mañana!" is a goodbye unless a stay
+            // started earlier in the message ("desde hoy hasta mañana").
+            let started = || {
+                let before = text::before(at.text, at.at, 48);
+                before.contains("desde") || before.contains("hoy")
+            };
+            match word(c, 1).map(str::trim) {
+                Some("la") => None,
+                Some("hasta") if word(c, 2) == Some("manana") && !started() => None,
+                _ => at.today.succ_opt().map(|d| Found::One(When::On(d))),
+            }
+        }),
+        rule(r"\b(?:today|tonight|hoy|esta\s+noche)\b", |_, at| {
+            Some(Found::One(When::On(at.today)))
+        }),
+        rule(
+            &format!(
+                r"\b(?:in|within|dentro\s+de|en)\s+({count})\s+(days?|weeks?|months?|dias?|semanas?|mes|meses)\b"
+            ),
+            |c, at| {
+                let n = numbers::value(word(c, 1)?)?;
+                calendar::later(at.today, n, word(c, 2)?).map(|d| Found::One(When::On(d)))
+            },
+        ),
+        rule(
+            &format!(r"\b{month}\b\.?\s+(?:the\s+)?{day}\b{year}"),
+            |c, at| {
+                if at.unit_follows() {
+                    return None;
+                }
+                let month = plausible_month(word(c, 1)?, at.language)?;
+                month_day(month, num(c, 2)?, num(c, 3)).map(Found::One)
+            },
+        ),
+        rule(
+            &format!(r"\b(?:the\s+|el\s+)?(?:dia\s+)?{day}\s+(?:of\s+|de\s+)?{month}\b\.?{year}"),
+            |c, at| {
+                let month = plausible_month(word(c, 2)?, at.language)?;
+                month_day(month, num(c, 1)?, num(c, 3)).map(Found::One)
+            },
+        ),
+        rule(r"\b([0-9]{1,2})/([0-9]{1,2})\b", |c, at| {
+            // "10/10" and "5/5" are ratings.
+            if num(c, 1) == num(c, 2) && matches!(num(c, 1), Some(5 | 10)) {
+                return None;
+            }
+            let (month, day) = numeric(at.language, num(c, 1)?, num(c, 2)?);
+            month_day(month, day, None).map(Found::One)
+        }),
+        rule(
+            &format!(
+                r"\b(?:(next|this\s+coming|this|coming|el\s+proximo|el\s+siguiente|este|proximo|siguiente|el)\s+)?{weekday}(?:\s+(que\s+viene|proximo|siguiente))?\b"
+            ),
+            |c, at| {
+                // "every Friday", "los viernes" are habits, not dates.
+                if matches!(at.previous_word(), "every" | "los" | "cada" | "todos") {
+                    return None;
+                }
+                let next = matches!(
+                    word(c, 1),
+                    Some("next" | "el proximo" | "el siguiente" | "proximo" | "siguiente")
+                ) || c.get(3).is_some();
+                Some(Found::One(When::Weekday {
+                    weekday: calendar::weekday(word(c, 2)?)?,
+                    next,
+                }))
+            },
+        ),
+        rule(r"\bthe\s+([0-9]{1,2})(st|nd|rd|th)?\b", |c, at| {
+            let led = matches!(
+                at.previous_word(),
+                "on" | "from" | "until" | "till" | "by" | "starting" | "for" | "to" | "and"
+            );
+            if at.unit_follows() || (c.get(2).is_none() && !led) {
+                return None;
+            }
+            Some(Found::One(When::Day(num(c, 1)?)))
+        }),
+        rule(r"\b([0-9]{1,2})(?:st|nd|rd|th)\b", |c, at| {
+            if at.unit_follows() {
+                return None;
+            }
+            Some(Found::One(When::Day(num(c, 1)?)))
+        }),
+        rule(r"\b(?:el|del|al)\s+(?:dia\s+)?([0-9]{1,2})\b", |c, at| {
+            if at.unit_follows() {
+                return None;
+            }
+            Some(Found::One(When::Day(num(c, 1)?)))
+        }),
+    ]
+});

@@ -1,0 +1,164 @@
+//! Who is coming: adults and children, from "2 adults and a child", "for four", "we are 3",
+//! "me and my wife", "dos adultos y un niño", "somos 4".
+//!
+//! Runs on text whose dates and nights are already masked, so "for 3 nights" is never a head
+//! count. A head count without ages ("for four", "somos 4") counts adults, less any children
+//! named separately ("we are 4 with 2 kids" is 2 adults and 2 children).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::numbers;
+use super::text;
+
+/// The party found in a message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Party {
+    pub(super) adults: Option<u32>,
+    pub(super) children: Option<u32>,
+}
+
+struct Patterns {
+    adults: Regex,
+    children: Regex,
+    child: Regex,
+    total_for: Regex,
+    total_people: Regex,
+    total_we: Regex,
+    couple: Regex,
+    alone: Regex,
+    me_and: Regex,
+}
+
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("guest rule {pattern}: {e}"))
+}
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let count = numbers::pattern(true);
+    let bare = numbers::pattern(false);
+    let partner = "wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend";
+    let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga";
+    Patterns {
+        adults: compile(&format!(
+            r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
+        )),
+        children: compile(&format!(
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|babies|baby|infants?|toddlers?|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?)\b"
+        )),
+        child: compile(
+            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
+        ),
+        total_for: compile(&format!(r"\b(?:for|para)\s+({bare})\b")),
+        total_people: compile(&format!(
+            r"\b({count})\s+(?:people|persons?|guests?|pax|personas?|huespedes|huesped|of\s+us|de\s+nosotros)\b"
+        )),
+        total_we: compile(&format!(
+            r"\b(?:we\s+are|were|we\s+will\s+be|well\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|un\s+grupo\s+de|una\s+familia\s+de)\s+({bare})\b"
+        )),
+        couple: compile(&format!(
+            r"\b(?:(?:me|i)\s+and\s+my\s+(?:{partner})|my\s+(?:{partner})\s+and\s+(?:i|me)|with\s+my\s+(?:{partner})|a\s+couple|mi\s+(?:{pareja})\s+y\s+yo|(?:yo\s+)?con\s+mi\s+(?:{pareja})|una\s+pareja|en\s+pareja)\b"
+        )),
+        alone: compile(
+            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola)\b",
+        ),
+        me_and: compile(r"\b(?:me\s+and\s+my|yo\s+y\s+mis?)\b"),
+    }
+});
+
+/// Words after "for N" that make N something other than people.
+#[rustfmt::skip]
+const NOT_PEOPLE: &[&str] = &[
+    "nights", "night", "noches", "noche", "days", "day", "dias", "dia", "weeks", "week", "semanas",
+    "semana", "months", "month", "meses", "mes", "rooms", "room", "habitaciones", "habitacion",
+    "beds", "bed", "camas", "cama", "am", "pm", "h", "hours", "horas", "euros", "eur", "dollars",
+    "usd", "minutes", "minutos", "years", "anos", "stars", "estrellas", "more", "extra", "mas",
+    "children", "child", "kids", "kid", "babies", "baby", "ninos", "nino", "ninas", "nina", "bebes",
+    "bebe", "hijos", "hijo", "hijas", "hija", "menores",
+];
+
+/// The first count captured by `regex` in `folded`.
+fn first(regex: &Regex, folded: &str) -> Option<u32> {
+    regex
+        .captures_iter(folded)
+        .find_map(|c| numbers::value(c.get(1)?.as_str()))
+}
+
+/// Finds the party in `folded`.
+pub(super) fn extract(folded: &str) -> Party {
+    let p = &*PATTERNS;
+    let adults = first(&p.adults, folded);
+    let children = children(folded);
+    let total = p
+        .total_for
+        .captures_iter(folded)
+        .filter(|c| {
+            c.get(0)
+                .is_some_and(|m| !NOT_PEOPLE.contains(&text::next_word(folded, m.end())))
+        })
+        .find_map(|c| numbers::value(c.get(1)?.as_str()))
+        .or_else(|| {
+            // "talk to a person", "hablar con una persona" name someone, not the party.
+            p.total_people
+                .captures_iter(folded)
+                .filter(|c| {
+                    c.get(0).is_some_and(|m| {
+                        !matches!(
+                            previous_word(folded, m.start()),
+                            "to" | "with" | "con" | "a"
+                        )
+                    })
+                })
+                .find_map(|c| numbers::value(c.get(1)?.as_str()))
+        })
+        .or_else(|| first(&p.total_we, folded));
+    // "a couple of …" is a small number of something, not two guests.
+    let couple = p
+        .couple
+        .find_iter(folded)
+        .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
+    let adults = adults
+        .or(couple.then_some(2))
+        .or_else(|| {
+            total.map(|total| match children {
+                Some(children) if total > children => total - children,
+                _ => total,
+            })
+        })
+        .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));
+    Party { adults, children }
+}
+
+/// The word just before byte `at`.
+fn previous_word(folded: &str, at: usize) -> &str {
+    let before = text::before(folded, at, 16).trim_end();
+    before
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("")
+}
+
+/// Children are added up across mentions ("two kids and a baby"); "my son" counts one.
+fn children(folded: &str) -> Option<u32> {
+    let p = &*PATTERNS;
+    let mut total: Option<u32> = None;
+    for caps in p.children.captures_iter(folded) {
+        let Some(word) = caps.get(1) else { continue };
+        let n = match word.as_str() {
+            "no" | "sin" => 0,
+            other => match numbers::value(other) {
+                Some(n) => n,
+                None => continue,
+            },
+        };
+        total = Some(total.unwrap_or(0).saturating_add(n));
+    }
+    if total.is_none() {
+        let named = p.child.find_iter(folded).count();
+        if named > 0 {
+            total = u32::try_from(named).ok();
+        }
+    }
+    total
+}

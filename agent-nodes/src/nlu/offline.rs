@@ -1,0 +1,141 @@
+//! [`OfflineNlu`], the rule-based engine: no network, no key, deterministic.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+
+use super::{
+    Catalog, Entities, Understand, Understanding, catalog, dates, guests, identity, intents, lang,
+    sentiment, text,
+};
+use crate::error::Error;
+
+/// Understands English and Spanish hotel chat with rules: intent with a confidence, dates
+/// relative to `today`, head counts, the caller's hotels, cities and room types (typos
+/// tolerated), booking reference, email, name, language and sentiment.
+///
+/// Only the first [`OfflineNlu::MAX_CHARS`] characters of a message are read, and every rule is
+/// a linear-time regex or a scan over words, so the work is bounded whatever a guest pastes.
+///
+/// ```
+/// use agent_nodes::nlu::{Catalog, CatalogHotel, Intent, Language, OfflineNlu};
+/// use chrono::NaiveDate;
+///
+/// let catalog = Catalog {
+///     hotels: vec![CatalogHotel {
+///         id: "sol".into(),
+///         name: "Hotel Sol".into(),
+///         city: "Madrid".into(),
+///         aliases: vec![],
+///     }],
+///     room_types: vec![],
+/// };
+/// let nlu = OfflineNlu::new(catalog);
+/// let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+/// let u = nlu.analyze("Quiero reservar en el Hotel Sol del 3 al 6 de diciembre, somos 2", today);
+/// assert_eq!(u.intent, Intent::ReservationRequest);
+/// assert_eq!(u.language, Language::Es);
+/// assert_eq!(u.entities.hotel.as_deref(), Some("sol"));
+/// assert_eq!(u.entities.check_in, NaiveDate::from_ymd_opt(2026, 12, 3));
+/// assert_eq!(u.entities.check_out, NaiveDate::from_ymd_opt(2026, 12, 6));
+/// assert_eq!(u.entities.adults, Some(2));
+/// ```
+#[derive(Debug, Clone)]
+pub struct OfflineNlu {
+    catalog: Catalog,
+    index: catalog::Index,
+}
+
+impl OfflineNlu {
+    /// How many characters of a message are analysed; the rest is ignored. Guest messages are
+    /// far shorter, and a bound keeps the work on hostile input small.
+    pub const MAX_CHARS: usize = 2000;
+
+    /// An engine that knows the hotels and room types of `catalog`.
+    pub fn new(catalog: Catalog) -> Self {
+        let index = catalog::Index::new(&catalog);
+        OfflineNlu { catalog, index }
+    }
+
+    /// The catalog it was built from.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Understands `text`, with relative dates counted from `today`. Never fails and never
+    /// panics: what is not understood is left out.
+    pub fn analyze(&self, text: &str, today: NaiveDate) -> Understanding {
+        let raw = text::prefix(text, Self::MAX_CHARS);
+        let mut folded = text::fold(raw);
+        let tokens = text::tokens(&folded);
+        let language = lang::detect(raw, &tokens);
+        let sentiment = sentiment::analyze(raw, &folded, &tokens);
+
+        // Each step masks what it understood, so the next cannot read it again: an email's
+        // words are no cue, a reference's digits no date, "Hotel Mar 3" no March, a date's
+        // digits no head count.
+        let email = identity::email(&mut folded);
+        let booking_ref = identity::booking_ref(&mut folded);
+        let cue_text = folded.clone();
+        let name = identity::name(raw);
+        let hotel = self.take(&mut folded, |index, t| index.hotel(t));
+        let city = self.take(&mut folded, |index, t| index.city(t));
+        let room_type = self.take(&mut folded, |index, t| index.room(t));
+        let stay = dates::extract(&mut folded, language, today);
+        let party = guests::extract(&folded);
+
+        let signals = intents::Signals {
+            dated: stay.check_in.is_some() || stay.check_out.is_some() || stay.nights.is_some(),
+            party: party.adults.is_some() || party.children.is_some(),
+            place: hotel.is_some() || city.is_some() || room_type.is_some(),
+            booking_ref: booking_ref.is_some(),
+            question: raw.contains('?'),
+            sentiment: sentiment.score,
+            attention: sentiment.requires_attention,
+        };
+        let (intent, confidence) = intents::classify(&cue_text, &signals);
+        let entities = Entities {
+            check_in: stay.check_in,
+            check_out: stay.check_out,
+            nights: stay.nights,
+            adults: party.adults,
+            children: party.children,
+            room_type,
+            hotel,
+            city,
+            booking_ref,
+            email,
+            name,
+        };
+        Understanding {
+            intent,
+            confidence,
+            language,
+            entities,
+            sentiment,
+            provider: "offline".to_owned(),
+        }
+    }
+
+    /// Finds one catalog entry with `find`, masks it, and returns its value.
+    fn take(
+        &self,
+        folded: &mut String,
+        find: impl Fn(&catalog::Index, &str) -> Option<catalog::Named>,
+    ) -> Option<String> {
+        let named = find(&self.index, folded)?;
+        text::mask(folded, [named.span]);
+        Some(named.value)
+    }
+}
+
+// dyn-compatible: stored as Box<dyn Understand> in a fallback chain.
+#[async_trait]
+impl Understand for OfflineNlu {
+    fn provider(&self) -> &str {
+        "offline"
+    }
+
+    async fn understand(&self, text: &str, today: NaiveDate) -> Result<Understanding, Error> {
+        Ok(self.analyze(text, today))
+    }
+}
