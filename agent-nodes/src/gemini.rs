@@ -2,9 +2,12 @@
 //!
 //! Tools are declared with their JSON Schema (`parametersJsonSchema`), structured output uses
 //! `responseJsonSchema`, and a function call's `thoughtSignature` is kept in
-//! [`ToolCall::replay`](crate::ToolCall::replay) and sent back with the call, which Gemini 3
-//! requires. A blocked prompt, a safety stop or an empty turn is [`Error::Blocked`], so a
-//! fallback chain moves on. Calls go through the client's [`Resilience`].
+//! [`ToolCall::replay`](crate::ToolCall::replay) (tagged `gemini`) and sent back with the call,
+//! which Gemini 3 requires. Another provider's replay is never sent; a model turn with calls
+//! but no Gemini signature (another provider's turn, after a fallback) gets Google's
+//! documented bypass signature on its first call instead. A blocked prompt, a safety stop or
+//! an empty turn is [`Error::Blocked`], so a fallback chain moves on. Calls go through the
+//! client's [`Resilience`].
 //!
 //! ```no_run
 //! use agent_nodes::gemini::GeminiClient;

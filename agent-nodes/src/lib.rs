@@ -18,6 +18,6 @@ mod sse;
 
 pub use error::Error;
 pub use model::{
-    ChatModel, ChatRequest, ChatResponse, FinishReason, Message, Part, Role, ToolCall, ToolChoice,
-    ToolResult, ToolSpec, Usage, schema_of,
+    ChatModel, ChatRequest, ChatResponse, FinishReason, Message, Part, Replay, Role, ToolCall,
+    ToolChoice, ToolResult, ToolSpec, Usage, schema_of,
 };

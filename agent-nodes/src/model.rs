@@ -2,7 +2,8 @@
 //! [`ChatRequest`] and its [`ChatResponse`], and the [`ChatModel`] trait every client
 //! implements. Messages are serde types so a conversation can live in graph state and be
 //! checkpointed; provider state that must be replayed verbatim (Gemini's `thoughtSignature`,
-//! DeepSeek's `reasoning_content`) rides along in [`ToolCall::replay`].
+//! DeepSeek's `reasoning_content`) rides along in [`ToolCall::replay`], tagged with the provider
+//! that produced it ([`Replay`]) so that a conversation can move between providers.
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -47,9 +48,38 @@ pub struct ToolCall {
     /// The arguments as the model wrote them (a JSON object when well-formed).
     pub args: Value,
     /// Opaque provider state to send back unchanged with this call (Gemini's
-    /// `thoughtSignature`). Valid only with the provider and model that produced it.
+    /// `thoughtSignature`, DeepSeek's `reasoning_content`), valid only with the provider that
+    /// produced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replay: Option<String>,
+    pub replay: Option<Replay>,
+}
+
+/// Opaque provider state carried by a [`ToolCall`], valid only with the provider that produced
+/// it. Each client sends back the replays tagged with its own [`ChatModel::provider`] name and
+/// never another provider's: after a fallback, a Gemini signature must not reach DeepSeek as
+/// `reasoning_content`, nor DeepSeek's reasoning reach Gemini as a `thoughtSignature`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    /// The provider that produced it, as its [`ChatModel::provider`] says (`gemini`,
+    /// `deepseek`, …).
+    pub provider: String,
+    /// The state itself, sent back unchanged.
+    pub data: String,
+}
+
+impl Replay {
+    /// State `data` produced by `provider`.
+    pub fn new(provider: impl Into<String>, data: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            data: data.into(),
+        }
+    }
+
+    /// The data, if `provider` produced it.
+    pub fn data_for(&self, provider: &str) -> Option<&str> {
+        (self.provider == provider).then_some(self.data.as_str())
+    }
 }
 
 /// The result of a tool call.

@@ -14,10 +14,11 @@
 //! - A blank answer (no text, no calls) is [`Error::Blocked`]; after `stop` it is retried
 //!   first, as DeepSeek's JSON mode sometimes answers blank.
 //! - DeepSeek's `reasoning_content` rides on the first tool call's
-//!   [`replay`](crate::ToolCall::replay). With [`OpenAiBuilder::replay_reasoning`] it is sent
-//!   back with the calls of the current turn (`deepseek-reasoner` with tools needs it); off by
-//!   default, since a replay may come from another provider (a Gemini signature) and servers
-//!   other than DeepSeek do not know the field.
+//!   [`replay`](crate::ToolCall::replay), tagged with the client's
+//!   [provider name](OpenAiBuilder::provider). It is sent back with the calls of the current
+//!   turn (DeepSeek's thinking mode with tools needs it) when the replay's provider is this
+//!   client's, and never otherwise: a Gemini signature, or another server's reasoning, stays
+//!   home. [`OpenAiBuilder::replay_reasoning`] turns this off.
 //!
 //! ```no_run
 //! use agent_nodes::openai::OpenAiClient;
@@ -27,7 +28,6 @@
 //! let deepseek = OpenAiClient::builder("https://api.deepseek.com/v1", "deepseek-chat")
 //!     .api_key(std::env::var("DEEPSEEK_API_KEY").unwrap_or_default())
 //!     .provider("deepseek")
-//!     .replay_reasoning(true)
 //!     .json_mode(agent_nodes::openai::JsonMode::Object)
 //!     .build()?;
 //! let answer = deepseek.chat(&ChatRequest::new("You are terse.", "Hola")).await?;
@@ -94,10 +94,19 @@ pub struct OpenAiClient {
 }
 
 /// What differs between OpenAI-compatible servers.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 struct Dialect {
     json_mode: JsonMode,
     replay_reasoning: bool,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Self {
+            json_mode: JsonMode::default(),
+            replay_reasoning: true,
+        }
+    }
 }
 
 /// Settings for an [`OpenAiClient`].
@@ -154,7 +163,15 @@ impl OpenAiBuilder {
     }
 
     /// Whether to send a tool call's [`replay`](crate::ToolCall::replay) back as
-    /// `reasoning_content` (DeepSeek; default off).
+    /// `reasoning_content` (DeepSeek) when this client produced it; default on.
+    ///
+    /// On by default because only this server's own reasoning is ever sent: a replay is made
+    /// only from the `reasoning_content` the server returned, so a server that does not know
+    /// the field never gets it, and replays tagged with another provider (a Gemini signature)
+    /// are left out. Replays are told apart by [`provider`](Self::provider) name alone, so
+    /// clients of different servers in one fallback chain need different names (both left at
+    /// `openai`, a DeepSeek client's reasoning would reach the other server). Turn it off for a
+    /// server that returns reasoning but refuses it back.
     #[must_use]
     pub fn replay_reasoning(mut self, replay: bool) -> Self {
         self.dialect.replay_reasoning = replay;
@@ -212,7 +229,7 @@ impl OpenAiClient {
     }
 
     fn body(&self, request: &ChatRequest, stream: bool) -> Result<Vec<u8>, Error> {
-        let body = request::build(request, &self.model, self.dialect, stream);
+        let body = request::build(request, &self.provider, &self.model, self.dialect, stream);
         serde_json::to_vec(&body).map_err(|e| Error::Malformed {
             provider: self.provider.clone(),
             reason: format!("the request does not serialize: {e}"),

@@ -2,11 +2,12 @@
 
 use serde_json::json;
 
+use super::PROVIDER;
 use super::wire::{
     Content, FunctionCall, FunctionCallingConfig, FunctionDeclaration, FunctionResponse,
     GenerateContentRequest, GenerationConfig, ThinkingConfig, Tool, ToolConfig, WirePart,
 };
-use crate::model::{ChatRequest, Message, Part, Role, ToolChoice};
+use crate::model::{ChatRequest, Message, Part, Role, ToolCall, ToolChoice};
 
 /// The body for `request`, with the client's thinking level if it set one.
 pub(super) fn build(request: &ChatRequest, thinking_level: Option<&str>) -> GenerateContentRequest {
@@ -75,13 +76,37 @@ fn calling(mode: &'static str, allowed_function_names: Vec<String>) -> FunctionC
     }
 }
 
+/// The `thoughtSignature` Google documents for function calls that Gemini did not produce
+/// (history from another model, or written by hand): it tells Gemini 3 to skip the check that
+/// the first `functionCall` of a model turn is signed. See the FAQ of
+/// <https://ai.google.dev/gemini-api/docs/thought-signatures>.
+const SKIP_SIGNATURE_VALIDATOR: &str = "skip_thought_signature_validator";
+
 /// One message as a turn. Tool results go back in a `user` turn; a model turn is replayed
 /// with each call's `thoughtSignature`, which Gemini 3 requires.
+///
+/// Only Gemini's own replays are sent as signatures: another provider's state (DeepSeek's
+/// reasoning) means nothing here, and wire-protocols §4.4 says a signature is valid only where
+/// it was produced. Leaving it out is not enough, though: §4.4 also says Gemini 3 answers 400
+/// "Function call is missing a thought_signature" when a replayed call has none. Gemini 3 signs
+/// the first call of every turn it makes, so a turn with calls and no Gemini replay at all did
+/// not come from Gemini (another provider answered it, in a fallback chain), and its first
+/// call carries [`SKIP_SIGNATURE_VALIDATOR`] instead. (§4.4 itself does not name that value;
+/// Google's thought-signatures page does.) A Gemini turn that has lost its first signature but
+/// kept another is sent as it is, and Gemini's 400 reports it.
 fn content(message: &Message) -> Content {
     let role = match message.role {
         Role::User | Role::Tool => "user",
         Role::Model => "model",
     };
+    let signature = |call: &ToolCall| {
+        call.replay
+            .as_ref()
+            .and_then(|r| r.data_for(PROVIDER))
+            .map(str::to_owned)
+    };
+    let from_gemini = message.tool_calls().any(|c| signature(c).is_some());
+    let mut first_call = true;
     let parts = message
         .parts
         .iter()
@@ -90,15 +115,20 @@ fn content(message: &Message) -> Content {
                 text: Some(text.clone()),
                 ..WirePart::default()
             },
-            Part::ToolCall(call) => WirePart {
-                function_call: Some(FunctionCall {
-                    id: call.id.clone(),
-                    name: call.name.clone(),
-                    args: call.args.clone(),
-                }),
-                thought_signature: call.replay.clone(),
-                ..WirePart::default()
-            },
+            Part::ToolCall(call) => {
+                let bypass =
+                    (!from_gemini && first_call).then(|| SKIP_SIGNATURE_VALIDATOR.to_owned());
+                first_call = false;
+                WirePart {
+                    function_call: Some(FunctionCall {
+                        id: call.id.clone(),
+                        name: call.name.clone(),
+                        args: call.args.clone(),
+                    }),
+                    thought_signature: signature(call).or(bypass),
+                    ..WirePart::default()
+                }
+            }
             Part::ToolResult(result) => WirePart {
                 function_response: Some(FunctionResponse {
                     id: result.id.clone(),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::PROVIDER;
 use super::wire::{ErrorEnvelope, GenerateContentResponse, Status, UsageMetadata};
 use crate::error::Error;
-use crate::model::{ChatResponse, FinishReason, Message, Part, Role, ToolCall, Usage};
+use crate::model::{ChatResponse, FinishReason, Message, Part, Replay, Role, ToolCall, Usage};
 use crate::resilience::transport::{proto_duration, retry_after, snippet};
 
 /// A model turn put together from one answer or from the chunks of a stream.
@@ -46,7 +46,7 @@ impl Turn {
                     id: call.id,
                     name: call.name,
                     args: call.args,
-                    replay: part.thought_signature,
+                    replay: part.thought_signature.map(|s| Replay::new(PROVIDER, s)),
                 }));
             } else if let Some(text) = part.text {
                 // Thought summaries are not the answer. A signature on a text part is dropped:

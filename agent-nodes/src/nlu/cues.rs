@@ -50,7 +50,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
     ]),
     (ReservationRequest, 2.5, Anywhere, Nothing, &[
         r"reservar|reservame|reservarme|reservarnos|reservadme|reservad|hacer\s+una\s+reserva",
-        r"(?:quiero|quisiera|necesito|busco|buscamos|queremos|necesitamos|me\s+gustaria)\s+(?:una|un|dos|[0-9]+)?\s*habitaci\w*",
+        r"(?:quiero|quisiera|queria|queriamos|necesito|busco|buscamos|queremos|necesitamos|me\s+gustaria)\s+(?:una|un|dos|[0-9]+)?\s*habitaci\w*",
     ]),
     (ReservationRequest, 1.5, Anywhere, Nothing, &[
         r"alojamiento|alojarme|alojarnos|hospedarme|hospedarnos|quedarme|quedarnos|accommodation",
@@ -91,7 +91,12 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
     (ModificationRequest, 2.0, Anywhere, Nothing, &[
         r"instead|make\s+it|en\s+vez\s+de|en\s+lugar\s+de|mejor\s+que\s+sea",
     ]),
-    // Cancellations.
+    // Cancellations. Not wanting a booking any more outweighs the booking words it contains.
+    (CancellationRequest, 6.0, Anywhere, Nothing, &[
+        r"(?:dont|do\s+not|no\s+longer)\s+(?:want|need)\s+(?:to\s+(?:book|stay)|the\s+(?:room|booking|reservation))",
+        r"(?:dont|do\s+not|no\s+longer)\s+(?:want|need)\s+(?:my|our)\s+(?:room|booking|reservation)",
+        r"ya\s+no\s+(?:quiero|queremos|necesito|necesitamos)\s+(?:reservar|la\s+reserva|la\s+habitacion)",
+    ]),
     (CancellationRequest, 3.0, Anywhere, Nothing, &[
         r"cancel\w*|anula\w*",
     ]),
@@ -243,6 +248,10 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:thats|that\s+is|its)\s+(?:not\s+(?:right|correct)|wrong|incorrect)",
         r"(?:eso\s+)?no\s+es\s+(?:correcto|asi)|not\s+interested|no\s+me\s+interesa|never\s+mind",
         r"forget\s+it|olvidalo",
+    ]),
+    // "Don't cancel" outweighs the word "cancel" it contains.
+    (Deny, 6.0, Anywhere, Nothing, &[
+        r"(?:dont|do\s+not)\s+cancel\w*|no\s+(?:lo\s+|la\s+)?(?:canceles|cancele|cancelen|anules|anule|anulen)",
     ]),
     // People.
     (HumanHandoff, 4.0, Anywhere, Nothing, &[

@@ -20,14 +20,23 @@ pub(super) struct Party {
 }
 
 struct Patterns {
+    /// "2 adults", "dos adultos".
     adults: Regex,
+    /// "a child", "3 kids", "no children", "sin niños".
     children: Regex,
+    /// "my son", "nuestra hija": one child each.
     child: Regex,
+    /// "for four", "para 2".
     total_for: Regex,
+    /// "4 people", "3 of us", "dos personas".
     total_people: Regex,
+    /// "we are 3", "party of 5", "somos 4".
     total_we: Regex,
+    /// "me and my wife", "mi marido y yo", "a couple": two adults.
     couple: Regex,
+    /// "just me", "yo sola": one adult.
     alone: Regex,
+    /// "me and my …", "yo y mis …": one adult and whoever follows.
     me_and: Regex,
 }
 
@@ -90,29 +99,6 @@ pub(super) fn extract(folded: &str) -> Party {
     let p = &*PATTERNS;
     let adults = first(&p.adults, folded);
     let children = children(folded);
-    let total = p
-        .total_for
-        .captures_iter(folded)
-        .filter(|c| {
-            c.get(0)
-                .is_some_and(|m| !NOT_PEOPLE.contains(&text::next_word(folded, m.end())))
-        })
-        .find_map(|c| numbers::value(c.get(1)?.as_str()))
-        .or_else(|| {
-            // "talk to a person", "hablar con una persona" name someone, not the party.
-            p.total_people
-                .captures_iter(folded)
-                .filter(|c| {
-                    c.get(0).is_some_and(|m| {
-                        !matches!(
-                            previous_word(folded, m.start()),
-                            "to" | "with" | "con" | "a"
-                        )
-                    })
-                })
-                .find_map(|c| numbers::value(c.get(1)?.as_str()))
-        })
-        .or_else(|| first(&p.total_we, folded));
     // "a couple of …" is a small number of something, not two guests.
     let couple = p
         .couple
@@ -121,13 +107,38 @@ pub(super) fn extract(folded: &str) -> Party {
     let adults = adults
         .or(couple.then_some(2))
         .or_else(|| {
-            total.map(|total| match children {
-                Some(children) if total > children => total - children,
+            headcount(folded).map(|(total, on_top)| match children {
+                Some(children) if !on_top && total > children => total - children,
                 _ => total,
             })
         })
         .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));
     Party { adults, children }
+}
+
+/// A head count without ages, and whether children named right after it come on top of it
+/// ("somos 2 y un bebé", "2 people and a child") rather than among it ("we are 4 with 2 kids").
+fn headcount(folded: &str) -> Option<(u32, bool)> {
+    let p = &*PATTERNS;
+    let counted = |regex: &Regex, keep: &dyn Fn(&regex::Match<'_>) -> bool| {
+        regex.captures_iter(folded).find_map(|c| {
+            let whole = c.get(0).filter(|m| keep(m))?;
+            Some((numbers::value(c.get(1)?.as_str())?, whole.end()))
+        })
+    };
+    let for_people = |m: &regex::Match<'_>| !NOT_PEOPLE.contains(&text::next_word(folded, m.end()));
+    // "talk to a person", "hablar con una persona" name someone, not the party.
+    let not_someone = |m: &regex::Match<'_>| {
+        !matches!(
+            previous_word(folded, m.start()),
+            "to" | "with" | "con" | "a"
+        )
+    };
+    let (total, end) = counted(&p.total_for, &for_people)
+        .or_else(|| counted(&p.total_people, &not_someone))
+        .or_else(|| counted(&p.total_we, &|_| true))?;
+    let on_top = matches!(text::next_word(folded, end), "and" | "y" | "plus" | "mas");
+    Some((total, on_top))
 }
 
 /// The word just before byte `at`.

@@ -5,9 +5,9 @@
 //! 88213", "localizador 88213"); it is reported upper-cased, dash kept as written.
 //!
 //! A name is read from the original text (its case and accents matter) after "my name is",
-//! "under the name", "me llamo", "mi nombre es", "a nombre de" (any case: "my name is ana lópez" gives "Ana López"), or after
-//! "I am", "I'm", "soy" only when capitalised, because those also start "I'm looking for…" and
-//! "soy alérgico…".
+//! "under the name", "me llamo", "mi nombre es" or "a nombre de", in any case ("my name is ana
+//! lópez" gives "Ana López"); after "I am", "I'm" or "soy" only when capitalised, because those
+//! also start "I'm looking for…" and "soy alérgico…". A title ("Mr.", "Sra.") is skipped.
 
 use std::sync::LazyLock;
 
@@ -36,11 +36,11 @@ static ANNOUNCED: LazyLock<Regex> = LazyLock::new(|| {
 /// Finds the email in `folded` (lower-case by folding) and masks it, so its words are not read
 /// as anything else ("book@…").
 pub(super) fn email(folded: &mut String) -> Option<String> {
-    let found = EMAIL
+    let (email, span) = EMAIL
         .find(folded)
         .map(|m| (m.as_str().to_owned(), m.range()))?;
-    text::mask(folded, [found.1]);
-    Some(found.0)
+    text::mask(folded, [span]);
+    Some(email)
 }
 
 /// Finds the booking reference in `folded` and masks it.

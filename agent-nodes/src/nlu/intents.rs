@@ -2,10 +2,13 @@
 //! the most evidence wins.
 //!
 //! Weights are in units of evidence: about 3 for a phrase that settles the intent on its own
-//! ("cancel", "reservar"), 2 for a strong hint ("breakfast", a greeting that opens the
-//! message), 1 for a weak one (a date or a head count alone suggests a booking). Affirm, deny
-//! and greeting cues count only at the start of the message, so "Yes, I'd like to book" is a
-//! reservation and "No funciona el aire" a complaint.
+//! ("cancel", "reservar"), 1.5 to 2 for a strong hint ("breakfast", a greeting that opens the
+//! message), 1 for a weak one (a date or a head count alone suggests a booking, a question mark
+//! a question), and 6 for a negation that overturns the words it contains ("I don't want to
+//! book any more"). Affirm, deny and greeting cues count only at the start of the message, so
+//! "Yes, I'd like to book" is a reservation and "No funciona el aire" a complaint. The weights
+//! are tuned against the table of phrasings in the crate's tests (`tests/it/nlu/table.rs`),
+//! which is their spec.
 //!
 //! The confidence is `(1 - e^-top) * (1 - e^-(top - second))`: it grows with the winner's
 //! evidence and with its lead over the runner-up, so one weak cue gives 0.4, a greeting 0.6,

@@ -8,9 +8,10 @@ use super::wire::{
 use super::{Dialect, JsonMode};
 use crate::model::{ChatRequest, Message, Part, Role, ToolCall, ToolChoice, ToolResult};
 
-/// The body for `request`.
+/// The body for `request`, sent by the client named `provider`.
 pub(super) fn build<'a>(
     request: &ChatRequest,
+    provider: &str,
     model: &'a str,
     dialect: Dialect,
     stream: bool,
@@ -40,7 +41,8 @@ pub(super) fn build<'a>(
     if let Some(content) = system {
         messages.push(plain("system", content));
     }
-    messages.extend(conversation(&request.messages, dialect.replay_reasoning));
+    let replay = dialect.replay_reasoning.then_some(provider);
+    messages.extend(conversation(&request.messages, replay));
     let tools: Vec<OutTool> = request
         .tools
         .iter()
@@ -84,9 +86,11 @@ fn plain(role: &'static str, content: String) -> OutMessage {
 
 /// The messages. A call without an id (from another provider's history) gets one, and a
 /// result without an id takes the id of the first unanswered call of its name, since the
-/// protocol pairs them by id. Reasoning (when `replay_reasoning`) is replayed only after the
-/// last user message: DeepSeek wants it back within a turn and refuses it in older ones.
-fn conversation(messages: &[Message], replay_reasoning: bool) -> Vec<OutMessage> {
+/// protocol pairs them by id. Reasoning is replayed only when `replay` names a provider (when
+/// `replay_reasoning`), only that provider's own (another's, such as a Gemini signature, means
+/// nothing to this server), and only after the last user message: DeepSeek wants it back
+/// within a turn and refuses it in older ones.
+fn conversation(messages: &[Message], replay: Option<&str>) -> Vec<OutMessage> {
     let current_turn = messages
         .iter()
         .rposition(|m| m.role == Role::User && !m.text().is_empty());
@@ -106,9 +110,14 @@ fn conversation(messages: &[Message], replay_reasoning: bool) -> Vec<OutMessage>
                 if text.is_empty() && calls.is_empty() {
                     continue;
                 }
-                let reasoning = (replay_reasoning && current_turn.is_none_or(|turn| index > turn))
-                    .then(|| calls.first().and_then(|c| c.replay.clone()))
-                    .flatten();
+                let reasoning = replay
+                    .filter(|_| current_turn.is_none_or(|turn| index > turn))
+                    .and_then(|provider| {
+                        calls
+                            .iter()
+                            .find_map(|c| c.replay.as_ref()?.data_for(provider))
+                    })
+                    .map(str::to_owned);
                 let tool_calls = calls
                     .iter()
                     .enumerate()

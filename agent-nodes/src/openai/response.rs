@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::wire::{Completion, InMessage, InToolCall, InUsage};
 use crate::error::Error;
-use crate::model::{ChatResponse, FinishReason, Message, Part, Role, ToolCall, Usage};
+use crate::model::{ChatResponse, FinishReason, Message, Part, Replay, Role, ToolCall, Usage};
 use crate::resilience::transport::{retry_after, snippet};
 
 /// The [`Error::Blocked`] reason of a blank answer that finished with `stop` (DeepSeek's JSON
@@ -102,7 +102,7 @@ impl Reply {
         if finish_reason == "content_filter" {
             return Err(blocked("finish reason content_filter".to_owned()));
         }
-        let replay = (!self.reasoning.is_empty()).then_some(self.reasoning);
+        let replay = (!self.reasoning.is_empty()).then(|| Replay::new(provider, self.reasoning));
         let mut parts = Vec::new();
         if !self.text.trim().is_empty() {
             parts.push(Part::Text(self.text));

@@ -2,8 +2,9 @@
 //! wire-protocols §4: `:generateContent` and `:streamGenerateContent?alt=sse`, the
 //! `x-goog-api-key` check (400 `API_KEY_INVALID`), 404 for an unknown model, 400 for JSON mode
 //! with tools, 400 when a replayed function call lacks its `thoughtSignature` (or carries one
-//! it never issued) or when a turn of results does not answer every call. Replies are
-//! scripted by the last user text or the last `functionResponse` name.
+//! it never issued) or when a turn of results does not answer every call. Like the real API,
+//! it accepts Google's documented bypass signature ([`SKIP_VALIDATOR`]) on any call. Replies
+//! are scripted by the last user text or the last `functionResponse` name.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,10 @@ use crate::fake::{End, Recorded, Script, never, serve, streamed, token};
 
 pub(crate) const KEY: &str = "test-key";
 pub(crate) const MODEL: &str = "gemini-3.5-flash-lite";
+/// The `thoughtSignature` Google documents for calls Gemini did not produce, which skips the
+/// check (the FAQ of <https://ai.google.dev/gemini-api/docs/thought-signatures>; not in
+/// wire-protocols §4.4).
+pub(crate) const SKIP_VALIDATOR: &str = "skip_thought_signature_validator";
 
 /// What the fake answers.
 #[derive(Debug, Clone)]
@@ -227,7 +232,7 @@ impl Fake {
                             None if n == 0 => {
                                 return Err("Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly.".into());
                             }
-                            Some(s) if !signatures.contains(s) => {
+                            Some(s) if s != SKIP_VALIDATOR && !signatures.contains(s) => {
                                 return Err("Corrupted thought signature.".into());
                             }
                             _ => {}

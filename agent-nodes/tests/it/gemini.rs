@@ -2,15 +2,16 @@
 
 use agent_nodes::gemini::{GeminiBuilder, GeminiClient};
 use agent_nodes::{
-    ChatModel, ChatRequest, Error, FinishReason, Message, Part, ToolChoice, ToolResult, ToolSpec,
-    Usage,
+    ChatModel, ChatRequest, Error, FinishReason, Message, Part, Replay, ToolCall, ToolChoice,
+    ToolResult, ToolSpec, Usage,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::fake::fast_policy;
-use crate::fake_gemini::{FakeGemini, KEY, MODEL, Reply};
+use crate::fake_gemini::{FakeGemini, KEY, MODEL, Reply, SKIP_VALIDATOR};
+use crate::fake_openai::{self, FakeOpenAi};
 
 pub(crate) fn client(fake: &FakeGemini) -> GeminiClient {
     GeminiClient::builder(KEY)
@@ -119,7 +120,9 @@ async fn a_function_call_round_trip_replays_the_signature_and_sends_results_as_a
         (call.name.as_str(), &call.args),
         ("check_availability", &args)
     );
-    let signature = call.replay.clone().expect("the thoughtSignature");
+    let replay = call.replay.clone().expect("the thoughtSignature");
+    assert_eq!(replay.provider, "gemini");
+    let signature = replay.data;
     request.messages.push(first.message.clone());
     request
         .messages
@@ -212,34 +215,147 @@ async fn parallel_calls_keep_ids_and_each_result_is_answered_in_order() {
     );
 }
 
-#[tokio::test]
-async fn a_replayed_call_without_its_signature_is_a_400_and_is_not_retried() {
+/// Asks for two parallel calls, lets `tamper` change the answer's calls, sends the turn back
+/// with its results and returns the error.
+async fn replay_tampered(tamper: impl FnOnce(&mut [&mut ToolCall])) -> (Error, usize) {
     let fake = FakeGemini::start().await;
-    fake.on("rooms?", vec![Reply::call("check_availability", json!({}))]);
+    let calls = vec![
+        (
+            "check_availability".to_owned(),
+            json!({"hotel_id": "sol-madrid"}),
+        ),
+        (
+            "check_availability".to_owned(),
+            json!({"hotel_id": "mar-valencia"}),
+        ),
+    ];
+    fake.on("both?", vec![Reply::Calls(calls)]);
     let gemini = client(&fake);
-    let mut request = ChatRequest::new("system", "rooms?").with_tool(availability_tool());
-    let mut turn = gemini.chat(&request).await.expect("a call").message;
-    let Part::ToolCall(call) = &mut turn.parts[0] else {
-        panic!("{turn:?}")
-    };
-    call.replay = None;
-    let result = ToolResult {
-        id: None,
-        name: call.name.clone(),
-        output: json!(1),
-        is_error: false,
-    };
+    let mut request = ChatRequest::new("system", "both?").with_tool(availability_tool());
+    let mut turn = gemini.chat(&request).await.expect("two calls").message;
+    let mut calls: Vec<&mut ToolCall> = turn
+        .parts
+        .iter_mut()
+        .filter_map(|p| match p {
+            Part::ToolCall(call) => Some(call),
+            _ => None,
+        })
+        .collect();
+    tamper(&mut calls);
+    let results = calls
+        .iter()
+        .map(|call| ToolResult {
+            id: None,
+            name: call.name.clone(),
+            output: json!(1),
+            is_error: false,
+        })
+        .collect();
     request
         .messages
-        .extend([turn, Message::tool_results(vec![result])]);
+        .extend([turn, Message::tool_results(results)]);
 
     let error = gemini.chat(&request).await.expect_err("a 400");
+    (error, fake.received().len())
+}
+
+#[tokio::test]
+async fn a_gemini_turn_whose_first_call_lost_its_signature_is_a_400_and_is_not_retried() {
+    // The turn still carries a Gemini signature (on the second call), so it came from Gemini
+    // and gets no bypass: the loss is Gemini's to report.
+    let (error, requests) = replay_tampered(|calls| {
+        calls[1].replay = calls[0].replay.take();
+    })
+    .await;
 
     assert!(
         matches!(&error, Error::Http { status: 400, message, .. } if message.contains("thought_signature")),
         "{error}"
     );
-    assert_eq!(fake.received().len(), 2, "one attempt for the 400");
+    assert_eq!(requests, 2, "one attempt for the 400");
+}
+
+#[tokio::test]
+async fn a_signature_gemini_never_issued_is_a_400() {
+    let (error, requests) = replay_tampered(|calls| {
+        calls[0].replay = Some(Replay::new("gemini", "forged"));
+    })
+    .await;
+
+    assert!(
+        matches!(&error, Error::Http { status: 400, message, .. } if message.contains("Corrupted thought signature")),
+        "{error}"
+    );
+    assert_eq!(requests, 2, "one attempt for the 400");
+}
+
+#[tokio::test]
+async fn a_turn_from_another_provider_continues_on_gemini_with_the_bypass_and_not_its_replay() {
+    // An OpenAI-compatible server (DeepSeek, with reasoning) answers the first request with
+    // two calls; the fallback chain then continues the conversation on Gemini.
+    let openai_fake = FakeOpenAi::start().await;
+    let reasoning = "The guest wants both hotels checked.";
+    openai_fake.on(
+        "both?",
+        vec![fake_openai::Reply::Calls(
+            vec![
+                (
+                    "check_availability".into(),
+                    r#"{"hotel_id":"sol-madrid"}"#.into(),
+                ),
+                (
+                    "check_availability".into(),
+                    r#"{"hotel_id":"mar-valencia"}"#.into(),
+                ),
+            ],
+            Some(reasoning.into()),
+        )],
+    );
+    let openai = crate::openai::builder(&openai_fake)
+        .provider("openai")
+        .build()
+        .expect("a client");
+    let mut request = ChatRequest::new("system", "both?").with_tool(availability_tool());
+    let first = openai.chat(&request).await.expect("two calls");
+    let calls: Vec<_> = first.message.tool_calls().cloned().collect();
+    assert_eq!(
+        calls[0].replay,
+        Some(Replay::new("openai", reasoning)),
+        "the setup: a foreign replay on the first call"
+    );
+    let results = calls
+        .iter()
+        .map(|call| ToolResult {
+            id: call.id.clone(),
+            name: call.name.clone(),
+            output: json!({"rooms_left": 2}),
+            is_error: false,
+        })
+        .collect();
+    request.messages.push(first.message.clone());
+    request.messages.push(Message::tool_results(results));
+    let fake = FakeGemini::start().await;
+    fake.on("check_availability", vec![Reply::text("Both have rooms.")]);
+
+    let answer = client(&fake)
+        .chat(&request)
+        .await
+        .expect("the fake accepts the bypass");
+
+    assert_eq!(answer.text(), "Both have rooms.");
+    let body = fake.last_body();
+    let parts = &body["contents"][1]["parts"];
+    assert_eq!(body["contents"][1]["role"], "model");
+    assert_eq!(parts[0]["thoughtSignature"], SKIP_VALIDATOR, "{parts}");
+    assert_eq!(parts[0]["functionCall"]["id"], json!(calls[0].id));
+    assert!(
+        parts[1].get("thoughtSignature").is_none(),
+        "only the first call of a turn is checked: {parts}"
+    );
+    assert!(
+        !body.to_string().contains(reasoning),
+        "the foreign replay is not sent: {body}"
+    );
 }
 
 #[tokio::test]

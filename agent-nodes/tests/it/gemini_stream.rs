@@ -51,7 +51,8 @@ async fn a_streamed_function_call_arrives_whole_with_its_signature() {
 
     let call = answer.message.tool_calls().next().expect("a call");
     assert_eq!(call.args, args);
-    assert!(call.replay.is_some());
+    let replay = call.replay.as_ref().expect("the signature");
+    assert_eq!(replay.provider, "gemini");
     assert_eq!(answer.finish, FinishReason::ToolCalls);
     assert_eq!(answer.message.role, Role::Model);
 }

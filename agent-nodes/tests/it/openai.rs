@@ -3,14 +3,15 @@
 
 use agent_nodes::openai::{JsonMode, OpenAiBuilder, OpenAiClient};
 use agent_nodes::{
-    ChatModel, ChatRequest, Error, FinishReason, Message, Part, ToolCall, ToolChoice, ToolResult,
-    ToolSpec, Usage,
+    ChatModel, ChatRequest, Error, FinishReason, Message, Part, Replay, ToolCall, ToolChoice,
+    ToolResult, ToolSpec, Usage,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::fake::fast_policy;
+use crate::fake_gemini::{self, FakeGemini};
 use crate::fake_openai::{FakeOpenAi, KEY, MODEL, Reply};
 
 pub(crate) fn builder(fake: &FakeOpenAi) -> OpenAiBuilder {
@@ -122,10 +123,7 @@ async fn a_tool_round_trip_sends_the_assistant_turn_back_and_results_by_call_id(
         "get_reschedule_quote",
         vec![Reply::text("The fee is 25 EUR.")],
     );
-    let openai = builder(&fake)
-        .replay_reasoning(true)
-        .build()
-        .expect("a client");
+    let openai = client(&fake);
     let mut request = ChatRequest::new("s", "move it").with_tool(quote_tool());
 
     let first = openai.chat(&request).await.expect("a call");
@@ -134,9 +132,9 @@ async fn a_tool_round_trip_sends_the_assistant_turn_back_and_results_by_call_id(
     let call = first.message.tool_calls().next().expect("a call").clone();
     assert_eq!(call.args, json!({"booking_ref": "SOL-88213"}));
     assert_eq!(
-        call.replay.as_deref(),
-        Some(reasoning),
-        "DeepSeek reasoning rides along"
+        call.replay,
+        Some(Replay::new("deepseek", reasoning)),
+        "DeepSeek reasoning rides along, tagged with the client's provider name"
     );
     let id = call.id.clone().expect("OpenAI ids every call");
     request.messages.push(first.message.clone());
@@ -202,7 +200,7 @@ async fn calls_from_another_provider_get_ids_that_pair_with_their_results() {
         id: None,
         name: "get_reschedule_quote".into(),
         args: json!({"booking_ref": "A"}),
-        replay: Some("a Gemini signature".into()),
+        replay: Some(Replay::new("gemini", "a Gemini signature")),
     };
     let mut request = ChatRequest::new("s", "move it").with_tool(quote_tool());
     request.messages.push(Message {
@@ -227,6 +225,90 @@ async fn calls_from_another_provider_get_ids_that_pair_with_their_results() {
     );
     assert_eq!(messages[3]["tool_call_id"], *id);
     assert_eq!(messages[3]["content"], "ok", "a string output goes as is");
+}
+
+#[tokio::test]
+async fn a_gemini_turn_continues_on_an_openai_client_without_its_signature() {
+    // Gemini answers the first request with a signed call; the fallback chain then continues
+    // the conversation on an OpenAI-compatible server, with reasoning replay on (the default).
+    let gemini_fake = FakeGemini::start().await;
+    gemini_fake.on(
+        "move it",
+        vec![fake_gemini::Reply::call(
+            "get_reschedule_quote",
+            json!({"booking_ref": "SOL-88213"}),
+        )],
+    );
+    let gemini = crate::gemini::client(&gemini_fake);
+    let mut request = ChatRequest::new("s", "move it").with_tool(quote_tool());
+    let first = gemini.chat(&request).await.expect("a call");
+    let call = first.message.tool_calls().next().expect("a call").clone();
+    let signature = call.replay.clone().expect("a signature").data;
+    request.messages.push(first.message.clone());
+    request.messages.push(Message::tool_results(vec![result(
+        &call,
+        json!({"fee": 25.0}),
+    )]));
+    let fake = FakeOpenAi::start().await;
+    fake.on(
+        "get_reschedule_quote",
+        vec![Reply::text("The fee is 25 EUR.")],
+    );
+
+    let answer = client(&fake)
+        .chat(&request)
+        .await
+        .expect("the fake accepts the turn");
+
+    assert_eq!(answer.text(), "The fee is 25 EUR.");
+    let body = fake.last_body();
+    let assistant = &body["messages"][2];
+    assert_eq!(assistant["role"], "assistant");
+    assert!(
+        assistant.get("reasoning_content").is_none(),
+        "a Gemini signature is not reasoning: {assistant}"
+    );
+    assert!(
+        !body.to_string().contains(&signature),
+        "the signature goes nowhere: {body}"
+    );
+}
+
+#[tokio::test]
+async fn reasoning_goes_back_only_to_the_provider_that_produced_it_and_only_when_asked() {
+    let fake = FakeOpenAi::start().await;
+    fake.on("get_reschedule_quote", vec![Reply::text("Done.")]);
+    let call = ToolCall {
+        id: Some("call_1".into()),
+        name: "get_reschedule_quote".into(),
+        args: json!({"booking_ref": "A"}),
+        replay: Some(Replay::new("deepseek", "Quote first.")),
+    };
+    let mut request = ChatRequest::new("s", "move it").with_tool(quote_tool());
+    request.messages.push(Message {
+        role: agent_nodes::Role::Model,
+        parts: vec![Part::ToolCall(call.clone())],
+    });
+    request
+        .messages
+        .push(Message::tool_results(vec![result(&call, json!("ok"))]));
+    let cases = [
+        (builder(&fake), Some("Quote first.")),
+        (builder(&fake).provider("vllm"), None),
+        (builder(&fake).replay_reasoning(false), None),
+    ];
+    for (n, (settings, expected)) in cases.into_iter().enumerate() {
+        settings
+            .build()
+            .expect("a client")
+            .chat(&request)
+            .await
+            .expect("an answer");
+        let reasoning = fake.last_body()["messages"][2]
+            .get("reasoning_content")
+            .cloned();
+        assert_eq!(reasoning, expected.map(|r| json!(r)), "case {n}");
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

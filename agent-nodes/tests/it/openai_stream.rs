@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use agent_nodes::{ChatModel, ChatRequest, Error, FinishReason, ToolCall};
+use agent_nodes::{ChatModel, ChatRequest, Error, FinishReason, Replay, ToolCall};
 use serde_json::json;
 
 use crate::fake::fast_policy;
@@ -61,7 +61,7 @@ async fn streamed_tool_call_deltas_are_joined_by_index() {
     assert_eq!(calls[0].args, json!({"booking_ref": "SOL-1"}));
     assert_eq!(calls[1].args, json!({"booking_ref": "MAR-22"}));
     assert!(calls.iter().all(|c| c.id.is_some()));
-    assert_eq!(calls[0].replay.as_deref(), Some("thinking"));
+    assert_eq!(calls[0].replay, Some(Replay::new("deepseek", "thinking")));
     assert_eq!(answer.finish, FinishReason::ToolCalls);
 }
 

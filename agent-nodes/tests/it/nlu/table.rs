@@ -63,6 +63,11 @@ const TABLE: &[Row] = &[
     ("Reservadme una suite en el Hotel Sol, del 1 al 4 de enero, mi correo es carlos@correo.es", ReservationRequest, Es, &[Room("suite"), Hotel("sol"), In("2027-01-01"), Out("2027-01-04"), Email("carlos@correo.es")]),
     ("Busco habitación doble en Madird para el día 5, somos dos", ReservationRequest, Es, &[Room("double"), City("Madrid"), In("2026-12-05"), Adults(2)]),
     ("Quiero reservar del 28 al 2 de diciembre, dos adultos y dos niños", ReservationRequest, Es, &[In("2026-11-28"), Out("2026-12-02"), Adults(2), Children(2)]),
+    ("Quiero reservar para el 31, somos 2 y un bebé", ReservationRequest, Es, &[In("2026-12-31"), Adults(2), Children(1)]),
+    ("Hola! Quería una habitación para el día 8 de diciembre por la tarde", ReservationRequest, Es, &[In("2026-12-08")]),
+    ("Quiero reservar una semana a partir del 1 de marzo", ReservationRequest, Es, &[Nights(7), In("2027-03-01"), Out("2027-03-08")]),
+    ("Quiero una habitación doble con cama supletoria para un niño", ReservationRequest, Es, &[Room("double"), Children(1)]),
+    ("I'd like to arrive next Monday and stay until Thursday", ReservationRequest, En, &[In("2026-11-23"), Out("2026-11-26")]),
     // Availability and prices for dates.
     ("Do you have any rooms available for December 3?", AvailabilityCheck, En, &[In("2026-12-03")]),
     ("Is there availability at Hotel Sol this weekend for 2 adults?", AvailabilityCheck, En, &[Hotel("sol"), In("2026-11-27"), Out("2026-11-29"), Adults(2)]),
@@ -82,6 +87,8 @@ const TABLE: &[Row] = &[
     ("¿Hay habitaciones disponibles en Madrid dentro de dos semanas?", AvailabilityCheck, Es, &[City("Madrid"), In("2026-12-06")]),
     ("¿Está disponible la habitación familiar del 20 al 22 de diciembre?", AvailabilityCheck, Es, &[Room("family"), In("2026-12-20"), Out("2026-12-22")]),
     ("¿Qué precio tiene la suite del 10 al 12 de enero?", AvailabilityCheck, Es, &[Room("suite"), In("2027-01-10"), Out("2027-01-12")]),
+    ("hola buenas, quería saber si tenéis libre una habitación para este finde", AvailabilityCheck, Es, &[In("2026-11-27"), Out("2026-11-29")]),
+    ("Could you tell me if there's a room for one on the 1st?", AvailabilityCheck, En, &[In("2026-12-01"), Adults(1)]),
     // Changes.
     ("I need to change my booking SOL-88213 to December 10", ModificationRequest, En, &[Ref("SOL-88213"), In("2026-12-10")]),
     ("Can I reschedule my reservation to next Friday?", ModificationRequest, En, &[In("2026-11-27")]),
@@ -97,6 +104,7 @@ const TABLE: &[Row] = &[
     ("¿Podemos aplazar la reserva una semana?", ModificationRequest, Es, &[]),
     ("Me gustaría añadir una noche más a mi reserva", ModificationRequest, Es, &[]),
     ("Cambiar la reserva ABC12345 a dos adultos y dos niños", ModificationRequest, Es, &[Ref("ABC12345"), Adults(2), Children(2)]),
+    ("Can you make it a double instead?", ModificationRequest, En, &[Room("double")]),
     // Cancellations.
     ("I want to cancel my reservation SOL-88213", CancellationRequest, En, &[Ref("SOL-88213")]),
     ("Please cancel booking ABC12345, my name is Peter Jones", CancellationRequest, En, &[Ref("ABC12345"), Name("Peter Jones")]),
@@ -109,6 +117,7 @@ const TABLE: &[Row] = &[
     ("Necesito cancelar la reserva del 3 de diciembre", CancellationRequest, Es, &[In("2026-12-03")]),
     ("Ya no podemos ir, cancelen la reserva por favor", CancellationRequest, Es, &[]),
     ("Anular reserva ABC12345", CancellationRequest, Es, &[Ref("ABC12345")]),
+    ("I don't want to book anymore", CancellationRequest, En, &[]),
     // Existing bookings.
     ("Can you check my booking SOL-88213?", BookingLookup, En, &[Ref("SOL-88213")]),
     ("What's the status of my reservation? My email is john.smith@example.com", BookingLookup, En, &[Email("john.smith@example.com")]),
@@ -122,6 +131,7 @@ const TABLE: &[Row] = &[
     ("Quiero ver los detalles de mi reserva, mi correo es lucia@example.es", BookingLookup, Es, &[Email("lucia@example.es")]),
     ("Localizador SOL-12345", BookingLookup, Es, &[Ref("SOL-12345")]),
     ("¿Cuál es el estado de mi reserva?", BookingLookup, Es, &[]),
+    ("I am Mr. Thompson, booking THM-55012", BookingLookup, En, &[Name("Thompson"), Ref("THM-55012")]),
     // Questions about the hotel.
     ("What time is check-in?", GeneralInquiry, En, &[]),
     ("Is breakfast included?", GeneralInquiry, En, &[]),
@@ -158,6 +168,7 @@ const TABLE: &[Row] = &[
     ("No hay agua caliente en la ducha, es inaceptable", Complaint, Es, &[]),
     ("Me cobraron dos veces, quiero un reembolso", Complaint, Es, &[]),
     ("El baño olía fatal y había cucarachas", Complaint, Es, &[]),
+    ("Someone broke into our car in your parking lot", Complaint, En, &[]),
     // Praise.
     ("The stay was wonderful, the staff were so friendly!", Compliment, En, &[]),
     ("Amazing breakfast and great views, we loved it", Compliment, En, &[]),
@@ -169,6 +180,7 @@ const TABLE: &[Row] = &[
     ("Enhorabuena al equipo, el desayuno estaba buenísimo", Compliment, Es, &[]),
     ("Todo perfecto, lo recomiendo al 100%", Compliment, Es, &[]),
     ("Excelente servicio, volveremos seguro", Compliment, Es, &[]),
+    ("Your staff were incredibly helpful, 10/10", Compliment, En, &[]),
     // Openings.
     ("Hello!", Greeting, En, &[]),
     ("Hi there", Greeting, En, &[]),
@@ -188,6 +200,7 @@ const TABLE: &[Row] = &[
     ("Eso es todo, gracias", Goodbye, Es, &[]),
     ("¡Hasta mañana!", Goodbye, Es, &[]),
     ("Gracias", Goodbye, Es, &[]),
+    ("Thanks for your help!", Goodbye, En, &[]),
     // Yes.
     ("Yes", Affirm, En, &[]),
     ("Yes please, book it", Affirm, En, &[]),
@@ -197,6 +210,7 @@ const TABLE: &[Row] = &[
     ("Vale, perfecto", Affirm, Es, &[]),
     ("De acuerdo, adelante", Affirm, Es, &[]),
     ("Correcto", Affirm, Es, &[]),
+    ("That would be great", Affirm, En, &[]),
     // No.
     ("No", Deny, En, &[]),
     ("No, thanks", Deny, En, &[]),
@@ -206,6 +220,8 @@ const TABLE: &[Row] = &[
     ("Para nada", Deny, Es, &[]),
     ("No, mejor no", Deny, Es, &[]),
     ("Olvídalo", Deny, Es, &[]),
+    ("no that's not right", Deny, En, &[]),
+    ("please don't cancel my booking", Deny, En, &[]),
     // People.
     ("I want to speak to a human", HumanHandoff, En, &[]),
     ("Can I talk to a real person please?", HumanHandoff, En, &[]),
@@ -222,6 +238,8 @@ const TABLE: &[Row] = &[
     ("42", Unknown, En, &[]),
     ("Lorem ipsum dolor sit amet", Unknown, En, &[]),
     ("ana.lopez@example.com", Unknown, En, &[Email("ana.lopez@example.com")]),
+    ("Mi primo toca la guitarra", Unknown, Es, &[]),
+    ("La vida es bella", Unknown, Es, &[]),
     // Answers to a question: entities alone hint at a booking.
     ("December 3rd to 6th", ReservationRequest, En, &[In("2026-12-03"), Out("2026-12-06")]),
     ("3 to 6 December", ReservationRequest, En, &[In("2026-12-03"), Out("2026-12-06")]),
