@@ -188,6 +188,31 @@ struct Recorded(Value, bool);
 /// Each call runs inside [`Ctx::effect`] under its own journal entry and with the key
 /// `<task idempotency key>/<call index>`: a task that re-runs after a crash or an interrupt
 /// gets the recorded results instead of calling again.
+///
+/// ```
+/// use agent_nodes::nodes::{ToolNode, Toolbox, tool};
+/// use agent_nodes::{ToolCall, ToolResult};
+/// use graph_core::{State, StateGraph};
+/// use schemars::JsonSchema;
+/// use serde::Deserialize;
+///
+/// #[derive(State, Clone, Default)]
+/// struct Chat { calls: Vec<ToolCall>, #[state(append)] results: Vec<ToolResult> }
+///
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Cancel { booking_ref: String }
+///
+/// let toolbox = Toolbox::new().with(tool("cancel", "Cancels a booking", |c: Cancel, key| async move {
+///     // `key` is stable across re-runs: give it to the booking system as an idempotency key.
+///     Ok::<_, agent_nodes::Error>(serde_json::json!({"cancelled": c.booking_ref, "key": key}))
+/// }))?;
+/// let mut graph = StateGraph::<Chat>::new();
+/// graph.add_node_impl(
+///     "tools",
+///     ToolNode::new(toolbox, |s: &Chat| s.calls.clone(), |r| ChatUpdate::default().results(r)),
+/// );
+/// # Ok::<(), agent_nodes::Error>(())
+/// ```
 pub struct ToolNode<S: State> {
     toolbox: Toolbox,
     calls: Calls<S>,

@@ -131,6 +131,32 @@ type Store<S> = Arc<dyn Fn(Vec<Violation>) -> <S as State>::Update + Send + Sync
 
 /// A node that runs its rules, stores the violations (empty when all pass) and goes to the
 /// `valid` or the `invalid` node. Add it with [`Validator::add_to`].
+///
+/// ```
+/// use agent_nodes::nlu::Language;
+/// use agent_nodes::nodes::{Validator, Violation, rules};
+/// use chrono::NaiveDate;
+/// use graph_core::{State, StateGraph};
+///
+/// #[derive(State, Clone, Default)]
+/// struct Stay {
+///     check_in: Option<NaiveDate>,
+///     check_out: Option<NaiveDate>,
+///     adults: Option<u32>,
+///     violations: Vec<Violation>,
+/// }
+///
+/// let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+/// let validator = Validator::new(|v| StayUpdate::default().violations(v), "book", "ask_again")
+///     .rule(move |s: &Stay| rules::stay(s.check_in, s.check_out, today, 30))
+///     .rule(|s: &Stay| rules::guests(s.adults, None, 4));
+/// let wrong = Stay { check_in: NaiveDate::from_ymd_opt(2026, 12, 6), check_out: NaiveDate::from_ymd_opt(2026, 12, 3), adults: Some(2), ..Stay::default() };
+/// let found = validator.check(&wrong);
+/// assert_eq!(found[0].message(Language::En), "The departure date must be after the arrival date.");
+///
+/// let mut graph = StateGraph::<Stay>::new();
+/// validator.add_to(&mut graph, "check");
+/// ```
 pub struct Validator<S: State> {
     rules: Vec<Rule<S>>,
     store: Store<S>,
