@@ -72,7 +72,7 @@ pub enum Error {
         retry_in: Duration,
     },
     /// Every model of a fallback chain failed.
-    #[error("every model failed: {}", failures.iter().map(|(p, e)| format!("{p}: {e}")).collect::<Vec<_>>().join("; "))]
+    #[error("every model failed: {}", failures.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join("; "))]
     Exhausted {
         /// Each provider and how it failed, in the order tried.
         failures: Vec<(String, String)>,
@@ -88,6 +88,14 @@ pub enum Error {
     UnknownTool {
         /// The name it used.
         tool: String,
+    },
+    /// A tool cannot be put in a toolbox (a duplicate name, an invalid schema).
+    #[error("tool `{tool}` cannot be offered: {reason}")]
+    InvalidTool {
+        /// The tool.
+        tool: String,
+        /// Why.
+        reason: String,
     },
     /// A tool call's arguments do not fit the tool's schema.
     #[error("tool `{tool}`: bad arguments: {reason}")]

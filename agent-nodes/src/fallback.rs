@@ -54,8 +54,18 @@ impl ChatModel for FallbackModel {
     ) -> Result<ChatResponse, Error> {
         let mut failures = Vec::new();
         for model in &self.models {
-            match model.chat_stream(request, on_text).await {
+            let streamed = std::sync::atomic::AtomicBool::new(false);
+            let watched = |text: &str| {
+                streamed.store(true, std::sync::atomic::Ordering::Relaxed);
+                on_text(text);
+            };
+            match model.chat_stream(request, &watched).await {
                 Ok(response) => return Ok(response),
+                // The guest has already seen part of this answer: a second model's answer
+                // would be glued onto it, so the failure stands.
+                Err(error) if streamed.load(std::sync::atomic::Ordering::Relaxed) => {
+                    return Err(error);
+                }
                 Err(error) => {
                     tracing::warn!(provider = model.provider(), %error, "falling back");
                     failures.push((model.provider().to_owned(), error.to_string()));

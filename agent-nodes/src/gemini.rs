@@ -218,6 +218,7 @@ impl GeminiClient {
                 match frame {
                     Frame::Data(data) => turn.absorb(response::parse_chunk(&data)?, &on_piece),
                     Frame::Raw(raw) => return Err(response::raw_error(&raw)),
+                    Frame::TooLarge => return Err(crate::sse::too_large(PROVIDER)),
                 }
             }
             Ok(())

@@ -309,6 +309,7 @@ impl OpenAiClient {
                         reply.absorb(response::parse_chunk(provider, &data)?, &on_piece);
                     }
                     Frame::Raw(raw) => return Err(response::raw_error(provider, &raw)),
+                    Frame::TooLarge => return Err(crate::sse::too_large(provider)),
                 }
             }
             Ok(())

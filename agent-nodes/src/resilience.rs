@@ -226,7 +226,11 @@ impl Resilience {
                 };
                 let delay = server.unwrap_or(computed);
                 // A retry that would start after the budget ends is not worth waiting for.
-                (Instant::now() + delay < deadline).then_some(delay)
+                // A server may ask for any delay; one too large for a clock is past the budget.
+                Instant::now()
+                    .checked_add(delay)
+                    .is_some_and(|start| start < deadline)
+                    .then_some(delay)
             })
             .notify(|error, delay| {
                 let attempt = attempts.load(Ordering::Relaxed);

@@ -10,6 +10,23 @@ pub(crate) enum Frame {
     Data(String),
     /// Text outside the SSE framing: one JSON value, usually an error.
     Raw(String),
+    /// The stream grew past [`MAX_STREAM`] bytes; nothing after it is decoded.
+    TooLarge,
+}
+
+/// The most bytes one stream may carry: a chat answer is far smaller, and a server that never
+/// ends a line must not be able to grow the buffers without bound.
+pub(crate) const MAX_STREAM: usize = 16 << 20;
+
+/// The error for a stream past [`MAX_STREAM`].
+pub(crate) fn too_large(provider: &str) -> crate::Error {
+    crate::Error::Malformed {
+        provider: provider.to_owned(),
+        reason: format!(
+            "the streamed answer is larger than {} MiB",
+            MAX_STREAM >> 20
+        ),
+    }
 }
 
 /// Turns a byte stream, in chunks cut anywhere, into [`Frame`]s.
@@ -22,11 +39,17 @@ pub(crate) struct SseDecoder {
     /// Text outside the framing, until its JSON value is complete.
     raw: String,
     scan: JsonScan,
+    /// Bytes pushed so far.
+    total: usize,
 }
 
 impl SseDecoder {
     /// Decodes `bytes`, returning the frames they complete.
     pub(crate) fn push(&mut self, bytes: &[u8]) -> Vec<Frame> {
+        self.total = self.total.saturating_add(bytes.len());
+        if self.total > MAX_STREAM {
+            return vec![Frame::TooLarge];
+        }
         let mut frames = Vec::new();
         for &byte in bytes {
             if byte == b'\n' {

@@ -107,7 +107,9 @@ impl Turn {
             finish,
             usage: self.usage.map(|u| Usage {
                 prompt_tokens: u.prompt_token_count,
-                completion_tokens: u.candidates_token_count + u.thoughts_token_count,
+                completion_tokens: u
+                    .candidates_token_count
+                    .saturating_add(u.thoughts_token_count),
                 total_tokens: u.total_token_count,
             }),
             provider: PROVIDER.to_owned(),

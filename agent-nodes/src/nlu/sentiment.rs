@@ -111,18 +111,27 @@ static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
         cue(
             "legal threat",
             false,
-            r"lawyers?|attorneys?|sue|suing|lawsuit|legal\s+action|court|(?:call|calling|report\w*)\s+(?:\w+\s+){0,3}(?:the\s+)?police|consumer\s+(?:protection|rights|authority|association)|abogad[oa]s?|demandar\w*|una\s+demanda|denuncia\w*|juzgado|tribunal(?:es)?|hoja\s+de\s+reclamaciones|(?:oficina|departamento|autoridades|organismo)\s+de\s+consumo|accion(?:es)?\s+legal(?:es)?|via\s+judicial|(?:llamar|llamare|llamo)\s+a\s+la\s+policia",
+            r"lawyers?|attorneys?|sue|suing|lawsuit|legal\s+action|(?:take|taking)\s+(?:\w+\s+)?to\s+court|(?:call|calling|report\w*)\s+(?:\w+\s+){0,3}(?:the\s+)?police|consumer\s+(?:protection|rights|authority|association)|abogad[oa]s?|demandar\w*|una\s+demanda|denuncia\w*|juzgado|tribunal(?:es)?|hoja\s+de\s+reclamaciones|(?:oficina|departamento|autoridades|organismo)\s+de\s+consumo|accion(?:es)?\s+legal(?:es)?|via\s+judicial|(?:llamar|llamare|llamo)\s+a\s+la\s+policia",
         ),
         cue(
             "safety",
             false,
-            r"fire|smoke|burning|gas\s+leak|smells?\s+of\s+gas|injur\w*|hurt|bleeding|blood|ambulance|emergency|i\s+fell|fell\s+(?:down|over)|slipped|unsafe|dangerous|danger|stolen|stole|steal\w*|theft|thief|thieves|robbed|robbery|broke\s+into|break\s*-?\s*in|harass\w*|assault\w*|attacked|threatened|stalk\w*|incendio|fuego|humo|quemando|fuga\s+de\s+gas|olor\s+a\s+gas|herid[oa]s?|lesion\w*|sangr\w*|ambulancia|emergencia|me\s+cai|se\s+cayo|peligros[oa]|peligro|robad[oa]s?|robo|robaron|ladron\w*|acoso|acosad[oa]s?|acosando|acosaron|agredi\w*|agresion|amenaz\w*|atacad[oa]s?",
+            r"on\s+fire|there\s+is\s+(?:a\s+)?fire|(?:a|the)\s+fire\s+(?:in|on|at)|smell\w*\s+(?:of\s+)?(?:smoke|burning)|(?:smoke|fumes)\s+(?:in|coming|everywhere)|full\s+of\s+smoke|gas\s+leak|smells?\s+of\s+gas|injur\w*|hurt|bleeding|blood|ambulance|i\s+fell|fell\s+(?:down|over)|slipped|unsafe|stolen|stole|steal\w*|theft|thief|thieves|robbed|robbery|broke\s+into|break\s*-?\s*in|harass\w*|assault\w*|attacked|threatened|stalk\w*|incendio|fuego|humo|quemando|fuga\s+de\s+gas|olor\s+a\s+gas|herid[oa]s?|lesion\w*|sangr\w*|ambulancia|emergencia|me\s+cai|se\s+cayo|peligros[oa]|peligro|robad[oa]s?|robo|robaron|ladron\w*|acoso|acosad[oa]s?|acosando|acosaron|agredi\w*|agresion|amenaz\w*|atacad[oa]s?",
         ),
         cue(
             "health",
             false,
-            r"bed\s*-?\s*bugs?|food\s+poisoning|poison\w*|sick\s+(?:after|from)|got\s+sick|made\s+(?:me|us)\s+sick|vomit\w*|threw\s+up|diarrh\w*|allergic\s+reaction|anaphyla\w*|mold|mould|cockroach\w*|rats?|mice|chinches|intoxic\w*|me\s+puse\s+mal[oa]|nos\s+pusimos\s+mal[oa]s|enferm[oa]s?|enfermamos|diarrea|reaccion\s+alergica|moho|cucarachas?|ratas?|ratones|legionella",
+            r"bed\s*-?\s*bugs?|food\s+poisoning|poison\w*|sick\s+(?:after|from)|got\s+sick|made\s+(?:me|us)\s+sick|vomit\w*|threw\s+up|diarrh\w*|allergic\s+reaction|anaphyla\w*|cockroach\w*|rats?|mice|chinches|intoxic\w*|me\s+puse\s+mal[oa]|nos\s+pusimos\s+mal[oa]s|enferm[oa]s?|enfermamos|diarrea|reaccion\s+alergica|moho|cucarachas?|ratas?|ratones|legionella",
         ),
+        // Words that also name amenities ("fire place", "smoke detector", "tennis court",
+        // "emergency exit", "mold-free") raise attention only in an unhappy message.
+        cue("legal threat", true, r"court"),
+        cue(
+            "safety",
+            true,
+            r"fire|smoke|burning|emergency|dangerous|danger",
+        ),
+        cue("health", true, r"mold|mould"),
     ]
 });
 

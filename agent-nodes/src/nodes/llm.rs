@@ -11,6 +11,7 @@ use crate::model::{ChatModel, ChatRequest, ChatResponse, schema_of};
 
 type Prompt<S> = Arc<dyn Fn(&S) -> Result<ChatRequest, NodeError> + Send + Sync>;
 type Store<S> = Arc<dyn Fn(ChatResponse) -> Result<<S as State>::Update, NodeError> + Send + Sync>;
+type Check = Arc<dyn Fn(&ChatResponse) -> Result<(), crate::Error> + Send + Sync>;
 
 /// A node that asks a model and stores its answer.
 ///
@@ -47,6 +48,9 @@ pub struct LlmNode<S: State> {
     model: Arc<dyn ChatModel>,
     prompt: Prompt<S>,
     store: Store<S>,
+    /// Run on the answer before it is journaled: an answer that fails it is not kept, so a
+    /// retry asks again.
+    check: Option<Check>,
 }
 
 impl<S: State> LlmNode<S> {
@@ -63,12 +67,13 @@ impl<S: State> LlmNode<S> {
             model,
             prompt: Arc::new(move |s| prompt(s).map_err(Into::into)),
             store: Arc::new(store),
+            check: None,
         }
     }
 
     /// A node whose answer must be a `T` (structured output): the request carries `T`'s JSON
-    /// Schema, and an answer that does not parse as a `T` fails the node with the reason (so a
-    /// retry policy can ask again).
+    /// Schema, and an answer that does not parse as a `T` fails the node with the reason. Such
+    /// an answer is not journaled, so a retry policy asks the model again.
     pub fn structured<T, E>(
         model: Arc<dyn ChatModel>,
         prompt: impl Fn(&S) -> Result<ChatRequest, E> + Send + Sync + 'static,
@@ -87,6 +92,7 @@ impl<S: State> LlmNode<S> {
                 Ok(request)
             }),
             store: Arc::new(move |answer| Ok(store(answer.json::<T>()?))),
+            check: Some(Arc::new(|answer| answer.json::<T>().map(drop))),
         }
     }
 }
@@ -96,33 +102,50 @@ impl<S: State> Node<S> for LlmNode<S> {
     async fn run(&self, state: Arc<S>, ctx: Ctx) -> NodeResult<S> {
         let request = (self.prompt)(&state)?;
         let model = Arc::clone(&self.model);
+        let check = self.check.clone();
         let answer: ChatResponse = ctx
             .effect("llm", |_key| async {
-                if !ctx.is_streaming() {
-                    return model.chat(&request).await;
+                let answer = self.ask(&ctx, model, request).await?;
+                if let Some(check) = check {
+                    check(&answer)?;
                 }
-                // Text arrives on the model's thread of control; events go out from here.
-                let (chunks, mut pending) = tokio::sync::mpsc::unbounded_channel::<String>();
-                let call = async move {
-                    let on_text = move |text: &str| {
-                        let _ = chunks.send(text.to_owned());
-                    };
-                    model.chat_stream(&request, &on_text).await
-                };
-                let provider = self.model.provider().to_owned();
-                let forward = async {
-                    while let Some(text) = pending.recv().await {
-                        ctx.emit_message(MessageChunk {
-                            text,
-                            provider: Some(provider.clone()),
-                        })
-                        .await;
-                    }
-                };
-                let (answer, ()) = tokio::join!(call, forward);
-                answer
+                Ok::<_, crate::Error>(answer)
             })
             .await?;
         Ok(Command::update((self.store)(answer)?))
+    }
+}
+
+impl<S: State> LlmNode<S> {
+    /// One model call, streaming text out as `messages` events when the run is streamed.
+    async fn ask(
+        &self,
+        ctx: &Ctx,
+        model: Arc<dyn ChatModel>,
+        request: ChatRequest,
+    ) -> Result<ChatResponse, crate::Error> {
+        if !ctx.is_streaming() {
+            return model.chat(&request).await;
+        }
+        // Text arrives on the model's thread of control; events go out from here.
+        let (chunks, mut pending) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let call = async move {
+            let on_text = move |text: &str| {
+                let _ = chunks.send(text.to_owned());
+            };
+            model.chat_stream(&request, &on_text).await
+        };
+        let provider = self.model.provider().to_owned();
+        let forward = async {
+            while let Some(text) = pending.recv().await {
+                ctx.emit_message(MessageChunk {
+                    text,
+                    provider: Some(provider.clone()),
+                })
+                .await;
+            }
+        };
+        let (answer, ()) = tokio::join!(call, forward);
+        answer
     }
 }

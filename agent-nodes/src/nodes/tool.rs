@@ -102,7 +102,7 @@ impl Toolbox {
     /// Adds `tool`. Its schema must be a valid JSON Schema and its name unique.
     pub fn with(mut self, tool: impl Tool + 'static) -> Result<Self, Error> {
         let spec = tool.spec();
-        let invalid = |reason: String| Error::Tool {
+        let invalid = |reason: String| Error::InvalidTool {
             tool: spec.name.clone(),
             reason,
         };
@@ -149,6 +149,14 @@ impl Toolbox {
                 true,
             );
         };
+        if let Value::String(raw) = &call.args {
+            // Some servers send arguments that are not JSON; they arrive as the raw text.
+            let error = Error::ToolArguments {
+                tool: call.name.clone(),
+                reason: format!("the arguments are not valid JSON: {raw}"),
+            };
+            return result(json!({"error": error.to_string()}), true);
+        }
         let problems: Vec<String> = schema
             .iter_errors(&call.args)
             .take(5)
@@ -185,9 +193,10 @@ struct Recorded(Value, bool);
 /// A node that runs the tool calls `calls(state)` (normally those of the model's last message)
 /// and stores their results, in call order, with `store`.
 ///
-/// Each call runs inside [`Ctx::effect`] under its own journal entry and with the key
-/// `<task idempotency key>/<call index>`: a task that re-runs after a crash or an interrupt
-/// gets the recorded results instead of calling again.
+/// Each call runs inside [`Ctx::effect`] under its own journal entry, and the tool gets that
+/// entry's key (derived from the task's idempotency key) followed by `/<call index>`: a task
+/// that re-runs after a crash or an interrupt gets the recorded results instead of calling
+/// again. A tool's failure is recorded too (the model sees it and can call again).
 ///
 /// ```
 /// use agent_nodes::nodes::{ToolNode, Toolbox, tool};

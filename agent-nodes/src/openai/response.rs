@@ -24,7 +24,14 @@ pub(super) struct Reply {
     finish_reason: Option<String>,
     usage: Option<InUsage>,
     model: Option<String>,
+    /// A tool-call index out of any plausible range, reported when the reply is finished.
+    bad_index: Option<usize>,
 }
+
+/// The most tool calls one answer may hold.
+const MAX_CALLS: usize = 128;
+/// How far past the calls seen so far a new call's index may jump.
+const MAX_NEW_CALLS: usize = 8;
 
 #[derive(Debug, Default)]
 struct PendingCall {
@@ -66,6 +73,12 @@ impl Reply {
     /// pieces of its arguments to concatenate).
     fn add_call(&mut self, position: usize, call: InToolCall) {
         let index = call.index.unwrap_or(position);
+        // The index comes from the server: one far past the calls seen so far would make us
+        // allocate for calls that do not exist.
+        if index > self.calls.len() + MAX_NEW_CALLS || index >= MAX_CALLS {
+            self.bad_index.get_or_insert(index);
+            return;
+        }
         while self.calls.len() <= index {
             self.calls.push(PendingCall::default());
         }
@@ -73,8 +86,13 @@ impl Reply {
         if call.id.is_some() {
             pending.id = call.id;
         }
+        // Some servers repeat the whole name in every delta; only arguments are pieces.
         if let Some(name) = call.function.name {
-            pending.name.push_str(&name);
+            if pending.name.is_empty() {
+                pending.name = name;
+            } else if name != pending.name {
+                pending.name.push_str(&name);
+            }
         }
         match call.function.arguments {
             Some(Value::String(piece)) => pending.arguments.push_str(&piece),
@@ -93,6 +111,12 @@ impl Reply {
             return Err(Error::Malformed {
                 provider: provider.to_owned(),
                 reason: "no choices in the answer".to_owned(),
+            });
+        }
+        if let Some(index) = self.bad_index {
+            return Err(Error::Malformed {
+                provider: provider.to_owned(),
+                reason: format!("a tool call has the implausible index {index}"),
             });
         }
         let finish_reason = self.finish_reason.unwrap_or_else(|| "stop".to_owned());

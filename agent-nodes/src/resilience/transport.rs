@@ -73,15 +73,35 @@ pub(crate) async fn exchange(provider: &str, request: RequestBuilder) -> Result<
     read_all(provider, response).await
 }
 
-/// Reads the rest of `response`.
-pub(crate) async fn read_all(provider: &str, response: Response) -> Result<Answer, Error> {
+/// The largest answer body read: far above any chat answer, low enough that a broken or
+/// hostile server cannot exhaust memory.
+pub(crate) const MAX_BODY: usize = 8 << 20;
+
+/// Reads the rest of `response`, up to [`MAX_BODY`] bytes.
+pub(crate) async fn read_all(provider: &str, mut response: Response) -> Result<Answer, Error> {
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
+    let too_large = || Error::Malformed {
+        provider: provider.to_owned(),
+        reason: format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY as u64)
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
         .await
         .map_err(|e| transport_error(provider, &e))?
-        .to_vec();
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
     Ok(Answer {
         status,
         headers,

@@ -312,6 +312,45 @@ async fn structured_output_parses_and_names_what_is_wrong() {
 }
 
 #[tokio::test]
+async fn a_malformed_structured_answer_is_not_kept_so_a_retry_asks_again() {
+    let model = Scripted::new(
+        "scripted",
+        vec![
+            Ok(Message::model("three nights, 270")),
+            Ok(Message::model(r#"{"nights": 3, "total": 270.0}"#)),
+        ],
+    );
+    let mut g = StateGraph::<Chat>::new();
+    g.add_node_impl(
+        "quote",
+        LlmNode::structured(
+            Arc::clone(&model) as Arc<dyn ChatModel>,
+            |s: &Chat| Ok::<_, Error>(ChatRequest::new("Quote the stay.", s.message.clone())),
+            |q: Quote| ChatUpdate::default().answer(format!("{} nights", q.nights)),
+        ),
+    )
+    .retry(RetryPolicy::attempts(2).backoff(
+        std::time::Duration::ZERO,
+        1.0,
+        std::time::Duration::ZERO,
+    ));
+    g.add_edge(START, "quote").add_edge("quote", END);
+    let g = g
+        .compile()
+        .unwrap()
+        .with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
+    let out = g
+        .invoke(
+            ChatUpdate::default().message("3 nights"),
+            &RunConfig::thread("t"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.state.answer, "3 nights");
+    assert_eq!(model.calls(), 2);
+}
+
+#[tokio::test]
 async fn streamed_runs_forward_text_as_message_events() {
     let model = Scripted::new("gemini", vec![Ok(Message::model("Yes we have rooms"))]);
     let mut g = StateGraph::<Chat>::new();
@@ -610,7 +649,9 @@ async fn the_fallback_chain_names_who_answered() {
     let error = down.chat(&ChatRequest::new("", "hi")).await.unwrap_err();
     assert!(matches!(error, Error::Exhausted { .. }));
     assert!(
-        error.to_string().contains("gemini: gemini: HTTP 503"),
+        error
+            .to_string()
+            .contains("every model failed: gemini: HTTP 503"),
         "{error}"
     );
 }

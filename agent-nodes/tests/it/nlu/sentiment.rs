@@ -35,6 +35,13 @@ const TABLE: &[(&str, Tone, Option<&str>)] = &[
     ("Hay chinches en la cama", Negative, Some("health")),
     ("Nos intoxicamos con la cena del restaurante", Neutral, Some("health")),
     ("Quiero la hoja de reclamaciones", Neutral, Some("legal threat")),
+    // Amenities that share a word with an alarm are questions, not emergencies.
+    ("Is there a tennis court?", Neutral, None),
+    ("Does the room have a smoke detector?", Neutral, None),
+    ("Is there a fire place in the suite?", Neutral, None),
+    ("Where is the emergency exit?", Neutral, None),
+    ("Are the rooms mold-free?", Neutral, None),
+    ("The room is on fire", Neutral, Some("safety")),
 ];
 
 #[test]
