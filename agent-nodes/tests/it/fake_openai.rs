@@ -38,6 +38,8 @@ pub(crate) enum Reply {
     Truncated,
     /// HTTP 200 and a body that is not JSON.
     Garbage,
+    /// HTTP 200 and exactly this body.
+    Body(String),
     /// Streaming: this text in chunks, then `data: {"error": …}` and the end.
     StreamError(String, Value),
 }
@@ -257,6 +259,7 @@ async fn answer(reply: Reply, stream: bool) -> Response {
             vec!["upstream connect error".into()],
             End::Close,
         ),
+        Reply::Body(body) => streamed("application/json", vec![body.clone()], End::Close),
         Reply::StreamError(text, error) => {
             let mut chunks = vec![delta(json!({"role": "assistant", "content": text}), None)];
             chunks.push(error);

@@ -467,6 +467,35 @@ async fn garbage_and_cut_bodies_and_a_missing_done() {
 }
 
 #[tokio::test]
+async fn hostile_numbers_from_the_server_are_errors_not_crashes() {
+    let fake = FakeOpenAi::start().await;
+    // A tool call claiming to be the two-millionth: no room is made for the ones before it.
+    let bomb = r#"{"id": "x", "model": "m", "choices": [{"index": 0, "finish_reason": "tool_calls",
+        "message": {"role": "assistant", "content": null, "tool_calls": [{"index": 2000000,
+        "id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}}]}"#;
+    fake.on("bomb", vec![Reply::Body(bomb.into())]);
+    // A retry delay beyond any clock: past the budget, so no retry and no overflow.
+    let forever = crate::fake_openai::error_body("rate_limit_error", "slow down", None);
+    fake.on(
+        "forever",
+        vec![Reply::Error(429, forever, Some("18000000000000000000"))],
+    );
+    let openai = client(&fake);
+
+    let bomb = openai.chat(&ChatRequest::new("s", "bomb")).await;
+    assert!(
+        matches!(&bomb, Err(Error::Malformed { reason, .. }) if reason.contains("2000000")),
+        "{bomb:?}"
+    );
+    let forever = openai.chat(&ChatRequest::new("s", "forever")).await;
+    assert!(
+        matches!(forever, Err(Error::Http { status: 429, .. })),
+        "{forever:?}"
+    );
+    assert_eq!(fake.received().len(), 2, "the 429 was not retried");
+}
+
+#[tokio::test]
 async fn configuration_comes_from_the_environment() {
     let fake = FakeOpenAi::start().await;
     let base_url = fake.base_url.clone();
