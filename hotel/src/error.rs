@@ -1,5 +1,8 @@
 //! [`Error`], everything the hotel domain can reject: a bad catalog, a stay that breaks the
-//! rules, a malformed booking reference, a booking that can no longer be changed, a bad clock.
+//! rules, a malformed booking reference, a booking that can no longer be changed, a bad clock,
+//! and the bookings store's refusals (sold out, not found) and storage failures.
+
+use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
@@ -164,6 +167,75 @@ pub enum Error {
         var: &'static str,
         /// Its value (lossily decoded if not UTF-8).
         value: String,
+    },
+    /// No room of this type is left for one of the nights asked for.
+    #[error("hotel {hotel} has no {room} room left for the night of {night}")]
+    SoldOut {
+        /// The hotel code.
+        hotel: String,
+        /// The room type.
+        room: RoomKind,
+        /// The first night with no room left.
+        night: NaiveDate,
+    },
+    /// The guest has no booking with this reference. Also what another guest's reference gives,
+    /// so a reference never reveals that someone else's booking exists.
+    #[error("you have no booking {reference}")]
+    BookingNotFound {
+        /// The reference asked for.
+        reference: BookingRef,
+    },
+    /// An idempotency key already used by this guest for a different operation or booking.
+    #[error("idempotency key `{key}` was already used for {used_for}")]
+    IdempotencyKeyReused {
+        /// The key.
+        key: String,
+        /// What it was used for, e.g. `booking SRS-7K3Q9P (cancel)`.
+        used_for: String,
+    },
+    /// A SQLite call of the bookings store failed.
+    #[error("bookings database `{}`: {operation}: {source}", path.display())]
+    Storage {
+        /// The database file.
+        path: PathBuf,
+        /// What was being done, e.g. `book SRS Deluxe`.
+        operation: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The bookings database cannot use WAL mode.
+    #[error(
+        "bookings database `{}` cannot use WAL mode (journal_mode stays `{mode}`)",
+        path.display()
+    )]
+    NoWal {
+        /// The database file.
+        path: PathBuf,
+        /// The journal mode SQLite kept.
+        mode: String,
+    },
+    /// The bookings database was written by a newer build.
+    #[error(
+        "bookings database `{}` has schema version {found}, but this build knows versions up \
+         to {supported}; upgrade the program (the file was not changed)",
+        path.display()
+    )]
+    NewerSchema {
+        /// The database file.
+        path: PathBuf,
+        /// The version recorded in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// A stored row cannot be read back: the file is damaged or was edited by hand.
+    #[error("bookings database `{}`: damaged row: {what}", path.display())]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// Which row and what is wrong with it.
+        what: String,
     },
 }
 

@@ -1,9 +1,10 @@
 //! The hotel agent's domain: the [`Catalog`] of seven hotels, night [pricing](night_price),
 //! the stay rules, [`BookingRef`]s, and the reschedule and cancellation [policies](reschedule_fee),
-//! all as plain functions of their inputs and an explicit `today` from a [`Clock`].
+//! all as plain functions of their inputs and an explicit `today` from a [`Clock`]; and the
+//! [`BookingStore`], the bookings in a SQLite file with no overbooking under any concurrency.
 //!
-//! **Invariant:** this crate knows nothing about graphs, conversations or storage; the agent
-//! wires it in. Money is integer [`Cents`]; nothing is computed in floating point.
+//! **Invariant:** this crate knows nothing about graphs or conversations; the agent wires it
+//! in. Only the store does IO. Money is integer [`Cents`]; nothing is computed in floating point.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -46,6 +47,7 @@ mod policy;
 mod pricing;
 mod reference;
 mod stay;
+mod store;
 
 pub use catalog::{
     Amenities, Breakfast, CATALOG_JSON, Catalog, Hotel, Parking, Pets, RoomKind, RoomType, Shuttle,
@@ -62,3 +64,6 @@ pub use pricing::{
 };
 pub use reference::{BookingRef, REFERENCE_ALPHABET, REFERENCE_LEN};
 pub use stay::{BOOKING_HORIZON_DAYS, MAX_NIGHTS, Quote, StayRequest, validate_stay};
+pub use store::{
+    BUSY_TIMEOUT, BookingStore, Change, GuestId, Modification, ModificationKind, StayDates,
+};

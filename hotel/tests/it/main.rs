@@ -8,6 +8,7 @@ mod policy;
 mod pricing;
 mod reference;
 mod stay;
+mod store;
 
 use chrono::NaiveDate;
 

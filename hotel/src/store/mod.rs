@@ -1,0 +1,387 @@
+//! [`BookingStore`], the bookings in a SQLite file: availability, booking, rescheduling and
+//! cancelling, each change recorded as a [`Modification`].
+//!
+//! **No overbooking under any concurrency.** Availability is derived from the confirmed
+//! bookings' nights, and every change checks and takes inventory inside one `BEGIN IMMEDIATE`
+//! transaction. SQLite lets one such transaction run at a time per file; the others wait (up to
+//! the busy timeout) for the lock, then see what the first committed. This holds across
+//! handles, threads and processes on the same file.
+//!
+//! **Idempotency.** Every change carries a key unique per guest (`hb_modifications` has a
+//! unique index on it). Repeating a change with the same key returns what the first one did
+//! instead of doing it again, so a retried tool call cannot book twice.
+//!
+//! **Privacy.** A guest ([`GuestId`]: channel + user id) sees and changes only their own
+//! bookings; another guest's reference reads as [`Error::BookingNotFound`], exactly like one
+//! that does not exist.
+
+mod records;
+mod rows;
+mod schema;
+mod types;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::{
+    Booking, BookingRef, BookingStatus, Catalog, Cents, Error, Result, RoomKind, StayRequest,
+};
+use rows::Db;
+pub use types::{Change, GuestId, Modification, ModificationKind, StayDates};
+
+/// How long a change waits for another's lock on the file before failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bookings database. Cheap to clone; clones share one connection, taken in turn. Separate
+/// [`BookingStore::open`]s of one file (threads, processes) are serialized by SQLite's lock.
+#[derive(Debug, Clone)]
+pub struct BookingStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    catalog: Catalog,
+    conn: Mutex<Session>,
+}
+
+#[derive(Debug)]
+struct Session {
+    conn: Connection,
+    rng: fastrand::Rng,
+}
+
+impl BookingStore {
+    /// Opens (creating if needed) the bookings database at `path`: WAL mode, a busy timeout of
+    /// [`BUSY_TIMEOUT`], the schema migrated, and the inventory of every catalog room type not
+    /// yet in it seeded from `catalog` (counts already stored are kept). Blocks while it does.
+    pub fn open(path: impl AsRef<Path>, catalog: Catalog) -> Result<BookingStore> {
+        BookingStore::open_seeded(path, catalog, fastrand::Rng::new())
+    }
+
+    /// [`BookingStore::open`] drawing references from `rng`, so tests can force collisions.
+    pub fn open_seeded(
+        path: impl AsRef<Path>,
+        catalog: Catalog,
+        rng: fastrand::Rng,
+    ) -> Result<BookingStore> {
+        let path = path.as_ref().to_owned();
+        let open_err = |operation: &str| {
+            let (path, operation) = (path.clone(), operation.to_owned());
+            move |source| Error::Storage {
+                path,
+                operation,
+                source,
+            }
+        };
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err("open"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(open_err("set the busy timeout"))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(open_err("set WAL mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::NoWal { path, mode });
+        }
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+            .map_err(open_err("set synchronous and foreign keys"))?;
+        schema::migrate_and_seed(&mut conn, &path, &catalog)?;
+        Ok(BookingStore {
+            inner: Arc::new(Inner {
+                path,
+                catalog,
+                conn: Mutex::new(Session { conn, rng }),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The catalog bookings are checked and priced against.
+    pub fn catalog(&self) -> &Catalog {
+        &self.inner.catalog
+    }
+
+    /// Rooms of type `room` at `hotel` free on every night from `check_in` to `check_out`
+    /// (the fewest free on any one night).
+    pub fn availability(
+        &self,
+        hotel: &str,
+        room: RoomKind,
+        check_in: NaiveDate,
+        check_out: NaiveDate,
+    ) -> Result<u32> {
+        let hotel = self.inner.catalog.hotel(hotel)?;
+        hotel.room(room)?;
+        if check_out <= check_in {
+            return Err(Error::CheckOutNotAfterCheckIn {
+                check_in,
+                check_out,
+            });
+        }
+        self.read("read availability", |db| {
+            db.rooms_left(&hotel.code, room, check_in, check_out)
+        })
+    }
+
+    /// Books `request` for `guest`: checks it against the catalog and the stay rules as of
+    /// `today`, prices it, and takes one room for each night if every night has one left
+    /// ([`Error::SoldOut`] otherwise), all in one transaction. With a `key` this guest already
+    /// booked under, returns that booking as it is now and books nothing.
+    pub fn book(
+        &self,
+        guest: &GuestId,
+        request: &StayRequest,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<Booking> {
+        let operation = format!("book {} {}", request.hotel, request.room);
+        self.write(&operation, |db, rng| {
+            if let Some(done) = db.modification_by_key(guest, key)? {
+                return replay(db, guest, key, done, ModificationKind::Booked, None)
+                    .map(|c| c.booking);
+            }
+            let quote = self.inner.catalog.quote(request, today)?;
+            db.ensure_available(&quote)?;
+            let reference = db.insert_booking(guest, &quote, rng)?;
+            db.replace_nights(&reference, &quote)?;
+            let dates = StayDates {
+                check_in: quote.check_in,
+                check_out: quote.check_out,
+            };
+            db.record(
+                guest,
+                key,
+                &Modification {
+                    reference: reference.clone(),
+                    kind: ModificationKind::Booked,
+                    old: None,
+                    new: Some(dates),
+                    fee: Cents::ZERO,
+                    total: quote.total,
+                    day: today,
+                },
+            )?;
+            Ok(Booking {
+                reference,
+                quote,
+                status: BookingStatus::Confirmed,
+            })
+        })
+    }
+
+    /// Moves `guest`'s booking `reference` to `check_in..check_out`: the fee and new price come
+    /// from [`Catalog::quote_reschedule`] (past and cancelled bookings are refused), and the new
+    /// nights must be free apart from the booking's own. One transaction; repeated `key`s
+    /// replay the first result.
+    pub fn reschedule(
+        &self,
+        guest: &GuestId,
+        reference: &BookingRef,
+        check_in: NaiveDate,
+        check_out: NaiveDate,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<Change> {
+        self.write(&format!("reschedule {reference}"), |db, _| {
+            if let Some(done) = db.modification_by_key(guest, key)? {
+                let kind = ModificationKind::Rescheduled;
+                return replay(db, guest, key, done, kind, Some(reference));
+            }
+            let booking = owned(db, guest, reference)?;
+            let quote = self
+                .inner
+                .catalog
+                .quote_reschedule(&booking, check_in, check_out, today)?;
+            db.release_nights(reference)?;
+            db.ensure_available(&quote.stay)?;
+            db.replace_nights(reference, &quote.stay)?;
+            db.update_stay(reference, &quote.stay)?;
+            let modification = Modification {
+                reference: reference.clone(),
+                kind: ModificationKind::Rescheduled,
+                old: Some(dates(&booking)),
+                new: Some(StayDates {
+                    check_in,
+                    check_out,
+                }),
+                fee: quote.fee.total,
+                total: quote.stay.total,
+                day: today,
+            };
+            db.record(guest, key, &modification)?;
+            let booking = Booking {
+                quote: quote.stay,
+                ..booking
+            };
+            Ok(Change {
+                booking,
+                modification,
+            })
+        })
+    }
+
+    /// Cancels `guest`'s booking `reference`, charging per [`crate::cancellation_charge`] and
+    /// freeing its nights. Repeated `key`s replay the first result.
+    pub fn cancel(
+        &self,
+        guest: &GuestId,
+        reference: &BookingRef,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<Change> {
+        self.write(&format!("cancel {reference}"), |db, _| {
+            if let Some(done) = db.modification_by_key(guest, key)? {
+                let kind = ModificationKind::Cancelled;
+                return replay(db, guest, key, done, kind, Some(reference));
+            }
+            let booking = owned(db, guest, reference)?;
+            let charge = crate::cancellation_charge(&booking, today)?;
+            db.mark_cancelled(reference, charge)?;
+            let modification = Modification {
+                reference: reference.clone(),
+                kind: ModificationKind::Cancelled,
+                old: Some(dates(&booking)),
+                new: None,
+                fee: charge,
+                total: charge,
+                day: today,
+            };
+            db.record(guest, key, &modification)?;
+            let booking = Booking {
+                status: BookingStatus::Cancelled,
+                ..booking
+            };
+            Ok(Change {
+                booking,
+                modification,
+            })
+        })
+    }
+
+    /// `guest`'s booking `reference` ([`Error::BookingNotFound`] if it is not theirs).
+    pub fn lookup(&self, guest: &GuestId, reference: &BookingRef) -> Result<Booking> {
+        self.read(&format!("look up {reference}"), |db| {
+            owned(db, guest, reference)
+        })
+    }
+
+    /// All of `guest`'s bookings, cancelled ones included, by check-in date.
+    pub fn bookings_of(&self, guest: &GuestId) -> Result<Vec<Booking>> {
+        self.read(&format!("list the bookings of {guest}"), |db| {
+            db.bookings_of(guest)
+        })
+    }
+
+    /// Every recorded change to `guest`'s booking `reference`, oldest first.
+    pub fn modifications(
+        &self,
+        guest: &GuestId,
+        reference: &BookingRef,
+    ) -> Result<Vec<Modification>> {
+        self.read(&format!("list the changes to {reference}"), |db| {
+            owned(db, guest, reference)?;
+            db.modifications_of(reference)
+        })
+    }
+
+    fn session(&self) -> MutexGuard<'_, Session> {
+        // A panic mid-transaction rolled it back when the transaction dropped; the connection
+        // itself is still good.
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committed only if `f` succeeds.
+    fn write<T>(
+        &self,
+        operation: &str,
+        f: impl FnOnce(&Db<'_>, &mut fastrand::Rng) -> Result<T>,
+    ) -> Result<T> {
+        let mut session = self.session();
+        let Session { conn, rng } = &mut *session;
+        let path = &self.inner.path;
+        let err = |step: &str| {
+            let operation = format!("{operation}: {step}");
+            move |source| Error::Storage {
+                path: path.clone(),
+                operation,
+                source,
+            }
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err("begin"))?;
+        let out = f(&Db { conn: &tx, path }, rng)?;
+        tx.commit().map_err(err("commit"))?;
+        Ok(out)
+    }
+
+    /// Runs `f` in a read transaction, so it sees one consistent state.
+    fn read<T>(&self, operation: &str, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        let mut session = self.session();
+        let path = &self.inner.path;
+        let tx = session
+            .conn
+            .transaction()
+            .map_err(|source| Error::Storage {
+                path: path.clone(),
+                operation: format!("{operation}: begin"),
+                source,
+            })?;
+        f(&Db { conn: &tx, path })
+    }
+}
+
+fn dates(booking: &Booking) -> StayDates {
+    StayDates {
+        check_in: booking.quote.check_in,
+        check_out: booking.quote.check_out,
+    }
+}
+
+/// `guest`'s booking `reference`, or [`Error::BookingNotFound`].
+fn owned(db: &Db<'_>, guest: &GuestId, reference: &BookingRef) -> Result<Booking> {
+    db.booking(guest, reference)?
+        .ok_or_else(|| Error::BookingNotFound {
+            reference: reference.clone(),
+        })
+}
+
+/// The result of the change `done` already made under `key`, if it is the same kind of change
+/// to the same booking; [`Error::IdempotencyKeyReused`] otherwise.
+fn replay(
+    db: &Db<'_>,
+    guest: &GuestId,
+    key: &str,
+    done: Modification,
+    kind: ModificationKind,
+    reference: Option<&BookingRef>,
+) -> Result<Change> {
+    if done.kind != kind || reference.is_some_and(|r| *r != done.reference) {
+        return Err(Error::IdempotencyKeyReused {
+            key: key.to_owned(),
+            used_for: format!("booking {} ({})", done.reference, done.kind.name()),
+        });
+    }
+    Ok(Change {
+        booking: owned(db, guest, &done.reference)?,
+        modification: done,
+    })
+}
