@@ -11,6 +11,7 @@
 //! ```
 
 pub mod crash;
+pub mod hotel_agent;
 pub mod intent;
 
 use std::sync::Arc;

@@ -3,4 +3,5 @@
 
 mod architecture;
 mod examples_run;
+mod hotel_conversations;
 mod intent_example;

@@ -1,0 +1,406 @@
+//! The booking flow: fill the slots, quote, wait for an explicit yes, book through the tool node.
+
+use std::sync::Arc;
+
+use agent_nodes::ToolCall;
+use agent_nodes::nlu::{Entities, Intent, Language};
+use agent_nodes::nodes::{Toolbox, tool};
+use graph_core::NodeError;
+use hotel::{BookingStore, Catalog, Clock, GuestId, RoomKind, StayRequest};
+use serde::{Deserialize, Serialize};
+
+use super::HotelAgent;
+use super::reply::{date, language, room, say, stay_error};
+use super::state::{Conversation, ConversationUpdate, Pending, Slots, Stay};
+
+/// The name of the booking tool.
+pub const BOOK_TOOL: &str = "book_room";
+
+/// Whether `e` says anything a booking needs.
+pub(crate) fn has_booking_entities(e: &Entities) -> bool {
+    e.hotel.is_some()
+        || e.city.is_some()
+        || e.room_type.is_some()
+        || e.check_in.is_some()
+        || e.check_out.is_some()
+        || e.nights.is_some()
+        || e.adults.is_some()
+}
+
+/// `slots` with what `e` adds; a new value replaces an old one.
+pub(crate) fn merge(catalog: &Catalog, mut slots: Slots, e: &Entities) -> Slots {
+    let city_hotel = e.city.as_ref().and_then(|city| {
+        let mut in_city = catalog
+            .hotels()
+            .iter()
+            .filter(|h| h.city.eq_ignore_ascii_case(city));
+        match (in_city.next(), in_city.next()) {
+            (Some(h), None) => Some(h.code.clone()),
+            _ => None,
+        }
+    });
+    if let Some(hotel) = e.hotel.clone().or(city_hotel) {
+        if slots.hotel.as_ref() != Some(&hotel) {
+            // Another hotel may not have the room type chosen for the first one.
+            let offered = slots.room.as_deref().is_some_and(|r| {
+                let kind = r.parse::<RoomKind>().ok();
+                catalog
+                    .hotel(&hotel)
+                    .is_ok_and(|h| kind.is_some_and(|k| h.room(k).is_ok()))
+            });
+            if !offered {
+                slots.room = None;
+            }
+        }
+        slots.hotel = Some(hotel);
+    }
+    if let Some(r) = &e.room_type {
+        slots.room = Some(r.clone());
+    }
+    if let Some(d) = e.check_in {
+        slots.check_in = Some(d);
+        if e.check_out.is_none() && e.nights.is_none() {
+            slots.check_out = None;
+        }
+    }
+    if let Some(d) = e.check_out {
+        slots.check_out = Some(d);
+    }
+    if let (Some(n), Some(d)) = (e.nights, slots.check_in)
+        && e.check_out.is_none()
+    {
+        slots.check_out = Some(d + chrono::Days::new(u64::from(n)));
+    }
+    if let Some(a) = e.adults {
+        slots.guests = Some(a + e.children.unwrap_or(0));
+    }
+    slots
+}
+
+/// The question for what is still missing, offering room types with prices once the hotel is
+/// known. Empty when nothing is missing.
+pub(crate) fn next_question(catalog: &Catalog, lang: Language, slots: &Slots) -> String {
+    let Some(code) = &slots.hotel else {
+        let names: Vec<String> = catalog
+            .hotels()
+            .iter()
+            .map(|h| format!("{} ({})", h.name, h.city))
+            .collect();
+        return say(
+            lang,
+            format!("Which hotel would you like? We have: {}.", names.join(", ")),
+            format!(
+                "¿En qué hotel desea alojarse? Tenemos: {}.",
+                names.join(", ")
+            ),
+        );
+    };
+    let Ok(hotel) = catalog.hotel(code) else {
+        return String::new();
+    };
+    if slots.room.is_none() {
+        let rooms: Vec<String> = hotel
+            .rooms
+            .iter()
+            .map(|r| {
+                say(
+                    lang,
+                    format!(
+                        "{} from {}/night (up to {} guests)",
+                        r.kind, r.base, r.max_guests
+                    ),
+                    format!(
+                        "{} desde {}/noche (hasta {} huéspedes)",
+                        room(lang, r.kind.name()),
+                        r.base,
+                        r.max_guests
+                    ),
+                )
+            })
+            .collect();
+        return say(
+            lang,
+            format!(
+                "At {} we have: {}. Which room type would you like?",
+                hotel.name,
+                rooms.join("; ")
+            ),
+            format!(
+                "En {} tenemos: {}. ¿Qué tipo de habitación desea?",
+                hotel.name,
+                rooms.join("; ")
+            ),
+        );
+    }
+    let mut missing: Vec<String> = Vec::new();
+    if slots.check_in.is_none() {
+        missing.push(say(lang, "check-in date", "fecha de entrada"));
+    }
+    if slots.check_out.is_none() {
+        missing.push(say(lang, "check-out date", "fecha de salida"));
+    }
+    if slots.guests.is_none() {
+        missing.push(say(lang, "number of guests", "número de huéspedes"));
+    }
+    if missing.is_empty() {
+        return String::new();
+    }
+    let list = |and: &str| match missing.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {and} {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    say(
+        lang,
+        format!("Please tell me your {}.", list("and")),
+        format!("Indíqueme su {}, por favor.", list("y")),
+    )
+}
+
+/// `collect_slots`: merges this message's entities into the slots (dropping any quote, since
+/// the request changed) and asks for what is missing.
+pub(crate) async fn collect_slots(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let entities = s
+        .understanding
+        .as_ref()
+        .map(|u| u.entities.clone())
+        .unwrap_or_default();
+    let slots = merge(&agent.catalog, s.slots.clone(), &entities);
+    let reply = next_question(&agent.catalog, lang, &slots);
+    Ok(ConversationUpdate::default()
+        .slots(slots)
+        .pending(None)
+        .reply(reply))
+}
+
+/// `quote`: prices the complete request and checks availability; on success the quote waits
+/// for the guest's yes, otherwise the offending slots are cleared and the guest told why.
+pub(crate) async fn quote(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let slots = &s.slots;
+    let (Some(hotel), Some(kind), Some(check_in), Some(check_out), Some(guests)) = (
+        slots.hotel.clone(),
+        slots
+            .room
+            .as_deref()
+            .and_then(|r| r.parse::<RoomKind>().ok()),
+        slots.check_in,
+        slots.check_out,
+        slots.guests,
+    ) else {
+        return Ok(ConversationUpdate::default().reply(next_question(&agent.catalog, lang, slots)));
+    };
+    let request = StayRequest {
+        hotel: hotel.clone(),
+        room: kind,
+        check_in,
+        check_out,
+        guests,
+    };
+    let today = agent.clock.today();
+    let priced = agent.catalog.quote(&request, today).and_then(|q| {
+        let left = agent
+            .store
+            .availability(&hotel, kind, check_in, check_out)?;
+        Ok((q, left))
+    });
+    let (quote, left) = match priced {
+        Ok(ok) => ok,
+        Err(error) => {
+            let mut slots = slots.clone();
+            match &error {
+                hotel::Error::TooManyGuests { .. } | hotel::Error::NoGuests => slots.guests = None,
+                hotel::Error::RoomNotOffered { .. } => slots.room = None,
+                _ => (slots.check_in, slots.check_out) = (None, None),
+            }
+            return Ok(ConversationUpdate::default()
+                .slots(slots)
+                .reply(stay_error(lang, &error)));
+        }
+    };
+    if left == 0 {
+        let mut slots = slots.clone();
+        (slots.check_in, slots.check_out) = (None, None);
+        let reply = say(
+            lang,
+            "Sorry, that room type is sold out for those dates. Would you like other dates or another room type?",
+            "Lo siento, ese tipo de habitación está completo en esas fechas. ¿Desea otras fechas u otro tipo de habitación?",
+        );
+        return Ok(ConversationUpdate::default().slots(slots).reply(reply));
+    }
+    let name = &agent
+        .catalog
+        .hotel(&hotel)
+        .map(|h| h.name.clone())
+        .unwrap_or(hotel.clone());
+    let nights = quote.nights.len();
+    let reply = say(
+        lang,
+        format!(
+            "{name}, {} room for {guests} guest(s), {} to {} ({nights} night(s)): {} in total. Shall I book it? (yes/no)",
+            kind,
+            date(lang, check_in),
+            date(lang, check_out),
+            quote.total
+        ),
+        format!(
+            "{name}, habitación {} para {guests} huésped(es), del {} al {} ({nights} noche(s)): {} en total. ¿La reservo? (sí/no)",
+            room(lang, kind.name()),
+            date(lang, check_in),
+            date(lang, check_out),
+            quote.total
+        ),
+    );
+    let stay = Stay {
+        hotel,
+        room: kind.name().to_owned(),
+        check_in,
+        check_out,
+        guests,
+    };
+    Ok(ConversationUpdate::default()
+        .pending(Some(Pending::Book {
+            stay,
+            total_cents: quote.total.0,
+        }))
+        .reply(reply))
+}
+
+/// `confirm`: only an explicit yes to a pending quote books (by handing the booking to the
+/// tool node); a no drops it.
+pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let intent = s.understanding.as_ref().map(|u| u.intent);
+    let Some(Pending::Book { stay, .. }) = &s.pending else {
+        let reply = say(
+            lang,
+            "There is nothing waiting for your confirmation. Would you like to book a room or ask about our hotels?",
+            "No hay nada pendiente de confirmar. ¿Desea reservar una habitación o preguntar por nuestros hoteles?",
+        );
+        return Ok(ConversationUpdate::default().reply(reply));
+    };
+    if intent != Some(Intent::Affirm) {
+        let reply = say(
+            lang,
+            "All right, I have not booked anything. Is there anything else I can help you with?",
+            "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
+        );
+        return Ok(ConversationUpdate::default()
+            .pending(None)
+            .slots(Slots::default())
+            .reply(reply));
+    }
+    let args = BookArgs {
+        channel: s.channel.clone(),
+        user: s.user.clone(),
+        stay: stay.clone(),
+    };
+    let call = ToolCall {
+        id: Some("book-1".into()),
+        name: BOOK_TOOL.into(),
+        args: serde_json::to_value(args).map_err(NodeError::permanent)?,
+        replay: None,
+    };
+    Ok(ConversationUpdate::default().tool_calls(vec![call]))
+}
+
+/// The booking tool's arguments.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BookArgs {
+    /// The guest's channel.
+    pub channel: String,
+    /// The guest's id on the channel.
+    pub user: String,
+    /// The stay.
+    pub stay: Stay,
+}
+
+/// The booking tool's result.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Booked {
+    /// The booking reference.
+    pub reference: String,
+    /// The total, in cents.
+    pub total_cents: u64,
+}
+
+/// The toolbox of the `create_booking` node: [`BOOK_TOOL`] books through the store under the
+/// tool call's idempotency key, so a re-run of the node cannot book twice.
+pub(crate) fn toolbox(store: BookingStore, clock: Clock) -> Result<Toolbox, agent_nodes::Error> {
+    Toolbox::new().with(tool(
+        BOOK_TOOL,
+        "Books a quoted stay for the guest",
+        move |a: BookArgs, key: String| {
+            let store = store.clone();
+            async move {
+                let failed = |reason: String| agent_nodes::Error::Tool {
+                    tool: BOOK_TOOL.into(),
+                    reason,
+                };
+                let room = a
+                    .stay
+                    .room
+                    .parse::<RoomKind>()
+                    .map_err(|()| failed("unknown room type".into()))?;
+                let request = StayRequest {
+                    hotel: a.stay.hotel,
+                    room,
+                    check_in: a.stay.check_in,
+                    check_out: a.stay.check_out,
+                    guests: a.stay.guests,
+                };
+                let guest = GuestId::new(a.channel, a.user);
+                let today = clock.today();
+                let booking =
+                    tokio::task::spawn_blocking(move || store.book(&guest, &request, &key, today))
+                        .await
+                        .map_err(|e| failed(e.to_string()))?
+                        .map_err(|e| failed(e.to_string()))?;
+                Ok(Booked {
+                    reference: booking.reference.to_string(),
+                    total_cents: booking.quote.total.0,
+                })
+            }
+        },
+    ))
+}
+
+/// `booked`: tells the guest the outcome of the booking tool and clears the finished request.
+pub(crate) async fn booked(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let outcome = s.tool_results.iter().find(|r| r.name == BOOK_TOOL);
+    let done = outcome
+        .filter(|r| !r.is_error)
+        .and_then(|r| serde_json::from_value::<Booked>(r.output.clone()).ok());
+    let reply = match done {
+        Some(b) => say(
+            lang,
+            format!(
+                "Done! Your booking reference is {}. Total: {}. Anything else?",
+                b.reference,
+                hotel::Cents(b.total_cents)
+            ),
+            format!(
+                "¡Listo! Su número de reserva es {}. Total: {}. ¿Algo más?",
+                b.reference,
+                hotel::Cents(b.total_cents)
+            ),
+        ),
+        None => say(
+            lang,
+            "Sorry, I could not complete the booking; the room may have just sold out. Would you like to try other dates or another room?",
+            "Lo siento, no pude completar la reserva; puede que la habitación se acabe de agotar. ¿Desea probar otras fechas u otra habitación?",
+        ),
+    };
+    Ok(ConversationUpdate::default()
+        .pending(None)
+        .slots(Slots::default())
+        .reply(reply))
+}

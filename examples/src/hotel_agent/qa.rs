@@ -1,0 +1,339 @@
+//! Questions answered from the catalog's facts only; anything the catalog does not say is
+//! answered with "I don't know", never guessed.
+
+use std::sync::Arc;
+
+use agent_nodes::nlu::Language;
+use graph_core::NodeError;
+use hotel::{Breakfast, Catalog, Hotel, Parking, Pets, Shuttle};
+
+use super::HotelAgent;
+use super::booking::next_question;
+use super::reply::{language, say};
+use super::state::{Conversation, ConversationUpdate, Pending};
+
+/// A topic the catalog has facts about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Topic {
+    Breakfast,
+    Pool,
+    Spa,
+    Gym,
+    Parking,
+    Shuttle,
+    Restaurant,
+    Meetings,
+    Pets,
+    Smoking,
+    Age,
+    Wifi,
+    Times,
+    Prices,
+}
+
+/// Words that name each topic, English and Spanish, accent-free and lower-case.
+const CUES: &[(Topic, &[&str])] = &[
+    (Topic::Breakfast, &["breakfast", "desayuno"]),
+    (Topic::Pool, &["pool", "piscina", "alberca"]),
+    (Topic::Spa, &["spa"]),
+    (Topic::Gym, &["gym", "fitness", "gimnasio"]),
+    (
+        Topic::Parking,
+        &[
+            "parking",
+            "park",
+            "car",
+            "aparcamiento",
+            "estacionamiento",
+            "parqueadero",
+            "coche",
+        ],
+    ),
+    (
+        Topic::Shuttle,
+        &["shuttle", "airport", "aeropuerto", "traslado"],
+    ),
+    (
+        Topic::Restaurant,
+        &["restaurant", "restaurante", "dinner", "cena"],
+    ),
+    (
+        Topic::Meetings,
+        &["meeting", "conference", "reuniones", "reunion"],
+    ),
+    (
+        Topic::Pets,
+        &[
+            "pet", "pets", "dog", "dogs", "cat", "mascota", "mascotas", "perro", "gato",
+        ],
+    ),
+    (Topic::Smoking, &["smoke", "smoking", "fumar", "fumadores"]),
+    (Topic::Age, &["age", "old", "edad"]),
+    (Topic::Wifi, &["wifi", "wi-fi", "internet"]),
+    (
+        Topic::Times,
+        &[
+            "check-in",
+            "checkin",
+            "check-out",
+            "checkout",
+            "time",
+            "hora",
+            "horario",
+            "entrada",
+            "salida",
+        ],
+    ),
+    (
+        Topic::Prices,
+        &[
+            "price", "prices", "cost", "rate", "rates", "how much", "precio", "precios", "cuesta",
+            "cuanto", "tarifa",
+        ],
+    ),
+];
+
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' => 'a',
+            'é' => 'e',
+            'í' => 'i',
+            'ó' => 'o',
+            'ú' | 'ü' => 'u',
+            other => other,
+        })
+        .collect()
+}
+
+fn topics(message: &str) -> Vec<Topic> {
+    let text = fold(message);
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    CUES.iter()
+        .filter(|(_, cues)| {
+            cues.iter().any(|cue| {
+                if cue.contains(' ') {
+                    text.contains(cue)
+                } else {
+                    words.contains(cue)
+                }
+            })
+        })
+        .map(|(t, _)| *t)
+        .collect()
+}
+
+fn yes_no(lang: Language, yes: bool) -> String {
+    say(
+        lang,
+        if yes { "yes" } else { "no" },
+        if yes { "sí" } else { "no" },
+    )
+}
+
+/// The catalog's fact about `topic` at `h`.
+fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
+    let a = &h.amenities;
+    let fact = match topic {
+        Topic::Breakfast => match a.breakfast {
+            Breakfast::Included => say(lang, "breakfast is included", "el desayuno está incluido"),
+            Breakfast::PerPersonPerDay { price_cents } => say(
+                lang,
+                format!("breakfast is {price_cents} per person per day"),
+                format!("el desayuno cuesta {price_cents} por persona y día"),
+            ),
+        },
+        Topic::Pool => say(
+            lang,
+            format!("pool: {}", yes_no(lang, a.pool)),
+            format!("piscina: {}", yes_no(lang, a.pool)),
+        ),
+        Topic::Spa => format!("spa: {}", yes_no(lang, a.spa)),
+        Topic::Gym => say(
+            lang,
+            format!("gym: {}", yes_no(lang, a.gym)),
+            format!("gimnasio: {}", yes_no(lang, a.gym)),
+        ),
+        Topic::Parking => match &a.parking {
+            Parking::Free => say(lang, "parking is free", "el aparcamiento es gratuito"),
+            Parking::Paid {
+                per_night_cents,
+                valet,
+            } => say(
+                lang,
+                format!(
+                    "{}parking is {per_night_cents} per night",
+                    if *valet { "valet " } else { "" }
+                ),
+                format!(
+                    "el aparcamiento{} cuesta {per_night_cents} por noche",
+                    if *valet { " con valet" } else { "" }
+                ),
+            ),
+            Parking::None { note } => say(
+                lang,
+                format!(
+                    "there is no parking at the hotel{}",
+                    note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ),
+                format!(
+                    "el hotel no tiene aparcamiento{}",
+                    note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ),
+            ),
+        },
+        Topic::Shuttle => match a.airport_shuttle {
+            Shuttle::None => say(lang, "no airport shuttle", "no hay traslado al aeropuerto"),
+            Shuttle::Free24h => say(
+                lang,
+                "a free airport shuttle around the clock",
+                "traslado gratuito al aeropuerto las 24 horas",
+            ),
+            Shuttle::PerTrip { price_cents } => say(
+                lang,
+                format!("an airport shuttle at {price_cents} per trip"),
+                format!("traslado al aeropuerto por {price_cents} el trayecto"),
+            ),
+        },
+        Topic::Restaurant => say(
+            lang,
+            format!("restaurant: {}", yes_no(lang, a.restaurant)),
+            format!("restaurante: {}", yes_no(lang, a.restaurant)),
+        ),
+        Topic::Meetings => say(
+            lang,
+            format!("meeting rooms: {}", yes_no(lang, a.meeting_rooms)),
+            format!("salas de reuniones: {}", yes_no(lang, a.meeting_rooms)),
+        ),
+        Topic::Pets => match a.pets {
+            Pets::NotAllowed => say(lang, "pets are not allowed", "no se admiten mascotas"),
+            Pets::Allowed {
+                fee_per_night_cents,
+            } => say(
+                lang,
+                format!("pets are welcome for {fee_per_night_cents} per night"),
+                format!("se admiten mascotas por {fee_per_night_cents} por noche"),
+            ),
+        },
+        Topic::Smoking => say(
+            lang,
+            if a.non_smoking {
+                "all rooms are non-smoking"
+            } else {
+                "smoking rooms are available"
+            },
+            if a.non_smoking {
+                "todas las habitaciones son para no fumadores"
+            } else {
+                "hay habitaciones para fumadores"
+            },
+        ),
+        Topic::Age => say(
+            lang,
+            format!("the minimum check-in age is {}", a.min_check_in_age),
+            format!(
+                "la edad mínima para registrarse es {} años",
+                a.min_check_in_age
+            ),
+        ),
+        Topic::Wifi => say(
+            lang,
+            format!("free WiFi: {}", yes_no(lang, a.free_wifi)),
+            format!("WiFi gratis: {}", yes_no(lang, a.free_wifi)),
+        ),
+        Topic::Times => say(
+            lang,
+            format!(
+                "check-in from {}, check-out by {}",
+                h.check_in.format("%H:%M"),
+                h.check_out.format("%H:%M")
+            ),
+            format!(
+                "entrada desde las {}, salida hasta las {}",
+                h.check_in.format("%H:%M"),
+                h.check_out.format("%H:%M")
+            ),
+        ),
+        Topic::Prices => h
+            .rooms
+            .iter()
+            .map(|r| {
+                say(
+                    lang,
+                    format!("{} from {}/night", r.kind, r.base),
+                    format!(
+                        "{} desde {}/noche",
+                        super::reply::room(lang, r.kind.name()),
+                        r.base
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!("{}: {fact}", h.name)
+}
+
+/// The answer to `message` about `hotel` (or every hotel), from catalog facts only.
+pub fn answer_from_catalog(
+    catalog: &Catalog,
+    lang: Language,
+    hotel: Option<&str>,
+    message: &str,
+) -> String {
+    let topics = topics(message);
+    if topics.is_empty() {
+        return say(
+            lang,
+            "I'm sorry, I don't have that information. I can tell you about amenities, prices, check-in times, parking, pets and more, or help you book.",
+            "Lo siento, no tengo esa información. Puedo informarle sobre servicios, precios, horarios de entrada, aparcamiento, mascotas y más, o ayudarle a reservar.",
+        );
+    }
+    let hotels: Vec<&Hotel> = match hotel.and_then(|code| catalog.hotel(code).ok()) {
+        Some(h) => vec![h],
+        None => catalog.hotels().iter().collect(),
+    };
+    let lines: Vec<String> = topics
+        .iter()
+        .flat_map(|t| hotels.iter().map(move |h| fact(lang, h, *t)))
+        .collect();
+    lines.join("\n")
+}
+
+/// `answer`: answers a question from the catalog; mid-booking, then picks the booking up where
+/// it was.
+pub(crate) async fn answer(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let entities = s.understanding.as_ref().map(|u| &u.entities);
+    let asked = entities.and_then(|e| e.hotel.clone()).or_else(|| {
+        let city = entities.and_then(|e| e.city.as_ref())?;
+        agent
+            .catalog
+            .hotels()
+            .iter()
+            .find(|h| h.city.eq_ignore_ascii_case(city))
+            .map(|h| h.code.clone())
+    });
+    let hotel = asked.or_else(|| s.slots.hotel.clone());
+    let mut reply = answer_from_catalog(&agent.catalog, lang, hotel.as_deref(), &s.message);
+    let follow_up = match &s.pending {
+        Some(Pending::Book { .. }) => say(
+            lang,
+            "Shall I go ahead with the booking I quoted? (yes/no)",
+            "¿Sigo adelante con la reserva que le indiqué? (sí/no)",
+        ),
+        None if s.slots.started() => next_question(&agent.catalog, lang, &s.slots),
+        None => String::new(),
+    };
+    if !follow_up.is_empty() {
+        reply = format!("{reply}\n{follow_up}");
+    }
+    Ok(ConversationUpdate::default().reply(reply))
+}

@@ -1,0 +1,113 @@
+//! [`Conversation`], the state of one guest's thread, and the booking [`Slots`] it fills.
+
+use agent_nodes::nlu::{Language, Understanding};
+use agent_nodes::{ToolCall, ToolResult};
+use chrono::NaiveDate;
+use graph_core::State;
+use serde::{Deserialize, Serialize};
+
+/// One guest's conversation. A turn is one `invoke` with the guest's message on the thread
+/// `<channel>:<user>`; everything not reset by `ingest` carries over to the next turn.
+#[derive(State, Clone, Default, Debug)]
+pub struct Conversation {
+    /// The channel the guest writes on (`terminal`, `instagram`, …).
+    pub channel: String,
+    /// The guest's id on that channel.
+    pub user: String,
+    /// This turn's message.
+    pub message: String,
+    /// The language replies are written in; kept across turns so a bare "yes" or "2" does not
+    /// switch it.
+    pub language: Language,
+    /// What was understood from this turn's message.
+    pub understanding: Option<Understanding>,
+    /// The booking being put together.
+    pub slots: Slots,
+    /// An action quoted to the guest and awaiting their yes or no.
+    pub pending: Option<Pending>,
+    /// The tool calls the `create_booking` tool node runs this turn.
+    pub tool_calls: Vec<ToolCall>,
+    /// Their results.
+    pub tool_results: Vec<ToolResult>,
+    /// The agent's reply to this turn's message.
+    pub reply: String,
+    /// Every message and reply, in order.
+    #[state(append)]
+    pub transcript: Vec<Line>,
+    /// Whether a human has been asked to take over.
+    pub escalated: bool,
+}
+
+/// One line of the transcript.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// `guest` or `agent`.
+    pub from: String,
+    /// What was said.
+    pub text: String,
+}
+
+/// What a booking needs, as far as the guest has said it. Hotel is a catalog code, room a
+/// [`hotel::RoomKind`] name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slots {
+    /// Hotel code, e.g. `GPH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotel: Option<String>,
+    /// Room type name, e.g. `Deluxe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+    /// Arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<NaiveDate>,
+    /// Departure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_out: Option<NaiveDate>,
+    /// Guests in the room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guests: Option<u32>,
+}
+
+impl Slots {
+    /// Whether the guest has started a booking.
+    pub fn started(&self) -> bool {
+        *self != Slots::default()
+    }
+
+    /// Whether every slot is filled.
+    pub fn complete(&self) -> bool {
+        self.hotel.is_some()
+            && self.room.is_some()
+            && self.check_in.is_some()
+            && self.check_out.is_some()
+            && self.guests.is_some()
+    }
+}
+
+/// An action waiting for the guest's explicit yes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Pending {
+    /// Book this quoted stay.
+    Book {
+        /// The stay.
+        stay: Stay,
+        /// The quoted total, in cents.
+        total_cents: u64,
+    },
+}
+
+/// A complete stay request, as the booking tool takes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Stay {
+    /// Hotel code.
+    pub hotel: String,
+    /// Room type name.
+    pub room: String,
+    /// Arrival, `YYYY-MM-DD`.
+    pub check_in: NaiveDate,
+    /// Departure, `YYYY-MM-DD`.
+    pub check_out: NaiveDate,
+    /// Guests.
+    pub guests: u32,
+}
