@@ -11,7 +11,7 @@ use checkpoint::SqliteCheckpointer;
 use chrono::NaiveDate;
 use examples::hotel_agent::{HotelAgent, hotel_agent_graph, thread_id, turn};
 use graph_core::RunConfig;
-use hotel::{BookingStore, Catalog, Clock, GuestId};
+use hotel::{BookingStore, Catalog, Clock, GuestId, RoomKind, StayRequest};
 use serde_json::{Value, json};
 
 const CHANNEL: &str = "test";
@@ -64,10 +64,57 @@ fn is_reference(word: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// A booking made before the conversation: its owner, hotel, room, check-in, check-out, guests.
+type Seed = (
+    &'static str,
+    &'static str,
+    RoomKind,
+    &'static str,
+    &'static str,
+    u32,
+);
+
+/// One line per booking of `guest`.
+fn bookings_of(store: &BookingStore, guest: &GuestId) -> Vec<String> {
+    store
+        .bookings_of(guest)
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let q = &b.quote;
+            format!(
+                "{} {} {} {}..{} guests={} total={} {:?}",
+                b.reference, q.hotel, q.room, q.check_in, q.check_out, q.guests, q.total, b.status
+            )
+        })
+        .collect()
+}
+
 /// Plays `messages` as guest `user` and returns the recorded trace.
 async fn play(name: &str, user: &str, messages: &[&str]) -> Value {
+    play_seeded(name, user, &[], messages).await
+}
+
+/// Plays `messages` as guest `user` after booking `seeds`; `{REF1}`, `{REF2}`, … in a message
+/// stand for the seeded bookings' references.
+async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) -> Value {
     let dir = scratch(name);
     let store = BookingStore::open(dir.join("bookings.db"), Catalog::load().unwrap()).unwrap();
+    let mut refs = Vec::new();
+    for (i, (owner, hotel, room, check_in, check_out, guests)) in seeds.iter().enumerate() {
+        let request = StayRequest {
+            hotel: (*hotel).into(),
+            room: *room,
+            check_in: check_in.parse().unwrap(),
+            check_out: check_out.parse().unwrap(),
+            guests: *guests,
+        };
+        let owner = GuestId::new(CHANNEL, *owner);
+        let booking = store
+            .book(&owner, &request, &format!("seed-{i}"), today())
+            .unwrap();
+        refs.push(booking.reference.to_string());
+    }
     let checkpointer = SqliteCheckpointer::open(dir.join("checkpoints.db")).unwrap();
     let graph = hotel_agent_graph(HotelAgent::offline(store.clone(), Clock::Fixed(today())))
         .unwrap()
@@ -75,35 +122,26 @@ async fn play(name: &str, user: &str, messages: &[&str]) -> Value {
     let config = RunConfig::thread(thread_id(CHANNEL, user));
     let guest = GuestId::new(CHANNEL, user);
     let mut redactor = Redactor(Vec::new());
-    let mut bookings_before: Vec<String> = Vec::new();
+    // Seeded references are numbered first, in seed order.
+    for r in &refs {
+        redactor.redact(r);
+    }
+    let mut bookings_before = bookings_of(&store, &guest);
+    let seeded: Vec<String> = bookings_before.iter().map(|b| redactor.redact(b)).collect();
     let mut turns = Vec::new();
     for message in messages {
+        let mut message = (*message).to_owned();
+        for (i, r) in refs.iter().enumerate() {
+            message = message.replace(&format!("{{REF{}}}", i + 1), r);
+        }
         let out = graph
-            .invoke(turn(CHANNEL, user, message), &config)
+            .invoke(turn(CHANNEL, user, &message), &config)
             .await
             .unwrap();
-        let bookings: Vec<String> = store
-            .bookings_of(&guest)
-            .unwrap()
-            .iter()
-            .map(|b| {
-                let q = &b.quote;
-                format!(
-                    "{} {} {} {}..{} guests={} total={} {:?}",
-                    b.reference,
-                    q.hotel,
-                    q.room,
-                    q.check_in,
-                    q.check_out,
-                    q.guests,
-                    q.total,
-                    b.status
-                )
-            })
-            .collect();
+        let bookings = bookings_of(&store, &guest);
         let u = out.state.understanding.as_ref();
         let mut record = json!({
-            "guest": message,
+            "guest": redactor.redact(&message),
             "reply": redactor.redact(&out.state.reply),
             "nodes": out.executed.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
             "intent": u.map(|u| serde_json::to_value(u.intent).unwrap()),
@@ -111,7 +149,11 @@ async fn play(name: &str, user: &str, messages: &[&str]) -> Value {
             "slots": serde_json::to_value(&out.state.slots).unwrap(),
         });
         if out.state.pending.is_some() {
-            record["pending"] = serde_json::to_value(&out.state.pending).unwrap();
+            let pending = serde_json::to_string(&out.state.pending).unwrap();
+            record["pending"] = serde_json::from_str(&redactor.redact(&pending)).unwrap();
+        }
+        if out.state.escalated {
+            record["escalated"] = json!(true);
         }
         if bookings != bookings_before {
             record["bookings"] = json!(
@@ -125,7 +167,21 @@ async fn play(name: &str, user: &str, messages: &[&str]) -> Value {
         turns.push(record);
     }
     let _ = std::fs::remove_dir_all(&dir);
-    json!({ "today": today().to_string(), "user": user, "turns": turns })
+    let mut trace = json!({ "today": today().to_string(), "user": user, "turns": turns });
+    if !seeded.is_empty() {
+        trace["seeded"] = json!(seeded);
+    }
+    trace
+}
+
+macro_rules! seeded_conversation {
+    ($name:ident, $user:expr, [$($seed:expr),* $(,)?], [$($msg:expr),+ $(,)?]) => {
+        #[tokio::test]
+        async fn $name() {
+            let trace = play_seeded(stringify!($name), $user, &[$($seed),*], &[$($msg),+]).await;
+            insta::assert_yaml_snapshot!(stringify!($name), trace);
+        }
+    };
 }
 
 macro_rules! conversation {
@@ -183,3 +239,236 @@ conversation!(
 );
 
 conversation!(greeting_and_goodbye, "erin", ["Hello!", "Goodbye"]);
+
+seeded_conversation!(
+    lookup_by_reference_and_list,
+    "fiona",
+    [(
+        "fiona",
+        "GPH",
+        RoomKind::Deluxe,
+        "2026-12-03",
+        "2026-12-06",
+        2
+    )],
+    [
+        "Can you show my booking {REF1}?",
+        "What bookings do I have?"
+    ]
+);
+
+seeded_conversation!(
+    someone_elses_reference_refused,
+    "gary",
+    [(
+        "mallory",
+        "SRS",
+        RoomKind::Suite,
+        "2026-12-10",
+        "2026-12-12",
+        3
+    )],
+    [
+        "Can you show my booking {REF1}?",
+        "I want to cancel my booking {REF1}",
+    ]
+);
+
+seeded_conversation!(
+    reschedule_inside_the_free_window,
+    "hana",
+    [(
+        "hana",
+        "CCI",
+        RoomKind::Standard,
+        "2026-12-03",
+        "2026-12-05",
+        2
+    )],
+    [
+        "I need to reschedule my reservation",
+        "from Dec 10 to Dec 12",
+        "yes",
+    ]
+);
+
+seeded_conversation!(
+    reschedule_outside_the_free_window_has_a_fee,
+    "ivan",
+    [(
+        "ivan",
+        "SRS",
+        RoomKind::Deluxe,
+        "2026-11-23",
+        "2026-11-25",
+        2
+    )],
+    [
+        "I want to change my booking {REF1} to Dec 1 to Dec 3",
+        "yes"
+    ]
+);
+
+seeded_conversation!(
+    reschedule_on_the_check_in_day_doubles_the_fee,
+    "jade",
+    [(
+        "jade",
+        "GPH",
+        RoomKind::Standard,
+        "2026-11-22",
+        "2026-11-24",
+        1
+    )],
+    ["I want to move my stay to Dec 8-10", "yes"]
+);
+
+seeded_conversation!(
+    reschedule_into_peak_season_adds_a_surcharge,
+    "kurt",
+    [(
+        "kurt",
+        "MVL",
+        RoomKind::Family,
+        "2026-11-23",
+        "2026-11-26",
+        4
+    )],
+    [
+        "I want to change my booking {REF1} to Dec 21 to Dec 23",
+        "yes"
+    ]
+);
+
+seeded_conversation!(
+    cancellation_is_free_well_before_check_in,
+    "lena",
+    [(
+        "lena",
+        "ABH",
+        RoomKind::Deluxe,
+        "2026-12-03",
+        "2026-12-06",
+        2
+    )],
+    [
+        "Please cancel my reservation",
+        "yes",
+        "What bookings do I have?"
+    ]
+);
+
+seeded_conversation!(
+    cancellation_the_day_before_charges_the_first_night,
+    "marco",
+    [(
+        "marco",
+        "HPH",
+        RoomKind::Suite,
+        "2026-11-23",
+        "2026-11-25",
+        2
+    )],
+    ["I want to cancel my booking {REF1}", "yes"]
+);
+
+seeded_conversation!(
+    cancelled_booking_cannot_be_rescheduled,
+    "nadia",
+    [(
+        "nadia",
+        "BSE",
+        RoomKind::Standard,
+        "2026-12-03",
+        "2026-12-05",
+        2
+    )],
+    [
+        "I want to cancel my booking {REF1}",
+        "yes",
+        "I want to change my booking {REF1} to Dec 10 to Dec 12",
+    ]
+);
+
+seeded_conversation!(
+    spanish_reschedule,
+    "olga",
+    [(
+        "olga",
+        "SRS",
+        RoomKind::Standard,
+        "2026-12-03",
+        "2026-12-05",
+        2
+    )],
+    [
+        "Quiero cambiar mi reserva al 10 de diciembre hasta el 12",
+        "sí"
+    ]
+);
+
+seeded_conversation!(
+    spanish_cancellation,
+    "pablo",
+    [(
+        "pablo",
+        "CCI",
+        RoomKind::Deluxe,
+        "2026-11-23",
+        "2026-11-24",
+        2
+    )],
+    ["Quiero cancelar mi reserva", "no"]
+);
+
+conversation!(
+    complaint_is_escalated,
+    "quinn",
+    [
+        "This is unacceptable, the room was dirty and I want a refund",
+        "Estoy muy enfadado, la habitación estaba sucia",
+    ]
+);
+
+conversation!(
+    invalid_dates_get_a_helpful_reply,
+    "rosa",
+    [
+        "I'd like a standard room at City Center Inn from December 12 to December 10 for 2 adults",
+        "from December 10 to December 12",
+        "no",
+    ]
+);
+
+conversation!(
+    too_many_guests_get_a_helpful_reply,
+    "sam",
+    [
+        "I'd like a standard room at Budget Stay Express from December 10 to 12 for 5 adults",
+        "Family room please",
+        "4 guests",
+        "yes",
+    ]
+);
+
+/// One short booking at each of the seven hotels, as one snapshot.
+#[tokio::test]
+async fn one_booking_at_each_hotel() {
+    let hotels = [
+        ("GPH", "a suite at the Grand Plaza"),
+        ("SRS", "a family room at Seaside Resort"),
+        ("MVL", "a standard room at Mountain View Lodge"),
+        ("CCI", "a deluxe room at City Center Inn"),
+        ("HPH", "a deluxe room at Heritage Palace Hotel"),
+        ("ABH", "a standard room at Airport Business Hotel"),
+        ("BSE", "a family room at Budget Stay Express"),
+    ];
+    let mut traces = serde_json::Map::new();
+    for (code, what) in hotels {
+        let request = format!("I'd like to book {what} from January 12 to January 14 for 2 adults");
+        let name = format!("each_hotel_{code}");
+        let trace = play(&name, &name, &[&request, "yes"]).await;
+        traces.insert(code.to_owned(), trace);
+    }
+    insta::assert_yaml_snapshot!("one_booking_at_each_hotel", Value::Object(traces));
+}

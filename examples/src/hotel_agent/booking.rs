@@ -1,20 +1,16 @@
-//! The booking flow: fill the slots, quote, wait for an explicit yes, book through the tool node.
+//! The booking flow: fill the slots, quote, and (after the guest's yes, see `confirm`) tell the
+//! guest what the booking tool did.
 
 use std::sync::Arc;
 
-use agent_nodes::ToolCall;
-use agent_nodes::nlu::{Entities, Intent, Language};
-use agent_nodes::nodes::{Toolbox, tool};
+use agent_nodes::nlu::{Entities, Language};
 use graph_core::NodeError;
-use hotel::{BookingStore, Catalog, Clock, GuestId, RoomKind, StayRequest};
-use serde::{Deserialize, Serialize};
+use hotel::{Catalog, RoomKind, StayRequest};
 
 use super::HotelAgent;
 use super::reply::{date, language, room, say, stay_error};
 use super::state::{Conversation, ConversationUpdate, Pending, Slots, Stay};
-
-/// The name of the booking tool.
-pub const BOOK_TOOL: &str = "book_room";
+use super::tools::{BOOK_TOOL, Booked};
 
 /// Whether `e` says anything a booking needs.
 pub(crate) fn has_booking_entities(e: &Entities) -> bool {
@@ -174,6 +170,7 @@ pub(crate) async fn collect_slots(
     Ok(ConversationUpdate::default()
         .slots(slots)
         .pending(None)
+        .change(None)
         .reply(reply))
 }
 
@@ -271,105 +268,6 @@ pub(crate) async fn quote(
             total_cents: quote.total.0,
         }))
         .reply(reply))
-}
-
-/// `confirm`: only an explicit yes to a pending quote books (by handing the booking to the
-/// tool node); a no drops it.
-pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
-    let lang = language(&s);
-    let intent = s.understanding.as_ref().map(|u| u.intent);
-    let Some(Pending::Book { stay, .. }) = &s.pending else {
-        let reply = say(
-            lang,
-            "There is nothing waiting for your confirmation. Would you like to book a room or ask about our hotels?",
-            "No hay nada pendiente de confirmar. ¿Desea reservar una habitación o preguntar por nuestros hoteles?",
-        );
-        return Ok(ConversationUpdate::default().reply(reply));
-    };
-    if intent != Some(Intent::Affirm) {
-        let reply = say(
-            lang,
-            "All right, I have not booked anything. Is there anything else I can help you with?",
-            "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
-        );
-        return Ok(ConversationUpdate::default()
-            .pending(None)
-            .slots(Slots::default())
-            .reply(reply));
-    }
-    let args = BookArgs {
-        channel: s.channel.clone(),
-        user: s.user.clone(),
-        stay: stay.clone(),
-    };
-    let call = ToolCall {
-        id: Some("book-1".into()),
-        name: BOOK_TOOL.into(),
-        args: serde_json::to_value(args).map_err(NodeError::permanent)?,
-        replay: None,
-    };
-    Ok(ConversationUpdate::default().tool_calls(vec![call]))
-}
-
-/// The booking tool's arguments.
-#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct BookArgs {
-    /// The guest's channel.
-    pub channel: String,
-    /// The guest's id on the channel.
-    pub user: String,
-    /// The stay.
-    pub stay: Stay,
-}
-
-/// The booking tool's result.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Booked {
-    /// The booking reference.
-    pub reference: String,
-    /// The total, in cents.
-    pub total_cents: u64,
-}
-
-/// The toolbox of the `create_booking` node: [`BOOK_TOOL`] books through the store under the
-/// tool call's idempotency key, so a re-run of the node cannot book twice.
-pub(crate) fn toolbox(store: BookingStore, clock: Clock) -> Result<Toolbox, agent_nodes::Error> {
-    Toolbox::new().with(tool(
-        BOOK_TOOL,
-        "Books a quoted stay for the guest",
-        move |a: BookArgs, key: String| {
-            let store = store.clone();
-            async move {
-                let failed = |reason: String| agent_nodes::Error::Tool {
-                    tool: BOOK_TOOL.into(),
-                    reason,
-                };
-                let room = a
-                    .stay
-                    .room
-                    .parse::<RoomKind>()
-                    .map_err(|()| failed("unknown room type".into()))?;
-                let request = StayRequest {
-                    hotel: a.stay.hotel,
-                    room,
-                    check_in: a.stay.check_in,
-                    check_out: a.stay.check_out,
-                    guests: a.stay.guests,
-                };
-                let guest = GuestId::new(a.channel, a.user);
-                let today = clock.today();
-                let booking =
-                    tokio::task::spawn_blocking(move || store.book(&guest, &request, &key, today))
-                        .await
-                        .map_err(|e| failed(e.to_string()))?
-                        .map_err(|e| failed(e.to_string()))?;
-                Ok(Booked {
-                    reference: booking.reference.to_string(),
-                    total_cents: booking.quote.total.0,
-                })
-            }
-        },
-    ))
 }
 
 /// `booked`: tells the guest the outcome of the booking tool and clears the finished request.

@@ -3,20 +3,27 @@
 //! from turn to turn.
 //!
 //! ```text
-//! ingest → understand ─┬─ greet / goodbye / answer (catalog Q&A)
+//! ingest → understand ─┬─ greet / goodbye / answer (catalog Q&A) / complaint (escalates)
 //!                      ├─ collect_slots → quote           (asks only for what is missing)
-//!                      ├─ confirm → create_booking → booked   (only an explicit yes books)
-//!                      └─ triage → collect_slots | recover
+//!                      ├─ lookup (→ reschedule | cancel when a change waits for a reference)
+//!                      ├─ reschedule / cancel             (find the booking, quote the fee)
+//!                      ├─ confirm ─┬─ create_booking → booked   (only an explicit yes acts)
+//!                      │           └─ apply_change → changed
+//!                      └─ triage → collect_slots | reschedule | cancel | answer | recover
 //! every path ends in respond → END
 //! ```
 //!
 //! The domain lives in the `hotel` crate; this module only wires it in.
 
 mod booking;
+mod changes;
+mod confirm;
+mod lookup;
 mod nlu;
 mod qa;
 mod reply;
 mod state;
+mod tools;
 
 use std::sync::Arc;
 
@@ -25,10 +32,14 @@ use agent_nodes::nodes::{IntentRouter, ToolNode};
 use graph_core::{BuildError, Command, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
 use hotel::{BookingStore, Catalog, Clock};
 
-pub use booking::{BOOK_TOOL, BookArgs, Booked};
 pub use nlu::{nlu_catalog, offline_understander};
 pub use qa::answer_from_catalog;
-pub use state::{Conversation, ConversationUpdate, Line, Pending, Slots, Stay};
+pub use state::{
+    ChangeFlow, ChangeKind, Conversation, ConversationUpdate, Line, Pending, Slots, Stay,
+};
+pub use tools::{
+    BOOK_TOOL, BookArgs, Booked, CANCEL_TOOL, CancelArgs, Changed, RESCHEDULE_TOOL, RescheduleArgs,
+};
 
 use reply::{language, say};
 
@@ -88,6 +99,16 @@ async fn greet(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, No
     Ok(ConversationUpdate::default().reply(reply))
 }
 
+/// `complaint`: apologises, flags the thread for a person, and tells the guest so.
+async fn complaint(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
+    let reply = say(
+        language(&s),
+        "I am very sorry about this. I have passed your message to our guest relations team, and a person will follow up with you shortly.",
+        "Lamento mucho lo ocurrido. He enviado su mensaje a nuestro equipo de atención al huésped y una persona se pondrá en contacto con usted en breve.",
+    );
+    Ok(ConversationUpdate::default().escalated(true).reply(reply))
+}
+
 async fn goodbye(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
     let reply = say(
         language(&s),
@@ -97,11 +118,22 @@ async fn goodbye(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, 
     Ok(ConversationUpdate::default().reply(reply))
 }
 
-/// Where the router sends what it has no route for: a message that only adds booking details
-/// ("2 guests", "Dec 3 to 6") goes on with the booking, anything else to `recover`.
+/// Where the router sends what it has no route for: new dates or a reference for a change
+/// waiting for them go on with that change; a message that only adds booking details ("2
+/// guests", "Dec 3 to 6") goes on with the booking; a question goes to `answer`; anything else
+/// to `recover`.
 async fn triage(s: Arc<Conversation>, _ctx: Ctx) -> Result<Command<Conversation>, NodeError> {
-    // Low-confidence booking requests land here too; flows not built yet (changes,
-    // cancellations, complaints) must not be mistaken for a new booking.
+    let entities = s.understanding.as_ref().map(|u| &u.entities);
+    if let Some(change) = &s.change {
+        let dated = entities.is_some_and(|e| e.check_in.is_some());
+        let named = entities.is_some_and(|e| e.booking_ref.is_some());
+        match change.kind {
+            ChangeKind::Reschedule if dated || named => return Ok(Command::goto("reschedule")),
+            ChangeKind::Cancel if named => return Ok(Command::goto("cancel")),
+            _ => {}
+        }
+    }
+    // Low-confidence requests of the other flows must not be mistaken for a new booking.
     let other_flow = [
         Intent::ModificationRequest,
         Intent::CancellationRequest,
@@ -114,8 +146,7 @@ async fn triage(s: Arc<Conversation>, _ctx: Ctx) -> Result<Command<Conversation>
     });
     // A question the router was unsure of ("is there a casino at the Grand Plaza?") is a
     // question, not a booking: the catalog answers it, or says it does not know.
-    let stay_details = s.understanding.as_ref().is_some_and(|u| {
-        let e = &u.entities;
+    let stay_details = entities.is_some_and(|e| {
         e.room_type.is_some() || e.check_in.is_some() || e.nights.is_some() || e.adults.is_some()
     });
     if s.message.contains('?') && !stay_details {
@@ -139,13 +170,23 @@ async fn recover(
         "Sorry, I did not quite get that. I can book a room or answer questions about our hotels.",
         "Disculpe, no le he entendido bien. Puedo reservar una habitación o responder preguntas sobre nuestros hoteles.",
     );
-    if s.pending.is_some() {
+    if let Some(pending) = &s.pending {
+        let (en, es) = match pending {
+            Pending::Book { .. } => (
+                "Shall I book the stay I quoted? Please answer yes or no.",
+                "¿Reservo la estancia que le indiqué? Responda sí o no, por favor.",
+            ),
+            Pending::Reschedule { .. } => (
+                "Shall I make the change I quoted? Please answer yes or no.",
+                "¿Hago el cambio que le indiqué? Responda sí o no, por favor.",
+            ),
+            Pending::Cancel { .. } => (
+                "Shall I cancel the booking? Please answer yes or no.",
+                "¿Cancelo la reserva? Responda sí o no, por favor.",
+            ),
+        };
         reply.push(' ');
-        reply.push_str(&say(
-            lang,
-            "Shall I book the stay I quoted? Please answer yes or no.",
-            "¿Reservo la estancia que le indiqué? Responda sí o no, por favor.",
-        ));
+        reply.push_str(&say(lang, en, es));
     } else if s.slots.started() {
         reply.push(' ');
         reply.push_str(&booking::next_question(&agent.catalog, lang, &s.slots));
@@ -172,15 +213,17 @@ async fn respond(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, 
 /// The agent's graph (without a checkpointer: add one with `with_checkpointer`, or every
 /// invoke starts a fresh conversation).
 pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation>, BuildError> {
-    let toolbox = booking::toolbox(agent.store.clone(), agent.clock)
+    let booking_tools = tools::booking_toolbox(agent.store.clone(), agent.clock)
         .expect("the booking tool's schema is valid");
+    let change_tools = tools::change_toolbox(agent.store.clone(), agent.clock)
+        .expect("the change tools' schemas are valid");
     let agent = Arc::new(agent);
     let clock = agent.clock;
     let mut graph = StateGraph::<Conversation>::new();
 
     graph.add_node("ingest", ingest);
     IntentRouter::new(
-        Arc::clone(&agent.understand),
+        Arc::new(nlu::HotelUnderstand(Arc::clone(&agent.understand))),
         |s: &Conversation| Some(s.message.clone()),
         |u| ConversationUpdate::default().understanding(Some(u)),
         "triage",
@@ -192,12 +235,21 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     .route(Intent::AvailabilityCheck, "collect_slots")
     .route(Intent::Affirm, "confirm")
     .route(Intent::Deny, "confirm")
+    .route(Intent::BookingLookup, "lookup")
+    .route(Intent::ModificationRequest, "reschedule")
+    .route(Intent::CancellationRequest, "cancel")
+    .route(Intent::Complaint, "complaint")
     .today(move || clock.today())
     .add_to(&mut graph, "understand");
-    graph
-        .add_node("triage", triage)
-        .destinations(["answer", "collect_slots", "recover"]);
+    graph.add_node("triage", triage).destinations([
+        "answer",
+        "collect_slots",
+        "reschedule",
+        "cancel",
+        "recover",
+    ]);
     graph.add_node("greet", greet);
+    graph.add_node("complaint", complaint);
     graph.add_node("goodbye", goodbye);
     let a = Arc::clone(&agent);
     graph.add_node("answer", move |s, _ctx| qa::answer(Arc::clone(&a), s));
@@ -207,16 +259,32 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     });
     let a = Arc::clone(&agent);
     graph.add_node("quote", move |s, _ctx| booking::quote(Arc::clone(&a), s));
-    graph.add_node("confirm", |s, _ctx| booking::confirm(s));
-    graph.add_node_impl(
-        "create_booking",
-        ToolNode::new(
-            toolbox,
-            |s: &Conversation| s.tool_calls.clone(),
-            |r| ConversationUpdate::default().tool_results(r),
-        ),
-    );
+    let a = Arc::clone(&agent);
+    graph
+        .add_node("lookup", move |s, _ctx| lookup::lookup(Arc::clone(&a), s))
+        .destinations(["reschedule", "cancel", "respond"]);
+    let a = Arc::clone(&agent);
+    graph.add_node("reschedule", move |s, _ctx| {
+        changes::reschedule(Arc::clone(&a), s)
+    });
+    let a = Arc::clone(&agent);
+    graph.add_node("cancel", move |s, _ctx| changes::cancel(Arc::clone(&a), s));
+    graph.add_node("confirm", |s, _ctx| confirm::confirm(s));
+    for (node, toolbox) in [
+        ("create_booking", booking_tools),
+        ("apply_change", change_tools),
+    ] {
+        graph.add_node_impl(
+            node,
+            ToolNode::new(
+                toolbox,
+                |s: &Conversation| s.tool_calls.clone(),
+                |r| ConversationUpdate::default().tool_results(r),
+            ),
+        );
+    }
     graph.add_node("booked", |s, _ctx| booking::booked(s));
+    graph.add_node("changed", |s, _ctx| changes::changed(s));
     let a = Arc::clone(&agent);
     graph.add_node("recover", move |s, _ctx| recover(Arc::clone(&a), s));
     graph.add_node("respond", respond);
@@ -233,17 +301,27 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     });
     graph.add_conditional_edge(
         "confirm",
-        ["create_booking", "respond"],
-        |s: &Conversation| {
-            if s.tool_calls.is_empty() {
-                "respond"
-            } else {
-                "create_booking"
-            }
+        ["create_booking", "apply_change", "respond"],
+        |s: &Conversation| match s.tool_calls.first() {
+            None => "respond",
+            Some(call) if call.name == BOOK_TOOL => "create_booking",
+            Some(_) => "apply_change",
         },
     );
     graph.add_edge("create_booking", "booked");
-    for node in ["greet", "goodbye", "answer", "quote", "booked", "recover"] {
+    graph.add_edge("apply_change", "changed");
+    for node in [
+        "greet",
+        "goodbye",
+        "complaint",
+        "answer",
+        "quote",
+        "booked",
+        "reschedule",
+        "cancel",
+        "changed",
+        "recover",
+    ] {
         graph.add_edge(node, "respond");
     }
     graph.add_edge("respond", END);

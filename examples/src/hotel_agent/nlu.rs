@@ -3,8 +3,12 @@
 
 use std::sync::Arc;
 
-use agent_nodes::nlu::{Catalog as NluCatalog, CatalogHotel, CatalogRoom, OfflineNlu, Understand};
-use hotel::{Catalog, RoomKind};
+use agent_nodes::nlu::{
+    Catalog as NluCatalog, CatalogHotel, CatalogRoom, Intent, OfflineNlu, Understand, Understanding,
+};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use hotel::{BookingRef, Catalog, RoomKind};
 
 /// Synonyms of a room kind, English then Spanish.
 fn room_names(kind: RoomKind) -> &'static [&'static str] {
@@ -65,4 +69,72 @@ pub fn nlu_catalog(catalog: &Catalog) -> NluCatalog {
 /// The offline understander for `catalog`.
 pub fn offline_understander(catalog: &Catalog) -> Arc<dyn Understand> {
     Arc::new(OfflineNlu::new(nlu_catalog(catalog)))
+}
+
+/// The hotel's reading on top of any understander: finds the hotel's booking references
+/// (`SRS-7K3Q9P`, which the generic NLU does not know) and puts them in
+/// [`Entities::booking_ref`](agent_nodes::nlu::Entities); a reference or "my bookings" with no
+/// other purpose asks for a lookup; a message whose sentiment requires attention is a
+/// complaint, whatever else it asks.
+pub(crate) struct HotelUnderstand(pub(crate) Arc<dyn Understand>);
+
+/// The first word of `text` that reads as a booking reference.
+pub(crate) fn find_reference(text: &str) -> Option<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find_map(|w| BookingRef::parse(w).ok())
+        .map(|r| r.to_string())
+}
+
+/// Whether `text` asks about the guest's own bookings ("my reservation", "mis reservas").
+fn mentions_own_bookings(text: &str) -> bool {
+    let t = text.to_lowercase();
+    [
+        "my booking",
+        "my reservation",
+        "bookings do i have",
+        "reservations do i have",
+        "mi reserva",
+        "mis reservas",
+    ]
+    .iter()
+    .any(|p| t.contains(p))
+}
+
+#[async_trait]
+impl Understand for HotelUnderstand {
+    fn provider(&self) -> &str {
+        self.0.provider()
+    }
+
+    async fn understand(
+        &self,
+        text: &str,
+        today: NaiveDate,
+    ) -> Result<Understanding, agent_nodes::Error> {
+        use Intent::{
+            BookingLookup, CancellationRequest, Complaint, GeneralInquiry, ModificationRequest,
+            Unknown,
+        };
+        let mut u = self.0.understand(text, today).await?;
+        let reference = find_reference(text);
+        let sure = |u: &mut Understanding| u.confidence = u.confidence.max(0.9);
+        if reference.is_some() {
+            u.entities.booking_ref.clone_from(&reference);
+        }
+        match u.intent {
+            ModificationRequest | CancellationRequest if reference.is_some() => sure(&mut u),
+            Unknown | GeneralInquiry | BookingLookup
+                if reference.is_some() || mentions_own_bookings(text) =>
+            {
+                u.intent = BookingLookup;
+                sure(&mut u);
+            }
+            _ => {}
+        }
+        if u.sentiment.requires_attention {
+            u.intent = Complaint;
+            sure(&mut u);
+        }
+        Ok(u)
+    }
 }

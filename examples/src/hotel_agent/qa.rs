@@ -329,6 +329,16 @@ pub(crate) async fn answer(
             "Shall I go ahead with the booking I quoted? (yes/no)",
             "¿Sigo adelante con la reserva que le indiqué? (sí/no)",
         ),
+        Some(Pending::Reschedule { .. }) => say(
+            lang,
+            "Shall I go ahead with the change I quoted? (yes/no)",
+            "¿Sigo adelante con el cambio que le indiqué? (sí/no)",
+        ),
+        Some(Pending::Cancel { .. }) => say(
+            lang,
+            "Shall I go ahead with the cancellation? (yes/no)",
+            "¿Sigo adelante con la cancelación? (sí/no)",
+        ),
         None if s.slots.started() => next_question(&agent.catalog, lang, &s.slots),
         None => String::new(),
     };

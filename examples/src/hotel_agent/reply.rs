@@ -87,14 +87,14 @@ pub(crate) fn stay_error(lang: Language, error: &Error) -> String {
             "The check-out date must be after the check-in date. What dates would you like?",
             "La fecha de salida debe ser posterior a la de entrada. ¿Qué fechas desea?",
         ),
-        Error::TooManyNights { .. } => say(
+        Error::TooManyNights { nights } => say(
             lang,
             format!(
-                "A stay can be at most {} nights. What dates would you like?",
+                "A stay can be at most {} nights, and those dates make {nights}. What dates would you like?",
                 hotel::MAX_NIGHTS
             ),
             format!(
-                "Una estancia puede durar como máximo {} noches. ¿Qué fechas desea?",
+                "Una estancia puede durar como máximo {} noches, y esas fechas suman {nights}. ¿Qué fechas desea?",
                 hotel::MAX_NIGHTS
             ),
         ),

@@ -25,7 +25,9 @@ pub struct Conversation {
     pub slots: Slots,
     /// An action quoted to the guest and awaiting their yes or no.
     pub pending: Option<Pending>,
-    /// The tool calls the `create_booking` tool node runs this turn.
+    /// A change to an existing booking still missing its booking or its new dates.
+    pub change: Option<ChangeFlow>,
+    /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
     pub tool_results: Vec<ToolResult>,
@@ -95,6 +97,46 @@ pub enum Pending {
         /// The quoted total, in cents.
         total_cents: u64,
     },
+    /// Move this booking to new dates.
+    Reschedule {
+        /// The booking reference.
+        reference: String,
+        /// New arrival.
+        check_in: NaiveDate,
+        /// New departure.
+        check_out: NaiveDate,
+        /// The quoted fee, in cents.
+        fee_cents: u64,
+        /// The quoted new total of the stay, in cents.
+        total_cents: u64,
+    },
+    /// Cancel this booking.
+    Cancel {
+        /// The booking reference.
+        reference: String,
+        /// The quoted charge, in cents.
+        charge_cents: u64,
+    },
+}
+
+/// A change to an existing booking being put together.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeFlow {
+    /// What the guest wants done.
+    pub kind: ChangeKind,
+    /// The booking, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// What a change to an existing booking does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// New dates.
+    Reschedule,
+    /// Cancellation.
+    Cancel,
 }
 
 /// A complete stay request, as the booking tool takes it.
