@@ -472,3 +472,25 @@ async fn one_booking_at_each_hotel() {
     }
     insta::assert_yaml_snapshot!("one_booking_at_each_hotel", Value::Object(traces));
 }
+
+#[test]
+fn the_hotel_graph_draws_as_dot_and_mermaid() {
+    let dir = scratch("draw");
+    let store = BookingStore::open(dir.join("bookings.db"), Catalog::load().unwrap()).unwrap();
+    let graph = hotel_agent_graph(HotelAgent::offline(store, Clock::Fixed(today()))).unwrap();
+    let dot = graph.to_dot();
+    for node in [
+        "understand",
+        "collect_slots",
+        "confirm",
+        "create_booking",
+        "apply_change",
+    ] {
+        assert!(
+            dot.contains(&format!("label=\"{node}\"")),
+            "{node} missing from {dot}"
+        );
+    }
+    insta::assert_snapshot!("hotel_graph_dot", dot);
+    insta::assert_snapshot!("hotel_graph_mermaid", graph.to_mermaid());
+}

@@ -2,7 +2,8 @@
 //! conversation are kept in SQLite files in the data directory, so quitting and starting again
 //! continues the conversation where it was.
 //!
-//! Run with: `cargo run -p examples --bin hotel-chat -- [--trace] [--data DIR] [--user NAME]`
+//! Run with: `cargo run -p examples --bin hotel-chat -- [--trace] [--data DIR] [--user NAME]`,
+//! or with `--dot` / `--mermaid` to print the agent's graph and exit.
 //! (`HOTEL_TODAY=YYYY-MM-DD` fixes today's date).
 
 use std::io::{BufRead, Write};
@@ -16,6 +17,8 @@ use hotel::{BookingStore, Catalog, Clock};
 
 struct Args {
     trace: bool,
+    /// Print the graph in this format (`dot` or `mermaid`) instead of chatting.
+    draw: Option<&'static str>,
     data: PathBuf,
     user: String,
 }
@@ -23,6 +26,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         trace: false,
+        draw: None,
         data: PathBuf::from("./hotel-data"),
         user: "guest".into(),
     };
@@ -30,11 +34,14 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--trace" => args.trace = true,
+            "--dot" => args.draw = Some("dot"),
+            "--mermaid" => args.draw = Some("mermaid"),
             "--data" => args.data = it.next().ok_or("--data needs a directory")?.into(),
             "--user" => args.user = it.next().ok_or("--user needs a name")?,
             other => {
                 return Err(format!(
-                    "unknown argument `{other}`; use --trace, --data DIR, --user NAME"
+                    "unknown argument `{other}`; use --trace, --data DIR, --user NAME, --dot \
+                     or --mermaid"
                 ));
             }
         }
@@ -51,6 +58,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let checkpointer = SqliteCheckpointer::open(args.data.join("checkpoints.db"))?;
     let graph = hotel_agent_graph(HotelAgent::offline(store, clock))?
         .with_checkpointer(Arc::new(checkpointer));
+    match args.draw {
+        Some("dot") => {
+            println!("{}", graph.to_dot());
+            return Ok(());
+        }
+        Some(_) => {
+            println!("{}", graph.to_mermaid());
+            return Ok(());
+        }
+        None => {}
+    }
     let config = RunConfig::thread(thread_id("terminal", &args.user));
     println!(
         "Hotel agent (today is {}). Type a message; Ctrl-D to quit.",
