@@ -3,18 +3,23 @@
 //! and recorded as one YAML snapshot: per turn the guest's text, the reply, the nodes visited,
 //! the intent, the slots, and the guest's bookings whenever they changed. Booking references
 //! are random, so they are replaced by `<REF-1>`, `<REF-2>`, … in order of appearance.
+//! A [`RESTART`] line in a script stands for a process restart between two turns.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use checkpoint::SqliteCheckpointer;
 use chrono::NaiveDate;
-use examples::hotel_agent::{HotelAgent, hotel_agent_graph, thread_id, turn};
-use graph_core::RunConfig;
+use examples::hotel_agent::{Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
+use graph_core::{CompiledGraph, RunConfig};
 use hotel::{BookingStore, Catalog, Clock, GuestId, RoomKind, StayRequest};
 use serde_json::{Value, json};
 
 const CHANNEL: &str = "test";
+
+/// In a script, not a message: drop the graph, the checkpointer and the booking store, and
+/// reopen them from the same files before the next turn, which is recorded as `restarted`.
+const RESTART: &str = "<restart>";
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
@@ -74,6 +79,24 @@ type Seed = (
     u32,
 );
 
+/// What one process holds open: the bookings and the agent's graph with its checkpointer.
+struct Process {
+    store: BookingStore,
+    graph: CompiledGraph<Conversation>,
+}
+
+impl Process {
+    /// Opens the databases in `dir` (creating them on first use).
+    fn start(dir: &Path) -> Process {
+        let store = BookingStore::open(dir.join("bookings.db"), Catalog::load().unwrap()).unwrap();
+        let checkpointer = SqliteCheckpointer::open(dir.join("checkpoints.db")).unwrap();
+        let graph = hotel_agent_graph(HotelAgent::offline(store.clone(), Clock::Fixed(today())))
+            .unwrap()
+            .with_checkpointer(Arc::new(checkpointer));
+        Process { store, graph }
+    }
+}
+
 /// One line per booking of `guest`.
 fn bookings_of(store: &BookingStore, guest: &GuestId) -> Vec<String> {
     store
@@ -99,7 +122,7 @@ async fn play(name: &str, user: &str, messages: &[&str]) -> Value {
 /// stand for the seeded bookings' references.
 async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) -> Value {
     let dir = scratch(name);
-    let store = BookingStore::open(dir.join("bookings.db"), Catalog::load().unwrap()).unwrap();
+    let mut process = Process::start(&dir);
     let mut refs = Vec::new();
     for (i, (owner, hotel, room, check_in, check_out, guests)) in seeds.iter().enumerate() {
         let request = StayRequest {
@@ -110,15 +133,12 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) 
             guests: *guests,
         };
         let owner = GuestId::new(CHANNEL, *owner);
-        let booking = store
+        let booking = process
+            .store
             .book(&owner, &request, &format!("seed-{i}"), today())
             .unwrap();
         refs.push(booking.reference.to_string());
     }
-    let checkpointer = SqliteCheckpointer::open(dir.join("checkpoints.db")).unwrap();
-    let graph = hotel_agent_graph(HotelAgent::offline(store.clone(), Clock::Fixed(today())))
-        .unwrap()
-        .with_checkpointer(Arc::new(checkpointer));
     let config = RunConfig::thread(thread_id(CHANNEL, user));
     let guest = GuestId::new(CHANNEL, user);
     let mut redactor = Redactor(Vec::new());
@@ -126,19 +146,28 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) 
     for r in &refs {
         redactor.redact(r);
     }
-    let mut bookings_before = bookings_of(&store, &guest);
+    let mut bookings_before = bookings_of(&process.store, &guest);
     let seeded: Vec<String> = bookings_before.iter().map(|b| redactor.redact(b)).collect();
     let mut turns = Vec::new();
+    let mut restarted = false;
     for message in messages {
+        if *message == RESTART {
+            // Everything is closed before anything is reopened, as in a new process.
+            drop(process);
+            process = Process::start(&dir);
+            restarted = true;
+            continue;
+        }
         let mut message = (*message).to_owned();
         for (i, r) in refs.iter().enumerate() {
             message = message.replace(&format!("{{REF{}}}", i + 1), r);
         }
-        let out = graph
+        let out = process
+            .graph
             .invoke(turn(CHANNEL, user, &message), &config)
             .await
             .unwrap();
-        let bookings = bookings_of(&store, &guest);
+        let bookings = bookings_of(&process.store, &guest);
         let u = out.state.understanding.as_ref();
         let mut record = json!({
             "guest": redactor.redact(&message),
@@ -155,6 +184,9 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) 
         if out.state.escalated {
             record["escalated"] = json!(true);
         }
+        if std::mem::take(&mut restarted) {
+            record["restarted"] = json!(true);
+        }
         if bookings != bookings_before {
             record["bookings"] = json!(
                 bookings
@@ -166,6 +198,7 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) 
         }
         turns.push(record);
     }
+    drop(process);
     let _ = std::fs::remove_dir_all(&dir);
     let mut trace = json!({ "today": today().to_string(), "user": user, "turns": turns });
     if !seeded.is_empty() {
@@ -494,3 +527,121 @@ fn the_hotel_graph_draws_as_dot_and_mermaid() {
     insta::assert_snapshot!("hotel_graph_dot", dot);
     insta::assert_snapshot!("hotel_graph_mermaid", graph.to_mermaid());
 }
+
+// Restarts while slots are half collected, while a quote waits for a yes, and after booking.
+conversation!(
+    restart_between_turns_continues_the_booking,
+    "tess",
+    [
+        "I want to book a deluxe room at Heritage Palace Hotel",
+        "from Dec 14 to Dec 17",
+        RESTART,
+        "2 guests",
+        RESTART,
+        "yes",
+        RESTART,
+        "What bookings do I have?",
+    ]
+);
+
+conversation!(
+    relative_dates_tomorrow_for_two_nights,
+    "uma",
+    [
+        "I'd like a standard room at City Center Inn tomorrow for 2 nights for 1 adult",
+        "yes",
+    ]
+);
+
+conversation!(
+    relative_dates_next_friday,
+    "victor",
+    [
+        "Book a deluxe room at the Grand Plaza from next Friday for 3 nights",
+        "2 guests",
+        "yes",
+    ]
+);
+
+conversation!(
+    relative_dates_this_weekend,
+    "wendy",
+    [
+        "Do you have a family room at Mountain View Lodge this weekend for 4 people?",
+        "yes",
+    ]
+);
+
+conversation!(
+    question_in_the_middle_of_a_booking,
+    "xavier",
+    [
+        "I want to book a suite at Seaside Resort",
+        "Do you allow pets at Seaside Resort?",
+        "from Dec 10 to Dec 13 for 2 guests",
+        "yes",
+    ]
+);
+
+conversation!(
+    spanish_booking_with_relative_dates,
+    "yolanda",
+    [
+        "Quiero reservar una habitación estándar en el Airport Business Hotel mañana 3 noches para 2 personas",
+        "sí",
+    ]
+);
+
+seeded_conversation!(
+    lookup_lists_several_bookings,
+    "zoe",
+    [
+        (
+            "zoe",
+            "GPH",
+            RoomKind::Deluxe,
+            "2026-12-03",
+            "2026-12-06",
+            2
+        ),
+        (
+            "zoe",
+            "BSE",
+            RoomKind::Standard,
+            "2027-01-10",
+            "2027-01-12",
+            1
+        ),
+        (
+            "zoe",
+            "SRS",
+            RoomKind::Family,
+            "2027-02-14",
+            "2027-02-17",
+            4
+        ),
+        (
+            "mallory",
+            "CCI",
+            RoomKind::Deluxe,
+            "2026-12-10",
+            "2026-12-12",
+            2
+        ),
+    ],
+    [
+        "What bookings do I have?",
+        "Can you show my booking {REF2}?"
+    ]
+);
+
+// Deluxe at Heritage Palace is $340 a night: Fri Dec 18 and Sat Dec 19 are weekend nights
+// ($374 each), Sun Dec 20 and Mon Dec 21 are peak nights ($408 each), $1,564 in all.
+conversation!(
+    peak_season_booking_shows_the_surcharge,
+    "arthur",
+    [
+        "I'd like a deluxe room at Heritage Palace Hotel from December 18 to December 22 for 2 adults",
+        "yes",
+    ]
+);

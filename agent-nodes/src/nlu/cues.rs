@@ -79,7 +79,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
     // Changes.
     (ModificationRequest, 3.0, Anywhere, Nothing, &[
         r"reschedul\w*|modif\w*|postpone|aplazar|posponer|reprogramar",
-        r"(?:change|move|switch|update|amend|alter|shift|extend|shorten)\s+(?:my|our|the|this)\s+(?:booking|reservation|dates?|stay|check-?in|check-?out|arrival|room)",
+        r"(?:change|move|switch|update|amend|alter|shift|extend|shorten)\s+(?:(?:my|our|the|this)\s+)?(?:booking|reservation|dates?|stay|check-?in|check-?out|arrival|room)",
         r"(?:cambiar|mover|ampliar|alargar|acortar|adelantar|retrasar)\s+(?:la|mi|las|el|nuestra)?\s*(?:reserva|fechas?|estancia|entrada|salida|llegada|habitacion)",
         r"(?:change|move)\s+it|cambiarla|cambiarlo|moverla|different\s+dates|other\s+dates",
         r"otra\s+fecha|otras\s+fechas|add\s+(?:a|an|one|another)\s+(?:extra\s+)?night",
