@@ -645,3 +645,39 @@ conversation!(
         "yes",
     ]
 );
+
+#[tokio::test]
+async fn with_gemini_the_hotel_agent_asks_it_first_and_falls_back_offline() {
+    use crate::intent_example::{client, fake_gemini};
+    let reading = serde_json::json!({"intent": "greeting", "confidence": 0.97, "language": "es",
+        "entities": {}, "sentiment": {"score": 0.3, "tone": "positive", "requires_attention": false}});
+    for (reply, provider) in [
+        (Ok(reading), "gemini"),
+        (Err(axum::http::StatusCode::SERVICE_UNAVAILABLE), "offline"),
+    ] {
+        let dir = scratch(&format!("gemini-{provider}"));
+        let store = BookingStore::open(dir.join("bookings.db"), Catalog::load().unwrap()).unwrap();
+        let gemini = client(fake_gemini(reply).await);
+        let graph = hotel_agent_graph(HotelAgent::with_gemini(
+            store,
+            Clock::Fixed(today()),
+            gemini,
+        ))
+        .unwrap();
+        let out = graph
+            .invoke(
+                turn(CHANNEL, "ana", "Hola, buenas tardes"),
+                &RunConfig::thread("t"),
+            )
+            .await
+            .unwrap();
+        let understood = out.state.understanding.expect("understood");
+        assert_eq!(understood.provider, provider);
+        assert_eq!(understood.intent, agent_nodes::nlu::Intent::Greeting);
+        assert!(
+            out.executed.iter().any(|n| n == "greet"),
+            "{:?}",
+            out.executed
+        );
+    }
+}

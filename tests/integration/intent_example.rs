@@ -52,7 +52,7 @@ async fn offline_the_router_sends_bookings_to_book_and_the_rest_to_answer() {
 
 /// A loopback Gemini: answers every generateContent with `reply` (a structured reading) or
 /// with HTTP `status`.
-async fn fake_gemini(reply: Result<Value, StatusCode>) -> String {
+pub(crate) async fn fake_gemini(reply: Result<Value, StatusCode>) -> String {
     let app = axum::Router::new().route(
         "/v1beta/models/{call}",
         post(move || {
@@ -75,7 +75,7 @@ async fn fake_gemini(reply: Result<Value, StatusCode>) -> String {
     format!("http://{address}")
 }
 
-fn client(base: String) -> GeminiClient {
+pub(crate) fn client(base: String) -> GeminiClient {
     let policy = ResiliencePolicy {
         timeout: Duration::from_secs(5),
         retry: RetryPolicy {

@@ -56,7 +56,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock = Clock::from_env()?;
     let store = BookingStore::open(args.data.join("bookings.db"), Catalog::load()?)?;
     let checkpointer = SqliteCheckpointer::open(args.data.join("checkpoints.db"))?;
-    let graph = hotel_agent_graph(HotelAgent::offline(store, clock))?
+    // Gemini first when GEMINI_API_KEY is set; the offline NLU otherwise (and as its fallback).
+    let graph = hotel_agent_graph(HotelAgent::from_env(store, clock)?)?
         .with_checkpointer(Arc::new(checkpointer));
     match args.draw {
         Some("dot") => {

@@ -25,6 +25,8 @@ mod reply;
 mod state;
 mod tools;
 
+use agent_nodes::fallback::{FallbackUnderstand, LlmUnderstand};
+use agent_nodes::gemini::GeminiClient;
 use std::sync::Arc;
 
 use agent_nodes::nlu::{Intent, Understand};
@@ -65,6 +67,40 @@ impl HotelAgent {
             store,
             clock,
         }
+    }
+
+    /// An agent that asks Gemini first (structured output) and falls back to the offline NLU
+    /// when Gemini fails, is rate-limited or answers badly. Traces name who understood.
+    pub fn with_gemini(store: BookingStore, clock: Clock, gemini: GeminiClient) -> HotelAgent {
+        let mut agent = HotelAgent::offline(store, clock);
+        let hotels: Vec<String> = agent
+            .catalog
+            .hotels()
+            .iter()
+            .map(|h| format!("{} ({}, id {})", h.name, h.city, h.code))
+            .collect();
+        let instructions = format!(
+            "You read guests' messages to the reservations desk of these hotels: {}. Room type \
+             ids: standard, deluxe, suite, family. Booking references look like SRS-7K3Q9P.",
+            hotels.join("; ")
+        );
+        let llm = LlmUnderstand::new(Arc::new(gemini), instructions);
+        let offline = Arc::clone(&agent.understand);
+        agent.understand = Arc::new(FallbackUnderstand::new(vec![Arc::new(llm), offline]));
+        agent
+    }
+
+    /// [`HotelAgent::with_gemini`] when `GEMINI_API_KEY` is set (see
+    /// [`GeminiClient::from_env`]), [`HotelAgent::offline`] otherwise.
+    pub fn from_env(store: BookingStore, clock: Clock) -> Result<HotelAgent, agent_nodes::Error> {
+        if std::env::var_os("GEMINI_API_KEY").is_none() {
+            return Ok(HotelAgent::offline(store, clock));
+        }
+        Ok(HotelAgent::with_gemini(
+            store,
+            clock,
+            GeminiClient::from_env()?,
+        ))
     }
 }
 
