@@ -66,7 +66,8 @@ impl FieldNames {
     }
 }
 
-fn thread_row(conn: &Connection, thread: &ThreadId) -> rusqlite::Result<Option<i64>> {
+/// The interned number of `thread`, if it has ever been written.
+pub(crate) fn thread_row(conn: &Connection, thread: &ThreadId) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached("SELECT id FROM gc_threads WHERE name = ?1")?
         .query_row([thread.as_str()], |r| r.get(0))
         .optional()

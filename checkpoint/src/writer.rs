@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::codec;
 use crate::error::Error;
+use crate::read::thread_row;
 
 /// A change to make.
 pub(crate) enum Op {
@@ -286,12 +287,6 @@ fn intern(conn: &Connection, table: &str, name: &str) -> rusqlite::Result<i64> {
     conn.prepare_cached(&format!("INSERT INTO {table} (name) VALUES (?1)"))?
         .execute([name])?;
     Ok(conn.last_insert_rowid())
-}
-
-fn thread_row(conn: &Connection, thread: &ThreadId) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM gc_threads WHERE name = ?1")?
-        .query_row([thread.as_str()], |r| r.get(0))
-        .optional()
 }
 
 /// A checkpoint id as SQLite's signed integer.

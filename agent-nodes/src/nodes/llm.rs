@@ -101,12 +101,10 @@ impl<S: State> LlmNode<S> {
 impl<S: State> Node<S> for LlmNode<S> {
     async fn run(&self, state: Arc<S>, ctx: Ctx) -> NodeResult<S> {
         let request = (self.prompt)(&state)?;
-        let model = Arc::clone(&self.model);
-        let check = self.check.clone();
         let answer: ChatResponse = ctx
             .effect("llm", |_key| async {
-                let answer = self.ask(&ctx, model, request).await?;
-                if let Some(check) = check {
+                let answer = self.ask(&ctx, &request).await?;
+                if let Some(check) = &self.check {
                     check(&answer)?;
                 }
                 Ok::<_, crate::Error>(answer)
@@ -118,14 +116,9 @@ impl<S: State> Node<S> for LlmNode<S> {
 
 impl<S: State> LlmNode<S> {
     /// One model call, streaming text out as `messages` events when the run is streamed.
-    async fn ask(
-        &self,
-        ctx: &Ctx,
-        model: Arc<dyn ChatModel>,
-        request: ChatRequest,
-    ) -> Result<ChatResponse, crate::Error> {
+    async fn ask(&self, ctx: &Ctx, request: &ChatRequest) -> Result<ChatResponse, crate::Error> {
         if !ctx.is_streaming() {
-            return model.chat(&request).await;
+            return self.model.chat(request).await;
         }
         // Text arrives on the model's thread of control; events go out from here.
         let (chunks, mut pending) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -133,7 +126,7 @@ impl<S: State> LlmNode<S> {
             let on_text = move |text: &str| {
                 let _ = chunks.send(text.to_owned());
             };
-            model.chat_stream(&request, &on_text).await
+            self.model.chat_stream(request, &on_text).await
         };
         let provider = self.model.provider().to_owned();
         let forward = async {

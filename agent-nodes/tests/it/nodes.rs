@@ -387,6 +387,21 @@ struct Hold {
     nights: u32,
 }
 
+/// START → tools → END, the tool node running the state's `calls` into `results`.
+fn tool_graph(toolbox: Toolbox) -> graph_core::CompiledGraph<Chat> {
+    let mut g = StateGraph::<Chat>::new();
+    g.add_node_impl(
+        "tools",
+        ToolNode::new(
+            toolbox,
+            |s: &Chat| s.calls.clone(),
+            |r| ChatUpdate::default().results(r),
+        ),
+    );
+    g.add_edge(START, "tools").add_edge("tools", END);
+    g.compile().unwrap()
+}
+
 fn call(name: &str, args: serde_json::Value) -> ToolCall {
     ToolCall {
         id: Some(format!("call-{name}")),
@@ -423,17 +438,7 @@ async fn tool_calls_are_validated_and_errors_go_back_to_the_model() {
         toolbox.specs()[0].parameters["properties"]["nights"]["minimum"],
         1
     );
-    let mut g = StateGraph::<Chat>::new();
-    g.add_node_impl(
-        "tools",
-        ToolNode::new(
-            toolbox,
-            |s: &Chat| s.calls.clone(),
-            |r| ChatUpdate::default().results(r),
-        ),
-    );
-    g.add_edge(START, "tools").add_edge("tools", END);
-    let g = g.compile().unwrap();
+    let g = tool_graph(toolbox);
     let calls = vec![
         call("hold_room", json!({"room": "double", "nights": 2})),
         call("hold_room", json!({"room": "double", "nights": 0})),
@@ -488,20 +493,7 @@ async fn a_rerun_tool_node_does_not_repeat_calls_that_ran() {
             },
         ))
         .unwrap();
-    let mut g = StateGraph::<Chat>::new();
-    g.add_node_impl(
-        "tools",
-        ToolNode::new(
-            toolbox,
-            |s: &Chat| s.calls.clone(),
-            |r| ChatUpdate::default().results(r),
-        ),
-    );
-    g.add_edge(START, "tools").add_edge("tools", END);
-    let g = g
-        .compile()
-        .unwrap()
-        .with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
+    let g = tool_graph(toolbox).with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
     let cfg = RunConfig::thread("t");
     let calls = vec![
         call("charge", json!({"room": "double", "nights": 1})),
