@@ -174,6 +174,36 @@ pub(crate) async fn collect_slots(
         .reply(reply))
 }
 
+/// How the total was reached when any night costs more than the base rate: the base price
+/// and how many nights carried each surcharge, so a guest can check the arithmetic.
+fn rate_note(lang: Language, nights: &[hotel::NightPrice]) -> String {
+    let Some(first) = nights.first() else {
+        return String::new();
+    };
+    let peak = nights.iter().filter(|n| n.peak).count();
+    let weekend = nights.iter().filter(|n| n.weekend).count();
+    if peak == 0 && weekend == 0 {
+        return String::new();
+    }
+    let mut parts = Vec::new();
+    if peak > 0 {
+        parts.push(match lang {
+            Language::Es => format!("+20% en {peak} noche(s) de temporada alta"),
+            Language::En => format!("+20% on {peak} peak-season night(s)"),
+        });
+    }
+    if weekend > 0 {
+        parts.push(match lang {
+            Language::Es => format!("+10% en {weekend} noche(s) de viernes o sábado"),
+            Language::En => format!("+10% on {weekend} Friday/Saturday night(s)"),
+        });
+    }
+    match lang {
+        Language::Es => format!(" (tarifa base {}/noche; {})", first.base, parts.join(", ")),
+        Language::En => format!(" (base {}/night; {})", first.base, parts.join(", ")),
+    }
+}
+
 /// `quote`: prices the complete request and checks availability; on success the quote waits
 /// for the guest's yes, otherwise the offending slots are cleared and the guest told why.
 pub(crate) async fn quote(
@@ -241,18 +271,20 @@ pub(crate) async fn quote(
     let reply = say(
         lang,
         format!(
-            "{name}, {} room for {guests} guest(s), {} to {} ({nights} night(s)): {} in total. Shall I book it? (yes/no)",
+            "{name}, {} room for {guests} guest(s), {} to {} ({nights} night(s)): {} in total{}. Shall I book it? (yes/no)",
             kind,
             date(lang, check_in),
             date(lang, check_out),
-            quote.total
+            quote.total,
+            rate_note(lang, &quote.nights),
         ),
         format!(
-            "{name}, habitación {} para {guests} huésped(es), del {} al {} ({nights} noche(s)): {} en total. ¿La reservo? (sí/no)",
+            "{name}, habitación {} para {guests} huésped(es), del {} al {} ({nights} noche(s)): {} en total{}. ¿La reservo? (sí/no)",
             room(lang, kind.name()),
             date(lang, check_in),
             date(lang, check_out),
-            quote.total
+            quote.total,
+            rate_note(lang, &quote.nights),
         ),
     );
     let stay = Stay {
