@@ -4,10 +4,12 @@ use std::fmt;
 use std::iter::Sum;
 use std::ops::Add;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// An amount of US dollars in whole cents. Displays as `$1,234.56`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Deserialize, Serialize,
+)]
 #[serde(transparent)]
 pub struct Cents(pub u64);
 

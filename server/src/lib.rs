@@ -1,2 +1,169 @@
-//! server: the hotel agent over HTTP (webhooks, local chat API, operations). Not built yet: it is
-//! the subject of a later issue.
+//! server: the hotel agent over HTTP. Guests write on Instagram or WhatsApp (Meta's
+//! webhooks) or through the local chat API and test page; each message is one turn of the
+//! hotel agent graph on the guest's thread, checkpointed to SQLite; replies go out through
+//! a durable outbox. Health checks, Prometheus metrics and structured logs come with it.
+//!
+//! The binary is `cargo run --release -p server`; the same server can be started in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), server::Error> {
+//! use clap::Parser;
+//!
+//! let config = server::Config::parse_from(["server", "--bind-addr", "127.0.0.1:0"]);
+//! let running = server::Server::start(config).await?;
+//! println!("listening on http://{}", running.local_addr());
+//! running.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod agent;
+mod api;
+mod app;
+mod config;
+mod db;
+mod error;
+mod inbox;
+mod limits;
+pub mod meta;
+mod metrics;
+mod ops;
+mod outbox;
+mod ui;
+mod webhook;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use api::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
+pub use config::{ChannelConfig, Config, DatabasePath, LlmProvider, LogFormat};
+pub use error::Error;
+
+/// A running server: the HTTP listener, the inbox worker and the outbox sender.
+pub struct Server {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<Result<(), Error>>,
+    inbox: JoinHandle<()>,
+    outbox: JoinHandle<()>,
+}
+
+impl Server {
+    /// Checks `config`, opens the database, binds the address and starts serving. Replies
+    /// left pending by a previous run are sent and unanswered messages answered.
+    pub async fn start(config: Config) -> Result<Server, Error> {
+        config.validate()?;
+        let metrics = Arc::new(metrics::Metrics::new());
+        let path = config.database_url.0.clone();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Database {
+                path: path.clone(),
+                reason: format!("cannot create its directory: {e}"),
+            })?;
+        }
+        let agent = agent::Agent::open(&config, Arc::clone(&metrics))?;
+        let db = db::Db::open(&path)?;
+        let api = meta::send::SendApi::new(Duration::from_secs(15))
+            .map_err(|e| Error::Startup(format!("the HTTP client: {e}")))?;
+        let listener = tokio::net::TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.bind_addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.bind_addr,
+            source,
+        })?;
+        let app = Arc::new(app::App::new(config, agent, db, metrics));
+        let (stop, stopped) = watch::channel(false);
+        let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
+        let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
+        let router = app::router(Arc::clone(&app));
+        let mut until = stopped;
+        let http = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = until.wait_for(|stop| *stop).await;
+                })
+                .await
+                .map_err(Error::Serve)
+        });
+        tracing::info!(%addr, "serving");
+        Ok(Server {
+            addr,
+            stop,
+            http,
+            inbox,
+            outbox,
+        })
+    }
+
+    /// The address it listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops gracefully: no new connections, in-flight requests answered, running turns
+    /// finished (or left checkpointed to resume), sends in flight recorded.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        match self.http.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "HTTP server"),
+            Err(e) => tracing::error!(error = %e, "HTTP server task"),
+            Ok(Ok(())) => {}
+        }
+        let _ = self.inbox.await;
+        let _ = self.outbox.await;
+        tracing::info!("stopped");
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        wait_for_signal().await;
+        tracing::info!("signal received; shutting down");
+        self.shutdown().await;
+    }
+}
+
+async fn wait_for_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            () = terminate => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// Sets up logging: text or JSON lines, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -25,6 +25,7 @@ mod reply;
 mod state;
 mod tools;
 
+use agent_nodes::ChatModel;
 use agent_nodes::fallback::{FallbackUnderstand, LlmUnderstand};
 use agent_nodes::gemini::GeminiClient;
 use std::sync::Arc;
@@ -69,9 +70,9 @@ impl HotelAgent {
         }
     }
 
-    /// An agent that asks Gemini first (structured output) and falls back to the offline NLU
-    /// when Gemini fails, is rate-limited or answers badly. Traces name who understood.
-    pub fn with_gemini(store: BookingStore, clock: Clock, gemini: GeminiClient) -> HotelAgent {
+    /// An agent that asks `model` first (structured output) and falls back to the offline NLU
+    /// when it fails, is rate-limited or answers badly. Traces name who understood.
+    pub fn with_model(store: BookingStore, clock: Clock, model: Arc<dyn ChatModel>) -> HotelAgent {
         let mut agent = HotelAgent::offline(store, clock);
         let hotels: Vec<String> = agent
             .catalog
@@ -84,10 +85,15 @@ impl HotelAgent {
              ids: standard, deluxe, suite, family. Booking references look like SRS-7K3Q9P.",
             hotels.join("; ")
         );
-        let llm = LlmUnderstand::new(Arc::new(gemini), instructions);
+        let llm = LlmUnderstand::new(model, instructions);
         let offline = Arc::clone(&agent.understand);
         agent.understand = Arc::new(FallbackUnderstand::new(vec![Arc::new(llm), offline]));
         agent
+    }
+
+    /// [`HotelAgent::with_model`] with Gemini.
+    pub fn with_gemini(store: BookingStore, clock: Clock, gemini: GeminiClient) -> HotelAgent {
+        HotelAgent::with_model(store, clock, Arc::new(gemini))
     }
 
     /// [`HotelAgent::with_gemini`] when `GEMINI_API_KEY` is set (see

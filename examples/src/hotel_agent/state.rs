@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// One guest's conversation. A turn is one `invoke` with the guest's message on the thread
 /// `<channel>:<user>`; everything not reset by `ingest` carries over to the next turn.
-#[derive(State, Clone, Default, Debug)]
+#[derive(State, Clone, Default, Debug, Serialize)]
 pub struct Conversation {
     /// The channel the guest writes on (`terminal`, `instagram`, …).
     pub channel: String,

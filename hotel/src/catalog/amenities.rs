@@ -1,12 +1,12 @@
 //! [`Amenities`], what each hotel offers beyond the room, as closed enums so a question about
 //! parking or pets has one exact answer and nothing is left to free text.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Cents;
 
 /// Everything the catalog says about a hotel's services.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Amenities {
@@ -37,7 +37,7 @@ pub struct Amenities {
 }
 
 /// Breakfast terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Breakfast {
     /// Included in the room price.
@@ -50,7 +50,7 @@ pub enum Breakfast {
 }
 
 /// Parking terms.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Parking {
     /// No parking at the hotel.
@@ -71,7 +71,7 @@ pub enum Parking {
 }
 
 /// Airport shuttle terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Shuttle {
     /// No shuttle.
@@ -87,7 +87,7 @@ pub enum Shuttle {
 }
 
 /// Pet policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Pets {
     /// No pets.

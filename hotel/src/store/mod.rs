@@ -280,6 +280,19 @@ impl BookingStore {
         })
     }
 
+    /// Booking `reference` and whose it is, whoever asks: for operators, never for guests
+    /// (they use [`BookingStore::lookup`]). `None` when no booking has that reference.
+    pub fn find(&self, reference: &BookingRef) -> Result<Option<(GuestId, Booking)>> {
+        self.read(&format!("find {reference}"), |db| {
+            let Some(guest) = db.owner(reference)? else {
+                return Ok(None);
+            };
+            Ok(db
+                .booking(&guest, reference)?
+                .map(|booking| (guest, booking)))
+        })
+    }
+
     /// All of `guest`'s bookings, cancelled ones included, by check-in date.
     pub fn bookings_of(&self, guest: &GuestId) -> Result<Vec<Booking>> {
         self.read(&format!("list the bookings of {guest}"), |db| {

@@ -1,6 +1,6 @@
 //! Reading bookings and their modification log back, and recording modifications.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::rows::{Db, sql_cents};
 use super::{GuestId, Modification, ModificationKind, StayDates};
@@ -20,6 +20,18 @@ impl Db<'_> {
                 Some(reference),
             )?
             .pop())
+    }
+
+    /// Whose booking `reference` is, if it exists.
+    pub(super) fn owner(&self, reference: &BookingRef) -> Result<Option<GuestId>> {
+        self.conn
+            .query_row(
+                "SELECT channel, user_id FROM hb_bookings WHERE reference = ?1",
+                params![reference.as_str()],
+                |r| Ok(GuestId::new(r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(self.err(format!("find booking {reference}")))
     }
 
     /// All of `guest`'s bookings, by check-in date then reference.

@@ -112,6 +112,12 @@ fn another_guests_reference_reads_as_not_found() {
     let request = stay("ABH", RoomKind::Standard, d(2026, 6, 10), d(2026, 6, 12));
     let booking = store.book(&ana(), &request, "b", TODAY).unwrap();
     let missing = BookingRef::parse("ABH-22222Z").unwrap();
+    // Operators find any booking and whose it is.
+    assert_eq!(
+        store.find(&booking.reference).unwrap(),
+        Some((ana(), booking.clone()))
+    );
+    assert_eq!(store.find(&missing).unwrap(), None);
     // Same user id on another channel is another guest.
     for guest in [GuestId::new("web", "ben"), GuestId::new("sms", "ana")] {
         let r = &booking.reference;

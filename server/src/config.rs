@@ -1,0 +1,444 @@
+//! The server's settings: each an environment variable and a command-line flag (the flag
+//! wins). Invalid values stop the server at start with a message naming the variable.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use clap::{Parser, ValueEnum};
+
+use crate::Error;
+use crate::meta::Channel;
+use crate::meta::send::Endpoint;
+
+/// Which model reads guests' messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LlmProvider {
+    /// The embedded rule-based NLU: no key, no network.
+    Offline,
+    /// Gemini (`GEMINI_API_KEY`, `GEMINI_MODEL`, `GEMINI_BASE_URL`), the offline NLU behind it.
+    Gemini,
+    /// An OpenAI-compatible server (`OPENAI_BASE_URL`, `OPENAI_MODEL`, `OPENAI_API_KEY`,
+    /// `OPENAI_PROVIDER`), the offline NLU behind it.
+    Openai,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The hotel agent server's settings.
+#[derive(Clone, Parser)]
+#[command(name = "server", version, about = "The hotel agent over HTTP")]
+pub struct Config {
+    /// Address to listen on. A non-loopback address requires ADMIN_TOKEN.
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        value_name = "BIND_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind_addr: SocketAddr,
+    /// The SQLite file for bookings, conversations, inbox and outbox: `sqlite://PATH`.
+    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = "sqlite://hotel-agent.db", value_parser = parse_database_url)]
+    pub database_url: DatabasePath,
+    /// Fixes today's date (YYYY-MM-DD) for demos and tests.
+    #[arg(long, env = "HOTEL_TODAY", value_name = "HOTEL_TODAY")]
+    pub hotel_today: Option<NaiveDate>,
+    /// offline, gemini or openai; default gemini when GEMINI_API_KEY is set, else offline.
+    #[arg(long, env = "LLM_PROVIDER", value_name = "LLM_PROVIDER", value_enum)]
+    pub llm_provider: Option<LlmProvider>,
+    /// Gemini API key (agent-nodes' GEMINI_* variables).
+    #[arg(
+        long,
+        env = "GEMINI_API_KEY",
+        value_name = "GEMINI_API_KEY",
+        hide_env_values = true
+    )]
+    pub gemini_api_key: Option<String>,
+    /// Gemini model (default: agent-nodes' default).
+    #[arg(long, env = "GEMINI_MODEL", value_name = "GEMINI_MODEL")]
+    pub gemini_model: Option<String>,
+    /// Gemini API base URL.
+    #[arg(long, env = "GEMINI_BASE_URL", value_name = "GEMINI_BASE_URL")]
+    pub gemini_base_url: Option<String>,
+    /// OpenAI-compatible base URL that /chat/completions follows.
+    #[arg(long, env = "OPENAI_BASE_URL", value_name = "OPENAI_BASE_URL")]
+    pub openai_base_url: Option<String>,
+    /// OpenAI-compatible model.
+    #[arg(long, env = "OPENAI_MODEL", value_name = "OPENAI_MODEL")]
+    pub openai_model: Option<String>,
+    /// OpenAI-compatible API key.
+    #[arg(
+        long,
+        env = "OPENAI_API_KEY",
+        value_name = "OPENAI_API_KEY",
+        hide_env_values = true
+    )]
+    pub openai_api_key: Option<String>,
+    /// The name OpenAI-compatible calls are reported under (default `openai`).
+    #[arg(long, env = "OPENAI_PROVIDER", value_name = "OPENAI_PROVIDER")]
+    pub openai_provider: Option<String>,
+    /// Bearer token the admin and state endpoints require.
+    #[arg(
+        long,
+        env = "ADMIN_TOKEN",
+        value_name = "ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+    /// Instagram app secret(s), comma-separated; enables POST /webhooks/instagram.
+    #[arg(
+        long,
+        env = "INSTAGRAM_APP_SECRET",
+        value_name = "INSTAGRAM_APP_SECRET",
+        hide_env_values = true
+    )]
+    pub instagram_app_secret: Option<String>,
+    /// Token Meta echoes in the Instagram webhook verification.
+    #[arg(
+        long,
+        env = "INSTAGRAM_VERIFY_TOKEN",
+        value_name = "INSTAGRAM_VERIFY_TOKEN",
+        hide_env_values = true
+    )]
+    pub instagram_verify_token: Option<String>,
+    /// Instagram access token for the Send API.
+    #[arg(
+        long,
+        env = "INSTAGRAM_ACCESS_TOKEN",
+        value_name = "INSTAGRAM_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub instagram_access_token: Option<String>,
+    /// Instagram account id replies are sent as (default `me`).
+    #[arg(
+        long,
+        env = "INSTAGRAM_ACCOUNT_ID",
+        value_name = "INSTAGRAM_ACCOUNT_ID"
+    )]
+    pub instagram_account_id: Option<String>,
+    /// Instagram Graph API base URL.
+    #[arg(long, env = "INSTAGRAM_GRAPH_BASE_URL", value_name = "INSTAGRAM_GRAPH_BASE_URL", default_value = "https://graph.instagram.com", value_parser = parse_base_url)]
+    pub instagram_graph_base_url: String,
+    /// WhatsApp app secret(s), comma-separated; enables POST /webhooks/whatsapp.
+    #[arg(
+        long,
+        env = "WHATSAPP_APP_SECRET",
+        value_name = "WHATSAPP_APP_SECRET",
+        hide_env_values = true
+    )]
+    pub whatsapp_app_secret: Option<String>,
+    /// Token Meta echoes in the WhatsApp webhook verification.
+    #[arg(
+        long,
+        env = "WHATSAPP_VERIFY_TOKEN",
+        value_name = "WHATSAPP_VERIFY_TOKEN",
+        hide_env_values = true
+    )]
+    pub whatsapp_verify_token: Option<String>,
+    /// WhatsApp system-user access token for the Send API.
+    #[arg(
+        long,
+        env = "WHATSAPP_ACCESS_TOKEN",
+        value_name = "WHATSAPP_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub whatsapp_access_token: Option<String>,
+    /// WhatsApp phone number id replies are sent from (and webhooks are routed on).
+    #[arg(
+        long,
+        env = "WHATSAPP_PHONE_NUMBER_ID",
+        value_name = "WHATSAPP_PHONE_NUMBER_ID"
+    )]
+    pub whatsapp_phone_number_id: Option<String>,
+    /// WhatsApp Graph API base URL.
+    #[arg(long, env = "WHATSAPP_GRAPH_BASE_URL", value_name = "WHATSAPP_GRAPH_BASE_URL", default_value = "https://graph.facebook.com", value_parser = parse_base_url)]
+    pub whatsapp_graph_base_url: String,
+    /// Graph API version used by both Send APIs.
+    #[arg(long, env = "GRAPH_API_VERSION", value_name = "GRAPH_API_VERSION", default_value = "v25.0", value_parser = parse_version)]
+    pub graph_api_version: String,
+    /// text or json.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_name = "LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+    /// Messages one guest may send per minute before being asked to slow down.
+    #[arg(long, env = "RATE_LIMIT_PER_GUEST", value_name = "RATE_LIMIT_PER_GUEST", default_value = "20", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_guest: u32,
+    /// Messages all guests together may send per second.
+    #[arg(long, env = "RATE_LIMIT_GLOBAL", value_name = "RATE_LIMIT_GLOBAL", default_value = "100", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_global: u32,
+    /// Largest request body accepted, in bytes (webhooks and the chat API).
+    #[arg(long, env = "MAX_BODY_BYTES", value_name = "MAX_BODY_BYTES", default_value = "1048576", value_parser = clap::value_parser!(u64).range(1024..=67_108_864))]
+    pub max_body_bytes: u64,
+    /// First retry delay of a failed send, in milliseconds; it doubles per attempt (to 5 min).
+    #[arg(long, env = "OUTBOX_RETRY_MS", value_name = "OUTBOX_RETRY_MS", default_value = "1000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub outbox_retry_ms: u64,
+}
+
+/// Where the SQLite file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabasePath(pub PathBuf);
+
+fn parse_database_url(url: &str) -> Result<DatabasePath, String> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| format!("`{url}` is not a sqlite:// URL (e.g. sqlite://hotel-agent.db)"))?;
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Err(
+            "needs a file path: conversations and bookings must outlive the process".into(),
+        );
+    }
+    Ok(DatabasePath(PathBuf::from(path)))
+}
+
+fn parse_base_url(url: &str) -> Result<String, String> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(url.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("`{url}` is not an http:// or https:// URL"))
+    }
+}
+
+fn parse_version(version: &str) -> Result<String, String> {
+    let ok = version.strip_prefix('v').is_some_and(|rest| {
+        let mut parts = rest.split('.');
+        let number = |p: Option<&str>| {
+            p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        };
+        number(parts.next()) && number(parts.next()) && parts.next().is_none()
+    });
+    if ok {
+        Ok(version.to_owned())
+    } else {
+        Err(format!("`{version}` is not a Graph API version like v25.0"))
+    }
+}
+
+/// A channel's settings once checked: what its webhook and Send API need.
+#[derive(Clone, Debug)]
+pub struct ChannelConfig {
+    /// Secrets a webhook signature may be made with.
+    pub secrets: Vec<String>,
+    /// The verification token, if set.
+    pub verify_token: Option<String>,
+    /// Where replies go; `None` when no access token is set (replies are then kept in the
+    /// outbox as dropped, with the reason).
+    pub endpoint: Option<Endpoint>,
+}
+
+impl Config {
+    /// Reads the settings from the command line and environment, exiting with clap's message
+    /// (which names the flag and variable) when one is invalid.
+    pub fn from_args() -> Config {
+        Config::parse()
+    }
+
+    /// Checks what clap cannot: combinations of settings.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !self.bind_addr.ip().is_loopback()
+            && self.admin_token.as_deref().is_none_or(str::is_empty)
+        {
+            return Err(Error::Config {
+                variable: "ADMIN_TOKEN",
+                reason: format!(
+                    "BIND_ADDR {} is not a loopback address; set ADMIN_TOKEN to protect the admin \
+                     and state endpoints",
+                    self.bind_addr
+                ),
+            });
+        }
+        for (variable, value) in [
+            ("ADMIN_TOKEN", &self.admin_token),
+            ("INSTAGRAM_APP_SECRET", &self.instagram_app_secret),
+            ("WHATSAPP_APP_SECRET", &self.whatsapp_app_secret),
+            ("INSTAGRAM_ACCESS_TOKEN", &self.instagram_access_token),
+            ("WHATSAPP_ACCESS_TOKEN", &self.whatsapp_access_token),
+        ] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Error::Config {
+                    variable,
+                    reason: "is set but empty".into(),
+                });
+            }
+        }
+        if self.whatsapp_access_token.is_some() && self.whatsapp_phone_number_id.is_none() {
+            return Err(Error::Config {
+                variable: "WHATSAPP_PHONE_NUMBER_ID",
+                reason: "is required with WHATSAPP_ACCESS_TOKEN: replies are sent from it".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The provider to use: LLM_PROVIDER, else gemini when GEMINI_API_KEY is set.
+    pub fn provider(&self) -> LlmProvider {
+        self.llm_provider
+            .unwrap_or(if self.gemini_api_key.is_some() {
+                LlmProvider::Gemini
+            } else {
+                LlmProvider::Offline
+            })
+    }
+
+    /// An agent-nodes variable (`GEMINI_*`, `OPENAI_*`) as set by flag or environment.
+    pub fn llm_var(&self, name: &str) -> Option<String> {
+        match name {
+            "GEMINI_API_KEY" => self.gemini_api_key.clone(),
+            "GEMINI_MODEL" => self.gemini_model.clone(),
+            "GEMINI_BASE_URL" => self.gemini_base_url.clone(),
+            "OPENAI_BASE_URL" => self.openai_base_url.clone(),
+            "OPENAI_MODEL" => self.openai_model.clone(),
+            "OPENAI_API_KEY" => self.openai_api_key.clone(),
+            "OPENAI_PROVIDER" => self.openai_provider.clone(),
+            _ => None,
+        }
+    }
+
+    /// `channel`'s settings; `None` when its app secret is not set (its webhook answers 404).
+    pub fn channel(&self, channel: Channel) -> Option<ChannelConfig> {
+        let (secret, verify, token, sender, base) = match channel {
+            Channel::Instagram => (
+                &self.instagram_app_secret,
+                &self.instagram_verify_token,
+                &self.instagram_access_token,
+                Some(
+                    self.instagram_account_id
+                        .clone()
+                        .unwrap_or_else(|| "me".into()),
+                ),
+                &self.instagram_graph_base_url,
+            ),
+            Channel::Whatsapp => (
+                &self.whatsapp_app_secret,
+                &self.whatsapp_verify_token,
+                &self.whatsapp_access_token,
+                self.whatsapp_phone_number_id.clone(),
+                &self.whatsapp_graph_base_url,
+            ),
+        };
+        let secrets: Vec<String> = secret
+            .as_deref()?
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if secrets.is_empty() {
+            return None;
+        }
+        let endpoint = match (token, sender) {
+            (Some(token), Some(sender_id)) => Some(Endpoint {
+                base_url: base.clone(),
+                version: self.graph_api_version.clone(),
+                sender_id,
+                token: token.clone(),
+            }),
+            _ => None,
+        };
+        Some(ChannelConfig {
+            secrets,
+            verify_token: verify.clone(),
+            endpoint,
+        })
+    }
+
+    /// The first retry delay of a failed send.
+    pub fn outbox_retry(&self) -> Duration {
+        Duration::from_millis(self.outbox_retry_ms)
+    }
+}
+
+/// The effective settings, secrets shown only as set or not.
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = |v: &Option<String>| if v.is_some() { "<set>" } else { "<not set>" };
+        let plain = |v: &Option<String>| v.clone().unwrap_or_else(|| "<not set>".into());
+        writeln!(f, "BIND_ADDR={}", self.bind_addr)?;
+        writeln!(f, "DATABASE_URL=sqlite://{}", self.database_url.0.display())?;
+        writeln!(
+            f,
+            "HOTEL_TODAY={}",
+            self.hotel_today
+                .map_or_else(|| "<system clock>".into(), |d| d.to_string())
+        )?;
+        writeln!(f, "LLM_PROVIDER={:?}", self.provider())?;
+        writeln!(f, "GEMINI_API_KEY={}", secret(&self.gemini_api_key))?;
+        writeln!(f, "GEMINI_MODEL={}", plain(&self.gemini_model))?;
+        writeln!(f, "GEMINI_BASE_URL={}", plain(&self.gemini_base_url))?;
+        writeln!(f, "OPENAI_BASE_URL={}", plain(&self.openai_base_url))?;
+        writeln!(f, "OPENAI_MODEL={}", plain(&self.openai_model))?;
+        writeln!(f, "OPENAI_API_KEY={}", secret(&self.openai_api_key))?;
+        writeln!(f, "OPENAI_PROVIDER={}", plain(&self.openai_provider))?;
+        writeln!(f, "ADMIN_TOKEN={}", secret(&self.admin_token))?;
+        writeln!(
+            f,
+            "INSTAGRAM_APP_SECRET={}",
+            secret(&self.instagram_app_secret)
+        )?;
+        writeln!(
+            f,
+            "INSTAGRAM_VERIFY_TOKEN={}",
+            secret(&self.instagram_verify_token)
+        )?;
+        writeln!(
+            f,
+            "INSTAGRAM_ACCESS_TOKEN={}",
+            secret(&self.instagram_access_token)
+        )?;
+        writeln!(
+            f,
+            "INSTAGRAM_ACCOUNT_ID={}",
+            plain(&self.instagram_account_id)
+        )?;
+        writeln!(
+            f,
+            "INSTAGRAM_GRAPH_BASE_URL={}",
+            self.instagram_graph_base_url
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_APP_SECRET={}",
+            secret(&self.whatsapp_app_secret)
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_VERIFY_TOKEN={}",
+            secret(&self.whatsapp_verify_token)
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_ACCESS_TOKEN={}",
+            secret(&self.whatsapp_access_token)
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_PHONE_NUMBER_ID={}",
+            plain(&self.whatsapp_phone_number_id)
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_GRAPH_BASE_URL={}",
+            self.whatsapp_graph_base_url
+        )?;
+        writeln!(f, "GRAPH_API_VERSION={}", self.graph_api_version)?;
+        writeln!(f, "LOG_FORMAT={:?}", self.log_format)?;
+        writeln!(f, "RATE_LIMIT_PER_GUEST={}/min", self.rate_limit_per_guest)?;
+        writeln!(f, "RATE_LIMIT_GLOBAL={}/s", self.rate_limit_global)?;
+        writeln!(f, "MAX_BODY_BYTES={}", self.max_body_bytes)?;
+        write!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)
+    }
+}

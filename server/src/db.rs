@@ -1,0 +1,474 @@
+//! The server's own durable tables, beside the bookings (`hb_*`) and checkpoints (`gc_*`) in
+//! the same SQLite file:
+//!
+//! - `sv_inbox`: every guest message a webhook delivered, unique by (channel, message id), so
+//!   Meta's redeliveries are recognised for as long as rows are kept (8 days, beyond
+//!   WhatsApp's 7 days of retries). A message is stored before the webhook is answered and
+//!   marked done in the same transaction that stores its reply.
+//! - `sv_outbox`: every reply part, stored before it is sent, until it is sent or dropped.
+//! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, params};
+
+use crate::Error;
+use crate::meta::{Channel, DeliveryFailure};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sv_inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    correlation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    detail TEXT,
+    UNIQUE (channel, message_id)
+);
+CREATE INDEX IF NOT EXISTS sv_inbox_pending ON sv_inbox (state, channel, user_id, sent_at_ms, seq);
+CREATE INDEX IF NOT EXISTS sv_inbox_received ON sv_inbox (received_at_ms);
+CREATE TABLE IF NOT EXISTS sv_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    correlation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    done_ms INTEGER,
+    remote_id TEXT,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS sv_outbox_pending ON sv_outbox (state, channel, recipient, id);
+CREATE TABLE IF NOT EXISTS sv_delivery_failures (
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (channel, message_id)
+);
+";
+
+/// A guest message to store in the inbox.
+#[derive(Debug, Clone)]
+pub(crate) struct NewMessage {
+    pub(crate) channel: Channel,
+    pub(crate) message_id: String,
+    pub(crate) user: String,
+    /// `None` for content the agent cannot read; the kind is then in `text`.
+    pub(crate) readable: bool,
+    pub(crate) text: String,
+    pub(crate) sent_at_ms: i64,
+    pub(crate) correlation: String,
+    /// Stored as already handled: over the rate limit.
+    pub(crate) limited: bool,
+}
+
+/// A stored guest message waiting for its turn.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub(crate) seq: i64,
+    pub(crate) channel: Channel,
+    pub(crate) message_id: String,
+    pub(crate) user: String,
+    pub(crate) readable: bool,
+    pub(crate) text: String,
+    pub(crate) correlation: String,
+    pub(crate) attempts: i64,
+}
+
+/// A reply part to send.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) id: i64,
+    pub(crate) channel: Channel,
+    pub(crate) recipient: String,
+    pub(crate) text: String,
+    pub(crate) correlation: String,
+    pub(crate) attempts: i64,
+}
+
+/// How many reply parts wait, and since when.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OutboxDepth {
+    pub(crate) pending: i64,
+    pub(crate) oldest_created_ms: Option<i64>,
+}
+
+/// The server's tables. Cloning shares the connection.
+#[derive(Clone)]
+pub(crate) struct Db {
+    path: PathBuf,
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Opens (and creates) the tables in the SQLite file at `path`.
+    pub(crate) fn open(path: &Path) -> Result<Db, Error> {
+        let fail = |e: rusqlite::Error| Error::Database {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        let conn = Connection::open(path).map_err(fail)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(fail)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(fail)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
+        conn.execute_batch(SCHEMA).map_err(fail)?;
+        Ok(Db {
+            path: path.to_owned(),
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection on the blocking pool.
+    async fn call<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, Error> {
+        let conn = Arc::clone(&self.conn);
+        let path = self.path.clone();
+        let failed = move |reason: String| Error::Database {
+            path,
+            reason: format!("{what}: {reason}"),
+        };
+        match tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+        {
+            Ok(result) => result.map_err(|e| failed(e.to_string())),
+            Err(join) => Err(failed(join.to_string())),
+        }
+    }
+
+    /// Whether the database answers.
+    pub(crate) async fn ping(&self) -> Result<(), Error> {
+        self.call("ping", |c| c.query_row("SELECT 1", [], |_| Ok(())))
+            .await
+    }
+
+    /// Stores `messages` in one transaction; for each, whether it is new (false: a redelivery).
+    pub(crate) async fn receive(
+        &self,
+        messages: Vec<NewMessage>,
+        now_ms: i64,
+    ) -> Result<Vec<bool>, Error> {
+        self.call("store received messages", move |c| {
+            let tx = c.transaction()?;
+            let mut new = Vec::with_capacity(messages.len());
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO sv_inbox (channel, message_id, user_id, kind, text,
+                         sent_at_ms, received_at_ms, correlation, state)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?;
+                for m in &messages {
+                    let changed = insert.execute(params![
+                        m.channel.as_str(),
+                        m.message_id,
+                        m.user,
+                        if m.readable { "text" } else { "unsupported" },
+                        m.text,
+                        m.sent_at_ms,
+                        now_ms,
+                        m.correlation,
+                        if m.limited { "limited" } else { "pending" },
+                    ])?;
+                    new.push(changed == 1);
+                }
+            }
+            tx.commit()?;
+            Ok(new)
+        })
+        .await
+    }
+
+    /// Messages waiting for their turn, each guest's in the order they were sent.
+    pub(crate) async fn pending(&self) -> Result<Vec<Pending>, Error> {
+        self.call("read pending messages", |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, channel, message_id, user_id, kind, text, correlation, attempts
+                 FROM sv_inbox WHERE state = 'pending'
+                 ORDER BY channel, user_id, sent_at_ms, seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            })?;
+            let mut pending = Vec::new();
+            for row in rows {
+                let (seq, channel, message_id, user, kind, text, correlation, attempts) = row?;
+                // A channel this build does not know cannot be answered; leave it stored.
+                let Some(channel) = Channel::parse(&channel) else {
+                    continue;
+                };
+                pending.push(Pending {
+                    seq,
+                    channel,
+                    message_id,
+                    user,
+                    readable: kind == "text",
+                    text,
+                    correlation,
+                    attempts,
+                });
+            }
+            Ok(pending)
+        })
+        .await
+    }
+
+    /// Marks message `seq` handled (`done` or `failed`) and queues its reply `parts` for
+    /// `recipient`, in one transaction: a reply is never lost nor queued twice.
+    pub(crate) async fn answer(
+        &self,
+        seq: i64,
+        state: &'static str,
+        detail: Option<String>,
+        reply: Option<(Channel, String, Vec<String>, String)>,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        self.call("store a reply", move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE sv_inbox SET state = ?2, detail = ?3 WHERE seq = ?1",
+                params![seq, state, detail],
+            )?;
+            if let Some((channel, recipient, parts, correlation)) = reply {
+                queue(&tx, channel, &recipient, &parts, &correlation, now_ms)?;
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    /// Counts a failed attempt at message `seq`.
+    pub(crate) async fn attempt_failed(&self, seq: i64, detail: String) -> Result<(), Error> {
+        self.call("count a failed attempt", move |c| {
+            c.execute(
+                "UPDATE sv_inbox SET attempts = attempts + 1, detail = ?2 WHERE seq = ?1",
+                params![seq, detail],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Queues reply `parts` not tied to an inbox message (the rate-limit notice).
+    pub(crate) async fn send_later(
+        &self,
+        channel: Channel,
+        recipient: String,
+        parts: Vec<String>,
+        correlation: String,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        self.call("queue a reply", move |c| {
+            let tx = c.transaction()?;
+            queue(&tx, channel, &recipient, &parts, &correlation, now_ms)?;
+            tx.commit()
+        })
+        .await
+    }
+
+    /// Reply parts due at `now_ms`: each recipient's oldest unsent part, so a guest's parts go
+    /// out in order even when one is being retried.
+    pub(crate) async fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Outgoing>, Error> {
+        self.call("read due replies", move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, channel, recipient, text, correlation, attempts FROM sv_outbox o
+                 WHERE state = 'pending' AND next_attempt_ms <= ?1
+                   AND NOT EXISTS (SELECT 1 FROM sv_outbox p
+                       WHERE p.state = 'pending' AND p.channel = o.channel
+                         AND p.recipient = o.recipient AND p.id < o.id)
+                 ORDER BY id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            let mut due = Vec::new();
+            for row in rows {
+                let (id, channel, recipient, text, correlation, attempts) = row?;
+                if let Some(channel) = Channel::parse(&channel) {
+                    due.push(Outgoing {
+                        id,
+                        channel,
+                        recipient,
+                        text,
+                        correlation,
+                        attempts,
+                    });
+                }
+            }
+            Ok(due)
+        })
+        .await
+    }
+
+    /// When the next pending part is due, if any.
+    pub(crate) async fn next_due(&self) -> Result<Option<i64>, Error> {
+        self.call("read the next due reply", |c| {
+            c.query_row(
+                "SELECT MIN(next_attempt_ms) FROM sv_outbox WHERE state = 'pending'",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+        })
+        .await
+    }
+
+    /// Records that part `id` was sent.
+    pub(crate) async fn sent(&self, id: i64, remote_id: String, now_ms: i64) -> Result<(), Error> {
+        self.call("record a sent reply", move |c| {
+            c.execute(
+                "UPDATE sv_outbox SET state = 'sent', attempts = attempts + 1, done_ms = ?2,
+                     remote_id = ?3, last_error = NULL WHERE id = ?1",
+                params![id, now_ms, remote_id],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Records a failed attempt at part `id`: tried again at `retry_at_ms`, or dropped when
+    /// `None`.
+    pub(crate) async fn send_failed(
+        &self,
+        id: i64,
+        reason: String,
+        retry_at_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        self.call("record a failed send", move |c| {
+            match retry_at_ms {
+                Some(at) => c.execute(
+                    "UPDATE sv_outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
+                         last_error = ?3 WHERE id = ?1",
+                    params![id, at, reason],
+                ),
+                None => c.execute(
+                    "UPDATE sv_outbox SET state = 'dropped', attempts = attempts + 1,
+                         done_ms = ?2, last_error = ?3 WHERE id = ?1",
+                    params![id, now_ms, reason],
+                ),
+            }
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// How many parts wait to be sent and the oldest one's age.
+    pub(crate) async fn depth(&self) -> Result<OutboxDepth, Error> {
+        self.call("measure the outbox", |c| {
+            c.query_row(
+                "SELECT COUNT(*), MIN(created_ms) FROM sv_outbox WHERE state = 'pending'",
+                [],
+                |r| {
+                    Ok(OutboxDepth {
+                        pending: r.get(0)?,
+                        oldest_created_ms: r.get(1)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    /// Records a failed-delivery status (once per message).
+    pub(crate) async fn delivery_failed(
+        &self,
+        channel: Channel,
+        failure: DeliveryFailure,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        self.call("record a failed delivery", move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO sv_delivery_failures
+                     (channel, message_id, recipient, code, detail, at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    channel.as_str(),
+                    failure.message_id,
+                    failure.recipient,
+                    failure.code,
+                    failure.detail,
+                    now_ms
+                ],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    /// Deletes handled messages and finished parts older than `before_ms`.
+    pub(crate) async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
+        self.call("prune old rows", move |c| {
+            let inbox = c.execute(
+                "DELETE FROM sv_inbox WHERE state != 'pending' AND received_at_ms < ?1",
+                params![before_ms],
+            )?;
+            let outbox = c.execute(
+                "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < ?1",
+                params![before_ms],
+            )?;
+            Ok(inbox + outbox)
+        })
+        .await
+    }
+}
+
+fn queue(
+    tx: &rusqlite::Transaction<'_>,
+    channel: Channel,
+    recipient: &str,
+    parts: &[String],
+    correlation: &str,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO sv_outbox (channel, recipient, text, correlation, state, next_attempt_ms,
+             created_ms)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
+    )?;
+    for part in parts {
+        insert.execute(params![
+            channel.as_str(),
+            recipient,
+            part,
+            correlation,
+            now_ms
+        ])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! The server's one error type: what stops it from starting or serving.
+
+use std::path::PathBuf;
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting is invalid; names the variable.
+    #[error("{variable}: {reason}")]
+    Config {
+        /// The environment variable (and, lower-cased, the flag).
+        variable: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The SQLite file could not be opened or used.
+    #[error("database {}: {reason}", path.display())]
+    Database {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Something else needed at start failed (the catalog, the graph, the HTTP client).
+    #[error("cannot start: {0}")]
+    Startup(String),
+    /// The HTTP server failed while serving.
+    #[error("serving failed: {0}")]
+    Serve(std::io::Error),
+}

@@ -1,0 +1,177 @@
+//! The Prometheus metrics `GET /metrics` serves (text exposition format).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct RequestLabels {
+    pub(crate) method: String,
+    pub(crate) route: String,
+    pub(crate) status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct WebhookLabels {
+    pub(crate) channel: String,
+    pub(crate) outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct OutcomeLabels {
+    pub(crate) outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct NodeLabels {
+    pub(crate) node: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct LlmLabels {
+    pub(crate) provider: String,
+    pub(crate) outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct ProviderLabels {
+    pub(crate) provider: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct SendLabels {
+    pub(crate) channel: String,
+    pub(crate) outcome: String,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn seconds() -> Histogram {
+    // 100 µs to about 26 s.
+    Histogram::new(exponential_buckets(0.0001, 4.0, 10))
+}
+
+/// Every metric the server keeps.
+pub(crate) struct Metrics {
+    registry: Registry,
+    pub(crate) requests: Family<RequestLabels, Counter>,
+    pub(crate) request_seconds: Histograms<RequestLabels>,
+    pub(crate) webhook_events: Family<WebhookLabels, Counter>,
+    pub(crate) graph_runs: Family<OutcomeLabels, Counter>,
+    pub(crate) graph_run_seconds: Histogram,
+    pub(crate) node_seconds: Histograms<NodeLabels>,
+    pub(crate) llm_calls: Family<LlmLabels, Counter>,
+    /// 0 closed, 1 open, 2 half-open.
+    pub(crate) breaker_state: Family<ProviderLabels, Gauge>,
+    pub(crate) outbox_depth: Gauge,
+    pub(crate) sends: Family<SendLabels, Counter>,
+    pub(crate) bookings_created: Counter,
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("hotel_agent");
+        let requests = Family::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        let request_seconds: Histograms<RequestLabels> = Family::new_with_constructor(seconds);
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route and status",
+            request_seconds.clone(),
+        );
+        let webhook_events = Family::default();
+        registry.register(
+            "webhook_events",
+            "Webhook events by channel and outcome (accepted, duplicate, ignored, rate_limited, \
+             delivery_failed, bad_signature, malformed, too_large)",
+            webhook_events.clone(),
+        );
+        let graph_runs = Family::default();
+        registry.register(
+            "graph_runs",
+            "Agent graph runs by outcome",
+            graph_runs.clone(),
+        );
+        let graph_run_seconds = seconds();
+        registry.register(
+            "graph_run_duration_seconds",
+            "Agent graph run latency",
+            graph_run_seconds.clone(),
+        );
+        let node_seconds: Histograms<NodeLabels> = Family::new_with_constructor(seconds);
+        registry.register(
+            "graph_node_duration_seconds",
+            "Agent graph node latency by node",
+            node_seconds.clone(),
+        );
+        let llm_calls = Family::default();
+        registry.register(
+            "llm_calls",
+            "LLM calls by provider and outcome",
+            llm_calls.clone(),
+        );
+        let breaker_state = Family::default();
+        registry.register(
+            "llm_circuit_breaker_state",
+            "LLM circuit breaker state by provider: 0 closed, 1 open, 2 half-open",
+            breaker_state.clone(),
+        );
+        let outbox_depth = Gauge::default();
+        registry.register(
+            "outbox_depth",
+            "Reply messages stored and not yet sent",
+            outbox_depth.clone(),
+        );
+        let sends = Family::default();
+        registry.register(
+            "send_attempts",
+            "Send API attempts by channel and outcome (sent, retry, dropped)",
+            sends.clone(),
+        );
+        let bookings_created = Counter::default();
+        registry.register(
+            "bookings_created",
+            "Bookings created through the agent",
+            bookings_created.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            request_seconds,
+            webhook_events,
+            graph_runs,
+            graph_run_seconds,
+            node_seconds,
+            llm_calls,
+            breaker_state,
+            outbox_depth,
+            sends,
+            bookings_created,
+        }
+    }
+
+    /// Counts one webhook event.
+    pub(crate) fn webhook(&self, channel: &str, outcome: &str, n: u64) {
+        self.webhook_events
+            .get_or_create(&WebhookLabels {
+                channel: channel.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc_by(n);
+    }
+
+    /// The text exposition of every metric.
+    pub(crate) fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,151 @@
+//! The outbox sender: sends stored reply parts through the Send APIs, each guest's in order,
+//! retrying 429s, 5xx, Meta's transient codes and network errors with exponential backoff,
+//! and dropping, with the reason logged and stored, what can never be sent.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::app::{App, DRAIN, now_ms};
+use crate::db::Outgoing;
+use crate::meta::send::{SendApi, SendError};
+use crate::metrics::SendLabels;
+
+/// Attempts at one part before it is dropped.
+pub(crate) const MAX_ATTEMPTS: i64 = 12;
+/// The longest wait between attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Parts sent at the same time.
+const BATCH: usize = 32;
+/// How long handled messages and finished parts are kept: beyond WhatsApp's 7 days of
+/// redeliveries, so a late duplicate is still recognised.
+const KEEP: Duration = Duration::from_secs(8 * 24 * 3600);
+
+pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiver<bool>) {
+    let api = Arc::new(api);
+    let mut last_prune: Option<Instant> = None;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        if last_prune.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
+            last_prune = Some(Instant::now());
+            let before = now_ms() - KEEP.as_millis() as i64;
+            match app.db.prune(before).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old inbox and outbox rows"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning"),
+            }
+            app.limits.tidy();
+        }
+        let due = match app.db.due(now_ms(), BATCH).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the outbox");
+                Vec::new()
+            }
+        };
+        if due.is_empty() {
+            if let Ok(depth) = app.db.depth().await {
+                app.metrics.outbox_depth.set(depth.pending);
+            }
+            let wait = match app.db.next_due().await {
+                Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(5, 1000) as u64),
+                _ => Duration::from_secs(1),
+            };
+            tokio::select! {
+                () = app.outbox_wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        // A send in flight finishes even during shutdown, so its result is recorded.
+        let mut sends = JoinSet::new();
+        for part in due {
+            let (app, api) = (Arc::clone(&app), Arc::clone(&api));
+            let span = tracing::info_span!(
+                "send",
+                correlation = part.correlation,
+                channel = %part.channel,
+                outbox_id = part.id
+            );
+            sends.spawn(async move { send(&app, &api, part).await }.instrument(span));
+        }
+        let all = async { while sends.join_next().await.is_some() {} };
+        if tokio::time::timeout(DRAIN, all).await.is_err() {
+            tracing::warn!("sends still running after {DRAIN:?}; they are retried later");
+        }
+    }
+}
+
+/// The wait before attempt `attempts + 1`: `base` doubled per attempt, capped, with jitter.
+pub(crate) fn backoff(base: Duration, attempts: i64) -> Duration {
+    let doubled = base.saturating_mul(1 << attempts.clamp(0, 20) as u32);
+    let capped = doubled.min(MAX_BACKOFF);
+    // ±20% so that many parts failing together do not retry together.
+    capped.mul_f64(0.8 + fastrand::f64() * 0.4)
+}
+
+async fn send(app: &App, api: &SendApi, part: Outgoing) {
+    let channel = part.channel;
+    let endpoint = app.channel(channel).and_then(|c| c.endpoint.as_ref());
+    let result = match endpoint {
+        Some(endpoint) => {
+            api.send(channel, endpoint, &part.recipient, &part.text)
+                .await
+        }
+        None => Err(SendError {
+            retry: false,
+            reason: format!(
+                "no {} access token is configured, so replies cannot be sent",
+                channel.as_str().to_uppercase()
+            ),
+        }),
+    };
+    let now = now_ms();
+    let (outcome, stored) = match result {
+        Ok(remote_id) => {
+            tracing::info!(remote_id, "reply sent");
+            ("sent", app.db.sent(part.id, remote_id, now).await)
+        }
+        Err(e) if e.retry && part.attempts + 1 < MAX_ATTEMPTS => {
+            let wait = backoff(app.config.outbox_retry(), part.attempts);
+            tracing::warn!(
+                reason = e.reason,
+                attempt = part.attempts + 1,
+                ?wait,
+                "send failed; will retry"
+            );
+            let at = now + wait.as_millis() as i64;
+            (
+                "retry",
+                app.db.send_failed(part.id, e.reason, Some(at), now).await,
+            )
+        }
+        Err(e) => {
+            tracing::error!(
+                reason = e.reason,
+                attempts = part.attempts + 1,
+                "reply dropped"
+            );
+            (
+                "dropped",
+                app.db.send_failed(part.id, e.reason, None, now).await,
+            )
+        }
+    };
+    app.metrics
+        .sends
+        .get_or_create(&SendLabels {
+            channel: channel.as_str().into(),
+            outcome: outcome.into(),
+        })
+        .inc();
+    if let Err(e) = stored {
+        tracing::error!(error = %e, "recording a send");
+    }
+}

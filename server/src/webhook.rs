@@ -1,0 +1,197 @@
+//! `GET|POST /webhooks/{instagram|whatsapp}`: Meta's verification handshake, and deliveries.
+//!
+//! A delivery is answered only after its messages are stored (a 500 makes Meta retry, so
+//! nothing is lost), and quickly: the agent runs afterwards, in the inbox worker. The
+//! signature is checked on the raw bytes before anything is parsed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::error;
+use crate::app::{App, correlation_id, now_ms};
+use crate::db::NewMessage;
+use crate::limits::{SLOW_DOWN, Verdict};
+use crate::meta::{Channel, Content, instagram, signature, split, whatsapp};
+
+/// The configured channel `name`, or why not (answered as 404).
+fn channel_of(name: &str, app: &App) -> Result<Channel, String> {
+    let channel = Channel::parse(name).ok_or_else(|| format!("no channel `{name}`"))?;
+    if app.channel(channel).is_none() {
+        return Err(format!(
+            "the {channel} channel is not configured on this server"
+        ));
+    }
+    Ok(channel)
+}
+
+/// The subscription handshake: echoes `hub.challenge` when `hub.verify_token` matches.
+pub(crate) async fn verify(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let channel = match channel_of(&name, &app) {
+        Ok(channel) => channel,
+        Err(why) => return error(StatusCode::NOT_FOUND, why),
+    };
+    let expected = app.channel(channel).and_then(|c| c.verify_token.as_deref());
+    let mode = query.get("hub.mode").map(String::as_str);
+    let token = query.get("hub.verify_token").map(String::as_bytes);
+    let matches = match (expected, token) {
+        (Some(expected), Some(token)) => {
+            bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), token))
+        }
+        _ => false,
+    };
+    if mode != Some("subscribe") || !matches {
+        tracing::warn!(%channel, "webhook verification refused");
+        return error(StatusCode::FORBIDDEN, "verification token mismatch");
+    }
+    match query.get("hub.challenge") {
+        Some(challenge)
+            if !challenge.is_empty()
+                && challenge.len() <= 256
+                && challenge
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            tracing::info!(%channel, "webhook verified");
+            (
+                [(axum::http::header::CONTENT_TYPE, "text/plain")],
+                challenge.clone(),
+            )
+                .into_response()
+        }
+        _ => error(
+            StatusCode::BAD_REQUEST,
+            "hub.challenge must be 1–256 letters or digits",
+        ),
+    }
+}
+
+/// A delivery: signature, parse, rate limits, durable enqueue, 200.
+pub(crate) async fn receive(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let channel = match channel_of(&name, &app) {
+        Ok(channel) => channel,
+        Err(why) => return error(StatusCode::NOT_FOUND, why),
+    };
+    let label = channel.as_str();
+    let secrets = app
+        .channel(channel)
+        .map(|c| c.secrets.as_slice())
+        .unwrap_or_default();
+    let header = headers
+        .get("x-hub-signature-256")
+        .map(axum::http::HeaderValue::as_bytes);
+    if let Err(why) = signature::verify(secrets, header, &body) {
+        tracing::warn!(%channel, %why, "webhook refused");
+        app.metrics.webhook(label, "bad_signature", 1);
+        return error(StatusCode::UNAUTHORIZED, why.to_string());
+    }
+    let parsed = match channel {
+        Channel::Instagram => instagram::parse(&body),
+        Channel::Whatsapp => whatsapp::parse(&body, app.config.whatsapp_phone_number_id.as_deref()),
+    };
+    let delivery = match parsed {
+        Ok(delivery) => delivery,
+        Err(why) => {
+            tracing::warn!(%channel, %why, "malformed webhook");
+            app.metrics.webhook(label, "malformed", 1);
+            return error(StatusCode::BAD_REQUEST, why.to_string());
+        }
+    };
+    app.metrics
+        .webhook(label, "ignored", delivery.ignored as u64);
+    let now = now_ms();
+    for failure in delivery.failures {
+        tracing::warn!(
+            %channel,
+            message_id = failure.message_id,
+            code = failure.code,
+            detail = failure.detail,
+            "Meta could not deliver a reply"
+        );
+        app.metrics.webhook(label, "delivery_failed", 1);
+        if let Err(e) = app.db.delivery_failed(channel, failure, now).await {
+            tracing::error!(%channel, error = %e, "recording a failed delivery");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "storage failed; retry");
+        }
+    }
+    if delivery.messages.is_empty() {
+        return "EVENT_RECEIVED".into_response();
+    }
+    let mut notify = Vec::new();
+    let messages: Vec<NewMessage> = delivery
+        .messages
+        .into_iter()
+        .map(|m| {
+            let verdict = app.limits.check(&format!("{channel}:{}", m.sender));
+            let correlation = correlation_id();
+            notify.push(verdict == Verdict::Limited { notify: true });
+            let (readable, text) = match m.content {
+                Content::Text(text) => (true, text),
+                Content::Unsupported(kind) => (false, kind),
+            };
+            NewMessage {
+                channel,
+                message_id: m.message_id,
+                user: m.sender,
+                readable,
+                text,
+                sent_at_ms: m.sent_at_ms,
+                correlation,
+                limited: verdict != Verdict::Allowed,
+            }
+        })
+        .collect();
+    let stored = app.db.receive(messages.clone(), now).await;
+    let new = match stored {
+        Ok(new) => new,
+        Err(e) => {
+            tracing::error!(%channel, error = %e, "storing a delivery");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "storage failed; retry");
+        }
+    };
+    for (message, new) in messages.iter().zip(&new) {
+        let outcome = match (new, message.limited) {
+            (false, _) => "duplicate",
+            (true, true) => "rate_limited",
+            (true, false) => "accepted",
+        };
+        tracing::info!(
+            %channel,
+            correlation = message.correlation,
+            message_id = message.message_id,
+            outcome,
+            "guest message"
+        );
+        app.metrics.webhook(label, outcome, 1);
+    }
+    // One notice per guest, and never for a redelivery.
+    for ((message, new), notify) in messages.into_iter().zip(new).zip(notify) {
+        if !(new && notify) {
+            continue;
+        }
+        let parts = split::split(SLOW_DOWN, channel.limit());
+        let sent = app
+            .db
+            .send_later(channel, message.user, parts, message.correlation, now)
+            .await;
+        if let Err(e) = sent {
+            tracing::error!(%channel, error = %e, "queueing the slow-down notice");
+        }
+    }
+    app.inbox_wake.notify_one();
+    app.outbox_wake.notify_one();
+    "EVENT_RECEIVED".into_response()
+}
