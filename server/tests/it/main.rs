@@ -1,1 +1,11 @@
-//! tmp
+//! The server's integration tests: the real server on an ephemeral loopback port with a
+//! temporary SQLite file, Meta's Graph API played by a loopback fake.
+
+mod api;
+mod browser;
+mod common;
+mod fake_meta;
+mod load;
+mod meta;
+mod restart;
+mod webhooks;
