@@ -27,6 +27,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const WAIT: Duration = Duration::from_secs(20);
 /// The user id the browser chats as.
 const USER: &str = "browser-guest";
+/// The agent's replies in the chat.
+const REPLIES: &str = "#chat .reply";
 /// The hotel the browser books.
 const HOTEL: &str = "Seaside Resort & Spa";
 
@@ -149,7 +151,7 @@ fn browser_available() -> bool {
     }
     let message = format!(
         "the browser test needs {} (missing: {}); install them with \
-         `apt-get install -y chromium chromium-driver`, or set SKIP_BROWSER_TESTS=1 to skip it",
+         `apt-get install -y chromium chromium-driver`",
         [CHROMIUM, CHROMEDRIVER].join(" and "),
         missing.join(", ")
     );
@@ -157,7 +159,7 @@ fn browser_available() -> bool {
         eprintln!("\n!!!!!!!! SKIPPED browser::books_a_suite_through_the_test_page: {message}\n");
         return false;
     }
-    panic!("{message}");
+    panic!("{message} (or set SKIP_BROWSER_TESTS=1 to skip this test)");
 }
 
 /// Connects to chromedriver with a headless Chromium using a fresh profile in `profile`.
@@ -202,7 +204,7 @@ where
             return value;
         }
         if tokio::time::Instant::now() >= deadline {
-            let chat = text_of(browser, "#chat").await.unwrap_or_default();
+            let chat = texts_of(browser, "#chat .msg").await.join("\n");
             panic!("timed out after {WAIT:?} waiting for {what}; the chat reads:\n{chat}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -216,9 +218,9 @@ async fn text_of(browser: &Client, css: &str) -> Option<String> {
     element.prop("textContent").await.ok().flatten()
 }
 
-/// The texts of the agent's replies so far, oldest first.
-async fn replies(browser: &Client) -> Vec<String> {
-    let Ok(elements) = browser.find_all(Locator::Css("#chat .reply")).await else {
+/// The texts of every element matching `css`, in document order.
+async fn texts_of(browser: &Client, css: &str) -> Vec<String> {
+    let Ok(elements) = browser.find_all(Locator::Css(css)).await else {
         return Vec::new();
     };
     let mut texts = Vec::with_capacity(elements.len());
@@ -238,7 +240,7 @@ async fn replies(browser: &Client) -> Vec<String> {
 /// Types `text` into the message box, clicks Send and returns the agent's reply once one
 /// containing `expect` appears after the replies already shown.
 async fn say(browser: &Client, text: &str, expect: &str) -> String {
-    let before = replies(browser).await.len();
+    let before = texts_of(browser, REPLIES).await.len();
     let message = browser
         .find(Locator::Id("message"))
         .await
@@ -257,7 +259,7 @@ async fn say(browser: &Client, text: &str, expect: &str) -> String {
     send.click().await.expect("click Send");
     let what = format!("a reply containing {expect:?} to {text:?}");
     wait_for(browser, &what, || async {
-        let replies = replies(browser).await;
+        let replies = texts_of(browser, REPLIES).await;
         replies
             .get(before..)?
             .iter()
@@ -337,10 +339,15 @@ async fn book_through_the_page(browser: Client, base: String) {
     .await;
 
     let thread = format!("\"web:{USER}\"");
-    wait_for(&browser, "#state to show the thread's state", || async {
-        let state = text_of(&browser, "#state").await?;
-        (state.contains("\"escalated\"") && state.contains(&thread)).then_some(())
-    })
+    wait_for(
+        &browser,
+        "#state to show the thread's state after the booking",
+        || async {
+            let state = text_of(&browser, "#state").await?;
+            let fresh = state.contains(&reference);
+            (fresh && state.contains("\"escalated\"") && state.contains(&thread)).then_some(())
+        },
+    )
     .await;
 
     let row_css = format!("#bookings tr[data-reference=\"{reference}\"]");

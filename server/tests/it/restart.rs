@@ -1,1 +1,209 @@
-//! placeholder
+//! The `server` binary as operators run it: killed mid-conversation with replies unsent and
+//! restarted on the same database, it delivers the pending reply and the conversation goes
+//! on; SIGTERM stops it cleanly; invalid settings stop it at start naming the variable.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::common::{self, TODAY, eventually};
+use crate::fake_meta::{Failure, FakeMeta};
+use crate::meta::SECRET;
+use crate::webhooks::{channel_flags, ig_message};
+
+/// A server process, killed when dropped.
+struct Process {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn spawn(dir: &Path, fake: &FakeMeta) -> Process {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(channel_flags(fake))
+        .args(["--bind-addr", &format!("127.0.0.1:{port}")])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("agent.db").display()),
+        )
+        .env("HOTEL_TODAY", TODAY)
+        .env("LLM_PROVIDER", "offline")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
+        .spawn()
+        .unwrap();
+    let process = Process {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    let live = format!("{}/health/live", process.base);
+    let log = dir.join(format!("server-{port}.log"));
+    for _ in 0..1500 {
+        if let Ok(r) = http.get(&live).send().await
+            && r.status() == 200
+        {
+            return process;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "the server did not start; its log:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
+async fn deliver(process: &Process, body: &str) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/webhooks/instagram", process.base))
+        .header(
+            "x-hub-signature-256",
+            server::meta::signature::sign(SECRET, body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_restarts_delivers_the_pending_reply_and_continues_the_conversation() {
+    let dir = common::fresh_dir("kill-restart");
+    let fake = FakeMeta::start().await;
+    // Meta is down: the reply stays in the outbox.
+    fake.fail_always(Some(Failure::server_error()));
+    let first = spawn(&dir, &fake).await;
+    let ask = ig_message(
+        "kim",
+        "mid-1",
+        "I'd like a deluxe room at Grand Plaza Hotel from December 3 to December 6 for 2 adults",
+        1_795_302_000_000,
+    );
+    deliver(&first, &ask).await;
+    eventually(20, "a failed send attempt", || async {
+        (!fake.received().is_empty()).then_some(())
+    })
+    .await;
+    // SIGKILL: no shutdown, no flush.
+    drop(first);
+    fake.fail_always(None);
+
+    let second = spawn(&dir, &fake).await;
+    let quote = eventually(20, "the pending reply", || async {
+        fake.delivered().into_iter().next()
+    })
+    .await;
+    assert_eq!(quote.recipient(), "kim");
+    assert!(quote.text().contains("Shall I book it"), "{}", quote.text());
+    // Meta redelivers the first message: it was answered already.
+    deliver(&second, &ask).await;
+    // The conversation continues where it was: "yes" books the quoted stay.
+    deliver(
+        &second,
+        &ig_message("kim", "mid-2", "yes", 1_795_302_060_000),
+    )
+    .await;
+    let done = eventually(20, "the booking reply", || async {
+        fake.delivered().into_iter().nth(1)
+    })
+    .await;
+    assert!(
+        done.text().contains("booking reference is GPH-"),
+        "{}",
+        done.text()
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        fake.delivered().len(),
+        2,
+        "the redelivered message was not answered again"
+    );
+    let bookings: serde_json::Value = reqwest::get(format!(
+        "{}/api/users/kim/bookings?channel=instagram",
+        second.base
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(bookings.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_cleanly() {
+    let dir = common::fresh_dir("sigterm");
+    let fake = FakeMeta::start().await;
+    let mut process = spawn(&dir, &fake).await;
+    let pid = process.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let exited = eventually(20, "the server to exit", || {
+        let done = process.child.try_wait().unwrap();
+        async move { done }
+    })
+    .await;
+    assert!(exited.success(), "{exited:?}");
+}
+
+#[test]
+fn invalid_settings_stop_the_server_naming_the_variable() {
+    for (variable, value) in [
+        ("BIND_ADDR", "localhost-8080"),
+        ("DATABASE_URL", "postgres://db/hotel"),
+        ("HOTEL_TODAY", "2026-13-01"),
+        ("LLM_PROVIDER", "claude"),
+        ("GRAPH_API_VERSION", "25"),
+        ("INSTAGRAM_GRAPH_BASE_URL", "graph.instagram.com"),
+        ("RATE_LIMIT_PER_GUEST", "0"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_server"))
+            .env(variable, value)
+            .env(
+                "DATABASE_URL",
+                if variable == "DATABASE_URL" {
+                    value
+                } else {
+                    "sqlite://unused.db"
+                },
+            )
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{variable}={value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(variable), "{variable}: {stderr}");
+    }
+    // Combinations clap cannot check are refused by the server, also by name.
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("BIND_ADDR", "0.0.0.0:0")
+        .env("DATABASE_URL", "sqlite://unused.db")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ADMIN_TOKEN"));
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env("LLM_PROVIDER", "gemini")
+        .env("DATABASE_URL", "sqlite://unused.db")
+        .env_remove("GEMINI_API_KEY")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("GEMINI_API_KEY"));
+}
