@@ -93,8 +93,10 @@ impl FakeMeta {
     /// Starts the fake on an ephemeral loopback port.
     pub(crate) async fn start() -> FakeMeta {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut fake = FakeMeta::default();
-        fake.base = format!("http://{}", listener.local_addr().unwrap());
+        let fake = FakeMeta {
+            base: format!("http://{}", listener.local_addr().unwrap()),
+            ..FakeMeta::default()
+        };
         let app = Router::new()
             .route("/{version}/{sender}/messages", post(messages))
             .with_state(fake.clone());
