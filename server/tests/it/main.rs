@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod common;
 mod fake_meta;
+mod fuzz;
 mod load;
 mod meta;
 mod restart;
