@@ -153,11 +153,13 @@ async fn wait_for_signal() {
     }
 }
 
-/// Sets up logging: text or JSON lines, filtered by `RUST_LOG` (default `info`).
+/// Sets up logging to stderr: text or JSON lines, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder
             .json()

@@ -429,3 +429,57 @@ async fn health_and_metrics_report_runs_nodes_and_bookings() {
     }
     running.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_gemini_is_counted_and_the_offline_nlu_answers() {
+    use axum::routing::post;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = std::sync::Arc::clone(&calls);
+    let app = axum::Router::new().route(
+        "/v1beta/models/{call}",
+        post(move || {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    axum::Json(json!({"error": {"code": 400, "message": "Request contains an invalid argument.", "status": "INVALID_ARGUMENT"}})),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = common::fresh_dir("gemini-down");
+    let mut config = common::config(
+        &dir,
+        &["--gemini-api-key", "test-key", "--gemini-base-url", &base],
+    );
+    config.llm_provider = None; // the key alone selects Gemini
+    assert_eq!(config.provider(), server::LlmProvider::Gemini);
+    let running = common::start(config).await;
+    let answer = running
+        .chat("lu", "I'd like a deluxe room at Grand Plaza Hotel from December 3 to December 6 for 2 adults")
+        .await;
+    assert!(
+        answer["reply"]
+            .as_str()
+            .unwrap()
+            .contains("Shall I book it"),
+        "{answer}"
+    );
+    assert!(
+        calls.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "Gemini was asked first"
+    );
+    let metrics = running.metrics().await;
+    assert!(
+        metrics.contains(r#"hotel_agent_llm_calls_total{provider="gemini",outcome="http_error"}"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"hotel_agent_llm_circuit_breaker_state{provider="gemini"} 0"#),
+        "{metrics}"
+    );
+    running.server.shutdown().await;
+}

@@ -15,6 +15,7 @@ use crate::webhooks::{channel_flags, ig_message};
 struct Process {
     child: Child,
     base: String,
+    log: std::path::PathBuf,
 }
 
 impl Drop for Process {
@@ -33,7 +34,13 @@ fn free_port() -> u16 {
 }
 
 async fn spawn(dir: &Path, fake: &FakeMeta) -> Process {
+    spawn_with(dir, fake, &[]).await
+}
+
+/// Starts the binary with `env` added, its stderr going to `Process::log`.
+async fn spawn_with(dir: &Path, fake: &FakeMeta, env: &[(&str, &str)]) -> Process {
     let port = free_port();
+    let log = dir.join(format!("server-{port}.log"));
     let child = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(channel_flags(fake))
         .args(["--bind-addr", &format!("127.0.0.1:{port}")])
@@ -45,16 +52,17 @@ async fn spawn(dir: &Path, fake: &FakeMeta) -> Process {
         .env("LLM_PROVIDER", "offline")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
+        .envs(env.iter().copied())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let process = Process {
         child,
         base: format!("http://127.0.0.1:{port}"),
+        log: log.clone(),
     };
     let http = reqwest::Client::new();
     let live = format!("{}/health/live", process.base);
-    let log = dir.join(format!("server-{port}.log"));
     for _ in 0..1500 {
         if let Ok(r) = http.get(&live).send().await
             && r.status() == 200
@@ -206,4 +214,43 @@ fn invalid_settings_stop_the_server_naming_the_variable() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("GEMINI_API_KEY"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_one_correlation_id_from_webhook_to_send() {
+    let dir = common::fresh_dir("json-logs");
+    let fake = FakeMeta::start().await;
+    let process = spawn_with(&dir, &fake, &[("LOG_FORMAT", "json"), ("RUST_LOG", "info")]).await;
+    deliver(
+        &process,
+        &ig_message("lena", "mid-log", "hello", 1_795_302_000_000),
+    )
+    .await;
+    eventually(20, "the reply", || async {
+        fake.delivered().into_iter().next()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let log = std::fs::read_to_string(&process.log).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let received = lines
+        .iter()
+        .find(|l| l["message"] == "guest message" && l["message_id"] == "mid-log")
+        .unwrap_or_else(|| panic!("no guest message line in\n{log}"));
+    let correlation = received["correlation"].as_str().unwrap();
+    assert_eq!(correlation.len(), 16);
+    let answered = lines
+        .iter()
+        .find(|l| l["message"] == "answered")
+        .unwrap_or_else(|| panic!("no answered line in\n{log}"));
+    assert_eq!(answered["span"]["correlation"], correlation, "{log}");
+    let sent = lines
+        .iter()
+        .find(|l| l["message"] == "reply sent")
+        .unwrap_or_else(|| panic!("no reply sent line in\n{log}"));
+    assert_eq!(sent["span"]["correlation"], correlation, "{log}");
 }

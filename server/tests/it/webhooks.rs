@@ -111,18 +111,7 @@ async fn signed_instagram_and_whatsapp_messages_are_answered_through_the_send_ap
         assert_eq!(status, 200, "{thread}");
         assert!(!state["values"]["reply"].as_str().unwrap().is_empty());
     }
-    let (_, metrics) = (
-        0,
-        running
-            .http
-            .get(running.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let (_, metrics) = (0, running.metrics().await);
     assert!(
         metrics.contains(
             r#"hotel_agent_webhook_events_total{channel="instagram",outcome="accepted"} 1"#
@@ -260,15 +249,7 @@ async fn a_redelivered_message_is_answered_once() {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(fake.received().len(), 1);
-    let metrics = running
-        .http
-        .get(running.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = running.metrics().await;
     assert!(
         metrics.contains(
             r#"hotel_agent_webhook_events_total{channel="whatsapp",outcome="duplicate"} 3"#
@@ -428,15 +409,7 @@ async fn photos_get_a_text_only_reply_and_failed_statuses_are_recorded() {
     );
     let reply = delivered_count(&fake, 1).await.remove(0);
     assert!(reply.text().contains("only read text"), "{}", reply.text());
-    let metrics = running
-        .http
-        .get(running.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = running.metrics().await;
     assert!(
         metrics.contains(r#"outcome="delivery_failed"} 1"#),
         "{metrics}"
