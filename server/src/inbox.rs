@@ -74,7 +74,12 @@ pub(crate) async fn run(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
         tokio::select! {
             () = app.inbox_wake.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = shutdown.changed() => {}
+            changed = shutdown.changed() => {
+                // A dropped `Server` (no shutdown call) also stops the task.
+                if changed.is_err() {
+                    break;
+                }
+            }
         }
     }
     // Let running turns finish; one cut short is resumed from its checkpoint next start.

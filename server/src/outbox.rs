@@ -59,7 +59,12 @@ pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiv
             tokio::select! {
                 () = app.outbox_wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
+                changed = shutdown.changed() => {
+                // A dropped `Server` (no shutdown call) also stops the task.
+                if changed.is_err() {
+                    break;
+                }
+            }
             }
             continue;
         }
