@@ -483,3 +483,29 @@ async fn a_failing_gemini_is_counted_and_the_offline_nlu_answers() {
     );
     running.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_while_a_reply_is_stuck_in_the_outbox() {
+    let dir = common::fresh_dir("stuck-outbox");
+    let running = common::start(common::config(&dir, &[])).await;
+    assert_eq!(running.get_json("/health/ready").await.0, 200);
+    // A reply that has waited 20 minutes and is not due again for an hour.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    db.execute(
+        "INSERT INTO sv_outbox (channel, recipient, text, correlation, state, attempts,
+             next_attempt_ms, created_ms)
+         VALUES ('instagram', 'g', 'hi', 'c', 'pending', 5, ?1, ?2)",
+        [now + 3_600_000, now - 20 * 60_000],
+    )
+    .unwrap();
+    let (status, ready) = running.get_json("/health/ready").await;
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["outbox"]["state"], "stuck");
+    assert_eq!(ready["outbox"]["pending"], 1);
+    assert_eq!(ready["database"], "ok");
+    running.server.shutdown().await;
+}

@@ -416,3 +416,32 @@ async fn photos_get_a_text_only_reply_and_failed_statuses_are_recorded() {
     );
     running.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_global_rate_limit_spans_guests() {
+    let (running, fake) = start("global-limit", &["--rate-limit-global", "1"]).await;
+    let events: Vec<serde_json::Value> = ["g1", "g2", "g3"]
+        .iter()
+        .enumerate()
+        .map(|(i, guest)| {
+            serde_json::json!({"sender": {"id": guest}, "recipient": {"id": IG_ACCOUNT},
+                "timestamp": 1000 + i, "message": {"mid": format!("global-{i}"), "text": "hello"}})
+        })
+        .collect();
+    let body = serde_json::json!({"object": "instagram", "entry": [
+        {"id": IG_ACCOUNT, "time": 1, "messaging": events}]})
+    .to_string();
+    assert_eq!(
+        deliver(&running, "instagram", &body, Some(SECRET))
+            .await
+            .status(),
+        200
+    );
+    let delivered = delivered_count(&fake, 3).await;
+    let notices = delivered
+        .iter()
+        .filter(|r| r.text().contains("faster"))
+        .count();
+    assert_eq!(notices, 2, "one guest answered, two asked to slow down");
+    running.server.shutdown().await;
+}
