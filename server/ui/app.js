@@ -38,6 +38,7 @@ let lastPath = [];        // node ids of the last run
 let graphData = null;     // last GET /api/graph response
 let historyBefore = null; // cursor for "Load more"
 let busy = false;
+let showTranscript = false; // the next state load replays the thread's earlier messages
 
 // ---------------------------------------------------------------- helpers
 
@@ -178,6 +179,7 @@ async function sendMessage() {
     return;
   }
   syncUser();
+  showTranscript = false; // this turn's reply shows the conversation from here on
   addLine('guest', text);
   el.message.value = '';
   setBusy(true);
@@ -211,6 +213,7 @@ function syncUser() {
   el.threadLabel.textContent = `thread ${threadId()}`;
   if (!first) addLine('note', `Now chatting as ${id} (thread ${threadId()})`);
   setLastRun([], null);
+  showTranscript = true;
   refreshThreadPanels();
 }
 
@@ -234,11 +237,25 @@ async function refreshState() {
   const fresh = ticket('state');
   try {
     const data = await api(`/api/threads/${enc(threadId())}/state`);
-    if (fresh()) el.state.textContent = JSON.stringify(data, null, 2);
+    if (!fresh()) return;
+    el.state.textContent = JSON.stringify(data, null, 2);
+    if (showTranscript) {
+      showTranscript = false;
+      replayTranscript(data);
+    }
   } catch (err) {
     if (!fresh()) return;
+    showTranscript = false;
     el.state.textContent = err.status === 404 ? 'No conversation yet' : `Error: ${describeError(err)}`;
   }
+}
+
+/** Shows the messages already in the thread, so a reload or a switch of user continues it. */
+function replayTranscript(data) {
+  const lines = data && data.values && Array.isArray(data.values.transcript) ? data.values.transcript : [];
+  if (!lines.length) return;
+  addLine('note', `Earlier in thread ${threadId()}:`);
+  for (const line of lines) addLine(line.from === 'guest' ? 'guest' : 'reply', String(line.text ?? ''));
 }
 
 // ---------------------------------------------------------------- bookings
