@@ -374,6 +374,25 @@ async fn book_through_the_page(browser: Client, base: String) {
         "the chat shows {} error line(s)",
         errors.len()
     );
+
+    // A reload starts a blank page; choosing the user again shows the conversation so far.
+    browser.goto(&base).await.expect("reload the test page");
+    let user_field = browser
+        .find(Locator::Id("user-id"))
+        .await
+        .expect("the reloaded page has a #user-id field");
+    user_field.clear().await.expect("clear the user id");
+    user_field
+        .send_keys(&format!("{USER}{}", &*Key::Enter))
+        .await
+        .expect("type the user id again");
+    wait_for(&browser, "the earlier conversation to be shown", || async {
+        let replies = texts_of(&browser, REPLIES).await;
+        let guest = texts_of(&browser, "#chat .guest").await;
+        let booked = replies.iter().any(|r| r.contains(&reference));
+        (booked && guest.iter().any(|g| g == "yes")).then_some(())
+    })
+    .await;
 }
 
 /// Books a suite through the test page in headless Chromium and sees it in every panel.
