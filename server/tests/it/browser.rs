@@ -287,6 +287,19 @@ fn reference_in(reply: &str) -> Option<String> {
     well_formed.then_some(candidate)
 }
 
+/// Types [`USER`] into the user id field and applies it with Enter.
+async fn choose_user(browser: &Client) {
+    let user_field = browser
+        .find(Locator::Id("user-id"))
+        .await
+        .expect("the page has a #user-id field");
+    user_field.clear().await.expect("clear the user id");
+    user_field
+        .send_keys(&format!("{USER}{}", &*Key::Enter))
+        .await
+        .expect("type the user id");
+}
+
 /// The scenario proper: chat as [`USER`], book, and check every panel.
 async fn book_through_the_page(browser: Client, base: String) {
     browser.goto(&base).await.expect("open the test page");
@@ -297,15 +310,7 @@ async fn book_through_the_page(browser: Client, base: String) {
     );
 
     // Chat as our own user: clear the field, type, and apply it with Enter.
-    let user_field = browser
-        .find(Locator::Id("user-id"))
-        .await
-        .expect("the page has a #user-id field");
-    user_field.clear().await.expect("clear the user id");
-    user_field
-        .send_keys(&format!("{USER}{}", &*Key::Enter))
-        .await
-        .expect("type the user id");
+    choose_user(&browser).await;
     let label = format!("thread web:{USER}");
     wait_for(
         &browser,
@@ -377,15 +382,7 @@ async fn book_through_the_page(browser: Client, base: String) {
 
     // A reload starts a blank page; choosing the user again shows the conversation so far.
     browser.goto(&base).await.expect("reload the test page");
-    let user_field = browser
-        .find(Locator::Id("user-id"))
-        .await
-        .expect("the reloaded page has a #user-id field");
-    user_field.clear().await.expect("clear the user id");
-    user_field
-        .send_keys(&format!("{USER}{}", &*Key::Enter))
-        .await
-        .expect("type the user id again");
+    choose_user(&browser).await;
     wait_for(&browser, "the earlier conversation to be shown", || async {
         let replies = texts_of(&browser, REPLIES).await;
         let guest = texts_of(&browser, "#chat .guest").await;
