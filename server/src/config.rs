@@ -375,7 +375,11 @@ impl fmt::Display for Config {
             self.hotel_today
                 .map_or_else(|| "<system clock>".into(), |d| d.to_string())
         )?;
-        writeln!(f, "LLM_PROVIDER={:?}", self.provider())?;
+        writeln!(
+            f,
+            "LLM_PROVIDER={}",
+            format!("{:?}", self.provider()).to_lowercase()
+        )?;
         writeln!(f, "GEMINI_API_KEY={}", secret(&self.gemini_api_key))?;
         writeln!(f, "GEMINI_MODEL={}", plain(&self.gemini_model))?;
         writeln!(f, "GEMINI_BASE_URL={}", plain(&self.gemini_base_url))?;
@@ -435,7 +439,11 @@ impl fmt::Display for Config {
             self.whatsapp_graph_base_url
         )?;
         writeln!(f, "GRAPH_API_VERSION={}", self.graph_api_version)?;
-        writeln!(f, "LOG_FORMAT={:?}", self.log_format)?;
+        writeln!(
+            f,
+            "LOG_FORMAT={}",
+            format!("{:?}", self.log_format).to_lowercase()
+        )?;
         writeln!(f, "RATE_LIMIT_PER_GUEST={}/min", self.rate_limit_per_guest)?;
         writeln!(f, "RATE_LIMIT_GLOBAL={}/s", self.rate_limit_global)?;
         writeln!(f, "MAX_BODY_BYTES={}", self.max_body_bytes)?;

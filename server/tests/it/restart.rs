@@ -232,6 +232,17 @@ async fn json_logs_carry_one_correlation_id_from_webhook_to_send() {
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let log = std::fs::read_to_string(&process.log).unwrap();
+    // The effective configuration is printed, secrets only as set.
+    for shown in [
+        "INSTAGRAM_APP_SECRET=<set>",
+        "LLM_PROVIDER=offline",
+        "ADMIN_TOKEN=<not set>",
+    ] {
+        assert!(log.contains(shown), "{shown} missing from\n{log}");
+    }
+    for secret in [SECRET, crate::fake_meta::TOKEN] {
+        assert!(!log.contains(secret), "the log shows a secret:\n{log}");
+    }
     let lines: Vec<serde_json::Value> = log
         .lines()
         .filter(|l| l.starts_with('{'))
