@@ -66,7 +66,7 @@ pub(crate) struct NewMessage {
     pub(crate) channel: Channel,
     pub(crate) message_id: String,
     pub(crate) user: String,
-    /// `None` for content the agent cannot read; the kind is then in `text`.
+    /// Whether the agent can read it; when not, `text` holds its kind (`image`, …).
     pub(crate) readable: bool,
     pub(crate) text: String,
     pub(crate) sent_at_ms: i64,
