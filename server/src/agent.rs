@@ -78,45 +78,42 @@ impl Agent {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        let (agent, breaker) = match config.provider() {
-            LlmProvider::Offline => (HotelAgent::offline(store.clone(), clock), None),
+        let var = |name: &str| config.llm_var(name);
+        let invalid = |variable: &'static str| {
+            move |e: agent_nodes::Error| Error::Config {
+                variable,
+                reason: e.to_string(),
+            }
+        };
+        let llm = match config.provider() {
+            LlmProvider::Offline => None,
             LlmProvider::Gemini => {
-                let var = |name: &str| config.llm_var(name);
-                let client = Arc::new(
-                    agent_nodes::gemini::GeminiBuilder::from_vars(var)
-                        .and_then(|b| b.build())
-                        .map_err(|e| Error::Config {
-                            variable: "GEMINI_API_KEY",
-                            reason: e.to_string(),
-                        })?,
-                );
-                let probe = Arc::clone(&client);
-                let metered = Metered::wrap(client, Arc::clone(&metrics));
-                let probe: BreakerProbe = Box::new(move || probe.resilience().breaker().state());
-                (
-                    HotelAgent::with_model(store.clone(), clock, metered),
-                    Some(("gemini".to_owned(), probe)),
-                )
+                let client = agent_nodes::gemini::GeminiBuilder::from_vars(var)
+                    .and_then(|b| b.build())
+                    .map_err(invalid("GEMINI_API_KEY"))?;
+                Some(metered(
+                    client,
+                    |c| c.resilience().breaker().state(),
+                    &metrics,
+                ))
             }
             LlmProvider::Openai => {
-                let var = |name: &str| config.llm_var(name);
-                let client = Arc::new(
-                    agent_nodes::openai::OpenAiBuilder::from_vars(var)
-                        .and_then(|b| b.build())
-                        .map_err(|e| Error::Config {
-                            variable: "OPENAI_MODEL",
-                            reason: e.to_string(),
-                        })?,
-                );
-                let provider = client.provider().to_owned();
-                let probe = Arc::clone(&client);
-                let metered = Metered::wrap(client, Arc::clone(&metrics));
-                let probe: BreakerProbe = Box::new(move || probe.resilience().breaker().state());
-                (
-                    HotelAgent::with_model(store.clone(), clock, metered),
-                    Some((provider, probe)),
-                )
+                let client = agent_nodes::openai::OpenAiBuilder::from_vars(var)
+                    .and_then(|b| b.build())
+                    .map_err(invalid("OPENAI_MODEL"))?;
+                Some(metered(
+                    client,
+                    |c| c.resilience().breaker().state(),
+                    &metrics,
+                ))
             }
+        };
+        let (agent, breaker) = match llm {
+            None => (HotelAgent::offline(store.clone(), clock), None),
+            Some((model, probe)) => (
+                HotelAgent::with_model(store.clone(), clock, model),
+                Some(probe),
+            ),
         };
         let graph = hotel_agent_graph(agent)
             .map_err(|e| Error::Startup(format!("the agent graph: {e}")))?
@@ -242,6 +239,22 @@ impl Agent {
         }
         events.finish().await
     }
+}
+
+/// `client` with its calls counted, and a probe of its circuit breaker named by provider.
+fn metered<C: ChatModel + 'static>(
+    client: C,
+    breaker: fn(&C) -> BreakerState,
+    metrics: &Arc<Metrics>,
+) -> (Arc<dyn ChatModel>, (String, BreakerProbe)) {
+    let client = Arc::new(client);
+    let provider = client.provider().to_owned();
+    let probed = Arc::clone(&client);
+    let probe: BreakerProbe = Box::new(move || breaker(&probed));
+    (
+        Metered::wrap(client, Arc::clone(metrics)),
+        (provider, probe),
+    )
 }
 
 fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnOutcome {

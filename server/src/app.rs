@@ -113,7 +113,7 @@ async fn require_admin(State(app): State<Arc<App>>, request: Request, next: Next
         return next.run(request).await;
     };
     let given = bearer(request.headers()).unwrap_or_default();
-    if bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
+    if secret_eq(given.as_bytes(), token.as_bytes()) {
         next.run(request).await
     } else {
         let mut response = api::error(
@@ -125,6 +125,12 @@ async fn require_admin(State(app): State<Arc<App>>, request: Request, next: Next
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         response
     }
+}
+
+/// Whether a presented secret equals the configured one, in time independent of where they
+/// differ.
+pub(crate) fn secret_eq(given: &[u8], expected: &[u8]) -> bool {
+    bool::from(given.ct_eq(expected))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -39,152 +39,88 @@ pub enum LogFormat {
 #[command(name = "server", version, about = "The hotel agent over HTTP")]
 pub struct Config {
     /// Address to listen on. A non-loopback address requires ADMIN_TOKEN.
-    #[arg(
-        long,
-        env = "BIND_ADDR",
-        value_name = "BIND_ADDR",
-        default_value = "127.0.0.1:8080"
-    )]
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind_addr: SocketAddr,
     /// The SQLite file for bookings, conversations, inbox and outbox: `sqlite://PATH`.
-    #[arg(long, env = "DATABASE_URL", value_name = "DATABASE_URL", default_value = "sqlite://hotel-agent.db", value_parser = parse_database_url)]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://hotel-agent.db", value_parser = parse_database_url)]
     pub database_url: DatabasePath,
     /// Fixes today's date (YYYY-MM-DD) for demos and tests.
-    #[arg(long, env = "HOTEL_TODAY", value_name = "HOTEL_TODAY")]
+    #[arg(long, env = "HOTEL_TODAY")]
     pub hotel_today: Option<NaiveDate>,
     /// offline, gemini or openai; default gemini when GEMINI_API_KEY is set, else offline.
-    #[arg(long, env = "LLM_PROVIDER", value_name = "LLM_PROVIDER", value_enum)]
+    #[arg(long, env = "LLM_PROVIDER", value_enum)]
     pub llm_provider: Option<LlmProvider>,
     /// Gemini API key (agent-nodes' GEMINI_* variables).
-    #[arg(
-        long,
-        env = "GEMINI_API_KEY",
-        value_name = "GEMINI_API_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "GEMINI_API_KEY", hide_env_values = true)]
     pub gemini_api_key: Option<String>,
     /// Gemini model (default: agent-nodes' default).
-    #[arg(long, env = "GEMINI_MODEL", value_name = "GEMINI_MODEL")]
+    #[arg(long, env = "GEMINI_MODEL")]
     pub gemini_model: Option<String>,
     /// Gemini API base URL.
-    #[arg(long, env = "GEMINI_BASE_URL", value_name = "GEMINI_BASE_URL")]
+    #[arg(long, env = "GEMINI_BASE_URL")]
     pub gemini_base_url: Option<String>,
     /// OpenAI-compatible base URL that /chat/completions follows.
-    #[arg(long, env = "OPENAI_BASE_URL", value_name = "OPENAI_BASE_URL")]
+    #[arg(long, env = "OPENAI_BASE_URL")]
     pub openai_base_url: Option<String>,
     /// OpenAI-compatible model.
-    #[arg(long, env = "OPENAI_MODEL", value_name = "OPENAI_MODEL")]
+    #[arg(long, env = "OPENAI_MODEL")]
     pub openai_model: Option<String>,
     /// OpenAI-compatible API key.
-    #[arg(
-        long,
-        env = "OPENAI_API_KEY",
-        value_name = "OPENAI_API_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
     pub openai_api_key: Option<String>,
     /// The name OpenAI-compatible calls are reported under (default `openai`).
-    #[arg(long, env = "OPENAI_PROVIDER", value_name = "OPENAI_PROVIDER")]
+    #[arg(long, env = "OPENAI_PROVIDER")]
     pub openai_provider: Option<String>,
     /// Bearer token the admin and state endpoints require.
-    #[arg(
-        long,
-        env = "ADMIN_TOKEN",
-        value_name = "ADMIN_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
     /// Instagram app secret(s), comma-separated; enables POST /webhooks/instagram.
-    #[arg(
-        long,
-        env = "INSTAGRAM_APP_SECRET",
-        value_name = "INSTAGRAM_APP_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "INSTAGRAM_APP_SECRET", hide_env_values = true)]
     pub instagram_app_secret: Option<String>,
     /// Token Meta echoes in the Instagram webhook verification.
-    #[arg(
-        long,
-        env = "INSTAGRAM_VERIFY_TOKEN",
-        value_name = "INSTAGRAM_VERIFY_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "INSTAGRAM_VERIFY_TOKEN", hide_env_values = true)]
     pub instagram_verify_token: Option<String>,
     /// Instagram access token for the Send API.
-    #[arg(
-        long,
-        env = "INSTAGRAM_ACCESS_TOKEN",
-        value_name = "INSTAGRAM_ACCESS_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "INSTAGRAM_ACCESS_TOKEN", hide_env_values = true)]
     pub instagram_access_token: Option<String>,
     /// Instagram account id replies are sent as (default `me`).
-    #[arg(
-        long,
-        env = "INSTAGRAM_ACCOUNT_ID",
-        value_name = "INSTAGRAM_ACCOUNT_ID"
-    )]
+    #[arg(long, env = "INSTAGRAM_ACCOUNT_ID")]
     pub instagram_account_id: Option<String>,
     /// Instagram Graph API base URL.
-    #[arg(long, env = "INSTAGRAM_GRAPH_BASE_URL", value_name = "INSTAGRAM_GRAPH_BASE_URL", default_value = "https://graph.instagram.com", value_parser = parse_base_url)]
+    #[arg(long, env = "INSTAGRAM_GRAPH_BASE_URL", default_value = "https://graph.instagram.com", value_parser = parse_base_url)]
     pub instagram_graph_base_url: String,
     /// WhatsApp app secret(s), comma-separated; enables POST /webhooks/whatsapp.
-    #[arg(
-        long,
-        env = "WHATSAPP_APP_SECRET",
-        value_name = "WHATSAPP_APP_SECRET",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
     pub whatsapp_app_secret: Option<String>,
     /// Token Meta echoes in the WhatsApp webhook verification.
-    #[arg(
-        long,
-        env = "WHATSAPP_VERIFY_TOKEN",
-        value_name = "WHATSAPP_VERIFY_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "WHATSAPP_VERIFY_TOKEN", hide_env_values = true)]
     pub whatsapp_verify_token: Option<String>,
     /// WhatsApp system-user access token for the Send API.
-    #[arg(
-        long,
-        env = "WHATSAPP_ACCESS_TOKEN",
-        value_name = "WHATSAPP_ACCESS_TOKEN",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "WHATSAPP_ACCESS_TOKEN", hide_env_values = true)]
     pub whatsapp_access_token: Option<String>,
     /// WhatsApp phone number id replies are sent from (and webhooks are routed on).
-    #[arg(
-        long,
-        env = "WHATSAPP_PHONE_NUMBER_ID",
-        value_name = "WHATSAPP_PHONE_NUMBER_ID"
-    )]
+    #[arg(long, env = "WHATSAPP_PHONE_NUMBER_ID")]
     pub whatsapp_phone_number_id: Option<String>,
     /// WhatsApp Graph API base URL.
-    #[arg(long, env = "WHATSAPP_GRAPH_BASE_URL", value_name = "WHATSAPP_GRAPH_BASE_URL", default_value = "https://graph.facebook.com", value_parser = parse_base_url)]
+    #[arg(long, env = "WHATSAPP_GRAPH_BASE_URL", default_value = "https://graph.facebook.com", value_parser = parse_base_url)]
     pub whatsapp_graph_base_url: String,
     /// Graph API version used by both Send APIs.
-    #[arg(long, env = "GRAPH_API_VERSION", value_name = "GRAPH_API_VERSION", default_value = "v25.0", value_parser = parse_version)]
+    #[arg(long, env = "GRAPH_API_VERSION", default_value = "v25.0", value_parser = parse_version)]
     pub graph_api_version: String,
     /// text or json.
-    #[arg(
-        long,
-        env = "LOG_FORMAT",
-        value_name = "LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
     /// Messages one guest may send per minute before being asked to slow down.
-    #[arg(long, env = "RATE_LIMIT_PER_GUEST", value_name = "RATE_LIMIT_PER_GUEST", default_value = "20", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "RATE_LIMIT_PER_GUEST", default_value = "20", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_per_guest: u32,
     /// Messages all guests together may send per second.
-    #[arg(long, env = "RATE_LIMIT_GLOBAL", value_name = "RATE_LIMIT_GLOBAL", default_value = "100", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "RATE_LIMIT_GLOBAL", default_value = "100", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_global: u32,
     /// Largest request body accepted, in bytes (webhooks and the chat API).
-    #[arg(long, env = "MAX_BODY_BYTES", value_name = "MAX_BODY_BYTES", default_value = "1048576", value_parser = clap::value_parser!(u64).range(1024..=67_108_864))]
+    #[arg(long, env = "MAX_BODY_BYTES", default_value = "1048576", value_parser = clap::value_parser!(u64).range(1024..=67_108_864))]
     pub max_body_bytes: u64,
     /// First retry delay of a failed send, in milliseconds; it doubles per attempt (to 5 min).
-    #[arg(long, env = "OUTBOX_RETRY_MS", value_name = "OUTBOX_RETRY_MS", default_value = "1000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    #[arg(long, env = "OUTBOX_RETRY_MS", default_value = "1000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub outbox_retry_ms: u64,
 }
 

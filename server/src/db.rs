@@ -99,11 +99,12 @@ pub(crate) struct Outgoing {
     pub(crate) attempts: i64,
 }
 
-/// How many reply parts wait, and since when.
+/// How many reply parts wait, since when, and when the next is due.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct OutboxDepth {
     pub(crate) pending: i64,
     pub(crate) oldest_created_ms: Option<i64>,
+    pub(crate) next_due_ms: Option<i64>,
 }
 
 /// The server's tables. Cloning shares the connection.
@@ -163,12 +164,13 @@ impl Db {
             .await
     }
 
-    /// Stores `messages` in one transaction; for each, whether it is new (false: a redelivery).
+    /// Stores `messages` in one transaction and hands each back with whether it is new
+    /// (false: a redelivery).
     pub(crate) async fn receive(
         &self,
         messages: Vec<NewMessage>,
         now_ms: i64,
-    ) -> Result<Vec<bool>, Error> {
+    ) -> Result<Vec<(NewMessage, bool)>, Error> {
         self.call("store received messages", move |c| {
             let tx = c.transaction()?;
             let mut new = Vec::with_capacity(messages.len());
@@ -194,7 +196,7 @@ impl Db {
                 }
             }
             tx.commit()?;
-            Ok(new)
+            Ok(messages.into_iter().zip(new).collect())
         })
         .await
     }
@@ -207,37 +209,23 @@ impl Db {
                  FROM sv_inbox WHERE state = 'pending'
                  ORDER BY channel, user_id, sent_at_ms, seq",
             )?;
+            // A channel this build does not know cannot be answered; its rows stay stored.
             let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, i64>(7)?,
-                ))
-            })?;
-            let mut pending = Vec::new();
-            for row in rows {
-                let (seq, channel, message_id, user, kind, text, correlation, attempts) = row?;
-                // A channel this build does not know cannot be answered; leave it stored.
-                let Some(channel) = Channel::parse(&channel) else {
-                    continue;
+                let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
+                    return Ok(None);
                 };
-                pending.push(Pending {
-                    seq,
+                Ok(Some(Pending {
+                    seq: r.get(0)?,
                     channel,
-                    message_id,
-                    user,
-                    readable: kind == "text",
-                    text,
-                    correlation,
-                    attempts,
-                });
-            }
-            Ok(pending)
+                    message_id: r.get(2)?,
+                    user: r.get(3)?,
+                    readable: r.get::<_, String>(4)? == "text",
+                    text: r.get(5)?,
+                    correlation: r.get(6)?,
+                    attempts: r.get(7)?,
+                }))
+            })?;
+            rows.filter_map(Result::transpose).collect()
         })
         .await
     }
@@ -249,7 +237,7 @@ impl Db {
         seq: i64,
         state: &'static str,
         detail: Option<String>,
-        reply: Option<(Channel, String, Vec<String>, String)>,
+        reply: (Channel, String, Vec<String>, String),
         now_ms: i64,
     ) -> Result<(), Error> {
         self.call("store a reply", move |c| {
@@ -258,9 +246,8 @@ impl Db {
                 "UPDATE sv_inbox SET state = ?2, detail = ?3 WHERE seq = ?1",
                 params![seq, state, detail],
             )?;
-            if let Some((channel, recipient, parts, correlation)) = reply {
-                queue(&tx, channel, &recipient, &parts, &correlation, now_ms)?;
-            }
+            let (channel, recipient, parts, correlation) = reply;
+            queue(&tx, channel, &recipient, &parts, &correlation, now_ms)?;
             tx.commit()
         })
         .await
@@ -308,42 +295,19 @@ impl Db {
                  ORDER BY id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
+                let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
+                    return Ok(None);
+                };
+                Ok(Some(Outgoing {
+                    id: r.get(0)?,
+                    channel,
+                    recipient: r.get(2)?,
+                    text: r.get(3)?,
+                    correlation: r.get(4)?,
+                    attempts: r.get(5)?,
+                }))
             })?;
-            let mut due = Vec::new();
-            for row in rows {
-                let (id, channel, recipient, text, correlation, attempts) = row?;
-                if let Some(channel) = Channel::parse(&channel) {
-                    due.push(Outgoing {
-                        id,
-                        channel,
-                        recipient,
-                        text,
-                        correlation,
-                        attempts,
-                    });
-                }
-            }
-            Ok(due)
-        })
-        .await
-    }
-
-    /// When the next pending part is due, if any.
-    pub(crate) async fn next_due(&self) -> Result<Option<i64>, Error> {
-        self.call("read the next due reply", |c| {
-            c.query_row(
-                "SELECT MIN(next_attempt_ms) FROM sv_outbox WHERE state = 'pending'",
-                [],
-                |r| r.get::<_, Option<i64>>(0),
-            )
+            rows.filter_map(Result::transpose).collect()
         })
         .await
     }
@@ -388,16 +352,18 @@ impl Db {
         .await
     }
 
-    /// How many parts wait to be sent and the oldest one's age.
+    /// How many parts wait to be sent, since when, and when the next one is due.
     pub(crate) async fn depth(&self) -> Result<OutboxDepth, Error> {
         self.call("measure the outbox", |c| {
             c.query_row(
-                "SELECT COUNT(*), MIN(created_ms) FROM sv_outbox WHERE state = 'pending'",
+                "SELECT COUNT(*), MIN(created_ms), MIN(next_attempt_ms) FROM sv_outbox
+                 WHERE state = 'pending'",
                 [],
                 |r| {
                     Ok(OutboxDepth {
                         pending: r.get(0)?,
                         oldest_created_ms: r.get(1)?,
+                        next_due_ms: r.get(2)?,
                     })
                 },
             )

@@ -156,12 +156,12 @@ async fn answer(app: &App, row: &Pending) -> bool {
             row.seq,
             state,
             detail,
-            Some((
+            (
                 row.channel,
                 row.user.clone(),
                 parts,
                 row.correlation.clone(),
-            )),
+            ),
             now_ms(),
         )
         .await;

@@ -49,13 +49,16 @@ pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiv
             }
         };
         if due.is_empty() {
-            if let Ok(depth) = app.db.depth().await {
-                app.metrics.outbox_depth.set(depth.pending);
-            }
-            let wait = match app.db.next_due().await {
-                Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(5, 1000) as u64),
-                _ => Duration::from_secs(1),
+            let next_due = match app.db.depth().await {
+                Ok(depth) => {
+                    app.metrics.outbox_depth.set(depth.pending);
+                    depth.next_due_ms
+                }
+                Err(_) => None,
             };
+            let wait = next_due.map_or(Duration::from_secs(1), |at| {
+                Duration::from_millis((at - now_ms()).clamp(5, 1000) as u64)
+            });
             tokio::select! {
                 () = app.outbox_wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}

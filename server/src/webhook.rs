@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::error;
-use crate::app::{App, correlation_id, now_ms};
+use crate::app::{App, correlation_id, now_ms, secret_eq};
 use crate::db::NewMessage;
 use crate::limits::{SLOW_DOWN, Verdict};
 use crate::meta::{Channel, Content, instagram, signature, split, whatsapp};
@@ -43,9 +43,7 @@ pub(crate) async fn verify(
     let mode = query.get("hub.mode").map(String::as_str);
     let token = query.get("hub.verify_token").map(String::as_bytes);
     let matches = match (expected, token) {
-        (Some(expected), Some(token)) => {
-            bool::from(subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), token))
-        }
+        (Some(expected), Some(token)) => secret_eq(expected.as_bytes(), token),
         _ => false,
     };
     if mode != Some("subscribe") || !matches {
@@ -154,15 +152,14 @@ pub(crate) async fn receive(
             }
         })
         .collect();
-    let stored = app.db.receive(messages.clone(), now).await;
-    let new = match stored {
-        Ok(new) => new,
+    let stored = match app.db.receive(messages, now).await {
+        Ok(stored) => stored,
         Err(e) => {
             tracing::error!(%channel, error = %e, "storing a delivery");
             return error(StatusCode::INTERNAL_SERVER_ERROR, "storage failed; retry");
         }
     };
-    for (message, new) in messages.iter().zip(&new) {
+    for ((message, new), notify) in stored.into_iter().zip(notify) {
         let outcome = match (new, message.limited) {
             (false, _) => "duplicate",
             (true, true) => "rate_limited",
@@ -176,19 +173,16 @@ pub(crate) async fn receive(
             "guest message"
         );
         app.metrics.webhook(label, outcome, 1);
-    }
-    // One notice per guest, and never for a redelivery.
-    for ((message, new), notify) in messages.into_iter().zip(new).zip(notify) {
-        if !(new && notify) {
-            continue;
-        }
-        let parts = split::split(SLOW_DOWN, channel.limit());
-        let sent = app
-            .db
-            .send_later(channel, message.user, parts, message.correlation, now)
-            .await;
-        if let Err(e) = sent {
-            tracing::error!(%channel, error = %e, "queueing the slow-down notice");
+        // One notice per guest, and never for a redelivery.
+        if new && notify {
+            let parts = split::split(SLOW_DOWN, channel.limit());
+            let sent = app
+                .db
+                .send_later(channel, message.user, parts, message.correlation, now)
+                .await;
+            if let Err(e) = sent {
+                tracing::error!(%channel, error = %e, "queueing the slow-down notice");
+            }
         }
     }
     app.inbox_wake.notify_one();

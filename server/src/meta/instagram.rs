@@ -62,12 +62,7 @@ struct Postback {
 /// The guest messages in an Instagram webhook `body`. Errors only for a body that is not a
 /// JSON webhook envelope; anything else unknown is counted as ignored.
 pub fn parse(body: &[u8]) -> Result<Delivery, PayloadError> {
-    let (object, entries) = envelope(body)?;
-    let mut delivery = Delivery::default();
-    if object != "instagram" {
-        delivery.ignored += entries.len().max(1);
-        return Ok(delivery);
-    }
+    let (entries, mut delivery) = envelope(body, "instagram")?;
     for entry in entries {
         let Some(entry) = lenient::<Entry>(entry) else {
             delivery.ignored += 1;

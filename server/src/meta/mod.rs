@@ -115,9 +115,13 @@ impl fmt::Display for PayloadError {
     }
 }
 
-/// Parses `body` as JSON and checks it is a webhook envelope: an object whose `entry`, when
-/// present, is a list.
-fn envelope(body: &[u8]) -> Result<(String, Vec<serde_json::Value>), PayloadError> {
+/// Parses `body` as JSON, checks it is a webhook envelope (an object whose `entry`, when
+/// present, is a list), and returns its entries with an empty delivery to fill. An envelope
+/// for another `object` than `expected` has no entries to read, and counts as ignored.
+fn envelope(
+    body: &[u8],
+    expected: &str,
+) -> Result<(Vec<serde_json::Value>, Delivery), PayloadError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| PayloadError(format!("the body is not JSON: {e}")))?;
     let serde_json::Value::Object(mut map) = value else {
@@ -133,7 +137,14 @@ fn envelope(body: &[u8]) -> Result<(String, Vec<serde_json::Value>), PayloadErro
         None => Vec::new(),
         Some(_) => return Err(PayloadError("`entry` is not a list".into())),
     };
-    Ok((object, entries))
+    if object == expected {
+        return Ok((entries, Delivery::default()));
+    }
+    let foreign = Delivery {
+        ignored: entries.len().max(1),
+        ..Delivery::default()
+    };
+    Ok((Vec::new(), foreign))
 }
 
 /// Reads a JSON value as `T`, or `None` when it has another shape: one odd event must not

@@ -111,12 +111,7 @@ struct ErrorData {
 /// set, changes for other numbers are ignored. Errors only for a body that is not a JSON
 /// webhook envelope.
 pub fn parse(body: &[u8], phone_number_id: Option<&str>) -> Result<Delivery, PayloadError> {
-    let (object, entries) = envelope(body)?;
-    let mut delivery = Delivery::default();
-    if object != "whatsapp_business_account" {
-        delivery.ignored += entries.len().max(1);
-        return Ok(delivery);
-    }
+    let (entries, mut delivery) = envelope(body, "whatsapp_business_account")?;
     for entry in entries {
         let Some(entry) = lenient::<Entry>(entry) else {
             delivery.ignored += 1;
