@@ -11,7 +11,6 @@
 //! ```
 
 pub mod crash;
-pub mod hotel_agent;
 pub mod intent;
 
 use std::sync::Arc;

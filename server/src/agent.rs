@@ -9,11 +9,9 @@ use std::time::Instant;
 use agent_nodes::resilience::BreakerState;
 use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
 use checkpoint::SqliteCheckpointer;
-use examples::hotel_agent::{
-    BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn,
-};
 use graph_core::{CompiledGraph, EventKind, Resume, RunConfig, RunOutput};
 use hotel::{BookingStore, Catalog, Clock};
+use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
 
 use crate::Error;
 use crate::config::{Config, LlmProvider};

@@ -98,3 +98,41 @@ fn graph_core_depends_on_no_io_crate() {
     let found: Vec<_> = forbidden.iter().filter(|f| deps.contains(**f)).collect();
     assert!(found.is_empty(), "graph-core must not depend on {found:?}");
 }
+
+/// `hotel` is the business with no graph in it; `agent-nodes` is generic and knows no hotel.
+#[test]
+fn the_domain_and_the_llm_layer_stay_apart() {
+    let meta = metadata();
+    let hotel = normal_dependencies(&meta, "hotel");
+    assert!(
+        !hotel.contains("graph-core") && !hotel.contains("agent-nodes"),
+        "hotel must not depend on the engine or the LLM layer: {hotel:?}"
+    );
+    let nodes = normal_dependencies(&meta, "agent-nodes");
+    assert!(nodes.contains("graph-core"), "{nodes:?}");
+    assert!(
+        !nodes.contains("hotel"),
+        "agent-nodes must not depend on hotel"
+    );
+}
+
+/// `examples` holds demos: the product (the agent, the server) must not be built on them.
+#[test]
+fn nothing_depends_on_the_demo_crate() {
+    let meta = metadata();
+    for package in [
+        "hotel-agent",
+        "server",
+        "benches",
+        "checkpoint",
+        "agent-nodes",
+    ] {
+        let deps = normal_dependencies(&meta, package);
+        assert!(
+            !deps.contains("examples"),
+            "{package} depends on the demo crate `examples`"
+        );
+    }
+    let server = normal_dependencies(&meta, "server");
+    assert!(server.contains("hotel-agent"), "{server:?}");
+}

@@ -3,5 +3,4 @@
 
 mod architecture;
 mod examples_run;
-mod hotel_conversations;
 mod intent_example;
