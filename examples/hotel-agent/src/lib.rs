@@ -15,9 +15,11 @@
 //!
 //! The domain lives in the `hotel` crate; this module only wires it in.
 
+pub mod bench;
 mod booking;
 mod changes;
 mod confirm;
+mod error;
 mod lookup;
 mod nlu;
 mod qa;
@@ -35,6 +37,7 @@ use agent_nodes::nodes::{IntentRouter, ToolNode};
 use graph_core::{BuildError, Command, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
 use hotel::{BookingStore, Catalog, Clock};
 
+pub use error::Error;
 pub use nlu::{nlu_catalog, offline_understander};
 pub use qa::answer_from_catalog;
 pub use state::{
