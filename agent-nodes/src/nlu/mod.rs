@@ -26,6 +26,7 @@ mod sentiment;
 mod text;
 
 pub use offline::OfflineNlu;
+pub use text::fold;
 
 /// What a message asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -20,7 +20,7 @@ pub(super) fn prefix(text: &str, max_chars: usize) -> &str {
 /// apostrophes dropped (`I'd` → `id`, so rules need not spell both), and any other non-ASCII
 /// character (another script, an emoji, `¿`, `¡`) turned into a space. ASCII punctuation is kept:
 /// dates and emails need `/`, `-`, `.` and `@`.
-pub(super) fn fold(text: &str) -> String {
+pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {

@@ -12,17 +12,6 @@ use super::reply::{date, language, room, say, stay_error};
 use super::state::{Conversation, ConversationUpdate, Pending, Slots, Stay};
 use super::tools::{BOOK_TOOL, Booked};
 
-/// Whether `e` says anything a booking needs.
-pub(crate) fn has_booking_entities(e: &Entities) -> bool {
-    e.hotel.is_some()
-        || e.city.is_some()
-        || e.room_type.is_some()
-        || e.check_in.is_some()
-        || e.check_out.is_some()
-        || e.nights.is_some()
-        || e.adults.is_some()
-}
-
 /// `slots` with what `e` adds; a new value replaces an old one.
 pub(crate) fn merge(catalog: &Catalog, mut slots: Slots, e: &Entities) -> Slots {
     let city_hotel = e.city.as_ref().and_then(|city| {
@@ -153,25 +142,52 @@ pub(crate) fn next_question(catalog: &Catalog, lang: Language, slots: &Slots) ->
     )
 }
 
-/// `collect_slots`: merges this message's entities into the slots (dropping any quote, since
-/// the request changed) and asks for what is missing.
+/// `collect_slots`: asks for what the request (merged by the policy) still misses; a complete
+/// one goes on to `quote`.
 pub(crate) async fn collect_slots(
     agent: Arc<HotelAgent>,
     s: Arc<Conversation>,
 ) -> Result<ConversationUpdate, NodeError> {
-    let lang = language(&s);
-    let entities = s
-        .understanding
-        .as_ref()
-        .map(|u| u.entities.clone())
-        .unwrap_or_default();
-    let slots = merge(&agent.catalog, s.slots.clone(), &entities);
-    let reply = next_question(&agent.catalog, lang, &slots);
-    Ok(ConversationUpdate::default()
-        .slots(slots)
-        .pending(None)
-        .change(None)
-        .reply(reply))
+    let reply = next_question(&agent.catalog, language(&s), &s.slots);
+    Ok(ConversationUpdate::default().reply(reply))
+}
+
+/// `clarify`: the guest named only a vague period; asks for exact dates rather than guess.
+pub(crate) async fn clarify(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+    let reply = say(
+        language(&s),
+        "Which exact dates would you like? Please give me the check-in and check-out dates (for example, Jan 10 to Jan 13).",
+        "¿Qué fechas exactas desea? Indíqueme la fecha de entrada y la de salida (por ejemplo, del 10 al 13 de enero).",
+    );
+    Ok(ConversationUpdate::default().reply(reply))
+}
+
+/// When `guests` do not fit the chosen room: the smallest room of the hotel that fits them, or
+/// else the hotel's largest room.
+fn room_for(
+    catalog: &Catalog,
+    hotel: &str,
+    room: RoomKind,
+    guests: u32,
+) -> Option<(RoomKind, bool)> {
+    let h = catalog.hotel(hotel).ok()?;
+    let chosen = h.room(room).ok()?;
+    if guests <= chosen.max_guests {
+        return None;
+    }
+    let fitting = h
+        .rooms
+        .iter()
+        .filter(|r| r.max_guests >= guests)
+        .min_by_key(|r| (r.max_guests, r.base));
+    match fitting {
+        Some(r) => Some((r.kind, true)),
+        None => h
+            .rooms
+            .iter()
+            .max_by_key(|r| r.max_guests)
+            .map(|r| (r.kind, false)),
+    }
 }
 
 /// How the total was reached when any night costs more than the base rate: the base price
@@ -224,6 +240,56 @@ pub(crate) async fn quote(
     ) else {
         return Ok(ConversationUpdate::default().reply(next_question(&agent.catalog, lang, slots)));
     };
+    // One booking is one room: a party too big for the room asked is quoted the smallest room
+    // that fits it, or told the largest there is.
+    let mut prefix = String::new();
+    let mut kind = kind;
+    if let Some((other, fits)) = room_for(&agent.catalog, &hotel, kind, guests) {
+        let max = |k: RoomKind| {
+            agent
+                .catalog
+                .hotel(&hotel)
+                .and_then(|h| h.room(k).map(|r| r.max_guests))
+                .unwrap_or(0)
+        };
+        if !fits {
+            let name = agent
+                .catalog
+                .hotel(&hotel)
+                .map_or(hotel.clone(), |h| h.name.clone());
+            let reply = say(
+                lang,
+                format!(
+                    "One booking is one room, and the largest room at {name}, the {other} room, sleeps {} guests. How many guests will stay in this room? For a bigger group you can make a second booking for the others, or I can suggest a hotel with bigger rooms.",
+                    max(other)
+                ),
+                format!(
+                    "Cada reserva es una habitación, y la más grande de {name}, la habitación {}, admite {} huéspedes. ¿Cuántos huéspedes se alojarán en esta habitación? Para un grupo mayor puede hacer una segunda reserva para los demás, o puedo sugerirle un hotel con habitaciones más grandes.",
+                    room(lang, other.name()),
+                    max(other)
+                ),
+            );
+            let mut slots = slots.clone();
+            slots.room = Some(other.name().to_owned());
+            return Ok(ConversationUpdate::default().slots(slots).reply(reply));
+        }
+        prefix = say(
+            lang,
+            format!(
+                "A {kind} room sleeps at most {} guests, so here is the {other} room (up to {}): ",
+                max(kind),
+                max(other)
+            ),
+            format!(
+                "Una habitación {} admite como máximo {} huéspedes, así que le propongo la habitación {} (hasta {}): ",
+                room(lang, kind.name()),
+                max(kind),
+                room(lang, other.name()),
+                max(other)
+            ),
+        );
+        kind = other;
+    }
     let request = StayRequest {
         hotel: hotel.clone(),
         room: kind,
@@ -242,25 +308,26 @@ pub(crate) async fn quote(
         Ok(ok) => ok,
         Err(error) => {
             let mut slots = slots.clone();
+            let mut reply = stay_error(lang, &error);
             match &error {
                 hotel::Error::TooManyGuests { .. } | hotel::Error::NoGuests => slots.guests = None,
-                hotel::Error::RoomNotOffered { .. } => slots.room = None,
+                hotel::Error::RoomNotOffered { .. } => {
+                    slots.room = None;
+                    reply = format!("{reply} {}", next_question(&agent.catalog, lang, &slots));
+                }
                 _ => (slots.check_in, slots.check_out) = (None, None),
             }
-            return Ok(ConversationUpdate::default()
-                .slots(slots)
-                .reply(stay_error(lang, &error)));
+            return Ok(ConversationUpdate::default().slots(slots).reply(reply));
         }
     };
     if left == 0 {
-        let mut slots = slots.clone();
-        (slots.check_in, slots.check_out) = (None, None);
+        // Kept whole: "ok the deluxe then" or new dates re-quote it with the rest unchanged.
         let reply = say(
             lang,
             "Sorry, that room type is sold out for those dates. Would you like other dates or another room type?",
             "Lo siento, ese tipo de habitación está completo en esas fechas. ¿Desea otras fechas u otro tipo de habitación?",
         );
-        return Ok(ConversationUpdate::default().slots(slots).reply(reply));
+        return Ok(ConversationUpdate::default().reply(reply));
     }
     let name = &agent
         .catalog
@@ -271,7 +338,7 @@ pub(crate) async fn quote(
     let reply = say(
         lang,
         format!(
-            "{name}, {} room for {guests} guest(s), {} to {} ({nights} night(s)): {} in total{}. Shall I book it? (yes/no)",
+            "{prefix}{name}, {} room for {guests} guest(s), {} to {} ({nights} night(s)): {} in total{}. Shall I book it? (yes/no)",
             kind,
             date(lang, check_in),
             date(lang, check_out),
@@ -279,7 +346,7 @@ pub(crate) async fn quote(
             rate_note(lang, &quote.nights),
         ),
         format!(
-            "{name}, habitación {} para {guests} huésped(es), del {} al {} ({nights} noche(s)): {} en total{}. ¿La reservo? (sí/no)",
+            "{prefix}{name}, habitación {} para {guests} huésped(es), del {} al {} ({nights} noche(s)): {} en total{}. ¿La reservo? (sí/no)",
             room(lang, kind.name()),
             date(lang, check_in),
             date(lang, check_out),
@@ -294,7 +361,10 @@ pub(crate) async fn quote(
         check_out,
         guests,
     };
+    let mut slots = slots.clone();
+    slots.room = Some(kind.name().to_owned());
     Ok(ConversationUpdate::default()
+        .slots(slots)
         .pending(Some(Pending::Book {
             stay,
             total_cents: quote.total.0,

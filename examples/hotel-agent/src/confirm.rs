@@ -1,16 +1,17 @@
-//! `confirm`: the guest's yes or no to a pending quote. Only an explicit yes acts, by handing
-//! the action to a tool node (`create_booking` for a booking, `apply_change` for a reschedule or
-//! a cancellation); a no drops it.
+//! The guest's answer to a quote, as the policy read it: `confirm` hands an accepted quote to
+//! a tool node (`create_booking` for a booking, `apply_change` for a reschedule or a
+//! cancellation); `decline` and `defer` drop it; `ask_again` repeats its exact terms.
 
 use std::sync::Arc;
 
 use agent_nodes::ToolCall;
-use agent_nodes::nlu::Intent;
+use agent_nodes::nlu::Language;
 use graph_core::NodeError;
 use serde::Serialize;
 
-use super::reply::{language, say};
-use super::state::{Conversation, ConversationUpdate, Pending, Slots};
+use super::HotelAgent;
+use super::reply::{date, language, room, say};
+use super::state::{Conversation, ConversationUpdate, Pending};
 use super::tools::{BOOK_TOOL, BookArgs, CANCEL_TOOL, CancelArgs, RESCHEDULE_TOOL, RescheduleArgs};
 
 fn call(name: &str, id: &str, args: impl Serialize) -> Result<ToolCall, NodeError> {
@@ -22,9 +23,72 @@ fn call(name: &str, id: &str, args: impl Serialize) -> Result<ToolCall, NodeErro
     })
 }
 
+/// The yes/no question for `pending`, with its exact terms.
+pub(crate) fn terms_question(agent: &HotelAgent, lang: Language, pending: &Pending) -> String {
+    match pending {
+        Pending::Book { stay, total_cents } => {
+            let name = agent
+                .catalog
+                .hotel(&stay.hotel)
+                .map_or(stay.hotel.clone(), |h| h.name.clone());
+            let total = hotel::Cents(*total_cents);
+            say(
+                lang,
+                format!(
+                    "Shall I book {name}, {} room, {} to {}, {} guest(s), for {total}? (yes/no)",
+                    stay.room,
+                    date(lang, stay.check_in),
+                    date(lang, stay.check_out),
+                    stay.guests
+                ),
+                format!(
+                    "¿Reservo {name}, habitación {}, del {} al {}, {} huésped(es), por {total}? (sí/no)",
+                    room(lang, &stay.room),
+                    date(lang, stay.check_in),
+                    date(lang, stay.check_out),
+                    stay.guests
+                ),
+            )
+        }
+        Pending::Reschedule {
+            reference,
+            check_in,
+            check_out,
+            fee_cents,
+            total_cents,
+        } => {
+            let (fee, total) = (hotel::Cents(*fee_cents), hotel::Cents(*total_cents));
+            say(
+                lang,
+                format!(
+                    "Shall I move booking {reference} to {} to {} (new total {total}, change fee {fee})? (yes/no)",
+                    date(lang, *check_in),
+                    date(lang, *check_out)
+                ),
+                format!(
+                    "¿Cambio la reserva {reference} al {} hasta el {} (nuevo total {total}, tarifa de cambio {fee})? (sí/no)",
+                    date(lang, *check_in),
+                    date(lang, *check_out)
+                ),
+            )
+        }
+        Pending::Cancel {
+            reference,
+            charge_cents,
+        } => {
+            let charge = hotel::Cents(*charge_cents);
+            say(
+                lang,
+                format!("Shall I cancel booking {reference} (charge {charge})? (yes/no)"),
+                format!("¿Cancelo la reserva {reference} (cargo {charge})? (sí/no)"),
+            )
+        }
+    }
+}
+
+/// `confirm`: the guest accepted the pending quote; its tool call goes to the tool node.
 pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
-    let intent = s.understanding.as_ref().map(|u| u.intent);
     let Some(pending) = &s.pending else {
         let reply = say(
             lang,
@@ -33,24 +97,6 @@ pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, 
         );
         return Ok(ConversationUpdate::default().reply(reply));
     };
-    if intent != Some(Intent::Affirm) {
-        let reply = match pending {
-            Pending::Book { .. } => say(
-                lang,
-                "All right, I have not booked anything. Is there anything else I can help you with?",
-                "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
-            ),
-            Pending::Reschedule { .. } | Pending::Cancel { .. } => say(
-                lang,
-                "All right, I have left your booking as it was. Is there anything else I can help you with?",
-                "De acuerdo, he dejado su reserva como estaba. ¿Puedo ayudarle en algo más?",
-            ),
-        };
-        return Ok(ConversationUpdate::default()
-            .pending(None)
-            .slots(Slots::default())
-            .reply(reply));
-    }
     let (channel, user) = (s.channel.clone(), s.user.clone());
     let tool_call = match pending.clone() {
         Pending::Book { stay, .. } => call(
@@ -89,4 +135,47 @@ pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, 
         )?,
     };
     Ok(ConversationUpdate::default().tool_calls(vec![tool_call]))
+}
+
+/// `decline`: the guest said no. The quote (and a booking request) is dropped, and the guest
+/// told so; the policy leaves the declined quote in place for this node to name it.
+pub(crate) async fn decline(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let reply = match &s.pending {
+        Some(Pending::Reschedule { .. } | Pending::Cancel { .. }) => say(
+            lang,
+            "All right, I have left your booking as it was. Is there anything else I can help you with?",
+            "De acuerdo, he dejado su reserva como estaba. ¿Puedo ayudarle en algo más?",
+        ),
+        _ => say(
+            lang,
+            "All right, I have not booked anything. Is there anything else I can help you with?",
+            "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
+        ),
+    };
+    Ok(ConversationUpdate::default().pending(None).reply(reply))
+}
+
+/// `defer`: the guest wants time. Nothing is booked; the request is kept, and quoted afresh
+/// when they come back to it.
+pub(crate) async fn defer(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+    let reply = say(
+        language(&s),
+        "No problem, take your time: I have not booked anything. When you are ready, just tell me and I will quote it again.",
+        "Sin problema, tómese su tiempo: no he reservado nada. Cuando quiera, dígamelo y se lo vuelvo a cotizar.",
+    );
+    Ok(ConversationUpdate::default().reply(reply))
+}
+
+/// `ask_again`: the answer was neither yes nor no; the exact terms are asked again.
+pub(crate) async fn ask_again(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let reply = match &s.pending {
+        Some(p) => terms_question(&agent, lang, p),
+        None => String::new(),
+    };
+    Ok(ConversationUpdate::default().reply(reply))
 }

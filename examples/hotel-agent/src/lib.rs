@@ -19,12 +19,18 @@ pub mod bench;
 mod booking;
 mod changes;
 mod confirm;
+pub mod consent;
+mod decide;
 mod error;
 mod lookup;
 mod nlu;
+pub mod policy;
 mod qa;
+pub mod reading;
 mod reply;
 mod state;
+mod talk;
+mod text;
 mod tools;
 
 use agent_nodes::ChatModel;
@@ -32,9 +38,9 @@ use agent_nodes::fallback::{FallbackUnderstand, LlmUnderstand};
 use agent_nodes::gemini::GeminiClient;
 use std::sync::Arc;
 
-use agent_nodes::nlu::{Intent, Understand};
+use agent_nodes::nlu::Understand;
 use agent_nodes::nodes::{IntentRouter, ToolNode};
-use graph_core::{BuildError, Command, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
+use graph_core::{BuildError, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
 use hotel::{BookingStore, Catalog, Clock};
 
 pub use error::Error;
@@ -47,7 +53,7 @@ pub use tools::{
     BOOK_TOOL, BookArgs, Booked, CANCEL_TOOL, CancelArgs, Changed, RESCHEDULE_TOOL, RescheduleArgs,
 };
 
-use reply::{language, say};
+use reply::language;
 
 /// What the agent's graph is built from.
 pub struct HotelAgent {
@@ -135,110 +141,6 @@ async fn ingest(_s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, 
         .tool_results(Vec::new()))
 }
 
-async fn greet(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
-    let reply = say(
-        language(&s),
-        "Hello! I can book a room at any of our seven hotels, or answer questions about them. How can I help?",
-        "¡Hola! Puedo reservarle una habitación en cualquiera de nuestros siete hoteles o responder a sus preguntas. ¿En qué puedo ayudarle?",
-    );
-    Ok(ConversationUpdate::default().reply(reply))
-}
-
-/// `complaint`: apologises, flags the thread for a person, and tells the guest so.
-async fn complaint(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
-    let reply = say(
-        language(&s),
-        "I am very sorry about this. I have passed your message to our guest relations team, and a person will follow up with you shortly.",
-        "Lamento mucho lo ocurrido. He enviado su mensaje a nuestro equipo de atención al huésped y una persona se pondrá en contacto con usted en breve.",
-    );
-    Ok(ConversationUpdate::default().escalated(true).reply(reply))
-}
-
-async fn goodbye(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
-    let reply = say(
-        language(&s),
-        "Thank you for contacting us. Have a great day!",
-        "Gracias por contactarnos. ¡Que tenga un buen día!",
-    );
-    Ok(ConversationUpdate::default().reply(reply))
-}
-
-/// Where the router sends what it has no route for: new dates or a reference for a change
-/// waiting for them go on with that change; a message that only adds booking details ("2
-/// guests", "Dec 3 to 6") goes on with the booking; a question goes to `answer`; anything else
-/// to `recover`.
-async fn triage(s: Arc<Conversation>, _ctx: Ctx) -> Result<Command<Conversation>, NodeError> {
-    let entities = s.understanding.as_ref().map(|u| &u.entities);
-    if let Some(change) = &s.change {
-        let dated = entities.is_some_and(|e| e.check_in.is_some());
-        let named = entities.is_some_and(|e| e.booking_ref.is_some());
-        match change.kind {
-            ChangeKind::Reschedule if dated || named => return Ok(Command::goto("reschedule")),
-            ChangeKind::Cancel if named => return Ok(Command::goto("cancel")),
-            _ => {}
-        }
-    }
-    // Low-confidence requests of the other flows must not be mistaken for a new booking.
-    let other_flow = [
-        Intent::ModificationRequest,
-        Intent::CancellationRequest,
-        Intent::BookingLookup,
-        Intent::Complaint,
-        Intent::HumanHandoff,
-    ];
-    let adds_details = s.understanding.as_ref().is_some_and(|u| {
-        booking::has_booking_entities(&u.entities) && !other_flow.contains(&u.intent)
-    });
-    // A question the router was unsure of ("is there a casino at the Grand Plaza?") is a
-    // question, not a booking: the catalog answers it, or says it does not know.
-    let stay_details = entities.is_some_and(|e| {
-        e.room_type.is_some() || e.check_in.is_some() || e.nights.is_some() || e.adults.is_some()
-    });
-    if s.message.contains('?') && !stay_details {
-        return Ok(Command::goto("answer"));
-    }
-    Ok(Command::goto(if adds_details {
-        "collect_slots"
-    } else {
-        "recover"
-    }))
-}
-
-/// The recovery path: says what the agent can do, and where the booking stands.
-async fn recover(
-    agent: Arc<HotelAgent>,
-    s: Arc<Conversation>,
-) -> Result<ConversationUpdate, NodeError> {
-    let lang = language(&s);
-    let mut reply = say(
-        lang,
-        "Sorry, I did not quite get that. I can book a room or answer questions about our hotels.",
-        "Disculpe, no le he entendido bien. Puedo reservar una habitación o responder preguntas sobre nuestros hoteles.",
-    );
-    if let Some(pending) = &s.pending {
-        let (en, es) = match pending {
-            Pending::Book { .. } => (
-                "Shall I book the stay I quoted? Please answer yes or no.",
-                "¿Reservo la estancia que le indiqué? Responda sí o no, por favor.",
-            ),
-            Pending::Reschedule { .. } => (
-                "Shall I make the change I quoted? Please answer yes or no.",
-                "¿Hago el cambio que le indiqué? Responda sí o no, por favor.",
-            ),
-            Pending::Cancel { .. } => (
-                "Shall I cancel the booking? Please answer yes or no.",
-                "¿Cancelo la reserva? Responda sí o no, por favor.",
-            ),
-        };
-        reply.push(' ');
-        reply.push_str(&say(lang, en, es));
-    } else if s.slots.started() {
-        reply.push(' ');
-        reply.push_str(&booking::next_question(&agent.catalog, lang, &s.slots));
-    }
-    Ok(ConversationUpdate::default().reply(reply))
-}
-
 /// Records the turn in the transcript and the language it was answered in.
 async fn respond(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
     Ok(ConversationUpdate::default()
@@ -267,41 +169,29 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     let mut graph = StateGraph::<Conversation>::new();
 
     graph.add_node("ingest", ingest);
+    // Understanding only: what happens next is the policy's decision, not the intent's.
     IntentRouter::new(
         Arc::new(nlu::HotelUnderstand(Arc::clone(&agent.understand))),
         |s: &Conversation| Some(s.message.clone()),
         |u| ConversationUpdate::default().understanding(Some(u)),
-        "triage",
+        "decide",
     )
-    .route(Intent::Greeting, "greet")
-    .route(Intent::Goodbye, "goodbye")
-    .route(Intent::GeneralInquiry, "answer")
-    .route(Intent::ReservationRequest, "collect_slots")
-    .route(Intent::AvailabilityCheck, "collect_slots")
-    .route(Intent::Affirm, "confirm")
-    .route(Intent::Deny, "confirm")
-    .route(Intent::BookingLookup, "lookup")
-    .route(Intent::ModificationRequest, "reschedule")
-    .route(Intent::CancellationRequest, "cancel")
-    .route(Intent::Complaint, "complaint")
     .today(move || clock.today())
     .add_to(&mut graph, "understand");
-    graph.add_node("triage", triage).destinations([
-        "answer",
-        "collect_slots",
-        "reschedule",
-        "cancel",
-        "recover",
-    ]);
-    graph.add_node("greet", greet);
-    graph.add_node("complaint", complaint);
-    graph.add_node("goodbye", goodbye);
+    let a = Arc::clone(&agent);
+    graph
+        .add_node("decide", move |s, _ctx| decide::decide(Arc::clone(&a), s))
+        .destinations(policy::Route::ALL.map(policy::Route::node));
+    graph.add_node("greet", talk::greet);
+    graph.add_node("complaint", talk::complaint);
+    graph.add_node("goodbye", talk::goodbye);
     let a = Arc::clone(&agent);
     graph.add_node("answer", move |s, _ctx| qa::answer(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
     graph.add_node("collect_slots", move |s, _ctx| {
         booking::collect_slots(Arc::clone(&a), s)
     });
+    graph.add_node("clarify", |s, _ctx| booking::clarify(s));
     let a = Arc::clone(&agent);
     graph.add_node("quote", move |s, _ctx| booking::quote(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
@@ -315,6 +205,12 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     let a = Arc::clone(&agent);
     graph.add_node("cancel", move |s, _ctx| changes::cancel(Arc::clone(&a), s));
     graph.add_node("confirm", |s, _ctx| confirm::confirm(s));
+    graph.add_node("decline", |s, _ctx| confirm::decline(s));
+    graph.add_node("defer", |s, _ctx| confirm::defer(s));
+    let a = Arc::clone(&agent);
+    graph.add_node("ask_again", move |s, _ctx| {
+        confirm::ask_again(Arc::clone(&a), s)
+    });
     for (node, toolbox) in [
         ("create_booking", booking_tools),
         ("apply_change", change_tools),
@@ -331,7 +227,9 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     graph.add_node("booked", |s, _ctx| booking::booked(s));
     graph.add_node("changed", |s, _ctx| changes::changed(s));
     let a = Arc::clone(&agent);
-    graph.add_node("recover", move |s, _ctx| recover(Arc::clone(&a), s));
+    graph.add_node("recover", move |s, _ctx| talk::recover(Arc::clone(&a), s));
+    let a = Arc::clone(&agent);
+    graph.add_node("help", move |s, _ctx| talk::help(Arc::clone(&a), s));
     graph.add_node("respond", respond);
 
     graph
@@ -360,12 +258,17 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         "goodbye",
         "complaint",
         "answer",
+        "clarify",
         "quote",
         "booked",
         "reschedule",
         "cancel",
         "changed",
+        "decline",
+        "defer",
+        "ask_again",
         "recover",
+        "help",
     ] {
         graph.add_edge(node, "respond");
     }

@@ -10,7 +10,8 @@ use hotel::{Breakfast, Catalog, Hotel, Parking, Pets, Shuttle};
 use super::HotelAgent;
 use super::booking::next_question;
 use super::reply::{language, say};
-use super::state::{Conversation, ConversationUpdate, Pending};
+use super::state::{Conversation, ConversationUpdate};
+use super::text::fold;
 
 /// A topic the catalog has facts about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,18 +94,9 @@ const CUES: &[(Topic, &[&str])] = &[
     ),
 ];
 
-fn fold(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'á' => 'a',
-            'é' => 'e',
-            'í' => 'i',
-            'ó' => 'o',
-            'ú' | 'ü' => 'u',
-            other => other,
-        })
-        .collect()
+/// Whether `message` asks about something the catalog knows.
+pub(crate) fn asks_topic(message: &str) -> bool {
+    !topics(message).is_empty()
 }
 
 fn topics(message: &str) -> Vec<Topic> {
@@ -321,24 +313,13 @@ pub(crate) async fn answer(
             .find(|h| h.city.eq_ignore_ascii_case(city))
             .map(|h| h.code.clone())
     });
-    let hotel = asked.or_else(|| s.slots.hotel.clone());
+    let hotel = asked
+        .or_else(|| s.focus.clone())
+        .or_else(|| s.slots.hotel.clone());
     let mut reply = answer_from_catalog(&agent.catalog, lang, hotel.as_deref(), &s.message);
+    // A quote still standing is asked again with its exact terms.
     let follow_up = match &s.pending {
-        Some(Pending::Book { .. }) => say(
-            lang,
-            "Shall I go ahead with the booking I quoted? (yes/no)",
-            "¿Sigo adelante con la reserva que le indiqué? (sí/no)",
-        ),
-        Some(Pending::Reschedule { .. }) => say(
-            lang,
-            "Shall I go ahead with the change I quoted? (yes/no)",
-            "¿Sigo adelante con el cambio que le indiqué? (sí/no)",
-        ),
-        Some(Pending::Cancel { .. }) => say(
-            lang,
-            "Shall I go ahead with the cancellation? (yes/no)",
-            "¿Sigo adelante con la cancelación? (sí/no)",
-        ),
+        Some(p) => super::confirm::terms_question(&agent, lang, p),
         None if s.slots.started() => next_question(&agent.catalog, lang, &s.slots),
         None => String::new(),
     };

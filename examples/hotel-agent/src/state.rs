@@ -6,6 +6,8 @@ use chrono::NaiveDate;
 use graph_core::State;
 use serde::{Deserialize, Serialize};
 
+use crate::policy::Dialog;
+
 /// One guest's conversation. A turn is one `invoke` with the guest's message on the thread
 /// `<channel>:<user>`; everything not reset by `ingest` carries over to the next turn.
 #[derive(State, Clone, Default, Debug, Serialize)]
@@ -27,6 +29,13 @@ pub struct Conversation {
     pub pending: Option<Pending>,
     /// A change to an existing booking still missing its booking or its new dates.
     pub change: Option<ChangeFlow>,
+    /// The hotel the guest is talking about: questions without a hotel are about it, and a
+    /// booking without one is at it.
+    pub focus: Option<String>,
+    /// The last request the guest dropped, for "same dates somewhere else".
+    pub dropped: Option<Slots>,
+    /// Messages in a row the agent did not understand.
+    pub misses: u32,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
@@ -38,6 +47,32 @@ pub struct Conversation {
     pub transcript: Vec<Line>,
     /// Whether a human has been asked to take over.
     pub escalated: bool,
+}
+
+impl Conversation {
+    /// Where the dialog stands, for the policy.
+    pub fn dialog(&self) -> Dialog {
+        Dialog {
+            slots: self.slots.clone(),
+            pending: self.pending.clone(),
+            change: self.change.clone(),
+            focus: self.focus.clone(),
+            dropped: self.dropped.clone(),
+            misses: self.misses,
+        }
+    }
+}
+
+impl ConversationUpdate {
+    /// The update that makes the conversation's dialog `d`.
+    pub fn dialog(self, d: Dialog) -> ConversationUpdate {
+        self.slots(d.slots)
+            .pending(d.pending)
+            .change(d.change)
+            .focus(d.focus)
+            .dropped(d.dropped)
+            .misses(d.misses)
+    }
 }
 
 /// One line of the transcript.

@@ -1,0 +1,411 @@
+//! The dialog policy: a plain function from where the conversation stands ([`Dialog`]), what the
+//! guest just said ([`Reading`]) and what the agent knows ([`World`]) to what happens next
+//! ([`Route`]) and where the conversation stands after it. It does no I/O, so every rule is a
+//! unit test away; the graph's `decide` node calls it, and the nodes it routes to act.
+//!
+//! The rules, in order:
+//! 1. Anger, a threat, a safety issue or a request for a person goes to a person.
+//! 2. A quote waits for a yes or a no. Only [`consent::classify`] of the message itself can
+//!    confirm it — never the NLU's or a model's intent; the node that acts (confirm, or
+//!    decline) clears it. A correction ("make it the deluxe")
+//!    amends the request and re-quotes; a question about the quoted hotel is answered and the
+//!    exact terms asked again; a question about another hotel, or another request, drops the
+//!    quote; anything unclear asks again.
+//! 3. A change to an existing booking that waits for a booking or dates goes on with them.
+//! 4. Otherwise the intent decides: bookings collect details (starting clean after a dropped
+//!    request, reusing its dates on "same dates", and the hotel in focus when none is named),
+//!    changes find the booking (the only upcoming one, or the one whose hotel or month is
+//!    named), questions are answered for the hotel in focus.
+//! 5. What is still not understood gets one "sorry", then the list of what the agent can do.
+
+use agent_nodes::nlu::Intent;
+use chrono::{Datelike, NaiveDate};
+use hotel::{Booking, BookingStatus, Catalog};
+
+use crate::booking::merge;
+use crate::consent::{self, Answer, Quoted};
+use crate::reading::Reading;
+use crate::state::{ChangeFlow, ChangeKind, Pending, Slots};
+
+/// Where the conversation stands between two messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dialog {
+    /// The booking being put together.
+    pub slots: Slots,
+    /// The action quoted in the agent's last reply, waiting for a yes or a no.
+    pub pending: Option<Pending>,
+    /// A change to an existing booking still missing its booking or its new dates.
+    pub change: Option<ChangeFlow>,
+    /// The hotel the guest is talking about.
+    pub focus: Option<String>,
+    /// The last request the guest dropped, for "same dates somewhere else".
+    pub dropped: Option<Slots>,
+    /// Messages in a row that were not understood.
+    pub misses: u32,
+}
+
+/// What the agent knows besides the conversation.
+#[derive(Debug, Clone, Copy)]
+pub struct World<'a> {
+    /// The hotels.
+    pub catalog: &'a Catalog,
+    /// Today.
+    pub today: NaiveDate,
+    /// The guest's bookings.
+    pub bookings: &'a [Booking],
+}
+
+/// What the agent does with a message: each is a node of the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Says hello.
+    Greet,
+    /// Says goodbye (or thanks).
+    Goodbye,
+    /// Hands the conversation to a person.
+    Escalate,
+    /// Answers a question from the catalog; with a quote pending, asks for it again after.
+    Answer,
+    /// Asks for what the booking still needs, or quotes it when complete.
+    Collect,
+    /// Asks for exact dates instead of guessing a vague period.
+    Clarify,
+    /// Carries out the pending quote: the guest accepted it.
+    Confirm,
+    /// Drops the pending quote or request: the guest said no.
+    Decline,
+    /// Drops the pending quote but keeps the request: the guest wants time.
+    Defer,
+    /// Asks the exact yes/no question of the pending quote again.
+    AskAgain,
+    /// Shows the guest's bookings.
+    Lookup,
+    /// Quotes new dates for an existing booking.
+    Reschedule,
+    /// Quotes cancelling an existing booking.
+    Cancel,
+    /// "Sorry, I did not get that".
+    Recover,
+    /// The second miss in a row: what the agent can do, with examples.
+    Help,
+}
+
+impl Route {
+    /// The graph node that carries it out.
+    pub fn node(self) -> &'static str {
+        match self {
+            Route::Greet => "greet",
+            Route::Goodbye => "goodbye",
+            Route::Escalate => "complaint",
+            Route::Answer => "answer",
+            Route::Collect => "collect_slots",
+            Route::Clarify => "clarify",
+            Route::Confirm => "confirm",
+            Route::Decline => "decline",
+            Route::Defer => "defer",
+            Route::AskAgain => "ask_again",
+            Route::Lookup => "lookup",
+            Route::Reschedule => "reschedule",
+            Route::Cancel => "cancel",
+            Route::Recover => "recover",
+            Route::Help => "help",
+        }
+    }
+
+    /// Every route, for the graph's destinations.
+    pub const ALL: [Route; 15] = [
+        Route::Greet,
+        Route::Goodbye,
+        Route::Escalate,
+        Route::Answer,
+        Route::Collect,
+        Route::Clarify,
+        Route::Confirm,
+        Route::Decline,
+        Route::Defer,
+        Route::AskAgain,
+        Route::Lookup,
+        Route::Reschedule,
+        Route::Cancel,
+        Route::Recover,
+        Route::Help,
+    ];
+}
+
+fn quoted(p: &Pending) -> Quoted {
+    match p {
+        Pending::Book { .. } => Quoted::Booking,
+        Pending::Reschedule { .. } => Quoted::Reschedule,
+        Pending::Cancel { .. } => Quoted::Cancellation,
+    }
+}
+
+/// What happens with `r`, and the dialog after it.
+pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
+    let mut next = d.clone();
+    next.misses = 0;
+    let named = named_hotel(r, w.catalog);
+    if r.attention || matches!(r.intent, Intent::Complaint | Intent::HumanHandoff) {
+        next.pending = None;
+        return (Route::Escalate, next);
+    }
+
+    if let Some(pending) = &d.pending {
+        match consent::classify(&r.message, quoted(pending)) {
+            Answer::Accept => return (Route::Confirm, next),
+            // The decline node names what was declined, then drops it.
+            Answer::Decline if !r.has_stay_details() => {
+                next.change = None;
+                if matches!(pending, Pending::Book { .. }) {
+                    next.dropped = Some(d.slots.clone());
+                    next.slots = Slots::default();
+                    next.focus = None;
+                }
+                return (Route::Decline, next);
+            }
+            Answer::Defer => {
+                next.pending = None;
+                return (Route::Defer, next);
+            }
+            Answer::Decline | Answer::Unclear => {}
+        }
+        next.pending = None;
+        match pending {
+            // A correction amends the request; the collect node quotes it again.
+            Pending::Book { .. } if r.has_stay_details() && !is_other_flow(r) => {
+                next.slots = merge(w.catalog, d.slots.clone(), &r.entities);
+                next.focus = next.slots.hotel.clone();
+                if r.vague_dates {
+                    return (Route::Clarify, next);
+                }
+                return (Route::Collect, next);
+            }
+            Pending::Reschedule { reference, .. } if r.has_dates() || r.shift_days.is_some() => {
+                next.change = Some(ChangeFlow {
+                    kind: ChangeKind::Reschedule,
+                    reference: Some(reference.clone()),
+                });
+                return (Route::Reschedule, next);
+            }
+            _ => {}
+        }
+        if r.question || r.topic || r.intent == Intent::GeneralInquiry {
+            let quoted_hotel = match pending {
+                Pending::Book { stay, .. } => Some(stay.hotel.clone()),
+                _ => None,
+            };
+            let elsewhere = named.is_some() && named != quoted_hotel;
+            if !elsewhere && !is_other_flow(r) {
+                // Answered, then the same terms asked again: the quote stands.
+                next.pending = d.pending.clone();
+                return (Route::Answer, next);
+            }
+            if elsewhere {
+                next.focus.clone_from(&named);
+                return (Route::Answer, next);
+            }
+        }
+        if !is_other_flow(r) && !matches!(r.intent, Intent::Goodbye | Intent::Compliment) {
+            next.pending = d.pending.clone();
+            return (Route::AskAgain, next);
+        }
+        // Another request: the quote is gone, and the message is read afresh below.
+    }
+
+    // A change waiting for its booking or its dates.
+    if let Some(change) = &d.change
+        && !is_new_booking(r)
+    {
+        let picked = pick_booking(r, w, change.reference.as_deref());
+        match change.kind {
+            ChangeKind::Reschedule
+                if r.has_dates() || r.shift_days.is_some() || picked.is_some() =>
+            {
+                next.change = Some(ChangeFlow {
+                    kind: ChangeKind::Reschedule,
+                    reference: picked.or_else(|| change.reference.clone()),
+                });
+                return (Route::Reschedule, next);
+            }
+            ChangeKind::Cancel if picked.is_some() => {
+                next.change = Some(ChangeFlow {
+                    kind: ChangeKind::Cancel,
+                    reference: picked,
+                });
+                return (Route::Cancel, next);
+            }
+            _ => {}
+        }
+    }
+
+    match r.intent {
+        Intent::CancellationRequest if !is_policy_question(r) => {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Cancel,
+                reference: pick_booking(r, w, None),
+            });
+            return (Route::Cancel, next);
+        }
+        Intent::ModificationRequest if !drafting(d, r) => {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Reschedule,
+                reference: pick_booking(r, w, None),
+            });
+            return (Route::Reschedule, next);
+        }
+        Intent::BookingLookup => {
+            next.change = None;
+            return (Route::Lookup, next);
+        }
+        _ => {}
+    }
+    if r.shift_days.is_some() && upcoming(w).next().is_some() && !d.slots.started() {
+        next.change = Some(ChangeFlow {
+            kind: ChangeKind::Reschedule,
+            reference: pick_booking(r, w, None),
+        });
+        return (Route::Reschedule, next);
+    }
+
+    let asks = r.question || r.topic || r.intent == Intent::GeneralInquiry;
+    let books = matches!(
+        r.intent,
+        Intent::ReservationRequest | Intent::AvailabilityCheck | Intent::ModificationRequest
+    ) || (r.has_stay_details() && !asks)
+        || (r.vague_dates && !asks);
+    if books || (asks && r.has_dates() && r.has_stay_details()) {
+        next.change = None;
+        let mut base = if d.slots.started() && !r.fresh_start {
+            d.slots.clone()
+        } else {
+            Slots::default()
+        };
+        if r.same_dates
+            && let Some(dropped) = d.dropped.as_ref().or(d.slots.started().then_some(&d.slots))
+        {
+            (base.check_in, base.check_out) = (dropped.check_in, dropped.check_out);
+            if base.guests.is_none() {
+                base.guests = dropped.guests;
+            }
+        }
+        if base.hotel.is_none() && named.is_none() && r.entities.city.is_none() {
+            base.hotel.clone_from(&d.focus);
+        }
+        next.slots = merge(w.catalog, base, &r.entities);
+        next.focus = next.slots.hotel.clone().or(next.focus);
+        if r.vague_dates {
+            return (Route::Clarify, next);
+        }
+        return (Route::Collect, next);
+    }
+    if asks {
+        if named.is_some() {
+            next.focus = named;
+        }
+        return (Route::Answer, next);
+    }
+    match r.intent {
+        Intent::Greeting => (Route::Greet, next),
+        Intent::Goodbye | Intent::Compliment => (Route::Goodbye, next),
+        Intent::Deny if d.slots.started() => {
+            next.dropped = Some(d.slots.clone());
+            next.slots = Slots::default();
+            next.focus = None;
+            (Route::Decline, next)
+        }
+        Intent::Deny => (Route::Goodbye, next),
+        // A yes with nothing pending: go on with the request (a complete one is quoted again),
+        // or say that nothing waits for a yes.
+        Intent::Affirm if d.slots.started() => (Route::Collect, next),
+        Intent::Affirm => (Route::Confirm, next),
+        _ => {
+            next.misses = d.misses + 1;
+            let route = if d.misses >= 1 {
+                Route::Help
+            } else {
+                Route::Recover
+            };
+            (route, next)
+        }
+    }
+}
+
+/// The hotel a message names, by name or by a city with one hotel.
+fn named_hotel(r: &Reading, catalog: &Catalog) -> Option<String> {
+    r.entities.hotel.clone().or_else(|| {
+        let city = r.entities.city.as_ref()?;
+        let mut in_city = catalog
+            .hotels()
+            .iter()
+            .filter(|h| h.city.eq_ignore_ascii_case(city));
+        match (in_city.next(), in_city.next()) {
+            (Some(h), None) => Some(h.code.clone()),
+            _ => None,
+        }
+    })
+}
+
+/// A request of another flow than the one in progress.
+fn is_other_flow(r: &Reading) -> bool {
+    matches!(
+        r.intent,
+        Intent::CancellationRequest | Intent::BookingLookup
+    ) && !is_policy_question(r)
+        || r.entities.booking_ref.is_some()
+}
+
+/// "Can I cancel for free?" asks about the policy; it cancels nothing.
+fn is_policy_question(r: &Reading) -> bool {
+    r.question && r.entities.booking_ref.is_none() && r.intent != Intent::CancellationRequest
+        || r.intent == Intent::GeneralInquiry
+}
+
+/// A request for a new booking, not more about the change in progress.
+fn is_new_booking(r: &Reading) -> bool {
+    r.fresh_start
+        || (matches!(
+            r.intent,
+            Intent::ReservationRequest | Intent::AvailabilityCheck
+        ) && (r.entities.hotel.is_some() || r.entities.room_type.is_some()))
+}
+
+/// Whether a "change it to …" is about the booking being drafted rather than an existing one.
+fn drafting(d: &Dialog, r: &Reading) -> bool {
+    d.slots.started() && r.entities.booking_ref.is_none() && r.has_stay_details()
+}
+
+fn upcoming<'a>(w: World<'a>) -> impl Iterator<Item = &'a Booking> {
+    w.bookings
+        .iter()
+        .filter(move |b| b.status == BookingStatus::Confirmed && b.quote.check_in >= w.today)
+}
+
+/// The booking a change is about: the one the message names by reference, else `current`,
+/// else the guest's only upcoming booking, else the only one whose hotel, month or check-in
+/// the message names.
+fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> Option<String> {
+    if let Some(reference) = &r.entities.booking_ref {
+        return Some(reference.clone());
+    }
+    if let Some(current) = current {
+        return Some(current.to_owned());
+    }
+    let upcoming: Vec<&Booking> = upcoming(w).collect();
+    if let [only] = upcoming.as_slice() {
+        return Some(only.reference.to_string());
+    }
+    let named = named_hotel(r, w.catalog);
+    let fits = |b: &&&Booking| {
+        let q = &b.quote;
+        let hotel = named.as_deref().is_none_or(|h| h == q.hotel);
+        let month = r.months.is_empty() || r.months.contains(&q.check_in.month());
+        let day = r.entities.check_in.is_none_or(|d| d == q.check_in);
+        hotel && month && day
+    };
+    let said_something = named.is_some() || !r.months.is_empty() || r.entities.check_in.is_some();
+    let matching: Vec<&&Booking> = upcoming.iter().filter(fits).collect();
+    match matching.as_slice() {
+        [one] if said_something => Some(one.reference.to_string()),
+        _ => None,
+    }
+}

@@ -1,0 +1,205 @@
+//! [`Reading`]: what the policy needs from one message beyond the NLU's [`Understanding`] —
+//! whether it asks a question, says "same dates", moves a stay by an offset ("push it back a
+//! week"), names only a vague period ("sometime in January"), or starts a new request. Plain
+//! functions of the text, so they hold whichever understander (offline or a model) read it.
+
+use std::sync::LazyLock;
+
+use agent_nodes::nlu::{Entities, Intent, Understanding};
+use regex::Regex;
+
+use crate::text::{fold, words};
+
+/// One message as the policy sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// The message as the guest wrote it.
+    pub message: String,
+    /// What the understander made of it.
+    pub intent: Intent,
+    /// Its slots.
+    pub entities: Entities,
+    /// Anger, a threat, a safety issue: a person should look.
+    pub attention: bool,
+    /// It asks something (a question mark, or a question word first).
+    pub question: bool,
+    /// It asks about something the catalog knows (breakfast, parking, prices, …).
+    pub topic: bool,
+    /// "Same dates", "mismas fechas".
+    pub same_dates: bool,
+    /// "A new booking", "another room", "start over".
+    pub fresh_start: bool,
+    /// Days to move an existing stay by ("a week later" is 7, "two days earlier" is -2).
+    pub shift_days: Option<i64>,
+    /// Only a vague period ("next week", "sometime in January", "en primavera"): ask, never
+    /// guess.
+    pub vague_dates: bool,
+    /// Month numbers named in the message ("the one in december").
+    pub months: Vec<u32>,
+}
+
+impl Reading {
+    /// Reads `message` with what the understander said of it.
+    pub fn new(message: &str, u: &Understanding) -> Reading {
+        let folded = fold(message);
+        let w = words(&folded);
+        let question = message.contains('?')
+            || message.contains('¿')
+            || w.first().is_some_and(|f| QUESTION_WORDS.contains(f));
+        let vague_dates = VAGUE.is_match(&folded) && !HAS_DAY.is_match(&folded);
+        let mut entities = u.entities.clone();
+        if vague_dates {
+            // "some weekend in January" is no particular weekend.
+            (entities.check_in, entities.check_out, entities.nights) = (None, None, None);
+        }
+        Reading {
+            message: message.to_owned(),
+            intent: u.intent,
+            entities,
+            attention: u.sentiment.requires_attention,
+            question,
+            topic: crate::qa::asks_topic(message),
+            same_dates: SAME_DATES.is_match(&folded),
+            fresh_start: FRESH.is_match(&folded),
+            shift_days: shift_days(&folded),
+            vague_dates,
+            months: months(&w),
+        }
+    }
+
+    /// Whether it says anything a booking needs.
+    pub fn has_stay_details(&self) -> bool {
+        let e = &self.entities;
+        e.hotel.is_some()
+            || e.city.is_some()
+            || e.room_type.is_some()
+            || e.check_in.is_some()
+            || e.check_out.is_some()
+            || e.nights.is_some()
+            || e.adults.is_some()
+            || e.children.is_some()
+    }
+
+    /// Whether it gives dates (or a length of stay).
+    pub fn has_dates(&self) -> bool {
+        let e = &self.entities;
+        e.check_in.is_some() || e.check_out.is_some() || e.nights.is_some()
+    }
+}
+
+const QUESTION_WORDS: &[&str] = &[
+    "what", "whats", "which", "how", "where", "when", "is", "are", "do", "does", "can", "could",
+    "que", "cual", "cuales", "como", "donde", "cuando", "cuanto", "cuanta", "hay", "tienen",
+    "aceptan", "admiten", "puedo", "podemos", "incluye", "any",
+];
+
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("reading rule {pattern}: {e}"))
+}
+
+static SAME_DATES: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:same\s+(?:dates?|days?|nights?|stay)|mism[oa]s\s+(?:fechas?|dias|noches)|las\s+mismas|those\s+dates)\b",
+    )
+});
+
+static FRESH: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:(?:a|one\s+more|another)\s+(?:new\s+)?(?:booking|reservation|room)|new\s+(?:booking|reservation)|start\s+over|otra\s+(?:reserva|habitacion)|nueva\s+reserva|empezar\s+de\s+nuevo)\b",
+    )
+});
+
+static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre";
+    compile(&format!(
+        r"\b(?:(?:sometime|some\s+time|at\s+some\s+point|early|mid|late|end\s+of|beginning\s+of|start\s+of)\s+(?:in\s+)?(?:{month})|(?:some|a)\s+weekend\s+(?:in\s+)?(?:{month})|next\s+(?:week|month)|this\s+(?:week|month)|(?:la\s+)?(?:semana|mes)\s+que\s+viene|(?:la\s+)?proxim[oa]\s+(?:semana|mes)|(?:in\s+(?:the\s+)?|en\s+|this\s+|next\s+)(?:spring|summer|fall|autumn|winter|primavera|verano|otono|invierno)|(?:algun|algún|un)\s+(?:fin\s+de\s+semana|finde)\s+(?:de|en)\s+(?:{month})|(?:a\s+)?(?:principios|mediados|finales)\s+de\s+(?:{month})|(?:en|in)\s+(?:{month})(?:\s+(?:sometime|o\s+algo|or\s+so))?\s*$|sometime\s+soon|(?:en\s+)?algun\s+momento)\b"
+    ))
+});
+
+/// A day of the month written as such: "3", "3rd", "el 3".
+static HAS_DAY: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"\b[0-9]{1,2}(?:st|nd|rd|th)?\b|\b(?:today|tomorrow|hoy|manana)\b"));
+
+static SHIFT: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(a|an|one|1|two|2|three|3|four|4|five|5|six|6|seven|7|un|una|uno|dos|tres|cuatro|cinco|seis|siete)\s+(days?|weeks?|dias?|semanas?)\b",
+    )
+});
+
+static LATER: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:later|back|after|afterwards|push|postpone|delay|despues|mas\s+tarde|retras\w*|atras\w*|pospon\w*|aplaz\w*|posterior)\b",
+    )
+});
+
+static EARLIER: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"\b(?:earlier|before|sooner|forward|antes|adelant\w*)\b"));
+
+/// The offset of "push it back a week", "two days earlier", "una semana más tarde".
+fn shift_days(folded: &str) -> Option<i64> {
+    let caps = SHIFT.captures(folded)?;
+    let n: i64 = match caps.get(1)?.as_str() {
+        "a" | "an" | "one" | "1" | "un" | "una" | "uno" => 1,
+        "two" | "2" | "dos" => 2,
+        "three" | "3" | "tres" => 3,
+        "four" | "4" | "cuatro" => 4,
+        "five" | "5" | "cinco" => 5,
+        "six" | "6" | "seis" => 6,
+        _ => 7,
+    };
+    let unit = if caps.get(2)?.as_str().starts_with('d') {
+        1
+    } else {
+        7
+    };
+    let sign = if EARLIER.is_match(folded) {
+        -1
+    } else if LATER.is_match(folded) {
+        1
+    } else {
+        return None;
+    };
+    Some(sign * n * unit)
+}
+
+/// Month names in the words of a message.
+fn months(words: &[&str]) -> Vec<u32> {
+    const NAMES: &[(&str, u32)] = &[
+        ("january", 1),
+        ("jan", 1),
+        ("enero", 1),
+        ("february", 2),
+        ("feb", 2),
+        ("febrero", 2),
+        ("march", 3),
+        ("marzo", 3),
+        ("april", 4),
+        ("apr", 4),
+        ("abril", 4),
+        ("may", 5),
+        ("mayo", 5),
+        ("june", 6),
+        ("junio", 6),
+        ("july", 7),
+        ("julio", 7),
+        ("august", 8),
+        ("aug", 8),
+        ("agosto", 8),
+        ("september", 9),
+        ("sept", 9),
+        ("septiembre", 9),
+        ("october", 10),
+        ("oct", 10),
+        ("octubre", 10),
+        ("november", 11),
+        ("nov", 11),
+        ("noviembre", 11),
+        ("december", 12),
+        ("dec", 12),
+        ("diciembre", 12),
+    ];
+    words
+        .iter()
+        .filter_map(|w| NAMES.iter().find(|(n, _)| n == w).map(|(_, m)| *m))
+        .collect()
+}
