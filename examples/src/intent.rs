@@ -7,7 +7,7 @@ use std::sync::Arc;
 use agent_nodes::fallback::{FallbackUnderstand, LlmUnderstand};
 use agent_nodes::gemini::GeminiClient;
 use agent_nodes::nlu::{
-    Catalog, CatalogHotel, CatalogRoom, Intent, OfflineNlu, Understand, Understanding,
+    Intent, Lexicon, LexiconHotel, LexiconRoom, OfflineNlu, Understand, Understanding,
 };
 use agent_nodes::nodes::IntentRouter;
 use chrono::NaiveDate;
@@ -25,18 +25,18 @@ pub struct Turn {
 }
 
 /// Two hotels and three room types: the words the offline NLU should recognise.
-pub fn catalog() -> Catalog {
-    let hotel = |id: &str, name: &str, city: &str| CatalogHotel {
+pub fn catalog() -> Lexicon {
+    let hotel = |id: &str, name: &str, city: &str| LexiconHotel {
         id: id.into(),
         name: name.into(),
         city: city.into(),
         aliases: Vec::new(),
     };
-    let room = |id: &str, names: &[&str]| CatalogRoom {
+    let room = |id: &str, names: &[&str]| LexiconRoom {
         id: id.into(),
         names: names.iter().map(|n| (*n).to_owned()).collect(),
     };
-    Catalog {
+    Lexicon {
         hotels: vec![
             hotel("sol-madrid", "Hotel Sol", "Madrid"),
             hotel("mar-valencia", "Hotel Mar", "Valencia"),
@@ -46,6 +46,7 @@ pub fn catalog() -> Catalog {
             room("single", &["single", "individual"]),
             room("suite", &["suite"]),
         ],
+        reference: None,
     }
 }
 

@@ -34,6 +34,18 @@ pub(super) struct Stay {
 /// Finds the stay in `folded` and masks what it used.
 pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate) -> Stay {
     let original = folded.clone();
+    // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
+    // the weekday only names the day that follows.
+    let ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
+    let named_days: Vec<_> = WEEKDAY_BEFORE_DAY
+        .captures_iter(folded)
+        .filter(|c| {
+            c.get(0)
+                .is_some_and(|m| !rules::UNITS.contains(&text::next_word(folded, m.end())))
+        })
+        .filter_map(|c| c.get(1).map(|m| m.range()))
+        .collect();
+    text::mask(folded, ruled_out.into_iter().chain(named_days));
     let mut mentions = Vec::new();
     for rule in RULES.iter() {
         let mut spans = Vec::new();
@@ -56,6 +68,20 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     place(mentions, &original, today)
 }
 
+static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:not|no|instead\s+of|rather\s+than|en\s+vez\s+del?|en\s+lugar\s+del?)\s+(?:on\s+)?(?:the\s+|el\s+|dia\s+)?[0-9]{1,2}(?:st|nd|rd|th)?\b",
+    )
+    .unwrap_or_else(|e| panic!("negated: {e}"))
+});
+
+static WEEKDAY_BEFORE_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b((?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\.?,?)\s+(?:the\s+|el\s+|dia\s+)?(?:[0-9]{1,2}(?:st|nd|rd|th)?\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9])",
+    )
+    .unwrap_or_else(|e| panic!("weekday before day: {e}"))
+});
+
 /// What a rule found.
 #[derive(Debug, Clone, Copy)]
 enum Found {
@@ -63,6 +89,8 @@ enum Found {
     One(When),
     /// A range: check-in and check-out.
     Two(When, When),
+    /// "This weekend": a range that gives way to any date written out.
+    Weekend(When, When),
     /// A length of stay.
     Nights(u32),
 }
@@ -79,7 +107,7 @@ struct Context<'a> {
 /// Words before a lone date that make it the departure.
 static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:check\s*-?\s*out|checkout|leav\w*|depart\w*|until|till|hasta|salida|salimos|salgo|vamos|marchamos)\s+(?:(?:on|el|the|dia)\s+)*$",
+        r"\b(?:check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|vamos|marchamos|volvemos|regresamos)\s+(?:(?:on|el|the|dia)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("leaving: {e}"))
 });
@@ -87,6 +115,10 @@ static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
 /// Places the mentions, in text order, as check-in, check-out and nights.
 fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) -> Stay {
     mentions.sort_by_key(|(at, _)| *at);
+    let written = mentions
+        .iter()
+        .any(|(_, f)| matches!(f, Found::One(_) | Found::Two(..)));
+    mentions.retain(|(_, f)| !(written && matches!(f, Found::Weekend(..))));
     let mut stay = Stay::default();
     for (at, found) in mentions {
         let placed = stay.check_in.is_some() || stay.check_out.is_some();
@@ -94,11 +126,11 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
             Found::Nights(n) => {
                 stay.nights.get_or_insert(n);
             }
-            Found::Two(first, last) if !placed => {
+            Found::Two(first, last) | Found::Weekend(first, last) if !placed => {
                 stay.check_in = first.resolve(today);
                 stay.check_out = stay.check_in.and_then(|d| last.resolve(d.succ_opt()?));
             }
-            Found::Two(..) => {}
+            Found::Two(..) | Found::Weekend(..) => {}
             Found::One(when) if !placed => {
                 let leaving = LEAVING.is_match(text::before(original, at, 32));
                 let date = when.resolve(today);
@@ -108,6 +140,8 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
                     stay.check_in = date
                 }
             }
+            // The same day said twice ("New Year's Eve, December 31") is one date.
+            Found::One(when @ When::MonthDay { .. }) if when.resolve(today) == stay.check_in => {}
             Found::One(when) if stay.check_out.is_none() => {
                 let anchor = stay.check_in.and_then(|d| d.succ_opt()).unwrap_or(today);
                 stay.check_out = when.resolve(anchor);
@@ -120,8 +154,17 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
             stay.check_out = None;
         }
     }
-    if let (Some(check_in), None, Some(nights)) = (stay.check_in, stay.check_out, stay.nights) {
-        stay.check_out = check_in.checked_add_days(chrono::Days::new(nights.into()));
+    match (stay.check_in, stay.check_out, stay.nights) {
+        (Some(check_in), None, Some(nights)) => {
+            stay.check_out = check_in.checked_add_days(chrono::Days::new(nights.into()));
+        }
+        // "2 nights, leaving on the 6th".
+        (None, Some(check_out), Some(nights)) => {
+            stay.check_in = check_out
+                .checked_sub_days(chrono::Days::new(nights.into()))
+                .filter(|d| *d >= today);
+        }
+        _ => {}
     }
     stay
 }

@@ -47,8 +47,8 @@ fn compile(pattern: &str) -> Regex {
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let count = numbers::pattern(true);
     let bare = numbers::pattern(false);
-    let partner = "wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|friend";
-    let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga";
+    let partner = "wife|wifey|husband|hubby|partner|girlfriend|boyfriend|gf|bf|fiance|fiancee|friend|bestie|bff|mom|mum|mother|dad|father|sister|sis|brother|bro|colleague|coworker|boss|cousin|aunt|uncle|grandma|grandpa|grandmother|grandfather|mother\\s*-?\\s*in\\s*-?\\s*law|spouse|other\\s+half";
+    let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque";
     Patterns {
         adults: compile(&format!(
             r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
@@ -61,13 +61,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         ),
         total_for: compile(&format!(r"\b(?:for|para)\s+({bare})\b")),
         total_people: compile(&format!(
-            r"\b({count})\s+(?:people|persons?|guests?|pax|personas?|huespedes|huesped|of\s+us|de\s+nosotros)\b"
+            r"\b({count})\s+(?:people|ppl|peeps|persons?|guests?|pax|adultos?\s+en\s+total|personas?|pers|huespedes|huesped|of\s+us|de\s+nosotros)\b"
         )),
         total_we: compile(&format!(
-            r"\b(?:we\s+are|were|we\s+will\s+be|well\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|un\s+grupo\s+de|una\s+familia\s+de)\s+({bare})\b"
+            r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
-            r"\b(?:(?:me|i)\s+and\s+my\s+(?:{partner})|my\s+(?:{partner})\s+and\s+(?:i|me)|with\s+my\s+(?:{partner})|a\s+couple|mi\s+(?:{pareja})\s+y\s+yo|(?:yo\s+)?con\s+mi\s+(?:{pareja})|una\s+pareja|en\s+pareja)\b"
+            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s+y\s+yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bambos|\bboth\s+of\s+us|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+us)\b"
         )),
         alone: compile(
             r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola)\b",

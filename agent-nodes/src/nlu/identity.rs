@@ -43,8 +43,21 @@ pub(super) fn email(folded: &mut String) -> Option<String> {
     Some(email)
 }
 
-/// Finds the booking reference in `folded` and masks it.
-pub(super) fn booking_ref(folded: &mut String) -> Option<String> {
+/// Finds the booking reference in `folded` and masks it: the business's own shape when the
+/// lexicon gives one (`own`), the generic shapes otherwise.
+pub(super) fn booking_ref(folded: &mut String, own: Option<&Regex>) -> Option<String> {
+    if let Some(own) = own {
+        let caps = own.captures(folded)?;
+        let whole = caps.get(0)?;
+        let value = match (caps.get(1), caps.get(2)) {
+            (Some(a), Some(b)) => format!("{}-{}", a.as_str(), b.as_str()),
+            _ => whole.as_str().to_owned(),
+        }
+        .to_ascii_uppercase();
+        let span = whole.range();
+        text::mask(folded, [span]);
+        return Some(value);
+    }
     let (value, span) = match REFERENCE.find(folded) {
         Some(m) => (m.as_str().to_ascii_uppercase(), m.range()),
         None => {

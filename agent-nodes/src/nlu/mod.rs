@@ -3,7 +3,7 @@
 //! ([`OfflineNlu`], the embedded default that needs no network and no key) and by an LLM with
 //! structured output, and a fallback chain puts one in front of the other.
 //!
-//! Nothing here knows about a particular hotel: hotel and room names come in a [`Catalog`].
+//! Nothing here knows about a particular hotel: hotel and room names come in a [`Lexicon`].
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -13,13 +13,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 
 mod calendar;
-mod catalog;
 mod cues;
 mod dates;
 mod guests;
 mod identity;
 mod intents;
 mod lang;
+mod lexicon;
 mod numbers;
 mod offline;
 mod sentiment;
@@ -101,7 +101,7 @@ pub struct Sentiment {
     pub reasons: Vec<String>,
 }
 
-/// What a message says, as typed slots. Hotel and room type are catalog ids.
+/// What a message says, as typed slots. Hotel and room type are lexicon ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Entities {
     /// Arrival date.
@@ -119,13 +119,13 @@ pub struct Entities {
     /// Children.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<u32>,
-    /// A room type's catalog id.
+    /// A room type's lexicon id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_type: Option<String>,
-    /// A hotel's catalog id.
+    /// A hotel's lexicon id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hotel: Option<String>,
-    /// A city, as the catalog spells it.
+    /// A city, as the lexicon spells it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// A booking reference, upper-cased.
@@ -158,7 +158,7 @@ pub struct Understanding {
 
 /// A hotel the guest may name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogHotel {
+pub struct LexiconHotel {
     /// The id reported in [`Entities::hotel`].
     pub id: String,
     /// Its name ("Hotel Sol").
@@ -172,7 +172,7 @@ pub struct CatalogHotel {
 
 /// A room type the guest may name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogRoom {
+pub struct LexiconRoom {
     /// The id reported in [`Entities::room_type`].
     pub id: String,
     /// Names and synonyms in any language ("double", "doble", "matrimonial").
@@ -181,11 +181,18 @@ pub struct CatalogRoom {
 
 /// The words of a particular business: given by the caller, never hard-coded here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Catalog {
+pub struct Lexicon {
     /// Hotels.
-    pub hotels: Vec<CatalogHotel>,
+    pub hotels: Vec<LexiconHotel>,
     /// Room types.
-    pub room_types: Vec<CatalogRoom>,
+    pub room_types: Vec<LexiconRoom>,
+    /// The business's own booking references, as a regex over the message lower-cased and
+    /// without accents: with two capture groups (`(srs|gph)[- ]?([2-9a-z]{6})`) the reference is
+    /// reported as `GROUP1-GROUP2` upper-cased, so "srs 7k3q9p" reads as `SRS-7K3Q9P`; with
+    /// none, the whole match upper-cased. `None` reads the generic shapes (`SOL-88213`,
+    /// "booking number 88213"). A pattern that does not compile is ignored, with a warning.
+    #[serde(default)]
+    pub reference: Option<String>,
 }
 
 /// Understands a message. `today` anchors relative dates ("tomorrow", "next Friday"), so a

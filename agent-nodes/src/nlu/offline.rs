@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 
 use super::{
-    Catalog, Entities, Understand, Understanding, catalog, dates, guests, identity, intents, lang,
+    Entities, Lexicon, Understand, Understanding, dates, guests, identity, intents, lang, lexicon,
     sentiment, text,
 };
 use crate::error::Error;
@@ -17,19 +17,20 @@ use crate::error::Error;
 /// a linear-time regex or a scan over words, so the work is bounded whatever a guest pastes.
 ///
 /// ```
-/// use agent_nodes::nlu::{Catalog, CatalogHotel, Intent, Language, OfflineNlu};
+/// use agent_nodes::nlu::{Lexicon, LexiconHotel, Intent, Language, OfflineNlu};
 /// use chrono::NaiveDate;
 ///
-/// let catalog = Catalog {
-///     hotels: vec![CatalogHotel {
+/// let lexicon = Lexicon {
+///     hotels: vec![LexiconHotel {
 ///         id: "sol".into(),
 ///         name: "Hotel Sol".into(),
 ///         city: "Madrid".into(),
 ///         aliases: vec![],
 ///     }],
 ///     room_types: vec![],
+///     reference: None,
 /// };
-/// let nlu = OfflineNlu::new(catalog);
+/// let nlu = OfflineNlu::new(lexicon);
 /// let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
 /// let u = nlu.analyze("Quiero reservar en el Hotel Sol del 3 al 6 de diciembre, somos 2", today);
 /// assert_eq!(u.intent, Intent::ReservationRequest);
@@ -41,8 +42,9 @@ use crate::error::Error;
 /// ```
 #[derive(Debug, Clone)]
 pub struct OfflineNlu {
-    catalog: Catalog,
-    index: catalog::Index,
+    lexicon: Lexicon,
+    index: lexicon::Index,
+    reference: Option<regex::Regex>,
 }
 
 impl OfflineNlu {
@@ -50,15 +52,24 @@ impl OfflineNlu {
     /// far shorter, and a bound keeps the work on hostile input small.
     pub const MAX_CHARS: usize = 2000;
 
-    /// An engine that knows the hotels and room types of `catalog`.
-    pub fn new(catalog: Catalog) -> Self {
-        let index = catalog::Index::new(&catalog);
-        OfflineNlu { catalog, index }
+    /// An engine that knows the hotels and room types of `lexicon`.
+    pub fn new(lexicon: Lexicon) -> Self {
+        let index = lexicon::Index::new(&lexicon);
+        let reference = lexicon.reference.as_deref().and_then(|pattern| {
+            regex::Regex::new(pattern)
+                .inspect_err(|e| tracing::warn!(%pattern, error = %e, "the lexicon's reference pattern does not compile; reading generic references"))
+                .ok()
+        });
+        OfflineNlu {
+            lexicon,
+            index,
+            reference,
+        }
     }
 
-    /// The catalog it was built from.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// The lexicon it was built from.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
     }
 
     /// Understands `text`, with relative dates counted from `today`. Never fails and never
@@ -74,7 +85,7 @@ impl OfflineNlu {
         // words are no cue, a reference's digits no date, "Hotel Mar 3" no March, a date's
         // digits no head count.
         let email = identity::email(&mut folded);
-        let booking_ref = identity::booking_ref(&mut folded);
+        let booking_ref = identity::booking_ref(&mut folded, self.reference.as_ref());
         let cue_text = folded.clone();
         let name = identity::name(raw);
         let hotel = self.take(&mut folded, |index, t| index.hotel(t));
@@ -116,11 +127,11 @@ impl OfflineNlu {
         }
     }
 
-    /// Finds one catalog entry with `find`, masks it, and returns its value.
+    /// Finds one lexicon entry with `find`, masks it, and returns its value.
     fn take(
         &self,
         folded: &mut String,
-        find: impl Fn(&catalog::Index, &str) -> Option<catalog::Named>,
+        find: impl Fn(&lexicon::Index, &str) -> Option<lexicon::Named>,
     ) -> Option<String> {
         let named = find(&self.index, folded)?;
         text::mask(folded, [named.span]);

@@ -19,7 +19,7 @@ type Today = Arc<dyn Fn() -> NaiveDate + Send + Sync>;
 ///
 /// ```
 /// use std::sync::Arc;
-/// use agent_nodes::nlu::{Catalog, Intent, OfflineNlu, Understanding};
+/// use agent_nodes::nlu::{Lexicon, Intent, OfflineNlu, Understanding};
 /// use agent_nodes::nodes::IntentRouter;
 /// use graph_core::{END, START, State, StateGraph};
 ///
@@ -28,7 +28,7 @@ type Today = Arc<dyn Fn() -> NaiveDate + Send + Sync>;
 ///
 /// let mut graph = StateGraph::<Chat>::new();
 /// IntentRouter::new(
-///     Arc::new(OfflineNlu::new(Catalog::default())),
+///     Arc::new(OfflineNlu::new(Lexicon::default())),
 ///     |s: &Chat| Some(s.message.clone()),
 ///     |u| ChatUpdate::default().understanding(Some(u)),
 ///     "answer",

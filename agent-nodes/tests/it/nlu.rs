@@ -7,7 +7,7 @@ mod props;
 mod sentiment;
 mod table;
 
-use agent_nodes::nlu::{Catalog, CatalogHotel, CatalogRoom, OfflineNlu, Understanding};
+use agent_nodes::nlu::{Lexicon, LexiconHotel, LexiconRoom, OfflineNlu, Understanding};
 use chrono::NaiveDate;
 
 /// A Sunday, so "this weekend" and "next Friday" have one answer.
@@ -19,18 +19,18 @@ fn date(iso: &str) -> NaiveDate {
     iso.parse().unwrap_or_else(|e| panic!("{iso}: {e}"))
 }
 
-fn catalog() -> Catalog {
-    let hotel = |id: &str, name: &str, city: &str, aliases: &[&str]| CatalogHotel {
+fn catalog() -> Lexicon {
+    let hotel = |id: &str, name: &str, city: &str, aliases: &[&str]| LexiconHotel {
         id: id.to_owned(),
         name: name.to_owned(),
         city: city.to_owned(),
         aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
     };
-    let room = |id: &str, names: &[&str]| CatalogRoom {
+    let room = |id: &str, names: &[&str]| LexiconRoom {
         id: id.to_owned(),
         names: names.iter().map(|n| (*n).to_owned()).collect(),
     };
-    Catalog {
+    Lexicon {
         hotels: vec![
             hotel("sol", "Hotel Sol", "Madrid", &["Sol"]),
             hotel("mar", "Hotel Mar", "Valencia", &[]),
@@ -41,6 +41,7 @@ fn catalog() -> Catalog {
             room("suite", &["suite"]),
             room("family", &["family", "familiar"]),
         ],
+        reference: None,
     }
 }
 

@@ -365,13 +365,17 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     if words.is_empty() {
         return Answer::Unclear;
     }
+    // "nah forget it" refuses even with a "hmm" in it; "no, let me think" only puts it off.
+    if DECLINE_PHRASES.iter().any(|p| contains_phrase(&words, p)) {
+        return Answer::Decline;
+    }
     if DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p)) {
         return Answer::Defer;
     }
     // "no problem, go ahead" and "no hay problema" are no refusal.
     let no_problem = matches!(words.get(1), Some(&("problem" | "worries" | "hay")));
     let words = if no_problem { &words[1..] } else { &words[..] };
-    if NO.contains(&words[0]) || DECLINE_PHRASES.iter().any(|p| contains_phrase(words, p)) {
+    if NO.contains(&words[0]) {
         return Answer::Decline;
     }
     if message.contains('?') || message.contains('¿') {

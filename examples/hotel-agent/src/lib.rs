@@ -44,7 +44,7 @@ use graph_core::{BuildError, CompiledGraph, Ctx, END, NodeError, START, StateGra
 use hotel::{BookingStore, Catalog, Clock};
 
 pub use error::Error;
-pub use nlu::{nlu_catalog, offline_understander};
+pub use nlu::{nlu_lexicon, offline_understander};
 pub use qa::answer_from_catalog;
 pub use state::{
     ChangeFlow, ChangeKind, Conversation, ConversationUpdate, Line, Pending, Slots, Stay,

@@ -4,51 +4,112 @@
 use std::sync::Arc;
 
 use agent_nodes::nlu::{
-    Catalog as NluCatalog, CatalogHotel, CatalogRoom, Intent, OfflineNlu, Understand, Understanding,
+    Intent, Lexicon, LexiconHotel, LexiconRoom, OfflineNlu, Understand, Understanding,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hotel::{BookingRef, Catalog, RoomKind};
 
-/// Synonyms of a room kind, English then Spanish.
+/// Synonyms of a room kind, English then Spanish. "Normal" and "basic" only with "room":
+/// "at the normal price" names no room.
 fn room_names(kind: RoomKind) -> &'static [&'static str] {
     match kind {
         RoomKind::Standard => &[
             "standard",
+            "std",
+            "standar",
+            "normal room",
+            "regular room",
+            "basic room",
+            "double room",
             "estándar",
             "estandar",
-            "normal",
-            "basic",
-            "básica",
+            "habitación normal",
+            "habitación doble",
+            "habitación básica",
         ],
-        RoomKind::Deluxe => &["deluxe", "de lujo", "lujo"],
-        RoomKind::Suite => &["suite"],
-        RoomKind::Family => &["family", "familiar", "family room", "habitación familiar"],
+        RoomKind::Deluxe => &["deluxe", "delux", "dlx", "de lujo", "lujo"],
+        RoomKind::Suite => &["suite", "suites"],
+        RoomKind::Family => &[
+            "family",
+            "familiar",
+            "family room",
+            "fam room",
+            "habitación familiar",
+        ],
     }
 }
 
-/// The NLU catalog of `catalog`: hotel ids are the hotel codes, room type ids the room kind
-/// names (`Deluxe`).
-pub fn nlu_catalog(catalog: &Catalog) -> NluCatalog {
-    let hotels = catalog
+/// Words of hotel names too common to name a hotel on their own: "hotel", "city", "stay", and
+/// amenities ("spa") a guest asks about.
+const COMMON: &[&str] = &[
+    "the", "hotel", "hotels", "city", "stay", "spa", "and", "&", "resort", "business",
+];
+
+/// What guests call a hotel besides its name: its city and the places near it.
+fn extra_aliases(code: &str) -> &'static [&'static str] {
+    match code {
+        "GPH" => &["chicago"],
+        "SRS" => &["miami", "miami beach", "south beach"],
+        "MVL" => &["estes park", "colorado", "rocky mountains", "rockies"],
+        "CCI" => &["austin", "city centre inn", "city centre"],
+        "HPH" => &["new orleans", "nola", "french quarter"],
+        "ABH" => &[
+            "dallas",
+            "dfw",
+            "airport",
+            "aeropuerto",
+            "hotel del aeropuerto",
+            "airport hotel",
+        ],
+        "BSE" => &["orlando"],
+        _ => &[],
+    }
+}
+
+/// The NLU lexicon of `catalog`: hotel ids are the hotel codes, room type ids the room kind
+/// names (`Deluxe`). Besides its full name, a hotel is named by every run of words of its name
+/// that no other hotel's name has and that is not a common word alone ("Grand Plaza", "Plaza",
+/// "Heritage", "the Lodge", "Budget Stay"), by its code and by its city; booking references
+/// are the store's own (`SRS-7K3Q9P`, typed in any case, with a space or no dash).
+pub fn nlu_lexicon(catalog: &Catalog) -> Lexicon {
+    let names: Vec<Vec<String>> = catalog
         .hotels()
         .iter()
         .map(|h| {
-            // "Grand Plaza Hotel" is also "Grand Plaza"; "Seaside Resort & Spa" is "Seaside".
-            let mut aliases = Vec::new();
-            let short = h
-                .name
-                .trim_end_matches(" Hotel")
-                .split(" & ")
-                .next()
-                .unwrap_or(&h.name)
-                .trim_end_matches(" Resort")
-                .to_owned();
-            if short != h.name {
-                aliases.push(short);
+            h.name
+                .split_whitespace()
+                .map(|w| w.to_lowercase())
+                .collect()
+        })
+        .collect();
+    let hotels = catalog
+        .hotels()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let words = &names[i];
+            let mut aliases: Vec<String> = Vec::new();
+            for start in 0..words.len() {
+                for end in start + 1..=words.len() {
+                    let run = &words[start..end];
+                    if run.len() == words.len() || run.iter().all(|w| COMMON.contains(&w.as_str()))
+                    {
+                        continue;
+                    }
+                    let phrase = run.join(" ");
+                    let elsewhere = names
+                        .iter()
+                        .enumerate()
+                        .any(|(j, other)| j != i && other.windows(run.len()).any(|w| w == run));
+                    if !elsewhere && run.last().is_some_and(|w| w != "&") {
+                        aliases.push(phrase);
+                    }
+                }
             }
+            aliases.extend(extra_aliases(&h.code).iter().map(|a| (*a).to_owned()));
             aliases.push(h.code.clone());
-            CatalogHotel {
+            LexiconHotel {
                 id: h.code.clone(),
                 name: h.name.clone(),
                 city: h.city.clone(),
@@ -58,32 +119,39 @@ pub fn nlu_catalog(catalog: &Catalog) -> NluCatalog {
         .collect();
     let room_types = RoomKind::ALL
         .into_iter()
-        .map(|kind| CatalogRoom {
+        .map(|kind| LexiconRoom {
             id: kind.name().to_owned(),
             names: room_names(kind).iter().map(|n| (*n).to_owned()).collect(),
         })
         .collect();
-    NluCatalog { hotels, room_types }
+    let codes: Vec<String> = catalog
+        .hotels()
+        .iter()
+        .map(|h| h.code.to_lowercase())
+        .collect();
+    let alphabet = hotel::REFERENCE_ALPHABET.to_lowercase();
+    let reference = format!(
+        r"\b({})[- ]?([{alphabet}]{{{}}})\b",
+        codes.join("|"),
+        hotel::REFERENCE_LEN
+    );
+    Lexicon {
+        hotels,
+        room_types,
+        reference: Some(reference),
+    }
 }
 
 /// The offline understander for `catalog`.
 pub fn offline_understander(catalog: &Catalog) -> Arc<dyn Understand> {
-    Arc::new(OfflineNlu::new(nlu_catalog(catalog)))
+    Arc::new(OfflineNlu::new(nlu_lexicon(catalog)))
 }
 
-/// The hotel's reading on top of any understander: finds the hotel's booking references
-/// (`SRS-7K3Q9P`, which the generic NLU does not know) and puts them in
-/// [`Entities::booking_ref`](agent_nodes::nlu::Entities); a reference or "my bookings" with no
-/// other purpose asks for a lookup; a message whose sentiment requires attention is a
-/// complaint, whatever else it asks.
+/// The hotel's reading on top of any understander: a booking reference is kept only when it
+/// is well formed (a model may report anything), in the store's spelling; a reference or "my
+/// bookings" with no other purpose asks for a lookup; a message whose sentiment requires
+/// attention is a complaint, whatever else it asks.
 pub(crate) struct HotelUnderstand(pub(crate) Arc<dyn Understand>);
-
-/// The first word of `text` that reads as a booking reference.
-pub(crate) fn find_reference(text: &str) -> Option<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find_map(|w| BookingRef::parse(w).ok())
-        .map(|r| r.to_string())
-}
 
 /// Whether `text` asks about the guest's own bookings ("my reservation", "mis reservas").
 fn mentions_own_bookings(text: &str) -> bool {
@@ -116,11 +184,14 @@ impl Understand for HotelUnderstand {
             Unknown,
         };
         let mut u = self.0.understand(text, today).await?;
-        let reference = find_reference(text);
+        let reference = u
+            .entities
+            .booking_ref
+            .as_deref()
+            .and_then(|r| BookingRef::parse(r).ok())
+            .map(|r| r.to_string());
+        u.entities.booking_ref.clone_from(&reference);
         let sure = |u: &mut Understanding| u.confidence = u.confidence.max(0.9);
-        if reference.is_some() {
-            u.entities.booking_ref.clone_from(&reference);
-        }
         match u.intent {
             ModificationRequest | CancellationRequest if reference.is_some() => sure(&mut u),
             Unknown | GeneralInquiry | BookingLookup

@@ -18,7 +18,7 @@
 //!    named), questions are answered for the hotel in focus.
 //! 5. What is still not understood gets one "sorry", then the list of what the agent can do.
 
-use agent_nodes::nlu::Intent;
+use agent_nodes::nlu::{Entities, Intent};
 use chrono::{Datelike, NaiveDate};
 use hotel::{Booking, BookingStatus, Catalog};
 
@@ -154,7 +154,7 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         match consent::classify(&r.message, quoted(pending)) {
             Answer::Accept => return (Route::Confirm, next),
             // The decline node names what was declined, then drops it.
-            Answer::Decline if !r.has_stay_details() => {
+            Answer::Decline if !r.amends() => {
                 next.change = None;
                 if matches!(pending, Pending::Book { .. }) {
                     next.dropped = Some(d.slots.clone());
@@ -172,8 +172,8 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         next.pending = None;
         match pending {
             // A correction amends the request; the collect node quotes it again.
-            Pending::Book { .. } if r.has_stay_details() && !is_other_flow(r) => {
-                next.slots = merge(w.catalog, d.slots.clone(), &r.entities);
+            Pending::Book { .. } if r.amends() && !is_other_flow(r) => {
+                next.slots = merge(w.catalog, d.slots.clone(), &anchored(r, &d.slots, w.today));
                 next.focus = next.slots.hotel.clone();
                 if r.vague_dates {
                     return (Route::Clarify, next);
@@ -288,10 +288,14 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
                 base.guests = dropped.guests;
             }
         }
-        if base.hotel.is_none() && named.is_none() && r.entities.city.is_none() {
-            base.hotel.clone_from(&d.focus);
+        // The hotel the guest has been asking about, unless they name another.
+        if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
+            let mut focus = Entities::default();
+            focus.hotel.clone_from(&d.focus);
+            base = merge(w.catalog, base, &focus);
         }
-        next.slots = merge(w.catalog, base, &r.entities);
+        let entities = anchored(r, &base, w.today);
+        next.slots = merge(w.catalog, base, &entities);
         next.focus = next.slots.hotel.clone().or(next.focus);
         if r.vague_dates {
             return (Route::Clarify, next);
@@ -328,6 +332,34 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
             (route, next)
         }
     }
+}
+
+/// The message's entities, with days of the month alone ("del 12 al 15") placed in the month
+/// of the request they amend rather than counted from today.
+fn anchored(r: &Reading, slots: &Slots, today: NaiveDate) -> Entities {
+    let mut e = r.entities.clone();
+    let Some(draft_in) = slots.check_in.filter(|_| r.day_only) else {
+        return e;
+    };
+    let month_start = draft_in.with_day(1).unwrap_or(draft_in).max(today);
+    let next_day = |from: NaiveDate, day: u32| from.iter_days().take(62).find(|d| d.day() == day);
+    match (e.check_in, e.check_out) {
+        (Some(check_in), check_out) => {
+            e.check_in = next_day(month_start, check_in.day());
+            if let (Some(new_in), Some(out)) = (e.check_in, check_out) {
+                e.check_out = new_in.succ_opt().and_then(|d| next_day(d, out.day()));
+            }
+        }
+        (None, Some(out)) => {
+            let from = slots
+                .check_in
+                .and_then(|d| d.succ_opt())
+                .unwrap_or(month_start);
+            e.check_out = next_day(from, out.day());
+        }
+        (None, None) => {}
+    }
+    e
 }
 
 /// The hotel a message names, by name or by a city with one hotel.

@@ -36,6 +36,9 @@ pub struct Reading {
     pub vague_dates: bool,
     /// Month numbers named in the message ("the one in december").
     pub months: Vec<u32>,
+    /// Its dates are days of the month alone ("del 12 al 15", "the 4th"): during a request
+    /// they mean that request's month, not the next such day from today.
+    pub day_only: bool,
 }
 
 impl Reading {
@@ -47,6 +50,11 @@ impl Reading {
             || message.contains('¿')
             || w.first().is_some_and(|f| QUESTION_WORDS.contains(f));
         let vague_dates = VAGUE.is_match(&folded) && !HAS_DAY.is_match(&folded);
+        let months = months(&w);
+        let day_only = months.is_empty()
+            && HAS_DAY.is_match(&folded)
+            && !RELATIVE.is_match(&folded)
+            && !folded.contains('/');
         let mut entities = u.entities.clone();
         if vague_dates {
             // "some weekend in January" is no particular weekend.
@@ -63,7 +71,8 @@ impl Reading {
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
             vague_dates,
-            months: months(&w),
+            months,
+            day_only,
         }
     }
 
@@ -78,6 +87,21 @@ impl Reading {
             || e.nights.is_some()
             || e.adults.is_some()
             || e.children.is_some()
+    }
+
+    /// Whether it changes the request: any detail but a hotel, or a hotel named outside a
+    /// question ("is there a shuttle at the airport hotel?" asks; "the airport hotel then"
+    /// changes).
+    pub fn amends(&self) -> bool {
+        let e = &self.entities;
+        let besides_hotel = e.room_type.is_some()
+            || e.check_in.is_some()
+            || e.check_out.is_some()
+            || e.nights.is_some()
+            || e.adults.is_some()
+            || e.children.is_some();
+        let asks = self.question || self.topic;
+        besides_hotel || ((e.hotel.is_some() || e.city.is_some()) && !asks)
     }
 
     /// Whether it gives dates (or a length of stay).
@@ -119,6 +143,13 @@ static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
 /// A day of the month written as such: "3", "3rd", "el 3".
 static HAS_DAY: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\b[0-9]{1,2}(?:st|nd|rd|th)?\b|\b(?:today|tomorrow|hoy|manana)\b"));
+
+/// Words that place a date without a month: weekdays, "today", holidays.
+static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo|christmas|xmas|navidad|nochebuena|nochevieja|new\s+year|ano\s+nuevo|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
+    )
+});
 
 static SHIFT: LazyLock<Regex> = LazyLock::new(|| {
     compile(

@@ -29,7 +29,7 @@ impl Context<'_> {
 
 /// Words after a number that make it a count, a time or a price rather than a day.
 #[rustfmt::skip]
-const UNITS: &[&str] = &[
+pub(super) const UNITS: &[&str] = &[
     "nights", "night", "noches", "noche", "days", "day", "dias", "dia", "weeks", "week", "semanas",
     "semana", "months", "month", "meses", "mes", "people", "persons", "person", "personas",
     "persona", "guests", "guest", "huespedes", "huesped", "adults", "adult", "adultos", "adulto",
@@ -105,7 +105,7 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     vec![
         rule(
             &format!(
-                r"\b(?:for\s+|por\s+|durante\s+)?(?:(?:a\s+)?(couple)\s+of|({count}))\s+(?:nights?|noches?)\b"
+                r"\b(?:for\s+|por\s+|durante\s+)?(?:(?:a\s+)?(couple)\s+of|({count}))\s*(?:nights?|nites?|nts?|nghts?|noches?|nochs?)\b"
             ),
             // "una noche más" is a change to a stay, not its length.
             |c, at| {
@@ -135,7 +135,11 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                         | "quedarme"
                         | "alojarnos"
                 );
-                if c.get(1).is_none() && !booked {
+                let starting = matches!(
+                    text::next_word(at.text, at.end),
+                    "from" | "starting" | "desde" | "empezando" | "a" | "partir"
+                );
+                if c.get(1).is_none() && !booked && !starting {
                     return None;
                 }
                 let n = numbers::value(word(c, 2)?)?;
@@ -164,7 +168,7 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                 let next = matches!(word(c, 1), Some("next" | "proximo" | "el proximo"))
                     || c.get(2).is_some();
                 let (check_in, check_out) = calendar::weekend(at.today, next)?;
-                Some(Found::Two(When::On(check_in), When::On(check_out)))
+                Some(Found::Weekend(When::On(check_in), When::On(check_out)))
             },
         ),
         rule(
@@ -208,12 +212,49 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
+            r"\b(?:from\s+|between\s+)?([0-9]{1,2})(st|nd|rd|th)\s*(?:-|to|until|till|through|thru|and)\s*(?:the\s+)?([0-9]{1,2})(?:st|nd|rd|th)?\b",
+            |c, at| {
+                if at.unit_follows() {
+                    return None;
+                }
+                Some(Found::Two(When::Day(num(c, 1)?), When::Day(num(c, 3)?)))
+            },
+        ),
+        rule(
             r"\b(?:del|desde\s+el|entre\s+el)\s+(?:dia\s+)?([0-9]{1,2})\s+(?:al|hasta\s+el|y\s+el)\s+(?:dia\s+)?([0-9]{1,2})\b",
             |c, at| {
                 if at.unit_follows() {
                     return None;
                 }
                 Some(Found::Two(When::Day(num(c, 1)?), When::Day(num(c, 2)?)))
+            },
+        ),
+        rule(
+            r"\b(christmas\s+eve|xmas\s+eve|christmas\s+day|christmas|xmas|boxing\s+day|new\s+years?\s+eve|nye|new\s+years?\s+day|new\s+years?|nochebuena|noche\s+buena|navidad|navidades|nochevieja|noche\s+vieja|fin\s+de\s+ano|ano\s+nuevo|reyes|dia\s+de\s+reyes|valentines?\s+day|san\s+valentin|independence\s+day|fourth\s+of\s+july|4th\s+of\s+july|halloween)\b",
+            |c, at| {
+                // "Christmas week" or "las navidades" are no single day: ask, do not guess.
+                if matches!(
+                    text::next_word(at.text, at.end),
+                    "week" | "holidays" | "period" | "season" | "break"
+                ) {
+                    return None;
+                }
+                let name = word(c, 1)?;
+                let (month, day) = match name {
+                    n if n.contains("eve") && n.contains("new") => (12, 31),
+                    n if n.contains("eve") => (12, 24),
+                    "nye" | "nochevieja" | "noche vieja" | "fin de ano" => (12, 31),
+                    "nochebuena" | "noche buena" => (12, 24),
+                    "boxing day" => (12, 26),
+                    n if n.starts_with("new year") || n == "ano nuevo" => (1, 1),
+                    "reyes" | "dia de reyes" => (1, 6),
+                    n if n.starts_with("valentine") || n == "san valentin" => (2, 14),
+                    "independence day" | "fourth of july" | "4th of july" => (7, 4),
+                    "halloween" => (10, 31),
+                    "navidades" => return None,
+                    _ => (12, 25),
+                };
+                Some(Found::One(When::MonthDay { month, day }))
             },
         ),
         rule(
@@ -225,19 +266,24 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     .map(|d| Found::One(When::On(d)))
             },
         ),
-        rule(r"\b(la\s+|hasta\s+)?(tomorrow|manana)\b", |c, at| {
-            // "por la mañana" is the morning; "¡hasta mañana!" is a goodbye unless a stay
-            // started earlier in the message ("desde hoy hasta mañana").
-            let started = || {
-                let before = text::before(at.text, at.at, 48);
-                before.contains("desde") || before.contains("hoy")
-            };
-            match word(c, 1).map(str::trim) {
-                Some("la") => None,
-                Some("hasta") if word(c, 2) == Some("manana") && !started() => None,
-                _ => at.today.succ_opt().map(|d| Found::One(When::On(d))),
-            }
-        }),
+        rule(
+            r"\b(la\s+|hasta\s+)?(tomorrow|tomorow|tomorro|tomoro|tmrw|tmrrw|tmw|tmr|2moro|2morrow|manana)\b",
+            |c, at| {
+                // "por la mañana" is the morning; "¡hasta mañana!" is a goodbye unless a stay
+                // started earlier in the message ("desde hoy hasta mañana").
+                let started = || {
+                    let before = text::before(at.text, at.at, 48);
+                    before.contains("desde") || before.contains("hoy")
+                };
+                match word(c, 1).map(str::trim) {
+                    Some("la") => None,
+                    Some("hasta") if word(c, 2) == Some("manana") && !started() => None,
+                    // "tmr" can be a typo of anything; it is tomorrow only as a whole word, which
+                    // the pattern's word boundaries already require.
+                    _ => at.today.succ_opt().map(|d| Found::One(When::On(d))),
+                }
+            },
+        ),
         rule(r"\b(?:today|tonight|hoy|esta\s+noche)\b", |_, at| {
             Some(Found::One(When::On(at.today)))
         }),

@@ -2,7 +2,7 @@
 //! dates, masking, names, typos, a caller's own catalog and long input.
 
 use agent_nodes::nlu::{
-    Catalog, CatalogHotel, CatalogRoom, Intent, Language, OfflineNlu, Understand,
+    Intent, Language, Lexicon, LexiconHotel, LexiconRoom, OfflineNlu, Understand,
 };
 
 use super::{analyze, catalog, date, nlu, today};
@@ -150,28 +150,43 @@ fn catalog_words_tolerate_typos_but_short_words_must_be_exact() {
 
 #[test]
 fn the_catalog_comes_from_the_caller() {
-    let own = OfflineNlu::new(Catalog {
-        hotels: vec![CatalogHotel {
+    let own = OfflineNlu::new(Lexicon {
+        hotels: vec![LexiconHotel {
             id: "nevada".into(),
             name: "Gran Hotel Nevada".into(),
             city: "Granada".into(),
             aliases: vec!["La Nevada".into()],
         }],
-        room_types: vec![CatalogRoom {
+        room_types: vec![LexiconRoom {
             id: "ph".into(),
             names: vec!["penthouse".into(), "ático".into()],
         }],
+        reference: Some(r"\b(nev)[- ]?([2-9a-z]{5})\b".into()),
     });
     let u = own.analyze("Quiero el ático del Gran Hotel Nevada en Granada", today());
+    // The lexicon's own reference shape, however it is typed; the generic shapes no longer.
+    for typed in [
+        "mi reserva NEV-4K7QZ",
+        "reserva nev 4k7qz por favor",
+        "nev4k7qz",
+    ] {
+        let r = own.analyze(typed, today());
+        assert_eq!(
+            r.entities.booking_ref.as_deref(),
+            Some("NEV-4K7QZ"),
+            "{typed}"
+        );
+    }
+    assert_eq!(own.analyze("SOL-88213", today()).entities.booking_ref, None);
     assert_eq!(u.entities.hotel.as_deref(), Some("nevada"));
     assert_eq!(u.entities.city.as_deref(), Some("Granada"));
     assert_eq!(u.entities.room_type.as_deref(), Some("ph"));
-    let empty = OfflineNlu::new(Catalog::default()).analyze("Hotel Sol, double room", today());
+    let empty = OfflineNlu::new(Lexicon::default()).analyze("Hotel Sol, double room", today());
     assert_eq!(
         (empty.entities.hotel, empty.entities.room_type),
         (None, None)
     );
-    assert_eq!(own.catalog().hotels.len(), 1);
+    assert_eq!(own.lexicon().hotels.len(), 1);
     assert_eq!(catalog().hotels.len(), 2);
 }
 

@@ -17,5 +17,5 @@ mod play;
 mod report;
 
 pub use data::{EndBooking, Fact, Script, SeedBooking, Status, Turn, load_dir};
-pub use play::{Outcome, TODAY, offline, play, play_all};
+pub use play::{Exchange, Outcome, TODAY, offline, play, play_all};
 pub use report::Report;

@@ -30,12 +30,25 @@ pub struct Outcome {
     pub category: String,
     /// Its language.
     pub lang: String,
-    /// Each message and the reply it got, with the nodes the turn ran.
-    pub transcript: Vec<(String, String, Vec<String>)>,
+    /// Each turn: the message, how it was understood, the nodes that ran and the reply.
+    pub transcript: Vec<Exchange>,
     /// Everything that was wrong; empty when the conversation passed.
     pub failures: Vec<String>,
     /// Bookings made, changed or cancelled that the conversation did not call for.
     pub unwanted: usize,
+}
+
+/// One turn of a played conversation.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// What the guest said.
+    pub said: String,
+    /// The understander's reading: intent and entities.
+    pub understood: String,
+    /// The nodes the turn ran.
+    pub nodes: Vec<String>,
+    /// The agent's reply.
+    pub reply: String,
 }
 
 impl Outcome {
@@ -136,7 +149,16 @@ pub async fn play(
                 failures.push(format!("turn {turn_no}: the reply has {fact}"));
             }
         }
-        transcript.push((message, reply, nodes));
+        let understood = out.state.understanding.as_ref().map_or(String::new(), |u| {
+            let entities = serde_json::to_string(&u.entities).unwrap_or_default();
+            format!("{:?} {entities}", u.intent)
+        });
+        transcript.push(Exchange {
+            said: message,
+            understood,
+            nodes,
+            reply,
+        });
     }
 
     let unwanted = judge_bookings(script, &store, &guest, &seeded, &mut failures)?;

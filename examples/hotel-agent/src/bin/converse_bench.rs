@@ -62,10 +62,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("    {failure}");
         }
         if args.verbose {
-            for (said, reply, nodes) in &o.transcript {
-                println!("    > {said}");
-                println!("      [{}]", nodes.join(" "));
-                for line in reply.lines() {
+            for x in &o.transcript {
+                println!("    > {}", x.said);
+                println!("      {} [{}]", x.understood, x.nodes.join(" "));
+                for line in x.reply.lines() {
                     println!("      {line}");
                 }
             }

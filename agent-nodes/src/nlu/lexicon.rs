@@ -1,6 +1,6 @@
 //! Finding the caller's hotels, cities and room types in a message, tolerating typos.
 //!
-//! Every name, alias and synonym of the [`Catalog`] is folded and split into words; a message
+//! Every name, alias and synonym of the [`Lexicon`] is folded and split into words; a message
 //! names it when consecutive words of the message match all its words. Two words match when
 //! they are equal or, for a catalog word of 4 letters or more, when they start with the same
 //! letter and are within a Damerau-Levenshtein distance (`strsim`) of 1 (2 from 8 letters):
@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::Catalog;
+use super::Lexicon;
 use super::text::{self, Token};
 
 /// Words longer than this are never compared with an edit distance: no catalog word is that
@@ -63,7 +63,7 @@ pub(super) struct Index {
 }
 
 impl Index {
-    pub(super) fn new(catalog: &Catalog) -> Index {
+    pub(super) fn new(catalog: &Lexicon) -> Index {
         let hotels = catalog
             .hotels
             .iter()
