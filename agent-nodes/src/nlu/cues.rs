@@ -84,6 +84,9 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:change|move)\s+it|cambiarla|cambiarlo|moverla|different\s+dates|other\s+dates",
         r"otra\s+fecha|otras\s+fechas|add\s+(?:a|an|one|another)\s+(?:extra\s+)?night",
         r"una\s+noche\s+mas|(?:one|a)\s+more\s+night|extra\s+night|another\s+night",
+        r"(?:pasar|correr|mover|cambiar)\s+(?:mi|la|nuestra|el)\s+(?:reserva|estancia|viaje)",
+        r"(?:pasarla|correrla|moverla|pasarlo|correrlo)|push\s+(?:it|(?:my|our|the)\s+\w+)\s+back",
+        r"(?:move|push|shift|bump)\s+(?:my|our|the)\s+(?:stay|trip|booking|reservation)",
     ]),
     (ModificationRequest, 1.5, Anywhere, Nothing, &[
         r"change|cambiar|cambio|move|mover",
@@ -122,6 +125,10 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"have\s+a\s+(?:booking|reservation)",
         r"(?:didnt|did\s+not|never)\s+(?:get|receive)\s+(?:a|the|my|any)\s+(?:confirmation|email)",
         r"no\s+(?:he\s+)?recibido",
+        r"what\s+(?:did\s+(?:i|we)|have\s+(?:i|we)|do\s+(?:i|we)\s+have)\s+(?:book|booked|reserved)|what\s+(?:i|we)\s+(?:booked|reserved)",
+        r"(?:my|our)\s+(?:bookings|reservations)|(?:remind|tell)\s+me\s+(?:what|my)",
+        r"que\s+(?:reservas?|tengo\s+reservado)|mis\s+reservas|nuestras\s+reservas|tengo\s+algo\s+reservado",
+        r"(?:pasas|pasa|dame|muestrame|ensename|recuerdame)\s+(?:mis|mi|la|las)\s+reservas?",
     ]),
     (BookingLookup, 1.0, Anywhere, Nothing, &[
         r"my\s+(?:booking|reservation)|mi\s+reserva|nuestra\s+reserva",

@@ -91,6 +91,9 @@ enum Found {
     Two(When, When),
     /// "This weekend": a range that gives way to any date written out.
     Weekend(When, When),
+    /// A holiday ("Christmas Eve"): one date that gives way to a range written out ("for
+    /// Christmas, from the 24th to the 26th").
+    Holiday(When),
     /// A length of stay.
     Nights(u32),
 }
@@ -118,7 +121,10 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
     let written = mentions
         .iter()
         .any(|(_, f)| matches!(f, Found::One(_) | Found::Two(..)));
-    mentions.retain(|(_, f)| !(written && matches!(f, Found::Weekend(..))));
+    let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
+    mentions.retain(|(_, f)| {
+        !(written && matches!(f, Found::Weekend(..)) || range && matches!(f, Found::Holiday(_)))
+    });
     let mut stay = Stay::default();
     for (at, found) in mentions {
         let placed = stay.check_in.is_some() || stay.check_out.is_some();
@@ -131,7 +137,7 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
                 stay.check_out = stay.check_in.and_then(|d| last.resolve(d.succ_opt()?));
             }
             Found::Two(..) | Found::Weekend(..) => {}
-            Found::One(when) if !placed => {
+            Found::One(when) | Found::Holiday(when) if !placed => {
                 let leaving = LEAVING.is_match(text::before(original, at, 32));
                 let date = when.resolve(today);
                 if leaving {
@@ -141,12 +147,21 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
                 }
             }
             // The same day said twice ("New Year's Eve, December 31") is one date.
-            Found::One(when @ When::MonthDay { .. }) if when.resolve(today) == stay.check_in => {}
-            Found::One(when) if stay.check_out.is_none() => {
+            Found::One(when @ When::MonthDay { .. }) | Found::Holiday(when)
+                if when.resolve(today) == stay.check_in => {}
+            Found::One(when) | Found::Holiday(when) if stay.check_out.is_none() => {
                 let anchor = stay.check_in.and_then(|d| d.succ_opt()).unwrap_or(today);
-                stay.check_out = when.resolve(anchor);
+                let date = when.resolve(anchor);
+                // "in Jan 20, out Jan 17" is a slip, not a year-long stay: no departure.
+                let slip = matches!(when, When::MonthDay { .. })
+                    && date
+                        .zip(stay.check_in)
+                        .is_some_and(|(d, i)| (d - i).num_days() > 300);
+                if !slip {
+                    stay.check_out = date;
+                }
             }
-            Found::One(_) => {}
+            Found::One(_) | Found::Holiday(_) => {}
         }
     }
     if let (Some(check_in), Some(check_out)) = (stay.check_in, stay.check_out) {

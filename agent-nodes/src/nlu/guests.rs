@@ -38,6 +38,8 @@ struct Patterns {
     alone: Regex,
     /// "me and my …", "yo y mis …": one adult and whoever follows.
     me_and: Regex,
+    /// "me and 3 buddies", "yo y 2 amigos": one adult and that many more.
+    me_plus: Regex,
 }
 
 fn compile(pattern: &str) -> Regex {
@@ -54,12 +56,14 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|babies|baby|infants?|toddlers?|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
         ),
-        total_for: compile(&format!(r"\b(?:for|para)\s+({bare})\b")),
+        total_for: compile(&format!(
+            r"\b(?:for|para)\s+(?:the\s+other\s+|los\s+otros\s+|las\s+otras\s+)?({bare})\b"
+        )),
         total_people: compile(&format!(
             r"\b({count})\s+(?:people|ppl|peeps|persons?|guests?|pax|adultos?\s+en\s+total|personas?|pers|huespedes|huesped|of\s+us|de\s+nosotros)\b"
         )),
@@ -67,12 +71,15 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
-            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s+y\s+yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bambos|\bboth\s+of\s+us|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+us)\b"
+            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bambos|\bboth\s+of\s+us|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+us)\b"
         )),
         alone: compile(
             r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola)\b",
         ),
         me_and: compile(r"\b(?:me\s+and\s+my|yo\s+y\s+mis?)\b"),
+        me_plus: compile(&format!(
+            r"\b(?:me|myself|i|yo)\s*(?:and|&|\+|plus|y|con|with)\s*(?:my\s+|mis\s+)?({bare})\s+(?:buddies|buddy|friends|mates|pals|colleagues|coworkers|guys|girls|others|more|amigos|amigas|colegas|companeros|companeras|personas|people|adults|adultos)\b"
+        )),
     }
 });
 
@@ -104,7 +111,9 @@ pub(super) fn extract(folded: &str) -> Party {
         .couple
         .find_iter(folded)
         .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
+    let me_plus = first(&p.me_plus, folded).map(|n| n.saturating_add(1));
     let adults = adults
+        .or(me_plus)
         .or(couple.then_some(2))
         .or_else(|| {
             headcount(folded).map(|(total, on_top)| match children {

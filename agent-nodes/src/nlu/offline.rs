@@ -90,7 +90,9 @@ impl OfflineNlu {
         let name = identity::name(raw);
         let hotel = self.take(&mut folded, |index, t| index.hotel(t));
         let city = self.take(&mut folded, |index, t| index.city(t));
-        let room_type = self.take(&mut folded, |index, t| index.room(t));
+        let room_type = self.take(&mut folded, |index, t| {
+            index.room(t).filter(|n| names_a_room(t, n))
+        });
         let stay = dates::extract(&mut folded, language, today);
         let party = guests::extract(&folded);
 
@@ -137,6 +139,63 @@ impl OfflineNlu {
         text::mask(folded, [named.span]);
         Some(named.value)
     }
+}
+
+/// Whether a room word names a room rather than describing something else: "family" in "a
+/// family of five", "a family trip" or "un viaje familiar" is no family room.
+fn names_a_room(folded: &str, named: &lexicon::Named) -> bool {
+    const NOT_AFTER: &[&str] = &[
+        "of",
+        "trip",
+        "trips",
+        "vacation",
+        "vacations",
+        "holiday",
+        "holidays",
+        "reunion",
+        "friendly",
+        "member",
+        "members",
+        "emergency",
+        "thing",
+        "issue",
+        "stuff",
+        "plan",
+        "plans",
+        "visit",
+        "event",
+        "getaway",
+        "matter",
+        "matters",
+        "de",
+    ];
+    const NOT_BEFORE: &[&str] = &[
+        "viaje",
+        "reunion",
+        "asunto",
+        "emergencia",
+        "plan",
+        "visita",
+        "evento",
+        "escapada",
+        "problema",
+        "motivo",
+        "motivos",
+        "our",
+        "my",
+        "mi",
+        "nuestra",
+        "whole",
+    ];
+    let next = text::next_word(folded, named.span.end);
+    let before = text::before(folded, named.span.start, 24).trim_end();
+    let previous = before
+        .rsplit(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let word = folded.get(named.span.clone()).unwrap_or("");
+    let generic = matches!(word, "family" | "familiar") && !matches!(next, "room" | "rooms");
+    !(generic && (NOT_AFTER.contains(&next) || NOT_BEFORE.contains(&previous)))
 }
 
 // dyn-compatible: stored as Box<dyn Understand> in a fallback chain.

@@ -43,10 +43,17 @@ pub(crate) fn merge(catalog: &Catalog, mut slots: Slots, e: &Entities) -> Slots 
         slots.room = Some(r.clone());
     }
     if let Some(d) = e.check_in {
-        slots.check_in = Some(d);
+        // A new arrival alone keeps the departure while it is still later, and otherwise the
+        // length of the stay ("we arrive on the 4th, not the 3rd").
         if e.check_out.is_none() && e.nights.is_none() {
-            slots.check_out = None;
+            let nights = slots.check_in.zip(slots.check_out).map(|(i, o)| o - i);
+            slots.check_out = match (slots.check_out, nights) {
+                (Some(out), _) if out > d => Some(out),
+                (_, Some(n)) => Some(d + n),
+                _ => None,
+            };
         }
+        slots.check_in = Some(d);
     }
     if let Some(d) = e.check_out {
         slots.check_out = Some(d);
@@ -150,6 +157,16 @@ pub(crate) async fn collect_slots(
 ) -> Result<ConversationUpdate, NodeError> {
     let reply = next_question(&agent.catalog, language(&s), &s.slots);
     Ok(ConversationUpdate::default().reply(reply))
+}
+
+/// `reply` after what this turn has already said (an answer to a question asked with the
+/// request).
+fn after_answer(s: &Conversation, reply: String) -> String {
+    if s.reply.is_empty() {
+        reply
+    } else {
+        format!("{}\n{reply}", s.reply)
+    }
 }
 
 /// `clarify`: the guest named only a vague period; asks for exact dates rather than guess.
@@ -271,6 +288,7 @@ pub(crate) async fn quote(
             );
             let mut slots = slots.clone();
             slots.room = Some(other.name().to_owned());
+            let reply = after_answer(&s, reply);
             return Ok(ConversationUpdate::default().slots(slots).reply(reply));
         }
         prefix = say(
@@ -315,8 +333,14 @@ pub(crate) async fn quote(
                     slots.room = None;
                     reply = format!("{reply} {}", next_question(&agent.catalog, lang, &slots));
                 }
+                // The arrival stands; only the departure was wrong.
+                hotel::Error::TooManyNights { .. }
+                | hotel::Error::CheckOutNotAfterCheckIn { .. } => {
+                    slots.check_out = None;
+                }
                 _ => (slots.check_in, slots.check_out) = (None, None),
             }
+            let reply = after_answer(&s, reply);
             return Ok(ConversationUpdate::default().slots(slots).reply(reply));
         }
     };
@@ -327,7 +351,7 @@ pub(crate) async fn quote(
             "Sorry, that room type is sold out for those dates. Would you like other dates or another room type?",
             "Lo siento, ese tipo de habitación está completo en esas fechas. ¿Desea otras fechas u otro tipo de habitación?",
         );
-        return Ok(ConversationUpdate::default().reply(reply));
+        return Ok(ConversationUpdate::default().reply(after_answer(&s, reply)));
     }
     let name = &agent
         .catalog
@@ -363,6 +387,7 @@ pub(crate) async fn quote(
     };
     let mut slots = slots.clone();
     slots.room = Some(kind.name().to_owned());
+    let reply = after_answer(&s, reply);
     Ok(ConversationUpdate::default()
         .slots(slots)
         .pending(Some(Pending::Book {
@@ -379,7 +404,7 @@ pub(crate) async fn booked(s: Arc<Conversation>) -> Result<ConversationUpdate, N
     let done = outcome
         .filter(|r| !r.is_error)
         .and_then(|r| serde_json::from_value::<Booked>(r.output.clone()).ok());
-    let reply = match done {
+    let reply = match &done {
         Some(b) => say(
             lang,
             format!(
@@ -399,8 +424,14 @@ pub(crate) async fn booked(s: Arc<Conversation>) -> Result<ConversationUpdate, N
             "Lo siento, no pude completar la reserva; puede que la habitación se acabe de agotar. ¿Desea probar otras fechas u otra habitación?",
         ),
     };
+    // The booked request is remembered for "the same again for the 8th".
+    let previous = done
+        .is_some()
+        .then(|| s.slots.clone())
+        .or(s.previous.clone());
     Ok(ConversationUpdate::default()
         .pending(None)
+        .previous(previous)
         .slots(Slots::default())
         .reply(reply))
 }

@@ -17,7 +17,11 @@ use super::tools::{CANCEL_TOOL, Changed, RESCHEDULE_TOOL};
 /// The update that keeps waiting for the rest of a `kind` change to `reference`.
 fn waiting(kind: ChangeKind, reference: Option<String>, reply: String) -> ConversationUpdate {
     ConversationUpdate::default()
-        .change(Some(ChangeFlow { kind, reference }))
+        .change(Some(ChangeFlow {
+            kind,
+            reference,
+            dates: None,
+        }))
         .pending(None)
         .reply(reply)
 }
@@ -78,12 +82,8 @@ pub(crate) async fn reschedule(
         Err(ask) => return Ok(ask),
     };
     let reference = b.reference.to_string();
-    let e = s
-        .understanding
-        .as_ref()
-        .map(|u| u.entities.clone())
-        .unwrap_or_default();
-    let Some(check_in) = e.check_in else {
+    // The policy worked out the new stay from the message and the booking.
+    let Some((check_in, check_out)) = s.change.as_ref().and_then(|c| c.dates) else {
         let reply = say(
             lang,
             format!(
@@ -97,8 +97,6 @@ pub(crate) async fn reschedule(
         );
         return Ok(waiting(kind, Some(reference), reply));
     };
-    let nights = e.nights.map_or(b.quote.nights.len() as u64, u64::from);
-    let check_out = e.check_out.unwrap_or(check_in + chrono::Days::new(nights));
     let today = agent.clock.today();
     let q = match agent
         .catalog

@@ -299,7 +299,26 @@ const DECLINE_PHRASES: &[&[&str]] = &[
     &["leave", "it", "as", "it", "is"],
 ];
 
-/// Phrases that put the decision off.
+/// Hedges: neither yes nor no, and no request either.
+const HEDGES: &[&[&str]] = &[
+    &["not", "sure"],
+    &["maybe"],
+    &["perhaps"],
+    &["dunno"],
+    &["idk"],
+    &["hmm"],
+    &["hmmm"],
+    &["mmm"],
+    &["quizas"],
+    &["quiza"],
+    &["tal", "vez"],
+    &["a", "lo", "mejor"],
+    &["no", "se"],
+    &["no", "estoy", "seguro"],
+    &["no", "estoy", "segura"],
+];
+
+/// Phrases that put the decision off until later.
 const DEFER_PHRASES: &[&[&str]] = &[
     &["let", "me", "think"],
     &["lemme", "think"],
@@ -322,19 +341,7 @@ const DEFER_PHRASES: &[&[&str]] = &[
     &["maybe", "later"],
     &["later"],
     &["get", "back", "to", "you"],
-    &["not", "sure"],
     &["not", "yet"],
-    &["maybe"],
-    &["perhaps"],
-    &["dunno"],
-    &["idk"],
-    &["hmm"],
-    &["hmmm"],
-    &["mmm"],
-    &["quizas"],
-    &["quiza"],
-    &["tal", "vez"],
-    &["a", "lo", "mejor"],
     &["lo", "pienso"],
     &["pensarlo"],
     &["pensar"],
@@ -347,9 +354,20 @@ const DEFER_PHRASES: &[&[&str]] = &[
     &["te", "confirmo", "luego"],
     &["luego"],
     &["mas", "tarde"],
-    &["no", "se"],
-    &["no", "estoy", "seguro"],
-    &["no", "estoy", "segura"],
+    &["manana", "lo", "confirmo"],
+    &["lo", "confirmo", "manana"],
+    &["manana", "te", "digo"],
+    &["manana", "te", "confirmo"],
+    &["te", "lo", "confirmo"],
+    &["confirm", "tomorrow"],
+    &["confirm", "later"],
+    &["ill", "confirm"],
+    &["ill", "let", "you", "know"],
+    &["let", "you", "know"],
+    &["sleep", "on", "it"],
+    &["hold", "on"],
+    &["give", "me", "a", "sec"],
+    &["un", "momento"],
     &["solo", "mirando"],
     &["solo", "estoy", "mirando"],
     &["solo", "preguntaba"],
@@ -358,8 +376,66 @@ const DEFER_PHRASES: &[&[&str]] = &[
     &["de", "momento"],
 ];
 
+/// Whether `message` holds a strong yes ("yes", "confirm", "dale") and nothing that refuses,
+/// puts off or asks. Used only where the terms cannot have changed: a message that restates
+/// the quote it answers ("ok the deluxe, yes book it" to a quote for the deluxe).
+pub fn says_yes(message: &str, quoted: Quoted) -> bool {
+    if message.contains('?') || message.contains('¿') {
+        return false;
+    }
+    let folded = fold(message);
+    let words = words(&folded);
+    let refuses = DECLINE_PHRASES
+        .iter()
+        .chain(DEFER_PHRASES)
+        .chain(HEDGES)
+        .any(|p| contains_phrase(&words, p))
+        || words.first().is_some_and(|w| NO.contains(w));
+    let strong = words
+        .iter()
+        .any(|w| STRONG.contains(w) || action_words(quoted).contains(w))
+        || STRONG_PHRASES.iter().any(|p| contains_phrase(&words, p));
+    strong && !refuses
+}
+
+/// Whether `message` puts the decision off until later ("let me think", "I'll check with my
+/// wife", "mañana lo confirmo"), whatever else it says: dates in it are not a new request.
+pub fn puts_off(message: &str) -> bool {
+    let folded = fold(message);
+    let words = words(&folded);
+    DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p))
+}
+
 /// How `message` answers a pending quote of kind `quoted`.
 pub fn classify(message: &str, quoted: Quoted) -> Answer {
+    let answer = classify_whole(message, quoted);
+    if answer != Answer::Unclear {
+        return answer;
+    }
+    // "that sucks but yes, cancel it anyway": what follows the last "but" decides, when it is
+    // an acceptance on its own and nothing before it refuses or asks.
+    let folded = fold(message);
+    let words = words(&folded);
+    let Some(at) = words.iter().rposition(|w| matches!(*w, "but" | "pero")) else {
+        return answer;
+    };
+    let head = &words[..at];
+    let tail = words[at + 1..].join(" ");
+    let head_refuses = DECLINE_PHRASES
+        .iter()
+        .chain(DEFER_PHRASES)
+        .chain(HEDGES)
+        .any(|p| contains_phrase(head, p))
+        || head.first().is_some_and(|w| NO.contains(w));
+    if !head_refuses && !message.contains('?') && !message.contains('¿') {
+        if classify_whole(&tail, quoted) == Answer::Accept {
+            return Answer::Accept;
+        }
+    }
+    answer
+}
+
+fn classify_whole(message: &str, quoted: Quoted) -> Answer {
     let folded = fold(message);
     let words = words(&folded);
     if words.is_empty() {
@@ -369,7 +445,11 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     if DECLINE_PHRASES.iter().any(|p| contains_phrase(&words, p)) {
         return Answer::Decline;
     }
-    if DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p)) {
+    if DEFER_PHRASES
+        .iter()
+        .chain(HEDGES)
+        .any(|p| contains_phrase(&words, p))
+    {
         return Answer::Defer;
     }
     // "no problem, go ahead" and "no hay problema" are no refusal.

@@ -251,13 +251,20 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
             Some(_) => "apply_change",
         },
     );
+    // A question asked with a complete request is answered, then the request quoted.
+    graph.add_conditional_edge("answer", ["quote", "respond"], |s: &Conversation| {
+        if s.pending.is_none() && s.slots.complete() {
+            "quote"
+        } else {
+            "respond"
+        }
+    });
     graph.add_edge("create_booking", "booked");
     graph.add_edge("apply_change", "changed");
     for node in [
         "greet",
         "goodbye",
         "complaint",
-        "answer",
         "clarify",
         "quote",
         "booked",

@@ -165,6 +165,7 @@ pub(crate) async fn lookup(
     if let Some(ChangeFlow {
         kind,
         reference: None,
+        ..
     }) = &s.change
         && said_reference(&s).is_some()
     {

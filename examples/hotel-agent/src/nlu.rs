@@ -202,7 +202,10 @@ impl Understand for HotelUnderstand {
             }
             _ => {}
         }
-        if u.sentiment.requires_attention {
+        // A change with a sad reason ("my mother fell ill, cancel please") stays a change.
+        if u.sentiment.requires_attention
+            && !matches!(u.intent, CancellationRequest | ModificationRequest)
+        {
             u.intent = Complaint;
             sure(&mut u);
         }

@@ -38,8 +38,8 @@ pub struct Dialog {
     pub change: Option<ChangeFlow>,
     /// The hotel the guest is talking about.
     pub focus: Option<String>,
-    /// The last request the guest dropped, for "same dates somewhere else".
-    pub dropped: Option<Slots>,
+    /// The guest's last request, booked or dropped, for "same dates somewhere else".
+    pub previous: Option<Slots>,
     /// Messages in a row that were not understood.
     pub misses: u32,
 }
@@ -144,72 +144,130 @@ fn quoted(p: &Pending) -> Quoted {
 pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     let mut next = d.clone();
     next.misses = 0;
-    let named = named_hotel(r, w.catalog);
-    if r.attention || matches!(r.intent, Intent::Complaint | Intent::HumanHandoff) {
+    let change_request = matches!(
+        r.intent,
+        Intent::CancellationRequest | Intent::ModificationRequest
+    );
+    // A sad reason for a change ("grandma fell ill, we can't come") is no complaint.
+    if (r.attention && !change_request)
+        || matches!(r.intent, Intent::Complaint | Intent::HumanHandoff)
+    {
         next.pending = None;
         return (Route::Escalate, next);
     }
+    if let Some(pending) = &d.pending
+        && let Some(decided) = answer_quote(d, pending, r, w, &mut next)
+    {
+        return decided;
+    }
+    next.pending = None;
+    fresh(d, r, w, next)
+}
 
-    if let Some(pending) = &d.pending {
-        match consent::classify(&r.message, quoted(pending)) {
-            Answer::Accept => return (Route::Confirm, next),
-            // The decline node names what was declined, then drops it.
+/// The guest's message read as an answer to the pending quote; `None` when it is another
+/// request, to be read afresh.
+fn answer_quote(
+    d: &Dialog,
+    pending: &Pending,
+    r: &Reading,
+    w: World<'_>,
+    next: &mut Dialog,
+) -> Option<(Route, Dialog)> {
+    let kind = quoted(pending);
+    match consent::classify(&r.message, kind) {
+        Answer::Accept => return Some((Route::Confirm, next.clone())),
+        // The decline node names what was declined, then drops it.
+        Answer::Decline if !r.amends() => {
+            next.change = None;
+            if matches!(pending, Pending::Book { .. }) {
+                next.previous = Some(d.slots.clone());
+                next.slots = Slots::default();
+                next.focus = None;
+            }
+            return Some((Route::Decline, next.clone()));
+        }
+        Answer::Defer if !r.amends() || consent::puts_off(&r.message) => {
+            next.pending = None;
+            return Some((Route::Defer, next.clone()));
+        }
+        Answer::Decline | Answer::Defer | Answer::Unclear => {}
+    }
+    next.pending = None;
+    match pending {
+        // A correction amends the request; the collect node quotes it again. One that changes
+        // nothing, said with a yes ("ok the deluxe, yes book it"), accepts the same terms.
+        Pending::Book { stay, .. } if r.amends() && !is_other_flow(r) => {
+            next.slots = merge(w.catalog, d.slots.clone(), &amendment(r, &d.slots, w.today));
+            next.focus = next.slots.hotel.clone();
+            if r.vague_dates {
+                return Some((Route::Clarify, next.clone()));
+            }
+            let same = next.slots.hotel.as_deref() == Some(stay.hotel.as_str())
+                && next.slots.room.as_deref() == Some(stay.room.as_str())
+                && next.slots.check_in == Some(stay.check_in)
+                && next.slots.check_out == Some(stay.check_out)
+                && next.slots.guests == Some(stay.guests);
+            if same && consent::says_yes(&r.message, kind) {
+                next.pending = d.pending.clone();
+                return Some((Route::Confirm, next.clone()));
+            }
+            return Some((Route::Collect, next.clone()));
+        }
+        Pending::Reschedule { reference, .. } if r.has_dates() || r.shift_days.is_some() => {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Reschedule,
+                reference: Some(reference.clone()),
+                dates: new_dates(r, booking(w, reference), w.today),
+            });
+            return Some((Route::Reschedule, next.clone()));
+        }
+        _ => {}
+    }
+    if r.question || r.topic || r.intent == Intent::GeneralInquiry {
+        let quoted_hotel = match pending {
+            Pending::Book { stay, .. } => Some(stay.hotel.clone()),
+            _ => None,
+        };
+        let named = named_hotel(r, w.catalog);
+        let elsewhere = named.is_some() && named != quoted_hotel;
+        if elsewhere {
+            next.focus = named;
+            return Some((Route::Answer, next.clone()));
+        }
+        if !is_other_flow(r) {
+            // Answered, then the same terms asked again: the quote stands.
+            next.pending = d.pending.clone();
+            return Some((Route::Answer, next.clone()));
+        }
+    }
+    if !is_other_flow(r) && !matches!(r.intent, Intent::Goodbye | Intent::Compliment) {
+        next.pending = d.pending.clone();
+        return Some((Route::AskAgain, next.clone()));
+    }
+    // Another request: the quote is gone, and the message is read afresh.
+    None
+}
+
+/// A message with no quote waiting for it.
+fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dialog) {
+    let named = named_hotel(r, w.catalog);
+    // "Forget it", "let me think" about a request or a change in progress.
+    if d.slots.started() || d.change.is_some() {
+        match consent::classify(&r.message, Quoted::Booking) {
             Answer::Decline if !r.amends() => {
                 next.change = None;
-                if matches!(pending, Pending::Book { .. }) {
-                    next.dropped = Some(d.slots.clone());
-                    next.slots = Slots::default();
-                    next.focus = None;
+                if d.slots.started() {
+                    next.previous = Some(d.slots.clone());
                 }
+                next.slots = Slots::default();
+                next.focus = None;
                 return (Route::Decline, next);
             }
-            Answer::Defer => {
-                next.pending = None;
+            Answer::Defer if !r.amends() || consent::puts_off(&r.message) => {
                 return (Route::Defer, next);
-            }
-            Answer::Decline | Answer::Unclear => {}
-        }
-        next.pending = None;
-        match pending {
-            // A correction amends the request; the collect node quotes it again.
-            Pending::Book { .. } if r.amends() && !is_other_flow(r) => {
-                next.slots = merge(w.catalog, d.slots.clone(), &anchored(r, &d.slots, w.today));
-                next.focus = next.slots.hotel.clone();
-                if r.vague_dates {
-                    return (Route::Clarify, next);
-                }
-                return (Route::Collect, next);
-            }
-            Pending::Reschedule { reference, .. } if r.has_dates() || r.shift_days.is_some() => {
-                next.change = Some(ChangeFlow {
-                    kind: ChangeKind::Reschedule,
-                    reference: Some(reference.clone()),
-                });
-                return (Route::Reschedule, next);
             }
             _ => {}
         }
-        if r.question || r.topic || r.intent == Intent::GeneralInquiry {
-            let quoted_hotel = match pending {
-                Pending::Book { stay, .. } => Some(stay.hotel.clone()),
-                _ => None,
-            };
-            let elsewhere = named.is_some() && named != quoted_hotel;
-            if !elsewhere && !is_other_flow(r) {
-                // Answered, then the same terms asked again: the quote stands.
-                next.pending = d.pending.clone();
-                return (Route::Answer, next);
-            }
-            if elsewhere {
-                next.focus.clone_from(&named);
-                return (Route::Answer, next);
-            }
-        }
-        if !is_other_flow(r) && !matches!(r.intent, Intent::Goodbye | Intent::Compliment) {
-            next.pending = d.pending.clone();
-            return (Route::AskAgain, next);
-        }
-        // Another request: the quote is gone, and the message is read afresh below.
     }
 
     // A change waiting for its booking or its dates.
@@ -221,9 +279,13 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
             ChangeKind::Reschedule
                 if r.has_dates() || r.shift_days.is_some() || picked.is_some() =>
             {
+                let dates = picked
+                    .as_deref()
+                    .and_then(|p| new_dates(r, booking(w, p), w.today));
                 next.change = Some(ChangeFlow {
                     kind: ChangeKind::Reschedule,
-                    reference: picked.or_else(|| change.reference.clone()),
+                    reference: picked,
+                    dates,
                 });
                 return (Route::Reschedule, next);
             }
@@ -231,6 +293,7 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
                 next.change = Some(ChangeFlow {
                     kind: ChangeKind::Cancel,
                     reference: picked,
+                    dates: None,
                 });
                 return (Route::Cancel, next);
             }
@@ -238,19 +301,29 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         }
     }
 
+    let asks = r.question || r.topic || r.intent == Intent::GeneralInquiry;
+    let reschedule = |next: &mut Dialog| {
+        let reference = pick_booking(r, w, None);
+        let dates = reference
+            .as_deref()
+            .and_then(|p| new_dates(r, booking(w, p), w.today));
+        next.change = Some(ChangeFlow {
+            kind: ChangeKind::Reschedule,
+            reference,
+            dates,
+        });
+    };
     match r.intent {
         Intent::CancellationRequest if !is_policy_question(r) => {
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Cancel,
                 reference: pick_booking(r, w, None),
+                dates: None,
             });
             return (Route::Cancel, next);
         }
         Intent::ModificationRequest if !drafting(d, r) => {
-            next.change = Some(ChangeFlow {
-                kind: ChangeKind::Reschedule,
-                reference: pick_booking(r, w, None),
-            });
+            reschedule(&mut next);
             return (Route::Reschedule, next);
         }
         Intent::BookingLookup => {
@@ -260,47 +333,27 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         _ => {}
     }
     if r.shift_days.is_some() && upcoming(w).next().is_some() && !d.slots.started() {
-        next.change = Some(ChangeFlow {
-            kind: ChangeKind::Reschedule,
-            reference: pick_booking(r, w, None),
-        });
+        reschedule(&mut next);
         return (Route::Reschedule, next);
     }
 
-    let asks = r.question || r.topic || r.intent == Intent::GeneralInquiry;
     let books = matches!(
         r.intent,
         Intent::ReservationRequest | Intent::AvailabilityCheck | Intent::ModificationRequest
-    ) || (r.has_stay_details() && !asks)
-        || (r.vague_dates && !asks);
-    if books || (asks && r.has_dates() && r.has_stay_details()) {
+    ) || r.amends()
+        || r.vague_dates
+        || r.same_dates
+        || r.same_request;
+    let details = r.amends() || r.same_dates || r.same_request;
+    if (books && !asks) || (asks && details) {
         next.change = None;
-        let mut base = if d.slots.started() && !r.fresh_start {
-            d.slots.clone()
-        } else {
-            Slots::default()
-        };
-        if r.same_dates
-            && let Some(dropped) = d.dropped.as_ref().or(d.slots.started().then_some(&d.slots))
-        {
-            (base.check_in, base.check_out) = (dropped.check_in, dropped.check_out);
-            if base.guests.is_none() {
-                base.guests = dropped.guests;
-            }
-        }
-        // The hotel the guest has been asking about, unless they name another.
-        if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
-            let mut focus = Entities::default();
-            focus.hotel.clone_from(&d.focus);
-            base = merge(w.catalog, base, &focus);
-        }
-        let entities = anchored(r, &base, w.today);
-        next.slots = merge(w.catalog, base, &entities);
+        next.slots = request(d, r, w, named.as_ref());
         next.focus = next.slots.hotel.clone().or(next.focus);
         if r.vague_dates {
             return (Route::Clarify, next);
         }
-        return (Route::Collect, next);
+        // A question with the request in it is answered, and the request goes on after.
+        return (if asks { Route::Answer } else { Route::Collect }, next);
     }
     if asks {
         if named.is_some() {
@@ -311,12 +364,6 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     match r.intent {
         Intent::Greeting => (Route::Greet, next),
         Intent::Goodbye | Intent::Compliment => (Route::Goodbye, next),
-        Intent::Deny if d.slots.started() => {
-            next.dropped = Some(d.slots.clone());
-            next.slots = Slots::default();
-            next.focus = None;
-            (Route::Decline, next)
-        }
         Intent::Deny => (Route::Goodbye, next),
         // A yes with nothing pending: go on with the request (a complete one is quoted again),
         // or say that nothing waits for a yes.
@@ -331,6 +378,91 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
             };
             (route, next)
         }
+    }
+}
+
+/// The booking request after `r`: the one in progress amended, or a new one — from the
+/// previous request when the guest says "same dates" or "the same again", at the hotel in
+/// focus when the message names none.
+fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&String>) -> Slots {
+    let mut base = if d.slots.started() && !r.fresh_start {
+        d.slots.clone()
+    } else {
+        Slots::default()
+    };
+    if let Some(previous) = d.previous.as_ref().filter(|_| !d.slots.started()) {
+        if r.same_request {
+            base = previous.clone();
+        }
+        if r.same_dates {
+            (base.check_in, base.check_out) = (previous.check_in, previous.check_out);
+        }
+        if r.same_people || r.same_request {
+            base.guests = previous.guests;
+        }
+    }
+    if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
+        let mut focus = Entities::default();
+        focus.hotel.clone_from(&d.focus);
+        base = merge(w.catalog, base, &focus);
+    }
+    let entities = amendment(r, &base, w.today);
+    merge(w.catalog, base, &entities)
+}
+
+/// The entities of `r` as they amend `slots`: days of the month alone ("del 12 al 15") in the
+/// month of the request, a weekday ("until Monday") after its arrival, and a bare number ("5
+/// then") as the party when the request has one or lacks one.
+fn amendment(r: &Reading, slots: &Slots, today: NaiveDate) -> Entities {
+    let mut e = anchored(r, slots, today);
+    if let (Some(weekday), Some(arrival), None, Some(_)) =
+        (r.weekday, slots.check_in, e.check_in, e.check_out)
+    {
+        e.check_out = arrival
+            .succ_opt()
+            .and_then(|from| from.iter_days().take(7).find(|d| d.weekday() == weekday));
+    }
+    if e.adults.is_none() && e.children.is_none() && slots.started() && !r.has_dates() {
+        e.adults = r.bare_number;
+    }
+    e
+}
+
+/// The booking with `reference` among the guest's.
+fn booking<'a>(w: World<'a>, reference: &str) -> Option<&'a Booking> {
+    w.bookings
+        .iter()
+        .find(|b| b.reference.as_str().eq_ignore_ascii_case(reference))
+}
+
+/// The new stay a reschedule asks for, given the booking it moves: shifted ("a week later"),
+/// moved to a new arrival keeping its length, or to new dates; days of the month alone are
+/// placed from the booking's month, and "from the 3rd to the 10th" (its own arrival first)
+/// means arriving on the 10th.
+fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let b = b?;
+    let (old_in, old_out) = (b.quote.check_in, b.quote.check_out);
+    let nights = (old_out - old_in).num_days().max(1) as u64;
+    if let Some(shift) = r.shift_days {
+        let shift = chrono::Duration::days(shift);
+        return Some((old_in + shift, old_out + shift));
+    }
+    let as_slots = Slots {
+        check_in: Some(old_in),
+        check_out: Some(old_out),
+        ..Slots::default()
+    };
+    let e = anchored(r, &as_slots, today);
+    let keep_length = |arrival: NaiveDate| {
+        let nights = e.nights.map_or(nights, u64::from);
+        arrival.checked_add_days(chrono::Days::new(nights))
+    };
+    match (e.check_in, e.check_out) {
+        (Some(from), Some(to)) if from == old_in => Some((to, keep_length(to)?)),
+        (Some(arrival), Some(departure)) => Some((arrival, departure)),
+        (Some(arrival), None) => Some((arrival, keep_length(arrival)?)),
+        (None, Some(departure)) => Some((old_in, departure)),
+        (None, None) => None,
     }
 }
 

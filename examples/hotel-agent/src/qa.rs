@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use agent_nodes::nlu::Language;
 use graph_core::NodeError;
-use hotel::{Breakfast, Catalog, Hotel, Parking, Pets, Shuttle};
+use hotel::{Breakfast, Catalog, Hotel, Parking, Pets, RoomKind, Shuttle};
 
 use super::HotelAgent;
 use super::booking::next_question;
@@ -35,7 +35,12 @@ enum Topic {
 /// Words that name each topic, English and Spanish, accent-free and lower-case.
 const CUES: &[(Topic, &[&str])] = &[
     (Topic::Breakfast, &["breakfast", "desayuno"]),
-    (Topic::Pool, &["pool", "piscina", "alberca"]),
+    (
+        Topic::Pool,
+        &[
+            "pool", "pools", "piscina", "alberca", "pileta", "swim", "swimming",
+        ],
+    ),
     (Topic::Spa, &["spa"]),
     (Topic::Gym, &["gym", "fitness", "gimnasio"]),
     (
@@ -65,7 +70,22 @@ const CUES: &[(Topic, &[&str])] = &[
     (
         Topic::Pets,
         &[
-            "pet", "pets", "dog", "dogs", "cat", "mascota", "mascotas", "perro", "gato",
+            "pet",
+            "pets",
+            "dog",
+            "dogs",
+            "cat",
+            "cats",
+            "puppy",
+            "mascota",
+            "mascotas",
+            "perro",
+            "perros",
+            "perrito",
+            "perrita",
+            "gato",
+            "gatos",
+            "pet-friendly",
         ],
     ),
     (Topic::Smoking, &["smoke", "smoking", "fumar", "fumadores"]),
@@ -76,8 +96,10 @@ const CUES: &[(Topic, &[&str])] = &[
         &[
             "check-in",
             "checkin",
+            "check in",
             "check-out",
             "checkout",
+            "check out",
             "time",
             "hora",
             "horario",
@@ -88,8 +110,33 @@ const CUES: &[(Topic, &[&str])] = &[
     (
         Topic::Prices,
         &[
-            "price", "prices", "cost", "rate", "rates", "how much", "precio", "precios", "cuesta",
-            "cuanto", "tarifa",
+            "price",
+            "prices",
+            "cost",
+            "rate",
+            "rates",
+            "how much",
+            "precio",
+            "precios",
+            "cuesta",
+            "cuanto",
+            "tarifa",
+            "what rooms",
+            "which rooms",
+            "room types",
+            "types of rooms",
+            "que habitaciones",
+            "tipos de habitacion",
+            "cheapest",
+            "cheaper",
+            "priciest",
+            "expensive",
+            "barata",
+            "barato",
+            "economica",
+            "economico",
+            "cara",
+            "caro",
         ],
     ),
 ];
@@ -270,6 +317,116 @@ fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
     format!("{}: {fact}", h.name)
 }
 
+/// Whether a topic is something a hotel has or has not, so "which hotels have a spa" lists
+/// those that do.
+fn has(h: &Hotel, topic: Topic) -> Option<bool> {
+    let a = &h.amenities;
+    Some(match topic {
+        Topic::Pool => a.pool,
+        Topic::Spa => a.spa,
+        Topic::Gym => a.gym,
+        Topic::Restaurant => a.restaurant,
+        Topic::Meetings => a.meeting_rooms,
+        Topic::Wifi => a.free_wifi,
+        Topic::Pets => !matches!(a.pets, Pets::NotAllowed),
+        Topic::Shuttle => !matches!(a.airport_shuttle, Shuttle::None),
+        Topic::Breakfast => matches!(a.breakfast, Breakfast::Included),
+        Topic::Parking => !matches!(a.parking, Parking::None { .. }),
+        _ => return None,
+    })
+}
+
+/// "Which hotels …", "¿qué hoteles …?", "any hotel with …": a question across hotels.
+fn across_hotels(folded: &str) -> bool {
+    [
+        "which hotel",
+        "what hotel",
+        "which of your hotels",
+        "any hotel",
+        "any of your hotels",
+        "que hotel",
+        "cual hotel",
+        "cuales hoteles",
+        "cuales de sus hoteles",
+        "algun hotel",
+        "en que hotel",
+        "donde hay",
+        "where can i",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
+/// "The cheapest suite", "la habitación más cara": the cheapest or dearest room among
+/// `hotels`, of the room kind the message names if it names one.
+fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String> {
+    let cheapest = [
+        "cheapest",
+        "cheaper",
+        "least expensive",
+        "lowest price",
+        "most affordable",
+        "budget option",
+        "mas barat",
+        "mas economic",
+        "menos car",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    let dearest = [
+        "priciest",
+        "most expensive",
+        "most luxurious",
+        "mas car",
+        "mas lujos",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    if !cheapest && !dearest {
+        return None;
+    }
+    let kind = RoomKind::ALL.into_iter().find(|k| {
+        let name = k.name().to_lowercase();
+        folded.contains(&name)
+            || (*k == RoomKind::Standard && folded.contains("estandar"))
+            || (*k == RoomKind::Family && folded.contains("familiar"))
+    });
+    let rooms = hotels
+        .iter()
+        .flat_map(|h| h.rooms.iter().map(move |r| (*h, r)));
+    let rooms = rooms.filter(|(_, r)| kind.is_none_or(|k| r.kind == k));
+    let (h, r) = if cheapest {
+        rooms.min_by_key(|(_, r)| r.base)?
+    } else {
+        rooms.max_by_key(|(_, r)| r.base)?
+    };
+    Some(say(
+        lang,
+        format!(
+            "The {} room is the {} at {} ({}), from {}/night for up to {} guests.",
+            if cheapest {
+                "cheapest"
+            } else {
+                "most expensive"
+            },
+            r.kind,
+            h.name,
+            h.city,
+            r.base,
+            r.max_guests
+        ),
+        format!(
+            "La habitación {} es la {} de {} ({}), desde {}/noche para hasta {} huéspedes.",
+            if cheapest { "más barata" } else { "más cara" },
+            super::reply::room(lang, r.kind.name()),
+            h.name,
+            h.city,
+            r.base,
+            r.max_guests
+        ),
+    ))
+}
+
 /// The answer to `message` about `hotel` (or every hotel), from catalog facts only.
 pub fn answer_from_catalog(
     catalog: &Catalog,
@@ -277,6 +434,14 @@ pub fn answer_from_catalog(
     hotel: Option<&str>,
     message: &str,
 ) -> String {
+    let folded = fold(message);
+    let hotels: Vec<&Hotel> = match hotel.and_then(|code| catalog.hotel(code).ok()) {
+        Some(h) => vec![h],
+        None => catalog.hotels().iter().collect(),
+    };
+    if let Some(answer) = superlative(lang, &hotels, &folded) {
+        return answer;
+    }
     let topics = topics(message);
     if topics.is_empty() {
         return say(
@@ -285,14 +450,24 @@ pub fn answer_from_catalog(
             "Lo siento, no tengo esa información. Puedo informarle sobre servicios, precios, horarios de entrada, aparcamiento, mascotas y más, o ayudarle a reservar.",
         );
     }
-    let hotels: Vec<&Hotel> = match hotel.and_then(|code| catalog.hotel(code).ok()) {
-        Some(h) => vec![h],
-        None => catalog.hotels().iter().collect(),
-    };
+    let across = hotels.len() > 1 && across_hotels(&folded);
     let lines: Vec<String> = topics
         .iter()
-        .flat_map(|t| hotels.iter().map(move |h| fact(lang, h, *t)))
+        .flat_map(|t| {
+            let hotels = hotels.clone();
+            hotels
+                .into_iter()
+                .filter(move |h| !across || has(h, *t) != Some(false))
+                .map(move |h| fact(lang, h, *t))
+        })
         .collect();
+    if lines.is_empty() {
+        return say(
+            lang,
+            "None of our hotels has that, I'm afraid.",
+            "Me temo que ninguno de nuestros hoteles lo tiene.",
+        );
+    }
     lines.join("\n")
 }
 
@@ -317,7 +492,8 @@ pub(crate) async fn answer(
         .or_else(|| s.focus.clone())
         .or_else(|| s.slots.hotel.clone());
     let mut reply = answer_from_catalog(&agent.catalog, lang, hotel.as_deref(), &s.message);
-    // A quote still standing is asked again with its exact terms.
+    // A quote still standing is asked again with its exact terms; a complete request goes on
+    // to `quote`, an incomplete one asks for what it lacks.
     let follow_up = match &s.pending {
         Some(p) => super::confirm::terms_question(&agent, lang, p),
         None if s.slots.started() => next_question(&agent.catalog, lang, &s.slots),

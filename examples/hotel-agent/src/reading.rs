@@ -29,6 +29,14 @@ pub struct Reading {
     pub same_dates: bool,
     /// "A new booking", "another room", "start over".
     pub fresh_start: bool,
+    /// "The same again", "lo mismo": the previous request, with whatever the message changes.
+    pub same_request: bool,
+    /// "Same people", "misma gente": the previous request's party.
+    pub same_people: bool,
+    /// A weekday named ("until Monday"), placed after the request's arrival.
+    pub weekday: Option<chrono::Weekday>,
+    /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
+    pub bare_number: Option<u32>,
     /// Days to move an existing stay by ("a week later" is 7, "two days earlier" is -2).
     pub shift_days: Option<i64>,
     /// Only a vague period ("next week", "sometime in January", "en primavera"): ask, never
@@ -68,6 +76,10 @@ impl Reading {
             question,
             topic: crate::qa::asks_topic(message),
             same_dates: SAME_DATES.is_match(&folded),
+            same_request: SAME_REQUEST.is_match(&folded),
+            same_people: SAME_PEOPLE.is_match(&folded),
+            weekday: w.iter().find_map(|word| weekday(word)),
+            bare_number: bare_number(&w, &u.entities),
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
             vague_dates,
@@ -127,6 +139,18 @@ static SAME_DATES: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual|igual\s+que\s+(?:antes|la\s+otra))\b",
+    )
+});
+
+static SAME_PEOPLE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:same\s+(?:people|guests|group|party|number)|misma\s+gente|mismas\s+personas|mismo\s+grupo|los\s+mismos)\b",
+    )
+});
+
 static FRESH: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"\b(?:(?:a|one\s+more|another)\s+(?:new\s+)?(?:booking|reservation|room)|new\s+(?:booking|reservation)|start\s+over|otra\s+(?:reserva|habitacion)|nueva\s+reserva|empezar\s+de\s+nuevo)\b",
@@ -159,7 +183,7 @@ static SHIFT: LazyLock<Regex> = LazyLock::new(|| {
 
 static LATER: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:later|back|after|afterwards|push|postpone|delay|despues|mas\s+tarde|retras\w*|atras\w*|pospon\w*|aplaz\w*|posterior)\b",
+        r"\b(?:later|back|after|afterwards|push|postpone|delay|despues|mas\s+tarde|mas\s+adelante|retras\w*|atras\w*|pospon\w*|aplaz\w*|posterior|correr\w*|pasar\w*|mover\w*|move|shift|bump)\b",
     )
 });
 
@@ -183,7 +207,8 @@ fn shift_days(folded: &str) -> Option<i64> {
     } else {
         7
     };
-    let sign = if EARLIER.is_match(folded) {
+    // "más adelante" is later; "adelantar" is earlier.
+    let sign = if EARLIER.is_match(&folded.replace("mas adelante", "")) {
         -1
     } else if LATER.is_match(folded) {
         1
@@ -191,6 +216,55 @@ fn shift_days(folded: &str) -> Option<i64> {
         return None;
     };
     Some(sign * n * unit)
+}
+
+/// The weekday a word names.
+fn weekday(word: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    Some(match word {
+        "monday" | "mon" | "lunes" => Mon,
+        "tuesday" | "tue" | "tues" | "martes" => Tue,
+        "wednesday" | "wed" | "miercoles" => Wed,
+        "thursday" | "thu" | "thurs" | "jueves" => Thu,
+        "friday" | "fri" | "viernes" => Fri,
+        "saturday" | "sat" | "sabado" => Sat,
+        "sunday" | "sun" | "domingo" => Sun,
+        _ => return None,
+    })
+}
+
+/// A lone number when nothing else in the message counted it: "5", "five", "pues 3".
+fn bare_number(words: &[&str], e: &Entities) -> Option<u32> {
+    if e.adults.is_some() || e.check_in.is_some() || e.check_out.is_some() || e.nights.is_some() {
+        return None;
+    }
+    const WORDS: &[(&str, u32)] = &[
+        ("one", 1),
+        ("two", 2),
+        ("three", 3),
+        ("four", 4),
+        ("five", 5),
+        ("six", 6),
+        ("uno", 1),
+        ("una", 1),
+        ("dos", 2),
+        ("tres", 3),
+        ("cuatro", 4),
+        ("cinco", 5),
+        ("seis", 6),
+    ];
+    let numbers: Vec<u32> = words
+        .iter()
+        .filter_map(|w| {
+            w.parse::<u32>()
+                .ok()
+                .or_else(|| WORDS.iter().find(|(n, _)| n == w).map(|(_, v)| *v))
+        })
+        .collect();
+    match numbers.as_slice() {
+        [n] if (1..=12).contains(n) => Some(*n),
+        _ => None,
+    }
 }
 
 /// Month names in the words of a message.

@@ -32,8 +32,9 @@ pub struct Conversation {
     /// The hotel the guest is talking about: questions without a hotel are about it, and a
     /// booking without one is at it.
     pub focus: Option<String>,
-    /// The last request the guest dropped, for "same dates somewhere else".
-    pub dropped: Option<Slots>,
+    /// The guest's last request, booked or dropped, for "same dates somewhere else" and "the
+    /// same again for the 8th".
+    pub previous: Option<Slots>,
     /// Messages in a row the agent did not understand.
     pub misses: u32,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
@@ -57,7 +58,7 @@ impl Conversation {
             pending: self.pending.clone(),
             change: self.change.clone(),
             focus: self.focus.clone(),
-            dropped: self.dropped.clone(),
+            previous: self.previous.clone(),
             misses: self.misses,
         }
     }
@@ -70,7 +71,7 @@ impl ConversationUpdate {
             .pending(d.pending)
             .change(d.change)
             .focus(d.focus)
-            .dropped(d.dropped)
+            .previous(d.previous)
             .misses(d.misses)
     }
 }
@@ -162,6 +163,9 @@ pub struct ChangeFlow {
     /// The booking, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// For a reschedule, the new stay once known: arrival and departure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dates: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// What a change to an existing booking does.

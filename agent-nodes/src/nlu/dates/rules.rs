@@ -121,6 +121,42 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
+            r"\b((?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo)(?:\s*(?:,|and|&|\+|y|n)\s*(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo))+)\s+(?:nights?|noches?)\b",
+            // "fri and sat night": as many nights as weekdays named.
+            |c, _| {
+                let days = word(c, 1)?
+                    .split(|ch: char| !ch.is_ascii_alphanumeric())
+                    .filter(|w| !matches!(*w, "" | "and" | "y" | "n"))
+                    .count();
+                u32::try_from(days)
+                    .ok()
+                    .filter(|n| *n >= 2)
+                    .map(Found::Nights)
+            },
+        ),
+        rule(
+            &format!(
+                r"\b(for\s+|por\s+|durante\s+)?({count})\s+(?:months?|mes|meses)(\s+(?:y\s+medio|and\s+a\s+half))?\b"
+            ),
+            // "for a month", "un mes y medio desde el 1 de marzo": a length of stay.
+            |c, at| {
+                let starting = matches!(
+                    text::next_word(at.text, at.end),
+                    "from" | "starting" | "desde" | "empezando" | "a" | "partir"
+                );
+                let booked = matches!(
+                    at.previous_word(),
+                    "book" | "stay" | "reservar" | "quedarnos"
+                );
+                if c.get(1).is_none() && !starting && !booked {
+                    return None;
+                }
+                let n = numbers::value(word(c, 2)?)?;
+                let half = if c.get(3).is_some() { 15 } else { 0 };
+                (1..=12).contains(&n).then(|| Found::Nights(n * 30 + half))
+            },
+        ),
+        rule(
             &format!(r"\b(for\s+|por\s+|durante\s+)?({count})\s+(?:weeks?|semanas?)\b"),
             |c, at| {
                 // "for a week", "book a week", "reservar una semana" are a length of stay; "in a
@@ -150,6 +186,18 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             let year = i32::try_from(num(c, 1)?).ok()?;
             calendar::written(year, num(c, 2)?, num(c, 3)?).map(Found::One)
         }),
+        rule(
+            r"\b([0-9]{1,2})/([0-9]{1,2})\s*(?:-|to|until|till|thru|through|al|a|hasta)\s*([0-9]{1,2})/([0-9]{1,2})\b",
+            // "12/3-12/6": a range of two numeric dates.
+            |c, at| {
+                let (m1, d1) = numeric(at.language, num(c, 1)?, num(c, 2)?);
+                let (m2, d2) = numeric(at.language, num(c, 3)?, num(c, 4)?);
+                Some(Found::Two(
+                    month_day(m1, d1, None)?,
+                    month_day(m2, d2, None)?,
+                ))
+            },
+        ),
         rule(
             r"\b([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]((?:20)?[0-9]{2})\b",
             |c, at| {
@@ -254,7 +302,7 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     "navidades" => return None,
                     _ => (12, 25),
                 };
-                Some(Found::One(When::MonthDay { month, day }))
+                Some(Found::Holiday(When::MonthDay { month, day }))
             },
         ),
         rule(
