@@ -152,7 +152,8 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
             Found::One(when) | Found::Holiday(when) if stay.check_out.is_none() => {
                 let anchor = stay.check_in.and_then(|d| d.succ_opt()).unwrap_or(today);
                 let date = when.resolve(anchor);
-                // "in Jan 20, out Jan 17" is a slip, not a year-long stay: no departure.
+                // "in Jan 20, out Jan 17" is a slip, not a year-long stay: no departure (a
+                // departure is always after the arrival), so the caller asks for it.
                 let slip = matches!(when, When::MonthDay { .. })
                     && date
                         .zip(stay.check_in)

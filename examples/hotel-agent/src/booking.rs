@@ -179,8 +179,8 @@ pub(crate) async fn clarify(s: Arc<Conversation>) -> Result<ConversationUpdate, 
     Ok(ConversationUpdate::default().reply(reply))
 }
 
-/// When `guests` do not fit the chosen room: the smallest room of the hotel that fits them, or
-/// else the hotel's largest room.
+/// When `guests` do not fit the chosen room: the hotel's cheapest room that fits them, or else
+/// its largest room.
 fn room_for(
     catalog: &Catalog,
     hotel: &str,
@@ -196,7 +196,7 @@ fn room_for(
         .rooms
         .iter()
         .filter(|r| r.max_guests >= guests)
-        .min_by_key(|r| (r.max_guests, r.base));
+        .min_by_key(|r| (r.base, r.max_guests));
     match fitting {
         Some(r) => Some((r.kind, true)),
         None => h

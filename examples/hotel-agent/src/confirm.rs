@@ -1,6 +1,7 @@
 //! The guest's answer to a quote, as the policy read it: `confirm` hands an accepted quote to
 //! a tool node (`create_booking` for a booking, `apply_change` for a reschedule or a
-//! cancellation); `decline` and `defer` drop it; `ask_again` repeats its exact terms.
+//! cancellation); `decline`, `keep_booking` and `defer` tell the guest it is dropped;
+//! `ask_again` repeats its exact terms.
 
 use std::sync::Arc;
 
@@ -137,23 +138,24 @@ pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, 
     Ok(ConversationUpdate::default().tool_calls(vec![tool_call]))
 }
 
-/// `decline`: the guest said no. The quote (and a booking request) is dropped, and the guest
-/// told so; the policy leaves the declined quote in place for this node to name it.
+/// `decline`: the guest said no to a quoted booking or dropped their request.
 pub(crate) async fn decline(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
-    let lang = language(&s);
-    let reply = match &s.pending {
-        Some(Pending::Reschedule { .. } | Pending::Cancel { .. }) => say(
-            lang,
-            "All right, I have left your booking as it was. Is there anything else I can help you with?",
-            "De acuerdo, he dejado su reserva como estaba. ¿Puedo ayudarle en algo más?",
-        ),
-        _ => say(
-            lang,
-            "All right, I have not booked anything. Is there anything else I can help you with?",
-            "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
-        ),
-    };
-    Ok(ConversationUpdate::default().pending(None).reply(reply))
+    let reply = say(
+        language(&s),
+        "All right, I have not booked anything. Is there anything else I can help you with?",
+        "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
+    );
+    Ok(ConversationUpdate::default().reply(reply))
+}
+
+/// `keep_booking`: the guest said no to a quoted change or cancellation.
+pub(crate) async fn keep_booking(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+    let reply = say(
+        language(&s),
+        "All right, I have left your booking as it was. Is there anything else I can help you with?",
+        "De acuerdo, he dejado su reserva como estaba. ¿Puedo ayudarle en algo más?",
+    );
+    Ok(ConversationUpdate::default().reply(reply))
 }
 
 /// `defer`: the guest wants time. Nothing is booked; the request is kept, and quoted afresh

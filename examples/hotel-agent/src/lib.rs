@@ -188,6 +188,10 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     let a = Arc::clone(&agent);
     graph.add_node("answer", move |s, _ctx| qa::answer(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
+    graph.add_node("answer_and_collect", move |s, _ctx| {
+        qa::answer(Arc::clone(&a), s)
+    });
+    let a = Arc::clone(&agent);
     graph.add_node("collect_slots", move |s, _ctx| {
         booking::collect_slots(Arc::clone(&a), s)
     });
@@ -206,6 +210,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     graph.add_node("cancel", move |s, _ctx| changes::cancel(Arc::clone(&a), s));
     graph.add_node("confirm", |s, _ctx| confirm::confirm(s));
     graph.add_node("decline", |s, _ctx| confirm::decline(s));
+    graph.add_node("keep_booking", |s, _ctx| confirm::keep_booking(s));
     graph.add_node("defer", |s, _ctx| confirm::defer(s));
     let a = Arc::clone(&agent);
     graph.add_node("ask_again", move |s, _ctx| {
@@ -252,19 +257,24 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         },
     );
     // A question asked with a complete request is answered, then the request quoted.
-    graph.add_conditional_edge("answer", ["quote", "respond"], |s: &Conversation| {
-        if s.pending.is_none() && s.slots.complete() {
-            "quote"
-        } else {
-            "respond"
-        }
-    });
+    graph.add_conditional_edge(
+        "answer_and_collect",
+        ["quote", "respond"],
+        |s: &Conversation| {
+            if s.pending.is_none() && s.slots.complete() {
+                "quote"
+            } else {
+                "respond"
+            }
+        },
+    );
     graph.add_edge("create_booking", "booked");
     graph.add_edge("apply_change", "changed");
     for node in [
         "greet",
         "goodbye",
         "complaint",
+        "answer",
         "clarify",
         "quote",
         "booked",
@@ -272,6 +282,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         "cancel",
         "changed",
         "decline",
+        "keep_booking",
         "defer",
         "ask_again",
         "recover",

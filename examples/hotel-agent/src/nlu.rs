@@ -43,7 +43,7 @@ fn room_names(kind: RoomKind) -> &'static [&'static str] {
 /// Words of hotel names too common to name a hotel on their own: "hotel", "city", "stay", and
 /// amenities ("spa") a guest asks about.
 const COMMON: &[&str] = &[
-    "the", "hotel", "hotels", "city", "stay", "spa", "and", "&", "resort", "business",
+    "the", "hotel", "hotels", "city", "stay", "spa", "and", "&", "resort", "business", "airport",
 ];
 
 /// What guests call a hotel besides its name: its city and the places near it.
@@ -51,16 +51,28 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
     match code {
         "GPH" => &["chicago"],
         "SRS" => &["miami", "miami beach", "south beach"],
-        "MVL" => &["estes park", "colorado", "rocky mountains", "rockies"],
+        "MVL" => &[
+            "estes park",
+            "colorado",
+            "rocky mountains",
+            "rockies",
+            "the mountains",
+            "mountain hotel",
+            "las montanas",
+            "la montana",
+            "hotel de montana",
+        ],
         "CCI" => &["austin", "city centre inn", "city centre"],
-        "HPH" => &["new orleans", "nola", "french quarter"],
+        "HPH" => &["new orleans", "nueva orleans", "nola", "french quarter"],
         "ABH" => &[
             "dallas",
             "dfw",
-            "airport",
-            "aeropuerto",
-            "hotel del aeropuerto",
             "airport hotel",
+            "airport business",
+            "hotel del aeropuerto",
+            "del aeropuerto",
+            "aeropuerto de dallas",
+            "dallas airport",
         ],
         "BSE" => &["orlando"],
         _ => &[],

@@ -6,8 +6,8 @@
 //! The rules, in order:
 //! 1. Anger, a threat, a safety issue or a request for a person goes to a person.
 //! 2. A quote waits for a yes or a no. Only [`consent::classify`] of the message itself can
-//!    confirm it — never the NLU's or a model's intent; the node that acts (confirm, or
-//!    decline) clears it. A correction ("make it the deluxe")
+//!    confirm it — never the NLU's or a model's intent; the confirm node that acts on it
+//!    clears it. A correction ("make it the deluxe")
 //!    amends the request and re-quotes; a question about the quoted hotel is answered and the
 //!    exact terms asked again; a question about another hotel, or another request, drops the
 //!    quote; anything unclear asks again.
@@ -66,6 +66,9 @@ pub enum Route {
     Escalate,
     /// Answers a question from the catalog; with a quote pending, asks for it again after.
     Answer,
+    /// Answers a question asked with a request, then goes on with the request (quoting it
+    /// when complete).
+    AnswerAndCollect,
     /// Asks for what the booking still needs, or quotes it when complete.
     Collect,
     /// Asks for exact dates instead of guessing a vague period.
@@ -74,6 +77,8 @@ pub enum Route {
     Confirm,
     /// Drops the pending quote or request: the guest said no.
     Decline,
+    /// Leaves a booking as it was: the guest said no to a quoted change or cancellation.
+    KeepBooking,
     /// Drops the pending quote but keeps the request: the guest wants time.
     Defer,
     /// Asks the exact yes/no question of the pending quote again.
@@ -98,10 +103,12 @@ impl Route {
             Route::Goodbye => "goodbye",
             Route::Escalate => "complaint",
             Route::Answer => "answer",
+            Route::AnswerAndCollect => "answer_and_collect",
             Route::Collect => "collect_slots",
             Route::Clarify => "clarify",
             Route::Confirm => "confirm",
             Route::Decline => "decline",
+            Route::KeepBooking => "keep_booking",
             Route::Defer => "defer",
             Route::AskAgain => "ask_again",
             Route::Lookup => "lookup",
@@ -113,15 +120,17 @@ impl Route {
     }
 
     /// Every route, for the graph's destinations.
-    pub const ALL: [Route; 15] = [
+    pub const ALL: [Route; 17] = [
         Route::Greet,
         Route::Goodbye,
         Route::Escalate,
         Route::Answer,
+        Route::AnswerAndCollect,
         Route::Collect,
         Route::Clarify,
         Route::Confirm,
         Route::Decline,
+        Route::KeepBooking,
         Route::Defer,
         Route::AskAgain,
         Route::Lookup,
@@ -176,14 +185,15 @@ fn answer_quote(
     let kind = quoted(pending);
     match consent::classify(&r.message, kind) {
         Answer::Accept => return Some((Route::Confirm, next.clone())),
-        // The decline node names what was declined, then drops it.
         Answer::Decline if !r.amends() => {
+            next.pending = None;
             next.change = None;
-            if matches!(pending, Pending::Book { .. }) {
-                next.previous = Some(d.slots.clone());
-                next.slots = Slots::default();
-                next.focus = None;
+            if !matches!(pending, Pending::Book { .. }) {
+                return Some((Route::KeepBooking, next.clone()));
             }
+            next.previous = Some(d.slots.clone());
+            next.slots = Slots::default();
+            next.focus = None;
             return Some((Route::Decline, next.clone()));
         }
         Answer::Defer if !r.amends() || consent::puts_off(&r.message) => {
@@ -301,7 +311,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         }
     }
 
-    let asks = r.question || r.topic || r.intent == Intent::GeneralInquiry;
+    let asks = r.question || r.topic || r.price || r.intent == Intent::GeneralInquiry;
     let reschedule = |next: &mut Dialog| {
         let reference = pick_booking(r, w, None);
         let dates = reference
@@ -353,7 +363,14 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             return (Route::Clarify, next);
         }
         // A question with the request in it is answered, and the request goes on after.
-        return (if asks { Route::Answer } else { Route::Collect }, next);
+        // Only a question about the hotel needs an answer of its own: a price or "do you have
+        // a room" is answered by the quote.
+        let route = if r.topic {
+            Route::AnswerAndCollect
+        } else {
+            Route::Collect
+        };
+        return (route, next);
     }
     if asks {
         if named.is_some() {
@@ -397,7 +414,8 @@ fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&String>) -> Slo
         if r.same_dates {
             (base.check_in, base.check_out) = (previous.check_in, previous.check_out);
         }
-        if r.same_people || r.same_request {
+        // "Same dates somewhere else" is the same party too, unless the message says otherwise.
+        if r.same_people || r.same_request || r.same_dates {
             base.guests = previous.guests;
         }
     }
@@ -524,13 +542,16 @@ fn is_policy_question(r: &Reading) -> bool {
         || r.intent == Intent::GeneralInquiry
 }
 
-/// A request for a new booking, not more about the change in progress.
+/// A request for a new booking, not more about the change in progress: "the New Orleans
+/// one" names a booking, "book the Seaside" or "a suite for the 3rd" asks for a new one.
 fn is_new_booking(r: &Reading) -> bool {
+    let booking_intent = matches!(
+        r.intent,
+        Intent::ReservationRequest | Intent::AvailabilityCheck
+    );
     r.fresh_start
-        || (matches!(
-            r.intent,
-            Intent::ReservationRequest | Intent::AvailabilityCheck
-        ) && (r.entities.hotel.is_some() || r.entities.room_type.is_some()))
+        || r.entities.room_type.is_some()
+        || (booking_intent && r.confidence >= 0.8 && !r.has_dates())
 }
 
 /// Whether a "change it to …" is about the booking being drafted rather than an existing one.

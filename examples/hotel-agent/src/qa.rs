@@ -57,7 +57,21 @@ const CUES: &[(Topic, &[&str])] = &[
     ),
     (
         Topic::Shuttle,
-        &["shuttle", "airport", "aeropuerto", "traslado"],
+        &[
+            "shuttle",
+            "transfer",
+            "traslado",
+            "traslados",
+            "pick up",
+            "pickup",
+            "to the airport",
+            "from the airport",
+            "al aeropuerto",
+            "desde el aeropuerto",
+            "del aeropuerto al",
+            "recogida",
+            "transporte",
+        ],
     ),
     (
         Topic::Restaurant,
@@ -141,9 +155,14 @@ const CUES: &[(Topic, &[&str])] = &[
     ),
 ];
 
-/// Whether `message` asks about something the catalog knows.
+/// Whether `message` asks about something the catalog knows, prices aside.
 pub(crate) fn asks_topic(message: &str) -> bool {
-    !topics(message).is_empty()
+    topics(message).iter().any(|t| *t != Topic::Prices)
+}
+
+/// Whether `message` asks about prices.
+pub(crate) fn asks_price(message: &str) -> bool {
+    topics(message).contains(&Topic::Prices)
 }
 
 fn topics(message: &str) -> Vec<Topic> {

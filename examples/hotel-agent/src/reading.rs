@@ -23,8 +23,13 @@ pub struct Reading {
     pub attention: bool,
     /// It asks something (a question mark, or a question word first).
     pub question: bool,
-    /// It asks about something the catalog knows (breakfast, parking, prices, …).
+    /// It asks about something the catalog knows (breakfast, parking, …) beyond prices, which
+    /// a quote answers.
     pub topic: bool,
+    /// It asks what something costs.
+    pub price: bool,
+    /// How sure the understander is of the intent, from 0 to 1.
+    pub confidence: f32,
     /// "Same dates", "mismas fechas".
     pub same_dates: bool,
     /// "A new booking", "another room", "start over".
@@ -75,6 +80,8 @@ impl Reading {
             attention: u.sentiment.requires_attention,
             question,
             topic: crate::qa::asks_topic(message),
+            price: crate::qa::asks_price(message),
+            confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),
             same_request: SAME_REQUEST.is_match(&folded),
             same_people: SAME_PEOPLE.is_match(&folded),
@@ -164,9 +171,14 @@ static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-/// A day of the month written as such: "3", "3rd", "el 3".
-static HAS_DAY: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\b[0-9]{1,2}(?:st|nd|rd|th)?\b|\b(?:today|tomorrow|hoy|manana)\b"));
+/// A day of the month written as such: "3rd", "el 3", "3-6", "dec 3", "3 de enero", "today"
+/// (and not "somos 2").
+static HAS_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    let month = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic";
+    compile(&format!(
+        r"\b(?:[0-9]{{1,2}}(?:st|nd|rd|th)|(?:el|del|al|the|on|from|until|till|hasta)\s+(?:dia\s+)?[0-9]{{1,2}}|[0-9]{{1,2}}\s*(?:-|/|al|to|a)\s*[0-9]{{1,2}}|(?:{month})[a-z]*\.?\s+[0-9]{{1,2}}|[0-9]{{1,2}}\s+(?:de\s+|d\s+|of\s+)?(?:{month})|today|tonight|tomorrow|tmrw|hoy|manana)\b"
+    ))
+});
 
 /// Words that place a date without a month: weekdays, "today", holidays.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {

@@ -107,9 +107,12 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             &format!(
                 r"\b(?:for\s+|por\s+|durante\s+)?(?:(?:a\s+)?(couple)\s+of|({count}))\s*(?:nights?|nites?|nts?|nghts?|noches?|nochs?)\b"
             ),
-            // "una noche más" is a change to a stay, not its length.
+            // "una noche más", "one night less" change a stay's length; they are not one.
             |c, at| {
-                if text::next_word(at.text, at.end) == "mas" {
+                if matches!(
+                    text::next_word(at.text, at.end),
+                    "mas" | "menos" | "less" | "more"
+                ) {
                     return None;
                 }
                 let n = if c.get(1).is_some() {
@@ -221,7 +224,7 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule(
             &format!(
-                r"\b(?:from\s+|between\s+|del\s+|desde\s+el\s+|desde\s+|entre\s+el\s+|entre\s+)?(?:the\s+|el\s+)?(?:dia\s+)?{day}\s*{to}\s*(?:the\s+|el\s+)?(?:dia\s+)?{day}\s+(?:of\s+|de\s+)?{month}\b\.?{year}"
+                r"\b(?:from\s+|between\s+|del\s+|desde\s+el\s+|desde\s+|entre\s+el\s+|entre\s+)?(?:the\s+|el\s+)?(?:dia\s+)?{day}\s*{to}\s*(?:the\s+|el\s+)?(?:dia\s+)?{day}\s+(?:of\s+|de\s+|d\s+)?{month}\b\.?{year}"
             ),
             |c, at| {
                 let (first, last) = (num(c, 1)?, num(c, 2)?);
@@ -355,7 +358,9 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
-            &format!(r"\b(?:the\s+|el\s+)?(?:dia\s+)?{day}\s+(?:of\s+|de\s+)?{month}\b\.?{year}"),
+            &format!(
+                r"\b(?:the\s+|el\s+)?(?:dia\s+)?{day}\s+(?:of\s+|de\s+|d\s+)?{month}\b\.?{year}"
+            ),
             |c, at| {
                 let month = plausible_month(word(c, 2)?, at.language)?;
                 month_day(month, num(c, 1)?, num(c, 3)).map(Found::One)

@@ -97,3 +97,76 @@ async fn with_gemini_the_hotel_agent_asks_it_first_and_falls_back_offline() {
         );
     }
 }
+
+/// The model reads the messages, and the same policy decides: a model that calls "just
+/// looking" an acceptance books nothing, and the guest's own yes later does.
+#[tokio::test]
+async fn with_gemini_the_policy_still_decides_and_consent_holds() {
+    let reading = |intent: &str, entities: Value| {
+        Ok(
+            json!({"intent": intent, "confidence": 0.99, "language": "en", "entities": entities,
+            "sentiment": {"score": 0.0, "tone": "neutral", "requires_attention": false}}),
+        )
+    };
+    let request = json!({"check_in": "2026-12-07", "check_out": "2026-12-09", "adults": 2,
+        "room_type": "Standard", "hotel": "CCI"});
+    let gemini = fake_gemini(vec![
+        reading("reservation_request", request),
+        reading("affirm", json!({})),
+        reading("affirm", json!({})),
+        reading("affirm", json!({})),
+    ])
+    .await;
+    let dir = scratch("gemini-consent");
+    let store = BookingStore::open(dir.join("bookings.db"), Catalog::load().unwrap()).unwrap();
+    let graph = hotel_agent_graph(HotelAgent::with_gemini(
+        store.clone(),
+        Clock::Fixed(today()),
+        gemini,
+    ))
+    .unwrap()
+    .with_checkpointer(Arc::new(graph_core::InMemoryCheckpointer::new()));
+    let config = RunConfig::thread("test:gina");
+    let guest = hotel::GuestId::new("test", "gina");
+    let say = |message: &'static str| {
+        let graph = graph.clone();
+        let config = config.clone();
+        async move {
+            graph
+                .invoke(turn("test", "gina", message), &config)
+                .await
+                .unwrap()
+        }
+    };
+
+    let quoted = say("a standard at city center inn dec 7 to 9 for 2").await;
+    assert!(
+        quoted.state.reply.contains("$240.00"),
+        "{}",
+        quoted.state.reply
+    );
+    let looking = say("ok thanks, just looking for now").await;
+    let u = looking.state.understanding.as_ref().unwrap();
+    assert_eq!((u.provider.as_str(), u.intent), ("gemini", Intent::Affirm));
+    assert!(store.bookings_of(&guest).unwrap().is_empty());
+    assert!(
+        looking.executed.iter().all(|n| n != "create_booking"),
+        "{:?}",
+        looking.executed
+    );
+    // A yes with nothing quoted in the last reply gets the quote again, not a booking.
+    let again = say("yes").await;
+    assert!(
+        again.state.reply.contains("(yes/no)"),
+        "{}",
+        again.state.reply
+    );
+    assert!(store.bookings_of(&guest).unwrap().is_empty());
+    let booked = say("yes").await;
+    assert!(
+        booked.state.reply.contains("CCI-"),
+        "{}",
+        booked.state.reply
+    );
+    assert_eq!(store.bookings_of(&guest).unwrap().len(), 1);
+}

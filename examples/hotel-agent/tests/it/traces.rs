@@ -11,8 +11,9 @@ use std::sync::Arc;
 use checkpoint::SqliteCheckpointer;
 use chrono::NaiveDate;
 use graph_core::{CompiledGraph, RunConfig};
-use hotel::{BookingStore, Catalog, Clock, GuestId, RoomKind, StayRequest};
+use hotel::{BookingStore, Catalog, Clock, GuestId, StayRequest};
 use hotel_agent::{Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 const CHANNEL: &str = "test";
@@ -69,15 +70,27 @@ fn is_reference(word: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
-/// A booking made before the conversation: its owner, hotel, room, check-in, check-out, guests.
-type Seed = (
-    &'static str,
-    &'static str,
-    RoomKind,
-    &'static str,
-    &'static str,
-    u32,
-);
+/// A booking made before the conversation.
+#[derive(Debug, Deserialize)]
+struct Seed {
+    owner: String,
+    hotel: String,
+    room: String,
+    check_in: NaiveDate,
+    check_out: NaiveDate,
+    guests: u32,
+}
+
+/// A scripted conversation (`traces/*.yaml`): the guest, bookings made before it, and the
+/// messages in order ([`RESTART`] between two of them restarts the process).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Script {
+    user: String,
+    #[serde(default)]
+    seed: Vec<Seed>,
+    messages: Vec<String>,
+}
 
 /// What one process holds open: the bookings and the agent's graph with its checkpointer.
 struct Process {
@@ -115,24 +128,25 @@ fn bookings_of(store: &BookingStore, guest: &GuestId) -> Vec<String> {
 
 /// Plays `messages` as guest `user` and returns the recorded trace.
 async fn play(name: &str, user: &str, messages: &[&str]) -> Value {
-    play_seeded(name, user, &[], messages).await
+    let messages: Vec<String> = messages.iter().map(|m| (*m).to_owned()).collect();
+    play_seeded(name, user, &[], &messages).await
 }
 
 /// Plays `messages` as guest `user` after booking `seeds`; `{REF1}`, `{REF2}`, … in a message
 /// stand for the seeded bookings' references.
-async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) -> Value {
+async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[String]) -> Value {
     let dir = scratch(name);
     let mut process = Process::start(&dir);
     let mut refs = Vec::new();
-    for (i, (owner, hotel, room, check_in, check_out, guests)) in seeds.iter().enumerate() {
+    for (i, seed) in seeds.iter().enumerate() {
         let request = StayRequest {
-            hotel: (*hotel).into(),
-            room: *room,
-            check_in: check_in.parse().unwrap(),
-            check_out: check_out.parse().unwrap(),
-            guests: *guests,
+            hotel: seed.hotel.clone(),
+            room: seed.room.parse().unwrap(),
+            check_in: seed.check_in,
+            check_out: seed.check_out,
+            guests: seed.guests,
         };
-        let owner = GuestId::new(CHANNEL, *owner);
+        let owner = GuestId::new(CHANNEL, &seed.owner);
         let booking = process
             .store
             .book(&owner, &request, &format!("seed-{i}"), today())
@@ -158,7 +172,7 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) 
             restarted = true;
             continue;
         }
-        let mut message = (*message).to_owned();
+        let mut message = message.clone();
         for (i, r) in refs.iter().enumerate() {
             message = message.replace(&format!("{{REF{}}}", i + 1), r);
         }
@@ -207,282 +221,26 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[&str]) 
     trace
 }
 
-macro_rules! seeded_conversation {
-    ($name:ident, $user:expr, [$($seed:expr),* $(,)?], [$($msg:expr),+ $(,)?]) => {
-        #[tokio::test]
-        async fn $name() {
-            let trace = play_seeded(stringify!($name), $user, &[$($seed),*], &[$($msg),+]).await;
-            insta::assert_yaml_snapshot!(stringify!($name), trace);
-        }
-    };
+/// Every script in `traces/`, played and snapshot-tested (one snapshot per file).
+#[test]
+fn conversations() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    insta::glob!("traces/*.yaml", |path| {
+        let script: Script =
+            serde_norway::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let trace = runtime.block_on(play_seeded(
+            &name,
+            &script.user,
+            &script.seed,
+            &script.messages,
+        ));
+        insta::assert_yaml_snapshot!(trace);
+    });
 }
-
-macro_rules! conversation {
-    ($name:ident, $user:expr, [$($msg:expr),+ $(,)?]) => {
-        #[tokio::test]
-        async fn $name() {
-            let trace = play(stringify!($name), $user, &[$($msg),+]).await;
-            insta::assert_yaml_snapshot!(stringify!($name), trace);
-        }
-    };
-}
-
-conversation!(
-    english_booking_over_several_turns,
-    "alice",
-    [
-        "Hi there",
-        "I want to book a room at the Grand Plaza",
-        "Deluxe please",
-        "from Dec 3 to Dec 6",
-        "2 guests",
-        "yes",
-        "thanks, bye",
-    ]
-);
-
-conversation!(
-    booking_declined_books_nothing,
-    "bob",
-    [
-        "I'd like a standard room at City Center Inn from December 10 to 12 for 2 adults",
-        "no",
-    ]
-);
-
-conversation!(
-    spanish_booking,
-    "carmen",
-    [
-        "Hola",
-        "Quiero reservar una suite en el Seaside Resort del 10 al 12 de diciembre para 3 personas",
-        "sí",
-        "gracias, adiós",
-    ]
-);
-
-conversation!(
-    question_answered_from_the_catalog,
-    "dave",
-    [
-        "Do you allow pets at Mountain View Lodge?",
-        "What time is check-in at Budget Stay Express?",
-        "Is there a casino at the Grand Plaza?",
-    ]
-);
-
-conversation!(greeting_and_goodbye, "erin", ["Hello!", "Goodbye"]);
-
-seeded_conversation!(
-    lookup_by_reference_and_list,
-    "fiona",
-    [(
-        "fiona",
-        "GPH",
-        RoomKind::Deluxe,
-        "2026-12-03",
-        "2026-12-06",
-        2
-    )],
-    [
-        "Can you show my booking {REF1}?",
-        "What bookings do I have?"
-    ]
-);
-
-seeded_conversation!(
-    someone_elses_reference_refused,
-    "gary",
-    [(
-        "mallory",
-        "SRS",
-        RoomKind::Suite,
-        "2026-12-10",
-        "2026-12-12",
-        3
-    )],
-    [
-        "Can you show my booking {REF1}?",
-        "I want to cancel my booking {REF1}",
-    ]
-);
-
-seeded_conversation!(
-    reschedule_inside_the_free_window,
-    "hana",
-    [(
-        "hana",
-        "CCI",
-        RoomKind::Standard,
-        "2026-12-03",
-        "2026-12-05",
-        2
-    )],
-    [
-        "I need to reschedule my reservation",
-        "from Dec 10 to Dec 12",
-        "yes",
-    ]
-);
-
-seeded_conversation!(
-    reschedule_outside_the_free_window_has_a_fee,
-    "ivan",
-    [(
-        "ivan",
-        "SRS",
-        RoomKind::Deluxe,
-        "2026-11-23",
-        "2026-11-25",
-        2
-    )],
-    [
-        "I want to change my booking {REF1} to Dec 1 to Dec 3",
-        "yes"
-    ]
-);
-
-seeded_conversation!(
-    reschedule_on_the_check_in_day_doubles_the_fee,
-    "jade",
-    [(
-        "jade",
-        "GPH",
-        RoomKind::Standard,
-        "2026-11-22",
-        "2026-11-24",
-        1
-    )],
-    ["I want to move my stay to Dec 8-10", "yes"]
-);
-
-seeded_conversation!(
-    reschedule_into_peak_season_adds_a_surcharge,
-    "kurt",
-    [(
-        "kurt",
-        "MVL",
-        RoomKind::Family,
-        "2026-11-23",
-        "2026-11-26",
-        4
-    )],
-    [
-        "I want to change my booking {REF1} to Dec 21 to Dec 23",
-        "yes"
-    ]
-);
-
-seeded_conversation!(
-    cancellation_is_free_well_before_check_in,
-    "lena",
-    [(
-        "lena",
-        "ABH",
-        RoomKind::Deluxe,
-        "2026-12-03",
-        "2026-12-06",
-        2
-    )],
-    [
-        "Please cancel my reservation",
-        "yes",
-        "What bookings do I have?"
-    ]
-);
-
-seeded_conversation!(
-    cancellation_the_day_before_charges_the_first_night,
-    "marco",
-    [(
-        "marco",
-        "HPH",
-        RoomKind::Suite,
-        "2026-11-23",
-        "2026-11-25",
-        2
-    )],
-    ["I want to cancel my booking {REF1}", "yes"]
-);
-
-seeded_conversation!(
-    cancelled_booking_cannot_be_rescheduled,
-    "nadia",
-    [(
-        "nadia",
-        "BSE",
-        RoomKind::Standard,
-        "2026-12-03",
-        "2026-12-05",
-        2
-    )],
-    [
-        "I want to cancel my booking {REF1}",
-        "yes",
-        "I want to change my booking {REF1} to Dec 10 to Dec 12",
-    ]
-);
-
-seeded_conversation!(
-    spanish_reschedule,
-    "olga",
-    [(
-        "olga",
-        "SRS",
-        RoomKind::Standard,
-        "2026-12-03",
-        "2026-12-05",
-        2
-    )],
-    [
-        "Quiero cambiar mi reserva al 10 de diciembre hasta el 12",
-        "sí"
-    ]
-);
-
-seeded_conversation!(
-    spanish_cancellation,
-    "pablo",
-    [(
-        "pablo",
-        "CCI",
-        RoomKind::Deluxe,
-        "2026-11-23",
-        "2026-11-24",
-        2
-    )],
-    ["Quiero cancelar mi reserva", "no"]
-);
-
-conversation!(
-    complaint_is_escalated,
-    "quinn",
-    [
-        "This is unacceptable, the room was dirty and I want a refund",
-        "Estoy muy enfadado, la habitación estaba sucia",
-    ]
-);
-
-conversation!(
-    invalid_dates_get_a_helpful_reply,
-    "rosa",
-    [
-        "I'd like a standard room at City Center Inn from December 12 to December 10 for 2 adults",
-        "from December 10 to December 12",
-        "no",
-    ]
-);
-
-conversation!(
-    too_many_guests_get_a_helpful_reply,
-    "sam",
-    [
-        "I'd like a standard room at Budget Stay Express from December 10 to 12 for 5 adults",
-        "Family room please",
-        "4 guests",
-        "yes",
-    ]
-);
 
 /// One short booking at each of the seven hotels, as one snapshot.
 #[tokio::test]
@@ -527,121 +285,3 @@ fn the_hotel_graph_draws_as_dot_and_mermaid() {
     insta::assert_snapshot!("hotel_graph_dot", dot);
     insta::assert_snapshot!("hotel_graph_mermaid", graph.to_mermaid());
 }
-
-// Restarts while slots are half collected, while a quote waits for a yes, and after booking.
-conversation!(
-    restart_between_turns_continues_the_booking,
-    "tess",
-    [
-        "I want to book a deluxe room at Heritage Palace Hotel",
-        "from Dec 14 to Dec 17",
-        RESTART,
-        "2 guests",
-        RESTART,
-        "yes",
-        RESTART,
-        "What bookings do I have?",
-    ]
-);
-
-conversation!(
-    relative_dates_tomorrow_for_two_nights,
-    "uma",
-    [
-        "I'd like a standard room at City Center Inn tomorrow for 2 nights for 1 adult",
-        "yes",
-    ]
-);
-
-conversation!(
-    relative_dates_next_friday,
-    "victor",
-    [
-        "Book a deluxe room at the Grand Plaza from next Friday for 3 nights",
-        "2 guests",
-        "yes",
-    ]
-);
-
-conversation!(
-    relative_dates_this_weekend,
-    "wendy",
-    [
-        "Do you have a family room at Mountain View Lodge this weekend for 4 people?",
-        "yes",
-    ]
-);
-
-conversation!(
-    question_in_the_middle_of_a_booking,
-    "xavier",
-    [
-        "I want to book a suite at Seaside Resort",
-        "Do you allow pets at Seaside Resort?",
-        "from Dec 10 to Dec 13 for 2 guests",
-        "yes",
-    ]
-);
-
-conversation!(
-    spanish_booking_with_relative_dates,
-    "yolanda",
-    [
-        "Quiero reservar una habitación estándar en el Airport Business Hotel mañana 3 noches para 2 personas",
-        "sí",
-    ]
-);
-
-seeded_conversation!(
-    lookup_lists_several_bookings,
-    "zoe",
-    [
-        (
-            "zoe",
-            "GPH",
-            RoomKind::Deluxe,
-            "2026-12-03",
-            "2026-12-06",
-            2
-        ),
-        (
-            "zoe",
-            "BSE",
-            RoomKind::Standard,
-            "2027-01-10",
-            "2027-01-12",
-            1
-        ),
-        (
-            "zoe",
-            "SRS",
-            RoomKind::Family,
-            "2027-02-14",
-            "2027-02-17",
-            4
-        ),
-        (
-            "mallory",
-            "CCI",
-            RoomKind::Deluxe,
-            "2026-12-10",
-            "2026-12-12",
-            2
-        ),
-    ],
-    [
-        "What bookings do I have?",
-        "Can you show my booking {REF2}?"
-    ]
-);
-
-// Deluxe at Heritage Palace is $340 a night: Fri Dec 18 and Sat Dec 19 are weekend nights
-// ($374 each), Sun Dec 20 and Mon Dec 21 are peak nights ($408 each), $1,564 in all.
-conversation!(
-    peak_season_booking_shows_the_surcharge,
-    "arthur",
-    [
-        "I'd like a deluxe room at Heritage Palace Hotel from December 18 to December 22 for 2 adults",
-        "yes",
-    ]
-);

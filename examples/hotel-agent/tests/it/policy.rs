@@ -1,0 +1,268 @@
+//! The dialog policy as a plain function: `(dialog, reading, world) -> (route, dialog)`, one
+//! rule per test, messages read by the offline NLU as in the agent.
+
+use agent_nodes::nlu::{Intent, OfflineNlu, Understanding};
+use chrono::NaiveDate;
+use hotel::{Booking, BookingStore, Catalog, GuestId, RoomKind, StayRequest};
+use hotel_agent::policy::{Dialog, Route, World, decide};
+use hotel_agent::reading::Reading;
+use hotel_agent::{ChangeKind, Pending, Slots, Stay, nlu_lexicon};
+
+use crate::traces::{scratch, today};
+
+fn read(message: &str) -> Reading {
+    let nlu = OfflineNlu::new(nlu_lexicon(&Catalog::load().unwrap()));
+    Reading::new(message, &nlu.analyze(message, today()))
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// A quote for a Standard at City Center Inn, Dec 7–9, for 2, waiting for a yes.
+fn quoted() -> Dialog {
+    let stay = Stay {
+        hotel: "CCI".into(),
+        room: "Standard".into(),
+        check_in: date("2026-12-07"),
+        check_out: date("2026-12-09"),
+        guests: 2,
+    };
+    Dialog {
+        slots: Slots {
+            hotel: Some("CCI".into()),
+            room: Some("Standard".into()),
+            check_in: Some(stay.check_in),
+            check_out: Some(stay.check_out),
+            guests: Some(2),
+        },
+        pending: Some(Pending::Book {
+            stay,
+            total_cents: 24_000,
+        }),
+        ..Dialog::default()
+    }
+}
+
+/// Decides `message` in `dialog` for a guest with `bookings`.
+fn decide_with(dialog: &Dialog, message: &str, bookings: &[Booking]) -> (Route, Dialog) {
+    let catalog = Catalog::load().unwrap();
+    let world = World {
+        catalog: &catalog,
+        today: today(),
+        bookings,
+    };
+    decide(dialog, &read(message), world)
+}
+
+fn decide_now(dialog: &Dialog, message: &str) -> (Route, Dialog) {
+    decide_with(dialog, message, &[])
+}
+
+/// Bookings of one guest, made through a real store.
+fn bookings(stays: &[(&str, RoomKind, &str, &str)]) -> Vec<Booking> {
+    let dir = scratch("policy-bookings");
+    let store = BookingStore::open(dir.join("b.db"), Catalog::load().unwrap()).unwrap();
+    let guest = GuestId::new("test", "g");
+    stays
+        .iter()
+        .enumerate()
+        .map(|(i, (hotel, room, check_in, check_out))| {
+            let request = StayRequest {
+                hotel: (*hotel).into(),
+                room: *room,
+                check_in: date(check_in),
+                check_out: date(check_out),
+                guests: 2,
+            };
+            store
+                .book(&guest, &request, &i.to_string(), today())
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_clear_yes_confirms_the_quote_and_nothing_else_does() {
+    assert_eq!(
+        decide_now(&quoted(), "yes please book it").0,
+        Route::Confirm
+    );
+    for message in ["ok", "ok thanks", "sure?", "maybe", "hmm", "k"] {
+        let (route, _) = decide_now(&quoted(), message);
+        assert_ne!(route, Route::Confirm, "{message}");
+    }
+}
+
+#[test]
+fn a_model_that_calls_just_looking_a_yes_books_nothing() {
+    // The understander (an LLM, say) claims an acceptance; the message is none.
+    let message = "ok thanks, just looking for now";
+    let nlu = OfflineNlu::new(nlu_lexicon(&Catalog::load().unwrap()));
+    let mut u: Understanding = nlu.analyze(message, today());
+    u.intent = Intent::Affirm;
+    u.confidence = 0.99;
+    let catalog = Catalog::load().unwrap();
+    let world = World {
+        catalog: &catalog,
+        today: today(),
+        bookings: &[],
+    };
+    let (route, next) = decide(&quoted(), &Reading::new(message, &u), world);
+    assert_eq!(route, Route::Defer);
+    assert_eq!(next.pending, None);
+}
+
+#[test]
+fn a_decline_drops_the_quote_and_remembers_the_request() {
+    let (route, next) = decide_now(&quoted(), "nah, too expensive");
+    assert_eq!(route, Route::Decline);
+    assert_eq!(next.slots, Slots::default());
+    assert_eq!(next.previous, Some(quoted().slots));
+    assert_eq!(next.pending, None);
+}
+
+#[test]
+fn a_correction_before_the_yes_amends_the_request() {
+    let (route, next) = decide_now(&quoted(), "actually make it the deluxe");
+    assert_eq!(route, Route::Collect);
+    assert_eq!(next.pending, None);
+    assert_eq!(next.slots.room.as_deref(), Some("Deluxe"));
+    assert_eq!(next.slots.check_in, Some(date("2026-12-07")));
+
+    let (_, next) = decide_now(&quoted(), "can we do 3 people instead");
+    assert_eq!(next.slots.guests, Some(3));
+
+    // Days alone are in the request's month, not the next such days from today.
+    let (_, next) = decide_now(&quoted(), "change it to the 10th to the 12th");
+    assert_eq!(
+        (next.slots.check_in, next.slots.check_out),
+        (Some(date("2026-12-10")), Some(date("2026-12-12")))
+    );
+}
+
+#[test]
+fn restating_the_quoted_terms_with_a_yes_confirms_them() {
+    assert_eq!(
+        decide_now(&quoted(), "ok the standard, yes book it").0,
+        Route::Confirm
+    );
+    // A restatement that changes the terms is a correction.
+    assert_eq!(
+        decide_now(&quoted(), "ok the deluxe, yes book it").0,
+        Route::Collect
+    );
+}
+
+#[test]
+fn a_question_about_the_quoted_hotel_keeps_the_quote_and_another_hotel_drops_it() {
+    let (route, next) = decide_now(&quoted(), "is breakfast included?");
+    assert_eq!(route, Route::Answer);
+    assert!(next.pending.is_some());
+
+    let (route, next) = decide_now(&quoted(), "does the grand plaza have a pool?");
+    assert_eq!(route, Route::Answer);
+    assert_eq!(next.pending, None);
+    assert_eq!(next.focus.as_deref(), Some("GPH"));
+}
+
+#[test]
+fn the_hotel_in_focus_is_the_booking_hotel() {
+    let (_, asked) = decide_now(
+        &Dialog::default(),
+        "does the airport business hotel have a gym?",
+    );
+    assert_eq!(asked.focus.as_deref(), Some("ABH"));
+    let (route, next) = decide_now(
+        &asked,
+        "ok book me a standard for the 2nd to the 4th, 2 of us",
+    );
+    assert_eq!(route, Route::Collect);
+    assert_eq!(next.slots.hotel.as_deref(), Some("ABH"));
+    assert!(next.slots.complete(), "{:?}", next.slots);
+}
+
+#[test]
+fn same_dates_somewhere_else_reuses_the_dropped_request() {
+    let (_, declined) = decide_now(&quoted(), "no thanks");
+    let (route, next) = decide_now(&declined, "same dates at the grand plaza, a deluxe");
+    assert_eq!(route, Route::Collect);
+    assert_eq!(next.slots.hotel.as_deref(), Some("GPH"));
+    assert_eq!(next.slots.check_in, Some(date("2026-12-07")));
+    assert_eq!(next.slots.guests, Some(2));
+}
+
+#[test]
+fn a_new_request_after_a_dropped_one_starts_clean() {
+    let (_, declined) = decide_now(&quoted(), "forget it");
+    let (_, next) = decide_now(&declined, "a suite at the seaside from jan 10 to jan 12");
+    assert_eq!(next.slots.hotel.as_deref(), Some("SRS"));
+    assert_eq!(next.slots.guests, None);
+}
+
+#[test]
+fn the_only_upcoming_booking_needs_no_reference() {
+    let mine = bookings(&[("MVL", RoomKind::Standard, "2027-01-08", "2027-01-10")]);
+    let (route, next) = decide_with(&Dialog::default(), "cancel my booking", &mine);
+    assert_eq!(route, Route::Cancel);
+    let change = next.change.unwrap();
+    assert_eq!(change.kind, ChangeKind::Cancel);
+    assert_eq!(change.reference, Some(mine[0].reference.to_string()));
+}
+
+#[test]
+fn with_several_bookings_the_hotel_or_month_named_picks_one() {
+    let mine = bookings(&[
+        ("MVL", RoomKind::Standard, "2027-01-08", "2027-01-10"),
+        ("HPH", RoomKind::Deluxe, "2026-12-04", "2026-12-06"),
+    ]);
+    let (_, asked) = decide_with(&Dialog::default(), "cancel my booking", &mine);
+    assert_eq!(asked.change.as_ref().unwrap().reference, None);
+    let (route, next) = decide_with(&asked, "the mountain view one", &mine);
+    assert_eq!(route, Route::Cancel);
+    assert_eq!(
+        next.change.unwrap().reference,
+        Some(mine[0].reference.to_string())
+    );
+    let (_, next) = decide_with(
+        &Dialog::default(),
+        "can you push the one in december back a week",
+        &mine,
+    );
+    let change = next.change.unwrap();
+    assert_eq!(change.reference, Some(mine[1].reference.to_string()));
+    assert_eq!(change.dates, Some((date("2026-12-11"), date("2026-12-13"))));
+}
+
+#[test]
+fn vague_dates_get_a_question() {
+    let (route, next) = decide_now(
+        &Dialog::default(),
+        "a room at the lodge sometime in january",
+    );
+    assert_eq!(route, Route::Clarify);
+    assert_eq!(next.slots.hotel.as_deref(), Some("MVL"));
+    assert_eq!(next.slots.check_in, None);
+}
+
+#[test]
+fn a_second_miss_in_a_row_offers_help() {
+    let (route, once) = decide_now(&Dialog::default(), "asdfgh");
+    assert_eq!(route, Route::Recover);
+    assert_eq!(decide_now(&once, "qwerty").0, Route::Help);
+    let (_, understood) = decide_now(&once, "hello");
+    assert_eq!(understood.misses, 0);
+}
+
+#[test]
+fn anger_or_a_request_for_a_person_goes_to_a_person() {
+    for message in [
+        "this is unacceptable, the room is filthy",
+        "can I talk to a human",
+        "quiero hablar con una persona",
+    ] {
+        let (route, next) = decide_now(&quoted(), message);
+        assert_eq!(route, Route::Escalate, "{message}");
+        assert_eq!(next.pending, None);
+    }
+}
