@@ -85,6 +85,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"otra\s+fecha|otras\s+fechas|add\s+(?:a|an|one|another)\s+(?:extra\s+)?night",
         r"una\s+noche\s+mas|(?:one|a)\s+more\s+night|extra\s+night|another\s+night",
         r"(?:pasar|correr|mover|cambiar)\s+(?:mi|la|nuestra|el)\s+(?:reserva|estancia|viaje)",
+        r"cambiala|cambialo|muevela|muevelo|pasala|pasalo|correla|correlo|adelantala|adelantalo|atrasala|atrasalo|retrasala|retrasalo|aplazala|posponla",
         r"(?:pasarla|correrla|moverla|pasarlo|correrlo)|push\s+(?:it|(?:my|our|the)\s+\w+)\s+back",
         r"(?:move|push|shift|bump)\s+(?:my|our|the)\s+(?:stay|trip|booking|reservation)",
     ]),
@@ -99,6 +100,10 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:dont|do\s+not|no\s+longer)\s+(?:want|need)\s+(?:to\s+(?:book|stay)|the\s+(?:room|booking|reservation))",
         r"(?:dont|do\s+not|no\s+longer)\s+(?:want|need)\s+(?:my|our)\s+(?:room|booking|reservation)",
         r"ya\s+no\s+(?:quiero|queremos|necesito|necesitamos)\s+(?:reservar|la\s+reserva|la\s+habitacion)",
+        r"ya\s+no\s+(?:viajamos|viajo|vamos|voy|podemos\s+ir|puedo\s+ir|vamos\s+a\s+(?:ir|poder\s+ir|poder\s+viajar))",
+        r"no\s+(?:vamos|voy)\s+a\s+poder\s+(?:ir|viajar)|no\s+(?:viajamos|podremos\s+viajar)",
+        r"(?:cant|cannot|can\s+not|wont\s+be\s+able\s+to)\s+(?:go|make\s+it|come|travel)\s+(?:anymore|any\s+more|after\s+all)",
+        r"(?:we|i)\s+(?:cant|cannot|can\s+not)\s+(?:go|travel)|no\s+longer\s+(?:going|coming|travell?ing)|trip\s+(?:is|got)\s+(?:off|cancell?ed)",
     ]),
     (CancellationRequest, 3.0, Anywhere, Nothing, &[
         r"cancel\w*|anula\w*",
@@ -127,7 +132,8 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"no\s+(?:he\s+)?recibido",
         r"what\s+(?:did\s+(?:i|we)|have\s+(?:i|we)|do\s+(?:i|we)\s+have)\s+(?:book|booked|reserved)|what\s+(?:i|we)\s+(?:booked|reserved)",
         r"(?:my|our)\s+(?:bookings|reservations)|(?:remind|tell)\s+me\s+(?:what|my)",
-        r"que\s+(?:reservas?|tengo\s+reservado)|mis\s+reservas|nuestras\s+reservas|tengo\s+algo\s+reservado",
+        r"(?:que|q)\s+(?:reservas?|tengo\s+reservado)|mis\s+reservas|nuestras\s+reservas|tengo\s+algo\s+reservado",
+        r"que\s+(?:he|hemos|tengo|tenemos)\s+reservad\w*|what\s+(?:have|did)\s+(?:i|we)\s+(?:got\s+)?(?:booked|reserved)",
         r"(?:pasas|pasa|dame|muestrame|ensename|recuerdame)\s+(?:mis|mi|la|las)\s+reservas?",
     ]),
     (BookingLookup, 1.0, Anywhere, Nothing, &[

@@ -110,7 +110,7 @@ struct Context<'a> {
 /// Words before a lone date that make it the departure.
 static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|vamos|marchamos|volvemos|regresamos)\s+(?:(?:on|el|the|dia)\s+)*$",
+        r"\b(?:check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|vamos|voy|marchamos|marcho|volvemos|regresamos|vuelvo|regreso)\s+(?:(?:on|el|the|dia)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("leaving: {e}"))
 });
@@ -122,6 +122,11 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
         .iter()
         .any(|(_, f)| matches!(f, Found::One(_) | Found::Two(..)));
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
+    // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
+    // Dec 21-22, whatever single dates come before it.
+    if range {
+        mentions.retain(|(_, f)| matches!(f, Found::Two(..) | Found::Nights(_)));
+    }
     mentions.retain(|(_, f)| {
         !(written && matches!(f, Found::Weekend(..)) || range && matches!(f, Found::Holiday(_)))
     });

@@ -129,16 +129,48 @@ impl OfflineNlu {
         }
     }
 
-    /// Finds one lexicon entry with `find`, masks it, and returns its value.
+    /// Finds one lexicon entry with `find`, masks it, and returns its value. A mention the
+    /// guest rules out ("no deluxe, standard is fine", "not the Grand Plaza") is masked and
+    /// passed over.
     fn take(
         &self,
         folded: &mut String,
         find: impl Fn(&lexicon::Index, &str) -> Option<lexicon::Named>,
     ) -> Option<String> {
-        let named = find(&self.index, folded)?;
-        text::mask(folded, [named.span]);
-        Some(named.value)
+        for _ in 0..4 {
+            let named = find(&self.index, folded)?;
+            let ruled_out = ruled_out(folded, &named);
+            text::mask(folded, [named.span]);
+            if !ruled_out {
+                return Some(named.value);
+            }
+        }
+        None
     }
+}
+
+/// Whether the words just before a mention rule it out: "no", "not", "instead of", "en vez de".
+fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
+    let before = text::before(folded, named.span.start, 24);
+    let mut words: Vec<&str> = before
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words
+        .last()
+        .is_some_and(|w| matches!(*w, "the" | "la" | "el" | "a" | "una" | "un"))
+    {
+        words.pop();
+    }
+    let tail = words.join(" ");
+    // "no deluxe" rules the deluxe out; "no, deluxe please" answers no and asks for it.
+    let joined = before
+        .trim_end()
+        .ends_with(|c: char| c.is_ascii_alphanumeric());
+    (joined && matches!(words.last(), Some(&("no" | "not" | "sin" | "nor" | "ni"))))
+        || ["instead of", "rather than", "en vez de", "en lugar de"]
+            .iter()
+            .any(|p| tail.ends_with(p))
 }
 
 /// Whether a room word names a room rather than describing something else: "family" in "a

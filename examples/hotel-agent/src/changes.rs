@@ -122,17 +122,21 @@ pub(crate) async fn reschedule(
         return Ok(waiting(kind, Some(reference), reply));
     }
     let n = q.stay.nights.len();
+    let hotel_name = agent
+        .catalog
+        .hotel(hotel)
+        .map_or(hotel.clone(), |h| h.name.clone());
     let fee = fee_words(lang, &q, b.quote.check_in == today);
     let reply = say(
         lang,
         format!(
-            "I can move booking {reference} to {} to {} ({n} night(s)); the new total is {}. {fee} Shall I make the change? (yes/no)",
+            "I can move booking {reference} ({hotel_name}) to {} to {} ({n} night(s)); the new total is {}. {fee} Shall I make the change? (yes/no)",
             date(lang, check_in),
             date(lang, check_out),
             q.stay.total
         ),
         format!(
-            "Puedo cambiar la reserva {reference} al {} hasta el {} ({n} noche(s)); el nuevo total es {}. {fee} ¿Hago el cambio? (sí/no)",
+            "Puedo cambiar la reserva {reference} ({hotel_name}) al {} hasta el {} ({n} noche(s)); el nuevo total es {}. {fee} ¿Hago el cambio? (sí/no)",
             date(lang, check_in),
             date(lang, check_out),
             q.stay.total

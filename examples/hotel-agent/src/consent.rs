@@ -312,6 +312,13 @@ const DECLINE_PHRASES: &[&[&str]] = &[
     &["muy", "caro"],
     &["demasiado", "caro"],
     &["cancel", "that"],
+    &["la", "dejo"],
+    &["lo", "dejo"],
+    &["dejala"],
+    &["dejala", "asi"],
+    &["keep", "it"],
+    &["as", "it", "is"],
+    &["como", "esta"],
     &["leave", "it"],
     &["keep", "it", "as", "it", "is"],
     &["leave", "it", "as", "it", "is"],
@@ -433,15 +440,24 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     if answer != Answer::Unclear {
         return answer;
     }
-    // "that sucks but yes, cancel it anyway": what follows the last "but" decides, when it is
-    // an acceptance on its own and nothing before it refuses or asks.
+    // "that sucks but yes, cancel it anyway", "bueno, qué se le va a hacer. sí, cancela": the
+    // last clause (after the last "but" or full stop) decides, when it is an acceptance on its
+    // own and nothing before it refuses, puts off or asks. (A clause that changes the terms is
+    // caught by the policy, which quotes the new terms before any yes counts.)
     let folded = fold(message);
+    let cut = folded
+        .rfind(['.', '!', ';'])
+        .filter(|at| folded[at + 1..].trim().len() > 1)
+        .map(|at| at + 1);
     let words = words(&folded);
-    let Some(at) = words.iter().rposition(|w| matches!(*w, "but" | "pero")) else {
-        return answer;
+    let (head, tail) = match words.iter().rposition(|w| matches!(*w, "but" | "pero")) {
+        Some(at) => (words[..at].to_vec(), words[at + 1..].join(" ")),
+        None => match cut {
+            Some(at) => (super::text::words(&folded[..at]), folded[at..].to_owned()),
+            None => return answer,
+        },
     };
-    let head = &words[..at];
-    let tail = words[at + 1..].join(" ");
+    let head = &head[..];
     let head_refuses = DECLINE_PHRASES
         .iter()
         .chain(DEFER_PHRASES)

@@ -44,6 +44,7 @@ fn room_names(kind: RoomKind) -> &'static [&'static str] {
 /// amenities ("spa") a guest asks about.
 const COMMON: &[&str] = &[
     "the", "hotel", "hotels", "city", "stay", "spa", "and", "&", "resort", "business", "airport",
+    "center", "centre", "view",
 ];
 
 /// What guests call a hotel besides its name: its city and the places near it.

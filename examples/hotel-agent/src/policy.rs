@@ -184,7 +184,9 @@ fn answer_quote(
 ) -> Option<(Route, Dialog)> {
     let kind = quoted(pending);
     match consent::classify(&r.message, kind) {
-        Answer::Accept => return Some((Route::Confirm, next.clone())),
+        // A yes that also changes something ("yes, for the 5th") is a correction: the new
+        // terms are quoted first (the amendment below confirms only unchanged terms).
+        Answer::Accept if !r.amends() => return Some((Route::Confirm, next.clone())),
         Answer::Decline if !r.amends() => {
             next.pending = None;
             next.change = None;
@@ -200,7 +202,7 @@ fn answer_quote(
             next.pending = None;
             return Some((Route::Defer, next.clone()));
         }
-        Answer::Decline | Answer::Defer | Answer::Unclear => {}
+        Answer::Accept | Answer::Decline | Answer::Defer | Answer::Unclear => {}
     }
     next.pending = None;
     match pending {
@@ -222,6 +224,19 @@ fn answer_quote(
                 return Some((Route::Confirm, next.clone()));
             }
             return Some((Route::Collect, next.clone()));
+        }
+        // "Actually, can we move it instead?" turns a cancellation into a reschedule.
+        Pending::Cancel { reference, .. }
+            if r.intent == Intent::ModificationRequest
+                || r.shift_days.is_some()
+                || (r.has_dates() && r.intent != Intent::CancellationRequest) =>
+        {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Reschedule,
+                reference: Some(reference.clone()),
+                dates: new_dates(r, booking(w, reference), w.today),
+            });
+            return Some((Route::Reschedule, next.clone()));
         }
         Pending::Reschedule { reference, .. } if r.has_dates() || r.shift_days.is_some() => {
             next.change = Some(ChangeFlow {
@@ -323,6 +338,14 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             dates,
         });
     };
+    // "Can we push HPH-Z6A7QE a week?": an offset moves a booking, whatever else is named.
+    if r.shift_days.is_some()
+        && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
+        && !d.slots.started()
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
     match r.intent {
         Intent::CancellationRequest if !is_policy_question(r) => {
             next.change = Some(ChangeFlow {
@@ -341,10 +364,6 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             return (Route::Lookup, next);
         }
         _ => {}
-    }
-    if r.shift_days.is_some() && upcoming(w).next().is_some() && !d.slots.started() {
-        reschedule(&mut next);
-        return (Route::Reschedule, next);
     }
 
     let books = matches!(
@@ -442,6 +461,23 @@ fn amendment(r: &Reading, slots: &Slots, today: NaiveDate) -> Entities {
     }
     if e.adults.is_none() && e.children.is_none() && slots.started() && !r.has_dates() {
         e.adults = r.bare_number;
+    }
+    // "I meant January": the same days, in that month (the next one from today).
+    if let (Some(month), Some(arrival), Some(departure), false) = (
+        r.month_switch,
+        slots.check_in,
+        slots.check_out,
+        r.has_dates(),
+    ) {
+        let moved = (0..=1).find_map(|years| {
+            let year = today.year() + years;
+            let arrival = arrival.with_year(year)?.with_month(month)?;
+            (arrival >= today).then_some(arrival)
+        });
+        if let Some(new_in) = moved {
+            e.check_in = Some(new_in);
+            e.check_out = new_in.checked_add_signed(departure - arrival);
+        }
     }
     e
 }

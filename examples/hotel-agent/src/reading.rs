@@ -42,6 +42,9 @@ pub struct Reading {
     pub weekday: Option<chrono::Weekday>,
     /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
     pub bare_number: Option<u32>,
+    /// "I meant January, not December": a month named without a day, to move the request's
+    /// dates to.
+    pub month_switch: Option<u32>,
     /// Days to move an existing stay by ("a week later" is 7, "two days earlier" is -2).
     pub shift_days: Option<i64>,
     /// Only a vague period ("next week", "sometime in January", "en primavera"): ask, never
@@ -87,6 +90,7 @@ impl Reading {
             same_people: SAME_PEOPLE.is_match(&folded),
             weekday: w.iter().find_map(|word| weekday(word)),
             bare_number: bare_number(&w, &u.entities),
+            month_switch: month_switch(&folded, &w),
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
             vague_dates,
@@ -120,7 +124,10 @@ impl Reading {
             || e.adults.is_some()
             || e.children.is_some();
         let asks = self.question || self.topic;
-        besides_hotel || ((e.hotel.is_some() || e.city.is_some()) && !asks)
+        besides_hotel
+            || self.month_switch.is_some()
+            || self.bare_number.is_some()
+            || ((e.hotel.is_some() || e.city.is_some()) && !asks)
     }
 
     /// Whether it gives dates (or a length of stay).
@@ -250,15 +257,14 @@ fn bare_number(words: &[&str], e: &Entities) -> Option<u32> {
     if e.adults.is_some() || e.check_in.is_some() || e.check_out.is_some() || e.nights.is_some() {
         return None;
     }
+    // "one", "una", "a" are articles as often as counts ("una estándar"): digits and the
+    // larger number words only.
     const WORDS: &[(&str, u32)] = &[
-        ("one", 1),
         ("two", 2),
         ("three", 3),
         ("four", 4),
         ("five", 5),
         ("six", 6),
-        ("uno", 1),
-        ("una", 1),
         ("dos", 2),
         ("tres", 3),
         ("cuatro", 4),
@@ -278,6 +284,35 @@ fn bare_number(words: &[&str], e: &Entities) -> Option<u32> {
         _ => None,
     }
 }
+
+/// The month a correction moves the dates to: "i meant january not december", "mejor en
+/// febrero", "the same but in march".
+fn month_switch(folded: &str, words: &[&str]) -> Option<u32> {
+    if HAS_DAY.is_match(folded) || !SWITCH.is_match(folded) {
+        return None;
+    }
+    // The month that is not ruled out: "january not december" is January.
+    let mut ruled_out = Vec::new();
+    for pair in words.windows(2) {
+        if matches!(pair[0], "not" | "no") {
+            ruled_out.extend(months(&pair[1..]));
+        }
+    }
+    let wanted: Vec<u32> = months(words)
+        .into_iter()
+        .filter(|m| !ruled_out.contains(m))
+        .collect();
+    match wanted.as_slice() {
+        [m] => Some(*m),
+        _ => None,
+    }
+}
+
+static SWITCH: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:meant|mean|instead|not|rather|actually|make\s+it|mejor|en\s+vez|en\s+lugar|quise\s+decir|queria\s+decir|no\s+en|but\s+in|pero\s+en|move\s+it\s+to|pasalo\s+a|cambialo\s+a)\b",
+    )
+});
 
 /// Month names in the words of a message.
 fn months(words: &[&str]) -> Vec<u32> {

@@ -110,7 +110,14 @@ async fn a_booking_made_through_chat_is_listed_and_found_by_reference() {
     assert_eq!(quote["intent"], "reservation_request");
     assert_eq!(
         quote["nodes"],
-        json!(["ingest", "understand", "decide", "collect_slots", "quote", "respond"])
+        json!([
+            "ingest",
+            "understand",
+            "decide",
+            "collect_slots",
+            "quote",
+            "respond"
+        ])
     );
     assert!(quote["reply"].as_str().unwrap().contains("$1,024.00"));
     let done = running.chat("ana", "yes").await;

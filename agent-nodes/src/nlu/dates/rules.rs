@@ -160,7 +160,9 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
-            &format!(r"\b(for\s+|por\s+|durante\s+)?({count})\s+(?:weeks?|semanas?)\b"),
+            &format!(
+                r"\b(for\s+|por\s+|durante\s+)?({count})\s+(?:(whole|full|entire)\s+)?(?:weeks?|semanas?)(\s+(?:entera|enteras|completa|completas))?\b"
+            ),
             |c, at| {
                 // "for a week", "book a week", "reservar una semana" are a length of stay; "in a
                 // week" is a date and "aplazar la reserva una semana" a change.
@@ -178,7 +180,8 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     text::next_word(at.text, at.end),
                     "from" | "starting" | "desde" | "empezando" | "a" | "partir"
                 );
-                if c.get(1).is_none() && !booked && !starting {
+                let whole = c.get(3).is_some() || c.get(4).is_some();
+                if c.get(1).is_none() && !booked && !starting && !whole {
                     return None;
                 }
                 let n = numbers::value(word(c, 2)?)?;
