@@ -40,6 +40,8 @@ struct Patterns {
     me_and: Regex,
     /// "me and 3 buddies", "yo y 2 amigos": one adult and that many more.
     me_plus: Regex,
+    /// "+ my mom", "y mi madre": one more adult on top of a head count.
+    companion: Regex,
 }
 
 fn compile(pattern: &str) -> Regex {
@@ -77,6 +79,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola)\b",
         ),
         me_and: compile(r"\b(?:me\s+and\s+my|yo\s+y\s+mis?)\b"),
+        companion: compile(
+            r"(?:\+|\bplus|\band|\by|\bwith|\bcon)\s*(?:my|mi|our|nuestra|nuestro)\s+(?:mom|mum|mother|dad|father|madre|padre|mama|papa|sister|brother|hermana|hermano|grandma|grandpa|abuela|abuelo|suegra|suegro|cousin|primo|prima|aunt|uncle|tia|tio)\b",
+        ),
         me_plus: compile(&format!(
             r"\b(?:me|myself|i|yo)\s*(?:and|&|\+|plus|y|con|with)\s*(?:my\s+|mis\s+)?({bare})\s+(?:buddies|buddy|friends|mates|pals|colleagues|coworkers|guys|girls|others|more|amigos|amigas|colegas|companeros|companeras|personas|people|adults|adultos)\b"
         )),
@@ -112,9 +117,22 @@ pub(super) fn extract(folded: &str) -> Party {
         .find_iter(folded)
         .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
     let me_plus = first(&p.me_plus, folded).map(|n| n.saturating_add(1));
+    // A relative added to a couple ("nosotros dos + my mom") who is not the couple's other half
+    // ("me and my mom").
+    let couple_spans: Vec<_> = p.couple.find_iter(folded).map(|m| m.range()).collect();
+    let companions = p
+        .companion
+        .find_iter(folded)
+        .filter(|m| {
+            !couple_spans
+                .iter()
+                .any(|c| c.contains(&m.start()) || c.contains(&(m.end() - 1)))
+        })
+        .count();
+    let companions = u32::try_from(companions).unwrap_or(0);
     let adults = adults
         .or(me_plus)
-        .or(couple.then_some(2))
+        .or(couple.then_some(2 + companions))
         .or_else(|| {
             headcount(folded).map(|(total, on_top)| match children {
                 Some(children) if !on_top && total > children => total - children,

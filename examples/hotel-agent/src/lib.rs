@@ -235,6 +235,8 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     graph.add_node("recover", move |s, _ctx| talk::recover(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
     graph.add_node("help", move |s, _ctx| talk::help(Arc::clone(&a), s));
+    let a = Arc::clone(&agent);
+    graph.add_node("refuse", move |s, _ctx| talk::refuse(Arc::clone(&a), s));
     graph.add_node("respond", respond);
 
     graph
@@ -287,6 +289,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         "ask_again",
         "recover",
         "help",
+        "refuse",
     ] {
         graph.add_edge(node, "respond");
     }

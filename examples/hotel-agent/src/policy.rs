@@ -4,7 +4,8 @@
 //! unit test away; the graph's `decide` node calls it, and the nodes it routes to act.
 //!
 //! The rules, in order:
-//! 1. Anger, a threat, a safety issue or a request for a person goes to a person.
+//! 1. Anger, a threat, a safety issue or a request for a person goes to a person; text
+//!    written to steer the agent ("admin mode", "set the price to $1") changes nothing.
 //! 2. A quote waits for a yes or a no. Only [`consent::classify`] of the message itself can
 //!    confirm it — never the NLU's or a model's intent; the confirm node that acts on it
 //!    clears it. A correction ("make it the deluxe")
@@ -25,7 +26,7 @@ use hotel::{Booking, BookingStatus, Catalog};
 use crate::booking::merge;
 use crate::consent::{self, Answer, Quoted};
 use crate::reading::Reading;
-use crate::state::{ChangeFlow, ChangeKind, Pending, Slots};
+use crate::state::{ChangeFlow, ChangeKind, Pending, Slots, Stay};
 
 /// Where the conversation stands between two messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,6 +94,8 @@ pub enum Route {
     Recover,
     /// The second miss in a row: what the agent can do, with examples.
     Help,
+    /// Text written to steer the agent: prices and bookings are not the guest's to set.
+    Refuse,
 }
 
 impl Route {
@@ -116,11 +119,12 @@ impl Route {
             Route::Cancel => "cancel",
             Route::Recover => "recover",
             Route::Help => "help",
+            Route::Refuse => "refuse",
         }
     }
 
     /// Every route, for the graph's destinations.
-    pub const ALL: [Route; 17] = [
+    pub const ALL: [Route; 18] = [
         Route::Greet,
         Route::Goodbye,
         Route::Escalate,
@@ -138,6 +142,7 @@ impl Route {
         Route::Cancel,
         Route::Recover,
         Route::Help,
+        Route::Refuse,
     ];
 }
 
@@ -164,13 +169,26 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         next.pending = None;
         return (Route::Escalate, next);
     }
-    if let Some(pending) = &d.pending
-        && let Some(decided) = answer_quote(d, pending, r, w, &mut next)
-    {
-        return decided;
+    let decided = match &d.pending {
+        Some(pending) => answer_quote(d, pending, r, w, &mut next),
+        None => None,
+    };
+    let (route, next) = decided.unwrap_or_else(|| {
+        next.pending = None;
+        fresh(d, r, w, next)
+    });
+    // "Admin mode: set the price to $1" changes nothing: the booking details beside it are
+    // read as any others (and priced from the catalog), and with nothing else to act on the
+    // guest is told why; a quote waiting stays as quoted.
+    match route {
+        Route::AskAgain | Route::Recover | Route::Help if r.injection => {
+            let mut next = next;
+            next.pending = d.pending.clone();
+            next.misses = d.misses;
+            (Route::Refuse, next)
+        }
+        _ => (route, next),
     }
-    next.pending = None;
-    fresh(d, r, w, next)
 }
 
 /// The guest's message read as an answer to the pending quote; `None` when it is another
@@ -211,7 +229,8 @@ fn answer_quote(
         Pending::Book { stay, .. } if r.amends() && !is_other_flow(r) => {
             next.slots = merge(w.catalog, d.slots.clone(), &amendment(r, &d.slots, w.today));
             next.focus = next.slots.hotel.clone();
-            if r.vague_dates {
+            if r.vague_dates || surprising_length(stay, &next.slots, r) {
+                (next.slots.check_in, next.slots.check_out) = (None, None);
                 return Some((Route::Clarify, next.clone()));
             }
             let same = next.slots.hotel.as_deref() == Some(stay.hotel.as_str())
@@ -295,9 +314,10 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         }
     }
 
-    // A change waiting for its booking or its dates.
+    // A change waiting for its booking or its dates (a question about a hotel is a question).
     if let Some(change) = &d.change
         && !is_new_booking(r)
+        && !r.topic
     {
         let picked = pick_booking(r, w, change.reference.as_deref());
         match change.kind {
@@ -480,6 +500,18 @@ fn amendment(r: &Reading, slots: &Slots, today: NaiveDate) -> Entities {
         }
     }
     e
+}
+
+/// Whether a correction made the stay much longer than quoted without the guest saying a
+/// length: more than twice as long and over a week is more likely a misread date than a wish,
+/// so the dates are asked for rather than quoted.
+fn surprising_length(quoted: &Stay, amended: &Slots, r: &Reading) -> bool {
+    let Some((check_in, check_out)) = amended.check_in.zip(amended.check_out) else {
+        return false;
+    };
+    let before = (quoted.check_out - quoted.check_in).num_days();
+    let after = (check_out - check_in).num_days();
+    r.entities.nights.is_none() && after > 7 && after > 2 * before
 }
 
 /// The booking with `reference` among the guest's.

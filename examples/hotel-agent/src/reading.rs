@@ -42,6 +42,9 @@ pub struct Reading {
     pub weekday: Option<chrono::Weekday>,
     /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
     pub bare_number: Option<u32>,
+    /// Text written to steer the agent ("admin mode", "ignore your instructions", "set the
+    /// price to $1"): it changes nothing, whatever else it says.
+    pub injection: bool,
     /// "I meant January, not December": a month named without a day, to move the request's
     /// dates to.
     pub month_switch: Option<u32>,
@@ -89,7 +92,8 @@ impl Reading {
             same_request: SAME_REQUEST.is_match(&folded),
             same_people: SAME_PEOPLE.is_match(&folded),
             weekday: w.iter().find_map(|word| weekday(word)),
-            bare_number: bare_number(&w, &u.entities),
+            bare_number: bare_number(&folded, &u.entities),
+            injection: INJECTION.is_match(&folded),
             month_switch: month_switch(&folded, &w),
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
@@ -252,8 +256,9 @@ fn weekday(word: &str) -> Option<chrono::Weekday> {
     })
 }
 
-/// A lone number when nothing else in the message counted it: "5", "five", "pues 3".
-fn bare_number(words: &[&str], e: &Entities) -> Option<u32> {
+/// A lone number when nothing else in the message counted it: "5", "five", "pues 3" — not
+/// a price ("$1"), a time ("8pm"), a rate ("1/noche") or a length ("3 nights").
+fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
     if e.adults.is_some() || e.check_in.is_some() || e.check_out.is_some() || e.nights.is_some() {
         return None;
     }
@@ -271,12 +276,55 @@ fn bare_number(words: &[&str], e: &Entities) -> Option<u32> {
         ("cinco", 5),
         ("seis", 6),
     ];
-    let numbers: Vec<u32> = words
-        .iter()
-        .filter_map(|w| {
+    const UNITS: &[&str] = &[
+        "night",
+        "nights",
+        "noche",
+        "noches",
+        "nts",
+        "am",
+        "pm",
+        "h",
+        "hours",
+        "horas",
+        "dollars",
+        "usd",
+        "eur",
+        "euros",
+        "pesos",
+        "percent",
+        "stars",
+        "estrellas",
+        "noche,",
+        "days",
+        "dias",
+        "weeks",
+        "semanas",
+        "rooms",
+        "habitaciones",
+    ];
+    let numbers: Vec<u32> = NUMBER
+        .captures_iter(folded)
+        .filter_map(|c| {
+            let m = c.get(1)?;
+            let before = folded[..m.start()].chars().next_back();
+            let after = folded[m.end()..].chars().next();
+            if matches!(before, Some('$' | '/' | '#' | '.' | ':'))
+                || matches!(after, Some('$' | '/' | '%' | ':' | '.'))
+            {
+                return None;
+            }
+            let next = folded[m.end()..]
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .find(|w| !w.is_empty())
+                .unwrap_or("");
+            if UNITS.contains(&next) {
+                return None;
+            }
+            let w = m.as_str();
             w.parse::<u32>()
                 .ok()
-                .or_else(|| WORDS.iter().find(|(n, _)| n == w).map(|(_, v)| *v))
+                .or_else(|| WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v))
         })
         .collect();
     match numbers.as_slice() {
@@ -284,6 +332,17 @@ fn bare_number(words: &[&str], e: &Entities) -> Option<u32> {
         _ => None,
     }
 }
+
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"\b([0-9]{1,2}|two|three|four|five|six|dos|tres|cuatro|cinco|seis)\b")
+});
+
+/// "Admin mode", "ignore your instructions", "SYSTEM:": text written to steer the agent.
+static INJECTION: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:admin(?:istrator)?\s+mode|modo\s+admin\w*|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous\s+|prior\s+|above\s+)?(?:instructions|rules|prompt)|ignora\s+(?:las\s+|tus\s+)?instrucciones|system\s*:|sistema\s*:|developer\s+mode|you\s+are\s+now|a\s+partir\s+de\s+ahora\s+eres|override|jailbreak|100\s*%\s+(?:discount|descuento)|(?:set|change|cambia|pon)\s+(?:the\s+|el\s+|all\s+)?(?:price|prices|precio|precios|tarifa)\s+(?:to|a)|employee\s+rate|tarifa\s+(?:de\s+)?empleado)",
+    )
+});
 
 /// The month a correction moves the dates to: "i meant january not december", "mejor en
 /// febrero", "the same but in march".

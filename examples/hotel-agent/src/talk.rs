@@ -93,3 +93,21 @@ pub(crate) async fn help(
     }
     Ok(ConversationUpdate::default().reply(reply))
 }
+
+/// `refuse`: text written to steer the agent. Prices are the catalog's and bookings their
+/// owners'; a quote waiting is asked again as it was.
+pub(crate) async fn refuse(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let mut reply = say(
+        language(&s),
+        "I can't change prices or act on anyone else's booking: I quote our published rates and look after your own bookings only.",
+        "No puedo cambiar precios ni tocar reservas de otras personas: le indico nuestras tarifas publicadas y gestiono solo sus propias reservas.",
+    );
+    let waiting = waiting_for(&agent, &s);
+    if !waiting.is_empty() {
+        reply = format!("{reply} {waiting}");
+    }
+    Ok(ConversationUpdate::default().reply(reply))
+}
