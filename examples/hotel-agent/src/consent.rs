@@ -180,6 +180,16 @@ const WEAK: &[&str] = &[
 
 /// Politeness and glue that neither accept nor refuse.
 const FILLER: &[&str] = &[
+    "ugh",
+    "uf",
+    "uff",
+    "ay",
+    "meh",
+    "sigh",
+    "well",
+    "jeez",
+    "oof",
+    "bueno",
     "nomas",
     "noma",
     "anyway",

@@ -1,19 +1,49 @@
-//! The hotel booking agent as one graph: each guest message is one `invoke` on the guest's
-//! thread (`<channel>:<user>`), and the [`Conversation`] carries the booking being put together
-//! from turn to turn.
+//! The hotel booking agent: one graph-core graph over the `hotel` crate. Each guest message is
+//! one `invoke` on the guest's thread (`<channel>:<user>`), and the [`Conversation`] carries
+//! the dialog from turn to turn.
 //!
 //! ```text
-//! ingest → understand ─┬─ greet / goodbye / answer (catalog Q&A) / complaint (escalates)
-//!                      ├─ collect_slots → quote           (asks only for what is missing)
-//!                      ├─ lookup (→ reschedule | cancel when a change waits for a reference)
-//!                      ├─ reschedule / cancel             (find the booking, quote the fee)
-//!                      ├─ confirm ─┬─ create_booking → booked   (only an explicit yes acts)
-//!                      │           └─ apply_change → changed
-//!                      └─ triage → collect_slots | reschedule | cancel | answer | recover
+//! ingest → understand → decide ─┬─ greet / goodbye / complaint / refuse / recover / help
+//!                               ├─ answer · answer_and_collect (→ quote)   catalog facts only
+//!                               ├─ collect_slots (→ quote) · clarify       the request
+//!                               ├─ lookup · reschedule · cancel            existing bookings
+//!                               ├─ confirm ─┬─ create_booking → booked     only a clear yes
+//!                               │           └─ apply_change → changed
+//!                               └─ decline · keep_booking · defer · ask_again
 //! every path ends in respond → END
 //! ```
 //!
-//! The domain lives in the `hotel` crate; this module only wires it in.
+//! `understand` only reads the message (the offline NLU, or a model in front of it); what
+//! happens next is decided by [`policy::decide`], a plain function of the dialog, the reading
+//! and the guest's bookings. Consent is read from the guest's own words by
+//! [`consent::classify`], so no understander can book on its own.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use graph_core::{InMemoryCheckpointer, RunConfig};
+//! use hotel::{BookingStore, Catalog, Clock};
+//! use hotel_agent::{HotelAgent, hotel_agent_graph, thread_id, turn};
+//!
+//! let dir = std::env::temp_dir().join(format!("hotel-agent-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let store = BookingStore::open(dir.join("bookings.db"), Catalog::load()?)?;
+//! let today = "2026-11-22".parse()?;
+//! let graph = hotel_agent_graph(HotelAgent::offline(store.clone(), Clock::Fixed(today)))?
+//!     .with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
+//! let config = RunConfig::thread(thread_id("doc", "ana"));
+//! let quoted = graph
+//!     .invoke(turn("doc", "ana", "a deluxe at the grand plaza dec 3-6 for 2"), &config)
+//!     .await?;
+//! assert!(quoted.state.reply.contains("$1,024.00"));
+//! // "ok thanks" is no yes: nothing is booked.
+//! graph.invoke(turn("doc", "ana", "ok thanks, just looking"), &config).await?;
+//! assert!(store.bookings_of(&hotel::GuestId::new("doc", "ana"))?.is_empty());
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod bench;
 mod booking;

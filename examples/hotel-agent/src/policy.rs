@@ -543,13 +543,15 @@ fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(Naiv
         let nights = e.nights.map_or(nights, u64::from);
         arrival.checked_add_days(chrono::Days::new(nights))
     };
-    match (e.check_in, e.check_out) {
-        (Some(from), Some(to)) if from == old_in => Some((to, keep_length(to)?)),
-        (Some(arrival), Some(departure)) => Some((arrival, departure)),
-        (Some(arrival), None) => Some((arrival, keep_length(arrival)?)),
-        (None, Some(departure)) => Some((old_in, departure)),
-        (None, None) => None,
-    }
+    let dates = match (e.check_in, e.check_out) {
+        (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
+        (Some(arrival), Some(departure)) => (arrival, departure),
+        (Some(arrival), None) => (arrival, keep_length(arrival)?),
+        (None, Some(departure)) => (old_in, departure),
+        (None, None) => return None,
+    };
+    // The booking's own dates ("my booking for tomorrow") are no new dates: ask for them.
+    (dates != (old_in, old_out)).then_some(dates)
 }
 
 /// The message's entities, with days of the month alone ("del 12 al 15") placed in the month

@@ -206,15 +206,25 @@ static SHIFT: LazyLock<Regex> = LazyLock::new(|| {
 
 static LATER: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:later|back|after|afterwards|push|postpone|delay|despues|mas\s+tarde|mas\s+adelante|retras\w*|atras\w*|pospon\w*|aplaz\w*|posterior|correr\w*|pasar\w*|mover\w*|move|shift|bump)\b",
+        r"\b(?:later|back|after|afterwards|push|postpone|delay|despues|mas\s+tarde|mas\s+adelante|retras\w*|atras\w*|pospon\w*|aplaz\w*|posterior|correr\w*|correla|correlo|pasar\w*|pasala|pasalo|mover\w*|muev\w*|move|shift|bump)\b",
     )
 });
 
 static EARLIER: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\b(?:earlier|before|sooner|forward|antes|adelant\w*)\b"));
 
+/// "The following weekend", "el finde siguiente": a week after the booking's own.
+static FOLLOWING_WEEK: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:the\s+)?(?:following|week\s+after)\s+(?:weekend|week)|(?:weekend|week)\s+after|(?:fin\s+de\s+semana|finde|semana)\s+siguiente|siguiente\s+(?:fin\s+de\s+semana|finde|semana)",
+    )
+});
+
 /// The offset of "push it back a week", "two days earlier", "una semana más tarde".
 fn shift_days(folded: &str) -> Option<i64> {
+    if FOLLOWING_WEEK.is_match(folded) {
+        return Some(7);
+    }
     let caps = SHIFT.captures(folded)?;
     let n: i64 = match caps.get(1)?.as_str() {
         "a" | "an" | "one" | "1" | "un" | "una" | "uno" => 1,

@@ -8,8 +8,8 @@ use super::play::Outcome;
 /// Pass rates of a run of the benchmark.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// (set, category) → (passed, played).
-    by_category: BTreeMap<(String, String), (usize, usize)>,
+    /// (set, category) → (passed, played, unwanted bookings).
+    by_category: BTreeMap<(String, String), (usize, usize, usize)>,
     /// (set, language) → (passed, played).
     by_language: BTreeMap<(String, String), (usize, usize)>,
     /// set → (passed, played, unwanted bookings).
@@ -30,7 +30,7 @@ impl Report {
                 .by_category
                 .entry((o.set.clone(), o.category.clone()))
                 .or_default();
-            *c = (c.0 + passed, c.1 + 1);
+            *c = (c.0 + passed, c.1 + 1, c.2 + o.unwanted);
             let l = report
                 .by_language
                 .entry((o.set.clone(), o.lang.clone()))
@@ -47,6 +47,15 @@ impl Report {
         self.by_set
             .get(set)
             .map_or(0.0, |&(passed, played, _)| ratio(passed, played))
+    }
+
+    /// Unwanted bookings in `category`, over every set.
+    pub fn unwanted_in(&self, category: &str) -> usize {
+        self.by_category
+            .iter()
+            .filter(|((_, c), _)| c == category)
+            .map(|(_, counts)| counts.2)
+            .sum()
     }
 
     /// Unwanted bookings over every set.
@@ -66,7 +75,7 @@ fn ratio(passed: usize, played: usize) -> f64 {
 fn rate(f: &mut fmt::Formatter<'_>, label: &str, (passed, played): (usize, usize)) -> fmt::Result {
     writeln!(
         f,
-        "  {label:<14} {passed:>3}/{played:<3} {:>5.1}%",
+        "  {label:<26} {passed:>3}/{played:<3} {:>5.1}%",
         100.0 * ratio(passed, played)
     )
 }
@@ -79,9 +88,14 @@ impl fmt::Display for Report {
                 "{set}: {passed}/{played} passed ({:.1}%), unwanted bookings: {unwanted}",
                 100.0 * ratio(passed, played)
             )?;
-            for ((s, category), &counts) in &self.by_category {
+            for ((s, category), &(passed, played, unwanted)) in &self.by_category {
                 if s == set {
-                    rate(f, category, counts)?;
+                    let label = if unwanted > 0 {
+                        format!("{category} ({unwanted} unwanted)")
+                    } else {
+                        category.clone()
+                    };
+                    rate(f, &label, (passed, played))?;
                 }
             }
             for ((s, lang), &counts) in &self.by_language {
