@@ -474,10 +474,12 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
         .chain(HEDGES)
         .any(|p| contains_phrase(head, p))
         || head.first().is_some_and(|w| NO.contains(w));
-    if !head_refuses && !message.contains('?') && !message.contains('¿') {
-        if classify_whole(&tail, quoted) == Answer::Accept {
-            return Answer::Accept;
-        }
+    if !head_refuses
+        && !message.contains('?')
+        && !message.contains('¿')
+        && classify_whole(&tail, quoted) == Answer::Accept
+    {
+        return Answer::Accept;
     }
     answer
 }
