@@ -15,7 +15,7 @@ mod rules;
 
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use super::Language;
@@ -121,6 +121,11 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
     let written = mentions
         .iter()
         .any(|(_, f)| matches!(f, Found::One(_) | Found::Two(..)));
+    // "For Christmas 2027, from the 24th to the 27th": days alone are in the holiday's month.
+    let holiday_month = mentions.iter().find_map(|(_, f)| match f {
+        Found::Holiday(when) => when.resolve(today).and_then(|d| d.with_day(1)),
+        _ => None,
+    });
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
     // Dec 21-22, whatever single dates come before it.
@@ -138,7 +143,11 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
                 stay.nights.get_or_insert(n);
             }
             Found::Two(first, last) | Found::Weekend(first, last) if !placed => {
-                stay.check_in = first.resolve(today);
+                let anchor = match first {
+                    When::Day(_) => holiday_month.unwrap_or(today).max(today),
+                    _ => today,
+                };
+                stay.check_in = first.resolve(anchor);
                 stay.check_out = stay.check_in.and_then(|d| last.resolve(d.succ_opt()?));
             }
             Found::Two(..) | Found::Weekend(..) => {}
@@ -157,12 +166,18 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
             Found::One(when) | Found::Holiday(when) if stay.check_out.is_none() => {
                 let anchor = stay.check_in.and_then(|d| d.succ_opt()).unwrap_or(today);
                 let date = when.resolve(anchor);
-                // "in Jan 20, out Jan 17" is a slip, not a year-long stay: no departure (a
-                // departure is always after the arrival), so the caller asks for it.
-                let slip = matches!(when, When::MonthDay { .. })
-                    && date
-                        .zip(stay.check_in)
-                        .is_some_and(|(d, i)| (d - i).num_days() > 300);
+                // "in Jan 20, out Jan 17" is a slip, not a year-long stay, and so is "in Dec 12,
+                // out the 9th" a four-week one: no departure (a departure is always after the
+                // arrival), so the caller asks for it.
+                let nights = date.zip(stay.check_in).map(|(d, i)| (d - i).num_days());
+                let slip = match when {
+                    When::MonthDay { .. } => nights.is_some_and(|n| n > 300),
+                    When::Day(day) => {
+                        stay.check_in.is_some_and(|i| day < i.day())
+                            && nights.is_some_and(|n| n > 14)
+                    }
+                    _ => false,
+                };
                 if !slip {
                     stay.check_out = date;
                 }

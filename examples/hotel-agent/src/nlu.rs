@@ -70,6 +70,8 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
             "dfw",
             "airport hotel",
             "airport business",
+            "airport biz",
+            "biz hotel",
             "hotel del aeropuerto",
             "del aeropuerto",
             "aeropuerto de dallas",

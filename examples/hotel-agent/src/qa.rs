@@ -108,17 +108,22 @@ const CUES: &[(Topic, &[&str])] = &[
     (
         Topic::Times,
         &[
-            "check-in",
-            "checkin",
-            "check in",
-            "check-out",
-            "checkout",
-            "check out",
-            "time",
+            "what time",
+            "check-in time",
+            "checkin time",
+            "check in time",
+            "check-out time",
+            "checkout time",
+            "check out time",
+            "when is check",
+            "when can we check",
+            "when can i check",
+            "late check",
+            "early check",
             "hora",
+            "horas",
             "horario",
-            "entrada",
-            "salida",
+            "horarios",
         ],
     ),
     (
@@ -165,12 +170,30 @@ pub(crate) fn asks_price(message: &str) -> bool {
     topics(message).contains(&Topic::Prices)
 }
 
+/// Check-in or check-out named without a time word: a question about times only when asked
+/// as one ("y el check out??") with no date beside it ("check in jan 20" is a date).
+fn asks_times(text: &str, words: &[&str]) -> bool {
+    let named = [
+        "check-in",
+        "checkin",
+        "check in",
+        "check-out",
+        "checkout",
+        "check out",
+    ]
+    .iter()
+    .any(|c| text.contains(c));
+    let dated = words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit()));
+    named && text.contains('?') && !dated
+}
+
 fn topics(message: &str) -> Vec<Topic> {
     let text = fold(message);
     let words: Vec<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .filter(|w| !w.is_empty())
         .collect();
+    let times = asks_times(&text, &words);
     CUES.iter()
         .filter(|(_, cues)| {
             cues.iter().any(|cue| {
@@ -182,7 +205,13 @@ fn topics(message: &str) -> Vec<Topic> {
             })
         })
         .map(|(t, _)| *t)
-        .collect()
+        .chain(times.then_some(Topic::Times))
+        .fold(Vec::new(), |mut all, t| {
+            if !all.contains(&t) {
+                all.push(t);
+            }
+            all
+        })
 }
 
 fn yes_no(lang: Language, yes: bool) -> String {
