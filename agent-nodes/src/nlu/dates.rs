@@ -19,7 +19,7 @@ use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use super::Language;
-use super::calendar::When;
+use super::calendar::{self, When};
 use super::text;
 use rules::RULES;
 
@@ -33,7 +33,6 @@ pub(super) struct Stay {
 
 /// Finds the stay in `folded` and masks what it used.
 pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate) -> Stay {
-    let original = folded.clone();
     // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
     // the weekday only names the day that follows.
     let ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
@@ -46,6 +45,11 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         .filter_map(|c| c.get(1).map(|m| m.range()))
         .collect();
     text::mask(folded, ruled_out.into_iter().chain(named_days));
+    // Read for "until", "leaving" before a date with the weekday names gone: "til friday the
+    // 4th" leaves on the 4th.
+    let original = folded.clone();
+    // "dec 15-17, no wait 16-18": what follows a correction replaces what came before it.
+    let corrected_at = CORRECTION.find_iter(folded).last().map(|m| m.end());
     let mut mentions = Vec::new();
     for rule in RULES.iter() {
         let mut spans = Vec::new();
@@ -65,8 +69,51 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         }
         text::mask(folded, spans);
     }
-    place(mentions, &original, today)
+    // The month of what a correction replaced anchors the days that replace it.
+    let mut replaced_month = None;
+    if let Some(at) = corrected_at
+        && mentions.iter().any(|(start, _)| *start >= at)
+    {
+        replaced_month = mentions
+            .iter()
+            .filter(|(start, _)| *start < at)
+            .find_map(|(_, f)| match f {
+                Found::Two(first, _) | Found::One(first) => first.resolve(today),
+                _ => None,
+            })
+            .and_then(|d| d.with_day(1));
+        mentions.retain(|(start, _)| *start >= at);
+    }
+    // "miami en febrero, like the 12th to the 15th": a month named apart from the days.
+    let month = replaced_month.or_else(|| lone_month(folded, today));
+    place(
+        mentions,
+        &original,
+        month.unwrap_or(today).max(today),
+        today,
+    )
 }
+
+/// A month named on its own, as the first day of its next occurrence on or after `today`'s
+/// month: the anchor of days written alone.
+fn lone_month(folded: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let month = text::tokens(folded)
+        .iter()
+        .filter(|t| t.text.len() >= 3 && t.text != "mar" && t.text != "may")
+        .find_map(|t| calendar::month(t.text))?;
+    let first = today.with_day(1)?;
+    (0..12).find_map(|k| {
+        let d = first.checked_add_months(chrono::Months::new(k))?;
+        (d.month() == month).then_some(d)
+    })
+}
+
+static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:no\s+wait|wait\s+no|wait|actually|i\s+mean|i\s+meant|sorry|or\s+rather|correction|perdon|digo|quise\s+decir|mejor|espera|no\s+espera|bueno\s+no)\b",
+    )
+    .unwrap_or_else(|e| panic!("correction: {e}"))
+});
 
 static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -116,7 +163,12 @@ static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Places the mentions, in text order, as check-in, check-out and nights.
-fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) -> Stay {
+fn place(
+    mut mentions: Vec<(usize, Found)>,
+    original: &str,
+    day_anchor: NaiveDate,
+    today: NaiveDate,
+) -> Stay {
     mentions.sort_by_key(|(at, _)| *at);
     let written = mentions
         .iter()
@@ -144,7 +196,7 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
             }
             Found::Two(first, last) | Found::Weekend(first, last) if !placed => {
                 let anchor = match first {
-                    When::Day(_) => holiday_month.unwrap_or(today).max(today),
+                    When::Day(_) => holiday_month.unwrap_or(day_anchor).max(today),
                     _ => today,
                 };
                 stay.check_in = first.resolve(anchor);
@@ -153,7 +205,10 @@ fn place(mut mentions: Vec<(usize, Found)>, original: &str, today: NaiveDate) ->
             Found::Two(..) | Found::Weekend(..) => {}
             Found::One(when) | Found::Holiday(when) if !placed => {
                 let leaving = LEAVING.is_match(text::before(original, at, 32));
-                let date = when.resolve(today);
+                let date = match when {
+                    When::Day(_) => when.resolve(day_anchor),
+                    _ => when.resolve(today),
+                };
                 if leaving {
                     stay.check_out = date
                 } else {

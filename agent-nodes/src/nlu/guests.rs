@@ -42,6 +42,10 @@ struct Patterns {
     me_plus: Regex,
     /// "+ my mom", "y mi madre": one more adult on top of a head count.
     companion: Regex,
+    /// "los mellizos", "our twins": two children.
+    twins: Regex,
+    /// "2 in each", "dos por habitación": the party of one room of several.
+    each: Regex,
 }
 
 fn compile(pattern: &str) -> Regex {
@@ -63,6 +67,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
         ),
+        twins: compile(
+            r"\b(?:los|las|our|my|mis|nuestros|nuestras|the|two|2|dos|a\s+pair\s+of)\s+(?:mellizos|mellizas|gemelos|gemelas|twins)\b",
+        ),
+        each: compile(&format!(
+            r"\b({bare})\s+(?:in\s+each|per\s+room|each\s+room|en\s+cada\s+una|en\s+cada\s+habitacion|por\s+habitacion)\b"
+        )),
         total_for: compile(&format!(
             r"\b(?:for|para)\s+(?:the\s+other\s+|los\s+otros\s+|las\s+otras\s+)?({bare})\b"
         )),
@@ -76,7 +86,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bambos|\bboth\s+of\s+us|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+us)\b"
         )),
         alone: compile(
-            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola)\b",
+            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola)\b",
         ),
         me_and: compile(r"\b(?:me\s+and\s+my|yo\s+y\s+mis?)\b"),
         companion: compile(
@@ -117,6 +127,12 @@ pub(super) fn extract(folded: &str) -> Party {
         .find_iter(folded)
         .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
     let me_plus = first(&p.me_plus, folded).map(|n| n.saturating_add(1));
+    if let Some(each) = first(&p.each, folded) {
+        return Party {
+            adults: Some(each),
+            children: None,
+        };
+    }
     // A relative added to a couple ("nosotros dos + my mom") who is not the couple's other half
     // ("me and my mom").
     let couple_spans: Vec<_> = p.couple.find_iter(folded).map(|m| m.range()).collect();
@@ -191,6 +207,9 @@ fn children(folded: &str) -> Option<u32> {
             },
         };
         total = Some(total.unwrap_or(0).saturating_add(n));
+    }
+    if total.is_none() && p.twins.is_match(folded) {
+        total = Some(2);
     }
     if total.is_none() {
         let named = p.child.find_iter(folded).count();

@@ -93,6 +93,17 @@ impl OfflineNlu {
         let room_type = self.take(&mut folded, |index, t| {
             index.room(t).filter(|n| names_a_room(t, n))
         });
+        // "the difference between standard and deluxe" chooses neither.
+        let other_room = self
+            .take(&mut folded, |index, t| {
+                index.room(t).filter(|n| names_a_room(t, n))
+            })
+            .filter(|other| Some(other) != room_type.as_ref());
+        let room_type = if other_room.is_some() {
+            None
+        } else {
+            room_type
+        };
         let stay = dates::extract(&mut folded, language, today);
         let party = guests::extract(&folded);
 
@@ -167,10 +178,21 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
     let joined = before
         .trim_end()
         .ends_with(|c: char| c.is_ascii_alphanumeric());
-    (joined && matches!(words.last(), Some(&("no" | "not" | "sin" | "nor" | "ni"))))
-        || ["instead of", "rather than", "en vez de", "en lugar de"]
-            .iter()
-            .any(|p| tail.ends_with(p))
+    (joined
+        && matches!(
+            words.last(),
+            Some(&("no" | "not" | "sin" | "nor" | "ni" | "forget" | "olvida" | "except"))
+        ))
+        || [
+            "instead of",
+            "rather than",
+            "en vez de",
+            "en lugar de",
+            "olvidate de",
+            "forget about",
+        ]
+        .iter()
+        .any(|p| tail.ends_with(p))
 }
 
 /// Whether a room word names a room rather than describing something else: "family" in "a

@@ -37,6 +37,31 @@ pub fn fold(text: &str) -> String {
             }
         }
     }
+    collapse_elongations(&out)
+}
+
+/// Three or more of a letter in a row collapse to one: "siii", "yesss" and "graciaaas" are
+/// "si", "yes" and "gracias" (no word of either language triples a letter).
+fn collapse_elongations(folded: &str) -> String {
+    let bytes = folded.as_bytes();
+    let mut out = String::with_capacity(folded.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let mut run = 1;
+        while i + run < bytes.len() && bytes[i + run] == c {
+            run += 1;
+        }
+        let keep = if c.is_ascii_alphabetic() && run >= 3 {
+            1
+        } else {
+            run
+        };
+        for _ in 0..keep {
+            out.push(char::from(c));
+        }
+        i += run;
+    }
     out
 }
 

@@ -385,11 +385,10 @@ pub(crate) async fn quote(
         check_out,
         guests,
     };
-    let mut slots = slots.clone();
-    slots.room = Some(kind.name().to_owned());
+    // The request keeps the room the guest asked for; the quote may offer a bigger one, and a
+    // later "we're 3 after all" goes back to the guest's choice.
     let reply = after_answer(&s, reply);
     Ok(ConversationUpdate::default()
-        .slots(slots)
         .pending(Some(Pending::Book {
             stay,
             total_cents: quote.total.0,

@@ -444,6 +444,19 @@ pub fn puts_off(message: &str) -> bool {
     DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p))
 }
 
+/// "¿No se puede poner una cama supletoria?" asks whether something is possible: its "no se" is
+/// no "no sé".
+fn asks_if_possible(words: &[&str]) -> bool {
+    words.windows(3).any(|w| {
+        w[0] == "no"
+            && w[1] == "se"
+            && matches!(
+                w[2],
+                "puede" | "pueden" | "podria" | "permite" | "admite" | "acepta"
+            )
+    })
+}
+
 /// How `message` answers a pending quote of kind `quoted`.
 pub fn classify(message: &str, quoted: Quoted) -> Answer {
     let answer = classify_whole(message, quoted);
@@ -498,6 +511,7 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         .iter()
         .chain(HEDGES)
         .any(|p| contains_phrase(&words, p))
+        && !asks_if_possible(&words)
     {
         return Answer::Defer;
     }

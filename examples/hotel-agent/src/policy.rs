@@ -43,6 +43,9 @@ pub struct Dialog {
     pub previous: Option<Slots>,
     /// Messages in a row that were not understood.
     pub misses: u32,
+    /// The month of a request whose dates were vague ("sometime in January"): days given
+    /// alone afterwards ("the 22nd to the 24th") are in it.
+    pub month: Option<u32>,
 }
 
 /// What the agent knows besides the conversation.
@@ -227,7 +230,11 @@ fn answer_quote(
         // A correction amends the request; the collect node quotes it again. One that changes
         // nothing, said with a yes ("ok the deluxe, yes book it"), accepts the same terms.
         Pending::Book { stay, .. } if r.amends() && !is_other_flow(r) => {
-            next.slots = merge(w.catalog, d.slots.clone(), &amendment(r, &d.slots, w.today));
+            next.slots = merge(
+                w.catalog,
+                d.slots.clone(),
+                &amendment(r, &d.slots, d.month, w.today),
+            );
             next.focus = next.slots.hotel.clone();
             if r.vague_dates || surprising_length(stay, &next.slots, r) {
                 (next.slots.check_in, next.slots.check_out) = (None, None);
@@ -399,7 +406,11 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         next.slots = request(d, r, w, named.as_ref());
         next.focus = next.slots.hotel.clone().or(next.focus);
         if r.vague_dates {
+            next.month = r.months.first().copied();
             return (Route::Clarify, next);
+        }
+        if next.slots.check_in.is_some() {
+            next.month = None;
         }
         // A question with the request in it is answered, and the request goes on after.
         // Only a question about the hotel needs an answer of its own: a price or "do you have
@@ -463,15 +474,15 @@ fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&String>) -> Slo
         focus.hotel.clone_from(&d.focus);
         base = merge(w.catalog, base, &focus);
     }
-    let entities = amendment(r, &base, w.today);
+    let entities = amendment(r, &base, d.month, w.today);
     merge(w.catalog, base, &entities)
 }
 
 /// The entities of `r` as they amend `slots`: days of the month alone ("del 12 al 15") in the
 /// month of the request, a weekday ("until Monday") after its arrival, and a bare number ("5
 /// then") as the party when the request has one or lacks one.
-fn amendment(r: &Reading, slots: &Slots, today: NaiveDate) -> Entities {
-    let mut e = anchored(r, slots, today);
+fn amendment(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) -> Entities {
+    let mut e = anchored(r, slots, month, today);
     if let (Some(weekday), Some(arrival), None, Some(_)) =
         (r.weekday, slots.check_in, e.check_in, e.check_out)
     {
@@ -538,7 +549,7 @@ fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(Naiv
         check_out: Some(old_out),
         ..Slots::default()
     };
-    let e = anchored(r, &as_slots, today);
+    let e = anchored(r, &as_slots, None, today);
     let keep_length = |arrival: NaiveDate| {
         let nights = e.nights.map_or(nights, u64::from);
         arrival.checked_add_days(chrono::Days::new(nights))
@@ -556,9 +567,17 @@ fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(Naiv
 
 /// The message's entities, with days of the month alone ("del 12 al 15") placed in the month
 /// of the request they amend rather than counted from today.
-fn anchored(r: &Reading, slots: &Slots, today: NaiveDate) -> Entities {
+fn anchored(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) -> Entities {
     let mut e = r.entities.clone();
-    let Some(draft_in) = slots.check_in.filter(|_| r.day_only) else {
+    // The request's arrival, or else the first of the month it was said to be in.
+    let month_first = month.and_then(|m| {
+        let first = today.with_day(1)?;
+        (0..12).find_map(|k| {
+            let d = first.checked_add_months(chrono::Months::new(k))?;
+            (d.month() == m).then_some(d)
+        })
+    });
+    let Some(draft_in) = slots.check_in.or(month_first).filter(|_| r.day_only) else {
         return e;
     };
     let month_start = draft_in.with_day(1).unwrap_or(draft_in).max(today);

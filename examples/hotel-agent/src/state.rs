@@ -37,6 +37,8 @@ pub struct Conversation {
     pub previous: Option<Slots>,
     /// Messages in a row the agent did not understand.
     pub misses: u32,
+    /// The month of a request whose dates were vague, for days given alone afterwards.
+    pub month: Option<u32>,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
@@ -60,6 +62,7 @@ impl Conversation {
             focus: self.focus.clone(),
             previous: self.previous.clone(),
             misses: self.misses,
+            month: self.month,
         }
     }
 }
@@ -73,6 +76,7 @@ impl ConversationUpdate {
             .focus(d.focus)
             .previous(d.previous)
             .misses(d.misses)
+            .month(d.month)
     }
 }
 

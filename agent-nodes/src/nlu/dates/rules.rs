@@ -275,6 +275,22 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
+            r"\b([0-9]{1,2})\s*-\s*([0-9]{1,2})\b",
+            // "no wait, 16-18": a bare range of days, only right after a correction.
+            |c, at| {
+                let before = text::before(at.text, at.at, 24);
+                let corrected = [
+                    "wait", "actually", "mean", "meant", "sorry", "perdon", "mejor", "digo",
+                ]
+                .iter()
+                .any(|w| before.contains(w));
+                if !corrected || at.unit_follows() {
+                    return None;
+                }
+                Some(Found::Two(When::Day(num(c, 1)?), When::Day(num(c, 2)?)))
+            },
+        ),
+        rule(
             r"\b(?:del|desde\s+el|entre\s+el)\s+(?:dia\s+)?([0-9]{1,2})\s+(?:al|hasta\s+el|y\s+el)\s+(?:dia\s+)?([0-9]{1,2})\b",
             |c, at| {
                 if at.unit_follows() {
