@@ -162,6 +162,14 @@ static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("leaving: {e}"))
 });
 
+/// Words before a lone date that make it the arrival.
+static ARRIVING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:arriv\w*|check\s*-?\s*in|checking\s+in|llegu\w*|llega\w*|llego|entra\w*|entro|empezando|starting)\s+(?:(?:on|el|the|dia|mismo)\s+)*$",
+    )
+    .unwrap_or_else(|e| panic!("arriving: {e}"))
+});
+
 /// Places the mentions, in text order, as check-in, check-out and nights.
 fn place(
     mut mentions: Vec<(usize, Found)>,
@@ -178,14 +186,36 @@ fn place(
         Found::Holiday(when) => when.resolve(today).and_then(|d| d.with_day(1)),
         _ => None,
     });
+    // "el 18 no puede, que llegue el 19": a date said as the arrival replaces the single
+    // dates before it.
+    if let Some(arrival) = mentions
+        .iter()
+        .filter(|(at, f)| {
+            matches!(f, Found::One(_)) && ARRIVING.is_match(text::before(original, *at, 32))
+        })
+        .map(|(at, _)| *at)
+        .last()
+    {
+        mentions.retain(|(at, f)| {
+            !matches!(f, Found::One(_))
+                || *at >= arrival
+                || LEAVING.is_match(text::before(original, *at, 32))
+        });
+    }
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
     // Dec 21-22, whatever single dates come before it.
     if range {
         mentions.retain(|(_, f)| matches!(f, Found::Two(..) | Found::Nights(_)));
     }
+    // A holiday gives way to a written range or a written calendar date ("Nochevieja, del 30
+    // de diciembre al 2 de enero"), not to a day alone ("Christmas Eve to the 27th").
+    let calendar_date = mentions
+        .iter()
+        .any(|(_, f)| matches!(f, Found::One(When::MonthDay { .. } | When::On(_))));
     mentions.retain(|(_, f)| {
-        !(written && matches!(f, Found::Weekend(..)) || range && matches!(f, Found::Holiday(_)))
+        !(written && matches!(f, Found::Weekend(..))
+            || (range || calendar_date) && matches!(f, Found::Holiday(_)))
     });
     let mut stay = Stay::default();
     for (at, found) in mentions {

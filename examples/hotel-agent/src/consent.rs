@@ -38,6 +38,10 @@ pub enum Quoted {
 
 /// Words that accept on their own.
 const STRONG: &[&str] = &[
+    "confirma",
+    "hacelo",
+    "mandale",
+    "dalee",
     "yes",
     "yess",
     "yesss",
@@ -444,6 +448,22 @@ pub fn puts_off(message: &str) -> bool {
     DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p))
 }
 
+/// "Hasta luego", "see you later": a goodbye, not a decision put off.
+fn says_goodbye(words: &[&str]) -> bool {
+    [
+        &["hasta", "luego"][..],
+        &["see", "you", "later"],
+        &["see", "ya", "later"],
+        &["talk", "later"],
+        &["chau"],
+        &["chao"],
+        &["bye"],
+        &["adios"],
+    ]
+    .iter()
+    .any(|p| contains_phrase(words, p))
+}
+
 /// "¿No se puede poner una cama supletoria?" asks whether something is possible: its "no se" is
 /// no "no sé".
 fn asks_if_possible(words: &[&str]) -> bool {
@@ -512,6 +532,7 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         .chain(HEDGES)
         .any(|p| contains_phrase(&words, p))
         && !asks_if_possible(&words)
+        && !says_goodbye(&words)
     {
         return Answer::Defer;
     }

@@ -40,17 +40,18 @@ fn room_names(kind: RoomKind) -> &'static [&'static str] {
     }
 }
 
-/// Words of hotel names too common to name a hotel on their own: "hotel", "city", "stay", and
-/// amenities ("spa") a guest asks about.
+/// Words of hotel names too common to name a hotel on their own: "hotel", "city", "stay",
+/// amenities ("spa") a guest asks about, and words one typo away from everyday ones ("palace"
+/// from "place", "grand" from "gran").
 const COMMON: &[&str] = &[
     "the", "hotel", "hotels", "city", "stay", "spa", "and", "&", "resort", "business", "airport",
-    "center", "centre", "view",
+    "center", "centre", "view", "palace", "grand",
 ];
 
 /// What guests call a hotel besides its name: its city and the places near it.
 fn extra_aliases(code: &str) -> &'static [&'static str] {
     match code {
-        "GPH" => &["chicago"],
+        "GPH" => &["chicago", "grand plaza", "the plaza"],
         "SRS" => &["miami", "miami beach", "south beach"],
         "MVL" => &[
             "estes park",
@@ -64,7 +65,14 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
             "hotel de montana",
         ],
         "CCI" => &["austin", "city centre inn", "city centre"],
-        "HPH" => &["new orleans", "nueva orleans", "nola", "french quarter"],
+        "HPH" => &[
+            "new orleans",
+            "nueva orleans",
+            "nola",
+            "french quarter",
+            "barrio frances",
+            "heritage palace",
+        ],
         "ABH" => &[
             "dallas",
             "dfw",

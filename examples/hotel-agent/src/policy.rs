@@ -229,7 +229,9 @@ fn answer_quote(
     match pending {
         // A correction amends the request; the collect node quotes it again. One that changes
         // nothing, said with a yes ("ok the deluxe, yes book it"), accepts the same terms.
-        Pending::Book { stay, .. } if r.amends() && !is_other_flow(r) => {
+        Pending::Book { stay, .. }
+            if (r.amends() || r.bare_number.is_some()) && !is_other_flow(r) =>
+        {
             next.slots = merge(
                 w.catalog,
                 d.slots.clone(),
@@ -382,25 +384,41 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             });
             return (Route::Cancel, next);
         }
-        Intent::ModificationRequest if !drafting(d, r) => {
+        Intent::ModificationRequest if !drafting(d, r) && !r.fresh_start => {
             reschedule(&mut next);
             return (Route::Reschedule, next);
         }
         Intent::BookingLookup => {
             next.change = None;
+            // The one booking shown is what "the same hotel" and "the same again" refer to.
+            let mine: Vec<&Booking> = upcoming(w).collect();
+            if let [only] = mine.as_slice() {
+                let q = &only.quote;
+                next.focus = Some(q.hotel.clone());
+                next.previous = Some(Slots {
+                    hotel: Some(q.hotel.clone()),
+                    room: Some(q.room.name().to_owned()),
+                    check_in: Some(q.check_in),
+                    check_out: Some(q.check_out),
+                    guests: Some(q.guests),
+                });
+            }
             return (Route::Lookup, next);
         }
         _ => {}
     }
 
+    // A bare number ("5 then") is a head count only for a request in progress.
+    let counted = r.bare_number.is_some() && d.slots.started();
     let books = matches!(
         r.intent,
         Intent::ReservationRequest | Intent::AvailabilityCheck | Intent::ModificationRequest
     ) || r.amends()
+        || counted
         || r.vague_dates
         || r.same_dates
         || r.same_request;
-    let details = r.amends() || r.same_dates || r.same_request;
+    let details = r.amends() || counted || r.same_dates || r.same_request;
     if (books && !asks) || (asks && details) {
         next.change = None;
         next.slots = request(d, r, w, named.as_ref());

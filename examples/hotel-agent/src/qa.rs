@@ -124,6 +124,10 @@ const CUES: &[(Topic, &[&str])] = &[
             "horas",
             "horario",
             "horarios",
+            "a las",
+            "o clock",
+            "noon",
+            "mediodia",
         ],
     ),
     (

@@ -116,9 +116,9 @@ impl Reading {
             || e.children.is_some()
     }
 
-    /// Whether it changes the request: any detail but a hotel, or a hotel named outside a
-    /// question ("is there a shuttle at the airport hotel?" asks; "the airport hotel then"
-    /// changes).
+    /// Whether it changes the request: any detail but a hotel, or a hotel named without a
+    /// question about it ("is there a shuttle at the airport hotel?" asks; "the airport hotel
+    /// then" and "miami?" change it).
     pub fn amends(&self) -> bool {
         let e = &self.entities;
         let besides_hotel = e.room_type.is_some()
@@ -127,11 +127,39 @@ impl Reading {
             || e.nights.is_some()
             || e.adults.is_some()
             || e.children.is_some();
-        let asks = self.question || self.topic;
+        // "Miami?" or "qué tienen en colorado?" asks to go there; "is there a pool at the
+        // Seaside?" asks about it.
         besides_hotel
             || self.month_switch.is_some()
-            || self.bare_number.is_some()
-            || ((e.hotel.is_some() || e.city.is_some()) && !asks)
+            || ((e.hotel.is_some() || e.city.is_some())
+                && !self.topic
+                && !self.price
+                && !self.asks_about_a_feature())
+    }
+
+    /// "Is there a casino at the Grand Plaza?", "¿tiene gimnasio el hotel?": a yes/no question
+    /// about the hotel, even when the catalog has no answer to it.
+    fn asks_about_a_feature(&self) -> bool {
+        let folded = fold(&self.message);
+        let w = words(&folded);
+        self.question
+            && w.first().is_some_and(|f| {
+                matches!(
+                    *f,
+                    "is" | "are"
+                        | "does"
+                        | "do"
+                        | "can"
+                        | "hay"
+                        | "tiene"
+                        | "tienen"
+                        | "puedo"
+                        | "se"
+                        | "aceptan"
+                        | "admiten"
+                        | "any"
+                )
+            })
     }
 
     /// Whether it gives dates (or a length of stay).
@@ -171,7 +199,7 @@ static SAME_PEOPLE: LazyLock<Regex> = LazyLock::new(|| {
 
 static FRESH: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:(?:a|one\s+more|another)\s+(?:new\s+)?(?:booking|reservation|room)|new\s+(?:booking|reservation)|start\s+over|otra\s+(?:reserva|habitacion)|nueva\s+reserva|empezar\s+de\s+nuevo)\b",
+        r"\b(?:(?:a|one\s+more|another)\s+(?:new\s+|separate\s+|second\s+)?(?:booking|reservation|room)|(?:new|separate|second)\s+(?:booking|reservation)|start\s+over|otra\s+(?:reserva|habitacion)|(?:nueva|segunda)\s+reserva|reserva\s+(?:aparte|separada|nueva)|sumar\s+otra|empezar\s+de\s+nuevo)\b",
     )
 });
 
@@ -317,6 +345,28 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
         .captures_iter(folded)
         .filter_map(|c| {
             let m = c.get(1)?;
+            // "a las 12", "at 3": a time.
+            let previous = folded[..m.start()]
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .rfind(|w| !w.is_empty())
+                .unwrap_or("");
+            if matches!(
+                previous,
+                "las" | "la" | "at" | "by" | "around" | "sobre" | "hacia"
+            ) {
+                return None;
+            }
+            // "a las 12", "at 3": a time.
+            let previous = folded[..m.start()]
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .rfind(|w| !w.is_empty())
+                .unwrap_or("");
+            if matches!(
+                previous,
+                "las" | "la" | "at" | "by" | "around" | "sobre" | "hacia"
+            ) {
+                return None;
+            }
             let before = folded[..m.start()].chars().next_back();
             let after = folded[m.end()..].chars().next();
             if matches!(before, Some('$' | '/' | '#' | '.' | ':'))

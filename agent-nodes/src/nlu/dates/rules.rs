@@ -428,11 +428,14 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             }
             Some(Found::One(When::Day(num(c, 1)?)))
         }),
-        rule(r"\b(?:el|del|al)\s+(?:dia\s+)?([0-9]{1,2})\b", |c, at| {
-            if at.unit_follows() {
-                return None;
-            }
-            Some(Found::One(When::Day(num(c, 1)?)))
-        }),
+        rule(
+            r"\b(?:el|del|al)\s+(?:mismo\s+|propio\s+)?(?:dia\s+)?([0-9]{1,2})\b",
+            |c, at| {
+                if at.unit_follows() {
+                    return None;
+                }
+                Some(Found::One(When::Day(num(c, 1)?)))
+            },
+        ),
     ]
 });
