@@ -184,6 +184,14 @@ const WEAK: &[&str] = &[
 
 /// Politeness and glue that neither accept nor refuse.
 const FILLER: &[&str] = &[
+    "one",
+    "asi",
+    "acceptable",
+    "aceptable",
+    "agreed",
+    "fine",
+    "exacto",
+    "bien",
     "ugh",
     "uf",
     "uff",
@@ -404,6 +412,13 @@ const DEFER_PHRASES: &[&[&str]] = &[
     &["ill", "let", "you", "know"],
     &["let", "you", "know"],
     &["sleep", "on", "it"],
+    &["run", "it", "by"],
+    &["ask", "them"],
+    &["ask", "everyone"],
+    &["group", "chat"],
+    &["consultarlo"],
+    &["preguntarle"],
+    &["lo", "consulto"],
     &["hold", "on"],
     &["give", "me", "a", "sec"],
     &["un", "momento"],

@@ -42,10 +42,10 @@ fn room_names(kind: RoomKind) -> &'static [&'static str] {
 
 /// Words of hotel names too common to name a hotel on their own: "hotel", "city", "stay",
 /// amenities ("spa") a guest asks about, and words one typo away from everyday ones ("palace"
-/// from "place", "grand" from "gran").
+/// from "place", "grand" from "gran"), or everyday themselves ("over budget").
 const COMMON: &[&str] = &[
     "the", "hotel", "hotels", "city", "stay", "spa", "and", "&", "resort", "business", "airport",
-    "center", "centre", "view", "palace", "grand",
+    "center", "centre", "view", "palace", "grand", "budget",
 ];
 
 /// What guests call a hotel besides its name: its city and the places near it.
@@ -85,7 +85,14 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
             "aeropuerto de dallas",
             "dallas airport",
         ],
-        "BSE" => &["orlando"],
+        "BSE" => &[
+            "orlando",
+            "the budget",
+            "el budget",
+            "budget hotel",
+            "budget express",
+            "hotel barato de orlando",
+        ],
         _ => &[],
     }
 }

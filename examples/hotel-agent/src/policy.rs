@@ -388,6 +388,11 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             reschedule(&mut next);
             return (Route::Reschedule, next);
         }
+        // "HPH-M88JFG, can I move it to the 30th?": new dates for a booking are a change.
+        Intent::BookingLookup if r.has_dates() && pick_booking(r, w, None).is_some() => {
+            reschedule(&mut next);
+            return (Route::Reschedule, next);
+        }
         Intent::BookingLookup => {
             next.change = None;
             // The one booking shown is what "the same hotel" and "the same again" refer to.
