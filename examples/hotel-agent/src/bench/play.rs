@@ -105,7 +105,9 @@ pub async fn play(
             check_out: seed.check_out,
             guests: seed.guests,
         };
-        let booking = store.book(&owner, &request, &format!("seed-{i}"), TODAY)?;
+        // A stay under way (or over) was booked before it began.
+        let booked_on = TODAY.min(seed.check_in);
+        let booking = store.book(&owner, &request, &format!("seed-{i}"), booked_on)?;
         seeded.push((seed.name.clone(), owner, booking));
     }
     let graph = hotel_agent_graph(agent(store.clone()))?
