@@ -85,13 +85,28 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         mentions.retain(|(start, _)| *start >= at);
     }
     // "miami en febrero, like the 12th to the 15th": a month named apart from the days.
+    // "del 8 al 10 de enero, no wait, febrero": a month alone after a correction moves the
+    // dates written before it to that month.
+    let switched = corrected_at
+        .filter(|at| !mentions.iter().any(|(start, _)| *start >= *at))
+        .and_then(|at| lone_month(&folded[at..], today));
+    // "miami en febrero, like the 12th to the 15th": a month named apart from the days.
     let month = replaced_month.or_else(|| lone_month(folded, today));
-    place(
+    let mut stay = place(
         mentions,
         &original,
         month.unwrap_or(today).max(today),
         today,
-    )
+    );
+    if let (Some(first), Some(check_in)) = (switched, stay.check_in) {
+        let moved = first.with_day(check_in.day()).filter(|d| *d >= today);
+        if let Some(moved) = moved {
+            let length = stay.check_out.map(|out| out - check_in);
+            stay.check_in = Some(moved);
+            stay.check_out = length.map(|l| moved + l);
+        }
+    }
+    stay
 }
 
 /// A month named on its own, as the first day of its next occurrence on or after `today`'s
@@ -188,6 +203,7 @@ fn place(
     });
     // "el 18 no puede, que llegue el 19": a date said as the arrival replaces the single
     // dates before it.
+    let mut replaced_month = None;
     if let Some(arrival) = mentions
         .iter()
         .filter(|(at, f)| {
@@ -196,12 +212,22 @@ fn place(
         .map(|(at, _)| *at)
         .last()
     {
+        // "Her birthday is March 5; we'd arrive on the 4th": the days after are in that month.
+        replaced_month = mentions
+            .iter()
+            .filter(|(at, _)| *at < arrival)
+            .find_map(|(_, f)| match f {
+                Found::One(when @ (When::MonthDay { .. } | When::On(_))) => when.resolve(today),
+                _ => None,
+            })
+            .and_then(|d| d.with_day(1));
         mentions.retain(|(at, f)| {
             !matches!(f, Found::One(_))
                 || *at >= arrival
                 || LEAVING.is_match(text::before(original, *at, 32))
         });
     }
+    let day_anchor = replaced_month.unwrap_or(day_anchor);
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
     // Dec 21-22, whatever single dates come before it.

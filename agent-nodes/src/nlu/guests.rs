@@ -44,6 +44,8 @@ struct Patterns {
     companion: Regex,
     /// "los mellizos", "our twins": two children.
     twins: Regex,
+    /// "ponle 3", "4 en total", "make it 3 people": the whole party, said outright.
+    explicit: Regex,
     /// "2 in each", "dos por habitación": the party of one room of several.
     each: Regex,
 }
@@ -62,11 +64,14 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
         ),
+        explicit: compile(&format!(
+            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total)\s+({bare})\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
+        )),
         twins: compile(
             r"\b(?:los|las|our|my|mis|nuestros|nuestras|the|two|2|dos|a\s+pair\s+of)\s+(?:mellizos|mellizas|gemelos|gemelas|twins)\b",
         ),
@@ -113,7 +118,7 @@ const NOT_PEOPLE: &[&str] = &[
 fn first(regex: &Regex, folded: &str) -> Option<u32> {
     regex
         .captures_iter(folded)
-        .find_map(|c| numbers::value(c.get(1)?.as_str()))
+        .find_map(|c| numbers::value(c.get(1).or_else(|| c.get(2))?.as_str()))
 }
 
 /// Finds the party in `folded`.
@@ -146,15 +151,25 @@ pub(super) fn extract(folded: &str) -> Party {
         })
         .count();
     let companions = u32::try_from(companions).unwrap_or(0);
+    // "ponle 3", "4 en total": the guest's own total settles it.
+    if let Some(total) = first(&p.explicit, folded) {
+        let children = children.filter(|c| *c < total);
+        return Party {
+            adults: Some(total - children.unwrap_or(0)),
+            children,
+        };
+    }
+    // A head count ("we're 4") is the whole party, whoever is named after it ("mi hermana y
+    // yo"); a couple counts only when nobody gave a number.
     let adults = adults
-        .or(me_plus)
-        .or(couple.then_some(2 + companions))
         .or_else(|| {
             headcount(folded).map(|(total, on_top)| match children {
                 Some(children) if !on_top && total > children => total - children,
                 _ => total,
             })
         })
+        .or(me_plus)
+        .or(couple.then_some(2 + companions))
         .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));
     Party { adults, children }
 }

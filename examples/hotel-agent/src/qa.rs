@@ -434,6 +434,36 @@ fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String
     ]
     .iter()
     .any(|p| folded.contains(p));
+    let biggest = [
+        "biggest",
+        "largest",
+        "bigger",
+        "mas grande",
+        "mas amplia",
+        "mas espaciosa",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    if biggest && !cheapest && !dearest {
+        let (h, r) = hotels
+            .iter()
+            .flat_map(|h| h.rooms.iter().map(move |r| (*h, r)))
+            .max_by_key(|(_, r)| (r.max_guests, std::cmp::Reverse(r.base)))?;
+        return Some(say(
+            lang,
+            format!(
+                "The biggest room is the {} at {}: up to {} guests, from {}/night.",
+                r.kind, h.name, r.max_guests, r.base
+            ),
+            format!(
+                "La habitación más grande es la {} de {}: hasta {} huéspedes, desde {}/noche.",
+                super::reply::room(lang, r.kind.name()),
+                h.name,
+                r.max_guests,
+                r.base
+            ),
+        ));
+    }
     if !cheapest && !dearest {
         return None;
     }

@@ -181,7 +181,7 @@ fn compile(pattern: &str) -> Regex {
 
 static SAME_DATES: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:same\s+(?:dates?|days?|nights?|stay)|mism[oa]s\s+(?:fechas?|dias|noches)|las\s+mismas|those\s+dates)\b",
+        r"\b(?:same\s+(?:dates?|days?|nights?|stay|week|weekend)|mism[oa]s?\s+(?:fechas?|dias|noches|semana|finde)|las\s+mismas|those\s+dates|esas\s+fechas)\b",
     )
 });
 
