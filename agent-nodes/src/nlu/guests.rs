@@ -192,9 +192,16 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
             "to" | "with" | "con" | "a"
         )
     };
+    // "somos una pareja", "we're a family of 4": an article before a group word is no count.
+    let counts_people = |m: &regex::Match<'_>| {
+        !matches!(
+            text::next_word(folded, m.end()),
+            "pareja" | "familia" | "grupo" | "couple" | "group" | "family" | "party" | "bunch"
+        )
+    };
     let (total, end) = counted(&p.total_for, &for_people)
         .or_else(|| counted(&p.total_people, &not_someone))
-        .or_else(|| counted(&p.total_we, &|_| true))?;
+        .or_else(|| counted(&p.total_we, &counts_people))?;
     let on_top = matches!(text::next_word(folded, end), "and" | "y" | "plus" | "mas");
     Some((total, on_top))
 }

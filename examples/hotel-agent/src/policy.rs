@@ -487,8 +487,9 @@ fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&String>) -> Slo
         if r.same_dates {
             (base.check_in, base.check_out) = (previous.check_in, previous.check_out);
         }
-        // "Same dates somewhere else" is the same party too, unless the message says otherwise.
-        if r.same_people || r.same_request || r.same_dates {
+        // "Same dates somewhere else" is the same party too, unless the message names another
+        // ("the same week for my parents") or a number.
+        if r.same_people || ((r.same_request || r.same_dates) && !r.other_party) {
             base.guests = previous.guests;
         }
     }
@@ -563,8 +564,19 @@ fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(Naiv
     let b = b?;
     let (old_in, old_out) = (b.quote.check_in, b.quote.check_out);
     let nights = (old_out - old_in).num_days().max(1) as u64;
+    // "Add a night", "una noche menos": the departure moves.
+    if let Some(extra) = r.extra_nights
+        && !r.has_dates()
+    {
+        let out = old_out + chrono::Duration::days(extra);
+        return (out > old_in).then_some((old_in, out));
+    }
     if let Some(shift) = r.shift_days {
         let shift = chrono::Duration::days(shift);
+        // "We leave a day early" moves the departure only.
+        if r.leaving {
+            return (old_out + shift > old_in).then_some((old_in, old_out + shift));
+        }
         return Some((old_in + shift, old_out + shift));
     }
     let as_slots = Slots {
@@ -578,6 +590,11 @@ fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(Naiv
         arrival.checked_add_days(chrono::Days::new(nights))
     };
     let dates = match (e.check_in, e.check_out) {
+        // "Add a night, leaving the 11th", "salir el 3 de enero": a single date about leaving
+        // is the new departure.
+        (Some(date), None) | (None, Some(date)) if r.leaving || r.extra_nights.is_some() => {
+            (old_in, date)
+        }
         (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
         (Some(arrival), Some(departure)) => (arrival, departure),
         (Some(arrival), None) => (arrival, keep_length(arrival)?),

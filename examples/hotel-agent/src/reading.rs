@@ -38,6 +38,8 @@ pub struct Reading {
     pub same_request: bool,
     /// "Same people", "misma gente": the previous request's party.
     pub same_people: bool,
+    /// "For them", "para mis padres": the request is for other people than the last one.
+    pub other_party: bool,
     /// A weekday named ("until Monday"), placed after the request's arrival.
     pub weekday: Option<chrono::Weekday>,
     /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
@@ -50,6 +52,11 @@ pub struct Reading {
     pub month_switch: Option<u32>,
     /// Days to move an existing stay by ("a week later" is 7, "two days earlier" is -2).
     pub shift_days: Option<i64>,
+    /// Nights added to or taken from a stay ("add a night" is 1, "una noche menos" is -1).
+    pub extra_nights: Option<i64>,
+    /// It is about leaving ("leaving the 11th", "nos vamos un día antes"): a single date or an
+    /// offset moves the departure only.
+    pub leaving: bool,
     /// Only a vague period ("next week", "sometime in January", "en primavera"): ask, never
     /// guess.
     pub vague_dates: bool,
@@ -91,12 +98,15 @@ impl Reading {
             same_dates: SAME_DATES.is_match(&folded),
             same_request: SAME_REQUEST.is_match(&folded),
             same_people: SAME_PEOPLE.is_match(&folded),
+            other_party: OTHER_PARTY.is_match(&folded),
             weekday: w.iter().find_map(|word| weekday(word)),
             bare_number: bare_number(&folded, &u.entities),
             injection: INJECTION.is_match(&folded),
             month_switch: month_switch(&folded, &w),
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
+            extra_nights: extra_nights(&folded),
+            leaving: LEAVING.is_match(&folded),
             vague_dates,
             months,
             day_only,
@@ -197,6 +207,12 @@ static SAME_PEOPLE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+static OTHER_PARTY: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:them|they|their|ellos|ellas|les|para\s+(?:mis|mi|su|sus)\s+\w+|for\s+(?:my|our|his|her)\s+\w+|my\s+(?:parents|mom|mum|dad|sister|brother|daughter|son|friends?|in-laws|kids)|mis\s+(?:padres|suegros|hijos|amigos|amigas|hermanos)|mi\s+(?:madre|padre|hermana|hermano|suegra|suegro|hija|hijo))\b",
+    )
+});
+
 static FRESH: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"\b(?:(?:a|one\s+more|another)\s+(?:new\s+|separate\s+|second\s+)?(?:booking|reservation|room)|(?:new|separate|second)\s+(?:booking|reservation)|start\s+over|otra\s+(?:reserva|habitacion)|(?:nueva|segunda)\s+reserva|reserva\s+(?:aparte|separada|nueva)|sumar\s+otra|empezar\s+de\s+nuevo)\b",
@@ -240,6 +256,30 @@ static LATER: LazyLock<Regex> = LazyLock::new(|| {
 
 static EARLIER: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\b(?:earlier|before|sooner|forward|antes|adelant\w*)\b"));
+
+static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:leav\w*|check\s*-?\s*out|checkout|checking\s+out|depart\w*|salir|salimos|salida|nos\s+vamos|me\s+voy|volvemos|regresamos|go\s+home|head\s+home)\b",
+    )
+});
+
+static EXTRA_NIGHTS: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:(?:add|adding|agregar|anadir|sumar|one\s+more|an?\s+extra|another)\s+(?:more\s+)?(?:a|an|one|two|2|1|otra|una|dos)?\s*(?:extra\s+)?(?:nights?|noches?)|(?:one|a|una)\s+(?:night|noche)\s+(?:less|menos|mas|more)|(?:una|dos|one|two|1|2)\s+noches?\s+mas)\b",
+    )
+});
+
+/// "Add a night", "one more night", "una noche más" (+1), "one night less" (-1).
+fn extra_nights(folded: &str) -> Option<i64> {
+    let text = EXTRA_NIGHTS.find(folded)?.as_str();
+    let n = if ["two", "dos", "2"].iter().any(|w| text.contains(w)) {
+        2
+    } else {
+        1
+    };
+    let less = text.contains("less") || text.contains("menos");
+    Some(if less { -n } else { n })
+}
 
 /// "The following weekend", "el finde siguiente": a week after the booking's own.
 static FOLLOWING_WEEK: LazyLock<Regex> = LazyLock::new(|| {

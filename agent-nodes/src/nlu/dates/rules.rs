@@ -115,6 +115,15 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                 ) {
                     return None;
                 }
+                // "add a night", "one more night", "an extra night" lengthen a stay.
+                let before = text::before(at.text, at.at, 24);
+                let last = before.split_whitespace().last().unwrap_or("");
+                if matches!(
+                    last,
+                    "add" | "extra" | "another" | "more" | "agregar" | "anadir" | "sumar"
+                ) {
+                    return None;
+                }
                 let n = if c.get(1).is_some() {
                     2
                 } else {

@@ -57,7 +57,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let outcomes = bench::play_all(&scripts, bench::offline).await?;
     for o in outcomes.iter().filter(|o| !o.passed()) {
-        println!("FAIL {} [{} {}]", o.id, o.set, o.category);
+        let unwanted = if o.unwanted > 0 {
+            format!(" UNWANTED {}", o.unwanted)
+        } else {
+            String::new()
+        };
+        println!("FAIL {} [{} {}]{unwanted}", o.id, o.set, o.category);
         for failure in &o.failures {
             println!("    {failure}");
         }
