@@ -206,11 +206,11 @@ fn place(
     let mut replaced_month = None;
     if let Some(arrival) = mentions
         .iter()
-        .filter(|(at, f)| {
+        .rev()
+        .find(|(at, f)| {
             matches!(f, Found::One(_)) && ARRIVING.is_match(text::before(original, *at, 32))
         })
         .map(|(at, _)| *at)
-        .last()
     {
         // "Her birthday is March 5; we'd arrive on the 4th": the days after are in that month.
         replaced_month = mentions

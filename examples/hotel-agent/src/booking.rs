@@ -12,9 +12,10 @@ use super::reply::{date, language, room, say, stay_error};
 use super::state::{Conversation, ConversationUpdate, Pending, Slots, Stay};
 use super::tools::{BOOK_TOOL, Booked};
 
-/// `slots` with what `e` adds; a new value replaces an old one.
-pub(crate) fn merge(catalog: &Catalog, mut slots: Slots, e: &Entities) -> Slots {
-    let city_hotel = e.city.as_ref().and_then(|city| {
+/// The hotel `e` names: by name, or by a city that has only one hotel.
+pub(crate) fn named_hotel(catalog: &Catalog, e: &Entities) -> Option<String> {
+    e.hotel.clone().or_else(|| {
+        let city = e.city.as_ref()?;
         let mut in_city = catalog
             .hotels()
             .iter()
@@ -23,8 +24,12 @@ pub(crate) fn merge(catalog: &Catalog, mut slots: Slots, e: &Entities) -> Slots 
             (Some(h), None) => Some(h.code.clone()),
             _ => None,
         }
-    });
-    if let Some(hotel) = e.hotel.clone().or(city_hotel) {
+    })
+}
+
+/// `slots` with what `e` adds; a new value replaces an old one.
+pub(crate) fn merge(catalog: &Catalog, mut slots: Slots, e: &Entities) -> Slots {
+    if let Some(hotel) = named_hotel(catalog, e) {
         if slots.hotel.as_ref() != Some(&hotel) {
             // Another hotel may not have the room type chosen for the first one.
             let offered = slots.room.as_deref().is_some_and(|r| {

@@ -561,15 +561,7 @@ pub(crate) async fn answer(
 ) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
     let entities = s.understanding.as_ref().map(|u| &u.entities);
-    let asked = entities.and_then(|e| e.hotel.clone()).or_else(|| {
-        let city = entities.and_then(|e| e.city.as_ref())?;
-        agent
-            .catalog
-            .hotels()
-            .iter()
-            .find(|h| h.city.eq_ignore_ascii_case(city))
-            .map(|h| h.code.clone())
-    });
+    let asked = entities.and_then(|e| super::booking::named_hotel(&agent.catalog, e));
     let hotel = asked
         .or_else(|| s.focus.clone())
         .or_else(|| s.slots.hotel.clone());

@@ -19,14 +19,20 @@
 //!    named), questions are answered for the hotel in focus.
 //! 5. What is still not understood gets one "sorry", then the list of what the agent can do.
 
-use agent_nodes::nlu::{Entities, Intent};
-use chrono::{Datelike, NaiveDate};
-use hotel::{Booking, BookingStatus, Catalog};
+use agent_nodes::nlu::Intent;
+use chrono::NaiveDate;
+use hotel::{Booking, Catalog};
+
+mod bookings;
+mod request;
+
+use bookings::{booking, pick_booking, upcoming};
+use request::{amendment, new_dates, request, surprising_length};
 
 use crate::booking::merge;
 use crate::consent::{self, Answer, Quoted};
 use crate::reading::Reading;
-use crate::state::{ChangeFlow, ChangeKind, Pending, Slots, Stay};
+use crate::state::{ChangeFlow, ChangeKind, Pending, Slots};
 
 /// Where the conversation stands between two messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -471,189 +477,14 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
     }
 }
 
-/// The booking request after `r`: the one in progress amended, or a new one — from the
-/// previous request when the guest says "same dates" or "the same again", at the hotel in
-/// focus when the message names none.
-fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&String>) -> Slots {
-    let mut base = if d.slots.started() && !r.fresh_start {
-        d.slots.clone()
-    } else {
-        Slots::default()
-    };
-    if let Some(previous) = d.previous.as_ref().filter(|_| !d.slots.started()) {
-        if r.same_request {
-            base = previous.clone();
-        }
-        if r.same_dates {
-            (base.check_in, base.check_out) = (previous.check_in, previous.check_out);
-        }
-        // "Same dates somewhere else" is the same party too, unless the message names another
-        // ("the same week for my parents") or a number.
-        if r.same_people || ((r.same_request || r.same_dates) && !r.other_party) {
-            base.guests = previous.guests;
-        }
-    }
-    if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
-        let mut focus = Entities::default();
-        focus.hotel.clone_from(&d.focus);
-        base = merge(w.catalog, base, &focus);
-    }
-    let entities = amendment(r, &base, d.month, w.today);
-    merge(w.catalog, base, &entities)
-}
-
-/// The entities of `r` as they amend `slots`: days of the month alone ("del 12 al 15") in the
-/// month of the request, a weekday ("until Monday") after its arrival, and a bare number ("5
-/// then") as the party when the request has one or lacks one.
-fn amendment(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) -> Entities {
-    let mut e = anchored(r, slots, month, today);
-    if let (Some(weekday), Some(arrival), None, Some(_)) =
-        (r.weekday, slots.check_in, e.check_in, e.check_out)
-    {
-        e.check_out = arrival
-            .succ_opt()
-            .and_then(|from| from.iter_days().take(7).find(|d| d.weekday() == weekday));
-    }
-    if e.adults.is_none() && e.children.is_none() && slots.started() && !r.has_dates() {
-        e.adults = r.bare_number;
-    }
-    // "I meant January": the same days, in that month (the next one from today).
-    if let (Some(month), Some(arrival), Some(departure), false) = (
-        r.month_switch,
-        slots.check_in,
-        slots.check_out,
-        r.has_dates(),
-    ) {
-        let moved = (0..=1).find_map(|years| {
-            let year = today.year() + years;
-            let arrival = arrival.with_year(year)?.with_month(month)?;
-            (arrival >= today).then_some(arrival)
-        });
-        if let Some(new_in) = moved {
-            e.check_in = Some(new_in);
-            e.check_out = new_in.checked_add_signed(departure - arrival);
-        }
-    }
-    e
-}
-
-/// Whether a correction made the stay much longer than quoted without the guest saying a
-/// length: more than twice as long and over a week is more likely a misread date than a wish,
-/// so the dates are asked for rather than quoted.
-fn surprising_length(quoted: &Stay, amended: &Slots, r: &Reading) -> bool {
-    let Some((check_in, check_out)) = amended.check_in.zip(amended.check_out) else {
-        return false;
-    };
-    let before = (quoted.check_out - quoted.check_in).num_days();
-    let after = (check_out - check_in).num_days();
-    r.entities.nights.is_none() && after > 7 && after > 2 * before
-}
-
-/// The booking with `reference` among the guest's.
-fn booking<'a>(w: World<'a>, reference: &str) -> Option<&'a Booking> {
-    w.bookings
-        .iter()
-        .find(|b| b.reference.as_str().eq_ignore_ascii_case(reference))
-}
-
-/// The new stay a reschedule asks for, given the booking it moves: shifted ("a week later"),
-/// moved to a new arrival keeping its length, or to new dates; days of the month alone are
-/// placed from the booking's month, and "from the 3rd to the 10th" (its own arrival first)
-/// means arriving on the 10th.
-fn new_dates(r: &Reading, b: Option<&Booking>, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let b = b?;
-    let (old_in, old_out) = (b.quote.check_in, b.quote.check_out);
-    let nights = (old_out - old_in).num_days().max(1) as u64;
-    // "Add a night", "una noche menos": the departure moves.
-    if let Some(extra) = r.extra_nights
-        && !r.has_dates()
-    {
-        let out = old_out + chrono::Duration::days(extra);
-        return (out > old_in).then_some((old_in, out));
-    }
-    if let Some(shift) = r.shift_days {
-        let shift = chrono::Duration::days(shift);
-        // "We leave a day early" moves the departure only.
-        if r.leaving {
-            return (old_out + shift > old_in).then_some((old_in, old_out + shift));
-        }
-        return Some((old_in + shift, old_out + shift));
-    }
-    let as_slots = Slots {
-        check_in: Some(old_in),
-        check_out: Some(old_out),
-        ..Slots::default()
-    };
-    let e = anchored(r, &as_slots, None, today);
-    let keep_length = |arrival: NaiveDate| {
-        let nights = e.nights.map_or(nights, u64::from);
-        arrival.checked_add_days(chrono::Days::new(nights))
-    };
-    let dates = match (e.check_in, e.check_out) {
-        // "Add a night, leaving the 11th", "salir el 3 de enero": a single date about leaving
-        // is the new departure.
-        (Some(date), None) | (None, Some(date)) if r.leaving || r.extra_nights.is_some() => {
-            (old_in, date)
-        }
-        (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
-        (Some(arrival), Some(departure)) => (arrival, departure),
-        (Some(arrival), None) => (arrival, keep_length(arrival)?),
-        (None, Some(departure)) => (old_in, departure),
-        (None, None) => return None,
-    };
-    // The booking's own dates ("my booking for tomorrow") are no new dates: ask for them.
-    (dates != (old_in, old_out)).then_some(dates)
-}
-
-/// The message's entities, with days of the month alone ("del 12 al 15") placed in the month
-/// of the request they amend rather than counted from today.
-fn anchored(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) -> Entities {
-    let mut e = r.entities.clone();
-    // The request's arrival, or else the first of the month it was said to be in.
-    let month_first = month.and_then(|m| {
-        let first = today.with_day(1)?;
-        (0..12).find_map(|k| {
-            let d = first.checked_add_months(chrono::Months::new(k))?;
-            (d.month() == m).then_some(d)
-        })
-    });
-    let Some(draft_in) = slots.check_in.or(month_first).filter(|_| r.day_only) else {
-        return e;
-    };
-    let month_start = draft_in.with_day(1).unwrap_or(draft_in).max(today);
-    let next_day = |from: NaiveDate, day: u32| from.iter_days().take(62).find(|d| d.day() == day);
-    match (e.check_in, e.check_out) {
-        (Some(check_in), check_out) => {
-            e.check_in = next_day(month_start, check_in.day());
-            if let (Some(new_in), Some(out)) = (e.check_in, check_out) {
-                e.check_out = new_in.succ_opt().and_then(|d| next_day(d, out.day()));
-            }
-        }
-        (None, Some(out)) => {
-            let from = slots
-                .check_in
-                .and_then(|d| d.succ_opt())
-                .unwrap_or(month_start);
-            e.check_out = next_day(from, out.day());
-        }
-        (None, None) => {}
-    }
-    e
-}
-
 /// The hotel a message names, by name or by a city with one hotel.
 fn named_hotel(r: &Reading, catalog: &Catalog) -> Option<String> {
-    r.entities.hotel.clone().or_else(|| {
-        let city = r.entities.city.as_ref()?;
-        let mut in_city = catalog
-            .hotels()
-            .iter()
-            .filter(|h| h.city.eq_ignore_ascii_case(city));
-        match (in_city.next(), in_city.next()) {
-            (Some(h), None) => Some(h.code.clone()),
-            _ => None,
-        }
-    })
+    crate::booking::named_hotel(catalog, &r.entities)
+}
+
+/// [`named_hotel`] in `w`'s catalog.
+fn named_hotel_of(r: &Reading, w: World<'_>) -> Option<String> {
+    named_hotel(r, w.catalog)
 }
 
 /// A request of another flow than the one in progress.
@@ -686,40 +517,4 @@ fn is_new_booking(r: &Reading) -> bool {
 /// Whether a "change it to …" is about the booking being drafted rather than an existing one.
 fn drafting(d: &Dialog, r: &Reading) -> bool {
     d.slots.started() && r.entities.booking_ref.is_none() && r.has_stay_details()
-}
-
-fn upcoming<'a>(w: World<'a>) -> impl Iterator<Item = &'a Booking> {
-    w.bookings
-        .iter()
-        .filter(move |b| b.status == BookingStatus::Confirmed && b.quote.check_in >= w.today)
-}
-
-/// The booking a change is about: the one the message names by reference, else `current`,
-/// else the guest's only upcoming booking, else the only one whose hotel, month or check-in
-/// the message names.
-fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> Option<String> {
-    if let Some(reference) = &r.entities.booking_ref {
-        return Some(reference.clone());
-    }
-    if let Some(current) = current {
-        return Some(current.to_owned());
-    }
-    let upcoming: Vec<&Booking> = upcoming(w).collect();
-    if let [only] = upcoming.as_slice() {
-        return Some(only.reference.to_string());
-    }
-    let named = named_hotel(r, w.catalog);
-    let fits = |b: &&&Booking| {
-        let q = &b.quote;
-        let hotel = named.as_deref().is_none_or(|h| h == q.hotel);
-        let month = r.months.is_empty() || r.months.contains(&q.check_in.month());
-        let day = r.entities.check_in.is_none_or(|d| d == q.check_in);
-        hotel && month && day
-    };
-    let said_something = named.is_some() || !r.months.is_empty() || r.entities.check_in.is_some();
-    let matching: Vec<&&Booking> = upcoming.iter().filter(fits).collect();
-    match matching.as_slice() {
-        [one] if said_something => Some(one.reference.to_string()),
-        _ => None,
-    }
 }

@@ -1,0 +1,203 @@
+//! The guest's answer to a quote, read from the message itself and from nothing else: not
+//! from the intent an NLU or a model reports, so a model that calls "just looking" an
+//! acceptance cannot make the agent book.
+//!
+//! A message is an [`Answer::Accept`] only when every word of it belongs to a clear acceptance:
+//! at least one *strong* word or phrase ("yes", "go ahead", "confirm", "sí", "dale", "de
+//! acuerdo", "book it") and otherwise only *weak* agreement ("ok", "perfect", "vale") and
+//! politeness ("please", "thanks", "porfa"). One word outside those lists — a correction, a
+//! question, "just looking", a date — and it is not an acceptance. "ok", "sure" or a 👍 alone are
+//! [`Answer::Unclear`]: the agent asks again with the exact terms.
+
+mod words;
+
+use crate::text::{fold, words};
+use words::{
+    DECLINE_PHRASES, DEFER_PHRASES, FILLER, HEDGES, NO, STRONG, STRONG_PHRASES, WEAK, action_words,
+};
+
+/// What a message says to a pending quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// An unambiguous yes to the quoted terms.
+    Accept,
+    /// A no: the quote is dropped.
+    Decline,
+    /// Not now ("let me think", "I'll check with my wife", "just looking"): the quote is dropped,
+    /// the request kept, and nothing is booked.
+    Defer,
+    /// Anything else: neither yes nor no.
+    Unclear,
+}
+
+/// What a pending quote would do, for the verbs that accept it ("book it", "cancel it").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quoted {
+    /// A new booking.
+    Booking,
+    /// New dates for a booking.
+    Reschedule,
+    /// A cancellation.
+    Cancellation,
+}
+
+/// Whether `message` holds a strong yes ("yes", "confirm", "dale") and nothing that refuses,
+/// puts off or asks. Used only where the terms cannot have changed: a message that restates
+/// the quote it answers ("ok the deluxe, yes book it" to a quote for the deluxe).
+pub fn says_yes(message: &str, quoted: Quoted) -> bool {
+    if message.contains('?') || message.contains('¿') {
+        return false;
+    }
+    let folded = fold(message);
+    let words = words(&folded);
+    let refuses = DECLINE_PHRASES
+        .iter()
+        .chain(DEFER_PHRASES)
+        .chain(HEDGES)
+        .any(|p| contains_phrase(&words, p))
+        || words.first().is_some_and(|w| NO.contains(w));
+    let strong = words
+        .iter()
+        .any(|w| STRONG.contains(w) || action_words(quoted).contains(w))
+        || STRONG_PHRASES.iter().any(|p| contains_phrase(&words, p));
+    strong && !refuses
+}
+
+/// Whether `message` puts the decision off until later ("let me think", "I'll check with my
+/// wife", "mañana lo confirmo"), whatever else it says: dates in it are not a new request.
+pub fn puts_off(message: &str) -> bool {
+    let folded = fold(message);
+    let words = words(&folded);
+    DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p))
+}
+
+/// "Hasta luego", "see you later": a goodbye, not a decision put off.
+fn says_goodbye(words: &[&str]) -> bool {
+    [
+        &["hasta", "luego"][..],
+        &["see", "you", "later"],
+        &["see", "ya", "later"],
+        &["talk", "later"],
+        &["chau"],
+        &["chao"],
+        &["bye"],
+        &["adios"],
+    ]
+    .iter()
+    .any(|p| contains_phrase(words, p))
+}
+
+/// "¿No se puede poner una cama supletoria?" asks whether something is possible: its "no se" is
+/// no "no sé".
+fn asks_if_possible(words: &[&str]) -> bool {
+    words.windows(3).any(|w| {
+        w[0] == "no"
+            && w[1] == "se"
+            && matches!(
+                w[2],
+                "puede" | "pueden" | "podria" | "permite" | "admite" | "acepta"
+            )
+    })
+}
+
+/// How `message` answers a pending quote of kind `quoted`.
+pub fn classify(message: &str, quoted: Quoted) -> Answer {
+    let answer = classify_whole(message, quoted);
+    if answer != Answer::Unclear {
+        return answer;
+    }
+    // "that sucks but yes, cancel it anyway", "bueno, qué se le va a hacer. sí, cancela": the
+    // last clause (after the last "but" or full stop) decides, when it is an acceptance on its
+    // own and nothing before it refuses, puts off or asks. (A clause that changes the terms is
+    // caught by the policy, which quotes the new terms before any yes counts.)
+    let folded = fold(message);
+    let cut = folded
+        .rfind(['.', '!', ';'])
+        .filter(|at| folded[at + 1..].trim().len() > 1)
+        .map(|at| at + 1);
+    let words = words(&folded);
+    let (head, tail) = match words.iter().rposition(|w| matches!(*w, "but" | "pero")) {
+        Some(at) => (words[..at].to_vec(), words[at + 1..].join(" ")),
+        None => match cut {
+            Some(at) => (super::text::words(&folded[..at]), folded[at..].to_owned()),
+            None => return answer,
+        },
+    };
+    let head = &head[..];
+    let head_refuses = DECLINE_PHRASES
+        .iter()
+        .chain(DEFER_PHRASES)
+        .chain(HEDGES)
+        .any(|p| contains_phrase(head, p))
+        || head.first().is_some_and(|w| NO.contains(w));
+    if !head_refuses
+        && !message.contains('?')
+        && !message.contains('¿')
+        && classify_whole(&tail, quoted) == Answer::Accept
+    {
+        return Answer::Accept;
+    }
+    answer
+}
+
+fn classify_whole(message: &str, quoted: Quoted) -> Answer {
+    let folded = fold(message);
+    let words = words(&folded);
+    if words.is_empty() {
+        return Answer::Unclear;
+    }
+    // "nah forget it" refuses even with a "hmm" in it; "no, let me think" only puts it off.
+    if DECLINE_PHRASES.iter().any(|p| contains_phrase(&words, p)) {
+        return Answer::Decline;
+    }
+    if DEFER_PHRASES
+        .iter()
+        .chain(HEDGES)
+        .any(|p| contains_phrase(&words, p))
+        && !asks_if_possible(&words)
+        && !says_goodbye(&words)
+    {
+        return Answer::Defer;
+    }
+    // "no problem, go ahead" and "no hay problema" are no refusal.
+    let no_problem = matches!(words.get(1), Some(&("problem" | "worries" | "hay")));
+    let words = if no_problem { &words[1..] } else { &words[..] };
+    if NO.contains(&words[0]) {
+        return Answer::Decline;
+    }
+    if message.contains('?') || message.contains('¿') {
+        return Answer::Unclear;
+    }
+    // Every word must be part of the acceptance.
+    let actions = action_words(quoted);
+    let mut covered = vec![false; words.len()];
+    let mut strong = false;
+    for phrase in STRONG_PHRASES {
+        for start in phrase_starts(words, phrase) {
+            covered[start..start + phrase.len()].fill(true);
+            strong = true;
+        }
+    }
+    for (i, w) in words.iter().enumerate() {
+        if STRONG.contains(w) || actions.contains(w) {
+            covered[i] = true;
+            strong = true;
+        } else if WEAK.contains(w) || FILLER.contains(w) {
+            covered[i] = true;
+        }
+    }
+    if strong && covered.iter().all(|c| *c) {
+        Answer::Accept
+    } else {
+        Answer::Unclear
+    }
+}
+
+fn phrase_starts<'a>(words: &'a [&str], phrase: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
+    (0..words.len().saturating_sub(phrase.len() - 1))
+        .filter(move |&i| words.get(i..i + phrase.len()) == Some(phrase))
+}
+
+fn contains_phrase(words: &[&str], phrase: &[&str]) -> bool {
+    phrase_starts(words, phrase).next().is_some()
+}

@@ -1,0 +1,184 @@
+//! The request a message makes, as the policy works it out: a booking request amended or
+//! started afresh, the message's dates placed in the request's month, and the new stay a
+//! reschedule asks for.
+
+use agent_nodes::nlu::Entities;
+use chrono::{Datelike, NaiveDate};
+use hotel::Booking;
+
+use super::{Dialog, World};
+use crate::booking::merge;
+use crate::reading::Reading;
+use crate::state::{Slots, Stay};
+
+/// The booking request after `r`: the one in progress amended, or a new one — from the
+/// previous request when the guest says "same dates" or "the same again", at the hotel in
+/// focus when the message names none.
+pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&String>) -> Slots {
+    let mut base = if d.slots.started() && !r.fresh_start {
+        d.slots.clone()
+    } else {
+        Slots::default()
+    };
+    if let Some(previous) = d.previous.as_ref().filter(|_| !d.slots.started()) {
+        if r.same_request {
+            base = previous.clone();
+        }
+        if r.same_dates {
+            (base.check_in, base.check_out) = (previous.check_in, previous.check_out);
+        }
+        // "Same dates somewhere else" is the same party too, unless the message names another
+        // ("the same week for my parents") or a number.
+        if r.same_people || ((r.same_request || r.same_dates) && !r.other_party) {
+            base.guests = previous.guests;
+        }
+    }
+    if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
+        let mut focus = Entities::default();
+        focus.hotel.clone_from(&d.focus);
+        base = merge(w.catalog, base, &focus);
+    }
+    let entities = amendment(r, &base, d.month, w.today);
+    merge(w.catalog, base, &entities)
+}
+
+/// The entities of `r` as they amend `slots`: days of the month alone ("del 12 al 15") in the
+/// month of the request, a weekday ("until Monday") after its arrival, and a bare number ("5
+/// then") as the party when the request has one or lacks one.
+pub(super) fn amendment(
+    r: &Reading,
+    slots: &Slots,
+    month: Option<u32>,
+    today: NaiveDate,
+) -> Entities {
+    let mut e = anchored(r, slots, month, today);
+    if let (Some(weekday), Some(arrival), None, Some(_)) =
+        (r.weekday, slots.check_in, e.check_in, e.check_out)
+    {
+        e.check_out = arrival
+            .succ_opt()
+            .and_then(|from| from.iter_days().take(7).find(|d| d.weekday() == weekday));
+    }
+    if e.adults.is_none() && e.children.is_none() && slots.started() && !r.has_dates() {
+        e.adults = r.bare_number;
+    }
+    // "I meant January": the same days, in that month (the next one from today).
+    if let (Some(month), Some(arrival), Some(departure), false) = (
+        r.month_switch,
+        slots.check_in,
+        slots.check_out,
+        r.has_dates(),
+    ) {
+        let moved = (0..=1).find_map(|years| {
+            let year = today.year() + years;
+            let arrival = arrival.with_year(year)?.with_month(month)?;
+            (arrival >= today).then_some(arrival)
+        });
+        if let Some(new_in) = moved {
+            e.check_in = Some(new_in);
+            e.check_out = new_in.checked_add_signed(departure - arrival);
+        }
+    }
+    e
+}
+
+/// Whether a correction made the stay much longer than quoted without the guest saying a
+/// length: more than twice as long and over a week is more likely a misread date than a wish,
+/// so the dates are asked for rather than quoted.
+pub(super) fn surprising_length(quoted: &Stay, amended: &Slots, r: &Reading) -> bool {
+    let Some((check_in, check_out)) = amended.check_in.zip(amended.check_out) else {
+        return false;
+    };
+    let before = (quoted.check_out - quoted.check_in).num_days();
+    let after = (check_out - check_in).num_days();
+    r.entities.nights.is_none() && after > 7 && after > 2 * before
+}
+
+/// The new stay a reschedule asks for, given the booking it moves: shifted ("a week later"),
+/// moved to a new arrival keeping its length, or to new dates; days of the month alone are
+/// placed from the booking's month, and "from the 3rd to the 10th" (its own arrival first)
+/// means arriving on the 10th.
+pub(super) fn new_dates(
+    r: &Reading,
+    b: Option<&Booking>,
+    today: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let b = b?;
+    let (old_in, old_out) = (b.quote.check_in, b.quote.check_out);
+    let nights = (old_out - old_in).num_days().max(1) as u64;
+    // "Add a night", "una noche menos": the departure moves.
+    if let Some(extra) = r.extra_nights
+        && !r.has_dates()
+    {
+        let out = old_out + chrono::Duration::days(extra);
+        return (out > old_in).then_some((old_in, out));
+    }
+    if let Some(shift) = r.shift_days {
+        let shift = chrono::Duration::days(shift);
+        // "We leave a day early" moves the departure only.
+        if r.leaving {
+            return (old_out + shift > old_in).then_some((old_in, old_out + shift));
+        }
+        return Some((old_in + shift, old_out + shift));
+    }
+    let as_slots = Slots {
+        check_in: Some(old_in),
+        check_out: Some(old_out),
+        ..Slots::default()
+    };
+    let e = anchored(r, &as_slots, None, today);
+    let keep_length = |arrival: NaiveDate| {
+        let nights = e.nights.map_or(nights, u64::from);
+        arrival.checked_add_days(chrono::Days::new(nights))
+    };
+    let dates = match (e.check_in, e.check_out) {
+        // "Add a night, leaving the 11th", "salir el 3 de enero": a single date about leaving
+        // is the new departure.
+        (Some(date), None) | (None, Some(date)) if r.leaving || r.extra_nights.is_some() => {
+            (old_in, date)
+        }
+        (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
+        (Some(arrival), Some(departure)) => (arrival, departure),
+        (Some(arrival), None) => (arrival, keep_length(arrival)?),
+        (None, Some(departure)) => (old_in, departure),
+        (None, None) => return None,
+    };
+    // The booking's own dates ("my booking for tomorrow") are no new dates: ask for them.
+    (dates != (old_in, old_out)).then_some(dates)
+}
+
+/// The message's entities, with days of the month alone ("del 12 al 15") placed in the month
+/// of the request they amend rather than counted from today.
+fn anchored(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) -> Entities {
+    let mut e = r.entities.clone();
+    // The request's arrival, or else the first of the month it was said to be in.
+    let month_first = month.and_then(|m| {
+        let first = today.with_day(1)?;
+        (0..12).find_map(|k| {
+            let d = first.checked_add_months(chrono::Months::new(k))?;
+            (d.month() == m).then_some(d)
+        })
+    });
+    let Some(draft_in) = slots.check_in.or(month_first).filter(|_| r.day_only) else {
+        return e;
+    };
+    let month_start = draft_in.with_day(1).unwrap_or(draft_in).max(today);
+    let next_day = |from: NaiveDate, day: u32| from.iter_days().take(62).find(|d| d.day() == day);
+    match (e.check_in, e.check_out) {
+        (Some(check_in), check_out) => {
+            e.check_in = next_day(month_start, check_in.day());
+            if let (Some(new_in), Some(out)) = (e.check_in, check_out) {
+                e.check_out = new_in.succ_opt().and_then(|d| next_day(d, out.day()));
+            }
+        }
+        (None, Some(out)) => {
+            let from = slots
+                .check_in
+                .and_then(|d| d.succ_opt())
+                .unwrap_or(month_start);
+            e.check_out = next_day(from, out.day());
+        }
+        (None, None) => {}
+    }
+    e
+}
