@@ -175,7 +175,15 @@ pub(crate) async fn lookup(
         }));
     }
     let guest = guest(&s);
-    let reply = if let Some(reference) = said_reference(&s) {
+    // The booking named by reference; else the one the policy picked by hotel or month when
+    // the guest has several; else all of them.
+    let bookings = agent
+        .store
+        .bookings_of(&guest)
+        .map_err(NodeError::permanent)?;
+    let picked = s.shown.clone().filter(|_| bookings.len() > 1);
+    let named = said_reference(&s).or(picked);
+    let reply = if let Some(reference) = named {
         let found = BookingRef::parse(&reference)
             .ok()
             .and_then(|r| agent.store.lookup(&guest, &r).ok());
@@ -188,10 +196,6 @@ pub(crate) async fn lookup(
             None => not_found(lang),
         }
     } else {
-        let bookings = agent
-            .store
-            .bookings_of(&guest)
-            .map_err(NodeError::permanent)?;
         if bookings.is_empty() {
             say(
                 lang,

@@ -89,6 +89,7 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
             "orlando",
             "the budget",
             "el budget",
+            "del budget",
             "budget hotel",
             "budget express",
             "hotel barato de orlando",

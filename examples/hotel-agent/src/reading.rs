@@ -28,6 +28,8 @@ pub struct Reading {
     pub topic: bool,
     /// It asks what something costs.
     pub price: bool,
+    /// It asks what, which, when or where ("what dates is that?", "¿cuál era mi número?").
+    pub asks_what: bool,
     /// How sure the understander is of the intent, from 0 to 1.
     pub confidence: f32,
     /// "Same dates", "mismas fechas".
@@ -94,6 +96,7 @@ impl Reading {
             question,
             topic: crate::qa::asks_topic(message),
             price: crate::qa::asks_price(message),
+            asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),
             same_request: SAME_REQUEST.is_match(&folded),
@@ -194,6 +197,9 @@ static SAME_DATES: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:same\s+(?:dates?|days?|nights?|stay|week|weekend)|mism[oa]s?\s+(?:fechas?|dias|noches|semana|finde)|las\s+mismas|those\s+dates|esas\s+fechas)\b",
     )
 });
+
+static ASKS_WHAT: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"\b(?:what|whats|which|when|where)\b|qué|cuál|cuáles|cuándo|dónde"));
 
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(

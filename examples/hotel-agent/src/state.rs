@@ -39,6 +39,8 @@ pub struct Conversation {
     pub misses: u32,
     /// The month of a request whose dates were vague, for days given alone afterwards.
     pub month: Option<u32>,
+    /// The booking last shown to the guest, which "it" refers to.
+    pub shown: Option<String>,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
@@ -63,6 +65,7 @@ impl Conversation {
             previous: self.previous.clone(),
             misses: self.misses,
             month: self.month,
+            shown: self.shown.clone(),
         }
     }
 }
@@ -77,6 +80,7 @@ impl ConversationUpdate {
             .previous(d.previous)
             .misses(d.misses)
             .month(d.month)
+            .shown(d.shown)
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Dialog {
     /// The month of a request whose dates were vague ("sometime in January"): days given
     /// alone afterwards ("the 22nd to the 24th") are in it.
     pub month: Option<u32>,
+    /// The booking last shown to the guest: what "it" means in "can we do the 6th to the 8th
+    /// instead?".
+    pub shown: Option<String>,
 }
 
 /// What the agent knows besides the conversation.
@@ -333,6 +336,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
     if let Some(change) = &d.change
         && !is_new_booking(r)
         && !r.topic
+        && !r.asks_what
     {
         let picked = pick_booking(r, w, change.reference.as_deref());
         match change.kind {
@@ -363,7 +367,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
 
     let asks = r.question || r.topic || r.price || r.intent == Intent::GeneralInquiry;
     let reschedule = |next: &mut Dialog| {
-        let reference = pick_booking(r, w, None);
+        let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
         let dates = reference
             .as_deref()
             .and_then(|p| new_dates(r, booking(w, p), w.today));
@@ -385,7 +389,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         Intent::CancellationRequest if !is_policy_question(r) => {
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Cancel,
-                reference: pick_booking(r, w, None),
+                reference: pick_booking(r, w, None).or_else(|| d.shown.clone()),
                 dates: None,
             });
             return (Route::Cancel, next);
@@ -395,12 +399,15 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             return (Route::Reschedule, next);
         }
         // "HPH-M88JFG, can I move it to the 30th?": new dates for a booking are a change.
-        Intent::BookingLookup if r.has_dates() && pick_booking(r, w, None).is_some() => {
+        Intent::BookingLookup
+            if r.has_dates() && (pick_booking(r, w, None).is_some() || d.shown.is_some()) =>
+        {
             reschedule(&mut next);
             return (Route::Reschedule, next);
         }
         Intent::BookingLookup => {
             next.change = None;
+            next.shown = pick_booking(r, w, None);
             // The one booking shown is what "the same hotel" and "the same again" refer to.
             let mine: Vec<&Booking> = upcoming(w).collect();
             if let [only] = mine.as_slice() {
