@@ -40,6 +40,10 @@ struct Patterns {
     me_and: Regex,
     /// "me and 3 buddies", "yo y 2 amigos": one adult and that many more.
     me_plus: Regex,
+    /// "two couples", "3 parejas": two adults each.
+    couples: Regex,
+    /// "and his parents", "y mis suegros": two more adults on top of a couple.
+    companion_pair: Regex,
     /// "+ my mom", "y mi madre": one more adult on top of a head count.
     companion: Regex,
     /// "los mellizos", "our twins": two children.
@@ -64,7 +68,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|boys|girls|sons|daughters|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
@@ -88,14 +92,22 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
-            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
+            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
             r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola)\b",
         ),
-        me_and: compile(r"\b(?:me\s+and\s+my|yo\s+y\s+mis?)\b"),
+        me_and: compile(
+            r"\b(?:me\s*(?:and|&|\+|with|plus)\s*(?:my|the|our)|yo\s*(?:y|\+|con)\s*(?:mis?|los|las))\b",
+        ),
+        companion_pair: compile(
+            r"(?:\+|\bplus|\band|\by|\bwith|\bcon|,)\s*(?:my|mi|mis|our|his|her|sus|su)\s+(?:parents|padres|in-laws|suegros|grandparents|abuelos)\b",
+        ),
+        couples: compile(&format!(
+            r"\b({count}|two|three|four|dos|tres|cuatro)\s+(?:couples|parejas|matrimonios)\b"
+        )),
         companion: compile(
-            r"(?:\+|\bplus|\band|\by|\bwith|\bcon)\s*(?:my|mi|our|nuestra|nuestro)\s+(?:mom|mum|mother|dad|father|madre|padre|mama|papa|sister|brother|hermana|hermano|grandma|grandpa|abuela|abuelo|suegra|suegro|cousin|primo|prima|aunt|uncle|tia|tio)\b",
+            r"(?:\+|\bplus|\band|\by|\bwith|\bcon|,)\s*(?:my|mi|our|nuestra|nuestro|his|her|su)\s+(?:mom|mum|mother|dad|father|madre|padre|mama|papa|sister|brother|hermana|hermano|grandma|grandpa|abuela|abuelo|suegra|suegro|cousin|primo|prima|aunt|uncle|tia|tio)\b",
         ),
         me_plus: compile(&format!(
             r"\b(?:me|myself|i|yo)\s*(?:and|&|\+|plus|y|con|with)\s*(?:my\s+|mis\s+)?({bare})\s+(?:buddies|buddy|friends|mates|pals|colleagues|coworkers|guys|girls|others|more|amigos|amigas|colegas|companeros|companeras|personas|people|adults|adultos)\b"
@@ -132,6 +144,7 @@ pub(super) fn extract(folded: &str) -> Party {
         .find_iter(folded)
         .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
     let me_plus = first(&p.me_plus, folded).map(|n| n.saturating_add(1));
+    let couples = first(&p.couples, folded).map(|n| n.saturating_mul(2));
     if let Some(each) = first(&p.each, folded) {
         return Party {
             adults: Some(each),
@@ -150,7 +163,9 @@ pub(super) fn extract(folded: &str) -> Party {
                 .any(|c| c.contains(&m.start()) || c.contains(&(m.end() - 1)))
         })
         .count();
-    let companions = u32::try_from(companions).unwrap_or(0);
+    // "… and his parents", "y mis suegros": two more.
+    let pairs = p.companion_pair.find_iter(folded).count() * 2;
+    let companions = u32::try_from(companions + pairs).unwrap_or(0);
     // "ponle 3", "4 en total": the guest's own total settles it.
     if let Some(total) = first(&p.explicit, folded) {
         let children = children.filter(|c| *c < total);
@@ -162,6 +177,7 @@ pub(super) fn extract(folded: &str) -> Party {
     // A head count ("we're 4") is the whole party, whoever is named after it ("mi hermana y
     // yo"); a couple counts only when nobody gave a number.
     let adults = adults
+        .or(couples)
         .or_else(|| {
             headcount(folded).map(|(total, on_top)| match children {
                 Some(children) if !on_top && total > children => total - children,

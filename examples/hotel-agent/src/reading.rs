@@ -42,6 +42,8 @@ pub struct Reading {
     pub same_people: bool,
     /// "For them", "para mis padres": the request is for other people than the last one.
     pub other_party: bool,
+    /// "Your biggest room", "la más grande": the largest room of the hotel.
+    pub biggest: bool,
     /// A weekday named ("until Monday"), placed after the request's arrival.
     pub weekday: Option<chrono::Weekday>,
     /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
@@ -102,6 +104,7 @@ impl Reading {
             same_request: SAME_REQUEST.is_match(&folded),
             same_people: SAME_PEOPLE.is_match(&folded),
             other_party: OTHER_PARTY.is_match(&folded),
+            biggest: BIGGEST.is_match(&folded),
             weekday: w.iter().find_map(|word| weekday(word)),
             bare_number: bare_number(&folded, &u.entities),
             injection: INJECTION.is_match(&folded),
@@ -201,9 +204,15 @@ static SAME_DATES: LazyLock<Regex> = LazyLock::new(|| {
 static ASKS_WHAT: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\b(?:what|whats|which|when|where)\b|qué|cuál|cuáles|cuándo|dónde"));
 
+static BIGGEST: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:biggest|largest)\s+(?:room|one)|(?:la|el)\s+mas\s+grande|habitacion\s+mas\s+grande",
+    )
+});
+
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual|igual\s+que\s+(?:antes|la\s+otra))\b",
+        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|(?:the\s+)?(?:next|last|other|third|second)\s+one|(?:la|el)\s+(?:siguiente|otra|otro|ultima|ultimo|tercera|segunda)|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual|igual\s+que\s+(?:antes|la\s+otra))\b",
     )
 });
 
@@ -228,7 +237,7 @@ static FRESH: LazyLock<Regex> = LazyLock::new(|| {
 static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
     let month = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre";
     compile(&format!(
-        r"\b(?:(?:sometime|some\s+time|at\s+some\s+point|early|mid|late|end\s+of|beginning\s+of|start\s+of)\s+(?:in\s+)?(?:{month})|(?:some|a)\s+weekend\s+(?:in\s+)?(?:{month})|next\s+(?:week|month)|this\s+(?:week|month)|(?:la\s+)?(?:semana|mes)\s+que\s+viene|(?:la\s+)?proxim[oa]\s+(?:semana|mes)|(?:in\s+(?:the\s+)?|en\s+|this\s+|next\s+)(?:spring|summer|fall|autumn|winter|primavera|verano|otono|invierno)|(?:algun|algún|un)\s+(?:fin\s+de\s+semana|finde)\s+(?:de|en)\s+(?:{month})|(?:a\s+)?(?:principios|mediados|finales)\s+de\s+(?:{month})|(?:en|in)\s+(?:{month})(?:\s+(?:sometime|o\s+algo|or\s+so))?\s*$|sometime\s+soon|(?:en\s+)?algun\s+momento)\b"
+        r"\b(?:(?:sometime|some\s+time|at\s+some\s+point|early|mid|late|end\s+of|beginning\s+of|start\s+of)\s+(?:in\s+)?(?:{month})|(?:some|a)\s+weekend\s+(?:in\s+)?(?:{month})|next\s+(?:week|month)|this\s+(?:week|month)|(?:la\s+)?(?:semana|mes)\s+que\s+viene|(?:la\s+)?proxim[oa]\s+(?:semana|mes)|(?:in\s+(?:the\s+)?|en\s+|this\s+|next\s+)(?:spring|summer|fall|autumn|winter|primavera|verano|otono|invierno)|(?:algun|algún|un)\s+(?:fin\s+de\s+semana|finde)\s+(?:de|en)\s+(?:{month})|(?:a\s+)?(?:principios|mediados|finales)\s+de\s+(?:{month})|(?:en|in)\s+(?:{month})(?:\s+(?:sometime|o\s+algo|or\s+so))?\s*$|sometime\s+soon|(?:en\s+)?algun\s+momento|(?:right\s+|just\s+)?(?:after|before|around)\s+(?:christmas|xmas|new\s+years?|thanksgiving|easter)|(?:justo\s+)?(?:despues|antes)\s+de\s+(?:navidad|nochevieja|ano\s+nuevo|reyes|semana\s+santa))\b"
     ))
 });
 

@@ -311,6 +311,21 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         rule(
             r"\b(christmas\s+eve|xmas\s+eve|christmas\s+day|christmas|xmas|boxing\s+day|new\s+years?\s+eve|nye|new\s+years?\s+day|new\s+years?|nochebuena|noche\s+buena|navidad|navidades|nochevieja|noche\s+vieja|fin\s+de\s+ano|ano\s+nuevo|reyes|dia\s+de\s+reyes|valentines?\s+day|san\s+valentin|independence\s+day|fourth\s+of\s+july|4th\s+of\s+july|halloween)\b",
             |c, at| {
+                // "right after Christmas", "antes de Navidad" are no date: ask, do not guess.
+                let before = text::before(at.text, at.at, 16).trim_end();
+                if [
+                    "after",
+                    "before",
+                    "around",
+                    "despues de",
+                    "antes de",
+                    "alrededor de",
+                ]
+                .iter()
+                .any(|w| before.ends_with(w))
+                {
+                    return None;
+                }
                 // "Christmas week" or "las navidades" are no single day: ask, do not guess.
                 if matches!(
                     text::next_word(at.text, at.end),

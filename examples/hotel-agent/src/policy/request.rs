@@ -39,7 +39,19 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         base = merge(w.catalog, base, &focus);
     }
     let entities = amendment(r, &base, d.month, w.today);
-    merge(w.catalog, base, &entities)
+    let mut slots = merge(w.catalog, base, &entities);
+    // "Your biggest room": the hotel's largest.
+    if r.biggest
+        && r.entities.room_type.is_none()
+        && let Some(h) = slots.hotel.as_deref().and_then(|c| w.catalog.hotel(c).ok())
+    {
+        slots.room = h
+            .rooms
+            .iter()
+            .max_by_key(|room| room.max_guests)
+            .map(|room| room.kind.name().to_owned());
+    }
+    slots
 }
 
 /// The entities of `r` as they amend `slots`: days of the month alone ("del 12 al 15") in the
