@@ -132,7 +132,7 @@ static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
 
 static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:not|no|instead\s+of|rather\s+than|en\s+vez\s+del?|en\s+lugar\s+del?)\s+(?:on\s+)?(?:the\s+|el\s+|dia\s+)?[0-9]{1,2}(?:st|nd|rd|th)?\b",
+        r"\b(?:not|no|instead\s+of|rather\s+than|en\s+vez\s+del?|en\s+lugar\s+del?)\s+(?:on\s+)?(?:the\s+|el\s+|dia\s+)?(?:[0-9]{1,2}(?:st|nd|rd|th)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
     )
     .unwrap_or_else(|e| panic!("negated: {e}"))
 });
@@ -228,6 +228,24 @@ fn place(
         });
     }
     let day_anchor = replaced_month.unwrap_or(day_anchor);
+    // "El lunes es puente y nos vamos el lunes": the same day said again as the departure is
+    // only the departure.
+    let leaving_days: Vec<chrono::Weekday> = mentions
+        .iter()
+        .filter(|(at, _)| LEAVING.is_match(text::before(original, *at, 32)))
+        .filter_map(|(_, f)| match f {
+            Found::One(When::Weekday { weekday, .. }) => Some(*weekday),
+            _ => None,
+        })
+        .collect();
+    mentions.retain(|(at, f)| match f {
+        Found::One(When::Weekday { weekday, .. })
+            if !LEAVING.is_match(text::before(original, *at, 32)) =>
+        {
+            !leaving_days.contains(weekday)
+        }
+        _ => true,
+    });
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
     // Dec 21-22, whatever single dates come before it.

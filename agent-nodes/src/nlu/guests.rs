@@ -48,6 +48,8 @@ struct Patterns {
     companion: Regex,
     /// "los mellizos", "our twins": two children.
     twins: Regex,
+    /// "our 2 boys", "mis 3 chicas": children.
+    own_kids: Regex,
     /// "ponle 3", "4 en total", "make it 3 people": the whole party, said outright.
     explicit: Regex,
     /// "2 in each", "dos por habitación": the party of one room of several.
@@ -68,13 +70,16 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|boys|girls|sons|daughters|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
         ),
         explicit: compile(&format!(
             r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total)\s+({bare})\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
+        )),
+        own_kids: compile(&format!(
+            r"\b(?:(?:our|my|mis|nuestros|nuestras)\s+({count})\s+(?:boys|girls|sons|daughters|chicos|chicas)\b|({count})\s+(?:boys|girls|chicos|chicas|nenes|nenas)\s+(?:aged\s+|of\s+|de\s+)?[0-9])"
         )),
         twins: compile(
             r"\b(?:los|las|our|my|mis|nuestros|nuestras|the|two|2|dos|a\s+pair\s+of)\s+(?:mellizos|mellizas|gemelos|gemelas|twins)\b",
@@ -92,7 +97,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
-            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
+            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
             r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola)\b",
@@ -110,7 +115,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?:\+|\bplus|\band|\by|\bwith|\bcon|,)\s*(?:my|mi|our|nuestra|nuestro|his|her|su)\s+(?:mom|mum|mother|dad|father|madre|padre|mama|papa|sister|brother|hermana|hermano|grandma|grandpa|abuela|abuelo|suegra|suegro|cousin|primo|prima|aunt|uncle|tia|tio)\b",
         ),
         me_plus: compile(&format!(
-            r"\b(?:me|myself|i|yo)\s*(?:and|&|\+|plus|y|con|with)\s*(?:my\s+|mis\s+)?({bare})\s+(?:buddies|buddy|friends|mates|pals|colleagues|coworkers|guys|girls|others|more|amigos|amigas|colegas|companeros|companeras|personas|people|adults|adultos)\b"
+            r"\b(?:me|myself|i|yo)\s*(?:and|&|\+|plus|y|con|with)\s*(?:my\s+|mis\s+)?({bare})\s+(?:of\s+(?:the|my|our|us|mis|los|las)\s+)?(?:buddies|buddy|friends|mates|pals|colleagues|coworkers|guys|girls|ladies|others|more|amigos|amigas|chicas|chicos|colegas|companeros|companeras|personas|people|adults|adultos)\b"
         )),
     }
 });
@@ -163,8 +168,25 @@ pub(super) fn extract(folded: &str) -> Party {
                 .any(|c| c.contains(&m.start()) || c.contains(&(m.end() - 1)))
         })
         .count();
+    // "Just me and my husband now": nobody else, whoever else was named.
+    let only_us = [
+        "just me and",
+        "only me and",
+        "just us",
+        "only us",
+        "solo mi ",
+        "solo yo y",
+        "solo nosotros",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    let companions = if only_us { 0 } else { companions };
     // "… and his parents", "y mis suegros": two more.
-    let pairs = p.companion_pair.find_iter(folded).count() * 2;
+    let pairs = if only_us {
+        0
+    } else {
+        p.companion_pair.find_iter(folded).count() * 2
+    };
     let companions = u32::try_from(companions + pairs).unwrap_or(0);
     // "ponle 3", "4 en total": the guest's own total settles it.
     if let Some(total) = first(&p.explicit, folded) {
@@ -210,10 +232,16 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
     };
     // "somos una pareja", "we're a family of 4": an article before a group word is no count.
     let counts_people = |m: &regex::Match<'_>| {
-        !matches!(
-            text::next_word(folded, m.end()),
-            "pareja" | "familia" | "grupo" | "couple" | "group" | "family" | "party" | "bunch"
-        )
+        let article = m
+            .as_str()
+            .split_whitespace()
+            .last()
+            .is_some_and(|w| matches!(w, "un" | "una" | "uno" | "one" | "a"));
+        !article
+            && !matches!(
+                text::next_word(folded, m.end()),
+                "pareja" | "familia" | "grupo" | "couple" | "group" | "family" | "party" | "bunch"
+            )
     };
     let (total, end) = counted(&p.total_for, &for_people)
         .or_else(|| counted(&p.total_people, &not_someone))
@@ -245,6 +273,9 @@ fn children(folded: &str) -> Option<u32> {
             },
         };
         total = Some(total.unwrap_or(0).saturating_add(n));
+    }
+    if total.is_none() {
+        total = first(&p.own_kids, folded);
     }
     if total.is_none() && p.twins.is_match(folded) {
         total = Some(2);

@@ -88,7 +88,9 @@ impl OfflineNlu {
         let booking_ref = identity::booking_ref(&mut folded, self.reference.as_ref());
         let cue_text = folded.clone();
         let name = identity::name(raw);
-        let hotel = self.take(&mut folded, |index, t| index.hotel(t));
+        // Of two hotels named, the later is the one asked for ("too cold in Chicago, let's do
+        // Miami instead"; "we stayed at the Grand Plaza, this time the Heritage").
+        let hotel = self.take_last(&mut folded, |index, t| index.hotel(t));
         let city = self.take(&mut folded, |index, t| index.city(t));
         let room_type = self.take(&mut folded, |index, t| {
             index.room(t).filter(|n| names_a_room(t, n))
@@ -140,6 +142,30 @@ impl OfflineNlu {
         }
     }
 
+    /// Like [`Self::take`], but reads every mention and returns the value of the last one.
+    fn take_last(
+        &self,
+        folded: &mut String,
+        find: impl Fn(&lexicon::Index, &str) -> Option<lexicon::Named>,
+    ) -> Option<String> {
+        let mut last: Option<lexicon::Named> = None;
+        for _ in 0..4 {
+            let Some(named) = find(&self.index, folded) else {
+                break;
+            };
+            let ruled_out = ruled_out(folded, &named);
+            text::mask(folded, [named.span.clone()]);
+            if !ruled_out
+                && last
+                    .as_ref()
+                    .is_none_or(|l| named.span.start > l.span.start)
+            {
+                last = Some(named);
+            }
+        }
+        last.map(|named| named.value)
+    }
+
     /// Finds one lexicon entry with `find`, masks it, and returns its value. A mention the
     /// guest rules out ("no deluxe, standard is fine", "not the Grand Plaza") is masked and
     /// passed over.
@@ -167,10 +193,13 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    if words
-        .last()
-        .is_some_and(|w| matches!(*w, "the" | "la" | "el" | "a" | "una" | "un"))
-    {
+    // "not the", "no el de": articles and "of" between the negation and the name.
+    while words.last().is_some_and(|w| {
+        matches!(
+            *w,
+            "the" | "la" | "el" | "a" | "una" | "un" | "de" | "del" | "of" | "los" | "las"
+        )
+    }) {
         words.pop();
     }
     let tail = words.join(" ");

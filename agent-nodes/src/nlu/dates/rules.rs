@@ -309,7 +309,7 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
-            r"\b(christmas\s+eve|xmas\s+eve|christmas\s+day|christmas|xmas|boxing\s+day|new\s+years?\s+eve|nye|new\s+years?\s+day|new\s+years?|nochebuena|noche\s+buena|navidad|navidades|nochevieja|noche\s+vieja|fin\s+de\s+ano|ano\s+nuevo|reyes|dia\s+de\s+reyes|valentines?\s+day|san\s+valentin|independence\s+day|fourth\s+of\s+july|4th\s+of\s+july|halloween)\b",
+            r"\b(christmas\s+eve|xmas\s+eve|christmas\s+day|christmas|xmas|boxing\s+day|new\s+years?\s+eve|nye|new\s+years?\s+day|new\s+years?|nochebuena|noche\s+buena|navidad|navidades|nochevieja|noche\s+vieja|fin\s+de\s+ano|ano\s+nuevo|reyes|dia\s+de\s+reyes|valentines?\s+day|san\s+valentin|independence\s+day|fourth\s+of\s+july|4th\s+of\s+july|halloween)(?:\s+(?:de\s+|of\s+|del\s+)?(20[0-9]{2}))?\b",
             |c, at| {
                 // "right after Christmas", "antes de Navidad" are no date: ask, do not guess.
                 let before = text::before(at.text, at.at, 16).trim_end();
@@ -348,7 +348,11 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     "navidades" => return None,
                     _ => (12, 25),
                 };
-                Some(Found::Holiday(When::MonthDay { month, day }))
+                let when = match num(c, 2) {
+                    Some(year) => calendar::written(i32::try_from(year).ok()?, month, day)?,
+                    None => When::MonthDay { month, day },
+                };
+                Some(Found::Holiday(when))
             },
         ),
         rule(

@@ -442,7 +442,9 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         next.slots = request(d, r, w, named.as_ref());
         next.focus = next.slots.hotel.clone().or(next.focus);
         if r.vague_dates {
+            // "Then in January": the earlier dates are gone; days given next are in January.
             next.month = r.months.first().copied();
+            (next.slots.check_in, next.slots.check_out) = (None, None);
             return (Route::Clarify, next);
         }
         if next.slots.check_in.is_some() {
