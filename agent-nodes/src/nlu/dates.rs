@@ -262,6 +262,8 @@ fn place(
             || (range || calendar_date) && matches!(f, Found::Holiday(_)))
     });
     let mut stay = Stay::default();
+    // The day of an arrival written as a day alone ("entramos el 30 y salimos el 2 de enero").
+    let mut arrival_day = None;
     for (at, found) in mentions {
         let placed = stay.check_in.is_some() || stay.check_out.is_some();
         match found {
@@ -286,7 +288,11 @@ fn place(
                 if leaving {
                     stay.check_out = date
                 } else {
-                    stay.check_in = date
+                    stay.check_in = date;
+                    arrival_day = match when {
+                        When::Day(day) => Some(day),
+                        _ => None,
+                    };
                 }
             }
             // The same day said twice ("New Year's Eve, December 31") is one date.
@@ -317,6 +323,24 @@ fn place(
     if let (Some(check_in), Some(check_out)) = (stay.check_in, stay.check_out) {
         if check_out <= check_in {
             stay.check_out = None;
+        }
+    }
+    // A day alone before a written departure is in the departure's month or the one before:
+    // "el 30 … el 2 de enero" is December 30, not November 30.
+    if let (Some(day), Some(check_in), Some(check_out)) =
+        (arrival_day, stay.check_in, stay.check_out)
+        && (check_out - check_in).num_days() > 20
+    {
+        let same_month = check_out.with_day(day).filter(|d| *d < check_out);
+        let month_before = check_out
+            .with_day(1)
+            .and_then(|d| d.pred_opt())
+            .and_then(|d| d.with_day(day));
+        if let Some(closer) = same_month
+            .or(month_before)
+            .filter(|d| *d > check_in && *d >= today)
+        {
+            stay.check_in = Some(closer);
         }
     }
     match (stay.check_in, stay.check_out, stay.nights) {

@@ -88,19 +88,19 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({bare})\s+(?:in\s+each|per\s+room|each\s+room|en\s+cada\s+una|en\s+cada\s+habitacion|por\s+habitacion)\b"
         )),
         total_for: compile(&format!(
-            r"\b(?:for|para)\s+(?:the\s+other\s+|los\s+otros\s+|las\s+otras\s+)?({bare})\b"
+            r"\b(?:for|para|pa)\s+(?:the\s+other\s+|los\s+otros\s+|las\s+otras\s+)?({bare})\b"
         )),
         total_people: compile(&format!(
             r"\b({count})\s+(?:people|ppl|peeps|persons?|guests?|pax|adultos?\s+en\s+total|personas?|pers|huespedes|huesped|of\s+us|de\s+nosotros)\b"
         )),
         total_we: compile(&format!(
-            r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
+            r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|seriamos|vamos\s+a\s+ser|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
             r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
-            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola)\b",
+            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
         ),
         me_and: compile(
             r"\b(?:me\s*(?:and|&|\+|with|plus)\s*(?:my|the|our)|yo\s*(?:y|\+|con)\s*(?:mis?|los|las))\b",

@@ -5,6 +5,9 @@ use super::Quoted;
 
 /// Words that accept on their own.
 pub(super) const STRONG: &[&str] = &[
+    "proceda",
+    "procede",
+    "orale",
     "confirma",
     "hacelo",
     "mandale",
@@ -54,6 +57,10 @@ pub(super) const STRONG_PHRASES: &[&[&str]] = &[
     &["of", "course"],
     &["claro", "que", "si"],
     &["lo", "confirmo"],
+    &["lock", "it", "in"],
+    &["de", "una"],
+    &["adelante", "con"],
+    &["book", "me"],
     &["la", "confirmo"],
 ];
 
@@ -99,6 +106,7 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
 
 /// Agreement that is not enough alone ("ok", "perfect"), but may stand beside a strong word.
 pub(super) const WEAK: &[&str] = &[
+    "sale",
     "ok",
     "okay",
     "okey",
@@ -151,6 +159,13 @@ pub(super) const WEAK: &[&str] = &[
 
 /// Politeness and glue that neither accept nor refuse.
 pub(super) const FILLER: &[&str] = &[
+    "con",
+    "me",
+    "nos",
+    "de",
+    "pa",
+    "wena",
+    "in",
     "one",
     "asi",
     "acceptable",
