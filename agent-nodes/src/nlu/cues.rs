@@ -86,7 +86,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"una\s+noche\s+mas|(?:one|a)\s+more\s+night|extra\s+night|another\s+night",
         r"(?:pasar|correr|mover|cambiar)\s+(?:mi|la|nuestra|el)\s+(?:reserva|estancia|viaje)",
         r"cambiala|cambialo|muevela|muevelo|pasala|pasalo|correla|correlo|adelantala|adelantalo|atrasala|atrasalo|retrasala|retrasalo|aplazala|posponla",
-        r"(?:la|lo)\s+(?:puedo|podemos|puedes|podes|podria|podrias)\s+(?:pasar|cambiar|mover|correr)|(?:puedo|podemos)\s+(?:pasarla|cambiarla|moverla|correrla)",
+        r"(?:la|lo)\s+(?:puedo|podemos|puedes|podes|podeis|pueden|podria|podrias|podrian)\s+(?:pasar|cambiar|mover|correr)|(?:puedo|podemos)\s+(?:pasarla|cambiarla|moverla|correrla)",
         r"(?:pasarla|correrla|moverla|pasarlo|correrlo)|push\s+(?:it|(?:my|our|the)\s+\w+)\s+back",
         r"(?:move|push|shift|bump|change)\s+(?:my|our|the)\s+(?:\w+\s+)?(?:stay|trip|booking|reservation)",
         r"cambiame|muevame|muevemela|pasame|cambiamela|cambiamelo",

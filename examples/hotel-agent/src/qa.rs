@@ -169,6 +169,27 @@ pub(crate) fn asks_topic(message: &str) -> bool {
     topics(message).iter().any(|t| *t != Topic::Prices)
 }
 
+/// Whether `message` asks for the cheapest, dearest or biggest room ("la suite más barata").
+pub(crate) fn asks_superlative(message: &str) -> bool {
+    let folded = fold(message);
+    [
+        "cheapest",
+        "cheaper",
+        "least expensive",
+        "most affordable",
+        "priciest",
+        "most expensive",
+        "biggest",
+        "largest",
+        "mas barat",
+        "mas economic",
+        "mas car",
+        "mas grande",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
 /// Whether `message` asks about prices.
 pub(crate) fn asks_price(message: &str) -> bool {
     topics(message).contains(&Topic::Prices)
@@ -184,6 +205,8 @@ fn asks_times(text: &str, words: &[&str]) -> bool {
         "check-out",
         "checkout",
         "check out",
+        "entrada",
+        "salida",
     ]
     .iter()
     .any(|c| text.contains(c));

@@ -96,7 +96,7 @@ impl Reading {
             entities,
             attention: u.sentiment.requires_attention,
             question,
-            topic: crate::qa::asks_topic(message),
+            topic: crate::qa::asks_topic(message) || crate::qa::asks_superlative(message),
             price: crate::qa::asks_price(message),
             asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
