@@ -91,7 +91,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:for|para|pa)\s+(?:the\s+other\s+|los\s+otros\s+|las\s+otras\s+)?({bare})\b"
         )),
         total_people: compile(&format!(
-            r"\b({count})\s+(?:people|ppl|peeps|persons?|guests?|pax|adultos?\s+en\s+total|personas?|pers|huespedes|huesped|of\s+us|de\s+nosotros)\b"
+            r"\b({count})\s*(?:people|ppl|peeps|persons?|guests?|pax|adultos?\s+en\s+total|personas?|pers|huespedes|huesped|of\s+us|de\s+nosotros)\b"
         )),
         total_we: compile(&format!(
             r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|seriamos|vamos\s+a\s+ser|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"

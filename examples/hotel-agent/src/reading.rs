@@ -44,6 +44,8 @@ pub struct Reading {
     pub other_party: bool,
     /// "Your biggest room", "la más grande": the largest room of the hotel.
     pub biggest: bool,
+    /// "La más barata", "the cheapest one": the cheapest room of the hotel.
+    pub cheapest: bool,
     /// A weekday named ("until Monday"), placed after the request's arrival.
     pub weekday: Option<chrono::Weekday>,
     /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
@@ -105,6 +107,7 @@ impl Reading {
             same_people: SAME_PEOPLE.is_match(&folded),
             other_party: OTHER_PARTY.is_match(&folded),
             biggest: BIGGEST.is_match(&folded),
+            cheapest: CHEAPEST.is_match(&folded),
             weekday: w.iter().find_map(|word| weekday(word)),
             bare_number: bare_number(&folded, &u.entities),
             injection: INJECTION.is_match(&folded),
@@ -208,6 +211,10 @@ static BIGGEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"\b(?:biggest|largest)\s+(?:room|one)|(?:la|el)\s+mas\s+grande|habitacion\s+mas\s+grande",
     )
+});
+
+static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"\b(?:cheapest|least\s+expensive)|(?:la|el)\s+mas\s+(?:barat[oa]|economic[oa])")
 });
 
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {

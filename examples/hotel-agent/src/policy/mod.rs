@@ -27,7 +27,7 @@ mod bookings;
 mod request;
 
 use bookings::{booking, pick_booking, upcoming};
-use request::{amendment, new_dates, request, surprising_length};
+use request::{amendment, new_dates, request, surprising_length, surprising_move};
 
 use crate::booking::merge;
 use crate::consent::{self, Answer, Quoted};
@@ -247,7 +247,10 @@ fn answer_quote(
                 &amendment(r, &d.slots, d.month, w.today),
             );
             next.focus = next.slots.hotel.clone();
-            if r.vague_dates || surprising_length(stay, &next.slots, r) {
+            if r.vague_dates
+                || surprising_length(stay, &next.slots, r)
+                || surprising_move(stay, &next.slots, r)
+            {
                 (next.slots.check_in, next.slots.check_out) = (None, None);
                 return Some((Route::Clarify, next.clone()));
             }
@@ -394,7 +397,13 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             });
             return (Route::Cancel, next);
         }
-        Intent::ModificationRequest if !drafting(d, r) && !r.fresh_start => {
+        // A change needs a booking to change: "whats the move" from a guest with none asks for
+        // a new one.
+        Intent::ModificationRequest
+            if !drafting(d, r)
+                && !r.fresh_start
+                && (upcoming(w).next().is_some() || r.entities.booking_ref.is_some()) =>
+        {
             reschedule(&mut next);
             return (Route::Reschedule, next);
         }

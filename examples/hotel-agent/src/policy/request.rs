@@ -40,16 +40,21 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
     }
     let entities = amendment(r, &base, d.month, w.today);
     let mut slots = merge(w.catalog, base, &entities);
-    // "Your biggest room": the hotel's largest.
-    if r.biggest
+    // "Your biggest room", "la más barata": the hotel's largest or cheapest (that fits the
+    // party, when it is known).
+    if (r.biggest || r.cheapest)
         && r.entities.room_type.is_none()
         && let Some(h) = slots.hotel.as_deref().and_then(|c| w.catalog.hotel(c).ok())
     {
-        slots.room = h
-            .rooms
-            .iter()
-            .max_by_key(|room| room.max_guests)
-            .map(|room| room.kind.name().to_owned());
+        let fits = |room: &&hotel::RoomType| slots.guests.is_none_or(|g| room.max_guests >= g);
+        let room = if r.biggest {
+            h.rooms.iter().max_by_key(|room| room.max_guests)
+        } else {
+            h.rooms.iter().filter(fits).min_by_key(|room| room.base)
+        };
+        if let Some(room) = room {
+            slots.room = Some(room.kind.name().to_owned());
+        }
     }
     slots
 }
@@ -193,4 +198,17 @@ fn anchored(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) ->
         (None, None) => {}
     }
     e
+}
+
+/// Whether a correction moved the stay to another month without the guest naming one ("the
+/// concert is on the 5th, I'll stay until Sunday" read as December in a March request): more
+/// likely a misread date than a wish, so the dates are asked for rather than quoted.
+pub(super) fn surprising_move(quoted: &Stay, amended: &Slots, r: &Reading) -> bool {
+    let Some(check_in) = amended.check_in else {
+        return false;
+    };
+    r.months.is_empty()
+        && r.month_switch.is_none()
+        && r.entities.check_in.is_some()
+        && (check_in.year(), check_in.month()) != (quoted.check_in.year(), quoted.check_in.month())
 }
