@@ -132,6 +132,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:booking|reservation|confirmation)\s+(?:number|code|reference)|numero\s+de\s+reserva",
         r"(?:ref|reference|confirmation)\s+(?:number|no|code|#)|(?:cual|que)\s+(?:era|es)\s+mi\s+(?:numero|referencia|codigo|localizador)",
         r"(?:pull|bring)\s+up\s+(?:my|our|the)?|what\s+dates\s+(?:is|was|are)",
+        r"what\s+(?:dates|days|nights)\s+(?:did|have|do)\s+(?:i|we)",
         r"have\s+a\s+(?:booking|reservation)",
         r"(?:didnt|did\s+not|never)\s+(?:get|receive)\s+(?:a|the|my|any)\s+(?:confirmation|email)",
         r"no\s+(?:he\s+)?recibido",

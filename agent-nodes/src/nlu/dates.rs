@@ -35,7 +35,21 @@ pub(super) struct Stay {
 pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate) -> Stay {
     // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
     // the weekday only names the day that follows.
-    let ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
+    let mut ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
+    // "The concert is on the 5th", "mi cumple es el 5": a date said of something else.
+    ruled_out.extend(
+        EVENT_DATE
+            .find_iter(folded)
+            .filter(|m| {
+                let before = text::before(folded, m.start(), 24);
+                ![
+                    "check", "arriv", "leav", "lleg", "entrada", "salida", "stay", "estancia",
+                ]
+                .iter()
+                .any(|w| before.contains(w))
+            })
+            .map(|m| m.range()),
+    );
     let named_days: Vec<_> = WEEKDAY_BEFORE_DAY
         .captures_iter(folded)
         .filter(|c| {
@@ -125,7 +139,7 @@ fn lone_month(folded: &str, today: NaiveDate) -> Option<NaiveDate> {
 
 static CORRECTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:no\s+wait|wait\s+no|wait|actually|i\s+mean|i\s+meant|sorry|or\s+rather|correction|perdon|digo|quise\s+decir|mejor|espera|no\s+espera|bueno\s+no)\b",
+        r"\b(?:no\s+wait|wait\s+no|wait|actually|i\s+mean|i\s+meant|sorry|or\s+rather|correction|perdon|digo|quise\s+decir|espera|no\s+espera)\b",
     )
     .unwrap_or_else(|e| panic!("correction: {e}"))
 });
@@ -135,6 +149,13 @@ static NEGATED: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:not|no|instead\s+of|rather\s+than|en\s+vez\s+del?|en\s+lugar\s+del?)\s+(?:on\s+)?(?:the\s+|el\s+|dia\s+)?(?:[0-9]{1,2}(?:st|nd|rd|th)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b",
     )
     .unwrap_or_else(|e| panic!("negated: {e}"))
+});
+
+static EVENT_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:es|is|was|fue|sera|will\s+be|its)\s+(?:on\s+)?(?:el|the)\s+[0-9]{1,2}(?:st|nd|rd|th)?\b",
+    )
+    .unwrap_or_else(|e| panic!("event date: {e}"))
 });
 
 static WEEKDAY_BEFORE_DAY: LazyLock<Regex> = LazyLock::new(|| {
@@ -222,7 +243,7 @@ fn place(
             })
             .and_then(|d| d.with_day(1));
         mentions.retain(|(at, f)| {
-            !matches!(f, Found::One(_))
+            !matches!(f, Found::One(_) | Found::Holiday(_))
                 || *at >= arrival
                 || LEAVING.is_match(text::before(original, *at, 32))
         });

@@ -277,6 +277,10 @@ fn names_a_room(folded: &str, named: &lexicon::Named) -> bool {
         .next()
         .unwrap_or("");
     let word = folded.get(named.span.clone()).unwrap_or("");
+    // "Con la familia" are the people; the room is "la familiar".
+    if word == "familia" {
+        return false;
+    }
     let generic = matches!(word, "family" | "familiar") && !matches!(next, "room" | "rooms");
     !(generic && (NOT_AFTER.contains(&next) || NOT_BEFORE.contains(&previous)))
 }

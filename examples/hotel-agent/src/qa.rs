@@ -532,6 +532,45 @@ fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String
     ))
 }
 
+/// What a hotel is: name, stars, city and area, and its rooms with prices.
+fn overview(lang: Language, h: &Hotel) -> String {
+    let rooms: Vec<String> = h
+        .rooms
+        .iter()
+        .map(|r| {
+            say(
+                lang,
+                format!("{} from {}/night (up to {})", r.kind, r.base, r.max_guests),
+                format!(
+                    "{} desde {}/noche (hasta {})",
+                    super::reply::room(lang, r.kind.name()),
+                    r.base,
+                    r.max_guests
+                ),
+            )
+        })
+        .collect();
+    say(
+        lang,
+        format!(
+            "{} is a {}-star hotel in {} ({}). Rooms: {}.",
+            h.name,
+            h.stars,
+            h.city,
+            h.area,
+            rooms.join("; ")
+        ),
+        format!(
+            "{} es un hotel de {} estrellas en {} ({}). Habitaciones: {}.",
+            h.name,
+            h.stars,
+            h.city,
+            h.area,
+            rooms.join("; ")
+        ),
+    )
+}
+
 /// The answer to `message` about `hotel` (or every hotel), from catalog facts only.
 pub fn answer_from_catalog(
     catalog: &Catalog,
@@ -548,6 +587,23 @@ pub fn answer_from_catalog(
         return answer;
     }
     let topics = topics(message);
+    // "Do you have a hotel near DFW?": what the hotel is, when one is named. Any other question
+    // ("is there a casino at the Grand Plaza?") is one the catalog cannot answer: it says so.
+    if let ([h], true) = (hotels.as_slice(), topics.is_empty()) {
+        let about_hotels = [
+            "hotel",
+            "place",
+            "somewhere",
+            "anything",
+            "algo",
+            "alojamiento",
+        ]
+        .iter()
+        .any(|w| folded.contains(w));
+        if about_hotels {
+            return overview(lang, h);
+        }
+    }
     if topics.is_empty() {
         return say(
             lang,
@@ -585,9 +641,13 @@ pub(crate) async fn answer(
     let lang = language(&s);
     let entities = s.understanding.as_ref().map(|u| &u.entities);
     let asked = entities.and_then(|e| super::booking::named_hotel(&agent.catalog, e));
-    let hotel = asked
-        .or_else(|| s.focus.clone())
-        .or_else(|| s.slots.hotel.clone());
+    // "Which of your hotels take dogs?" is about all of them, whatever is in focus.
+    let across = across_hotels(&fold(&s.message));
+    let hotel = asked.or_else(|| {
+        (!across)
+            .then(|| s.focus.clone().or_else(|| s.slots.hotel.clone()))
+            .flatten()
+    });
     let mut reply = answer_from_catalog(&agent.catalog, lang, hotel.as_deref(), &s.message);
     // A quote still standing is asked again with its exact terms; a complete request goes on
     // to `quote`, an incomplete one asks for what it lacks.

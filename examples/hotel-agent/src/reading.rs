@@ -260,7 +260,7 @@ static HAS_DAY: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that place a date without a month: weekdays, "today", holidays.
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo|christmas|xmas|navidad|nochebuena|nochevieja|new\s+year|ano\s+nuevo|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
+        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|christmas|xmas|navidad|nochebuena|nochevieja|new\s+year|ano\s+nuevo|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
     )
 });
 

@@ -190,6 +190,11 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                     "from" | "starting" | "desde" | "empezando" | "a" | "partir"
                 );
                 let whole = c.get(3).is_some() || c.get(4).is_some();
+                // "desde año nuevo, una semana": a length after a start.
+                let started = ["desde ", "from ", "starting "]
+                    .iter()
+                    .any(|w| text::before(at.text, at.at, 40).contains(w));
+                let whole = whole || started;
                 if c.get(1).is_none() && !booked && !starting && !whole {
                     return None;
                 }

@@ -5,6 +5,9 @@ use super::Quoted;
 
 /// Words that accept on their own.
 pub(super) const STRONG: &[&str] = &[
+    "confirmame",
+    "confirmamela",
+    "confirmamelo",
     "proceda",
     "procede",
     "orale",
@@ -77,6 +80,7 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "reservamelo",
             "reservanosla",
             "reservanoslo",
+            "reservame",
             "reserva",
             "reservar",
         ],
@@ -382,6 +386,10 @@ pub(super) const DEFER_PHRASES: &[&[&str]] = &[
     &["preguntar"],
     &["te", "digo"],
     &["te", "aviso"],
+    &["le", "aviso"],
+    &["lo", "platico"],
+    &["platicarlo"],
+    &["dejeme"],
     &["te", "confirmo", "luego"],
     &["luego"],
     &["mas", "tarde"],

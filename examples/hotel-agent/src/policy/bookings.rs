@@ -34,17 +34,27 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
         return Some(only.reference.to_string());
     }
     let named = named_hotel_of(r, w);
-    let fits = |b: &&&Booking| {
+    // By hotel and month first ("the February one, push it to the 12th": the 12th is the new
+    // date); by the arrival date only when that leaves a choice.
+    let by_name = |b: &&&Booking| {
         let q = &b.quote;
         let hotel = named.as_deref().is_none_or(|h| h == q.hotel);
         let month = r.months.is_empty() || r.months.contains(&q.check_in.month());
-        let day = r.entities.check_in.is_none_or(|d| d == q.check_in);
-        hotel && month && day
+        hotel && month
     };
-    let said_something = named.is_some() || !r.months.is_empty() || r.entities.check_in.is_some();
-    let matching: Vec<&&Booking> = upcoming.iter().filter(fits).collect();
-    match matching.as_slice() {
-        [one] if said_something => Some(one.reference.to_string()),
+    let named_something = named.is_some() || !r.months.is_empty();
+    let matching: Vec<&&Booking> = upcoming.iter().filter(by_name).collect();
+    if let [one] = matching.as_slice()
+        && named_something
+    {
+        return Some(one.reference.to_string());
+    }
+    let on_the_day: Vec<&&&Booking> = matching
+        .iter()
+        .filter(|b| r.entities.check_in == Some(b.quote.check_in))
+        .collect();
+    match on_the_day.as_slice() {
+        [one] => Some(one.reference.to_string()),
         _ => None,
     }
 }
