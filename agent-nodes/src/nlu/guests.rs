@@ -67,7 +67,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque";
     Patterns {
         adults: compile(&format!(
-            r"\b({count})\s+(?:adults?|adultos?|grown\s*-?\s*ups?|mayores)\b"
+            r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
             r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"

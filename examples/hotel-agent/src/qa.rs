@@ -30,6 +30,7 @@ enum Topic {
     Wifi,
     Times,
     Prices,
+    Location,
 }
 
 /// Words that name each topic, English and Spanish, accent-free and lower-case.
@@ -120,6 +121,9 @@ const CUES: &[(Topic, &[&str])] = &[
             "when can i check",
             "late check",
             "early check",
+            "wat time",
+            "chekin",
+            "check in time",
             "hora",
             "horas",
             "horario",
@@ -128,6 +132,27 @@ const CUES: &[(Topic, &[&str])] = &[
             "o clock",
             "noon",
             "mediodia",
+        ],
+    ),
+    (
+        Topic::Location,
+        &[
+            "where is",
+            "where are",
+            "located",
+            "location",
+            "address",
+            "neighborhood",
+            "neighbourhood",
+            "what area",
+            "ubicado",
+            "ubicada",
+            "ubicacion",
+            "donde esta",
+            "donde queda",
+            "direccion",
+            "barrio",
+            "zona",
         ],
     ),
     (
@@ -372,6 +397,11 @@ fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
                 h.check_out.format("%H:%M")
             ),
         ),
+        Topic::Location => say(
+            lang,
+            format!("in {}, {}", h.city, h.area),
+            format!("en {}, {}", h.city, h.area),
+        ),
         Topic::Prices => h
             .rooms
             .iter()
@@ -417,6 +447,10 @@ fn across_hotels(folded: &str) -> bool {
         "which hotel",
         "what hotel",
         "which of your hotels",
+        "which of ur hotels",
+        "which ones",
+        "que hoteles",
+        "cuales tienen",
         "any hotel",
         "any of your hotels",
         "que hotel",

@@ -175,9 +175,10 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         Intent::CancellationRequest | Intent::ModificationRequest
     );
     // A sad reason for a change ("grandma fell ill, we can't come") is no complaint.
-    if (r.attention && !change_request)
-        || matches!(r.intent, Intent::Complaint | Intent::HumanHandoff)
-    {
+    // A message full of booking details ("sorry my spanish is not great, dec 26 to 29, 4 of
+    // us") is a request, whatever its tone words.
+    let complaint = r.intent == Intent::Complaint && !(r.has_dates() && r.has_stay_details());
+    if (r.attention && !change_request) || complaint || r.intent == Intent::HumanHandoff {
         next.pending = None;
         return (Route::Escalate, next);
     }
@@ -482,6 +483,8 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         // A yes with nothing pending: go on with the request (a complete one is quoted again),
         // or say that nothing waits for a yes.
         Intent::Affirm if d.slots.started() => (Route::Collect, next),
+        // "Perfect, thanks!" with nothing waiting is a thank-you.
+        Intent::Affirm if thanks(&r.message) => (Route::Goodbye, next),
         Intent::Affirm => (Route::Confirm, next),
         _ => {
             next.misses = d.misses + 1;
@@ -493,6 +496,17 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             (route, next)
         }
     }
+}
+
+/// Whether a message thanks ("thx", "gracias", "ty").
+fn thanks(message: &str) -> bool {
+    let folded = crate::text::fold(message);
+    crate::text::words(&folded).iter().any(|w| {
+        matches!(
+            *w,
+            "thanks" | "thank" | "thx" | "ty" | "gracias" | "tks" | "thnx"
+        )
+    })
 }
 
 /// The hotel a message names, by name or by a city with one hotel.
