@@ -90,11 +90,11 @@ pub(crate) fn stay_error(lang: Language, error: &Error) -> String {
         Error::TooManyNights { nights } => say(
             lang,
             format!(
-                "A stay can be at most {} nights, and those dates make {nights}. What dates would you like?",
+                "A stay can be at most {} nights, and those dates make {nights}. What dates would you like? (For a longer stay, book up to 30 nights and the rest as a second stay.)",
                 hotel::MAX_NIGHTS
             ),
             format!(
-                "Una estancia puede durar como máximo {} noches, y esas fechas suman {nights}. ¿Qué fechas desea?",
+                "Una estancia puede durar como máximo {} noches, y esas fechas suman {nights}. ¿Qué fechas desea? (Para una estancia más larga, reserve hasta 30 noches y el resto como una segunda estancia.)",
                 hotel::MAX_NIGHTS
             ),
         ),
