@@ -381,6 +381,16 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             dates,
         });
     };
+    // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
+    // booking never comes with a reference).
+    if r.entities.booking_ref.is_some()
+        && r.has_dates()
+        && r.intent != Intent::CancellationRequest
+        && !d.slots.started()
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
     // "Can we push HPH-Z6A7QE a week?": an offset moves a booking, whatever else is named.
     if r.shift_days.is_some()
         && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
