@@ -197,7 +197,21 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
     while words.last().is_some_and(|w| {
         matches!(
             *w,
-            "the" | "la" | "el" | "a" | "una" | "un" | "de" | "del" | "of" | "los" | "las"
+            "the"
+                | "la"
+                | "el"
+                | "a"
+                | "una"
+                | "un"
+                | "de"
+                | "del"
+                | "of"
+                | "los"
+                | "las"
+                | "en"
+                | "in"
+                | "at"
+                | "al"
         )
     }) {
         words.pop();

@@ -5,6 +5,7 @@ use super::Quoted;
 
 /// Words that accept on their own.
 pub(super) const STRONG: &[&str] = &[
+    "andale",
     "hazla",
     "confirmame",
     "confirmamela",
