@@ -142,6 +142,22 @@ fn a_correction_before_the_yes_amends_the_request() {
 }
 
 #[test]
+fn a_change_that_cannot_be_read_drops_the_quote_instead_of_asking_it_again() {
+    // Asking the old terms again would let the next "yes" book what the guest wanted changed.
+    for message in [
+        "wait i need to change something",
+        "espera, quiero cambiar algo",
+    ] {
+        let (route, next) = decide_now(&quoted(), message);
+        assert_eq!(route, Route::Clarify, "{message}");
+        assert_eq!(next.pending, None, "{message}");
+        assert_eq!((next.slots.check_in, next.slots.check_out), (None, None));
+        assert_eq!(next.slots.hotel.as_deref(), Some("CCI"), "{message}");
+        assert_ne!(decide_now(&next, "yes").0, Route::Confirm, "{message}");
+    }
+}
+
+#[test]
 fn restating_the_quoted_terms_with_a_yes_confirms_them() {
     assert_eq!(
         decide_now(&quoted(), "ok the standard, yes book it").0,
