@@ -154,6 +154,22 @@ fn a_change_that_cannot_be_read_drops_the_quote_instead_of_asking_it_again() {
         assert_eq!((next.slots.check_in, next.slots.check_out), (None, None));
         assert_eq!(next.slots.hotel.as_deref(), Some("CCI"), "{message}");
         assert_ne!(decide_now(&next, "yes").0, Route::Confirm, "{message}");
+
+        // A quoted move: the new dates are asked for, and nothing waits for a yes.
+        let moving = Dialog {
+            pending: Some(Pending::Reschedule {
+                reference: "CCI-ABC123".into(),
+                check_in: date("2026-12-10"),
+                check_out: date("2026-12-12"),
+                fee_cents: 0,
+                total_cents: 24_000,
+            }),
+            ..Dialog::default()
+        };
+        let (route, next) = decide_now(&moving, message);
+        assert_eq!(route, Route::Reschedule, "{message}");
+        assert_eq!(next.pending, None, "{message}");
+        assert_eq!(next.change.and_then(|c| c.dates), None, "{message}");
     }
 }
 
