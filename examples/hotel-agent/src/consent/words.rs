@@ -427,4 +427,10 @@ pub(super) const DEFER_PHRASES: &[&[&str]] = &[
     &["solo", "estoy", "mirando"],
     &["solo", "preguntaba"],
     &["solo", "queria", "saber"],
+    &["wait", "til"],
+    &["wait", "till"],
+    &["wait", "until"],
+    &["payday"],
+    &["hasta", "que", "cobre"],
+    &["esperar", "a", "cobrar"],
 ];
