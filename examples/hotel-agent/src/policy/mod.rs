@@ -287,6 +287,15 @@ fn answer_quote(
             });
             return Some((Route::Reschedule, next.clone()));
         }
+        // A change asked for but not read ("one more night pls"): asking the old terms again
+        // would let a terse yes book what the guest just tried to change. The quote is
+        // dropped and the dates, the usual subject of such a change, are asked for.
+        Pending::Book { .. }
+            if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
+        {
+            (next.slots.check_in, next.slots.check_out) = (None, None);
+            return Some((Route::Clarify, next.clone()));
+        }
         // The same for a quoted move: the booking's new dates are asked for afresh.
         Pending::Reschedule { reference, .. }
             if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
@@ -297,15 +306,6 @@ fn answer_quote(
                 dates: None,
             });
             return Some((Route::Reschedule, next.clone()));
-        }
-        // A change asked for but not read ("one more night pls"): asking the old terms again
-        // would let a terse yes book what the guest just tried to change. The quote is
-        // dropped and the dates, the usual subject of such a change, are asked for.
-        Pending::Book { .. }
-            if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
-        {
-            (next.slots.check_in, next.slots.check_out) = (None, None);
-            return Some((Route::Clarify, next.clone()));
         }
         _ => {}
     }
