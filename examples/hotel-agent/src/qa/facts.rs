@@ -1,0 +1,322 @@
+//! The catalog's facts, worded: one fact per topic and hotel, the cheapest, dearest or
+//! biggest room, and what a hotel is.
+
+use agent_nodes::nlu::Language;
+use hotel::{Breakfast, Hotel, Parking, Pets, RoomKind, Shuttle};
+
+use super::topics::Topic;
+use crate::reply::say;
+
+fn yes_no(lang: Language, yes: bool) -> String {
+    say(
+        lang,
+        if yes { "yes" } else { "no" },
+        if yes { "sí" } else { "no" },
+    )
+}
+
+/// The catalog's fact about `topic` at `h`.
+pub(super) fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
+    let a = &h.amenities;
+    let fact = match topic {
+        Topic::Breakfast => match a.breakfast {
+            Breakfast::Included => say(lang, "breakfast is included", "el desayuno está incluido"),
+            Breakfast::PerPersonPerDay { price_cents } => say(
+                lang,
+                format!("breakfast is {price_cents} per person per day"),
+                format!("el desayuno cuesta {price_cents} por persona y día"),
+            ),
+        },
+        Topic::Pool => say(
+            lang,
+            format!("pool: {}", yes_no(lang, a.pool)),
+            format!("piscina: {}", yes_no(lang, a.pool)),
+        ),
+        Topic::Spa => format!("spa: {}", yes_no(lang, a.spa)),
+        Topic::Gym => say(
+            lang,
+            format!("gym: {}", yes_no(lang, a.gym)),
+            format!("gimnasio: {}", yes_no(lang, a.gym)),
+        ),
+        Topic::Parking => match &a.parking {
+            Parking::Free => say(lang, "parking is free", "el aparcamiento es gratuito"),
+            Parking::Paid {
+                per_night_cents,
+                valet,
+            } => say(
+                lang,
+                format!(
+                    "{}parking is {per_night_cents} per night",
+                    if *valet { "valet " } else { "" }
+                ),
+                format!(
+                    "el aparcamiento{} cuesta {per_night_cents} por noche",
+                    if *valet { " con valet" } else { "" }
+                ),
+            ),
+            Parking::None { note } => say(
+                lang,
+                format!(
+                    "there is no parking at the hotel{}",
+                    note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ),
+                format!(
+                    "el hotel no tiene aparcamiento{}",
+                    note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+                ),
+            ),
+        },
+        Topic::Shuttle => match a.airport_shuttle {
+            Shuttle::None => say(lang, "no airport shuttle", "no hay traslado al aeropuerto"),
+            Shuttle::Free24h => say(
+                lang,
+                "a free airport shuttle around the clock",
+                "traslado gratuito al aeropuerto las 24 horas",
+            ),
+            Shuttle::PerTrip { price_cents } => say(
+                lang,
+                format!("an airport shuttle at {price_cents} per trip"),
+                format!("traslado al aeropuerto por {price_cents} el trayecto"),
+            ),
+        },
+        Topic::Restaurant => say(
+            lang,
+            format!("restaurant: {}", yes_no(lang, a.restaurant)),
+            format!("restaurante: {}", yes_no(lang, a.restaurant)),
+        ),
+        Topic::Meetings => say(
+            lang,
+            format!("meeting rooms: {}", yes_no(lang, a.meeting_rooms)),
+            format!("salas de reuniones: {}", yes_no(lang, a.meeting_rooms)),
+        ),
+        Topic::Pets => match a.pets {
+            Pets::NotAllowed => say(lang, "pets are not allowed", "no se admiten mascotas"),
+            Pets::Allowed {
+                fee_per_night_cents,
+            } => say(
+                lang,
+                format!("pets are welcome for {fee_per_night_cents} per night"),
+                format!("se admiten mascotas por {fee_per_night_cents} por noche"),
+            ),
+        },
+        Topic::Smoking => say(
+            lang,
+            if a.non_smoking {
+                "all rooms are non-smoking"
+            } else {
+                "smoking rooms are available"
+            },
+            if a.non_smoking {
+                "todas las habitaciones son para no fumadores"
+            } else {
+                "hay habitaciones para fumadores"
+            },
+        ),
+        Topic::Age => say(
+            lang,
+            format!("the minimum check-in age is {}", a.min_check_in_age),
+            format!(
+                "la edad mínima para registrarse es {} años",
+                a.min_check_in_age
+            ),
+        ),
+        Topic::Wifi => say(
+            lang,
+            format!("free WiFi: {}", yes_no(lang, a.free_wifi)),
+            format!("WiFi gratis: {}", yes_no(lang, a.free_wifi)),
+        ),
+        Topic::Times => say(
+            lang,
+            format!(
+                "check-in from {}, check-out by {}",
+                h.check_in.format("%H:%M"),
+                h.check_out.format("%H:%M")
+            ),
+            format!(
+                "entrada desde las {}, salida hasta las {}",
+                h.check_in.format("%H:%M"),
+                h.check_out.format("%H:%M")
+            ),
+        ),
+        Topic::Location => say(
+            lang,
+            format!("in {}, {}", h.city, h.area),
+            format!("en {}, {}", h.city, h.area),
+        ),
+        Topic::Prices => h
+            .rooms
+            .iter()
+            .map(|r| {
+                say(
+                    lang,
+                    format!("{} from {}/night", r.kind, r.base),
+                    format!(
+                        "{} desde {}/noche",
+                        crate::reply::room(lang, r.kind.name()),
+                        r.base
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!("{}: {fact}", h.name)
+}
+
+/// Whether a topic is something a hotel has or has not, so "which hotels have a spa" lists
+/// those that do.
+pub(super) fn has(h: &Hotel, topic: Topic) -> Option<bool> {
+    let a = &h.amenities;
+    Some(match topic {
+        Topic::Pool => a.pool,
+        Topic::Spa => a.spa,
+        Topic::Gym => a.gym,
+        Topic::Restaurant => a.restaurant,
+        Topic::Meetings => a.meeting_rooms,
+        Topic::Wifi => a.free_wifi,
+        Topic::Pets => !matches!(a.pets, Pets::NotAllowed),
+        Topic::Shuttle => !matches!(a.airport_shuttle, Shuttle::None),
+        Topic::Breakfast => matches!(a.breakfast, Breakfast::Included),
+        Topic::Parking => !matches!(a.parking, Parking::None { .. }),
+        _ => return None,
+    })
+}
+
+/// "The cheapest suite", "la habitación más cara": the cheapest or dearest room among
+/// `hotels`, of the room kind the message names if it names one.
+pub(super) fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String> {
+    let cheapest = [
+        "cheapest",
+        "cheaper",
+        "least expensive",
+        "lowest price",
+        "most affordable",
+        "budget option",
+        "mas barat",
+        "mas economic",
+        "menos car",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    let dearest = [
+        "priciest",
+        "most expensive",
+        "most luxurious",
+        "mas car",
+        "mas lujos",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    let biggest = [
+        "biggest",
+        "largest",
+        "bigger",
+        "mas grande",
+        "mas amplia",
+        "mas espaciosa",
+    ]
+    .iter()
+    .any(|p| folded.contains(p));
+    if biggest && !cheapest && !dearest {
+        let (h, r) = hotels
+            .iter()
+            .flat_map(|h| h.rooms.iter().map(move |r| (*h, r)))
+            .max_by_key(|(_, r)| (r.max_guests, std::cmp::Reverse(r.base)))?;
+        return Some(say(
+            lang,
+            format!(
+                "The biggest room is the {} at {}: up to {} guests, from {}/night.",
+                r.kind, h.name, r.max_guests, r.base
+            ),
+            format!(
+                "La habitación más grande es la {} de {}: hasta {} huéspedes, desde {}/noche.",
+                crate::reply::room(lang, r.kind.name()),
+                h.name,
+                r.max_guests,
+                r.base
+            ),
+        ));
+    }
+    if !cheapest && !dearest {
+        return None;
+    }
+    let kind = RoomKind::ALL.into_iter().find(|k| {
+        let name = k.name().to_lowercase();
+        folded.contains(&name)
+            || (*k == RoomKind::Standard && folded.contains("estandar"))
+            || (*k == RoomKind::Family && folded.contains("familiar"))
+    });
+    let rooms = hotels
+        .iter()
+        .flat_map(|h| h.rooms.iter().map(move |r| (*h, r)));
+    let rooms = rooms.filter(|(_, r)| kind.is_none_or(|k| r.kind == k));
+    let (h, r) = if cheapest {
+        rooms.min_by_key(|(_, r)| r.base)?
+    } else {
+        rooms.max_by_key(|(_, r)| r.base)?
+    };
+    Some(say(
+        lang,
+        format!(
+            "The {} room is the {} at {} ({}), from {}/night for up to {} guests.",
+            if cheapest {
+                "cheapest"
+            } else {
+                "most expensive"
+            },
+            r.kind,
+            h.name,
+            h.city,
+            r.base,
+            r.max_guests
+        ),
+        format!(
+            "La habitación {} es la {} de {} ({}), desde {}/noche para hasta {} huéspedes.",
+            if cheapest { "más barata" } else { "más cara" },
+            crate::reply::room(lang, r.kind.name()),
+            h.name,
+            h.city,
+            r.base,
+            r.max_guests
+        ),
+    ))
+}
+
+/// What a hotel is: name, stars, city and area, and its rooms with prices.
+pub(super) fn overview(lang: Language, h: &Hotel) -> String {
+    let rooms: Vec<String> = h
+        .rooms
+        .iter()
+        .map(|r| {
+            say(
+                lang,
+                format!("{} from {}/night (up to {})", r.kind, r.base, r.max_guests),
+                format!(
+                    "{} desde {}/noche (hasta {})",
+                    crate::reply::room(lang, r.kind.name()),
+                    r.base,
+                    r.max_guests
+                ),
+            )
+        })
+        .collect();
+    say(
+        lang,
+        format!(
+            "{} is a {}-star hotel in {} ({}). Rooms: {}.",
+            h.name,
+            h.stars,
+            h.city,
+            h.area,
+            rooms.join("; ")
+        ),
+        format!(
+            "{} es un hotel de {} estrellas en {} ({}). Habitaciones: {}.",
+            h.name,
+            h.stars,
+            h.city,
+            h.area,
+            rooms.join("; ")
+        ),
+    )
+}

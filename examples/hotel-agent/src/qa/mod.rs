@@ -1,0 +1,137 @@
+//! Questions answered from the catalog's facts only; anything the catalog does not say is
+//! answered with "I don't know", never guessed.
+
+use std::sync::Arc;
+
+use agent_nodes::nlu::Language;
+use graph_core::NodeError;
+use hotel::{Catalog, Hotel};
+
+use super::HotelAgent;
+use super::booking::next_question;
+use super::reply::{language, say};
+use super::state::{Conversation, ConversationUpdate};
+use super::text::fold;
+
+mod facts;
+mod topics;
+
+use facts::{fact, has, overview, superlative};
+use topics::topics;
+pub(crate) use topics::{asks_price, asks_superlative, asks_topic};
+
+/// "Which hotels …", "¿qué hoteles …?", "any hotel with …": a question across hotels.
+fn across_hotels(folded: &str) -> bool {
+    [
+        "which hotel",
+        "what hotel",
+        "which of your hotels",
+        "which of ur hotels",
+        "which ones",
+        "que hoteles",
+        "cuales tienen",
+        "any hotel",
+        "any of your hotels",
+        "que hotel",
+        "cual hotel",
+        "cuales hoteles",
+        "cuales de sus hoteles",
+        "algun hotel",
+        "en que hotel",
+        "donde hay",
+        "where can i",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
+/// The answer to `message` about `hotel` (or every hotel), from catalog facts only.
+pub fn answer_from_catalog(
+    catalog: &Catalog,
+    lang: Language,
+    hotel: Option<&str>,
+    message: &str,
+) -> String {
+    let folded = fold(message);
+    let hotels: Vec<&Hotel> = match hotel.and_then(|code| catalog.hotel(code).ok()) {
+        Some(h) => vec![h],
+        None => catalog.hotels().iter().collect(),
+    };
+    if let Some(answer) = superlative(lang, &hotels, &folded) {
+        return answer;
+    }
+    let topics = topics(message);
+    // "Do you have a hotel near DFW?": what the hotel is, when one is named. Any other question
+    // ("is there a casino at the Grand Plaza?") is one the catalog cannot answer: it says so.
+    if let ([h], true) = (hotels.as_slice(), topics.is_empty()) {
+        let about_hotels = [
+            "hotel",
+            "place",
+            "somewhere",
+            "anything",
+            "algo",
+            "alojamiento",
+        ]
+        .iter()
+        .any(|w| folded.contains(w));
+        if about_hotels {
+            return overview(lang, h);
+        }
+    }
+    if topics.is_empty() {
+        return say(
+            lang,
+            "I'm sorry, I don't have that information. I can tell you about amenities, prices, check-in times, parking, pets and more, or help you book.",
+            "Lo siento, no tengo esa información. Puedo informarle sobre servicios, precios, horarios de entrada, aparcamiento, mascotas y más, o ayudarle a reservar.",
+        );
+    }
+    let across = hotels.len() > 1 && across_hotels(&folded);
+    let lines: Vec<String> = topics
+        .iter()
+        .flat_map(|t| {
+            let hotels = hotels.clone();
+            hotels
+                .into_iter()
+                .filter(move |h| !across || has(h, *t) != Some(false))
+                .map(move |h| fact(lang, h, *t))
+        })
+        .collect();
+    if lines.is_empty() {
+        return say(
+            lang,
+            "None of our hotels has that, I'm afraid.",
+            "Me temo que ninguno de nuestros hoteles lo tiene.",
+        );
+    }
+    lines.join("\n")
+}
+
+/// `answer`: answers a question from the catalog; mid-booking, then picks the booking up where
+/// it was.
+pub(crate) async fn answer(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let entities = s.understanding.as_ref().map(|u| &u.entities);
+    let asked = entities.and_then(|e| super::booking::named_hotel(&agent.catalog, e));
+    // "Which of your hotels take dogs?" is about all of them, whatever is in focus.
+    let across = across_hotels(&fold(&s.message));
+    let hotel = asked.or_else(|| {
+        (!across)
+            .then(|| s.focus.clone().or_else(|| s.slots.hotel.clone()))
+            .flatten()
+    });
+    let mut reply = answer_from_catalog(&agent.catalog, lang, hotel.as_deref(), &s.message);
+    // A quote still standing is asked again with its exact terms; a complete request goes on
+    // to `quote`, an incomplete one asks for what it lacks.
+    let follow_up = match &s.pending {
+        Some(p) => super::confirm::terms_question(&agent, lang, p),
+        None if s.slots.started() => next_question(&agent.catalog, lang, &s.slots),
+        None => String::new(),
+    };
+    if !follow_up.is_empty() {
+        reply = format!("{reply}\n{follow_up}");
+    }
+    Ok(ConversationUpdate::default().reply(reply))
+}

@@ -1,0 +1,268 @@
+//! What a question is about: the catalog topics it names, read from cue words in English and
+//! Spanish.
+
+use crate::text::fold;
+
+/// A topic the catalog has facts about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Topic {
+    Breakfast,
+    Pool,
+    Spa,
+    Gym,
+    Parking,
+    Shuttle,
+    Restaurant,
+    Meetings,
+    Pets,
+    Smoking,
+    Age,
+    Wifi,
+    Times,
+    Prices,
+    Location,
+}
+
+/// Words that name each topic, English and Spanish, accent-free and lower-case.
+const CUES: &[(Topic, &[&str])] = &[
+    (Topic::Breakfast, &["breakfast", "desayuno"]),
+    (
+        Topic::Pool,
+        &[
+            "pool", "pools", "piscina", "alberca", "pileta", "swim", "swimming",
+        ],
+    ),
+    (Topic::Spa, &["spa"]),
+    (Topic::Gym, &["gym", "fitness", "gimnasio"]),
+    (
+        Topic::Parking,
+        &[
+            "parking",
+            "park",
+            "car",
+            "aparcamiento",
+            "estacionamiento",
+            "parqueadero",
+            "coche",
+        ],
+    ),
+    (
+        Topic::Shuttle,
+        &[
+            "shuttle",
+            "transfer",
+            "traslado",
+            "traslados",
+            "pick up",
+            "pickup",
+            "to the airport",
+            "from the airport",
+            "al aeropuerto",
+            "desde el aeropuerto",
+            "del aeropuerto al",
+            "recogida",
+            "transporte",
+        ],
+    ),
+    (
+        Topic::Restaurant,
+        &["restaurant", "restaurante", "dinner", "cena"],
+    ),
+    (
+        Topic::Meetings,
+        &["meeting", "conference", "reuniones", "reunion"],
+    ),
+    (
+        Topic::Pets,
+        &[
+            "pet",
+            "pets",
+            "dog",
+            "dogs",
+            "cat",
+            "cats",
+            "puppy",
+            "mascota",
+            "mascotas",
+            "perro",
+            "perros",
+            "perrito",
+            "perrita",
+            "gato",
+            "gatos",
+            "pet-friendly",
+        ],
+    ),
+    (Topic::Smoking, &["smoke", "smoking", "fumar", "fumadores"]),
+    (Topic::Age, &["age", "old", "edad"]),
+    (Topic::Wifi, &["wifi", "wi-fi", "internet"]),
+    (
+        Topic::Times,
+        &[
+            "what time",
+            "check-in time",
+            "checkin time",
+            "check in time",
+            "check-out time",
+            "checkout time",
+            "check out time",
+            "when is check",
+            "when can we check",
+            "when can i check",
+            "late check",
+            "early check",
+            "wat time",
+            "chekin",
+            "check in time",
+            "hora",
+            "horas",
+            "horario",
+            "horarios",
+            "a las",
+            "o clock",
+            "noon",
+            "mediodia",
+        ],
+    ),
+    (
+        Topic::Location,
+        &[
+            "where is",
+            "where are",
+            "located",
+            "location",
+            "address",
+            "neighborhood",
+            "neighbourhood",
+            "what area",
+            "ubicado",
+            "ubicada",
+            "ubicacion",
+            "donde esta",
+            "donde queda",
+            "direccion",
+            "barrio",
+            "zona",
+            "on the beach",
+            "near the beach",
+            "beachfront",
+            "en la playa",
+            "cerca de la playa",
+            "how far",
+            "far from",
+            "que tan lejos",
+            "downtown",
+            "el centro",
+        ],
+    ),
+    (
+        Topic::Prices,
+        &[
+            "price",
+            "prices",
+            "cost",
+            "rate",
+            "rates",
+            "how much",
+            "precio",
+            "precios",
+            "cuesta",
+            "cuanto",
+            "tarifa",
+            "what rooms",
+            "which rooms",
+            "room types",
+            "types of rooms",
+            "que habitaciones",
+            "tipos de habitacion",
+            "cheapest",
+            "cheaper",
+            "priciest",
+            "expensive",
+            "barata",
+            "barato",
+            "economica",
+            "economico",
+            "cara",
+            "caro",
+        ],
+    ),
+];
+
+/// Whether `message` asks about something the catalog knows, prices aside.
+pub(crate) fn asks_topic(message: &str) -> bool {
+    topics(message).iter().any(|t| *t != Topic::Prices)
+}
+
+/// Whether `message` asks for the cheapest, dearest or biggest room ("la suite más barata").
+pub(crate) fn asks_superlative(message: &str) -> bool {
+    let folded = fold(message);
+    [
+        "cheapest",
+        "cheaper",
+        "least expensive",
+        "most affordable",
+        "priciest",
+        "most expensive",
+        "biggest",
+        "largest",
+        "mas barat",
+        "mas economic",
+        "mas car",
+        "mas grande",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
+/// Whether `message` asks about prices.
+pub(crate) fn asks_price(message: &str) -> bool {
+    topics(message).contains(&Topic::Prices)
+}
+
+/// Check-in or check-out named without a time word: a question about times only when asked
+/// as one ("y el check out??") with no date beside it ("check in jan 20" is a date).
+fn asks_times(text: &str, words: &[&str]) -> bool {
+    let named = [
+        "check-in",
+        "checkin",
+        "check in",
+        "check-out",
+        "checkout",
+        "check out",
+        "entrada",
+        "salida",
+    ]
+    .iter()
+    .any(|c| text.contains(c));
+    let dated = words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit()));
+    named && text.contains('?') && !dated
+}
+
+/// The topics `message` asks about, each once, in the catalog's order.
+pub(super) fn topics(message: &str) -> Vec<Topic> {
+    let text = fold(message);
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let times = asks_times(&text, &words);
+    CUES.iter()
+        .filter(|(_, cues)| {
+            cues.iter().any(|cue| {
+                if cue.contains(' ') {
+                    text.contains(cue)
+                } else {
+                    words.contains(cue)
+                }
+            })
+        })
+        .map(|(t, _)| *t)
+        .chain(times.then_some(Topic::Times))
+        .fold(Vec::new(), |mut all, t| {
+            if !all.contains(&t) {
+                all.push(t);
+            }
+            all
+        })
+}
