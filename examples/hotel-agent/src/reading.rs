@@ -92,14 +92,15 @@ impl Reading {
             // "some weekend in January" is no particular weekend.
             (entities.check_in, entities.check_out, entities.nights) = (None, None, None);
         }
+        let asks = crate::qa::asks(&folded);
         Reading {
             message: message.to_owned(),
             intent: u.intent,
             entities,
             attention: u.sentiment.requires_attention,
             question,
-            topic: crate::qa::asks_topic(message) || crate::qa::asks_superlative(message),
-            price: crate::qa::asks_price(message),
+            topic: asks.topic,
+            price: asks.price,
             asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),

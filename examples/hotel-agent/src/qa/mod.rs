@@ -17,8 +17,8 @@ mod facts;
 mod topics;
 
 use facts::{fact, has, overview, superlative};
+pub(crate) use topics::asks;
 use topics::topics;
-pub(crate) use topics::{asks_price, asks_superlative, asks_topic};
 
 /// "Which hotels …", "¿qué hoteles …?", "any hotel with …": a question across hotels.
 fn across_hotels(folded: &str) -> bool {
@@ -60,7 +60,7 @@ pub fn answer_from_catalog(
     if let Some(answer) = superlative(lang, &hotels, &folded) {
         return answer;
     }
-    let topics = topics(message);
+    let topics = topics(&folded);
     // "Do you have a hotel near DFW?": what the hotel is, when one is named. Any other question
     // ("is there a casino at the Grand Plaza?") is one the catalog cannot answer: it says so.
     if let ([h], true) = (hotels.as_slice(), topics.is_empty()) {

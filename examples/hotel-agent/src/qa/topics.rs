@@ -1,8 +1,6 @@
 //! What a question is about: the catalog topics it names, read from cue words in English and
 //! Spanish.
 
-use crate::text::fold;
-
 /// A topic the catalog has facts about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Topic {
@@ -189,14 +187,26 @@ const CUES: &[(Topic, &[&str])] = &[
     ),
 ];
 
-/// Whether `message` asks about something the catalog knows, prices aside.
-pub(crate) fn asks_topic(message: &str) -> bool {
-    topics(message).iter().any(|t| *t != Topic::Prices)
+/// What a message asks the catalog about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Asks {
+    /// Something the catalog knows, prices aside, or the cheapest, dearest or biggest room.
+    pub(crate) topic: bool,
+    /// Prices.
+    pub(crate) price: bool,
 }
 
-/// Whether `message` asks for the cheapest, dearest or biggest room ("la suite más barata").
-pub(crate) fn asks_superlative(message: &str) -> bool {
-    let folded = fold(message);
+/// What the `folded` message asks the catalog about, read in one pass.
+pub(crate) fn asks(folded: &str) -> Asks {
+    let topics = topics(folded);
+    Asks {
+        topic: topics.iter().any(|t| *t != Topic::Prices) || asks_superlative(folded),
+        price: topics.contains(&Topic::Prices),
+    }
+}
+
+/// Whether `folded` asks for the cheapest, dearest or biggest room ("la suite más barata").
+fn asks_superlative(folded: &str) -> bool {
     [
         "cheapest",
         "cheaper",
@@ -213,11 +223,6 @@ pub(crate) fn asks_superlative(message: &str) -> bool {
     ]
     .iter()
     .any(|p| folded.contains(p))
-}
-
-/// Whether `message` asks about prices.
-pub(crate) fn asks_price(message: &str) -> bool {
-    topics(message).contains(&Topic::Prices)
 }
 
 /// Check-in or check-out named without a time word: a question about times only when asked
@@ -239,14 +244,13 @@ fn asks_times(text: &str, words: &[&str]) -> bool {
     named && text.contains('?') && !dated
 }
 
-/// The topics `message` asks about, each once, in the catalog's order.
-pub(super) fn topics(message: &str) -> Vec<Topic> {
-    let text = fold(message);
+/// The topics the `folded` message asks about, each once, in the catalog's order.
+pub(super) fn topics(text: &str) -> Vec<Topic> {
     let words: Vec<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .filter(|w| !w.is_empty())
         .collect();
-    let times = asks_times(&text, &words);
+    let times = asks_times(text, &words);
     CUES.iter()
         .filter(|(_, cues)| {
             cues.iter().any(|cue| {
