@@ -1,0 +1,151 @@
+//! The guest's message read against the quote waiting for an answer: a clear yes confirms
+//! it, a no or a hedge drops it, a correction amends the request, a question is answered and
+//! the same terms asked again.
+
+use agent_nodes::nlu::Intent;
+
+use super::bookings::booking;
+use super::request::{amendment, new_dates, surprising_length, surprising_move};
+use super::{Dialog, Route, World, is_other_flow, named_hotel};
+use crate::booking::merge;
+use crate::consent::{self, Answer, Quoted};
+use crate::reading::Reading;
+use crate::state::{ChangeFlow, ChangeKind, Pending, Slots};
+
+/// The guest's message read as an answer to the pending quote; `None` when it is another
+/// request, to be read afresh.
+pub(super) fn answer_quote(
+    d: &Dialog,
+    pending: &Pending,
+    r: &Reading,
+    w: World<'_>,
+    next: &mut Dialog,
+) -> Option<(Route, Dialog)> {
+    let kind = quoted(pending);
+    match consent::classify(&r.message, kind) {
+        // A yes that also changes something ("yes, for the 5th") is a correction: the new
+        // terms are quoted first (the amendment below confirms only unchanged terms).
+        Answer::Accept if !r.amends() => return Some((Route::Confirm, next.clone())),
+        Answer::Decline if !r.amends() => {
+            next.pending = None;
+            next.change = None;
+            if !matches!(pending, Pending::Book { .. }) {
+                return Some((Route::KeepBooking, next.clone()));
+            }
+            next.previous = Some(d.slots.clone());
+            next.slots = Slots::default();
+            next.focus = None;
+            return Some((Route::Decline, next.clone()));
+        }
+        Answer::Defer if !r.amends() || consent::puts_off(&r.message) => {
+            next.pending = None;
+            return Some((Route::Defer, next.clone()));
+        }
+        Answer::Accept | Answer::Decline | Answer::Defer | Answer::Unclear => {}
+    }
+    next.pending = None;
+    match pending {
+        // A correction amends the request; the collect node quotes it again. One that changes
+        // nothing, said with a yes ("ok the deluxe, yes book it"), accepts the same terms.
+        Pending::Book { stay, .. }
+            if (r.amends() || r.bare_number.is_some()) && !is_other_flow(r) =>
+        {
+            next.slots = merge(
+                w.catalog,
+                d.slots.clone(),
+                &amendment(r, &d.slots, d.month, w.today),
+            );
+            next.focus = next.slots.hotel.clone();
+            if r.vague_dates
+                || surprising_length(stay, &next.slots, r)
+                || surprising_move(stay, &next.slots, r)
+            {
+                (next.slots.check_in, next.slots.check_out) = (None, None);
+                return Some((Route::Clarify, next.clone()));
+            }
+            let same = next.slots.hotel.as_deref() == Some(stay.hotel.as_str())
+                && next.slots.room.as_deref() == Some(stay.room.as_str())
+                && next.slots.check_in == Some(stay.check_in)
+                && next.slots.check_out == Some(stay.check_out)
+                && next.slots.guests == Some(stay.guests);
+            if same && consent::says_yes(&r.message, kind) {
+                next.pending = d.pending.clone();
+                return Some((Route::Confirm, next.clone()));
+            }
+            return Some((Route::Collect, next.clone()));
+        }
+        // "Actually, can we move it instead?" turns a cancellation into a reschedule.
+        Pending::Cancel { reference, .. }
+            if r.intent == Intent::ModificationRequest
+                || r.shift_days.is_some()
+                || (r.has_dates() && r.intent != Intent::CancellationRequest) =>
+        {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Reschedule,
+                reference: Some(reference.clone()),
+                dates: new_dates(r, booking(w, reference), w.today),
+            });
+            return Some((Route::Reschedule, next.clone()));
+        }
+        Pending::Reschedule { reference, .. } if r.has_dates() || r.shift_days.is_some() => {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Reschedule,
+                reference: Some(reference.clone()),
+                dates: new_dates(r, booking(w, reference), w.today),
+            });
+            return Some((Route::Reschedule, next.clone()));
+        }
+        // A change asked for but not read ("one more night pls"): asking the old terms again
+        // would let a terse yes book what the guest just tried to change. The quote is
+        // dropped and the dates, the usual subject of such a change, are asked for.
+        Pending::Book { .. }
+            if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
+        {
+            (next.slots.check_in, next.slots.check_out) = (None, None);
+            return Some((Route::Clarify, next.clone()));
+        }
+        // The same for a quoted move: the booking's new dates are asked for afresh.
+        Pending::Reschedule { reference, .. }
+            if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
+        {
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Reschedule,
+                reference: Some(reference.clone()),
+                dates: None,
+            });
+            return Some((Route::Reschedule, next.clone()));
+        }
+        _ => {}
+    }
+    if r.question || r.topic || r.intent == Intent::GeneralInquiry {
+        let quoted_hotel = match pending {
+            Pending::Book { stay, .. } => Some(stay.hotel.clone()),
+            _ => None,
+        };
+        let named = named_hotel(r, w.catalog);
+        let elsewhere = named.is_some() && named != quoted_hotel;
+        if elsewhere {
+            next.focus = named;
+            return Some((Route::Answer, next.clone()));
+        }
+        if !is_other_flow(r) {
+            // Answered, then the same terms asked again: the quote stands.
+            next.pending = d.pending.clone();
+            return Some((Route::Answer, next.clone()));
+        }
+    }
+    if !is_other_flow(r) && !matches!(r.intent, Intent::Goodbye | Intent::Compliment) {
+        next.pending = d.pending.clone();
+        return Some((Route::AskAgain, next.clone()));
+    }
+    // Another request: the quote is gone, and the message is read afresh.
+    None
+}
+
+fn quoted(p: &Pending) -> Quoted {
+    match p {
+        Pending::Book { .. } => Quoted::Booking,
+        Pending::Reschedule { .. } => Quoted::Reschedule,
+        Pending::Cancel { .. } => Quoted::Cancellation,
+    }
+}
