@@ -10,6 +10,12 @@ use regex::Regex;
 
 use crate::text::{fold, words};
 
+mod dates;
+
+use dates::{
+    HAS_DAY, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months, shift_days, weekday,
+};
+
 /// One message as the policy sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
@@ -242,121 +248,6 @@ static FRESH: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static VAGUE: LazyLock<Regex> = LazyLock::new(|| {
-    let month = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre";
-    compile(&format!(
-        r"\b(?:(?:sometime|some\s+time|at\s+some\s+point|early|mid|late|end\s+of|beginning\s+of|start\s+of)\s+(?:in\s+)?(?:{month})|(?:some|a)\s+weekend\s+(?:in\s+)?(?:{month})|next\s+(?:week|month)|this\s+(?:week|month)|(?:la\s+)?(?:semana|mes)\s+que\s+viene|(?:la\s+)?proxim[oa]\s+(?:semana|mes)|(?:in\s+(?:the\s+)?|en\s+|this\s+|next\s+)(?:spring|summer|fall|autumn|winter|primavera|verano|otono|invierno)|(?:algun|algún|un)\s+(?:fin\s+de\s+semana|finde)\s+(?:de|en)\s+(?:{month})|(?:a\s+)?(?:principios|mediados|finales)\s+de\s+(?:{month})|(?:en|in)\s+(?:{month})(?:\s+(?:sometime|o\s+algo|or\s+so))?\s*$|sometime\s+soon|(?:en\s+)?algun\s+momento|(?:right\s+|just\s+)?(?:after|before|around)\s+(?:christmas|xmas|new\s+years?|thanksgiving|easter)|(?:justo\s+)?(?:despues|antes)\s+de\s+(?:navidad|nochevieja|ano\s+nuevo|reyes|semana\s+santa))\b"
-    ))
-});
-
-/// A day of the month written as such: "3rd", "el 3", "3-6", "dec 3", "3 de enero", "today"
-/// (and not "somos 2").
-static HAS_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    let month = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic";
-    compile(&format!(
-        r"\b(?:[0-9]{{1,2}}(?:st|nd|rd|th)|(?:el|del|al|the|on|from|until|till|hasta)\s+(?:dia\s+)?[0-9]{{1,2}}|[0-9]{{1,2}}\s*(?:-|/|al|to|a)\s*[0-9]{{1,2}}|(?:{month})[a-z]*\.?\s+[0-9]{{1,2}}|[0-9]{{1,2}}\s+(?:de\s+|d\s+|of\s+)?(?:{month})|today|tonight|tomorrow|tmrw|hoy|manana)\b"
-    ))
-});
-
-/// Words that place a date without a month: weekdays, "today", holidays.
-static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|christmas|xmas|navidad|nochebuena|nochevieja|new\s+year|ano\s+nuevo|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
-    )
-});
-
-static SHIFT: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(a|an|one|1|two|2|three|3|four|4|five|5|six|6|seven|7|un|una|uno|dos|tres|cuatro|cinco|seis|siete)\s+(days?|weeks?|dias?|semanas?)\b",
-    )
-});
-
-static LATER: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:later|back|after|afterwards|push|postpone|delay|despues|mas\s+tarde|mas\s+adelante|retras\w*|atras\w*|pospon\w*|aplaz\w*|posterior|correr\w*|correla|correlo|pasar\w*|pasala|pasalo|mover\w*|muev\w*|move|shift|bump)\b",
-    )
-});
-
-static EARLIER: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\b(?:earlier|before|sooner|forward|antes|adelant\w*)\b"));
-
-static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:leav\w*|check\s*-?\s*out|checkout|checking\s+out|depart\w*|salir|salimos|salida|nos\s+vamos|me\s+voy|volvemos|regresamos|go\s+home|head\s+home)\b",
-    )
-});
-
-static EXTRA_NIGHTS: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:(?:add|adding|agregar|anadir|sumar|one\s+more|an?\s+extra|another)\s+(?:more\s+)?(?:a|an|one|two|2|1|otra|una|dos)?\s*(?:extra\s+)?(?:nights?|noches?)|(?:one|a|una)\s+(?:night|noche)\s+(?:less|menos|mas|more)|(?:una|dos|one|two|1|2)\s+noches?\s+mas)\b",
-    )
-});
-
-/// "Add a night", "one more night", "una noche más" (+1), "one night less" (-1).
-fn extra_nights(folded: &str) -> Option<i64> {
-    let text = EXTRA_NIGHTS.find(folded)?.as_str();
-    let n = if ["two", "dos", "2"].iter().any(|w| text.contains(w)) {
-        2
-    } else {
-        1
-    };
-    let less = text.contains("less") || text.contains("menos");
-    Some(if less { -n } else { n })
-}
-
-/// "The following weekend", "el finde siguiente": a week after the booking's own.
-static FOLLOWING_WEEK: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:the\s+)?(?:following|week\s+after)\s+(?:weekend|week)|(?:weekend|week)\s+after|(?:fin\s+de\s+semana|finde|semana)\s+siguiente|siguiente\s+(?:fin\s+de\s+semana|finde|semana)",
-    )
-});
-
-/// The offset of "push it back a week", "two days earlier", "una semana más tarde".
-fn shift_days(folded: &str) -> Option<i64> {
-    if FOLLOWING_WEEK.is_match(folded) {
-        return Some(7);
-    }
-    let caps = SHIFT.captures(folded)?;
-    let n: i64 = match caps.get(1)?.as_str() {
-        "a" | "an" | "one" | "1" | "un" | "una" | "uno" => 1,
-        "two" | "2" | "dos" => 2,
-        "three" | "3" | "tres" => 3,
-        "four" | "4" | "cuatro" => 4,
-        "five" | "5" | "cinco" => 5,
-        "six" | "6" | "seis" => 6,
-        _ => 7,
-    };
-    let unit = if caps.get(2)?.as_str().starts_with('d') {
-        1
-    } else {
-        7
-    };
-    // "más adelante" is later; "adelantar" is earlier.
-    let sign = if EARLIER.is_match(&folded.replace("mas adelante", "")) {
-        -1
-    } else if LATER.is_match(folded) {
-        1
-    } else {
-        return None;
-    };
-    Some(sign * n * unit)
-}
-
-/// The weekday a word names.
-fn weekday(word: &str) -> Option<chrono::Weekday> {
-    use chrono::Weekday::*;
-    Some(match word {
-        "monday" | "mon" | "lunes" => Mon,
-        "tuesday" | "tue" | "tues" | "martes" => Tue,
-        "wednesday" | "wed" | "miercoles" => Wed,
-        "thursday" | "thu" | "thurs" | "jueves" => Thu,
-        "friday" | "fri" | "viernes" => Fri,
-        "saturday" | "sat" | "sabado" => Sat,
-        "sunday" | "sun" | "domingo" => Sun,
-        _ => return None,
-    })
-}
-
 /// A lone number when nothing else in the message counted it: "5", "five", "pues 3" — not
 /// a price ("$1"), a time ("8pm"), a rate ("1/noche") or a length ("3 nights").
 fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
@@ -466,74 +357,3 @@ static INJECTION: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:admin(?:istrator)?\s+mode|modo\s+admin\w*|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous\s+|prior\s+|above\s+)?(?:instructions|rules|prompt)|ignora\s+(?:las\s+|tus\s+)?instrucciones|system\s*:|sistema\s*:|developer\s+mode|you\s+are\s+now|a\s+partir\s+de\s+ahora\s+eres|override|jailbreak|100\s*%\s+(?:discount|descuento)|(?:set|change|cambia|pon)\s+(?:the\s+|el\s+|all\s+)?(?:price|prices|precio|precios|tarifa)\s+(?:to|a)|employee\s+rate|tarifa\s+(?:de\s+)?empleado)",
     )
 });
-
-/// The month a correction moves the dates to: "i meant january not december", "mejor en
-/// febrero", "the same but in march".
-fn month_switch(folded: &str, words: &[&str]) -> Option<u32> {
-    if HAS_DAY.is_match(folded) || !SWITCH.is_match(folded) {
-        return None;
-    }
-    // The month that is not ruled out: "january not december" is January.
-    let mut ruled_out = Vec::new();
-    for pair in words.windows(2) {
-        if matches!(pair[0], "not" | "no") {
-            ruled_out.extend(months(&pair[1..]));
-        }
-    }
-    let wanted: Vec<u32> = months(words)
-        .into_iter()
-        .filter(|m| !ruled_out.contains(m))
-        .collect();
-    match wanted.as_slice() {
-        [m] => Some(*m),
-        _ => None,
-    }
-}
-
-static SWITCH: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:meant|mean|instead|not|rather|actually|make\s+it|mejor|en\s+vez|en\s+lugar|quise\s+decir|queria\s+decir|no\s+en|but\s+in|pero\s+en|move\s+it\s+to|pasalo\s+a|cambialo\s+a)\b",
-    )
-});
-
-/// Month names in the words of a message.
-fn months(words: &[&str]) -> Vec<u32> {
-    const NAMES: &[(&str, u32)] = &[
-        ("january", 1),
-        ("jan", 1),
-        ("enero", 1),
-        ("february", 2),
-        ("feb", 2),
-        ("febrero", 2),
-        ("march", 3),
-        ("marzo", 3),
-        ("april", 4),
-        ("apr", 4),
-        ("abril", 4),
-        ("may", 5),
-        ("mayo", 5),
-        ("june", 6),
-        ("junio", 6),
-        ("july", 7),
-        ("julio", 7),
-        ("august", 8),
-        ("aug", 8),
-        ("agosto", 8),
-        ("september", 9),
-        ("sept", 9),
-        ("septiembre", 9),
-        ("october", 10),
-        ("oct", 10),
-        ("octubre", 10),
-        ("november", 11),
-        ("nov", 11),
-        ("noviembre", 11),
-        ("december", 12),
-        ("dec", 12),
-        ("diciembre", 12),
-    ];
-    words
-        .iter()
-        .filter_map(|w| NAMES.iter().find(|(n, _)| n == w).map(|(_, m)| *m))
-        .collect()
-}
