@@ -76,16 +76,21 @@ impl OfflineNlu {
     /// panics: what is not understood is left out.
     pub fn analyze(&self, text: &str, today: NaiveDate) -> Understanding {
         let raw = text::prefix(text, Self::MAX_CHARS);
-        let mut folded = text::fold(raw);
+        // An email or a reference is copied, not read: both are found before elongations
+        // collapse, so "ABH-BNJJJ5" keeps its three J's.
+        let mut letters = text::fold_letters(raw);
+        let email = identity::email(&mut letters);
+        let booking_ref = identity::booking_ref(&mut letters, self.reference.as_ref());
+
+        let folded = text::fold(raw);
         let tokens = text::tokens(&folded);
         let language = lang::detect(raw, &tokens);
-        let sentiment = sentiment::analyze(raw, &folded, &tokens);
+        let sentiment = sentiment::analyze(raw, &folded, &tokens, booking_ref.as_deref());
 
         // Each step masks what it understood, so the next cannot read it again: an email's
         // words are no cue, a reference's digits no date, "Hotel Mar 3" no March, a date's
         // digits no head count.
-        let email = identity::email(&mut folded);
-        let booking_ref = identity::booking_ref(&mut folded, self.reference.as_ref());
+        let mut folded = text::collapse_elongations(&letters);
         let cue_text = folded.clone();
         let name = identity::name(raw);
         // Of two hotels named, the later is the one asked for ("too cold in Chicago, let's do

@@ -136,12 +136,17 @@ static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
 });
 
 /// Scores `folded` (whose words are `tokens`) and collects attention cues; `raw` is read for
-/// exclamation marks and shouting.
-pub(super) fn analyze(raw: &str, folded: &str, tokens: &[Token<'_>]) -> Sentiment {
+/// exclamation marks and shouting, the booking `reference` in it aside.
+pub(super) fn analyze(
+    raw: &str,
+    folded: &str,
+    tokens: &[Token<'_>],
+    reference: Option<&str>,
+) -> Sentiment {
     let mut sum = lexicon_sum(folded, tokens);
     let bangs = raw.chars().filter(|c| *c == '!').take(3).count();
     sum *= 1.0 + 0.15 * bangs as f32;
-    let shouting = shouting(raw);
+    let shouting = shouting(raw, reference);
     if shouting && sum <= 0.0 {
         sum -= 1.0;
     }
@@ -228,12 +233,25 @@ fn lexicon_sum(folded: &str, tokens: &[Token<'_>]) -> f32 {
     sum
 }
 
-/// Two or more words in capitals, at least half of the words: "THIS IS UNACCEPTABLE".
-fn shouting(raw: &str) -> bool {
+/// Two or more words in capitals, at least half of the words: "THIS IS UNACCEPTABLE". A
+/// reference is written in capitals ("cancel GPH BGAXAS please") without anger: its words
+/// do not count.
+fn shouting(raw: &str, reference: Option<&str>) -> bool {
+    let reference: String = reference
+        .unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let of_reference = |word: &str| {
+        let word: String = word.chars().filter(char::is_ascii_alphanumeric).collect();
+        !word.is_empty() && reference.contains(&word.to_ascii_uppercase())
+    };
     let (mut words, mut loud) = (0usize, 0usize);
     for word in raw.split_whitespace() {
         if word.chars().any(|c| c.is_numeric())
             || word.chars().filter(|c| c.is_alphabetic()).count() < 3
+            || of_reference(word)
         {
             continue;
         }

@@ -19,8 +19,15 @@ pub(super) fn prefix(text: &str, max_chars: usize) -> &str {
 /// `text` lower-cased and folded to ASCII: accents stripped (`á` → `a`, `ñ` → `n`, `ß` → `ss`),
 /// apostrophes dropped (`I'd` → `id`, so rules need not spell both), and any other non-ASCII
 /// character (another script, an emoji, `¿`, `¡`) turned into a space. ASCII punctuation is kept:
-/// dates and emails need `/`, `-`, `.` and `@`.
+/// dates and emails need `/`, `-`, `.` and `@`. Letters elongated to three or more collapse
+/// to one.
 pub fn fold(text: &str) -> String {
+    collapse_elongations(&fold_letters(text))
+}
+
+/// [`fold`] without collapsing elongations, for what is copied rather than read: a reference
+/// ("ABH-BNJJJ5") or an email keeps every letter.
+pub(super) fn fold_letters(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
@@ -37,12 +44,12 @@ pub fn fold(text: &str) -> String {
             }
         }
     }
-    collapse_elongations(&out)
+    out
 }
 
 /// Three or more of a letter in a row collapse to one: "siii", "yesss" and "graciaaas" are
 /// "si", "yes" and "gracias" (no word of either language triples a letter).
-fn collapse_elongations(folded: &str) -> String {
+pub(super) fn collapse_elongations(folded: &str) -> String {
     let bytes = folded.as_bytes();
     let mut out = String::with_capacity(folded.len());
     let mut i = 0;

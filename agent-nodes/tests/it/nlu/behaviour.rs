@@ -178,6 +178,20 @@ fn the_catalog_comes_from_the_caller() {
         );
     }
     assert_eq!(own.analyze("SOL-88213", today()).entities.booking_ref, None);
+    // A tripled letter is part of the reference, not an elongation ("siii") to collapse.
+    assert_eq!(
+        own.analyze("booking #NEV-BJJJ5, move it pls", today())
+            .entities
+            .booking_ref
+            .as_deref(),
+        Some("NEV-BJJJ5")
+    );
+    // A reference typed in capitals is no shouting; the words around it still can be.
+    let calm = own.analyze("cancel NEV BGAXS please", today());
+    assert_eq!(calm.entities.booking_ref.as_deref(), Some("NEV-BGAXS"));
+    assert!(!calm.sentiment.requires_attention, "{calm:?}");
+    let loud = own.analyze("CANCEL NEV BGAXS RIGHT NOW, THIS IS UNACCEPTABLE", today());
+    assert!(loud.sentiment.requires_attention, "{loud:?}");
     assert_eq!(u.entities.hotel.as_deref(), Some("nevada"));
     assert_eq!(u.entities.city.as_deref(), Some("Granada"));
     assert_eq!(u.entities.room_type.as_deref(), Some("ph"));
@@ -195,6 +209,8 @@ fn references_are_upper_cased_and_emails_lower_cased() {
     let e = analyze("ref abc-12345, write to Ana.Lopez@Example.COM").entities;
     assert_eq!(e.booking_ref.as_deref(), Some("ABC-12345"));
     assert_eq!(e.email.as_deref(), Some("ana.lopez@example.com"));
+    let e = analyze("mail me at jooohn@example.com").entities;
+    assert_eq!(e.email.as_deref(), Some("jooohn@example.com"));
     let e = analyze("my confirmation number: 88213402").entities;
     assert_eq!(e.booking_ref.as_deref(), Some("88213402"));
     assert_eq!(e.check_in, None);
