@@ -118,6 +118,11 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("sunday", Weekday::Sun), ("lunes", Weekday::Mon), ("martes", Weekday::Tue),
     ("miercoles", Weekday::Wed), ("jueves", Weekday::Thu), ("viernes", Weekday::Fri),
     ("sabado", Weekday::Sat), ("domingo", Weekday::Sun),
+    // Short forms, after the full names; "sun", "mar" and "wed" ("we'd" folded) are words of
+    // their own.
+    ("mon", Weekday::Mon), ("tues", Weekday::Tue), ("tue", Weekday::Tue), ("weds", Weekday::Wed),
+    ("thurs", Weekday::Thu), ("thur", Weekday::Thu), ("thu", Weekday::Thu),
+    ("fri", Weekday::Fri), ("sat", Weekday::Sat),
 ];
 
 /// A regex group (capturing) of the weekday names.

@@ -33,6 +33,10 @@ pub(super) struct Stay {
 
 /// Finds the stay in `folded` and masks what it used.
 pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate) -> Stay {
+    // "fri to sun": "sun" is Sunday only at the end of a range (it is the sun elsewhere).
+    if let std::borrow::Cow::Owned(spelled) = SUN_ENDS.replace_all(folded, "${1} sunday") {
+        *folded = spelled;
+    }
     // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
     // the weekday only names the day that follows.
     let mut ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
@@ -112,6 +116,15 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         month.unwrap_or(today).max(today),
         today,
     );
+    // "A room for tonight", "solo esta noche": one night.
+    if stay.check_in == Some(today)
+        && stay.check_out.is_none()
+        && stay.nights.is_none()
+        && ONE_NIGHT.is_match(&original)
+    {
+        stay.nights = Some(1);
+        stay.check_out = today.succ_opt();
+    }
     if let (Some(first), Some(check_in)) = (switched, stay.check_in) {
         let moved = first.with_day(check_in.day()).filter(|d| *d >= today);
         if let Some(moved) = moved {
@@ -122,6 +135,16 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     }
     stay
 }
+
+static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(to|thru|through|till|til|until|-)\s*sun\b")
+        .unwrap_or_else(|e| panic!("sunday rule: {e}"))
+});
+
+static ONE_NIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?:for|just|only)\s+(?:tonight|this\s+night)|(?:solo|para|por|solamente)\s+esta\s+noche)\b")
+        .unwrap_or_else(|e| panic!("one night rule: {e}"))
+});
 
 /// A month named on its own, as the first day of its next occurrence on or after `today`'s
 /// month: the anchor of days written alone.

@@ -54,6 +54,11 @@ struct Patterns {
     explicit: Regex,
     /// "2 in each", "dos por habitación": the party of one room of several.
     each: Regex,
+    /// "two standards, 2 and 2", "dos y dos": rooms shared alike, so one room's party.
+    alike: Regex,
+    /// "for my husband and our eldest", "para mis papás", "my sister and her husband wanna
+    /// come": the people a room is for, named one by one.
+    listed: Regex,
 }
 
 fn compile(pattern: &str) -> Regex {
@@ -65,7 +70,18 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let bare = numbers::pattern(false);
     let partner = "wife|wifey|husband|hubby|partner|girlfriend|boyfriend|gf|bf|fiance|fiancee|friend|bestie|bff|mom|mum|mother|dad|father|sister|sis|brother|bro|colleague|coworker|boss|cousin|aunt|uncle|grandma|grandpa|grandmother|grandfather|mother\\s*-?\\s*in\\s*-?\\s*law|spouse|other\\s+half";
     let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque";
+    // One person or one pair, named with a possessive; "me", "yo" on their own.
+    let one = format!(
+        "{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"
+    );
+    let pair = "parents|folks|in-laws|inlaws|grandparents|padres|papas|suegros|abuelos|viejos";
+    let owner = "my|our|his|her|their|mi|mis|su|sus|nuestro|nuestra|nuestros|nuestras|tu|tus";
+    let item = format!(r"(?:(?:{owner})\s+(?:{one}|{pair})|me|myself|yo)");
+    let list = format!(r"{item}(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*{item})*");
     Patterns {
+        listed: compile(&format!(
+            r"\b(?:for|para|pa)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b"
+        )),
         adults: compile(&format!(
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
         )),
@@ -87,6 +103,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         each: compile(&format!(
             r"\b({bare})\s+(?:in\s+each|per\s+room|each\s+room|en\s+cada\s+una|en\s+cada\s+habitacion|por\s+habitacion)\b"
         )),
+        alike: compile(&format!(r"\b({bare})\s*(?:and|y|&|\+|n)\s*({bare})\b")),
         total_for: compile(&format!(
             r"\b(?:for|para|pa)\s+(?:the\s+other\s+|los\s+otros\s+|las\s+otras\s+)?({bare})\b"
         )),
@@ -150,7 +167,14 @@ pub(super) fn extract(folded: &str) -> Party {
         .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
     let me_plus = first(&p.me_plus, folded).map(|n| n.saturating_add(1));
     let couples = first(&p.couples, folded).map(|n| n.saturating_mul(2));
-    if let Some(each) = first(&p.each, folded) {
+    let alike = p.alike.captures_iter(folded).find_map(|c| {
+        let (a, b) = (c.get(1)?.as_str(), c.get(2)?.as_str());
+        let n = numbers::value(a)?;
+        (numbers::value(b) == Some(n)
+            && !NOT_PEOPLE.contains(&text::next_word(folded, c.get(0)?.end())))
+        .then_some(n)
+    });
+    if let Some(each) = first(&p.each, folded).or(alike) {
         return Party {
             adults: Some(each),
             children: None,
@@ -209,7 +233,64 @@ pub(super) fn extract(folded: &str) -> Party {
         .or(me_plus)
         .or(couple.then_some(2 + companions))
         .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));
+    if adults.is_none()
+        && children.is_none()
+        && let Some(listed) = listed(folded)
+    {
+        return Party {
+            adults: Some(listed),
+            children: None,
+        };
+    }
     Party { adults, children }
+}
+
+/// The people named one by one after "for" ("for my husband and our eldest": 2) or before
+/// "want to come" ("my sister and her husband wanna come": 2); "my parents" are two.
+fn listed(folded: &str) -> Option<u32> {
+    const PAIRS: &[&str] = &[
+        "parents",
+        "folks",
+        "in-laws",
+        "inlaws",
+        "grandparents",
+        "padres",
+        "papas",
+        "suegros",
+        "abuelos",
+        "viejos",
+    ];
+    let caps = PATTERNS.listed.captures(folded)?;
+    let list = caps.get(1).or_else(|| caps.get(2))?;
+    // "for my wife's birthday" is about her, not a party of one.
+    if matches!(
+        text::next_word(folded, list.end()),
+        "s" | "birthday" | "anniversary" | "cumple" | "cumpleanos" | "aniversario"
+    ) {
+        return None;
+    }
+    // "That works for me" says nothing of the party.
+    if matches!(list.as_str(), "me" | "myself" | "yo") {
+        return None;
+    }
+    let separators = |c: char| c == ',' || c == '&' || c == '+' || c.is_whitespace();
+    let mut people = 0u32;
+    let mut owned = false;
+    for word in list.as_str().split(separators).filter(|w| !w.is_empty()) {
+        match word {
+            "and" | "n" | "plus" | "y" | "e" => {}
+            "me" | "myself" | "yo" if !owned => people += 1,
+            "my" | "our" | "his" | "her" | "their" | "mi" | "mis" | "su" | "sus" | "nuestro"
+            | "nuestra" | "nuestros" | "nuestras" | "tu" | "tus" => {
+                owned = true;
+                continue;
+            }
+            w if PAIRS.contains(&w) => people += 2,
+            _ => people += 1,
+        }
+        owned = false;
+    }
+    (people > 0).then_some(people)
 }
 
 /// A head count without ages, and whether children named right after it come on top of it

@@ -36,7 +36,8 @@ pub(super) const UNITS: &[&str] = &[
     "children", "child", "kids", "kid", "ninos", "nino", "ninas", "nina", "rooms", "room",
     "habitaciones", "habitacion", "beds", "bed", "camas", "cama", "am", "pm", "h", "hours", "horas",
     "euros", "eur", "dollars", "usd", "stars", "estrellas", "years", "anos", "floor", "planta",
-    "piso", "of", "pax", "minutes", "minutos",
+    "piso", "of", "pax", "minutes", "minutos", "guy", "guys", "wheel", "time", "times", "vez",
+    "option", "choice", "attempt", "anniversary", "aniversario", "birthday", "cumpleanos",
 ];
 
 /// A pattern and what a match of it means.

@@ -76,6 +76,8 @@ fn words_that_look_like_dates_but_are_not_give_none() {
         "¿Abrís la piscina los sábados?",
         "a room with a view of the sea, quite nice",
         "We stayed on the 2nd floor",
+        "nobody wants to be the 3rd guy in that room lol",
+        "it's our 5th anniversary!",
     ] {
         let e = analyze(text).entities;
         assert_eq!((e.check_in, e.check_out), (None, None), "{text}");

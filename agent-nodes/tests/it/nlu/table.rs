@@ -41,7 +41,7 @@ const TABLE: &[Row] = &[
     ("I'd like a room for me and my wife on December 24th for 3 nights", ReservationRequest, En, &[Adults(2), In("2026-12-24"), Nights(3), Out("2026-12-27")]),
     ("Reserve a suite at Hotel Sol, 2026-12-31 to 2027-01-02, email ana@example.com", ReservationRequest, En, &[Room("suite"), Hotel("sol"), In("2026-12-31"), Out("2027-01-02"), Email("ana@example.com")]),
     ("I want to book for 2 adults, check in January 5 and check out January 8", ReservationRequest, En, &[In("2027-01-05"), Out("2027-01-08"), Adults(2)]),
-    ("Need a room for tonight, 1 adult", ReservationRequest, En, &[In("2026-11-22"), Adults(1)]),
+    ("Need a room for tonight, 1 adult", ReservationRequest, En, &[In("2026-11-22"), Nights(1), Out("2026-11-23"), Adults(1)]),
     ("We'd like to book 2 nights at Hotel Mar starting the 28th, we're 2 adults with 1 child", ReservationRequest, En, &[Nights(2), Hotel("mar"), In("2026-11-28"), Out("2026-11-30"), Adults(2), Children(1)]),
     ("I'm Laura García and I'd like to book a double from Dec 3-6", ReservationRequest, En, &[Name("Laura García"), Room("double"), In("2026-12-03"), Out("2026-12-06")]),
     ("Hello! I want a room in Madrid for 2 people from Friday to Sunday", ReservationRequest, En, &[City("Madrid"), Adults(2), In("2026-11-27"), Out("2026-11-29")]),
@@ -277,6 +277,14 @@ const TABLE: &[Row] = &[
     ("desde hoy hasta el domingo", ReservationRequest, Es, &[In("2026-11-22"), Out("2026-11-29")]),
     ("somos cinco: tres adultos y dos niñas", ReservationRequest, Es, &[Adults(3), Children(2)]),
     ("mi mujer y yo con nuestro hijo", ReservationRequest, Es, &[Adults(2), Children(1)]),
+    ("and a room for my husband and our eldest", ReservationRequest, En, &[Adults(2)]),
+    ("ok i need a single for tonight, just me", ReservationRequest, En, &[Room("single"), In("2026-11-22"), Nights(1), Out("2026-11-23"), Adults(1)]),
+    ("checking out tue", ReservationRequest, En, &[Out("2026-11-24")]),
+    ("a double next weekend, fri to sun", ReservationRequest, En, &[Room("double"), In("2026-11-27"), Out("2026-11-29")]),
+    ("just do two doubles, 2 and 2", ReservationRequest, En, &[Room("double"), Adults(2)]),
+    ("a room for my parents", ReservationRequest, En, &[Adults(2)]),
+    ("book a double for my mom pls", ReservationRequest, En, &[Room("double"), Adults(1)]),
+    ("ahora una individual para mis papás, las mismas fechas", ReservationRequest, Es, &[Room("single"), Adults(2)]),
 ];
 
 fn expected(slots: &[Slot]) -> Entities {

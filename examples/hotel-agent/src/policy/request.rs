@@ -24,7 +24,7 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         if r.same_request {
             base = previous.clone();
         }
-        if r.same_dates {
+        if r.same_dates || (r.adds && !r.has_dates()) {
             (base.check_in, base.check_out) = (previous.check_in, previous.check_out);
         }
         // "Same dates somewhere else" is the same party too, unless the message names another

@@ -46,6 +46,9 @@ pub struct Reading {
     pub same_request: bool,
     /// "Same people", "misma gente": the previous request's party.
     pub same_people: bool,
+    /// "And a standard for my husband", "y otra para mis papás", "a room for my sister too":
+    /// one more like the last request, so the same stay unless the message gives dates.
+    pub adds: bool,
     /// "For them", "para mis padres": the request is for other people than the last one.
     pub other_party: bool,
     /// "Your biggest room", "la más grande": the largest room of the hotel.
@@ -112,6 +115,7 @@ impl Reading {
             same_dates: SAME_DATES.is_match(&folded),
             same_request: SAME_REQUEST.is_match(&folded),
             same_people: SAME_PEOPLE.is_match(&folded),
+            adds: ADDS.is_match(folded.trim()),
             other_party: OTHER_PARTY.is_match(&folded),
             biggest: BIGGEST.is_match(&folded),
             cheapest: CHEAPEST.is_match(&folded),
@@ -226,7 +230,13 @@ static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
 
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|(?:the\s+)?(?:next|last|other|third|second)\s+one|(?:la|el)\s+(?:siguiente|otra|otro|ultima|ultimo|tercera|segunda)|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual|igual\s+que\s+(?:antes|la\s+otra))\b",
+        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|(?:the\s+)?(?:next|last|other|third|second)\s+one|(?:la|el)\s+(?:siguiente|otra|otro|ultima|ultimo|tercera|segunda)|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual\w*|igual\s+que\s+(?:antes|la\s+otra))\b",
+    )
+});
+
+static ADDS: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"^(?:and|also|plus|y|tambien|ademas|ahora)\b|\b(?:another\s+(?:room|one)|one\s+more\s+room|otra\s+(?:habitacion|igual\w*|mas)|una\s+mas|tambien)\b|\b(?:too|as\s+well)\W*$",
     )
 });
 
