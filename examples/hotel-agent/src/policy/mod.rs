@@ -29,7 +29,7 @@ mod request;
 
 use bookings::{booking, pick_booking, upcoming};
 use quote::answer_quote;
-use request::{new_dates, request};
+use request::{likely_new_dates, new_dates, request};
 
 use crate::consent::{self, Answer, Quoted};
 use crate::reading::Reading;
@@ -230,9 +230,16 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             ChangeKind::Reschedule
                 if r.has_dates() || r.shift_days.is_some() || picked.is_some() =>
             {
+                // Dates given for a booking already picked answer "which dates?" and are
+                // taken as said.
+                let read = if change.reference.is_some() {
+                    new_dates
+                } else {
+                    likely_new_dates
+                };
                 let dates = picked
                     .as_deref()
-                    .and_then(|p| new_dates(r, booking(w, p), w.today));
+                    .and_then(|p| read(r, booking(w, p), w.today));
                 next.change = Some(ChangeFlow {
                     kind: ChangeKind::Reschedule,
                     reference: picked,
@@ -257,7 +264,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
         let dates = reference
             .as_deref()
-            .and_then(|p| new_dates(r, booking(w, p), w.today));
+            .and_then(|p| likely_new_dates(r, booking(w, p), w.today));
         next.change = Some(ChangeFlow {
             kind: ChangeKind::Reschedule,
             reference,

@@ -5,7 +5,7 @@
 use agent_nodes::nlu::Intent;
 
 use super::bookings::booking;
-use super::request::{amendment, new_dates, surprising_length, surprising_move};
+use super::request::{amendment, likely_new_dates, surprising_length, surprising_move};
 use super::{Dialog, Route, World, is_other_flow, named_hotel};
 use crate::booking::merge;
 use crate::consent::{self, Answer, Quoted};
@@ -83,7 +83,7 @@ pub(super) fn answer_quote(
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Reschedule,
                 reference: Some(reference.clone()),
-                dates: new_dates(r, booking(w, reference), w.today),
+                dates: likely_new_dates(r, booking(w, reference), w.today),
             });
             return Some((Route::Reschedule, next.clone()));
         }
@@ -91,7 +91,7 @@ pub(super) fn answer_quote(
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Reschedule,
                 reference: Some(reference.clone()),
-                dates: new_dates(r, booking(w, reference), w.today),
+                dates: likely_new_dates(r, booking(w, reference), w.today),
             });
             return Some((Route::Reschedule, next.clone()));
         }

@@ -111,6 +111,22 @@ pub(super) fn surprising_length(quoted: &Stay, amended: &Slots, r: &Reading) -> 
     r.entities.nights.is_none() && after > 7 && after > 2 * before
 }
 
+/// [`new_dates`], unless they make the stay much longer without the guest saying a length
+/// (more than twice as long and over a week: "we'd leave monday the 14th" misread as a
+/// fortnight). Those are asked for instead; the answer to that question is read with
+/// [`new_dates`] itself, so a guest who meant it is not asked forever.
+pub(super) fn likely_new_dates(
+    r: &Reading,
+    b: Option<&Booking>,
+    today: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let (check_in, check_out) = new_dates(r, b, today)?;
+    let before = b.map_or(0, |b| (b.quote.check_out - b.quote.check_in).num_days());
+    let after = (check_out - check_in).num_days();
+    let said = r.entities.nights.is_some() || r.extra_nights.is_some() || r.shift_days.is_some();
+    (said || after <= 7 || after <= 2 * before).then_some((check_in, check_out))
+}
+
 /// The new stay a reschedule asks for, given the booking it moves: shifted ("a week later"),
 /// moved to a new arrival keeping its length, or to new dates; days of the month alone are
 /// placed from the booking's month, and "from the 3rd to the 10th" (its own arrival first)

@@ -225,6 +225,20 @@ fn same_dates_somewhere_else_reuses_the_dropped_request() {
 }
 
 #[test]
+fn one_more_room_right_after_a_request_keeps_its_stay_for_the_people_named() {
+    let (_, declined) = decide_now(&quoted(), "no thanks");
+    let (route, next) = decide_now(&declined, "and a deluxe for my parents?");
+    assert_eq!(route, Route::Collect);
+    assert_eq!(next.slots.room.as_deref(), Some("Deluxe"));
+    assert_eq!(next.slots.check_in, Some(date("2026-12-07")));
+    assert_eq!(next.slots.check_out, Some(date("2026-12-09")));
+    assert_eq!(next.slots.guests, Some(2));
+    // Without a word that adds to it, a request without dates asks for them.
+    let (_, next) = decide_now(&declined, "a deluxe for my parents");
+    assert_eq!(next.slots.check_in, None);
+}
+
+#[test]
 fn a_new_request_after_a_dropped_one_starts_clean() {
     let (_, declined) = decide_now(&quoted(), "forget it");
     let (_, next) = decide_now(&declined, "a suite at the seaside from jan 10 to jan 12");
@@ -264,6 +278,36 @@ fn with_several_bookings_the_hotel_or_month_named_picks_one() {
     let change = next.change.unwrap();
     assert_eq!(change.reference, Some(mine[1].reference.to_string()));
     assert_eq!(change.dates, Some((date("2026-12-11"), date("2026-12-13"))));
+}
+
+#[test]
+fn a_move_that_makes_the_stay_much_longer_is_asked_for_once() {
+    let mine = bookings(&[("MVL", RoomKind::Standard, "2026-12-12", "2026-12-14")]);
+    let message = "can we move my booking to dec 11 - dec 25";
+    let (route, asked) = decide_with(&Dialog::default(), message, &mine);
+    assert_eq!(route, Route::Reschedule);
+    let change = asked.change.clone().unwrap();
+    assert_eq!(change.reference, Some(mine[0].reference.to_string()));
+    assert_eq!(
+        change.dates, None,
+        "fourteen nights instead of two is asked for"
+    );
+    let (route, next) = decide_with(&asked, "dec 11 to dec 25, yes two weeks", &mine);
+    assert_eq!(route, Route::Reschedule);
+    assert_eq!(
+        next.change.unwrap().dates,
+        Some((date("2026-12-11"), date("2026-12-25")))
+    );
+    // A length said outright is taken at once.
+    let (_, next) = decide_with(
+        &Dialog::default(),
+        "move my booking to dec 11 for 14 nights",
+        &mine,
+    );
+    assert_eq!(
+        next.change.unwrap().dates,
+        Some((date("2026-12-11"), date("2026-12-25")))
+    );
 }
 
 #[test]
