@@ -91,6 +91,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:move|push|shift|bump|change)\s+(?:my|our|the)\s+(?:\w+\s+)?(?:stay|trip|booking|reservation)",
         r"cambiame|muevame|muevemela|pasame|cambiamela|cambiamelo",
         r"(?:cambiar|mover|pasar|correr)\s+(?:lo|la)\s+de\s+\w+",
+        r"cut\s+(?:my|our|the|it)\s+(?:\w+\s+)?(?:trip|stay|visit|booking)?\s*short|(?:acortar|recortar)\s+(?:mi|la|nuestra|el)\s+(?:\w+\s+)?(?:viaje|estancia|reserva)",
     ]),
     (ModificationRequest, 1.5, Anywhere, Nothing, &[
         r"change|cambiar|cambio|move|mover",
@@ -141,6 +142,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:que|q)\s+(?:reservas?|tengo\s+reservado)|mis\s+reservas|nuestras\s+reservas|tengo\s+algo\s+reservado",
         r"que\s+(?:he|hemos|tengo|tenemos)\s+reservad\w*|what\s+(?:have|did)\s+(?:i|we)\s+(?:got\s+)?(?:booked|reserved)",
         r"(?:pasas|pasa|dame|muestrame|ensename|recuerdame)\s+(?:mis|mi|la|las)\s+reservas?",
+        r"(?:which|what|how\s+many)\s+(?:bookings|reservations|stays)\s+(?:do|have|did)\s+(?:i|we)|(?:cuales|cuantas)\s+reservas\s+(?:tengo|tenemos)",
     ]),
     (BookingLookup, 1.0, Anywhere, Nothing, &[
         r"my\s+(?:booking|reservation)|mi\s+reserva|nuestra\s+reserva",

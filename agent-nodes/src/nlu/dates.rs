@@ -290,6 +290,15 @@ fn place(
         }
         _ => true,
     });
+    // "Stay through Thursday night, so checking out Friday the 11th": of two departures, the
+    // one with its day written is meant.
+    let leaves = |at: usize| LEAVING.is_match(text::before(original, at, 32));
+    let dated_departure = mentions.iter().any(|(at, f)| {
+        leaves(*at) && matches!(f, Found::One(w) if !matches!(w, When::Weekday { .. }))
+    });
+    if dated_departure {
+        mentions.retain(|(at, f)| !(leaves(*at) && matches!(f, Found::One(When::Weekday { .. }))));
+    }
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
     // Dec 21-22, whatever single dates come before it.

@@ -76,7 +76,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     );
     let pair = "parents|folks|in-laws|inlaws|grandparents|padres|papas|suegros|abuelos|viejos";
     let owner = "my|our|his|her|their|mi|mis|su|sus|nuestro|nuestra|nuestros|nuestras|tu|tus";
-    let item = format!(r"(?:(?:{owner})\s+(?:{one}|{pair})|me|myself|yo)");
+    // "para mí y mi novia": "mi" alone, before "y", is the guest.
+    let owned = format!(r"(?:{owner})\s+(?:{one}|{pair})");
+    let item = format!(r"(?:{owned}|me|myself|yo|mi\s*(?:,|\by)\s*{owned})");
     let list = format!(r"{item}(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*{item})*");
     Patterns {
         listed: compile(&format!(
@@ -117,7 +119,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
-            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
+            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|(?:nomas|nada\s+mas|solamente)\s+yo|yo\s+nomas|just\s+myself|yo\s+sola|viajo\s+solo|viajo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
         ),
         me_and: compile(
             r"\b(?:me\s*(?:and|&|\+|with|plus)\s*(?:my|the|our)|yo\s*(?:y|\+|con)\s*(?:mis?|los|las))\b",
@@ -276,9 +278,18 @@ fn listed(folded: &str) -> Option<u32> {
     let separators = |c: char| c == ',' || c == '&' || c == '+' || c.is_whitespace();
     let mut people = 0u32;
     let mut owned = false;
-    for word in list.as_str().split(separators).filter(|w| !w.is_empty()) {
+    let words: Vec<&str> = list
+        .as_str()
+        .split(separators)
+        .filter(|w| !w.is_empty())
+        .collect();
+    for (i, word) in words.iter().copied().enumerate() {
+        let alone = words
+            .get(i + 1)
+            .is_none_or(|next| matches!(*next, "y" | "e" | "and"));
         match word {
             "and" | "n" | "plus" | "y" | "e" => {}
+            "mi" if !owned && alone => people += 1,
             "me" | "myself" | "yo" if !owned => people += 1,
             "my" | "our" | "his" | "her" | "their" | "mi" | "mis" | "su" | "sus" | "nuestro"
             | "nuestra" | "nuestros" | "nuestras" | "tu" | "tus" => {

@@ -5,6 +5,19 @@ use hotel::{Booking, BookingStatus};
 
 use super::{World, named_hotel_of};
 use crate::reading::Reading;
+use crate::state::Slots;
+
+/// A booking's terms as a request, for "the same again" and "same dates somewhere else".
+pub(super) fn terms(b: &Booking) -> Slots {
+    let q = &b.quote;
+    Slots {
+        hotel: Some(q.hotel.clone()),
+        room: Some(q.room.name().to_owned()),
+        check_in: Some(q.check_in),
+        check_out: Some(q.check_out),
+        guests: Some(q.guests),
+    }
+}
 
 /// The booking with `reference` among the guest's.
 pub(super) fn booking<'a>(w: World<'a>, reference: &str) -> Option<&'a Booking> {
@@ -43,7 +56,13 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
         hotel && month
     };
     let named_something = named.is_some() || !r.months.is_empty();
-    let matching: Vec<&&Booking> = upcoming.iter().filter(by_name).collect();
+    let mut matching: Vec<&&Booking> = upcoming.iter().filter(by_name).collect();
+    // "Cancel the March one, I keep December's": the month named first is the one meant.
+    if matching.len() > 1
+        && let [first, _, ..] = r.months.as_slice()
+    {
+        matching.retain(|b| b.quote.check_in.month() == *first);
+    }
     if let [one] = matching.as_slice()
         && named_something
     {

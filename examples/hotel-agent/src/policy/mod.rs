@@ -27,7 +27,7 @@ mod bookings;
 mod quote;
 mod request;
 
-use bookings::{booking, pick_booking, upcoming};
+use bookings::{booking, pick_booking, terms, upcoming};
 use quote::answer_quote;
 use request::{likely_new_dates, new_dates, request};
 
@@ -248,6 +248,11 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
                 return (Route::Reschedule, next);
             }
             ChangeKind::Cancel if picked.is_some() => {
+                if let Some(b) = picked.as_deref().and_then(|p| booking(w, p))
+                    && !d.slots.started()
+                {
+                    next.previous = Some(terms(b));
+                }
                 next.change = Some(ChangeFlow {
                     kind: ChangeKind::Cancel,
                     reference: picked,
@@ -289,11 +294,30 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         reschedule(&mut next);
         return (Route::Reschedule, next);
     }
+    // "Checking out the 11th instead" with no request in progress: a departure alone is about
+    // a booking the guest has, not a new one.
+    if r.leaving
+        && r.entities.check_in.is_none()
+        && r.entities.check_out.is_some()
+        && r.entities.room_type.is_none()
+        && !d.slots.started()
+        && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
     match r.intent {
         Intent::CancellationRequest if !is_policy_question(r) => {
+            let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
+            // "Cancel it, and the same dates in Miami instead?": its stay is remembered.
+            if let Some(b) = reference.as_deref().and_then(|p| booking(w, p))
+                && !d.slots.started()
+            {
+                next.previous = Some(terms(b));
+            }
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Cancel,
-                reference: pick_booking(r, w, None).or_else(|| d.shown.clone()),
+                reference,
                 dates: None,
             });
             return (Route::Cancel, next);
@@ -321,15 +345,8 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             // The one booking shown is what "the same hotel" and "the same again" refer to.
             let mine: Vec<&Booking> = upcoming(w).collect();
             if let [only] = mine.as_slice() {
-                let q = &only.quote;
-                next.focus = Some(q.hotel.clone());
-                next.previous = Some(Slots {
-                    hotel: Some(q.hotel.clone()),
-                    room: Some(q.room.name().to_owned()),
-                    check_in: Some(q.check_in),
-                    check_out: Some(q.check_out),
-                    guests: Some(q.guests),
-                });
+                next.focus = Some(only.quote.hotel.clone());
+                next.previous = Some(terms(only));
             }
             return (Route::Lookup, next);
         }
@@ -346,7 +363,9 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         || r.vague_dates
         || r.same_dates
         || r.same_request;
-    let details = r.amends() || counted || r.same_dates || r.same_request;
+    // "Which is the cheapest?" during a request picks its room.
+    let picks = (r.cheapest || r.biggest) && d.slots.started();
+    let details = r.amends() || counted || r.same_dates || r.same_request || picks;
     if (books && !asks) || (asks && details) {
         next.change = None;
         next.slots = request(d, r, w, named.as_ref());

@@ -40,6 +40,25 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
     }
     let entities = amendment(r, &base, d.month, w.today);
     let mut slots = merge(w.catalog, base, &entities);
+    // "The cheapest place you have for this weekend": with no hotel in mind, the hotel of the
+    // cheapest room that fits the party.
+    if r.cheapest && slots.hotel.is_none() && r.entities.room_type.is_none() && r.has_dates() {
+        let fits = |room: &&hotel::RoomType| slots.guests.is_none_or(|g| room.max_guests >= g);
+        slots.hotel = w
+            .catalog
+            .hotels()
+            .iter()
+            .filter_map(|h| {
+                h.rooms
+                    .iter()
+                    .filter(fits)
+                    .map(|room| room.base)
+                    .min()
+                    .map(|b| (b, h))
+            })
+            .min_by_key(|(base, _)| *base)
+            .map(|(_, h)| h.code.clone());
+    }
     // "Your biggest room", "la más barata": the hotel's largest or cheapest (that fits the
     // party, when it is known).
     if (r.biggest || r.cheapest)
@@ -69,6 +88,17 @@ pub(super) fn amendment(
     today: NaiveDate,
 ) -> Entities {
     let mut e = anchored(r, slots, month, today);
+    // "3 nights, until Friday": the understander counted the nights back from the Friday
+    // after today; the request's own arrival is where they start.
+    let counted_back = e.nights.is_some_and(|n| {
+        e.check_in
+            .zip(e.check_out)
+            .is_some_and(|(i, o)| (o - i).num_days() == i64::from(n))
+    }) && !r.day_only
+        && r.months.is_empty();
+    if counted_back && slots.check_in.is_some() && r.weekday.is_some() {
+        e.check_in = None;
+    }
     if let (Some(weekday), Some(arrival), None, Some(_)) =
         (r.weekday, slots.check_in, e.check_in, e.check_out)
     {

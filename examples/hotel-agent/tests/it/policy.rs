@@ -311,6 +311,65 @@ fn a_move_that_makes_the_stay_much_longer_is_asked_for_once() {
 }
 
 #[test]
+fn the_cheapest_place_for_some_dates_is_the_cheapest_room_that_fits() {
+    let (route, next) = decide_now(
+        &Dialog::default(),
+        "whats the cheapest place u have for this weekend, 2 ppl",
+    );
+    assert!(matches!(route, Route::Collect | Route::AnswerAndCollect), "{route:?}");
+    assert_eq!(next.slots.hotel.as_deref(), Some("BSE"));
+    assert_eq!(next.slots.room.as_deref(), Some("Standard"));
+    // During a request, "the cheapest?" picks its room at the hotel asked about.
+    let (_, asked) = decide_now(&Dialog::default(), "a room in chicago dec 4-6 for 2");
+    let (route, next) = decide_now(&asked, "cuál es la más barata?");
+    assert!(matches!(route, Route::Collect | Route::AnswerAndCollect), "{route:?}");
+    assert_eq!(next.slots.hotel.as_deref(), Some("GPH"));
+    assert_eq!(next.slots.room.as_deref(), Some("Standard"));
+}
+
+#[test]
+fn a_cancelled_stay_can_be_asked_for_again_somewhere_else() {
+    let mine = bookings(&[("HPH", RoomKind::Deluxe, "2026-12-11", "2026-12-13")]);
+    let (route, cancelling) = decide_with(&Dialog::default(), "quiero cancelar mi reserva", &mine);
+    assert_eq!(route, Route::Cancel);
+    let (_, next) = decide_with(
+        &cancelling,
+        "y en su lugar algo en Miami esas mismas fechas? una deluxe para los dos",
+        &mine,
+    );
+    assert_eq!(next.slots.hotel.as_deref(), Some("SRS"));
+    assert_eq!(next.slots.check_in, Some(date("2026-12-11")));
+    assert_eq!(next.slots.check_out, Some(date("2026-12-13")));
+}
+
+#[test]
+fn of_two_months_named_the_first_is_the_booking_meant_and_a_departure_alone_moves_one() {
+    let mine = bookings(&[
+        ("SRS", RoomKind::Standard, "2026-12-04", "2026-12-06"),
+        ("SRS", RoomKind::Standard, "2027-03-05", "2027-03-07"),
+    ]);
+    let (route, next) = decide_with(
+        &Dialog::default(),
+        "quiero anular la reserva del Seaside de marzo, la de diciembre la mantengo",
+        &mine,
+    );
+    assert_eq!(route, Route::Cancel);
+    assert_eq!(
+        next.change.unwrap().reference,
+        Some(mine[1].reference.to_string())
+    );
+    let (route, next) = decide_with(
+        &Dialog::default(),
+        "we'll be leaving the 5th instead, the december one",
+        &mine,
+    );
+    assert_eq!(route, Route::Reschedule);
+    let change = next.change.unwrap();
+    assert_eq!(change.reference, Some(mine[0].reference.to_string()));
+    assert_eq!(change.dates, Some((date("2026-12-04"), date("2026-12-05"))));
+}
+
+#[test]
 fn vague_dates_get_a_question() {
     let (route, next) = decide_now(
         &Dialog::default(),
