@@ -92,6 +92,7 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
             "del budget",
             "budget hotel",
             "budget express",
+            "budget stay",
             "hotel barato de orlando",
         ],
         _ => &[],

@@ -40,6 +40,12 @@ pub(super) const UNITS: &[&str] = &[
     "option", "choice", "attempt", "anniversary", "aniversario", "birthday", "cumpleanos",
 ];
 
+/// Words that move a stay: a length after a date in their message is an offset.
+const SHIFTS: &[&str] = &[
+    "move", "push", "postpone", "shift", "bump", "later", "earlier", "aplaz", "mover", "muev",
+    "retras", "adelant", "corr", "pasar", "pasa", "despues", "antes",
+];
+
 /// A pattern and what a match of it means.
 pub(super) struct Rule {
     pub(super) regex: Regex,
@@ -192,9 +198,14 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                 );
                 let whole = c.get(3).is_some() || c.get(4).is_some();
                 // "desde año nuevo, una semana": a length after a start.
+                // "el viernes 8 de enero, una semana": a length after a date, unless the
+                // message moves something ("aplazar la del 8 una semana").
+                let before = text::before(at.text, at.at, 40);
+                let moves = SHIFTS.iter().any(|w| at.text.contains(w));
                 let started = ["desde ", "from ", "starting "]
                     .iter()
-                    .any(|w| text::before(at.text, at.at, 40).contains(w));
+                    .any(|w| before.contains(w))
+                    || (before.bytes().any(|b| b.is_ascii_digit()) && !moves);
                 let whole = whole || started;
                 if c.get(1).is_none() && !booked && !starting && !whole {
                     return None;

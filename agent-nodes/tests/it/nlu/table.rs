@@ -286,6 +286,8 @@ const TABLE: &[Row] = &[
     ("una individual del 5 al 9 de diciembre para mí y mi novia", ReservationRequest, Es, &[Room("single"), In("2026-12-05"), Out("2026-12-09"), Adults(2)]),
     ("una individual del 8 al 12 de marzo, nomás yo", ReservationRequest, Es, &[Room("single"), In("2027-03-08"), Out("2027-03-12"), Adults(1)]),
     ("I need to stay through Thursday night so checking out Friday the 11th instead", ReservationRequest, En, &[Out("2026-12-11")]),
+    ("pues el viernes 8 de enero, una semana", ReservationRequest, Es, &[In("2027-01-08"), Nights(7), Out("2027-01-15")]),
+    ("una individual del 18 al 20 de diciembre, voy solo", ReservationRequest, Es, &[Room("single"), In("2026-12-18"), Out("2026-12-20"), Adults(1)]),
     ("just do two doubles, 2 and 2", ReservationRequest, En, &[Room("double"), Adults(2)]),
     ("a room for my parents", ReservationRequest, En, &[Adults(2)]),
     ("book a double for my mom pls", ReservationRequest, En, &[Room("double"), Adults(1)]),

@@ -252,6 +252,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
                     && !d.slots.started()
                 {
                     next.previous = Some(terms(b));
+                    next.focus = Some(b.quote.hotel.clone());
                 }
                 next.change = Some(ChangeFlow {
                     kind: ChangeKind::Cancel,
@@ -314,6 +315,7 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
                 && !d.slots.started()
             {
                 next.previous = Some(terms(b));
+                next.focus = Some(b.quote.hotel.clone());
             }
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Cancel,

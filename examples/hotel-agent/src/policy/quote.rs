@@ -29,7 +29,13 @@ pub(super) fn answer_quote(
         Answer::Decline if !r.amends() => {
             next.pending = None;
             next.change = None;
-            if !matches!(pending, Pending::Book { .. }) {
+            if let Pending::Reschedule { reference, .. } | Pending::Cancel { reference, .. } =
+                pending
+            {
+                // "Keep it. Does that hotel have a gym?": the kept booking's hotel.
+                if let Some(b) = booking(w, reference) {
+                    next.focus = Some(b.quote.hotel.clone());
+                }
                 return Some((Route::KeepBooking, next.clone()));
             }
             next.previous = Some(d.slots.clone());

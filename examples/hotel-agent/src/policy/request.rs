@@ -75,6 +75,22 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
             slots.room = Some(room.kind.name().to_owned());
         }
     }
+    // "Something for 4 in Colorado": when one room type alone holds the party, there is no
+    // choice to ask about.
+    if slots.room.is_none()
+        && let (Some(h), Some(guests)) = (
+            slots.hotel.as_deref().and_then(|c| w.catalog.hotel(c).ok()),
+            slots.guests,
+        )
+        && let [only] = h
+            .rooms
+            .iter()
+            .filter(|room| room.max_guests >= guests)
+            .collect::<Vec<_>>()
+            .as_slice()
+    {
+        slots.room = Some(only.kind.name().to_owned());
+    }
     slots
 }
 

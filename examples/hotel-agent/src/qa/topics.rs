@@ -37,6 +37,7 @@ const CUES: &[(Topic, &[&str])] = &[
         &[
             "parking",
             "park",
+            "valet",
             "car",
             "aparcamiento",
             "estacionamiento",

@@ -225,7 +225,7 @@ static BIGGEST: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b(?:cheapest|least\s+expensive)|(?:la|el)\s+mas\s+(?:barat[oa]|economic[oa])")
+    compile(r"\b(?:cheapest|least\s+expensive)|(?:la|el|lo)\s+mas\s+(?:barat[oa]|economic[oa])")
 });
 
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {

@@ -316,13 +316,19 @@ fn the_cheapest_place_for_some_dates_is_the_cheapest_room_that_fits() {
         &Dialog::default(),
         "whats the cheapest place u have for this weekend, 2 ppl",
     );
-    assert!(matches!(route, Route::Collect | Route::AnswerAndCollect), "{route:?}");
+    assert!(
+        matches!(route, Route::Collect | Route::AnswerAndCollect),
+        "{route:?}"
+    );
     assert_eq!(next.slots.hotel.as_deref(), Some("BSE"));
     assert_eq!(next.slots.room.as_deref(), Some("Standard"));
     // During a request, "the cheapest?" picks its room at the hotel asked about.
     let (_, asked) = decide_now(&Dialog::default(), "a room in chicago dec 4-6 for 2");
     let (route, next) = decide_now(&asked, "cuál es la más barata?");
-    assert!(matches!(route, Route::Collect | Route::AnswerAndCollect), "{route:?}");
+    assert!(
+        matches!(route, Route::Collect | Route::AnswerAndCollect),
+        "{route:?}"
+    );
     assert_eq!(next.slots.hotel.as_deref(), Some("GPH"));
     assert_eq!(next.slots.room.as_deref(), Some("Standard"));
 }
