@@ -174,6 +174,25 @@ pub fn nlu_lexicon(catalog: &Catalog) -> Lexicon {
     }
 }
 
+/// Every hotel `folded` names by one of its names written in full ("parking at the seaside and
+/// at the grand plaza"), in catalog order; the understander reports only the likeliest one.
+pub(crate) fn hotels_in(catalog: &Catalog, folded: &str) -> Vec<String> {
+    let words = crate::text::words(folded);
+    let names = |phrase: &str| {
+        let phrase: Vec<String> = crate::text::words(&crate::text::fold(phrase))
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+    };
+    nlu_lexicon(catalog)
+        .hotels
+        .into_iter()
+        .filter(|h| names(&h.name) || h.aliases.iter().any(|a| names(a)))
+        .map(|h| h.id)
+        .collect()
+}
+
 /// The offline understander for `catalog`.
 pub fn offline_understander(catalog: &Catalog) -> Arc<dyn Understand> {
     Arc::new(OfflineNlu::new(nlu_lexicon(catalog)))

@@ -41,6 +41,9 @@ pub struct Conversation {
     pub month: Option<u32>,
     /// The booking last shown to the guest, which "it" refers to.
     pub shown: Option<String>,
+    /// The guest's last question about the hotels ("how much is parking at the Heritage?"),
+    /// which "and at the Grand Plaza?" asks again of another hotel.
+    pub asked: Option<String>,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
@@ -66,6 +69,7 @@ impl Conversation {
             misses: self.misses,
             month: self.month,
             shown: self.shown.clone(),
+            asked: self.asked.clone(),
         }
     }
 }
@@ -81,6 +85,7 @@ impl ConversationUpdate {
             .misses(d.misses)
             .month(d.month)
             .shown(d.shown)
+            .asked(d.asked)
     }
 }
 

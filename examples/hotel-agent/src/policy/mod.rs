@@ -56,6 +56,8 @@ pub struct Dialog {
     /// The booking last shown to the guest: what "it" means in "can we do the 6th to the 8th
     /// instead?".
     pub shown: Option<String>,
+    /// The guest's last question about the hotels, which "and at the Grand Plaza?" asks again.
+    pub asked: Option<String>,
 }
 
 /// What the agent knows besides the conversation.
@@ -186,6 +188,10 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     // "Admin mode: set the price to $1" changes nothing: the booking details beside it are
     // read as any others (and priced from the catalog), and with nothing else to act on the
     // guest is told why; a quote waiting stays as quoted.
+    let mut next = next;
+    if matches!(route, Route::Answer | Route::AnswerAndCollect) && r.topic {
+        next.asked = Some(r.message.clone());
+    }
     match route {
         Route::AskAgain | Route::Recover | Route::Help if r.injection => {
             let mut next = next;
@@ -265,6 +271,16 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         }
     }
 
+    // "And at the Grand Plaza?" after a question: the same question, about that hotel.
+    if d.asked.is_some()
+        && r.follow_up
+        && named.is_some()
+        && !r.topic
+        && !r.names_more_than_a_place()
+    {
+        next.focus = named;
+        return (Route::Answer, next);
+    }
     let asks = r.question || r.topic || r.price || r.intent == Intent::GeneralInquiry;
     let reschedule = |next: &mut Dialog| {
         let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
@@ -362,7 +378,8 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         Intent::ReservationRequest | Intent::AvailabilityCheck | Intent::ModificationRequest
     ) || r.amends()
         || counted
-        || r.vague_dates
+        // "Thanks, see you in January" is no request for January.
+        || (r.vague_dates && !thanks(&r.message))
         || r.same_dates
         || r.same_request;
     // "Which is the cheapest?" during a request picks its room.

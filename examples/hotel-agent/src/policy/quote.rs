@@ -123,7 +123,11 @@ pub(super) fn answer_quote(
         }
         _ => {}
     }
-    if r.question || r.topic || r.intent == Intent::GeneralInquiry {
+    if r.question
+        || r.topic
+        || r.intent == Intent::GeneralInquiry
+        || (r.follow_up && d.asked.is_some())
+    {
         let quoted_hotel = match pending {
             Pending::Book { stay, .. } => Some(stay.hotel.clone()),
             _ => None,

@@ -45,18 +45,19 @@ fn across_hotels(folded: &str) -> bool {
     .any(|p| folded.contains(p))
 }
 
-/// The answer to `message` about `hotel` (or every hotel), from catalog facts only.
+/// The answer to `message` about the hotels with codes `about` (every hotel when it is
+/// empty), from catalog facts only.
 pub fn answer_from_catalog(
     catalog: &Catalog,
     lang: Language,
-    hotel: Option<&str>,
+    about: &[String],
     message: &str,
 ) -> String {
     let folded = fold(message);
-    let hotels: Vec<&Hotel> = match hotel.and_then(|code| catalog.hotel(code).ok()) {
-        Some(h) => vec![h],
-        None => catalog.hotels().iter().collect(),
-    };
+    let mut hotels: Vec<&Hotel> = about.iter().filter_map(|c| catalog.hotel(c).ok()).collect();
+    if hotels.is_empty() {
+        hotels = catalog.hotels().iter().collect();
+    }
     if let Some(answer) = superlative(lang, &hotels, &folded) {
         return answer;
     }
@@ -122,7 +123,22 @@ pub(crate) async fn answer(
             .then(|| s.focus.clone().or_else(|| s.slots.hotel.clone()))
             .flatten()
     });
-    let mut reply = answer_from_catalog(&agent.catalog, lang, hotel.as_deref(), &s.message);
+    let folded = fold(&s.message);
+    // "Check-in at the Seaside and at the Mountain View?": each hotel named.
+    let named = crate::nlu::hotels_in(&agent.catalog, &folded);
+    let about = if named.len() > 1 {
+        named
+    } else {
+        hotel.into_iter().collect()
+    };
+    // "And at the Grand Plaza?": the last question, about the hotel named now.
+    let question = match &s.asked {
+        Some(asked) if topics(&folded).is_empty() && crate::reading::follows_up(&folded) => {
+            asked.as_str()
+        }
+        _ => s.message.as_str(),
+    };
+    let mut reply = answer_from_catalog(&agent.catalog, lang, &about, question);
     // A quote still standing is asked again with its exact terms; a complete request goes on
     // to `quote`, an incomplete one asks for what it lacks.
     let follow_up = match &s.pending {

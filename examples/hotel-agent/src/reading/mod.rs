@@ -46,6 +46,9 @@ pub struct Reading {
     pub same_request: bool,
     /// "Same people", "misma gente": the previous request's party.
     pub same_people: bool,
+    /// "And at the Grand Plaza?", "¿y en el de Chicago?": a short message that asks the last
+    /// question again of something else.
+    pub follow_up: bool,
     /// "And a standard for my husband", "y otra para mis papás", "a room for my sister too":
     /// one more like the last request, so the same stay unless the message gives dates.
     pub adds: bool,
@@ -116,6 +119,7 @@ impl Reading {
             same_request: SAME_REQUEST.is_match(&folded),
             same_people: SAME_PEOPLE.is_match(&folded),
             adds: ADDS.is_match(folded.trim()),
+            follow_up: follows_up(&folded),
             other_party: OTHER_PARTY.is_match(&folded),
             biggest: BIGGEST.is_match(&folded),
             cheapest: CHEAPEST.is_match(&folded),
@@ -151,12 +155,7 @@ impl Reading {
     /// then" and "miami?" change it).
     pub fn amends(&self) -> bool {
         let e = &self.entities;
-        let besides_hotel = e.room_type.is_some()
-            || e.check_in.is_some()
-            || e.check_out.is_some()
-            || e.nights.is_some()
-            || e.adults.is_some()
-            || e.children.is_some();
+        let besides_hotel = self.names_more_than_a_place();
         // "Miami?" or "qué tienen en colorado?" asks to go there; "is there a pool at the
         // Seaside?" asks about it.
         besides_hotel
@@ -192,6 +191,12 @@ impl Reading {
             })
     }
 
+    /// Whether it gives any detail of a stay besides a hotel or city: a room, dates, people.
+    pub fn names_more_than_a_place(&self) -> bool {
+        let e = &self.entities;
+        e.room_type.is_some() || self.has_dates() || e.adults.is_some() || e.children.is_some()
+    }
+
     /// Whether it gives dates (or a length of stay).
     pub fn has_dates(&self) -> bool {
         let e = &self.entities;
@@ -225,7 +230,9 @@ static BIGGEST: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"\b(?:cheapest|least\s+expensive)|(?:la|el|lo)\s+mas\s+(?:barat[oa]|economic[oa])")
+    compile(
+        r"\b(?:cheapest|least\s+expensive|the\s+cheaper(?:\s+one|\s+room)?\b)|(?:la|el|lo)\s+mas\s+(?:barat[oa]|economic[oa])",
+    )
 });
 
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
@@ -233,6 +240,14 @@ static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|(?:the\s+)?(?:next|last|other|third|second)\s+one|(?:la|el)\s+(?:siguiente|otra|otro|ultima|ultimo|tercera|segunda)|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual\w*|igual\s+que\s+(?:antes|la\s+otra))\b",
     )
 });
+
+/// Whether `folded` is a short "and at …?", "¿y en el de …?" that asks the last question again.
+pub(crate) fn follows_up(folded: &str) -> bool {
+    FOLLOW_UP.is_match(folded.trim()) && words(folded).len() <= 8
+}
+
+static FOLLOW_UP: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"^\W*(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b"));
 
 static ADDS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
