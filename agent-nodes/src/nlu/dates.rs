@@ -307,9 +307,10 @@ fn place(
     }
     // A holiday gives way to a written range or a written calendar date ("Nochevieja, del 30
     // de diciembre al 2 de enero"), not to a day alone ("Christmas Eve to the 27th").
-    let calendar_date = mentions
-        .iter()
-        .any(|(_, f)| matches!(f, Found::One(When::MonthDay { .. } | When::On(_))));
+    // "Desde año nuevo hasta el 4 de enero": a departure leaves the holiday as the arrival.
+    let calendar_date = mentions.iter().any(|(at, f)| {
+        matches!(f, Found::One(When::MonthDay { .. } | When::On(_))) && !leaves(*at)
+    });
     mentions.retain(|(_, f)| {
         !(written && matches!(f, Found::Weekend(..))
             || (range || calendar_date) && matches!(f, Found::Holiday(_)))

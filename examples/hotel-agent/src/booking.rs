@@ -343,6 +343,9 @@ pub(crate) async fn quote(
                 | hotel::Error::CheckOutNotAfterCheckIn { .. } => {
                     slots.check_out = None;
                 }
+                // Kept for "sorry, I meant 2027": new dates replace them, and they are never
+                // quoted as they are.
+                hotel::Error::CheckInInPast { .. } => {}
                 _ => (slots.check_in, slots.check_out) = (None, None),
             }
             let reply = after_answer(&s, reply);

@@ -17,6 +17,19 @@ impl Context<'_> {
         UNITS.contains(&text::next_word(self.text, self.end))
     }
 
+    /// Whether a start ("from", "desde", "starting") follows the match within a few words:
+    /// "un mes y medio en el seaside desde el 1 de marzo".
+    fn start_follows(&self) -> bool {
+        let mut end = (self.end + 40).min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let after = self.text.get(self.end..end).unwrap_or("");
+        after
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| matches!(w, "from" | "starting" | "desde" | "empezando"))
+    }
+
     /// The word just before the match.
     fn previous_word(&self) -> &str {
         let before = text::before(self.text, self.at, 16).trim_end();
@@ -162,7 +175,7 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                 let starting = matches!(
                     text::next_word(at.text, at.end),
                     "from" | "starting" | "desde" | "empezando" | "a" | "partir"
-                );
+                ) || at.start_follows();
                 let booked = matches!(
                     at.previous_word(),
                     "book" | "stay" | "reservar" | "quedarnos"

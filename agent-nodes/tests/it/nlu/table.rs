@@ -288,6 +288,8 @@ const TABLE: &[Row] = &[
     ("I need to stay through Thursday night so checking out Friday the 11th instead", ReservationRequest, En, &[Out("2026-12-11")]),
     ("pues el viernes 8 de enero, una semana", ReservationRequest, Es, &[In("2027-01-08"), Nights(7), Out("2027-01-15")]),
     ("una individual del 18 al 20 de diciembre, voy solo", ReservationRequest, Es, &[Room("single"), In("2026-12-18"), Out("2026-12-20"), Adults(1)]),
+    ("un mes y medio en el sol desde el 1 de marzo, 2 personas", ReservationRequest, Es, &[Hotel("sol"), In("2027-03-01"), Nights(45), Out("2027-04-15"), Adults(2)]),
+    ("la familiar desde año nuevo hasta el 4 de enero, 3 personas", ReservationRequest, Es, &[Room("family"), In("2027-01-01"), Out("2027-01-04"), Adults(3)]),
     ("just do two doubles, 2 and 2", ReservationRequest, En, &[Room("double"), Adults(2)]),
     ("a room for my parents", ReservationRequest, En, &[Adults(2)]),
     ("book a double for my mom pls", ReservationRequest, En, &[Room("double"), Adults(1)]),

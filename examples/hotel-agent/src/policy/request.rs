@@ -8,7 +8,7 @@ use hotel::Booking;
 
 use super::{Dialog, World};
 use crate::booking::merge;
-use crate::reading::Reading;
+use crate::reading::{Reading, YearSwitch};
 use crate::state::{Slots, Stay};
 
 /// The booking request after `r`: the one in progress amended, or a new one — from the
@@ -138,6 +138,22 @@ pub(super) fn amendment(
             (arrival >= today).then_some(arrival)
         });
         if let Some(new_in) = moved {
+            e.check_in = Some(new_in);
+            e.check_out = new_in.checked_add_signed(departure - arrival);
+        }
+    }
+    // "Sorry, I meant 2027": the same days, in that year.
+    if let (Some(switch), Some(arrival), Some(departure), false) = (
+        r.year_switch,
+        slots.check_in,
+        slots.check_out,
+        r.has_dates(),
+    ) {
+        let year = match switch {
+            YearSwitch::To(year) => year,
+            YearSwitch::Later(years) => arrival.year() + years,
+        };
+        if let Some(new_in) = arrival.with_year(year) {
             e.check_in = Some(new_in);
             e.check_out = new_in.checked_add_signed(departure - arrival);
         }

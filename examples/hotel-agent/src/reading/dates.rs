@@ -145,6 +145,35 @@ pub(super) fn month_switch(folded: &str, words: &[&str]) -> Option<u32> {
     }
 }
 
+/// "I meant next year, 2027", "no, en 2027": the year to move the request's dates to, as a
+/// year or as a number of years after the request's own.
+pub(super) fn year_switch(folded: &str) -> Option<YearSwitch> {
+    if HAS_DAY.is_match(folded) {
+        return None;
+    }
+    if let Some(c) = YEAR.captures(folded) {
+        return c.get(1)?.as_str().parse().ok().map(YearSwitch::To);
+    }
+    NEXT_YEAR.is_match(folded).then_some(YearSwitch::Later(1))
+}
+
+/// The year a message moves a request to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearSwitch {
+    /// That year.
+    To(i32),
+    /// That many years after the request's.
+    Later(i32),
+}
+
+static YEAR: LazyLock<Regex> = LazyLock::new(|| compile(r"\b(202[6-9])\b"));
+
+static NEXT_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:next\s+year|the\s+year\s+after|(?:el\s+)?ano\s+que\s+viene|(?:el\s+)?proximo\s+ano|el\s+ano\s+siguiente)\b",
+    )
+});
+
 static SWITCH: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"\b(?:meant|mean|instead|not|rather|actually|make\s+it|mejor|en\s+vez|en\s+lugar|quise\s+decir|queria\s+decir|no\s+en|but\s+in|pero\s+en|move\s+it\s+to|pasalo\s+a|cambialo\s+a)\b",

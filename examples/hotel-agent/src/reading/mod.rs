@@ -14,7 +14,10 @@ mod dates;
 
 use dates::{
     HAS_DAY, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months, shift_days, weekday,
+    year_switch,
 };
+
+pub use dates::YearSwitch;
 
 /// One message as the policy sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +71,8 @@ pub struct Reading {
     /// "I meant January, not December": a month named without a day, to move the request's
     /// dates to.
     pub month_switch: Option<u32>,
+    /// "I meant next year, 2027": a year named without a day, to move the request's dates to.
+    pub year_switch: Option<YearSwitch>,
     /// Days to move an existing stay by ("a week later" is 7, "two days earlier" is -2).
     pub shift_days: Option<i64>,
     /// Nights added to or taken from a stay ("add a night" is 1, "una noche menos" is -1).
@@ -127,6 +132,7 @@ impl Reading {
             bare_number: bare_number(&folded, &u.entities),
             injection: INJECTION.is_match(&folded),
             month_switch: month_switch(&folded, &w),
+            year_switch: year_switch(&folded),
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
             extra_nights: extra_nights(&folded),
@@ -160,6 +166,7 @@ impl Reading {
         // Seaside?" asks about it.
         besides_hotel
             || self.month_switch.is_some()
+            || self.year_switch.is_some()
             || ((e.hotel.is_some() || e.city.is_some())
                 && !self.topic
                 && !self.price

@@ -376,6 +376,26 @@ fn of_two_months_named_the_first_is_the_booking_meant_and_a_departure_alone_move
 }
 
 #[test]
+fn a_year_named_after_dates_moves_them_to_that_year() {
+    let past = Dialog {
+        slots: Slots {
+            hotel: Some("GPH".into()),
+            room: Some("Standard".into()),
+            check_in: Some(date("2026-11-15")),
+            check_out: Some(date("2026-11-18")),
+            guests: Some(2),
+        },
+        ..Dialog::default()
+    };
+    for message in ["omg sorry i meant next year, 2027", "perdón, el año que viene"] {
+        let (route, next) = decide_now(&past, message);
+        assert_eq!(route, Route::Collect, "{message}");
+        assert_eq!(next.slots.check_in, Some(date("2027-11-15")), "{message}");
+        assert_eq!(next.slots.check_out, Some(date("2027-11-18")), "{message}");
+    }
+}
+
+#[test]
 fn vague_dates_get_a_question() {
     let (route, next) = decide_now(
         &Dialog::default(),
