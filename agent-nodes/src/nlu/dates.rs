@@ -46,23 +46,38 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
             .find_iter(folded)
             .filter(|m| {
                 let before = text::before(folded, m.start(), 24);
-                ![
+                let stay_word = [
                     "check", "arriv", "leav", "lleg", "entrada", "salida", "stay", "estancia",
                 ]
                 .iter()
-                .any(|w| before.contains(w))
+                .any(|w| before.contains(w));
+                // "It's the 5th to the 8th": a range is the stay itself.
+                let range = RANGE_NEXT.is_match(folded.get(m.end()..).unwrap_or(""));
+                !stay_word && !range
             })
             .map(|m| m.range()),
     );
-    let named_days: Vec<_> = WEEKDAY_BEFORE_DAY
+    let named: Vec<_> = WEEKDAY_BEFORE_DAY
         .captures_iter(folded)
-        .filter(|c| {
-            c.get(0)
-                .is_some_and(|m| !rules::UNITS.contains(&text::next_word(folded, m.end())))
+        .filter(|c| c.get(0).is_some_and(|m| !count_follows(folded, m.end())))
+        .filter_map(|c| {
+            let weekday = c.get(1)?;
+            let name = weekday.as_str().trim_end_matches([',', '.']);
+            let day = c.get(0)?.as_str()[weekday.len()..]
+                .split(|ch: char| !ch.is_ascii_digit())
+                .find(|d| !d.is_empty())
+                .and_then(|d| d.parse().ok());
+            Some((weekday.range(), calendar::weekday(name).zip(day)))
         })
-        .filter_map(|c| c.get(1).map(|m| m.range()))
         .collect();
-    text::mask(folded, ruled_out.into_iter().chain(named_days));
+    // "Monday the 7th": the weekday names the day that follows, and tells its month.
+    let named_days: Vec<(chrono::Weekday, u32)> = named.iter().filter_map(|(_, p)| *p).collect();
+    text::mask(
+        folded,
+        ruled_out
+            .into_iter()
+            .chain(named.into_iter().map(|(range, _)| range)),
+    );
     // Read for "until", "leaving" before a date with the weekday names gone: "til friday the
     // 4th" leaves on the 4th.
     let original = folded.clone();
@@ -110,6 +125,23 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         .and_then(|at| lone_month(&folded[at..], today));
     // "miami en febrero, like the 12th to the 15th": a month named apart from the days.
     let month = replaced_month.or_else(|| lone_month(folded, today));
+    // "Del jueves 18 al lunes 22" said in November: the 18th that is a Thursday (February),
+    // from the month named, if any.
+    // A month written beside them ("el jueves 25 de marzo y salimos el domingo 28") places
+    // them already.
+    let from = month.unwrap_or(today).max(today);
+    let calendar = mentions.iter().any(|(_, f)| {
+        matches!(
+            f,
+            Found::One(When::MonthDay { .. } | When::On(_))
+                | Found::Two(When::MonthDay { .. } | When::On(_), _)
+        )
+    });
+    for (_, found) in mentions.iter_mut().filter(|_| !calendar) {
+        if let Found::One(when) | Found::Two(when, _) = found {
+            *when = dated_by_weekday(*when, &named_days, from);
+        }
+    }
     let mut stay = place(
         mentions,
         &original,
@@ -135,6 +167,44 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     }
     stay
 }
+
+/// A day of the month said with its weekday ("Saturday the 13th") as the first such date on
+/// or after `from`, within a year; anything else as it is.
+fn dated_by_weekday(when: When, named: &[(chrono::Weekday, u32)], from: NaiveDate) -> When {
+    let When::Day(day) = when else {
+        return when;
+    };
+    let Some((weekday, _)) = named.iter().find(|(_, d)| *d == day) else {
+        return when;
+    };
+    let Some(first) = from.with_day(1) else {
+        return when;
+    };
+    (0..12)
+        .find_map(|k| {
+            let date = first
+                .checked_add_months(chrono::Months::new(k))?
+                .with_day(day)?;
+            (date >= from && date.weekday() == *weekday).then_some(When::On(date))
+        })
+        .unwrap_or(when)
+}
+
+/// Whether a count follows at `at` ("Friday the 3 of us"): a unit word, or "of" not before a
+/// month ("Monday the 7th of December" is a date).
+fn count_follows(folded: &str, at: usize) -> bool {
+    let next = text::next_word(folded, at);
+    if next == "of" || next == "de" {
+        let after = folded[at..].find(next).map_or(at, |i| at + i + next.len());
+        return calendar::month(text::next_word(folded, after)).is_none();
+    }
+    rules::UNITS.contains(&next)
+}
+
+static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:-|to|till|until|thru|through|al|hasta|a)\s*(?:the\s+|el\s+)?[0-9]")
+        .unwrap_or_else(|e| panic!("range next: {e}"))
+});
 
 static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(to|thru|through|till|til|until|-)\s*sun\b")

@@ -222,6 +222,9 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         words.pop();
     }
     let tail = words.join(" ");
+    if kept(folded, named, &words) {
+        return true;
+    }
     // "no deluxe" rules the deluxe out; "no, deluxe please" answers no and asks for it.
     let joined = before
         .trim_end()
@@ -241,6 +244,37 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         ]
         .iter()
         .any(|p| tail.ends_with(p))
+}
+
+/// Whether the guest keeps what they name, so it is not what the message asks about: "cancel
+/// the Orlando trip, the Dallas one stays", "keep the Miami one", "la de Austin la mantengo".
+fn kept(folded: &str, named: &lexicon::Named, before: &[&str]) -> bool {
+    const AFTER: &[&str] = &[
+        "stays",
+        "remains",
+        "queda",
+        "mantengo",
+        "mantenemos",
+        "sigue",
+        "dejo",
+        "dejamos",
+    ];
+    const BEFORE: &[&str] = &[
+        "keep",
+        "keeping",
+        "mantener",
+        "mantengo",
+        "conservar",
+        "conservo",
+    ];
+    let after = folded.get(named.span.end..).unwrap_or("");
+    let next: Vec<&str> = after
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(3)
+        .collect();
+    next.iter().any(|w| AFTER.contains(w))
+        || before.iter().rev().take(2).any(|w| BEFORE.contains(w))
 }
 
 /// Whether a room word names a room rather than describing something else: "family" in "a

@@ -393,10 +393,20 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             // "Then in January": the earlier dates are gone; days given next are in January.
             next.month = r.months.first().copied();
             (next.slots.check_in, next.slots.check_out) = (None, None);
-            return (Route::Clarify, next);
+            // "Early December — is breakfast included?": the question first; the dates are
+            // asked for after it.
+            let route = if r.topic {
+                Route::AnswerAndCollect
+            } else {
+                Route::Clarify
+            };
+            return (route, next);
         }
         if next.slots.check_in.is_some() {
             next.month = None;
+        } else if let [month] = r.months.as_slice() {
+            // "Orlando in February": days given next ("del 18 al 22") are in February.
+            next.month = Some(*month);
         }
         // A question with the request in it is answered, and the request goes on after.
         // Only a question about the hotel needs an answer of its own: a price or "do you have

@@ -387,7 +387,10 @@ fn a_year_named_after_dates_moves_them_to_that_year() {
         },
         ..Dialog::default()
     };
-    for message in ["omg sorry i meant next year, 2027", "perdón, el año que viene"] {
+    for message in [
+        "omg sorry i meant next year, 2027",
+        "perdón, el año que viene",
+    ] {
         let (route, next) = decide_now(&past, message);
         assert_eq!(route, Route::Collect, "{message}");
         assert_eq!(next.slots.check_in, Some(date("2027-11-15")), "{message}");
