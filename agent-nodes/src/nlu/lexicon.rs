@@ -151,6 +151,14 @@ fn edits(word: &str, target: &str) -> Option<usize> {
     if word == target {
         return Some(0);
     }
+    // Words of their own, a letter or two from a name: "las mañanas" is no "las montañas",
+    // "la playa" no "la plaza".
+    const WORDS: &[&str] = &[
+        "manana", "mananas", "playa", "playas", "place", "places", "standing",
+    ];
+    if WORDS.contains(&word) {
+        return None;
+    }
     let allowed = match target.len() {
         0..=3 => 0,
         4..=7 => 1,

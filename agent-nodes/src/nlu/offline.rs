@@ -198,6 +198,15 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
+    // "instead of the", "en vez del": the phrase with only articles dropped after it.
+    let mut phrase_words = words.clone();
+    while phrase_words
+        .last()
+        .is_some_and(|w| matches!(*w, "the" | "la" | "el" | "los" | "las" | "a" | "un" | "una"))
+    {
+        phrase_words.pop();
+    }
+    let phrase_tail = phrase_words.join(" ");
     // "not the", "no el de": articles and "of" between the negation and the name.
     while words.last().is_some_and(|w| {
         matches!(
@@ -221,7 +230,6 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
     }) {
         words.pop();
     }
-    let tail = words.join(" ");
     if kept(folded, named, &words) {
         return true;
     }
@@ -238,12 +246,15 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
             "instead of",
             "rather than",
             "en vez de",
+            "en vez del",
             "en lugar de",
+            "en lugar del",
             "olvidate de",
+            "olvidate del",
             "forget about",
         ]
         .iter()
-        .any(|p| tail.ends_with(p))
+        .any(|p| phrase_tail.ends_with(p))
 }
 
 /// Whether the guest keeps what they name, so it is not what the message asks about: "cancel

@@ -117,6 +117,7 @@ const TABLE: &[Row] = &[
     ("Cancel my stay at Hotel Mar on December 3rd", CancellationRequest, En, &[Hotel("mar"), In("2026-12-03")]),
     ("need to cancel the hotel sol trip, the mar one stays", CancellationRequest, En, &[Hotel("sol")]),
     ("keep the hotel mar one, cancel sol", CancellationRequest, En, &[Hotel("sol")]),
+    ("uy no, mejor en el hotel sol en vez del hotel mar, mismas fechas", ReservationRequest, Es, &[Hotel("sol")]),
     ("We can't make it anymore, please cancel", CancellationRequest, En, &[]),
     ("How do I cancel my booking?", CancellationRequest, En, &[]),
     ("I need to cancel the reservation for tomorrow", CancellationRequest, En, &[In("2026-11-23")]),

@@ -208,7 +208,11 @@ pub(super) fn new_dates(
         let out = old_out + chrono::Duration::days(extra);
         return (out > old_in).then_some((old_in, out));
     }
-    if let Some(shift) = r.shift_days {
+    // "Come a day later? Arriving the 13th, still leaving Monday": new days written out say
+    // more than the offset beside them (a month named is more often the booking's own: "the
+    // January one, the following weekend").
+    let both = r.entities.check_in.is_some() && r.entities.check_out.is_some() && r.day_only;
+    if let Some(shift) = r.shift_days.filter(|_| !both) {
         let shift = chrono::Duration::days(shift);
         // "We leave a day early" moves the departure only.
         if r.leaving {
