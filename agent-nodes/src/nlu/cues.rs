@@ -88,7 +88,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"cambiala|cambialo|muevela|muevelo|pasala|pasalo|correla|correlo|adelantala|adelantalo|atrasala|atrasalo|retrasala|retrasalo|aplazala|posponla",
         r"(?:la|lo)\s+(?:puedo|podemos|puedes|podes|podeis|pueden|podria|podrias|podrian)\s+(?:pasar|cambiar|mover|correr)|(?:puedo|podemos)\s+(?:pasarla|cambiarla|moverla|correrla)",
         r"(?:pasarla|correrla|moverla|pasarlo|correrlo)|push\s+(?:it|(?:my|our|the)\s+\w+)\s+back",
-        r"(?:move|push|shift|bump|change)\s+(?:my|our|the)\s+(?:\w+\s+)?(?:stay|trip|booking|reservation)",
+        r"(?:move|push|shift|bump|change)\s+(?:my|our|the)\s+(?:\w+\s+)?(?:stay|trip|booking|reservation|hotel|room)",
         r"cambiame|muevame|muevemela|pasame|cambiamela|cambiamelo",
         r"(?:cambiar|mover|pasar|correr)\s+(?:lo|la)\s+de\s+\w+",
         r"cut\s+(?:my|our|the|it)\s+(?:\w+\s+)?(?:trip|stay|visit|booking)?\s*short|(?:acortar|recortar)\s+(?:mi|la|nuestra|el)\s+(?:\w+\s+)?(?:viaje|estancia|reserva)",

@@ -11,3 +11,32 @@ pub(crate) fn words(folded: &str) -> Vec<&str> {
         .filter(|w| !w.is_empty())
         .collect()
 }
+
+/// Small counts written as words, English and Spanish: "one", "una" and "a" are left out, being
+/// articles as often as counts ("una estándar").
+pub(crate) const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("dos", 2),
+    ("tres", 3),
+    ("cuatro", 4),
+    ("cinco", 5),
+    ("seis", 6),
+    ("siete", 7),
+    ("ocho", 8),
+];
+
+/// The value of a count written in digits or as one of [`NUMBER_WORDS`].
+pub(crate) fn number(word: &str) -> Option<u32> {
+    word.parse().ok().or_else(|| {
+        NUMBER_WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, n)| *n)
+    })
+}

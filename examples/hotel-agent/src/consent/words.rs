@@ -47,6 +47,9 @@ pub(super) const STRONG: &[&str] = &[
     "proceed",
     "hazlo",
     "hagamoslo",
+    "hagale",
+    "hagalo",
+    "proceder",
 ];
 
 /// Phrases (folded words) that accept on their own.
@@ -85,6 +88,11 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "reservame",
             "reserva",
             "reservar",
+            "reservela",
+            "reservelo",
+            "reservemela",
+            "reservemelo",
+            "reservenosla",
         ],
         Quoted::Reschedule => &[
             "change",
@@ -96,6 +104,10 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "cambiamelo",
             "muevela",
             "muevelo",
+            "cambiela",
+            "cambielo",
+            "muevala",
+            "muevalo",
         ],
         Quoted::Cancellation => &[
             "cancel",
@@ -106,6 +118,10 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "anula",
             "anulala",
             "anulalo",
+            "cancelela",
+            "cancelelo",
+            "anulela",
+            "anulelo",
         ],
     }
 }
@@ -391,6 +407,14 @@ pub(super) const DEFER_PHRASES: &[&[&str]] = &[
     &["only", "looking"],
     &["just", "browsing"],
     &["just", "asking"],
+    &["just", "wanted", "to", "know"],
+    &["lo", "charlo"],
+    &["charlarlo"],
+    &["lo", "comento"],
+    &["comentarlo"],
+    &["lo", "hablamos"],
+    &["just", "curious"],
+    &["good", "to", "know"],
     &["just", "checking"],
     &["maybe", "later"],
     &["later"],

@@ -282,6 +282,14 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         return (Route::Answer, next);
     }
     let asks = r.question || r.topic || r.price || r.intent == Intent::GeneralInquiry;
+    // "¿Y en qué hotel cabe una habitación para 5?": answered across the hotels; the details
+    // in it go on the request.
+    if asks && r.across && named.is_none() {
+        if r.names_more_than_a_place() {
+            next.slots = request(d, r, w, None);
+        }
+        return (Route::Answer, next);
+    }
     let reschedule = |next: &mut Dialog| {
         let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
         let dates = reference
@@ -434,6 +442,8 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         // "Perfect, thanks!" with nothing waiting is a thank-you.
         Intent::Affirm if thanks(&r.message) => (Route::Goodbye, next),
         Intent::Affirm => (Route::Confirm, next),
+        // "thank u sm!!": thanks, whatever the understander made of the rest.
+        _ if thanks(&r.message) => (Route::Goodbye, next),
         _ => {
             next.misses = d.misses + 1;
             let route = if d.misses >= 1 {
@@ -452,7 +462,7 @@ fn thanks(message: &str) -> bool {
     crate::text::words(&folded).iter().any(|w| {
         matches!(
             *w,
-            "thanks" | "thank" | "thx" | "ty" | "gracias" | "tks" | "thnx"
+            "thanks" | "thank" | "thx" | "ty" | "tysm" | "gracias" | "tks" | "thnx" | "thanku"
         )
     })
 }

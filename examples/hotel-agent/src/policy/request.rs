@@ -32,6 +32,11 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         if r.same_people || ((r.same_request || r.same_dates) && !r.other_party) {
             base.guests = previous.guests;
         }
+        // "What would a standard be, same dates?" after declining a suite: the same hotel,
+        // unless the message names another.
+        if r.same_dates && named.is_none() && d.focus.is_none() {
+            base.hotel.clone_from(&previous.hotel);
+        }
     }
     if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
         let mut focus = Entities::default();

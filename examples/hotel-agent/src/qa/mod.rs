@@ -13,15 +13,17 @@ use super::reply::{language, say};
 use super::state::{Conversation, ConversationUpdate};
 use super::text::fold;
 
+mod capacity;
 mod facts;
 mod topics;
 
+use capacity::capacity;
 use facts::{fact, has, overview, superlative};
 pub(crate) use topics::asks;
 use topics::topics;
 
 /// "Which hotels …", "¿qué hoteles …?", "any hotel with …": a question across hotels.
-fn across_hotels(folded: &str) -> bool {
+pub(crate) fn across_hotels(folded: &str) -> bool {
     [
         "which hotel",
         "what hotel",
@@ -57,6 +59,9 @@ pub fn answer_from_catalog(
     let mut hotels: Vec<&Hotel> = about.iter().filter_map(|c| catalog.hotel(c).ok()).collect();
     if hotels.is_empty() {
         hotels = catalog.hotels().iter().collect();
+    }
+    if let Some(answer) = capacity(lang, &hotels, &folded) {
+        return answer;
     }
     if let Some(answer) = superlative(lang, &hotels, &folded) {
         return answer;

@@ -47,7 +47,7 @@ static EARLIER: LazyLock<Regex> =
 
 pub(super) static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:leav\w*|check\s*-?\s*out|checkout|checking\s+out|depart\w*|salir|salimos|salida|nos\s+vamos|me\s+voy|volvemos|regresamos|go\s+home|head\s+home)\b",
+        r"\b(?:leav\w*|check\s*-?\s*out|checkout|checking\s+out|depart\w*|salir|salimos|salida|nos\s+vamos|me\s+voy|volvemos|regresamos|go\s+home|head\s+home|(?:stay|staying|quedar\w*)\s+(?:until|till|til|through|thru|hasta))\b",
     )
 });
 

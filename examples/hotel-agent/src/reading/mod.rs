@@ -37,6 +37,8 @@ pub struct Reading {
     pub topic: bool,
     /// It asks what something costs.
     pub price: bool,
+    /// It asks across the hotels ("which of your hotels …", "¿en qué hotel …?").
+    pub across: bool,
     /// It asks what, which, when or where ("what dates is that?", "¿cuál era mi número?").
     pub asks_what: bool,
     /// How sure the understander is of the intent, from 0 to 1.
@@ -118,6 +120,7 @@ impl Reading {
             question,
             topic: asks.topic,
             price: asks.price,
+            across: crate::qa::across_hotels(&folded),
             asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),
@@ -238,7 +241,7 @@ static BIGGEST: LazyLock<Regex> = LazyLock::new(|| {
 
 static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:cheapest|least\s+expensive|the\s+cheaper(?:\s+one|\s+room)?\b)|(?:la|el|lo)\s+mas\s+(?:barat[oa]|economic[oa])",
+        r"\b(?:cheapest|least\s+expensive|the\s+cheaper(?:\s+one|\s+room)?\b)|(?:la|el|lo|opcion|habitacion|cuarto|hotel)\s+mas\s+(?:barat[oa]|economic[oa])",
     )
 });
 
@@ -286,20 +289,6 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
     if e.adults.is_some() || e.check_in.is_some() || e.check_out.is_some() || e.nights.is_some() {
         return None;
     }
-    // "one", "una", "a" are articles as often as counts ("una estándar"): digits and the
-    // larger number words only.
-    const WORDS: &[(&str, u32)] = &[
-        ("two", 2),
-        ("three", 3),
-        ("four", 4),
-        ("five", 5),
-        ("six", 6),
-        ("dos", 2),
-        ("tres", 3),
-        ("cuatro", 4),
-        ("cinco", 5),
-        ("seis", 6),
-    ];
     const UNITS: &[&str] = &[
         "night",
         "nights",
@@ -367,10 +356,7 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
             if UNITS.contains(&next) {
                 return None;
             }
-            let w = m.as_str();
-            w.parse::<u32>()
-                .ok()
-                .or_else(|| WORDS.iter().find(|(n, _)| *n == w).map(|(_, v)| *v))
+            crate::text::number(m.as_str())
         })
         .collect();
     match numbers.as_slice() {
