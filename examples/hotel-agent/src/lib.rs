@@ -48,6 +48,7 @@
 pub mod bench;
 mod booking;
 mod changes;
+mod compare;
 mod confirm;
 pub mod consent;
 mod decide;
@@ -227,6 +228,10 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     });
     graph.add_node("clarify", |s, _ctx| booking::clarify(s));
     let a = Arc::clone(&agent);
+    graph.add_node("compare", move |s, _ctx| {
+        compare::compare(Arc::clone(&a), s)
+    });
+    let a = Arc::clone(&agent);
     graph.add_node("quote", move |s, _ctx| booking::quote(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
     graph
@@ -308,6 +313,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         "complaint",
         "answer",
         "clarify",
+        "compare",
         "quote",
         "booked",
         "reschedule",

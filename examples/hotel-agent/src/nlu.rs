@@ -193,6 +193,21 @@ pub(crate) fn hotels_in(catalog: &Catalog, folded: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every room kind `folded` names, in [`RoomKind::ALL`] order ("standard vs family").
+pub(crate) fn rooms_in(folded: &str) -> Vec<RoomKind> {
+    let words = crate::text::words(folded);
+    RoomKind::ALL
+        .into_iter()
+        .filter(|kind| {
+            room_names(*kind).iter().any(|name| {
+                let name = crate::text::fold(name);
+                let phrase = crate::text::words(&name);
+                !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+            })
+        })
+        .collect()
+}
+
 /// The offline understander for `catalog`.
 pub fn offline_understander(catalog: &Catalog) -> Arc<dyn Understand> {
     Arc::new(OfflineNlu::new(nlu_lexicon(catalog)))

@@ -44,6 +44,8 @@ pub struct Conversation {
     /// The guest's last question about the hotels ("how much is parking at the Heritage?"),
     /// which "and at the Grand Plaza?" asks again of another hotel.
     pub asked: Option<String>,
+    /// Hotels the guest last named together, which "at each one" refers to.
+    pub compared: Vec<String>,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
@@ -70,6 +72,7 @@ impl Conversation {
             month: self.month,
             shown: self.shown.clone(),
             asked: self.asked.clone(),
+            compared: self.compared.clone(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl ConversationUpdate {
             .month(d.month)
             .shown(d.shown)
             .asked(d.asked)
+            .compared(d.compared)
     }
 }
 

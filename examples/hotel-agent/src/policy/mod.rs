@@ -24,6 +24,7 @@ use chrono::NaiveDate;
 use hotel::{Booking, Catalog};
 
 mod bookings;
+mod compare;
 mod quote;
 mod request;
 
@@ -58,6 +59,9 @@ pub struct Dialog {
     pub shown: Option<String>,
     /// The guest's last question about the hotels, which "and at the Grand Plaza?" asks again.
     pub asked: Option<String>,
+    /// Hotels the guest last named together ("Miami or New Orleans?"), which "at each one"
+    /// and "the cheaper one" refer to.
+    pub compared: Vec<String>,
 }
 
 /// What the agent knows besides the conversation.
@@ -89,6 +93,8 @@ pub enum Route {
     Collect,
     /// Asks for exact dates instead of guessing a vague period.
     Clarify,
+    /// Prices one stay at several hotels, or in several rooms of one, and asks which.
+    Compare,
     /// Carries out the pending quote: the guest accepted it.
     Confirm,
     /// Drops the pending quote or request: the guest said no.
@@ -124,6 +130,7 @@ impl Route {
             Route::AnswerAndCollect => "answer_and_collect",
             Route::Collect => "collect_slots",
             Route::Clarify => "clarify",
+            Route::Compare => "compare",
             Route::Confirm => "confirm",
             Route::Decline => "decline",
             Route::KeepBooking => "keep_booking",
@@ -139,7 +146,7 @@ impl Route {
     }
 
     /// Every route, for the graph's destinations.
-    pub const ALL: [Route; 18] = [
+    pub const ALL: [Route; 19] = [
         Route::Greet,
         Route::Goodbye,
         Route::Escalate,
@@ -147,6 +154,7 @@ impl Route {
         Route::AnswerAndCollect,
         Route::Collect,
         Route::Clarify,
+        Route::Compare,
         Route::Confirm,
         Route::Decline,
         Route::KeepBooking,
@@ -271,6 +279,9 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         }
     }
 
+    if let Some(route) = compare::compare(d, r, w, &mut next) {
+        return (route, next);
+    }
     // "And at the Grand Plaza?" after a question: the same question, about that hotel.
     if d.asked.is_some()
         && r.follow_up

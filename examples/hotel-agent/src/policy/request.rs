@@ -47,7 +47,11 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
     let mut slots = merge(w.catalog, base, &entities);
     // "The cheapest place you have for this weekend": with no hotel in mind, the hotel of the
     // cheapest room that fits the party.
-    if r.cheapest && slots.hotel.is_none() && r.entities.room_type.is_none() && r.has_dates() {
+    if r.cheapest
+        && slots.hotel.is_none()
+        && r.entities.room_type.is_none()
+        && slots.check_in.is_some()
+    {
         let fits = |room: &&hotel::RoomType| slots.guests.is_none_or(|g| room.max_guests >= g);
         slots.hotel = w
             .catalog

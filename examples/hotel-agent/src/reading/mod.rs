@@ -39,6 +39,9 @@ pub struct Reading {
     pub price: bool,
     /// It asks across the hotels ("which of your hotels …", "¿en qué hotel …?").
     pub across: bool,
+    /// It weighs options against each other: "Austin or Dallas?", "at each one", "standard
+    /// vs family", "¿cuánto costaría cada una?".
+    pub weighs: bool,
     /// It asks what, which, when or where ("what dates is that?", "¿cuál era mi número?").
     pub asks_what: bool,
     /// How sure the understander is of the intent, from 0 to 1.
@@ -121,6 +124,7 @@ impl Reading {
             topic: asks.topic,
             price: asks.price,
             across: crate::qa::across_hotels(&folded),
+            weighs: WEIGHS.is_match(&folded),
             asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),
@@ -258,6 +262,12 @@ pub(crate) fn follows_up(folded: &str) -> bool {
 
 static FOLLOW_UP: LazyLock<Regex> =
     LazyLock::new(|| compile(r"^\W*(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b"));
+
+static WEIGHS: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia)\b",
+    )
+});
 
 static ADDS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
