@@ -242,6 +242,8 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
             words.last(),
             Some(&("no" | "not" | "sin" | "nor" | "ni" | "forget" | "olvida" | "except"))
         ))
+        // "al final no vamos a Colorado", "we're not going to Miami after all".
+        || NOT_GOING.iter().any(|p| phrase_tail.ends_with(p))
         || [
             "instead of",
             "rather than",
@@ -256,6 +258,17 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         .iter()
         .any(|p| phrase_tail.ends_with(p))
 }
+
+/// Ways of saying the guest is not going somewhere, before its name; checked with the
+/// articles after them dropped ("no vamos a" ends as "no vamos").
+const NOT_GOING: &[&str] = &[
+    "no vamos",
+    "no voy",
+    "no iremos",
+    "no vamos al",
+    "not going to",
+    "wont go to",
+];
 
 /// Whether the guest keeps what they name, so it is not what the message asks about: "cancel
 /// the Orlando trip, the Dallas one stays", "keep the Miami one", "la de Austin la mantengo".

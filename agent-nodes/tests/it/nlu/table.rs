@@ -118,6 +118,7 @@ const TABLE: &[Row] = &[
     ("need to cancel the hotel sol trip, the mar one stays", CancellationRequest, En, &[Hotel("sol")]),
     ("keep the hotel mar one, cancel sol", CancellationRequest, En, &[Hotel("sol")]),
     ("uy no, mejor en el hotel sol en vez del hotel mar, mismas fechas", ReservationRequest, Es, &[Hotel("sol")]),
+    ("olvídalo, al final no vamos a valencia", Deny, Es, &[]),
     ("We can't make it anymore, please cancel", CancellationRequest, En, &[]),
     ("How do I cancel my booking?", CancellationRequest, En, &[]),
     ("I need to cancel the reservation for tomorrow", CancellationRequest, En, &[In("2026-11-23")]),

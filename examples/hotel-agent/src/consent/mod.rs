@@ -48,7 +48,7 @@ pub fn says_yes(message: &str, quoted: Quoted) -> bool {
     if message.contains('?') || message.contains('¿') {
         return false;
     }
-    let folded = fold(message);
+    let folded = plain(message);
     let words = words(&folded);
     let refuses = DECLINE_PHRASES
         .iter()
@@ -66,9 +66,23 @@ pub fn says_yes(message: &str, quoted: Quoted) -> bool {
 /// Whether `message` puts the decision off until later ("let me think", "I'll check with my
 /// wife", "mañana lo confirmo"), whatever else it says: dates in it are not a new request.
 pub fn puts_off(message: &str) -> bool {
-    let folded = fold(message);
+    let folded = plain(message);
     let words = words(&folded);
     DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p))
+}
+
+/// `message` folded, with the idioms that only look like a decision taken out: "ahora que lo
+/// pienso" is no "lo pienso", "come to think of it" no "think about it".
+fn plain(message: &str) -> String {
+    const IDIOMS: &[&str] = &[
+        "ahora que lo pienso",
+        "pensandolo bien",
+        "now that i think about it",
+        "come to think of it",
+    ];
+    IDIOMS
+        .iter()
+        .fold(fold(message), |folded, idiom| folded.replace(idiom, " "))
 }
 
 /// "Hasta luego", "see you later": a goodbye, not a decision put off.
@@ -110,7 +124,7 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     // last clause (after the last "but" or full stop) decides, when it is an acceptance on its
     // own and nothing before it refuses, puts off or asks. (A clause that changes the terms is
     // caught by the policy, which quotes the new terms before any yes counts.)
-    let folded = fold(message);
+    let folded = plain(message);
     let cut = folded
         .rfind(['.', '!', ';'])
         .filter(|at| folded[at + 1..].trim().len() > 1)
@@ -141,7 +155,7 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
 }
 
 fn classify_whole(message: &str, quoted: Quoted) -> Answer {
-    let folded = fold(message);
+    let folded = plain(message);
     let words = words(&folded);
     if words.is_empty() {
         return Answer::Unclear;

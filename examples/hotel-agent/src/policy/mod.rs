@@ -312,6 +312,19 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             dates,
         });
     };
+    // "abh-bpc76t what time can we check in?": a question about the booking's hotel.
+    if r.topic
+        && !r.has_dates()
+        && let Some(b) = r
+            .entities
+            .booking_ref
+            .as_deref()
+            .and_then(|p| booking(w, p))
+    {
+        next.focus = Some(b.quote.hotel.clone());
+        next.shown = Some(b.reference.to_string());
+        return (Route::Answer, next);
+    }
     // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
     // booking never comes with a reference).
     if r.entities.booking_ref.is_some()
@@ -322,8 +335,9 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         reschedule(&mut next);
         return (Route::Reschedule, next);
     }
-    // "Can we push HPH-Z6A7QE a week?": an offset moves a booking, whatever else is named.
-    if r.shift_days.is_some()
+    // "Can we push HPH-Z6A7QE a week?", "quisiera quedarme dos noches más": an offset or
+    // nights added move a booking, whatever else is named.
+    if (r.shift_days.is_some() || (r.extra_nights.is_some() && !r.fresh_start))
         && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
         && !d.slots.started()
     {
@@ -379,6 +393,18 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         Intent::BookingLookup => {
             next.change = None;
             next.shown = pick_booking(r, w, None);
+            // "What time is check-in at the City Center? I have a booking there": a question
+            // about the booking's hotel.
+            if r.topic {
+                next.focus = next
+                    .shown
+                    .as_deref()
+                    .and_then(|p| booking(w, p))
+                    .map(|b| b.quote.hotel.clone())
+                    .or(named)
+                    .or(next.focus);
+                return (Route::Answer, next);
+            }
             // The one booking shown is what "the same hotel" and "the same again" refer to.
             let mine: Vec<&Booking> = upcoming(w).collect();
             if let [only] = mine.as_slice() {

@@ -210,9 +210,12 @@ pub(super) fn new_dates(
     let b = b?;
     let (old_in, old_out) = (b.quote.check_in, b.quote.check_out);
     let nights = (old_out - old_in).num_days().max(1) as u64;
-    // "Add a night", "una noche menos": the departure moves.
+    // "Add a night", "una noche menos": the departure moves — to the date given with it
+    // ("one more night, checking out the 29th"), or by the nights added when the only dates
+    // are the booking's own ("tengo del 4 al 6 y quisiera dos noches más").
     if let Some(extra) = r.extra_nights
-        && !r.has_dates()
+        && r.entities.check_in.is_none_or(|d| d == old_in)
+        && r.entities.check_out.is_none_or(|d| d == old_out)
     {
         let out = old_out + chrono::Duration::days(extra);
         return (out > old_in).then_some((old_in, out));
@@ -245,6 +248,8 @@ pub(super) fn new_dates(
         (Some(date), None) | (None, Some(date)) if r.leaving || r.extra_nights.is_some() => {
             (old_in, date)
         }
+        // "One more night, checking out on the 29th": nights added move the departure only.
+        (_, Some(departure)) if r.extra_nights.is_some() => (old_in, departure),
         (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
         (Some(arrival), Some(departure)) => (arrival, departure),
         (Some(arrival), None) => (arrival, keep_length(arrival)?),

@@ -131,8 +131,11 @@ pub(crate) async fn answer(
     let folded = fold(&s.message);
     // "Check-in at the Seaside and at the Mountain View?": each hotel named.
     let named = crate::nlu::hotels_in(&agent.catalog, &folded);
+    // "¿Alguna de las dos tiene piscina?" after two hotels were weighed: those two.
     let about = if named.len() > 1 {
         named
+    } else if named.is_empty() && s.compared.len() > 1 && crate::reading::weighs(&folded) {
+        s.compared.clone()
     } else {
         hotel.into_iter().collect()
     };

@@ -124,7 +124,7 @@ impl Reading {
             topic: asks.topic,
             price: asks.price,
             across: crate::qa::across_hotels(&folded),
-            weighs: WEIGHS.is_match(&folded),
+            weighs: weighs(&folded),
             asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),
@@ -263,9 +263,15 @@ pub(crate) fn follows_up(folded: &str) -> bool {
 static FOLLOW_UP: LazyLock<Regex> =
     LazyLock::new(|| compile(r"^\W*(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b"));
 
+/// Whether `folded` weighs options against each other: "Austin or Dallas?", "at each one",
+/// "¿alguna de las dos tiene piscina?".
+pub(crate) fn weighs(folded: &str) -> bool {
+    WEIGHS.is_match(folded)
+}
+
 static WEIGHS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia)\b",
+        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia|y\s+cuanto|and\s+how\s+much)\b",
     )
 });
 
@@ -337,18 +343,18 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
                 .unwrap_or("");
             if matches!(
                 previous,
-                "las" | "la" | "at" | "by" | "around" | "sobre" | "hacia"
-            ) {
-                return None;
-            }
-            // "a las 12", "at 3": a time.
-            let previous = folded[..m.start()]
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .rfind(|w| !w.is_empty())
-                .unwrap_or("");
-            if matches!(
-                previous,
-                "las" | "la" | "at" | "by" | "around" | "sobre" | "hacia"
+                "las"
+                    | "la"
+                    | "at"
+                    | "by"
+                    | "around"
+                    | "sobre"
+                    | "hacia"
+                    | "like"
+                    | "about"
+                    | "tipo"
+                    | "eso"
+                    | "approx"
             ) {
                 return None;
             }
@@ -363,7 +369,20 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .find(|w| !w.is_empty())
                 .unwrap_or("");
-            if UNITS.contains(&next) {
+            // "lands at like 11 in the morning", "a eso de las 8 de la tarde": a time.
+            let rest = &folded[m.end()..];
+            let time = [
+                "in the morning",
+                "in the evening",
+                "at night",
+                "oclock",
+                "de la manana",
+                "de la tarde",
+                "de la noche",
+            ]
+            .iter()
+            .any(|t| rest.trim_start().starts_with(t));
+            if UNITS.contains(&next) || time {
                 return None;
             }
             crate::text::number(m.as_str())

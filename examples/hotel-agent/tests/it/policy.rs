@@ -399,6 +399,26 @@ fn a_year_named_after_dates_moves_them_to_that_year() {
 }
 
 #[test]
+fn nights_added_to_a_booking_move_its_departure_and_a_question_with_its_reference_is_answered() {
+    let mine = bookings(&[("CCI", RoomKind::Standard, "2026-12-04", "2026-12-06")]);
+    let message =
+        "tengo una reserva en austin del 4 al 6 de diciembre y quisiera quedarme dos noches más";
+    let (route, next) = decide_with(&Dialog::default(), message, &mine);
+    assert_eq!(route, Route::Reschedule);
+    assert_eq!(
+        next.change.unwrap().dates,
+        Some((date("2026-12-04"), date("2026-12-08")))
+    );
+    let message = format!(
+        "{} what time can we check in?",
+        mine[0].reference.as_str().to_lowercase()
+    );
+    let (route, next) = decide_with(&Dialog::default(), &message, &mine);
+    assert_eq!(route, Route::Answer);
+    assert_eq!(next.focus.as_deref(), Some("CCI"));
+}
+
+#[test]
 fn vague_dates_get_a_question() {
     let (route, next) = decide_now(
         &Dialog::default(),
