@@ -14,8 +14,9 @@ use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery, Metadata};
 use crate::error::{Error, Result};
 use crate::ids::{CheckpointId, InterruptId, NodeId, ThreadId};
 use crate::node::{Endpoint, ErasedNode};
+use crate::outcome::{RunOutput, StateSnapshot};
 use crate::retry::RetryPolicy;
-use crate::run::{Run, RunOutput, Start, StateSnapshot};
+use crate::run::{Run, Start};
 use crate::state::State;
 use crate::stream::{EventSink, EventStream};
 

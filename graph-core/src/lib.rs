@@ -72,6 +72,7 @@ mod frontier;
 mod ids;
 mod memory;
 mod node;
+mod outcome;
 mod retry;
 mod run;
 mod state;
@@ -100,13 +101,13 @@ pub use node::{
     Command, END, Endpoint, Goto, Interrupted, IntoCommand, Node, NodeError, NodeResult, Push,
     Route, START, Timeout,
 };
+pub use outcome::{Interrupt, RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
 pub use retry::{RetryPolicy, RetryPredicate};
-pub use run::{RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
 pub use state::{
     Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index,
     reducers,
 };
-pub use stream::{Event, EventKind, EventStream, Interrupt, MessageChunk, TaskEnd};
+pub use stream::{Event, EventKind, EventStream, MessageChunk, TaskEnd};
 
 /// README.md's quick start, compiled and run as a doctest so it cannot drift.
 #[cfg(doctest)]

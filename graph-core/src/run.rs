@@ -18,90 +18,12 @@ use crate::compiled::{CompiledGraph, Durability, Resume, RunConfig};
 use crate::context::{EffectRecord, TaskShared, WriteSink};
 use crate::error::{Error, Result};
 use crate::frontier::{Frontier, TaskOutput};
-use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath, ThreadId};
+use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
 use crate::node::Command;
+use crate::outcome::{Interrupt, RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
 use crate::state::{State, field_index};
-use crate::stream::{EventKind, EventSink, Interrupt};
+use crate::stream::{EventKind, EventSink};
 use crate::task::{TaskResult, TaskRun, panic_message, route};
-
-/// How a run ended, when it did not fail.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunStatus {
-    /// Nothing is left to run.
-    Done,
-    /// Tasks paused in `ctx.interrupt`; answer with [`Resume`].
-    Interrupted(Vec<Interrupt>),
-    /// The run stopped at a static breakpoint; continue with [`Resume::Continue`].
-    Breakpoint {
-        /// Before or after.
-        kind: Breakpoint,
-        /// The nodes planned next.
-        next: Vec<NodeId>,
-    },
-}
-
-/// The result of a run.
-#[derive(Debug, Clone)]
-pub struct RunOutput<S: State> {
-    /// The thread.
-    pub thread: ThreadId,
-    /// The latest checkpoint.
-    pub checkpoint: CheckpointId,
-    /// The state at that checkpoint.
-    pub state: S,
-    /// Why the run stopped.
-    pub status: RunStatus,
-    /// The nodes this call ran, superstep by superstep in task order (tasks whose saved output
-    /// was reused are not included).
-    pub executed: Vec<NodeId>,
-}
-
-/// A thread's status, derived from its latest checkpoint and pending writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThreadStatus {
-    /// Nothing is planned: the thread finished (or never ran).
-    Idle,
-    /// Waiting on interrupts or at a breakpoint.
-    Interrupted,
-    /// A task failed; resume re-runs it.
-    Error,
-    /// Tasks are planned but have not run (a crash, or `Durability::Exit` stopped early).
-    Pending,
-}
-
-/// A task of the superstep planned from a checkpoint, with what it saved so far.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskInfo {
-    /// The task.
-    pub id: TaskId,
-    /// Its node.
-    pub node: NodeId,
-    /// Its place in the superstep.
-    pub path: TaskPath,
-    /// Whether its output is saved (it will not run again).
-    pub finished: bool,
-    /// Its last failure.
-    pub error: Option<String>,
-    /// Its pending interrupt.
-    pub interrupt: Option<Interrupt>,
-}
-
-/// A thread's state at a checkpoint.
-#[derive(Debug, Clone)]
-pub struct StateSnapshot<S: State> {
-    /// The values.
-    pub values: S,
-    /// The checkpoint, or `None` for a thread that has none.
-    pub checkpoint: Option<CheckpointMeta>,
-    /// The nodes planned next, in task order.
-    pub next: Vec<NodeId>,
-    /// The planned tasks.
-    pub tasks: Vec<TaskInfo>,
-    /// Pending interrupts, in task order.
-    pub interrupts: Vec<Interrupt>,
-    /// The thread's status.
-    pub status: ThreadStatus,
-}
 
 /// A field written by a superstep: its index and, when encoded now, the value to store and its
 /// lineage.

@@ -10,22 +10,9 @@ use tokio::task::JoinHandle;
 
 use crate::checkpoint::{Breakpoint, Source};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, ThreadId};
-use crate::run::RunOutput;
+use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+use crate::outcome::{Interrupt, RunOutput};
 use crate::state::State;
-
-/// A pending `ctx.interrupt(..)`: what the node asked, and the id to answer it by.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Interrupt {
-    /// The id to resume it by.
-    pub id: InterruptId,
-    /// The payload the node passed to `ctx.interrupt`.
-    pub value: serde_json::Value,
-    /// The node that asked.
-    pub node: NodeId,
-    /// The task that asked.
-    pub task_id: TaskId,
-}
 
 /// A piece of an LLM's streamed answer, forwarded by a node with [`crate::Ctx::emit_message`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,8 +12,9 @@ use crate::context::{Ctx, TaskShared};
 use crate::error::Error;
 use crate::frontier::{PendingPush, TaskOutput};
 use crate::node::{Command, Endpoint, Goto, NodeError, TaskInput, Timeout};
+use crate::outcome::Interrupt;
 use crate::state::State;
-use crate::stream::{EventKind, EventSink, Interrupt, TaskEnd};
+use crate::stream::{EventKind, EventSink, TaskEnd};
 
 pub(crate) enum TaskResult<S: State> {
     Done(TaskOutput<S>),
