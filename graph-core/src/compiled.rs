@@ -1,18 +1,18 @@
 //! [`CompiledGraph`]: the frozen, shareable graph and its public API — run, resume, stream,
 //! inspect state and history, edit state.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::builder::RouteFn;
-use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery, Metadata};
+use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
+use crate::config::{Resume, RunConfig};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, InterruptId, NodeId, ThreadId};
+use crate::ids::{CheckpointId, NodeId};
 use crate::node::{Endpoint, ErasedNode};
 use crate::outcome::{RunOutput, StateSnapshot};
 use crate::retry::RetryPolicy;
@@ -63,109 +63,6 @@ pub(crate) struct GraphInner<S: State> {
     pub(crate) joins: Vec<CompiledJoin>,
     /// Each node's position in node-name order (the order pull tasks apply in).
     pub(crate) name_rank: Vec<usize>,
-}
-
-/// Whether a superstep's checkpoint is saved before the next superstep starts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Durability {
-    /// Every checkpoint and every task's writes are saved before the run goes on (the default).
-    #[default]
-    Sync,
-    /// Only the last checkpoint (and its pending writes) is saved, when the run stops: faster,
-    /// but a crash loses the run and the history keeps no intermediate supersteps.
-    Exit,
-}
-
-/// Where and how to run: the thread, optionally a checkpoint in it, and limits.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    /// The thread.
-    pub thread: ThreadId,
-    /// A checkpoint of the thread to start from instead of its latest (replay, fork, or
-    /// inspect an older state).
-    pub checkpoint: Option<CheckpointId>,
-    /// The most supersteps one call may run.
-    pub max_supersteps: u32,
-    /// When checkpoints are saved.
-    pub durability: Durability,
-    /// Metadata stored with every checkpoint this call makes.
-    pub metadata: Metadata,
-}
-
-/// The default superstep limit (LangGraph's `recursion_limit` default is 10,000 too).
-pub const DEFAULT_MAX_SUPERSTEPS: u32 = 10_000;
-
-impl RunConfig {
-    /// A config for `thread` with the defaults.
-    pub fn thread(thread: impl Into<ThreadId>) -> Self {
-        Self {
-            thread: thread.into(),
-            checkpoint: None,
-            max_supersteps: DEFAULT_MAX_SUPERSTEPS,
-            durability: Durability::Sync,
-            metadata: Metadata::new(),
-        }
-    }
-    /// Addresses checkpoint `id` instead of the latest.
-    #[must_use]
-    pub fn at(mut self, id: CheckpointId) -> Self {
-        self.checkpoint = Some(id);
-        self
-    }
-    /// Sets the superstep limit.
-    #[must_use]
-    pub fn max_supersteps(mut self, limit: u32) -> Self {
-        self.max_supersteps = limit;
-        self
-    }
-    /// Sets the durability.
-    #[must_use]
-    pub fn durability(mut self, durability: Durability) -> Self {
-        self.durability = durability;
-        self
-    }
-    /// Adds a metadata entry.
-    #[must_use]
-    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
-        self.metadata.insert(key.into(), value.into());
-        self
-    }
-}
-
-/// How to continue a paused, failed or crashed thread.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Resume {
-    /// Run what is planned: after a breakpoint, a failure or a crash, or to replay from an
-    /// older checkpoint.
-    Continue,
-    /// Answer the single pending interrupt.
-    Value(serde_json::Value),
-    /// Answer pending interrupts by id.
-    ById(BTreeMap<InterruptId, serde_json::Value>),
-    /// An answer [`Resume::value`] or [`Resume::by_id`] could not encode as JSON; resuming with
-    /// it fails with this reason.
-    Unencodable(String),
-}
-
-impl Resume {
-    /// Answers the single pending interrupt with `value`.
-    pub fn value(value: impl Serialize) -> Self {
-        match serde_json::to_value(value) {
-            Ok(value) => Resume::Value(value),
-            Err(e) => Resume::Unencodable(e.to_string()),
-        }
-    }
-    /// Answers interrupts by id.
-    pub fn by_id<V: Serialize>(answers: impl IntoIterator<Item = (InterruptId, V)>) -> Self {
-        let mut map = BTreeMap::new();
-        for (id, value) in answers {
-            match serde_json::to_value(value) {
-                Ok(value) => map.insert(id, value),
-                Err(e) => return Resume::Unencodable(format!("the answer to {id}: {e}")),
-            };
-        }
-        Resume::ById(map)
-    }
 }
 
 type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;

@@ -65,6 +65,7 @@ extern crate self as graph_core;
 mod builder;
 mod checkpoint;
 mod compiled;
+mod config;
 mod context;
 mod error;
 mod export;
@@ -88,9 +89,8 @@ pub use checkpoint::{
     FieldWrite, HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source,
     WriteKind,
 };
-pub use compiled::{
-    CompiledGraph, DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig,
-};
+pub use compiled::{CompiledGraph, DEFAULT_SNAPSHOT_EVERY};
+pub use config::{DEFAULT_MAX_SUPERSTEPS, Durability, Resume, RunConfig};
 pub use context::Ctx;
 pub use error::{BoxError, BuildError, Error, Result, StorageError};
 pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, NodeKind};

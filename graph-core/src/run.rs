@@ -14,7 +14,8 @@ use crate::checkpoint::{
     Breakpoint, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, LoadedCheckpoint,
     PendingWrite, Source, WriteKind,
 };
-use crate::compiled::{CompiledGraph, Durability, Resume, RunConfig};
+use crate::compiled::CompiledGraph;
+use crate::config::{Durability, Resume, RunConfig};
 use crate::context::{EffectRecord, TaskShared, WriteSink};
 use crate::error::{Error, Result};
 use crate::frontier::{Frontier, TaskOutput};
