@@ -1,7 +1,6 @@
-//! [`StateGraph`]: the mutable builder, and `compile()`, which validates it into the frozen
-//! structure a [`CompiledGraph`] runs.
+//! [`StateGraph`]: the mutable builder. It records nodes and edges as written; `compile()` hands
+//! them to the plan's checks and wraps the resulting plan in a [`CompiledGraph`].
 
-use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -9,52 +8,26 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use crate::compiled::{CompiledGraph, CompiledJoin, CompiledNode, CompiledRoute, GraphInner};
+use crate::compiled::CompiledGraph;
 use crate::context::Ctx;
 use crate::error::BuildError;
 use crate::ids::NodeId;
 use crate::node::{
     Endpoint, ErasedNode, FnNode, IntoCommand, Node, NodeError, PushFnNode, Route, StateNode,
 };
+use crate::plan::{ConditionalDef, GraphDef, NodeDef, compile};
 use crate::retry::RetryPolicy;
 use crate::state::State;
 
-/// A conditional edge's function: reads the state (as of the start of the superstep, plus the
-/// source node's own update) and picks destinations.
-pub(crate) type RouteFn<S> = Arc<dyn Fn(&S) -> Route + Send + Sync>;
-
-struct NodeDef<S: State> {
-    id: NodeId,
-    runner: Arc<dyn ErasedNode<S>>,
-    takes_push: bool,
-    retry: Option<RetryPolicy>,
-    timeout: Option<Duration>,
-    destinations: Vec<NodeId>,
-    interrupt_before: bool,
-    interrupt_after: bool,
-}
-
-struct ConditionalDef<S: State> {
-    from: Endpoint,
-    targets: Vec<Endpoint>,
-    route: RouteFn<S>,
-}
-
 /// Builds a graph: add nodes and edges, then [`StateGraph::compile`] it.
 pub struct StateGraph<S: State> {
-    nodes: Vec<NodeDef<S>>,
-    edges: Vec<(Endpoint, Endpoint)>,
-    conditional: Vec<ConditionalDef<S>>,
-    joins: Vec<(Vec<NodeId>, NodeId)>,
+    def: GraphDef<S>,
 }
 
 impl<S: State> Default for StateGraph<S> {
     fn default() -> Self {
         Self {
-            nodes: Vec::new(),
-            edges: Vec::new(),
-            conditional: Vec::new(),
-            joins: Vec::new(),
+            def: GraphDef::default(),
         }
     }
 }
@@ -106,7 +79,7 @@ impl<S: State> StateGraph<S> {
         runner: Arc<dyn ErasedNode<S>>,
         takes_push: bool,
     ) -> NodeOptions<'_, S> {
-        self.nodes.push(NodeDef {
+        self.def.nodes.push(NodeDef {
             id,
             runner,
             takes_push,
@@ -116,7 +89,7 @@ impl<S: State> StateGraph<S> {
             interrupt_before: false,
             interrupt_after: false,
         });
-        let def = self.nodes.last_mut().expect("just pushed");
+        let def = self.def.nodes.last_mut().expect("just pushed");
         NodeOptions { def }
     }
 
@@ -161,7 +134,7 @@ impl<S: State> StateGraph<S> {
     /// Adds an edge: when `from` runs, `to` runs in the next superstep. Several edges into one
     /// node run it once per superstep in which any of their sources ran.
     pub fn add_edge(&mut self, from: impl Into<Endpoint>, to: impl Into<Endpoint>) -> &mut Self {
-        self.edges.push((from.into(), to.into()));
+        self.def.edges.push((from.into(), to.into()));
         self
     }
 
@@ -178,7 +151,7 @@ impl<S: State> StateGraph<S> {
         R: Into<Route>,
         T: Into<Endpoint>,
     {
-        self.conditional.push(ConditionalDef {
+        self.def.conditional.push(ConditionalDef {
             from: from.into(),
             targets: targets.into_iter().map(Into::into).collect(),
             route: Arc::new(move |state: &S| route(state).into()),
@@ -193,263 +166,14 @@ impl<S: State> StateGraph<S> {
         sources: impl IntoIterator<Item = T>,
         to: impl Into<NodeId>,
     ) -> &mut Self {
-        self.joins
+        self.def
+            .joins
             .push((sources.into_iter().map(Into::into).collect(), to.into()));
         self
     }
 
     /// Validates the graph and freezes it.
     pub fn compile(self) -> Result<CompiledGraph<S>, BuildError> {
-        compile(self).map(|inner| CompiledGraph::new(Arc::new(inner)))
+        compile(self.def).map(|plan| CompiledGraph::new(Arc::new(plan)))
     }
-}
-
-const MAX_NAME_LEN: usize = 128;
-
-fn check_name(name: &str) -> Result<(), BuildError> {
-    let reason = if name.is_empty() {
-        "it is empty"
-    } else if name.len() > MAX_NAME_LEN {
-        "it is longer than 128 bytes"
-    } else if name.starts_with("__") {
-        "names starting with `__` are reserved"
-    } else if name.chars().any(char::is_control) {
-        "it contains a control character"
-    } else {
-        return Ok(());
-    };
-    Err(BuildError::InvalidName {
-        name: name.to_owned(),
-        reason,
-    })
-}
-
-fn compile<S: State>(graph: StateGraph<S>) -> Result<GraphInner<S>, BuildError> {
-    let StateGraph {
-        nodes: defs,
-        edges,
-        conditional,
-        joins,
-    } = graph;
-
-    let mut index: HashMap<NodeId, usize> = HashMap::new();
-    for (i, def) in defs.iter().enumerate() {
-        check_name(def.id.as_str())?;
-        if index.insert(def.id.clone(), i).is_some() {
-            return Err(BuildError::DuplicateNode(def.id.to_string()));
-        }
-    }
-    let lookup = |node: &NodeId, context: &dyn Fn() -> String| -> Result<usize, BuildError> {
-        index
-            .get(node)
-            .copied()
-            .ok_or_else(|| BuildError::UnknownNode {
-                node: node.to_string(),
-                context: context(),
-            })
-    };
-
-    // Command destinations are resolved to indices below, once every node is known.
-    let destination_names: Vec<Vec<NodeId>> =
-        defs.iter().map(|def| def.destinations.clone()).collect();
-    let mut nodes: Vec<CompiledNode<S>> = defs
-        .into_iter()
-        .map(|def| CompiledNode {
-            id: def.id,
-            runner: def.runner,
-            takes_push: def.takes_push,
-            retry: def.retry,
-            timeout: def.timeout,
-            next: Vec::new(),
-            ends: false,
-            routes: Vec::new(),
-            joins: Vec::new(),
-            destinations: Vec::new(),
-            interrupt_before: def.interrupt_before,
-            interrupt_after: def.interrupt_after,
-        })
-        .collect();
-
-    let mut entry = Vec::new();
-    let mut entry_routes = Vec::new();
-    for (from, to) in &edges {
-        let to_index = match to {
-            Endpoint::Start => return Err(BuildError::StartAsTarget(from.to_string())),
-            Endpoint::End => None,
-            Endpoint::Node(node) => {
-                let i = lookup(node, &|| format!("the edge from `{from}`"))?;
-                if nodes[i].takes_push {
-                    return Err(BuildError::PushNodeAsEdgeTarget {
-                        node: node.to_string(),
-                        from: from.to_string(),
-                    });
-                }
-                Some(i)
-            }
-        };
-        match from {
-            Endpoint::End => return Err(BuildError::EndAsSource(to.to_string())),
-            Endpoint::Start => entry.extend(to_index),
-            Endpoint::Node(node) => {
-                let i = lookup(node, &|| format!("the edge to `{to}`"))?;
-                match to_index {
-                    Some(t) if !nodes[i].next.contains(&t) => nodes[i].next.push(t),
-                    Some(_) => {}
-                    None => nodes[i].ends = true,
-                }
-            }
-        }
-    }
-
-    let mut routes = Vec::new();
-    for def in conditional {
-        if def.targets.is_empty() {
-            return Err(BuildError::NoTargets(def.from.to_string()));
-        }
-        let mut targets = Vec::new();
-        for target in &def.targets {
-            targets.push(match target {
-                Endpoint::Start => return Err(BuildError::StartAsTarget(def.from.to_string())),
-                Endpoint::End => None,
-                Endpoint::Node(node) => Some(lookup(node, &|| {
-                    format!("the conditional edge from `{}`", def.from)
-                })?),
-            });
-        }
-        let route_index = routes.len();
-        match &def.from {
-            Endpoint::End => return Err(BuildError::EndAsSource("a conditional edge".into())),
-            Endpoint::Start => entry_routes.push(route_index),
-            Endpoint::Node(node) => {
-                let i = lookup(node, &|| "a conditional edge".to_owned())?;
-                nodes[i].routes.push(route_index);
-            }
-        }
-        routes.push(CompiledRoute {
-            from: def.from,
-            targets,
-            route: def.route,
-        });
-    }
-
-    let mut compiled_joins = Vec::new();
-    for (sources, target) in joins {
-        let target_index = lookup(&target, &|| "a join edge".to_owned())?;
-        if sources.is_empty() {
-            return Err(BuildError::InvalidJoin {
-                target: target.to_string(),
-                reason: "it has no sources",
-            });
-        }
-        if nodes[target_index].takes_push {
-            return Err(BuildError::PushNodeAsEdgeTarget {
-                node: target.to_string(),
-                from: sources
-                    .iter()
-                    .map(NodeId::as_str)
-                    .collect::<Vec<_>>()
-                    .join("+"),
-            });
-        }
-        let mut source_indices = Vec::new();
-        for source in &sources {
-            let i = lookup(source, &|| format!("the join edge into `{target}`"))?;
-            if source_indices.contains(&i) {
-                return Err(BuildError::InvalidJoin {
-                    target: target.to_string(),
-                    reason: "a source is listed twice",
-                });
-            }
-            source_indices.push(i);
-        }
-        let join_index = compiled_joins.len();
-        for (position, &i) in source_indices.iter().enumerate() {
-            nodes[i].joins.push((join_index, position));
-        }
-        compiled_joins.push(CompiledJoin {
-            sources: source_indices,
-            target: target_index,
-        });
-    }
-
-    for (node, names) in nodes.iter_mut().zip(&destination_names) {
-        for name in names {
-            let from = &node.id;
-            let d = lookup(name, &|| format!("the destinations of `{from}`"))?;
-            node.destinations.push(d);
-        }
-    }
-
-    if entry.is_empty() && entry_routes.is_empty() {
-        return Err(BuildError::MissingEntry);
-    }
-
-    // Reachability from START over every kind of edge. A join target counts as reachable when
-    // all its sources are.
-    let mut reached = vec![false; nodes.len()];
-    let mut queue: VecDeque<usize> = VecDeque::new();
-    let visit = |i: usize, reached: &mut Vec<bool>, queue: &mut VecDeque<usize>| {
-        if !reached[i] {
-            reached[i] = true;
-            queue.push_back(i);
-        }
-    };
-    for &i in &entry {
-        visit(i, &mut reached, &mut queue);
-    }
-    for &r in &entry_routes {
-        for &t in routes[r].targets.iter().flatten() {
-            visit(t, &mut reached, &mut queue);
-        }
-    }
-    loop {
-        while let Some(i) = queue.pop_front() {
-            let node = &nodes[i];
-            let mut out: Vec<usize> = node.next.clone();
-            out.extend(node.destinations.iter().copied());
-            for &r in &node.routes {
-                out.extend(routes[r].targets.iter().flatten().copied());
-            }
-            for t in out {
-                visit(t, &mut reached, &mut queue);
-            }
-        }
-        let mut progressed = false;
-        for join in &compiled_joins {
-            if !reached[join.target] && join.sources.iter().all(|&s| reached[s]) {
-                visit(join.target, &mut reached, &mut queue);
-                progressed = true;
-            }
-        }
-        if !progressed {
-            break;
-        }
-    }
-    let unreachable: Vec<String> = nodes
-        .iter()
-        .zip(&reached)
-        .filter(|(_, reached)| !**reached)
-        .map(|(node, _)| node.id.to_string())
-        .collect();
-    if !unreachable.is_empty() {
-        return Err(BuildError::Unreachable(unreachable));
-    }
-
-    // Pull tasks apply in node-name order; precompute each node's rank in that order.
-    let mut by_name: Vec<usize> = (0..nodes.len()).collect();
-    by_name.sort_by(|&a, &b| nodes[a].id.cmp(&nodes[b].id));
-    let mut name_rank = vec![0; nodes.len()];
-    for (rank, &i) in by_name.iter().enumerate() {
-        name_rank[i] = rank;
-    }
-
-    Ok(GraphInner {
-        nodes,
-        index,
-        entry,
-        entry_routes,
-        routes,
-        joins: compiled_joins,
-        name_rank,
-    })
 }

@@ -1,69 +1,20 @@
 //! [`CompiledGraph`]: the frozen, shareable graph and its public API — run, resume, stream,
 //! inspect state and history, edit state.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::builder::RouteFn;
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
 use crate::config::{Resume, RunConfig};
 use crate::error::{Error, Result};
 use crate::ids::{CheckpointId, NodeId};
-use crate::node::{Endpoint, ErasedNode};
 use crate::outcome::{RunOutput, StateSnapshot};
-use crate::retry::RetryPolicy;
+use crate::plan::Plan;
 use crate::run::{Run, Start};
 use crate::state::State;
 use crate::stream::{EventSink, EventStream};
-
-pub(crate) struct CompiledNode<S: State> {
-    pub(crate) id: NodeId,
-    pub(crate) runner: Arc<dyn ErasedNode<S>>,
-    pub(crate) takes_push: bool,
-    pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) timeout: Option<Duration>,
-    /// Static edge targets.
-    pub(crate) next: Vec<usize>,
-    /// Whether a static edge goes to END (for drawing).
-    pub(crate) ends: bool,
-    /// Conditional edges leaving this node (indices into `GraphInner::routes`).
-    pub(crate) routes: Vec<usize>,
-    /// Joins this node is a source of: (join index, position among its sources).
-    pub(crate) joins: Vec<(usize, usize)>,
-    /// Declared command destinations.
-    pub(crate) destinations: Vec<usize>,
-    pub(crate) interrupt_before: bool,
-    pub(crate) interrupt_after: bool,
-}
-
-pub(crate) struct CompiledRoute<S: State> {
-    pub(crate) from: Endpoint,
-    /// Declared targets; `None` is END.
-    pub(crate) targets: Vec<Option<usize>>,
-    pub(crate) route: RouteFn<S>,
-}
-
-pub(crate) struct CompiledJoin {
-    pub(crate) sources: Vec<usize>,
-    pub(crate) target: usize,
-}
-
-pub(crate) struct GraphInner<S: State> {
-    pub(crate) nodes: Vec<CompiledNode<S>>,
-    pub(crate) index: HashMap<NodeId, usize>,
-    /// Static START targets.
-    pub(crate) entry: Vec<usize>,
-    /// Conditional edges from START.
-    pub(crate) entry_routes: Vec<usize>,
-    pub(crate) routes: Vec<CompiledRoute<S>>,
-    pub(crate) joins: Vec<CompiledJoin>,
-    /// Each node's position in node-name order (the order pull tasks apply in).
-    pub(crate) name_rank: Vec<usize>,
-}
 
 type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
@@ -76,7 +27,7 @@ fn system_clock() -> u64 {
 /// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
 /// compiled graph serves any number of concurrent runs on different threads.
 pub struct CompiledGraph<S: State> {
-    pub(crate) inner: Arc<GraphInner<S>>,
+    pub(crate) plan: Arc<Plan<S>>,
     pub(crate) checkpointer: Option<Arc<dyn Checkpointer>>,
     pub(crate) clock: Clock,
     pub(crate) snapshot_every: u32,
@@ -85,7 +36,7 @@ pub struct CompiledGraph<S: State> {
 impl<S: State> Clone for CompiledGraph<S> {
     fn clone(&self) -> Self {
         Self {
-            inner: Arc::clone(&self.inner),
+            plan: Arc::clone(&self.plan),
             checkpointer: self.checkpointer.clone(),
             clock: Arc::clone(&self.clock),
             snapshot_every: self.snapshot_every,
@@ -98,7 +49,7 @@ impl<S: State> fmt::Debug for CompiledGraph<S> {
         f.debug_struct("CompiledGraph")
             .field(
                 "nodes",
-                &self.inner.nodes.iter().map(|n| &n.id).collect::<Vec<_>>(),
+                &self.plan.nodes.iter().map(|n| &n.id).collect::<Vec<_>>(),
             )
             .field("checkpointer", &self.checkpointer.is_some())
             .finish()
@@ -111,9 +62,9 @@ impl<S: State> fmt::Debug for CompiledGraph<S> {
 pub const DEFAULT_SNAPSHOT_EVERY: u32 = 1024;
 
 impl<S: State> CompiledGraph<S> {
-    pub(crate) fn new(inner: Arc<GraphInner<S>>) -> Self {
+    pub(crate) fn new(plan: Arc<Plan<S>>) -> Self {
         Self {
-            inner,
+            plan,
             checkpointer: None,
             clock: Arc::new(system_clock),
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
@@ -150,7 +101,7 @@ impl<S: State> CompiledGraph<S> {
 
     /// The node names, in the order they were added.
     pub fn node_names(&self) -> impl Iterator<Item = &NodeId> {
-        self.inner.nodes.iter().map(|n| &n.id)
+        self.plan.nodes.iter().map(|n| &n.id)
     }
 
     /// Applies `input` to the thread's latest state (or to a fresh state) through the reducers

@@ -105,7 +105,7 @@ fn escape_mermaid(text: &str) -> String {
 impl<S: State> CompiledGraph<S> {
     /// The graph's vertices and edges.
     pub fn describe(&self) -> GraphDescription {
-        let graph = &self.inner;
+        let graph = &self.plan;
         let mut nodes = vec![NodeDescription {
             id: START_ID.into(),
             kind: NodeKind::Start,

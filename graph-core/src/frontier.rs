@@ -6,8 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compiled::GraphInner;
 use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath};
+use crate::plan::Plan;
 use crate::state::State;
 
 /// A push task waiting for the next superstep.
@@ -43,7 +43,7 @@ pub(crate) struct TaskOutput<S: State> {
 }
 
 impl Frontier {
-    pub(crate) fn empty<S: State>(graph: &GraphInner<S>) -> Self {
+    pub(crate) fn empty<S: State>(graph: &Plan<S>) -> Self {
         Self {
             pull: Vec::new(),
             push: Vec::new(),
@@ -60,7 +60,7 @@ impl Frontier {
     }
 
     /// Orders and deduplicates the pull tasks.
-    pub(crate) fn normalize<S: State>(&mut self, graph: &GraphInner<S>) {
+    pub(crate) fn normalize<S: State>(&mut self, graph: &Plan<S>) {
         self.pull.sort_by_key(|&n| graph.name_rank[n]);
         self.pull.dedup();
     }
@@ -68,7 +68,7 @@ impl Frontier {
     /// Records that `node` ran: its static edges, its chosen destinations and its joins.
     pub(crate) fn record<S: State>(
         &mut self,
-        graph: &GraphInner<S>,
+        graph: &Plan<S>,
         node: usize,
         goto: &[usize],
         push: &[PendingPush],
@@ -89,7 +89,7 @@ impl Frontier {
     /// The tasks of the next superstep, in the order their updates apply.
     pub(crate) fn plan<S: State>(
         &self,
-        graph: &GraphInner<S>,
+        graph: &Plan<S>,
         checkpoint: CheckpointId,
     ) -> Vec<PlannedTask> {
         let pull = self.pull.iter().map(|&node| {
@@ -114,7 +114,7 @@ impl Frontier {
     }
 
     /// The node names of the next superstep, in task order.
-    pub(crate) fn next_names<S: State>(&self, graph: &GraphInner<S>) -> Vec<NodeId> {
+    pub(crate) fn next_names<S: State>(&self, graph: &Plan<S>) -> Vec<NodeId> {
         self.pull
             .iter()
             .chain(self.push.iter().map(|p| &p.node))
@@ -122,7 +122,7 @@ impl Frontier {
             .collect()
     }
 
-    pub(crate) fn encode<S: State>(&self, graph: &GraphInner<S>) -> serde_json::Result<Vec<u8>> {
+    pub(crate) fn encode<S: State>(&self, graph: &Plan<S>) -> serde_json::Result<Vec<u8>> {
         let record = FrontierRecord {
             pull: self
                 .pull
@@ -165,7 +165,7 @@ impl Frontier {
         serde_json::to_vec(&record)
     }
 
-    pub(crate) fn decode<S: State>(graph: &GraphInner<S>, bytes: &[u8]) -> Result<Self, String> {
+    pub(crate) fn decode<S: State>(graph: &Plan<S>, bytes: &[u8]) -> Result<Self, String> {
         let record: FrontierRecord = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         let mut frontier = Frontier::empty(graph);
         for name in &record.pull {
@@ -206,7 +206,7 @@ impl Frontier {
     }
 }
 
-pub(crate) fn node_index<S: State>(graph: &GraphInner<S>, name: &NodeId) -> Result<usize, String> {
+pub(crate) fn node_index<S: State>(graph: &Plan<S>, name: &NodeId) -> Result<usize, String> {
     graph
         .index
         .get(name)
@@ -248,7 +248,7 @@ pub(crate) struct OutputRecord<U> {
 }
 
 impl<S: State> TaskOutput<S> {
-    pub(crate) fn encode(&self, graph: &GraphInner<S>) -> serde_json::Result<Vec<u8>> {
+    pub(crate) fn encode(&self, graph: &Plan<S>) -> serde_json::Result<Vec<u8>> {
         serde_json::to_vec(&OutputRecord {
             update: &self.update,
             goto: self
@@ -267,7 +267,7 @@ impl<S: State> TaskOutput<S> {
         })
     }
 
-    pub(crate) fn decode(graph: &GraphInner<S>, bytes: &[u8]) -> Result<Self, String> {
+    pub(crate) fn decode(graph: &Plan<S>, bytes: &[u8]) -> Result<Self, String> {
         let record: OutputRecord<S::Update> =
             serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         Ok(Self {

@@ -74,6 +74,7 @@ mod ids;
 mod memory;
 mod node;
 mod outcome;
+mod plan;
 mod retry;
 mod run;
 mod state;

@@ -122,7 +122,7 @@ fn input_node() -> NodeId {
 
 impl<S: State> Run<S> {
     fn new(graph: CompiledGraph<S>, config: RunConfig, events: EventSink<S>) -> Self {
-        let frontier = Frontier::empty(&graph.inner);
+        let frontier = Frontier::empty(&graph.plan);
         Self {
             thread: config.thread.clone(),
             state: Arc::new(S::default()),
@@ -233,7 +233,7 @@ impl<S: State> Run<S> {
                 });
             }
         }
-        self.frontier = Frontier::decode(&self.graph.inner, &loaded.frontier)
+        self.frontier = Frontier::decode(&self.graph.plan, &loaded.frontier)
             .map_err(|reason| self.decode_error(id, "the frontier".into(), reason))?;
         self.saved.clear();
         for write in loaded.pending_writes {
@@ -312,7 +312,7 @@ impl<S: State> Run<S> {
             return Vec::new();
         };
         self.frontier
-            .plan(&self.graph.inner, head.id)
+            .plan(&self.graph.plan, head.id)
             .iter()
             .filter_map(|task| {
                 let saved = self.saved.get(&task.id)?;
@@ -392,10 +392,10 @@ impl<S: State> Run<S> {
                 let step = parent.map_or(-1, |(_, step)| step + 1);
                 let writes = self.apply(step, vec![(input_node(), input)])?;
                 let mut frontier = self.frontier.clone();
-                frontier.pull.extend_from_slice(&self.graph.inner.entry);
+                frontier.pull.extend_from_slice(&self.graph.plan.entry);
                 let entry = self.entry_routes(step)?;
                 frontier.pull.extend(entry);
-                frontier.normalize(&self.graph.inner);
+                frontier.normalize(&self.graph.plan);
                 let status = self
                     .commit(Source::Input, step, Vec::new(), writes, frontier, false)
                     .await?;
@@ -436,7 +436,7 @@ impl<S: State> Run<S> {
 
     /// Routes the conditional edges from START on the state after input.
     fn entry_routes(&self, step: i64) -> Result<Vec<usize>> {
-        let graph = &self.graph.inner;
+        let graph = &self.graph.plan;
         let mut goto = Vec::new();
         let mut push = Vec::new();
         for &r in &graph.entry_routes {
@@ -635,7 +635,7 @@ impl<S: State> Run<S> {
 
     async fn superstep(&mut self, step: i64) -> Result<Option<RunStatus>> {
         let head = self.head.as_ref().map_or(CheckpointId(0), |h| h.id);
-        let graph = Arc::clone(&self.graph.inner);
+        let graph = Arc::clone(&self.graph.plan);
         let tasks = self.frontier.plan(&graph, head);
         let sink = self.write_sink(head);
         let persist = self.graph.checkpointer.is_some();
@@ -895,7 +895,7 @@ impl<S: State> Run<S> {
         frontier: Frontier,
         after: bool,
     ) -> Result<Option<RunStatus>> {
-        let graph = &self.graph.inner;
+        let graph = &self.graph.plan;
         let id = self.next_id;
         self.next_id = id.next();
         let store_now = self.graph.checkpointer.is_some()
@@ -1019,7 +1019,7 @@ impl<S: State> Run<S> {
             .collect();
         let frontier = self
             .frontier
-            .encode(&self.graph.inner)
+            .encode(&self.graph.plan)
             .map_err(|e| Error::Encode {
                 thread: self.thread.clone(),
                 step: meta.step,
@@ -1112,14 +1112,14 @@ impl<S: State> Run<S> {
             .collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
-            .plan(&run.graph.inner, head.id)
+            .plan(&run.graph.plan, head.id)
             .into_iter()
             .map(|task| {
                 let saved = run.saved.get(&task.id);
                 let finished = saved.is_some_and(|s| s.output.is_some());
                 TaskInfo {
                     id: task.id,
-                    node: run.graph.inner.nodes[task.node].id.clone(),
+                    node: run.graph.plan.nodes[task.node].id.clone(),
                     path: task.path,
                     finished,
                     error: saved.and_then(|s| s.error.clone()).filter(|_| !finished),
@@ -1170,7 +1170,7 @@ impl<S: State> Run<S> {
         let node = match as_node {
             Some(name) => *run
                 .graph
-                .inner
+                .plan
                 .index
                 .get(name)
                 .ok_or_else(|| refuse(format!("node `{name}` does not exist")))?,
@@ -1182,7 +1182,7 @@ impl<S: State> Run<S> {
                     .unwrap_or_default();
                 writers.dedup();
                 match writers.as_slice() {
-                    [one] => *run.graph.inner.index.get(*one).ok_or_else(|| {
+                    [one] => *run.graph.plan.index.get(*one).ok_or_else(|| {
                         refuse(format!(
                             "node `{one}`, which wrote the base checkpoint, is no longer in the \
                              graph; pass as_node"
@@ -1207,7 +1207,7 @@ impl<S: State> Run<S> {
             }
         };
         let step = run.step() + 1;
-        let id = run.graph.inner.nodes[node].id.clone();
+        let id = run.graph.plan.nodes[node].id.clone();
         let shared = TaskShared {
             thread: run.thread.clone(),
             step,
@@ -1220,7 +1220,7 @@ impl<S: State> Run<S> {
         };
         let snapshot = Arc::clone(&run.state);
         let output = route(
-            &run.graph.inner,
+            &run.graph.plan,
             node,
             &snapshot,
             Command::update(update),
@@ -1230,8 +1230,8 @@ impl<S: State> Run<S> {
         let mut frontier = run.frontier.clone();
         frontier.pull.clear();
         frontier.push.clear();
-        frontier.record(&run.graph.inner, node, &output.goto, &output.push);
-        frontier.normalize(&run.graph.inner);
+        frontier.record(&run.graph.plan, node, &output.goto, &output.push);
+        frontier.normalize(&run.graph.plan);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
         run.commit(Source::Update, step, vec![id], writes, frontier, false)
             .await?;

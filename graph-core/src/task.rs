@@ -7,12 +7,12 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 
 use crate::checkpoint::{PendingWrite, WriteKind};
-use crate::compiled::GraphInner;
 use crate::context::{Ctx, TaskShared};
 use crate::error::Error;
 use crate::frontier::{PendingPush, TaskOutput};
 use crate::node::{Command, Endpoint, Goto, NodeError, TaskInput, Timeout};
 use crate::outcome::Interrupt;
+use crate::plan::Plan;
 use crate::state::State;
 use crate::stream::{EventKind, EventSink, TaskEnd};
 
@@ -23,7 +23,7 @@ pub(crate) enum TaskResult<S: State> {
 }
 
 pub(crate) struct TaskRun<'a, S: State> {
-    pub(crate) graph: &'a GraphInner<S>,
+    pub(crate) graph: &'a Plan<S>,
     pub(crate) node: usize,
     pub(crate) arg: Option<serde_json::Value>,
     pub(crate) snapshot: &'a Arc<S>,
@@ -207,7 +207,7 @@ impl<S: State> TaskRun<'_, S> {
 /// Resolves a node's command and conditional edges into the task's output. Conditional edges see
 /// the superstep's starting state plus this node's own update, never its siblings' updates.
 pub(crate) fn route<S: State>(
-    graph: &GraphInner<S>,
+    graph: &Plan<S>,
     node: usize,
     snapshot: &Arc<S>,
     command: Command<S>,
@@ -279,7 +279,7 @@ pub(crate) fn route<S: State>(
 
 /// Resolves one destination. With `declared`, it must be one of those targets.
 pub(crate) fn resolve<S: State>(
-    graph: &GraphInner<S>,
+    graph: &Plan<S>,
     item: Goto,
     declared: Option<&[Option<usize>]>,
     goto: &mut Vec<usize>,
