@@ -10,11 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::compiled::CompiledGraph;
 use crate::context::Ctx;
-use crate::error::BuildError;
+use crate::error::{BuildError, NodeError};
 use crate::ids::NodeId;
-use crate::node::{
-    Endpoint, ErasedNode, FnNode, IntoCommand, Node, NodeError, PushFnNode, Route, StateNode,
-};
+use crate::node::{Endpoint, ErasedNode, FnNode, IntoCommand, Node, PushFnNode, Route, StateNode};
 use crate::plan::{ConditionalDef, GraphDef, NodeDef, compile};
 use crate::retry::RetryPolicy;
 use crate::state::State;

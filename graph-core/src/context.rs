@@ -11,9 +11,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpointer, PendingWrite, WriteKind};
-use crate::error::StorageError;
+use crate::error::{Interrupted, NodeError, StorageError};
 use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, ThreadId};
-use crate::node::{Interrupted, NodeError};
 use crate::stream::{MessageChunk, NodeEvent, NodeEventSink};
 
 /// A journaled effect result, as stored in a pending write.

@@ -93,15 +93,14 @@ pub use checkpoint::{
 pub use compiled::{CompiledGraph, DEFAULT_SNAPSHOT_EVERY};
 pub use config::{DEFAULT_MAX_SUPERSTEPS, Durability, Resume, RunConfig};
 pub use context::Ctx;
-pub use error::{BoxError, BuildError, Error, Result, StorageError};
+pub use error::{
+    BoxError, BuildError, Error, Interrupted, NodeError, Result, StorageError, Timeout,
+};
 pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, NodeKind};
 pub use graph_core_macros::State;
 pub use ids::{CheckpointId, InterruptId, NodeId, TaskId, TaskPath, ThreadId};
 pub use memory::InMemoryCheckpointer;
-pub use node::{
-    Command, END, Endpoint, Goto, Interrupted, IntoCommand, Node, NodeError, NodeResult, Push,
-    Route, START, Timeout,
-};
+pub use node::{Command, END, Endpoint, Goto, IntoCommand, Node, NodeResult, Push, Route, START};
 pub use outcome::{Interrupt, RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
 pub use retry::{RetryPolicy, RetryPredicate};
 pub use state::{

@@ -1,5 +1,6 @@
-//! What a node is and what it returns: the [`Node`] trait, [`Command`], [`Push`] fan-out,
-//! [`Route`]s for conditional edges, and [`NodeError`].
+//! What a node is and what it returns: the [`Node`] trait, [`Command`], [`Push`] fan-out, and
+//! [`Route`]s for conditional edges. A node's failure, [`NodeError`], is in `error.rs`, where the
+//! [`crate::Ctx`] that raises interrupts can reach it without importing this module.
 
 use std::fmt;
 use std::future::Future;
@@ -11,8 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::context::Ctx;
-use crate::error::BoxError;
-use crate::ids::{InterruptId, NodeId};
+use crate::error::NodeError;
+use crate::ids::NodeId;
 use crate::state::{State, Update};
 
 /// An end of an edge: START, a node, or END.
@@ -215,108 +216,6 @@ impl<U: Update> IntoCommand<U::State> for U {
         Command::update(self)
     }
 }
-
-/// A pause requested by `ctx.interrupt(..)`; propagate it with `?`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Interrupted {
-    pub(crate) id: InterruptId,
-    pub(crate) slot: u32,
-    pub(crate) value: serde_json::Value,
-}
-
-enum Repr {
-    Failed(BoxError),
-    Interrupted(Interrupted),
-}
-
-/// A node's failure, or its request to pause.
-///
-/// Any `std::error::Error` converts into it with `?`; [`NodeError::msg`] makes one from text. The
-/// engine treats an error from `ctx.interrupt(..)` as a pause, not a failure.
-pub struct NodeError {
-    repr: Repr,
-    permanent: bool,
-}
-
-impl NodeError {
-    /// An error with a message.
-    pub fn msg(message: impl fmt::Display) -> Self {
-        Self {
-            repr: Repr::Failed(message.to_string().into()),
-            permanent: false,
-        }
-    }
-    /// An error that a retry policy must not retry, whatever its predicate says.
-    pub fn permanent(error: impl Into<NodeError>) -> Self {
-        Self {
-            permanent: true,
-            ..error.into()
-        }
-    }
-    /// Whether [`NodeError::permanent`] made it.
-    pub fn is_permanent(&self) -> bool {
-        self.permanent
-    }
-    /// Whether the node timed out.
-    pub fn is_timeout(&self) -> bool {
-        self.error().is_some_and(|e| e.is::<Timeout>())
-    }
-    /// The underlying error, unless this is an interrupt.
-    pub fn error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
-        match &self.repr {
-            Repr::Failed(error) => Some(error.as_ref()),
-            Repr::Interrupted(_) => None,
-        }
-    }
-    /// Whether the error is of type `E`.
-    pub fn is<E: std::error::Error + 'static>(&self) -> bool {
-        self.error().is_some_and(|e| e.is::<E>())
-    }
-    pub(crate) fn into_parts(self) -> Result<BoxError, Interrupted> {
-        match self.repr {
-            Repr::Failed(error) => Ok(error),
-            Repr::Interrupted(interrupted) => Err(interrupted),
-        }
-    }
-}
-
-impl<E: std::error::Error + Send + Sync + 'static> From<E> for NodeError {
-    fn from(error: E) -> Self {
-        Self {
-            repr: Repr::Failed(Box::new(error)),
-            permanent: false,
-        }
-    }
-}
-impl From<Interrupted> for NodeError {
-    fn from(interrupted: Interrupted) -> Self {
-        Self {
-            repr: Repr::Interrupted(interrupted),
-            permanent: true,
-        }
-    }
-}
-impl fmt::Display for NodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Failed(error) => fmt::Display::fmt(error, f),
-            Repr::Interrupted(i) => write!(f, "interrupted ({})", i.id),
-        }
-    }
-}
-impl fmt::Debug for NodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.repr {
-            Repr::Failed(error) => fmt::Debug::fmt(error, f),
-            Repr::Interrupted(i) => fmt::Debug::fmt(i, f),
-        }
-    }
-}
-
-/// A node attempt ran longer than its timeout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("timed out after {0:?}")]
-pub struct Timeout(pub std::time::Duration);
 
 /// A node's result.
 pub type NodeResult<S> = Result<Command<S>, NodeError>;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::node::NodeError;
+use crate::error::NodeError;
 
 /// Decides whether an error is worth another attempt.
 pub type RetryPredicate = Arc<dyn Fn(&NodeError) -> bool + Send + Sync>;

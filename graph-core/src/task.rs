@@ -8,9 +8,9 @@ use futures_util::FutureExt;
 
 use crate::checkpoint::{PendingWrite, WriteKind};
 use crate::context::{Ctx, TaskShared};
-use crate::error::Error;
+use crate::error::{Error, NodeError, Timeout};
 use crate::frontier::{PendingPush, TaskOutput};
-use crate::node::{Command, Endpoint, Goto, NodeError, TaskInput, Timeout};
+use crate::node::{Command, Endpoint, Goto, TaskInput};
 use crate::outcome::Interrupt;
 use crate::plan::Plan;
 use crate::state::State;
