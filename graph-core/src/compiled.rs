@@ -1,13 +1,15 @@
-//! [`CompiledGraph`]: the frozen, shareable graph and its public API — run, resume, stream,
-//! inspect state and history, edit state.
+//! [`CompiledGraph`]: the public handle on a frozen graph — its plan plus where its checkpoints
+//! go — and its API: run, resume, stream, inspect state and history, edit state. Each call hands
+//! the plan and the persistence settings to a run; this module holds no run logic.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
-use crate::config::{Resume, RunConfig};
+use crate::config::{Persistence, Resume, RunConfig};
 use crate::error::{Error, Result};
 use crate::ids::{CheckpointId, NodeId};
 use crate::outcome::{RunOutput, StateSnapshot};
@@ -16,30 +18,18 @@ use crate::run::{Run, Start};
 use crate::state::State;
 use crate::stream::{EventSink, EventStream};
 
-type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
 /// compiled graph serves any number of concurrent runs on different threads.
 pub struct CompiledGraph<S: State> {
     pub(crate) plan: Arc<Plan<S>>,
-    pub(crate) checkpointer: Option<Arc<dyn Checkpointer>>,
-    pub(crate) clock: Clock,
-    pub(crate) snapshot_every: u32,
+    persistence: Persistence,
 }
 
 impl<S: State> Clone for CompiledGraph<S> {
     fn clone(&self) -> Self {
         Self {
             plan: Arc::clone(&self.plan),
-            checkpointer: self.checkpointer.clone(),
-            clock: Arc::clone(&self.clock),
-            snapshot_every: self.snapshot_every,
+            persistence: self.persistence.clone(),
         }
     }
 }
@@ -51,30 +41,23 @@ impl<S: State> fmt::Debug for CompiledGraph<S> {
                 "nodes",
                 &self.plan.nodes.iter().map(|n| &n.id).collect::<Vec<_>>(),
             )
-            .field("checkpointer", &self.checkpointer.is_some())
+            .field("checkpointer", &self.persistence.checkpointer.is_some())
             .finish()
     }
 }
-
-/// The most deltas of an append-style field stored before the next full snapshot. Snapshots
-/// are normally taken sooner, once a field's deltas add up to the size of its last snapshot;
-/// this bounds the rows a read visits when updates are tiny next to the value.
-pub const DEFAULT_SNAPSHOT_EVERY: u32 = 1024;
 
 impl<S: State> CompiledGraph<S> {
     pub(crate) fn new(plan: Arc<Plan<S>>) -> Self {
         Self {
             plan,
-            checkpointer: None,
-            clock: Arc::new(system_clock),
-            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+            persistence: Persistence::default(),
         }
     }
 
     /// The same graph, saving checkpoints to `checkpointer`.
     #[must_use]
     pub fn with_checkpointer(mut self, checkpointer: Arc<dyn Checkpointer>) -> Self {
-        self.checkpointer = Some(checkpointer);
+        self.persistence.checkpointer = Some(checkpointer);
         self
     }
 
@@ -82,7 +65,7 @@ impl<S: State> CompiledGraph<S> {
     /// instead of the system clock, e.g. for deterministic snapshots.
     #[must_use]
     pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.persistence.clock = Arc::new(clock);
         self
     }
 
@@ -90,13 +73,13 @@ impl<S: State> CompiledGraph<S> {
     /// deltas (at least 1; 1 stores every value whole).
     #[must_use]
     pub fn with_snapshot_every(mut self, deltas: u32) -> Self {
-        self.snapshot_every = deltas.max(1);
+        self.persistence.snapshot_every = deltas.max(1);
         self
     }
 
     /// The checkpointer, if any.
     pub fn checkpointer(&self) -> Option<&Arc<dyn Checkpointer>> {
-        self.checkpointer.as_ref()
+        self.persistence.checkpointer.as_ref()
     }
 
     /// The node names, in the order they were added.
@@ -109,7 +92,7 @@ impl<S: State> CompiledGraph<S> {
     /// earlier run of the thread are discarded.
     pub async fn invoke(&self, input: S::Update, config: &RunConfig) -> Result<RunOutput<S>> {
         let sink = EventSink::silent(&config.thread);
-        Run::execute(self.clone(), config.clone(), sink, Start::Input(input)).await
+        self.execute(config, sink, Start::Input(input)).await
     }
 
     /// Continues the thread: answers interrupts, passes a breakpoint, re-runs the tasks a failure
@@ -117,7 +100,7 @@ impl<S: State> CompiledGraph<S> {
     /// older checkpoint — replays from it on a fork.
     pub async fn resume(&self, config: &RunConfig, resume: Resume) -> Result<RunOutput<S>> {
         let sink = EventSink::silent(&config.thread);
-        Run::execute(self.clone(), config.clone(), sink, Start::Resume(resume)).await
+        self.execute(config, sink, Start::Resume(resume)).await
     }
 
     /// Like [`CompiledGraph::invoke`], streaming events. Must be called within a Tokio runtime.
@@ -130,13 +113,24 @@ impl<S: State> CompiledGraph<S> {
         self.spawn_stream(config, Start::Resume(resume))
     }
 
+    /// A run of this graph on `config`'s thread. It owns what it reads, so a stream can spawn it.
+    fn execute(
+        &self,
+        config: &RunConfig,
+        sink: EventSink<S>,
+        start: Start<S>,
+    ) -> impl Future<Output = Result<RunOutput<S>>> + Send + 'static {
+        let (plan, persistence) = (Arc::clone(&self.plan), self.persistence.clone());
+        Run::execute(plan, persistence, config.clone(), sink, start)
+    }
+
     fn spawn_stream(&self, config: &RunConfig, start: Start<S>) -> EventStream<S> {
         let (tx, rx) = mpsc::channel(256);
         let sink = EventSink {
             thread: config.thread.clone(),
             tx: Some(tx),
         };
-        let handle = tokio::spawn(Run::execute(self.clone(), config.clone(), sink, start));
+        let handle = tokio::spawn(self.execute(config, sink, start));
         EventStream {
             events: rx,
             handle: Some(handle),
@@ -146,7 +140,7 @@ impl<S: State> CompiledGraph<S> {
     /// The thread's state at its latest checkpoint (or the one `config` names): values, what
     /// runs next, pending interrupts and errors.
     pub async fn get_state(&self, config: &RunConfig) -> Result<StateSnapshot<S>> {
-        Run::snapshot(self, config).await
+        Run::snapshot(Arc::clone(&self.plan), self.persistence.clone(), config).await
     }
 
     /// The thread's checkpoints, newest first, without their values.
@@ -156,6 +150,7 @@ impl<S: State> CompiledGraph<S> {
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>> {
         let checkpointer = self
+            .persistence
             .checkpointer
             .as_ref()
             .ok_or(Error::NoCheckpointer("get_state_history"))?;
@@ -178,6 +173,7 @@ impl<S: State> CompiledGraph<S> {
         update: S::Update,
         as_node: Option<&str>,
     ) -> Result<CheckpointId> {
-        Run::update_state(self, config, update, as_node).await
+        let (plan, persistence) = (Arc::clone(&self.plan), self.persistence.clone());
+        Run::update_state(plan, persistence, config, update, as_node).await
     }
 }

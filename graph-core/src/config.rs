@@ -1,11 +1,13 @@
-//! How one call runs: [`RunConfig`] (the thread, a checkpoint in it, the superstep limit,
-//! [`Durability`], metadata) and [`Resume`], the answer that continues a paused thread.
+//! How runs are configured. Per call: [`RunConfig`] (the thread, a checkpoint in it, the
+//! superstep limit, [`Durability`], metadata) and [`Resume`], the answer that continues a paused
+//! thread. Per compiled graph: [`Persistence`], where and how its runs store checkpoints.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::checkpoint::Metadata;
+use crate::checkpoint::{Checkpointer, Metadata};
 use crate::ids::{CheckpointId, InterruptId, ThreadId};
 
 /// Whether a superstep's checkpoint is saved before the next superstep starts.
@@ -108,5 +110,41 @@ impl Resume {
             };
         }
         Resume::ById(map)
+    }
+}
+
+/// The most deltas of an append-style field stored before the next full snapshot. Snapshots
+/// are normally taken sooner, once a field's deltas add up to the size of its last snapshot;
+/// this bounds the rows a read visits when updates are tiny next to the value.
+pub const DEFAULT_SNAPSHOT_EVERY: u32 = 1024;
+
+/// Milliseconds since the Unix epoch, stamped on every checkpoint.
+pub(crate) type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Where and how a compiled graph's runs store checkpoints, set by its `with_*` methods. Cheap to
+/// clone: every run takes a copy.
+#[derive(Clone)]
+pub(crate) struct Persistence {
+    /// Where checkpoints go; without one, runs keep everything in memory and cannot resume.
+    pub(crate) checkpointer: Option<Arc<dyn Checkpointer>>,
+    /// What time a checkpoint records.
+    pub(crate) clock: Clock,
+    /// The most deltas of an append-style field before a full snapshot.
+    pub(crate) snapshot_every: u32,
+}
+
+impl Default for Persistence {
+    fn default() -> Self {
+        Self {
+            checkpointer: None,
+            clock: Arc::new(system_clock),
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+        }
     }
 }

@@ -90,8 +90,8 @@ pub use checkpoint::{
     FieldWrite, HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source,
     WriteKind,
 };
-pub use compiled::{CompiledGraph, DEFAULT_SNAPSHOT_EVERY};
-pub use config::{DEFAULT_MAX_SUPERSTEPS, Durability, Resume, RunConfig};
+pub use compiled::CompiledGraph;
+pub use config::{DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig};
 pub use context::Ctx;
 pub use error::{
     BoxError, BuildError, Error, Interrupted, NodeError, Result, StorageError, Timeout,

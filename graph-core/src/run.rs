@@ -14,14 +14,14 @@ use crate::checkpoint::{
     Breakpoint, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, LoadedCheckpoint,
     PendingWrite, Source, WriteKind,
 };
-use crate::compiled::CompiledGraph;
-use crate::config::{Durability, Resume, RunConfig};
+use crate::config::{Durability, Persistence, Resume, RunConfig};
 use crate::context::{EffectRecord, TaskShared, WriteSink};
 use crate::error::{Error, Result};
 use crate::frontier::{Frontier, TaskOutput};
 use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
 use crate::node::Command;
 use crate::outcome::{Interrupt, RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
+use crate::plan::Plan;
 use crate::state::{State, field_index};
 use crate::stream::{EventKind, EventSink};
 use crate::task::{TaskResult, TaskRun, panic_message, route};
@@ -93,7 +93,8 @@ struct SavedTask {
 }
 
 pub(crate) struct Run<S: State> {
-    graph: CompiledGraph<S>,
+    plan: Arc<Plan<S>>,
+    persistence: Persistence,
     config: RunConfig,
     thread: ThreadId,
     state: Arc<S>,
@@ -121,8 +122,13 @@ fn input_node() -> NodeId {
 }
 
 impl<S: State> Run<S> {
-    fn new(graph: CompiledGraph<S>, config: RunConfig, events: EventSink<S>) -> Self {
-        let frontier = Frontier::empty(&graph.plan);
+    fn new(
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
+        config: RunConfig,
+        events: EventSink<S>,
+    ) -> Self {
+        let frontier = Frontier::empty(&plan);
         Self {
             thread: config.thread.clone(),
             state: Arc::new(S::default()),
@@ -139,7 +145,8 @@ impl<S: State> Run<S> {
             held: None,
             answers: Vec::new(),
             poisoned: false,
-            graph,
+            plan,
+            persistence,
             config,
         }
     }
@@ -166,7 +173,7 @@ impl<S: State> Run<S> {
 
     /// Loads the latest checkpoint and the one `config` addresses (if another).
     async fn load(&mut self) -> Result<Option<LoadedCheckpoint>> {
-        let Some(checkpointer) = self.graph.checkpointer.clone() else {
+        let Some(checkpointer) = self.persistence.checkpointer.clone() else {
             return Ok(None);
         };
         let latest = checkpointer
@@ -233,7 +240,7 @@ impl<S: State> Run<S> {
                 });
             }
         }
-        self.frontier = Frontier::decode(&self.graph.plan, &loaded.frontier)
+        self.frontier = Frontier::decode(&self.plan, &loaded.frontier)
             .map_err(|reason| self.decode_error(id, "the frontier".into(), reason))?;
         self.saved.clear();
         for write in loaded.pending_writes {
@@ -312,7 +319,7 @@ impl<S: State> Run<S> {
             return Vec::new();
         };
         self.frontier
-            .plan(&self.graph.plan, head.id)
+            .plan(&self.plan, head.id)
             .iter()
             .filter_map(|task| {
                 let saved = self.saved.get(&task.id)?;
@@ -327,13 +334,14 @@ impl<S: State> Run<S> {
 
     /// Runs a whole invocation, with the bookkeeping every exit path needs.
     pub(crate) async fn execute(
-        graph: CompiledGraph<S>,
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
         config: RunConfig,
         events: EventSink<S>,
         start: Start<S>,
     ) -> Result<RunOutput<S>> {
         let span = tracing::info_span!("run", thread = %config.thread);
-        let mut run = Run::new(graph, config, events);
+        let mut run = Run::new(plan, persistence, config, events);
         let result = run.drive(start).instrument(span).await;
         let result = match result {
             Ok(status) => run.flush().await.map(|()| status),
@@ -392,10 +400,10 @@ impl<S: State> Run<S> {
                 let step = parent.map_or(-1, |(_, step)| step + 1);
                 let writes = self.apply(step, vec![(input_node(), input)])?;
                 let mut frontier = self.frontier.clone();
-                frontier.pull.extend_from_slice(&self.graph.plan.entry);
+                frontier.pull.extend_from_slice(&self.plan.entry);
                 let entry = self.entry_routes(step)?;
                 frontier.pull.extend(entry);
-                frontier.normalize(&self.graph.plan);
+                frontier.normalize(&self.plan);
                 let status = self
                     .commit(Source::Input, step, Vec::new(), writes, frontier, false)
                     .await?;
@@ -404,7 +412,7 @@ impl<S: State> Run<S> {
                 }
             }
             Start::Resume(resume) => {
-                if self.graph.checkpointer.is_none() {
+                if self.persistence.checkpointer.is_none() {
                     return Err(Error::NoCheckpointer("resume"));
                 }
                 let Some(loaded) = loaded else {
@@ -436,7 +444,7 @@ impl<S: State> Run<S> {
 
     /// Routes the conditional edges from START on the state after input.
     fn entry_routes(&self, step: i64) -> Result<Vec<usize>> {
-        let graph = &self.graph.plan;
+        let graph = &self.plan;
         let mut goto = Vec::new();
         let mut push = Vec::new();
         for &r in &graph.entry_routes {
@@ -571,7 +579,7 @@ impl<S: State> Run<S> {
         // superstep (an error, another interrupt, an effect, an output) carries them instead.
         // A run that stops before its superstep runs (a superstep limit of 0, a storage error)
         // drops them: the interrupt is still pending and takes the answer again.
-        if self.graph.checkpointer.is_some() {
+        if self.persistence.checkpointer.is_some() {
             self.answers = writes;
         }
         Ok(())
@@ -616,7 +624,7 @@ impl<S: State> Run<S> {
     }
 
     fn write_sink(&mut self, head: CheckpointId) -> Arc<WriteSink> {
-        let sink = match (&self.graph.checkpointer, self.config.durability) {
+        let sink = match (&self.persistence.checkpointer, self.config.durability) {
             (None, _) => WriteSink::Discard,
             (Some(checkpointer), Durability::Sync) => WriteSink::Direct {
                 checkpointer: Arc::clone(checkpointer),
@@ -635,10 +643,10 @@ impl<S: State> Run<S> {
 
     async fn superstep(&mut self, step: i64) -> Result<Option<RunStatus>> {
         let head = self.head.as_ref().map_or(CheckpointId(0), |h| h.id);
-        let graph = Arc::clone(&self.graph.plan);
+        let graph = Arc::clone(&self.plan);
         let tasks = self.frontier.plan(&graph, head);
         let sink = self.write_sink(head);
-        let persist = self.graph.checkpointer.is_some();
+        let persist = self.persistence.checkpointer.is_some();
         for task in &tasks {
             let node = &graph.nodes[task.node].id;
             self.events
@@ -788,7 +796,7 @@ impl<S: State> Run<S> {
         written.dedup();
 
         let store_now =
-            self.graph.checkpointer.is_some() && self.config.durability == Durability::Sync;
+            self.persistence.checkpointer.is_some() && self.config.durability == Durability::Sync;
         let encode_error = |what: String, e: serde_json::Error| Error::Encode {
             thread: self.thread.clone(),
             step,
@@ -818,7 +826,10 @@ impl<S: State> Run<S> {
                     }
                 }
                 array.push(b']');
-                if let Some(lineage) = prev.lineage.extend(array.len(), self.graph.snapshot_every) {
+                if let Some(lineage) = prev
+                    .lineage
+                    .extend(array.len(), self.persistence.snapshot_every)
+                {
                     deltas[slot] = Some((
                         FieldValue::Delta {
                             prev: prev.id,
@@ -895,10 +906,10 @@ impl<S: State> Run<S> {
         frontier: Frontier,
         after: bool,
     ) -> Result<Option<RunStatus>> {
-        let graph = &self.graph.plan;
+        let graph = &self.plan;
         let id = self.next_id;
         self.next_id = id.next();
-        let store_now = self.graph.checkpointer.is_some()
+        let store_now = self.persistence.checkpointer.is_some()
             && (self.config.durability == Durability::Sync
                 || matches!(source, Source::Fork | Source::Update));
         let before = !after
@@ -920,7 +931,7 @@ impl<S: State> Run<S> {
             parent: self.head.as_ref().map(|h| h.id),
             step,
             source,
-            created_at_ms: (self.graph.clock)(),
+            created_at_ms: (self.persistence.clock)(),
             next: frontier.next_names(graph),
             writers,
             breakpoint,
@@ -964,7 +975,7 @@ impl<S: State> Run<S> {
     /// versions change only once the checkpointer has accepted the checkpoint, so a failed
     /// store can be retried with full values.
     async fn store(&mut self, writes: Vec<(usize, FieldValue, Lineage)>) -> Result<()> {
-        let Some(checkpointer) = self.graph.checkpointer.clone() else {
+        let Some(checkpointer) = self.persistence.checkpointer.clone() else {
             return Ok(());
         };
         let mut meta = self.head.clone().expect("a head to store");
@@ -1019,7 +1030,7 @@ impl<S: State> Run<S> {
             .collect();
         let frontier = self
             .frontier
-            .encode(&self.graph.plan)
+            .encode(&self.plan)
             .map_err(|e| Error::Encode {
                 thread: self.thread.clone(),
                 step: meta.step,
@@ -1044,7 +1055,7 @@ impl<S: State> Run<S> {
 
     /// With `Durability::Exit`, stores the head checkpoint and the writes held back.
     async fn flush(&mut self) -> Result<()> {
-        if self.graph.checkpointer.is_none() || self.head.is_none() {
+        if self.persistence.checkpointer.is_none() || self.head.is_none() {
             return Ok(());
         }
         if self.config.durability != Durability::Exit {
@@ -1068,7 +1079,7 @@ impl<S: State> Run<S> {
                 );
                 if !writes.is_empty() {
                     let head = self.head.as_ref().map(|h| h.id).expect("checked");
-                    let checkpointer = self.graph.checkpointer.clone().expect("checked");
+                    let checkpointer = self.persistence.checkpointer.clone().expect("checked");
                     checkpointer
                         .put_writes(&self.thread, head, writes)
                         .await
@@ -1085,14 +1096,15 @@ impl<S: State> Run<S> {
 
     /// The thread's state at the addressed checkpoint, for `get_state`.
     pub(crate) async fn snapshot(
-        graph: &CompiledGraph<S>,
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
         config: &RunConfig,
     ) -> Result<StateSnapshot<S>> {
-        if graph.checkpointer.is_none() {
+        if persistence.checkpointer.is_none() {
             return Err(Error::NoCheckpointer("get_state"));
         }
         let sink = EventSink::silent(&config.thread);
-        let mut run = Run::new(graph.clone(), config.clone(), sink);
+        let mut run = Run::new(plan, persistence, config.clone(), sink);
         let Some(loaded) = run.load().await? else {
             return Ok(StateSnapshot {
                 values: S::default(),
@@ -1112,14 +1124,14 @@ impl<S: State> Run<S> {
             .collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
-            .plan(&run.graph.plan, head.id)
+            .plan(&run.plan, head.id)
             .into_iter()
             .map(|task| {
                 let saved = run.saved.get(&task.id);
                 let finished = saved.is_some_and(|s| s.output.is_some());
                 TaskInfo {
                     id: task.id,
-                    node: run.graph.plan.nodes[task.node].id.clone(),
+                    node: run.plan.nodes[task.node].id.clone(),
                     path: task.path,
                     finished,
                     error: saved.and_then(|s| s.error.clone()).filter(|_| !finished),
@@ -1150,16 +1162,17 @@ impl<S: State> Run<S> {
 
     /// `update_state`: writes an update as a node in a new checkpoint.
     pub(crate) async fn update_state(
-        graph: &CompiledGraph<S>,
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
         config: &RunConfig,
         update: S::Update,
         as_node: Option<&str>,
     ) -> Result<CheckpointId> {
-        if graph.checkpointer.is_none() {
+        if persistence.checkpointer.is_none() {
             return Err(Error::NoCheckpointer("update_state"));
         }
         let sink = EventSink::silent(&config.thread);
-        let mut run = Run::new(graph.clone(), config.clone(), sink);
+        let mut run = Run::new(plan, persistence, config.clone(), sink);
         if let Some(loaded) = run.load().await? {
             run.restore(loaded)?;
         }
@@ -1169,7 +1182,6 @@ impl<S: State> Run<S> {
         };
         let node = match as_node {
             Some(name) => *run
-                .graph
                 .plan
                 .index
                 .get(name)
@@ -1182,7 +1194,7 @@ impl<S: State> Run<S> {
                     .unwrap_or_default();
                 writers.dedup();
                 match writers.as_slice() {
-                    [one] => *run.graph.plan.index.get(*one).ok_or_else(|| {
+                    [one] => *run.plan.index.get(*one).ok_or_else(|| {
                         refuse(format!(
                             "node `{one}`, which wrote the base checkpoint, is no longer in the \
                              graph; pass as_node"
@@ -1207,7 +1219,7 @@ impl<S: State> Run<S> {
             }
         };
         let step = run.step() + 1;
-        let id = run.graph.plan.nodes[node].id.clone();
+        let id = run.plan.nodes[node].id.clone();
         let shared = TaskShared {
             thread: run.thread.clone(),
             step,
@@ -1219,19 +1231,13 @@ impl<S: State> Run<S> {
             events: None,
         };
         let snapshot = Arc::clone(&run.state);
-        let output = route(
-            &run.graph.plan,
-            node,
-            &snapshot,
-            Command::update(update),
-            &shared,
-        )?;
+        let output = route(&run.plan, node, &snapshot, Command::update(update), &shared)?;
         drop(snapshot);
         let mut frontier = run.frontier.clone();
         frontier.pull.clear();
         frontier.push.clear();
-        frontier.record(&run.graph.plan, node, &output.goto, &output.push);
-        frontier.normalize(&run.graph.plan);
+        frontier.record(&run.plan, node, &output.goto, &output.push);
+        frontier.normalize(&run.plan);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
         run.commit(Source::Update, step, vec![id], writes, frontier, false)
             .await?;
