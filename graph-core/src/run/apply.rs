@@ -1,0 +1,161 @@
+//! Applying a superstep's updates: reject conflicting writes, encode append-style fields as
+//! deltas while the updates are at hand, reduce the updates into the state in task order, and
+//! encode what is left as snapshots.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use crate::checkpoint::FieldValue;
+use crate::config::Durability;
+use crate::error::{Error, Result};
+use crate::ids::NodeId;
+use crate::state::State;
+use crate::task::panic_message;
+
+use super::Run;
+use super::versions::Lineage;
+
+/// A field written by a superstep: its index and, when encoded now, the value to store and its
+/// lineage.
+pub(super) type FieldChange = (usize, Option<(FieldValue, Lineage)>);
+
+impl<S: State> Run<S> {
+    /// Applies updates in order (after checking for conflicting overwrites) and returns the
+    /// field values to store.
+    pub(super) fn apply(
+        &mut self,
+        step: i64,
+        updates: Vec<(NodeId, S::Update)>,
+    ) -> Result<Vec<FieldChange>> {
+        let fields = S::FIELDS;
+        if updates.len() > 1 {
+            let mut owner: Vec<Option<usize>> = vec![None; fields.len()];
+            for (i, (_, update)) in updates.iter().enumerate() {
+                let mut conflict = None;
+                S::written_fields(update, &mut |f| {
+                    if fields[f].reducer.rejects_concurrent_writes() {
+                        match owner[f] {
+                            Some(first) if conflict.is_none() => conflict = Some((f, first)),
+                            Some(_) => {}
+                            None => owner[f] = Some(i),
+                        }
+                    }
+                });
+                if let Some((f, first)) = conflict {
+                    return Err(Error::Conflict {
+                        thread: self.thread.clone(),
+                        step,
+                        field: fields[f].name,
+                        first: updates[first].0.clone(),
+                        second: updates[i].0.clone(),
+                    });
+                }
+            }
+        }
+        let mut written: Vec<usize> = Vec::new();
+        for (_, update) in &updates {
+            S::written_fields(update, &mut |f| written.push(f));
+        }
+        written.sort_unstable();
+        written.dedup();
+
+        let store_now =
+            self.persistence.checkpointer.is_some() && self.config.durability == Durability::Sync;
+        let encode_error = |what: String, e: serde_json::Error| Error::Encode {
+            thread: self.thread.clone(),
+            step,
+            what,
+            reason: e.to_string(),
+        };
+        let mut values = Vec::with_capacity(written.len());
+        let mut deltas: Vec<Option<(FieldValue, Lineage)>> = vec![None; written.len()];
+        if store_now {
+            for (slot, &f) in written.iter().enumerate() {
+                let Some(prev) = self.versions[f] else {
+                    continue;
+                };
+                if !fields[f].reducer.stores_deltas() || !prev.stored {
+                    continue;
+                }
+                let mut array = Vec::from(*b"[");
+                for (_, update) in &updates {
+                    if let Some(encoded) = S::encode_field_update(update, f) {
+                        let encoded = encoded.map_err(|e| {
+                            encode_error(format!("an update of field `{}`", fields[f].name), e)
+                        })?;
+                        if array.len() > 1 {
+                            array.push(b',');
+                        }
+                        array.extend_from_slice(&encoded);
+                    }
+                }
+                array.push(b']');
+                if let Some(lineage) = prev
+                    .lineage
+                    .extend(array.len(), self.persistence.snapshot_every)
+                {
+                    deltas[slot] = Some((
+                        FieldValue::Delta {
+                            prev: prev.id,
+                            updates: array.into(),
+                        },
+                        lineage,
+                    ));
+                }
+            }
+        }
+        let state = Arc::make_mut(&mut self.state);
+        let mut failure = None;
+        for (node, update) in updates {
+            let applied = std::panic::catch_unwind(AssertUnwindSafe(|| state.apply(update)));
+            let error = match applied {
+                Ok(Ok(())) => continue,
+                Ok(Err(source)) => Error::Reduce {
+                    thread: self.thread.clone(),
+                    step,
+                    node,
+                    source,
+                },
+                Err(panic) => Error::Node {
+                    thread: self.thread.clone(),
+                    step,
+                    message: format!(
+                        "a reducer panicked applying its update: {}",
+                        panic_message(panic.as_ref())
+                    ),
+                    node,
+                    source: None,
+                },
+            };
+            failure = Some(error);
+            break;
+        }
+        if let Some(error) = failure {
+            // Earlier updates (or fields) of this superstep may already be applied.
+            self.poisoned = true;
+            return Err(error);
+        }
+        let state = &self.state;
+        if store_now {
+            for (slot, &f) in written.iter().enumerate() {
+                let (value, lineage) = match deltas[slot].take() {
+                    Some(delta) => delta,
+                    None => {
+                        let bytes = state
+                            .encode_field(f)
+                            .map_err(|e| encode_error(format!("field `{}`", fields[f].name), e))?;
+                        {
+                            let lineage = Lineage::snapshot(bytes.len());
+                            (FieldValue::Snapshot(bytes.into()), lineage)
+                        }
+                    }
+                };
+                values.push((f, Some((value, lineage))));
+            }
+        } else {
+            // Not encoded now: `store` snapshots these fields if the checkpoint is stored.
+            values.extend(written.into_iter().map(|f| (f, None)));
+        }
+        Ok(values)
+    }
+}

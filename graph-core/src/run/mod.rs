@@ -1,0 +1,138 @@
+//! One run of a graph on a thread: restore the thread's checkpoint, apply input or resume
+//! answers, then loop over supersteps — plan, run tasks concurrently, apply their updates in task
+//! order, advance the frontier, checkpoint — until the frontier is empty, a task pauses or fails,
+//! or a breakpoint is hit.
+//!
+//! [`Run`] is one type whose methods live in a file per concern:
+//!
+//! - `start.rs` — [`Run::execute`], where `invoke`, `resume` and `stream` enter: input, resume or
+//!   fork, then the superstep loop, then what every exit path needs;
+//! - `restore.rs` — loading a checkpoint and rebuilding state, versions, frontier, saved writes;
+//! - `resume.rs` — open interrupts, checking resume answers, forking an older checkpoint;
+//! - `superstep.rs` — planning and running one superstep's tasks;
+//! - `apply.rs` — conflicts, delta encoding, reducing updates into the state;
+//! - `commit.rs` — the next checkpoint: breakpoints, storing it, the `Durability::Exit` flush;
+//! - `inspect.rs` — `get_state` and `update_state`;
+//! - `versions.rs`, `saved.rs` — the plain types the run's fields are made of.
+//!
+//! This file holds the run's fields and the helpers every concern shares. It imports none of the
+//! concern files (they import it), so the folder has no import cycle.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::checkpoint::{CheckpointMeta, PendingWrite};
+use crate::config::{Persistence, Resume, RunConfig};
+use crate::context::WriteSink;
+use crate::error::Error;
+use crate::frontier::Frontier;
+use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+use crate::plan::Plan;
+use crate::state::State;
+use crate::stream::{EventKind, EventSink};
+
+mod apply;
+mod commit;
+mod inspect;
+mod restore;
+mod resume;
+mod saved;
+mod start;
+mod superstep;
+mod versions;
+
+use saved::SavedTask;
+use versions::Version;
+
+/// How a call starts: with input for the thread, or continuing it.
+pub(crate) enum Start<S: State> {
+    Input(S::Update),
+    Resume(Resume),
+}
+
+/// A run in progress: the thread's state and frontier as of its head checkpoint, and what this
+/// call has done so far.
+pub(crate) struct Run<S: State> {
+    plan: Arc<Plan<S>>,
+    persistence: Persistence,
+    config: RunConfig,
+    thread: ThreadId,
+    state: Arc<S>,
+    versions: Vec<Option<Version>>,
+    frontier: Frontier,
+    /// The checkpoint the next superstep starts from.
+    head: Option<CheckpointMeta>,
+    head_stored: bool,
+    last_stored: Option<CheckpointId>,
+    next_id: CheckpointId,
+    saved: HashMap<TaskId, SavedTask>,
+    events: Arc<EventSink<S>>,
+    supersteps: u32,
+    executed: Vec<NodeId>,
+    /// Pending writes held back by `Durability::Exit`.
+    held: Option<Arc<WriteSink>>,
+    /// Resume answers not stored yet: they go out with the next superstep's first pending write.
+    answers: Vec<PendingWrite>,
+    /// An update failed half-way, so `state` must not be stored.
+    poisoned: bool,
+}
+
+impl<S: State> Run<S> {
+    pub(super) fn new(
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
+        config: RunConfig,
+        events: EventSink<S>,
+    ) -> Self {
+        let frontier = Frontier::empty(&plan);
+        Self {
+            thread: config.thread.clone(),
+            state: Arc::new(S::default()),
+            versions: vec![None; S::FIELDS.len()],
+            frontier,
+            head: None,
+            head_stored: true,
+            last_stored: None,
+            next_id: CheckpointId(0),
+            saved: HashMap::new(),
+            events: Arc::new(events),
+            supersteps: 0,
+            executed: Vec::new(),
+            held: None,
+            answers: Vec::new(),
+            poisoned: false,
+            plan,
+            persistence,
+            config,
+        }
+    }
+
+    pub(super) fn storage(&self, source: crate::error::StorageError) -> Error {
+        Error::Storage {
+            thread: self.thread.clone(),
+            source,
+        }
+    }
+
+    pub(super) fn decode_error(
+        &self,
+        checkpoint: CheckpointId,
+        what: String,
+        reason: String,
+    ) -> Error {
+        Error::Decode {
+            thread: self.thread.clone(),
+            checkpoint,
+            what,
+            reason,
+        }
+    }
+
+    pub(super) fn step(&self) -> i64 {
+        self.head.as_ref().map_or(-1, |h| h.step)
+    }
+
+    pub(super) async fn emit(&self, step: i64, kind: EventKind<S>) {
+        self.events.send(step, None, None, kind).await;
+    }
+}

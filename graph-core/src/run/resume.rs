@@ -1,0 +1,161 @@
+//! Continuing a thread: which interrupts are open, checking resume answers against them, and
+//! forking an older checkpoint to replay from it.
+
+use crate::checkpoint::{PendingWrite, Source, WriteKind};
+use crate::config::Resume;
+use crate::error::{Error, Result};
+use crate::ids::{NodeId, TaskId};
+use crate::outcome::Interrupt;
+use crate::state::State;
+
+use super::Run;
+
+impl<S: State> Run<S> {
+    /// Interrupts still waiting for an answer, in task order.
+    pub(super) fn pending_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+        self.interrupts(false)
+    }
+
+    /// Pending interrupts, plus answered ones whose task then failed (the answer may have been
+    /// the wrong type): those may be answered again.
+    pub(super) fn answerable_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+        self.interrupts(true)
+    }
+
+    pub(super) fn interrupts(&self, reopen_failed: bool) -> Vec<(TaskId, u32, Interrupt)> {
+        let Some(head) = &self.head else {
+            return Vec::new();
+        };
+        self.frontier
+            .plan(&self.plan, head.id)
+            .iter()
+            .filter_map(|task| {
+                let saved = self.saved.get(&task.id)?;
+                let (slot, interrupt) = saved.interrupt.as_ref()?;
+                let answered = saved.resumes.contains_key(slot);
+                let failed = saved.error.is_some();
+                let open = saved.output.is_none() && (!answered || (reopen_failed && failed));
+                open.then(|| (task.id, *slot, interrupt.clone()))
+            })
+            .collect()
+    }
+
+    /// Validates resume answers against pending interrupts and saves them.
+    pub(super) async fn answer(&mut self, resume: Resume) -> Result<()> {
+        let pending = match resume {
+            Resume::Continue => self.pending_interrupts(),
+            _ => self.answerable_interrupts(),
+        };
+        let ids = || {
+            pending
+                .iter()
+                .map(|(_, _, i)| i.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let refuse = |reason: String| Error::Resume {
+            thread: self.thread.clone(),
+            reason,
+        };
+        let answers: Vec<(TaskId, u32, NodeId, serde_json::Value)> = match resume {
+            Resume::Continue => {
+                if !pending.is_empty() {
+                    return Err(refuse(format!(
+                        "the thread is waiting on interrupt(s) {}; resume with an answer",
+                        ids()
+                    )));
+                }
+                Vec::new()
+            }
+            Resume::Unencodable(reason) => {
+                return Err(refuse(format!("cannot encode the answer: {reason}")));
+            }
+            Resume::Value(value) => match pending.as_slice() {
+                [] => {
+                    return Err(refuse(
+                        "the thread has no pending interrupt to answer".into(),
+                    ));
+                }
+                [(task, slot, interrupt)] => vec![(*task, *slot, interrupt.node.clone(), value)],
+                _ => {
+                    return Err(refuse(format!(
+                        "{} interrupts are pending ({}); answer them by id with Resume::ById",
+                        pending.len(),
+                        ids()
+                    )));
+                }
+            },
+            Resume::ById(map) => {
+                if map.is_empty() {
+                    return Err(refuse("Resume::ById has no answers".into()));
+                }
+                let mut answers = Vec::new();
+                for (id, value) in map {
+                    let Some((task, slot, interrupt)) = pending.iter().find(|(_, _, i)| i.id == id)
+                    else {
+                        let known = if pending.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            ids()
+                        };
+                        return Err(refuse(format!(
+                            "interrupt {id} is not pending (pending: {known})"
+                        )));
+                    };
+                    answers.push((*task, *slot, interrupt.node.clone(), value));
+                }
+                answers
+            }
+        };
+        if answers.is_empty() {
+            return Ok(());
+        }
+        let mut writes = Vec::new();
+        for (task, slot, node, value) in answers {
+            let bytes = serde_json::to_vec(&value).map_err(|e| Error::Encode {
+                thread: self.thread.clone(),
+                step: self.step(),
+                what: "a resume answer".into(),
+                reason: e.to_string(),
+            })?;
+            writes.push(PendingWrite {
+                task_id: task,
+                node,
+                kind: WriteKind::Resume,
+                slot,
+                value: bytes.into(),
+            });
+            self.saved
+                .entry(task)
+                .or_default()
+                .resumes
+                .insert(slot, value);
+        }
+        // Not stored yet: if the answered task finishes, the checkpoint after it supersedes
+        // them, so storing them now would cost a commit for nothing. Any pending write of the
+        // superstep (an error, another interrupt, an effect, an output) carries them instead.
+        // A run that stops before its superstep runs (a superstep limit of 0, a storage error)
+        // drops them: the interrupt is still pending and takes the answer again.
+        if self.persistence.checkpointer.is_some() {
+            self.answers = writes;
+        }
+        Ok(())
+    }
+
+    /// Copies the restored (older) checkpoint as the thread's new head, to replay from it.
+    pub(super) async fn fork(&mut self) -> Result<()> {
+        let base = self.head.clone().expect("restored");
+        self.saved.clear();
+        let frontier = self.frontier.clone();
+        self.commit(
+            Source::Fork,
+            base.step,
+            Vec::new(),
+            Vec::new(),
+            frontier,
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+}
