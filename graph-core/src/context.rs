@@ -42,6 +42,18 @@ pub(crate) enum WriteSink {
 }
 
 impl WriteSink {
+    /// The writes a `Buffer` holds back, taken out of it; the other sinks hold none.
+    pub(crate) fn take_held(&self) -> Vec<PendingWrite> {
+        match self {
+            WriteSink::Buffer(buffer) => std::mem::take(
+                &mut *buffer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            ),
+            WriteSink::Discard | WriteSink::Direct { .. } => Vec::new(),
+        }
+    }
+
     pub(crate) async fn write(&self, write: PendingWrite) -> Result<(), StorageError> {
         match self {
             WriteSink::Discard => Ok(()),

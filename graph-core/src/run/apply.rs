@@ -15,9 +15,26 @@ use crate::task::panic_message;
 use super::Run;
 use super::versions::Lineage;
 
-/// A field written by a superstep: its index and, when encoded now, the value to store and its
-/// lineage.
-pub(super) type FieldChange = (usize, Option<(FieldValue, Lineage)>);
+/// A field a superstep wrote.
+pub(super) enum FieldChange {
+    /// Encoded now (`Durability::Sync`): the value to store, and the field's lineage once it is.
+    Encoded {
+        field: usize,
+        value: FieldValue,
+        lineage: Lineage,
+    },
+    /// Not encoded: `store` snapshots the field if the checkpoint is stored.
+    Unencoded(usize),
+}
+
+impl FieldChange {
+    /// The field's index in `S::FIELDS`.
+    pub(super) fn field(&self) -> usize {
+        match *self {
+            FieldChange::Encoded { field, .. } | FieldChange::Unencoded(field) => field,
+        }
+    }
+}
 
 impl<S: State> Run<S> {
     /// Applies updates in order (after checking for conflicting overwrites) and returns the
@@ -67,10 +84,15 @@ impl<S: State> Run<S> {
             what,
             reason: e.to_string(),
         };
-        let mut values = Vec::with_capacity(written.len());
-        let mut deltas: Vec<Option<(FieldValue, Lineage)>> = vec![None; written.len()];
+        // Deltas are encoded while the updates are at hand, before the reducers consume them;
+        // the fields still unencoded get snapshots of their new values once the updates apply.
+        let mut changes: Vec<FieldChange> =
+            written.into_iter().map(FieldChange::Unencoded).collect();
         if store_now {
-            for (slot, &f) in written.iter().enumerate() {
+            for change in &mut changes {
+                let FieldChange::Unencoded(f) = *change else {
+                    continue;
+                };
                 let Some(prev) = self.versions[f] else {
                     continue;
                 };
@@ -94,13 +116,14 @@ impl<S: State> Run<S> {
                     .lineage
                     .extend(array.len(), self.persistence.snapshot_every)
                 {
-                    deltas[slot] = Some((
-                        FieldValue::Delta {
+                    *change = FieldChange::Encoded {
+                        field: f,
+                        value: FieldValue::Delta {
                             prev: prev.id,
                             updates: array.into(),
                         },
                         lineage,
-                    ));
+                    };
                 }
             }
         }
@@ -137,25 +160,20 @@ impl<S: State> Run<S> {
         }
         let state = &self.state;
         if store_now {
-            for (slot, &f) in written.iter().enumerate() {
-                let (value, lineage) = match deltas[slot].take() {
-                    Some(delta) => delta,
-                    None => {
-                        let bytes = state
-                            .encode_field(f)
-                            .map_err(|e| encode_error(format!("field `{}`", fields[f].name), e))?;
-                        {
-                            let lineage = Lineage::snapshot(bytes.len());
-                            (FieldValue::Snapshot(bytes.into()), lineage)
-                        }
-                    }
+            for change in &mut changes {
+                let FieldChange::Unencoded(f) = *change else {
+                    continue;
                 };
-                values.push((f, Some((value, lineage))));
+                let bytes = state
+                    .encode_field(f)
+                    .map_err(|e| encode_error(format!("field `{}`", fields[f].name), e))?;
+                *change = FieldChange::Encoded {
+                    field: f,
+                    lineage: Lineage::snapshot(bytes.len()),
+                    value: FieldValue::Snapshot(bytes.into()),
+                };
             }
-        } else {
-            // Not encoded now: `store` snapshots these fields if the checkpoint is stored.
-            values.extend(written.into_iter().map(|f| (f, None)));
         }
-        Ok(values)
+        Ok(changes)
     }
 }

@@ -7,10 +7,9 @@ use crate::checkpoint::{
     Breakpoint, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, Source,
 };
 use crate::config::Durability;
-use crate::context::WriteSink;
 use crate::error::{Error, Result};
 use crate::frontier::Frontier;
-use crate::ids::NodeId;
+use crate::ids::{CheckpointId, NodeId};
 use crate::outcome::RunStatus;
 use crate::state::State;
 use crate::stream::EventKind;
@@ -18,6 +17,12 @@ use crate::stream::EventKind;
 use super::Run;
 use super::apply::FieldChange;
 use super::versions::{Lineage, Version};
+
+/// What a commit made: the new head's id, and the breakpoint the run pauses at, if any.
+pub(super) struct Committed {
+    pub(super) id: CheckpointId,
+    pub(super) paused: Option<RunStatus>,
+}
 
 impl<S: State> Run<S> {
     /// Makes the next checkpoint the head (storing it unless durability says otherwise) and
@@ -30,7 +35,7 @@ impl<S: State> Run<S> {
         values: Vec<FieldChange>,
         frontier: Frontier,
         after: bool,
-    ) -> Result<Option<RunStatus>> {
+    ) -> Result<Committed> {
         let graph = &self.plan;
         let id = self.next_id;
         self.next_id = id.next();
@@ -62,55 +67,58 @@ impl<S: State> Run<S> {
             breakpoint,
             metadata: self.config.metadata.clone(),
         };
-        let mut writes = Vec::new();
-        for (f, encoded) in values {
+        for change in &values {
             // Until `store` succeeds, the field's latest value lives only in memory.
-            self.versions[f] = Some(Version {
+            self.versions[change.field()] = Some(Version {
                 id,
                 lineage: Lineage::snapshot(0),
                 stored: false,
             });
-            if let (Some((value, lineage)), true) = (encoded, store_now) {
-                writes.push((f, value, lineage));
-            }
         }
+        let paused = breakpoint.map(|kind| RunStatus::Breakpoint {
+            kind,
+            next: meta.next.clone(),
+        });
         self.frontier = frontier;
+        // The head is set before it is stored, so a failed store leaves it for `flush` to retry.
         self.head = Some(meta);
-        self.head_stored = false;
         self.held = None;
         self.saved.clear();
         if store_now {
-            self.store(writes).await?;
+            self.store(values).await?;
         }
         self.emit(step, EventKind::Values(Arc::clone(&self.state)))
             .await;
         self.emit(step, EventKind::Checkpoint { id, source }).await;
-        Ok(breakpoint.map(|kind| RunStatus::Breakpoint {
-            kind,
-            next: self
-                .head
-                .as_ref()
-                .map(|h| h.next.clone())
-                .unwrap_or_default(),
-        }))
+        Ok(Committed { id, paused })
     }
 
-    /// Stores the head checkpoint with `writes` (field index, value, lineage) plus a
-    /// snapshot of every other field whose latest value is not stored yet. The run's field
-    /// versions change only once the checkpointer has accepted the checkpoint, so a failed
-    /// store can be retried with full values.
-    pub(super) async fn store(&mut self, writes: Vec<(usize, FieldValue, Lineage)>) -> Result<()> {
-        let Some(checkpointer) = self.persistence.checkpointer.clone() else {
+    /// Stores the head checkpoint with the fields `changes` encoded, plus a snapshot of every
+    /// other field whose latest value is not stored yet. The run's field versions change only
+    /// once the checkpointer has accepted the checkpoint, so a failed store can be retried with
+    /// full values. Without a checkpointer or a head there is nothing to store.
+    pub(super) async fn store(&mut self, changes: Vec<FieldChange>) -> Result<()> {
+        let (Some(checkpointer), Some(head)) = (&self.persistence.checkpointer, &self.head) else {
             return Ok(());
         };
-        let mut meta = self.head.clone().expect("a head to store");
+        let checkpointer = Arc::clone(checkpointer);
+        let mut meta = head.clone();
         // With `Durability::Exit` the in-memory parent may never have been stored: the stored
         // parent is the last checkpoint that was.
         meta.parent = self.last_stored;
         let id = meta.id;
         let mut versions = self.versions.clone();
-        let mut field_writes = Vec::with_capacity(writes.len());
-        for (f, value, lineage) in writes {
+        let mut field_writes = Vec::with_capacity(changes.len());
+        for change in changes {
+            // An unencoded field is left to the snapshots below.
+            let FieldChange::Encoded {
+                field: f,
+                value,
+                lineage,
+            } = change
+            else {
+                continue;
+            };
             versions[f] = Some(Version {
                 id,
                 lineage,
@@ -173,16 +181,16 @@ impl<S: State> Run<S> {
             .await
             .map_err(|e| self.storage(e))?;
         self.versions = versions;
-        self.head_stored = true;
         self.last_stored = Some(id);
         Ok(())
     }
 
     /// With `Durability::Exit`, stores the head checkpoint and the writes held back.
     pub(super) async fn flush(&mut self) -> Result<()> {
-        if self.persistence.checkpointer.is_none() || self.head.is_none() {
+        let (Some(checkpointer), Some(head)) = (&self.persistence.checkpointer, &self.head) else {
             return Ok(());
-        }
+        };
+        let (checkpointer, head) = (Arc::clone(checkpointer), head.id);
         if self.config.durability != Durability::Exit {
             // Sync runs store as they go; a failed store is not retried here, and the thread
             // resumes from the last checkpoint that was stored.
@@ -192,25 +200,15 @@ impl<S: State> Run<S> {
             tracing::warn!(thread = %self.thread, "a failed update left the in-memory state inconsistent; not storing it");
             return Ok(());
         }
-        if !self.head_stored {
+        if !self.head_stored() {
             self.store(Vec::new()).await?;
         }
-        if let Some(held) = self.held.take() {
-            if let WriteSink::Buffer(buffer) = &*held {
-                let writes = std::mem::take(
-                    &mut *buffer
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner),
-                );
-                if !writes.is_empty() {
-                    let head = self.head.as_ref().map(|h| h.id).expect("checked");
-                    let checkpointer = self.persistence.checkpointer.clone().expect("checked");
-                    checkpointer
-                        .put_writes(&self.thread, head, writes)
-                        .await
-                        .map_err(|e| self.storage(e))?;
-                }
-            }
+        let held = self.held.take().map(|sink| sink.take_held());
+        if let Some(writes) = held.filter(|writes| !writes.is_empty()) {
+            checkpointer
+                .put_writes(&self.thread, head, writes)
+                .await
+                .map_err(|e| self.storage(e))?;
         }
         Ok(())
     }

@@ -40,12 +40,11 @@ impl<S: State> Run<S> {
                 status: ThreadStatus::Idle,
             });
         };
-        run.restore(loaded)?;
-        let head = run.head.clone().expect("restored");
+        let head = run.restore(loaded)?.clone();
         let pending: Vec<Interrupt> = run
             .pending_interrupts()
             .into_iter()
-            .map(|(_, _, i)| i)
+            .map(|open| open.interrupt)
             .collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
@@ -164,8 +163,9 @@ impl<S: State> Run<S> {
         frontier.record(&run.plan, node, &output.goto, &output.push);
         frontier.normalize(&run.plan);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
-        run.commit(Source::Update, step, vec![id], writes, frontier, false)
+        let committed = run
+            .commit(Source::Update, step, vec![id], writes, frontier, false)
             .await?;
-        Ok(run.head.as_ref().expect("committed").id)
+        Ok(committed.id)
     }
 }

@@ -60,9 +60,10 @@ pub(crate) struct Run<S: State> {
     state: Arc<S>,
     versions: Vec<Option<Version>>,
     frontier: Frontier,
-    /// The checkpoint the next superstep starts from.
+    /// The checkpoint the next superstep starts from; `None` on a thread with none yet.
     head: Option<CheckpointMeta>,
-    head_stored: bool,
+    /// The newest checkpoint in storage: the parent the next stored checkpoint names, and how
+    /// the run knows whether its head is stored (there is no flag to fall out of step).
     last_stored: Option<CheckpointId>,
     next_id: CheckpointId,
     saved: HashMap<TaskId, SavedTask>,
@@ -91,7 +92,6 @@ impl<S: State> Run<S> {
             versions: vec![None; S::FIELDS.len()],
             frontier,
             head: None,
-            head_stored: true,
             last_stored: None,
             next_id: CheckpointId(0),
             saved: HashMap::new(),
@@ -130,6 +130,19 @@ impl<S: State> Run<S> {
 
     pub(super) fn step(&self) -> i64 {
         self.head.as_ref().map_or(-1, |h| h.step)
+    }
+
+    /// The head checkpoint's id, or 0 before the thread has one (task ids derive from it).
+    pub(super) fn head_id(&self) -> CheckpointId {
+        self.head.as_ref().map_or(CheckpointId(0), |h| h.id)
+    }
+
+    /// Whether the head checkpoint is in storage: always once restored; with
+    /// `Durability::Exit`, only once the run stops.
+    pub(super) fn head_stored(&self) -> bool {
+        self.head
+            .as_ref()
+            .is_some_and(|h| Some(h.id) == self.last_stored)
     }
 
     pub(super) async fn emit(&self, step: i64, kind: EventKind<S>) {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::checkpoint::{FieldVersion, LoadedCheckpoint, PendingWrite, WriteKind};
+use crate::checkpoint::{CheckpointMeta, FieldVersion, LoadedCheckpoint, PendingWrite, WriteKind};
 use crate::error::{Error, Result};
 use crate::frontier::Frontier;
 use crate::ids::CheckpointId;
@@ -44,8 +44,9 @@ impl<S: State> Run<S> {
         }
     }
 
-    /// Restores state, versions, frontier and saved writes from a loaded checkpoint.
-    pub(super) fn restore(&mut self, loaded: LoadedCheckpoint) -> Result<()> {
+    /// Restores state, versions, frontier and saved writes from a loaded checkpoint, which becomes
+    /// the head.
+    pub(super) fn restore(&mut self, loaded: LoadedCheckpoint) -> Result<&CheckpointMeta> {
         let id = loaded.meta.id;
         let mut state = S::default();
         for field in &loaded.values {
@@ -90,10 +91,8 @@ impl<S: State> Run<S> {
             self.restore_write(id, write)?;
         }
         self.state = Arc::new(state);
-        self.head = Some(loaded.meta);
-        self.head_stored = true;
         self.last_stored = Some(id);
-        Ok(())
+        Ok(self.head.insert(loaded.meta))
     }
 
     pub(super) fn restore_write(

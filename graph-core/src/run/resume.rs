@@ -4,25 +4,34 @@
 use crate::checkpoint::{PendingWrite, Source, WriteKind};
 use crate::config::Resume;
 use crate::error::{Error, Result};
-use crate::ids::{NodeId, TaskId};
+use crate::ids::TaskId;
 use crate::outcome::Interrupt;
 use crate::state::State;
 
 use super::Run;
 
+/// An interrupt of a planned task that waits for an answer.
+pub(super) struct OpenInterrupt {
+    /// The task that asked, as planned from the head checkpoint.
+    pub(super) task: TaskId,
+    /// Which of the task's interrupts it is.
+    pub(super) slot: u32,
+    pub(super) interrupt: Interrupt,
+}
+
 impl<S: State> Run<S> {
     /// Interrupts still waiting for an answer, in task order.
-    pub(super) fn pending_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+    pub(super) fn pending_interrupts(&self) -> Vec<OpenInterrupt> {
         self.interrupts(false)
     }
 
     /// Pending interrupts, plus answered ones whose task then failed (the answer may have been
     /// the wrong type): those may be answered again.
-    pub(super) fn answerable_interrupts(&self) -> Vec<(TaskId, u32, Interrupt)> {
+    pub(super) fn answerable_interrupts(&self) -> Vec<OpenInterrupt> {
         self.interrupts(true)
     }
 
-    pub(super) fn interrupts(&self, reopen_failed: bool) -> Vec<(TaskId, u32, Interrupt)> {
+    fn interrupts(&self, reopen_failed: bool) -> Vec<OpenInterrupt> {
         let Some(head) = &self.head else {
             return Vec::new();
         };
@@ -35,7 +44,11 @@ impl<S: State> Run<S> {
                 let answered = saved.resumes.contains_key(slot);
                 let failed = saved.error.is_some();
                 let open = saved.output.is_none() && (!answered || (reopen_failed && failed));
-                open.then(|| (task.id, *slot, interrupt.clone()))
+                open.then(|| OpenInterrupt {
+                    task: task.id,
+                    slot: *slot,
+                    interrupt: interrupt.clone(),
+                })
             })
             .collect()
     }
@@ -49,7 +62,7 @@ impl<S: State> Run<S> {
         let ids = || {
             pending
                 .iter()
-                .map(|(_, _, i)| i.id.to_string())
+                .map(|open| open.interrupt.id.to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -57,7 +70,7 @@ impl<S: State> Run<S> {
             thread: self.thread.clone(),
             reason,
         };
-        let answers: Vec<(TaskId, u32, NodeId, serde_json::Value)> = match resume {
+        let answers: Vec<(&OpenInterrupt, serde_json::Value)> = match resume {
             Resume::Continue => {
                 if !pending.is_empty() {
                     return Err(refuse(format!(
@@ -76,7 +89,7 @@ impl<S: State> Run<S> {
                         "the thread has no pending interrupt to answer".into(),
                     ));
                 }
-                [(task, slot, interrupt)] => vec![(*task, *slot, interrupt.node.clone(), value)],
+                [open] => vec![(open, value)],
                 _ => {
                     return Err(refuse(format!(
                         "{} interrupts are pending ({}); answer them by id with Resume::ById",
@@ -91,8 +104,7 @@ impl<S: State> Run<S> {
                 }
                 let mut answers = Vec::new();
                 for (id, value) in map {
-                    let Some((task, slot, interrupt)) = pending.iter().find(|(_, _, i)| i.id == id)
-                    else {
+                    let Some(open) = pending.iter().find(|open| open.interrupt.id == id) else {
                         let known = if pending.is_empty() {
                             "none".to_owned()
                         } else {
@@ -102,7 +114,7 @@ impl<S: State> Run<S> {
                             "interrupt {id} is not pending (pending: {known})"
                         )));
                     };
-                    answers.push((*task, *slot, interrupt.node.clone(), value));
+                    answers.push((open, value));
                 }
                 answers
             }
@@ -111,7 +123,7 @@ impl<S: State> Run<S> {
             return Ok(());
         }
         let mut writes = Vec::new();
-        for (task, slot, node, value) in answers {
+        for (open, value) in answers {
             let bytes = serde_json::to_vec(&value).map_err(|e| Error::Encode {
                 thread: self.thread.clone(),
                 step: self.step(),
@@ -119,17 +131,17 @@ impl<S: State> Run<S> {
                 reason: e.to_string(),
             })?;
             writes.push(PendingWrite {
-                task_id: task,
-                node,
+                task_id: open.task,
+                node: open.interrupt.node.clone(),
                 kind: WriteKind::Resume,
-                slot,
+                slot: open.slot,
                 value: bytes.into(),
             });
             self.saved
-                .entry(task)
+                .entry(open.task)
                 .or_default()
                 .resumes
-                .insert(slot, value);
+                .insert(open.slot, value);
         }
         // Not stored yet: if the answered task finishes, the checkpoint after it supersedes
         // them, so storing them now would cost a commit for nothing. Any pending write of the
@@ -142,20 +154,13 @@ impl<S: State> Run<S> {
         Ok(())
     }
 
-    /// Copies the restored (older) checkpoint as the thread's new head, to replay from it.
-    pub(super) async fn fork(&mut self) -> Result<()> {
-        let base = self.head.clone().expect("restored");
+    /// Copies the restored (older) checkpoint, of superstep `step`, as the thread's new head, to
+    /// replay from it.
+    pub(super) async fn fork(&mut self, step: i64) -> Result<()> {
         self.saved.clear();
         let frontier = self.frontier.clone();
-        self.commit(
-            Source::Fork,
-            base.step,
-            Vec::new(),
-            Vec::new(),
-            frontier,
-            false,
-        )
-        .await?;
+        self.commit(Source::Fork, step, Vec::new(), Vec::new(), frontier, false)
+            .await?;
         Ok(())
     }
 }

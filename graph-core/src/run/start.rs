@@ -10,7 +10,7 @@ use tracing::Instrument;
 use crate::checkpoint::Source;
 use crate::config::{Persistence, Resume, RunConfig};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, NodeId};
+use crate::ids::NodeId;
 use crate::outcome::{RunOutput, RunStatus};
 use crate::plan::Plan;
 use crate::state::State;
@@ -67,7 +67,7 @@ impl<S: State> Run<S> {
         let status = result?;
         Ok(RunOutput {
             thread: run.thread.clone(),
-            checkpoint: run.head.as_ref().map_or(CheckpointId(0), |h| h.id),
+            checkpoint: run.head_id(),
             state: Arc::unwrap_or_clone(run.state),
             status,
             executed: run.executed,
@@ -78,28 +78,24 @@ impl<S: State> Run<S> {
         let loaded = self.load().await?;
         match start {
             Start::Input(input) => {
-                let parent = match loaded {
-                    Some(loaded) => {
-                        self.restore(loaded)?;
-                        self.head.as_ref().map(|h| (h.id, h.step))
-                    }
-                    None => None,
+                let step = match loaded {
+                    Some(loaded) => self.restore(loaded)?.step + 1,
+                    None => -1,
                 };
                 // New input discards what an earlier run left planned, but not join progress.
                 self.frontier.pull.clear();
                 self.frontier.push.clear();
                 self.saved.clear();
-                let step = parent.map_or(-1, |(_, step)| step + 1);
                 let writes = self.apply(step, vec![(input_node(), input)])?;
                 let mut frontier = self.frontier.clone();
                 frontier.pull.extend_from_slice(&self.plan.entry);
                 let entry = self.entry_routes(step)?;
                 frontier.pull.extend(entry);
                 frontier.normalize(&self.plan);
-                let status = self
+                let committed = self
                     .commit(Source::Input, step, Vec::new(), writes, frontier, false)
                     .await?;
-                if let Some(status) = status {
+                if let Some(status) = committed.paused {
                     return Ok(status);
                 }
             }
@@ -115,7 +111,7 @@ impl<S: State> Run<S> {
                 };
                 let latest_id = self.next_id;
                 let is_latest = loaded.meta.id.next() == latest_id;
-                self.restore(loaded)?;
+                let step = self.restore(loaded)?.step;
                 if is_latest {
                     self.answer(resume).await?;
                 } else {
@@ -127,7 +123,7 @@ impl<S: State> Run<S> {
                                 .into(),
                         });
                     }
-                    self.fork().await?;
+                    self.fork(step).await?;
                 }
             }
         }

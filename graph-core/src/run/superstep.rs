@@ -11,7 +11,7 @@ use crate::config::Durability;
 use crate::context::{TaskShared, WriteSink};
 use crate::error::{Error, Result};
 use crate::frontier::TaskOutput;
-use crate::ids::CheckpointId;
+use crate::ids::{CheckpointId, TaskId};
 use crate::outcome::RunStatus;
 use crate::state::State;
 use crate::stream::EventKind;
@@ -60,11 +60,13 @@ impl<S: State> Run<S> {
     }
 
     pub(super) async fn superstep(&mut self, step: i64) -> Result<Option<RunStatus>> {
-        let head = self.head.as_ref().map_or(CheckpointId(0), |h| h.id);
+        let head = self.head_id();
         let graph = Arc::clone(&self.plan);
         let tasks = self.frontier.plan(&graph, head);
         let sink = self.write_sink(head);
         let persist = self.persistence.checkpointer.is_some();
+        // A lone task's output goes into the checkpoint stored right after it (see `TaskRun`).
+        let save_output = tasks.len() > 1;
         for task in &tasks {
             let node = &graph.nodes[task.node].id;
             self.events
@@ -78,74 +80,73 @@ impl<S: State> Run<S> {
         } else {
             None
         };
-        let mut runs = Vec::with_capacity(tasks.len());
-        let mut reused = Vec::with_capacity(tasks.len());
-        for task in &tasks {
+        let mut jobs = Vec::with_capacity(tasks.len());
+        for task in tasks {
             let mut saved = self.saved.remove(&task.id).unwrap_or_default();
-            if let Some(bytes) = saved.output.take() {
-                let output = TaskOutput::<S>::decode(&graph, &bytes).map_err(|reason| {
-                    self.decode_error(
-                        head,
-                        format!(
-                            "the output of task {} (`{}`)",
-                            task.id, graph.nodes[task.node].id
-                        ),
-                        reason,
-                    )
-                })?;
-                reused.push(Some(output));
-                runs.push(None);
-                continue;
-            }
-            reused.push(None);
-            let shared = Arc::new(TaskShared {
-                thread: self.thread.clone(),
-                step,
-                node: graph.nodes[task.node].id.clone(),
-                task_id: task.id,
-                resumes: saved.resumes,
-                journal: Mutex::new(saved.effects),
-                writes: Arc::clone(&sink),
-                events: node_events.clone(),
-            });
-            runs.push(Some(TaskRun {
-                graph: &graph,
+            let work = match saved.output.take() {
+                Some(bytes) => {
+                    let output = TaskOutput::<S>::decode(&graph, &bytes).map_err(|reason| {
+                        self.decode_error(
+                            head,
+                            format!(
+                                "the output of task {} (`{}`)",
+                                task.id, graph.nodes[task.node].id
+                            ),
+                            reason,
+                        )
+                    })?;
+                    Work::Saved(output)
+                }
+                None => {
+                    let shared = Arc::new(TaskShared {
+                        thread: self.thread.clone(),
+                        step,
+                        node: graph.nodes[task.node].id.clone(),
+                        task_id: task.id,
+                        resumes: saved.resumes,
+                        journal: Mutex::new(saved.effects),
+                        writes: Arc::clone(&sink),
+                        events: node_events.clone(),
+                    });
+                    Work::Run(TaskRun {
+                        graph: &graph,
+                        node: task.node,
+                        arg: task.arg,
+                        snapshot: &snapshot,
+                        shared,
+                        events: &self.events,
+                        persist,
+                        save_output,
+                    })
+                }
+            };
+            jobs.push(Job {
+                id: task.id,
                 node: task.node,
-                arg: task.arg.clone(),
-                snapshot: &snapshot,
-                shared,
-                events: &self.events,
-                persist,
-                save_output: tasks.len() > 1,
-            }));
+                work,
+            });
         }
-        let futures = runs.into_iter().map(|run| async move {
-            let run = run?;
-            let span = tracing::debug_span!("task", node = %run.shared.node, task_id = %run.shared.task_id);
-            Some(run.run().instrument(span).await)
-        });
-        let results: Vec<Option<TaskResult<S>>> = if tasks.len() == 1 {
-            vec![futures.into_iter().next().expect("one task").await]
-        } else {
-            futures_util::future::join_all(futures).await
+        let ended: Vec<Ended<S>> = match <[Job<'_, S>; 1]>::try_from(jobs) {
+            // A lone task is awaited as it is: `join_all` would only add an allocation.
+            Ok([job]) => vec![job.finish().await],
+            Err(jobs) => futures_util::future::join_all(jobs.into_iter().map(Job::finish)).await,
         };
         drop(snapshot);
 
-        let mut outputs: Vec<(usize, TaskOutput<S>)> = Vec::with_capacity(tasks.len());
+        let mut outputs = Vec::with_capacity(ended.len());
         let mut failure: Option<Error> = None;
         let mut interrupts = Vec::new();
-        for ((task, result), reused) in tasks.iter().zip(results).zip(reused) {
-            match (result, reused) {
-                (_, Some(output)) => outputs.push((task.node, output)),
-                (Some(TaskResult::Done(output)), None) => {
-                    self.executed.push(graph.nodes[task.node].id.clone());
-                    outputs.push((task.node, output));
+        for Ended { id, node, how } in ended {
+            match how {
+                How::Reused(output) => outputs.push((id, node, output)),
+                How::Ran(TaskResult::Done(output)) => {
+                    self.executed.push(graph.nodes[node].id.clone());
+                    outputs.push((id, node, output));
                 }
-                (Some(TaskResult::Failed(error)), None) => {
+                How::Ran(TaskResult::Failed(error)) => {
                     failure.get_or_insert(error);
                 }
-                (Some(TaskResult::Interrupted(interrupt)), None) => interrupts.push(interrupt),
-                (None, None) => unreachable!("every task either ran or was reused"),
+                How::Ran(TaskResult::Interrupted(interrupt)) => interrupts.push(interrupt),
             }
         }
         if let Some(error) = failure {
@@ -161,20 +162,68 @@ impl<S: State> Run<S> {
         let mut writers = Vec::with_capacity(outputs.len());
         let mut updates = Vec::with_capacity(outputs.len());
         let mut after = false;
-        for (task, (node, output)) in tasks.iter().zip(outputs) {
+        for (task, node, output) in outputs {
             frontier.record(&graph, node, &output.goto, &output.push);
             after |= graph.nodes[node].interrupt_after;
             let id = graph.nodes[node].id.clone();
             if self.events.enabled() {
                 let kind = EventKind::Update(output.update.clone());
-                self.events.send(step, Some(&id), Some(task.id), kind).await;
+                self.events.send(step, Some(&id), Some(task), kind).await;
             }
             writers.push(id.clone());
             updates.push((id, output.update));
         }
         frontier.normalize(&graph);
         let writes = self.apply(step, updates)?;
-        self.commit(Source::Loop, step, writers, writes, frontier, after)
-            .await
+        let committed = self
+            .commit(Source::Loop, step, writers, writes, frontier, after)
+            .await?;
+        Ok(committed.paused)
+    }
+}
+
+/// One task of a superstep with what it needs to end: its parts travel together, so nothing has
+/// to line up with another list by position.
+struct Job<'a, S: State> {
+    id: TaskId,
+    node: usize,
+    work: Work<'a, S>,
+}
+
+/// How a task gets its output.
+enum Work<'a, S: State> {
+    /// It saved its output before (in a superstep a failure or a crash cut short).
+    Saved(TaskOutput<S>),
+    /// It runs.
+    Run(TaskRun<'a, S>),
+}
+
+/// A task of the superstep, ended.
+struct Ended<S: State> {
+    id: TaskId,
+    node: usize,
+    how: How<S>,
+}
+
+/// How a task ended: with its saved output, or by running (to an output, a failure or a pause).
+enum How<S: State> {
+    Reused(TaskOutput<S>),
+    Ran(TaskResult<S>),
+}
+
+impl<S: State> Job<'_, S> {
+    async fn finish(self) -> Ended<S> {
+        let how = match self.work {
+            Work::Saved(output) => How::Reused(output),
+            Work::Run(run) => {
+                let span = tracing::debug_span!("task", node = %run.shared.node, task_id = %run.shared.task_id);
+                How::Ran(run.run().instrument(span).await)
+            }
+        };
+        Ended {
+            id: self.id,
+            node: self.node,
+            how,
+        }
     }
 }
