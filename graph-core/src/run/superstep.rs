@@ -2,8 +2,10 @@
 //! state (reusing outputs saved before), then hand their updates, in task order, to apply and
 //! commit.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use futures_util::future::{self, Either};
 use tracing::Instrument;
 
 use crate::checkpoint::Source;
@@ -129,7 +131,7 @@ impl<S: State> Run<S> {
         let ended: Vec<Ended<S>> = match <[Job<'_, S>; 1]>::try_from(jobs) {
             // A lone task is awaited as it is: `join_all` would only add an allocation.
             Ok([job]) => vec![job.finish().await],
-            Err(jobs) => futures_util::future::join_all(jobs.into_iter().map(Job::finish)).await,
+            Err(jobs) => future::join_all(jobs.into_iter().map(Job::finish)).await,
         };
         drop(snapshot);
 
@@ -211,19 +213,20 @@ enum How<S: State> {
     Ran(TaskResult<S>),
 }
 
-impl<S: State> Job<'_, S> {
-    async fn finish(self) -> Ended<S> {
-        let how = match self.work {
-            Work::Saved(output) => How::Reused(output),
-            Work::Run(run) => {
+impl<'a, S: State> Job<'a, S> {
+    /// The task's future. A superstep allocates one per task (`join_all` boxes each), so it
+    /// captures the job's parts, not the job: an `async fn` taking `self` would hold the whole
+    /// job beside the node's future, a copy of it too, and cost every task of a fan-out that much
+    /// more memory to allocate, move and fault in.
+    fn finish(self) -> impl Future<Output = Ended<S>> + 'a {
+        let Job { id, node, work } = self;
+        let ended = move |how| Ended { id, node, how };
+        match work {
+            Work::Saved(output) => Either::Left(future::ready(ended(How::Reused(output)))),
+            Work::Run(run) => Either::Right(async move {
                 let span = tracing::debug_span!("task", node = %run.shared.node, task_id = %run.shared.task_id);
-                How::Ran(run.run().instrument(span).await)
-            }
-        };
-        Ended {
-            id: self.id,
-            node: self.node,
-            how,
+                ended(How::Ran(run.run().instrument(span).await))
+            }),
         }
     }
 }
