@@ -1,7 +1,10 @@
 //! [`OfflineNlu`], the rule-based engine: no network, no key, deterministic.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use regex::Regex;
 
 use super::{
     Entities, Lexicon, Understand, Understanding, dates, guests, identity, intents, lang, lexicon,
@@ -100,16 +103,20 @@ impl OfflineNlu {
         let room_type = self.take(&mut folded, |index, t| {
             index.room(t).filter(|n| names_a_room(t, n))
         });
-        // "the difference between standard and deluxe" chooses neither.
+        // "the difference between standard and deluxe" chooses neither; "the suite is too
+        // much, the deluxe then" chooses the one named last.
         let other_room = self
             .take(&mut folded, |index, t| {
                 index.room(t).filter(|n| names_a_room(t, n))
             })
             .filter(|other| Some(other) != room_type.as_ref());
-        let room_type = if other_room.is_some() {
-            None
-        } else {
-            room_type
+        let room_type = match other_room {
+            Some(_) if SETTLES.is_match(&cue_text) => self
+                .take_last(&mut cue_text.clone(), |index, t| {
+                    index.room(t).filter(|n| names_a_room(t, n))
+                }),
+            Some(_) => None,
+            None => room_type,
         };
         let stay = dates::extract(&mut folded, language, today);
         let party = guests::extract(&folded);
@@ -269,6 +276,15 @@ const NOT_GOING: &[&str] = &[
     "not going to",
     "wont go to",
 ];
+
+/// Words that settle a choice between options named: "the suite is too much, the deluxe
+/// then", "mejor la estándar".
+static SETTLES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:then|entonces|instead|mejor|prefer\w*|go\s+with|lets\s+do|vamos\s+con|me\s+quedo\s+con|nos\s+quedamos\s+con)\b",
+    )
+    .unwrap_or_else(|e| panic!("settles rule: {e}"))
+});
 
 /// Whether the guest keeps what they name, so it is not what the message asks about: "cancel
 /// the Orlando trip, the Dallas one stays", "keep the Miami one", "la de Austin la mantengo".

@@ -119,6 +119,7 @@ const TABLE: &[Row] = &[
     ("keep the hotel mar one, cancel sol", CancellationRequest, En, &[Hotel("sol")]),
     ("uy no, mejor en el hotel sol en vez del hotel mar, mismas fechas", ReservationRequest, Es, &[Hotel("sol")]),
     ("olvídalo, al final no vamos a valencia", Deny, Es, &[]),
+    ("uf, la suite se me va de presupuesto. la doble entonces", ReservationRequest, Es, &[Room("double")]),
     ("We can't make it anymore, please cancel", CancellationRequest, En, &[]),
     ("How do I cancel my booking?", CancellationRequest, En, &[]),
     ("I need to cancel the reservation for tomorrow", CancellationRequest, En, &[In("2026-11-23")]),

@@ -261,7 +261,10 @@ pub(crate) fn follows_up(folded: &str) -> bool {
 }
 
 static FOLLOW_UP: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"^\W*(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b"));
+    // One short word may come first: "uf. y en el budget?", "ok and at the plaza?".
+    LazyLock::new(|| {
+        compile(r"^\W*(?:[a-z]{1,5}\W+)?(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b")
+    });
 
 /// Whether `folded` weighs options against each other: "Austin or Dallas?", "at each one",
 /// "¿alguna de las dos tiene piscina?".
