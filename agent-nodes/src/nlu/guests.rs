@@ -72,14 +72,15 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque";
     // One person or one pair, named with a possessive; "me", "yo" on their own.
     let one = format!(
-        "{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"
+        "(?:son|daughter|brother|sister|father|mother)\\s*-?\\s*in\\s*-?\\s*law|yerno|nuera|cunado|cunada|{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"
     );
     let pair = "parents|folks|in-laws|inlaws|grandparents|padres|papas|suegros|abuelos|viejos";
     let owner = "my|our|his|her|their|mi|mis|su|sus|nuestro|nuestra|nuestros|nuestras|tu|tus";
     // "para mí y mi novia": "mi" alone, before "y", is the guest.
     let owned = format!(r"(?:{owner})\s+(?:{one}|{pair})");
     let item = format!(r"(?:{owned}|me|myself|yo|mi\s*(?:,|\by)\s*{owned})");
-    let list = format!(r"{item}(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*{item})*");
+    // After the first, a relative may come without "my": "our daughter and son-in-law".
+    let list = format!(r"{item}(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*(?:{item}|(?:{one}|{pair})\b))*");
     Patterns {
         listed: compile(&format!(
             r"\b(?:for|para|pa)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b"
@@ -235,13 +236,15 @@ pub(super) fn extract(folded: &str) -> Party {
         .or(me_plus)
         .or(couple.then_some(2 + companions))
         .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));
+    // "For my husband and our eldest", "our daughter and son-in-law want to join": the people
+    // named one by one, the children among them counted as children.
     if adults.is_none()
-        && children.is_none()
         && let Some(listed) = listed(folded)
+        && listed > children.unwrap_or(0)
     {
         return Party {
-            adults: Some(listed),
-            children: None,
+            adults: Some(listed - children.unwrap_or(0)),
+            children,
         };
     }
     Party { adults, children }
@@ -264,10 +267,21 @@ fn listed(folded: &str) -> Option<u32> {
     ];
     let caps = PATTERNS.listed.captures(folded)?;
     let list = caps.get(1).or_else(|| caps.get(2))?;
-    // "for my wife's birthday" is about her, not a party of one.
+    // "for my wife's birthday" is about her, not a party of one; "for my wife and kids" names
+    // more people than it counts.
     if matches!(
         text::next_word(folded, list.end()),
-        "s" | "birthday" | "anniversary" | "cumple" | "cumpleanos" | "aniversario"
+        "s" | "birthday"
+            | "anniversary"
+            | "cumple"
+            | "cumpleanos"
+            | "aniversario"
+            | "and"
+            | "y"
+            | "plus"
+            | "with"
+            | "con"
+            | "e"
     ) {
         return None;
     }
@@ -288,7 +302,8 @@ fn listed(folded: &str) -> Option<u32> {
             .get(i + 1)
             .is_none_or(|next| matches!(*next, "y" | "e" | "and"));
         match word {
-            "and" | "n" | "plus" | "y" | "e" => {}
+            // "son in law" is one person.
+            "and" | "n" | "plus" | "y" | "e" | "in" | "law" | "-" => {}
             "mi" if !owned && alone => people += 1,
             "me" | "myself" | "yo" if !owned => people += 1,
             "my" | "our" | "his" | "her" | "their" | "mi" | "mis" | "su" | "sus" | "nuestro"

@@ -52,7 +52,15 @@ const COMMON: &[&str] = &[
 fn extra_aliases(code: &str) -> &'static [&'static str] {
     match code {
         "GPH" => &["chicago", "grand plaza", "the plaza"],
-        "SRS" => &["miami", "miami beach", "south beach"],
+        "SRS" => &[
+            "miami",
+            "miami beach",
+            "south beach",
+            "the beach one",
+            "beach hotel",
+            "hotel de playa",
+            "el de la playa",
+        ],
         "MVL" => &[
             "estes park",
             "colorado",

@@ -301,6 +301,8 @@ const TABLE: &[Row] = &[
     ("arriving Saturday the 13th now, still leaving Monday", ReservationRequest, En, &[In("2027-02-13"), Out("2027-02-15")]),
     ("llegamos el jueves 25 de marzo y salimos el domingo 28", ReservationRequest, Es, &[In("2027-03-25"), Out("2027-03-28")]),
     ("just do two doubles, 2 and 2", ReservationRequest, En, &[Room("double"), Adults(2)]),
+    ("oh and our daughter and son-in-law want to join for the same week", ReservationRequest, En, &[Adults(1), Children(1)]),
+    ("I want to book a room for my wife and kids", ReservationRequest, En, &[]),
     ("a room for my parents", ReservationRequest, En, &[Adults(2)]),
     ("book a double for my mom pls", ReservationRequest, En, &[Room("double"), Adults(1)]),
     ("ahora una individual para mis papás, las mismas fechas", ReservationRequest, Es, &[Room("single"), Adults(2)]),

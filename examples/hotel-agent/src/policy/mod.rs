@@ -466,6 +466,17 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
     if asks {
         if named.is_some() {
             next.focus = named;
+        } else if r.cheapest && next.focus.is_none() {
+            // "Which is your cheapest hotel?" then "a standard for the 27th": at that hotel.
+            next.focus = cheapest_hotel(w.catalog);
+        }
+        // "My husband and I … is breakfast included?": the party is kept for the booking.
+        if (r.entities.adults.is_some() || r.entities.children.is_some())
+            && !d.slots.started()
+            && !r.across
+        {
+            next.slots.guests =
+                crate::booking::merge(w.catalog, Slots::default(), &r.entities).guests;
         }
         return (Route::Answer, next);
     }
@@ -491,6 +502,16 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             (route, next)
         }
     }
+}
+
+/// The hotel of the catalog's cheapest room.
+fn cheapest_hotel(catalog: &Catalog) -> Option<String> {
+    catalog
+        .hotels()
+        .iter()
+        .flat_map(|h| h.rooms.iter().map(move |r| (r.base, &h.code)))
+        .min_by_key(|(base, _)| *base)
+        .map(|(_, code)| code.clone())
 }
 
 /// Whether a message thanks ("thx", "gracias", "ty").

@@ -182,10 +182,9 @@ pub(super) fn has(h: &Hotel, topic: Topic) -> Option<bool> {
     })
 }
 
-/// "The cheapest suite", "la habitación más cara": the cheapest or dearest room among
-/// `hotels`, of the room kind the message names if it names one.
-pub(super) fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String> {
-    let cheapest = [
+/// Whether `folded` asks for the cheapest, the dearest or the biggest room, in that order.
+pub(super) fn superlatives(folded: &str) -> [bool; 3] {
+    const CHEAPEST: &[&str] = &[
         "cheapest",
         "cheaper",
         "least expensive",
@@ -195,28 +194,29 @@ pub(super) fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Op
         "mas barat",
         "mas economic",
         "menos car",
-    ]
-    .iter()
-    .any(|p| folded.contains(p));
-    let dearest = [
+    ];
+    const DEAREST: &[&str] = &[
         "priciest",
         "most expensive",
         "most luxurious",
         "mas car",
         "mas lujos",
-    ]
-    .iter()
-    .any(|p| folded.contains(p));
-    let biggest = [
+    ];
+    const BIGGEST: &[&str] = &[
         "biggest",
         "largest",
         "bigger",
         "mas grande",
         "mas amplia",
         "mas espaciosa",
-    ]
-    .iter()
-    .any(|p| folded.contains(p));
+    ];
+    [CHEAPEST, DEAREST, BIGGEST].map(|words| words.iter().any(|w| folded.contains(w)))
+}
+
+/// "The cheapest suite", "la habitación más cara": the cheapest or dearest room among
+/// `hotels`, of the room kind the message names if it names one.
+pub(super) fn superlative(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String> {
+    let [cheapest, dearest, biggest] = superlatives(folded);
     if biggest && !cheapest && !dearest {
         let (h, r) = hotels
             .iter()

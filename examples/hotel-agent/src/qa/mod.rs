@@ -18,7 +18,7 @@ mod facts;
 mod topics;
 
 use capacity::capacity;
-use facts::{fact, has, overview, superlative};
+use facts::{fact, has, overview, superlative, superlatives};
 pub(crate) use topics::asks;
 use topics::topics;
 
@@ -122,13 +122,18 @@ pub(crate) async fn answer(
     let entities = s.understanding.as_ref().map(|u| &u.entities);
     let asked = entities.and_then(|e| super::booking::named_hotel(&agent.catalog, e));
     // "Which of your hotels take dogs?" is about all of them, whatever is in focus.
-    let across = across_hotels(&fold(&s.message));
+    // "And the priciest room you have?": the cheapest, dearest or biggest of all the hotels,
+    // unless the question says "there".
+    let folded = fold(&s.message);
+    let there = crate::text::words(&folded)
+        .iter()
+        .any(|w| matches!(*w, "there" | "ahi" | "alli" | "alla"));
+    let across = across_hotels(&folded) || (superlatives(&folded).contains(&true) && !there);
     let hotel = asked.or_else(|| {
         (!across)
             .then(|| s.focus.clone().or_else(|| s.slots.hotel.clone()))
             .flatten()
     });
-    let folded = fold(&s.message);
     // "Check-in at the Seaside and at the Mountain View?": each hotel named.
     let named = crate::nlu::hotels_in(&agent.catalog, &folded);
     // "¿Alguna de las dos tiene piscina?" after two hotels were weighed: those two.
