@@ -197,7 +197,11 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     // read as any others (and priced from the catalog), and with nothing else to act on the
     // guest is told why; a quote waiting stays as quoted.
     let mut next = next;
-    if matches!(route, Route::Answer | Route::AnswerAndCollect) && r.topic {
+    // The question itself, not "and at the Plaza?" that asks it again.
+    if matches!(route, Route::Answer | Route::AnswerAndCollect)
+        && (r.topic || r.question)
+        && !r.follow_up
+    {
         next.asked = Some(r.message.clone());
     }
     match route {

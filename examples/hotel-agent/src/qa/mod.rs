@@ -141,6 +141,18 @@ pub(crate) async fn answer(
         named
     } else if named.is_empty() && s.compared.len() > 1 && crate::reading::weighs(&folded) {
         s.compared.clone()
+    } else if let Some(asked) = s
+        .asked
+        .as_deref()
+        .filter(|_| named.is_empty() && crate::reading::follows_up(&folded))
+    {
+        // "¿Y la salida?" after a question about two hotels: about those two again.
+        let before = crate::nlu::hotels_in(&agent.catalog, &fold(asked));
+        if before.len() > 1 {
+            before
+        } else {
+            hotel.into_iter().collect()
+        }
     } else {
         hotel.into_iter().collect()
     };
