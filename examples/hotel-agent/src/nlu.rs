@@ -58,8 +58,13 @@ fn extra_aliases(code: &str) -> &'static [&'static str] {
             "south beach",
             "the beach one",
             "beach hotel",
+            "on the beach",
+            "beachfront",
+            "oceanfront",
             "hotel de playa",
             "el de la playa",
+            "en la playa",
+            "frente al mar",
         ],
         "MVL" => &[
             "estes park",

@@ -303,6 +303,7 @@ const TABLE: &[Row] = &[
     ("just do two doubles, 2 and 2", ReservationRequest, En, &[Room("double"), Adults(2)]),
     ("oh and our daughter and son-in-law want to join for the same week", ReservationRequest, En, &[Adults(1), Children(1)]),
     ("I want to book a room for my wife and kids", ReservationRequest, En, &[]),
+    ("quiero reservar, soy madre soltera con 2 niños", ReservationRequest, Es, &[Adults(1), Children(2)]),
     ("a room for my parents", ReservationRequest, En, &[Adults(2)]),
     ("book a double for my mom pls", ReservationRequest, En, &[Room("double"), Adults(1)]),
     ("ahora una individual para mis papás, las mismas fechas", ReservationRequest, Es, &[Room("single"), Adults(2)]),

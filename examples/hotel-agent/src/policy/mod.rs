@@ -183,6 +183,10 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     let complaint = r.intent == Intent::Complaint && !(r.has_dates() && r.has_stay_details());
     if (r.attention && !change_request) || complaint || r.intent == Intent::HumanHandoff {
         next.pending = None;
+        // "Last time at the Seaside the AC was broken": what comes next is about it.
+        if let Some(hotel) = named_hotel(r, w.catalog) {
+            next.focus = Some(hotel);
+        }
         return (Route::Escalate, next);
     }
     let decided = match &d.pending {
