@@ -92,6 +92,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"cambiame|muevame|muevemela|pasame|cambiamela|cambiamelo",
         r"(?:cambiar|mover|pasar|correr)\s+(?:lo|la)\s+de\s+\w+",
         r"(?:se\s+puede|podemos|puedo|podria|podrias|podriamos)\s+(?:pasar|mover|cambiar|correr)\s+(?:del?|al|para|a)\b",
+        r"\b(?:me|nos)\s+(?:la|lo)\s+(?:pasa|pasas|pasan|cambia|cambias|cambian|mueve|mueves|mueven|corre|corres)\b",
         r"cut\s+(?:my|our|the|it)\s+(?:\w+\s+)?(?:trip|stay|visit|booking)?\s*short|(?:acortar|recortar)\s+(?:mi|la|nuestra|el)\s+(?:\w+\s+)?(?:viaje|estancia|reserva)",
     ]),
     (ModificationRequest, 1.5, Anywhere, Nothing, &[

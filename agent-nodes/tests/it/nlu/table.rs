@@ -119,6 +119,7 @@ const TABLE: &[Row] = &[
     ("keep the hotel mar one, cancel sol", CancellationRequest, En, &[Hotel("sol")]),
     ("uy no, mejor en el hotel sol en vez del hotel mar, mismas fechas", ReservationRequest, Es, &[Hotel("sol")]),
     ("olvídalo, al final no vamos a valencia", Deny, Es, &[]),
+    ("listo, entonces me la pasa para del 12 al 14 de diciembre por favor", ModificationRequest, Es, &[In("2026-12-12"), Out("2026-12-14")]),
     ("uf, la suite se me va de presupuesto. la doble entonces", ReservationRequest, Es, &[Room("double")]),
     ("We can't make it anymore, please cancel", CancellationRequest, En, &[]),
     ("How do I cancel my booking?", CancellationRequest, En, &[]),

@@ -392,8 +392,11 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
             return (Route::Reschedule, next);
         }
         // "HPH-M88JFG, can I move it to the 30th?": new dates for a booking are a change.
+        // "Tengo una reserva del 5 al 7 de diciembre" names the booking by its own dates.
         Intent::BookingLookup
-            if r.has_dates() && (pick_booking(r, w, None).is_some() || d.shown.is_some()) =>
+            if r.has_dates()
+                && (pick_booking(r, w, None).is_some() || d.shown.is_some())
+                && !names_its_own_dates(r, w, d) =>
         {
             reschedule(&mut next);
             return (Route::Reschedule, next);
@@ -541,6 +544,20 @@ fn named_hotel(r: &Reading, catalog: &Catalog) -> Option<String> {
 /// [`named_hotel`] in `w`'s catalog.
 fn named_hotel_of(r: &Reading, w: World<'_>) -> Option<String> {
     named_hotel(r, w.catalog)
+}
+
+/// Whether the dates in `r` are exactly those of the booking it is about.
+fn names_its_own_dates(r: &Reading, w: World<'_>, d: &Dialog) -> bool {
+    let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
+    reference
+        .as_deref()
+        .and_then(|p| booking(w, p))
+        .is_some_and(|b| {
+            r.entities.check_in == Some(b.quote.check_in)
+                && r.entities
+                    .check_out
+                    .is_none_or(|out| out == b.quote.check_out)
+        })
 }
 
 /// A request of another flow than the one in progress.

@@ -22,6 +22,19 @@ pub(super) fn answer_quote(
     next: &mut Dialog,
 ) -> Option<(Route, Dialog)> {
     let kind = quoted(pending);
+    // "Actually forget moving it, just cancel the whole thing": the cancellation is quoted.
+    if let Pending::Reschedule { reference, .. } = pending
+        && r.intent == Intent::CancellationRequest
+        && !r.has_dates()
+    {
+        next.pending = None;
+        next.change = Some(ChangeFlow {
+            kind: ChangeKind::Cancel,
+            reference: Some(reference.clone()),
+            dates: None,
+        });
+        return Some((Route::Cancel, next.clone()));
+    }
     match consent::classify(&r.message, kind) {
         // A yes that also changes something ("yes, for the 5th") is a correction: the new
         // terms are quoted first (the amendment below confirms only unchanged terms).

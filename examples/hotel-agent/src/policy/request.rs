@@ -250,6 +250,8 @@ pub(super) fn new_dates(
         }
         // "One more night, checking out on the 29th": nights added move the departure only.
         (_, Some(departure)) if r.extra_nights.is_some() => (old_in, departure),
+        // The booking's own dates are no new ones.
+        (Some(from), Some(to)) if (from, to) == (old_in, old_out) => return None,
         (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
         (Some(arrival), Some(departure)) => (arrival, departure),
         (Some(arrival), None) => (arrival, keep_length(arrival)?),

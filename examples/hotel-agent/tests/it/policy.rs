@@ -61,7 +61,10 @@ fn decide_now(dialog: &Dialog, message: &str) -> (Route, Dialog) {
 
 /// Bookings of one guest, made through a real store.
 fn bookings(stays: &[(&str, RoomKind, &str, &str)]) -> Vec<Booking> {
-    let dir = scratch("policy-bookings");
+    // A directory per call: tests run in parallel, each with its own store.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = scratch(&format!("policy-bookings-{n}"));
     let store = BookingStore::open(dir.join("b.db"), Catalog::load().unwrap()).unwrap();
     let guest = GuestId::new("test", "g");
     stays
@@ -416,6 +419,39 @@ fn nights_added_to_a_booking_move_its_departure_and_a_question_with_its_referenc
     let (route, next) = decide_with(&Dialog::default(), &message, &mine);
     assert_eq!(route, Route::Answer);
     assert_eq!(next.focus.as_deref(), Some("CCI"));
+}
+
+#[test]
+fn a_booking_named_by_its_own_dates_is_shown_and_a_quoted_move_can_become_a_cancellation() {
+    let mine = bookings(&[("MVL", RoomKind::Standard, "2026-12-05", "2026-12-07")]);
+    let message =
+        "buenas noches, tengo una reserva en el mountain view lodge del 5 al 7 de diciembre";
+    let (route, _) = decide_with(&Dialog::default(), message, &mine);
+    assert_eq!(route, Route::Lookup, "its own dates move nothing");
+    let (route, moving) = decide_with(
+        &Dialog::default(),
+        "can I move my booking to dec 17-19?",
+        &mine,
+    );
+    assert_eq!(route, Route::Reschedule);
+    let moving = Dialog {
+        pending: Some(Pending::Reschedule {
+            reference: mine[0].reference.to_string(),
+            check_in: date("2026-12-17"),
+            check_out: date("2026-12-19"),
+            fee_cents: 0,
+            total_cents: 24_200,
+        }),
+        ..moving
+    };
+    let (route, next) = decide_with(
+        &moving,
+        "hmm actually forget moving it. just cancel the whole thing",
+        &mine,
+    );
+    assert_eq!(route, Route::Cancel);
+    assert_eq!(next.pending, None);
+    assert_eq!(next.change.unwrap().kind, ChangeKind::Cancel);
 }
 
 #[test]
