@@ -108,16 +108,17 @@ pub(super) fn shift_days(folded: &str) -> Option<i64> {
 }
 
 /// The weekday a word names.
+/// "Wed" and "sun" are left out: folded, "we'd" is "wed", and "sun" is the sun.
 pub(super) fn weekday(word: &str) -> Option<chrono::Weekday> {
     use chrono::Weekday::*;
     Some(match word {
         "monday" | "mon" | "lunes" => Mon,
         "tuesday" | "tue" | "tues" | "martes" => Tue,
-        "wednesday" | "wed" | "miercoles" => Wed,
+        "wednesday" | "weds" | "miercoles" => Wed,
         "thursday" | "thu" | "thurs" | "jueves" => Thu,
         "friday" | "fri" | "viernes" => Fri,
         "saturday" | "sat" | "sabado" => Sat,
-        "sunday" | "sun" | "domingo" => Sun,
+        "sunday" | "domingo" => Sun,
         _ => return None,
     })
 }
