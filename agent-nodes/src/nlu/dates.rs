@@ -311,10 +311,11 @@ fn place(
         .iter()
         .any(|(_, f)| matches!(f, Found::One(_) | Found::Two(..)));
     // "For Christmas 2027, from the 24th to the 27th": days alone are in the holiday's month.
-    let holiday_month = mentions.iter().find_map(|(_, f)| match f {
-        Found::Holiday(when) => when.resolve(today).and_then(|d| d.with_day(1)),
+    let holiday = mentions.iter().find_map(|(_, f)| match f {
+        Found::Holiday(when) => when.resolve(today),
         _ => None,
     });
+    let holiday_month = holiday.and_then(|d| d.with_day(1));
     // "el 18 no puede, que llegue el 19": a date said as the arrival replaces the single
     // dates before it.
     let mut replaced_month = None;
@@ -399,8 +400,21 @@ fn place(
                     When::Day(_) => holiday_month.unwrap_or(day_anchor).max(today),
                     _ => today,
                 };
-                stay.check_in = first.resolve(anchor);
-                stay.check_out = stay.check_in.and_then(|d| last.resolve(d.succ_opt()?));
+                let range = |anchor: NaiveDate| {
+                    let check_in = first.resolve(anchor);
+                    (check_in, check_in.and_then(|d| last.resolve(d.succ_opt()?)))
+                };
+                (stay.check_in, stay.check_out) = range(anchor);
+                // "New Year's, del 31 al 2": days around the holiday, from the month before.
+                if let (When::Day(_), Some(day)) = (first, holiday)
+                    && !matches!(range(anchor), (Some(i), Some(o)) if i <= day && day <= o)
+                    && let Some(before) = anchor.checked_sub_months(chrono::Months::new(1))
+                    && let (Some(i), Some(o)) = range(before.max(today))
+                    && i <= day
+                    && day <= o
+                {
+                    (stay.check_in, stay.check_out) = (Some(i), Some(o));
+                }
             }
             Found::Two(..) | Found::Weekend(..) => {}
             Found::One(when) | Found::Holiday(when) if !placed => {

@@ -50,6 +50,8 @@ struct Patterns {
     twins: Regex,
     /// "our 2 boys", "mis 3 chicas": children.
     own_kids: Regex,
+    /// "our 8 month old", "de 6 meses": a baby.
+    months_old: Regex,
     /// "ponle 3", "4 en total", "make it 3 people": the whole party, said outright.
     explicit: Regex,
     /// "2 in each", "dos por habitación": the party of one room of several.
@@ -100,6 +102,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         own_kids: compile(&format!(
             r"\b(?:(?:our|my|mis|nuestros|nuestras)\s+({count})\s+(?:boys|girls|sons|daughters|chicos|chicas)\b|({count})\s+(?:boys|girls|chicos|chicas|nenes|nenas)\s+(?:aged\s+|of\s+|de\s+)?[0-9])"
         )),
+        months_old: compile(
+            r"\b[0-9]{1,2}\s*-?\s*(?:months?|mos?)\s*-?\s*old\b|\bde\s+[0-9]{1,2}\s+meses\b|\bnewborn\b|\brecien\s+nacid[oa]\b",
+        ),
         twins: compile(
             r"\b(?:los|las|our|my|mis|nuestros|nuestras|the|two|2|dos|a\s+pair\s+of)\s+(?:mellizos|mellizas|gemelos|gemelas|twins)\b",
         ),
@@ -353,7 +358,10 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
     let (total, end) = counted(&p.total_for, &for_people)
         .or_else(|| counted(&p.total_people, &not_someone))
         .or_else(|| counted(&p.total_we, &counts_people))?;
-    let on_top = matches!(text::next_word(folded, end), "and" | "y" | "plus" | "mas");
+    let on_top = matches!(text::next_word(folded, end), "and" | "y" | "plus" | "mas")
+        || folded
+            .get(end..)
+            .is_some_and(|rest| rest.trim_start().starts_with('+'));
     Some((total, on_top))
 }
 
@@ -380,6 +388,24 @@ fn children(folded: &str) -> Option<u32> {
             },
         };
         total = Some(total.unwrap_or(0).saturating_add(n));
+    }
+    // "our 8 month old", "un bebé de 6 meses": a baby each, beside any children counted.
+    // "Un bebé de 8 meses" is the baby already counted.
+    let babies = p
+        .months_old
+        .find_iter(folded)
+        .filter(|m| {
+            let before = text::before(folded, m.start(), 14);
+            ![
+                "bebe", "baby", "nino", "nina", "hijo", "hija", "kid", "child", "son", "daughter",
+            ]
+            .iter()
+            .any(|w| before.contains(w))
+        })
+        .count();
+    if babies > 0 {
+        let babies = u32::try_from(babies).unwrap_or(0);
+        total = Some(total.unwrap_or(0).saturating_add(babies));
     }
     if total.is_none() {
         total = first(&p.own_kids, folded);
