@@ -145,6 +145,9 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"que\s+(?:he|hemos|tengo|tenemos)\s+reservad\w*|what\s+(?:have|did)\s+(?:i|we)\s+(?:got\s+)?(?:booked|reserved)",
         r"(?:pasas|pasa|dame|muestrame|ensename|recuerdame)\s+(?:mis|mi|la|las)\s+reservas?",
         r"(?:which|what|how\s+many)\s+(?:bookings|reservations|stays)\s+(?:do|have|did)\s+(?:i|we)|(?:cuales|cuantas)\s+reservas\s+(?:tengo|tenemos)",
+        r"when\s+(?:exactly\s+)?(?:is|was)\s+(?:my|our)\s+(?:\w+\s+)?(?:trip|stay|booking|reservation)|(?:cuando|que\s+dia)\s+(?:es|era)\s+(?:mi|nuestra|nuestro)\s+(?:\w+\s+)?(?:viaje|estancia|reserva)",
+        r"remind\s+me\s+(?:of\s+)?(?:the|my|our)\s+(?:dates|booking|reservation|reference)|have\s+a\s+\w+\s+(?:booking|reservation)",
+        r"^\W*(?:ref|reference|booking\s+number|confirmation\s+number|numero\s+de\s+reserva|localizador|codigo)\W*$",
     ]),
     (BookingLookup, 1.0, Anywhere, Nothing, &[
         r"my\s+(?:booking|reservation)|mi\s+reserva|nuestra\s+reserva",

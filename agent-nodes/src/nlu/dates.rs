@@ -157,6 +157,12 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         stay.nights = Some(1);
         stay.check_out = today.succ_opt();
     }
+    if let (Some(check_in), None, None) = (stay.check_in, stay.check_out, stay.nights)
+        && HOLIDAY_NIGHT.is_match(&original)
+    {
+        stay.nights = Some(1);
+        stay.check_out = check_in.succ_opt();
+    }
     if let (Some(first), Some(check_in)) = (switched, stay.check_in) {
         let moved = first.with_day(check_in.day()).filter(|d| *d >= today);
         if let Some(moved) = moved {
@@ -213,6 +219,12 @@ static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
 
 static ONE_NIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:(?:for|just|only)\s+(?:tonight|this\s+night)|(?:solo|para|por|solamente)\s+esta\s+noche)\b")
+        .unwrap_or_else(|e| panic!("one night rule: {e}"))
+});
+
+/// "Just Christmas Eve night", "solo la noche de Nochevieja": a holiday night alone.
+static HOLIDAY_NIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:christmas\s+eve|new\s+years?\s+eve|nye)\s+night\b|\b(?:just|only|solo|solamente)\s+(?:for\s+|para\s+)?(?:the\s+|la\s+)?(?:noche\s+de\s+)?(?:christmas\s+eve|new\s+years?\s+eve|nochebuena|nochevieja)\b")
         .unwrap_or_else(|e| panic!("one night rule: {e}"))
 });
 

@@ -145,6 +145,24 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     }
 });
 
+/// Verbs after which "with my wife" is someone to ask, not a guest.
+const TALK: &[&str] = &[
+    "hablar",
+    "hablo",
+    "hablarlo",
+    "consultar",
+    "consulto",
+    "platicar",
+    "platico",
+    "check",
+    "talk",
+    "ask",
+    "speak",
+    "discuss",
+    "comentar",
+    "comento",
+];
+
 /// Words after "for N" that make N something other than people.
 #[rustfmt::skip]
 const NOT_PEOPLE: &[&str] = &[
@@ -168,11 +186,15 @@ pub(super) fn extract(folded: &str) -> Party {
     let p = &*PATTERNS;
     let adults = first(&p.adults, folded);
     let children = children(folded);
-    // "a couple of …" is a small number of something, not two guests.
-    let couple = p
-        .couple
-        .find_iter(folded)
-        .any(|m| !(m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of"));
+    // "a couple of …" is a small number of something, not two guests; "lo hablo con mi
+    // esposo", "let me check with my wife" name someone to ask, not the party.
+    let couple = p.couple.find_iter(folded).any(|m| {
+        let a_few = m.as_str().ends_with("couple") && text::next_word(folded, m.end()) == "of";
+        let asked = TALK
+            .iter()
+            .any(|w| text::before(folded, m.start(), 16).contains(w));
+        !a_few && !asked
+    });
     let me_plus = first(&p.me_plus, folded).map(|n| n.saturating_add(1));
     let couples = first(&p.couples, folded).map(|n| n.saturating_mul(2));
     let alike = p.alike.captures_iter(folded).find_map(|c| {

@@ -111,11 +111,7 @@ impl OfflineNlu {
             })
             .filter(|other| Some(other) != room_type.as_ref());
         let room_type = match other_room {
-            Some(_) if SETTLES.is_match(&cue_text) => self
-                .take_last(&mut cue_text.clone(), |index, t| {
-                    index.room(t).filter(|n| names_a_room(t, n))
-                }),
-            Some(_) => None,
+            Some(_) => self.settled_room(&cue_text),
             None => room_type,
         };
         let stay = dates::extract(&mut folded, language, today);
@@ -152,6 +148,42 @@ impl OfflineNlu {
             sentiment,
             provider: "offline".to_owned(),
         }
+    }
+
+    /// Of several rooms named, the one a settling word picks: the room after "mejor", "go
+    /// with", "prefer" ("mejor standard, no nos aprueban la deluxe"), or before "then",
+    /// "entonces", "instead" ("the suite is too much, the deluxe then"); none without one.
+    fn settled_room(&self, folded: &str) -> Option<String> {
+        let settles = SETTLES.captures(folded)?;
+        let word = settles.get(0)?;
+        let mut scratch = folded.to_owned();
+        let mut rooms = Vec::new();
+        for _ in 0..4 {
+            let Some(named) = self
+                .index
+                .room(&scratch)
+                .filter(|n| names_a_room(&scratch, n))
+            else {
+                break;
+            };
+            text::mask(&mut scratch, [named.span.clone()]);
+            if !ruled_out(folded, &named) {
+                rooms.push(named);
+            }
+        }
+        // Group 1 holds the words whose choice comes before them.
+        let chosen = if settles.get(1).is_some() {
+            rooms
+                .iter()
+                .filter(|n| n.span.end <= word.start())
+                .max_by_key(|n| n.span.start)
+        } else {
+            rooms
+                .iter()
+                .filter(|n| n.span.start >= word.end())
+                .min_by_key(|n| n.span.start)
+        };
+        chosen.map(|n| n.value.clone())
     }
 
     /// Like [`Self::take`], but reads every mention and returns the value of the last one.
@@ -251,6 +283,8 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         ))
         // "al final no vamos a Colorado", "we're not going to Miami after all".
         || NOT_GOING.iter().any(|p| phrase_tail.ends_with(p))
+        // "We're driving down from Orlando", "venimos desde Monterrey": where the guest starts.
+        || matches!(words.last(), Some(&("from" | "desde")))
         || [
             "instead of",
             "rather than",
@@ -281,7 +315,7 @@ const NOT_GOING: &[&str] = &[
 /// then", "mejor la estándar".
 static SETTLES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:then|entonces|instead|mejor|prefer\w*|go\s+with|lets\s+do|vamos\s+con|me\s+quedo\s+con|nos\s+quedamos\s+con)\b",
+        r"\b(?:(then|entonces|instead)|mejor|prefer\w*|go\s+with|lets\s+do|vamos\s+con|me\s+quedo\s+con|nos\s+quedamos\s+con)\b",
     )
     .unwrap_or_else(|e| panic!("settles rule: {e}"))
 });

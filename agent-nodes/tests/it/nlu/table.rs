@@ -121,6 +121,7 @@ const TABLE: &[Row] = &[
     ("olvídalo, al final no vamos a valencia", Deny, Es, &[]),
     ("listo, entonces me la pasa para del 12 al 14 de diciembre por favor", ModificationRequest, Es, &[In("2026-12-12"), Out("2026-12-14")]),
     ("uf, la suite se me va de presupuesto. la doble entonces", ReservationRequest, Es, &[Room("double")]),
+    ("uy no, mejor individual, que no nos aprueban gastos de suite", ReservationRequest, Es, &[Room("single")]),
     ("We can't make it anymore, please cancel", CancellationRequest, En, &[]),
     ("How do I cancel my booking?", CancellationRequest, En, &[]),
     ("I need to cancel the reservation for tomorrow", CancellationRequest, En, &[In("2026-11-23")]),

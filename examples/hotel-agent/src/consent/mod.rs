@@ -63,6 +63,15 @@ pub fn says_yes(message: &str, quoted: Quoted) -> bool {
     strong && !refuses
 }
 
+/// Whether `message` says a plain yes somewhere ("70 bucks?? fine. yes go ahead"), whatever
+/// else it says; verbs like "change" or "book" alone are not one.
+pub fn has_yes(message: &str) -> bool {
+    let folded = plain(message);
+    let words = words(&folded);
+    words.iter().any(|w| STRONG.contains(w))
+        || STRONG_PHRASES.iter().any(|p| contains_phrase(&words, p))
+}
+
 /// Whether `message` puts the decision off until later ("let me think", "I'll check with my
 /// wife", "mañana lo confirmo"), whatever else it says: dates in it are not a new request.
 pub fn puts_off(message: &str) -> bool {
@@ -124,12 +133,14 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     // last clause (after the last "but" or full stop) decides, when it is an acceptance on its
     // own and nothing before it refuses, puts off or asks. (A clause that changes the terms is
     // caught by the policy, which quotes the new terms before any yes counts.)
-    let folded = plain(message);
+    // The message's own closing stop is no clause boundary: "…hacer. Sí, cancélala."
+    let plain = plain(message);
+    let folded = plain.trim_end_matches(['.', '!', ';', ' ']);
     let cut = folded
         .rfind(['.', '!', ';'])
         .filter(|at| folded[at + 1..].trim().len() > 1)
         .map(|at| at + 1);
-    let words = words(&folded);
+    let words = words(folded);
     let (head, tail) = match words.iter().rposition(|w| matches!(*w, "but" | "pero")) {
         Some(at) => (words[..at].to_vec(), words[at + 1..].join(" ")),
         None => match cut {

@@ -50,6 +50,12 @@ pub(super) const STRONG: &[&str] = &[
     "hagale",
     "hagalo",
     "proceder",
+    "confirmenlo",
+    "confirmenla",
+    "confirmelo",
+    "confirmela",
+    "haganlo",
+    "procedan",
 ];
 
 /// Phrases (folded words) that accept on their own.
@@ -90,6 +96,8 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "reservar",
             "reservela",
             "reservelo",
+            "reservenla",
+            "reservenlo",
             "reservemela",
             "reservemelo",
             "reservenosla",
@@ -120,6 +128,8 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "anulalo",
             "cancelela",
             "cancelelo",
+            "cancelenla",
+            "cancelenlo",
             "anulela",
             "anulelo",
         ],
@@ -359,6 +369,11 @@ pub(super) const DECLINE_PHRASES: &[&[&str]] = &[
     &["no", "voy", "a", "reservar"],
     &["no", "vamos", "a", "reservar"],
     &["no", "reservare"],
+    &["no", "nos", "late"],
+    &["no", "me", "late"],
+    &["thanks", "anyway"],
+    &["gracias", "de", "todos", "modos"],
+    &["gracias", "igual"],
 ];
 
 /// Hedges: neither yes nor no, and no request either.
@@ -409,6 +424,11 @@ pub(super) const DEFER_PHRASES: &[&[&str]] = &[
     &["just", "asking"],
     &["just", "wanted", "to", "know"],
     &["lo", "charlo"],
+    &["voy", "a", "hablar"],
+    &["vamos", "a", "hablar"],
+    &["hablarlo"],
+    &["le", "escribo"],
+    &["te", "escribo"],
     &["charlarlo"],
     &["lo", "comento"],
     &["comentarlo"],

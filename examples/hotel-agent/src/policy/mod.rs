@@ -234,7 +234,12 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
                 next.focus = None;
                 return (Route::Decline, next);
             }
-            Answer::Defer if !r.amends() || consent::puts_off(&r.message) => {
+            // "Can we shift it 2 days later?" moves something; it puts nothing off.
+            Answer::Defer
+                if (!r.amends() || consent::puts_off(&r.message))
+                    && r.shift_days.is_none()
+                    && r.extra_nights.is_none() =>
+            {
                 return (Route::Defer, next);
             }
             _ => {}

@@ -38,7 +38,23 @@ pub(super) fn answer_quote(
     match consent::classify(&r.message, kind) {
         // A yes that also changes something ("yes, for the 5th") is a correction: the new
         // terms are quoted first (the amendment below confirms only unchanged terms).
-        Answer::Accept if !r.amends() => return Some((Route::Confirm, next.clone())),
+        Answer::Accept if !r.amends() => {
+            // "The same dates for my colleague" after a move means the new dates.
+            if let Pending::Reschedule {
+                reference,
+                check_in,
+                check_out,
+                ..
+            } = pending
+            {
+                let mut moved = booking(w, reference).map(super::bookings::terms);
+                if let Some(stay) = moved.as_mut() {
+                    (stay.check_in, stay.check_out) = (Some(*check_in), Some(*check_out));
+                }
+                next.previous = moved.or(next.previous.take());
+            }
+            return Some((Route::Confirm, next.clone()));
+        }
         Answer::Decline if !r.amends() => {
             next.pending = None;
             next.change = None;
@@ -117,15 +133,23 @@ pub(super) fn answer_quote(
         // A change asked for but not read ("one more night pls"): asking the old terms again
         // would let a terse yes book what the guest just tried to change. The quote is
         // dropped and the dates, the usual subject of such a change, are asked for.
+        // (With a yes in it, "70 bucks to change?? fine. yes go ahead", the terms are asked
+        // again instead.)
         Pending::Book { .. }
-            if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
+            if r.intent == Intent::ModificationRequest
+                && !r.topic
+                && !is_other_flow(r)
+                && !consent::has_yes(&r.message) =>
         {
             (next.slots.check_in, next.slots.check_out) = (None, None);
             return Some((Route::Clarify, next.clone()));
         }
         // The same for a quoted move: the booking's new dates are asked for afresh.
         Pending::Reschedule { reference, .. }
-            if r.intent == Intent::ModificationRequest && !r.topic && !is_other_flow(r) =>
+            if r.intent == Intent::ModificationRequest
+                && !r.topic
+                && !is_other_flow(r)
+                && !consent::has_yes(&r.message) =>
         {
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Reschedule,

@@ -74,6 +74,15 @@ const CUES: &[(Topic, &[&str])] = &[
     (
         Topic::Pets,
         &[
+            "terrier",
+            "schnauzer",
+            "beagle",
+            "poodle",
+            "chihuahua",
+            "labrador",
+            "retriever",
+            "perrito",
+            "perrita",
             "pet",
             "pets",
             "dog",
