@@ -186,6 +186,29 @@ pub(crate) async fn clarify(s: Arc<Conversation>) -> Result<ConversationUpdate, 
 
 /// When `guests` do not fit the chosen room: the hotel's cheapest room that fits them, or else
 /// its largest room.
+/// The one room of `hotel` that holds `guests`, when the hotel does not offer `room` at all.
+fn only_room_instead(
+    catalog: &Catalog,
+    hotel: &str,
+    room: RoomKind,
+    guests: u32,
+) -> Option<RoomKind> {
+    let h = catalog.hotel(hotel).ok()?;
+    if h.room(room).is_ok() {
+        return None;
+    }
+    match h
+        .rooms
+        .iter()
+        .filter(|r| r.max_guests >= guests)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [only] => Some(only.kind),
+        _ => None,
+    }
+}
+
 fn room_for(
     catalog: &Catalog,
     hotel: &str,
@@ -266,6 +289,24 @@ pub(crate) async fn quote(
     // that fits it, or told the largest there is.
     let mut prefix = String::new();
     let mut kind = kind;
+    // "A suite at the Mountain View for 3": it has none, and only its Family room holds 3.
+    if let Some(only) = only_room_instead(&agent.catalog, &hotel, kind, guests) {
+        let max = agent
+            .catalog
+            .hotel(&hotel)
+            .and_then(|h| h.room(only).map(|r| r.max_guests))
+            .unwrap_or(0);
+        prefix = say(
+            lang,
+            format!("That hotel has no {kind} rooms, so here is the {only} room (up to {max}): "),
+            format!(
+                "Ese hotel no tiene habitaciones {}, así que le propongo la habitación {} (hasta {max}): ",
+                room(lang, kind.name()),
+                room(lang, only.name())
+            ),
+        );
+        kind = only;
+    }
     if let Some((other, fits)) = room_for(&agent.catalog, &hotel, kind, guests) {
         let max = |k: RoomKind| {
             agent

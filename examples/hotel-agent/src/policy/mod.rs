@@ -338,6 +338,21 @@ fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dia
         next.shown = Some(b.reference.to_string());
         return (Route::Answer, next);
     }
+    // "So it's still the 10th to the 12th, right?": a booking's own dates asked about.
+    if r.question
+        && r.has_dates()
+        && !d.slots.started()
+        && !matches!(
+            r.intent,
+            Intent::CancellationRequest | Intent::ModificationRequest
+        )
+        && r.shift_days.is_none()
+        && r.extra_nights.is_none()
+        && names_its_own_dates(r, w, d)
+    {
+        next.shown = pick_booking(r, w, None).or_else(|| d.shown.clone());
+        return (Route::Lookup, next);
+    }
     // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
     // booking never comes with a reference).
     if r.entities.booking_ref.is_some()

@@ -128,7 +128,14 @@ impl Reading {
             asks_what: ASKS_WHAT.is_match(&message.to_lowercase()),
             confidence: u.confidence,
             same_dates: SAME_DATES.is_match(&folded),
-            same_request: SAME_REQUEST.is_match(&folded),
+            // "El último día", "la otra vez" are a day and a time, not "the last one".
+            same_request: SAME_REQUEST.find_iter(&folded).any(|m| {
+                let next = words(&folded[m.end()..]).first().copied().unwrap_or("");
+                !matches!(
+                    next,
+                    "dia" | "dias" | "day" | "noche" | "night" | "vez" | "time"
+                )
+            }),
             same_people: SAME_PEOPLE.is_match(&folded),
             adds: ADDS.is_match(folded.trim()),
             follow_up: follows_up(&folded),
