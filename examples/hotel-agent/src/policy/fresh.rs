@@ -1,0 +1,380 @@
+//! A message with no quote waiting for it: a change in progress goes on, a booking is looked
+//! up, moved or cancelled, a question is answered, a request is collected or weighed.
+
+use agent_nodes::nlu::Intent;
+use hotel::{Booking, Catalog};
+
+use super::bookings::{booking, pick_booking, terms, upcoming};
+use super::request::{likely_new_dates, new_dates, request};
+use super::{Dialog, Route, World, compare, is_policy_question, named_hotel};
+use crate::consent::{self, Answer, Quoted};
+use crate::reading::Reading;
+use crate::state::{ChangeFlow, ChangeKind, Slots};
+
+/// A message with no quote waiting for it.
+pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> (Route, Dialog) {
+    let named = named_hotel(r, w.catalog);
+    // "Forget it", "let me think" about a request or a change in progress.
+    if d.slots.started() || d.change.is_some() {
+        match consent::classify(&r.message, Quoted::Booking) {
+            Answer::Decline if !r.amends() => {
+                next.change = None;
+                if d.slots.started() {
+                    next.previous = Some(d.slots.clone());
+                }
+                next.slots = Slots::default();
+                next.focus = None;
+                return (Route::Decline, next);
+            }
+            // "Can we shift it 2 days later?" moves something; it puts nothing off.
+            Answer::Defer
+                if (!r.amends() || consent::puts_off(&r.message))
+                    && r.shift_days.is_none()
+                    && r.extra_nights.is_none() =>
+            {
+                return (Route::Defer, next);
+            }
+            _ => {}
+        }
+    }
+
+    // A change waiting for its booking or its dates (a question about a hotel is a question).
+    if let Some(change) = &d.change
+        && !is_new_booking(r)
+        && !r.topic
+        && !r.asks_what
+    {
+        let picked = pick_booking(r, w, change.reference.as_deref());
+        match change.kind {
+            ChangeKind::Reschedule
+                if r.has_dates() || r.shift_days.is_some() || picked.is_some() =>
+            {
+                // Dates given for a booking already picked answer "which dates?" and are
+                // taken as said.
+                let read = if change.reference.is_some() {
+                    new_dates
+                } else {
+                    likely_new_dates
+                };
+                let dates = picked
+                    .as_deref()
+                    .and_then(|p| read(r, booking(w, p), w.today));
+                next.change = Some(ChangeFlow {
+                    kind: ChangeKind::Reschedule,
+                    reference: picked,
+                    dates,
+                });
+                return (Route::Reschedule, next);
+            }
+            ChangeKind::Cancel if picked.is_some() => {
+                if let Some(b) = picked.as_deref().and_then(|p| booking(w, p))
+                    && !d.slots.started()
+                {
+                    next.previous = Some(terms(b));
+                    next.focus = Some(b.quote.hotel.clone());
+                }
+                next.change = Some(ChangeFlow {
+                    kind: ChangeKind::Cancel,
+                    reference: picked,
+                    dates: None,
+                });
+                return (Route::Cancel, next);
+            }
+            _ => {}
+        }
+    }
+
+    if let Some(route) = compare::compare(d, r, w, &mut next) {
+        return (route, next);
+    }
+    // "And at the Grand Plaza?" after a question: the same question, about that hotel.
+    if d.asked.is_some()
+        && r.follow_up
+        && named.is_some()
+        && !r.topic
+        && !r.names_more_than_a_place()
+    {
+        next.focus = named;
+        return (Route::Answer, next);
+    }
+    let asks = r.question || r.topic || r.price || r.intent == Intent::GeneralInquiry;
+    // "¿Y en qué hotel cabe una habitación para 5?": answered across the hotels; the details
+    // in it go on the request.
+    if asks && r.across && named.is_none() {
+        if r.names_more_than_a_place() {
+            next.slots = request(d, r, w, None);
+        }
+        return (Route::Answer, next);
+    }
+    let reschedule = |next: &mut Dialog| {
+        let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
+        let dates = reference
+            .as_deref()
+            .and_then(|p| likely_new_dates(r, booking(w, p), w.today));
+        next.change = Some(ChangeFlow {
+            kind: ChangeKind::Reschedule,
+            reference,
+            dates,
+        });
+    };
+    // "abh-bpc76t what time can we check in?": a question about the booking's hotel.
+    if r.topic
+        && !r.has_dates()
+        && let Some(b) = r
+            .entities
+            .booking_ref
+            .as_deref()
+            .and_then(|p| booking(w, p))
+    {
+        next.focus = Some(b.quote.hotel.clone());
+        next.shown = Some(b.reference.to_string());
+        return (Route::Answer, next);
+    }
+    // "So it's still the 10th to the 12th, right?": a booking's own dates asked about.
+    if r.question
+        && r.has_dates()
+        && !d.slots.started()
+        && !matches!(
+            r.intent,
+            Intent::CancellationRequest | Intent::ModificationRequest
+        )
+        && r.shift_days.is_none()
+        && r.extra_nights.is_none()
+        && names_its_own_dates(r, w, d)
+    {
+        next.shown = pick_booking(r, w, None).or_else(|| d.shown.clone());
+        return (Route::Lookup, next);
+    }
+    // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
+    // booking never comes with a reference).
+    if r.entities.booking_ref.is_some()
+        && r.has_dates()
+        && r.intent != Intent::CancellationRequest
+        && !d.slots.started()
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
+    // "Can we push HPH-Z6A7QE a week?", "quisiera quedarme dos noches más": an offset or
+    // nights added move a booking, whatever else is named.
+    if (r.shift_days.is_some() || (r.extra_nights.is_some() && !r.fresh_start))
+        && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
+        && !d.slots.started()
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
+    // "Checking out the 11th instead" with no request in progress: a departure alone is about
+    // a booking the guest has, not a new one.
+    if r.leaving
+        && r.entities.check_in.is_none()
+        && r.entities.check_out.is_some()
+        && r.entities.room_type.is_none()
+        && !d.slots.started()
+        && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
+    match r.intent {
+        Intent::CancellationRequest if !is_policy_question(r) => {
+            let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
+            // "Cancel it, and the same dates in Miami instead?": its stay is remembered.
+            if let Some(b) = reference.as_deref().and_then(|p| booking(w, p))
+                && !d.slots.started()
+            {
+                next.previous = Some(terms(b));
+                next.focus = Some(b.quote.hotel.clone());
+            }
+            next.change = Some(ChangeFlow {
+                kind: ChangeKind::Cancel,
+                reference,
+                dates: None,
+            });
+            return (Route::Cancel, next);
+        }
+        // A change needs a booking to change: "whats the move" from a guest with none asks for
+        // a new one.
+        Intent::ModificationRequest
+            if !drafting(d, r)
+                && !r.fresh_start
+                && (upcoming(w).next().is_some() || r.entities.booking_ref.is_some()) =>
+        {
+            reschedule(&mut next);
+            return (Route::Reschedule, next);
+        }
+        // "HPH-M88JFG, can I move it to the 30th?": new dates for a booking are a change.
+        // "Tengo una reserva del 5 al 7 de diciembre" names the booking by its own dates.
+        Intent::BookingLookup
+            if r.has_dates()
+                && (pick_booking(r, w, None).is_some() || d.shown.is_some())
+                && !names_its_own_dates(r, w, d) =>
+        {
+            reschedule(&mut next);
+            return (Route::Reschedule, next);
+        }
+        Intent::BookingLookup => {
+            next.change = None;
+            next.shown = pick_booking(r, w, None);
+            // "What time is check-in at the City Center? I have a booking there": a question
+            // about the booking's hotel.
+            if r.topic {
+                next.focus = next
+                    .shown
+                    .as_deref()
+                    .and_then(|p| booking(w, p))
+                    .map(|b| b.quote.hotel.clone())
+                    .or(named)
+                    .or(next.focus);
+                return (Route::Answer, next);
+            }
+            // The one booking shown is what "the same hotel" and "the same again" refer to.
+            let mine: Vec<&Booking> = upcoming(w).collect();
+            if let [only] = mine.as_slice() {
+                next.focus = Some(only.quote.hotel.clone());
+                next.previous = Some(terms(only));
+            }
+            return (Route::Lookup, next);
+        }
+        _ => {}
+    }
+
+    // A bare number ("5 then") is a head count only for a request in progress.
+    let counted = r.bare_number.is_some() && d.slots.started();
+    let books = matches!(
+        r.intent,
+        Intent::ReservationRequest | Intent::AvailabilityCheck | Intent::ModificationRequest
+    ) || r.amends()
+        || counted
+        // "Thanks, see you in January" is no request for January.
+        || (r.vague_dates && !thanks(&r.message))
+        || r.same_dates
+        || r.same_request;
+    // "Which is the cheapest?" during a request picks its room.
+    let picks = (r.cheapest || r.biggest) && d.slots.started();
+    let details = r.amends() || counted || r.same_dates || r.same_request || picks;
+    if (books && !asks) || (asks && details) {
+        next.change = None;
+        next.slots = request(d, r, w, named.as_ref());
+        next.focus = next.slots.hotel.clone().or(next.focus);
+        if r.vague_dates {
+            // "Then in January": the earlier dates are gone; days given next are in January.
+            next.month = r.months.first().copied();
+            (next.slots.check_in, next.slots.check_out) = (None, None);
+            // "Early December — is breakfast included?": the question first; the dates are
+            // asked for after it.
+            let route = if r.topic {
+                Route::AnswerAndCollect
+            } else {
+                Route::Clarify
+            };
+            return (route, next);
+        }
+        if next.slots.check_in.is_some() {
+            next.month = None;
+        } else if let [month] = r.months.as_slice() {
+            // "Orlando in February": days given next ("del 18 al 22") are in February.
+            next.month = Some(*month);
+        }
+        // A question with the request in it is answered, and the request goes on after.
+        // Only a question about the hotel needs an answer of its own: a price or "do you have
+        // a room" is answered by the quote.
+        let route = if r.topic {
+            Route::AnswerAndCollect
+        } else {
+            Route::Collect
+        };
+        return (route, next);
+    }
+    if asks {
+        if named.is_some() {
+            next.focus = named;
+        } else if r.cheapest && next.focus.is_none() {
+            // "Which is your cheapest hotel?" then "a standard for the 27th": at that hotel.
+            next.focus = cheapest_hotel(w.catalog);
+        }
+        // "My husband and I … is breakfast included?": the party is kept for the booking.
+        if (r.entities.adults.is_some() || r.entities.children.is_some())
+            && !d.slots.started()
+            && !r.across
+        {
+            next.slots.guests =
+                crate::booking::merge(w.catalog, Slots::default(), &r.entities).guests;
+        }
+        return (Route::Answer, next);
+    }
+    match r.intent {
+        Intent::Greeting => (Route::Greet, next),
+        Intent::Goodbye | Intent::Compliment => (Route::Goodbye, next),
+        Intent::Deny => (Route::Goodbye, next),
+        // A yes with nothing pending: go on with the request (a complete one is quoted again),
+        // or say that nothing waits for a yes.
+        Intent::Affirm if d.slots.started() => (Route::Collect, next),
+        // "Perfect, thanks!" with nothing waiting is a thank-you.
+        Intent::Affirm if thanks(&r.message) => (Route::Goodbye, next),
+        Intent::Affirm => (Route::Confirm, next),
+        // "thank u sm!!": thanks, whatever the understander made of the rest.
+        _ if thanks(&r.message) => (Route::Goodbye, next),
+        _ => {
+            next.misses = d.misses + 1;
+            let route = if d.misses >= 1 {
+                Route::Help
+            } else {
+                Route::Recover
+            };
+            (route, next)
+        }
+    }
+}
+
+/// The hotel of the catalog's cheapest room.
+fn cheapest_hotel(catalog: &Catalog) -> Option<String> {
+    catalog
+        .hotels()
+        .iter()
+        .flat_map(|h| h.rooms.iter().map(move |r| (r.base, &h.code)))
+        .min_by_key(|(base, _)| *base)
+        .map(|(_, code)| code.clone())
+}
+
+/// Whether a message thanks ("thx", "gracias", "ty").
+fn thanks(message: &str) -> bool {
+    let folded = crate::text::fold(message);
+    crate::text::words(&folded).iter().any(|w| {
+        matches!(
+            *w,
+            "thanks" | "thank" | "thx" | "ty" | "tysm" | "gracias" | "tks" | "thnx" | "thanku"
+        )
+    })
+}
+
+/// Whether the dates in `r` are exactly those of the booking it is about.
+fn names_its_own_dates(r: &Reading, w: World<'_>, d: &Dialog) -> bool {
+    let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
+    reference
+        .as_deref()
+        .and_then(|p| booking(w, p))
+        .is_some_and(|b| {
+            r.entities.check_in == Some(b.quote.check_in)
+                && r.entities
+                    .check_out
+                    .is_none_or(|out| out == b.quote.check_out)
+        })
+}
+
+/// A request for a new booking, not more about the change in progress: "the New Orleans
+/// one" names a booking, "book the Seaside" or "a suite for the 3rd" asks for a new one.
+fn is_new_booking(r: &Reading) -> bool {
+    let booking_intent = matches!(
+        r.intent,
+        Intent::ReservationRequest | Intent::AvailabilityCheck
+    );
+    r.fresh_start
+        || r.entities.room_type.is_some()
+        || (booking_intent && r.confidence >= 0.8 && !r.has_dates())
+}
+
+/// Whether a "change it to …" is about the booking being drafted rather than an existing one.
+fn drafting(d: &Dialog, r: &Reading) -> bool {
+    d.slots.started() && r.entities.booking_ref.is_none() && r.has_stay_details()
+}
