@@ -99,6 +99,8 @@ pub(crate) struct TaskShared {
     pub(crate) journal: Mutex<BTreeMap<u32, EffectRecord>>,
     pub(crate) writes: Arc<WriteSink>,
     pub(crate) events: Option<Arc<dyn NodeEventSink>>,
+    /// Supersteps this call may still run after this one, under `RunConfig::max_supersteps`.
+    pub(crate) remaining: u32,
 }
 
 /// The per-attempt counters: a node re-runs from the start, so its interrupts and effects are
@@ -158,6 +160,49 @@ impl Ctx {
     pub fn attempt(&self) -> u32 {
         self.attempt.number
     }
+    /// How many supersteps this call may still run after this one before it stops with
+    /// [`Error::SuperstepLimit`](crate::Error::SuperstepLimit): LangGraph's `RemainingSteps`.
+    /// The count is per call (`invoke`, `resume`, `stream`), as `RunConfig::max_supersteps` is.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, END, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug, serde::Serialize, serde::Deserialize)]
+    /// struct Loop {
+    ///     #[state(add)]
+    ///     rounds: u32,
+    ///     done: bool,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut g = StateGraph::<Loop>::new();
+    /// // An agent loop that wraps up instead of failing on the last superstep it has.
+    /// g.add_node("agent", |_s: Arc<Loop>, ctx: Ctx| async move {
+    ///     Ok(LoopUpdate::default().rounds(1u32).done(ctx.is_last_superstep()))
+    /// });
+    /// g.add_edge(START, "agent");
+    /// g.add_conditional_edge("agent", ["agent".into(), END], |s: &Loop| {
+    ///     if s.done { END } else { "agent".into() }
+    /// });
+    /// let out = g
+    ///     .compile()
+    ///     .unwrap()
+    ///     .invoke(LoopUpdate::default(), &RunConfig::thread("t").max_supersteps(5))
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(out.state.rounds, 5);
+    /// # }
+    /// ```
+    pub fn remaining_supersteps(&self) -> u32 {
+        self.task.remaining
+    }
+
+    /// Whether this is the last superstep the call may run: LangGraph's `is_last_step`.
+    pub fn is_last_superstep(&self) -> bool {
+        self.task.remaining == 0
+    }
+
     /// Whether the run is being streamed (so token events are worth sending).
     pub fn is_streaming(&self) -> bool {
         self.task.events.is_some()

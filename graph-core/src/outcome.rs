@@ -28,9 +28,10 @@ pub struct Interrupt {
 pub enum RunStatus {
     /// Nothing is left to run.
     Done,
-    /// Tasks paused in `ctx.interrupt`; answer with [`Resume`].
+    /// Tasks paused in `ctx.interrupt`; answer with [`Resume`](crate::Resume).
     Interrupted(Vec<Interrupt>),
-    /// The run stopped at a static breakpoint; continue with [`Resume::Continue`].
+    /// The run stopped at a static breakpoint; continue with
+    /// [`Resume::Continue`](crate::Resume::Continue).
     Breakpoint {
         /// Before or after.
         kind: Breakpoint,

@@ -153,6 +153,8 @@ impl<S: State> Run<S> {
             journal: Mutex::new(BTreeMap::new()),
             writes: Arc::new(WriteSink::Discard),
             events: None,
+            // An edit is no superstep of a run: it uses none of the budget.
+            remaining: run.config.max_supersteps,
         };
         let snapshot = Arc::clone(&run.state);
         let output = route(&run.plan, node, &snapshot, Command::update(update), &shared)?;

@@ -109,6 +109,7 @@ impl<S: State> Run<S> {
                         journal: Mutex::new(saved.effects),
                         writes: Arc::clone(&sink),
                         events: node_events.clone(),
+                        remaining: self.config.max_supersteps.saturating_sub(self.supersteps),
                     });
                     Work::Run(TaskRun {
                         graph: &graph,

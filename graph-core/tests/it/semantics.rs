@@ -327,6 +327,39 @@ async fn the_superstep_limit_is_exact() {
     assert_eq!(out.state.n, 4);
 }
 
+#[tokio::test]
+async fn a_node_knows_how_many_supersteps_are_left_and_can_wrap_up_on_the_last() {
+    let mut g = StateGraph::<Log>::new();
+    g.add_node("agent", |_s: Arc<Log>, c: Ctx| async move {
+        let entry = if c.is_last_superstep() {
+            "last".to_owned()
+        } else {
+            c.remaining_supersteps().to_string()
+        };
+        Ok(push(entry))
+    });
+    g.add_edge(START, "agent");
+    g.add_conditional_edge("agent", ["agent".into(), END], |s: &Log| {
+        if s.log.last().is_some_and(|e| e == "last") {
+            END
+        } else {
+            "agent".into()
+        }
+    });
+    let g = g.compile().unwrap();
+    let out = g
+        .invoke(LogUpdate::default(), &cfg().max_supersteps(3))
+        .await
+        .unwrap();
+    assert_eq!(out.state.log, ["2", "1", "last"]);
+    // The budget is the call's own limit.
+    let again = g
+        .invoke(LogUpdate::default(), &cfg().max_supersteps(2))
+        .await
+        .unwrap();
+    assert_eq!(again.state.log, ["1", "last"]);
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Msg {
     id: String,
