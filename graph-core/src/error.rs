@@ -33,7 +33,7 @@ pub enum BuildError {
     /// Two nodes share a name.
     #[error("node `{0}` is added twice")]
     DuplicateNode(String),
-    /// A node name is empty, too long or reserved.
+    /// A node name is empty, too long, reserved, or has a reserved character (`:`, `|`).
     #[error("node name `{name}` is not allowed: {reason}")]
     InvalidName {
         /// The name.

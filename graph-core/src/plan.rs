@@ -117,6 +117,10 @@ fn check_name(name: &str) -> Result<(), BuildError> {
         "it is longer than 128 bytes"
     } else if name.starts_with("__") {
         "names starting with `__` are reserved"
+    } else if name.contains([':', '|']) {
+        // They separate the levels of a nested checkpoint namespace and the parts of a
+        // stream event's name, as in LangGraph.
+        "`:` and `|` are reserved for namespaces"
     } else if name.chars().any(char::is_control) {
         "it contains a control character"
     } else {

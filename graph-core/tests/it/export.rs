@@ -100,6 +100,9 @@ fn every_build_error_names_what_is_wrong() {
             g.add_node("", a());
         }),
         err(|g| {
+            g.add_node("agent:tools", a());
+        }),
+        err(|g| {
             g.add_node("a", a());
             g.add_edge(START, "a").add_edge(END, "a");
         }),
