@@ -1,5 +1,5 @@
 //! How runs are configured. Per call: [`RunConfig`] (the thread, a checkpoint in it, the
-//! superstep limit, [`Durability`], metadata) and [`Resume`], the answer that continues a paused
+//! superstep limit, how many tasks run at once, [`Durability`], metadata) and [`Resume`], the answer that continues a paused
 //! thread. Per compiled graph: [`Persistence`], where and how its runs store checkpoints.
 
 use std::collections::BTreeMap;
@@ -35,6 +35,9 @@ pub struct RunConfig {
     pub durability: Durability,
     /// Metadata stored with every checkpoint this call makes.
     pub metadata: Metadata,
+    /// The most tasks of one superstep that run at once (`None`: all of them). A 1,000-way
+    /// fan-out to an LLM node need not open 1,000 calls; updates still apply in task order.
+    pub max_concurrency: Option<usize>,
 }
 
 /// The default superstep limit (LangGraph's `recursion_limit` default is 10,000 too).
@@ -49,6 +52,7 @@ impl RunConfig {
             max_supersteps: DEFAULT_MAX_SUPERSTEPS,
             durability: Durability::Sync,
             metadata: Metadata::new(),
+            max_concurrency: None,
         }
     }
     /// Addresses checkpoint `id` instead of the latest.
@@ -61,6 +65,20 @@ impl RunConfig {
     #[must_use]
     pub fn max_supersteps(mut self, limit: u32) -> Self {
         self.max_supersteps = limit;
+        self
+    }
+    /// Runs at most `limit` tasks of a superstep at once (at least one); the rest wait for a
+    /// free place, in task order.
+    ///
+    /// ```
+    /// use graph_core::RunConfig;
+    ///
+    /// let cfg = RunConfig::thread("t").max_concurrency(8);
+    /// assert_eq!(cfg.max_concurrency, Some(8));
+    /// ```
+    #[must_use]
+    pub fn max_concurrency(mut self, limit: usize) -> Self {
+        self.max_concurrency = Some(limit.max(1));
         self
     }
     /// Sets the durability.

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::{self, Either};
+use futures_util::stream::{self, StreamExt};
 use tracing::Instrument;
 
 use crate::checkpoint::Source;
@@ -129,10 +130,20 @@ impl<S: State> Run<S> {
                 work,
             });
         }
+        let limit = self.config.max_concurrency;
         let ended: Vec<Ended<S>> = match <[Job<'_, S>; 1]>::try_from(jobs) {
             // A lone task is awaited as it is: `join_all` would only add an allocation.
             Ok([job]) => vec![job.finish().await],
-            Err(jobs) => future::join_all(jobs.into_iter().map(Job::finish)).await,
+            // `buffered` runs at most `limit` at once and yields them in task order.
+            Err(jobs) => match limit {
+                Some(limit) if limit < jobs.len() => {
+                    // Collected first: a stream over the mapping closure itself trips the
+                    // compiler's lifetime inference for the run's `Send` future.
+                    let finishing: Vec<_> = jobs.into_iter().map(Job::finish).collect();
+                    stream::iter(finishing).buffered(limit).collect().await
+                }
+                _ => future::join_all(jobs.into_iter().map(Job::finish)).await,
+            },
         };
         drop(snapshot);
 

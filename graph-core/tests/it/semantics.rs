@@ -231,6 +231,10 @@ struct Jokes {
     jokes: Vec<String>,
 }
 
+fn a_joke_per_subject(s: &Jokes) -> Vec<Push> {
+    s.subjects.iter().map(|x| Push::new("joke", x)).collect()
+}
+
 #[tokio::test(start_paused = true)]
 async fn pushes_run_in_parallel_with_their_own_input_and_reduce_in_push_order() {
     let mut g = StateGraph::<Jokes>::new();
@@ -246,12 +250,7 @@ async fn pushes_run_in_parallel_with_their_own_input_and_reduce_in_push_order() 
         Ok(JokesUpdate::default().jokes(vec![format!("joke about {subject}")]))
     });
     g.add_edge(START, "plan");
-    g.add_conditional_edge("plan", ["joke"], |s: &Jokes| {
-        s.subjects
-            .iter()
-            .map(|x| Push::new("joke", x))
-            .collect::<Vec<_>>()
-    });
+    g.add_conditional_edge("plan", ["joke"], a_joke_per_subject);
     let g = g.compile().unwrap();
     let subjects: Vec<String> = ["cats", "dogs", "eels"].map(String::from).to_vec();
     let out = g
@@ -358,6 +357,52 @@ async fn a_node_knows_how_many_supersteps_are_left_and_can_wrap_up_on_the_last()
         .await
         .unwrap();
     assert_eq!(again.state.log, ["1", "last"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_concurrency_bounds_a_fan_out_and_keeps_the_push_order() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    async fn fan_out(limit: Option<usize>) -> (Vec<String>, usize) {
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut g = StateGraph::<Jokes>::new();
+        g.add_node("plan", |_s: Arc<Jokes>, _c: Ctx| async { Ok(()) });
+        let (r, m) = (Arc::clone(&running), Arc::clone(&most));
+        g.add_push_node("joke", move |subject: String, _c: Ctx| {
+            let (running, most) = (Arc::clone(&r), Arc::clone(&m));
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                // Earlier subjects take longer, so finish order is not push order.
+                let n: u64 = subject.parse().unwrap_or(0);
+                tokio::time::sleep(Duration::from_millis(40 - n)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(JokesUpdate::default().jokes(vec![subject]))
+            }
+        });
+        g.add_edge(START, "plan");
+        g.add_conditional_edge("plan", ["joke"], a_joke_per_subject);
+        let subjects: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+        let mut cfg = cfg();
+        if let Some(limit) = limit {
+            cfg = cfg.max_concurrency(limit);
+        }
+        let out = g
+            .compile()
+            .unwrap()
+            .invoke(JokesUpdate::default().subjects(subjects), &cfg)
+            .await
+            .unwrap();
+        (out.state.jokes, most.load(Ordering::SeqCst))
+    }
+    let in_order: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+    let (jokes, most) = fan_out(Some(3)).await;
+    assert_eq!(most, 3, "at most 3 at once, and the limit is used");
+    assert_eq!(jokes, in_order, "updates apply in push order");
+    let (jokes, most) = fan_out(None).await;
+    assert_eq!(most, 20, "without a limit every task runs at once");
+    assert_eq!(jokes, in_order);
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
