@@ -1,7 +1,8 @@
 //! How runs are configured. Per call: [`RunConfig`] (the thread, a checkpoint in it, the
-//! superstep limit, how many tasks run at once, [`Durability`], metadata) and [`Resume`], the answer that continues a paused
+//! superstep limit, how many tasks run at once, [`Durability`], metadata, a [`RunContext`]) and [`Resume`], the answer that continues a paused
 //! thread. Per compiled graph: [`Persistence`], where and how its runs store checkpoints.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -38,6 +39,39 @@ pub struct RunConfig {
     /// The most tasks of one superstep that run at once (`None`: all of them). A 1,000-way
     /// fan-out to an LLM node need not open 1,000 calls; updates still apply in task order.
     pub max_concurrency: Option<usize>,
+    /// Data for this call's nodes ([`Ctx::context`](crate::Ctx::context)), never stored.
+    pub context: Option<RunContext>,
+}
+
+/// Per-call data nodes read with [`Ctx::context`](crate::Ctx::context): a database pool, a
+/// user id, a model client. LangGraph's runtime `context`. It is never stored in a
+/// checkpoint, so each call (a resume too) passes its own, and dependencies need not be
+/// captured in closures when the graph is built.
+#[derive(Clone)]
+pub struct RunContext {
+    value: Arc<dyn Any + Send + Sync>,
+    type_name: &'static str,
+}
+
+impl RunContext {
+    /// Wraps `value`.
+    pub fn new<T: Any + Send + Sync>(value: T) -> Self {
+        Self {
+            value: Arc::new(value),
+            type_name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The value, if it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.value.downcast_ref::<T>()
+    }
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RunContext({})", self.type_name)
+    }
 }
 
 /// The default superstep limit (LangGraph's `recursion_limit` default is 10,000 too).
@@ -53,6 +87,7 @@ impl RunConfig {
             durability: Durability::Sync,
             metadata: Metadata::new(),
             max_concurrency: None,
+            context: None,
         }
     }
     /// Addresses checkpoint `id` instead of the latest.
@@ -79,6 +114,12 @@ impl RunConfig {
     #[must_use]
     pub fn max_concurrency(mut self, limit: usize) -> Self {
         self.max_concurrency = Some(limit.max(1));
+        self
+    }
+    /// Gives this call's nodes `value`, read with [`Ctx::context`](crate::Ctx::context).
+    #[must_use]
+    pub fn context<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        self.context = Some(RunContext::new(value));
         self
     }
     /// Sets the durability.

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpointer, PendingWrite, WriteKind};
+use crate::config::RunContext;
 use crate::error::{Interrupted, NodeError, StorageError};
 use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, ThreadId};
 use crate::stream::{MessageChunk, NodeEvent, NodeEventSink};
@@ -101,6 +102,8 @@ pub(crate) struct TaskShared {
     pub(crate) events: Option<Arc<dyn NodeEventSink>>,
     /// Supersteps this call may still run after this one, under `RunConfig::max_supersteps`.
     pub(crate) remaining: u32,
+    /// The call's `RunConfig::context`.
+    pub(crate) context: Option<RunContext>,
 }
 
 /// The per-attempt counters: a node re-runs from the start, so its interrupts and effects are
@@ -196,6 +199,38 @@ impl Ctx {
     /// ```
     pub fn remaining_supersteps(&self) -> u32 {
         self.task.remaining
+    }
+
+    /// The data this call was given with [`RunConfig::context`](crate::RunConfig::context),
+    /// if it is a `T`: `None` when the call gave none or gave another type.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, END, NodeError, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug, serde::Serialize, serde::Deserialize)]
+    /// struct Greeting {
+    ///     text: String,
+    /// }
+    ///
+    /// struct User {
+    ///     name: String,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let mut g = StateGraph::<Greeting>::new();
+    /// g.add_node("greet", |_s: Arc<Greeting>, ctx: Ctx| async move {
+    ///     let user = ctx.context::<User>().ok_or_else(|| NodeError::msg("no user"))?;
+    ///     Ok(GreetingUpdate::default().text(format!("hello {}", user.name)))
+    /// });
+    /// g.add_edge(START, "greet").add_edge("greet", END);
+    /// let cfg = RunConfig::thread("t").context(User { name: "Ana".into() });
+    /// let out = g.compile().unwrap().invoke(GreetingUpdate::default(), &cfg).await.unwrap();
+    /// assert_eq!(out.state.text, "hello Ana");
+    /// # }
+    /// ```
+    pub fn context<T: std::any::Any>(&self) -> Option<&T> {
+        self.task.context.as_ref()?.get::<T>()
     }
 
     /// Whether this is the last superstep the call may run: LangGraph's `is_last_step`.

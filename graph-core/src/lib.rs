@@ -91,7 +91,9 @@ pub use checkpoint::{
     WriteKind,
 };
 pub use compiled::CompiledGraph;
-pub use config::{DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig};
+pub use config::{
+    DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig, RunContext,
+};
 pub use context::Ctx;
 pub use error::{
     BoxError, BuildError, Error, Interrupted, NodeError, Result, StorageError, Timeout,

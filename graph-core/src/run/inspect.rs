@@ -155,6 +155,7 @@ impl<S: State> Run<S> {
             events: None,
             // An edit is no superstep of a run: it uses none of the budget.
             remaining: run.config.max_supersteps,
+            context: run.config.context.clone(),
         };
         let snapshot = Arc::clone(&run.state);
         let output = route(&run.plan, node, &snapshot, Command::update(update), &shared)?;

@@ -111,6 +111,7 @@ impl<S: State> Run<S> {
                         writes: Arc::clone(&sink),
                         events: node_events.clone(),
                         remaining: self.config.max_supersteps.saturating_sub(self.supersteps),
+                        context: self.config.context.clone(),
                     });
                     Work::Run(TaskRun {
                         graph: &graph,

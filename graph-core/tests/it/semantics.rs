@@ -359,6 +359,40 @@ async fn a_node_knows_how_many_supersteps_are_left_and_can_wrap_up_on_the_last()
     assert_eq!(again.state.log, ["1", "last"]);
 }
 
+#[tokio::test]
+async fn each_call_gives_its_nodes_its_own_context_and_none_is_stored() {
+    struct Tenant(&'static str);
+    let mut g = StateGraph::<Log>::new();
+    g.add_node("who", |_s: Arc<Log>, c: Ctx| async move {
+        let who = c.context::<Tenant>().map_or("nobody", |t| t.0);
+        // A context of another type is no context of this one.
+        assert!(c.context::<String>().is_none());
+        Ok(push(who))
+    });
+    g.add_edge(START, "who").add_edge("who", END);
+    let g = g
+        .compile()
+        .unwrap()
+        .with_checkpointer(Arc::new(graph_core::InMemoryCheckpointer::new()));
+    let first = g
+        .invoke(LogUpdate::default(), &cfg().context(Tenant("acme")))
+        .await
+        .unwrap();
+    assert_eq!(first.state.log, ["acme"]);
+    // The same thread, another call: its own context, or none.
+    let second = g
+        .invoke(LogUpdate::default(), &cfg().context(Tenant("globex")))
+        .await
+        .unwrap();
+    assert_eq!(second.state.log, ["acme", "globex"]);
+    let third = g.invoke(LogUpdate::default(), &cfg()).await.unwrap();
+    assert_eq!(third.state.log, ["acme", "globex", "nobody"]);
+    assert_eq!(
+        format!("{:?}", cfg().context(Tenant("x")).context),
+        format!("Some(RunContext({}))", std::any::type_name::<Tenant>())
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn max_concurrency_bounds_a_fan_out_and_keeps_the_push_order() {
     use std::sync::atomic::{AtomicUsize, Ordering};
