@@ -76,8 +76,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let one = format!(
         "(?:son|daughter|brother|sister|father|mother)\\s*-?\\s*in\\s*-?\\s*law|yerno|nuera|cunado|cunada|{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"
     );
-    let pair = "parents|folks|in-laws|inlaws|grandparents|padres|papas|suegros|abuelos|viejos";
-    let owner = "my|our|his|her|their|mi|mis|su|sus|nuestro|nuestra|nuestros|nuestras|tu|tus";
+    let pair = PAIRS.join("|");
+    let owner = OWNERS.join("|");
     // "para mí y mi novia": "mi" alone, before "y", is the guest.
     let owned = format!(r"(?:{owner})\s+(?:{one}|{pair})");
     let item = format!(r"(?:{owned}|me|myself|yo|mi\s*(?:,|\by)\s*{owned})");
@@ -277,21 +277,29 @@ pub(super) fn extract(folded: &str) -> Party {
     Party { adults, children }
 }
 
+/// Words that name two people: "my parents".
+const PAIRS: &[&str] = &[
+    "parents",
+    "folks",
+    "in-laws",
+    "inlaws",
+    "grandparents",
+    "padres",
+    "papas",
+    "suegros",
+    "abuelos",
+    "viejos",
+];
+
+/// Possessives before a relative: "my", "nuestra".
+const OWNERS: &[&str] = &[
+    "my", "our", "his", "her", "their", "mi", "mis", "su", "sus", "nuestro", "nuestra", "nuestros",
+    "nuestras", "tu", "tus",
+];
+
 /// The people named one by one after "for" ("for my husband and our eldest": 2) or before
 /// "want to come" ("my sister and her husband wanna come": 2); "my parents" are two.
 fn listed(folded: &str) -> Option<u32> {
-    const PAIRS: &[&str] = &[
-        "parents",
-        "folks",
-        "in-laws",
-        "inlaws",
-        "grandparents",
-        "padres",
-        "papas",
-        "suegros",
-        "abuelos",
-        "viejos",
-    ];
     let caps = PATTERNS.listed.captures(folded)?;
     let list = caps.get(1).or_else(|| caps.get(2))?;
     // "for my wife's birthday" is about her, not a party of one; "for my wife and kids" names
@@ -333,8 +341,7 @@ fn listed(folded: &str) -> Option<u32> {
             "and" | "n" | "plus" | "y" | "e" | "in" | "law" | "-" => {}
             "mi" if !owned && alone => people += 1,
             "me" | "myself" | "yo" if !owned => people += 1,
-            "my" | "our" | "his" | "her" | "their" | "mi" | "mis" | "su" | "sus" | "nuestro"
-            | "nuestra" | "nuestros" | "nuestras" | "tu" | "tus" => {
+            w if OWNERS.contains(&w) => {
                 owned = true;
                 continue;
             }
