@@ -110,6 +110,30 @@ pub(super) fn month(name: &str) -> Option<u32> {
     MONTHS.iter().find(|(n, _)| *n == name).map(|(_, m)| *m)
 }
 
+/// Words one letter from a month's name that are words of their own ("junto al 5", "abrir el 3",
+/// "the mayor", "en marcha").
+const NOT_MONTHS: &[&str] = &[
+    "junto", "junta", "abrir", "mayor", "marcha", "marcho", "jane",
+];
+
+/// The month a misspelt name means ("marso", "febrary", "dicimbre", "agost"), when the word is
+/// beside a day number, so "junto 2" stays a word: only full names (five letters or more) are
+/// mended, within one edit (two from eight letters), with the first letter right.
+pub(super) fn misspelt_month(word: &str) -> Option<&'static str> {
+    if word.len() < 4 || month(word).is_some() || NOT_MONTHS.contains(&word) {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .filter(|(name, _)| name.len() >= 5 && name.as_bytes()[0] == word.as_bytes()[0])
+        .find(|(name, _)| {
+            let allowed = if name.len() >= 8 { 2 } else { 1 };
+            word.len().abs_diff(name.len()) <= allowed
+                && strsim::damerau_levenshtein(word, name) <= allowed
+        })
+        .map(|(name, _)| *name)
+}
+
 /// Weekday names, English and Spanish (folded).
 #[rustfmt::skip]
 const WEEKDAYS: &[(&str, Weekday)] = &[

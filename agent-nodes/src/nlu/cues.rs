@@ -91,9 +91,17 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:move|push|shift|bump|change)\s+(?:my|our|the)\s+(?:\w+\s+)?(?:stay|trip|booking|reservation|hotel|room)",
         r"cambiame|muevame|muevemela|pasame|cambiamela|cambiamelo",
         r"(?:cambiar|mover|pasar|correr)\s+(?:lo|la)\s+de\s+\w+",
+        // "La de enero la quiero correr para el 21".
+        r"(?:la|lo)\s+(?:quiero|quisiera|queremos|quisieramos|necesito|necesitamos)\s+(?:pasar|cambiar|mover|correr|adelantar|atrasar|retrasar)\b",
         r"(?:se\s+puede|podemos|puedo|podria|podrias|podriamos)\s+(?:pasar|mover|cambiar|correr)\s+(?:del?|al|para|a)\b",
         r"\b(?:me|nos)\s+(?:la|lo)\s+(?:pasa|pasas|pasan|cambia|cambias|cambian|mueve|mueves|mueven|corre|corres)\b",
         r"cut\s+(?:my|our|the|it)\s+(?:\w+\s+)?(?:trip|stay|visit|booking)?\s*short|(?:acortar|recortar)\s+(?:mi|la|nuestra|el)\s+(?:\w+\s+)?(?:viaje|estancia|reserva)",
+    ]),
+    // "Mejor en vez de cancelarla la muevo al 4", "move it instead of cancelling": the
+    // cancellation named is the one not wanted.
+    (ModificationRequest, 8.0, Anywhere, Nothing, &[
+        r"(?:en\s+vez\s+de|en\s+lugar\s+de|instead\s+of|rather\s+than)\s+(?:cancel\w*|anular\w*)",
+        r"(?:la|lo)\s+(?:muevo|cambio|paso|corro|movemos|cambiamos|pasamos|corremos)\s+(?:al|para|a)\b",
     ]),
     (ModificationRequest, 1.5, Anywhere, Nothing, &[
         r"change|cambiar|cambio|move|mover",
@@ -144,6 +152,8 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:que|q)\s+(?:reservas?|tengo\s+reservado)|mis\s+reservas|nuestras\s+reservas|tengo\s+algo\s+reservado",
         r"que\s+(?:he|hemos|tengo|tenemos)\s+reservad\w*|what\s+(?:have|did)\s+(?:i|we)\s+(?:got\s+)?(?:booked|reserved)",
         r"(?:pasas|pasa|dame|muestrame|ensename|recuerdame)\s+(?:mis|mi|la|las)\s+reservas?",
+        // "Entonces cuál tengo yo?", "which one do I have then", "what have I got".
+        r"(?:cual|cuales)\s+(?:tengo\s+yo|tenemos\s+nosotros)|(?:entonces|pues)\s+(?:cual|cuales)\s+(?:tengo|tenemos)|(?:which|what)\s+(?:one\s+)?(?:do|did)\s+(?:i|we)\s+(?:have|book)\b|what\s+have\s+(?:i|we)\s+got\b",
         r"(?:which|what|how\s+many)\s+(?:bookings|reservations|stays)\s+(?:do|have|did)\s+(?:i|we)|(?:cuales|cuantas)\s+reservas\s+(?:tengo|tenemos)",
         r"when\s+(?:exactly\s+)?(?:is|was)\s+(?:my|our)\s+(?:\w+\s+)?(?:trip|stay|booking|reservation)|(?:cuando|que\s+dia)\s+(?:es|era)\s+(?:mi|nuestra|nuestro)\s+(?:\w+\s+)?(?:viaje|estancia|reserva)",
         r"remind\s+me\s+(?:of\s+)?(?:the|my|our)\s+(?:dates|booking|reservation|reference)|have\s+a\s+\w+\s+(?:booking|reservation)",

@@ -37,6 +37,9 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     if let std::borrow::Cow::Owned(spelled) = SUN_ENDS.replace_all(folded, "${1} sunday") {
         *folded = spelled;
     }
+    if let Some(mended) = mend_months(folded) {
+        *folded = mended;
+    }
     // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
     // the weekday only names the day that follows.
     let mut ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
@@ -163,6 +166,23 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         stay.nights = Some(1);
         stay.check_out = check_in.succ_opt();
     }
+    // "El finde del 4 de diciembre", "the weekend of the 12th": Friday to Sunday of that
+    // weekend (a weekday before it names the weekend after).
+    if let (Some(day), None, None) = (stay.check_in, stay.check_out, stay.nights)
+        && WEEKEND_OF.is_match(&original)
+    {
+        let back = match day.weekday() {
+            chrono::Weekday::Sat => 1,
+            chrono::Weekday::Sun => 2,
+            other => -((4 - i64::from(other.num_days_from_monday())).rem_euclid(7)),
+        };
+        let friday = day - chrono::Duration::days(back);
+        let (check_in, check_out) = (friday.max(today), friday + chrono::Duration::days(2));
+        // On a Sunday, "the weekend of today" has no night left to book: the day stays alone.
+        if check_out > check_in {
+            (stay.check_in, stay.check_out) = (Some(check_in), Some(check_out));
+        }
+    }
     if let (Some(first), Some(check_in)) = (switched, stay.check_in) {
         let moved = first.with_day(check_in.day()).filter(|d| *d >= today);
         if let Some(moved) = moved {
@@ -215,6 +235,11 @@ static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {
 static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(to|thru|through|till|til|until|-)\s*sun\b")
         .unwrap_or_else(|e| panic!("sunday rule: {e}"))
+});
+
+static WEEKEND_OF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:weekend|fin\s+de\s+semana|finde)\s+(?:of|del|de)\b")
+        .unwrap_or_else(|e| panic!("weekend-of rule: {e}"))
 });
 
 static ONE_NIGHT: LazyLock<Regex> = LazyLock::new(|| {
@@ -506,4 +531,43 @@ fn place(
         _ => {}
     }
     stay
+}
+
+/// `folded` with misspelt month names beside a day number spelt right ("del 20 al 22 de marso",
+/// "febuary 3rd"), or `None` when there are none.
+fn mend_months(folded: &str) -> Option<String> {
+    let tokens = text::tokens(folded);
+    let is_day = |t: Option<&text::Token<'_>>| {
+        t.is_some_and(|t| {
+            let digits = t.text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+            !digits.is_empty()
+                && digits.len() <= 2
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && matches!(t.text.len() - digits.len(), 0 | 2)
+        })
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        if !t.text.bytes().all(|b| b.is_ascii_alphabetic()) {
+            continue;
+        }
+        // "20 de marso", "20 of febuary", "marso 20".
+        let before = match tokens.get(i.wrapping_sub(1)) {
+            Some(p) if matches!(p.text, "de" | "of") => tokens.get(i.wrapping_sub(2)),
+            p => p,
+        };
+        if !is_day(before) && !is_day(tokens.get(i + 1)) {
+            continue;
+        }
+        if let Some(name) = calendar::misspelt_month(t.text) {
+            out.push_str(&folded[last..t.span.start]);
+            out.push_str(name);
+            last = t.span.end;
+        }
+    }
+    (last > 0).then(|| {
+        out.push_str(&folded[last..]);
+        out
+    })
 }

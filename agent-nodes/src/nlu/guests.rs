@@ -82,10 +82,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let owned = format!(r"(?:{owner})\s+(?:{one}|{pair})");
     let item = format!(r"(?:{owned}|me|myself|yo|mi\s*(?:,|\by)\s*{owned})");
     // After the first, a relative may come without "my": "our daughter and son-in-law".
-    let list = format!(r"{item}(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*(?:{item}|(?:{one}|{pair})\b))*");
+    // Voice-to-text drops the commas: "its me my husband and our daughter".
+    let list =
+        format!(r"{item}(?:(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*|\s+)(?:{item}|(?:{one}|{pair})\b))*");
     Patterns {
         listed: compile(&format!(
-            r"\b(?:for|para|pa)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b"
+            r"\b(?:for|para|pa|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b"
         )),
         adults: compile(&format!(
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"

@@ -147,11 +147,56 @@ pub(crate) fn next_question(catalog: &Catalog, lang: Language, slots: &Slots) ->
         Some((last, rest)) => format!("{} {and} {last}", rest.join(", ")),
         None => String::new(),
     };
-    say(
+    let ask = say(
         lang,
         format!("Please tell me your {}.", list("and")),
         format!("Indíqueme su {}, por favor.", list("y")),
-    )
+    );
+    format!("{} {ask}", so_far(lang, &hotel.name, slots))
+}
+
+/// What the request already holds, said back before asking for the rest so a guest can see
+/// what was understood (and correct it) before the quote: "Budget Stay Express, Family room,
+/// 4 guests, from Jan 25, 2027."
+fn so_far(lang: Language, hotel: &str, slots: &Slots) -> String {
+    let mut parts = vec![hotel.to_owned()];
+    if let Some(r) = &slots.room {
+        parts.push(say(
+            lang,
+            if r == "Suite" {
+                r.clone()
+            } else {
+                format!("{r} room")
+            },
+            format!("habitación {}", room(lang, r)),
+        ));
+    }
+    if let Some(n) = slots.guests {
+        parts.push(say(
+            lang,
+            format!("{n} guest(s)"),
+            format!("{n} huésped(es)"),
+        ));
+    }
+    match (slots.check_in, slots.check_out) {
+        (Some(i), Some(o)) => parts.push(say(
+            lang,
+            format!("{} to {}", date(lang, i), date(lang, o)),
+            format!("del {} al {}", date(lang, i), date(lang, o)),
+        )),
+        (Some(i), None) => parts.push(say(
+            lang,
+            format!("from {}", date(lang, i)),
+            format!("desde el {}", date(lang, i)),
+        )),
+        (None, Some(o)) => parts.push(say(
+            lang,
+            format!("until {}", date(lang, o)),
+            format!("hasta el {}", date(lang, o)),
+        )),
+        (None, None) => {}
+    }
+    format!("{}.", parts.join(", "))
 }
 
 /// `collect_slots`: asks for what the request (merged by the policy) still misses; a complete

@@ -313,6 +313,17 @@ const TABLE: &[Row] = &[
     ("a room for my parents", ReservationRequest, En, &[Adults(2)]),
     ("book a double for my mom pls", ReservationRequest, En, &[Room("double"), Adults(1)]),
     ("ahora una individual para mis papás, las mismas fechas", ReservationRequest, Es, &[Room("single"), Adults(2)]),
+    // Misspelt months beside a day, the weekend of a date, people listed without commas.
+    ("una doble del 20 al 22 de marso, 2 personas", ReservationRequest, Es, &[Room("double"), In("2027-03-20"), Out("2027-03-22"), Adults(2)]),
+    ("a double febuary 3rd to the 6th", ReservationRequest, En, &[Room("double"), In("2027-02-03"), Out("2027-02-06")]),
+    ("a double for the weekend of dec 12", ReservationRequest, En, &[Room("double"), In("2026-12-11"), Out("2026-12-13")]),
+    ("una doble para el finde del 4 de diciembre, 2 adultos", ReservationRequest, Es, &[Room("double"), In("2026-12-04"), Out("2026-12-06"), Adults(2)]),
+    ("a double jan 4-7, its me my husband and our daughter she's 12", ReservationRequest, En, &[Room("double"), In("2027-01-04"), Out("2027-01-07"), Adults(2), Children(1)]),
+    ("a family room, it would be me, my husband and our three kids", ReservationRequest, En, &[Room("family"), Adults(2), Children(3)]),
+    // Changes and lookups said the way guests say them.
+    ("la quiero correr para otra fecha", ModificationRequest, Es, &[]),
+    ("mejor en vez de cancelarla la muevo al 4 de diciembre", ModificationRequest, Es, &[In("2026-12-04")]),
+    ("ah no, esa no es. entonces cuál tengo yo?", BookingLookup, Es, &[]),
 ];
 
 fn expected(slots: &[Slot]) -> Entities {

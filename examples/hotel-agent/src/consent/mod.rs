@@ -89,10 +89,20 @@ fn plain(message: &str) -> String {
         "now that i think about it",
         "come to think of it",
     ];
-    IDIOMS
+    let folded = IDIOMS
         .iter()
-        .fold(fold(message), |folded, idiom| folded.replace(idiom, " "))
+        .fold(fold(message), |folded, idiom| folded.replace(idiom, " "));
+    // "Push it a week later" moves the stay; it puts nothing off. The offset stays a word of
+    // its own that no list holds, so the message cannot read as a plain yes either.
+    OFFSET.replace_all(&folded, " offset ").into_owned()
 }
+
+static OFFSET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(?:a|an|one|two|three|four|five|six|seven|[0-9]+|un|una|dos|tres|cuatro|cinco)\s+(?:days?|weeks?|nights?|dias?|semanas?|noches?)\s+(?:later|mas\s+tarde|despues)\b",
+    )
+    .unwrap_or_else(|e| panic!("offset rule: {e}"))
+});
 
 /// "Hasta luego", "see you later": a goodbye, not a decision put off.
 fn says_goodbye(words: &[&str]) -> bool {
@@ -203,6 +213,12 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
             strong = true;
         }
     }
+    // "ok no problem, sí, book it": a "no" that waves a worry away refuses nothing.
+    for phrase in NO_WORRIES {
+        for start in phrase_starts(words, phrase) {
+            covered[start..start + phrase.len()].fill(true);
+        }
+    }
     for (i, w) in words.iter().enumerate() {
         if STRONG.contains(w) || actions.contains(w) {
             covered[i] = true;
@@ -217,6 +233,16 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         Answer::Unclear
     }
 }
+
+/// Phrases with a "no" in them that refuse nothing.
+const NO_WORRIES: &[&[&str]] = &[
+    &["no", "problem"],
+    &["no", "problemo"],
+    &["no", "probs"],
+    &["no", "worries"],
+    &["no", "hay", "problema"],
+    &["no", "pasa", "nada"],
+];
 
 fn phrase_starts<'a>(words: &'a [&str], phrase: &'a [&str]) -> impl Iterator<Item = usize> + 'a {
     (0..words.len().saturating_sub(phrase.len() - 1))

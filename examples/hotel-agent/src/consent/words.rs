@@ -297,6 +297,17 @@ pub(super) const FILLER: &[&str] = &[
     "hecho",
     "also",
     "tambien",
+    // "Yes book theirs too": the room for the others just quoted.
+    // "Sí señor, de acuerdo": the guest addressing the agent.
+    "senor",
+    "senora",
+    "sir",
+    "maam",
+    "too",
+    "theirs",
+    "them",
+    "hers",
+    "his",
     "go",
     "ahead",
     "haha",

@@ -147,10 +147,12 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
     // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
     // booking never comes with a reference).
+    // ("Me pasas los detalles de mi reserva X? no me acuerdo si era el 8 o el 9" asks for it.)
     if r.entities.booking_ref.is_some()
         && r.has_dates()
         && r.intent != Intent::CancellationRequest
         && !d.slots.started()
+        && !recalls(r)
     {
         reschedule(&mut next);
         return (Route::Reschedule, next);
@@ -208,7 +210,8 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         Intent::BookingLookup
             if r.has_dates()
                 && (pick_booking(r, w, None).is_some() || d.shown.is_some())
-                && !names_its_own_dates(r, w, d) =>
+                && !names_its_own_dates(r, w, d)
+                && !recalls(r) =>
         {
             reschedule(&mut next);
             return (Route::Reschedule, next);
@@ -377,4 +380,31 @@ fn is_new_booking(r: &Reading) -> bool {
 /// Whether a "change it to …" is about the booking being drafted rather than an existing one.
 fn drafting(d: &Dialog, r: &Reading) -> bool {
     d.slots.started() && r.entities.booking_ref.is_none() && r.has_stay_details()
+}
+
+/// Whether the guest is trying to remember their booking ("no me acuerdo si era el 8 o el 9",
+/// "can you remind me of the details"): the dates in the message are guesses at its own, not
+/// new ones.
+fn recalls(r: &Reading) -> bool {
+    const RECALL: &[&str] = &[
+        "no me acuerdo",
+        "no recuerdo",
+        "no se si era",
+        "dont remember",
+        "cant remember",
+        "do not remember",
+        "cannot remember",
+        "not sure if it was",
+        "remind me",
+        "recordarme",
+        "recuerdame",
+        "details",
+        "detalles",
+    ];
+    let folded = crate::text::fold(&r.message);
+    let words = crate::text::words(&folded);
+    RECALL.iter().any(|phrase| {
+        let phrase: Vec<&str> = phrase.split(' ').collect();
+        words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+    })
 }

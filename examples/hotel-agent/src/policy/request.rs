@@ -167,6 +167,25 @@ pub(super) fn amendment(
             e.check_out = new_in.checked_add_signed(departure - arrival);
         }
     }
+    // "Yes but one more night", "una noche menos": the request's departure moves; "push it a
+    // week": both dates do ("a day earlier, we leave" only the departure). Dates written out
+    // beside them say more.
+    if let (Some(arrival), Some(departure), false) =
+        (slots.check_in, slots.check_out, r.has_dates())
+    {
+        if let Some(extra) = r.extra_nights {
+            let out = departure + chrono::Duration::days(extra);
+            if out > arrival {
+                e.check_out = Some(out);
+            }
+        } else if let Some(shift) = r.shift_days {
+            let shift = chrono::Duration::days(shift);
+            if !r.leaving {
+                e.check_in = Some(arrival + shift);
+            }
+            e.check_out = Some(departure + shift);
+        }
+    }
     e
 }
 

@@ -179,6 +179,8 @@ impl Reading {
         // "Miami?" or "qué tienen en colorado?" asks to go there; "is there a pool at the
         // Seaside?" asks about it.
         besides_hotel
+            || self.extra_nights.is_some()
+            || self.shift_days.is_some()
             || self.month_switch.is_some()
             || self.year_switch.is_some()
             || ((e.hotel.is_some() || e.city.is_some())

@@ -177,6 +177,34 @@ fn a_change_that_cannot_be_read_drops_the_quote_instead_of_asking_it_again() {
 }
 
 #[test]
+fn a_yes_with_nights_added_or_an_offset_requotes_the_new_stay() {
+    // "Yes but" with a change is a correction: the amended stay is quoted before any yes.
+    for (message, check_in, check_out) in [
+        (
+            "sí pero agréguele una noche más porfa",
+            "2026-12-07",
+            "2026-12-10",
+        ),
+        ("yes but one more night", "2026-12-07", "2026-12-10"),
+        ("ok but one night less", "2026-12-07", "2026-12-08"),
+        (
+            "yes but can we push it a week later",
+            "2026-12-14",
+            "2026-12-16",
+        ),
+    ] {
+        let (route, next) = decide_now(&quoted(), message);
+        assert_eq!(route, Route::Collect, "{message}");
+        assert_eq!(next.pending, None, "{message}");
+        assert_eq!(
+            (next.slots.check_in, next.slots.check_out),
+            (Some(date(check_in)), Some(date(check_out))),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn restating_the_quoted_terms_with_a_yes_confirms_them() {
     assert_eq!(
         decide_now(&quoted(), "ok the standard, yes book it").0,
