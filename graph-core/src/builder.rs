@@ -30,7 +30,7 @@ impl<S: State> Default for StateGraph<S> {
     }
 }
 
-/// Options of the node just added: retry, timeout, breakpoints, command destinations.
+/// Options of the node just added: retry, timeout, breakpoints, command destinations, deferral.
 pub struct NodeOptions<'a, S: State> {
     def: &'a mut NodeDef<S>,
 }
@@ -54,6 +54,48 @@ impl<S: State> NodeOptions<'_, S> {
     /// Pauses the run after the superstep in which this node ran.
     pub fn interrupt_after(self) -> Self {
         self.def.interrupt_after = true;
+        self
+    }
+    /// Defers the node (LangGraph's `defer=True`): once triggered, it waits while any other task
+    /// is planned, and runs in the first superstep that would otherwise have none. However many
+    /// times it is triggered while it waits, it runs once. It fans in branches of uneven length,
+    /// and branches that may not all run.
+    ///
+    /// The trigger is part of the checkpoint, so a run paused, failed or cut short while the node
+    /// waits still runs it, once, when it resumes. A node that takes a [`crate::Push`] input
+    /// cannot be deferred ([`BuildError::DeferredPushNode`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Trace {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // a → b1 → b2 → agg and a → c → agg: agg waits for the longer branch, and runs once.
+    /// let mut graph = StateGraph::<Trace>::new();
+    /// for name in ["a", "b1", "b2", "c", "agg"] {
+    ///     let node = graph.add_node(name, move |_s: Arc<Trace>, _ctx: Ctx| async move {
+    ///         Ok(TraceUpdate::default().log(vec![name.to_owned()]))
+    ///     });
+    ///     if name == "agg" {
+    ///         node.defer();
+    ///     }
+    /// }
+    /// graph.add_edge(START, "a").add_edge("a", "b1").add_edge("b1", "b2");
+    /// graph.add_edge("b2", "agg").add_edge("a", "c").add_edge("c", "agg");
+    /// let graph = graph.compile()?;
+    /// let out = graph.invoke(TraceUpdate::default(), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.log, ["a", "b1", "c", "b2", "agg"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn defer(self) -> Self {
+        self.def.defer = true;
         self
     }
     /// Declares where the node's [`crate::Command`]s may go, so exports can draw them.
@@ -86,6 +128,7 @@ impl<S: State> StateGraph<S> {
             destinations: Vec::new(),
             interrupt_before: false,
             interrupt_after: false,
+            defer: false,
         });
         let def = self.def.nodes.last_mut().expect("just pushed");
         NodeOptions { def }

@@ -63,6 +63,12 @@ pub enum BuildError {
     /// A conditional edge declared no targets.
     #[error("the conditional edge from `{0}` declares no targets")]
     NoTargets(String),
+    /// A node that takes a `Push` input was deferred; only nodes triggered by edges can be.
+    #[error(
+        "node `{0}` takes a Push input, so it cannot be deferred: a Push always runs in the \
+         superstep after it is sent"
+    )]
+    DeferredPushNode(String),
     /// A join edge needs at least one source, and each source once.
     #[error("join edge into `{target}`: {reason}")]
     InvalidJoin {

@@ -1,5 +1,9 @@
-//! The frontier: which tasks the next superstep runs and how far each join has got, plus the
-//! stored forms of the frontier and of a finished task's output.
+//! The frontier: which tasks the next superstep runs, which deferred nodes wait for a superstep
+//! with nothing else to run, and how far each join has got, plus the stored forms of the
+//! frontier and of a finished task's output.
+//!
+//! Deferred nodes and join progress are triggers, not tasks: they live here, in the checkpoint,
+//! so a run that stops while they wait (a pause, a failure, a crash) finds them on resume.
 //!
 //! Stored forms name nodes, never indices, so a checkpoint stays readable by a recompiled graph
 //! and a missing node is reported by name.
@@ -23,6 +27,10 @@ pub(crate) struct Frontier {
     pub(crate) pull: Vec<usize>,
     /// Push tasks, in push order.
     pub(crate) push: Vec<PendingPush>,
+    /// Deferred nodes triggered while other tasks were planned, in node-name order, each once.
+    /// `normalize` moves them to `pull` when `pull` and `push` are empty, so a normalized
+    /// frontier with waiting deferred nodes always has another task planned.
+    pub(crate) deferred: Vec<usize>,
     /// Per join: which of its sources have run since its target last ran.
     pub(crate) joins: Vec<Vec<bool>>,
 }
@@ -47,6 +55,7 @@ impl Frontier {
         Self {
             pull: Vec::new(),
             push: Vec::new(),
+            deferred: Vec::new(),
             joins: graph
                 .joins
                 .iter()
@@ -55,14 +64,31 @@ impl Frontier {
         }
     }
 
+    /// Whether nothing is planned and nothing waits: the run is over.
     pub(crate) fn is_idle(&self) -> bool {
-        self.pull.is_empty() && self.push.is_empty()
+        self.pull.is_empty() && self.push.is_empty() && self.deferred.is_empty()
     }
 
-    /// Orders and deduplicates the pull tasks.
+    /// Plans `node` as a pull task of the next superstep, or, if it is deferred, lets it wait.
+    pub(crate) fn trigger<S: State>(&mut self, graph: &Plan<S>, node: usize) {
+        if graph.nodes[node].defer {
+            self.deferred.push(node);
+        } else {
+            self.pull.push(node);
+        }
+    }
+
+    /// Orders and deduplicates the pull tasks and the waiting deferred nodes, and releases the
+    /// deferred nodes when nothing else is planned: they run in the superstep that would
+    /// otherwise have no task (LangGraph's `finish`), all together, each once.
     pub(crate) fn normalize<S: State>(&mut self, graph: &Plan<S>) {
-        self.pull.sort_by_key(|&n| graph.name_rank[n]);
-        self.pull.dedup();
+        for nodes in [&mut self.pull, &mut self.deferred] {
+            nodes.sort_by_key(|&n| graph.name_rank[n]);
+            nodes.dedup();
+        }
+        if self.pull.is_empty() && self.push.is_empty() {
+            self.pull = std::mem::take(&mut self.deferred);
+        }
     }
 
     /// Records that `node` ran: its static edges, its chosen destinations and its joins.
@@ -73,15 +99,16 @@ impl Frontier {
         goto: &[usize],
         push: &[PendingPush],
     ) {
-        self.pull.extend_from_slice(&graph.nodes[node].next);
-        self.pull.extend_from_slice(goto);
+        for &next in graph.nodes[node].next.iter().chain(goto) {
+            self.trigger(graph, next);
+        }
         self.push.extend_from_slice(push);
         for &(join, position) in &graph.nodes[node].joins {
             let arrived = &mut self.joins[join];
             arrived[position] = true;
             if arrived.iter().all(|&a| a) {
                 arrived.iter_mut().for_each(|a| *a = false);
-                self.pull.push(graph.joins[join].target);
+                self.trigger(graph, graph.joins[join].target);
             }
         }
     }
@@ -137,6 +164,11 @@ impl Frontier {
                     arg: p.arg.clone(),
                 })
                 .collect(),
+            deferred: self
+                .deferred
+                .iter()
+                .map(|&n| graph.nodes[n].id.clone())
+                .collect(),
             joins: self
                 .joins
                 .iter()
@@ -176,6 +208,9 @@ impl Frontier {
                 node: node_index(graph, &push.node)?,
                 arg: push.arg,
             });
+        }
+        for name in &record.deferred {
+            frontier.deferred.push(node_index(graph, name)?);
         }
         for join in &record.joins {
             let target = node_index(graph, &join.target)?;
@@ -220,6 +255,9 @@ struct FrontierRecord {
     pull: Vec<NodeId>,
     #[serde(default)]
     push: Vec<PushRecord>,
+    /// Deferred nodes waiting; absent in frontiers stored before deferral existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    deferred: Vec<NodeId>,
     #[serde(default)]
     joins: Vec<JoinRecord>,
 }

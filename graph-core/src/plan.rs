@@ -34,6 +34,8 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) destinations: Vec<usize>,
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
+    /// Whether a trigger waits until no other task is planned (see `Frontier::normalize`).
+    pub(crate) defer: bool,
 }
 
 /// A conditional edge of the plan.
@@ -79,6 +81,7 @@ pub(crate) struct NodeDef<S: State> {
     pub(crate) destinations: Vec<NodeId>,
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
+    pub(crate) defer: bool,
 }
 
 /// A conditional edge as the builder recorded it.
@@ -147,6 +150,11 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
         if index.insert(def.id.clone(), i).is_some() {
             return Err(BuildError::DuplicateNode(def.id.to_string()));
         }
+        // A Push is a task of the superstep after it is sent, with its own input: there is no
+        // trigger to hold back and no "once" to merge several pushes into.
+        if def.defer && def.takes_push {
+            return Err(BuildError::DeferredPushNode(def.id.to_string()));
+        }
     }
     let lookup = |node: &NodeId, context: &dyn Fn() -> String| -> Result<usize, BuildError> {
         index
@@ -176,6 +184,7 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
             destinations: Vec::new(),
             interrupt_before: def.interrupt_before,
             interrupt_after: def.interrupt_after,
+            defer: def.defer,
         })
         .collect();
 

@@ -1,5 +1,6 @@
 //! Tests of the SQLite checkpointer through its public API, on real files.
 
+mod compose;
 mod conformance;
 mod engine;
 mod files;

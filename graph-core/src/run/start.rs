@@ -82,15 +82,18 @@ impl<S: State> Run<S> {
                     Some(loaded) => self.restore(loaded)?.step + 1,
                     None => -1,
                 };
-                // New input discards what an earlier run left planned, but not join progress.
+                // New input discards what an earlier run left planned or waiting, but not join
+                // progress.
                 self.frontier.pull.clear();
                 self.frontier.push.clear();
+                self.frontier.deferred.clear();
                 self.saved.clear();
                 let writes = self.apply(step, vec![(input_node(), input)])?;
                 let mut frontier = self.frontier.clone();
-                frontier.pull.extend_from_slice(&self.plan.entry);
                 let entry = self.entry_routes(step)?;
-                frontier.pull.extend(entry);
+                for &node in self.plan.entry.iter().chain(&entry) {
+                    frontier.trigger(&self.plan, node);
+                }
                 frontier.normalize(&self.plan);
                 let committed = self
                     .commit(Source::Input, step, Vec::new(), writes, frontier, false)

@@ -135,6 +135,12 @@ fn every_build_error_names_what_is_wrong() {
             g.add_node("a", a()).destinations(["ghost"]);
             g.add_edge(START, "a");
         }),
+        err(|g| {
+            g.add_node("a", a());
+            g.add_push_node("w", |_x: u32, _c: Ctx| async { Ok(()) })
+                .defer();
+            g.add_edge(START, "a");
+        }),
     ];
     insta::assert_snapshot!(cases.join("\n"));
     let _ = BuildError::MissingEntry;

@@ -5,6 +5,7 @@
 #![allow(missing_docs)]
 
 mod conformance;
+mod defer;
 mod export;
 mod hitl;
 mod persistence;

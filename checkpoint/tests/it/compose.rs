@@ -1,0 +1,72 @@
+//! graph-core's composition features on SQLite, across a reopened file: a deferred node waiting
+//! when the process stops still runs once after the restart.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use checkpoint::SqliteCheckpointer;
+use graph_core::{
+    CompiledGraph, Ctx, NodeError, Resume, RunConfig, RunStatus, START, State, StateGraph,
+};
+
+#[derive(State, Clone, Default, Debug)]
+struct Trace {
+    #[state(append)]
+    log: Vec<String>,
+}
+
+fn entry(name: &str) -> TraceUpdate {
+    TraceUpdate::default().log(vec![name.to_owned()])
+}
+
+/// a → b1 → ask and a → c → agg (deferred): `ask` pauses, and only c's trigger, which waits
+/// for ask's branch to end, will ever run agg.
+fn deferred_graph(path: &Path) -> CompiledGraph<Trace> {
+    let mut graph = StateGraph::<Trace>::new();
+    for name in ["a", "b1", "c"] {
+        graph.add_node(name, move |_s: Arc<Trace>, _ctx: Ctx| async move {
+            Ok(entry(name))
+        });
+    }
+    graph.add_node("ask", |_s: Arc<Trace>, ctx: Ctx| async move {
+        let answer: String = ctx.interrupt("go on?")?;
+        Ok::<_, NodeError>(entry(&format!("ask:{answer}")))
+    });
+    graph
+        .add_node("agg", |_s: Arc<Trace>, _ctx: Ctx| async {
+            Ok(entry("agg"))
+        })
+        .defer();
+    graph
+        .add_edge(START, "a")
+        .add_edge("a", "b1")
+        .add_edge("b1", "ask")
+        .add_edge("a", "c")
+        .add_edge("c", "agg");
+    let store = SqliteCheckpointer::open(path).expect("open");
+    graph
+        .compile()
+        .expect("compile")
+        .with_checkpointer(Arc::new(store))
+}
+
+#[tokio::test]
+async fn a_deferred_node_waiting_at_a_restart_runs_once() {
+    let path = crate::temp_db("deferred");
+    let config = RunConfig::thread("t");
+    {
+        let graph = deferred_graph(&path);
+        let out = graph.invoke(TraceUpdate::default(), &config).await.unwrap();
+        assert!(
+            matches!(out.status, RunStatus::Interrupted(_)),
+            "{:?}",
+            out.status
+        );
+        assert_eq!(out.state.log, ["a", "b1", "c"]);
+    }
+    let graph = deferred_graph(&path);
+    let out = graph.resume(&config, Resume::value("yes")).await.unwrap();
+    assert_eq!(out.status, RunStatus::Done);
+    assert_eq!(out.state.log, ["a", "b1", "c", "ask:yes", "agg"]);
+    assert_eq!(out.executed, ["ask", "agg"]);
+}
