@@ -59,7 +59,8 @@ impl<S: State> NodeOptions<'_, S> {
     /// Defers the node (LangGraph's `defer=True`): once triggered, it waits while any other task
     /// is planned, and runs in the first superstep that would otherwise have none. However many
     /// times it is triggered while it waits, it runs once. It fans in branches of uneven length,
-    /// and branches that may not all run.
+    /// and branches that may not all run, where a join would fail the run
+    /// ([`StateGraph::add_join_edge`]).
     ///
     /// The trigger is part of the checkpoint, so a run paused, failed or cut short while the node
     /// waits still runs it, once, when it resumes. A node that takes a [`crate::Push`] input
@@ -201,7 +202,52 @@ impl<S: State> StateGraph<S> {
     }
 
     /// Adds a join edge: `to` runs once after every one of `sources` has run (since `to` last
-    /// ran), however many supersteps apart they finish.
+    /// ran), however many supersteps apart they finish (LangGraph's `add_edge([a, b], c)`).
+    ///
+    /// A join waits within one run: from an input until no task is left, across interrupts,
+    /// breakpoints, failures and resumes, which continue the run. When a run would end while a
+    /// join has heard from some of its sources but not all, so its target can no longer run,
+    /// the run fails with [`crate::Error::JoinStarved`], naming the join and the sources that
+    /// never ran. (LangGraph drops that target silently, langgraphjs#2666.) A join none of whose
+    /// sources ran is no error, and a new input starts with no join progress. A deferred target
+    /// ([`NodeOptions::defer`]) waits for every source too; to fan in branches that may not all
+    /// run, add plain edges into a deferred node instead, which runs once with whatever arrived.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, END, Endpoint, Error, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Trip {
+    ///     fly: bool,
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut graph = StateGraph::<Trip>::new();
+    /// for name in ["hotel", "flight", "confirm"] {
+    ///     graph.add_node(name, move |_s: Arc<Trip>, _ctx: Ctx| async move {
+    ///         Ok(TripUpdate::default().log(vec![name.to_owned()]))
+    ///     });
+    /// }
+    /// graph.add_edge(START, "hotel");
+    /// graph.add_conditional_edge(START, [Endpoint::from("flight"), END], |s: &Trip| {
+    ///     if s.fly { Endpoint::from("flight") } else { END }
+    /// });
+    /// graph.add_join_edge(["hotel", "flight"], "confirm");
+    /// let graph = graph.compile()?;
+    ///
+    /// let out = graph.invoke(TripUpdate::default().fly(true), &RunConfig::thread("t1")).await?;
+    /// assert_eq!(out.state.log, ["flight", "hotel", "confirm"]);
+    ///
+    /// // Without a flight, the join can never complete: the run says so.
+    /// let err = graph.invoke(TripUpdate::default(), &RunConfig::thread("t2")).await.unwrap_err();
+    /// let Error::JoinStarved { join, missing, .. } = err else { panic!("{err}") };
+    /// assert_eq!((join.as_str(), missing.as_slice()), ("confirm", ["flight".into()].as_slice()));
+    /// # Ok(()) }
+    /// ```
     pub fn add_join_edge<T: Into<NodeId>>(
         &mut self,
         sources: impl IntoIterator<Item = T>,

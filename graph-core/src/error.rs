@@ -184,6 +184,28 @@ pub enum Error {
         /// The limit.
         limit: u32,
     },
+    /// The run ended (no task left) while a join had heard from some of its sources but not all:
+    /// its target would never run. See [`crate::StateGraph::add_join_edge`].
+    #[error(
+        "thread `{thread}`, superstep {step}: the run ended with the join into `{join}` still \
+         waiting for {missing} ({arrived} ran); a join runs its target only once all its sources \
+         ran in the same run: to fan in branches that may not all run, use edges into a deferred \
+         node",
+        missing = names(.missing),
+        arrived = names(.arrived)
+    )]
+    JoinStarved {
+        /// The thread.
+        thread: ThreadId,
+        /// The last superstep of the run.
+        step: i64,
+        /// The join's target.
+        join: NodeId,
+        /// The sources that ran, in the join's order.
+        arrived: Vec<NodeId>,
+        /// The sources that never ran, in the join's order.
+        missing: Vec<NodeId>,
+    },
     /// A resume did not match the thread's pending interrupts.
     #[error("thread `{thread}`: cannot resume: {reason}")]
     Resume {
@@ -247,6 +269,15 @@ pub enum Error {
     /// The checkpointer does not implement an optional operation.
     #[error("the checkpointer does not support {0}")]
     Unsupported(&'static str),
+}
+
+/// Node names for a message: "`a`, `b`".
+fn names(nodes: &[NodeId]) -> String {
+    nodes
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A pause requested by `ctx.interrupt(..)`; propagate it with `?`.

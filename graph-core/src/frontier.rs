@@ -31,7 +31,7 @@ pub(crate) struct Frontier {
     /// `normalize` moves them to `pull` when `pull` and `push` are empty, so a normalized
     /// frontier with waiting deferred nodes always has another task planned.
     pub(crate) deferred: Vec<usize>,
-    /// Per join: which of its sources have run since its target last ran.
+    /// Per join: which of its sources have run, in this run, since its target last ran.
     pub(crate) joins: Vec<Vec<bool>>,
 }
 
@@ -67,6 +67,14 @@ impl Frontier {
     /// Whether nothing is planned and nothing waits: the run is over.
     pub(crate) fn is_idle(&self) -> bool {
         self.pull.is_empty() && self.push.is_empty() && self.deferred.is_empty()
+    }
+
+    /// The first join (in the order the joins were added) that heard from some of its sources
+    /// but not all.
+    pub(crate) fn starved_join(&self) -> Option<usize> {
+        self.joins
+            .iter()
+            .position(|arrived| arrived.contains(&true) && arrived.contains(&false))
     }
 
     /// Plans `node` as a pull task of the next superstep, or, if it is deferred, lets it wait.

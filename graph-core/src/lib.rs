@@ -49,8 +49,11 @@
 //!   state, then applies their **updates** in task order (pull tasks by node name, then push
 //!   tasks in push order), never in finish order. Each field's **reducer** combines updates;
 //!   two updates of a field without one in a superstep are an [`Error::Conflict`].
-//! - A node made with [`NodeOptions::defer`] is **deferred**: once triggered it waits while any
-//!   other task is planned, then runs once, which fans in branches of uneven length.
+//! - A **join** ([`StateGraph::add_join_edge`]) runs its target once all its sources ran in the
+//!   run; a run that would end with a join part-way fails with [`Error::JoinStarved`] rather
+//!   than drop its target. A node made with [`NodeOptions::defer`] is **deferred**: once
+//!   triggered it waits while any other task is planned, then runs once, which fans in branches
+//!   of uneven length, or that may not all run.
 //! - After each superstep a **checkpoint** is saved to the graph's [`Checkpointer`]
 //!   ([`InMemoryCheckpointer`] here; the `checkpoint` crate has SQLite) under a **thread**. Each
 //!   task saves its output as a pending write the moment it finishes, so a resume after a

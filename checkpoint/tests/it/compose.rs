@@ -1,5 +1,6 @@
 //! graph-core's composition features on SQLite, across a reopened file: a deferred node waiting
-//! when the process stops still runs once after the restart.
+//! when the process stops still runs once after the restart, and a join completes with a source
+//! that ran before it.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -69,4 +70,47 @@ async fn a_deferred_node_waiting_at_a_restart_runs_once() {
     assert_eq!(out.status, RunStatus::Done);
     assert_eq!(out.state.log, ["a", "b1", "c", "ask:yes", "agg"]);
     assert_eq!(out.executed, ["ask", "agg"]);
+}
+
+/// a ∥ b, b → ask (which pauses), and a join [a, ask] → done.
+fn join_graph(path: &Path) -> CompiledGraph<Trace> {
+    let mut graph = StateGraph::<Trace>::new();
+    for name in ["a", "b", "done"] {
+        graph.add_node(name, move |_s: Arc<Trace>, _ctx: Ctx| async move {
+            Ok(entry(name))
+        });
+    }
+    graph.add_node("ask", |_s: Arc<Trace>, ctx: Ctx| async move {
+        let answer: String = ctx.interrupt("go on?")?;
+        Ok::<_, NodeError>(entry(&format!("ask:{answer}")))
+    });
+    graph
+        .add_edge(START, "a")
+        .add_edge(START, "b")
+        .add_edge("b", "ask")
+        .add_join_edge(["a", "ask"], "done");
+    let store = SqliteCheckpointer::open(path).expect("open");
+    graph
+        .compile()
+        .expect("compile")
+        .with_checkpointer(Arc::new(store))
+}
+
+#[tokio::test]
+async fn a_join_completes_after_a_restart_with_a_source_from_before_it() {
+    let path = crate::temp_db("join");
+    let config = RunConfig::thread("t");
+    {
+        let graph = join_graph(&path);
+        let out = graph.invoke(TraceUpdate::default(), &config).await.unwrap();
+        assert!(
+            matches!(out.status, RunStatus::Interrupted(_)),
+            "{:?}",
+            out.status
+        );
+    }
+    let graph = join_graph(&path);
+    let out = graph.resume(&config, Resume::value("yes")).await.unwrap();
+    assert_eq!(out.status, RunStatus::Done);
+    assert_eq!(out.state.log, ["a", "b", "ask:yes", "done"]);
 }

@@ -10,6 +10,7 @@ use tracing::Instrument;
 use crate::checkpoint::Source;
 use crate::config::{Persistence, Resume, RunConfig};
 use crate::error::{Error, Result};
+use crate::frontier::Frontier;
 use crate::ids::NodeId;
 use crate::outcome::{RunOutput, RunStatus};
 use crate::plan::Plan;
@@ -82,11 +83,11 @@ impl<S: State> Run<S> {
                     Some(loaded) => self.restore(loaded)?.step + 1,
                     None => -1,
                 };
-                // New input discards what an earlier run left planned or waiting, but not join
-                // progress.
-                self.frontier.pull.clear();
-                self.frontier.push.clear();
-                self.frontier.deferred.clear();
+                // New input starts a new run: what an earlier run left planned or waiting is
+                // discarded, join progress included. A run can only leave a join part-way by
+                // failing or being abandoned, and carrying that into this run would let one of
+                // its sources stand in for one of this run's (see `Run::done`).
+                self.frontier = Frontier::empty(&self.plan);
                 self.saved.clear();
                 let writes = self.apply(step, vec![(input_node(), input)])?;
                 let mut frontier = self.frontier.clone();

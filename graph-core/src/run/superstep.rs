@@ -26,7 +26,7 @@ impl<S: State> Run<S> {
     pub(super) async fn run_supersteps(&mut self) -> Result<RunStatus> {
         loop {
             if self.frontier.is_idle() {
-                return Ok(RunStatus::Done);
+                return self.done();
             }
             let step = self.step() + 1;
             if self.supersteps >= self.config.max_supersteps {
@@ -42,6 +42,35 @@ impl<S: State> Run<S> {
                 return Ok(status);
             }
         }
+    }
+
+    /// Ends a run with nothing left to run, unless a join waits for sources that can no longer
+    /// run: LangGraph drops such a join's target silently (langgraphjs#2666); here the run
+    /// fails, naming the join and what never arrived, so a branch that skipped a join's source
+    /// shows. The thread keeps the work done; a new input starts over with no join progress.
+    fn done(&self) -> Result<RunStatus> {
+        let Some(j) = self.frontier.starved_join() else {
+            return Ok(RunStatus::Done);
+        };
+        let join = &self.plan.joins[j];
+        let (arrived, missing): (Vec<_>, Vec<_>) = join
+            .sources
+            .iter()
+            .zip(&self.frontier.joins[j])
+            .partition(|(_, arrived)| **arrived);
+        let names = |sources: Vec<(&usize, &bool)>| {
+            sources
+                .into_iter()
+                .map(|(&s, _)| self.plan.nodes[s].id.clone())
+                .collect()
+        };
+        Err(Error::JoinStarved {
+            thread: self.thread.clone(),
+            step: self.step(),
+            join: self.plan.nodes[join.target].id.clone(),
+            arrived: names(arrived),
+            missing: names(missing),
+        })
     }
 
     pub(super) fn write_sink(&mut self, head: CheckpointId) -> Arc<WriteSink> {

@@ -8,6 +8,7 @@ mod conformance;
 mod defer;
 mod export;
 mod hitl;
+mod joins;
 mod persistence;
 mod props;
 mod regressions;
