@@ -144,6 +144,24 @@ pub enum Error {
         /// The second writer.
         second: NodeId,
     },
+    /// Two tasks of one superstep overwrote the same field ([`crate::Overwrite`]); LangGraph's
+    /// `InvalidUpdateError` "Can receive only one Overwrite value per super-step".
+    #[error(
+        "thread `{thread}`, superstep {step}: nodes `{first}` and `{second}` both overwrote field \
+         `{field}` in the same superstep; a field takes at most one Overwrite per superstep"
+    )]
+    OverwriteConflict {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// The field.
+        field: &'static str,
+        /// The first to overwrite it, in task order.
+        first: NodeId,
+        /// The second.
+        second: NodeId,
+    },
     /// A reducer refused an update.
     #[error("thread `{thread}`, superstep {step}: update from `{node}` rejected: {source}")]
     Reduce {

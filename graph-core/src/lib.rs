@@ -7,7 +7,8 @@
 //! # A graph in a few lines
 //!
 //! State is a struct with `#[derive(State)]`; fields overwrite unless they name a reducer. A node
-//! is an async function from a snapshot of the state to a typed partial update.
+//! is an async function from a snapshot of the state to a typed partial update. An update may
+//! still replace a reducer field for one write with [`Overwrite`]: `.log(Overwrite(vec![]))`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -48,7 +49,9 @@
 //! - A **superstep** runs every triggered **task** concurrently on the same snapshot of the
 //!   state, then applies their **updates** in task order (pull tasks by node name, then push
 //!   tasks in push order), never in finish order. Each field's **reducer** combines updates;
-//!   two updates of a field without one in a superstep are an [`Error::Conflict`].
+//!   two updates of a field without one in a superstep are an [`Error::Conflict`]. An
+//!   [`Overwrite`] of a reducer field wins its superstep; two are an
+//!   [`Error::OverwriteConflict`].
 //! - A **join** ([`StateGraph::add_join_edge`]) runs its target once all its sources ran in the
 //!   run; a run that would end with a join part-way fails with [`Error::JoinStarved`] rather
 //!   than drop its target. A node made with [`NodeOptions::defer`] is **deferred**: once
@@ -74,6 +77,7 @@ mod config;
 mod context;
 mod error;
 mod export;
+mod field_update;
 mod frontier;
 mod ids;
 mod memory;
@@ -104,6 +108,9 @@ pub use error::{
     BoxError, BuildError, Error, Interrupted, NodeError, Result, StorageError, Timeout,
 };
 pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, NodeKind};
+#[doc(hidden)]
+pub use field_update::{ByOverwrite, ByReducer};
+pub use field_update::{FieldUpdate, IntoFieldUpdate, Overwrite};
 pub use graph_core_macros::State;
 pub use ids::{CheckpointId, InterruptId, NodeId, TaskId, TaskPath, ThreadId};
 pub use memory::InMemoryCheckpointer;

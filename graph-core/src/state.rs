@@ -79,8 +79,10 @@ pub trait Update:
 ///
 /// Field attributes of the derive: none (overwrite), `#[state(append)]`, `#[state(add)]`,
 /// `#[state(merge)]` and `#[state(reducer = path::to::fn)]` (optionally with `update = Type`
-/// when the update type differs from the field type). The container attribute `#[state(schema)]`
-/// also derives `schemars::JsonSchema` for the update type, for [`crate::CompiledGraph::input_schema`].
+/// when the update type differs from the field type). A field with a reducer is written with a
+/// [`crate::FieldUpdate`]: its setter takes a value for the reducer or an [`crate::Overwrite`].
+/// The container attribute `#[state(schema)]` also derives `schemars::JsonSchema` for the update
+/// type, for [`crate::CompiledGraph::input_schema`].
 pub trait State: Clone + Default + Send + Sync + 'static {
     /// The partial update of this state.
     type Update: Update;
@@ -88,11 +90,20 @@ pub trait State: Clone + Default + Send + Sync + 'static {
     /// The fields, in declaration order. Indices into this slice name fields everywhere else.
     const FIELDS: &'static [Field];
 
-    /// Applies every field the update writes, each through its reducer.
+    /// Applies every field the update writes, each through its reducer (or replaced, for an
+    /// [`crate::Overwrite`]).
     fn apply(&mut self, update: Self::Update) -> Result<(), ReduceError>;
 
     /// Calls `visit` with the index of every field the update writes, in index order.
     fn written_fields(update: &Self::Update, visit: &mut dyn FnMut(usize));
+
+    /// Calls `visit` with the index of every field the update overwrites, bypassing the field's
+    /// reducer ([`crate::Overwrite`]), in index order.
+    fn overwritten_fields(update: &Self::Update, visit: &mut dyn FnMut(usize));
+
+    /// Removes the update's write of field `index`, if any. The engine drops the reducer writes
+    /// that follow an [`crate::Overwrite`] of their field in the same superstep.
+    fn clear_field(update: &mut Self::Update, index: usize);
 
     /// Serializes the current value of field `index`.
     fn encode_field(&self, index: usize) -> serde_json::Result<Vec<u8>>;

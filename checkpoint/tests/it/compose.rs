@@ -1,13 +1,14 @@
 //! graph-core's composition features on SQLite, across a reopened file: a deferred node waiting
-//! when the process stops still runs once after the restart, and a join completes with a source
-//! that ran before it.
+//! when the process stops still runs once after the restart, a join completes with a source
+//! that ran before it, and an Overwrite saved by a task of a superstep cut short still wins.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use checkpoint::SqliteCheckpointer;
 use graph_core::{
-    CompiledGraph, Ctx, NodeError, Resume, RunConfig, RunStatus, START, State, StateGraph,
+    CompiledGraph, Ctx, EventKind, NodeError, Overwrite, Resume, RunConfig, RunStatus, START,
+    State, StateGraph,
 };
 
 #[derive(State, Clone, Default, Debug)]
@@ -113,4 +114,47 @@ async fn a_join_completes_after_a_restart_with_a_source_from_before_it() {
     let out = graph.resume(&config, Resume::value("yes")).await.unwrap();
     assert_eq!(out.status, RunStatus::Done);
     assert_eq!(out.state.log, ["a", "b", "ask:yes", "done"]);
+}
+
+/// a overwrites the log with ["a"] while z, in the same superstep, appends "z" (or hangs).
+fn overwrite_graph(path: &Path, z_hangs: bool) -> CompiledGraph<Trace> {
+    let mut graph = StateGraph::<Trace>::new();
+    graph.add_node("a", |_s: Arc<Trace>, _ctx: Ctx| async {
+        Ok(TraceUpdate::default().log(Overwrite(vec!["a".to_owned()])))
+    });
+    graph.add_node("z", move |_s: Arc<Trace>, _ctx: Ctx| async move {
+        if z_hangs {
+            std::future::pending::<()>().await;
+        }
+        Ok(entry("z"))
+    });
+    graph.add_edge(START, "a").add_edge(START, "z");
+    let store = SqliteCheckpointer::open(path).expect("open");
+    graph
+        .compile()
+        .expect("compile")
+        .with_checkpointer(Arc::new(store))
+}
+
+#[tokio::test]
+async fn an_overwrite_saved_before_a_crash_wins_after_the_restart() {
+    let path = crate::temp_db("overwrite");
+    let config = RunConfig::thread("t");
+    {
+        let graph = overwrite_graph(&path, true);
+        let mut stream = graph.stream(entry("in"), &config);
+        while let Some(event) = stream.next().await {
+            if matches!(event.kind, EventKind::TaskEnd(_))
+                && event.node.as_ref().is_some_and(|n| n == "a")
+            {
+                break;
+            }
+        }
+    }
+    let graph = overwrite_graph(&path, false);
+    let out = graph.resume(&config, Resume::Continue).await.unwrap();
+    assert_eq!(out.executed, ["z"]);
+    assert_eq!(out.state.log, ["a"]);
+    let again = overwrite_graph(&path, false);
+    assert_eq!(again.get_state(&config).await.unwrap().values.log, ["a"]);
 }

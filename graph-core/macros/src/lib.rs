@@ -10,8 +10,9 @@
 //!     #[state(merge)] messages: Vec<Message>,   // Message: graph_core::Keyed
 //!     #[state(reducer = keep_max)] best: i64,   // fn keep_max(current: &mut i64, update: i64)
 //! }
-//! // generates `ChatUpdate { topic: Option<String>, log: Option<Vec<String>>, ... }`
-//! // with one builder method per field: `ChatUpdate::default().topic("x").turns(1)`.
+//! // generates `ChatUpdate { topic: Option<String>, log: Option<FieldUpdate<Vec<String>>>, ... }`
+//! // with one builder method per field: `ChatUpdate::default().topic("x").turns(1)`; a field
+//! // with a reducer also takes an `Overwrite`: `.log(Overwrite(vec![]))`.
 //! ```
 //!
 //! Generated code refers to graph-core as `::graph_core`, so the crate must be a dependency under
@@ -45,6 +46,24 @@ struct FieldSpec {
     ty: Type,
     update_ty: Type,
     kind: Kind,
+}
+
+impl FieldSpec {
+    /// Whether the field has a reducer, so an update may also overwrite it.
+    fn has_reducer(&self) -> bool {
+        !matches!(self.kind, Kind::Overwrite)
+    }
+
+    /// The type of the field's slot in the update: its update type, or for a field with a
+    /// reducer, a `FieldUpdate` that may also be an overwrite.
+    fn slot_ty(&self, gc: &TokenStream2) -> TokenStream2 {
+        let FieldSpec { ty, update_ty, .. } = self;
+        if self.has_reducer() {
+            quote!(#gc::FieldUpdate<#update_ty, #ty>)
+        } else {
+            quote!(#update_ty)
+        }
+    }
 }
 
 struct ContainerSpec {
@@ -152,27 +171,49 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
     let update_doc = format!("A partial update of [`{name}`]: `None` leaves a field alone.");
     let update_fields = fields.iter().map(|f| {
-        let FieldSpec {
-            ident, update_ty, ..
-        } = f;
+        let ident = &f.ident;
+        let slot_ty = f.slot_ty(&gc);
         let doc = format!("The update of `{ident}`, if written.");
         quote! {
             #[doc = #doc]
             #[serde(default, skip_serializing_if = "::core::option::Option::is_none")]
-            pub #ident: ::core::option::Option<#update_ty>,
+            pub #ident: ::core::option::Option<#slot_ty>,
         }
     });
     let setters = fields.iter().map(|f| {
         let FieldSpec {
-            ident, update_ty, ..
+            ident,
+            ty,
+            update_ty,
+            ..
         } = f;
-        let doc = format!("Sets the update of `{ident}`.");
-        quote! {
-            #[doc = #doc]
-            #[must_use]
-            pub fn #ident(mut self, value: impl ::core::convert::Into<#update_ty>) -> Self {
-                self.#ident = ::core::option::Option::Some(value.into());
-                self
+        if f.has_reducer() {
+            let doc = format!(
+                "Sets the update of `{ident}`: a value its reducer combines, or \
+                 `Overwrite(value)` to replace it."
+            );
+            quote! {
+                #[doc = #doc]
+                #[must_use]
+                // The parameter's name cannot be a user type's (it would shadow it in
+                // `#update_ty`), hence the long one.
+                pub fn #ident<IntoFieldUpdateHow>(
+                    mut self,
+                    value: impl #gc::IntoFieldUpdate<#update_ty, #ty, IntoFieldUpdateHow>,
+                ) -> Self {
+                    self.#ident = ::core::option::Option::Some(value.into_field_update());
+                    self
+                }
+            }
+        } else {
+            let doc = format!("Sets the update of `{ident}`.");
+            quote! {
+                #[doc = #doc]
+                #[must_use]
+                pub fn #ident(mut self, value: impl ::core::convert::Into<#update_ty>) -> Self {
+                    self.#ident = ::core::option::Option::Some(value.into());
+                    self
+                }
             }
         }
     });
@@ -209,9 +250,25 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             Kind::Custom(path) => quote!(#path(&mut self.#ident, #value);),
         }
     };
-    let apply_arms = fields.iter().map(|f| {
+    // Applies `value`, of the field's slot type, as a statement returning
+    // `Result<(), ReduceError>`: through the reducer, or replacing the field for an overwrite.
+    let write = |f: &FieldSpec, value: TokenStream2| -> TokenStream2 {
         let ident = &f.ident;
         let body = reduce(f, quote!(value));
+        if f.has_reducer() {
+            quote! {
+                match #value {
+                    #gc::FieldUpdate::Reduce(value) => { #body }
+                    #gc::FieldUpdate::Overwrite(value) => { self.#ident = value; }
+                }
+            }
+        } else {
+            quote!({ let value = #value; #body })
+        }
+    };
+    let apply_arms = fields.iter().map(|f| {
+        let ident = &f.ident;
+        let body = write(f, quote!(value));
         quote! {
             if let ::core::option::Option::Some(value) = update.#ident { #body }
         }
@@ -219,6 +276,22 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let written = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         quote!(if update.#ident.is_some() { visit(#i); })
+    });
+    let overwritten = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.has_reducer())
+        .map(|(i, f)| {
+            let ident = &f.ident;
+            quote! {
+                if update.#ident.as_ref().is_some_and(#gc::FieldUpdate::is_overwrite) {
+                    visit(#i);
+                }
+            }
+        });
+    let clear = fields.iter().enumerate().map(|(i, f)| {
+        let ident = &f.ident;
+        quote!(#i => update.#ident = ::core::option::Option::None,)
     });
     let is_empty = fields.iter().map(|f| {
         let ident = &f.ident;
@@ -240,11 +313,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         quote!(#i => update.#ident.as_ref().map(#gc::__private::serde_json::to_vec),)
     });
     let apply_updates = fields.iter().enumerate().map(|(i, f)| {
-        let update_ty = &f.update_ty;
-        let body = reduce(f, quote!(value));
+        let slot_ty = f.slot_ty(&gc);
+        let body = write(f, quote!(value));
         quote!(#i => {
-            let values = #gc::__private::serde_json::from_slice::<::std::vec::Vec<#update_ty>>(bytes)?;
-            let mut apply = |value: #update_ty| -> ::core::result::Result<(), #gc::ReduceError> {
+            let values = #gc::__private::serde_json::from_slice::<::std::vec::Vec<#slot_ty>>(bytes)?;
+            let mut apply = |value: #slot_ty| -> ::core::result::Result<(), #gc::ReduceError> {
                 #body
                 ::core::result::Result::Ok(())
             };
@@ -291,6 +364,20 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
 
             fn written_fields(update: &#update, visit: &mut dyn ::core::ops::FnMut(usize)) {
                 #(#written)*
+            }
+
+            #[allow(unused_variables)]
+            fn overwritten_fields(update: &#update, visit: &mut dyn ::core::ops::FnMut(usize)) {
+                #(#overwritten)*
+            }
+
+            fn clear_field(update: &mut #update, index: usize) {
+                match index {
+                    #(#clear)*
+                    // As in the other index-addressed methods: the engine passes only indices
+                    // of `FIELDS`, so any other is a bug in the caller.
+                    #out_of_range
+                }
             }
 
             fn encode_field(&self, index: usize) -> #gc::__private::serde_json::Result<::std::vec::Vec<u8>> {

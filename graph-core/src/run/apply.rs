@@ -1,6 +1,6 @@
-//! Applying a superstep's updates: reject conflicting writes, encode append-style fields as
-//! deltas while the updates are at hand, reduce the updates into the state in task order, and
-//! encode what is left as snapshots.
+//! Applying a superstep's updates: reject conflicting writes, let an `Overwrite` win its field,
+//! encode append-style fields as deltas while the updates are at hand, reduce the updates into
+//! the state in task order, and encode what is left as snapshots.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -37,14 +37,15 @@ impl FieldChange {
 }
 
 impl<S: State> Run<S> {
-    /// Applies updates in order (after checking for conflicting overwrites) and returns the
-    /// field values to store.
+    /// Applies updates in order (after checking for conflicting writes) and returns the field
+    /// values to store.
     pub(super) fn apply(
         &mut self,
         step: i64,
-        updates: Vec<(NodeId, S::Update)>,
+        mut updates: Vec<(NodeId, S::Update)>,
     ) -> Result<Vec<FieldChange>> {
         let fields = S::FIELDS;
+        let overwritten = self.overwrites(step, &mut updates)?;
         if updates.len() > 1 {
             let mut owner: Vec<Option<usize>> = vec![None; fields.len()];
             for (i, (_, update)) in updates.iter().enumerate() {
@@ -96,7 +97,9 @@ impl<S: State> Run<S> {
                 let Some(prev) = self.versions[f] else {
                     continue;
                 };
-                if !fields[f].reducer.stores_deltas() || !prev.stored {
+                // An overwritten field starts over from a snapshot: its old value is gone, so a
+                // delta would only make reads replay what no longer counts.
+                if !fields[f].reducer.stores_deltas() || !prev.stored || overwritten[f] {
                     continue;
                 }
                 let mut array = Vec::from(*b"[");
@@ -175,5 +178,40 @@ impl<S: State> Run<S> {
             }
         }
         Ok(changes)
+    }
+
+    /// Finds the fields a superstep's updates overwrite ([`crate::Overwrite`]), failing on two
+    /// overwrites of one field, and makes each overwrite win its field as in LangGraph: reducer
+    /// writes before it in task order apply and are then replaced, and those after it are
+    /// dropped here. Returns, per field, whether it is overwritten.
+    fn overwrites(&self, step: i64, updates: &mut [(NodeId, S::Update)]) -> Result<Vec<bool>> {
+        let fields = S::FIELDS;
+        let mut by: Vec<Option<usize>> = vec![None; fields.len()];
+        for (i, (_, update)) in updates.iter().enumerate() {
+            let mut conflict = None;
+            S::overwritten_fields(update, &mut |f| match by[f] {
+                Some(first) => {
+                    conflict.get_or_insert((f, first));
+                }
+                None => by[f] = Some(i),
+            });
+            if let Some((f, first)) = conflict {
+                return Err(Error::OverwriteConflict {
+                    thread: self.thread.clone(),
+                    step,
+                    field: fields[f].name,
+                    first: updates[first].0.clone(),
+                    second: updates[i].0.clone(),
+                });
+            }
+        }
+        for (f, by) in by.iter().enumerate() {
+            if let Some(i) = *by {
+                for (_, later) in &mut updates[i + 1..] {
+                    S::clear_field(later, f);
+                }
+            }
+        }
+        Ok(by.iter().map(Option::is_some).collect())
     }
 }

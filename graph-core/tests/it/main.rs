@@ -9,6 +9,7 @@ mod defer;
 mod export;
 mod hitl;
 mod joins;
+mod overwrite;
 mod persistence;
 mod props;
 mod regressions;

@@ -2,14 +2,20 @@
 
 use std::sync::Arc;
 
-use graph_core::{Ctx, EventKind, MessageChunk, Resume, RunConfig, START, StateGraph, TaskEnd};
+use graph_core::{
+    Ctx, EventKind, FieldUpdate, MessageChunk, Resume, RunConfig, START, StateGraph, TaskEnd,
+};
 
 use crate::{Log, LogUpdate, append, memory, push};
 
 fn describe(kind: &EventKind<Log>) -> String {
     match kind {
         EventKind::Values(s) => format!("values {:?}", s.log),
-        EventKind::Update(u) => format!("update {:?}", u.log.clone().unwrap_or_default()),
+        EventKind::Update(u) => match &u.log {
+            Some(FieldUpdate::Reduce(log)) => format!("update {log:?}"),
+            Some(FieldUpdate::Overwrite(log)) => format!("update overwrite {log:?}"),
+            None => "update []".into(),
+        },
         EventKind::Custom(v) => format!("custom {v}"),
         EventKind::Message(m) => format!("message {}", m.text),
         EventKind::TaskStart => "task_start".into(),
