@@ -64,6 +64,25 @@ pub enum BuildError {
     #[error("the conditional edge from `{0}` declares no targets")]
     NoTargets(String),
     /// A node that takes a `Push` input was deferred; only nodes triggered by edges can be.
+    ///
+    /// ```
+    /// use graph_core::{BuildError, Ctx, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default)]
+    /// struct Jobs {
+    ///     #[state(add)]
+    ///     done: u32,
+    /// }
+    ///
+    /// let mut graph = StateGraph::<Jobs>::new();
+    /// graph
+    ///     .add_node("plan", |_s: std::sync::Arc<Jobs>, _ctx: Ctx| async { Ok(()) })
+    ///     .destinations(["job"]);
+    /// graph.add_push_node("job", |_n: u32, _ctx: Ctx| async { Ok(()) }).defer();
+    /// graph.add_edge(START, "plan");
+    /// let Err(error) = graph.compile() else { panic!("a deferred Push node compiled") };
+    /// assert_eq!(error, BuildError::DeferredPushNode("job".into()));
+    /// ```
     #[error(
         "node `{0}` takes a Push input, so it cannot be deferred: a Push always runs in the \
          superstep after it is sent"
@@ -146,6 +165,31 @@ pub enum Error {
     },
     /// Two tasks of one superstep overwrote the same field ([`crate::Overwrite`]); LangGraph's
     /// `InvalidUpdateError` "Can receive only one Overwrite value per super-step".
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, Error, Overwrite, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut graph = StateGraph::<Chat>::new();
+    /// for name in ["a", "b"] {
+    ///     graph.add_node(name, move |_s: Arc<Chat>, _ctx: Ctx| async move {
+    ///         Ok(ChatUpdate::default().log(Overwrite(vec![name.to_owned()])))
+    ///     });
+    ///     graph.add_edge(START, name);
+    /// }
+    /// let graph = graph.compile().unwrap();
+    /// let error = graph.invoke(ChatUpdate::default(), &RunConfig::thread("t")).await.unwrap_err();
+    /// assert!(matches!(error, Error::OverwriteConflict { field: "log", .. }), "{error}");
+    /// # }
+    /// ```
     #[error(
         "thread `{thread}`, superstep {step}: nodes `{first}` and `{second}` both overwrote field \
          `{field}` in the same superstep; a field takes at most one Overwrite per superstep"
@@ -203,7 +247,8 @@ pub enum Error {
         limit: u32,
     },
     /// The run ended (no task left) while a join had heard from some of its sources but not all:
-    /// its target would never run. See [`crate::StateGraph::add_join_edge`].
+    /// its target would never run. See [`crate::StateGraph::add_join_edge`] for the rule and an
+    /// example.
     #[error(
         "thread `{thread}`, superstep {step}: the run ended with the join into `{join}` still \
          waiting for {missing} ({arrived} ran); a join runs its target only once all its sources \

@@ -63,6 +63,21 @@ pub struct Overwrite<T>(pub T);
 /// What one update writes to a field that has a reducer, of update type `U` and value type `T`
 /// (the same for the built-in reducers). Built by the field's setter from a `U` or an
 /// [`Overwrite`] of a `T`.
+///
+/// ```
+/// use graph_core::{FieldUpdate, Overwrite, State};
+///
+/// #[derive(State, Clone, Default, Debug)]
+/// struct Chat {
+///     #[state(append)]
+///     log: Vec<String>,
+/// }
+///
+/// let update = ChatUpdate::default().log(Overwrite(vec!["kept".to_owned()]));
+/// assert_eq!(update.log, Some(FieldUpdate::Overwrite(vec!["kept".to_owned()])));
+/// let update = ChatUpdate::default().log(vec!["more".to_owned()]);
+/// assert!(matches!(update.log, Some(FieldUpdate::Reduce(ref items)) if items == &["more"]));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldUpdate<U, T = U> {
     /// A value the field's reducer combines with the current one.
@@ -73,6 +88,13 @@ pub enum FieldUpdate<U, T = U> {
 
 impl<U, T> FieldUpdate<U, T> {
     /// Whether this write bypasses the reducer.
+    ///
+    /// ```
+    /// use graph_core::FieldUpdate;
+    ///
+    /// assert!(FieldUpdate::<u32>::Overwrite(0).is_overwrite());
+    /// assert!(!FieldUpdate::<u32>::Reduce(1).is_overwrite());
+    /// ```
     pub fn is_overwrite(&self) -> bool {
         matches!(self, FieldUpdate::Overwrite(_))
     }
@@ -83,6 +105,19 @@ impl<U, T> FieldUpdate<U, T> {
 ///
 /// `How` only tells the two conversions apart (it is inferred, never written), so one setter
 /// takes both forms with no ambiguity.
+///
+/// ```
+/// use graph_core::{FieldUpdate, IntoFieldUpdate, Overwrite};
+///
+/// type Log = Vec<String>;
+///
+/// /// What a setter of a `Vec<String>` field with a reducer does with its argument.
+/// fn set<How>(value: impl IntoFieldUpdate<Log, Log, How>) -> FieldUpdate<Log> {
+///     value.into_field_update()
+/// }
+/// assert_eq!(set(["a".to_owned()]), FieldUpdate::Reduce(vec!["a".to_owned()]));
+/// assert_eq!(set(Overwrite(vec![])), FieldUpdate::Overwrite(vec![]));
+/// ```
 pub trait IntoFieldUpdate<U, T, How> {
     /// The field update.
     fn into_field_update(self) -> FieldUpdate<U, T>;
