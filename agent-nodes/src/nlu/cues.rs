@@ -139,7 +139,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:do|did)\s+(?:i|we)\s+have\s+a\s+(?:booking|reservation)",
         r"(?:consultar|ver|comprobar|revisar|confirmar|buscar|mirar|verificar)\s+(?:mi|la|nuestra)\s+reserva",
         r"estado\s+de\s+(?:mi|la)\s+reserva|(?:esta|sigue)\s+(?:confirmada|activa|en\s+pie)|(?:is\s+it|its)\s+still\s+on",
-        r"tengo\s+(?:una\s+)?reserva|detalles\s+de\s+(?:mi|la)\s+reserva|localizador",
+        r"tengo\s+(?:una\s+)?reserva|(?:detalles|datos|info|informacion)\s+de\s+(?:mi|la|nuestra)\s+reserva|localizador",
         r"(?:booking|reservation|confirmation)\s+(?:number|code|reference)|numero\s+de\s+reserva",
         r"(?:ref|reference|confirmation)\s+(?:number|no|code|#)|(?:cual|que)\s+(?:era|es)\s+mi\s+(?:numero|referencia|codigo|localizador)",
         r"(?:pull|bring)\s+up\s+(?:my|our|the)?|what\s+dates\s+(?:is|was|are)",

@@ -331,7 +331,7 @@ static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
 /// Words before a lone date that make it the arrival.
 static ARRIVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:arriv\w*|check\s*-?\s*in|checking\s+in|llegu\w*|llega\w*|llego|entra\w*|entro|empezando|starting)\s+(?:(?:on|el|the|dia|mismo)\s+)*$",
+        r"\b(?:arriv\w*|check\s*-?\s*in|checking\s+in|llegu\w*|llega\w*|llego|entra\w*|entro|empezando|starting|desde|from)\s+(?:(?:on|el|the|dia|mismo)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("arriving: {e}"))
 });
@@ -360,7 +360,9 @@ fn place(
         .iter()
         .rev()
         .find(|(at, f)| {
-            matches!(f, Found::One(_)) && ARRIVING.is_match(text::before(original, *at, 32))
+            // "Pasar navidad allí, desde nochebuena": a holiday said as the arrival too.
+            matches!(f, Found::One(_) | Found::Holiday(_))
+                && ARRIVING.is_match(text::before(original, *at, 32))
         })
         .map(|(at, _)| *at)
     {
@@ -379,7 +381,8 @@ fn place(
                 || LEAVING.is_match(text::before(original, *at, 32))
         });
     }
-    let day_anchor = replaced_month.unwrap_or(day_anchor);
+    // The replaced date's month, from today on: "tomorrow, no, from the 1st" is the next 1st.
+    let day_anchor = replaced_month.map_or(day_anchor, |m| m.max(today));
     // "El lunes es puente y nos vamos el lunes": the same day said again as the departure is
     // only the departure.
     let leaving_days: Vec<chrono::Weekday> = mentions

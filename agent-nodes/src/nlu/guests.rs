@@ -80,7 +80,15 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let owner = OWNERS.join("|");
     // "para mí y mi novia": "mi" alone, before "y", is the guest.
     let owned = format!(r"(?:{owner})\s+(?:{one}|{pair})");
-    let item = format!(r"(?:{owned}|me|myself|yo|mi\s*(?:,|\by)\s*{owned})");
+    // "For him and a friend", "para ella y una amiga": a pronoun or someone unnamed is one.
+    let someone = r"(?:a|an|un|una)\s+(?:friend|buddy|mate|colleague|coworker|amigo|amiga|companero|companera|colega)";
+    // "Mi esposa, yo y el bebé": the baby of the family, counted with the children.
+    let the_child = r"(?:the|el|la)\s+(?:baby|bebe|nene|nena|peque)";
+    // "Para mi esposa y para mí": the guest again after "and".
+    let and_me = r"(?:para|for)\s+(?:mi|me)";
+    let item = format!(
+        r"(?:{owned}|me|myself|yo|him|her|ella|{someone}|{the_child}|{and_me}|mi\s*(?:,|\by)\s*{owned})"
+    );
     // After the first, a relative may come without "my": "our daughter and son-in-law".
     // Voice-to-text drops the commas: "its me my husband and our daughter".
     let list =
@@ -96,7 +104,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
         )),
         child: compile(
-            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b",
+            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b",
         ),
         explicit: compile(&format!(
             r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total)\s+({bare})\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
@@ -279,6 +287,40 @@ pub(super) fn extract(folded: &str) -> Party {
     Party { adults, children }
 }
 
+/// One adult, for a request that ends "for me", "para mí", "para mí sola".
+pub(super) fn just_me(folded: &str) -> Option<u32> {
+    static FOR_ME: LazyLock<Regex> = LazyLock::new(|| {
+        compile(r"\b(?:para|for|pa)\s+(?:mi|me|myself)(?:\s+sol[oa]|\s+alone|\s+only)?\W*$")
+    });
+    let at = FOR_ME.find(folded)?.start();
+    // "Dec 3-5 works for me", "me va bien para mí": agreement, not a party.
+    let agrees = text::before(folded, at, 24)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .rfind(|w| !w.is_empty())
+        .is_some_and(|w| {
+            matches!(
+                w,
+                "works"
+                    | "good"
+                    | "fine"
+                    | "ok"
+                    | "okay"
+                    | "perfect"
+                    | "great"
+                    | "best"
+                    | "bien"
+                    | "vale"
+                    | "sirve"
+                    | "perfecto"
+                    | "genial"
+                    | "mejor"
+                    | "easier"
+                    | "better"
+            )
+        });
+    (!agrees).then_some(1)
+}
+
 /// Words that name two people: "my parents".
 const PAIRS: &[&str] = &[
     "parents",
@@ -323,7 +365,10 @@ fn listed(folded: &str) -> Option<u32> {
         return None;
     }
     // "That works for me" says nothing of the party.
-    if matches!(list.as_str(), "me" | "myself" | "yo") {
+    if matches!(
+        list.as_str(),
+        "me" | "myself" | "yo" | "him" | "her" | "ella"
+    ) {
         return None;
     }
     let separators = |c: char| c == ',' || c == '&' || c == '+' || c.is_whitespace();
@@ -343,6 +388,11 @@ fn listed(folded: &str) -> Option<u32> {
             "and" | "n" | "plus" | "y" | "e" | "in" | "law" | "-" => {}
             "mi" if !owned && alone => people += 1,
             "me" | "myself" | "yo" if !owned => people += 1,
+            // "A friend" is one person, counted at "friend"; "el bebé" at "bebe"; "para mí"
+            // at "mi".
+            "a" | "an" | "un" | "una" | "the" | "el" | "la" | "para" | "for" => continue,
+            // "For him and her": a possessive with no one after it is the person.
+            "her" if !owned && alone => people += 1,
             w if OWNERS.contains(&w) => {
                 owned = true;
                 continue;

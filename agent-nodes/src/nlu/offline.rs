@@ -115,7 +115,13 @@ impl OfflineNlu {
             None => room_type,
         };
         let stay = dates::extract(&mut folded, language, today);
-        let party = guests::extract(&folded);
+        let mut party = guests::extract(&folded);
+        // "Estándar en el city center, 3 noches desde el 10, para mí": with a room or dates
+        // asked for, a request that ends "for me" is for one ("that works for me" asks nothing).
+        let asks_for_a_stay = room_type.is_some() || stay.check_in.is_some();
+        if party.adults.is_none() && party.children.is_none() && asks_for_a_stay {
+            party.adults = guests::just_me(&folded);
+        }
 
         let signals = intents::Signals {
             dated: stay.check_in.is_some() || stay.check_out.is_some() || stay.nights.is_some(),

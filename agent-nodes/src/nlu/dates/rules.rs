@@ -99,9 +99,13 @@ fn range_start(month: u32, first: u32, last: u32, year: Option<u32>) -> Option<W
     }
 }
 
-/// "12/03": month/day in English, day/month in Spanish.
+/// "12/03": month/day in English, day/month in Spanish, unless only the other order is a date
+/// ("12/20" is December 20th in both).
 fn numeric(language: Language, a: u32, b: u32) -> (u32, u32) {
     match language {
+        // "12/20" can only be December 20th, whatever the language around it.
+        Language::Es if b > 12 && a <= 12 => (a, b),
+        Language::En if a > 12 && b <= 12 => (b, a),
         Language::En => (a, b),
         Language::Es => (b, a),
     }

@@ -324,6 +324,13 @@ const TABLE: &[Row] = &[
     ("la quiero correr para otra fecha", ModificationRequest, Es, &[]),
     ("mejor en vez de cancelarla la muevo al 4 de diciembre", ModificationRequest, Es, &[In("2026-12-04")]),
     ("ah no, esa no es. entonces cuál tengo yo?", BookingLookup, Es, &[]),
+    ("quiero una doble 12/20-12/22", ReservationRequest, Es, &[Room("double"), In("2026-12-20"), Out("2026-12-22")]),
+    ("queremos pasar navidad en madrid, una doble para 2 desde nochebuena hasta el lunes", ReservationRequest, Es, &[City("Madrid"), Room("double"), Adults(2), In("2026-12-24"), Out("2026-12-28")]),
+    ("una doble para mi esposa, yo y el bebé, del 2 al 4 de diciembre", ReservationRequest, Es, &[Room("double"), Adults(2), Children(1), In("2026-12-02"), Out("2026-12-04")]),
+    ("una doble para mi esposa y para mí, del 18 al 20 de diciembre", ReservationRequest, Es, &[Room("double"), Adults(2), In("2026-12-18"), Out("2026-12-20")]),
+    ("doble, 3 noches desde el 10 de dic, para mi", ReservationRequest, Es, &[Room("double"), Nights(3), In("2026-12-10"), Out("2026-12-13"), Adults(1)]),
+    ("dec 3-5 works for me", Affirm, En, &[In("2026-12-03"), Out("2026-12-05")]),
+    ("a double for him and a friend dec 2 to dec 5", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-02"), Out("2026-12-05")]),
 ];
 
 fn expected(slots: &[Slot]) -> Entities {

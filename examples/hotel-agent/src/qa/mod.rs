@@ -128,7 +128,10 @@ pub(crate) async fn answer(
     let there = crate::text::words(&folded)
         .iter()
         .any(|w| matches!(*w, "there" | "ahi" | "alli" | "alla"));
-    let across = across_hotels(&folded) || (superlatives(&folded).contains(&true) && !there);
+    // "Solo yo. la más barata" during a request at a hotel picks that hotel's room.
+    let at_hotel = s.slots.started() && s.slots.hotel.is_some();
+    let across =
+        across_hotels(&folded) || (superlatives(&folded).contains(&true) && !there && !at_hotel);
     let hotel = asked.or_else(|| {
         (!across)
             .then(|| s.focus.clone().or_else(|| s.slots.hotel.clone()))

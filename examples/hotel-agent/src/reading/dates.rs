@@ -26,7 +26,7 @@ pub(super) static HAS_DAY: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that place a date without a month: weekdays, "today", holidays.
 pub(super) static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|christmas|xmas|navidad|nochebuena|nochevieja|new\s+year|ano\s+nuevo|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
+        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
     )
 });
 
