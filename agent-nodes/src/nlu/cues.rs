@@ -131,6 +131,11 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:cant|cannot|wont\s+be\s+able\s+to)\s+(?:come|make\s+it)",
         r"ya\s+no\s+(?:vamos|voy|podemos|puedo)|no\s+(?:podremos|podemos|puedo)\s+ir",
     ]),
+    // "Puedo llegar mañana?", "can we arrive a day later": an arrival moved.
+    (ModificationRequest, 3.0, Anywhere, Nothing, &[
+        r"(?:puedo|podemos|podria|podriamos|can\s+i|can\s+we|could\s+i|could\s+we)\s+(?:llegar|arrive|check\s*-?\s*in|come|get\s+there)\s+(?:manana|tomorrow|later|mas\s+tarde|un\s+dia\s+(?:despues|mas\s+tarde)|a\s+day\s+later)",
+        r"(?:get|arrive|llegamos|llegaremos|llego|llegare)\s+(?:to\s+\w+(?:\s+\w+)?\s+)?(?:a\s+day|un\s+dia|two\s+days|dos\s+dias)\s+(?:later|despues|mas\s+tarde)",
+    ]),
     // Existing bookings.
     (BookingLookup, 3.0, Anywhere, Nothing, &[
         r"(?:check|see|view|find|look\s+up|lookup|confirm|verify|retrieve|review|show\s+me|get)\s+(?:on\s+)?(?:my|our|the)\s+(?:booking|reservation|confirmation)",
@@ -142,7 +147,11 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"tengo\s+(?:una\s+)?reserva|(?:detalles|datos|info|informacion)\s+de\s+(?:mi|la|nuestra)\s+reserva|localizador",
         r"(?:booking|reservation|confirmation)\s+(?:number|code|reference)|numero\s+de\s+reserva",
         r"(?:ref|reference|confirmation)\s+(?:number|no|code|#)|(?:cual|que)\s+(?:era|es)\s+mi\s+(?:numero|referencia|codigo|localizador)",
-        r"(?:pull|bring)\s+up\s+(?:my|our|the)?|what\s+dates\s+(?:is|was|are)",
+        r"(?:pull|bring)\s+up\s+(?:my|our|the)?|(?:pull|bring|look)\s+(?:it|that|them)\s+up|what\s+dates\s+(?:is|was|are)",
+        // "Whats my booking again", "what's my reservation for december".
+        r"what(?:s|\s+is|\s+was)\s+(?:my|our)\s+(?:booking|reservation|ref\w*|confirmation|stay)",
+        // "I have a room at the grand plaza in december, can you pull it up?"
+        r"(?:i|we)\s+(?:have|got|booked)\s+a\s+(?:room|stay|suite|booking|reservation)\s+(?:at|in|with)\b",
         r"what\s+(?:dates|days|nights)\s+(?:did|have|do)\s+(?:i|we)",
         r"have\s+a\s+(?:booking|reservation)",
         r"(?:didnt|did\s+not|never)\s+(?:get|receive)\s+(?:a|the|my|any)\s+(?:confirmation|email)",

@@ -237,6 +237,14 @@ static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("sunday rule: {e}"))
 });
 
+/// A holiday's name followed by the end of a range: "nochebuena al 27", "xmas eve to the 27th".
+static HOLIDAY_TO_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^[a-z]+(?:\s+[a-z]+){0,2}?\s*(?:-|to|till|until|thru|through|al|hasta)\s*(?:the\s+|el\s+)?[0-9]",
+    )
+    .unwrap_or_else(|e| panic!("holiday-to-day rule: {e}"))
+});
+
 static WEEKEND_OF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:weekend|fin\s+de\s+semana|finde)\s+(?:of|del|de)\b")
         .unwrap_or_else(|e| panic!("weekend-of rule: {e}"))
@@ -360,9 +368,12 @@ fn place(
         .iter()
         .rev()
         .find(|(at, f)| {
-            // "Pasar navidad allí, desde nochebuena": a holiday said as the arrival too.
+            // "Pasar navidad allí, desde nochebuena": a holiday said as the arrival too, and
+            // one that starts a range ("esta navidad? de nochebuena al 27").
             matches!(f, Found::One(_) | Found::Holiday(_))
                 && ARRIVING.is_match(text::before(original, *at, 32))
+                || matches!(f, Found::Holiday(_))
+                    && HOLIDAY_TO_DAY.is_match(original.get(*at..).unwrap_or(""))
         })
         .map(|(at, _)| *at)
     {
@@ -520,6 +531,16 @@ fn place(
         {
             stay.check_in = Some(closer);
         }
+    }
+    // "La navidad de 2028, del 23 al 27 de diciembre": the year written with the holiday is
+    // the year of the days around it.
+    if let (Some(day), Some(check_in)) = (holiday, stay.check_in)
+        && day.year() > check_in.year()
+        && day.month() == check_in.month()
+    {
+        let years = day.year() - check_in.year();
+        stay.check_in = check_in.with_year(check_in.year() + years);
+        stay.check_out = stay.check_out.and_then(|d| d.with_year(d.year() + years));
     }
     match (stay.check_in, stay.check_out, stay.nights) {
         (Some(check_in), None, Some(nights)) => {

@@ -87,7 +87,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     // "Para mi esposa y para mí": the guest again after "and".
     let and_me = r"(?:para|for)\s+(?:mi|me)";
     let item = format!(
-        r"(?:{owned}|me|myself|yo|him|her|ella|{someone}|{the_child}|{and_me}|mi\s*(?:,|\by)\s*{owned})"
+        r"(?:{owned}|me|myself|yo|him|her|ella|{someone}|{the_child}|{and_me}|mi\s*(?:,|\by)\s*(?:{owned}|{someone}))"
     );
     // After the first, a relative may come without "my": "our daughter and son-in-law".
     // Voice-to-text drops the commas: "its me my husband and our daughter".
@@ -101,7 +101,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b",
@@ -132,7 +132,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|seriamos|vamos\s+a\s+ser|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
-            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
+            r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\bw/?\s+my\s+(?:wife|wifey|husband|hubby|partner|spouse|girlfriend|boyfriend|gf|bf|fiance|fiancee)|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
             r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|single\s+(?:dad|mom|mum|parent|father|mother)|(?:padre|madre|papa|mama)\s+solter[oa]|(?:nomas|nada\s+mas|solamente)\s+yo|yo\s+nomas|just\s+myself|yo\s+sola|viajo\s+solo|viajo\s+sola|voy\s+solo|voy\s+sola|vengo\s+solo|vengo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|(?:solo|solamente|nomas)\s+para\s+mi|just\s+for\s+me|only\s+for\s+me|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
@@ -171,6 +171,9 @@ const TALK: &[&str] = &[
     "discuss",
     "comentar",
     "comento",
+    "confirm",
+    "confirmar",
+    "confirmarlo",
 ];
 
 /// Words after "for N" that make N something other than people.

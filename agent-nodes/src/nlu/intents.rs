@@ -104,8 +104,18 @@ impl Evidence {
     }
 }
 
+/// "Me cancelaron el vuelo", "my flight got cancelled": someone else cancelled something else,
+/// which is no cue for cancelling the booking ("…so I need to cancel my room" still is).
+static OTHERS_CANCELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:flight|vuelo|tren|train|bus|concert|concierto|conference|congreso|event|evento)\s+(?:was|got|has\s+been|fue|se|ha\s+sido)\s+(?:\w+\s+)?cancel\w*|\b(?:me\s+|nos\s+)?(?:cancelaron|cancelled|canceled|cancelo)\s+(?:el|mi|my|our|the|nuestro)\s+(?:vuelo|flight|tren|train|bus|concierto|concert|congreso|conference|evento|event)\b",
+    )
+    .unwrap_or_else(|e| panic!("others-cancelled rule: {e}"))
+});
+
 /// Classifies `folded` (emails and booking references masked, so "book@…" is no cue).
 pub(super) fn classify(folded: &str, signals: &Signals) -> (Intent, f32) {
+    let folded = &*OTHERS_CANCELLED.replace_all(folded, " ");
     let mut evidence = Evidence([0.0; ORDER.len()]);
     for cue in COMPILED.iter() {
         let applies = match cue.needs {

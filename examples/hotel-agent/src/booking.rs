@@ -220,12 +220,26 @@ fn after_answer(s: &Conversation, reply: String) -> String {
 }
 
 /// `clarify`: the guest named only a vague period; asks for exact dates rather than guess.
-pub(crate) async fn clarify(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
-    let reply = say(
-        language(&s),
+pub(crate) async fn clarify(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let ask = say(
+        lang,
         "Which exact dates would you like? Please give me the check-in and check-out dates (for example, Jan 10 to Jan 13).",
         "¿Qué fechas exactas desea? Indíqueme la fecha de entrada y la de salida (por ejemplo, del 10 al 13 de enero).",
     );
+    // What the request already holds is said back first, as when any other detail is asked.
+    let hotel = s
+        .slots
+        .hotel
+        .as_deref()
+        .and_then(|c| agent.catalog.hotel(c).ok());
+    let reply = match hotel {
+        Some(h) => format!("{} {ask}", so_far(lang, &h.name, &s.slots)),
+        None => ask,
+    };
     Ok(ConversationUpdate::default().reply(reply))
 }
 

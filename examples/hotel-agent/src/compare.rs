@@ -68,17 +68,24 @@ pub(crate) async fn compare(
         }
     }
     let nights = (check_out - check_in).num_days();
+    // A party not yet given is not said: the prices do not depend on it.
+    let party = |en: &str, es: &str| match slots.guests {
+        Some(n) => say(lang, format!(", {n} {en}"), format!(", {n} {es}")),
+        None => String::new(),
+    };
     let header = say(
         lang,
         format!(
-            "{} to {} ({nights} night(s)), {guests} guest(s):",
+            "{} to {} ({nights} night(s)){}:",
             date(lang, check_in),
-            date(lang, check_out)
+            date(lang, check_out),
+            party("guest(s)", "huésped(es)")
         ),
         format!(
-            "Del {} al {} ({nights} noche(s)), {guests} huésped(es):",
+            "Del {} al {} ({nights} noche(s)){}:",
             date(lang, check_in),
-            date(lang, check_out)
+            date(lang, check_out),
+            party("guest(s)", "huésped(es)")
         ),
     );
     let question = match slots.hotel {

@@ -226,7 +226,10 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     graph.add_node("collect_slots", move |s, _ctx| {
         booking::collect_slots(Arc::clone(&a), s)
     });
-    graph.add_node("clarify", |s, _ctx| booking::clarify(s));
+    let a = Arc::clone(&agent);
+    graph.add_node("clarify", move |s, _ctx| {
+        booking::clarify(Arc::clone(&a), s)
+    });
     let a = Arc::clone(&agent);
     graph.add_node("compare", move |s, _ctx| {
         compare::compare(Arc::clone(&a), s)

@@ -330,6 +330,11 @@ const TABLE: &[Row] = &[
     ("una doble para mi esposa y para mí, del 18 al 20 de diciembre", ReservationRequest, Es, &[Room("double"), Adults(2), In("2026-12-18"), Out("2026-12-20")]),
     ("doble, 3 noches desde el 10 de dic, para mi", ReservationRequest, Es, &[Room("double"), Nights(3), In("2026-12-10"), Out("2026-12-13"), Adults(1)]),
     ("dec 3-5 works for me", Affirm, En, &[In("2026-12-03"), Out("2026-12-05")]),
+    ("me cancelaron el vuelo, puedo llegar mañana?", ModificationRequest, Es, &[In("2026-11-23")]),
+    ("my flight got cancelled, i need to cancel my room", CancellationRequest, En, &[]),
+    ("una doble en madrid para la navidad de 2027, del 23 al 27 de diciembre", ReservationRequest, Es, &[Room("double"), City("Madrid"), In("2027-12-23"), Out("2027-12-27")]),
+    ("y para esta navidad? de nochebuena al 27, 2 personas", ReservationRequest, Es, &[In("2026-12-24"), Out("2026-12-27"), Adults(2)]),
+    ("a trip w my wife and our 2 kids", ReservationRequest, En, &[Adults(2), Children(2)]),
     ("a double for him and a friend dec 2 to dec 5", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-02"), Out("2026-12-05")]),
 ];
 

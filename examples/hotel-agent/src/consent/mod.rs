@@ -88,6 +88,22 @@ fn plain(message: &str) -> String {
         "pensandolo bien",
         "now that i think about it",
         "come to think of it",
+        // Blessings and greetings that close a message: "Perfecto, confirmo. Que Dios le
+        // bendiga."
+        "que dios le bendiga",
+        "que dios lo bendiga",
+        "que dios la bendiga",
+        "que dios te bendiga",
+        "dios le bendiga",
+        "dios lo bendiga",
+        "dios te bendiga",
+        "god bless you",
+        "god bless",
+        "muchas bendiciones",
+        "bendiciones",
+        "un saludo",
+        "saludos",
+        "cheers",
     ];
     let folded = IDIOMS
         .iter()
@@ -172,7 +188,38 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     {
         return Answer::Accept;
     }
-    answer
+    // "Damn ok. nah": a last sentence that refuses refuses.
+    if classify_whole(&tail, quoted) == Answer::Decline && !head_refuses {
+        return Answer::Decline;
+    }
+    by_sentence(folded, quoted).unwrap_or(answer)
+}
+
+/// "That is very reasonable. Yes, please book it. Thank you, dear.": a message of several
+/// sentences accepts when one of them is a clear yes and none refuses, puts off or asks. (A
+/// sentence that changes the terms is caught by the policy before any yes counts.)
+fn by_sentence(folded: &str, quoted: Quoted) -> Option<Answer> {
+    let sentences: Vec<&str> = folded
+        .split(['.', '!', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if sentences.len() < 2 || folded.contains('?') {
+        return None;
+    }
+    let refuses = |s: &str| {
+        let words = words(s);
+        DECLINE_PHRASES
+            .iter()
+            .chain(DEFER_PHRASES)
+            .chain(HEDGES)
+            .any(|p| contains_phrase(&words, p))
+            || words.iter().any(|w| NO.contains(w))
+    };
+    let accepts = sentences
+        .iter()
+        .any(|s| classify_whole(s, quoted) == Answer::Accept);
+    (accepts && !sentences.iter().any(|s| refuses(s))).then_some(Answer::Accept)
 }
 
 fn classify_whole(message: &str, quoted: Quoted) -> Answer {

@@ -261,8 +261,9 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         next.slots = request(d, r, w, named.as_ref());
         next.focus = next.slots.hotel.clone().or(next.focus);
         if r.vague_dates {
-            // "Then in January": the earlier dates are gone; days given next are in January.
-            next.month = r.months.first().copied();
+            // "Then in January": the earlier dates are gone; days given next are in January
+            // ("right after xmas", then "the 26th to the 30th": in December).
+            next.month = r.months.first().copied().or_else(|| r.holiday_month());
             (next.slots.check_in, next.slots.check_out) = (None, None);
             // "Early December — is breakfast included?": the question first; the dates are
             // asked for after it.

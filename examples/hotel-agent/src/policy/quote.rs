@@ -23,10 +23,22 @@ pub(super) fn answer_quote(
 ) -> Option<(Route, Dialog)> {
     let kind = quoted(pending);
     // "Actually forget moving it, just cancel the whole thing": the cancellation is quoted.
-    if let Pending::Reschedule { reference, .. } = pending
+    if let Pending::Reschedule {
+        reference,
+        check_in,
+        check_out,
+        ..
+    } = pending
         && r.intent == Intent::CancellationRequest
         && !r.has_dates()
     {
+        // The move dropped is remembered: "no, don't cancel, move it to tomorrow as I said"
+        // means the move quoted before.
+        let mut moved = booking(w, reference).map(super::bookings::terms);
+        if let Some(stay) = moved.as_mut() {
+            (stay.check_in, stay.check_out) = (Some(*check_in), Some(*check_out));
+            next.previous = moved;
+        }
         next.pending = None;
         next.change = Some(ChangeFlow {
             kind: ChangeKind::Cancel,
@@ -53,6 +65,13 @@ pub(super) fn answer_quote(
                 }
                 next.previous = moved.or(next.previous.take());
             }
+            // "Does the hotel have a gym?" after a move or a cancellation: that booking's hotel.
+            if let Pending::Reschedule { reference, .. } | Pending::Cancel { reference, .. } =
+                pending
+                && let Some(b) = booking(w, reference)
+            {
+                next.focus = Some(b.quote.hotel.clone());
+            }
             return Some((Route::Confirm, next.clone()));
         }
         Answer::Decline if !r.amends() => {
@@ -72,7 +91,8 @@ pub(super) fn answer_quote(
             next.focus = None;
             return Some((Route::Decline, next.clone()));
         }
-        Answer::Defer if !r.amends() || consent::puts_off(&r.message) => {
+        // "Hmm and does the Seaside have a spa?": a hedge with a question is answered below.
+        Answer::Defer if consent::puts_off(&r.message) || (!r.amends() && !r.question) => {
             next.pending = None;
             return Some((Route::Defer, next.clone()));
         }
@@ -115,10 +135,26 @@ pub(super) fn answer_quote(
                 || r.shift_days.is_some()
                 || (r.has_dates() && r.intent != Intent::CancellationRequest) =>
         {
+            let mut dates = likely_new_dates(r, booking(w, reference), w.today);
+            // The move quoted before this cancellation, when the guest comes back to it with
+            // the same arrival ("no, don't cancel, move it to tomorrow as I said").
+            let booked_hotel = booking(w, reference).map(|b| b.quote.hotel.as_str());
+            let before = d
+                .previous
+                .as_ref()
+                .filter(|p| p.hotel.as_deref() == booked_hotel)
+                .and_then(|p| p.check_in.zip(p.check_out));
+            if let Some((from, to)) = before
+                && r.entities.check_out.is_none()
+                && r.extra_nights.is_none()
+                && dates.is_some_and(|(i, _)| i == from)
+            {
+                dates = Some((from, to));
+            }
             next.change = Some(ChangeFlow {
                 kind: ChangeKind::Reschedule,
                 reference: Some(reference.clone()),
-                dates: likely_new_dates(r, booking(w, reference), w.today),
+                dates,
             });
             return Some((Route::Reschedule, next.clone()));
         }

@@ -183,7 +183,9 @@ pub(super) fn amendment(
             if !r.leaving {
                 e.check_in = Some(arrival + shift);
             }
-            e.check_out = Some(departure + shift);
+            if !r.keeps_departure {
+                e.check_out = Some(departure + shift);
+            }
         }
     }
     e
@@ -245,9 +247,13 @@ pub(super) fn new_dates(
     let both = r.entities.check_in.is_some() && r.entities.check_out.is_some() && r.day_only;
     if let Some(shift) = r.shift_days.filter(|_| !both) {
         let shift = chrono::Duration::days(shift);
-        // "We leave a day early" moves the departure only.
+        // "We leave a day early" moves the departure only; "a day later, checkout stays the
+        // same" the arrival only.
         if r.leaving {
             return (old_out + shift > old_in).then_some((old_in, old_out + shift));
+        }
+        if r.keeps_departure {
+            return (old_in + shift < old_out).then_some((old_in + shift, old_out));
         }
         return Some((old_in + shift, old_out + shift));
     }

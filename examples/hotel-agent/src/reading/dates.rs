@@ -26,7 +26,7 @@ pub(super) static HAS_DAY: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that place a date without a month: weekdays, "today", holidays.
 pub(super) static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
+        r"\b(?:today|tonight|tomorrow|tmrw|hoy|manana|weekend|finde|fin\s+de\s+semana|next|this|proximo|que\s+viene|(?:esta|este)\s+(?:navidad|nochebuena|nochevieja|ano|finde|fin\s+de\s+semana|mes|semana)|in\s+[0-9]+\s+(?:days|weeks)|dentro\s+de)\b",
     )
 });
 
@@ -44,6 +44,13 @@ static LATER: LazyLock<Regex> = LazyLock::new(|| {
 
 static EARLIER: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\b(?:earlier|before|sooner|forward|antes|adelant\w*)\b"));
+
+/// "Checkout stays the same", "la salida igual", "me voy el 24 igual": the departure is kept.
+pub(super) static KEEPS_DEPARTURE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:check\s*-?\s*out|checkout|departure|salida)\s+(?:date\s+|day\s+)?(?:stays|remains|is\s+still|still|the\s+same|same|igual|sigue\s+igual|se\s+mantiene|no\s+cambia)\b|\b(?:same|misma)\s+(?:check\s*-?\s*out|checkout|departure|salida)\b|\b(?:still|igual)\s+(?:leaving|leave|check\s*-?\s*out|salimos|nos\s+vamos|me\s+voy)\b",
+    )
+});
 
 pub(super) static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     compile(

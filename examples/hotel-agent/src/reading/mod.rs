@@ -13,8 +13,8 @@ use crate::text::{fold, words};
 mod dates;
 
 use dates::{
-    HAS_DAY, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months, shift_days, weekday,
-    year_switch,
+    HAS_DAY, KEEPS_DEPARTURE, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months,
+    shift_days, weekday, year_switch,
 };
 
 pub use dates::YearSwitch;
@@ -85,6 +85,8 @@ pub struct Reading {
     /// It is about leaving ("leaving the 11th", "nos vamos un día antes"): a single date or an
     /// offset moves the departure only.
     pub leaving: bool,
+    /// "A day later, checkout stays the same": an offset moves the arrival only.
+    pub keeps_departure: bool,
     /// Only a vague period ("next week", "sometime in January", "en primavera"): ask, never
     /// guess.
     pub vague_dates: bool,
@@ -150,7 +152,8 @@ impl Reading {
             fresh_start: FRESH.is_match(&folded),
             shift_days: shift_days(&folded),
             extra_nights: extra_nights(&folded),
-            leaving: LEAVING.is_match(&folded),
+            leaving: LEAVING.is_match(&folded) && !KEEPS_DEPARTURE.is_match(&folded),
+            keeps_departure: KEEPS_DEPARTURE.is_match(&folded),
             vague_dates,
             months,
             day_only,
@@ -218,6 +221,30 @@ impl Reading {
     pub fn names_more_than_a_place(&self) -> bool {
         let e = &self.entities;
         e.room_type.is_some() || self.has_dates() || e.adults.is_some() || e.children.is_some()
+    }
+
+    /// The month of a holiday named ("right after xmas" is December, "después de año nuevo"
+    /// January), for days given alone afterwards.
+    pub fn holiday_month(&self) -> Option<u32> {
+        let folded = fold(&self.message);
+        let w = words(&folded);
+        let has = |phrase: &[&str]| w.windows(phrase.len()).any(|x| x == phrase);
+        if has(&["new", "years", "eve"]) || has(&["new", "year", "eve"]) {
+            return Some(12);
+        }
+        if has(&["ano", "nuevo"]) || has(&["new", "year"]) || has(&["new", "years"]) {
+            return Some(1);
+        }
+        let december = [
+            "christmas",
+            "xmas",
+            "navidad",
+            "navidades",
+            "nochebuena",
+            "nochevieja",
+            "nye",
+        ];
+        w.iter().any(|x| december.contains(x)).then_some(12)
     }
 
     /// Whether it gives dates (or a length of stay).

@@ -288,6 +288,34 @@ fn the_only_upcoming_booking_needs_no_reference() {
 }
 
 #[test]
+fn an_arrival_a_day_later_keeps_the_departure_when_the_guest_says_so() {
+    let mine = bookings(&[("HPH", RoomKind::Suite, "2026-12-03", "2026-12-06")]);
+    for (message, check_in, check_out) in [
+        (
+            "our flight got moved so we'll get to new orleans a day later. checkout stays the same",
+            "2026-12-04",
+            "2026-12-06",
+        ),
+        ("can we push it a day later?", "2026-12-04", "2026-12-07"),
+        (
+            "me cancelaron el vuelo, puedo llegar un día después? la salida igual",
+            "2026-12-04",
+            "2026-12-06",
+        ),
+    ] {
+        let (route, next) = decide_with(&Dialog::default(), message, &mine);
+        assert_eq!(route, Route::Reschedule, "{message}");
+        let change = next.change.unwrap();
+        assert_eq!(change.kind, ChangeKind::Reschedule, "{message}");
+        assert_eq!(
+            change.dates,
+            Some((date(check_in), date(check_out))),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn with_several_bookings_the_hotel_or_month_named_picks_one() {
     let mine = bookings(&[
         ("MVL", RoomKind::Standard, "2027-01-08", "2027-01-10"),
