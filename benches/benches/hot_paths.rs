@@ -15,7 +15,9 @@ use benches::{BenchUpdate, Config, fresh_db, w1, w5};
 use checkpoint::{SqliteCheckpointer, Synchronous};
 use criterion::{Criterion, criterion_group, criterion_main};
 use graph_core::testing::checkpoint;
-use graph_core::{CheckpointId, Checkpointer, HistoryQuery, RunConfig, TaskId, TaskPath, ThreadId};
+use graph_core::{
+    CheckpointId, Checkpointer, HistoryQuery, Namespace, RunConfig, TaskId, TaskPath, ThreadId,
+};
 
 fn engine(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -86,19 +88,23 @@ fn sqlite(c: &mut Criterion) {
         }
     });
     c.bench_function("sqlite/get_latest", |b| {
-        b.iter(|| runtime.block_on(store.get(&history, None)).expect("get"))
+        b.iter(|| {
+            runtime
+                .block_on(store.get(&history, &Namespace::root(), None))
+                .expect("get")
+        })
     });
     c.bench_function("sqlite/get_missing_thread", |b| {
         b.iter(|| {
             runtime
-                .block_on(store.get(&ThreadId::from("nobody"), None))
+                .block_on(store.get(&ThreadId::from("nobody"), &Namespace::root(), None))
                 .expect("get")
         })
     });
     c.bench_function("sqlite/list_500", |b| {
         b.iter(|| {
             runtime
-                .block_on(store.list(&history, &HistoryQuery::default()))
+                .block_on(store.list(&history, &Namespace::root(), &HistoryQuery::default()))
                 .expect("list")
         })
     });

@@ -2,7 +2,9 @@
 //! format byte, so a later version can change an encoding and still read old rows, and a row
 //! from an unknown future format is reported instead of misread.
 
-use graph_core::{Breakpoint, CheckpointId, CheckpointMeta, Metadata, NodeId, Source, ThreadId};
+use graph_core::{
+    Breakpoint, CheckpointId, CheckpointMeta, Metadata, Namespace, NodeId, Source, ThreadId,
+};
 
 use crate::error::Error;
 use serde::{Deserialize, Serialize};
@@ -82,7 +84,7 @@ struct MetaIn {
     metadata: Metadata,
 }
 
-/// Everything in a [`CheckpointMeta`] except its thread and id (which are columns).
+/// Everything in a [`CheckpointMeta`] except its thread, namespace and id (which are columns).
 pub(crate) fn encode_meta(meta: &CheckpointMeta) -> Result<Vec<u8>, serde_json::Error> {
     let mut out = vec![FORMAT];
     serde_json::to_writer(
@@ -103,6 +105,7 @@ pub(crate) fn encode_meta(meta: &CheckpointMeta) -> Result<Vec<u8>, serde_json::
 
 pub(crate) fn decode_meta(
     thread: &ThreadId,
+    ns: &Namespace,
     id: CheckpointId,
     blob: &[u8],
 ) -> Result<CheckpointMeta, String> {
@@ -110,6 +113,7 @@ pub(crate) fn decode_meta(
         .map_err(|e| format!("checkpoint metadata does not decode: {e}"))?;
     Ok(CheckpointMeta {
         thread: thread.clone(),
+        ns: ns.clone(),
         id,
         parent: meta.parent.map(CheckpointId),
         step: meta.step,

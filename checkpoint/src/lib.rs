@@ -41,7 +41,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use graph_core::{
     Checkpoint, CheckpointId, CheckpointMeta, Checkpointer, HistoryQuery, LoadedCheckpoint,
-    PendingWrite, StorageError, ThreadId,
+    Namespace, PendingWrite, StorageError, ThreadId,
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
@@ -271,6 +271,7 @@ impl Checkpointer for SqliteCheckpointer {
     async fn put_writes(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         checkpoint: CheckpointId,
         writes: Vec<PendingWrite>,
     ) -> Result<(), StorageError> {
@@ -281,6 +282,7 @@ impl Checkpointer for SqliteCheckpointer {
             .writer
             .submit(Op::Writes {
                 thread: thread.clone(),
+                ns: ns.clone(),
                 checkpoint,
                 writes,
             })
@@ -291,18 +293,20 @@ impl Checkpointer for SqliteCheckpointer {
     async fn get(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
         // A get is a few indexed lookups, tens of microseconds from the page cache: with a
         // connection free it runs right here, since handing it to another thread costs more
         // (two wake-ups, about 60 µs on a VM) than the read. Otherwise it waits off the runtime.
         if let Some(mut conn) = self.inner.readers.try_get() {
-            return Ok(read::get(&mut conn, &self.inner.names, thread, id)?);
+            return Ok(read::get(&mut conn, &self.inner.names, thread, ns, id)?);
         }
-        let thread = thread.clone();
+        let (thread, ns) = (thread.clone(), ns.clone());
+        let context = format!("{}: reading", read::place(&thread, &ns));
         Ok(self
-            .read_blocking(format!("thread `{thread}`: reading"), move |conn, names| {
-                read::get(conn, names, &thread, id)
+            .read_blocking(context, move |conn, names| {
+                read::get(conn, names, &thread, &ns, id)
             })
             .await?)
     }
@@ -310,13 +314,15 @@ impl Checkpointer for SqliteCheckpointer {
     async fn list(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError> {
-        let thread = thread.clone();
+        let (thread, ns) = (thread.clone(), ns.clone());
         let query = query.clone();
+        let context = format!("{}: listing", read::place(&thread, &ns));
         Ok(self
-            .read_blocking(format!("thread `{thread}`: listing"), move |conn, _| {
-                read::list(conn, &thread, &query)
+            .read_blocking(context, move |conn, _| {
+                read::list(conn, &thread, &ns, &query)
             })
             .await?)
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use graph_core::{
     CheckpointId, CheckpointMeta, FieldVersion, HistoryQuery, LoadedCheckpoint, LoadedField,
-    NodeId, PendingWrite, TaskId, ThreadId, WriteKind,
+    Namespace, NodeId, PendingWrite, TaskId, ThreadId, WriteKind,
 };
 use rusqlite::{Connection, OptionalExtension};
 
@@ -66,26 +66,41 @@ impl FieldNames {
     }
 }
 
-/// The interned number of `thread`, if it has ever been written.
-pub(crate) fn thread_row(conn: &Connection, thread: &ThreadId) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT id FROM gc_threads WHERE name = ?1")?
-        .query_row([thread.as_str()], |r| r.get(0))
+/// The interned number of namespace `ns` of `thread`, if it has ever been written.
+pub(crate) fn thread_row(
+    conn: &Connection,
+    thread: &ThreadId,
+    ns: &Namespace,
+) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT id FROM gc_threads WHERE name = ?1 AND ns = ?2")?
+        .query_row([thread.as_str(), ns.as_str()], |r| r.get(0))
         .optional()
 }
 
-/// Reads checkpoint `id` of `thread` (its latest when `None`) with values and pending writes.
+/// How errors name a thread's namespace: the thread alone for its root.
+pub(crate) fn place(thread: &ThreadId, ns: &Namespace) -> String {
+    if ns.is_root() {
+        format!("thread `{thread}`")
+    } else {
+        format!("thread `{thread}`, namespace `{ns}`")
+    }
+}
+
+/// Reads checkpoint `id` of namespace `ns` of `thread` (its latest when `None`) with values and
+/// pending writes.
 pub(crate) fn get(
     conn: &mut Connection,
     names: &FieldNames,
     thread: &ThreadId,
+    ns: &Namespace,
     id: Option<CheckpointId>,
 ) -> Result<Option<LoadedCheckpoint>, Error> {
     let context = || match id {
-        Some(id) => format!("thread `{thread}`: reading checkpoint {id}"),
-        None => format!("thread `{thread}`: reading its latest checkpoint"),
+        Some(id) => format!("{}: reading checkpoint {id}", place(thread, ns)),
+        None => format!("{}: reading its latest checkpoint", place(thread, ns)),
     };
     let tx = conn.transaction().map_err(Error::sqlite(context()))?;
-    let Some(thread_id) = thread_row(&tx, thread).map_err(Error::sqlite(context()))? else {
+    let Some(thread_id) = thread_row(&tx, thread, ns).map_err(Error::sqlite(context()))? else {
         return Ok(None);
     };
     let wanted = match id {
@@ -124,7 +139,7 @@ pub(crate) fn get(
         checkpoint: id,
         what,
     };
-    let meta = codec::decode_meta(thread, id, &meta).map_err(damaged)?;
+    let meta = codec::decode_meta(thread, ns, id, &meta).map_err(damaged)?;
     let frontier = codec::unwrap(&frontier).map_err(|e| damaged(format!("frontier: {e}")))?;
     let stored = codec::decode_versions(&versions).map_err(damaged)?;
 
@@ -253,16 +268,17 @@ pub(crate) fn get(
     }))
 }
 
-/// Lists a thread's checkpoints newest first, paged by id from the primary key index, decoding
-/// only metadata; the scan stops as soon as `limit` matches are found.
+/// Lists the checkpoints of a thread's namespace newest first, paged by id from the primary key
+/// index, decoding only metadata; the scan stops as soon as `limit` matches are found.
 pub(crate) fn list(
     conn: &mut Connection,
     thread: &ThreadId,
+    ns: &Namespace,
     query: &HistoryQuery,
 ) -> Result<Vec<CheckpointMeta>, Error> {
-    let context = || format!("thread `{thread}`: listing its checkpoints");
+    let context = || format!("{}: listing its checkpoints", place(thread, ns));
     let tx = conn.transaction().map_err(Error::sqlite(context()))?;
-    let Some(thread_id) = thread_row(&tx, thread).map_err(Error::sqlite(context()))? else {
+    let Some(thread_id) = thread_row(&tx, thread, ns).map_err(Error::sqlite(context()))? else {
         return Ok(Vec::new());
     };
     let before = query
@@ -298,7 +314,7 @@ pub(crate) fn list(
         let meta = blob
             .as_blob()
             .map_err(|e| e.to_string())
-            .and_then(|b| codec::decode_meta(thread, id, b))
+            .and_then(|b| codec::decode_meta(thread, ns, id, b))
             .map_err(|what| Error::Damaged {
                 thread: thread.clone(),
                 checkpoint: id,

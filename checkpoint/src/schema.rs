@@ -62,6 +62,22 @@ const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL,
         PRIMARY KEY (thread, checkpoint, task, kind, slot)
     );",
+    // Version 2: namespaces.
+    //
+    // A `gc_threads` row is now one namespace of a thread: (name, ns), where `ns` is the text
+    // form of graph-core's `Namespace` and '' the root graph. Every other table keys by that row,
+    // so a subgraph's checkpoints, values and pending writes are a history of their own with no
+    // change to those tables. Rows from version 1 are root namespaces and keep their ids. SQLite
+    // cannot change a UNIQUE constraint in place, hence the copy.
+    "CREATE TABLE gc_threads_v2 (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        ns TEXT NOT NULL DEFAULT '',
+        UNIQUE (name, ns)
+    );
+    INSERT INTO gc_threads_v2 (id, name, ns) SELECT id, name, '' FROM gc_threads;
+    DROP TABLE gc_threads;
+    ALTER TABLE gc_threads_v2 RENAME TO gc_threads;",
 ];
 
 /// The schema version this build writes.

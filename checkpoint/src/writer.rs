@@ -12,19 +12,20 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use graph_core::{Checkpoint, CheckpointId, FieldValue, PendingWrite, ThreadId};
+use graph_core::{Checkpoint, CheckpointId, FieldValue, Namespace, PendingWrite, ThreadId};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use crate::codec;
 use crate::error::Error;
-use crate::read::thread_row;
+use crate::read::{place, thread_row};
 
 /// A change to make.
 pub(crate) enum Op {
     Put(Checkpoint),
     Writes {
         thread: ThreadId,
+        ns: Namespace,
         checkpoint: CheckpointId,
         writes: Vec<PendingWrite>,
     },
@@ -236,7 +237,7 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
             match state.keep_last {
                 // Every `keep` checkpoints, so pruning costs O(1) per put on average.
                 Some(keep) if id > 0 && id % keep as u64 == 0 => {
-                    auto_prune(conn, &checkpoint.meta.thread, keep);
+                    auto_prune(conn, &checkpoint.meta.thread, &checkpoint.meta.ns, keep);
                 }
                 _ => {}
             }
@@ -244,9 +245,10 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
         }
         Op::Writes {
             thread,
+            ns,
             checkpoint,
             writes,
-        } => put_writes(conn, thread, *checkpoint, writes).map(|()| 0),
+        } => put_writes(conn, thread, ns, *checkpoint, writes).map(|()| 0),
         Op::Delete(thread) => delete(conn, thread).map(|()| 0),
         Op::Copy { from, to } => copy(conn, from, to).map(|()| 0),
         Op::Prune { thread, keep } => prune(conn, thread, *keep),
@@ -276,6 +278,38 @@ impl WriterState {
     }
 }
 
+/// The row of namespace `ns` of `thread`, made if it is new.
+fn intern_thread(conn: &Connection, thread: &ThreadId, ns: &Namespace) -> rusqlite::Result<i64> {
+    if let Some(id) = thread_row(conn, thread, ns)? {
+        return Ok(id);
+    }
+    conn.prepare_cached("INSERT INTO gc_threads (name, ns) VALUES (?1, ?2)")?
+        .execute([thread.as_str(), ns.as_str()])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The rows of every namespace of `thread`, with their namespaces.
+fn namespace_rows(conn: &Connection, thread: &ThreadId) -> Result<Vec<(i64, Namespace)>, Error> {
+    let context = || format!("thread `{thread}`: reading its namespaces");
+    let mut stmt = conn
+        .prepare_cached("SELECT id, ns FROM gc_threads WHERE name = ?1 ORDER BY id")
+        .map_err(Error::sqlite(context()))?;
+    let rows = stmt
+        .query_map([thread.as_str()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .map_err(Error::sqlite(context()))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, ns) = row.map_err(Error::sqlite(context()))?;
+        let ns = ns
+            .parse()
+            .map_err(|e| Error::Invalid(format!("thread `{thread}`: a stored {e}")))?;
+        out.push((id, ns));
+    }
+    Ok(out)
+}
+
 fn intern(conn: &Connection, table: &str, name: &str) -> rusqlite::Result<i64> {
     let found = conn
         .prepare_cached(&format!("SELECT id FROM {table} WHERE name = ?1"))?
@@ -302,12 +336,17 @@ fn put(conn: &Connection, state: &mut WriterState, checkpoint: &Checkpoint) -> R
     let meta = &checkpoint.meta;
     let thread = &meta.thread;
     let id = sql_id(thread, meta.id)?;
-    let context = || format!("thread `{thread}`: storing checkpoint {}", meta.id);
+    let context = || {
+        format!(
+            "{}: storing checkpoint {}",
+            place(thread, &meta.ns),
+            meta.id
+        )
+    };
     let encode = |what: &str, e: serde_json::Error| {
         Error::Invalid(format!("{}: cannot encode its {what}: {e}", context()))
     };
-    let thread_id =
-        intern(conn, "gc_threads", thread.as_str()).map_err(Error::sqlite(context()))?;
+    let thread_id = intern_thread(conn, thread, &meta.ns).map_err(Error::sqlite(context()))?;
     let mut versions = Vec::with_capacity(checkpoint.versions.len());
     for v in &checkpoint.versions {
         let field = state
@@ -370,13 +409,17 @@ fn put(conn: &Connection, state: &mut WriterState, checkpoint: &Checkpoint) -> R
 fn put_writes(
     conn: &Connection,
     thread: &ThreadId,
+    ns: &Namespace,
     checkpoint: CheckpointId,
     writes: &[PendingWrite],
 ) -> Result<(), Error> {
-    let context =
-        || format!("thread `{thread}`: storing pending writes of checkpoint {checkpoint}");
-    let thread_id =
-        intern(conn, "gc_threads", thread.as_str()).map_err(Error::sqlite(context()))?;
+    let context = || {
+        format!(
+            "{}: storing pending writes of checkpoint {checkpoint}",
+            place(thread, ns)
+        )
+    };
+    let thread_id = intern_thread(conn, thread, ns).map_err(Error::sqlite(context()))?;
     let id = sql_id(thread, checkpoint)?;
     for write in writes {
         // The first write of a key stands, except for the kinds a later write supersedes.
@@ -405,20 +448,20 @@ fn put_writes(
     Ok(())
 }
 
+/// Deletes every namespace of `thread`.
 fn delete(conn: &Connection, thread: &ThreadId) -> Result<(), Error> {
     let context = || format!("thread `{thread}`: deleting it");
-    let Some(thread_id) = thread_row(conn, thread).map_err(Error::sqlite(context()))? else {
-        return Ok(());
-    };
-    for sql in [
-        "DELETE FROM gc_writes WHERE thread = ?1",
-        "DELETE FROM gc_values WHERE thread = ?1",
-        "DELETE FROM gc_checkpoints WHERE thread = ?1",
-        "DELETE FROM gc_threads WHERE id = ?1",
-    ] {
-        conn.prepare_cached(sql)
-            .and_then(|mut s| s.execute([thread_id]))
-            .map_err(Error::sqlite(context()))?;
+    for (thread_id, _) in namespace_rows(conn, thread)? {
+        for sql in [
+            "DELETE FROM gc_writes WHERE thread = ?1",
+            "DELETE FROM gc_values WHERE thread = ?1",
+            "DELETE FROM gc_checkpoints WHERE thread = ?1",
+            "DELETE FROM gc_threads WHERE id = ?1",
+        ] {
+            conn.prepare_cached(sql)
+                .and_then(|mut s| s.execute([thread_id]))
+                .map_err(Error::sqlite(context()))?;
+        }
     }
     Ok(())
 }
@@ -430,12 +473,13 @@ fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<(), Error> 
         )));
     }
     let context = || format!("copying thread `{from}` into `{to}`");
-    let Some(source) = thread_row(conn, from).map_err(Error::sqlite(context()))? else {
+    let sources = namespace_rows(conn, from)?;
+    if sources.is_empty() {
         return Err(Error::Invalid(format!(
             "cannot copy thread `{from}`: no such thread"
         )));
-    };
-    if let Some(target) = thread_row(conn, to).map_err(Error::sqlite(context()))? {
+    }
+    for (target, _) in namespace_rows(conn, to)? {
         let used: bool = conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM gc_checkpoints WHERE thread = ?1)",
@@ -448,10 +492,18 @@ fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<(), Error> 
                 "cannot copy thread `{from}` into `{to}`: `{to}` is not empty"
             )));
         }
-        // Stray pending writes of a thread without checkpoints are replaced, not merged.
-        delete(conn, to)?;
     }
-    let target = intern(conn, "gc_threads", to.as_str()).map_err(Error::sqlite(context()))?;
+    // Stray pending writes of a thread without checkpoints are replaced, not merged.
+    delete(conn, to)?;
+    for (source, ns) in sources {
+        let target = intern_thread(conn, to, &ns).map_err(Error::sqlite(context()))?;
+        copy_rows(conn, source, target).map_err(Error::sqlite(context()))?;
+    }
+    Ok(())
+}
+
+/// Copies the checkpoints, values and pending writes of one namespace's row into another's.
+fn copy_rows(conn: &Connection, source: i64, target: i64) -> rusqlite::Result<()> {
     for sql in [
         "INSERT INTO gc_checkpoints (thread, id, meta, versions, frontier)
          SELECT ?2, id, meta, versions, frontier FROM gc_checkpoints WHERE thread = ?1",
@@ -462,19 +514,25 @@ fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<(), Error> 
          SELECT ?2, checkpoint, task, kind, slot, node, value FROM gc_writes WHERE thread = ?1
          ORDER BY rowid",
     ] {
-        conn.execute(sql, (source, target))
-            .map_err(Error::sqlite(context()))?;
+        conn.execute(sql, (source, target))?;
     }
     Ok(())
 }
 
-/// Retention after a put. A failed prune (a damaged row, say) must not fail the put — the
-/// thread could never move on — so it runs in a savepoint of its own and is only logged.
-fn auto_prune(conn: &Connection, thread: &ThreadId, keep: usize) {
+/// Retention after a put, in the put's namespace. A failed prune (a damaged row, say) must not
+/// fail the put — the thread could never move on — so it runs in a savepoint of its own and is
+/// only logged.
+fn auto_prune(conn: &Connection, thread: &ThreadId, ns: &Namespace, keep: usize) {
     let outcome = conn
         .execute_batch("SAVEPOINT auto_prune")
-        .map_err(Error::sqlite(format!("thread `{thread}`: pruning it")));
-    let outcome = outcome.and_then(|()| prune(conn, thread, keep));
+        .map_err(Error::sqlite(format!("{}: pruning it", place(thread, ns))));
+    let outcome = outcome.and_then(|()| match thread_row(conn, thread, ns) {
+        Ok(Some(row)) => prune_namespace(conn, thread, row, keep),
+        Ok(None) => Ok(0),
+        Err(e) => Err(Error::sqlite(format!("{}: pruning it", place(thread, ns)))(
+            e,
+        )),
+    });
     let end = match &outcome {
         Ok(_) => "RELEASE auto_prune",
         Err(_) => "ROLLBACK TO auto_prune; RELEASE auto_prune",
@@ -487,12 +545,25 @@ fn auto_prune(conn: &Connection, thread: &ThreadId, keep: usize) {
     }
 }
 
-/// Keeps the newest `keep` checkpoints (at least one) and every value they read.
+/// Keeps the newest `keep` checkpoints (at least one) of each namespace of `thread` and every
+/// value they read.
 fn prune(conn: &Connection, thread: &ThreadId, keep: usize) -> Result<usize, Error> {
+    let mut deleted = 0;
+    for (row, _) in namespace_rows(conn, thread)? {
+        deleted += prune_namespace(conn, thread, row, keep)?;
+    }
+    Ok(deleted)
+}
+
+/// Keeps the newest `keep` checkpoints (at least one) of the namespace stored as `thread_id`, and
+/// every value they read.
+fn prune_namespace(
+    conn: &Connection,
+    thread: &ThreadId,
+    thread_id: i64,
+    keep: usize,
+) -> Result<usize, Error> {
     let context = || format!("thread `{thread}`: pruning it");
-    let Some(thread_id) = thread_row(conn, thread).map_err(Error::sqlite(context()))? else {
-        return Ok(0);
-    };
     let keep = i64::try_from(keep.max(1)).unwrap_or(i64::MAX);
     let mut kept = Vec::new();
     {

@@ -9,6 +9,10 @@
 //! and the deltas after it ([`LoadedField`]); graph-core replays them through the reducer.
 //!
 //! Values are opaque bytes (JSON today); a checkpointer never interprets them.
+//!
+//! Within a thread, checkpoints live in a [`Namespace`]: the root graph's in the root, and each
+//! subgraph run by a parent's task in a namespace of its own. A namespace is a history of its
+//! own (ids, versions, pending writes), so a subgraph's checkpoints never show in its parent's.
 
 use std::sync::Arc;
 
@@ -16,7 +20,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StorageError;
-use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, ThreadId};
 
 /// Encoded bytes of a value, cheap to clone.
 pub type Blob = Arc<[u8]>;
@@ -65,7 +69,10 @@ pub enum Breakpoint {
 pub struct CheckpointMeta {
     /// The thread.
     pub thread: ThreadId,
-    /// The checkpoint.
+    /// Where in the thread: the root graph, or a subgraph.
+    #[serde(default, skip_serializing_if = "Namespace::is_root")]
+    pub ns: Namespace,
+    /// The checkpoint, unique within its thread and namespace.
     pub id: CheckpointId,
     /// The checkpoint it was made from; `None` for a thread's first.
     pub parent: Option<CheckpointId>,
@@ -197,7 +204,7 @@ impl WriteKind {
 }
 
 /// A record a task saved before its superstep's checkpoint: keyed by
-/// (thread, checkpoint, `task_id`, `kind`, `slot`).
+/// (thread, namespace, checkpoint, `task_id`, `kind`, `slot`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingWrite {
     /// The task.
@@ -251,41 +258,49 @@ impl HistoryQuery {
 /// A loaded checkpoint's `versions`, `values` and `pending_writes` come in no particular order;
 /// only a field's `deltas` are ordered (oldest first), and `list` is newest first.
 ///
-/// `put` of a checkpoint whose id already exists in its thread MUST fail (it means two runs
+/// `put` of a checkpoint whose id already exists in its thread and namespace MUST fail (it means two runs
 /// raced on one thread). Errors mean the operation did not happen. A call whose future is
 /// dropped before it completes may or may not have happened; read back to find out.
+///
+/// Every call but `put` names a namespace (`put` reads it from the checkpoint's meta). Namespaces
+/// of one thread are independent histories: ids, latest checkpoint, pending writes, `list` and
+/// `prune` are per namespace; `delete_thread` and `copy_thread` take every namespace.
 ///
 /// `graph_core::testing` (feature `testing`) has a conformance suite that checks all of this.
 // dyn-compatible: stored as Arc<dyn Checkpointer> in a compiled graph.
 #[async_trait]
 pub trait Checkpointer: Send + Sync + 'static {
-    /// Stores a checkpoint and drops the pending writes of its parent, which it supersedes.
+    /// Stores a checkpoint in its thread and namespace (`checkpoint.meta`) and drops the pending
+    /// writes of its parent, which it supersedes.
     async fn put(&self, checkpoint: Checkpoint) -> Result<(), StorageError>;
 
-    /// Stores writes of tasks running from `checkpoint`.
+    /// Stores writes of tasks running from `checkpoint` of namespace `ns`.
     async fn put_writes(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         checkpoint: CheckpointId,
         writes: Vec<PendingWrite>,
     ) -> Result<(), StorageError>;
 
-    /// Reads checkpoint `id` of a thread, or its latest when `id` is `None`, with its values and
-    /// pending writes. `Ok(None)` when there is no such checkpoint.
+    /// Reads checkpoint `id` of a thread's namespace `ns`, or the namespace's latest when `id` is
+    /// `None`, with its values and pending writes. `Ok(None)` when there is no such checkpoint.
     async fn get(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError>;
 
-    /// Lists a thread's checkpoints, newest first, without their values.
+    /// Lists the checkpoints of a thread's namespace `ns`, newest first, without their values.
     async fn list(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError>;
 
-    /// Deletes a thread and everything in it.
+    /// Deletes a thread and everything in it, in every namespace.
     async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {
         let _ = thread;
         Err(StorageError::new(
@@ -293,8 +308,8 @@ pub trait Checkpointer: Send + Sync + 'static {
         ))
     }
 
-    /// Copies every checkpoint and pending write of `from` into the empty thread `to` (which
-    /// must differ from `from`).
+    /// Copies every checkpoint and pending write of `from`, in every namespace, into the empty
+    /// thread `to` (which must differ from `from`).
     async fn copy_thread(&self, from: &ThreadId, to: &ThreadId) -> Result<(), StorageError> {
         let _ = (from, to);
         Err(StorageError::new(
@@ -302,8 +317,8 @@ pub trait Checkpointer: Send + Sync + 'static {
         ))
     }
 
-    /// Keeps the latest `keep` checkpoints of a thread (at least 1) and deletes older ones,
-    /// except values that kept checkpoints still read. Returns how many were deleted.
+    /// Keeps the latest `keep` checkpoints (at least 1) of each namespace of a thread and deletes
+    /// older ones, except values that kept checkpoints still read. Returns how many were deleted.
     async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
         let _ = (thread, keep);
         Err(StorageError::new(

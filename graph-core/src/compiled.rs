@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
 use crate::config::{Persistence, Resume, RunConfig};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, NodeId};
+use crate::ids::{CheckpointId, Namespace, NodeId};
 use crate::outcome::{RunOutput, StateSnapshot};
 use crate::plan::Plan;
 use crate::run::{Run, Start};
@@ -155,7 +155,7 @@ impl<S: State> CompiledGraph<S> {
             .as_ref()
             .ok_or(Error::NoCheckpointer("get_state_history"))?;
         checkpointer
-            .list(&config.thread, query)
+            .list(&config.thread, &Namespace::root(), query)
             .await
             .map_err(|source| Error::Storage {
                 thread: config.thread.clone(),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::{Checkpointer, PendingWrite, WriteKind};
 use crate::config::RunContext;
 use crate::error::{Interrupted, NodeError, StorageError};
-use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, ThreadId};
+use crate::ids::{CheckpointId, InterruptId, Namespace, NodeId, TaskId, ThreadId};
 use crate::stream::{MessageChunk, NodeEvent, NodeEventSink};
 
 /// A journaled effect result, as stored in a pending write.
@@ -31,6 +31,7 @@ pub(crate) enum WriteSink {
     Direct {
         checkpointer: Arc<dyn Checkpointer>,
         thread: ThreadId,
+        ns: Namespace,
         checkpoint: CheckpointId,
         /// Resume answers not stored yet. The first write carries them, and every other write
         /// waits until they are stored: a write stored without them (an effect's result, say)
@@ -61,6 +62,7 @@ impl WriteSink {
             WriteSink::Direct {
                 checkpointer,
                 thread,
+                ns,
                 checkpoint,
                 answers,
             } => {
@@ -68,12 +70,14 @@ impl WriteSink {
                 if answers.is_empty() {
                     drop(answers);
                     return checkpointer
-                        .put_writes(thread, *checkpoint, vec![write])
+                        .put_writes(thread, ns, *checkpoint, vec![write])
                         .await;
                 }
                 let mut writes = answers.clone();
                 writes.push(write);
-                checkpointer.put_writes(thread, *checkpoint, writes).await?;
+                checkpointer
+                    .put_writes(thread, ns, *checkpoint, writes)
+                    .await?;
                 answers.clear();
                 Ok(())
             }

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CheckpointId, NodeId, TaskId, TaskPath};
+use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, TaskPath};
 use crate::plan::Plan;
 use crate::state::State;
 
@@ -121,16 +121,18 @@ impl Frontier {
         }
     }
 
-    /// The tasks of the next superstep, in the order their updates apply.
+    /// The tasks of the next superstep, planned from `checkpoint` of namespace `ns`, in the order
+    /// their updates apply.
     pub(crate) fn plan<S: State>(
         &self,
         graph: &Plan<S>,
+        ns: &Namespace,
         checkpoint: CheckpointId,
     ) -> Vec<PlannedTask> {
         let pull = self.pull.iter().map(|&node| {
             let path = TaskPath::Pull(graph.nodes[node].id.clone());
             PlannedTask {
-                id: TaskId::derive(checkpoint, &path),
+                id: TaskId::derive_in(ns, checkpoint, &path),
                 path,
                 node,
                 arg: None,
@@ -139,7 +141,7 @@ impl Frontier {
         let push = self.push.iter().enumerate().map(|(i, push)| {
             let path = TaskPath::Push(u32::try_from(i).unwrap_or(u32::MAX));
             PlannedTask {
-                id: TaskId::derive(checkpoint, &path),
+                id: TaskId::derive_in(ns, checkpoint, &path),
                 path,
                 node: push.node,
                 arg: Some(push.arg.clone()),

@@ -1,4 +1,4 @@
-//! Typed identifiers: nodes, threads, checkpoints, tasks and interrupts.
+//! Typed identifiers: nodes, threads, namespaces, checkpoints, tasks and interrupts.
 //!
 //! Every id that feeds a checkpoint or a trace is deterministic: checkpoint ids count up within a
 //! thread, and task and interrupt ids are hashes of where they sit (thread, checkpoint, task path,
@@ -165,6 +165,142 @@ hash_id!(
     InterruptId
 );
 
+/// Where a graph's checkpoints sit within a thread: the root graph (empty), or a subgraph that a
+/// task of its parent runs, one level per subgraph (LangGraph's `checkpoint_ns`). Each level is
+/// the parent's node and task: a subgraph's checkpoints for one task of its parent never mix
+/// with those of another task, nor with the parent's own.
+///
+/// It is a typed path; its text form, used in storage, is `node:task` per level joined by `|`
+/// (`outer:<32 hex>|inner:<32 hex>`), unambiguous because node names may not contain `:` or `|`.
+///
+/// ```
+/// use graph_core::{Namespace, NodeId, TaskId};
+///
+/// let root = Namespace::root();
+/// assert!(root.is_root());
+/// let child = root.child(&NodeId::from("review"), TaskId(7));
+/// let grandchild = child.child(&NodeId::from("check"), TaskId(9));
+/// assert_eq!(grandchild.depth(), 2);
+/// assert_eq!(grandchild.parent(), Some(child.clone()));
+/// let levels: Vec<(NodeId, TaskId)> = grandchild.levels().collect();
+/// assert_eq!(levels, [(NodeId::from("review"), TaskId(7)), (NodeId::from("check"), TaskId(9))]);
+/// assert_eq!(grandchild.to_string().parse::<Namespace>(), Ok(grandchild));
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Namespace(Arc<str>);
+
+impl Namespace {
+    /// The root graph's namespace.
+    pub fn root() -> Self {
+        Self(Arc::from(""))
+    }
+    /// Whether this is the root graph's namespace.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The namespace of the subgraph that task `task` of node `node` runs in this namespace.
+    pub fn child(&self, node: &NodeId, task: TaskId) -> Self {
+        if self.is_root() {
+            Self(format!("{node}:{task}").into())
+        } else {
+            Self(format!("{}|{node}:{task}", self.0).into())
+        }
+    }
+    /// The namespace of the graph whose task runs this one; `None` for the root.
+    pub fn parent(&self) -> Option<Self> {
+        if self.is_root() {
+            return None;
+        }
+        Some(match self.0.rfind('|') {
+            Some(cut) => Self(self.0[..cut].into()),
+            None => Self::root(),
+        })
+    }
+    /// The levels from the root down: each subgraph's node in its parent and the task that ran it.
+    pub fn levels(&self) -> impl Iterator<Item = (NodeId, TaskId)> + '_ {
+        // Every constructor checks the form, so each level parses.
+        self.0
+            .split('|')
+            .filter(|level| !level.is_empty())
+            .filter_map(|level| {
+                let (node, task) = level.split_once(':')?;
+                Some((NodeId::from(node), task.parse().ok()?))
+            })
+    }
+    /// How many subgraphs deep this is: 0 for the root.
+    pub fn depth(&self) -> usize {
+        if self.is_root() {
+            0
+        } else {
+            self.0.matches('|').count() + 1
+        }
+    }
+    /// The text form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Namespace {
+    fn default() -> Self {
+        Self::root()
+    }
+}
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Namespace({:?})", &*self.0)
+    }
+}
+
+/// Why a text is not a [`Namespace`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a namespace: {reason}")]
+pub struct NamespaceError {
+    text: String,
+    reason: &'static str,
+}
+
+impl FromStr for Namespace {
+    type Err = NamespaceError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let invalid = |reason| NamespaceError {
+            text: text.to_owned(),
+            reason,
+        };
+        if text.is_empty() {
+            return Ok(Self::root());
+        }
+        for level in text.split('|') {
+            let (node, task) = level
+                .split_once(':')
+                .ok_or_else(|| invalid("a level is not `node:task`"))?;
+            if node.is_empty() || task.contains(':') {
+                return Err(invalid("a level is not `node:task`"));
+            }
+            if task.len() != 32 || task.parse::<TaskId>().is_err() {
+                return Err(invalid("a task id is not 32 hex digits"));
+            }
+        }
+        Ok(Self(text.into()))
+    }
+}
+impl Serialize for Namespace {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+impl<'de> Deserialize<'de> for Namespace {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Where a task sits in its superstep; tasks apply their updates in this order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum TaskPath {
@@ -179,7 +315,20 @@ impl TaskId {
     /// so a copied thread's pending writes still match its tasks; pending writes are always
     /// scoped by thread and checkpoint.
     pub fn derive(checkpoint: CheckpointId, path: &TaskPath) -> Self {
+        Self::derive_in(&Namespace::root(), checkpoint, path)
+    }
+
+    /// The id of the task at `path` planned from `checkpoint` of namespace `ns`. A subgraph's
+    /// checkpoint ids count from 0 like its parent's, so the namespace is hashed in (except for
+    /// the root, whose ids stay what [`TaskId::derive`] always gave): task ids, and so interrupt
+    /// ids and idempotency keys, are unique within a thread across all its namespaces.
+    pub fn derive_in(ns: &Namespace, checkpoint: CheckpointId, path: &TaskPath) -> Self {
         let mut h = Xxh3::new();
+        if !ns.is_root() {
+            h.update(b"ns\0");
+            h.update(ns.as_str().as_bytes());
+            h.update(&[0]);
+        }
         h.update(&checkpoint.0.to_le_bytes());
         match path {
             TaskPath::Pull(node) => {
@@ -243,6 +392,31 @@ mod tests {
         assert_eq!(key, a.idempotency_key(&ThreadId::from("t1")));
         assert_ne!(key, a.idempotency_key(&ThreadId::from("t2")));
         assert_eq!(key.len(), 32);
+    }
+
+    #[test]
+    fn namespaces_parse_their_text_form_and_refuse_others() {
+        let ns = Namespace::root().child(&NodeId::from("a"), TaskId(1));
+        assert_eq!(ns.as_str(), "a:00000000000000000000000000000001");
+        assert_eq!("".parse::<Namespace>(), Ok(Namespace::root()));
+        assert_eq!(ns.as_str().parse::<Namespace>(), Ok(ns.clone()));
+        for bad in [
+            "a",
+            "a:1",
+            ":00000000000000000000000000000001",
+            "a:0000000000000000000000000000000g",
+        ] {
+            assert!(bad.parse::<Namespace>().is_err(), "{bad}");
+        }
+        let path = TaskPath::Pull("a".into());
+        assert_eq!(
+            TaskId::derive_in(&Namespace::root(), CheckpointId(0), &path),
+            TaskId::derive(CheckpointId(0), &path)
+        );
+        assert_ne!(
+            TaskId::derive_in(&ns, CheckpointId(0), &path),
+            TaskId::derive(CheckpointId(0), &path)
+        );
     }
 
     #[test]

@@ -112,7 +112,9 @@ pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, N
 pub use field_update::{ByOverwrite, ByReducer};
 pub use field_update::{FieldUpdate, IntoFieldUpdate, Overwrite};
 pub use graph_core_macros::State;
-pub use ids::{CheckpointId, InterruptId, NodeId, TaskId, TaskPath, ThreadId};
+pub use ids::{
+    CheckpointId, InterruptId, Namespace, NamespaceError, NodeId, TaskId, TaskPath, ThreadId,
+};
 pub use memory::InMemoryCheckpointer;
 pub use node::{Command, END, Endpoint, Goto, IntoCommand, Node, NodeResult, Push, Route, START};
 pub use outcome::{Interrupt, RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};

@@ -11,15 +11,19 @@ use crate::checkpoint::{
     LoadedCheckpoint, LoadedField, PendingWrite,
 };
 use crate::error::StorageError;
-use crate::ids::{CheckpointId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, ThreadId};
 
 /// Keeps checkpoints in memory, with the same semantics as a durable checkpointer (field
 /// versions, delta chains, idempotent writes, retention) so tests of one carry over to the other.
 #[derive(Debug, Default)]
 pub struct InMemoryCheckpointer {
-    threads: Mutex<HashMap<ThreadId, ThreadData>>,
+    threads: Mutex<HashMap<ThreadId, Namespaces>>,
 }
 
+/// A thread's namespaces, each an independent history.
+type Namespaces = HashMap<Namespace, ThreadData>;
+
+/// One namespace of a thread.
 #[derive(Debug, Default, Clone)]
 struct ThreadData {
     checkpoints: BTreeMap<CheckpointId, StoredCheckpoint>,
@@ -40,7 +44,7 @@ impl InMemoryCheckpointer {
         Self::default()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, ThreadData>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Namespaces>> {
         // A panic while holding the lock cannot leave a thread half-written (every method
         // validates before it mutates), so a poisoned lock is still consistent.
         self.threads
@@ -111,12 +115,17 @@ impl ThreadData {
 impl Checkpointer for InMemoryCheckpointer {
     async fn put(&self, checkpoint: Checkpoint) -> Result<(), StorageError> {
         let mut threads = self.lock();
-        let data = threads.entry(checkpoint.meta.thread.clone()).or_default();
+        let data = threads
+            .entry(checkpoint.meta.thread.clone())
+            .or_default()
+            .entry(checkpoint.meta.ns.clone())
+            .or_default();
         let id = checkpoint.meta.id;
         if data.checkpoints.contains_key(&id) {
             return Err(StorageError::new(format!(
-                "thread `{}`: checkpoint {id} already exists (two runs on one thread?)",
-                checkpoint.meta.thread
+                "thread `{}`, namespace `{}`: checkpoint {id} already exists (two runs on one \
+                 thread?)",
+                checkpoint.meta.thread, checkpoint.meta.ns
             )));
         }
         for write in checkpoint.writes {
@@ -139,11 +148,16 @@ impl Checkpointer for InMemoryCheckpointer {
     async fn put_writes(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         checkpoint: CheckpointId,
         writes: Vec<PendingWrite>,
     ) -> Result<(), StorageError> {
         let mut threads = self.lock();
-        let data = threads.entry(thread.clone()).or_default();
+        let data = threads
+            .entry(thread.clone())
+            .or_default()
+            .entry(ns.clone())
+            .or_default();
         let stored = data.writes.entry(checkpoint).or_default();
         for write in writes {
             let existing = stored.iter_mut().find(|w| {
@@ -161,10 +175,11 @@ impl Checkpointer for InMemoryCheckpointer {
     async fn get(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
         let threads = self.lock();
-        let Some(data) = threads.get(thread) else {
+        let Some(data) = threads.get(thread).and_then(|t| t.get(ns)) else {
             return Ok(None);
         };
         let found = match id {
@@ -191,10 +206,11 @@ impl Checkpointer for InMemoryCheckpointer {
     async fn list(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError> {
         let threads = self.lock();
-        let Some(data) = threads.get(thread) else {
+        let Some(data) = threads.get(thread).and_then(|t| t.get(ns)) else {
             return Ok(Vec::new());
         };
         let range = match query.before {
@@ -223,7 +239,7 @@ impl Checkpointer for InMemoryCheckpointer {
         let mut threads = self.lock();
         if threads
             .get(to)
-            .is_some_and(|data| !data.checkpoints.is_empty())
+            .is_some_and(|t| t.values().any(|data| !data.checkpoints.is_empty()))
         {
             return Err(StorageError::new(format!(
                 "cannot copy thread `{from}` into `{to}`: `{to}` is not empty"
@@ -234,8 +250,10 @@ impl Checkpointer for InMemoryCheckpointer {
                 "cannot copy thread `{from}`: no such thread"
             )));
         };
-        for stored in copy.checkpoints.values_mut() {
-            stored.meta.thread = to.clone();
+        for data in copy.values_mut() {
+            for stored in data.checkpoints.values_mut() {
+                stored.meta.thread = to.clone();
+            }
         }
         threads.insert(to.clone(), copy);
         Ok(())
@@ -244,17 +262,23 @@ impl Checkpointer for InMemoryCheckpointer {
     async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
         let keep = keep.max(1);
         let mut threads = self.lock();
-        let Some(data) = threads.get_mut(thread) else {
+        let Some(namespaces) = threads.get_mut(thread) else {
             return Ok(0);
         };
-        let kept: Vec<CheckpointId> = data.checkpoints.keys().rev().take(keep).copied().collect();
-        let doomed: Vec<CheckpointId> = data.checkpoints.keys().rev().skip(keep).copied().collect();
-        let live = data.reachable(kept.into_iter());
-        for id in &doomed {
-            data.checkpoints.remove(id);
-            data.writes.remove(id);
+        let mut deleted = 0;
+        for data in namespaces.values_mut() {
+            let kept: Vec<CheckpointId> =
+                data.checkpoints.keys().rev().take(keep).copied().collect();
+            let doomed: Vec<CheckpointId> =
+                data.checkpoints.keys().rev().skip(keep).copied().collect();
+            let live = data.reachable(kept.into_iter());
+            for id in &doomed {
+                data.checkpoints.remove(id);
+                data.writes.remove(id);
+            }
+            data.values.retain(|key, _| live.contains(key));
+            deleted += doomed.len();
         }
-        data.values.retain(|key, _| live.contains(key));
-        Ok(doomed.len())
+        Ok(deleted)
     }
 }

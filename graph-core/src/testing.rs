@@ -34,6 +34,7 @@
 
 mod concurrency;
 mod history;
+mod namespaces;
 mod reads;
 mod records;
 mod support;
@@ -52,7 +53,7 @@ use futures_util::FutureExt;
 use crate::checkpoint::Checkpointer;
 use support::Harness;
 
-pub use records::{FIELD, blob, checkpoint, delta, snapshot, version, write};
+pub use records::{FIELD, blob, checkpoint, checkpoint_in, delta, snapshot, version, write};
 
 /// Runs every case against `store`, panicking with the case name and what differed on the first
 /// failure. Must be awaited inside a tokio runtime.
@@ -146,6 +147,11 @@ pub const CASES: &[Case] = cases![
     threads::a_copy_is_independent,
     threads::prune_keeps_the_newest,
     threads::prune_keeps_what_kept_checkpoints_read,
+    namespaces::namespaces_are_separate_histories,
+    namespaces::pending_writes_are_per_namespace,
+    namespaces::delete_thread_removes_every_namespace,
+    namespaces::copy_thread_copies_every_namespace,
+    namespaces::prune_keeps_the_newest_of_each_namespace,
     concurrency::threads_in_parallel,
     concurrency::writes_for_one_checkpoint_in_parallel,
 ];

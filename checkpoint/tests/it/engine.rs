@@ -93,7 +93,7 @@ fn stored_bytes(path: &Path, thread: &str) -> i64 {
         "SELECT (SELECT SUM(LENGTH(meta) + LENGTH(versions) + LENGTH(frontier))
                  FROM gc_checkpoints WHERE thread = t.id)
               + (SELECT SUM(LENGTH(value)) FROM gc_values WHERE thread = t.id)
-         FROM gc_threads t WHERE t.name = ?1",
+         FROM gc_threads t WHERE t.name = ?1 AND t.ns = ''",
         [thread],
         |r| r.get(0),
     )

@@ -3,8 +3,11 @@
 use std::sync::Arc;
 
 use checkpoint::{Error, SqliteCheckpointer};
-use graph_core::testing::{checkpoint, write};
-use graph_core::{CheckpointId, Checkpointer, HistoryQuery, StorageError, ThreadId, WriteKind};
+use graph_core::Namespace;
+use graph_core::testing::{checkpoint, checkpoint_in, write};
+use graph_core::{
+    CheckpointId, Checkpointer, HistoryQuery, NodeId, StorageError, TaskId, ThreadId, WriteKind,
+};
 
 use crate::temp_db;
 
@@ -23,6 +26,7 @@ async fn two_checkpoints(store: &SqliteCheckpointer, kind: WriteKind) {
     store
         .put_writes(
             &ThreadId::from("t"),
+            &Namespace::root(),
             CheckpointId(1),
             vec![write(7, kind, 0, b"\"?\"")],
         )
@@ -39,12 +43,19 @@ async fn data_survives_a_reopen() {
         two_checkpoints(&store, WriteKind::Interrupt).await;
     }
     let store = SqliteCheckpointer::open(&path).unwrap();
-    let head = store.get(&thread, None).await.unwrap().expect("stored");
+    let head = store
+        .get(&thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .expect("stored");
     assert_eq!(head.meta.id, CheckpointId(1));
     assert_eq!(&*head.values[0].snapshot, b"\"t@1\"");
     assert_eq!(head.pending_writes.len(), 1);
     assert_eq!(head.pending_writes[0].kind, WriteKind::Interrupt);
-    let history = store.list(&thread, &HistoryQuery::default()).await.unwrap();
+    let history = store
+        .list(&thread, &Namespace::root(), &HistoryQuery::default())
+        .await
+        .unwrap();
     assert_eq!(history.len(), 2);
 }
 
@@ -96,7 +107,7 @@ fn a_newer_schema_is_refused_without_changing_the_file() {
     let versions: i64 = conn
         .query_row("SELECT COUNT(*) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(versions, 2, "the file was left as it was");
+    assert_eq!(versions, 3, "the file was left as it was");
 }
 
 #[test]
@@ -108,7 +119,7 @@ fn opening_twice_migrates_once() {
     let rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(rows, 1);
+    assert_eq!(rows, 2);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -126,7 +137,10 @@ async fn assert_damage_is_reported(name: &str, sql: &str, what: &str, others_rea
     conn.execute_batch(sql).unwrap();
     drop(conn);
 
-    let error = store.get(&thread, Some(CheckpointId(1))).await.unwrap_err();
+    let error = store
+        .get(&thread, &Namespace::root(), Some(CheckpointId(1)))
+        .await
+        .unwrap_err();
     let message = error.to_string();
     assert!(
         message.contains("thread `t`, checkpoint 1") && message.contains(what),
@@ -134,7 +148,12 @@ async fn assert_damage_is_reported(name: &str, sql: &str, what: &str, others_rea
     );
     assert!(matches!(sqlite_error(&error), Error::Damaged { .. }));
     if others_read {
-        assert!(store.get(&thread, Some(CheckpointId(0))).await.is_ok());
+        assert!(
+            store
+                .get(&thread, &Namespace::root(), Some(CheckpointId(0)))
+                .await
+                .is_ok()
+        );
     }
 }
 
@@ -193,7 +212,11 @@ async fn damaged_metadata_fails_a_listing_by_name() {
     conn.execute_batch("UPDATE gc_checkpoints SET meta = x'01ff'")
         .unwrap();
     let error = store
-        .list(&ThreadId::from("t"), &HistoryQuery::default())
+        .list(
+            &ThreadId::from("t"),
+            &Namespace::root(),
+            &HistoryQuery::default(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -228,7 +251,13 @@ async fn a_failing_write_in_a_batch_fails_only_its_caller() {
         } else {
             result.unwrap();
             let thread = ThreadId::from(format!("ok-{i}"));
-            assert!(store.get(&thread, None).await.unwrap().is_some());
+            assert!(
+                store
+                    .get(&thread, &Namespace::root(), None)
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
         }
     }
 }
@@ -291,7 +320,7 @@ async fn a_failed_write_in_a_batch_leaves_no_stale_field_ids() {
     );
     using.await.unwrap().unwrap();
     let user = store
-        .get(&ThreadId::from("user"), None)
+        .get(&ThreadId::from("user"), &Namespace::root(), None)
         .await
         .unwrap()
         .expect("stored");
@@ -325,9 +354,73 @@ async fn a_delta_onto_an_old_version_reads_past_the_rows_between() {
     // A fork from checkpoint 1: its delta skips the 38 rows of the other branch.
     store.put(step(40, 1, 1, 1, "[[2]]")).await.unwrap();
     store.put(step(41, 40, 40, 2, "[[3]]")).await.unwrap();
-    let head = store.get(&thread, None).await.unwrap().unwrap();
+    let head = store
+        .get(&thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .unwrap();
     let log = &head.values[0];
     assert_eq!(&*log.snapshot, b"[]");
     let deltas: Vec<&[u8]> = log.deltas.iter().map(|d| &d[..]).collect();
     assert_eq!(deltas, [&b"[[2]]"[..], b"[[3]]"]);
+}
+
+/// A file from before namespaces (schema version 1: `gc_threads` without `ns`) opens, its
+/// threads read back as root namespaces, and subgraphs then store beside them.
+#[tokio::test]
+async fn a_version_1_file_migrates_to_namespaces() {
+    let path = temp_db("v1");
+    let thread = ThreadId::from("old");
+    {
+        let store = SqliteCheckpointer::open(&path).unwrap();
+        store.put(checkpoint(&thread, 0, None)).await.unwrap();
+        store.put(checkpoint(&thread, 1, Some(0))).await.unwrap();
+        store
+            .put_writes(
+                &thread,
+                &Namespace::root(),
+                CheckpointId(1),
+                vec![write(1, WriteKind::Interrupt, 0, b"{}")],
+            )
+            .await
+            .unwrap();
+    }
+    // Turn it back into a version 1 file: the table as version 1 made it, the same rows.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE v1 (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+         INSERT INTO v1 (id, name) SELECT id, name FROM gc_threads;
+         DROP TABLE gc_threads;
+         ALTER TABLE v1 RENAME TO gc_threads;
+         DELETE FROM gc_schema WHERE version > 1;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteCheckpointer::open(&path).unwrap();
+    let head = store
+        .get(&thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .expect("the old thread");
+    assert_eq!(head.meta.id, CheckpointId(1));
+    assert_eq!(head.meta.ns, Namespace::root());
+    assert_eq!(head.pending_writes.len(), 1);
+    let child = Namespace::root().child(&NodeId::from("sub"), TaskId(1));
+    store
+        .put(checkpoint_in(&thread, &child, 0, None))
+        .await
+        .unwrap();
+    let stored = store.get(&thread, &child, None).await.unwrap().unwrap();
+    assert_eq!(stored.meta.ns, child);
+    let history = store
+        .list(&thread, &Namespace::root(), &HistoryQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 2, "the child is not in the root's history");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("SELECT MAX(version) FROM gc_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }

@@ -57,6 +57,7 @@ impl<S: State> Run<S> {
         };
         let meta = CheckpointMeta {
             thread: self.thread.clone(),
+            ns: self.ns.clone(),
             id,
             parent: self.head.as_ref().map(|h| h.id),
             step,
@@ -206,7 +207,7 @@ impl<S: State> Run<S> {
         let held = self.held.take().map(|sink| sink.take_held());
         if let Some(writes) = held.filter(|writes| !writes.is_empty()) {
             checkpointer
-                .put_writes(&self.thread, head, writes)
+                .put_writes(&self.thread, &self.ns, head, writes)
                 .await
                 .map_err(|e| self.storage(e))?;
         }

@@ -48,7 +48,7 @@ impl<S: State> Run<S> {
             .collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
-            .plan(&run.plan, head.id)
+            .plan(&run.plan, &run.ns, head.id)
             .into_iter()
             .map(|task| {
                 let saved = run.saved.get(&task.id);

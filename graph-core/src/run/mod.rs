@@ -26,7 +26,7 @@ use crate::config::{Persistence, Resume, RunConfig};
 use crate::context::WriteSink;
 use crate::error::Error;
 use crate::frontier::Frontier;
-use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, ThreadId};
 use crate::plan::Plan;
 use crate::state::State;
 use crate::stream::{EventKind, EventSink};
@@ -57,6 +57,8 @@ pub(crate) struct Run<S: State> {
     persistence: Persistence,
     config: RunConfig,
     thread: ThreadId,
+    /// Where in the thread this run's checkpoints go: the root, or a subgraph's namespace.
+    ns: Namespace,
     state: Arc<S>,
     versions: Vec<Option<Version>>,
     frontier: Frontier,
@@ -88,6 +90,7 @@ impl<S: State> Run<S> {
         let frontier = Frontier::empty(&plan);
         Self {
             thread: config.thread.clone(),
+            ns: Namespace::root(),
             state: Arc::new(S::default()),
             versions: vec![None; S::FIELDS.len()],
             frontier,

@@ -20,7 +20,7 @@ impl<S: State> Run<S> {
             return Ok(None);
         };
         let latest = checkpointer
-            .get(&self.thread, None)
+            .get(&self.thread, &self.ns, None)
             .await
             .map_err(|e| self.storage(e))?;
         self.next_id = latest
@@ -29,7 +29,7 @@ impl<S: State> Run<S> {
         match self.config.checkpoint {
             Some(id) if latest.as_ref().is_none_or(|l| l.meta.id != id) => {
                 let found = checkpointer
-                    .get(&self.thread, Some(id))
+                    .get(&self.thread, &self.ns, Some(id))
                     .await
                     .map_err(|e| self.storage(e))?;
                 match found {

@@ -36,7 +36,7 @@ impl<S: State> Run<S> {
             return Vec::new();
         };
         self.frontier
-            .plan(&self.plan, head.id)
+            .plan(&self.plan, &self.ns, head.id)
             .iter()
             .filter_map(|task| {
                 let saved = self.saved.get(&task.id)?;

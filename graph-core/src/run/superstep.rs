@@ -79,6 +79,7 @@ impl<S: State> Run<S> {
             (Some(checkpointer), Durability::Sync) => WriteSink::Direct {
                 checkpointer: Arc::clone(checkpointer),
                 thread: self.thread.clone(),
+                ns: self.ns.clone(),
                 checkpoint: head,
                 answers: tokio::sync::Mutex::new(std::mem::take(&mut self.answers)),
             },
@@ -94,7 +95,7 @@ impl<S: State> Run<S> {
     pub(super) async fn superstep(&mut self, step: i64) -> Result<Option<RunStatus>> {
         let head = self.head_id();
         let graph = Arc::clone(&self.plan);
-        let tasks = self.frontier.plan(&graph, head);
+        let tasks = self.frontier.plan(&graph, &self.ns, head);
         let sink = self.write_sink(head);
         let persist = self.persistence.checkpointer.is_some();
         // A lone task's output goes into the checkpoint stored right after it (see `TaskRun`).

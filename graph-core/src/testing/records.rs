@@ -7,7 +7,7 @@ use crate::checkpoint::{
     Blob, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, Metadata, PendingWrite,
     Source, WriteKind,
 };
-use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, ThreadId};
 
 /// The field [`checkpoint`] writes.
 pub const FIELD: &str = "value";
@@ -25,6 +25,7 @@ pub fn checkpoint(thread: impl Into<ThreadId>, id: u64, parent: Option<u64>) -> 
     let value = value_of(&thread, id);
     let meta = CheckpointMeta {
         thread,
+        ns: Namespace::root(),
         id: CheckpointId(id),
         parent: parent.map(CheckpointId),
         step: i64::try_from(id).expect("test checkpoint ids fit in i64") - 1,
@@ -45,6 +46,34 @@ pub fn checkpoint(thread: impl Into<ThreadId>, id: u64, parent: Option<u64>) -> 
         writes: vec![snapshot(FIELD, &value)],
         frontier: blob(format!("{{\"checkpoint\":{id}}}")),
     }
+}
+
+/// Like [`checkpoint`], in namespace `ns` of the thread. Its value is `"<thread>/<ns>@<id>"`, so a
+/// value read from the wrong namespace is caught too.
+///
+/// ```
+/// use graph_core::testing::checkpoint_in;
+/// use graph_core::{Namespace, NodeId, TaskId};
+///
+/// let ns = Namespace::root().child(&NodeId::from("sub"), TaskId(1));
+/// let child = checkpoint_in("t", &ns, 0, None);
+/// assert_eq!(child.meta.ns, ns);
+/// ```
+pub fn checkpoint_in(
+    thread: impl Into<ThreadId>,
+    ns: &Namespace,
+    id: u64,
+    parent: Option<u64>,
+) -> Checkpoint {
+    let mut checkpoint = checkpoint(thread, id, parent);
+    if ns.is_root() {
+        return checkpoint;
+    }
+    let value = serde_json::to_vec(&format!("{}/{ns}@{id}", checkpoint.meta.thread))
+        .expect("a JSON string always encodes");
+    checkpoint.meta.ns = ns.clone();
+    checkpoint.writes = vec![snapshot(FIELD, &value)];
+    checkpoint
 }
 
 /// The value [`checkpoint`] writes to [`FIELD`].

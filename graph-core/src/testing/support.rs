@@ -7,7 +7,7 @@ use crate::checkpoint::{
     Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion, FieldWrite, HistoryQuery,
     LoadedCheckpoint, LoadedField, PendingWrite,
 };
-use crate::ids::{CheckpointId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, ThreadId};
 use crate::testing::records::{blob, checkpoint};
 
 /// The store under test and the case running against it.
@@ -44,43 +44,86 @@ impl Harness {
         }
     }
 
+    /// Pending writes for checkpoint `id` of the thread's root namespace.
     pub(super) async fn put_writes(&self, thread: &ThreadId, id: u64, writes: Vec<PendingWrite>) {
+        self.put_writes_in(thread, &Namespace::root(), id, writes)
+            .await;
+    }
+
+    pub(super) async fn put_writes_in(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        id: u64,
+        writes: Vec<PendingWrite>,
+    ) {
         if let Err(e) = self
             .store
-            .put_writes(thread, CheckpointId(id), writes)
+            .put_writes(thread, ns, CheckpointId(id), writes)
             .await
         {
-            panic!("put_writes for checkpoint {id} of thread `{thread}` failed: {e}");
+            panic!("put_writes for checkpoint {id} of thread `{thread}` ({ns:?}) failed: {e}");
         }
     }
 
-    /// Checkpoint `id` (or the latest), in normal form; panics when there is none.
+    /// Checkpoint `id` (or the latest) of the root namespace, in normal form; panics when there
+    /// is none.
     pub(super) async fn get(&self, thread: &ThreadId, id: Option<u64>) -> LoadedCheckpoint {
-        self.try_get(thread, id).await.unwrap_or_else(|| {
-            panic!("get({id:?}) of thread `{thread}` returned None, expected a checkpoint")
+        self.get_in(thread, &Namespace::root(), id).await
+    }
+
+    /// Checkpoint `id` (or the latest) of namespace `ns`, in normal form; panics when there is
+    /// none.
+    pub(super) async fn get_in(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        id: Option<u64>,
+    ) -> LoadedCheckpoint {
+        self.try_get_in(thread, ns, id).await.unwrap_or_else(|| {
+            panic!("get({id:?}) of thread `{thread}` ({ns:?}) returned None, expected a checkpoint")
         })
     }
 
-    /// Checkpoint `id` (or the latest) in normal form, if there is one.
+    /// Checkpoint `id` (or the latest) of the root namespace in normal form, if there is one.
     pub(super) async fn try_get(
         &self,
         thread: &ThreadId,
         id: Option<u64>,
     ) -> Option<LoadedCheckpoint> {
-        match self.store.get(thread, id.map(CheckpointId)).await {
+        self.try_get_in(thread, &Namespace::root(), id).await
+    }
+
+    pub(super) async fn try_get_in(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        id: Option<u64>,
+    ) -> Option<LoadedCheckpoint> {
+        match self.store.get(thread, ns, id.map(CheckpointId)).await {
             Ok(found) => found.map(normalize),
-            Err(e) => panic!("get({id:?}) of thread `{thread}` failed: {e}"),
+            Err(e) => panic!("get({id:?}) of thread `{thread}` ({ns:?}) failed: {e}"),
         }
     }
 
+    /// The root namespace's history.
     pub(super) async fn list(
         &self,
         thread: &ThreadId,
         query: &HistoryQuery,
     ) -> Vec<CheckpointMeta> {
-        match self.store.list(thread, query).await {
+        self.list_in(thread, &Namespace::root(), query).await
+    }
+
+    pub(super) async fn list_in(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        query: &HistoryQuery,
+    ) -> Vec<CheckpointMeta> {
+        match self.store.list(thread, ns, query).await {
             Ok(metas) => metas,
-            Err(e) => panic!("list of thread `{thread}` with {query:?} failed: {e}"),
+            Err(e) => panic!("list of thread `{thread}` ({ns:?}) with {query:?} failed: {e}"),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use graph_core::Namespace;
 use graph_core::testing::{CASES, checkpoint, checkpointer_conformance};
 use graph_core::{
     Checkpoint, CheckpointId, CheckpointMeta, Checkpointer, HistoryQuery, InMemoryCheckpointer,
@@ -25,11 +26,20 @@ async fn the_suite_shares_a_store_with_other_data_and_with_itself() {
     let store = Arc::new(InMemoryCheckpointer::new());
     let bystander = ThreadId::from("bystander");
     store.put(checkpoint(&bystander, 0, None)).await.unwrap();
-    let before = store.get(&bystander, None).await.unwrap();
+    let before = store
+        .get(&bystander, &Namespace::root(), None)
+        .await
+        .unwrap();
 
     checkpointer_conformance(Arc::clone(&store) as _).await;
     checkpointer_conformance(Arc::clone(&store) as _).await;
-    assert_eq!(store.get(&bystander, None).await.unwrap(), before);
+    assert_eq!(
+        store
+            .get(&bystander, &Namespace::root(), None)
+            .await
+            .unwrap(),
+        before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,18 +94,20 @@ impl Checkpointer for Skewed {
     async fn put_writes(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         checkpoint: CheckpointId,
         writes: Vec<PendingWrite>,
     ) -> Result<(), StorageError> {
-        self.inner.put_writes(thread, checkpoint, writes).await
+        self.inner.put_writes(thread, ns, checkpoint, writes).await
     }
 
     async fn get(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
-        let mut found = self.inner.get(thread, id).await?;
+        let mut found = self.inner.get(thread, ns, id).await?;
         if let Some(loaded) = &mut found {
             loaded.versions.reverse();
             loaded.values.reverse();
@@ -107,13 +119,14 @@ impl Checkpointer for Skewed {
     async fn list(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError> {
         let mut query = query.clone();
         if self.ignore_limit {
             query.limit = None;
         }
-        self.inner.list(thread, &query).await
+        self.inner.list(thread, ns, &query).await
     }
 
     async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use graph_core::Namespace;
 use graph_core::{
     Breakpoint, Checkpointer, Command, Ctx, EventKind, HistoryQuery, NodeError, NodeId, Push,
     Resume, RunConfig, RunStatus, START, StateGraph,
@@ -209,7 +210,11 @@ async fn a_deferred_trigger_survives_a_crash_mid_superstep() {
     drop(stream);
 
     // What waits is stored, by name, with the checkpoint b2's superstep starts from.
-    let head = store.get(&cfg.thread, None).await.unwrap().unwrap();
+    let head = store
+        .get(&cfg.thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(head.meta.next, ids(&["b2"]));
     let frontier: serde_json::Value = serde_json::from_slice(&head.frontier).unwrap();
     assert_eq!(frontier["deferred"], json!(["agg"]));

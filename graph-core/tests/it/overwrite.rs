@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use graph_core::Namespace;
 use graph_core::{
     CheckpointId, Checkpointer, Ctx, END, Error, EventKind, Keyed, Overwrite, Resume, RunConfig,
     START, State, StateGraph, WriteKind,
@@ -142,7 +143,7 @@ async fn an_overwrite_is_stored_as_a_snapshot_and_appends_after_it_as_deltas() {
 
     // Checkpoint 4 is superstep 3, the trim.
     let trimmed = store
-        .get(&cfg.thread, Some(CheckpointId(4)))
+        .get(&cfg.thread, &Namespace::root(), Some(CheckpointId(4)))
         .await
         .unwrap()
         .unwrap();
@@ -150,13 +151,17 @@ async fn an_overwrite_is_stored_as_a_snapshot_and_appends_after_it_as_deltas() {
     assert_eq!(&*log.snapshot, br#"["trimmed at round 4 of 7"]"#);
     assert!(log.deltas.is_empty());
     let before = store
-        .get(&cfg.thread, Some(CheckpointId(3)))
+        .get(&cfg.thread, &Namespace::root(), Some(CheckpointId(3)))
         .await
         .unwrap()
         .unwrap();
     let log = before.values.iter().find(|f| f.field == "log").unwrap();
     assert_eq!(log.deltas.len(), 3, "appends before the trim are deltas");
-    let latest = store.get(&cfg.thread, None).await.unwrap().unwrap();
+    let latest = store
+        .get(&cfg.thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .unwrap();
     let log = latest.values.iter().find(|f| f.field == "log").unwrap();
     assert_eq!(&*log.snapshot, br#"["trimmed at round 4 of 7"]"#);
     assert_eq!(log.deltas.len(), 3);
@@ -202,7 +207,11 @@ async fn an_overwrite_saved_before_a_crash_is_reused_on_resume() {
     drop(stream);
 
     // a's pending write holds the Overwrite in LangGraph's wire form.
-    let head = store.get(&cfg.thread, None).await.unwrap().unwrap();
+    let head = store
+        .get(&cfg.thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .unwrap();
     let output = head
         .pending_writes
         .iter()

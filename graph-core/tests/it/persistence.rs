@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use graph_core::Namespace;
 use graph_core::{
     Checkpointer, Ctx, Durability, EventKind, FieldValue, HistoryQuery, Resume, RunConfig, START,
     Source, StateGraph, ThreadId, ThreadStatus,
@@ -105,7 +106,11 @@ async fn unchanged_fields_are_not_rewritten_and_appends_are_stored_as_deltas() {
         .unwrap();
     assert_eq!(out.state.log.len(), 10);
 
-    let latest = store.get(&cfg.thread, None).await.unwrap().unwrap();
+    let latest = store
+        .get(&cfg.thread, &Namespace::root(), None)
+        .await
+        .unwrap()
+        .unwrap();
     let v = latest.versions.iter().find(|v| v.field == "v").unwrap();
     assert_eq!(v.version.0, 0, "`v` was written once, by the input");
     let log = latest.values.iter().find(|f| f.field == "log").unwrap();
@@ -116,7 +121,11 @@ async fn unchanged_fields_are_not_rewritten_and_appends_are_stored_as_deltas() {
     );
     // Every stored delta holds only that superstep's items.
     let one = store
-        .get(&cfg.thread, Some(graph_core::CheckpointId(5)))
+        .get(
+            &cfg.thread,
+            &Namespace::root(),
+            Some(graph_core::CheckpointId(5)),
+        )
         .await
         .unwrap()
         .unwrap();

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use graph_core::Namespace;
 use graph_core::{Checkpointer, Ctx, InMemoryCheckpointer, Push, RunConfig, START, StateGraph};
 use proptest::prelude::*;
 
@@ -51,7 +52,11 @@ fn run(delays: Vec<u64>) -> (Log, Vec<graph_core::LoadedField>) {
             .with_clock(|| 0);
         let cfg = RunConfig::thread("t");
         let out = g.invoke(LogUpdate::default(), &cfg).await.unwrap();
-        let latest = store.get(&cfg.thread, None).await.unwrap().unwrap();
+        let latest = store
+            .get(&cfg.thread, &Namespace::root(), None)
+            .await
+            .unwrap()
+            .unwrap();
         (out.state, latest.values)
     })
 }

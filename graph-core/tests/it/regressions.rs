@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
+use graph_core::Namespace;
 use graph_core::{
     Checkpoint, CheckpointId, CheckpointMeta, Checkpointer, Ctx, Durability, END, HistoryQuery,
     InMemoryCheckpointer, LoadedCheckpoint, NodeError, PendingWrite, Resume, RunConfig, RunStatus,
@@ -47,27 +48,30 @@ impl Checkpointer for Flaky {
     async fn put_writes(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         checkpoint: CheckpointId,
         writes: Vec<PendingWrite>,
     ) -> Result<(), StorageError> {
         if writes.iter().any(|w| w.kind == WriteKind::Effect) && take(&self.effects) {
             return Err(StorageError::new("disk on fire"));
         }
-        self.inner.put_writes(thread, checkpoint, writes).await
+        self.inner.put_writes(thread, ns, checkpoint, writes).await
     }
     async fn get(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         id: Option<CheckpointId>,
     ) -> Result<Option<LoadedCheckpoint>, StorageError> {
-        self.inner.get(thread, id).await
+        self.inner.get(thread, ns, id).await
     }
     async fn list(
         &self,
         thread: &ThreadId,
+        ns: &Namespace,
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError> {
-        self.inner.list(thread, query).await
+        self.inner.list(thread, ns, query).await
     }
 }
 
