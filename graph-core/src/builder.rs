@@ -9,12 +9,14 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::compiled::CompiledGraph;
+use crate::config::SubgraphPersistence;
 use crate::context::Ctx;
 use crate::error::{BuildError, NodeError};
 use crate::ids::NodeId;
 use crate::node::{Endpoint, ErasedNode, FnNode, IntoCommand, Node, PushFnNode, Route, StateNode};
-use crate::plan::{ConditionalDef, GraphDef, NodeDef, compile};
+use crate::plan::{ConditionalDef, GraphDef, NodeDef, Plan, compile};
 use crate::retry::RetryPolicy;
+use crate::run::SubgraphNode;
 use crate::state::State;
 
 /// Builds a graph: add nodes and edges, then [`StateGraph::compile`] it.
@@ -120,6 +122,16 @@ impl<S: State> StateGraph<S> {
         runner: Arc<dyn ErasedNode<S>>,
         takes_push: bool,
     ) -> NodeOptions<'_, S> {
+        self.push_def(id, runner, takes_push, None)
+    }
+
+    fn push_def(
+        &mut self,
+        id: NodeId,
+        runner: Arc<dyn ErasedNode<S>>,
+        takes_push: bool,
+        subgraph: Option<Arc<Plan<S>>>,
+    ) -> NodeOptions<'_, S> {
         self.def.nodes.push(NodeDef {
             id,
             runner,
@@ -130,6 +142,7 @@ impl<S: State> StateGraph<S> {
             interrupt_before: false,
             interrupt_after: false,
             defer: false,
+            subgraph,
         });
         let def = self.def.nodes.last_mut().expect("just pushed");
         NodeOptions { def }
@@ -171,6 +184,78 @@ impl<S: State> StateGraph<S> {
     {
         let node = PushFnNode(f, PhantomData);
         self.push_node(name.into(), Arc::new(node), true)
+    }
+
+    /// Adds a compiled graph of the same state type as a node: a **subgraph**. When the node
+    /// runs, the subgraph runs all its supersteps inside that one task, starting from the
+    /// parent's state, and its net change becomes the task's update ([`State::diff`]): fields it
+    /// did not change are not written, an `append` field gets only the items the subgraph
+    /// appended (never the parent's own a second time), an `add` field the difference.
+    ///
+    /// The subgraph's checkpoints and pending writes go to the parent's checkpointer, on the
+    /// parent's thread, in the namespace `<node>:<task id>` ([`crate::Namespace`]), so the
+    /// parent's history shows only the parent's supersteps; the subgraph's own checkpointer, if
+    /// it has one, is not used. An interrupt inside the subgraph pauses the parent's run with
+    /// the interrupt's namespace, and the parent's resume answers it: the subgraph continues
+    /// from its own checkpoint, so its finished nodes do not run again; a failure or crash
+    /// inside it resumes the same way. Its events come through the parent's stream with its
+    /// namespace. A subgraph cannot have static breakpoints
+    /// ([`BuildError::SubgraphBreakpoint`]).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Trip {
+    ///     city: String,
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut booking = StateGraph::<Trip>::new();
+    /// booking.add_node("hotel", |s: Arc<Trip>, _ctx: Ctx| async move {
+    ///     Ok(TripUpdate::default().log(vec![format!("hotel in {}", s.city)]))
+    /// });
+    /// booking.add_node("car", |_s: Arc<Trip>, _ctx: Ctx| async {
+    ///     Ok(TripUpdate::default().log(vec!["car".to_owned()]))
+    /// });
+    /// booking.add_edge(START, "hotel").add_edge("hotel", "car");
+    ///
+    /// let mut trip = StateGraph::<Trip>::new();
+    /// trip.add_node("plan", |_s: Arc<Trip>, _ctx: Ctx| async {
+    ///     Ok(TripUpdate::default().city("Lima").log(vec!["plan".to_owned()]))
+    /// });
+    /// trip.add_subgraph("book", booking.compile()?);
+    /// trip.add_edge(START, "plan").add_edge("plan", "book");
+    /// let out = trip.compile()?.invoke(TripUpdate::default(), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.log, ["plan", "hotel in Lima", "car"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn add_subgraph(
+        &mut self,
+        name: impl Into<NodeId>,
+        child: CompiledGraph<S>,
+    ) -> NodeOptions<'_, S> {
+        self.add_subgraph_with(name, child, SubgraphPersistence::Inherit)
+    }
+
+    /// Like [`StateGraph::add_subgraph`], choosing whether the subgraph stores checkpoints
+    /// ([`SubgraphPersistence`]).
+    pub fn add_subgraph_with(
+        &mut self,
+        name: impl Into<NodeId>,
+        child: CompiledGraph<S>,
+        persistence: SubgraphPersistence,
+    ) -> NodeOptions<'_, S> {
+        let plan = Arc::clone(&child.plan);
+        let node = SubgraphNode {
+            plan: Arc::clone(&plan),
+            persistence,
+        };
+        self.push_def(name.into(), Arc::new(node), false, Some(plan))
     }
 
     /// Adds an edge: when `from` runs, `to` runs in the next superstep. Several edges into one

@@ -128,6 +128,7 @@ impl<S: State> CompiledGraph<S> {
         let (tx, rx) = mpsc::channel(256);
         let sink = EventSink {
             thread: config.thread.clone(),
+            ns: Namespace::root(),
             tx: Some(tx),
         };
         let handle = tokio::spawn(self.execute(config, sink, start));

@@ -186,6 +186,51 @@ fn system_clock() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// Whether a subgraph ([`crate::StateGraph::add_subgraph_with`]) stores checkpoints of its own.
+///
+/// ```
+/// use std::sync::Arc;
+/// use graph_core::{Ctx, RunConfig, START, State, StateGraph, SubgraphPersistence};
+///
+/// #[derive(State, Clone, Default, Debug)]
+/// struct Doc {
+///     #[state(append)]
+///     log: Vec<String>,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut child = StateGraph::<Doc>::new();
+/// child.add_node("spell", |_s: Arc<Doc>, _ctx: Ctx| async {
+///     Ok(DocUpdate::default().log(vec!["spelled".to_owned()]))
+/// });
+/// child.add_edge(START, "spell");
+/// let mut parent = StateGraph::<Doc>::new();
+/// // A quick, side-effect-free check: not worth a checkpoint per step.
+/// parent.add_subgraph_with("check", child.compile()?, SubgraphPersistence::Off);
+/// parent.add_edge(START, "check");
+/// let out = parent.compile()?.invoke(DocUpdate::default(), &RunConfig::thread("t")).await?;
+/// assert_eq!(out.state.log, ["spelled"]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SubgraphPersistence {
+    /// Its checkpoints go to the parent's checkpointer, on the parent's thread, in a namespace
+    /// of the parent task's (the default, LangGraph's `checkpointer=None`). A pause inside it,
+    /// a failure or a crash resumes it where it stopped.
+    #[default]
+    Inherit,
+    /// It keeps nothing: each run of its parent task runs it from its start, and an interrupt
+    /// inside it cannot be answered (LangGraph's `checkpointer=False`).
+    Off,
+}
+
+/// What a subgraph task needs of the call its parent runs in to run the subgraph the same way.
+pub(crate) struct CallSettings {
+    pub(crate) persistence: Persistence,
+    pub(crate) config: RunConfig,
+}
+
 /// Where and how a compiled graph's runs store checkpoints, set by its `with_*` methods. Cheap to
 /// clone: every run takes a copy.
 #[derive(Clone)]

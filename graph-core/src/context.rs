@@ -11,9 +11,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpointer, PendingWrite, WriteKind};
-use crate::config::RunContext;
+use crate::config::{CallSettings, RunContext};
 use crate::error::{Interrupted, NodeError, StorageError};
 use crate::ids::{CheckpointId, InterruptId, Namespace, NodeId, TaskId, ThreadId};
+use crate::outcome::Interrupt;
 use crate::stream::{MessageChunk, NodeEvent, NodeEventSink};
 
 /// A journaled effect result, as stored in a pending write.
@@ -95,6 +96,8 @@ impl WriteSink {
 /// What every attempt of one task shares.
 pub(crate) struct TaskShared {
     pub(crate) thread: ThreadId,
+    /// The namespace of the graph the task is in.
+    pub(crate) ns: Namespace,
     pub(crate) step: i64,
     pub(crate) node: NodeId,
     pub(crate) task_id: TaskId,
@@ -108,6 +111,12 @@ pub(crate) struct TaskShared {
     pub(crate) remaining: u32,
     /// The call's `RunConfig::context`.
     pub(crate) context: Option<RunContext>,
+    /// For a subgraph's task: how its parent's call runs, so the subgraph runs the same way.
+    pub(crate) call: Option<Arc<CallSettings>>,
+    /// For a subgraph's task: answers to interrupts inside the subgraph, for it to take.
+    pub(crate) nested_answers: BTreeMap<InterruptId, serde_json::Value>,
+    /// For a subgraph's task: the interrupts inside the subgraph it paused on.
+    pub(crate) nested: Mutex<Vec<Interrupt>>,
 }
 
 /// The per-attempt counters: a node re-runs from the start, so its interrupts and effects are
@@ -144,6 +153,43 @@ impl Ctx {
     /// The thread this run belongs to.
     pub fn thread(&self) -> &ThreadId {
         &self.task.thread
+    }
+    /// The graph this node runs in: the root graph (empty), or a subgraph's namespace.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Trace {
+    ///     #[state(append)]
+    ///     depth: Vec<usize>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut child = StateGraph::<Trace>::new();
+    /// child.add_node("inner", |_s: Arc<Trace>, ctx: Ctx| async move {
+    ///     Ok(TraceUpdate::default().depth(vec![ctx.namespace().depth()]))
+    /// });
+    /// child.add_edge(START, "inner");
+    /// let mut parent = StateGraph::<Trace>::new();
+    /// parent.add_node("outer", |_s: Arc<Trace>, ctx: Ctx| async move {
+    ///     Ok(TraceUpdate::default().depth(vec![ctx.namespace().depth()]))
+    /// });
+    /// parent.add_subgraph("sub", child.compile()?);
+    /// parent.add_edge(START, "outer").add_edge("outer", "sub");
+    /// let out = parent.compile()?.invoke(TraceUpdate::default(), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.depth, [0, 1]);
+    /// # Ok(()) }
+    /// ```
+    pub fn namespace(&self) -> &Namespace {
+        &self.task.ns
+    }
+
+    /// What the task shares with the engine, for a subgraph's node.
+    pub(crate) fn shared(&self) -> &Arc<TaskShared> {
+        &self.task
     }
     /// The superstep.
     pub fn step(&self) -> i64 {

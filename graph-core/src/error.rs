@@ -96,6 +96,41 @@ pub enum BuildError {
         /// Why.
         reason: &'static str,
     },
+    /// A graph added as a subgraph has a static breakpoint: a subgraph runs inside one task of
+    /// its parent, so there is no point between the parent's supersteps to pause at. Use
+    /// `ctx.interrupt` inside the subgraph instead.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{BuildError, Ctx, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default)]
+    /// struct Doc {
+    ///     text: String,
+    /// }
+    ///
+    /// let mut child = StateGraph::<Doc>::new();
+    /// child.add_node("review", |_s: Arc<Doc>, _ctx: Ctx| async { Ok(()) }).interrupt_before();
+    /// child.add_edge(START, "review");
+    /// let mut parent = StateGraph::<Doc>::new();
+    /// parent.add_subgraph("edit", child.compile().unwrap());
+    /// parent.add_edge(START, "edit");
+    /// let Err(error) = parent.compile() else { panic!("a breakpoint in a subgraph compiled") };
+    /// assert_eq!(
+    ///     error,
+    ///     BuildError::SubgraphBreakpoint { subgraph: "edit".into(), node: "review".into() }
+    /// );
+    /// ```
+    #[error(
+        "subgraph `{subgraph}` has a breakpoint at node `{node}`; a subgraph cannot pause at a \
+         breakpoint (call ctx.interrupt inside it instead)"
+    )]
+    SubgraphBreakpoint {
+        /// The subgraph's node in the parent.
+        subgraph: String,
+        /// The node of the subgraph with the breakpoint.
+        node: String,
+    },
 }
 
 /// What a checkpointer reports: a failed read or write, or data it cannot decode.
@@ -354,6 +389,17 @@ pub struct Interrupted {
 enum Repr {
     Failed(BoxError),
     Interrupted(Interrupted),
+    /// A subgraph paused; its interrupts are in the task's `TaskShared::nested` (this module
+    /// sits below the one that defines them).
+    Nested,
+}
+
+/// Why a node stopped without failing.
+pub(crate) enum Pause {
+    /// It called `ctx.interrupt`.
+    Interrupted(Interrupted),
+    /// It is a subgraph, and tasks inside it paused.
+    Nested,
 }
 
 /// A node's failure, or its request to pause.
@@ -392,17 +438,25 @@ impl NodeError {
     pub fn error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match &self.repr {
             Repr::Failed(error) => Some(error.as_ref()),
-            Repr::Interrupted(_) => None,
+            Repr::Interrupted(_) | Repr::Nested => None,
         }
     }
     /// Whether the error is of type `E`.
     pub fn is<E: std::error::Error + 'static>(&self) -> bool {
         self.error().is_some_and(|e| e.is::<E>())
     }
-    pub(crate) fn into_parts(self) -> Result<BoxError, Interrupted> {
+    /// A subgraph's pause: never retried, like an interrupt.
+    pub(crate) fn nested() -> Self {
+        Self {
+            repr: Repr::Nested,
+            permanent: true,
+        }
+    }
+    pub(crate) fn into_parts(self) -> Result<BoxError, Pause> {
         match self.repr {
             Repr::Failed(error) => Ok(error),
-            Repr::Interrupted(interrupted) => Err(interrupted),
+            Repr::Interrupted(interrupted) => Err(Pause::Interrupted(interrupted)),
+            Repr::Nested => Err(Pause::Nested),
         }
     }
 }
@@ -428,6 +482,7 @@ impl fmt::Display for NodeError {
         match &self.repr {
             Repr::Failed(error) => fmt::Display::fmt(error, f),
             Repr::Interrupted(i) => write!(f, "interrupted ({})", i.id),
+            Repr::Nested => f.write_str("interrupted inside a subgraph"),
         }
     }
 }
@@ -436,6 +491,7 @@ impl fmt::Debug for NodeError {
         match &self.repr {
             Repr::Failed(error) => fmt::Debug::fmt(error, f),
             Repr::Interrupted(i) => fmt::Debug::fmt(i, f),
+            Repr::Nested => f.write_str("Nested"),
         }
     }
 }

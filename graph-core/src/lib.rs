@@ -102,6 +102,7 @@ pub use checkpoint::{
 pub use compiled::CompiledGraph;
 pub use config::{
     DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig, RunContext,
+    SubgraphPersistence,
 };
 pub use context::Ctx;
 pub use error::{

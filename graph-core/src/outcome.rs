@@ -7,10 +7,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Breakpoint, CheckpointMeta};
-use crate::ids::{CheckpointId, InterruptId, NodeId, TaskId, TaskPath, ThreadId};
+use crate::ids::{CheckpointId, InterruptId, Namespace, NodeId, TaskId, TaskPath, ThreadId};
 use crate::state::State;
 
 /// A pending `ctx.interrupt(..)`: what the node asked, and the id to answer it by.
+///
+/// An interrupt inside a subgraph surfaces on the root graph's run with the subgraph's
+/// namespace, and the root's [`Resume`](crate::Resume) answers it by the same id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interrupt {
     /// The id to resume it by.
@@ -21,6 +24,9 @@ pub struct Interrupt {
     pub node: NodeId,
     /// The task that asked.
     pub task_id: TaskId,
+    /// The graph the node is in: the root (empty), or the subgraph's namespace.
+    #[serde(default, skip_serializing_if = "Namespace::is_root")]
+    pub ns: Namespace,
 }
 
 /// How a run ended, when it did not fail.

@@ -36,6 +36,9 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) interrupt_after: bool,
     /// Whether a trigger waits until no other task is planned (see `Frontier::normalize`).
     pub(crate) defer: bool,
+    /// For a subgraph node, the subgraph's plan (its runner runs it; this is for checks and
+    /// drawing).
+    pub(crate) subgraph: Option<Arc<Plan<S>>>,
 }
 
 /// A conditional edge of the plan.
@@ -82,6 +85,7 @@ pub(crate) struct NodeDef<S: State> {
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
     pub(crate) defer: bool,
+    pub(crate) subgraph: Option<Arc<Plan<S>>>,
 }
 
 /// A conditional edge as the builder recorded it.
@@ -155,6 +159,20 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
         if def.defer && def.takes_push {
             return Err(BuildError::DeferredPushNode(def.id.to_string()));
         }
+        // A breakpoint pauses a run between supersteps, and a subgraph's supersteps happen
+        // inside one task of its parent: there is no point of the parent to pause at.
+        if let Some(child) = &def.subgraph {
+            if let Some(node) = child
+                .nodes
+                .iter()
+                .find(|n| n.interrupt_before || n.interrupt_after)
+            {
+                return Err(BuildError::SubgraphBreakpoint {
+                    subgraph: def.id.to_string(),
+                    node: node.id.to_string(),
+                });
+            }
+        }
     }
     let lookup = |node: &NodeId, context: &dyn Fn() -> String| -> Result<usize, BuildError> {
         index
@@ -185,6 +203,7 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
             interrupt_before: def.interrupt_before,
             interrupt_after: def.interrupt_after,
             defer: def.defer,
+            subgraph: def.subgraph,
         })
         .collect();
 

@@ -120,6 +120,62 @@ pub trait State: Clone + Default + Send + Sync + 'static {
     /// Applies, in order and through the field's reducer, a JSON array of updates each produced by
     /// [`State::encode_field_update`].
     fn apply_field_updates(&mut self, index: usize, bytes: &[u8]) -> Result<(), FieldUpdateError>;
+
+    /// The net change from `before` to `after`, as the update that turns `before` into `after`
+    /// through the reducers, writing only what changed: it leaves alone a field whose value is
+    /// the same (compared in JSON), and writes an `append` field's new items, an `add` field's
+    /// difference ([`Summable::checked_diff`]), a `merge` field's changed and new items, and a
+    /// field without a reducer its new value. Anything else (items removed or reordered, a
+    /// custom reducer, a difference that does not add back exactly) is an [`crate::Overwrite`]
+    /// of the new value.
+    ///
+    /// This is how a subgraph's result becomes its parent task's update
+    /// ([`crate::StateGraph::add_subgraph`]): the child starts from the parent's state, and
+    /// handing back its whole state would append the parent's own items a second time.
+    ///
+    /// `#[derive(State)]` implements it field by field. The default, for a hand-written state,
+    /// overwrites every field whose value changed.
+    ///
+    /// ```
+    /// use graph_core::{FieldUpdate, Overwrite, State};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     topic: String,
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    ///     #[state(add)]
+    ///     turns: u32,
+    /// }
+    ///
+    /// let before = Chat { topic: "rooms".into(), log: vec!["hi".into()], turns: 1 };
+    /// let after = Chat { log: vec!["hi".into(), "a double?".into()], turns: 3, ..before.clone() };
+    /// let update = Chat::diff(&before, &after)?;
+    /// assert_eq!(update, ChatUpdate::default().log(vec!["a double?".to_owned()]).turns(2u32));
+    ///
+    /// // A list that lost items is replaced.
+    /// let emptied = Chat { log: vec![], ..before.clone() };
+    /// assert_eq!(Chat::diff(&before, &emptied)?.log, Some(FieldUpdate::Overwrite(vec![])));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    fn diff(before: &Self, after: &Self) -> serde_json::Result<Self::Update> {
+        let mut written = serde_json::Map::new();
+        for (index, field) in Self::FIELDS.iter().enumerate() {
+            let new = after.encode_field(index)?;
+            if before.encode_field(index)? == new {
+                continue;
+            }
+            let value: serde_json::Value = serde_json::from_slice(&new)?;
+            let value = if field.reducer == Reducer::Overwrite {
+                value
+            } else {
+                // `FieldUpdate`'s wire form of an `Overwrite`.
+                serde_json::json!({ "type": "__overwrite__", "value": value })
+            };
+            written.insert(field.name.to_owned(), value);
+        }
+        serde_json::from_value(serde_json::Value::Object(written))
+    }
 }
 
 /// Why an encoded field update could not be applied.
@@ -157,12 +213,30 @@ pub trait Keyed {
 pub trait Summable: Copy {
     /// `self + rhs`, or `None` on overflow.
     fn checked_sum(self, rhs: Self) -> Option<Self>;
+
+    /// What adds to `earlier` to give exactly `self`, if there is such a value: how a subgraph
+    /// hands an `add` field's change back ([`State::diff`]). `None` (the default, and for an
+    /// unsigned number that went down) makes the change an [`crate::Overwrite`].
+    ///
+    /// ```
+    /// use graph_core::Summable;
+    ///
+    /// assert_eq!(7u32.checked_diff(5), Some(2));
+    /// assert_eq!(5u32.checked_diff(7), None);
+    /// assert_eq!(5i32.checked_diff(7), Some(-2));
+    /// assert_eq!(0.5f64.checked_diff(0.25), Some(0.25));
+    /// ```
+    fn checked_diff(self, earlier: Self) -> Option<Self> {
+        let _ = earlier;
+        None
+    }
 }
 
 macro_rules! summable_int {
     ($($t:ty),*) => {$(
         impl Summable for $t {
             fn checked_sum(self, rhs: Self) -> Option<Self> { self.checked_add(rhs) }
+            fn checked_diff(self, earlier: Self) -> Option<Self> { self.checked_sub(earlier) }
         }
     )*};
 }
@@ -170,14 +244,24 @@ summable_int!(
     i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
 );
 
+// A float difference is kept only when adding it back is exact: rounding would otherwise make the
+// parent's value differ from the subgraph's.
 impl Summable for f32 {
     fn checked_sum(self, rhs: Self) -> Option<Self> {
         Some(self + rhs)
+    }
+    fn checked_diff(self, earlier: Self) -> Option<Self> {
+        let d = self - earlier;
+        (earlier + d == self).then_some(d)
     }
 }
 impl Summable for f64 {
     fn checked_sum(self, rhs: Self) -> Option<Self> {
         Some(self + rhs)
+    }
+    fn checked_diff(self, earlier: Self) -> Option<Self> {
+        let d = self - earlier;
+        (earlier + d == self).then_some(d)
     }
 }
 

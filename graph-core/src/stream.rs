@@ -1,4 +1,5 @@
-//! Streaming: the [`Event`]s a run emits and the [`EventStream`] that yields them.
+//! Streaming: the [`Event`]s a run emits and the [`EventStream`] that yields them. A subgraph's
+//! events come through its parent's stream, in order, each with the subgraph's [`Namespace`].
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::checkpoint::{Breakpoint, Source};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, NodeId, TaskId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, ThreadId};
 use crate::outcome::{Interrupt, RunOutput};
 use crate::state::State;
 
@@ -77,6 +78,9 @@ pub enum EventKind<S: State> {
 pub struct Event<S: State> {
     /// The thread.
     pub thread: ThreadId,
+    /// The graph it happened in: the root (empty), or a subgraph run by a task of its parent.
+    /// A subgraph's events arrive between its parent task's start and end.
+    pub ns: Namespace,
     /// The superstep.
     pub step: i64,
     /// The node, for task events.
@@ -131,6 +135,8 @@ impl<S: State> futures_core::Stream for EventStream<S> {
 /// Where a run sends its events; a no-op for `invoke`.
 pub(crate) struct EventSink<S: State> {
     pub(crate) thread: ThreadId,
+    /// The namespace of the run whose events these are.
+    pub(crate) ns: Namespace,
     pub(crate) tx: Option<mpsc::Sender<Event<S>>>,
 }
 
@@ -139,7 +145,17 @@ impl<S: State> EventSink<S> {
     pub(crate) fn silent(thread: &ThreadId) -> Self {
         Self {
             thread: thread.clone(),
+            ns: Namespace::root(),
             tx: None,
+        }
+    }
+
+    /// A sink for a subgraph run in namespace `ns`, into the same stream.
+    pub(crate) fn nested(&self, ns: Namespace) -> Self {
+        Self {
+            thread: self.thread.clone(),
+            ns,
+            tx: self.tx.clone(),
         }
     }
 
@@ -157,6 +173,7 @@ impl<S: State> EventSink<S> {
         if let Some(tx) = &self.tx {
             let event = Event {
                 thread: self.thread.clone(),
+                ns: self.ns.clone(),
                 step,
                 node: node.cloned(),
                 task,
@@ -178,10 +195,16 @@ pub(crate) enum NodeEvent {
 #[async_trait::async_trait]
 pub(crate) trait NodeEventSink: Send + Sync {
     async fn send(&self, step: i64, node: &NodeId, task: TaskId, event: NodeEvent);
+    /// The sink itself, for a subgraph node, which knows the state type and streams into it.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 #[async_trait::async_trait]
 impl<S: State> NodeEventSink for EventSink<S> {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     async fn send(&self, step: i64, node: &NodeId, task: TaskId, event: NodeEvent) {
         let kind = match event {
             NodeEvent::Custom(value) => EventKind::Custom(value),

@@ -8,7 +8,7 @@ use futures_util::FutureExt;
 
 use crate::checkpoint::{PendingWrite, WriteKind};
 use crate::context::{Ctx, TaskShared};
-use crate::error::{Error, NodeError, Timeout};
+use crate::error::{Error, NodeError, Pause, Timeout};
 use crate::frontier::{PendingPush, TaskOutput};
 use crate::node::{Command, Endpoint, Goto, TaskInput};
 use crate::outcome::Interrupt;
@@ -19,7 +19,8 @@ use crate::stream::{EventKind, EventSink, TaskEnd};
 pub(crate) enum TaskResult<S: State> {
     Done(TaskOutput<S>),
     Failed(Error),
-    Interrupted(Interrupt),
+    /// Paused: on its own interrupt, or, for a subgraph's task, on those inside the subgraph.
+    Interrupted(Vec<Interrupt>),
 }
 
 pub(crate) struct TaskRun<'a, S: State> {
@@ -100,19 +101,38 @@ impl<S: State> TaskRun<'_, S> {
     async fn failed(&self, error: NodeError) -> TaskResult<S> {
         let node = &self.graph.nodes[self.node];
         match error.into_parts() {
-            Err(interrupted) => {
+            Err(Pause::Interrupted(interrupted)) => {
                 let interrupt = Interrupt {
                     id: interrupted.id,
                     value: interrupted.value,
                     node: node.id.clone(),
                     task_id: self.shared.task_id,
+                    ns: self.shared.ns.clone(),
                 };
                 let write = self.write_json(WriteKind::Interrupt, interrupted.slot, &interrupt);
                 if let Err(error) = write.await {
                     return self.fail(error).await;
                 }
                 self.end(TaskEnd::Interrupted).await;
-                TaskResult::Interrupted(interrupt)
+                TaskResult::Interrupted(vec![interrupt])
+            }
+            Err(Pause::Nested) => {
+                let interrupts = std::mem::take(
+                    &mut *self
+                        .shared
+                        .nested
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner),
+                );
+                // The subgraph stored its own interrupts in its namespace; the parent's copy, a
+                // list in the task's one interrupt write, is what its resume answers against.
+                // Slot 0 is replaced each time the subgraph pauses again.
+                let write = self.write_json(WriteKind::Interrupt, 0, &interrupts);
+                if let Err(error) = write.await {
+                    return self.fail(error).await;
+                }
+                self.end(TaskEnd::Interrupted).await;
+                TaskResult::Interrupted(interrupts)
             }
             Ok(source) => {
                 let message = source.to_string();

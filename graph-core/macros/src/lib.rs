@@ -325,6 +325,75 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
             ::core::result::Result::Ok(())
         })
     });
+    // `State::diff`: the net change of each field, as `fn diff` documents.
+    let diff_arms = fields.iter().map(|f| {
+        let ident = &f.ident;
+        let json = quote!(#gc::__private::serde_json::to_vec);
+        let reduce = quote!(#gc::FieldUpdate::Reduce);
+        let overwrite = quote!(#gc::FieldUpdate::Overwrite);
+        let changed = quote!(#json(&before.#ident)? != #json(&after.#ident)?);
+        let set = |value: TokenStream2| quote!(update.#ident = ::core::option::Option::Some(#value););
+        match &f.kind {
+            Kind::Overwrite => {
+                let set = set(quote!(::core::clone::Clone::clone(&after.#ident)));
+                quote!(if #changed { #set })
+            }
+            // Items after the old ones, when the old ones are still there in front.
+            Kind::Append => {
+                let grown = set(quote!(#reduce(after.#ident[n..].to_vec())));
+                let replaced = set(quote!(#overwrite(::core::clone::Clone::clone(&after.#ident))));
+                quote! {{
+                    let n = before.#ident.len();
+                    if after.#ident.len() < n || #json(&after.#ident[..n])? != #json(&before.#ident)? {
+                        #replaced
+                    } else if after.#ident.len() > n {
+                        #grown
+                    }
+                }}
+            }
+            // `merge` replaces in place and appends new keys: when the old keys are still there in
+            // front, in order, the changed items and the new ones merge into the new value.
+            Kind::Merge => {
+                let merged = set(quote!(#reduce(items)));
+                let replaced = set(quote!(#overwrite(::core::clone::Clone::clone(&after.#ident))));
+                quote! {{
+                    let n = before.#ident.len();
+                    let kept = after.#ident.len() >= n
+                        && before.#ident.iter().zip(after.#ident.iter())
+                            .all(|(old, new)| #gc::Keyed::key(old) == #gc::Keyed::key(new));
+                    if kept {
+                        let mut items = ::std::vec::Vec::new();
+                        for (old, new) in before.#ident.iter().zip(after.#ident.iter()) {
+                            if #json(old)? != #json(new)? {
+                                items.push(::core::clone::Clone::clone(new));
+                            }
+                        }
+                        items.extend(after.#ident[n..].iter().cloned());
+                        if !items.is_empty() {
+                            #merged
+                        }
+                    } else {
+                        #replaced
+                    }
+                }}
+            }
+            Kind::Add => {
+                let value = quote! {
+                    match #gc::Summable::checked_diff(after.#ident, before.#ident) {
+                        ::core::option::Option::Some(d) => #reduce(d),
+                        ::core::option::Option::None => #overwrite(after.#ident),
+                    }
+                };
+                let set = set(value);
+                quote!(if #changed { #set })
+            }
+            // A custom reducer's updates cannot be recovered from two values.
+            Kind::Custom(_) => {
+                let set = set(quote!(#overwrite(::core::clone::Clone::clone(&after.#ident))));
+                quote!(if #changed { #set })
+            }
+        }
+    });
     let count = fields.len();
     let out_of_range = quote! {
         _ => ::core::panic!("field index {} out of range for a state with {} fields", index, #count)
@@ -402,6 +471,16 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     #(#encode_update)*
                     #out_of_range
                 }
+            }
+
+            #[allow(unused_variables)]
+            fn diff(
+                before: &Self,
+                after: &Self,
+            ) -> #gc::__private::serde_json::Result<#update> {
+                let mut update = <#update as ::core::default::Default>::default();
+                #(#diff_arms)*
+                ::core::result::Result::Ok(update)
             }
 
             #[allow(clippy::unit_arg)]

@@ -41,11 +41,8 @@ impl<S: State> Run<S> {
             });
         };
         let head = run.restore(loaded)?.clone();
-        let pending: Vec<Interrupt> = run
-            .pending_interrupts()
-            .into_iter()
-            .map(|open| open.interrupt)
-            .collect();
+        let open = run.pending_interrupts();
+        let pending: Vec<Interrupt> = open.iter().map(|open| open.interrupt.clone()).collect();
         let tasks: Vec<TaskInfo> = run
             .frontier
             .plan(&run.plan, &run.ns, head.id)
@@ -59,7 +56,10 @@ impl<S: State> Run<S> {
                     path: task.path,
                     finished,
                     error: saved.and_then(|s| s.error.clone()).filter(|_| !finished),
-                    interrupt: pending.iter().find(|i| i.task_id == task.id).cloned(),
+                    interrupt: open
+                        .iter()
+                        .find(|open| open.task == task.id)
+                        .map(|open| open.interrupt.clone()),
                 }
             })
             .collect();
@@ -146,6 +146,7 @@ impl<S: State> Run<S> {
         let id = run.plan.nodes[node].id.clone();
         let shared = TaskShared {
             thread: run.thread.clone(),
+            ns: run.ns.clone(),
             step,
             node: id.clone(),
             task_id: TaskId(0),
@@ -156,6 +157,9 @@ impl<S: State> Run<S> {
             // An edit is no superstep of a run: it uses none of the budget.
             remaining: run.config.max_supersteps,
             context: run.config.context.clone(),
+            call: None,
+            nested_answers: BTreeMap::new(),
+            nested: Mutex::new(Vec::new()),
         };
         let snapshot = Arc::clone(&run.state);
         let output = route(&run.plan, node, &snapshot, Command::update(update), &shared)?;

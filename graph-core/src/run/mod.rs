@@ -13,6 +13,7 @@
 //! - `apply.rs` — conflicts, delta encoding, reducing updates into the state;
 //! - `commit.rs` — the next checkpoint: breakpoints, storing it, the `Durability::Exit` flush;
 //! - `inspect.rs` — `get_state` and `update_state`;
+//! - `subgraph.rs` — a subgraph as a node: its run inside the parent's task, in its namespace;
 //! - `versions.rs`, `saved.rs` — the plain types the run's fields are made of.
 //!
 //! This file holds the run's fields and the helpers every concern shares. It imports none of the
@@ -22,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::checkpoint::{CheckpointMeta, PendingWrite};
-use crate::config::{Persistence, Resume, RunConfig};
+use crate::config::{CallSettings, Persistence, Resume, RunConfig};
 use crate::context::WriteSink;
 use crate::error::Error;
 use crate::frontier::Frontier;
@@ -38,8 +39,11 @@ mod restore;
 mod resume;
 mod saved;
 mod start;
+mod subgraph;
 mod superstep;
 mod versions;
+
+pub(crate) use subgraph::SubgraphNode;
 
 use saved::SavedTask;
 use versions::Version;
@@ -48,6 +52,13 @@ use versions::Version;
 pub(crate) enum Start<S: State> {
     Input(S::Update),
     Resume(Resume),
+    /// A subgraph's run inside its parent's task: from the parent's state, or, when its
+    /// namespace has a checkpoint (the task paused, failed or crashed before), from there,
+    /// taking the answers the parent's resume gave to its interrupts.
+    Nested {
+        input: Arc<S>,
+        answers: std::collections::BTreeMap<crate::ids::InterruptId, serde_json::Value>,
+    },
 }
 
 /// A run in progress: the thread's state and frontier as of its head checkpoint, and what this
@@ -78,6 +89,8 @@ pub(crate) struct Run<S: State> {
     answers: Vec<PendingWrite>,
     /// An update failed half-way, so `state` must not be stored.
     poisoned: bool,
+    /// What subgraph tasks need of this call, made when the first one runs.
+    call: Option<Arc<CallSettings>>,
 }
 
 impl<S: State> Run<S> {
@@ -104,6 +117,7 @@ impl<S: State> Run<S> {
             held: None,
             answers: Vec::new(),
             poisoned: false,
+            call: None,
             plan,
             persistence,
             config,
@@ -146,6 +160,18 @@ impl<S: State> Run<S> {
         self.head
             .as_ref()
             .is_some_and(|h| Some(h.id) == self.last_stored)
+    }
+
+    /// How this call runs, for subgraph tasks to run their subgraphs the same way. Made once, on
+    /// first use, so graphs without subgraphs never pay for the copy.
+    pub(super) fn call_settings(&mut self) -> Arc<CallSettings> {
+        let call = self.call.get_or_insert_with(|| {
+            Arc::new(CallSettings {
+                persistence: self.persistence.clone(),
+                config: self.config.clone(),
+            })
+        });
+        Arc::clone(call)
     }
 
     pub(super) async fn emit(&self, step: i64, kind: EventKind<S>) {

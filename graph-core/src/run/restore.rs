@@ -8,10 +8,20 @@ use crate::checkpoint::{CheckpointMeta, FieldVersion, LoadedCheckpoint, PendingW
 use crate::error::{Error, Result};
 use crate::frontier::Frontier;
 use crate::ids::CheckpointId;
+use crate::outcome::Interrupt;
 use crate::state::{State, field_index};
 
 use super::Run;
 use super::versions::{Lineage, Version};
+
+/// An interrupt write as stored: a task's own interrupt, or the list of interrupts inside a
+/// subgraph that a subgraph's task paused on.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum InterruptWrite {
+    One(Interrupt),
+    Nested(Vec<Interrupt>),
+}
 
 impl<S: State> Run<S> {
     /// Loads the latest checkpoint and the one `config` addresses (if another).
@@ -126,10 +136,11 @@ impl<S: State> Run<S> {
                     .as_ref()
                     .is_none_or(|(slot, _)| write.slot >= *slot) =>
             {
-                saved.interrupt = Some((
-                    write.slot,
-                    serde_json::from_slice(&write.value).map_err(bad)?,
-                ));
+                let interrupts = match serde_json::from_slice(&write.value).map_err(bad)? {
+                    InterruptWrite::One(interrupt) => vec![interrupt],
+                    InterruptWrite::Nested(interrupts) => interrupts,
+                };
+                saved.interrupt = Some((write.slot, interrupts));
             }
             // An older interrupt of the task, already answered.
             WriteKind::Interrupt => {}

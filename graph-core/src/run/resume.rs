@@ -17,6 +17,9 @@ pub(super) struct OpenInterrupt {
     /// Which of the task's interrupts it is.
     pub(super) slot: u32,
     pub(super) interrupt: Interrupt,
+    /// Whether it is inside the task's subgraph (the subgraph takes the answer), not the task's
+    /// own.
+    pub(super) nested: bool,
 }
 
 impl<S: State> Run<S> {
@@ -35,22 +38,38 @@ impl<S: State> Run<S> {
         let Some(head) = &self.head else {
             return Vec::new();
         };
-        self.frontier
-            .plan(&self.plan, &self.ns, head.id)
-            .iter()
-            .filter_map(|task| {
-                let saved = self.saved.get(&task.id)?;
-                let (slot, interrupt) = saved.interrupt.as_ref()?;
-                let answered = saved.resumes.contains_key(slot);
+        let mut open = Vec::new();
+        for task in self.frontier.plan(&self.plan, &self.ns, head.id) {
+            let Some(saved) = self.saved.get(&task.id) else {
+                continue;
+            };
+            let Some((slot, interrupts)) = &saved.interrupt else {
+                continue;
+            };
+            if saved.output.is_some() {
+                continue;
+            }
+            for interrupt in interrupts {
+                // A subgraph's interrupts are answered in the subgraph, which rewrites this list
+                // whenever it stops again: an answer given in this call is all there is to see.
+                let nested = interrupt.ns != self.ns;
+                let answered = if nested {
+                    saved.nested_answers.contains_key(&interrupt.id)
+                } else {
+                    saved.resumes.contains_key(slot)
+                };
                 let failed = saved.error.is_some();
-                let open = saved.output.is_none() && (!answered || (reopen_failed && failed));
-                open.then(|| OpenInterrupt {
-                    task: task.id,
-                    slot: *slot,
-                    interrupt: interrupt.clone(),
-                })
-            })
-            .collect()
+                if !answered || (reopen_failed && failed && !nested) {
+                    open.push(OpenInterrupt {
+                        task: task.id,
+                        slot: *slot,
+                        interrupt: interrupt.clone(),
+                        nested,
+                    });
+                }
+            }
+        }
+        open
     }
 
     /// Validates resume answers against pending interrupts and saves them.
@@ -124,6 +143,14 @@ impl<S: State> Run<S> {
         }
         let mut writes = Vec::new();
         for (open, value) in answers {
+            if open.nested {
+                self.saved
+                    .entry(open.task)
+                    .or_default()
+                    .nested_answers
+                    .insert(open.interrupt.id, value);
+                continue;
+            }
             let bytes = serde_json::to_vec(&value).map_err(|e| Error::Encode {
                 thread: self.thread.clone(),
                 step: self.step(),

@@ -12,7 +12,12 @@ use crate::outcome::Interrupt;
 pub(super) struct SavedTask {
     pub(super) output: Option<Blob>,
     pub(super) error: Option<String>,
-    pub(super) interrupt: Option<(u32, Interrupt)>,
+    /// The task's latest interrupt write: its own interrupt, or a subgraph's task's interrupts
+    /// inside the subgraph, with the write's slot.
+    pub(super) interrupt: Option<(u32, Vec<Interrupt>)>,
+    /// Answers this call gives to interrupts inside the task's subgraph, by id: they go to the
+    /// subgraph, which stores them in its namespace.
+    pub(super) nested_answers: BTreeMap<crate::ids::InterruptId, serde_json::Value>,
     pub(super) resumes: BTreeMap<u32, serde_json::Value>,
     pub(super) effects: BTreeMap<u32, EffectRecord>,
 }

@@ -130,6 +130,9 @@ impl<S: State> Run<S> {
                     self.fork(step).await?;
                 }
             }
+            Start::Nested { input, answers } => {
+                self.start_nested(loaded, input, answers).await?;
+            }
         }
         self.run_supersteps().await
     }

@@ -113,6 +113,10 @@ impl<S: State> Run<S> {
         } else {
             None
         };
+        let call = tasks
+            .iter()
+            .any(|task| graph.nodes[task.node].subgraph.is_some())
+            .then(|| self.call_settings());
         let mut jobs = Vec::with_capacity(tasks.len());
         for task in tasks {
             let mut saved = self.saved.remove(&task.id).unwrap_or_default();
@@ -131,8 +135,13 @@ impl<S: State> Run<S> {
                     Work::Saved(output)
                 }
                 None => {
+                    let call = match graph.nodes[task.node].subgraph {
+                        Some(_) => call.clone(),
+                        None => None,
+                    };
                     let shared = Arc::new(TaskShared {
                         thread: self.thread.clone(),
+                        ns: self.ns.clone(),
                         step,
                         node: graph.nodes[task.node].id.clone(),
                         task_id: task.id,
@@ -142,6 +151,9 @@ impl<S: State> Run<S> {
                         events: node_events.clone(),
                         remaining: self.config.max_supersteps.saturating_sub(self.supersteps),
                         context: self.config.context.clone(),
+                        call,
+                        nested_answers: saved.nested_answers,
+                        nested: Mutex::new(Vec::new()),
                     });
                     Work::Run(TaskRun {
                         graph: &graph,
@@ -191,7 +203,7 @@ impl<S: State> Run<S> {
                 How::Ran(TaskResult::Failed(error)) => {
                     failure.get_or_insert(error);
                 }
-                How::Ran(TaskResult::Interrupted(interrupt)) => interrupts.push(interrupt),
+                How::Ran(TaskResult::Interrupted(paused)) => interrupts.extend(paused),
             }
         }
         if let Some(error) = failure {

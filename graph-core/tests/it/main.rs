@@ -15,6 +15,7 @@ mod props;
 mod regressions;
 mod semantics;
 mod streaming;
+mod subgraphs;
 
 use std::future::{Ready, ready};
 use std::sync::Arc;

@@ -1,0 +1,173 @@
+//! A subgraph as a node ([`SubgraphNode`]): a compiled graph of the same state type that runs all
+//! its supersteps inside one task of its parent.
+//!
+//! The subgraph is a [`Run`] of its own, on the parent's thread, in the namespace
+//! `<parent node>:<task id>` under the parent's (so each task of the parent has a history of its
+//! own, and the parent's history shows none of it). It runs the way its parent's call runs:
+//! same checkpointer (unless it opts out), durability, metadata, limits and context.
+//!
+//! - **Start.** With no checkpoint in its namespace, it starts from the parent's state (an input
+//!   checkpoint holding all of it). With one, the task ran before and stopped: the subgraph
+//!   continues from there, taking the answers the parent's resume gave to its interrupts, so its
+//!   finished tasks, and the journaled effects of unfinished ones, never run again. A task id
+//!   is the same on every run of the parent's superstep, so the namespace is too.
+//! - **Result.** [`State::diff`] of the parent's state and the subgraph's final state: only what
+//!   the subgraph changed, so an `append` field is not appended to twice.
+//! - **Pause.** Its interrupts pause the task ([`NodeError::nested`]); the task passes them up
+//!   in `TaskShared::nested`, and the parent stores them in the task's interrupt write.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tracing::Instrument;
+
+use crate::checkpoint::Source;
+use crate::config::{Resume, SubgraphPersistence};
+use crate::context::Ctx;
+use crate::error::{Error, NodeError, Result};
+use crate::frontier::Frontier;
+use crate::node::{Command, ErasedNode, NodeResult, TaskInput};
+use crate::outcome::RunStatus;
+use crate::plan::Plan;
+use crate::state::State;
+use crate::stream::EventSink;
+
+use super::apply::FieldChange;
+use super::{Run, Start};
+
+/// The runner of a subgraph's node: the subgraph's plan, and whether it stores checkpoints.
+pub(crate) struct SubgraphNode<S: State> {
+    pub(crate) plan: Arc<Plan<S>>,
+    pub(crate) persistence: SubgraphPersistence,
+}
+
+fn refuse(message: &str) -> NodeError {
+    NodeError::permanent(NodeError::msg(message))
+}
+
+#[async_trait]
+impl<S: State> ErasedNode<S> for SubgraphNode<S> {
+    async fn call(&self, input: TaskInput<S>, ctx: Ctx) -> NodeResult<S> {
+        let TaskInput::State(before) = input else {
+            return Err(refuse(
+                "a subgraph takes the graph state; it cannot receive a Push",
+            ));
+        };
+        let shared = ctx.shared();
+        // Set for every task of a subgraph node that a superstep runs.
+        let Some(call) = &shared.call else {
+            return Err(refuse("a subgraph can only run as a task of a superstep"));
+        };
+        let ns = shared.ns.child(&shared.node, shared.task_id);
+        let mut persistence = call.persistence.clone();
+        if self.persistence == SubgraphPersistence::Off {
+            persistence.checkpointer = None;
+        }
+        let mut config = call.config.clone();
+        // A checkpoint the parent's call addresses is the parent's, never the subgraph's.
+        config.checkpoint = None;
+        let parent_events = shared.events.as_ref().and_then(|events| {
+            let typed: Option<&EventSink<S>> = events.as_any().downcast_ref();
+            typed
+        });
+        let events = match parent_events {
+            Some(parent) => parent.nested(ns.clone()),
+            None => EventSink::silent(&shared.thread),
+        };
+        let mut run = Run::new(Arc::clone(&self.plan), persistence, config, events);
+        run.ns = ns;
+        let start = Start::Nested {
+            input: Arc::clone(&before),
+            answers: shared.nested_answers.clone(),
+        };
+        let span = tracing::debug_span!("subgraph", ns = %run.ns);
+        match run.execute_nested(start).instrument(span).await {
+            Ok(RunStatus::Done) => {
+                let update = S::diff(&before, &run.state).map_err(|e| {
+                    NodeError::permanent(NodeError::msg(format!(
+                        "cannot compare the subgraph's state with its parent's: {e}"
+                    )))
+                })?;
+                Ok(Command::update(update))
+            }
+            Ok(RunStatus::Interrupted(interrupts)) => {
+                shared
+                    .nested
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend(interrupts);
+                Err(NodeError::nested())
+            }
+            // `compile` refuses subgraphs with breakpoints.
+            Ok(RunStatus::Breakpoint { .. }) => Err(refuse("a subgraph stopped at a breakpoint")),
+            Err(error) => Err(NodeError::from(error)),
+        }
+    }
+}
+
+impl<S: State> Run<S> {
+    /// Runs a subgraph inside its parent's task: like `Run::execute`, but the run's end belongs
+    /// to the parent, so it sends none of the closing events (interrupts, errors, `End`).
+    pub(super) async fn execute_nested(&mut self, start: Start<S>) -> Result<RunStatus> {
+        let result = self.drive(start).await;
+        match result {
+            Ok(status) => self.flush().await.map(|()| status),
+            Err(error) => {
+                if let Err(flush) = self.flush().await {
+                    tracing::error!(%flush, "could not save the subgraph's last checkpoint");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Where a subgraph's run starts: the checkpoint its namespace has, answering the parent's
+    /// answers to its interrupts, or, without one, the parent's state.
+    pub(super) async fn start_nested(
+        &mut self,
+        loaded: Option<crate::checkpoint::LoadedCheckpoint>,
+        input: Arc<S>,
+        answers: std::collections::BTreeMap<crate::ids::InterruptId, serde_json::Value>,
+    ) -> Result<()> {
+        if let Some(loaded) = loaded {
+            self.restore(loaded)?;
+            // Interrupts not answered in this call stay pending: their tasks run and pause
+            // again, as the parent's own tasks do.
+            if !answers.is_empty() {
+                self.answer(Resume::ById(answers)).await?;
+            }
+            return Ok(());
+        }
+        if !answers.is_empty() {
+            return Err(Error::Resume {
+                thread: self.thread.clone(),
+                reason: format!(
+                    "the subgraph in namespace `{}` keeps no checkpoints, so an interrupt inside \
+                     it cannot be answered",
+                    self.ns
+                ),
+            });
+        }
+        self.state = input;
+        let step = -1;
+        let mut frontier = Frontier::empty(&self.plan);
+        let entry = self.entry_routes(step)?;
+        for &node in self.plan.entry.iter().chain(&entry) {
+            frontier.trigger(&self.plan, node);
+        }
+        frontier.normalize(&self.plan);
+        // The input checkpoint holds all of the parent's state: the subgraph's history starts
+        // from it, and a resume of the subgraph restores from it.
+        let every_field = (0..S::FIELDS.len()).map(FieldChange::Unencoded).collect();
+        self.commit(
+            Source::Input,
+            step,
+            Vec::new(),
+            every_field,
+            frontier,
+            false,
+        )
+        .await?;
+        Ok(())
+    }
+}
