@@ -15,6 +15,7 @@ mod props;
 mod regressions;
 mod semantics;
 mod streaming;
+mod subgraph_resume;
 mod subgraphs;
 
 use std::future::{Ready, ready};

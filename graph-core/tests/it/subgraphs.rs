@@ -284,3 +284,101 @@ async fn a_subgraphs_events_come_in_order_with_its_namespace() {
     assert_eq!(seen.last().map(String::as_str), Some("|-|END"));
     assert_eq!(seen.iter().filter(|e| e.ends_with("END")).count(), 1);
 }
+
+/// Every reducer kind's net change, derived by `#[derive(State)]`.
+mod diff {
+    use graph_core::{FieldUpdate, Keyed, State};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+    pub(super) struct Msg {
+        id: String,
+        text: String,
+    }
+    impl Keyed for Msg {
+        fn key(&self) -> &str {
+            &self.id
+        }
+    }
+    fn msg(id: &str, text: &str) -> Msg {
+        Msg {
+            id: id.into(),
+            text: text.into(),
+        }
+    }
+
+    fn keep_max(current: &mut i64, update: i64) {
+        *current = (*current).max(update);
+    }
+
+    #[derive(State, Clone, Default, Debug)]
+    pub(super) struct All {
+        #[state(merge)]
+        messages: Vec<Msg>,
+        #[state(reducer = keep_max)]
+        best: i64,
+        #[state(add)]
+        score: f64,
+        #[state(add)]
+        left: u32,
+    }
+
+    #[test]
+    fn merge_hands_back_changed_and_new_items() {
+        let before = All {
+            messages: vec![msg("1", "hi"), msg("2", "yo")],
+            ..All::default()
+        };
+        let after = All {
+            messages: vec![msg("1", "hi"), msg("2", "edited"), msg("3", "new")],
+            ..before.clone()
+        };
+        let update = All::diff(&before, &after).unwrap();
+        assert_eq!(
+            update.messages,
+            Some(FieldUpdate::Reduce(vec![
+                msg("2", "edited"),
+                msg("3", "new")
+            ]))
+        );
+        let mut applied = before.clone();
+        applied.apply(update).unwrap();
+        assert_eq!(applied.messages, after.messages);
+
+        // A removed item cannot be merged back: the list is replaced.
+        let removed = All {
+            messages: vec![msg("2", "yo")],
+            ..before.clone()
+        };
+        assert_eq!(
+            All::diff(&before, &removed).unwrap().messages,
+            Some(FieldUpdate::Overwrite(vec![msg("2", "yo")]))
+        );
+    }
+
+    #[test]
+    fn custom_reducers_and_inexact_differences_overwrite() {
+        let before = All {
+            best: 3,
+            score: 1e20,
+            left: 5,
+            ..All::default()
+        };
+        let after = All {
+            best: 9,
+            score: 0.1,
+            left: 2,
+            ..All::default()
+        };
+        let update = All::diff(&before, &after).unwrap();
+        assert_eq!(update.best, Some(FieldUpdate::Overwrite(9)));
+        // 0.1 - 1e20 rounds to -1e20, which adds back to 0, not 0.1: no exact difference.
+        assert_eq!(update.score, Some(FieldUpdate::Overwrite(0.1)));
+        // An unsigned counter that went down has no difference to add.
+        assert_eq!(update.left, Some(FieldUpdate::Overwrite(2)));
+        assert!(All::diff(&before, &before).unwrap().messages.is_none());
+        assert!(graph_core::Update::is_empty(
+            &All::diff(&before, &before).unwrap()
+        ));
+    }
+}
