@@ -4,6 +4,7 @@ mod compose;
 mod conformance;
 mod engine;
 mod files;
+mod subgraphs;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
