@@ -50,6 +50,7 @@ mod codec;
 mod error;
 mod read;
 mod schema;
+mod threads;
 mod writer;
 
 pub use error::Error;

@@ -63,8 +63,56 @@
 //!   failure or crash re-runs only unfinished tasks.
 //! - [`Ctx::interrupt`] pauses a run for a human (**interrupt**); [`CompiledGraph::resume`]
 //!   answers it. [`Ctx::effect`] journals a side effect so a re-run returns its saved result.
+//! - A compiled graph can be a node of another graph of the same state: a **subgraph**
+//!   ([`StateGraph::add_subgraph`]). It runs its supersteps inside one task of its parent and
+//!   hands back its net change ([`State::diff`]); its checkpoints go to the parent's thread in a
+//!   [`Namespace`] of their own, and its interrupts, failures and events surface on the parent,
+//!   whose resume continues it where it stopped.
 //! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
 //!   [`CompiledGraph::to_mermaid`] draw the graph.
+//!
+//! # Subgraphs
+//!
+//! ```
+//! use std::sync::Arc;
+//! use graph_core::{Ctx, InMemoryCheckpointer, Resume, RunConfig, RunStatus, START, State, StateGraph};
+//!
+//! #[derive(State, Clone, Default, Debug)]
+//! struct Order {
+//!     #[state(append)]
+//!     log: Vec<String>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A payment flow, written and tested on its own.
+//! let mut payment = StateGraph::<Order>::new();
+//! payment.add_node("quote", |_s: Arc<Order>, _ctx: Ctx| async {
+//!     Ok(OrderUpdate::default().log(vec!["quoted".to_owned()]))
+//! });
+//! payment.add_node("confirm", |_s: Arc<Order>, ctx: Ctx| async move {
+//!     let ok: bool = ctx.interrupt("pay 120?")?;
+//!     Ok(OrderUpdate::default().log(vec![format!("paid: {ok}")]))
+//! });
+//! payment.add_edge(START, "quote").add_edge("quote", "confirm");
+//!
+//! let mut order = StateGraph::<Order>::new();
+//! order.add_node("cart", |_s: Arc<Order>, _ctx: Ctx| async {
+//!     Ok(OrderUpdate::default().log(vec!["cart".to_owned()]))
+//! });
+//! order.add_subgraph("pay", payment.compile()?);
+//! order.add_edge(START, "cart").add_edge("cart", "pay");
+//! let order = order.compile()?.with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
+//!
+//! let cfg = RunConfig::thread("order-7");
+//! let out = order.invoke(OrderUpdate::default(), &cfg).await?;
+//! let RunStatus::Interrupted(asked) = &out.status else { panic!("{:?}", out.status) };
+//! assert_eq!(asked[0].ns.levels().next().map(|(node, _)| node), Some("pay".into()));
+//! // `quote` ran before the pause and does not run again.
+//! let out = order.resume(&cfg, Resume::value(true)).await?;
+//! assert_eq!(out.state.log, ["cart", "quoted", "paid: true"]);
+//! # Ok(()) }
+//! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
