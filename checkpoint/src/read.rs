@@ -78,11 +78,22 @@ pub(crate) fn thread_row(
 }
 
 /// How errors name a thread's namespace: the thread alone for its root.
-pub(crate) fn place(thread: &ThreadId, ns: &Namespace) -> String {
-    if ns.is_root() {
-        format!("thread `{thread}`")
-    } else {
-        format!("thread `{thread}`, namespace `{ns}`")
+pub(crate) fn place<'a>(thread: &'a ThreadId, ns: &'a Namespace) -> Place<'a> {
+    Place(thread, ns)
+}
+
+/// A thread's namespace, displayed. Error contexts here are built on every call, failing or not,
+/// so this writes into the context's one string instead of allocating one of its own.
+pub(crate) struct Place<'a>(&'a ThreadId, &'a Namespace);
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Place(thread, ns) = self;
+        if ns.is_root() {
+            write!(f, "thread `{thread}`")
+        } else {
+            write!(f, "thread `{thread}`, namespace `{ns}`")
+        }
     }
 }
 
