@@ -6,7 +6,7 @@ use std::path::Path;
 
 use checkpoint::SqliteCheckpointer;
 use examples::crash::{EFFECT_STEP, TaskKey, schedule};
-use graph_core::{Checkpointer, HistoryQuery, Source, ThreadId, WriteKind};
+use graph_core::{Checkpointer, HistoryQuery, Namespace, Source, ThreadId, WriteKind};
 
 /// The thread's durable record at one moment.
 #[derive(Debug, Default)]
@@ -55,11 +55,15 @@ pub(crate) fn read(db: &Path, scratch: &Path, thread: &str) -> Result<Recorded, 
 async fn read_store(copy: &Path, thread: &ThreadId) -> Result<Recorded, String> {
     let store =
         SqliteCheckpointer::open(copy).expect("a killed process leaves a database that opens");
-    let Some(head) = store.get(thread, None).await.expect("read the head") else {
+    let Some(head) = store
+        .get(thread, &Namespace::root(), None)
+        .await
+        .expect("read the head")
+    else {
         return Ok(Recorded::default());
     };
     let history = store
-        .list(thread, &HistoryQuery::default())
+        .list(thread, &Namespace::root(), &HistoryQuery::default())
         .await
         .expect("list the history");
     let mut finished = BTreeSet::new();
