@@ -13,7 +13,8 @@ mod words;
 
 use crate::text::{fold, words};
 use words::{
-    DECLINE_PHRASES, DEFER_PHRASES, FILLER, HEDGES, NO, STRONG, STRONG_PHRASES, WEAK, action_words,
+    DECLINE_PHRASES, DEFER_PHRASES, FILLER, HEDGES, NO, PRAISE, STRONG, STRONG_PHRASES, WEAK,
+    action_words,
 };
 
 /// What a message says to a pending quote.
@@ -196,8 +197,9 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
 }
 
 /// "That is very reasonable. Yes, please book it. Thank you, dear.": a message of several
-/// sentences accepts when one of them is a clear yes and none refuses, puts off or asks. (A
-/// sentence that changes the terms is caught by the policy before any yes counts.)
+/// sentences accepts when one of them is a clear yes and every other one only agrees, thanks
+/// or praises. A sentence with anything else in it ("Yes. But only if there's a pool.") leaves
+/// the message unclear, and the terms are asked again.
 fn by_sentence(folded: &str, quoted: Quoted) -> Option<Answer> {
     let sentences: Vec<&str> = folded
         .split(['.', '!', ';', '\n'])
@@ -207,19 +209,23 @@ fn by_sentence(folded: &str, quoted: Quoted) -> Option<Answer> {
     if sentences.len() < 2 || folded.contains('?') {
         return None;
     }
-    let refuses = |s: &str| {
+    let kind = |s: &str| {
         let words = words(s);
-        DECLINE_PHRASES
+        if words
             .iter()
-            .chain(DEFER_PHRASES)
-            .chain(HEDGES)
-            .any(|p| contains_phrase(&words, p))
-            || words.iter().any(|w| NO.contains(w))
+            .all(|w| WEAK.contains(w) || FILLER.contains(w) || PRAISE.contains(w))
+        {
+            None
+        } else {
+            Some(classify_whole(s, quoted))
+        }
     };
-    let accepts = sentences
+    let kinds: Vec<Option<Answer>> = sentences.iter().map(|s| kind(s)).collect();
+    let accepts = kinds.contains(&Some(Answer::Accept));
+    let only_yes = kinds
         .iter()
-        .any(|s| classify_whole(s, quoted) == Answer::Accept);
-    (accepts && !sentences.iter().any(|s| refuses(s))).then_some(Answer::Accept)
+        .all(|k| matches!(k, None | Some(Answer::Accept)));
+    (accepts && only_yes).then_some(Answer::Accept)
 }
 
 fn classify_whole(message: &str, quoted: Quoted) -> Answer {

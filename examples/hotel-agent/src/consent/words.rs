@@ -323,6 +323,22 @@ pub(super) const FILLER: &[&str] = &[
     "sin",
 ];
 
+/// Praise a guest may write in a sentence of its own beside a yes ("That is very reasonable.").
+pub(super) const PRAISE: &[&str] = &[
+    "reasonable",
+    "fair",
+    "helpful",
+    "kind",
+    "appreciate",
+    "appreciated",
+    "price",
+    "razonable",
+    "amable",
+    "precio",
+    "buen",
+    "buena",
+];
+
 /// Refusals: the message starts with one, or is one.
 pub(super) const NO: &[&str] = &[
     "no", "nope", "nah", "naa", "naw", "nop", "nel", "nein", "non",
