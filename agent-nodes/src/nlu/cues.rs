@@ -148,6 +148,8 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:booking|reservation|confirmation)\s+(?:number|code|reference)|numero\s+de\s+reserva",
         r"(?:ref|reference|confirmation)\s+(?:number|no|code|#)|(?:cual|que)\s+(?:era|es)\s+mi\s+(?:numero|referencia|codigo|localizador)",
         r"(?:pull|bring)\s+up\s+(?:my|our|the)?|(?:pull|bring|look)\s+(?:it|that|them)\s+up|what\s+dates\s+(?:is|was|are)",
+        // "So what do I actually have then?"
+        r"what\s+do\s+(?:i|we)\s+(?:actually\s+|really\s+)?have\s+(?:then|now|booked|reserved|with\s+you)",
         // "Whats my booking again", "what's my reservation for december".
         r"what(?:s|\s+is|\s+was)\s+(?:my|our)\s+(?:booking|reservation|ref\w*|confirmation|stay)",
         // "I have a room at the grand plaza in december, can you pull it up?"

@@ -59,8 +59,22 @@ pub(super) fn compare(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) 
 /// "The cheaper one" after hotels were weighed: the hotel where the room asked for (or the
 /// cheapest room that fits) costs least, the rest of the request as it was.
 fn pick(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Option<Route> {
-    let s = &d.slots;
-    if !r.cheapest || s.hotel.is_some() || d.compared.len() < 2 || s.check_in.is_none() {
+    if !r.cheapest || d.compared.len() < 2 {
+        return None;
+    }
+    // The request in progress, or the one this message makes ("which of those is cheapest
+    // for 2 from the 10th to the 12th?").
+    let s = &if d.slots.check_in.is_some() {
+        d.slots.clone()
+    } else {
+        // The cheapest of all the hotels is not the question: of those weighed, which.
+        let mut s = request(d, r, w, None);
+        if named_hotel(r, w.catalog).is_none() {
+            s.hotel = None;
+        }
+        s
+    };
+    if s.hotel.is_some() || s.check_in.is_none() {
         return None;
     }
     let wanted = s.room.as_deref().and_then(|k| k.parse::<RoomKind>().ok());

@@ -104,6 +104,12 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         if r.names_more_than_a_place() {
             next.slots = request(d, r, w, None);
         }
+        // "Which have a spa?" then "and which of those is cheapest for the 10th to the 12th?":
+        // the hotels of the answer are the ones weighed next.
+        let with = crate::qa::hotels_with(w.catalog, &crate::text::fold(&r.message));
+        if with.len() > 1 {
+            next.compared = with;
+        }
         return (Route::Answer, next);
     }
     let reschedule = |next: &mut Dialog| {
@@ -236,6 +242,12 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             if let [only] = mine.as_slice() {
                 next.focus = Some(only.quote.hotel.clone());
                 next.previous = Some(terms(only));
+            }
+            // Several, all at one hotel: "the hotel" is that one.
+            if let [first, rest @ ..] = mine.as_slice()
+                && rest.iter().all(|b| b.quote.hotel == first.quote.hotel)
+            {
+                next.focus = Some(first.quote.hotel.clone());
             }
             return (Route::Lookup, next);
         }

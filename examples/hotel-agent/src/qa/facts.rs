@@ -320,3 +320,62 @@ pub(super) fn overview(lang: Language, h: &Hotel) -> String {
         ),
     )
 }
+
+/// Places guests ask to be near, and the words of a hotel's area that place it there.
+const NEAR: &[(&[&str], &[&str])] = &[
+    (
+        &["beach", "playa", "ocean", "oceano", "sea", "mar"],
+        &["oceanfront", "beach"],
+    ),
+    (&["airport", "aeropuerto", "dfw"], &["airport"]),
+    // Before "centro": "el centro de convenciones" is the convention center.
+    (
+        &["convention", "convenciones", "congresos"],
+        &["convention"],
+    ),
+    (&["downtown", "centro"], &["downtown", "business district"]),
+    (
+        &[
+            "mountain",
+            "mountains",
+            "montana",
+            "montanas",
+            "ski",
+            "snow",
+            "nieve",
+            "hiking",
+        ],
+        &["mountain"],
+    ),
+    (
+        &["french", "quarter", "frances", "historic", "historico"],
+        &["french quarter", "historic"],
+    ),
+];
+
+/// "Which hotel is closest to the beach?", "¿cuál está más cerca del aeropuerto?": the hotels
+/// whose area is by that place, with where they are; `None` when the message asks no such
+/// thing or names a place no area mentions.
+pub(super) fn nearest(lang: Language, hotels: &[&Hotel], folded: &str) -> Option<String> {
+    let words: Vec<&str> = crate::text::words(folded);
+    let asks_near = [
+        "closest", "nearest", "near", "close", "cerca", "cercano", "cercana",
+    ]
+    .iter()
+    .any(|w| words.contains(w));
+    if !asks_near {
+        return None;
+    }
+    let (_, area_words) = NEAR
+        .iter()
+        .find(|(place, _)| place.iter().any(|p| words.contains(p)))?;
+    let by: Vec<String> = hotels
+        .iter()
+        .filter(|h| {
+            let area = h.area.to_lowercase();
+            area_words.iter().any(|a| area.contains(a))
+        })
+        .map(|h| fact(lang, h, Topic::Location))
+        .collect();
+    (!by.is_empty()).then(|| by.join("\n"))
+}

@@ -18,7 +18,7 @@ mod facts;
 mod topics;
 
 use capacity::capacity;
-use facts::{fact, has, overview, superlative, superlatives};
+use facts::{fact, has, nearest, overview, superlative, superlatives};
 pub(crate) use topics::asks;
 use topics::topics;
 
@@ -47,6 +47,26 @@ pub(crate) fn across_hotels(folded: &str) -> bool {
     .any(|p| folded.contains(p))
 }
 
+/// The hotels that have everything `folded` asks about ("which hotels have a gym and a
+/// pool?"), in catalog order; empty when it asks about nothing a hotel can have or lack.
+pub(crate) fn hotels_with(catalog: &Catalog, folded: &str) -> Vec<String> {
+    let topics = topics(folded);
+    let checkable: Vec<_> = topics
+        .iter()
+        .copied()
+        .filter(|t| catalog.hotels().iter().any(|h| has(h, *t).is_some()))
+        .collect();
+    if checkable.is_empty() {
+        return Vec::new();
+    }
+    catalog
+        .hotels()
+        .iter()
+        .filter(|h| checkable.iter().all(|t| has(h, *t) == Some(true)))
+        .map(|h| h.code.clone())
+        .collect()
+}
+
 /// The answer to `message` about the hotels with codes `about` (every hotel when it is
 /// empty), from catalog facts only.
 pub fn answer_from_catalog(
@@ -66,7 +86,14 @@ pub fn answer_from_catalog(
     if let Some(answer) = superlative(lang, &hotels, &folded) {
         return answer;
     }
-    let topics = topics(&folded);
+    if let Some(answer) = nearest(lang, &hotels, &folded) {
+        return answer;
+    }
+    let mut topics = topics(&folded);
+    // "How much extra per night for the pup?" asks what the pet costs, not the rooms.
+    if topics.len() > 1 && crate::nlu::rooms_in(&folded).is_empty() {
+        topics.retain(|t| *t != topics::Topic::Prices);
+    }
     // "Do you have a hotel near DFW?": what the hotel is, when one is named. Any other question
     // ("is there a casino at the Grand Plaza?") is one the catalog cannot answer: it says so.
     if let ([h], true) = (hotels.as_slice(), topics.is_empty()) {
@@ -160,8 +187,16 @@ pub(crate) async fn answer(
         hotel.into_iter().collect()
     };
     // "And at the Grand Plaza?": the last question, about the hotel named now.
+    // "¿Y el de Chicago cuánto cobra por noche?" after a question about parking: what that
+    // costs there, not its rooms (a room or dates named ask for the rooms).
+    let only_price = topics(&folded) == [topics::Topic::Prices]
+        && crate::nlu::rooms_in(&folded).is_empty()
+        && entities.is_none_or(|e| e.check_in.is_none());
     let question = match &s.asked {
-        Some(asked) if topics(&folded).is_empty() && crate::reading::follows_up(&folded) => {
+        Some(asked)
+            if (topics(&folded).is_empty() && crate::reading::follows_up(&folded))
+                || (only_price && !topics(&fold(asked)).contains(&topics::Topic::Prices)) =>
+        {
             asked.as_str()
         }
         _ => s.message.as_str(),
