@@ -131,6 +131,11 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:cant|cannot|wont\s+be\s+able\s+to)\s+(?:come|make\s+it)",
         r"ya\s+no\s+(?:vamos|voy|podemos|puedo)|no\s+(?:podremos|podemos|puedo)\s+ir",
     ]),
+    // "The conference got cut to 2 days so I only need my room tue to thu now".
+    (ModificationRequest, 3.0, Anywhere, Nothing, &[
+        r"(?:only|just)\s+need\s+(?:my|our|the)\s+(?:room|booking|reservation|stay)|got\s+(?:cut|shortened|moved|pushed|extended)\s+to\s+(?:[0-9]|the|a|one|two|three|four)\b",
+        r"(?:solo|solamente)\s+(?:necesito|necesitamos)\s+(?:la|mi|nuestra)\s+(?:habitacion|reserva)",
+    ]),
     // "Puedo llegar mañana?", "can we arrive a day later": an arrival moved.
     (ModificationRequest, 3.0, Anywhere, Nothing, &[
         r"(?:puedo|podemos|podria|podriamos|can\s+i|can\s+we|could\s+i|could\s+we)\s+(?:llegar|arrive|check\s*-?\s*in|come|get\s+there)\s+(?:manana|tomorrow|later|mas\s+tarde|un\s+dia\s+(?:despues|mas\s+tarde)|a\s+day\s+later)",
@@ -148,6 +153,12 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:booking|reservation|confirmation)\s+(?:number|code|reference)|numero\s+de\s+reserva",
         r"(?:ref|reference|confirmation)\s+(?:number|no|code|#)|(?:cual|que)\s+(?:era|es)\s+mi\s+(?:numero|referencia|codigo|localizador)",
         r"(?:pull|bring)\s+up\s+(?:my|our|the)?|(?:pull|bring|look)\s+(?:it|that|them)\s+up|what\s+dates\s+(?:is|was|are)",
+        // "Qué tengo para febrero?", "whats on my calendar with u guys", "i have a few
+        // bookings at budget stay, which ones are they?", "we have a trip to miami booked,
+        // can u check".
+        r"(?:que|q)\s+tengo\s+(?:para|en|reservado|con\s+ustedes)|what(?:s|\s+is)\s+on\s+(?:my|our|the)\s+(?:calendar|schedule|books)",
+        r"(?:have|got)\s+(?:a\s+few|some|several|two|three|multiple|[0-9])\s+(?:bookings|reservations|rooms|stays)|tengo\s+(?:varias|dos|tres|unas|algunas)\s+reservas",
+        r"(?:have|got)\s+(?:a\s+)?(?:trip|stay|room|booking|reservation)\s+(?:\w+\s+){0,3}(?:booked|reserved)",
         // "So what do I actually have then?"
         r"what\s+do\s+(?:i|we)\s+(?:actually\s+|really\s+)?have\s+(?:then|now|booked|reserved|with\s+you)",
         // "Whats my booking again", "what's my reservation for december".

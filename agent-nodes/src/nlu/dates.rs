@@ -331,7 +331,7 @@ struct Context<'a> {
 /// Words before a lone date that make it the departure.
 static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|vamos|voy|marchamos|marcho|volvemos|regresamos|vuelvo|regreso)\s+(?:(?:on|el|the|dia)\s+)*$",
+        r"\b(?:extend\w*(?:\s+(?:it|our\s+stay|my\s+stay|the\s+stay|the\s+booking))?\s+to|alarga\w*(?:\s+(?:la|nuestra|mi)\s+(?:reserva|estancia))?\s+(?:hasta|al)|check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|salir|vamos|voy|marchamos|marcho|volvemos|regresamos|vuelvo|regreso)\s+(?:(?:on|el|the|dia)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("leaving: {e}"))
 });
@@ -339,7 +339,7 @@ static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
 /// Words before a lone date that make it the arrival.
 static ARRIVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:arriv\w*|check\s*-?\s*in|checking\s+in|llegu\w*|llega\w*|llego|entra\w*|entro|empezando|starting|desde|from)\s+(?:(?:on|el|the|dia|mismo)\s+)*$",
+        r"\b(?:arriv\w*|check\s*-?\s*in|checking\s+in|llegu\w*|llega\w*|llego|entra\w*|entro|empezando|starting|desde|from|pasar\w*(?:\s+al)?|pasa\w*(?:\s+al)?|mover\w*(?:\s+al)?|muev\w*(?:\s+al)?|move\s+(?:it|them|my\s+\w+)(?:\s+to)?)\s+(?:(?:on|el|the|dia|mismo)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("arriving: {e}"))
 });

@@ -91,8 +91,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     );
     // After the first, a relative may come without "my": "our daughter and son-in-law".
     // Voice-to-text drops the commas: "its me my husband and our daughter".
-    let list =
-        format!(r"{item}(?:(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*|\s+)(?:{item}|(?:{one}|{pair})\b))*");
+    let list = format!(
+        r"{item}(?:(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*|\s+)(?:{item}|(?:(?:the|el|la)\s+)?(?:{one}|{pair})\b))*"
+    );
     Patterns {
         listed: compile(&format!(
             r"\b(?:for|para|pa|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b"
@@ -107,7 +108,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b",
         ),
         explicit: compile(&format!(
-            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total)\s+({bare})\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
+            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
         )),
         own_kids: compile(&format!(
             r"\b(?:(?:our|my|mis|nuestros|nuestras)\s+({count})\s+(?:boys|girls|sons|daughters|chicos|chicas)\b|({count})\s+(?:boys|girls|chicos|chicas|nenes|nenas)\s+(?:aged\s+|of\s+|de\s+)?[0-9])"
@@ -418,7 +419,15 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
             Some((numbers::value(c.get(1)?.as_str())?, whole.end()))
         })
     };
-    let for_people = |m: &regex::Match<'_>| !NOT_PEOPLE.contains(&text::next_word(folded, m.end()));
+    // "Para una pareja" is a couple, not one.
+    let for_people = |m: &regex::Match<'_>| {
+        let next = text::next_word(folded, m.end());
+        !NOT_PEOPLE.contains(&next)
+            && !matches!(
+                next,
+                "pareja" | "couple" | "familia" | "family" | "grupo" | "group"
+            )
+    };
     // "talk to a person", "hablar con una persona" name someone, not the party.
     let not_someone = |m: &regex::Match<'_>| {
         !matches!(

@@ -335,6 +335,10 @@ const TABLE: &[Row] = &[
     ("una doble en madrid para la navidad de 2027, del 23 al 27 de diciembre", ReservationRequest, Es, &[Room("double"), City("Madrid"), In("2027-12-23"), Out("2027-12-27")]),
     ("y para esta navidad? de nochebuena al 27, 2 personas", ReservationRequest, Es, &[In("2026-12-24"), Out("2026-12-27"), Adults(2)]),
     ("a trip w my wife and our 2 kids", ReservationRequest, En, &[Adults(2), Children(2)]),
+    ("mañana, la pueden pasar al martes 24 y salir el miércoles 25?", ModificationRequest, Es, &[In("2026-11-24"), Out("2026-11-25")]),
+    ("otra doble con las mismas fechas, esta para una pareja (2 personas)", ReservationRequest, Es, &[Room("double"), Adults(2)]),
+    ("la familiar para mí y los dos chiquitos, o sea 3", ReservationRequest, Es, &[Room("family"), Adults(1), Children(2)]),
+    ("the conference got cut to 2 days so i only need my room dec 1 to dec 3 now", ModificationRequest, En, &[In("2026-12-01"), Out("2026-12-03")]),
     ("a double for him and a friend dec 2 to dec 5", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-02"), Out("2026-12-05")]),
 ];
 

@@ -72,8 +72,48 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
         .iter()
         .filter(|b| r.entities.check_in == Some(b.quote.check_in))
         .collect();
-    match on_the_day.as_slice() {
-        [one] => Some(one.reference.to_string()),
-        _ => None,
+    if let [one] = on_the_day.as_slice() {
+        return Some(one.reference.to_string());
     }
+    // "The middle one", "la última": by place in the list, which is in date order.
+    let mut by_date = matching;
+    by_date.sort_by_key(|b| b.quote.check_in);
+    let at = match ordinal(&crate::text::fold(&r.message))? {
+        Ordinal::Nth(n) => n,
+        Ordinal::Middle if by_date.len() == 3 => 1,
+        Ordinal::Middle => return None,
+        Ordinal::Last => by_date.len().checked_sub(1)?,
+    };
+    by_date.get(at).map(|b| b.reference.to_string())
+}
+
+/// A booking's place in the guest's list.
+enum Ordinal {
+    /// First, second, third (from 0).
+    Nth(usize),
+    Middle,
+    Last,
+}
+
+/// "The middle one", "the last booking", "la primera", "la del medio"; not "the first night"
+/// or "la última semana".
+fn ordinal(folded: &str) -> Option<Ordinal> {
+    static ORDINAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:the\s+)?(first|second|third|middle|last|latest)\s+(?:one|booking|reservation|stay)\b|\b(?:la|el)\s+(primera|primer|primero|segunda|segundo|tercera|tercer|tercero|ultima|ultimo|del\s+medio|de\s+en\s+medio|de\s+enmedio)\b(?:\s+(?:reserva|booking))?(\s+(?:noche|noches|semana|vez|dia)\b)?",
+        )
+        .unwrap_or_else(|e| panic!("ordinal rule: {e}"))
+    });
+    let caps = ORDINAL.captures(folded)?;
+    if caps.get(3).is_some() {
+        return None;
+    }
+    let word = caps.get(1).or_else(|| caps.get(2))?.as_str();
+    Some(match word {
+        "first" | "primera" | "primer" | "primero" => Ordinal::Nth(0),
+        "second" | "segunda" | "segundo" => Ordinal::Nth(1),
+        "third" | "tercera" | "tercer" | "tercero" => Ordinal::Nth(2),
+        "last" | "latest" | "ultima" | "ultimo" => Ordinal::Last,
+        _ => Ordinal::Middle,
+    })
 }

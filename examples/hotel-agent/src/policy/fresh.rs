@@ -45,7 +45,13 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         && !r.asks_what
     {
         let picked = pick_booking(r, w, change.reference.as_deref());
-        match change.kind {
+        // "Ok cancel the Dallas one then" while a move waits for its dates: a cancellation.
+        let kind = if r.intent == Intent::CancellationRequest && !r.has_dates() {
+            ChangeKind::Cancel
+        } else {
+            change.kind
+        };
+        match kind {
             ChangeKind::Reschedule
                 if r.has_dates() || r.shift_days.is_some() || picked.is_some() =>
             {
@@ -136,6 +142,22 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         next.shown = Some(b.reference.to_string());
         return (Route::Answer, next);
     }
+    // "Mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?": a question about the
+    // booking those dates are, not a new request.
+    if r.topic
+        && r.has_dates()
+        && !d.slots.started()
+        && r.shift_days.is_none()
+        && r.extra_nights.is_none()
+        && names_its_own_dates(r, w, d)
+        && let Some(b) = pick_booking(r, w, None)
+            .as_deref()
+            .and_then(|p| booking(w, p))
+    {
+        next.focus = Some(b.quote.hotel.clone());
+        next.shown = Some(b.reference.to_string());
+        return (Route::Answer, next);
+    }
     // "So it's still the 10th to the 12th, right?": a booking's own dates asked about.
     if r.question
         && r.has_dates()
@@ -146,9 +168,14 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         )
         && r.shift_days.is_none()
         && r.extra_nights.is_none()
+        && !r.topic
         && names_its_own_dates(r, w, d)
     {
         next.shown = pick_booking(r, w, None).or_else(|| d.shown.clone());
+        // "Tengo algo en Orlando del 12, no?" then "¿el desayuno está incluido?": that hotel.
+        if let Some(b) = next.shown.as_deref().and_then(|p| booking(w, p)) {
+            next.focus = Some(b.quote.hotel.clone());
+        }
         return (Route::Lookup, next);
     }
     // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
@@ -168,6 +195,7 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     if (r.shift_days.is_some() || (r.extra_nights.is_some() && !r.fresh_start))
         && (r.entities.booking_ref.is_some() || upcoming(w).next().is_some())
         && !d.slots.started()
+        && !recalls(r)
     {
         reschedule(&mut next);
         return (Route::Reschedule, next);
@@ -400,6 +428,13 @@ fn drafting(d: &Dialog, r: &Reading) -> bool {
 /// new ones.
 fn recalls(r: &Reading) -> bool {
     const RECALL: &[&str] = &[
+        "i think",
+        "creo",
+        "can u check",
+        "can you check",
+        "could you check",
+        "puedes revisar",
+        "puede revisar",
         "no me acuerdo",
         "no recuerdo",
         "no se si era",

@@ -43,7 +43,24 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         focus.hotel.clone_from(&d.focus);
         base = merge(w.catalog, base, &focus);
     }
-    let entities = amendment(r, &base, d.month, w.today);
+    let mut entities = amendment(r, &base, d.month, w.today);
+    // "Then I'm flying to Dallas Thursday evening" right after a stay that ends on a Thursday:
+    // that Thursday, not the next one from today.
+    if let (Some(weekday), Some(arrival), Some(before)) = (
+        r.weekday,
+        entities.check_in,
+        d.previous.as_ref().and_then(|p| p.check_out),
+    ) && !d.slots.started()
+        && r.months.is_empty()
+        && !r.day_only
+        && before.weekday() == weekday
+        && before > arrival
+        && (before - arrival).num_days() % 7 == 0
+    {
+        let later = before - arrival;
+        entities.check_in = Some(before);
+        entities.check_out = entities.check_out.map(|out| out + later);
+    }
     let mut slots = merge(w.catalog, base, &entities);
     // "The cheapest place you have for this weekend": with no hotel in mind, the hotel of the
     // cheapest room that fits the party.
@@ -244,7 +261,11 @@ pub(super) fn new_dates(
     // "Come a day later? Arriving the 13th, still leaving Monday": new days written out say
     // more than the offset beside them (a month named is more often the booking's own: "the
     // January one, the following weekend").
-    let both = r.entities.check_in.is_some() && r.entities.check_out.is_some() && r.day_only;
+    // ("¿La pueden pasar al martes 24 y salir el miércoles 25?": days named with their
+    // weekday are written out too.)
+    let both = r.entities.check_in.is_some()
+        && r.entities.check_out.is_some()
+        && (r.day_only || WEEKDAY_DAY.is_match(&crate::text::fold(&r.message)));
     if let Some(shift) = r.shift_days.filter(|_| !both) {
         let shift = chrono::Duration::days(shift);
         // "We leave a day early" moves the departure only; "a day later, checkout stays the
@@ -262,7 +283,16 @@ pub(super) fn new_dates(
         check_out: Some(old_out),
         ..Slots::default()
     };
-    let e = anchored(r, &as_slots, None, today);
+    let mut e = anchored(r, &as_slots, None, today);
+    // "Queremos quedarnos hasta el lunes": the Monday after the booking's arrival, not the
+    // next one from today.
+    // (A day written out, "checking out Friday the 11th", says more than the weekday.)
+    let written_day = r.message.chars().any(|c| c.is_ascii_digit());
+    if let (Some(weekday), None, true, false) = (r.weekday, e.check_in, r.leaving, written_day) {
+        e.check_out = old_in
+            .succ_opt()
+            .and_then(|from| from.iter_days().take(7).find(|d| d.weekday() == weekday));
+    }
     let keep_length = |arrival: NaiveDate| {
         let nights = e.nights.map_or(nights, u64::from);
         arrival.checked_add_days(chrono::Days::new(nights))
@@ -277,7 +307,10 @@ pub(super) fn new_dates(
         (_, Some(departure)) if r.extra_nights.is_some() => (old_in, departure),
         // The booking's own dates are no new ones.
         (Some(from), Some(to)) if (from, to) == (old_in, old_out) => return None,
-        (Some(from), Some(to)) if from == old_in => (to, keep_length(to)?),
+        // ("Only need my room dec 1 to dec 3 now", with no word of moving, is the new stay.)
+        (Some(from), Some(to)) if from == old_in && (to >= old_out || moves(r)) => {
+            (to, keep_length(to)?)
+        }
         (Some(arrival), Some(departure)) => (arrival, departure),
         (Some(arrival), None) => (arrival, keep_length(arrival)?),
         (None, Some(departure)) => (old_in, departure),
@@ -335,3 +368,43 @@ pub(super) fn surprising_move(quoted: &Stay, amended: &Slots, r: &Reading) -> bo
         && r.entities.check_in.is_some()
         && (check_in.year(), check_in.month()) != (quoted.check_in.year(), quoted.check_in.month())
 }
+
+/// Whether the message speaks of moving a stay ("move it from the 3rd to the 10th", "pásala
+/// del 22 al 23"), as opposed to giving the stay it wants.
+fn moves(r: &Reading) -> bool {
+    const MOVING: &[&str] = &[
+        "move",
+        "moving",
+        "push",
+        "reschedule",
+        "change",
+        "switch",
+        "mover",
+        "muevela",
+        "muevalo",
+        "mueve",
+        "pasar",
+        "pasala",
+        "pasalo",
+        "pasa",
+        "cambiar",
+        "cambiala",
+        "cambialo",
+        "correr",
+        "correla",
+        "adelantar",
+        "retrasar",
+    ];
+    let folded = crate::text::fold(&r.message);
+    crate::text::words(&folded)
+        .iter()
+        .any(|w| MOVING.contains(w))
+}
+
+/// A weekday with its day of the month: "martes 24", "Friday the 11th".
+static WEEKDAY_DAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s+(?:the\s+)?[0-9]{1,2}\b",
+    )
+    .unwrap_or_else(|e| panic!("weekday-day rule: {e}"))
+});

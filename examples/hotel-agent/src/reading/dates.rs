@@ -54,7 +54,7 @@ pub(super) static KEEPS_DEPARTURE: LazyLock<Regex> = LazyLock::new(|| {
 
 pub(super) static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:leav\w*|check\s*-?\s*out|checkout|checking\s+out|depart\w*|salir|salimos|salida|nos\s+vamos|me\s+voy|volvemos|regresamos|go\s+home|head\s+home|(?:stay|staying|quedar\w*)\s+(?:until|till|til|through|thru|hasta))\b",
+        r"\b(?:extend\w*(?:\s+(?:it|our\s+stay|my\s+stay|the\s+stay|the\s+booking))?\s+(?:to|until|till|through|thru)|alarga\w*|leav\w*|check\s*-?\s*out|checkout|checking\s+out|depart\w*|salir|salimos|salida|nos\s+vamos|me\s+voy|volvemos|regresamos|go\s+home|head\s+home|(?:stay|staying|quedar\w*)\s+(?:until|till|til|through|thru|hasta))\b",
     )
 });
 
