@@ -159,6 +159,8 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:que|q)\s+tengo\s+(?:para|en|reservado|con\s+ustedes)|what(?:s|\s+is)\s+on\s+(?:my|our|the)\s+(?:calendar|schedule|books)",
         r"(?:have|got)\s+(?:a\s+few|some|several|two|three|multiple|[0-9])\s+(?:bookings|reservations|rooms|stays)|tengo\s+(?:varias|dos|tres|unas|algunas)\s+reservas",
         r"(?:have|got)\s+(?:a\s+)?(?:trip|stay|room|booking|reservation)\s+(?:\w+\s+){0,3}(?:booked|reserved)",
+        // "Lol I totally forgot what dates we booked at the lodge".
+        r"(?:forgot|forget|dont\s+remember|cant\s+remember|olvide|no\s+me\s+acuerdo\s+de)\s+(?:what|which|when|que|cuando|las\s+fechas)|what\s+dates\s+(?:we|i)\s+(?:booked|reserved|have)",
         // "So what do I actually have then?"
         r"what\s+do\s+(?:i|we)\s+(?:actually\s+|really\s+)?have\s+(?:then|now|booked|reserved|with\s+you)",
         // "Whats my booking again", "what's my reservation for december".

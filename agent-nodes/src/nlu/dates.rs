@@ -245,6 +245,12 @@ static HOLIDAY_TO_DAY: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("holiday-to-day rule: {e}"))
 });
 
+/// "Tomorrow night", "mañana por la noche": a night named, not a day.
+static NIGHT_OF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:tomorrow|tmrw|manana)\s+(?:night|nite|noche|por\s+la\s+noche)\b")
+        .unwrap_or_else(|e| panic!("night-of rule: {e}"))
+});
+
 static WEEKEND_OF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:weekend|fin\s+de\s+semana|finde)\s+(?:of|del|de)\b")
         .unwrap_or_else(|e| panic!("weekend-of rule: {e}"))
@@ -422,6 +428,16 @@ fn place(
         mentions.retain(|(at, f)| !(leaves(*at) && matches!(f, Found::One(When::Weekday { .. }))));
     }
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
+    // "En vez del 8 al 10 de enero sería del 15 al 17": the month of a date the range replaces
+    // is the month of the range's days.
+    let replaced_by_range = mentions
+        .iter()
+        .filter(|_| range)
+        .find_map(|(_, f)| match f {
+            Found::One(when @ (When::MonthDay { .. } | When::On(_))) => when.resolve(today),
+            _ => None,
+        })
+        .and_then(|d| d.with_day(1));
     // A written range is a whole stay: "can't make it tomorrow, move it to Dec 21-22" stays
     // Dec 21-22, whatever single dates come before it.
     if range {
@@ -448,7 +464,10 @@ fn place(
             }
             Found::Two(first, last) | Found::Weekend(first, last) if !placed => {
                 let anchor = match first {
-                    When::Day(_) => holiday_month.unwrap_or(day_anchor).max(today),
+                    When::Day(_) => holiday_month
+                        .or(replaced_by_range)
+                        .unwrap_or(day_anchor)
+                        .max(today),
                     _ => today,
                 };
                 let range = |anchor: NaiveDate| {
@@ -487,6 +506,15 @@ fn place(
             // The same day said twice ("New Year's Eve, December 31") is one date.
             Found::One(when @ When::MonthDay { .. }) | Found::Holiday(when)
                 if when.resolve(today) == stay.check_in => {}
+            // "Tonight and tomorrow night": a night of the stay, so the day after is the
+            // departure.
+            Found::One(when)
+                if stay.check_out.is_none()
+                    && stay.check_in.is_some()
+                    && NIGHT_OF.is_match(original.get(at..).unwrap_or("")) =>
+            {
+                stay.check_out = when.resolve(today).and_then(|d| d.succ_opt());
+            }
             Found::One(when) | Found::Holiday(when) if stay.check_out.is_none() => {
                 let anchor = stay.check_in.and_then(|d| d.succ_opt()).unwrap_or(today);
                 let date = when.resolve(anchor);

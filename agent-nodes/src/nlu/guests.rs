@@ -108,7 +108,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b",
         ),
         explicit: compile(&format!(
-            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
+            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:in\s+the|en\s+la)\s{{4,}}(?:room\s*|habitacion\s*)?(?:[.,!?]|$|then|entonces)|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"
         )),
         own_kids: compile(&format!(
             r"\b(?:(?:our|my|mis|nuestros|nuestras)\s+({count})\s+(?:boys|girls|sons|daughters|chicos|chicas)\b|({count})\s+(?:boys|girls|chicos|chicas|nenes|nenas)\s+(?:aged\s+|of\s+|de\s+)?[0-9])"
@@ -192,7 +192,7 @@ const NOT_PEOPLE: &[&str] = &[
 fn first(regex: &Regex, folded: &str) -> Option<u32> {
     regex
         .captures_iter(folded)
-        .find_map(|c| numbers::value(c.get(1).or_else(|| c.get(2))?.as_str()))
+        .find_map(|c| numbers::value(c.iter().skip(1).flatten().next()?.as_str()))
 }
 
 /// Finds the party in `folded`.
@@ -256,7 +256,8 @@ pub(super) fn extract(folded: &str) -> Party {
         p.companion_pair.find_iter(folded).count() * 2
     };
     let companions = u32::try_from(companions + pairs).unwrap_or(0);
-    // "ponle 3", "4 en total": the guest's own total settles it.
+    // "ponle 3", "4 en total", "5 in the family room" (the room's name is masked by then,
+    // hence the blank the pattern looks for): the guest's own total settles it.
     if let Some(total) = first(&p.explicit, folded) {
         let children = children.filter(|c| *c < total);
         return Party {
@@ -429,10 +430,27 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
             )
     };
     // "talk to a person", "hablar con una persona" name someone, not the party.
+    // ("One of us can crash with friends" says who is left out, not the party.)
     let not_someone = |m: &regex::Match<'_>| {
         !matches!(
             previous_word(folded, m.start()),
             "to" | "with" | "con" | "a"
+        ) && !matches!(
+            text::next_word(folded, m.end()),
+            "can"
+                | "cant"
+                | "will"
+                | "wont"
+                | "is"
+                | "has"
+                | "might"
+                | "may"
+                | "needs"
+                | "would"
+                | "could"
+                | "puede"
+                | "va"
+                | "no"
         )
     };
     // "somos una pareja", "we're a family of 4": an article before a group word is no count.

@@ -339,6 +339,9 @@ const TABLE: &[Row] = &[
     ("otra doble con las mismas fechas, esta para una pareja (2 personas)", ReservationRequest, Es, &[Room("double"), Adults(2)]),
     ("la familiar para mí y los dos chiquitos, o sea 3", ReservationRequest, Es, &[Room("family"), Adults(1), Children(2)]),
     ("the conference got cut to 2 days so i only need my room dec 1 to dec 3 now", ModificationRequest, En, &[In("2026-12-01"), Out("2026-12-03")]),
+    ("my brother needs a double in madrid tonight and tomorrow night, checking out tuesday, just him", ReservationRequest, En, &[Room("double"), City("Madrid"), In("2026-11-22"), Out("2026-11-24"), Adults(1)]),
+    ("one of us can crash with friends, so 5 in the family room then", ReservationRequest, En, &[Room("family"), Adults(5)]),
+    ("quería cambiar las fechas de mi reserva, en vez del 8 al 10 de enero seria del 15 al 17", ModificationRequest, Es, &[In("2027-01-15"), Out("2027-01-17")]),
     ("a double for him and a friend dec 2 to dec 5", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-02"), Out("2026-12-05")]),
 ];
 

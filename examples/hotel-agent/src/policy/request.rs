@@ -312,6 +312,8 @@ pub(super) fn new_dates(
             (to, keep_length(to)?)
         }
         (Some(arrival), Some(departure)) => (arrival, departure),
+        // "Arrive the 17th instead, same checkout".
+        (Some(arrival), None) if r.keeps_departure => (arrival, old_out),
         (Some(arrival), None) => (arrival, keep_length(arrival)?),
         (None, Some(departure)) => (old_in, departure),
         (None, None) => return None,
@@ -340,6 +342,18 @@ fn anchored(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) ->
     match (e.check_in, e.check_out) {
         (Some(check_in), check_out) => {
             e.check_in = next_day(month_start, check_in.day());
+            // A request over the turn of a month (Dec 28 – Jan 2): "llegamos el 2" is the day
+            // nearer the request, January's.
+            let later_month = slots
+                .check_out
+                .filter(|out| out.month() != draft_in.month())
+                .and_then(|out| out.with_day(1))
+                .and_then(|first| next_day(first, check_in.day()));
+            if let (Some(near), Some(later)) = (e.check_in, later_month)
+                && (later - draft_in).num_days().abs() < (near - draft_in).num_days().abs()
+            {
+                e.check_in = Some(later);
+            }
             if let (Some(new_in), Some(out)) = (e.check_in, check_out) {
                 e.check_out = new_in.succ_opt().and_then(|d| next_day(d, out.day()));
             }

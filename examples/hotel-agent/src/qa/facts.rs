@@ -199,6 +199,11 @@ pub(super) fn superlatives(folded: &str) -> [bool; 3] {
         "priciest",
         "most expensive",
         "most luxurious",
+        "fanciest",
+        "nicest",
+        "best room",
+        "la mejor habitacion",
+        "mas elegante",
         "mas car",
         "mas lujos",
     ];

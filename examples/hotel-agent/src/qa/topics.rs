@@ -92,6 +92,7 @@ const CUES: &[(Topic, &[&str])] = &[
             "puppy",
             "pup",
             "pups",
+            "lab",
             "doggo",
             "doggy",
             "kitty",

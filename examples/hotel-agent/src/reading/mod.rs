@@ -299,7 +299,9 @@ pub(crate) fn follows_up(folded: &str) -> bool {
 static FOLLOW_UP: LazyLock<Regex> =
     // One short word may come first: "uf. y en el budget?", "ok and at the plaza?".
     LazyLock::new(|| {
-        compile(r"^\W*(?:[a-z]{1,5}\W+)?(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b")
+        compile(
+            r"^\W*(?:[a-z]{1,5}\W+)?(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of|(?:el|la)\s+de\s+[a-z]+|the\s+one\s+in)\b",
+        )
     });
 
 /// Whether `folded` weighs options against each other: "Austin or Dallas?", "at each one",
