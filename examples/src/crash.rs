@@ -1,14 +1,20 @@
-//! The crash-test graph: 50 supersteps with one parallel superstep and one journaled side
-//! effect, instrumented so that a test can tell which tasks ran in which process.
+//! The crash-test graph: 50 supersteps with one parallel superstep, one journaled side effect
+//! and one subgraph (which has a parallel superstep and a journaled side effect of its own),
+//! instrumented so that a test can tell which tasks ran in which process.
 //!
 //! The `crash_loop` binary runs it on a SQLite file, and `tests/crash` kills that binary at
 //! random moments. Two files outside the database record what happened:
 //!
 //! - the *runs* file gets a [`RunLine::Task`] line the moment a node body starts (synced
-//!   before the node does anything else), and a [`RunLine::Effect`] line whenever the side
+//!   before the node does anything else), and a [`RunLine::Effect`] line whenever a side
 //!   effect's closure is called;
-//! - the *effects* file stands in for an external system: the side effect appends one line
+//! - the *effects* file stands in for an external system: each side effect appends one line
 //!   holding its idempotency key.
+//!
+//! The subgraph is one task of the root graph (its superstep [`SUBGRAPH_STEP`]), and its nodes
+//! are the root's `work`, `fan_*` and `notify` again, in the subgraph's own supersteps
+//! ([`subgraph_schedule`]); a [`TaskKey`] tells them apart from the root's by the subgraph's
+//! superstep it carries.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -21,12 +27,23 @@ use graph_core::{
     BuildError, CompiledGraph, Ctx, END, Endpoint, NodeError, Route, START, State, StateGraph,
 };
 
+/// The root graph's node that runs the subgraph.
+pub const SUBGRAPH: &str = "sub";
+
 /// Supersteps in a run, numbered from 0.
 pub const SUPERSTEPS: u32 = 50;
 /// The superstep whose three tasks run in parallel.
 pub const FAN_STEP: i64 = 20;
-/// The superstep that runs the side effect.
+/// The superstep that runs the root graph's side effect.
 pub const EFFECT_STEP: i64 = 35;
+/// The superstep whose one task runs the subgraph.
+pub const SUBGRAPH_STEP: i64 = 42;
+/// The subgraph's superstep whose two tasks run in parallel.
+pub const SUBGRAPH_FAN_STEP: i64 = 1;
+/// The subgraph's superstep that runs its side effect.
+pub const SUBGRAPH_EFFECT_STEP: i64 = 2;
+/// The subgraph's supersteps, numbered from 0.
+const SUBGRAPH_SUPERSTEPS: i64 = 4;
 /// The name of the journaled effect.
 const EFFECT: &str = "notify";
 
@@ -49,8 +66,8 @@ const EFFECT_REPLY: Duration = Duration::from_millis(8);
 /// journaled effect in an unfinished task, which a resume re-runs without repeating the effect.
 const AFTER_EFFECT: Duration = Duration::from_millis(8);
 
-/// The crash-test state: a log with one entry per task, `"<superstep> <node>"` (the effect's
-/// task adds its result), in the order updates applied.
+/// The crash-test state: a log with one entry per task, its [`TaskKey`] (the effect's task adds
+/// its result), in the order updates applied; the subgraph's task adds its tasks' entries.
 #[derive(State, Clone, Default, Debug, PartialEq, serde::Serialize)]
 pub struct Crash {
     /// What ran, one entry per task.
@@ -58,49 +75,130 @@ pub struct Crash {
     pub log: Vec<String>,
 }
 
-/// The nodes that run in superstep `step`, in task order; empty once the run is over.
+/// The nodes that run in the root graph's superstep `step`, in task order; empty once the run
+/// is over.
 pub fn schedule(step: i64) -> &'static [&'static str] {
     match step {
         FAN_STEP => &["fan_a", "fan_b", "fan_c"],
         EFFECT_STEP => &["notify"],
+        SUBGRAPH_STEP => &[SUBGRAPH],
         _ if (0..i64::from(SUPERSTEPS)).contains(&step) => &["work"],
         _ => &[],
     }
 }
 
-/// Every task of a run, in order.
-pub fn all_tasks() -> Vec<TaskKey> {
-    (0..i64::from(SUPERSTEPS))
+/// The nodes that run in the subgraph's superstep `step`, in task order; empty once the
+/// subgraph is over.
+pub fn subgraph_schedule(step: i64) -> &'static [&'static str] {
+    match step {
+        SUBGRAPH_FAN_STEP => &["fan_a", "fan_b"],
+        SUBGRAPH_EFFECT_STEP => &["notify"],
+        _ if (0..SUBGRAPH_SUPERSTEPS).contains(&step) => &["work"],
+        _ => &[],
+    }
+}
+
+/// Every task of the subgraph, in order.
+pub fn subgraph_tasks() -> Vec<TaskKey> {
+    (0..SUBGRAPH_SUPERSTEPS)
         .flat_map(|step| {
-            schedule(step)
+            subgraph_schedule(step)
                 .iter()
-                .map(move |node| TaskKey::new(step, node))
+                .map(move |node| TaskKey::in_subgraph(step, node))
         })
         .collect()
 }
 
-/// One task of a run: its superstep and node (each node runs at most once per superstep here).
+/// Every task of a run whose node body is the test's, in order: the subgraph's task is its
+/// tasks.
+pub fn all_tasks() -> Vec<TaskKey> {
+    (0..i64::from(SUPERSTEPS))
+        .flat_map(|step| match step {
+            SUBGRAPH_STEP => subgraph_tasks(),
+            _ => schedule(step)
+                .iter()
+                .map(|node| TaskKey::new(step, node))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The tasks whose node journals a side effect, in the order they run.
+pub fn effect_tasks() -> [TaskKey; 2] {
+    [
+        TaskKey::new(EFFECT_STEP, "notify"),
+        TaskKey::in_subgraph(SUBGRAPH_EFFECT_STEP, "notify"),
+    ]
+}
+
+/// One task of a run: its superstep and node (each node runs at most once per superstep here),
+/// and for a task inside the subgraph, the subgraph's superstep. Written `"<step> <node>"`, or
+/// `"<step>/<subgraph step> <node>"` inside the subgraph.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskKey {
-    /// The superstep.
+    /// The root graph's superstep ([`SUBGRAPH_STEP`] for a task inside the subgraph).
     pub step: i64,
+    /// The subgraph's superstep, for a task inside the subgraph.
+    pub subgraph_step: Option<i64>,
     /// The node.
     pub node: String,
 }
 
 impl TaskKey {
-    /// The task of `node` in superstep `step`.
+    /// The task of `node` in the root graph's superstep `step`.
     pub fn new(step: i64, node: &str) -> Self {
         Self {
             step,
+            subgraph_step: None,
             node: node.to_owned(),
+        }
+    }
+
+    /// The task of `node` in the subgraph's superstep `step`.
+    pub fn in_subgraph(step: i64, node: &str) -> Self {
+        Self {
+            step: SUBGRAPH_STEP,
+            subgraph_step: Some(step),
+            node: node.to_owned(),
+        }
+    }
+
+    /// The task running now: in the subgraph when the node's namespace is not the root's.
+    fn of(ctx: &Ctx) -> Self {
+        if ctx.namespace().is_root() {
+            Self::new(ctx.step(), ctx.node().as_str())
+        } else {
+            Self::in_subgraph(ctx.step(), ctx.node().as_str())
         }
     }
 }
 
 impl fmt::Display for TaskKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.step, self.node)
+        match self.subgraph_step {
+            None => write!(f, "{} {}", self.step, self.node),
+            Some(inner) => write!(f, "{}/{inner} {}", self.step, self.node),
+        }
+    }
+}
+
+impl FromStr for TaskKey {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("not a task: {text:?}");
+        let (steps, node) = text.split_once(' ').ok_or_else(bad)?;
+        if node.is_empty() || node.contains(' ') {
+            return Err(bad());
+        }
+        let parse = |step: &str| step.parse::<i64>().map_err(|_| bad());
+        match steps.split_once('/') {
+            None => Ok(Self::new(parse(steps)?, node)),
+            Some((outer, inner)) if parse(outer)? == SUBGRAPH_STEP => {
+                Ok(Self::in_subgraph(parse(inner)?, node))
+            }
+            Some(_) => Err(bad()),
+        }
     }
 }
 
@@ -127,13 +225,8 @@ impl FromStr for RunLine {
 
     fn from_str(line: &str) -> Result<Self, String> {
         let bad = || format!("not a runs line: {line:?}");
-        let mut words = line.split(' ');
-        let (Some(kind), Some(step), Some(node), None) =
-            (words.next(), words.next(), words.next(), words.next())
-        else {
-            return Err(bad());
-        };
-        let task = TaskKey::new(step.parse().map_err(|_| bad())?, node);
+        let (kind, task) = line.split_once(' ').ok_or_else(bad)?;
+        let task = task.parse().map_err(|_| bad())?;
         match kind {
             "task" => Ok(RunLine::Task(task)),
             "effect" => Ok(RunLine::Effect(task)),
@@ -147,47 +240,86 @@ impl FromStr for RunLine {
 pub struct CrashFiles {
     /// Where [`RunLine`]s go.
     pub runs: PathBuf,
-    /// The stand-in external system the side effect writes to.
+    /// The stand-in external system the side effects write to.
     pub effects: PathBuf,
 }
 
 /// The crash-test graph, without a checkpointer. Each superstep's tasks route to the next
-/// superstep's nodes per [`schedule`].
+/// superstep's nodes per [`schedule`], and the subgraph's per [`subgraph_schedule`].
 pub fn crash_graph(files: CrashFiles) -> Result<CompiledGraph<Crash>, BuildError> {
     let files = Arc::new(files);
+    let mut child = StateGraph::<Crash>::new();
+    add_nodes(
+        &mut child,
+        &files,
+        &["work", "fan_a", "fan_b", "notify"],
+        next_subgraph_superstep,
+    );
     let mut graph = StateGraph::<Crash>::new();
-    for node in ["work", "fan_a", "fan_b", "fan_c"] {
-        let files = Arc::clone(&files);
-        graph.add_node(node, move |_s: Arc<Crash>, ctx: Ctx| {
-            plain_task(Arc::clone(&files), ctx)
-        });
-    }
-    let notify_files = Arc::clone(&files);
-    graph.add_node("notify", move |_s: Arc<Crash>, ctx: Ctx| {
-        notify_task(Arc::clone(&notify_files), ctx)
-    });
-    let nodes = ["work", "fan_a", "fan_b", "fan_c", "notify"];
-    let targets: Vec<Endpoint> = nodes.iter().map(|&n| n.into()).chain([END]).collect();
-    graph.add_conditional_edge(START, targets.clone(), next_superstep);
-    for node in nodes {
-        graph.add_conditional_edge(node, targets.clone(), next_superstep);
-    }
+    graph.add_subgraph(SUBGRAPH, child.compile()?);
+    add_nodes(
+        &mut graph,
+        &files,
+        &["work", "fan_a", "fan_b", "fan_c", "notify", SUBGRAPH],
+        next_superstep,
+    );
     graph.compile()
 }
 
-/// Routes to the nodes of the superstep after the one that wrote the last log entry. A
-/// conditional edge sees the pre-step state plus its own node's update, so the last entry is
-/// the routing task's own.
+/// Adds the test's nodes among `nodes` (a subgraph's node is added apart), and a conditional
+/// edge by `route` from `START` and from each of `nodes` to any of them or `END`.
+fn add_nodes(
+    graph: &mut StateGraph<Crash>,
+    files: &Arc<CrashFiles>,
+    nodes: &[&'static str],
+    route: fn(&Crash) -> Route,
+) {
+    for &node in nodes {
+        let files = Arc::clone(files);
+        match node {
+            "notify" => graph.add_node(node, move |_s: Arc<Crash>, ctx: Ctx| {
+                notify_task(Arc::clone(&files), ctx)
+            }),
+            SUBGRAPH => continue,
+            _ => graph.add_node(node, move |_s: Arc<Crash>, ctx: Ctx| {
+                plain_task(Arc::clone(&files), ctx)
+            }),
+        };
+    }
+    let targets: Vec<Endpoint> = nodes.iter().map(|&n| n.into()).chain([END]).collect();
+    graph.add_conditional_edge(START, targets.clone(), route);
+    for &node in nodes {
+        graph.add_conditional_edge(node, targets.clone(), route);
+    }
+}
+
+/// The task that wrote the last log entry. A conditional edge sees the pre-step state plus its
+/// own node's update, so the last entry is the routing task's own (or, after the subgraph's
+/// task, the subgraph's last task's).
+fn last_task(state: &Crash) -> Option<TaskKey> {
+    let entry = state.log.last()?;
+    // The effect's task adds its result after its key.
+    let key: String = entry.split(' ').take(2).collect::<Vec<_>>().join(" ");
+    Some(key.parse().expect("log entries start with their task"))
+}
+
+/// Routes to the nodes of the root graph's superstep after the last task's.
 fn next_superstep(state: &Crash) -> Route {
-    let last = state
-        .log
-        .last()
-        .and_then(|entry| entry.split(' ').next())
-        .map_or(-1, |step| {
-            step.parse::<i64>()
-                .expect("log entries start with their step")
-        });
-    match schedule(last + 1) {
+    let last = last_task(state).map_or(-1, |task| task.step);
+    to_nodes(schedule(last + 1))
+}
+
+/// Routes to the nodes of the subgraph's superstep after the last task's; the subgraph starts
+/// from its parent's state, whose last task is the root graph's.
+fn next_subgraph_superstep(state: &Crash) -> Route {
+    let last = last_task(state)
+        .and_then(|task| task.subgraph_step)
+        .unwrap_or(-1);
+    to_nodes(subgraph_schedule(last + 1))
+}
+
+fn to_nodes(nodes: &[&str]) -> Route {
+    match nodes {
         [] => END.into(),
         nodes => nodes
             .iter()
@@ -196,14 +328,14 @@ fn next_superstep(state: &Crash) -> Route {
 }
 
 async fn plain_task(files: Arc<CrashFiles>, ctx: Ctx) -> Result<CrashUpdate, NodeError> {
-    let task = TaskKey::new(ctx.step(), ctx.node().as_str());
+    let task = TaskKey::of(&ctx);
     append_synced(&files.runs, RunLine::Task(task.clone()).to_string()).await?;
     tokio::time::sleep(fan_latency(&task.node)).await;
     Ok(CrashUpdate::default().log(vec![task.to_string()]))
 }
 
 async fn notify_task(files: Arc<CrashFiles>, ctx: Ctx) -> Result<CrashUpdate, NodeError> {
-    let task = TaskKey::new(ctx.step(), ctx.node().as_str());
+    let task = TaskKey::of(&ctx);
     append_synced(&files.runs, RunLine::Task(task.clone()).to_string()).await?;
     // The journal makes a re-run of this task return the saved key without calling the
     // closure, but a kill can land after the closure wrote the effect and before its result

@@ -1,5 +1,5 @@
-//! The crash test. The `crash_loop` binary runs the 50-superstep graph of `examples::crash` on a
-//! SQLite file; this test starts it as a child process, kills it with SIGKILL at a random
+//! The crash test. The `crash_loop` binary runs the 50-superstep graph of `examples::crash`, one
+//! superstep of which runs a subgraph, on a SQLite file; this test starts it as a child process, kills it with SIGKILL at a random
 //! moment, and restarts it (with a new random moment each time) until it finishes. That is a
 //! *round*; rounds repeat on fresh files until enough kills have landed.
 //!
@@ -9,16 +9,20 @@
 //!   copy of the files so the next process finds them exactly as the kill left them. A task is
 //!   finished when its superstep has a checkpoint, or when its output is saved as a pending
 //!   write of the superstep after the latest checkpoint (only the parallel superstep saves
-//!   those: a lone task's output is its checkpoint). The next process must start none of
-//!   them: every node body logs its task to the runs file, synced, before doing anything else.
-//!   This is the engine's promise that a resume re-runs only unfinished tasks.
+//!   those: a lone task's output is its checkpoint). The same holds inside the subgraph, whose
+//!   checkpoints and pending writes are in its task's namespace: while the root graph's task
+//!   that runs it is unfinished, the subgraph's checkpointed supersteps and saved outputs are
+//!   finished tasks too (and once that task is checkpointed, all of them are). The next process
+//!   must start none of them: every node body logs its task to the runs file, synced, before
+//!   doing anything else. This is the engine's promise that a resume re-runs only unfinished
+//!   tasks, at every level.
 //! - **Storage keeps what it acknowledged.** The finished set never shrinks from one kill to
 //!   the next, and each checkpoint names the writers the schedule says.
-//! - **The side effect happens exactly once.** Once its result is journaled, no later process
-//!   calls the effect's closure again (the journal's promise). A kill between the effect and
-//!   its record makes the next process call it again, and the idempotency key keeps the
-//!   external write single: the effects file holds exactly one line, the key that the final
-//!   state carries.
+//! - **Each side effect happens exactly once**, the root graph's and the subgraph's. Once an
+//!   effect's result is journaled, no later process calls its closure again (the journal's
+//!   promise). A kill between the effect and its record makes the next process call it again,
+//!   and the idempotency key keeps the external write single: the effects file holds exactly
+//!   one line per effect, the keys that the final state carries.
 //! - **Nothing is lost.** A round's final state, printed by the process that finishes, equals
 //!   that of an uninterrupted run, and the round's runs file covers every task.
 //!
@@ -39,7 +43,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use examples::crash::{EFFECT_STEP, RunLine, SUPERSTEPS, TaskKey, all_tasks, schedule};
+use examples::crash::{RunLine, SUPERSTEPS, TaskKey, all_tasks, effect_tasks};
 
 use child::{Ending, Files};
 use recorded::Recorded;
@@ -89,9 +93,14 @@ struct Tally {
     by_head: [usize; 7],
     /// Kills after a task of the parallel superstep saved its output, before its checkpoint.
     with_saved_outputs: usize,
-    /// Kills after the effect reached the effects file but before its result was journaled.
+    /// Kills while the subgraph had a checkpoint and the root's task of it was unfinished.
+    in_subgraph: usize,
+    /// Kills after a task of the subgraph's parallel superstep saved its output, before its
+    /// checkpoint.
+    with_saved_subgraph_outputs: usize,
+    /// Kills after an effect reached the effects file but before its result was journaled.
     effect_sent_not_journaled: usize,
-    /// Kills after the effect's result was journaled but before its superstep's checkpoint.
+    /// Kills after an effect's result was journaled but before its superstep's checkpoint.
     effect_journaled_not_checkpointed: usize,
     /// Tasks a killed process started and the next one started again (allowed: unfinished).
     reran_unfinished: usize,
@@ -109,10 +118,17 @@ impl Tally {
         if recorded.saved_outputs > 0 {
             self.with_saved_outputs += 1;
         }
-        if !effects.is_empty() && !recorded.effect_journaled {
+        if recorded.subgraph_head_step.is_some() {
+            self.in_subgraph += 1;
+        }
+        if recorded.subgraph_saved_outputs > 0 {
+            self.with_saved_subgraph_outputs += 1;
+        }
+        // Effects run one after the other, so one more line than records is the one in flight.
+        if effects.len() > recorded.effects_journaled.len() {
             self.effect_sent_not_journaled += 1;
         }
-        if recorded.effect_journaled && recorded.head_step == Some(EFFECT_STEP - 1) {
+        if recorded.effects_pending > 0 {
             self.effect_journaled_not_checkpointed += 1;
         }
     }
@@ -180,17 +196,19 @@ fn campaign(name: &str, target_kills: usize) {
         tally.by_head[6]
     );
     println!(
-        "{name}: {} kills with saved outputs of the parallel superstep, {} after the effect \
-         but before its record, {} after its record but before its checkpoint; {} unfinished \
-         tasks re-ran",
+        "{name}: {} kills inside the subgraph; {} with saved outputs of the parallel superstep, \
+         {} of the subgraph's; {} after an effect but before its record, {} after its record \
+         but before its checkpoint; {} unfinished tasks re-ran",
+        tally.in_subgraph,
         tally.with_saved_outputs,
+        tally.with_saved_subgraph_outputs,
         tally.effect_sent_not_journaled,
         tally.effect_journaled_not_checkpointed,
         tally.reran_unfinished
     );
 }
 
-/// Runs `crash_loop` to its end on fresh `files`, checks that it ran every task and the effect
+/// Runs `crash_loop` to its end on fresh `files`, checks that it ran every task and each effect
 /// once, and returns the final state; its duration is pushed onto `durations`.
 fn uninterrupted(files: &Files, seed: u64, durations: &mut Vec<Duration>) -> serde_json::Value {
     let (ending, duration) = child::run(files, None)
@@ -218,10 +236,10 @@ fn uninterrupted(files: &Files, seed: u64, durations: &mut Vec<Duration>) -> ser
         runs.iter()
             .filter(|l| matches!(l, RunLine::Effect(_)))
             .count(),
-        1,
-        "an uninterrupted run calls the effect once"
+        effect_tasks().len(),
+        "an uninterrupted run calls each effect once"
     );
-    assert_effect_once(files, &state, &format!("seed {seed}, uninterrupted"));
+    assert_effects_once(files, &state, &format!("seed {seed}, uninterrupted"));
     state
 }
 
@@ -259,9 +277,11 @@ fn round(
                         !recorded.finished.contains(task),
                         "{trace}: task `{task}` ran again, but storage recorded it finished \
                          before the previous kill (latest checkpoint: superstep {:?}, {} saved \
-                         outputs)",
+                         outputs; the subgraph's: superstep {:?}, {} saved outputs)",
                         recorded.head_step,
-                        recorded.saved_outputs
+                        recorded.saved_outputs,
+                        recorded.subgraph_head_step,
+                        recorded.subgraph_saved_outputs
                     );
                     if killed_started.contains(task) {
                         tally.reran_unfinished += 1;
@@ -269,7 +289,7 @@ fn round(
                     this_started.insert(task.clone());
                 }
                 RunLine::Effect(task) => assert!(
-                    !recorded.effect_journaled,
+                    !recorded.effects_journaled.contains(task),
                     "{trace}: task `{task}` called its effect's closure again, but its result \
                      was journaled before the previous kill"
                 ),
@@ -278,9 +298,10 @@ fn round(
         seen_runs = runs.len();
         started.extend(this_started.iter().cloned());
         let effects = files.effects();
+        let distinct: BTreeSet<&String> = effects.iter().collect();
         assert!(
-            effects.len() <= 1,
-            "{trace}: the effect reached the effects file twice: {effects:?}"
+            distinct.len() == effects.len() && effects.len() <= effect_tasks().len(),
+            "{trace}: an effect reached the effects file twice: {effects:?}"
         );
         match ending {
             Ending::Finished(state) => {
@@ -288,7 +309,7 @@ fn round(
                     &state, expected,
                     "{trace}: the final state differs from an uninterrupted run's"
                 );
-                assert_effect_once(files, expected, &trace.to_string());
+                assert_effects_once(files, expected, &trace.to_string());
                 let missing: Vec<_> = all_tasks()
                     .into_iter()
                     .filter(|t| !started.contains(t))
@@ -313,18 +334,24 @@ fn round(
     }
 }
 
-/// The effects file holds exactly one line, the key the effect's log entry carries.
-fn assert_effect_once(files: &Files, state: &serde_json::Value, context: &str) {
-    let prefix = format!("{EFFECT_STEP} {} sent ", schedule(EFFECT_STEP)[0]);
-    let key = state["log"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find_map(|entry| entry.as_str()?.strip_prefix(&prefix))
-        .unwrap_or_else(|| panic!("{context}: no `{prefix}…` entry in {state}"));
+/// The effects file holds exactly one line per effect, in the order they ran: the key each
+/// effect's log entry carries.
+fn assert_effects_once(files: &Files, state: &serde_json::Value, context: &str) {
+    let keys: Vec<&str> = effect_tasks()
+        .iter()
+        .map(|task| {
+            let prefix = format!("{task} sent ");
+            state["log"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find_map(|entry| entry.as_str()?.strip_prefix(&prefix))
+                .unwrap_or_else(|| panic!("{context}: no `{prefix}…` entry in {state}"))
+        })
+        .collect();
     assert_eq!(
         files.effects(),
-        [key],
-        "{context}: the effects file should hold the effect's key once"
+        keys,
+        "{context}: the effects file should hold each effect's key once"
     );
 }

@@ -1,26 +1,41 @@
-//! What storage recorded when a process was killed: the tasks it counts as finished and whether
-//! the side effect's result is journaled, read through the SQLite checkpointer's public API.
+//! What storage recorded when a process was killed: the tasks it counts as finished and which
+//! side effects' results are journaled, read through the SQLite checkpointer's public API.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use checkpoint::SqliteCheckpointer;
-use examples::crash::{EFFECT_STEP, TaskKey, schedule};
-use graph_core::{Checkpointer, HistoryQuery, Namespace, Source, ThreadId, WriteKind};
+use examples::crash::{
+    EFFECT_STEP, SUBGRAPH, SUBGRAPH_EFFECT_STEP, SUBGRAPH_STEP, TaskKey, schedule,
+    subgraph_schedule, subgraph_tasks,
+};
+use graph_core::{
+    Checkpointer, HistoryQuery, Namespace, NodeId, Source, TaskId, TaskPath, ThreadId, WriteKind,
+};
 
 /// The thread's durable record at one moment.
 #[derive(Debug, Default)]
 pub(crate) struct Recorded {
-    /// The superstep of the latest checkpoint (-1 for the input's); `None` without one.
+    /// The superstep of the root graph's latest checkpoint (-1 for the input's); `None`
+    /// without one.
     pub(crate) head_step: Option<i64>,
-    /// Tasks that must never run again: every task of a checkpointed superstep, and the tasks
-    /// of the next superstep whose output is saved as a pending write.
+    /// The superstep of the subgraph's latest checkpoint while the root graph's task that runs
+    /// it is unfinished (-1 for its input's); `None` without one, or once that task finished.
+    pub(crate) subgraph_head_step: Option<i64>,
+    /// Tasks that must never run again: every task of a checkpointed superstep (in the root
+    /// graph or the subgraph; a checkpointed superstep of the subgraph's task counts all the
+    /// subgraph's tasks), and the tasks of the next superstep whose output is saved as a
+    /// pending write.
     pub(crate) finished: BTreeSet<TaskKey>,
-    /// How many of `finished` are saved outputs of the unfinished superstep.
+    /// How many of `finished` are saved outputs of the root graph's unfinished superstep.
     pub(crate) saved_outputs: usize,
-    /// Whether the side effect's result is stored (as a pending write, or in a checkpoint
+    /// How many of `finished` are saved outputs of the subgraph's unfinished superstep.
+    pub(crate) subgraph_saved_outputs: usize,
+    /// The tasks whose side effect's result is stored (as a pending write, or in a checkpoint
     /// of its superstep), so its closure must not be called again.
-    pub(crate) effect_journaled: bool,
+    pub(crate) effects_journaled: BTreeSet<TaskKey>,
+    /// How many of `effects_journaled` are stored only as pending writes.
+    pub(crate) effects_pending: usize,
 }
 
 /// Reads what the files of `db` record for `thread`. It opens a copy, so the next process
@@ -55,36 +70,104 @@ pub(crate) fn read(db: &Path, scratch: &Path, thread: &str) -> Result<Recorded, 
 async fn read_store(copy: &Path, thread: &ThreadId) -> Result<Recorded, String> {
     let store =
         SqliteCheckpointer::open(copy).expect("a killed process leaves a database that opens");
-    let Some(head) = store
-        .get(thread, &Namespace::root(), None)
-        .await
-        .expect("read the head")
-    else {
+    let Some(root) = read_graph(&store, thread, &Namespace::root(), &ROOT).await? else {
         return Ok(Recorded::default());
     };
+    let mut recorded = Recorded {
+        head_step: Some(root.head_step),
+        finished: root.finished,
+        saved_outputs: root.saved_outputs,
+        ..Recorded::default()
+    };
+    let root_effect = TaskKey::new(EFFECT_STEP, "notify");
+    if root.head_step >= EFFECT_STEP || root.effect_pending {
+        recorded.effects_journaled.insert(root_effect);
+        recorded.effects_pending += usize::from(root.effect_pending);
+    }
+    let subgraph_effect = TaskKey::in_subgraph(SUBGRAPH_EFFECT_STEP, "notify");
+    if root.head_step >= SUBGRAPH_STEP {
+        recorded.effects_journaled.insert(subgraph_effect);
+    } else if root.head_step == SUBGRAPH_STEP - 1 {
+        // The subgraph's task is planned from this checkpoint, so its namespace is derived the
+        // way the engine derives it: from the checkpoint and the task's path.
+        let task = TaskId::derive(root.head, &TaskPath::Pull(NodeId::from(SUBGRAPH)));
+        let ns = Namespace::root().child(&NodeId::from(SUBGRAPH), task);
+        if let Some(sub) = read_graph(&store, thread, &ns, &SUBGRAPH_LEVEL).await? {
+            recorded.subgraph_head_step = Some(sub.head_step);
+            recorded.subgraph_saved_outputs = sub.saved_outputs;
+            recorded.finished.extend(sub.finished);
+            if sub.head_step >= SUBGRAPH_EFFECT_STEP || sub.effect_pending {
+                recorded.effects_journaled.insert(subgraph_effect);
+                recorded.effects_pending += usize::from(sub.effect_pending);
+            }
+        }
+    }
+    Ok(recorded)
+}
+
+/// How to read one graph's namespace: its schedule, and the tasks a node's task stands for.
+struct Level {
+    schedule: fn(i64) -> &'static [&'static str],
+    tasks: fn(i64, &str) -> Vec<TaskKey>,
+}
+
+const ROOT: Level = Level {
+    schedule,
+    tasks: |step, node| match node {
+        SUBGRAPH => subgraph_tasks(),
+        _ => vec![TaskKey::new(step, node)],
+    },
+};
+
+const SUBGRAPH_LEVEL: Level = Level {
+    schedule: subgraph_schedule,
+    tasks: |step, node| vec![TaskKey::in_subgraph(step, node)],
+};
+
+/// One namespace's record.
+struct GraphRecord {
+    head: graph_core::CheckpointId,
+    head_step: i64,
+    finished: BTreeSet<TaskKey>,
+    saved_outputs: usize,
+    effect_pending: bool,
+}
+
+async fn read_graph(
+    store: &SqliteCheckpointer,
+    thread: &ThreadId,
+    ns: &Namespace,
+    level: &Level,
+) -> Result<Option<GraphRecord>, String> {
+    let Some(head) = store.get(thread, ns, None).await.expect("read the head") else {
+        return Ok(None);
+    };
     let history = store
-        .list(thread, &Namespace::root(), &HistoryQuery::default())
+        .list(thread, ns, &HistoryQuery::default())
         .await
         .expect("list the history");
     let mut finished = BTreeSet::new();
     for meta in history.iter().filter(|m| m.source == Source::Loop) {
         let writers: Vec<&str> = meta.writers.iter().map(|w| w.as_str()).collect();
-        if writers != schedule(meta.step) {
+        if writers != (level.schedule)(meta.step) {
             return Err(format!(
-                "checkpoint {} of superstep {} records writers {writers:?}, not {:?}",
+                "checkpoint {} of superstep {} in namespace `{ns}` records writers {writers:?}, \
+                 not {:?}",
                 meta.id,
                 meta.step,
-                schedule(meta.step)
+                (level.schedule)(meta.step)
             ));
         }
-        finished.extend(writers.iter().map(|node| TaskKey::new(meta.step, node)));
+        for node in writers {
+            finished.extend((level.tasks)(meta.step, node));
+        }
     }
     let next = head.meta.step + 1;
     let outputs: BTreeSet<TaskKey> = head
         .pending_writes
         .iter()
         .filter(|w| w.kind == WriteKind::Output)
-        .map(|w| TaskKey::new(next, w.node.as_str()))
+        .flat_map(|w| (level.tasks)(next, w.node.as_str()))
         .collect();
     let effect_pending = head
         .pending_writes
@@ -92,12 +175,13 @@ async fn read_store(copy: &Path, thread: &ThreadId) -> Result<Recorded, String> 
         .any(|w| w.kind == WriteKind::Effect);
     let saved_outputs = outputs.len();
     finished.extend(outputs);
-    Ok(Recorded {
-        head_step: Some(head.meta.step),
+    Ok(Some(GraphRecord {
+        head: head.meta.id,
+        head_step: head.meta.step,
         finished,
         saved_outputs,
-        effect_journaled: effect_pending || head.meta.step >= EFFECT_STEP,
-    })
+        effect_pending,
+    }))
 }
 
 fn sibling(db: &Path, suffix: &str) -> std::path::PathBuf {
