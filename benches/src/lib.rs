@@ -1,5 +1,5 @@
-//! The benchmark workloads W1–W5 of `shared/reference/langgraph-semantics.md`, built on
-//! graph-core, shared by the `workloads` binary and the criterion benches.
+//! The benchmark workloads W1–W5 of `shared/reference/langgraph-semantics.md`, and W6 of our own,
+//! built on graph-core, shared by the `workloads` binary and the criterion benches.
 //!
 //! - W1 hop: A → B → C → END, a fresh thread per invocation.
 //! - W2 loop: router ⇄ worker for 50 supersteps per thread, threads one after another.
@@ -7,6 +7,9 @@
 //! - W4 human in the loop: an interrupt in B of A → B → C, then resume; and the history of a
 //!   thread with 500 checkpoints.
 //! - W5 fan-out: 100 pushes to `worker` with an append reducer, then `merge`.
+//! - W6 subgraph: W1's A → B → C as a subgraph, the one node of its parent (START → sub → END),
+//!   a fresh thread per invocation. LangGraph has no figure for it; W1 is the graph without the
+//!   subgraph around it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -191,4 +194,14 @@ pub fn w5(fanout: usize) -> CompiledGraph<Bench> {
     });
     g.add_edge("worker", "merge").add_edge("merge", END);
     g.compile().expect("W5 compiles")
+}
+
+/// W6: [`w1`] as the subgraph `sub` of a parent whose only node it is: START → sub → END. It
+/// inherits the parent's checkpointer, so a run stores the parent's input and one superstep,
+/// and in `sub`'s namespace the subgraph's input and three supersteps.
+pub fn w6() -> CompiledGraph<Bench> {
+    let mut g = StateGraph::<Bench>::new();
+    g.add_subgraph("sub", w1());
+    g.add_edge(START, "sub").add_edge("sub", END);
+    g.compile().expect("W6 compiles")
 }

@@ -1,4 +1,4 @@
-//! Runs the W1–W5 workloads and prints one JSON object per workload and configuration.
+//! Runs the W1–W6 workloads and prints one JSON object per workload and configuration.
 //!
 //! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config sqlite]`
 //!
@@ -7,144 +7,22 @@
 //! measured.
 //!
 //! Method (as for the LangGraph baseline): each measurement is calibrated to about 0.8 s per
-//! repetition; throughput is the median of 5 repetitions; p50/p99 are over every timed call.
+//! repetition (W6: 1,000 invocations per repetition); throughput is the median of 5
+//! repetitions; p50/p99 are over every timed call.
 //! Each workload/configuration runs in a child process of its own, so `peak_rss_kb` (the
 //! process's VmHWM) belongs to that workload alone.
 
-use std::time::{Duration, Instant};
+mod measure;
 
-use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w1, w4, w5};
-use graph_core::{HistoryQuery, Resume, RunConfig, RunStatus};
-use serde::Serialize;
+use std::time::Instant;
 
-const REPS: usize = 5;
-const TARGET: Duration = Duration::from_millis(800);
+use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w1, w4, w5, w6};
+use graph_core::{
+    CompiledGraph, HistoryQuery, Namespace, NodeId, Resume, RunConfig, RunStatus, TaskId, TaskPath,
+    ThreadId,
+};
 
-#[derive(Serialize)]
-struct Report {
-    workload: &'static str,
-    config: &'static str,
-    /// What `throughput` counts per second.
-    unit: &'static str,
-    throughput: f64,
-    /// Wall time per superstep of one run (per node-superstep for W1), in microseconds.
-    per_step_us: f64,
-    p50_us: f64,
-    p99_us: f64,
-    peak_rss_kb: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bytes_per_step: Option<f64>,
-    machine: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
-}
-
-/// Latencies of single calls and per-repetition throughputs.
-struct Samples {
-    latencies: Vec<Duration>,
-    per_second: Vec<f64>,
-}
-
-impl Samples {
-    fn percentile(&self, p: f64) -> f64 {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[index].as_secs_f64() * 1e6
-    }
-    fn median_throughput(&self) -> f64 {
-        let mut v = self.per_second.clone();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    }
-}
-
-/// Calls `op` (one timed call each) in calibrated repetitions.
-async fn measure<F, Fut>(mut op: F) -> Samples
-where
-    F: FnMut(u64) -> Fut,
-    Fut: std::future::Future<Output = Duration>,
-{
-    let mut i = 0u64;
-    let warmup = Instant::now();
-    let mut calls = 0u64;
-    while warmup.elapsed() < TARGET / 4 {
-        op(i).await;
-        i += 1;
-        calls += 1;
-    }
-    let per_call = warmup.elapsed().as_secs_f64() / calls as f64;
-    let batch = ((TARGET.as_secs_f64() / per_call) as u64).max(1);
-    let mut samples = Samples {
-        latencies: Vec::new(),
-        per_second: Vec::new(),
-    };
-    for _ in 0..REPS {
-        let start = Instant::now();
-        for _ in 0..batch {
-            samples.latencies.push(op(i).await);
-            i += 1;
-        }
-        samples
-            .per_second
-            .push(batch as f64 / start.elapsed().as_secs_f64());
-    }
-    samples
-}
-
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    format!(
-        "{cores} cores, {cpu}; {} build",
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
-    )
-}
-
-fn report(
-    workload: &'static str,
-    config: Config,
-    unit: &'static str,
-    s: &Samples,
-    steps: f64,
-) -> Report {
-    let throughput = s.median_throughput();
-    Report {
-        workload,
-        config: config.name(),
-        unit,
-        throughput,
-        per_step_us: 1e6 / throughput / steps,
-        p50_us: s.percentile(0.5),
-        p99_us: s.percentile(0.99),
-        peak_rss_kb: 0,
-        bytes_per_step: None,
-        machine: String::new(),
-        note: None,
-    }
-}
+use measure::{REPS, Report, Samples, machine, measure, measure_calls, peak_rss_kb, report};
 
 async fn run_w1(config: Config) -> Report {
     let graph = config.attach(w1());
@@ -390,6 +268,53 @@ async fn run_w5(config: Config) -> Report {
     r
 }
 
+async fn run_w6(config: Config) -> Report {
+    const INVOCATIONS: u64 = 1000;
+    let graph = config.attach(w6());
+    let s = measure_calls(INVOCATIONS, |i| {
+        let graph = graph.clone();
+        async move {
+            let cfg = RunConfig::thread(format!("w6-{i}"));
+            let t = Instant::now();
+            let out = graph
+                .invoke(BenchUpdate::default(), &cfg)
+                .await
+                .expect("W6 runs");
+            debug_assert_eq!(out.state.value, "c");
+            t.elapsed()
+        }
+    })
+    .await;
+    let mut r = report("W6", config, "runs/s", &s, 3.0);
+    let stored = match stored_per_run(&graph, "w6-0").await {
+        Some((parent, child)) => format!("; a run stores {parent} + {child} checkpoints"),
+        None => String::new(),
+    };
+    r.note = Some(format!(
+        "START → sub → END with W1's A → B → C as the subgraph; {INVOCATIONS} invocations per \
+         repetition; per_step_us is per node-step of the subgraph (3 per run){stored}"
+    ));
+    r
+}
+
+/// How many checkpoints a W6 run stored on `thread`: the parent's, and its subgraph's in the
+/// namespace of the task planned from the parent's input checkpoint.
+async fn stored_per_run(
+    graph: &CompiledGraph<benches::Bench>,
+    thread: &str,
+) -> Option<(usize, usize)> {
+    let store = graph.checkpointer()?;
+    let thread = ThreadId::from(thread);
+    let query = HistoryQuery::default();
+    let parent = store.list(&thread, &Namespace::root(), &query).await.ok()?;
+    let input = parent.last()?.id;
+    let sub = NodeId::from("sub");
+    let task = TaskId::derive(input, &TaskPath::Pull(sub.clone()));
+    let ns = Namespace::root().child(&sub, task);
+    let child = store.list(&thread, &ns, &query).await.ok()?;
+    Some((parent.len(), child.len()))
+}
+
 async fn run_one(workload: &str, config: Config) -> Vec<Report> {
     match workload {
         "W1" => vec![run_w1(config).await, run_w1_concurrent(config).await],
@@ -397,11 +322,12 @@ async fn run_one(workload: &str, config: Config) -> Vec<Report> {
         "W3" => vec![run_w3(config).await],
         "W4" => run_w4(config).await,
         "W5" => vec![run_w5(config).await],
-        other => panic!("unknown workload {other}; expected W1..W5"),
+        "W6" => vec![run_w6(config).await],
+        other => panic!("unknown workload {other}; expected W1..W6"),
     }
 }
 
-const WORKLOADS: [&str; 5] = ["W1", "W2", "W3", "W4", "W5"];
+const WORKLOADS: [&str; 6] = ["W1", "W2", "W3", "W4", "W5", "W6"];
 const CONFIGS: [Config; 4] = Config::ALL;
 
 fn parse_config(name: &str) -> Config {
