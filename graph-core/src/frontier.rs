@@ -48,6 +48,17 @@ pub(crate) struct TaskOutput<S: State> {
     pub(crate) update: S::Update,
     pub(crate) goto: Vec<usize>,
     pub(crate) push: Vec<PendingPush>,
+    /// Set when the task's node sent its command to the parent graph (`Command::parent`): then
+    /// `update` is the parent's, `goto` and `push` are empty, and this says where the parent
+    /// goes, by name (only the parent's plan can resolve it).
+    pub(crate) to_parent: Option<ParentRoute>,
+}
+
+/// The destinations of a command for the parent graph, as the parent's node names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ParentRoute {
+    pub(crate) goto: Vec<NodeId>,
+    pub(crate) push: Vec<PushRecord>,
 }
 
 impl Frontier {
@@ -272,7 +283,7 @@ struct FrontierRecord {
     joins: Vec<JoinRecord>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PushRecord {
     pub(crate) node: NodeId,
     pub(crate) arg: serde_json::Value,
@@ -293,10 +304,22 @@ pub(crate) struct OutputRecord<U> {
     pub(crate) goto: Vec<NodeId>,
     #[serde(default)]
     pub(crate) push: Vec<PushRecord>,
+    /// A command for the parent graph: `goto` and `push` name the parent's nodes. Absent
+    /// otherwise, so every output stored before it existed reads as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) parent: bool,
 }
 
 impl<S: State> TaskOutput<S> {
     pub(crate) fn encode(&self, graph: &Plan<S>) -> serde_json::Result<Vec<u8>> {
+        if let Some(parent) = &self.to_parent {
+            return serde_json::to_vec(&OutputRecord {
+                update: &self.update,
+                goto: parent.goto.clone(),
+                push: parent.push.clone(),
+                parent: true,
+            });
+        }
         serde_json::to_vec(&OutputRecord {
             update: &self.update,
             goto: self
@@ -312,12 +335,24 @@ impl<S: State> TaskOutput<S> {
                     arg: p.arg.clone(),
                 })
                 .collect(),
+            parent: false,
         })
     }
 
     pub(crate) fn decode(graph: &Plan<S>, bytes: &[u8]) -> Result<Self, String> {
         let record: OutputRecord<S::Update> =
             serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if record.parent {
+            return Ok(Self {
+                update: record.update,
+                goto: Vec::new(),
+                push: Vec::new(),
+                to_parent: Some(ParentRoute {
+                    goto: record.goto,
+                    push: record.push,
+                }),
+            });
+        }
         Ok(Self {
             update: record.update,
             goto: record
@@ -335,6 +370,7 @@ impl<S: State> TaskOutput<S> {
                     })
                 })
                 .collect::<Result<_, String>>()?,
+            to_parent: None,
         })
     }
 }

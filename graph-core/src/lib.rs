@@ -67,7 +67,8 @@
 //!   ([`StateGraph::add_subgraph`]). It runs its supersteps inside one task of its parent and
 //!   hands back its net change ([`State::diff`]); its checkpoints go to the parent's thread in a
 //!   [`Namespace`] of their own, and its interrupts, failures and events surface on the parent,
-//!   whose resume continues it where it stopped.
+//!   whose resume continues it where it stopped. A node inside it can end it and route the
+//!   parent instead ([`Command::parent`]).
 //! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
 //!   [`CompiledGraph::to_mermaid`] draw the graph.
 //!

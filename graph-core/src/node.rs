@@ -156,12 +156,18 @@ impl<T: Into<Route>, const N: usize> From<[T; N]> for Route {
 
 /// A node's full result: an update, plus destinations for the next superstep that are taken
 /// **in addition to** the node's static edges (LangGraph's `Command(update=, goto=)`).
+///
+/// A node inside a subgraph can address the graph that runs the subgraph instead, with
+/// [`Command::parent`].
 #[derive(Debug, Clone)]
 pub struct Command<S: State> {
     /// The update to apply.
     pub update: S::Update,
     /// Extra destinations.
     pub goto: Route,
+    /// Whether the command is for the parent graph (LangGraph's `graph=Command.PARENT`): see
+    /// [`Command::parent`].
+    pub to_parent: bool,
 }
 
 impl<S: State> Default for Command<S> {
@@ -169,6 +175,7 @@ impl<S: State> Default for Command<S> {
         Self {
             update: S::Update::default(),
             goto: Route::default(),
+            to_parent: false,
         }
     }
 }
@@ -179,6 +186,7 @@ impl<S: State> Command<S> {
         Self {
             update,
             goto: Route::default(),
+            to_parent: false,
         }
     }
     /// A command that only routes.
@@ -186,6 +194,71 @@ impl<S: State> Command<S> {
         Self {
             update: S::Update::default(),
             goto: goto.into(),
+            to_parent: false,
+        }
+    }
+    /// A command from a node inside a subgraph to the graph that runs it (LangGraph's
+    /// `Command(graph=Command.PARENT, goto=, update=)`): the subgraph stops, and its task in the
+    /// parent ends with `update` and `goto` as if it had returned `Command::update(update)
+    /// .and_goto(goto)` there: the parent applies `update` to its own state, and runs `goto`,
+    /// nodes of the parent, in its next superstep besides the subgraph node's own edges.
+    ///
+    /// - **What the parent gets.** Only `update`: the subgraph's state, what its earlier
+    ///   supersteps changed included, is dropped with it, so `update` carries whatever the
+    ///   parent should keep. The node's own edges in the subgraph are not taken.
+    /// - **The rest of the superstep.** The node's siblings in the subgraph's superstep still
+    ///   finish (a superstep is one barrier), and their updates are dropped too. Two commands
+    ///   to the parent in one superstep fail the task: only one can say where the parent goes.
+    /// - **Durability.** The command is saved as the task's output in the subgraph's namespace
+    ///   before the subgraph stops, like any task output: if the parent's superstep is cut short
+    ///   (a failure beside it, a crash), the resumed subgraph finds it and hands it up again
+    ///   without running the node again, and the parent's checkpoint then records it like any
+    ///   other task's update.
+    /// - **Declaring.** A node of the parent that only such commands reach is declared on the
+    ///   subgraph's node with [`NodeOptions::destinations`] (LangGraph's `destinations=`), so
+    ///   `compile` counts it reachable and exports draw the edge.
+    /// - In the root graph, which has no parent, the command fails the task ([`Error::Route`]).
+    ///
+    /// [`Error::Route`]: crate::Error::Route
+    /// [`NodeOptions::destinations`]: crate::NodeOptions::destinations
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use graph_core::{Command, Ctx, NodeError, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// let mut child = StateGraph::<Chat>::new();
+    /// child.add_node("escalate", |_s: Arc<Chat>, _ctx: Ctx| async {
+    ///     let update = ChatUpdate::default().log(vec!["from_sub".to_owned()]);
+    ///     Ok::<_, NodeError>(Command::parent("y", update))
+    /// });
+    /// child.add_node("never", |_s: Arc<Chat>, _ctx: Ctx| async {
+    ///     Ok(ChatUpdate::default().log(vec!["never".to_owned()]))
+    /// });
+    /// child.add_edge(START, "escalate").add_edge("escalate", "never");
+    ///
+    /// let mut parent = StateGraph::<Chat>::new();
+    /// // `y` is reached only by the command: declared, compile knows it is reachable.
+    /// parent.add_subgraph("sub", child.compile()?).destinations(["y"]);
+    /// parent.add_node("y", |_s: Arc<Chat>, _ctx: Ctx| async {
+    ///     Ok(ChatUpdate::default().log(vec!["y".to_owned()]))
+    /// });
+    /// parent.add_edge(START, "sub");
+    /// let out = parent.compile()?.invoke(ChatUpdate::default(), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.log, ["from_sub", "y"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn parent(goto: impl Into<Route>, update: S::Update) -> Self {
+        Self {
+            update,
+            goto: goto.into(),
+            to_parent: true,
         }
     }
     /// Adds destinations.

@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 use crate::checkpoint::{PendingWrite, WriteKind};
 use crate::context::{Ctx, TaskShared};
 use crate::error::{Error, NodeError, Pause, Timeout};
-use crate::frontier::{PendingPush, TaskOutput};
+use crate::frontier::{ParentRoute, PendingPush, PushRecord, TaskOutput};
 use crate::node::{Command, Endpoint, Goto, TaskInput};
 use crate::outcome::Interrupt;
 use crate::plan::Plan;
@@ -149,11 +149,19 @@ impl<S: State> TaskRun<'_, S> {
     }
 
     async fn finish(&self, command: Command<S>) -> TaskResult<S> {
-        let output = match route(self.graph, self.node, self.snapshot, command, &self.shared) {
+        let routed = if command.to_parent {
+            for_parent(command, &self.shared)
+        } else {
+            route(self.graph, self.node, self.snapshot, command, &self.shared)
+        };
+        let output = match routed {
             Ok(output) => output,
             Err(error) => return self.fail(error).await,
         };
-        if self.persist && self.save_output {
+        // A command for the parent is saved even by a lone task: the subgraph stops without a
+        // checkpoint for this superstep, so this write is the command's only record, and what
+        // lets a re-run of the parent's task hand it up without running the node again.
+        if self.persist && (self.save_output || output.to_parent.is_some()) {
             let bytes = match output.encode(self.graph) {
                 Ok(bytes) => bytes,
                 Err(e) => {
@@ -255,6 +263,7 @@ pub(crate) fn route<S: State>(
     let Command {
         update,
         goto: command_goto,
+        to_parent: _,
     } = command;
     for item in command_goto.0 {
         resolve(graph, item, None, &mut goto, &mut push).map_err(|(t, r)| route_error(t, r))?;
@@ -304,7 +313,65 @@ pub(crate) fn route<S: State>(
             }
         }
     }
-    Ok(TaskOutput { update, goto, push })
+    Ok(TaskOutput {
+        update,
+        goto,
+        push,
+        to_parent: None,
+    })
+}
+
+/// Keeps a command for the parent graph as the task's output, its destinations by name: only
+/// the parent's plan can resolve them, which the parent's task does when the subgraph hands the
+/// command up. The node's own edges are not taken, since its graph stops. A node of the root
+/// graph has no parent to send it to.
+fn for_parent<S: State>(command: Command<S>, shared: &TaskShared) -> Result<TaskOutput<S>, Error> {
+    let route_error = |target: &str, reason: String| Error::Route {
+        thread: shared.thread.clone(),
+        step: shared.step,
+        node: shared.node.clone(),
+        target: target.to_owned(),
+        reason,
+    };
+    if shared.ns.is_root() {
+        return Err(route_error(
+            "the parent graph",
+            "Command::parent is for a node inside a subgraph, and this node is in the root graph"
+                .to_owned(),
+        ));
+    }
+    let mut parent = ParentRoute::default();
+    for item in command.goto.0 {
+        match item {
+            Goto::To(Endpoint::Node(node)) => parent.goto.push(node),
+            // Ending a branch adds no destination, as in a command for the node's own graph.
+            Goto::To(Endpoint::End) => {}
+            Goto::To(Endpoint::Start) => {
+                return Err(route_error(
+                    "START",
+                    "START is not a destination".to_owned(),
+                ));
+            }
+            Goto::Push(push) => {
+                let arg = push.arg.map_err(|e| {
+                    route_error(
+                        push.node.as_str(),
+                        format!("cannot encode the Push argument: {e}"),
+                    )
+                })?;
+                parent.push.push(PushRecord {
+                    node: push.node,
+                    arg,
+                });
+            }
+        }
+    }
+    Ok(TaskOutput {
+        update: command.update,
+        goto: Vec::new(),
+        push: Vec::new(),
+        to_parent: Some(parent),
+    })
 }
 
 /// Resolves one destination. With `declared`, it must be one of those targets.

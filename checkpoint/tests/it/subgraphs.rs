@@ -1,6 +1,6 @@
 //! Subgraphs on a SQLite file: a run paused, failed or cut short inside a subgraph resumes on a
 //! reopened file (a new process, as far as the store knows) without running again what the
-//! subgraph finished.
+//! subgraph finished, a command a node sent to the parent (`Command::parent`) included.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use checkpoint::SqliteCheckpointer;
 use graph_core::{
-    CompiledGraph, Ctx, HistoryQuery, NodeError, Resume, RunConfig, RunStatus, START, State,
-    StateGraph, ThreadStatus,
+    Command, CompiledGraph, Ctx, HistoryQuery, Namespace, NodeError, Resume, RunConfig, RunStatus,
+    START, State, StateGraph, ThreadStatus, WriteKind,
 };
 
 #[derive(State, Clone, Default, Debug)]
@@ -162,6 +162,97 @@ async fn a_run_cut_short_inside_a_subgraph_resumes_after_a_reopen() {
     );
     let out = g.resume(&cfg, Resume::Continue).await.unwrap();
     assert_eq!(out.state.log, ["plan", "x", "mid", "y", "done"]);
+    assert_eq!(calls.x.load(Ordering::SeqCst), 1);
+    assert_eq!(calls.mid.load(Ordering::SeqCst), 2);
+}
+
+/// plan → sub → done on the SQLite file at `path`, where the subgraph's `escalate` sends
+/// `from_sub` to the parent's `escalated` (`Command::parent`) while its sibling `mid` hangs on
+/// its first call.
+fn escalating_graph(path: &Path, calls: &Arc<Calls>) -> CompiledGraph<Trace> {
+    let mut child = StateGraph::<Trace>::new();
+    let counted = Arc::clone(calls);
+    child.add_node("escalate", move |_s: Arc<Trace>, _ctx: Ctx| {
+        counted.x.fetch_add(1, Ordering::SeqCst);
+        async { Ok::<_, NodeError>(Command::parent("escalated", entry("from_sub"))) }
+    });
+    let counted = Arc::clone(calls);
+    child.add_node("mid", move |_s: Arc<Trace>, _ctx: Ctx| {
+        let first = counted.mid.fetch_add(1, Ordering::SeqCst) == 0;
+        async move {
+            if first {
+                std::future::pending::<()>().await;
+            }
+            Ok(entry("mid"))
+        }
+    });
+    child.add_edge(START, "escalate").add_edge(START, "mid");
+
+    let mut parent = StateGraph::<Trace>::new();
+    parent.add_node("plan", |_s: Arc<Trace>, _ctx: Ctx| async {
+        Ok(entry("plan"))
+    });
+    parent
+        .add_subgraph("sub", child.compile().expect("compile the child"))
+        .destinations(["escalated"]);
+    for name in ["escalated", "done"] {
+        parent.add_node(name, move |_s: Arc<Trace>, _ctx: Ctx| async move {
+            Ok(entry(name))
+        });
+    }
+    parent
+        .add_edge(START, "plan")
+        .add_edge("plan", "sub")
+        .add_edge("sub", "done");
+    let store = SqliteCheckpointer::open(path).expect("open");
+    parent
+        .compile()
+        .expect("compile")
+        .with_checkpointer(Arc::new(store))
+}
+
+/// The command is in the file as `escalate`'s output in the subgraph's namespace, so after a
+/// reopen the subgraph hands it up without running `escalate` again.
+#[tokio::test]
+async fn a_command_to_the_parent_is_handed_up_after_a_reopen() {
+    let path = crate::temp_db("subgraph-parent-command");
+    let calls = Arc::new(Calls::default());
+    let cfg = RunConfig::thread("guest");
+    {
+        let g = escalating_graph(&path, &calls);
+        let cut = tokio::time::timeout(
+            Duration::from_millis(300),
+            g.invoke(TraceUpdate::default(), &cfg),
+        )
+        .await;
+        assert!(cut.is_err(), "the run should hang in `mid`");
+    }
+    let g = escalating_graph(&path, &calls);
+    let state = g.get_state(&cfg).await.unwrap();
+    assert_eq!(state.status, ThreadStatus::Pending);
+    let [sub] = &state.tasks[..] else {
+        panic!("{:?}", state.tasks)
+    };
+    let ns = Namespace::root().child(&sub.node, sub.id);
+    let saved = g
+        .checkpointer()
+        .unwrap()
+        .get(&cfg.thread, &ns, None)
+        .await
+        .unwrap()
+        .expect("the subgraph's input checkpoint");
+    let outputs: Vec<&str> = saved
+        .pending_writes
+        .iter()
+        .filter(|w| w.kind == WriteKind::Output)
+        .map(|w| w.node.as_str())
+        .collect();
+    assert_eq!(outputs, ["escalate"]);
+
+    let out = g.resume(&cfg, Resume::Continue).await.unwrap();
+    assert_eq!(out.status, RunStatus::Done);
+    // `mid`'s update goes with the subgraph; the parent runs `escalated` besides `done`.
+    assert_eq!(out.state.log, ["plan", "from_sub", "done", "escalated"]);
     assert_eq!(calls.x.load(Ordering::SeqCst), 1);
     assert_eq!(calls.mid.load(Ordering::SeqCst), 2);
 }

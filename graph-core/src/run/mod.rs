@@ -26,7 +26,7 @@ use crate::checkpoint::{CheckpointMeta, PendingWrite};
 use crate::config::{CallSettings, Persistence, Resume, RunConfig};
 use crate::context::WriteSink;
 use crate::error::Error;
-use crate::frontier::Frontier;
+use crate::frontier::{Frontier, TaskOutput};
 use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, ThreadId};
 use crate::plan::Plan;
 use crate::state::State;
@@ -91,6 +91,9 @@ pub(crate) struct Run<S: State> {
     poisoned: bool,
     /// What subgraph tasks need of this call, made when the first one runs.
     call: Option<Arc<CallSettings>>,
+    /// The command a node of this subgraph sent to its parent (`Command::parent`), which ended
+    /// the run; the subgraph's task hands it up.
+    to_parent: Option<TaskOutput<S>>,
 }
 
 impl<S: State> Run<S> {
@@ -118,6 +121,7 @@ impl<S: State> Run<S> {
             answers: Vec::new(),
             poisoned: false,
             call: None,
+            to_parent: None,
             plan,
             persistence,
             config,

@@ -15,6 +15,11 @@
 //!   the subgraph changed, so an `append` field is not appended to twice.
 //! - **Pause.** Its interrupts pause the task ([`NodeError::nested`]); the task passes them up
 //!   in `TaskShared::nested`, and the parent stores them in the task's interrupt write.
+//! - **Command to the parent.** A node's `Command::parent` ends the subgraph after its
+//!   superstep's tasks finish, with no checkpoint for that superstep; the task's saved output
+//!   holds the command, so a re-run of the parent's task restores the subgraph, reuses that
+//!   output and hands the same command up. The task's result is the command's update and
+//!   destinations, for the parent to apply and route.
 
 use std::sync::Arc;
 
@@ -25,8 +30,8 @@ use crate::checkpoint::Source;
 use crate::config::{Resume, SubgraphPersistence};
 use crate::context::Ctx;
 use crate::error::{Error, NodeError, Result};
-use crate::frontier::Frontier;
-use crate::node::{Command, ErasedNode, NodeResult, TaskInput};
+use crate::frontier::{Frontier, ParentRoute, TaskOutput};
+use crate::node::{Command, ErasedNode, Goto, NodeResult, Push, Route, TaskInput};
 use crate::outcome::RunStatus;
 use crate::plan::Plan;
 use crate::state::State;
@@ -83,6 +88,10 @@ impl<S: State> ErasedNode<S> for SubgraphNode<S> {
         let span = tracing::debug_span!("subgraph", ns = %run.ns);
         match run.execute_nested(start).instrument(span).await {
             Ok(RunStatus::Done) => {
+                if let Some(output) = run.to_parent.take() {
+                    let route = output.to_parent.map_or_else(Route::none, parent_route);
+                    return Ok(Command::update(output.update).and_goto(route));
+                }
                 let update = S::diff(&before, &run.state).map_err(|e| {
                     NodeError::permanent(NodeError::msg(format!(
                         "cannot compare the subgraph's state with its parent's: {e}"
@@ -105,7 +114,50 @@ impl<S: State> ErasedNode<S> for SubgraphNode<S> {
     }
 }
 
+/// The destinations of a command for the parent, as the parent's task routes them.
+fn parent_route(parent: ParentRoute) -> Route {
+    let goto = parent.goto.into_iter().map(Route::from);
+    let push = parent.push.into_iter().map(|p| {
+        Route::from(Goto::Push(Push {
+            node: p.node,
+            arg: Ok(p.arg),
+        }))
+    });
+    goto.chain(push).fold(Route::none(), Route::and)
+}
+
 impl<S: State> Run<S> {
+    /// Ends the run when a task of superstep `step` sent a command to the parent graph: the
+    /// superstep is not applied or checkpointed (the graph stops there, its siblings' updates
+    /// dropped with it), and the command waits in `to_parent` for the subgraph's task. Two such
+    /// commands in one superstep fail it, as only one can say where the parent goes.
+    pub(super) fn hand_to_parent(
+        &mut self,
+        step: i64,
+        outputs: &mut Vec<(crate::ids::TaskId, usize, TaskOutput<S>)>,
+    ) -> Result<Option<RunStatus>> {
+        let sent: Vec<usize> = (0..outputs.len())
+            .filter(|&i| outputs[i].2.to_parent.is_some())
+            .collect();
+        match sent[..] {
+            [] => Ok(None),
+            [i] => {
+                self.to_parent = Some(outputs.swap_remove(i).2);
+                Ok(Some(RunStatus::Done))
+            }
+            [first, second, ..] => Err(Error::Route {
+                thread: self.thread.clone(),
+                step,
+                node: self.plan.nodes[outputs[second].1].id.clone(),
+                target: "the parent graph".to_owned(),
+                reason: format!(
+                    "`{}` sent a command to the parent in the same superstep, and only one can",
+                    self.plan.nodes[outputs[first].1].id
+                ),
+            }),
+        }
+    }
+
     /// Runs a subgraph inside its parent's task: like `Run::execute`, but the run's end belongs
     /// to the parent, so it sends none of the closing events (interrupts, errors, `End`).
     pub(super) async fn execute_nested(&mut self, start: Start<S>) -> Result<RunStatus> {

@@ -212,6 +212,9 @@ impl<S: State> Run<S> {
         if !interrupts.is_empty() {
             return Ok(Some(RunStatus::Interrupted(interrupts)));
         }
+        if let Some(status) = self.hand_to_parent(step, &mut outputs)? {
+            return Ok(Some(status));
+        }
 
         let mut frontier = self.frontier.clone();
         frontier.pull.clear();

@@ -10,6 +10,7 @@ mod export;
 mod hitl;
 mod joins;
 mod overwrite;
+mod parent_command;
 mod persistence;
 mod props;
 mod regressions;

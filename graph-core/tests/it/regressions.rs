@@ -17,9 +17,9 @@ use crate::{Calls, Log, LogUpdate, append, chain, memory, push};
 /// An in-memory checkpointer that fails the put of checkpoint `fail_put` (once) and the next
 /// `effects` effect writes.
 #[derive(Default)]
-struct Flaky {
+pub(crate) struct Flaky {
     inner: InMemoryCheckpointer,
-    fail_put: std::sync::Mutex<Option<CheckpointId>>,
+    pub(crate) fail_put: std::sync::Mutex<Option<CheckpointId>>,
     effects: AtomicUsize,
 }
 
