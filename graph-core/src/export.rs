@@ -5,7 +5,8 @@
 //! dashed, join edges bold. START and END have their own shapes. A run's executed nodes can be
 //! highlighted.
 
-use std::collections::HashSet;
+mod drawing;
+
 use std::fmt::Write as _;
 
 use petgraph::dot::{Config, Dot};
@@ -16,6 +17,8 @@ use crate::compiled::CompiledGraph;
 use crate::ids::NodeId;
 use crate::node::Endpoint;
 use crate::state::State;
+
+use drawing::Drawing;
 
 /// What kind of edge an [`EdgeDescription`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -172,76 +175,87 @@ impl<S: State> CompiledGraph<S> {
         GraphDescription { nodes, edges }
     }
 
-    /// The graph in Graphviz DOT.
+    /// The graph in Graphviz DOT. A subgraph is drawn opened up (LangGraph's `xray`): a
+    /// cluster named after its node holds the subgraph's own START, nodes and END, and the
+    /// node's edges enter at that START and leave from that END. A deferred node
+    /// ([`crate::NodeOptions::defer`]) has a dashed border.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Trace {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # fn main() -> Result<(), graph_core::BuildError> {
+    /// let mut child = StateGraph::<Trace>::new();
+    /// child.add_node("check", |_s: Arc<Trace>, _ctx: Ctx| async { Ok(()) });
+    /// child.add_edge(START, "check");
+    /// let mut graph = StateGraph::<Trace>::new();
+    /// graph.add_subgraph("review", child.compile()?);
+    /// graph.add_node("sum", |_s: Arc<Trace>, _ctx: Ctx| async { Ok(()) }).defer();
+    /// graph.add_edge(START, "review").add_edge("review", "sum");
+    /// let dot = graph.compile()?.to_dot();
+    /// assert!(dot.contains("subgraph cluster_0 {"));
+    /// assert!(dot.contains(r#"label="sum" shape=box style="rounded,filled,dashed""#));
+    /// # Ok(()) }
+    /// ```
     pub fn to_dot(&self) -> String {
         self.to_dot_highlighting(&[])
     }
 
     /// The graph in Graphviz DOT, with `executed` nodes (e.g. [`crate::RunOutput::executed`])
-    /// filled and the edges between them coloured.
+    /// filled and the edges between them coloured. An executed subgraph node lights its
+    /// cluster's START and END (which of its nodes ran is the subgraph's own history).
     pub fn to_dot_highlighting(&self, executed: &[NodeId]) -> String {
-        let description = self.describe();
-        let done: HashSet<&str> = executed.iter().map(NodeId::as_str).collect();
-        let mut graph: DiGraph<NodeDescription, EdgeDescription> = DiGraph::new();
-        let indices: Vec<_> = description
-            .nodes
-            .iter()
-            .map(|n| graph.add_node(n.clone()))
+        let drawing = Drawing::of(&self.plan);
+        let lit = drawing.lit(executed);
+        // Weights are indices into the drawing; petgraph only lays out the text.
+        let mut graph: DiGraph<usize, usize> = DiGraph::new();
+        let indices: Vec<_> = (0..drawing.vertices.len())
+            .map(|v| graph.add_node(v))
             .collect();
-        let position = |id: &str| {
-            description
-                .nodes
-                .iter()
-                .position(|n| n.id == id)
-                .expect("described")
-        };
-        for edge in &description.edges {
-            graph.add_edge(
-                indices[position(&edge.source)],
-                indices[position(&edge.target)],
-                edge.clone(),
-            );
+        for (i, edge) in drawing.edges.iter().enumerate() {
+            graph.add_edge(indices[edge.from], indices[edge.to], i);
         }
-        let lit = |id: &str| done.contains(id) || (id == START_ID && !done.is_empty());
-        let node_attributes = |_, (_, node): (_, &NodeDescription)| {
-            let mut attributes = match node.kind {
-                NodeKind::Start => {
-                    "label=\"start\" shape=circle style=filled fillcolor=\"#e2e8f0\"".to_owned()
-                }
-                NodeKind::End => {
-                    "label=\"end\" shape=doublecircle style=filled fillcolor=\"#e2e8f0\"".to_owned()
+        let node_attributes = |_, (_, &v): (_, &usize)| {
+            let vertex = &drawing.vertices[v];
+            let fill = if lit[v] { "#9ae6b4" } else { "#ffffff" };
+            match vertex.kind {
+                NodeKind::Start | NodeKind::End => {
+                    let (label, shape) = match vertex.kind {
+                        NodeKind::Start => ("start", "circle"),
+                        _ => ("end", "doublecircle"),
+                    };
+                    let fill = if lit[v] { "#9ae6b4" } else { "#e2e8f0" };
+                    format!("label=\"{label}\" shape={shape} style=filled fillcolor=\"{fill}\"")
                 }
                 NodeKind::Node | NodeKind::Push => {
-                    let shape = if node.kind == NodeKind::Push {
+                    let shape = if vertex.kind == NodeKind::Push {
                         "box3d"
                     } else {
                         "box"
                     };
+                    let dashed = if vertex.deferred { ",dashed" } else { "" };
                     format!(
-                        "label=\"{}\" shape={shape} style=\"rounded,filled\" fillcolor=\"{}\"",
-                        escape_dot(&node.id),
-                        if done.contains(node.id.as_str()) {
-                            "#9ae6b4"
-                        } else {
-                            "#ffffff"
-                        }
+                        "label=\"{}\" shape={shape} style=\"rounded,filled{dashed}\" fillcolor=\"{fill}\"",
+                        escape_dot(&vertex.name),
                     )
                 }
-            };
-            if node.kind == NodeKind::Start && lit(START_ID) {
-                attributes = attributes.replace("#e2e8f0", "#9ae6b4");
             }
-            attributes
         };
-        let edge_attributes = |_, edge: petgraph::graph::EdgeReference<'_, EdgeDescription>| {
-            let e = edge.weight();
+        let edge_attributes = |_, edge: petgraph::graph::EdgeReference<'_, usize>| {
+            let e = drawing.edges[*edge.weight()];
             let mut attributes = match e.kind {
                 EdgeKind::Static => String::new(),
                 EdgeKind::Conditional => "style=dashed".to_owned(),
                 EdgeKind::Command => "style=dashed color=\"#718096\"".to_owned(),
                 EdgeKind::Join => "style=bold".to_owned(),
             };
-            if lit(&e.source) && done.contains(e.target.as_str()) {
+            if lit[e.from] && lit[e.to] {
                 attributes.push_str(" color=\"#2f855a\" penwidth=2");
             }
             attributes
@@ -252,54 +266,57 @@ impl<S: State> CompiledGraph<S> {
             &edge_attributes,
             &node_attributes,
         );
-        format!("{dot:?}")
+        let mut out = format!("{dot:?}");
+        // petgraph has no clusters: they go before the closing brace, naming vertices it drew
+        // (a vertex named in a cluster is laid out in it).
+        if !drawing.clusters.is_empty() {
+            let body = out.trim_end().strip_suffix('}').unwrap_or(&out).to_owned();
+            out = body;
+            dot_clusters(&drawing, None, 1, &mut out);
+            out.push_str("}\n");
+        }
+        out
     }
 
-    /// The graph in Mermaid (`graph TD;`), drawn like LangGraph's `draw_mermaid()`.
+    /// The graph in Mermaid (`graph TD;`), drawn like LangGraph's `draw_mermaid()`, subgraphs
+    /// opened up like its `xray`: a `subgraph` block named after the node holds the subgraph's
+    /// own START, nodes and END, as in [`CompiledGraph::to_dot`]. A deferred node has the
+    /// `deferred` class (a dashed border).
     pub fn to_mermaid(&self) -> String {
-        let description = self.describe();
-        let ids: Vec<String> = description
-            .nodes
+        let drawing = Drawing::of(&self.plan);
+        let ids: Vec<String> = drawing
+            .vertices
             .iter()
             .enumerate()
-            .map(|(i, n)| match n.kind {
-                NodeKind::Start | NodeKind::End => n.id.clone(),
-                _ => mermaid_id(&n.id, i),
+            .map(|(i, v)| match (v.cluster, v.kind) {
+                (None, NodeKind::Start | NodeKind::End) => v.name.clone(),
+                (None, _) => mermaid_id(&v.name, i),
+                // A subgraph's names may repeat its parent's: its ids are its positions.
+                (Some(_), _) => format!("__node{i}"),
             })
             .collect();
-        let id_of = |name: &str| {
-            let i = description
-                .nodes
-                .iter()
-                .position(|n| n.id == name)
-                .expect("described");
-            ids[i].as_str()
-        };
         let mut out = String::from("graph TD;\n");
-        for (node, id) in description.nodes.iter().zip(&ids) {
-            let _ = match node.kind {
-                NodeKind::Start => writeln!(out, "\t{id}([<p>{id}</p>]):::first"),
-                NodeKind::End => writeln!(out, "\t{id}([<p>{id}</p>]):::last"),
-                _ if *id == node.id => writeln!(out, "\t{id}({id})"),
-                _ => writeln!(out, "\t{id}(\"{}\")", escape_mermaid(&node.id)),
-            };
-        }
-        for edge in &description.edges {
+        mermaid_block(&drawing, &ids, None, &mut out);
+        for edge in &drawing.edges {
             let arrow = match edge.kind {
                 EdgeKind::Static => "-->",
                 EdgeKind::Conditional | EdgeKind::Command => "-.->",
                 EdgeKind::Join => "==>",
             };
-            let _ = writeln!(
-                out,
-                "\t{} {arrow} {};",
-                id_of(&edge.source),
-                id_of(&edge.target)
-            );
+            let _ = writeln!(out, "\t{} {arrow} {};", ids[edge.from], ids[edge.to]);
         }
         out.push_str("\tclassDef default fill:#f2f0ff,line-height:1.2\n");
         out.push_str("\tclassDef first fill-opacity:0\n");
         out.push_str("\tclassDef last fill:#bfb6fc\n");
+        let deferred_clusters: Vec<usize> = (0..drawing.clusters.len())
+            .filter(|&c| drawing.clusters[c].deferred)
+            .collect();
+        if drawing.vertices.iter().any(|v| v.deferred) || !deferred_clusters.is_empty() {
+            out.push_str("\tclassDef deferred stroke-dasharray:5 5\n");
+        }
+        for c in deferred_clusters {
+            let _ = writeln!(out, "\tclass __cluster{c} deferred");
+        }
         out
     }
 
@@ -318,5 +335,56 @@ impl<S: State> CompiledGraph<S> {
         S::Update: schemars::JsonSchema,
     {
         schemars::schema_for!(S::Update).to_value()
+    }
+}
+
+/// Writes the DOT clusters inside `parent` (`None`: the root graph), `depth` levels indented.
+fn dot_clusters(drawing: &Drawing, parent: Option<usize>, depth: usize, out: &mut String) {
+    let indent = "    ".repeat(depth);
+    for c in drawing.children(parent) {
+        let cluster = &drawing.clusters[c];
+        let style = if cluster.deferred {
+            "rounded,dashed"
+        } else {
+            "rounded"
+        };
+        let _ = writeln!(out, "{indent}subgraph cluster_{c} {{");
+        let _ = writeln!(out, "{indent}    label=\"{}\"", escape_dot(&cluster.name));
+        let _ = writeln!(out, "{indent}    style=\"{style}\" color=\"#a0aec0\"");
+        for (v, vertex) in drawing.vertices.iter().enumerate() {
+            if vertex.cluster == Some(c) {
+                let _ = writeln!(out, "{indent}    {v}");
+            }
+        }
+        dot_clusters(drawing, Some(c), depth + 1, out);
+        let _ = writeln!(out, "{indent}}}");
+    }
+}
+
+/// Writes the Mermaid vertices of `cluster` (`None`: the root graph), then its clusters' blocks.
+fn mermaid_block(drawing: &Drawing, ids: &[String], cluster: Option<usize>, out: &mut String) {
+    for (vertex, id) in drawing.vertices.iter().zip(ids) {
+        if vertex.cluster != cluster {
+            continue;
+        }
+        let name = &vertex.name;
+        let _ = match vertex.kind {
+            NodeKind::Start => writeln!(out, "\t{id}([<p>{name}</p>]):::first"),
+            NodeKind::End => writeln!(out, "\t{id}([<p>{name}</p>]):::last"),
+            _ => {
+                let class = if vertex.deferred { ":::deferred" } else { "" };
+                if id == name {
+                    writeln!(out, "\t{id}({id}){class}")
+                } else {
+                    writeln!(out, "\t{id}(\"{}\"){class}", escape_mermaid(name))
+                }
+            }
+        };
+    }
+    for c in drawing.children(cluster) {
+        let name = escape_mermaid(&drawing.clusters[c].name);
+        let _ = writeln!(out, "\tsubgraph __cluster{c} [\"{name}\"]");
+        mermaid_block(drawing, ids, Some(c), out);
+        out.push_str("\tend\n");
     }
 }

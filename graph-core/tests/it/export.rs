@@ -146,3 +146,55 @@ fn every_build_error_names_what_is_wrong() {
     let _ = BuildError::MissingEntry;
     let _ = LogUpdate::default();
 }
+
+/// plan → review (a subgraph: check, then fix — itself a subgraph of one node — or END) → sum,
+/// and plan → side → sum, `sum` deferred so it runs once after both.
+fn with_subgraphs() -> graph_core::CompiledGraph<Log> {
+    let mut fix = StateGraph::<Log>::new();
+    fix.add_node("patch", append("patch"));
+    fix.add_edge(START, "patch");
+    let mut review = StateGraph::<Log>::new();
+    review.add_node("check", append("check"));
+    review.add_subgraph("fix", fix.compile().unwrap());
+    review.add_edge(START, "check");
+    review.add_conditional_edge("check", ["fix".into(), END], |s: &Log| {
+        if s.flag { "fix".into() } else { END }
+    });
+    let mut g = StateGraph::<Log>::new();
+    g.add_node("plan", append("plan"));
+    g.add_subgraph("review", review.compile().unwrap());
+    g.add_node("side", append("side"));
+    g.add_node("sum", append("sum")).defer();
+    g.add_edge(START, "plan")
+        .add_edge("plan", "review")
+        .add_edge("plan", "side")
+        .add_edge("review", "sum")
+        .add_edge("side", "sum");
+    g.compile().unwrap()
+}
+
+#[test]
+fn dot_draws_a_subgraph_as_a_cluster_and_a_deferred_node_dashed() {
+    insta::assert_snapshot!(with_subgraphs().to_dot());
+}
+
+#[test]
+fn dot_highlights_an_executed_subgraph_at_its_start_and_end() {
+    let executed = ["plan", "review", "side", "sum"].map(Into::into);
+    insta::assert_snapshot!(with_subgraphs().to_dot_highlighting(&executed));
+}
+
+#[test]
+fn mermaid_draws_a_subgraph_as_a_block_and_a_deferred_node_dashed() {
+    insta::assert_snapshot!(with_subgraphs().to_mermaid());
+}
+
+#[test]
+fn the_json_description_keeps_a_subgraph_one_node() {
+    let description = with_subgraphs().describe();
+    let names: Vec<&str> = description.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        names,
+        ["__start__", "plan", "review", "side", "sum", "__end__"]
+    );
+}
