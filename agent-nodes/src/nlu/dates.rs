@@ -163,7 +163,7 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         stay.check_out = today.succ_opt();
     }
     if let (Some(check_in), None, None) = (stay.check_in, stay.check_out, stay.nights)
-        && HOLIDAY_NIGHT.is_match(&original)
+        && (HOLIDAY_NIGHT.is_match(&original) || NIGHT_OF_DATE.is_match(&original))
     {
         stay.nights = Some(1);
         stay.check_out = check_in.succ_opt();
@@ -242,6 +242,12 @@ static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
 static WEEKEND_OF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:weekend|fin\s+de\s+semana|finde)\s+(?:of|del|de)\b")
         .unwrap_or_else(|e| panic!("weekend-of rule: {e}"))
+});
+
+/// "La noche del 26 de diciembre", "the night of the 5th": that one night.
+static NIGHT_OF_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:la\s+noche\s+del?|the\s+night\s+of)\s+(?:the\s+|el\s+)?[0-9]")
+        .unwrap_or_else(|e| panic!("night-of-date rule: {e}"))
 });
 
 static ONE_NIGHT: LazyLock<Regex> = LazyLock::new(|| {

@@ -309,7 +309,14 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
     };
     // "Para una pareja" is a couple, not one.
     let for_people = |m: &regex::Match<'_>| {
-        let next = text::next_word(folded, m.end());
+        let mut next = text::next_word(folded, m.end());
+        // "Para una sola noche": the word after "sola" says what is counted.
+        if matches!(next, "sola" | "solo" | "single") {
+            let after = folded[m.end()..]
+                .find(next)
+                .map_or(m.end(), |i| m.end() + i + next.len());
+            next = text::next_word(folded, after);
+        }
         !NOT_PEOPLE.contains(&next)
             && !matches!(
                 next,

@@ -27,7 +27,7 @@ impl Context<'_> {
         let after = self.text.get(self.end..end).unwrap_or("");
         after
             .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| matches!(w, "from" | "starting" | "desde" | "empezando"))
+            .any(|w| matches!(w, "from" | "starting" | "desde" | "empezando" | "partir"))
     }
 
     /// The word just before the match.
@@ -209,10 +209,11 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                         | "quedarme"
                         | "alojarnos"
                 );
+                // ("Una semana en el seaside a partir del 10": a start a few words on.)
                 let starting = matches!(
                     text::next_word(at.text, at.end),
                     "from" | "starting" | "desde" | "empezando" | "a" | "partir"
-                );
+                ) || at.start_follows();
                 let whole = c.get(3).is_some() || c.get(4).is_some();
                 // "desde año nuevo, una semana": a length after a start.
                 // "el viernes 8 de enero, una semana": a length after a date, unless the

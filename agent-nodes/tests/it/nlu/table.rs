@@ -342,6 +342,9 @@ const TABLE: &[Row] = &[
     ("my brother needs a double in madrid tonight and tomorrow night, checking out tuesday, just him", ReservationRequest, En, &[Room("double"), City("Madrid"), In("2026-11-22"), Out("2026-11-24"), Adults(1)]),
     ("one of us can crash with friends, so 5 in the family room then", ReservationRequest, En, &[Room("family"), Adults(5)]),
     ("quería cambiar las fechas de mi reserva, en vez del 8 al 10 de enero seria del 15 al 17", ModificationRequest, Es, &[In("2027-01-15"), Out("2027-01-17")]),
+    ("q precio tiene una doble en madrid la noche del 26 de diciembre? somos dos", AvailabilityCheck, Es, &[Room("double"), City("Madrid"), In("2026-12-26"), Out("2026-12-27"), Nights(1), Adults(2)]),
+    ("mmm no, olvídalo, es mucho para una sola noche", Deny, Es, &[]),
+    ("una semana en madrid a partir del 10 de enero, doble para 2", ReservationRequest, Es, &[City("Madrid"), Room("double"), Nights(7), In("2027-01-10"), Out("2027-01-17"), Adults(2)]),
     ("a double for him and a friend dec 2 to dec 5", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-02"), Out("2026-12-05")]),
 ];
 

@@ -120,6 +120,10 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
     let reschedule = |next: &mut Dialog| {
         let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
+        // Whether or not it can be moved, questions and requests next are about its hotel.
+        if let Some(b) = reference.as_deref().and_then(|p| booking(w, p)) {
+            next.focus = Some(b.quote.hotel.clone());
+        }
         let dates = reference
             .as_deref()
             .and_then(|p| likely_new_dates(r, booking(w, p), w.today));

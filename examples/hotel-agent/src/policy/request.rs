@@ -381,6 +381,8 @@ pub(super) fn surprising_move(quoted: &Stay, amended: &Slots, r: &Reading) -> bo
         && r.month_switch.is_none()
         && r.entities.check_in.is_some()
         && (check_in.year(), check_in.month()) != (quoted.check_in.year(), quoted.check_in.month())
+        // A stay over the turn of a month moves within its own months.
+        && (check_in.year(), check_in.month()) != (quoted.check_out.year(), quoted.check_out.month())
 }
 
 /// Whether the message speaks of moving a stay ("move it from the 3rd to the 10th", "pásala
