@@ -19,6 +19,8 @@ fn room_names(kind: RoomKind) -> &'static [&'static str] {
             "std",
             "standar",
             "normal room",
+            "la normal",
+            "una normal",
             "regular room",
             "basic room",
             "double room",

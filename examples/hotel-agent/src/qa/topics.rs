@@ -69,7 +69,27 @@ const CUES: &[(Topic, &[&str])] = &[
     ),
     (
         Topic::Meetings,
-        &["meeting", "conference", "reuniones", "reunion"],
+        // Rooms for meetings, not a meeting of the guest's ("my meeting got pushed", "the
+        // conference in Orlando got cut").
+        &[
+            "meeting room",
+            "meeting rooms",
+            "meeting space",
+            "meeting spaces",
+            "conference room",
+            "conference rooms",
+            "conference facilities",
+            "hold a meeting",
+            "for meetings",
+            "business center",
+            "sala de reuniones",
+            "salas de reuniones",
+            "sala de juntas",
+            "salas de juntas",
+            "salon de reuniones",
+            "para reuniones",
+            "sala de conferencias",
+        ],
     ),
     (
         Topic::Pets,
