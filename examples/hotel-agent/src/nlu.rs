@@ -193,13 +193,7 @@ pub fn nlu_lexicon(catalog: &Catalog) -> Lexicon {
 /// at the grand plaza"), in catalog order; the understander reports only the likeliest one.
 pub(crate) fn hotels_in(catalog: &Catalog, folded: &str) -> Vec<String> {
     let words = crate::text::words(folded);
-    let names = |phrase: &str| {
-        let phrase: Vec<String> = crate::text::words(&crate::text::fold(phrase))
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
-    };
+    let names = |phrase: &str| crate::text::has_phrase(&words, phrase);
     nlu_lexicon(catalog)
         .hotels
         .into_iter()
@@ -214,11 +208,9 @@ pub(crate) fn rooms_in(folded: &str) -> Vec<RoomKind> {
     RoomKind::ALL
         .into_iter()
         .filter(|kind| {
-            room_names(*kind).iter().any(|name| {
-                let name = crate::text::fold(name);
-                let phrase = crate::text::words(&name);
-                !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
-            })
+            room_names(*kind)
+                .iter()
+                .any(|name| crate::text::has_phrase(&words, name))
         })
         .collect()
 }

@@ -12,6 +12,14 @@ pub(crate) fn words(folded: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether `words` (of a folded text) hold `phrase` word for word, wherever it is; the phrase
+/// is folded the same way first ("habitación familiar" matches "habitacion familiar").
+pub(crate) fn has_phrase(words: &[&str], phrase: &str) -> bool {
+    let phrase = fold(phrase);
+    let phrase = self::words(&phrase);
+    !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+}
+
 /// Small counts written as words, English and Spanish: "one", "una" and "a" are left out, being
 /// articles as often as counts ("una estándar").
 pub(crate) const NUMBER_WORDS: &[(&str, u32)] = &[

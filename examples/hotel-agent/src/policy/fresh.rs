@@ -455,8 +455,7 @@ fn recalls(r: &Reading) -> bool {
     ];
     let folded = crate::text::fold(&r.message);
     let words = crate::text::words(&folded);
-    RECALL.iter().any(|phrase| {
-        let phrase: Vec<&str> = phrase.split(' ').collect();
-        words.windows(phrase.len()).any(|w| w == phrase.as_slice())
-    })
+    RECALL
+        .iter()
+        .any(|phrase| crate::text::has_phrase(&words, phrase))
 }

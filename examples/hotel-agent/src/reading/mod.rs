@@ -228,11 +228,11 @@ impl Reading {
     pub fn holiday_month(&self) -> Option<u32> {
         let folded = fold(&self.message);
         let w = words(&folded);
-        let has = |phrase: &[&str]| w.windows(phrase.len()).any(|x| x == phrase);
-        if has(&["new", "years", "eve"]) || has(&["new", "year", "eve"]) {
+        let has = |phrase: &str| crate::text::has_phrase(&w, phrase);
+        if has("new years eve") || has("new year eve") {
             return Some(12);
         }
-        if has(&["ano", "nuevo"]) || has(&["new", "year"]) || has(&["new", "years"]) {
+        if has("ano nuevo") || has("new year") || has("new years") {
             return Some(1);
         }
         let december = [
