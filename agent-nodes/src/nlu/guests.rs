@@ -135,7 +135,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s*(?:people|ppl|peeps|persons?|guests?|pax|adultos?\s+en\s+total|personas?|pers|huespedes|huesped|of\s+us|de\s+nosotros)\b"
         )),
         total_we: compile(&format!(
-            r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|seriamos|vamos\s+a\s+ser|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
+            r"\b(?:we\s+are|we\s+r|were|we\s+will\s+be|well\s+be|itll\s+be|it\s+will\s+be|party\s+of|group\s+of|family\s+of|somos|seremos|seriamos|vamos\s+a\s+ser|(?:seguimos|seguiremos)\s+siendo|vamos|vendremos|viajamos|iremos|un\s+grupo\s+de|una\s+familia\s+de)\s+(?:(?:only|just|still|solo|solamente|al\s+final|finalmente|en\s+total)\s+)?({bare})\b"
         )),
         couple: compile(&format!(
             r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\bw/?\s+my\s+(?:wife|wifey|husband|hubby|partner|spouse|girlfriend|boyfriend|gf|bf|fiance|fiancee)|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"

@@ -25,12 +25,38 @@ static NIGHT_OF: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("night-of rule: {e}"))
 });
 
+/// A day named as a night: "saturday night", "tonight", "el viernes por la noche"; read from
+/// the start of the day's mention.
+static NIGHT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:tonight|esta\s+noche|(?:(?:el|the|this|este)\s+)?[a-z]+\.?\s+(?:night|nite|noche|por\s+la\s+noche)\b)")
+        .unwrap_or_else(|e| panic!("night-after rule: {e}"))
+});
+
+/// "La noche del sábado": the night named before the day.
+static NIGHT_BEFORE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bnoche\s+del?\s+$").unwrap_or_else(|e| panic!("night-before rule: {e}")));
+
+/// Words that make a night named the whole stay: "just saturday night", "one friday night",
+/// "solo la noche del sábado", "para el viernes por la noche".
+static ONE_NIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:just|only|one|a|for|solo|solamente|una|para)\s+(?:(?:the|this|el|la|este|esta)\s+)?(?:noche\s+del?\s+)?$",
+    )
+    .unwrap_or_else(|e| panic!("one-night rule: {e}"))
+});
+
 /// Words before a lone date that make it the departure.
 static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"\b(?:extend\w*(?:\s+(?:it|our\s+stay|my\s+stay|the\s+stay|the\s+booking))?\s+to|alarga\w*(?:\s+(?:la|nuestra|mi)\s+(?:reserva|estancia))?\s+(?:hasta|al)|check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|salir|vamos|voy|marchamos|marcho|volvemos|regresamos|vuelvo|regreso)\s+(?:(?:on|el|the|dia)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("leaving: {e}"))
+});
+
+/// A day's mention followed by the end of a range: "saturday to", "friday night - sunday".
+static RANGE_AFTER_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z]+\.?\s*(?:(?:night|nite)\s*)?(?:-|(?:to|till|until|thru|through|al|hasta)\b)")
+        .unwrap_or_else(|e| panic!("range-after-day rule: {e}"))
 });
 
 /// Words before a lone date that make it the arrival.
@@ -118,6 +144,44 @@ pub(super) fn place(
     if dated_departure {
         mentions.retain(|(at, f)| !(leaves(*at) && matches!(f, Found::One(When::Weekday { .. }))));
     }
+    // "Just saturday night", "solo la noche del sábado": the weekday of a night that is the
+    // whole stay (kept apart from its date, which the next rule may drop).
+    let one_night: Vec<chrono::Weekday> = mentions
+        .iter()
+        .filter(|(at, f)| {
+            let before = text::before(original, *at, 32);
+            matches!(f, Found::One(When::Weekday { .. } | When::On(_)))
+                && (NIGHT_AFTER.is_match(original.get(*at..).unwrap_or(""))
+                    || NIGHT_BEFORE.is_match(before))
+                && ONE_NIGHT.is_match(before)
+        })
+        .filter_map(|(_, f)| match f {
+            Found::One(when) => when.resolve(today).map(|d| d.weekday()),
+            _ => None,
+        })
+        .collect();
+    // "One saturday night at the plaza, dec 5": a weekday that is the weekday of a date
+    // written in the same message, in the same role, names that date; it is no second date
+    // ("saturday to saturday dec 5" keeps both: the weekday starts a range).
+    let written_dates: Vec<(NaiveDate, bool)> = mentions
+        .iter()
+        .filter_map(|(at, f)| match f {
+            Found::One(when @ (When::MonthDay { .. } | When::On(_))) => {
+                Some((when.resolve(today)?, leaves(*at)))
+            }
+            _ => None,
+        })
+        .collect();
+    mentions.retain(|(at, f)| match f {
+        Found::One(When::Weekday { weekday, .. }) => {
+            let starts_range = RANGE_AFTER_DAY.is_match(original.get(*at..).unwrap_or(""));
+            starts_range
+                || !written_dates
+                    .iter()
+                    .any(|(d, leaving)| d.weekday() == *weekday && *leaving == leaves(*at))
+        }
+        _ => true,
+    });
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // "En vez del 8 al 10 de enero sería del 15 al 17": the month of a date the range replaces
     // is the month of the range's days.
@@ -260,6 +324,12 @@ pub(super) fn place(
         let years = day.year() - check_in.year();
         stay.check_in = check_in.with_year(check_in.year() + years);
         stay.check_out = stay.check_out.and_then(|d| d.with_year(d.year() + years));
+    }
+    if stay.check_out.is_none()
+        && stay.nights.is_none()
+        && stay.check_in.is_some_and(|d| one_night.contains(&d.weekday()))
+    {
+        stay.nights = Some(1);
     }
     match (stay.check_in, stay.check_out, stay.nights) {
         (Some(check_in), None, Some(nights)) => {
