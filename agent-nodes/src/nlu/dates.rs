@@ -62,6 +62,8 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
             })
             .map(|m| m.range()),
     );
+    // "Kids go back to school on the 4th": the day life starts again is no date of the stay.
+    ruled_out.extend(BACK_TO.find_iter(folded).map(|m| m.range()));
     let named: Vec<_> = WEEKDAY_BEFORE_DAY
         .captures_iter(folded)
         .filter(|c| c.get(0).is_some_and(|m| !count_follows(folded, m.end())))
@@ -294,6 +296,14 @@ static EVENT_DATE: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:es|is|was|fue|sera|will\s+be|its)\s+(?:on\s+)?(?:el|the)\s+[0-9]{1,2}(?:st|nd|rd|th)?\b",
     )
     .unwrap_or_else(|e| panic!("event date: {e}"))
+});
+
+/// "Back to school on the 4th", "school starts the 4th", "vuelven al cole el 4".
+static BACK_TO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:back\s+(?:to|at)\s+(?:school|work|class|classes|uni|college|the\s+office)|(?:school|work|classes|class)\s+(?:starts?|begins?)|(?:vuelven?|volvemos|vuelvo|regresan?)\s+(?:al|a\s+la)\s+(?:cole|colegio|escuela|trabajo|oficina|uni|universidad)|(?:empieza|empiezan|arranca|arrancan)\s+(?:el\s+cole|el\s+colegio|la\s+escuela|las\s+clases|el\s+trabajo))\s+(?:on\s+)?(?:el|the)?\s*[0-9]{1,2}(?:st|nd|rd|th)?\b",
+    )
+    .unwrap_or_else(|e| panic!("back to: {e}"))
 });
 
 static WEEKDAY_BEFORE_DAY: LazyLock<Regex> = LazyLock::new(|| {

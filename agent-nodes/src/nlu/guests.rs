@@ -107,7 +107,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|teenagers?|teens?|adolescentes?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b",
@@ -190,7 +190,7 @@ const NOT_PEOPLE: &[&str] = &[
     "beds", "bed", "camas", "cama", "am", "pm", "h", "hours", "horas", "euros", "eur", "dollars",
     "usd", "minutes", "minutos", "years", "anos", "stars", "estrellas", "more", "extra", "mas",
     "children", "child", "kids", "kid", "babies", "baby", "ninos", "nino", "ninas", "nina", "bebes",
-    "bebe", "hijos", "hijo", "hijas", "hija", "menores",
+    "bebe", "hijos", "hijo", "hijas", "hija", "menores", "teenagers", "teens", "adolescentes",
 ];
 
 /// The first count captured by `regex` in `folded`.

@@ -192,28 +192,29 @@ impl OfflineNlu {
         chosen.map(|n| n.value.clone())
     }
 
-    /// Like [`Self::take`], but reads every mention and returns the value of the last one.
+    /// Like [`Self::take`], but reads every mention and returns the value of the last one that
+    /// is not a past stay.
     fn take_last(
         &self,
         folded: &mut String,
         find: impl Fn(&lexicon::Index, &str) -> Option<lexicon::Named>,
     ) -> Option<String> {
-        let mut last: Option<lexicon::Named> = None;
+        // Ranked by (not a past stay, position): "book the dallas one, same dates i had in
+        // chicago" asks for Dallas; a past stay named alone is still the one meant ("cancel
+        // the room i had in chicago").
+        let mut last: Option<((bool, usize), lexicon::Named)> = None;
         for _ in 0..4 {
             let Some(named) = find(&self.index, folded) else {
                 break;
             };
             let ruled_out = ruled_out(folded, &named);
+            let rank = (!past_stay(folded, &named), named.span.start);
             text::mask(folded, [named.span.clone()]);
-            if !ruled_out
-                && last
-                    .as_ref()
-                    .is_none_or(|l| named.span.start > l.span.start)
-            {
-                last = Some(named);
+            if !ruled_out && last.as_ref().is_none_or(|(r, _)| rank > *r) {
+                last = Some((rank, named));
             }
         }
-        last.map(|named| named.value)
+        last.map(|(_, named)| named.value)
     }
 
     /// Finds one lexicon entry with `find`, masks it, and returns its value. A mention the
@@ -304,6 +305,33 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
         ]
         .iter()
         .any(|p| phrase_tail.ends_with(p))
+}
+
+/// Whether a hotel or city is named as a stay the guest had, not the one asked for: "the
+/// dates i had in chicago", "donde estuvimos el año pasado, en Austin".
+fn past_stay(folded: &str, named: &lexicon::Named) -> bool {
+    const PAST: &[&str] = &[
+        "had",
+        "stayed",
+        "tenia",
+        "teniamos",
+        "tuve",
+        "tuvimos",
+        "estuve",
+        "estuvimos",
+        "estabamos",
+    ];
+    text::before(folded, named.span.start, 24)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .rev()
+        .find(|w| {
+            !matches!(
+                *w,
+                "the" | "la" | "el" | "in" | "at" | "en" | "a" | "al" | "del" | "de"
+            )
+        })
+        .is_some_and(|w| PAST.contains(&w))
 }
 
 /// Ways of saying the guest is not going somewhere, before its name; checked with the

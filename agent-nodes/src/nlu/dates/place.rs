@@ -33,8 +33,9 @@ static NIGHT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// "La noche del sábado": the night named before the day.
-static NIGHT_BEFORE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bnoche\s+del?\s+$").unwrap_or_else(|e| panic!("night-before rule: {e}")));
+static NIGHT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bnoche\s+del?\s+$").unwrap_or_else(|e| panic!("night-before rule: {e}"))
+});
 
 /// Words that make a night named the whole stay: "just saturday night", "one friday night",
 /// "solo la noche del sábado", "para el viernes por la noche".
@@ -55,8 +56,10 @@ static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A day's mention followed by the end of a range: "saturday to", "friday night - sunday".
 static RANGE_AFTER_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z]+\.?\s*(?:(?:night|nite)\s*)?(?:-|(?:to|till|until|thru|through|al|hasta)\b)")
-        .unwrap_or_else(|e| panic!("range-after-day rule: {e}"))
+    Regex::new(
+        r"^[a-z]+\.?\s*(?:(?:night|nite)\s*)?(?:-|(?:to|till|until|thru|through|al|hasta)\b)",
+    )
+    .unwrap_or_else(|e| panic!("range-after-day rule: {e}"))
 });
 
 /// Words before a lone date that make it the arrival.
@@ -327,7 +330,9 @@ pub(super) fn place(
     }
     if stay.check_out.is_none()
         && stay.nights.is_none()
-        && stay.check_in.is_some_and(|d| one_night.contains(&d.weekday()))
+        && stay
+            .check_in
+            .is_some_and(|d| one_night.contains(&d.weekday()))
     {
         stay.nights = Some(1);
     }

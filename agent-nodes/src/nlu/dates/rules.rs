@@ -13,8 +13,15 @@ use crate::nlu::{numbers, text};
 impl Context<'_> {
     /// Whether the word after the match makes the number something else ("3 nights", "Dec 2
     /// adults", "the 3 of us").
+    /// A break after the number keeps it a day ("til the 3rd, kids go back to school").
     fn unit_follows(&self) -> bool {
-        UNITS.contains(&text::next_word(self.text, self.end))
+        let parted = self
+            .text
+            .get(self.end..)
+            .unwrap_or("")
+            .trim_start()
+            .starts_with([',', '.', ';', '!', '?']);
+        !parted && UNITS.contains(&text::next_word(self.text, self.end))
     }
 
     /// Whether a start ("from", "desde", "starting") follows the match within a few words:

@@ -75,7 +75,7 @@ const TABLE: &[Row] = &[
     ("Are there any double rooms free on Dec 24?", AvailabilityCheck, En, &[Room("double"), In("2026-12-24")]),
     ("How much is a suite for 2 nights from December 3?", AvailabilityCheck, En, &[Room("suite"), Nights(2), In("2026-12-03"), Out("2026-12-05")]),
     ("Is a family room available for 2 adults and 3 children next weekend?", AvailabilityCheck, En, &[Room("family"), Adults(2), Children(3), In("2026-11-27"), Out("2026-11-29")]),
-    ("What's the price of a double room for tomorrow night?", AvailabilityCheck, En, &[Room("double"), In("2026-11-23")]),
+    ("What's the price of a double room for tomorrow night?", AvailabilityCheck, En, &[Room("double"), In("2026-11-23"), Out("2026-11-24"), Nights(1)]),
     ("Do you have a single room for the 5th of January?", AvailabilityCheck, En, &[Room("single"), In("2027-01-05")]),
     ("Do you have rooms in Madird on 12/20?", AvailabilityCheck, En, &[City("Madrid"), In("2026-12-20")]),
     ("Are you fully booked on New Year's Eve, December 31?", AvailabilityCheck, En, &[In("2026-12-31")]),
@@ -346,6 +346,13 @@ const TABLE: &[Row] = &[
     ("mmm no, olvídalo, es mucho para una sola noche", Deny, Es, &[]),
     ("una semana en madrid a partir del 10 de enero, doble para 2", ReservationRequest, Es, &[City("Madrid"), Room("double"), Nights(7), In("2027-01-10"), Out("2027-01-17"), Adults(2)]),
     ("a double for him and a friend dec 2 to dec 5", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-02"), Out("2026-12-05")]),
+    ("just saturday night, a double for 2", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-11-28"), Out("2026-11-29"), Nights(1)]),
+    ("solo la noche del sábado, doble para 2", ReservationRequest, Es, &[Room("double"), Adults(2), In("2026-11-28"), Out("2026-11-29"), Nights(1)]),
+    ("how much is one saturday night in a double, dec 5", AvailabilityCheck, En, &[Room("double"), In("2026-12-05"), Out("2026-12-06"), Nights(1)]),
+    ("a family room dec 4-8, there's four of us - 2 adults 2 teenagers", ReservationRequest, En, &[Room("family"), Adults(2), Children(2), In("2026-12-04"), Out("2026-12-08")]),
+    ("otra doble del 24 al 26, seguimos siendo 2", ReservationRequest, Es, &[Room("double"), Adults(2), In("2026-11-24"), Out("2026-11-26")]),
+    ("we can stay til the 3rd, kids go back to school on the 4th", ReservationRequest, En, &[Out("2026-12-03")]),
+    ("book hotel mar, a double, same dates i had at hotel sol", ReservationRequest, En, &[Hotel("mar"), Room("double")]),
 ];
 
 fn expected(slots: &[Slot]) -> Entities {

@@ -33,7 +33,7 @@ pub(super) fn upcoming<'a>(w: World<'a>) -> impl Iterator<Item = &'a Booking> {
 }
 
 /// The booking a change is about: the one the message names by reference, else `current`,
-/// else the guest's only upcoming booking, else the only one whose hotel, month or check-in
+/// else the guest's only upcoming booking (if the message names no other hotel), else the only one whose hotel, month or check-in
 /// the message names.
 pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> Option<String> {
     if let Some(reference) = &r.entities.booking_ref {
@@ -43,10 +43,17 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
         return Some(current.to_owned());
     }
     let upcoming: Vec<&Booking> = upcoming(w).collect();
-    if let [only] = upcoming.as_slice() {
+    let named = named_hotel_of(r, w);
+    // The only booking, unless the message names other hotels only: "we're doing orlando in
+    // march instead" after the Orlando booking was cancelled is no change to the Miami one
+    // ("move the budget one and book miami" still moves the Budget Stay booking).
+    if let [only] = upcoming.as_slice()
+        && (named.as_deref().is_none_or(|h| h == only.quote.hotel)
+            || crate::nlu::hotels_in(w.catalog, &crate::text::fold(&r.message))
+                .contains(&only.quote.hotel))
+    {
         return Some(only.reference.to_string());
     }
-    let named = named_hotel_of(r, w);
     // By hotel and month first ("the February one, push it to the 12th": the 12th is the new
     // date); by the arrival date only when that leaves a choice.
     let by_name = |b: &&&Booking| {

@@ -235,10 +235,15 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         }
         // A change needs a booking to change: "whats the move" from a guest with none asks for
         // a new one.
+        // "Orlando in march instead, standard for 2" from a guest with no booking there asks
+        // for a new stay.
         Intent::ModificationRequest
             if !drafting(d, r)
                 && !r.fresh_start
-                && (upcoming(w).next().is_some() || r.entities.booking_ref.is_some()) =>
+                && (r.entities.booking_ref.is_some()
+                    || pick_booking(r, w, None).is_some()
+                    || upcoming(w)
+                        .any(|b| named.as_deref().is_none_or(|h| h == b.quote.hotel))) =>
         {
             reschedule(&mut next);
             return (Route::Reschedule, next);
