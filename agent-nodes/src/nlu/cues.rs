@@ -113,6 +113,8 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
     (CancellationRequest, 6.0, Anywhere, Nothing, &[
         r"(?:dont|do\s+not|no\s+longer)\s+(?:want|need)\s+(?:to\s+(?:book|stay)|the\s+(?:room|booking|reservation))",
         r"(?:dont|do\s+not|no\s+longer)\s+(?:want|need)\s+(?:my|our)\s+(?:room|booking|reservation)",
+        r"(?:wont|will\s+not|no\s+longer)\s+(?:need|be\s+needing|be\s+using|use)\s+(?:the|my|our|that)\s+(?:room|booking|reservation)",
+        r"ya\s+no\s+(?:vamos\s+a\s+necesitar|necesitaremos|nos\s+hace\s+falta|me\s+hace\s+falta)\s+(?:la|el|mi|nuestra)\s+(?:habitacion|reserva|cuarto)",
         r"ya\s+no\s+(?:quiero|queremos|necesito|necesitamos)\s+(?:reservar|la\s+reserva|la\s+habitacion)",
         r"ya\s+no\s+(?:viajamos|viajo|vamos|voy|podemos\s+ir|puedo\s+ir|vamos\s+a\s+(?:ir|poder\s+ir|poder\s+viajar))",
         r"no\s+(?:vamos|voy)\s+a\s+poder\s+(?:ir|viajar)|no\s+(?:viajamos|podremos\s+viajar)",
@@ -147,6 +149,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:booking|reservation)\s+(?:status|details|confirmation)|status\s+of\s+(?:my|our|the)",
         r"is\s+my\s+(?:booking|reservation)\s+(?:still\s+)?(?:confirmed|ok|valid|active|on)",
         r"(?:do|did)\s+(?:i|we)\s+have\s+a\s+(?:booking|reservation)",
+        r"already\s+(?:have|got|booked)\s+(?:a\s+)?(?:room|booking|reservation)\b.*\b(?:check|look|confirm)",
         r"(?:consultar|ver|comprobar|revisar|confirmar|buscar|mirar|verificar)\s+(?:mi|la|nuestra)\s+reserva",
         r"estado\s+de\s+(?:mi|la)\s+reserva|(?:esta|sigue)\s+(?:confirmada|activa|en\s+pie)|(?:is\s+it|its)\s+still\s+on",
         r"tengo\s+(?:una\s+)?reserva|(?:detalles|datos|info|informacion)\s+de\s+(?:mi|la|nuestra)\s+reserva|localizador",

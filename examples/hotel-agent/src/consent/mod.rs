@@ -82,13 +82,18 @@ pub fn puts_off(message: &str) -> bool {
 }
 
 /// `message` folded, with the idioms that only look like a decision taken out: "ahora que lo
-/// pienso" is no "lo pienso", "come to think of it" no "think about it".
+/// pienso" is no "lo pienso", "come to think of it" no "think about it", "lo más tarde
+/// posible" no "más tarde".
 fn plain(message: &str) -> String {
     const IDIOMS: &[&str] = &[
         "ahora que lo pienso",
         "pensandolo bien",
         "now that i think about it",
         "come to think of it",
+        // "Lo más tarde que se pueda: entrada el 22": as late as it goes, not later.
+        "lo mas tarde",
+        "as late as possible",
+        "as late as you can",
         // Blessings and greetings that close a message: "Perfecto, confirmo. Que Dios le
         // bendiga."
         "que dios le bendiga",
@@ -272,11 +277,28 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
             covered[start..start + phrase.len()].fill(true);
         }
     }
+    // "Sí, cancela aunque me cobren los $210": the charge just quoted, taken on; the amount
+    // after it is that charge.
+    for phrase in FEE_TAKEN {
+        for start in phrase_starts(words, phrase) {
+            let mut end = start + phrase.len();
+            while words.get(end).is_some_and(|w| {
+                w.bytes().all(|b| b.is_ascii_digit())
+                    || matches!(
+                        *w,
+                        "los" | "las" | "the" | "that" | "esos" | "dollars" | "dolares" | "bucks"
+                    )
+            }) {
+                end += 1;
+            }
+            covered[start..end].fill(true);
+        }
+    }
     for (i, w) in words.iter().enumerate() {
         if STRONG.contains(w) || actions.contains(w) {
             covered[i] = true;
             strong = true;
-        } else if WEAK.contains(w) || FILLER.contains(w) {
+        } else if WEAK.contains(w) || FILLER.contains(w) || OBJECTS.contains(w) {
             covered[i] = true;
         }
     }
@@ -286,6 +308,37 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         Answer::Unclear
     }
 }
+
+/// What the quote is about, named beside the yes: "sí, cancela la reserva".
+const OBJECTS: &[&str] = &[
+    "booking",
+    "reservation",
+    "reserva",
+    "reservacion",
+    "room",
+    "habitacion",
+    "stay",
+    "estancia",
+];
+
+/// A charge taken on with the yes: "aunque me cobren", "even with the fee".
+const FEE_TAKEN: &[&[&str]] = &[
+    &["aunque", "me", "cobren"],
+    &["aunque", "me", "cobres"],
+    &["aunque", "me", "cobre"],
+    &["aunque", "cobren"],
+    &["aunque", "haya", "cargo"],
+    &["con", "el", "cargo"],
+    &["pago", "el", "cargo"],
+    &["even", "if", "you", "charge", "me"],
+    &["even", "if", "i", "get", "charged"],
+    &["even", "with", "the", "fee"],
+    &["even", "with", "the", "charge"],
+    &["fee", "is", "fine"],
+    &["charge", "is", "fine"],
+    &["ill", "pay", "the", "fee"],
+    &["i", "ll", "pay", "the", "fee"],
+];
 
 /// Phrases with a "no" in them that refuse nothing.
 const NO_WORRIES: &[&[&str]] = &[

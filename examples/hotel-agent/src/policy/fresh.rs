@@ -216,8 +216,14 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         reschedule(&mut next);
         return (Route::Reschedule, next);
     }
+    // "Forget chicago, meeting got cancelled. miami instead, dec 19 to 21, 2 ppl, deluxe" from
+    // a guest with no booking: a new stay asked for, not a cancellation.
+    let asks_a_stay_instead = r.entities.booking_ref.is_none()
+        && upcoming(w).next().is_none()
+        && r.has_dates()
+        && (r.entities.room_type.is_some() || r.entities.adults.is_some());
     match r.intent {
-        Intent::CancellationRequest if !is_policy_question(r) => {
+        Intent::CancellationRequest if !is_policy_question(r) && !asks_a_stay_instead => {
             let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
             // "Cancel it, and the same dates in Miami instead?": its stay is remembered.
             if let Some(b) = reference.as_deref().and_then(|p| booking(w, p))
@@ -297,6 +303,7 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         r.intent,
         Intent::ReservationRequest | Intent::AvailabilityCheck | Intent::ModificationRequest
     ) || r.amends()
+        || asks_a_stay_instead
         || counted
         // "Thanks, see you in January" is no request for January.
         || (r.vague_dates && !thanks(&r.message))

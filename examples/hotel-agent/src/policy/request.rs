@@ -287,7 +287,11 @@ pub(super) fn new_dates(
     // "Queremos quedarnos hasta el lunes": the Monday after the booking's arrival, not the
     // next one from today.
     // (A day written out, "checking out Friday the 11th", says more than the weekday.)
-    let written_day = r.message.chars().any(|c| c.is_ascii_digit());
+    // (A reference's digits, "HPH ZKNHF2", write no day.)
+    let written_day = r.message.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        let digits = w.trim_start_matches(|c: char| c.is_ascii_digit());
+        digits.len() < w.len() && matches!(digits, "" | "st" | "nd" | "rd" | "th")
+    });
     if let (Some(weekday), None, true, false) = (r.weekday, e.check_in, r.leaving, written_day) {
         e.check_out = old_in
             .succ_opt()
