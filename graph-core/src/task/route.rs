@@ -1,0 +1,227 @@
+//! Routing a finished task: its command's destinations and its node's conditional edges,
+//! resolved against the plan into the task's output, or kept by name for a parent graph.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use crate::context::TaskShared;
+use crate::error::Error;
+use crate::frontier::{ParentRoute, PendingPush, PushRecord, TaskOutput};
+use crate::node::{Command, Endpoint, Goto};
+use crate::plan::Plan;
+use crate::state::State;
+
+use super::attempt::panic_message;
+
+/// Resolves a node's command and conditional edges into the task's output. Conditional edges see
+/// the superstep's starting state plus this node's own update, never its siblings' updates.
+pub(crate) fn route<S: State>(
+    graph: &Plan<S>,
+    node: usize,
+    snapshot: &Arc<S>,
+    command: Command<S>,
+    shared: &TaskShared,
+) -> Result<TaskOutput<S>, Error> {
+    let route_error = |target: String, reason: String| Error::Route {
+        thread: shared.thread.clone(),
+        step: shared.step,
+        node: shared.node.clone(),
+        target,
+        reason,
+    };
+    let mut goto = Vec::new();
+    let mut push = Vec::new();
+    let Command {
+        update,
+        goto: command_goto,
+        to_parent: _,
+    } = command;
+    for item in command_goto.0 {
+        resolve(graph, item, None, &mut goto, &mut push).map_err(|(t, r)| route_error(t, r))?;
+    }
+    let routes = &graph.nodes[node].routes;
+    if !routes.is_empty() {
+        let mut view = S::clone(snapshot);
+        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| view.apply(update.clone())));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(source)) => {
+                return Err(Error::Reduce {
+                    thread: shared.thread.clone(),
+                    step: shared.step,
+                    node: shared.node.clone(),
+                    source,
+                });
+            }
+            Err(panic) => {
+                return Err(Error::Node {
+                    thread: shared.thread.clone(),
+                    step: shared.step,
+                    node: shared.node.clone(),
+                    message: format!(
+                        "a reducer panicked applying its update: {}",
+                        panic_message(panic.as_ref())
+                    ),
+                    source: None,
+                });
+            }
+        }
+        for &r in routes {
+            let edge = &graph.routes[r];
+            let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&view)))
+                .map_err(|panic| {
+                    route_error(
+                        "?".into(),
+                        format!(
+                            "the conditional edge panicked: {}",
+                            panic_message(panic.as_ref())
+                        ),
+                    )
+                })?;
+            for item in chosen.0 {
+                resolve(graph, item, Some(&edge.targets), &mut goto, &mut push)
+                    .map_err(|(t, r)| route_error(t, r))?;
+            }
+        }
+    }
+    Ok(TaskOutput {
+        update,
+        goto,
+        push,
+        to_parent: None,
+    })
+}
+
+/// Keeps a command for the parent graph as the task's output, its destinations by name: only
+/// the parent's plan can resolve them, which the parent's task does when the subgraph hands the
+/// command up. The node's own edges are not taken, since its graph stops. A node of the root
+/// graph has no parent to send it to.
+pub(crate) fn for_parent<S: State>(
+    command: Command<S>,
+    shared: &TaskShared,
+) -> Result<TaskOutput<S>, Error> {
+    let route_error = |target: &str, reason: String| Error::Route {
+        thread: shared.thread.clone(),
+        step: shared.step,
+        node: shared.node.clone(),
+        target: target.to_owned(),
+        reason,
+    };
+    if shared.ns.is_root() {
+        return Err(route_error(
+            "the parent graph",
+            "Command::parent is for a node inside a subgraph, and this node is in the root graph"
+                .to_owned(),
+        ));
+    }
+    let mut parent = ParentRoute::default();
+    for item in command.goto.0 {
+        match item {
+            Goto::To(Endpoint::Node(node)) => parent.goto.push(node),
+            // Ending a branch adds no destination, as in a command for the node's own graph.
+            Goto::To(Endpoint::End) => {}
+            Goto::To(Endpoint::Start) => {
+                return Err(route_error(
+                    "START",
+                    "START is not a destination".to_owned(),
+                ));
+            }
+            Goto::Push(push) => {
+                let arg = push.arg.map_err(|e| {
+                    route_error(
+                        push.node.as_str(),
+                        format!("cannot encode the Push argument: {e}"),
+                    )
+                })?;
+                parent.push.push(PushRecord {
+                    node: push.node,
+                    arg,
+                });
+            }
+        }
+    }
+    Ok(TaskOutput {
+        update: command.update,
+        goto: Vec::new(),
+        push: Vec::new(),
+        to_parent: Some(parent),
+    })
+}
+
+/// Resolves one destination. With `declared`, it must be one of those targets.
+pub(crate) fn resolve<S: State>(
+    graph: &Plan<S>,
+    item: Goto,
+    declared: Option<&[Option<usize>]>,
+    goto: &mut Vec<usize>,
+    push: &mut Vec<PendingPush>,
+) -> Result<(), (String, String)> {
+    let declared_names = |declared: &[Option<usize>]| {
+        declared
+            .iter()
+            .map(|t| t.map_or("END".to_owned(), |i| format!("`{}`", graph.nodes[i].id)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let node_name = match &item {
+        Goto::To(Endpoint::Start) => {
+            return Err(("START".into(), "START is not a destination".into()));
+        }
+        Goto::To(Endpoint::End) => {
+            return match declared {
+                Some(d) if !d.contains(&None) => Err((
+                    "END".into(),
+                    format!(
+                        "it is not a declared target (declared: {})",
+                        declared_names(d)
+                    ),
+                )),
+                _ => Ok(()),
+            };
+        }
+        Goto::To(Endpoint::Node(name)) => name.clone(),
+        Goto::Push(p) => p.node.clone(),
+    };
+    let Some(&index) = graph.index.get(&node_name) else {
+        return Err((node_name.to_string(), "no such node".into()));
+    };
+    if let Some(d) = declared {
+        if !d.contains(&Some(index)) {
+            return Err((
+                node_name.to_string(),
+                format!(
+                    "it is not a declared target (declared: {})",
+                    declared_names(d)
+                ),
+            ));
+        }
+    }
+    let takes_push = graph.nodes[index].takes_push;
+    match item {
+        Goto::Push(p) => {
+            if !takes_push {
+                return Err((
+                    node_name.to_string(),
+                    "a Push needs a node added with add_push_node".into(),
+                ));
+            }
+            let arg = p.arg.map_err(|e| {
+                (
+                    node_name.to_string(),
+                    format!("cannot encode the Push argument: {e}"),
+                )
+            })?;
+            push.push(PendingPush { node: index, arg });
+        }
+        _ => {
+            if takes_push {
+                return Err((
+                    node_name.to_string(),
+                    "it takes a Push input; send it a Push".into(),
+                ));
+            }
+            goto.push(index);
+        }
+    }
+    Ok(())
+}
