@@ -21,6 +21,7 @@ pub(crate) fn kind_code(kind: WriteKind) -> i64 {
         WriteKind::Interrupt => 2,
         WriteKind::Resume => 3,
         WriteKind::Effect => 4,
+        WriteKind::Failure => 5,
     }
 }
 
@@ -31,6 +32,7 @@ fn kind_from_code(code: i64) -> Option<WriteKind> {
         2 => WriteKind::Interrupt,
         3 => WriteKind::Resume,
         4 => WriteKind::Effect,
+        5 => WriteKind::Failure,
         _ => return None,
     })
 }

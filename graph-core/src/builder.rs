@@ -11,28 +11,38 @@ use serde::de::DeserializeOwned;
 use crate::compiled::CompiledGraph;
 use crate::config::SubgraphPersistence;
 use crate::context::Ctx;
-use crate::error::{BuildError, NodeError};
+use crate::error::{BuildError, NodeError, NodeFailure};
 use crate::ids::NodeId;
-use crate::node::{Endpoint, ErasedNode, FnNode, IntoCommand, Node, PushFnNode, Route, StateNode};
+use crate::node::{
+    Endpoint, ErasedNode, ErrorHandler, FnNode, IntoCommand, Node, PushFnNode, Route, StateNode,
+};
 use crate::plan::{ConditionalDef, GraphDef, NodeDef, Plan, compile};
 use crate::retry::RetryPolicy;
 use crate::run::SubgraphNode;
 use crate::state::State;
 
+mod defaults;
+
+pub use defaults::NodeDefaults;
+
 /// Builds a graph: add nodes and edges, then [`StateGraph::compile`] it.
 pub struct StateGraph<S: State> {
     def: GraphDef<S>,
+    defaults: NodeDefaults<S>,
 }
 
 impl<S: State> Default for StateGraph<S> {
     fn default() -> Self {
         Self {
             def: GraphDef::default(),
+            defaults: NodeDefaults::default(),
         }
     }
 }
 
-/// Options of the node just added: retry, timeout, breakpoints, command destinations, deferral.
+/// Options of the node just added: retry, timeout, error handler, breakpoints, command
+/// destinations, deferral. Retry, timeout and error handler default to the graph's
+/// [`NodeDefaults`].
 pub struct NodeOptions<'a, S: State> {
     def: &'a mut NodeDef<S>,
 }
@@ -46,6 +56,69 @@ impl<S: State> NodeOptions<'_, S> {
     /// Fails an attempt that runs longer than `timeout` (a retryable error).
     pub fn timeout(self, timeout: Duration) -> Self {
         self.def.timeout = Some(timeout);
+        self
+    }
+    /// Handles the node's failure (LangGraph's `error_handler`): when the node fails after its
+    /// retries — it returned an error, timed out or panicked — `handler` runs instead of the run
+    /// failing, with the superstep's state and a [`NodeFailure`] naming the node, its error and
+    /// its attempts. It returns what a node returns: an update, a [`crate::Command`] (to route,
+    /// say to a fallback node) or `()`. An interrupt is a pause, not a failure, and is never
+    /// handled; nor are failures of the engine around the node (a bad route, storage).
+    ///
+    /// - **Its own task**, named `__error_handler__<node>` ([`NodeId::error_handler`]), with its
+    ///   own task id, effects and interrupts, in the node's superstep: it shows in the event
+    ///   stream (the node's task ends failed, the handler's starts and ends) and in
+    ///   [`crate::RunOutput::executed`]. It runs once, with no retry or timeout.
+    /// - **In the node's place**: its update applies in the node's place in task order, and the
+    ///   superstep's other tasks apply as usual, so a handled failure fails nothing
+    ///   (LangGraph's #8277). The node did not finish, so its edges and joins are not taken: the
+    ///   run goes where the handler's command says, and ends the branch if it says nowhere.
+    ///   Declare a node only the handler routes to with [`NodeOptions::destinations`].
+    /// - **Durable**: the failure is saved before the handler runs, and the handler's result is
+    ///   saved like a node's, so a resume after a pause or a crash runs the handler again only
+    ///   if its result was not saved (never the node), and never once it was (LangGraph re-runs
+    ///   it, #9002).
+    /// - **If the handler fails** too, the run fails with [`crate::Error::Handler`], naming the
+    ///   node and its failure.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Command, Ctx, NodeError, NodeFailure, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Quote {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut graph = StateGraph::<Quote>::new();
+    /// graph
+    ///     .add_node("live_price", |_s: Arc<Quote>, _ctx: Ctx| async {
+    ///         Err::<(), _>(NodeError::msg("pricing service down"))
+    ///     })
+    ///     .on_error(|_s: Arc<Quote>, failure: NodeFailure, _ctx: Ctx| async move {
+    ///         let update = QuoteUpdate::default().log(vec![failure.message]);
+    ///         Ok(Command::update(update).and_goto("cached_price"))
+    ///     })
+    ///     .destinations(["cached_price"]);
+    /// graph.add_node("cached_price", |_s: Arc<Quote>, _ctx: Ctx| async {
+    ///     Ok(QuoteUpdate::default().log(vec!["cached".to_owned()]))
+    /// });
+    /// graph.add_edge(START, "live_price");
+    /// let out = graph.compile()?.invoke(QuoteUpdate::default(), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.log, ["pricing service down", "cached"]);
+    /// assert_eq!(out.executed, ["__error_handler__live_price", "cached_price"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn on_error<F, Fut, O>(self, handler: F) -> Self
+    where
+        F: Fn(Arc<S>, NodeFailure, Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, NodeError>> + Send + 'static,
+        O: IntoCommand<S> + 'static,
+    {
+        self.def.on_error = Some(ErrorHandler::new(handler));
         self
     }
     /// Pauses the run before this node runs (a static breakpoint).
@@ -116,6 +189,14 @@ impl<S: State> StateGraph<S> {
         Self::default()
     }
 
+    /// Sets the options every node takes unless it sets its own: see [`NodeDefaults`]. They are
+    /// applied at [`StateGraph::compile`], to the nodes added before this call too; a second
+    /// call replaces the first.
+    pub fn node_defaults(&mut self, defaults: NodeDefaults<S>) -> &mut Self {
+        self.defaults = defaults;
+        self
+    }
+
     fn push_node(
         &mut self,
         id: NodeId,
@@ -138,6 +219,7 @@ impl<S: State> StateGraph<S> {
             takes_push,
             retry: None,
             timeout: None,
+            on_error: None,
             destinations: Vec::new(),
             interrupt_before: false,
             interrupt_after: false,
@@ -346,6 +428,10 @@ impl<S: State> StateGraph<S> {
 
     /// Validates the graph and freezes it.
     pub fn compile(self) -> Result<CompiledGraph<S>, BuildError> {
-        compile(self.def).map(|plan| CompiledGraph::new(Arc::new(plan)))
+        let Self { mut def, defaults } = self;
+        for node in &mut def.nodes {
+            defaults.apply(node);
+        }
+        compile(def).map(|plan| CompiledGraph::new(Arc::new(plan)))
     }
 }

@@ -179,6 +179,9 @@ pub enum WriteKind {
     Resume,
     /// The result of the task's journaled effect number `slot`.
     Effect,
+    /// The failure an error handler's task handles ([`crate::NodeFailure`]), saved under the
+    /// handler's task before it runs, so a re-run runs the handler again, never the node.
+    Failure,
 }
 
 impl WriteKind {
@@ -199,6 +202,7 @@ impl WriteKind {
             WriteKind::Interrupt => "interrupt",
             WriteKind::Resume => "resume",
             WriteKind::Effect => "effect",
+            WriteKind::Failure => "failure",
         }
     }
 }

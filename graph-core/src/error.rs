@@ -9,8 +9,8 @@ use crate::ids::{CheckpointId, NodeId, ThreadId};
 
 mod node;
 
-pub(crate) use node::Pause;
-pub use node::{Interrupted, NodeError, Timeout};
+pub use node::{FailureKind, Interrupted, NodeError, NodeFailure, Timeout};
+pub(crate) use node::{Panicked, Pause};
 
 /// A boxed error from user code or a storage backend.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -180,6 +180,58 @@ pub enum Error {
         /// The node's error, rendered.
         message: String,
         /// The node's error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// A node failed, and so did the error handler it has ([`crate::NodeOptions::on_error`]):
+    /// the run stops as it would have without the handler. A resume runs the handler again (not
+    /// the node), with the same [`NodeFailure`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, Error, NodeError, NodeFailure, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Job {
+    ///     done: bool,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut graph = StateGraph::<Job>::new();
+    /// graph
+    ///     .add_node("pay", |_s: Arc<Job>, _ctx: Ctx| async { Err::<(), _>(NodeError::msg("card declined")) })
+    ///     .on_error(|_s: Arc<Job>, _f: NodeFailure, _ctx: Ctx| async {
+    ///         Err::<(), _>(NodeError::msg("no fallback"))
+    ///     });
+    /// graph.add_edge(START, "pay");
+    /// let graph = graph.compile().unwrap();
+    /// let error = graph.invoke(JobUpdate::default(), &RunConfig::thread("t")).await.unwrap_err();
+    /// assert!(matches!(&error, Error::Handler { node, .. } if node == "pay"));
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "thread `t`, superstep 0: node `pay` failed (card declined) and its error handler \
+    ///      failed too: no fallback"
+    /// );
+    /// # }
+    /// ```
+    #[error(
+        "thread `{thread}`, superstep {step}: node `{node}` failed ({failure}) and its error \
+         handler failed too: {message}",
+        failure = .failure.message
+    )]
+    Handler {
+        /// The thread.
+        thread: ThreadId,
+        /// The superstep.
+        step: i64,
+        /// The node whose failure the handler handled.
+        node: NodeId,
+        /// The node's failure.
+        failure: Box<NodeFailure>,
+        /// The handler's error, rendered.
+        message: String,
+        /// The handler's error.
         #[source]
         source: Option<BoxError>,
     },

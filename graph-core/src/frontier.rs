@@ -52,6 +52,9 @@ pub(crate) struct TaskOutput<S: State> {
     /// `update` is the parent's, `goto` and `push` are empty, and this says where the parent
     /// goes, by name (only the parent's plan can resolve it).
     pub(crate) to_parent: Option<ParentRoute>,
+    /// Whether the node's error handler made it (`NodeOptions::on_error`): the node did not
+    /// finish, so only the handler's own destinations count, not the node's edges or joins.
+    pub(crate) handled: bool,
 }
 
 /// The destinations of a command for the parent graph, as the parent's node names.
@@ -110,18 +113,26 @@ impl Frontier {
         }
     }
 
-    /// Records that `node` ran: its static edges, its chosen destinations and its joins.
+    /// Records that a task of `node` ended with `output`: its chosen destinations and, unless
+    /// its error handler made the output (the node did not finish), its static edges and joins.
     pub(crate) fn record<S: State>(
         &mut self,
         graph: &Plan<S>,
         node: usize,
-        goto: &[usize],
-        push: &[PendingPush],
+        output: &TaskOutput<S>,
     ) {
-        for &next in graph.nodes[node].next.iter().chain(goto) {
+        let edges = if output.handled {
+            &[][..]
+        } else {
+            &graph.nodes[node].next[..]
+        };
+        for &next in edges.iter().chain(&output.goto) {
             self.trigger(graph, next);
         }
-        self.push.extend_from_slice(push);
+        self.push.extend_from_slice(&output.push);
+        if output.handled {
+            return;
+        }
         for &(join, position) in &graph.nodes[node].joins {
             let arrived = &mut self.joins[join];
             arrived[position] = true;
@@ -308,6 +319,10 @@ pub(crate) struct OutputRecord<U> {
     /// otherwise, so every output stored before it existed reads as before.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(crate) parent: bool,
+    /// Made by the node's error handler: the node's edges and joins do not count. Absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) handled: bool,
 }
 
 impl<S: State> TaskOutput<S> {
@@ -318,6 +333,7 @@ impl<S: State> TaskOutput<S> {
                 goto: parent.goto.clone(),
                 push: parent.push.clone(),
                 parent: true,
+                handled: self.handled,
             });
         }
         serde_json::to_vec(&OutputRecord {
@@ -336,6 +352,7 @@ impl<S: State> TaskOutput<S> {
                 })
                 .collect(),
             parent: false,
+            handled: self.handled,
         })
     }
 
@@ -351,6 +368,7 @@ impl<S: State> TaskOutput<S> {
                     goto: record.goto,
                     push: record.push,
                 }),
+                handled: record.handled,
             });
         }
         Ok(Self {
@@ -371,6 +389,7 @@ impl<S: State> TaskOutput<S> {
                 })
                 .collect::<Result<_, String>>()?,
             to_parent: None,
+            handled: record.handled,
         })
     }
 }

@@ -89,6 +89,36 @@ string_id!(
     ThreadId
 );
 
+/// What the name of a node's error handler starts with. Node names cannot start with `__`, so it
+/// names no node of a graph, and it has no `:` or `|`, so it fits a namespace level.
+const ERROR_HANDLER_PREFIX: &str = "__error_handler__";
+
+impl NodeId {
+    /// The name the error handler of `node` ([`crate::NodeOptions::on_error`]) runs under, in
+    /// events, pending writes and [`crate::RunOutput::executed`]: `__error_handler__<node>`, as in
+    /// LangGraph. No node can have it, since node names cannot start with `__`.
+    ///
+    /// ```
+    /// use graph_core::NodeId;
+    ///
+    /// let handler = NodeId::error_handler(&NodeId::from("fetch"));
+    /// assert_eq!(handler, "__error_handler__fetch");
+    /// assert_eq!(handler.handled_node(), Some(NodeId::from("fetch")));
+    /// assert_eq!(NodeId::from("fetch").handled_node(), None);
+    /// ```
+    pub fn error_handler(node: &NodeId) -> NodeId {
+        NodeId::from(format!("{ERROR_HANDLER_PREFIX}{node}"))
+    }
+
+    /// The node whose error handler this name is ([`NodeId::error_handler`]), if it is one.
+    pub fn handled_node(&self) -> Option<NodeId> {
+        self.as_str()
+            .strip_prefix(ERROR_HANDLER_PREFIX)
+            .filter(|node| !node.is_empty())
+            .map(NodeId::from)
+    }
+}
+
 /// A checkpoint's id: its position in its thread's history. Ids increase with creation order
 /// within a thread (a fork gets a larger id than anything before it), so the latest checkpoint
 /// of a thread is the one with the largest id.
@@ -340,6 +370,16 @@ impl TaskId {
                 h.update(&index.to_le_bytes());
             }
         }
+        Self(h.digest128())
+    }
+
+    /// The id of the error handler's task of this task ([`crate::NodeOptions::on_error`]): its
+    /// own id, so its interrupts, effects and writes are its own, and as deterministic as this
+    /// one, so a resume finds what it saved.
+    pub(crate) fn error_handler(self) -> Self {
+        let mut h = Xxh3::new();
+        h.update(b"error_handler\0");
+        h.update(&self.0.to_le_bytes());
         Self(h.digest128())
     }
 

@@ -57,6 +57,11 @@
 //!   than drop its target. A node made with [`NodeOptions::defer`] is **deferred**: once
 //!   triggered it waits while any other task is planned, then runs once, which fans in branches
 //!   of uneven length, or that may not all run.
+//! - A node that fails after its retries ([`NodeOptions::retry`], [`NodeOptions::timeout`])
+//!   fails the run, unless it has an **error handler** ([`NodeOptions::on_error`]): a task of its
+//!   own, `__error_handler__<node>`, told the [`NodeFailure`], whose update or [`Command`] takes
+//!   the node's place, saved like a node's output. [`StateGraph::node_defaults`] gives every
+//!   node that sets none itself a retry policy, a timeout and an error handler.
 //! - After each superstep a **checkpoint** is saved to the graph's [`Checkpointer`]
 //!   ([`InMemoryCheckpointer`] here; the `checkpoint` crate has SQLite) under a **thread**. Each
 //!   task saves its output as a pending write the moment it finishes, so a resume after a
@@ -142,7 +147,7 @@ mod task;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-pub use builder::{NodeOptions, StateGraph};
+pub use builder::{NodeDefaults, NodeOptions, StateGraph};
 pub use checkpoint::{
     Blob, Breakpoint, Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion,
     FieldWrite, HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source,
@@ -155,7 +160,8 @@ pub use config::{
 };
 pub use context::Ctx;
 pub use error::{
-    BoxError, BuildError, Error, Interrupted, NodeError, Result, StorageError, Timeout,
+    BoxError, BuildError, Error, FailureKind, Interrupted, NodeError, NodeFailure, Result,
+    StorageError, Timeout,
 };
 pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, NodeKind};
 #[doc(hidden)]

@@ -11,8 +11,10 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use futures_util::future::BoxFuture;
+
 use crate::context::Ctx;
-use crate::error::NodeError;
+use crate::error::{NodeError, NodeFailure};
 use crate::ids::NodeId;
 use crate::state::{State, Update};
 
@@ -306,6 +308,42 @@ pub type NodeResult<S> = Result<Command<S>, NodeError>;
 pub trait Node<S: State>: Send + Sync + 'static {
     /// Runs the node.
     async fn run(&self, state: Arc<S>, ctx: Ctx) -> NodeResult<S>;
+}
+
+/// A node's error handler ([`crate::NodeOptions::on_error`]) with its output type erased: a
+/// function of the superstep's state and the node's failure, returning what a node returns.
+pub(crate) struct ErrorHandler<S: State>(Arc<HandlerFn<S>>);
+
+type HandlerFn<S> =
+    dyn Fn(Arc<S>, NodeFailure, Ctx) -> BoxFuture<'static, NodeResult<S>> + Send + Sync;
+
+impl<S: State> Clone for ErrorHandler<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S: State> ErrorHandler<S> {
+    pub(crate) fn new<F, Fut, O>(f: F) -> Self
+    where
+        F: Fn(Arc<S>, NodeFailure, Ctx) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<O, NodeError>> + Send + 'static,
+        O: IntoCommand<S> + 'static,
+    {
+        Self(Arc::new(move |state, failure, ctx| {
+            let handled = f(state, failure, ctx);
+            Box::pin(async move { handled.await.map(IntoCommand::into_command) })
+        }))
+    }
+
+    pub(crate) fn call(
+        &self,
+        state: Arc<S>,
+        failure: NodeFailure,
+        ctx: Ctx,
+    ) -> BoxFuture<'static, NodeResult<S>> {
+        (self.0)(state, failure, ctx)
+    }
 }
 
 /// The input a task hands its node.

@@ -58,7 +58,8 @@ pub struct RunOutput<S: State> {
     /// Why the run stopped.
     pub status: RunStatus,
     /// The nodes this call ran, superstep by superstep in task order (tasks whose saved output
-    /// was reused are not included).
+    /// was reused are not included). A node whose error handler took its place is listed as the
+    /// handler, [`NodeId::error_handler`].
     pub executed: Vec<NodeId>,
 }
 

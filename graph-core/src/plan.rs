@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::error::BuildError;
 use crate::ids::NodeId;
-use crate::node::{Endpoint, ErasedNode, Route};
+use crate::node::{Endpoint, ErasedNode, ErrorHandler, Route};
 use crate::retry::RetryPolicy;
 use crate::state::State;
 
@@ -22,6 +22,8 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) takes_push: bool,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) timeout: Option<Duration>,
+    /// What runs, as a task of its own, when the node fails after its retries.
+    pub(crate) on_error: Option<ErrorHandler<S>>,
     /// Static edge targets.
     pub(crate) next: Vec<usize>,
     /// Whether a static edge goes to END (for drawing).
@@ -81,6 +83,7 @@ pub(crate) struct NodeDef<S: State> {
     pub(crate) takes_push: bool,
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) on_error: Option<ErrorHandler<S>>,
     pub(crate) destinations: Vec<NodeId>,
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
@@ -195,6 +198,7 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
             takes_push: def.takes_push,
             retry: def.retry,
             timeout: def.timeout,
+            on_error: def.on_error,
             next: Vec::new(),
             ends: false,
             routes: Vec::new(),

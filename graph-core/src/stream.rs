@@ -29,7 +29,8 @@ pub struct MessageChunk {
 pub enum TaskEnd {
     /// It returned an update.
     Finished,
-    /// It failed after its retries; the message says why.
+    /// It failed after its retries; the message says why. A node with an error handler
+    /// ([`crate::NodeOptions::on_error`]) ends so too, and its handler's task starts next.
     Failed(String),
     /// It paused in `ctx.interrupt`.
     Interrupted,

@@ -1,9 +1,12 @@
-//! What a node reports: [`NodeError`], its failure or its request to pause ([`Interrupted`]),
-//! and the errors the engine makes for an attempt that ran too long ([`Timeout`]).
+//! What a node reports: [`NodeError`], its failure or its request to pause ([`Interrupted`]);
+//! the errors the engine makes for an attempt that ran too long ([`Timeout`]) or panicked; and
+//! [`NodeFailure`], what a node's error handler is told about the failure it handles.
 
 use std::fmt;
 
-use crate::ids::InterruptId;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{InterruptId, NodeId};
 
 use super::BoxError;
 
@@ -129,3 +132,99 @@ impl fmt::Debug for NodeError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("timed out after {0:?}")]
 pub struct Timeout(pub std::time::Duration);
+
+/// A node attempt panicked; the message is the panic's payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("panicked: {0}")]
+pub(crate) struct Panicked(pub(crate) String);
+
+/// How a node's last attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// It returned an error.
+    Error,
+    /// It ran longer than its run timeout.
+    Timeout,
+    /// It panicked.
+    Panic,
+}
+
+/// What a node's error handler ([`crate::NodeOptions::on_error`]) is told about the failure it
+/// handles: LangGraph's `NodeError`, which names the node and carries its exception. Here the
+/// error is kept as its message, since the failure is saved with the task's pending writes (a
+/// handler that runs again after a crash or a pause is told exactly what it was told before).
+///
+/// ```
+/// use std::sync::Arc;
+/// use graph_core::{Ctx, FailureKind, NodeError, NodeFailure, RunConfig, START, State, StateGraph};
+///
+/// #[derive(State, Clone, Default, Debug)]
+/// struct Job {
+///     #[state(append)]
+///     log: Vec<String>,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut graph = StateGraph::<Job>::new();
+/// graph
+///     .add_node("fetch", |_s: Arc<Job>, _ctx: Ctx| async {
+///         Err::<(), _>(NodeError::msg("connection reset"))
+///     })
+///     .on_error(|_s: Arc<Job>, failure: NodeFailure, _ctx: Ctx| async move {
+///         assert_eq!(failure.kind, FailureKind::Error);
+///         let seen = format!("{}: {} ({})", failure.node, failure.message, failure.attempts);
+///         Ok(JobUpdate::default().log(vec![seen]))
+///     });
+/// graph.add_edge(START, "fetch");
+/// let out = graph.compile()?.invoke(JobUpdate::default(), &RunConfig::thread("t")).await?;
+/// assert_eq!(out.state.log, ["fetch: connection reset (1)"]);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct NodeFailure {
+    /// The node that failed.
+    pub node: NodeId,
+    /// Its last attempt's error, rendered (`panicked: ...` for a panic).
+    pub message: String,
+    /// How many attempts it made under its retry policy (1 without one).
+    pub attempts: u32,
+    /// How the last attempt failed.
+    pub kind: FailureKind,
+}
+
+impl fmt::Display for NodeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let attempts = match self.attempts {
+            1 => "1 attempt".to_owned(),
+            n => format!("{n} attempts"),
+        };
+        write!(
+            f,
+            "node `{}` failed after {attempts}: {}",
+            self.node, self.message
+        )
+    }
+}
+
+impl NodeFailure {
+    /// What `error`, the last of `attempts` attempts of `node`, says about how it failed.
+    pub(crate) fn new(node: NodeId, error: &super::BoxError, attempts: u32) -> Self {
+        let kind = if error.is::<Timeout>() {
+            FailureKind::Timeout
+        } else if error.is::<Panicked>() {
+            FailureKind::Panic
+        } else {
+            FailureKind::Error
+        };
+        Self {
+            node,
+            message: error.to_string(),
+            attempts,
+            kind,
+        }
+    }
+}

@@ -48,17 +48,26 @@ impl<S: State> Run<S> {
             .plan(&run.plan, &run.ns, head.id)
             .into_iter()
             .map(|task| {
-                let saved = run.saved.get(&task.id);
-                let finished = saved.is_some_and(|s| s.output.is_some());
+                // What the node's error handler saved counts as the task's.
+                let handler = run.plan.nodes[task.node]
+                    .on_error
+                    .as_ref()
+                    .map(|_| task.id.error_handler());
+                let saved: Vec<_> = std::iter::once(task.id)
+                    .chain(handler)
+                    .filter_map(|id| run.saved.get(&id))
+                    .collect();
+                let finished = saved.iter().any(|s| s.output.is_some());
+                let error = saved.iter().rev().find_map(|s| s.error.clone());
                 TaskInfo {
                     id: task.id,
                     node: run.plan.nodes[task.node].id.clone(),
                     path: task.path,
                     finished,
-                    error: saved.and_then(|s| s.error.clone()).filter(|_| !finished),
+                    error: error.filter(|_| !finished),
                     interrupt: open
                         .iter()
-                        .find(|open| open.task == task.id)
+                        .find(|open| open.task == task.id || Some(open.task) == handler)
                         .map(|open| open.interrupt.clone()),
                 }
             })
@@ -162,12 +171,19 @@ impl<S: State> Run<S> {
             nested: Mutex::new(Vec::new()),
         };
         let snapshot = Arc::clone(&run.state);
-        let output = route(&run.plan, node, &snapshot, Command::update(update), &shared)?;
+        let output = route(
+            &run.plan,
+            node,
+            &snapshot,
+            Command::update(update),
+            &shared,
+            false,
+        )?;
         drop(snapshot);
         let mut frontier = run.frontier.clone();
         frontier.pull.clear();
         frontier.push.clear();
-        frontier.record(&run.plan, node, &output.goto, &output.push);
+        frontier.record(&run.plan, node, &output);
         frontier.normalize(&run.plan);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
         let committed = run

@@ -156,6 +156,9 @@ impl<S: State> Run<S> {
                     serde_json::from_slice(&write.value).map_err(bad)?,
                 );
             }
+            WriteKind::Failure => {
+                saved.failure = Some(serde_json::from_slice(&write.value).map_err(bad)?);
+            }
         }
         Ok(())
     }

@@ -40,32 +40,45 @@ impl<S: State> Run<S> {
         };
         let mut open = Vec::new();
         for task in self.frontier.plan(&self.plan, &self.ns, head.id) {
-            let Some(saved) = self.saved.get(&task.id) else {
-                continue;
-            };
-            let Some((slot, interrupts)) = &saved.interrupt else {
-                continue;
-            };
-            if saved.output.is_some() {
+            // A node's error handler asks under its own task id.
+            let handler = self.plan.nodes[task.node]
+                .on_error
+                .as_ref()
+                .map(|_| task.id.error_handler());
+            let ids: Vec<TaskId> = std::iter::once(task.id).chain(handler).collect();
+            // A task whose output (its node's or its handler's) is saved does not run again.
+            let finished = ids
+                .iter()
+                .any(|id| self.saved.get(id).is_some_and(|s| s.output.is_some()));
+            if finished {
                 continue;
             }
-            for interrupt in interrupts {
-                // A subgraph's interrupts are answered in the subgraph, which rewrites this list
-                // whenever it stops again: an answer given in this call is all there is to see.
-                let nested = interrupt.ns != self.ns;
-                let answered = if nested {
-                    saved.nested_answers.contains_key(&interrupt.id)
-                } else {
-                    saved.resumes.contains_key(slot)
+            for id in ids {
+                let Some(saved) = self.saved.get(&id) else {
+                    continue;
                 };
-                let failed = saved.error.is_some();
-                if !answered || (reopen_failed && failed && !nested) {
-                    open.push(OpenInterrupt {
-                        task: task.id,
-                        slot: *slot,
-                        interrupt: interrupt.clone(),
-                        nested,
-                    });
+                let Some((slot, interrupts)) = &saved.interrupt else {
+                    continue;
+                };
+                for interrupt in interrupts {
+                    // A subgraph's interrupts are answered in the subgraph, which rewrites this
+                    // list whenever it stops again: an answer given in this call is all there is
+                    // to see.
+                    let nested = interrupt.ns != self.ns;
+                    let answered = if nested {
+                        saved.nested_answers.contains_key(&interrupt.id)
+                    } else {
+                        saved.resumes.contains_key(slot)
+                    };
+                    let failed = saved.error.is_some();
+                    if !answered || (reopen_failed && failed && !nested) {
+                        open.push(OpenInterrupt {
+                            task: id,
+                            slot: *slot,
+                            interrupt: interrupt.clone(),
+                            nested,
+                        });
+                    }
                 }
             }
         }

@@ -1,10 +1,12 @@
 //! What the tasks of the planned superstep saved before this run: outputs, errors, interrupts,
-//! resume answers and journaled effects, restored from the checkpoint's pending writes.
+//! resume answers, journaled effects and the failures error handlers handle, restored from the
+//! checkpoint's pending writes.
 
 use std::collections::BTreeMap;
 
 use crate::checkpoint::Blob;
 use crate::context::EffectRecord;
+use crate::error::NodeFailure;
 use crate::outcome::Interrupt;
 
 /// What tasks of the current superstep saved earlier.
@@ -20,4 +22,6 @@ pub(super) struct SavedTask {
     pub(super) nested_answers: BTreeMap<crate::ids::InterruptId, serde_json::Value>,
     pub(super) resumes: BTreeMap<u32, serde_json::Value>,
     pub(super) effects: BTreeMap<u32, EffectRecord>,
+    /// For an error handler's task: the node's failure it handles.
+    pub(super) failure: Option<NodeFailure>,
 }

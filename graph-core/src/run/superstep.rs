@@ -10,17 +10,19 @@ use futures_util::stream::{self, StreamExt};
 use tracing::Instrument;
 
 use crate::checkpoint::Source;
-use crate::config::Durability;
+use crate::config::{CallSettings, Durability};
 use crate::context::{TaskShared, WriteSink};
 use crate::error::{Error, Result};
 use crate::frontier::TaskOutput;
-use crate::ids::{CheckpointId, TaskId};
+use crate::ids::{CheckpointId, NodeId, TaskId};
 use crate::outcome::RunStatus;
+use crate::plan::Plan;
 use crate::state::State;
-use crate::stream::EventKind;
-use crate::task::{TaskResult, TaskRun};
+use crate::stream::{EventKind, NodeEventSink};
+use crate::task::{HandlerTask, TaskResult, TaskRun};
 
 use super::Run;
+use super::saved::SavedTask;
 
 impl<S: State> Run<S> {
     pub(super) async fn run_supersteps(&mut self) -> Result<RunStatus> {
@@ -108,8 +110,8 @@ impl<S: State> Run<S> {
         }
 
         let snapshot = Arc::clone(&self.state);
-        let node_events: Option<Arc<dyn crate::stream::NodeEventSink>> = if self.events.enabled() {
-            Some(Arc::clone(&self.events) as Arc<dyn crate::stream::NodeEventSink>)
+        let node_events: Option<Arc<dyn NodeEventSink>> = if self.events.enabled() {
+            Some(Arc::clone(&self.events) as Arc<dyn NodeEventSink>)
         } else {
             None
         };
@@ -119,41 +121,58 @@ impl<S: State> Run<S> {
             .then(|| self.call_settings());
         let mut jobs = Vec::with_capacity(tasks.len());
         for task in tasks {
+            let node = &graph.nodes[task.node];
             let mut saved = self.saved.remove(&task.id).unwrap_or_default();
-            let work = match saved.output.take() {
+            // What the node's error handler saved, under its own task id.
+            let mut handled = match node.on_error {
+                Some(_) => Some(
+                    self.saved
+                        .remove(&task.id.error_handler())
+                        .unwrap_or_default(),
+                ),
+                None => None,
+            };
+            let reused = saved
+                .output
+                .take()
+                .or_else(|| handled.as_mut().and_then(|h| h.output.take()));
+            let work = match reused {
                 Some(bytes) => {
                     let output = TaskOutput::<S>::decode(&graph, &bytes).map_err(|reason| {
                         self.decode_error(
                             head,
-                            format!(
-                                "the output of task {} (`{}`)",
-                                task.id, graph.nodes[task.node].id
-                            ),
+                            format!("the output of task {} (`{}`)", task.id, node.id),
                             reason,
                         )
                     })?;
                     Work::Saved(output)
                 }
                 None => {
-                    let call = match graph.nodes[task.node].subgraph {
+                    let call = match node.subgraph {
                         Some(_) => call.clone(),
                         None => None,
                     };
-                    let shared = Arc::new(TaskShared {
-                        thread: self.thread.clone(),
-                        ns: self.ns.clone(),
+                    let spec = TaskSpec {
                         step,
-                        node: graph.nodes[task.node].id.clone(),
-                        task_id: task.id,
-                        resumes: saved.resumes,
-                        journal: Mutex::new(saved.effects),
-                        writes: Arc::clone(&sink),
-                        events: node_events.clone(),
-                        remaining: self.config.max_supersteps.saturating_sub(self.supersteps),
-                        context: self.config.context.clone(),
+                        node: node.id.clone(),
+                        id: task.id,
+                        writes: &sink,
+                        events: &node_events,
                         call,
-                        nested_answers: saved.nested_answers,
-                        nested: Mutex::new(Vec::new()),
+                    };
+                    let shared = Arc::new(self.task_shared(spec, saved));
+                    let handler = handled.map(|mut saved| {
+                        let failure = saved.failure.take();
+                        let spec = TaskSpec {
+                            step,
+                            node: NodeId::error_handler(&node.id),
+                            id: task.id.error_handler(),
+                            writes: &sink,
+                            events: &node_events,
+                            call: None,
+                        };
+                        let shared = Arc::new(self.task_shared(spec, saved));
+                        HandlerTask { shared, failure }
                     });
                     Work::Run(TaskRun {
                         graph: &graph,
@@ -164,6 +183,7 @@ impl<S: State> Run<S> {
                         events: &self.events,
                         persist,
                         save_output,
+                        handler,
                     })
                 }
             };
@@ -197,7 +217,7 @@ impl<S: State> Run<S> {
             match how {
                 How::Reused(output) => outputs.push((id, node, output)),
                 How::Ran(TaskResult::Done(output)) => {
-                    self.executed.push(graph.nodes[node].id.clone());
+                    self.executed.push(writer(&graph, id, node, &output).0);
                     outputs.push((id, node, output));
                 }
                 How::Ran(TaskResult::Failed(error)) => {
@@ -223,15 +243,16 @@ impl<S: State> Run<S> {
         let mut updates = Vec::with_capacity(outputs.len());
         let mut after = false;
         for (task, node, output) in outputs {
-            frontier.record(&graph, node, &output.goto, &output.push);
+            frontier.record(&graph, node, &output);
             after |= graph.nodes[node].interrupt_after;
-            let id = graph.nodes[node].id.clone();
+            let (name, task) = writer(&graph, task, node, &output);
             if self.events.enabled() {
                 let kind = EventKind::Update(output.update.clone());
-                self.events.send(step, Some(&id), Some(task), kind).await;
+                self.events.send(step, Some(&name), Some(task), kind).await;
             }
-            writers.push(id.clone());
-            updates.push((id, output.update));
+            // The checkpoint names the task's node, whose place a handler's update takes.
+            writers.push(graph.nodes[node].id.clone());
+            updates.push((name, output.update));
         }
         frontier.normalize(&graph);
         let writes = self.apply(step, updates)?;
@@ -239,6 +260,54 @@ impl<S: State> Run<S> {
             .commit(Source::Loop, step, writers, writes, frontier, after)
             .await?;
         Ok(committed.paused)
+    }
+}
+
+/// Who made a task's output, for events and errors: its node's task, or, when the node's error
+/// handler made it, the handler's task.
+fn writer<S: State>(
+    graph: &Plan<S>,
+    task: TaskId,
+    node: usize,
+    output: &TaskOutput<S>,
+) -> (NodeId, TaskId) {
+    let id = &graph.nodes[node].id;
+    if output.handled {
+        (NodeId::error_handler(id), task.error_handler())
+    } else {
+        (id.clone(), task)
+    }
+}
+
+/// What a task's [`TaskShared`] is made of, besides what it saved before.
+struct TaskSpec<'a> {
+    step: i64,
+    node: NodeId,
+    id: TaskId,
+    writes: &'a Arc<WriteSink>,
+    events: &'a Option<Arc<dyn NodeEventSink>>,
+    call: Option<Arc<CallSettings>>,
+}
+
+impl<S: State> Run<S> {
+    /// What every attempt of the task `spec` shares, with what it `saved` in an earlier run.
+    fn task_shared(&self, spec: TaskSpec<'_>, saved: SavedTask) -> TaskShared {
+        TaskShared {
+            thread: self.thread.clone(),
+            ns: self.ns.clone(),
+            step: spec.step,
+            node: spec.node,
+            task_id: spec.id,
+            resumes: saved.resumes,
+            journal: Mutex::new(saved.effects),
+            writes: Arc::clone(spec.writes),
+            events: spec.events.clone(),
+            remaining: self.config.max_supersteps.saturating_sub(self.supersteps),
+            context: self.config.context.clone(),
+            call: spec.call,
+            nested_answers: saved.nested_answers,
+            nested: Mutex::new(Vec::new()),
+        }
     }
 }
 

@@ -1,14 +1,17 @@
 //! Running one task: attempts under the node's retry policy and timeout, panics caught, routing
 //! on the node's own view of the state, and the task's pending write saved as it finishes.
+//!
+//! A node with an error handler (`NodeOptions::on_error`) that fails after its retries does not
+//! fail its task: the task saves the failure under the handler's own task id, and the handler
+//! runs as that task, in the same superstep, its result taking the node's place. A task whose
+//! failure was saved before (a pause or a crash stopped its handler) runs the handler again
+//! without running the node.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-
-use futures_util::FutureExt;
 
 use crate::checkpoint::{PendingWrite, WriteKind};
 use crate::context::{Ctx, TaskShared};
-use crate::error::{Error, NodeError, Pause, Timeout};
+use crate::error::{Error, NodeError, NodeFailure, Pause};
 use crate::frontier::TaskOutput;
 use crate::node::{Command, TaskInput};
 use crate::outcome::Interrupt;
@@ -19,6 +22,7 @@ use crate::stream::{EventKind, EventSink, TaskEnd};
 mod attempt;
 mod route;
 
+use attempt::attempt;
 pub(crate) use attempt::panic_message;
 use route::for_parent;
 pub(crate) use route::{resolve, route};
@@ -44,79 +48,156 @@ pub(crate) struct TaskRun<'a, S: State> {
     /// a crash in between re-runs it just as a crash before the write would have. That saves
     /// one commit (one fsync) per sequential superstep.
     pub(crate) save_output: bool,
+    /// For a node with an error handler: the handler's task.
+    pub(crate) handler: Option<HandlerTask>,
+}
+
+/// The task an error handler runs as, with its own id, name, journal and interrupts.
+pub(crate) struct HandlerTask {
+    pub(crate) shared: Arc<TaskShared>,
+    /// The node's failure, when a run before this one saved it: the handler then runs without
+    /// the node running again.
+    pub(crate) failure: Option<NodeFailure>,
 }
 
 impl<S: State> TaskRun<'_, S> {
-    pub(crate) async fn run(self) -> TaskResult<S> {
+    pub(crate) async fn run(mut self) -> TaskResult<S> {
+        let saved = self.handler.as_mut().and_then(|h| h.failure.take());
+        if let Some(failure) = saved {
+            self.end(&self.shared, TaskEnd::Failed(failure.to_string()))
+                .await;
+            return Box::pin(self.handle(failure, false)).await;
+        }
         let node = &self.graph.nodes[self.node];
-        let mut attempt = 1;
+        let mut attempts = 1;
         let error = loop {
-            let ctx = Ctx::new(Arc::clone(&self.shared), attempt);
+            let ctx = Ctx::new(Arc::clone(&self.shared), attempts);
             let input = match &self.arg {
                 Some(arg) => TaskInput::Arg(arg.clone()),
                 None => TaskInput::State(Arc::clone(self.snapshot)),
             };
-            let call = AssertUnwindSafe(node.runner.call(input, ctx)).catch_unwind();
-            let outcome = match node.timeout {
-                Some(limit) => match tokio::time::timeout(limit, call).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => Ok(Err(NodeError::from(Timeout(limit)))),
-                },
-                None => call.await,
-            };
-            let result = outcome.unwrap_or_else(|panic| {
-                Err(NodeError::permanent(NodeError::msg(format!(
-                    "panicked: {}",
-                    panic_message(panic.as_ref())
-                ))))
-            });
+            let result = attempt(node.runner.call(input, ctx), node.timeout).await;
             // `finish` and `failed` are boxed: their futures are the biggest this one would hold,
             // and a superstep allocates this future once per task. Left inline they made it ~2 KiB,
             // so a 100-way fan-out churned ~200 KiB of fresh heap per superstep (glibc trimmed and
             // re-grew it: page faults); boxed, the short-lived box reuses the last task's memory.
             let error = match result {
-                Ok(command) => return Box::pin(self.finish(command)).await,
+                Ok(command) => return Box::pin(self.finish(&self.shared, command, false)).await,
                 Err(error) => error,
             };
             let retry = node
                 .retry
                 .as_ref()
-                .filter(|p| p.should_retry(attempt, &error));
+                .filter(|p| p.should_retry(attempts, &error));
             let Some(policy) = retry else { break error };
-            let delay = policy.delay(attempt);
+            let delay = policy.delay(attempts);
             tracing::warn!(
                 thread = %self.shared.thread, step = self.shared.step, node = %node.id,
-                attempt, ?delay, %error, "node failed; retrying"
+                attempt = attempts, ?delay, %error, "node failed; retrying"
             );
             tokio::time::sleep(delay).await;
-            attempt += 1;
+            attempts += 1;
         };
-        Box::pin(self.failed(error)).await
+        Box::pin(self.failed(error, attempts)).await
     }
 
-    /// The task's last attempt failed or asked to pause.
-    async fn failed(&self, error: NodeError) -> TaskResult<S> {
+    /// The task's last attempt, its `attempts`th, failed or asked to pause.
+    async fn failed(&self, error: NodeError, attempts: u32) -> TaskResult<S> {
         let node = &self.graph.nodes[self.node];
-        match error.into_parts() {
-            Err(Pause::Interrupted(interrupted)) => {
+        let source = match error.into_parts() {
+            Ok(source) => source,
+            Err(pause) => return self.paused(&self.shared, pause).await,
+        };
+        if self.handler.is_some() {
+            let failure = NodeFailure::new(node.id.clone(), &source, attempts);
+            tracing::warn!(
+                thread = %self.shared.thread, step = self.shared.step, node = %node.id,
+                attempts, error = %failure.message, "node failed; its error handler runs"
+            );
+            self.end(&self.shared, TaskEnd::Failed(failure.to_string()))
+                .await;
+            return self.handle(failure, true).await;
+        }
+        let error = Error::Node {
+            thread: self.shared.thread.clone(),
+            step: self.shared.step,
+            node: node.id.clone(),
+            message: source.to_string(),
+            source: Some(source),
+        };
+        self.fail(&self.shared, error).await
+    }
+
+    /// Runs the node's error handler as its own task, once (no retry, no timeout), on the
+    /// superstep's state. Its result takes the node's place; its failure fails the run. The
+    /// failure is saved first (`save`, unless it was restored), so a re-run of the superstep
+    /// goes straight to the handler.
+    async fn handle(&self, failure: NodeFailure, save: bool) -> TaskResult<S> {
+        let node = &self.graph.nodes[self.node];
+        let (Some(handler), Some(on_error)) = (&self.handler, &node.on_error) else {
+            unreachable!("only a node with an error handler has a handler task");
+        };
+        let shared = &handler.shared;
+        self.events
+            .send(
+                shared.step,
+                Some(&shared.node),
+                Some(shared.task_id),
+                EventKind::TaskStart,
+            )
+            .await;
+        if save {
+            if let Err(error) = self
+                .write_json(shared, WriteKind::Failure, 0, &failure)
+                .await
+            {
+                return self.fail(shared, error).await;
+            }
+        }
+        let ctx = Ctx::new(Arc::clone(shared), 1);
+        let state = Arc::clone(self.snapshot);
+        let told = failure.clone();
+        // The handler is called inside the attempt, so a panic in the call itself is caught.
+        let result = attempt(async move { on_error.call(state, told, ctx).await }, None).await;
+        let source = match result {
+            Ok(command) => return self.finish(shared, command, true).await,
+            Err(error) => match error.into_parts() {
+                Ok(source) => source,
+                Err(pause) => return self.paused(shared, pause).await,
+            },
+        };
+        let error = Error::Handler {
+            thread: shared.thread.clone(),
+            step: shared.step,
+            node: node.id.clone(),
+            failure: Box::new(failure),
+            message: source.to_string(),
+            source: Some(source),
+        };
+        self.fail(shared, error).await
+    }
+
+    /// The task `shared` (the node's or its handler's) asked to pause.
+    async fn paused(&self, shared: &TaskShared, pause: Pause) -> TaskResult<S> {
+        let interrupts = match pause {
+            Pause::Interrupted(interrupted) => {
                 let interrupt = Interrupt {
                     id: interrupted.id,
                     value: interrupted.value,
-                    node: node.id.clone(),
-                    task_id: self.shared.task_id,
-                    ns: self.shared.ns.clone(),
+                    node: shared.node.clone(),
+                    task_id: shared.task_id,
+                    ns: shared.ns.clone(),
                 };
-                let write = self.write_json(WriteKind::Interrupt, interrupted.slot, &interrupt);
+                let write =
+                    self.write_json(shared, WriteKind::Interrupt, interrupted.slot, &interrupt);
                 if let Err(error) = write.await {
-                    return self.fail(error).await;
+                    return self.fail(shared, error).await;
                 }
-                self.end(TaskEnd::Interrupted).await;
-                TaskResult::Interrupted(vec![interrupt])
+                vec![interrupt]
             }
-            Err(Pause::Nested) => {
+            Pause::Nested => {
                 let interrupts = std::mem::take(
-                    &mut *self
-                        .shared
+                    &mut *shared
                         .nested
                         .lock()
                         .unwrap_or_else(std::sync::PoisonError::into_inner),
@@ -124,36 +205,40 @@ impl<S: State> TaskRun<'_, S> {
                 // The subgraph stored its own interrupts in its namespace; the parent's copy, a
                 // list in the task's one interrupt write, is what its resume answers against.
                 // Slot 0 is replaced each time the subgraph pauses again.
-                let write = self.write_json(WriteKind::Interrupt, 0, &interrupts);
+                let write = self.write_json(shared, WriteKind::Interrupt, 0, &interrupts);
                 if let Err(error) = write.await {
-                    return self.fail(error).await;
+                    return self.fail(shared, error).await;
                 }
-                self.end(TaskEnd::Interrupted).await;
-                TaskResult::Interrupted(interrupts)
+                interrupts
             }
-            Ok(source) => {
-                let message = source.to_string();
-                let error = Error::Node {
-                    thread: self.shared.thread.clone(),
-                    step: self.shared.step,
-                    node: node.id.clone(),
-                    message,
-                    source: Some(source),
-                };
-                self.fail(error).await
-            }
-        }
+        };
+        self.end(shared, TaskEnd::Interrupted).await;
+        TaskResult::Interrupted(interrupts)
     }
 
-    async fn finish(&self, command: Command<S>) -> TaskResult<S> {
+    /// Routes the command of the task `shared` (the node's, or its handler's when `handled`) and
+    /// saves the output.
+    async fn finish(
+        &self,
+        shared: &TaskShared,
+        command: Command<S>,
+        handled: bool,
+    ) -> TaskResult<S> {
         let routed = if command.to_parent {
-            for_parent(command, &self.shared)
+            for_parent(command, shared, handled)
         } else {
-            route(self.graph, self.node, self.snapshot, command, &self.shared)
+            route(
+                self.graph,
+                self.node,
+                self.snapshot,
+                command,
+                shared,
+                handled,
+            )
         };
         let output = match routed {
             Ok(output) => output,
-            Err(error) => return self.fail(error).await,
+            Err(error) => return self.fail(shared, error).await,
         };
         // A command for the parent is saved even by a lone task: the subgraph stops without a
         // checkpoint for this superstep, so this write is the command's only record, and what
@@ -163,47 +248,42 @@ impl<S: State> TaskRun<'_, S> {
                 Ok(bytes) => bytes,
                 Err(e) => {
                     let error = Error::Encode {
-                        thread: self.shared.thread.clone(),
-                        step: self.shared.step,
-                        what: format!("the update of node `{}`", self.shared.node),
+                        thread: shared.thread.clone(),
+                        step: shared.step,
+                        what: format!("the update of node `{}`", shared.node),
                         reason: e.to_string(),
                     };
-                    return self.fail(error).await;
+                    return self.fail(shared, error).await;
                 }
             };
-            if let Err(error) = self.write(WriteKind::Output, 0, bytes).await {
-                return self.fail(error).await;
+            if let Err(error) = self.write(shared, WriteKind::Output, 0, bytes).await {
+                return self.fail(shared, error).await;
             }
         }
-        self.end(TaskEnd::Finished).await;
+        self.end(shared, TaskEnd::Finished).await;
         TaskResult::Done(output)
     }
 
     /// Saves the failure as the task's error write and reports it.
-    async fn fail(&self, error: Error) -> TaskResult<S> {
+    async fn fail(&self, shared: &TaskShared, error: Error) -> TaskResult<S> {
         let message = error.to_string();
-        if let Err(storage) = self.write_json(WriteKind::Error, 0, &message).await {
+        if let Err(storage) = self.write_json(shared, WriteKind::Error, 0, &message).await {
             tracing::error!(%storage, "could not save a task's error");
         }
-        self.end(TaskEnd::Failed(message)).await;
+        self.end(shared, TaskEnd::Failed(message)).await;
         TaskResult::Failed(error)
     }
 
-    async fn end(&self, end: TaskEnd) {
-        let node = &self.shared.node;
+    async fn end(&self, shared: &TaskShared, end: TaskEnd) {
         let kind = EventKind::TaskEnd(end);
         self.events
-            .send(
-                self.shared.step,
-                Some(node),
-                Some(self.shared.task_id),
-                kind,
-            )
+            .send(shared.step, Some(&shared.node), Some(shared.task_id), kind)
             .await;
     }
 
     async fn write_json(
         &self,
+        shared: &TaskShared,
         kind: WriteKind,
         slot: u32,
         value: &impl serde::Serialize,
@@ -212,28 +292,34 @@ impl<S: State> TaskRun<'_, S> {
             return Ok(());
         }
         let bytes = serde_json::to_vec(value).map_err(|e| Error::Encode {
-            thread: self.shared.thread.clone(),
-            step: self.shared.step,
-            what: format!("the {} write of node `{}`", kind.as_str(), self.shared.node),
+            thread: shared.thread.clone(),
+            step: shared.step,
+            what: format!("the {} write of node `{}`", kind.as_str(), shared.node),
             reason: e.to_string(),
         })?;
-        self.write(kind, slot, bytes).await
+        self.write(shared, kind, slot, bytes).await
     }
 
-    async fn write(&self, kind: WriteKind, slot: u32, bytes: Vec<u8>) -> Result<(), Error> {
+    async fn write(
+        &self,
+        shared: &TaskShared,
+        kind: WriteKind,
+        slot: u32,
+        bytes: Vec<u8>,
+    ) -> Result<(), Error> {
         let write = PendingWrite {
-            task_id: self.shared.task_id,
-            node: self.shared.node.clone(),
+            task_id: shared.task_id,
+            node: shared.node.clone(),
             kind,
             slot,
             value: bytes.into(),
         };
-        self.shared
+        shared
             .writes
             .write(write)
             .await
             .map_err(|source| Error::Storage {
-                thread: self.shared.thread.clone(),
+                thread: shared.thread.clone(),
                 source,
             })
     }

@@ -14,13 +14,16 @@ use crate::state::State;
 use super::attempt::panic_message;
 
 /// Resolves a node's command and conditional edges into the task's output. Conditional edges see
-/// the superstep's starting state plus this node's own update, never its siblings' updates.
+/// the superstep's starting state plus this node's own update, never its siblings' updates. The
+/// command of the node's error handler (`handled`) goes only where it says: the node did not
+/// finish, so its conditional edges are not taken.
 pub(crate) fn route<S: State>(
     graph: &Plan<S>,
     node: usize,
     snapshot: &Arc<S>,
     command: Command<S>,
     shared: &TaskShared,
+    handled: bool,
 ) -> Result<TaskOutput<S>, Error> {
     let route_error = |target: String, reason: String| Error::Route {
         thread: shared.thread.clone(),
@@ -39,7 +42,11 @@ pub(crate) fn route<S: State>(
     for item in command_goto.0 {
         resolve(graph, item, None, &mut goto, &mut push).map_err(|(t, r)| route_error(t, r))?;
     }
-    let routes = &graph.nodes[node].routes;
+    let routes: &[usize] = if handled {
+        &[]
+    } else {
+        &graph.nodes[node].routes
+    };
     if !routes.is_empty() {
         let mut view = S::clone(snapshot);
         let applied = std::panic::catch_unwind(AssertUnwindSafe(|| view.apply(update.clone())));
@@ -89,6 +96,7 @@ pub(crate) fn route<S: State>(
         goto,
         push,
         to_parent: None,
+        handled,
     })
 }
 
@@ -99,6 +107,7 @@ pub(crate) fn route<S: State>(
 pub(crate) fn for_parent<S: State>(
     command: Command<S>,
     shared: &TaskShared,
+    handled: bool,
 ) -> Result<TaskOutput<S>, Error> {
     let route_error = |target: &str, reason: String| Error::Route {
         thread: shared.thread.clone(),
@@ -145,6 +154,7 @@ pub(crate) fn for_parent<S: State>(
         goto: Vec::new(),
         push: Vec::new(),
         to_parent: Some(parent),
+        handled,
     })
 }
 

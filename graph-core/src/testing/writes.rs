@@ -6,12 +6,13 @@ use crate::ids::{NodeId, ThreadId};
 use crate::testing::records::{checkpoint, write};
 use crate::testing::support::{Harness, sort_writes};
 
-const KINDS: [WriteKind; 5] = [
+const KINDS: [WriteKind; 6] = [
     WriteKind::Output,
     WriteKind::Error,
     WriteKind::Interrupt,
     WriteKind::Resume,
     WriteKind::Effect,
+    WriteKind::Failure,
 ];
 
 /// Puts checkpoints 0..=`last`, each made from the one before.

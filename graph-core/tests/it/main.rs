@@ -6,6 +6,7 @@
 
 mod conformance;
 mod defer;
+mod error_handler;
 mod export;
 mod hitl;
 mod joins;
