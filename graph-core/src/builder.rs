@@ -20,6 +20,7 @@ use crate::plan::{ConditionalDef, GraphDef, NodeDef, Plan, compile};
 use crate::retry::RetryPolicy;
 use crate::run::SubgraphNode;
 use crate::state::State;
+use crate::timeout::TimeoutPolicy;
 
 mod defaults;
 
@@ -53,9 +54,52 @@ impl<S: State> NodeOptions<'_, S> {
         self.def.retry = Some(policy);
         self
     }
-    /// Fails an attempt that runs longer than `timeout` (a retryable error).
+    /// Fails an attempt that runs longer than `timeout` (a retryable [`crate::Timeout`]): the
+    /// run timeout of the node's [`TimeoutPolicy`], which [`NodeOptions::timeout_policy`] sets
+    /// whole.
     pub fn timeout(self, timeout: Duration) -> Self {
-        self.def.timeout = Some(timeout);
+        self.def.timeout.get_or_insert_default().run = Some(timeout);
+        self
+    }
+    /// Limits how long an attempt may run in all and how long it may go without emitting an
+    /// event (a retryable [`crate::Timeout`] or [`crate::IdleTimeout`]): see [`TimeoutPolicy`].
+    /// It replaces the graph's default policy ([`NodeDefaults`]) whole, even where it says
+    /// `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use graph_core::{Ctx, RunConfig, START, State, StateGraph, TimeoutPolicy};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     reply: String,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let mut graph = StateGraph::<Chat>::new();
+    /// graph
+    ///     .add_node("stalled_model", |_s: Arc<Chat>, ctx: Ctx| async move {
+    ///         ctx.emit("first token").await?;
+    ///         tokio::time::sleep(Duration::from_secs(30)).await; // then nothing
+    ///         Ok(ChatUpdate::default().reply("done"))
+    ///     })
+    ///     .timeout_policy(TimeoutPolicy {
+    ///         run: Some(Duration::from_secs(120)),
+    ///         idle: Some(Duration::from_secs(10)),
+    ///     });
+    /// graph.add_edge(START, "stalled_model");
+    /// let graph = graph.compile().unwrap();
+    /// let error = graph.invoke(ChatUpdate::default(), &RunConfig::thread("t")).await.unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "thread `t`, superstep 0: node `stalled_model` failed: timed out: idle for 10s with no event"
+    /// );
+    /// # }
+    /// ```
+    pub fn timeout_policy(self, policy: TimeoutPolicy) -> Self {
+        self.def.timeout = Some(policy);
         self
     }
     /// Handles the node's failure (LangGraph's `error_handler`): when the node fails after its

@@ -1,6 +1,6 @@
 //! [`Ctx`]: what a running node can do besides returning an update — pause for a human
-//! ([`Ctx::interrupt`]), run a side effect exactly once across re-runs ([`Ctx::effect`]), and
-//! stream ([`Ctx::emit`], [`Ctx::emit_message`]).
+//! ([`Ctx::interrupt`]), run a side effect exactly once across re-runs ([`Ctx::effect`]),
+//! stream ([`Ctx::emit`], [`Ctx::emit_message`]) and show it is alive ([`Ctx::heartbeat`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
 
 use crate::checkpoint::{Checkpointer, PendingWrite, WriteKind};
 use crate::config::{CallSettings, RunContext};
@@ -125,6 +126,9 @@ struct Attempt {
     number: u32,
     next_interrupt: AtomicU32,
     next_effect: AtomicU32,
+    /// When the attempt last showed it is alive (started, emitted, sent a heartbeat): what its
+    /// idle timeout counts from.
+    alive: Mutex<Instant>,
 }
 
 /// A running task's handle on the engine. Cheap to clone.
@@ -143,6 +147,7 @@ impl Ctx {
             number: attempt,
             next_interrupt: AtomicU32::new(0),
             next_effect: AtomicU32::new(0),
+            alive: Mutex::new(Instant::now()),
         };
         Self {
             task,
@@ -379,8 +384,59 @@ impl Ctx {
         Ok(value)
     }
 
-    /// Sends a custom event to the run's stream (a no-op when not streaming).
+    /// Tells the engine the node is alive, without an event: restarts the attempt's idle
+    /// timeout ([`crate::TimeoutPolicy::idle`]), as every [`Ctx::emit`] and
+    /// [`Ctx::emit_message`] does.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use graph_core::{Ctx, RunConfig, START, State, StateGraph, TimeoutPolicy};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Batch {
+    ///     #[state(add)]
+    ///     rows: u32,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut graph = StateGraph::<Batch>::new();
+    /// graph
+    ///     .add_node("import", |_s: Arc<Batch>, ctx: Ctx| async move {
+    ///         for _ in 0..100 {
+    ///             tokio::time::sleep(Duration::from_millis(200)).await; // one row
+    ///             ctx.heartbeat();
+    ///         }
+    ///         Ok(BatchUpdate::default().rows(100u32))
+    ///     })
+    ///     .timeout_policy(TimeoutPolicy { run: None, idle: Some(Duration::from_secs(1)) });
+    /// graph.add_edge(START, "import");
+    /// let out = graph.compile()?.invoke(BatchUpdate::default(), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.rows, 100);
+    /// # Ok(()) }
+    /// ```
+    pub fn heartbeat(&self) {
+        *self
+            .attempt
+            .alive
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+    }
+
+    /// When this attempt last showed it is alive: its start, or its latest event or heartbeat.
+    pub(crate) fn last_alive(&self) -> Instant {
+        *self
+            .attempt
+            .alive
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends a custom event to the run's stream (a no-op when not streaming). Streamed or not,
+    /// it restarts the attempt's idle timeout ([`Ctx::heartbeat`]).
     pub async fn emit(&self, value: impl Serialize) -> Result<(), NodeError> {
+        self.heartbeat();
         if let Some(events) = &self.task.events {
             let value = serde_json::to_value(value)?;
             events
@@ -395,8 +451,10 @@ impl Ctx {
         Ok(())
     }
 
-    /// Sends an LLM token chunk to the run's stream (a no-op when not streaming).
+    /// Sends an LLM token chunk to the run's stream (a no-op when not streaming). Streamed or
+    /// not, it restarts the attempt's idle timeout ([`Ctx::heartbeat`]).
     pub async fn emit_message(&self, chunk: MessageChunk) {
+        self.heartbeat();
         if let Some(events) = &self.task.events {
             events
                 .send(

@@ -9,7 +9,7 @@ use crate::ids::{CheckpointId, NodeId, ThreadId};
 
 mod node;
 
-pub use node::{FailureKind, Interrupted, NodeError, NodeFailure, Timeout};
+pub use node::{FailureKind, IdleTimeout, Interrupted, NodeError, NodeFailure, Timeout};
 pub(crate) use node::{Panicked, Pause};
 
 /// A boxed error from user code or a storage backend.

@@ -57,11 +57,11 @@
 //!   than drop its target. A node made with [`NodeOptions::defer`] is **deferred**: once
 //!   triggered it waits while any other task is planned, then runs once, which fans in branches
 //!   of uneven length, or that may not all run.
-//! - A node that fails after its retries ([`NodeOptions::retry`], [`NodeOptions::timeout`])
-//!   fails the run, unless it has an **error handler** ([`NodeOptions::on_error`]): a task of its
+//! - A node that fails after its retries ([`NodeOptions::retry`]; an attempt can time out in
+//!   all or idle, [`TimeoutPolicy`]) fails the run, unless it has an **error handler** ([`NodeOptions::on_error`]): a task of its
 //!   own, `__error_handler__<node>`, told the [`NodeFailure`], whose update or [`Command`] takes
 //!   the node's place, saved like a node's output. [`StateGraph::node_defaults`] gives every
-//!   node that sets none itself a retry policy, a timeout and an error handler.
+//!   node that sets none itself a retry policy, a timeout policy and an error handler.
 //! - After each superstep a **checkpoint** is saved to the graph's [`Checkpointer`]
 //!   ([`InMemoryCheckpointer`] here; the `checkpoint` crate has SQLite) under a **thread**. Each
 //!   task saves its output as a pending write the moment it finishes, so a resume after a
@@ -146,6 +146,7 @@ mod task;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+mod timeout;
 
 pub use builder::{NodeDefaults, NodeOptions, StateGraph};
 pub use checkpoint::{
@@ -160,8 +161,8 @@ pub use config::{
 };
 pub use context::Ctx;
 pub use error::{
-    BoxError, BuildError, Error, FailureKind, Interrupted, NodeError, NodeFailure, Result,
-    StorageError, Timeout,
+    BoxError, BuildError, Error, FailureKind, IdleTimeout, Interrupted, NodeError, NodeFailure,
+    Result, StorageError, Timeout,
 };
 pub use export::{EdgeDescription, EdgeKind, GraphDescription, NodeDescription, NodeKind};
 #[doc(hidden)]
@@ -180,6 +181,7 @@ pub use state::{
     reducers,
 };
 pub use stream::{Event, EventKind, EventStream, MessageChunk, TaskEnd};
+pub use timeout::TimeoutPolicy;
 
 /// README.md's quick start, compiled and run as a doctest so it cannot drift.
 #[cfg(doctest)]

@@ -7,13 +7,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::error::BuildError;
 use crate::ids::NodeId;
 use crate::node::{Endpoint, ErasedNode, ErrorHandler, Route};
 use crate::retry::RetryPolicy;
 use crate::state::State;
+use crate::timeout::TimeoutPolicy;
 
 /// A node of the plan, with its outgoing edges resolved to node indices.
 pub(crate) struct CompiledNode<S: State> {
@@ -21,7 +21,8 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) runner: Arc<dyn ErasedNode<S>>,
     pub(crate) takes_push: bool,
     pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) timeout: Option<Duration>,
+    /// How long an attempt may run, in all and idle.
+    pub(crate) timeout: TimeoutPolicy,
     /// What runs, as a task of its own, when the node fails after its retries.
     pub(crate) on_error: Option<ErrorHandler<S>>,
     /// Static edge targets.
@@ -82,7 +83,7 @@ pub(crate) struct NodeDef<S: State> {
     pub(crate) runner: Arc<dyn ErasedNode<S>>,
     pub(crate) takes_push: bool,
     pub(crate) retry: Option<RetryPolicy>,
-    pub(crate) timeout: Option<Duration>,
+    pub(crate) timeout: Option<TimeoutPolicy>,
     pub(crate) on_error: Option<ErrorHandler<S>>,
     pub(crate) destinations: Vec<NodeId>,
     pub(crate) interrupt_before: bool,
@@ -197,7 +198,7 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
             runner: def.runner,
             takes_push: def.takes_push,
             retry: def.retry,
-            timeout: def.timeout,
+            timeout: def.timeout.unwrap_or_default(),
             on_error: def.on_error,
             next: Vec::new(),
             ends: false,

@@ -10,13 +10,15 @@ use crate::node::{ErrorHandler, IntoCommand};
 use crate::plan::NodeDef;
 use crate::retry::RetryPolicy;
 use crate::state::State;
+use crate::timeout::TimeoutPolicy;
 
 /// Options for every node of a graph that does not set its own (LangGraph's
-/// `set_node_defaults`): a retry policy, a timeout and an error handler. Give them to
+/// `set_node_defaults`): a retry policy, a timeout policy and an error handler. Give them to
 /// [`crate::StateGraph::node_defaults`].
 ///
-/// - **Per-node options win**, each as a whole: a node with its own retry policy, timeout or
-///   error handler ([`crate::NodeOptions`]) keeps it, and takes the defaults for the rest.
+/// - **Per-node options win**, each as a whole: a node with its own retry policy, timeout
+///   policy (any of its timeouts) or error handler ([`crate::NodeOptions`]) keeps it, and takes
+///   the defaults for the rest.
 /// - **Resolved at `compile()`**, so they apply to the nodes added before the call as well as
 ///   after it; a second call replaces the first.
 /// - **Not inherited by subgraphs**: a subgraph is compiled on its own, with its own defaults.
@@ -56,7 +58,7 @@ use crate::state::State;
 /// ```
 pub struct NodeDefaults<S: State> {
     retry: Option<RetryPolicy>,
-    timeout: Option<Duration>,
+    timeout: Option<TimeoutPolicy>,
     on_error: Option<ErrorHandler<S>>,
 }
 
@@ -83,10 +85,20 @@ impl<S: State> NodeDefaults<S> {
         self
     }
 
-    /// Times out every node without a timeout of its own ([`crate::NodeOptions::timeout`]).
+    /// Sets the run timeout of the default [`TimeoutPolicy`]
+    /// ([`NodeDefaults::timeout_policy`]).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeout.get_or_insert_default().run = Some(timeout);
+        self
+    }
+
+    /// Limits the attempts of every node without a timeout policy of its own
+    /// ([`crate::NodeOptions::timeout`], [`crate::NodeOptions::timeout_policy`]): in all, and
+    /// idle.
+    #[must_use]
+    pub fn timeout_policy(mut self, policy: TimeoutPolicy) -> Self {
+        self.timeout = Some(policy);
         self
     }
 

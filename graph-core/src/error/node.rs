@@ -1,6 +1,7 @@
 //! What a node reports: [`NodeError`], its failure or its request to pause ([`Interrupted`]);
-//! the errors the engine makes for an attempt that ran too long ([`Timeout`]) or panicked; and
-//! [`NodeFailure`], what a node's error handler is told about the failure it handles.
+//! the errors the engine makes for an attempt that ran too long ([`Timeout`]), went quiet too
+//! long ([`IdleTimeout`]) or panicked; and [`NodeFailure`], what a node's error handler is told
+//! about the failure it handles.
 
 use std::fmt;
 
@@ -62,9 +63,10 @@ impl NodeError {
     pub fn is_permanent(&self) -> bool {
         self.permanent
     }
-    /// Whether the node timed out.
+    /// Whether the node timed out ([`Timeout`] or [`IdleTimeout`]).
     pub fn is_timeout(&self) -> bool {
-        self.error().is_some_and(|e| e.is::<Timeout>())
+        self.error()
+            .is_some_and(|e| e.is::<Timeout>() || e.is::<IdleTimeout>())
     }
     /// The underlying error, unless this is an interrupt.
     pub fn error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
@@ -128,10 +130,16 @@ impl fmt::Debug for NodeError {
     }
 }
 
-/// A node attempt ran longer than its timeout.
+/// A node attempt ran longer than its run timeout ([`crate::TimeoutPolicy::run`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("timed out after {0:?}")]
 pub struct Timeout(pub std::time::Duration);
+
+/// A node attempt went longer than its idle timeout ([`crate::TimeoutPolicy::idle`]) without
+/// emitting an event or a heartbeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("timed out: idle for {0:?} with no event")]
+pub struct IdleTimeout(pub std::time::Duration);
 
 /// A node attempt panicked; the message is the panic's payload.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,6 +155,8 @@ pub enum FailureKind {
     Error,
     /// It ran longer than its run timeout.
     Timeout,
+    /// It went longer than its idle timeout without an event.
+    IdleTimeout,
     /// It panicked.
     Panic,
 }
@@ -215,6 +225,8 @@ impl NodeFailure {
     pub(crate) fn new(node: NodeId, error: &super::BoxError, attempts: u32) -> Self {
         let kind = if error.is::<Timeout>() {
             FailureKind::Timeout
+        } else if error.is::<IdleTimeout>() {
+            FailureKind::IdleTimeout
         } else if error.is::<Panicked>() {
             FailureKind::Panic
         } else {

@@ -1,27 +1,56 @@
-//! One attempt of a node or of an error handler: its future under the run timeout, with panics
-//! caught and turned into errors.
+//! One attempt of a node or of an error handler: its future under the node's timeouts (in all,
+//! and idle), with panics caught and turned into errors.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
 
 use futures_util::FutureExt;
+use tokio::time::Instant;
 
-use crate::error::{NodeError, Panicked, Timeout};
+use crate::context::Ctx;
+use crate::error::{IdleTimeout, NodeError, Panicked, Timeout};
+use crate::timeout::TimeoutPolicy;
 
-/// Runs `call` to its end, or fails it once it runs longer than `timeout` (a retryable
-/// [`Timeout`]). A panic is a permanent error: running the same code again panics again.
+/// Runs `call`, the attempt whose handle is `ctx`, to its end, or fails it (with a retryable
+/// [`Timeout`] or [`IdleTimeout`]) once it runs longer than `policy.run` in all, or longer than
+/// `policy.idle` since `ctx` last showed it is alive. A panic is a permanent error: running the
+/// same code again panics again.
 pub(crate) async fn attempt<T>(
     call: impl Future<Output = Result<T, NodeError>>,
-    timeout: Option<Duration>,
+    policy: TimeoutPolicy,
+    ctx: &Ctx,
 ) -> Result<T, NodeError> {
     let call = AssertUnwindSafe(call).catch_unwind();
-    let outcome = match timeout {
-        Some(limit) => match tokio::time::timeout(limit, call).await {
-            Ok(outcome) => outcome,
-            Err(_) => return Err(NodeError::from(Timeout(limit))),
-        },
-        None => call.await,
+    let outcome = if policy.is_unlimited() {
+        call.await
+    } else {
+        let mut call = std::pin::pin!(call);
+        let ends = policy.run.map(|run| Instant::now() + run);
+        loop {
+            let idles = policy.idle.map(|idle| ctx.last_alive() + idle);
+            let Some(deadline) = ends.into_iter().chain(idles).min() else {
+                unreachable!("a limited policy has a deadline");
+            };
+            tokio::select! {
+                // The attempt first: one that ends as its deadline passes has made it.
+                biased;
+                outcome = &mut call => break outcome,
+                () = tokio::time::sleep_until(deadline) => {}
+            }
+            // The deadline passed: the run's, or the idle one as it was when the sleep began,
+            // which a later sign of life may have moved.
+            let now = Instant::now();
+            if let (Some(end), Some(run)) = (ends, policy.run) {
+                if now >= end {
+                    return Err(NodeError::from(Timeout(run)));
+                }
+            }
+            if let Some(idle) = policy.idle {
+                if now >= ctx.last_alive() + idle {
+                    return Err(NodeError::from(IdleTimeout(idle)));
+                }
+            }
+        }
     };
     outcome.unwrap_or_else(|panic| {
         Err(NodeError::permanent(Panicked(panic_message(

@@ -1,4 +1,4 @@
-//! Running one task: attempts under the node's retry policy and timeout, panics caught, routing
+//! Running one task: attempts under the node's retry policy and timeouts, panics caught, routing
 //! on the node's own view of the state, and the task's pending write saved as it finishes.
 //!
 //! A node with an error handler (`NodeOptions::on_error`) that fails after its retries does not
@@ -18,6 +18,7 @@ use crate::outcome::Interrupt;
 use crate::plan::Plan;
 use crate::state::State;
 use crate::stream::{EventKind, EventSink, TaskEnd};
+use crate::timeout::TimeoutPolicy;
 
 mod attempt;
 mod route;
@@ -76,7 +77,8 @@ impl<S: State> TaskRun<'_, S> {
                 Some(arg) => TaskInput::Arg(arg.clone()),
                 None => TaskInput::State(Arc::clone(self.snapshot)),
             };
-            let result = attempt(node.runner.call(input, ctx), node.timeout).await;
+            let alive = ctx.clone();
+            let result = attempt(node.runner.call(input, ctx), node.timeout, &alive).await;
             // `finish` and `failed` are boxed: their futures are the biggest this one would hold,
             // and a superstep allocates this future once per task. Left inline they made it ~2 KiB,
             // so a 100-way fan-out churned ~200 KiB of fresh heap per superstep (glibc trimmed and
@@ -155,10 +157,12 @@ impl<S: State> TaskRun<'_, S> {
             }
         }
         let ctx = Ctx::new(Arc::clone(shared), 1);
+        let alive = ctx.clone();
         let state = Arc::clone(self.snapshot);
         let told = failure.clone();
         // The handler is called inside the attempt, so a panic in the call itself is caught.
-        let result = attempt(async move { on_error.call(state, told, ctx).await }, None).await;
+        let call = async move { on_error.call(state, told, ctx).await };
+        let result = attempt(call, TimeoutPolicy::default(), &alive).await;
         let source = match result {
             Ok(command) => return self.finish(shared, command, true).await,
             Err(error) => match error.into_parts() {

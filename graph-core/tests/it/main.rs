@@ -19,6 +19,7 @@ mod semantics;
 mod streaming;
 mod subgraph_resume;
 mod subgraphs;
+mod timeouts;
 
 use std::future::{Ready, ready};
 use std::sync::Arc;
