@@ -110,7 +110,16 @@ impl NodeId {
         NodeId::from(format!("{ERROR_HANDLER_PREFIX}{node}"))
     }
 
-    /// The node whose error handler this name is ([`NodeId::error_handler`]), if it is one.
+    /// The node whose error handler this name is ([`NodeId::error_handler`]), if it is one: to
+    /// tell a handler's events from its node's.
+    ///
+    /// ```
+    /// use graph_core::NodeId;
+    ///
+    /// let event_node = NodeId::from("__error_handler__pay");
+    /// assert_eq!(event_node.handled_node().as_ref().map(NodeId::as_str), Some("pay"));
+    /// assert_eq!(NodeId::from("pay").handled_node(), None);
+    /// ```
     pub fn handled_node(&self) -> Option<NodeId> {
         self.as_str()
             .strip_prefix(ERROR_HANDLER_PREFIX)

@@ -73,12 +73,13 @@ impl<S: State> Default for NodeDefaults<S> {
 }
 
 impl<S: State> NodeDefaults<S> {
-    /// No defaults.
+    /// No defaults (see the example on [`NodeDefaults`]).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Retries every node without a policy of its own ([`crate::NodeOptions::retry`]).
+    /// Retries every node without a policy of its own ([`crate::NodeOptions::retry`]), as in the
+    /// example on [`NodeDefaults`].
     #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -86,7 +87,7 @@ impl<S: State> NodeDefaults<S> {
     }
 
     /// Sets the run timeout of the default [`TimeoutPolicy`]
-    /// ([`NodeDefaults::timeout_policy`]).
+    /// ([`NodeDefaults::timeout_policy`]), as in the example on [`NodeDefaults`].
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout.get_or_insert_default().run = Some(timeout);
@@ -96,6 +97,23 @@ impl<S: State> NodeDefaults<S> {
     /// Limits the attempts of every node without a timeout policy of its own
     /// ([`crate::NodeOptions::timeout`], [`crate::NodeOptions::timeout_policy`]): in all, and
     /// idle.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use graph_core::{NodeDefaults, State, StateGraph, TimeoutPolicy};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     reply: String,
+    /// }
+    ///
+    /// let mut graph = StateGraph::<Chat>::new();
+    /// // Every model call gets two minutes in all, and ten seconds between tokens.
+    /// graph.node_defaults(NodeDefaults::new().timeout_policy(TimeoutPolicy {
+    ///     run: Some(Duration::from_secs(120)),
+    ///     idle: Some(Duration::from_secs(10)),
+    /// }));
+    /// ```
     #[must_use]
     pub fn timeout_policy(mut self, policy: TimeoutPolicy) -> Self {
         self.timeout = Some(policy);
@@ -103,7 +121,8 @@ impl<S: State> NodeDefaults<S> {
     }
 
     /// Handles the failures of every node without an error handler of its own
-    /// ([`crate::NodeOptions::on_error`], which says what a handler does).
+    /// ([`crate::NodeOptions::on_error`], which says what a handler does), as in the example on
+    /// [`NodeDefaults`].
     #[must_use]
     pub fn on_error<F, Fut, O>(mut self, handler: F) -> Self
     where

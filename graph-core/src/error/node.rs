@@ -136,7 +136,17 @@ impl fmt::Debug for NodeError {
 pub struct Timeout(pub std::time::Duration);
 
 /// A node attempt went longer than its idle timeout ([`crate::TimeoutPolicy::idle`]) without
-/// emitting an event or a heartbeat.
+/// emitting an event or a heartbeat. Like [`Timeout`], it is retryable.
+///
+/// ```
+/// use std::time::Duration;
+/// use graph_core::{IdleTimeout, NodeError, RetryPolicy};
+///
+/// let error = NodeError::from(IdleTimeout(Duration::from_secs(10)));
+/// assert!(error.is_timeout() && error.is::<IdleTimeout>());
+/// assert_eq!(error.to_string(), "timed out: idle for 10s with no event");
+/// assert!(RetryPolicy::attempts(2).should_retry(1, &error));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("timed out: idle for {0:?} with no event")]
 pub struct IdleTimeout(pub std::time::Duration);
@@ -146,7 +156,39 @@ pub struct IdleTimeout(pub std::time::Duration);
 #[error("panicked: {0}")]
 pub(crate) struct Panicked(pub(crate) String);
 
-/// How a node's last attempt failed.
+/// How a node's last attempt failed, as its error handler is told ([`NodeFailure::kind`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use graph_core::{Ctx, FailureKind, NodeFailure, RunConfig, START, State, StateGraph};
+///
+/// #[derive(State, Clone, Default, Debug)]
+/// struct Job {
+///     note: String,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut graph = StateGraph::<Job>::new();
+/// graph
+///     .add_node("slow", |_s: Arc<Job>, _ctx: Ctx| async {
+///         tokio::time::sleep(Duration::from_secs(60)).await;
+///         Ok(())
+///     })
+///     .timeout(Duration::from_secs(1))
+///     .on_error(|_s: Arc<Job>, failure: NodeFailure, _ctx: Ctx| async move {
+///         let note = match failure.kind {
+///             FailureKind::Timeout | FailureKind::IdleTimeout => "try later",
+///             _ => "broken",
+///         };
+///         Ok(JobUpdate::default().note(note))
+///     });
+/// graph.add_edge(START, "slow");
+/// let out = graph.compile()?.invoke(JobUpdate::default(), &RunConfig::thread("t")).await?;
+/// assert_eq!(out.state.note, "try later");
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

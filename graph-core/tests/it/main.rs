@@ -10,6 +10,7 @@ mod error_handler;
 mod export;
 mod hitl;
 mod joins;
+mod node_defaults;
 mod overwrite;
 mod parent_command;
 mod persistence;
