@@ -28,8 +28,9 @@ pub(crate) async fn attempt<T>(
         let ends = policy.run.map(|run| Instant::now() + run);
         loop {
             let idles = policy.idle.map(|idle| ctx.last_alive() + idle);
+            // (A limited policy always has a deadline; without one the attempt just runs.)
             let Some(deadline) = ends.into_iter().chain(idles).min() else {
-                unreachable!("a limited policy has a deadline");
+                break (&mut call).await;
             };
             tokio::select! {
                 // The attempt first: one that ends as its deadline passes has made it.
