@@ -37,13 +37,20 @@ static NIGHT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bnoche\s+del?\s+$").unwrap_or_else(|e| panic!("night-before rule: {e}"))
 });
 
-/// Words that make a night named the whole stay: "just saturday night", "one friday night",
-/// "solo la noche del sábado", "para el viernes por la noche".
+/// Words that make a night named the whole stay even beside an arrival word: "just saturday
+/// night", "one friday night", "solo la noche del sábado", "para el viernes por la noche".
 static ONE_NIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"\b(?:just|only|one|a|for|solo|solamente|una|para)\s+(?:(?:the|this|el|la|este|esta)\s+)?(?:noche\s+del?\s+)?$",
     )
     .unwrap_or_else(|e| panic!("one-night rule: {e}"))
+});
+
+/// Words that make a night named the first of a longer stay: "we arrive tomorrow night",
+/// "llegamos el viernes por la noche".
+static ARRIVAL_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:arriv\w*|llega\w*|llego|llegu\w*|get(?:ting)?\s+in|land\w*|check(?:ing)?\s*-?\s*in|from|desde|starting|empezando)\b")
+        .unwrap_or_else(|e| panic!("arrival-word rule: {e}"))
 });
 
 /// Words before a lone date that make it the departure.
@@ -156,7 +163,7 @@ pub(super) fn place(
             matches!(f, Found::One(When::Weekday { .. } | When::On(_)))
                 && (NIGHT_AFTER.is_match(original.get(*at..).unwrap_or(""))
                     || NIGHT_BEFORE.is_match(before))
-                && ONE_NIGHT.is_match(before)
+                && (ONE_NIGHT.is_match(before) || !ARRIVAL_WORD.is_match(original))
         })
         .filter_map(|(_, f)| match f {
             Found::One(when) => when.resolve(today).map(|d| d.weekday()),

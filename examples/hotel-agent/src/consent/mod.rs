@@ -90,6 +90,15 @@ fn plain(message: &str) -> String {
         "pensandolo bien",
         "now that i think about it",
         "come to think of it",
+        // "Book jan 4 to feb 3 and i'll sort out the rest later": the rest is put off, not
+        // this.
+        "sort out the rest later",
+        "the rest later",
+        "el resto luego",
+        "el resto despues",
+        "el resto mas tarde",
+        "lo demas luego",
+        "lo demas despues",
         // "Lo más tarde que se pueda: entrada el 22": as late as it goes, not later.
         "lo mas tarde",
         "as late as possible",

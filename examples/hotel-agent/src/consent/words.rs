@@ -187,6 +187,19 @@ pub(super) const WEAK: &[&str] = &[
     "wonderful",
     "lovely",
     "amazing",
+    "sweet",
+    "dope",
+    "rad",
+    "brilliant",
+    "fab",
+    "fantastic",
+    "chevere",
+    "bacan",
+    "joya",
+    "barbaro",
+    "chido",
+    "padre",
+    "buenisima",
 ];
 
 /// Politeness and glue that neither accept nor refuse.

@@ -112,9 +112,13 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         }
         // "Which have a spa?" then "and which of those is cheapest for the 10th to the 12th?":
         // the hotels of the answer are the ones weighed next.
+        // "Which hotel has a free shuttle?" then "how much is a deluxe there": the one hotel
+        // of the answer is in focus.
         let with = crate::qa::hotels_with(w.catalog, &crate::text::fold(&r.message));
-        if with.len() > 1 {
-            next.compared = with;
+        match <[String; 1]>::try_from(with) {
+            Ok([only]) => next.focus = Some(only),
+            Err(with) if with.len() > 1 => next.compared = with,
+            Err(_) => {}
         }
         return (Route::Answer, next);
     }

@@ -182,6 +182,41 @@ pub(super) fn has(h: &Hotel, topic: Topic) -> Option<bool> {
     })
 }
 
+/// Whether a hotel offers `topic` at no charge, for "which hotel has a free shuttle"; `None`
+/// for a topic that has no price.
+fn free(h: &Hotel, topic: Topic) -> Option<bool> {
+    let a = &h.amenities;
+    Some(match topic {
+        Topic::Shuttle => matches!(a.airport_shuttle, Shuttle::Free24h),
+        Topic::Parking => matches!(a.parking, Parking::Free),
+        Topic::Pets => {
+            matches!(a.pets, Pets::Allowed { fee_per_night_cents } if fee_per_night_cents == Default::default())
+        }
+        Topic::Breakfast => matches!(a.breakfast, Breakfast::Included),
+        _ => return None,
+    })
+}
+
+/// Whether a hotel has `topic`, and at no charge when the question asks for it free.
+pub(super) fn offers(h: &Hotel, topic: Topic, free_asked: bool) -> Option<bool> {
+    match free(h, topic) {
+        Some(free) if free_asked => Some(free),
+        _ => has(h, topic),
+    }
+}
+
+/// Whether `folded` asks for something free ("a free shuttle", "parking gratis"), not whether
+/// it is ("which have a shuttle and is it free", "¿el parking es gratis?").
+pub(super) fn asks_free(folded: &str) -> bool {
+    static FREE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:free|complimentary)\s+(?:\w+\s+)?(?:shuttle|parking|breakfast|pets?|transfer|pick\s*up|valet)\b|\b(?:shuttle|parking|breakfast|desayuno|traslado|aparcamiento|estacionamiento|parqueadero|mascotas?)\s+(?:(?:al\s+aeropuerto|incluido)\s+)?(?:gratis|gratuit[oa]s?|sin\s+costo|sin\s+cargo)\b",
+        )
+        .unwrap_or_else(|e| panic!("free rule: {e}"))
+    });
+    FREE.is_match(folded)
+}
+
 /// Whether `folded` asks for the cheapest, the dearest or the biggest room, in that order.
 pub(super) fn superlatives(folded: &str) -> [bool; 3] {
     const CHEAPEST: &[&str] = &[

@@ -18,7 +18,7 @@ mod facts;
 mod topics;
 
 use capacity::capacity;
-use facts::{fact, has, nearest, overview, superlative, superlatives};
+use facts::{asks_free, fact, has, nearest, offers, overview, superlative, superlatives};
 pub(crate) use topics::asks;
 use topics::topics;
 
@@ -51,6 +51,7 @@ pub(crate) fn across_hotels(folded: &str) -> bool {
 /// pool?"), in catalog order; empty when it asks about nothing a hotel can have or lack.
 pub(crate) fn hotels_with(catalog: &Catalog, folded: &str) -> Vec<String> {
     let topics = topics(folded);
+    let free = asks_free(folded);
     let checkable: Vec<_> = topics
         .iter()
         .copied()
@@ -62,7 +63,7 @@ pub(crate) fn hotels_with(catalog: &Catalog, folded: &str) -> Vec<String> {
     catalog
         .hotels()
         .iter()
-        .filter(|h| checkable.iter().all(|t| has(h, *t) == Some(true)))
+        .filter(|h| checkable.iter().all(|t| offers(h, *t, free) == Some(true)))
         .map(|h| h.code.clone())
         .collect()
 }
@@ -119,13 +120,14 @@ pub fn answer_from_catalog(
         );
     }
     let across = hotels.len() > 1 && across_hotels(&folded);
+    let free = asks_free(&folded);
     let lines: Vec<String> = topics
         .iter()
         .flat_map(|t| {
             let hotels = hotels.clone();
             hotels
                 .into_iter()
-                .filter(move |h| !across || has(h, *t) != Some(false))
+                .filter(move |h| !across || offers(h, *t, free) != Some(false))
                 .map(move |h| fact(lang, h, *t))
         })
         .collect();
