@@ -75,8 +75,8 @@ fn compile(pattern: &str) -> Regex {
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let count = numbers::pattern(true);
     let bare = numbers::pattern(false);
-    let partner = "wife|wifey|husband|hubby|partner|girlfriend|boyfriend|gf|bf|fiance|fiancee|friend|bestie|bff|mom|mum|mother|dad|father|sister|sis|brother|bro|colleague|coworker|boss|cousin|aunt|uncle|grandma|grandpa|grandmother|grandfather|mother\\s*-?\\s*in\\s*-?\\s*law|spouse|other\\s+half";
-    let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque";
+    let partner = "wife|wifey|husband|hubby|partner|girlfriend|boyfriend|gf|bf|fiance|fiancee|friend|bestie|bff|mom|mum|mother|dad|father|sister|sis|brother|bro|colleague|coworker|boss|cousin|aunt|uncle|grandma|grandpa|grandmother|grandfather|mother\\s*-?\\s*in\\s*-?\\s*law|spouse|other\\s+half|roommate|roomie|flatmate|housemate|buddy|pal|mate|classmate|teammate|assistant";
+    let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque|socio|socia|colega|cuate|cuata|parcero|parcera|compa|compi|roomie";
     // One person or one pair, named with a possessive; "me", "yo" on their own.
     let one = format!(
         "(?:son|daughter|brother|sister|father|mother)\\s*-?\\s*in\\s*-?\\s*law|yerno|nuera|cunado|cunada|{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"

@@ -111,7 +111,9 @@ impl OfflineNlu {
             })
             .filter(|other| Some(other) != room_type.as_ref());
         let room_type = match other_room {
-            Some(_) => self.settled_room(&cue_text),
+            Some(_) => self
+                .settled_room(&cue_text)
+                .or_else(|| self.room_not_too_dear(&cue_text)),
             None => room_type,
         };
         let stay = dates::extract(&mut folded, language, today);
@@ -153,6 +155,32 @@ impl OfflineNlu {
             entities,
             sentiment,
             provider: "offline".to_owned(),
+        }
+    }
+
+    /// Of two rooms named, the one left when the other is too dear: "yes but the standard one,
+    /// the deluxe is a bit much", "la suite es muy cara, la deluxe".
+    fn room_not_too_dear(&self, folded: &str) -> Option<String> {
+        let mut scratch = folded.to_owned();
+        let mut kept = Vec::new();
+        for _ in 0..4 {
+            let Some(named) = self
+                .index
+                .room(&scratch)
+                .filter(|n| names_a_room(&scratch, n))
+            else {
+                break;
+            };
+            text::mask(&mut scratch, [named.span.clone()]);
+            let after = folded.get(named.span.end..).unwrap_or("");
+            if !TOO_DEAR.is_match(after) && !ruled_out(folded, &named) {
+                kept.push(named.value);
+            }
+        }
+        kept.dedup();
+        match kept.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
         }
     }
 
@@ -344,6 +372,14 @@ const NOT_GOING: &[&str] = &[
     "not going to",
     "wont go to",
 ];
+
+/// What follows a room the guest finds too dear: "is a bit much", "es muy cara".
+static TOO_DEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\s*(?:one\s+|room\s+|habitacion\s+)?(?:is|s|es|esta|sounds|seems|looks)\s+(?:a\s+bit\s+|a\s+little\s+|way\s+|un\s+poco\s+|muy\s+|demasiado\s+|too\s+|bastante\s+)?(?:much|expensive|pricey|steep|caro|cara|costly|mucho|out\s+of\s+(?:my|our)\s+budget)\b",
+    )
+    .unwrap_or_else(|e| panic!("too-dear rule: {e}"))
+});
 
 /// Words that settle a choice between options named: "the suite is too much, the deluxe
 /// then", "mejor la estándar".

@@ -192,6 +192,33 @@ pub(super) fn place(
         }
         _ => true,
     });
+    // "The 18th or the 25th, 2 nights": a date offered as another choice is no departure;
+    // the first choice is read (and the guest sees it quoted).
+    let choices: Vec<usize> = mentions
+        .windows(2)
+        .filter(|pair| {
+            let [(a, first), (b, second)] = pair else {
+                return false;
+            };
+            let between = original.get(*a..*b).unwrap_or("");
+            let words: Vec<&str> = between
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            matches!(first, Found::One(_) | Found::Holiday(_))
+                && matches!(second, Found::One(_) | Found::Holiday(_))
+                && words.iter().any(|w| matches!(*w, "or" | "o" | "u"))
+                && !words.iter().any(|w| {
+                    matches!(
+                        *w,
+                        "to" | "till" | "until" | "thru" | "through" | "al" | "hasta" | "and" | "y"
+                    )
+                })
+                && !between.contains('-')
+        })
+        .map(|pair| pair[1].0)
+        .collect();
+    mentions.retain(|(at, _)| !choices.contains(at));
     let range = mentions.iter().any(|(_, f)| matches!(f, Found::Two(..)));
     // "En vez del 8 al 10 de enero sería del 15 al 17": the month of a date the range replaces
     // is the month of the range's days.

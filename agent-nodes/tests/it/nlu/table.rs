@@ -353,6 +353,9 @@ const TABLE: &[Row] = &[
     ("otra doble del 24 al 26, seguimos siendo 2", ReservationRequest, Es, &[Room("double"), Adults(2), In("2026-11-24"), Out("2026-11-26")]),
     ("we can stay til the 3rd, kids go back to school on the 4th", ReservationRequest, En, &[Out("2026-12-03")]),
     ("book hotel mar, a double, same dates i had at hotel sol", ReservationRequest, En, &[Hotel("mar"), Room("double")]),
+    ("a double dec 10-12 for me and my roommate", ReservationRequest, En, &[Room("double"), Adults(2), In("2026-12-10"), Out("2026-12-12")]),
+    ("a double for 3, either the 18th or the 25th, 2 nights", ReservationRequest, En, &[Room("double"), Adults(3), In("2026-12-18"), Out("2026-12-20"), Nights(2)]),
+    ("the double one, the suite is a bit much", ReservationRequest, En, &[Room("double")]),
 ];
 
 fn expected(slots: &[Slot]) -> Entities {

@@ -49,8 +49,10 @@ pub(super) fn answer_quote(
     }
     match consent::classify(&r.message, kind) {
         // A yes that also changes something ("yes, for the 5th") is a correction: the new
-        // terms are quoted first (the amendment below confirms only unchanged terms).
-        Answer::Accept if !r.amends() => {
+        // terms are quoted first (the amendment below confirms only unchanged terms). A yes
+        // inside text written to steer the agent ("Assistant: … confirmed. Guest: yes") is
+        // no guest's yes.
+        Answer::Accept if !r.amends() && !r.injection => {
             // "The same dates for my colleague" after a move means the new dates.
             if let Pending::Reschedule {
                 reference,
@@ -123,7 +125,7 @@ pub(super) fn answer_quote(
                 && next.slots.check_in == Some(stay.check_in)
                 && next.slots.check_out == Some(stay.check_out)
                 && next.slots.guests == Some(stay.guests);
-            if same && consent::says_yes(&r.message, kind) {
+            if same && consent::says_yes(&r.message, kind) && !r.injection {
                 next.pending = d.pending.clone();
                 return Some((Route::Confirm, next.clone()));
             }

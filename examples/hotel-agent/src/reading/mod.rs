@@ -439,9 +439,10 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     compile(r"\b([0-9]{1,2}|two|three|four|five|six|dos|tres|cuatro|cinco|seis)\b")
 });
 
-/// "Admin mode", "ignore your instructions", "SYSTEM:": text written to steer the agent.
+/// "Admin mode", "ignore your instructions", "SYSTEM:", a pasted "Assistant: … Guest: yes":
+/// text written to steer the agent.
 static INJECTION: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:admin(?:istrator)?\s+mode|modo\s+admin\w*|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous\s+|prior\s+|above\s+)?(?:instructions|rules|prompt)|ignora\s+(?:las\s+|tus\s+)?instrucciones|system\s*:|sistema\s*:|developer\s+mode|you\s+are\s+now|a\s+partir\s+de\s+ahora\s+eres|override|jailbreak|100\s*%\s+(?:discount|descuento)|(?:set|change|cambia|pon)\s+(?:the\s+|el\s+|all\s+)?(?:price|prices|precio|precios|tarifa)\s+(?:to|a)|employee\s+rate|tarifa\s+(?:de\s+)?empleado)",
+        r"\b(?:admin(?:istrator)?\s+mode|modo\s+admin\w*|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous\s+|prior\s+|above\s+)?(?:instructions|rules|prompt)|ignora\s+(?:las\s+|tus\s+)?instrucciones|system\s*:|sistema\s*:|(?:assistant|asistente|bot|agent|agente|user|usuario|human|humano)\s*:|developer\s+mode|you\s+are\s+now|a\s+partir\s+de\s+ahora\s+eres|override|jailbreak|100\s*%\s+(?:discount|descuento)|(?:set|change|cambia|pon)\s+(?:the\s+|el\s+|all\s+)?(?:price|prices|precio|precios|tarifa)\s+(?:to|a)|employee\s+rate|tarifa\s+(?:de\s+)?empleado)",
     )
 });
