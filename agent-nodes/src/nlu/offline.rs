@@ -158,38 +158,8 @@ impl OfflineNlu {
         }
     }
 
-    /// Of two rooms named, the one left when the other is too dear: "yes but the standard one,
-    /// the deluxe is a bit much", "la suite es muy cara, la deluxe".
-    fn room_not_too_dear(&self, folded: &str) -> Option<String> {
-        let mut scratch = folded.to_owned();
-        let mut kept = Vec::new();
-        for _ in 0..4 {
-            let Some(named) = self
-                .index
-                .room(&scratch)
-                .filter(|n| names_a_room(&scratch, n))
-            else {
-                break;
-            };
-            text::mask(&mut scratch, [named.span.clone()]);
-            let after = folded.get(named.span.end..).unwrap_or("");
-            if !TOO_DEAR.is_match(after) && !ruled_out(folded, &named) {
-                kept.push(named.value);
-            }
-        }
-        kept.dedup();
-        match kept.as_slice() {
-            [one] => Some(one.clone()),
-            _ => None,
-        }
-    }
-
-    /// Of several rooms named, the one a settling word picks: the room after "mejor", "go
-    /// with", "prefer" ("mejor standard, no nos aprueban la deluxe"), or before "then",
-    /// "entonces", "instead" ("the suite is too much, the deluxe then"); none without one.
-    fn settled_room(&self, folded: &str) -> Option<String> {
-        let settles = SETTLES.captures(folded)?;
-        let word = settles.get(0)?;
+    /// The rooms `folded` names (up to four), less those the guest rules out.
+    fn rooms_named(&self, folded: &str) -> Vec<lexicon::Named> {
         let mut scratch = folded.to_owned();
         let mut rooms = Vec::new();
         for _ in 0..4 {
@@ -205,6 +175,32 @@ impl OfflineNlu {
                 rooms.push(named);
             }
         }
+        rooms
+    }
+
+    /// Of two rooms named, the one left when the other is too dear: "yes but the standard one,
+    /// the deluxe is a bit much", "la suite es muy cara, la deluxe".
+    fn room_not_too_dear(&self, folded: &str) -> Option<String> {
+        let mut kept: Vec<String> = self
+            .rooms_named(folded)
+            .into_iter()
+            .filter(|n| !TOO_DEAR.is_match(folded.get(n.span.end..).unwrap_or("")))
+            .map(|n| n.value)
+            .collect();
+        kept.dedup();
+        match kept.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    }
+
+    /// Of several rooms named, the one a settling word picks: the room after "mejor", "go
+    /// with", "prefer" ("mejor standard, no nos aprueban la deluxe"), or before "then",
+    /// "entonces", "instead" ("the suite is too much, the deluxe then"); none without one.
+    fn settled_room(&self, folded: &str) -> Option<String> {
+        let settles = SETTLES.captures(folded)?;
+        let word = settles.get(0)?;
+        let rooms = self.rooms_named(folded);
         // Group 1 holds the words whose choice comes before them.
         let chosen = if settles.get(1).is_some() {
             rooms
