@@ -110,6 +110,7 @@ impl<S: State> StateGraph<S> {
             retry: None,
             timeout: None,
             on_error: None,
+            cache: None,
             destinations: Vec::new(),
             interrupt_before: false,
             interrupt_after: false,

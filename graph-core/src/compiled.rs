@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use crate::cache::Cache;
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
 use crate::config::{Persistence, Resume, RunConfig};
 use crate::error::{Error, Result};
@@ -42,6 +43,7 @@ impl<S: State> fmt::Debug for CompiledGraph<S> {
                 &self.plan.nodes.iter().map(|n| &n.id).collect::<Vec<_>>(),
             )
             .field("checkpointer", &self.persistence.checkpointer.is_some())
+            .field("cache", &self.persistence.cache.is_some())
             .finish()
     }
 }
@@ -61,8 +63,58 @@ impl<S: State> CompiledGraph<S> {
         self
     }
 
+    /// The same graph, keeping the results of its nodes that have a [`crate::CachePolicy`] in
+    /// `cache` (LangGraph's `compile(cache=...)`); the example on [`crate::CachePolicy`] uses
+    /// one. Its subgraphs use it too, each node in a namespace of its own.
+    #[must_use]
+    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.persistence.cache = Some(cache);
+        self
+    }
+
+    /// The cache, if any.
+    pub fn cache(&self) -> Option<&Arc<dyn Cache>> {
+        self.persistence.cache.as_ref()
+    }
+
+    /// Removes the cached results of the nodes `nodes` of this graph, or of every node when
+    /// `None` (LangGraph's `clear_cache`). Does nothing without a cache.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{CachePolicy, Ctx, InMemoryCache, RunConfig, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Doc {
+    ///     #[state(add)]
+    ///     calls: u32,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut graph = StateGraph::<Doc>::new();
+    /// graph
+    ///     .add_node("count", |_s: Arc<Doc>, _ctx: Ctx| async { Ok(DocUpdate::default().calls(1u32)) })
+    ///     .cache(CachePolicy::new());
+    /// graph.add_edge(START, "count");
+    /// let graph = graph.compile()?.with_cache(Arc::new(InMemoryCache::new()));
+    /// graph.invoke(DocUpdate::default(), &RunConfig::thread("t1")).await?;
+    /// graph.clear_cache(Some(&["count"])).await?;
+    /// // Not a hit: a fresh thread starts from the same state, and the node runs again.
+    /// let out = graph.invoke(DocUpdate::default(), &RunConfig::thread("t2")).await?;
+    /// assert_eq!(out.executed, ["count"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn clear_cache(&self, nodes: Option<&[&str]>) -> Result<()> {
+        let Some(cache) = &self.persistence.cache else {
+            return Ok(());
+        };
+        cache.clear(nodes).await.map_err(Error::Cache)
+    }
+
     /// The same graph, stamping checkpoints with `clock` (milliseconds since the Unix epoch)
-    /// instead of the system clock, e.g. for deterministic snapshots.
+    /// instead of the system clock, e.g. for deterministic snapshots. Cache entries expire by it
+    /// too ([`crate::CachePolicy::ttl`]).
     #[must_use]
     pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
         self.persistence.clock = Arc::new(clock);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::cache::Cache;
 use crate::checkpoint::{Checkpointer, Metadata};
 use crate::ids::{CheckpointId, InterruptId, ThreadId};
 
@@ -237,8 +238,10 @@ pub(crate) struct CallSettings {
 pub(crate) struct Persistence {
     /// Where checkpoints go; without one, runs keep everything in memory and cannot resume.
     pub(crate) checkpointer: Option<Arc<dyn Checkpointer>>,
-    /// What time a checkpoint records.
+    /// What time a checkpoint records, and what a cache entry's expiry is checked against.
     pub(crate) clock: Clock,
+    /// Where nodes with a cache policy keep their results.
+    pub(crate) cache: Option<Arc<dyn Cache>>,
     /// The most deltas of an append-style field before a full snapshot.
     pub(crate) snapshot_every: u32,
 }
@@ -248,6 +251,7 @@ impl Default for Persistence {
         Self {
             checkpointer: None,
             clock: Arc::new(system_clock),
+            cache: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }

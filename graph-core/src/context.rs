@@ -424,6 +424,13 @@ impl Ctx {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
     }
 
+    /// Whether this attempt called [`Ctx::interrupt`] or [`Ctx::effect`]: its output then
+    /// depends on more than its input, and is not cached.
+    pub(crate) fn journaled(&self) -> bool {
+        self.attempt.next_interrupt.load(Ordering::SeqCst) > 0
+            || self.attempt.next_effect.load(Ordering::SeqCst) > 0
+    }
+
     /// When this attempt last showed it is alive: its start, or its latest event or heartbeat.
     pub(crate) fn last_alive(&self) -> Instant {
         *self

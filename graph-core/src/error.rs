@@ -91,6 +91,35 @@ pub enum BuildError {
          superstep after it is sent"
     )]
     DeferredPushNode(String),
+    /// A node that takes a `Push` input was given a cache key function
+    /// ([`crate::CachePolicy::key`]): its cache key is its push argument, and a key function
+    /// reads the state, which such a node never sees.
+    ///
+    /// ```
+    /// use graph_core::{BuildError, CachePolicy, Ctx, START, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default)]
+    /// struct Jobs {
+    ///     #[state(add)]
+    ///     done: u32,
+    /// }
+    ///
+    /// let mut graph = StateGraph::<Jobs>::new();
+    /// graph
+    ///     .add_node("plan", |_s: std::sync::Arc<Jobs>, _ctx: Ctx| async { Ok(()) })
+    ///     .destinations(["job"]);
+    /// graph
+    ///     .add_push_node("job", |_n: u32, _ctx: Ctx| async { Ok(()) })
+    ///     .cache(CachePolicy::new().key(|s: &Jobs| s.done.to_string()));
+    /// graph.add_edge(START, "plan");
+    /// let Err(error) = graph.compile() else { panic!("a key function on a Push node compiled") };
+    /// assert_eq!(error, BuildError::CacheKeyOnPushNode("job".into()));
+    /// ```
+    #[error(
+        "node `{0}` takes a Push input, so its cache key is its argument and it cannot have a \
+         key function (which reads the state)"
+    )]
+    CacheKeyOnPushNode(String),
     /// A join edge needs at least one source, and each source once.
     #[error("join edge into `{target}`: {reason}")]
     InvalidJoin {
@@ -419,6 +448,11 @@ pub enum Error {
         #[source]
         source: StorageError,
     },
+    /// The node cache failed in an operation called on the graph
+    /// ([`crate::CompiledGraph::clear_cache`]). A run never fails on its cache: it logs the
+    /// failure and runs the node as on a miss.
+    #[error("the node cache failed: {0}")]
+    Cache(#[source] StorageError),
     /// The checkpointer does not implement an optional operation.
     #[error("the checkpointer does not support {0}")]
     Unsupported(&'static str),

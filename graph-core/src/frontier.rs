@@ -55,6 +55,9 @@ pub(crate) struct TaskOutput<S: State> {
     /// Whether the node's error handler made it (`NodeOptions::on_error`): the node did not
     /// finish, so only the handler's own destinations count, not the node's edges or joins.
     pub(crate) handled: bool,
+    /// Whether it came from the node cache (`CachePolicy`) instead of a call of the node. Not
+    /// stored: a reused output is the task's, however it was made.
+    pub(crate) cached: bool,
 }
 
 /// The destinations of a command for the parent graph, as the parent's node names.
@@ -369,6 +372,7 @@ impl<S: State> TaskOutput<S> {
                     push: record.push,
                 }),
                 handled: record.handled,
+                cached: false,
             });
         }
         Ok(Self {
@@ -390,6 +394,7 @@ impl<S: State> TaskOutput<S> {
                 .collect::<Result<_, String>>()?,
             to_parent: None,
             handled: record.handled,
+            cached: false,
         })
     }
 }

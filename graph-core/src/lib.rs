@@ -125,6 +125,7 @@
 extern crate self as graph_core;
 
 mod builder;
+mod cache;
 mod checkpoint;
 mod compiled;
 mod config;
@@ -149,6 +150,7 @@ pub mod testing;
 mod timeout;
 
 pub use builder::{NodeDefaults, NodeOptions, StateGraph};
+pub use cache::{Cache, CacheEntry, CachePolicy, InMemoryCache};
 pub use checkpoint::{
     Blob, Breakpoint, Checkpoint, CheckpointMeta, Checkpointer, FieldValue, FieldVersion,
     FieldWrite, HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source,

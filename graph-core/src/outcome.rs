@@ -59,7 +59,8 @@ pub struct RunOutput<S: State> {
     pub status: RunStatus,
     /// The nodes this call ran, superstep by superstep in task order (tasks whose saved output
     /// was reused are not included). A node whose error handler took its place is listed as the
-    /// handler, [`NodeId::error_handler`].
+    /// handler, [`NodeId::error_handler`]; a node whose output came from the node cache is
+    /// listed, though it was not called ([`crate::Event::cached`]).
     pub executed: Vec<NodeId>,
 }
 

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use crate::cache::CachePolicy;
 use crate::error::BuildError;
 use crate::ids::NodeId;
 use crate::node::{Endpoint, ErasedNode, ErrorHandler, Route};
@@ -25,6 +26,8 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) timeout: TimeoutPolicy,
     /// What runs, as a task of its own, when the node fails after its retries.
     pub(crate) on_error: Option<ErrorHandler<S>>,
+    /// How its results are cached, when the graph has a cache.
+    pub(crate) cache: Option<CachePolicy<S>>,
     /// Static edge targets.
     pub(crate) next: Vec<usize>,
     /// Whether a static edge goes to END (for drawing).
@@ -85,6 +88,7 @@ pub(crate) struct NodeDef<S: State> {
     pub(crate) retry: Option<RetryPolicy>,
     pub(crate) timeout: Option<TimeoutPolicy>,
     pub(crate) on_error: Option<ErrorHandler<S>>,
+    pub(crate) cache: Option<CachePolicy<S>>,
     pub(crate) destinations: Vec<NodeId>,
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
@@ -163,6 +167,10 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
         if def.defer && def.takes_push {
             return Err(BuildError::DeferredPushNode(def.id.to_string()));
         }
+        // A push node's input is its argument, which is its key; a key function reads state.
+        if def.takes_push && def.cache.as_ref().is_some_and(|c| c.key.is_some()) {
+            return Err(BuildError::CacheKeyOnPushNode(def.id.to_string()));
+        }
         // A breakpoint pauses a run between supersteps, and a subgraph's supersteps happen
         // inside one task of its parent: there is no point of the parent to pause at.
         if let Some(child) = &def.subgraph {
@@ -200,6 +208,7 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
             retry: def.retry,
             timeout: def.timeout.unwrap_or_default(),
             on_error: def.on_error,
+            cache: def.cache,
             next: Vec::new(),
             ends: false,
             routes: Vec::new(),

@@ -90,6 +90,10 @@ pub struct Event<S: State> {
     pub task: Option<TaskId>,
     /// What happened.
     pub kind: EventKind<S>,
+    /// Set on the [`EventKind::Update`] and [`EventKind::TaskEnd`] of a task whose node was not
+    /// called because its output came from the node cache ([`crate::CachePolicy`]): LangGraph's
+    /// `"__metadata__": {"cached": True}`.
+    pub cached: bool,
 }
 
 /// The events of a run, as a [`futures_core::Stream`] or through [`EventStream::next`].
@@ -171,6 +175,28 @@ impl<S: State> EventSink<S> {
         task: Option<TaskId>,
         kind: EventKind<S>,
     ) {
+        self.deliver(step, node, task, kind, false).await;
+    }
+
+    /// Sends an event of a task whose output came from the node cache.
+    pub(crate) async fn send_cached(
+        &self,
+        step: i64,
+        node: Option<&NodeId>,
+        task: Option<TaskId>,
+        kind: EventKind<S>,
+    ) {
+        self.deliver(step, node, task, kind, true).await;
+    }
+
+    async fn deliver(
+        &self,
+        step: i64,
+        node: Option<&NodeId>,
+        task: Option<TaskId>,
+        kind: EventKind<S>,
+        cached: bool,
+    ) {
         if let Some(tx) = &self.tx {
             let event = Event {
                 thread: self.thread.clone(),
@@ -179,6 +205,7 @@ impl<S: State> EventSink<S> {
                 node: node.cloned(),
                 task,
                 kind,
+                cached,
             };
             // A closed receiver means the stream was dropped; the run is being cancelled.
             let _ = tx.send(event).await;

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cache::CachePolicy;
 use crate::context::Ctx;
 use crate::error::{NodeError, NodeFailure};
 use crate::node::{ErrorHandler, IntoCommand};
@@ -13,12 +14,12 @@ use crate::state::State;
 use crate::timeout::TimeoutPolicy;
 
 /// Options for every node of a graph that does not set its own (LangGraph's
-/// `set_node_defaults`): a retry policy, a timeout policy and an error handler. Give them to
+/// `set_node_defaults`): a retry policy, a timeout policy, an error handler and a cache policy. Give them to
 /// [`crate::StateGraph::node_defaults`].
 ///
 /// - **Per-node options win**, each as a whole: a node with its own retry policy, timeout
-///   policy (any of its timeouts) or error handler ([`crate::NodeOptions`]) keeps it, and takes
-///   the defaults for the rest.
+///   policy (any of its timeouts), error handler or cache policy ([`crate::NodeOptions`]) keeps
+///   it, and takes the defaults for the rest.
 /// - **Resolved at `compile()`**, so they apply to the nodes added before the call as well as
 ///   after it; a second call replaces the first.
 /// - **Not inherited by subgraphs**: a subgraph is compiled on its own, with its own defaults.
@@ -60,6 +61,7 @@ pub struct NodeDefaults<S: State> {
     retry: Option<RetryPolicy>,
     timeout: Option<TimeoutPolicy>,
     on_error: Option<ErrorHandler<S>>,
+    cache: Option<CachePolicy<S>>,
 }
 
 impl<S: State> Default for NodeDefaults<S> {
@@ -68,6 +70,7 @@ impl<S: State> Default for NodeDefaults<S> {
             retry: None,
             timeout: None,
             on_error: None,
+            cache: None,
         }
     }
 }
@@ -134,6 +137,33 @@ impl<S: State> NodeDefaults<S> {
         self
     }
 
+    /// Caches the results of every node without a cache policy of its own
+    /// ([`crate::NodeOptions::cache`]; [`CachePolicy`] says what is cached). A node that takes a
+    /// [`crate::Push`] takes the policy's ttl and is keyed by its argument, whatever the policy's
+    /// key function.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use graph_core::{CachePolicy, NodeDefaults, State, StateGraph};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     question: String,
+    ///     reply: String,
+    /// }
+    ///
+    /// let mut graph = StateGraph::<Chat>::new();
+    /// // Every node answers the same question from the cache for ten minutes.
+    /// graph.node_defaults(NodeDefaults::new().cache(
+    ///     CachePolicy::new().key(|s: &Chat| s.question.clone()).ttl(Duration::from_secs(600)),
+    /// ));
+    /// ```
+    #[must_use]
+    pub fn cache(mut self, policy: CachePolicy<S>) -> Self {
+        self.cache = Some(policy);
+        self
+    }
+
     /// Gives `node` each default it does not set itself.
     pub(crate) fn apply(&self, node: &mut NodeDef<S>) {
         if node.retry.is_none() {
@@ -144,6 +174,15 @@ impl<S: State> NodeDefaults<S> {
         }
         if node.on_error.is_none() {
             node.on_error.clone_from(&self.on_error);
+        }
+        if node.cache.is_none() {
+            node.cache = self.cache.clone().map(|mut policy| {
+                // A push node is keyed by its argument (see `NodeDefaults::cache`).
+                if node.takes_push {
+                    policy.key = None;
+                }
+                policy
+            });
         }
     }
 }

@@ -1,10 +1,11 @@
 //! [`NodeOptions`]: the options of the node just added — retry, timeouts, error handler,
-//! breakpoints, command destinations, deferral.
+//! cache, breakpoints, command destinations, deferral.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cache::CachePolicy;
 use crate::context::Ctx;
 use crate::error::{NodeError, NodeFailure};
 use crate::ids::NodeId;
@@ -139,6 +140,14 @@ impl<S: State> NodeOptions<'_, S> {
         O: IntoCommand<S> + 'static,
     {
         self.def.on_error = Some(ErrorHandler::new(handler));
+        self
+    }
+    /// Caches the node's results by its input ([`CachePolicy`], which says what is cached and
+    /// has an example), in the cache the compiled graph is given
+    /// ([`crate::CompiledGraph::with_cache`]); without one, the policy does nothing. It replaces
+    /// the graph's default policy ([`NodeDefaults::cache`]).
+    pub fn cache(self, policy: CachePolicy<S>) -> Self {
+        self.def.cache = Some(policy);
         self
     }
     /// Pauses the run before this node runs (a static breakpoint).

@@ -19,7 +19,7 @@ use crate::outcome::RunStatus;
 use crate::plan::Plan;
 use crate::state::State;
 use crate::stream::{EventKind, NodeEventSink};
-use crate::task::{HandlerTask, TaskResult, TaskRun};
+use crate::task::{HandlerTask, TaskCache, TaskResult, TaskRun};
 
 use super::Run;
 use super::saved::SavedTask;
@@ -184,6 +184,14 @@ impl<S: State> Run<S> {
                         persist,
                         save_output,
                         handler,
+                        cache: node
+                            .cache
+                            .as_ref()
+                            .and(self.persistence.cache.as_ref())
+                            .map(|cache| TaskCache {
+                                cache,
+                                clock: &self.persistence.clock,
+                            }),
                     })
                 }
             };
@@ -248,7 +256,13 @@ impl<S: State> Run<S> {
             let (name, task) = writer(&graph, task, node, &output);
             if self.events.enabled() {
                 let kind = EventKind::Update(output.update.clone());
-                self.events.send(step, Some(&name), Some(task), kind).await;
+                if output.cached {
+                    self.events
+                        .send_cached(step, Some(&name), Some(task), kind)
+                        .await;
+                } else {
+                    self.events.send(step, Some(&name), Some(task), kind).await;
+                }
             }
             // The checkpoint names the task's node, whose place a handler's update takes.
             writers.push(graph.nodes[node].id.clone());

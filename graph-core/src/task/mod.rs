@@ -6,6 +6,9 @@
 //! runs as that task, in the same superstep, its result taking the node's place. A task whose
 //! failure was saved before (a pause or a crash stopped its handler) runs the handler again
 //! without running the node.
+//!
+//! A node with a cache policy (`CachePolicy`) looks up its input first: a hit takes the place
+//! of the node's call (`cache.rs`), and a node that succeeds stores its output.
 
 use std::sync::Arc;
 
@@ -21,11 +24,14 @@ use crate::stream::{EventKind, EventSink, TaskEnd};
 use crate::timeout::TimeoutPolicy;
 
 mod attempt;
+mod cache;
 mod route;
 
 use attempt::attempt;
 pub(crate) use attempt::panic_message;
-use route::for_parent;
+use cache::Slot;
+pub(crate) use cache::TaskCache;
+use route::{follow_edges, for_parent, route_command};
 pub(crate) use route::{resolve, route};
 
 pub(crate) enum TaskResult<S: State> {
@@ -51,6 +57,8 @@ pub(crate) struct TaskRun<'a, S: State> {
     pub(crate) save_output: bool,
     /// For a node with an error handler: the handler's task.
     pub(crate) handler: Option<HandlerTask>,
+    /// For a node with a cache policy, in a graph with a cache: the cache.
+    pub(crate) cache: Option<TaskCache<'a>>,
 }
 
 /// The task an error handler runs as, with its own id, name, journal and interrupts.
@@ -69,6 +77,12 @@ impl<S: State> TaskRun<'_, S> {
                 .await;
             return Box::pin(self.handle(failure, false)).await;
         }
+        let slot = self.cache_slot();
+        if let Some(slot) = &slot {
+            if let Some(output) = self.cached(slot).await {
+                return Box::pin(self.replay(output)).await;
+            }
+        }
         let node = &self.graph.nodes[self.node];
         let mut attempts = 1;
         let error = loop {
@@ -84,7 +98,12 @@ impl<S: State> TaskRun<'_, S> {
             // so a 100-way fan-out churned ~200 KiB of fresh heap per superstep (glibc trimmed and
             // re-grew it: page faults); boxed, the short-lived box reuses the last task's memory.
             let error = match result {
-                Ok(command) => return Box::pin(self.finish(&self.shared, command, false)).await,
+                Ok(command) => {
+                    // What an interrupt's answer or an effect made is not the input's to key.
+                    let answered = alive.journaled() || !self.shared.nested_answers.is_empty();
+                    let slot = slot.as_ref().filter(|_| !answered);
+                    return Box::pin(self.finish(&self.shared, command, false, slot)).await;
+                }
                 Err(error) => error,
             };
             let retry = node
@@ -164,7 +183,7 @@ impl<S: State> TaskRun<'_, S> {
         let call = async move { on_error.call(state, told, ctx).await };
         let result = attempt(call, TimeoutPolicy::default(), &alive).await;
         let source = match result {
-            Ok(command) => return self.finish(shared, command, true).await,
+            Ok(command) => return self.finish(shared, command, true, None).await,
             Err(error) => match error.into_parts() {
                 Ok(source) => source,
                 Err(pause) => return self.paused(shared, pause).await,
@@ -221,29 +240,50 @@ impl<S: State> TaskRun<'_, S> {
     }
 
     /// Routes the command of the task `shared` (the node's, or its handler's when `handled`) and
-    /// saves the output.
+    /// saves the output, and caches it in `slot`, if given, once all of that succeeded.
     async fn finish(
         &self,
         shared: &TaskShared,
         command: Command<S>,
         handled: bool,
+        slot: Option<&Slot>,
     ) -> TaskResult<S> {
         let routed = if command.to_parent {
             for_parent(command, shared, handled)
         } else {
-            route(
-                self.graph,
-                self.node,
-                self.snapshot,
-                command,
-                shared,
-                handled,
-            )
+            route_command(self.graph, command, shared, handled)
         };
-        let output = match routed {
+        let mut output = match routed {
             Ok(output) => output,
             Err(error) => return self.fail(shared, error).await,
         };
+        // The cache keeps the node's own output: its conditional edges run again on a hit.
+        let cache = slot.and_then(|slot| Some((slot, self.cache_bytes(&output)?)));
+        if let Err(error) = follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)
+        {
+            return self.fail(shared, error).await;
+        }
+        self.complete(shared, output, cache).await
+    }
+
+    /// Takes a cached output in place of the node's call: its conditional edges run on this
+    /// superstep's state, and it is saved like the node's own.
+    async fn replay(&self, mut output: TaskOutput<S>) -> TaskResult<S> {
+        let shared = &self.shared;
+        if let Err(error) = follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)
+        {
+            return self.fail(shared, error).await;
+        }
+        self.complete(shared, output, None).await
+    }
+
+    /// Saves a routed output, then caches `cache` (a slot and its bytes).
+    async fn complete(
+        &self,
+        shared: &TaskShared,
+        output: TaskOutput<S>,
+        cache: Option<(&Slot, Vec<u8>)>,
+    ) -> TaskResult<S> {
         // A command for the parent is saved even by a lone task: the subgraph stops without a
         // checkpoint for this superstep, so this write is the command's only record, and what
         // lets a re-run of the parent's task hand it up without running the node again.
@@ -264,7 +304,18 @@ impl<S: State> TaskRun<'_, S> {
                 return self.fail(shared, error).await;
             }
         }
-        self.end(shared, TaskEnd::Finished).await;
+        if let Some((slot, bytes)) = cache {
+            self.store(slot, bytes).await;
+        }
+        if output.cached {
+            let kind = EventKind::TaskEnd(TaskEnd::Finished);
+            let task = Some(shared.task_id);
+            self.events
+                .send_cached(shared.step, Some(&shared.node), task, kind)
+                .await;
+        } else {
+            self.end(shared, TaskEnd::Finished).await;
+        }
         TaskResult::Done(output)
     }
 

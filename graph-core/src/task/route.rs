@@ -25,13 +25,29 @@ pub(crate) fn route<S: State>(
     shared: &TaskShared,
     handled: bool,
 ) -> Result<TaskOutput<S>, Error> {
-    let route_error = |target: String, reason: String| Error::Route {
+    let mut output = route_command(graph, command, shared, handled)?;
+    follow_edges(graph, node, snapshot, &mut output, shared)?;
+    Ok(output)
+}
+
+fn route_error(shared: &TaskShared, target: String, reason: String) -> Error {
+    Error::Route {
         thread: shared.thread.clone(),
         step: shared.step,
         node: shared.node.clone(),
         target,
         reason,
-    };
+    }
+}
+
+/// The first half of [`route`]: the command's own destinations, which is what the node cache
+/// keeps of a node's output (the edges are the graph's, and run again on a hit).
+pub(crate) fn route_command<S: State>(
+    graph: &Plan<S>,
+    command: Command<S>,
+    shared: &TaskShared,
+    handled: bool,
+) -> Result<TaskOutput<S>, Error> {
     let mut goto = Vec::new();
     let mut push = Vec::new();
     let Command {
@@ -40,56 +56,8 @@ pub(crate) fn route<S: State>(
         to_parent: _,
     } = command;
     for item in command_goto.0 {
-        resolve(graph, item, None, &mut goto, &mut push).map_err(|(t, r)| route_error(t, r))?;
-    }
-    let routes: &[usize] = if handled {
-        &[]
-    } else {
-        &graph.nodes[node].routes
-    };
-    if !routes.is_empty() {
-        let mut view = S::clone(snapshot);
-        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| view.apply(update.clone())));
-        match applied {
-            Ok(Ok(())) => {}
-            Ok(Err(source)) => {
-                return Err(Error::Reduce {
-                    thread: shared.thread.clone(),
-                    step: shared.step,
-                    node: shared.node.clone(),
-                    source,
-                });
-            }
-            Err(panic) => {
-                return Err(Error::Node {
-                    thread: shared.thread.clone(),
-                    step: shared.step,
-                    node: shared.node.clone(),
-                    message: format!(
-                        "a reducer panicked applying its update: {}",
-                        panic_message(panic.as_ref())
-                    ),
-                    source: None,
-                });
-            }
-        }
-        for &r in routes {
-            let edge = &graph.routes[r];
-            let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&view)))
-                .map_err(|panic| {
-                    route_error(
-                        "?".into(),
-                        format!(
-                            "the conditional edge panicked: {}",
-                            panic_message(panic.as_ref())
-                        ),
-                    )
-                })?;
-            for item in chosen.0 {
-                resolve(graph, item, Some(&edge.targets), &mut goto, &mut push)
-                    .map_err(|(t, r)| route_error(t, r))?;
-            }
-        }
+        resolve(graph, item, None, &mut goto, &mut push)
+            .map_err(|(t, r)| route_error(shared, t, r))?;
     }
     Ok(TaskOutput {
         update,
@@ -97,7 +65,78 @@ pub(crate) fn route<S: State>(
         push,
         to_parent: None,
         handled,
+        cached: false,
     })
+}
+
+/// The second half of [`route`]: adds to `output` where the node's conditional edges go, unless
+/// its error handler made it (or it is for the parent graph, whose node's edges are not taken).
+pub(crate) fn follow_edges<S: State>(
+    graph: &Plan<S>,
+    node: usize,
+    snapshot: &Arc<S>,
+    output: &mut TaskOutput<S>,
+    shared: &TaskShared,
+) -> Result<(), Error> {
+    let routes: &[usize] = if output.handled || output.to_parent.is_some() {
+        &[]
+    } else {
+        &graph.nodes[node].routes
+    };
+    if routes.is_empty() {
+        return Ok(());
+    }
+    let mut view = S::clone(snapshot);
+    let applied = std::panic::catch_unwind(AssertUnwindSafe(|| view.apply(output.update.clone())));
+    match applied {
+        Ok(Ok(())) => {}
+        Ok(Err(source)) => {
+            return Err(Error::Reduce {
+                thread: shared.thread.clone(),
+                step: shared.step,
+                node: shared.node.clone(),
+                source,
+            });
+        }
+        Err(panic) => {
+            return Err(Error::Node {
+                thread: shared.thread.clone(),
+                step: shared.step,
+                node: shared.node.clone(),
+                message: format!(
+                    "a reducer panicked applying its update: {}",
+                    panic_message(panic.as_ref())
+                ),
+                source: None,
+            });
+        }
+    }
+    for &r in routes {
+        let edge = &graph.routes[r];
+        let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&view))).map_err(
+            |panic| {
+                route_error(
+                    shared,
+                    "?".into(),
+                    format!(
+                        "the conditional edge panicked: {}",
+                        panic_message(panic.as_ref())
+                    ),
+                )
+            },
+        )?;
+        for item in chosen.0 {
+            resolve(
+                graph,
+                item,
+                Some(&edge.targets),
+                &mut output.goto,
+                &mut output.push,
+            )
+            .map_err(|(t, r)| route_error(shared, t, r))?;
+        }
+    }
+    Ok(())
 }
 
 /// Keeps a command for the parent graph as the task's output, its destinations by name: only
@@ -155,6 +194,7 @@ pub(crate) fn for_parent<S: State>(
         push: Vec::new(),
         to_parent: Some(parent),
         handled,
+        cached: false,
     })
 }
 

@@ -4,6 +4,7 @@
 // Test fixtures are shared across this binary's modules, not a documented API.
 #![allow(missing_docs)]
 
+mod cache;
 mod conformance;
 mod defer;
 mod error_handler;
