@@ -64,6 +64,14 @@ pub enum Error {
         /// What is wrong with it.
         what: String,
     },
+    /// A stored node-cache entry could not be decoded (see [`crate::SqliteCache`]).
+    #[error("node cache namespace `{ns}`: damaged entry: {what}")]
+    DamagedCacheEntry {
+        /// The entry's namespace (its node).
+        ns: String,
+        /// What is wrong with it.
+        what: String,
+    },
     /// A checkpoint with this id is already stored in the thread.
     #[error("thread `{thread}`: checkpoint {checkpoint} already exists (two runs on one thread?)")]
     Duplicate {

@@ -46,6 +46,7 @@ use graph_core::{
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 
+mod cache;
 mod codec;
 mod error;
 mod read;
@@ -53,6 +54,7 @@ mod schema;
 mod threads;
 mod writer;
 
+pub use cache::SqliteCache;
 pub use error::Error;
 
 use read::FieldNames;

@@ -78,6 +78,21 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO gc_threads_v2 (id, name, ns) SELECT id, name, '' FROM gc_threads;
     DROP TABLE gc_threads;
     ALTER TABLE gc_threads_v2 RENAME TO gc_threads;",
+    // Version 3: the node cache (`SqliteCache`), beside the checkpoints and apart from them.
+    //
+    // One row per (namespace, key): a node's namespace (its name, or the path of subgraph nodes
+    // to it) and the key of its input. `value` is a format byte + graph-core's bytes; times are
+    // milliseconds since the Unix epoch by the graph's clock, and `expires_at_ms` is NULL for an
+    // entry that never expires. The partial index lets a write sweep expired rows cheaply.
+    "CREATE TABLE gc_cache (
+        ns TEXT NOT NULL,
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        stored_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER,
+        PRIMARY KEY (ns, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX gc_cache_expiry ON gc_cache (expires_at_ms) WHERE expires_at_ms IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

@@ -16,6 +16,7 @@ use graph_core::{Checkpoint, CheckpointId, FieldValue, Namespace, PendingWrite, 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use crate::cache::CacheOp;
 use crate::codec;
 use crate::error::Error;
 use crate::read::place;
@@ -39,6 +40,8 @@ pub(crate) enum Op {
         thread: ThreadId,
         keep: usize,
     },
+    /// A change to the node cache (`cache.rs`).
+    Cache(CacheOp),
 }
 
 struct Job {
@@ -253,6 +256,7 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
         Op::Delete(thread) => delete(conn, thread).map(|()| 0),
         Op::Copy { from, to } => copy(conn, from, to).map(|()| 0),
         Op::Prune { thread, keep } => prune(conn, thread, *keep),
+        Op::Cache(op) => op.apply(conn).map(|()| 0),
     }
 }
 
