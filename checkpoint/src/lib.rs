@@ -30,6 +30,8 @@
 //!   tokio's blocking pool.
 //! - **Durable by default.** WAL with `synchronous=FULL`; [`Synchronous::Normal`] trades the
 //!   last transactions on power loss (never on a process crash) for fewer fsyncs.
+//! - **A node cache too.** [`SqliteCache`] ([`SqliteCheckpointer::cache`]) keeps graph-core's
+//!   cached node results in the same file, table `gc_cache`, through the same readers and writer.
 //! - **Versioned format.** The schema is migrated on open and a file from a newer build is
 //!   refused; every BLOB starts with a format byte; a damaged row is reported with its thread
 //!   and checkpoint.

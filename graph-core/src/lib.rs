@@ -68,6 +68,10 @@
 //!   failure or crash re-runs only unfinished tasks.
 //! - [`Ctx::interrupt`] pauses a run for a human (**interrupt**); [`CompiledGraph::resume`]
 //!   answers it. [`Ctx::effect`] journals a side effect so a re-run returns its saved result.
+//! - A node with a [`CachePolicy`] ([`NodeOptions::cache`]) in a graph with a [`Cache`]
+//!   ([`CompiledGraph::with_cache`]; [`InMemoryCache`] here, SQLite in the `checkpoint` crate)
+//!   is not called for an input it has a fresh result for: the **cached** output is applied and
+//!   saved as if the node had returned it, and its events say so ([`Event::cached`]).
 //! - A compiled graph can be a node of another graph of the same state: a **subgraph**
 //!   ([`StateGraph::add_subgraph`]). It runs its supersteps inside one task of its parent and
 //!   hands back its net change ([`State::diff`]); its checkpoints go to the parent's thread in a
