@@ -45,6 +45,11 @@ pub(crate) type KeyFn<S> = Arc<dyn Fn(&S) -> Vec<u8> + Send + Sync>;
 ///   of an attempt that called [`crate::Ctx::effect`] or [`crate::Ctx::interrupt`] — an effect
 ///   happens once per task, and a hit would skip it for a task whose input merely matches; an
 ///   interrupt's answer is not part of the key. (LangGraph caches such nodes regardless.)
+/// - **A subgraph node**'s hit skips the whole subgraph run, and whatever its nodes would have
+///   done; a subgraph run that paused for an answer is not cached. The nodes inside a subgraph
+///   use its parent's cache, each in a namespace of its own ([`Cache`]).
+/// - **Events**: a hit's node emits nothing, and its task's end and update are marked
+///   ([`crate::Event::cached`]). It is listed in [`crate::RunOutput::executed`].
 ///
 /// ```
 /// use std::sync::Arc;

@@ -77,8 +77,9 @@ impl<S: State> CompiledGraph<S> {
         self.persistence.cache.as_ref()
     }
 
-    /// Removes the cached results of the nodes `nodes` of this graph, or of every node when
-    /// `None` (LangGraph's `clear_cache`). Does nothing without a cache.
+    /// Removes the cached results of the nodes `nodes` of this graph (a subgraph's node by its
+    /// namespace, `sub|node`: see [`Cache`]), or of every node when `None` (LangGraph's
+    /// `clear_cache`). Does nothing without a cache.
     ///
     /// ```
     /// use std::sync::Arc;

@@ -386,3 +386,47 @@ async fn push_nodes_are_keyed_by_their_argument_and_defaults_cache_every_node() 
         .unwrap();
     assert_eq!(calls.get(), 4);
 }
+
+#[tokio::test]
+async fn a_subgraphs_node_has_a_namespace_of_its_own_in_its_parents_cache() {
+    let calls = Calls::default();
+    let node = |calls: &Calls, name: &'static str| {
+        let calls = calls.clone();
+        move |_s: Arc<Log>, _c: Ctx| {
+            calls.hit();
+            async move { Ok(push(name)) }
+        }
+    };
+    let mut child = StateGraph::<Log>::new();
+    child
+        .add_node("work", node(&calls, "inner"))
+        .cache(CachePolicy::new().key(|_: &Log| "same"));
+    child.add_edge(START, "work");
+    let mut parent = StateGraph::<Log>::new();
+    parent
+        .add_node("work", node(&calls, "outer"))
+        .cache(CachePolicy::new().key(|_: &Log| "same"));
+    parent.add_subgraph("sub", child.compile().unwrap());
+    parent.add_edge(START, "work").add_edge("work", "sub");
+    let cache = Arc::new(CountingCache::default());
+    let graph = parent
+        .compile()
+        .unwrap()
+        .with_checkpointer(memory())
+        .with_cache(Arc::clone(&cache) as Arc<dyn Cache>);
+    for thread in ["t1", "t2"] {
+        let out = graph
+            .invoke(LogUpdate::default(), &RunConfig::thread(thread))
+            .await
+            .unwrap();
+        assert_eq!(out.state.log, ["outer", "inner"], "{thread}");
+    }
+    assert_eq!(calls.get(), 2, "each node ran once, then hit its own entry");
+    assert_eq!(cache.sets.load(Ordering::SeqCst), 2);
+    graph.clear_cache(Some(&["sub|work"])).await.unwrap();
+    graph
+        .invoke(LogUpdate::default(), &RunConfig::thread("t3"))
+        .await
+        .unwrap();
+    assert_eq!(calls.get(), 3, "only the subgraph's node lost its entry");
+}
