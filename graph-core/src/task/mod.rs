@@ -79,7 +79,8 @@ impl<S: State> TaskRun<'_, S> {
         }
         let slot = self.cache_slot();
         if let Some(slot) = &slot {
-            if let Some(output) = self.cached(slot).await {
+            // Boxed, like `finish`: only a task of a cached node pays for the lookup's future.
+            if let Some(output) = Box::pin(self.cached(slot)).await {
                 return Box::pin(self.replay(output)).await;
             }
         }
