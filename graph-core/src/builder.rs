@@ -13,9 +13,10 @@ use crate::context::Ctx;
 use crate::error::{BuildError, NodeError};
 use crate::ids::NodeId;
 use crate::node::{Endpoint, ErasedNode, FnNode, IntoCommand, Node, PushFnNode, Route, StateNode};
-use crate::plan::{ConditionalDef, GraphDef, NodeDef, Plan, compile};
-use crate::run::SubgraphNode;
+use crate::plan::{ChildGraph, ConditionalDef, GraphDef, NodeDef, compile};
+use crate::run::{SameState, SubgraphNode};
 use crate::state::State;
+use crate::subgraph_map::SubgraphMap;
 
 mod defaults;
 mod options;
@@ -101,7 +102,7 @@ impl<S: State> StateGraph<S> {
         id: NodeId,
         runner: Arc<dyn ErasedNode<S>>,
         takes_push: bool,
-        subgraph: Option<Arc<Plan<S>>>,
+        subgraph: Option<Arc<dyn ChildGraph>>,
     ) -> NodeOptions<'_, S> {
         self.def.nodes.push(NodeDef {
             id,
@@ -223,12 +224,83 @@ impl<S: State> StateGraph<S> {
         child: CompiledGraph<S>,
         persistence: SubgraphPersistence,
     ) -> NodeOptions<'_, S> {
-        let plan = Arc::clone(&child.plan);
-        let node = SubgraphNode {
-            plan: Arc::clone(&plan),
-            persistence,
-        };
-        self.push_def(name.into(), Arc::new(node), false, Some(plan))
+        let node = SubgraphNode::new(Arc::clone(&child.plan), persistence, Box::new(SameState));
+        self.push_subgraph(name.into(), node)
+    }
+
+    /// Adds a compiled graph with a state type of its own, `C`, as a node: a subgraph whose
+    /// state is mapped both ways by `map` ([`SubgraphMap`]). When the node runs, the subgraph
+    /// starts from `C::default()` with the mapped input applied, runs all its supersteps inside
+    /// that one task, and the mapped output of its final state becomes the task's update.
+    ///
+    /// Everything else is as for [`StateGraph::add_subgraph`]: its checkpoints go to the
+    /// parent's thread in the task's namespace, an interrupt inside it pauses the parent with
+    /// that namespace and the parent's resume answers it, a failure or crash resumes it where it
+    /// stopped (its finished nodes do not run again), and it is drawn as a cluster. Its events
+    /// come through the parent's stream with its namespace; its state and updates, which the
+    /// parent's event type cannot name, come as JSON ([`crate::EventKind::SubgraphValues`],
+    /// [`crate::EventKind::SubgraphUpdate`]). A [`crate::Command::parent`] of its nodes routes
+    /// the parent by name; its update needs [`SubgraphMap::parent_update`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, RunConfig, START, State, StateGraph, SubgraphMap};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     question: String,
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Search {
+    ///     query: String,
+    ///     #[state(append)]
+    ///     hits: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut search = StateGraph::<Search>::new();
+    /// search.add_node("lookup", |s: Arc<Search>, _ctx: Ctx| async move {
+    ///     Ok(SearchUpdate::default().hits(vec![format!("hit for {}", s.query)]))
+    /// });
+    /// search.add_edge(START, "lookup");
+    ///
+    /// let mut chat = StateGraph::<Chat>::new();
+    /// chat.add_subgraph_mapped(
+    ///     "search",
+    ///     search.compile()?,
+    ///     SubgraphMap::new(
+    ///         |c: &Chat| SearchUpdate::default().query(c.question.clone()),
+    ///         |s: &Search| ChatUpdate::default().log(s.hits.clone()),
+    ///     ),
+    /// );
+    /// chat.add_edge(START, "search");
+    /// let out = chat.compile()?.invoke(ChatUpdate::default().question("rooms"), &RunConfig::thread("t")).await?;
+    /// assert_eq!(out.state.log, ["hit for rooms"]);
+    /// # Ok(()) }
+    /// ```
+    pub fn add_subgraph_mapped<C: State>(
+        &mut self,
+        name: impl Into<NodeId>,
+        child: CompiledGraph<C>,
+        map: SubgraphMap<S, C>,
+    ) -> NodeOptions<'_, S> {
+        let persistence = map.persistence;
+        let node = SubgraphNode::new(Arc::clone(&child.plan), persistence, Box::new(map));
+        self.push_subgraph(name.into(), node)
+    }
+
+    fn push_subgraph<C: State>(
+        &mut self,
+        id: NodeId,
+        node: SubgraphNode<S, C>,
+    ) -> NodeOptions<'_, S> {
+        let node = Arc::new(node);
+        let child: Arc<dyn ChildGraph> = Arc::clone(&node) as _;
+        self.push_def(id, node, false, Some(child))
     }
 
     /// Adds an edge: when `from` runs, `to` runs in the next superstep. Several edges into one

@@ -5,7 +5,7 @@
 //! Every run-time error that happens inside a superstep names the thread, the superstep and, when
 //! one is involved, the node.
 
-use crate::ids::{CheckpointId, NodeId, ThreadId};
+use crate::ids::{CheckpointId, Namespace, NodeId, ThreadId};
 
 mod node;
 
@@ -456,6 +456,22 @@ pub enum Error {
     /// The checkpointer does not implement an optional operation.
     #[error("the checkpointer does not support {0}")]
     Unsupported(&'static str),
+    /// A node inside a subgraph with a state type of its own sent [`crate::Command::parent`]
+    /// with an update, and the subgraph's [`crate::SubgraphMap`] has no
+    /// [`parent_update`](crate::SubgraphMap::parent_update) to turn it into the parent's type.
+    #[error(
+        "thread `{thread}`: node `{node}` in subgraph `{ns}` sent Command::parent with an update \
+         of the subgraph's own state type, which the parent cannot apply: map it with \
+         SubgraphMap::parent_update, or send only destinations"
+    )]
+    UnmappedParentUpdate {
+        /// The thread.
+        thread: ThreadId,
+        /// The subgraph's namespace.
+        ns: Namespace,
+        /// The node that sent the command.
+        node: NodeId,
+    },
 }
 
 /// Node names for a message: "`a`, `b`".

@@ -77,7 +77,8 @@
 //!   hands back its net change ([`State::diff`]); its checkpoints go to the parent's thread in a
 //!   [`Namespace`] of their own, and its interrupts, failures and events surface on the parent,
 //!   whose resume continues it where it stopped. A node inside it can end it and route the
-//!   parent instead ([`Command::parent`]).
+//!   parent instead ([`Command::parent`]). A graph of another state type is a subgraph too,
+//!   with its input and output mapped ([`StateGraph::add_subgraph_mapped`], [`SubgraphMap`]).
 //! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
 //!   [`CompiledGraph::to_mermaid`] draw the graph.
 //!
@@ -147,6 +148,7 @@ mod retry;
 mod run;
 mod state;
 mod stream;
+mod subgraph_map;
 mod task;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
@@ -187,6 +189,7 @@ pub use state::{
     reducers,
 };
 pub use stream::{Event, EventKind, EventStream, MessageChunk, TaskEnd};
+pub use subgraph_map::SubgraphMap;
 pub use timeout::TimeoutPolicy;
 
 /// README.md's quick start, compiled and run as a doctest so it cannot drift.

@@ -16,6 +16,10 @@ use crate::retry::RetryPolicy;
 use crate::state::State;
 use crate::timeout::TimeoutPolicy;
 
+mod outline;
+
+pub(crate) use outline::{ChildGraph, Outline};
+
 /// A node of the plan, with its outgoing edges resolved to node indices.
 pub(crate) struct CompiledNode<S: State> {
     pub(crate) id: NodeId,
@@ -42,9 +46,9 @@ pub(crate) struct CompiledNode<S: State> {
     pub(crate) interrupt_after: bool,
     /// Whether a trigger waits until no other task is planned (see `Frontier::normalize`).
     pub(crate) defer: bool,
-    /// For a subgraph node, the subgraph's plan (its runner runs it; this is for checks and
-    /// drawing).
-    pub(crate) subgraph: Option<Arc<Plan<S>>>,
+    /// For a subgraph node, the subgraph (its runner runs it; this is for checks, drawing and
+    /// reading its state), whatever its state type.
+    pub(crate) subgraph: Option<Arc<dyn ChildGraph>>,
 }
 
 /// A conditional edge of the plan.
@@ -93,7 +97,7 @@ pub(crate) struct NodeDef<S: State> {
     pub(crate) interrupt_before: bool,
     pub(crate) interrupt_after: bool,
     pub(crate) defer: bool,
-    pub(crate) subgraph: Option<Arc<Plan<S>>>,
+    pub(crate) subgraph: Option<Arc<dyn ChildGraph>>,
 }
 
 /// A conditional edge as the builder recorded it.
@@ -174,11 +178,7 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
         // A breakpoint pauses a run between supersteps, and a subgraph's supersteps happen
         // inside one task of its parent: there is no point of the parent to pause at.
         if let Some(child) = &def.subgraph {
-            if let Some(node) = child
-                .nodes
-                .iter()
-                .find(|n| n.interrupt_before || n.interrupt_after)
-            {
+            if let Some(node) = child.outline().nodes.iter().find(|n| n.breakpoint) {
                 return Err(BuildError::SubgraphBreakpoint {
                     subgraph: def.id.to_string(),
                     node: node.id.to_string(),

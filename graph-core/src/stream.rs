@@ -44,6 +44,12 @@ pub enum EventKind<S: State> {
     Values(Arc<S>),
     /// One task's update, in task order after its superstep finished.
     Update(S::Update),
+    /// The state after the input or a superstep of a subgraph with a state type of its own
+    /// ([`crate::StateGraph::add_subgraph_mapped`]), which the parent's stream cannot name: a
+    /// JSON object of its fields.
+    SubgraphValues(serde_json::Value),
+    /// One task's update in a subgraph with a state type of its own, as JSON.
+    SubgraphUpdate(serde_json::Value),
     /// A value a node sent with [`crate::Ctx::emit`].
     Custom(serde_json::Value),
     /// An LLM token chunk a node sent with [`crate::Ctx::emit_message`].

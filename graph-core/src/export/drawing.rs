@@ -5,7 +5,7 @@
 //! edges into the node go to that START, and edges out of it leave from that END, so the
 //! subgraph's edges are drawn as they are, whatever its entry and exits.
 
-use crate::plan::Plan;
+use crate::plan::{Outline, Plan};
 use crate::state::State;
 
 use super::{EdgeKind, NodeKind};
@@ -53,7 +53,7 @@ impl Drawing {
     /// `describe`, in the same order.
     pub(super) fn of<S: State>(plan: &Plan<S>) -> Self {
         let mut drawing = Self::default();
-        drawing.add(plan, None);
+        drawing.add(&plan.outline(), None);
         drawing
     }
 
@@ -63,7 +63,7 @@ impl Drawing {
     }
 
     /// Adds `plan` in `cluster`, and returns its START and END vertices.
-    fn add<S: State>(&mut self, plan: &Plan<S>, cluster: Option<usize>) -> (usize, usize) {
+    fn add(&mut self, plan: &Outline, cluster: Option<usize>) -> (usize, usize) {
         let start = self.vertex(super::START_ID, NodeKind::Start, false, cluster);
         // Where each node is entered and left: its vertex, or its subgraph's START and END.
         let mut ways = Vec::with_capacity(plan.nodes.len());

@@ -33,6 +33,7 @@ use crate::state::State;
 use crate::stream::{EventKind, EventSink};
 
 mod apply;
+mod bridge;
 mod commit;
 mod inspect;
 mod restore;
@@ -43,6 +44,7 @@ mod subgraph;
 mod superstep;
 mod versions;
 
+pub(crate) use bridge::SameState;
 pub(crate) use subgraph::SubgraphNode;
 
 use saved::SavedTask;
@@ -93,7 +95,7 @@ pub(crate) struct Run<S: State> {
     call: Option<Arc<CallSettings>>,
     /// The command a node of this subgraph sent to its parent (`Command::parent`), which ended
     /// the run; the subgraph's task hands it up.
-    to_parent: Option<TaskOutput<S>>,
+    to_parent: Option<(NodeId, TaskOutput<S>)>,
 }
 
 impl<S: State> Run<S> {

@@ -1,5 +1,5 @@
-//! A subgraph as a node ([`SubgraphNode`]): a compiled graph of the same state type that runs all
-//! its supersteps inside one task of its parent.
+//! A subgraph as a node ([`SubgraphNode`]): a compiled graph that runs all its supersteps inside
+//! one task of its parent, of the parent's state type or of its own, mapped ([`Bridge`]).
 //!
 //! The subgraph is a [`Run`] of its own, on the parent's thread, in the namespace
 //! `<parent node>:<task id>` under the parent's (so each task of the parent has a history of its
@@ -12,7 +12,8 @@
 //!   finished tasks, and the journaled effects of unfinished ones, never run again. A task id
 //!   is the same on every run of the parent's superstep, so the namespace is too.
 //! - **Result.** [`State::diff`] of the parent's state and the subgraph's final state: only what
-//!   the subgraph changed, so an `append` field is not appended to twice.
+//!   the subgraph changed, so an `append` field is not appended to twice. A subgraph of a state
+//!   of its own starts from its mapped input instead, and hands back its mapped output.
 //! - **Pause.** Its interrupts pause the task ([`NodeError::nested`]); the task passes them up
 //!   in `TaskShared::nested`, and the parent stores them in the task's interrupt write.
 //! - **Command to the parent.** A node's `Command::parent` ends the subgraph after its
@@ -24,6 +25,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use crate::checkpoint::Source;
@@ -33,26 +35,64 @@ use crate::error::{Error, NodeError, Result};
 use crate::frontier::{Frontier, ParentRoute, TaskOutput};
 use crate::node::{Command, ErasedNode, Goto, NodeResult, Push, Route, TaskInput};
 use crate::outcome::RunStatus;
-use crate::plan::Plan;
+use crate::plan::{ChildGraph, Outline, Plan};
 use crate::state::State;
-use crate::stream::EventSink;
+use crate::stream::{Event, EventSink};
 
 use super::apply::FieldChange;
+use super::bridge::{Bridge, foreign_event};
 use super::{Run, Start};
 
-/// The runner of a subgraph's node: the subgraph's plan, and whether it stores checkpoints.
-pub(crate) struct SubgraphNode<S: State> {
-    pub(crate) plan: Arc<Plan<S>>,
+/// The runner of a subgraph's node in a graph of state `P`: the subgraph's plan (of state `C`,
+/// `P` itself for `add_subgraph`), whether it stores checkpoints, and how its state meets the
+/// parent's.
+pub(crate) struct SubgraphNode<P: State, C: State> {
+    pub(crate) plan: Arc<Plan<C>>,
     pub(crate) persistence: SubgraphPersistence,
+    pub(crate) bridge: Box<dyn Bridge<P, C>>,
+    pub(crate) outline: Arc<Outline>,
+}
+
+impl<P: State, C: State> SubgraphNode<P, C> {
+    pub(crate) fn new(
+        plan: Arc<Plan<C>>,
+        persistence: SubgraphPersistence,
+        bridge: Box<dyn Bridge<P, C>>,
+    ) -> Self {
+        let outline = Arc::new(plan.outline());
+        Self {
+            plan,
+            persistence,
+            bridge,
+            outline,
+        }
+    }
+}
+
+impl<P: State, C: State> ChildGraph for SubgraphNode<P, C> {
+    fn outline(&self) -> Arc<Outline> {
+        Arc::clone(&self.outline)
+    }
 }
 
 fn refuse(message: &str) -> NodeError {
     NodeError::permanent(NodeError::msg(message))
 }
 
+/// Where a subgraph's events go: into the parent's stream as they are (same state type), or
+/// through a channel of the subgraph's type that the parent's task drains into its own.
+enum ChildEvents<P: State, C: State> {
+    Direct(EventSink<C>),
+    Mapped {
+        sink: EventSink<C>,
+        rx: mpsc::Receiver<Event<C>>,
+        parent: mpsc::Sender<Event<P>>,
+    },
+}
+
 #[async_trait]
-impl<S: State> ErasedNode<S> for SubgraphNode<S> {
-    async fn call(&self, input: TaskInput<S>, ctx: Ctx) -> NodeResult<S> {
+impl<P: State, C: State> ErasedNode<P> for SubgraphNode<P, C> {
+    async fn call(&self, input: TaskInput<P>, ctx: Ctx) -> NodeResult<P> {
         let TaskInput::State(before) = input else {
             return Err(refuse(
                 "a subgraph takes the graph state; it cannot receive a Push",
@@ -71,32 +111,69 @@ impl<S: State> ErasedNode<S> for SubgraphNode<S> {
         let mut config = call.config.clone();
         // A checkpoint the parent's call addresses is the parent's, never the subgraph's.
         config.checkpoint = None;
-        let parent_events = shared.events.as_ref().and_then(|events| {
-            let typed: Option<&EventSink<S>> = events.as_any().downcast_ref();
-            typed
-        });
-        let events = match parent_events {
-            Some(parent) => parent.nested(ns.clone()),
-            None => EventSink::silent(&shared.thread),
+        let events = match shared.events.as_ref().map(|events| events.as_any()) {
+            Some(any) => match any.downcast_ref::<EventSink<C>>() {
+                // The same state type: the subgraph streams into the parent's stream.
+                Some(same) => ChildEvents::Direct(same.nested(ns.clone())),
+                None => match any
+                    .downcast_ref::<EventSink<P>>()
+                    .and_then(|p| p.tx.clone())
+                {
+                    Some(parent) => {
+                        let (tx, rx) = mpsc::channel(64);
+                        let sink = EventSink {
+                            thread: shared.thread.clone(),
+                            ns: ns.clone(),
+                            tx: Some(tx),
+                        };
+                        ChildEvents::Mapped { sink, rx, parent }
+                    }
+                    None => ChildEvents::Direct(EventSink::silent(&shared.thread)),
+                },
+            },
+            None => ChildEvents::Direct(EventSink::silent(&shared.thread)),
         };
-        let mut run = Run::new(Arc::clone(&self.plan), persistence, config, events);
-        run.ns = ns;
+        let input = self
+            .bridge
+            .input(&before)
+            .map_err(|message| refuse(&message))?;
         let start = Start::Nested {
-            input: Arc::clone(&before),
+            input,
             answers: shared.nested_answers.clone(),
         };
-        let span = tracing::debug_span!("subgraph", ns = %run.ns);
-        match run.execute_nested(start).instrument(span).await {
+        let span = tracing::debug_span!("subgraph", ns = %ns);
+        let (mut run, result) = match events {
+            ChildEvents::Direct(sink) => {
+                let mut run = Run::new(Arc::clone(&self.plan), persistence, config, sink);
+                run.ns = ns;
+                let result = run.execute_nested(start).instrument(span).await;
+                (run, result)
+            }
+            ChildEvents::Mapped { sink, rx, parent } => {
+                let mut run = Run::new(Arc::clone(&self.plan), persistence, config, sink);
+                run.ns = ns;
+                let result =
+                    forwarding(run.execute_nested(start).instrument(span), rx, parent).await;
+                (run, result)
+            }
+        };
+        match result {
             Ok(RunStatus::Done) => {
-                if let Some(output) = run.to_parent.take() {
+                if let Some((node, output)) = run.to_parent.take() {
+                    let update = self.bridge.parent_update(output.update).map_err(|_| {
+                        NodeError::from(Error::UnmappedParentUpdate {
+                            thread: shared.thread.clone(),
+                            ns: run.ns.clone(),
+                            node,
+                        })
+                    })?;
                     let route = output.to_parent.map_or_else(Route::none, parent_route);
-                    return Ok(Command::update(output.update).and_goto(route));
+                    return Ok(Command::update(update).and_goto(route));
                 }
-                let update = S::diff(&before, &run.state).map_err(|e| {
-                    NodeError::permanent(NodeError::msg(format!(
-                        "cannot compare the subgraph's state with its parent's: {e}"
-                    )))
-                })?;
+                let update = self
+                    .bridge
+                    .output(&before, &run.state)
+                    .map_err(|message| refuse(&message))?;
                 Ok(Command::update(update))
             }
             Ok(RunStatus::Interrupted(interrupts)) => {
@@ -112,6 +189,30 @@ impl<S: State> ErasedNode<S> for SubgraphNode<S> {
             Err(error) => Err(NodeError::from(error)),
         }
     }
+}
+
+/// Runs a mapped subgraph's run while passing its events, as they come, to the parent's stream;
+/// what is left in the channel when the run ends follows before the parent's task ends.
+async fn forwarding<P: State, C: State>(
+    run: impl std::future::Future<Output = Result<RunStatus>>,
+    mut rx: mpsc::Receiver<Event<C>>,
+    parent: mpsc::Sender<Event<P>>,
+) -> Result<RunStatus> {
+    tokio::pin!(run);
+    let result = loop {
+        tokio::select! {
+            biased;
+            result = &mut run => break result,
+            Some(event) = rx.recv() => {
+                // A closed receiver means the parent's stream was dropped.
+                let _ = parent.send(foreign_event(event)).await;
+            }
+        }
+    };
+    while let Ok(event) = rx.try_recv() {
+        let _ = parent.send(foreign_event(event)).await;
+    }
+    result
 }
 
 /// The destinations of a command for the parent, as the parent's task routes them.
@@ -142,7 +243,8 @@ impl<S: State> Run<S> {
         match sent[..] {
             [] => Ok(None),
             [i] => {
-                self.to_parent = Some(outputs.swap_remove(i).2);
+                let (_, node, output) = outputs.swap_remove(i);
+                self.to_parent = Some((self.plan.nodes[node].id.clone(), output));
                 Ok(Some(RunStatus::Done))
             }
             [first, second, ..] => Err(Error::Route {

@@ -19,6 +19,7 @@ mod props;
 mod regressions;
 mod semantics;
 mod streaming;
+mod subgraph_mapped;
 mod subgraph_resume;
 mod subgraphs;
 mod timeouts;
