@@ -10,11 +10,11 @@ use tokio::sync::mpsc;
 
 use crate::cache::Cache;
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
-use crate::config::{Persistence, Resume, RunConfig};
+use crate::config::{Persistence, Resume, RunConfig, StateOptions};
 use crate::error::{Error, Result};
 use crate::ids::{CheckpointId, Namespace, NodeId};
-use crate::outcome::{RunOutput, StateSnapshot};
-use crate::plan::Plan;
+use crate::outcome::{RunOutput, StateSnapshot, SubgraphSnapshot};
+use crate::plan::{ChildAddress, ChildGraph, Plan};
 use crate::run::{Run, Start};
 use crate::state::State;
 use crate::stream::{EventSink, EventStream};
@@ -192,12 +192,163 @@ impl<S: State> CompiledGraph<S> {
     }
 
     /// The thread's state at its latest checkpoint (or the one `config` names): values, what
-    /// runs next, pending interrupts and errors.
+    /// runs next, pending interrupts and errors. The same as [`CompiledGraph::get_state_with`]
+    /// and the default [`StateOptions`].
     pub async fn get_state(&self, config: &RunConfig) -> Result<StateSnapshot<S>> {
-        Run::snapshot(Arc::clone(&self.plan), self.persistence.clone(), config).await
+        self.get_state_with(config, StateOptions::default()).await
     }
 
-    /// The thread's checkpoints, newest first, without their values.
+    /// Like [`CompiledGraph::get_state`], reading more as `options` say: with `subgraphs`
+    /// ([`StateOptions::subgraphs()`]), each planned task of a subgraph node that ran and
+    /// stopped (paused on an interrupt inside it, failed, cut short) carries the subgraph's own state in
+    /// [`TaskInfo::state`](crate::TaskInfo::state), its tasks carrying their subgraphs' in turn
+    /// (LangGraph's `get_state(config, subgraphs=True)`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, InMemoryCheckpointer, RunConfig, START, State, StateGraph, StateOptions};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Doc {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut review = StateGraph::<Doc>::new();
+    /// review.add_node("read", |_s: Arc<Doc>, _ctx: Ctx| async {
+    ///     Ok(DocUpdate::default().log(vec!["read".to_owned()]))
+    /// });
+    /// review.add_node("sign", |_s: Arc<Doc>, ctx: Ctx| async move {
+    ///     let ok: bool = ctx.interrupt("sign?")?;
+    ///     Ok(DocUpdate::default().log(vec![format!("signed: {ok}")]))
+    /// });
+    /// review.add_edge(START, "read").add_edge("read", "sign");
+    /// let mut doc = StateGraph::<Doc>::new();
+    /// doc.add_subgraph("review", review.compile()?);
+    /// doc.add_edge(START, "review");
+    /// let doc = doc.compile()?.with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
+    ///
+    /// let cfg = RunConfig::thread("t");
+    /// doc.invoke(DocUpdate::default(), &cfg).await?;
+    /// let state = doc.get_state_with(&cfg, StateOptions::default().subgraphs(true)).await?;
+    /// let inside = state.tasks[0].state.as_ref().expect("the subgraph paused");
+    /// assert_eq!(inside.next, ["sign"]);
+    /// assert_eq!(inside.interrupts[0].value, "sign?");
+    /// assert_eq!(inside.values_as::<Doc>()?.log, ["read"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_state_with(
+        &self,
+        config: &RunConfig,
+        options: StateOptions,
+    ) -> Result<StateSnapshot<S>> {
+        Run::snapshot(
+            Arc::clone(&self.plan),
+            self.persistence.clone(),
+            config,
+            options,
+        )
+        .await
+    }
+
+    /// The state of the subgraph whose namespace `config` addresses ([`RunConfig::ns`]), at
+    /// its checkpoint `config.checkpoint` (its latest without one): values as JSON, what runs
+    /// next in it, its tasks and interrupts. A subgraph may have a state type of its own, so
+    /// this is a [`SubgraphSnapshot`]; read its values with [`SubgraphSnapshot::values_as`].
+    /// `options` apply to the subgraph's own subgraphs.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, HistoryQuery, InMemoryCheckpointer, RunConfig, START, State, StateGraph, StateOptions};
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Doc {
+    ///     #[state(append)]
+    ///     log: Vec<String>,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut review = StateGraph::<Doc>::new();
+    /// review.add_node("read", |_s: Arc<Doc>, _ctx: Ctx| async {
+    ///     Ok(DocUpdate::default().log(vec!["read".to_owned()]))
+    /// });
+    /// review.add_edge(START, "read");
+    /// let mut doc = StateGraph::<Doc>::new();
+    /// doc.add_subgraph("review", review.compile()?);
+    /// doc.add_edge(START, "review");
+    /// let doc = doc.compile()?.with_checkpointer(Arc::new(InMemoryCheckpointer::new()));
+    /// let cfg = RunConfig::thread("t");
+    /// doc.invoke(DocUpdate::default(), &cfg).await?;
+    ///
+    /// // The subgraph's namespace, from the parent's checkpoint that planned its task.
+    /// let history = doc.get_state_history(&cfg, &HistoryQuery::default()).await?;
+    /// let planned = history.iter().find(|m| m.next == ["review"]).expect("planned");
+    /// let state = doc.get_state(&cfg.clone().at(planned.id)).await?;
+    /// let ns = graph_core::Namespace::root().child(&"review".into(), state.tasks[0].id);
+    /// let inside = doc.get_subgraph_state(&cfg.clone().namespace(ns), StateOptions::default()).await?;
+    /// assert_eq!(inside.values_as::<Doc>()?.log, ["read"]);
+    /// assert!(inside.next.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_subgraph_state(
+        &self,
+        config: &RunConfig,
+        options: StateOptions,
+    ) -> Result<SubgraphSnapshot> {
+        let refuse = |reason: String| Error::Namespace {
+            thread: config.thread.clone(),
+            ns: config.ns.clone(),
+            reason,
+        };
+        if self.persistence.checkpointer.is_none() {
+            return Err(Error::NoCheckpointer("get_subgraph_state"));
+        }
+        let mut child: Option<Arc<dyn ChildGraph>> = None;
+        for (node, _) in config.ns.levels() {
+            let next = match &child {
+                None => self
+                    .plan
+                    .index
+                    .get(&node)
+                    .and_then(|&i| self.plan.nodes[i].subgraph.clone()),
+                Some(graph) => graph.child(&node),
+            };
+            child =
+                Some(next.ok_or_else(|| {
+                    refuse(format!("the graph has no subgraph node `{node}` there"))
+                })?);
+        }
+        let Some(child) = child else {
+            return Err(refuse(
+                "get_subgraph_state needs a subgraph's namespace; use get_state for the root"
+                    .to_owned(),
+            ));
+        };
+        let snapshot = child
+            .snapshot(ChildAddress {
+                persistence: &self.persistence,
+                thread: &config.thread,
+                ns: &config.ns,
+                checkpoint: config.checkpoint,
+                subgraphs: options.subgraphs,
+            })
+            .await?;
+        match (snapshot, config.checkpoint) {
+            (Some(snapshot), _) => Ok(snapshot),
+            (None, Some(checkpoint)) => Err(Error::CheckpointNotFound {
+                thread: config.thread.clone(),
+                checkpoint,
+            }),
+            (None, None) => Err(refuse("the namespace has no checkpoint".to_owned())),
+        }
+    }
+
+    /// The checkpoints of the namespace `config` addresses ([`RunConfig::ns`]: the root
+    /// graph's by default, or a subgraph's, LangGraph's `checkpoint_ns`), newest first,
+    /// without their values.
     pub async fn get_state_history(
         &self,
         config: &RunConfig,
@@ -209,7 +360,7 @@ impl<S: State> CompiledGraph<S> {
             .as_ref()
             .ok_or(Error::NoCheckpointer("get_state_history"))?;
         checkpointer
-            .list(&config.thread, &Namespace::root(), query)
+            .list(&config.thread, &config.ns, query)
             .await
             .map_err(|source| Error::Storage {
                 thread: config.thread.clone(),

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::checkpoint::{Checkpointer, Metadata};
-use crate::ids::{CheckpointId, InterruptId, ThreadId};
+use crate::ids::{CheckpointId, InterruptId, Namespace, ThreadId};
 
 /// Whether a superstep's checkpoint is saved before the next superstep starts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +31,11 @@ pub struct RunConfig {
     /// A checkpoint of the thread to start from instead of its latest (replay, fork, or
     /// inspect an older state).
     pub checkpoint: Option<CheckpointId>,
+    /// The namespace the call addresses: the root graph's (the default), or a subgraph's
+    /// (LangGraph's `checkpoint_ns`), whose history [`crate::CompiledGraph::get_state_history`]
+    /// lists and whose `checkpoint` [`crate::CompiledGraph::resume`] replays from. See
+    /// [`RunConfig::at_checkpoint`].
+    pub ns: Namespace,
     /// The most supersteps one call may run.
     pub max_supersteps: u32,
     /// When checkpoints are saved.
@@ -84,6 +89,7 @@ impl RunConfig {
         Self {
             thread: thread.into(),
             checkpoint: None,
+            ns: Namespace::root(),
             max_supersteps: DEFAULT_MAX_SUPERSTEPS,
             durability: Durability::Sync,
             metadata: Metadata::new(),
@@ -94,6 +100,42 @@ impl RunConfig {
     /// Addresses checkpoint `id` instead of the latest.
     #[must_use]
     pub fn at(mut self, id: CheckpointId) -> Self {
+        self.checkpoint = Some(id);
+        self
+    }
+    /// Addresses the namespace `ns` (a subgraph's, or the root) without naming a checkpoint:
+    /// [`crate::CompiledGraph::get_state_history`] lists that namespace's checkpoints.
+    ///
+    /// ```
+    /// use graph_core::{CheckpointId, Namespace, NodeId, RunConfig, TaskId};
+    ///
+    /// let ns = Namespace::root().child(&NodeId::from("sub"), TaskId(7));
+    /// let cfg = RunConfig::thread("t").namespace(ns.clone());
+    /// assert_eq!((cfg.ns, cfg.checkpoint), (ns, None));
+    /// ```
+    #[must_use]
+    pub fn namespace(mut self, ns: Namespace) -> Self {
+        self.ns = ns;
+        self.checkpoint = None;
+        self
+    }
+    /// Addresses checkpoint `id` of namespace `ns` (LangGraph's `checkpoint_ns` and
+    /// `checkpoint_id`): [`crate::CompiledGraph::get_subgraph_state`] reads it, and
+    /// [`crate::CompiledGraph::resume`] with [`Resume::Continue`] replays from it. A replay from
+    /// a subgraph's checkpoint forks the parent at the checkpoint that planned the subgraph's
+    /// task, and the subgraph's new task starts from a copy of checkpoint `id` (a fork, in its
+    /// new namespace), so the subgraph's nodes before `id` do not run again.
+    ///
+    /// ```
+    /// use graph_core::{CheckpointId, Namespace, NodeId, RunConfig, TaskId};
+    ///
+    /// let ns = Namespace::root().child(&NodeId::from("sub"), TaskId(7));
+    /// let cfg = RunConfig::thread("t").at_checkpoint(ns.clone(), CheckpointId(2));
+    /// assert_eq!((cfg.ns, cfg.checkpoint), (ns, Some(CheckpointId(2))));
+    /// ```
+    #[must_use]
+    pub fn at_checkpoint(mut self, ns: Namespace, id: CheckpointId) -> Self {
+        self.ns = ns;
         self.checkpoint = Some(id);
         self
     }
@@ -133,6 +175,30 @@ impl RunConfig {
     #[must_use]
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
         self.metadata.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// What [`crate::CompiledGraph::get_state_with`] reads besides the graph's own state.
+///
+/// ```
+/// use graph_core::StateOptions;
+///
+/// let options = StateOptions::default().subgraphs(true);
+/// assert!(options.subgraphs);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateOptions {
+    /// Whether a subgraph node's task that stopped carries the subgraph's state
+    /// ([`crate::TaskInfo::state`]), recursively (LangGraph's `subgraphs=True`).
+    pub subgraphs: bool,
+}
+
+impl StateOptions {
+    /// Sets the `subgraphs` field.
+    #[must_use]
+    pub fn subgraphs(mut self, subgraphs: bool) -> Self {
+        self.subgraphs = subgraphs;
         self
     }
 }
@@ -230,6 +296,18 @@ pub enum SubgraphPersistence {
 pub(crate) struct CallSettings {
     pub(crate) persistence: Persistence,
     pub(crate) config: RunConfig,
+    /// A replay from a subgraph's checkpoint: the task (of the superstep after the fork) whose
+    /// subgraph forks toward it.
+    pub(crate) replay: Option<(crate::ids::TaskId, ReplayTarget)>,
+}
+
+/// A checkpoint inside a subgraph that a replay continues from (`RunConfig::at_checkpoint`).
+#[derive(Debug, Clone)]
+pub(crate) struct ReplayTarget {
+    /// The subgraph's namespace.
+    pub(crate) ns: Namespace,
+    /// Its checkpoint; `None`, its latest.
+    pub(crate) checkpoint: Option<CheckpointId>,
 }
 
 /// Where and how a compiled graph's runs store checkpoints, set by its `with_*` methods. Cheap to

@@ -456,6 +456,17 @@ pub enum Error {
     /// The checkpointer does not implement an optional operation.
     #[error("the checkpointer does not support {0}")]
     Unsupported(&'static str),
+    /// A call addressed a subgraph's namespace ([`crate::RunConfig::ns`]) that the graph does
+    /// not have, or that the call cannot serve.
+    #[error("thread `{thread}`, namespace `{ns}`: {reason}")]
+    Namespace {
+        /// The thread.
+        thread: ThreadId,
+        /// The namespace addressed.
+        ns: Namespace,
+        /// Why.
+        reason: String,
+    },
     /// A node inside a subgraph with a state type of its own sent [`crate::Command::parent`]
     /// with an update, and the subgraph's [`crate::SubgraphMap`] has no
     /// [`parent_update`](crate::SubgraphMap::parent_update) to turn it into the parent's type.

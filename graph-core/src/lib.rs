@@ -79,6 +79,10 @@
 //!   whose resume continues it where it stopped. A node inside it can end it and route the
 //!   parent instead ([`Command::parent`]). A graph of another state type is a subgraph too,
 //!   with its input and output mapped ([`StateGraph::add_subgraph_mapped`], [`SubgraphMap`]).
+//!   [`CompiledGraph::get_state_with`] shows a stopped subgraph's state in its parent's task
+//!   ([`StateOptions`]), and a subgraph's history is addressed by its namespace
+//!   ([`RunConfig::namespace`]); a replay from one of its checkpoints
+//!   ([`RunConfig::at_checkpoint`]) runs none of what the subgraph ran before it.
 //! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
 //!   [`CompiledGraph::to_mermaid`] draw the graph.
 //!
@@ -165,7 +169,7 @@ pub use checkpoint::{
 pub use compiled::CompiledGraph;
 pub use config::{
     DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig, RunContext,
-    SubgraphPersistence,
+    StateOptions, SubgraphPersistence,
 };
 pub use context::Ctx;
 pub use error::{
@@ -182,7 +186,9 @@ pub use ids::{
 };
 pub use memory::InMemoryCheckpointer;
 pub use node::{Command, END, Endpoint, Goto, IntoCommand, Node, NodeResult, Push, Route, START};
-pub use outcome::{Interrupt, RunOutput, RunStatus, StateSnapshot, TaskInfo, ThreadStatus};
+pub use outcome::{
+    Interrupt, RunOutput, RunStatus, StateSnapshot, SubgraphSnapshot, TaskInfo, ThreadStatus,
+};
 pub use retry::{RetryPolicy, RetryPredicate};
 pub use state::{
     Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index,

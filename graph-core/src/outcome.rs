@@ -92,6 +92,64 @@ pub struct TaskInfo {
     pub error: Option<String>,
     /// Its pending interrupt.
     pub interrupt: Option<Interrupt>,
+    /// For a subgraph node's task that ran and stopped (paused, failed or cut short), the
+    /// subgraph's own state, when asked for with
+    /// [`StateOptions::subgraphs`](crate::StateOptions::subgraphs()) (LangGraph's
+    /// `get_state(config, subgraphs=True)`); otherwise `None`.
+    pub state: Option<Box<SubgraphSnapshot>>,
+}
+
+/// A subgraph's state at the latest checkpoint of its task's namespace, in
+/// [`TaskInfo::state`]. Its values are JSON, since the subgraph's state type may not be the
+/// parent's ([`crate::StateGraph::add_subgraph_mapped`]); [`SubgraphSnapshot::values_as`]
+/// reads them as a state type.
+///
+/// ```
+/// use graph_core::{State, SubgraphSnapshot};
+///
+/// #[derive(State, Clone, Default, Debug)]
+/// struct Search {
+///     query: String,
+/// }
+///
+/// let values = serde_json::json!({ "query": "rooms" });
+/// let search: Search = SubgraphSnapshot::decode_values(&values)?;
+/// assert_eq!(search.query, "rooms");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubgraphSnapshot {
+    /// The subgraph's values: a JSON object of its fields.
+    pub values: serde_json::Value,
+    /// The checkpoint, in the subgraph task's namespace (`checkpoint.ns`).
+    pub checkpoint: CheckpointMeta,
+    /// The subgraph's nodes planned next, in task order.
+    pub next: Vec<NodeId>,
+    /// The subgraph's planned tasks (a nested subgraph's with its state too).
+    pub tasks: Vec<TaskInfo>,
+    /// The subgraph's pending interrupts, in task order.
+    pub interrupts: Vec<Interrupt>,
+    /// The subgraph's status.
+    pub status: ThreadStatus,
+}
+
+impl SubgraphSnapshot {
+    /// The values as state `C`, field by field (fields the JSON lacks keep their default).
+    pub fn values_as<C: State>(&self) -> serde_json::Result<C> {
+        Self::decode_values(&self.values)
+    }
+
+    /// A JSON object of fields as state `C`, field by field (fields it lacks keep their
+    /// default).
+    pub fn decode_values<C: State>(values: &serde_json::Value) -> serde_json::Result<C> {
+        let mut state = C::default();
+        for (index, field) in C::FIELDS.iter().enumerate() {
+            if let Some(value) = values.get(field.name) {
+                state.decode_field(index, &serde_json::to_vec(value)?)?;
+            }
+        }
+        Ok(state)
+    }
 }
 
 /// A thread's state at a checkpoint.

@@ -18,7 +18,7 @@ use crate::timeout::TimeoutPolicy;
 
 mod outline;
 
-pub(crate) use outline::{ChildGraph, Outline};
+pub(crate) use outline::{ChildAddress, ChildGraph, Outline};
 
 /// A node of the plan, with its outgoing edges resolved to node indices.
 pub(crate) struct CompiledNode<S: State> {

@@ -148,6 +148,7 @@ pub const CASES: &[Case] = cases![
     threads::prune_keeps_the_newest,
     threads::prune_keeps_what_kept_checkpoints_read,
     namespaces::namespaces_are_separate_histories,
+    namespaces::an_older_checkpoint_of_a_namespace_reads_as_it_was,
     namespaces::pending_writes_are_per_namespace,
     namespaces::delete_thread_removes_every_namespace,
     namespaces::copy_thread_copies_every_namespace,

@@ -256,3 +256,46 @@ async fn a_command_to_the_parent_is_handed_up_after_a_reopen() {
     assert_eq!(calls.x.load(Ordering::SeqCst), 1);
     assert_eq!(calls.mid.load(Ordering::SeqCst), 2);
 }
+
+/// On a reopened file: `get_state_with` shows the paused subgraph's state, and a replay from
+/// the subgraph's checkpoint before `mid` (`RunConfig::at_checkpoint`) does not run `x` again.
+#[tokio::test]
+async fn a_subgraphs_state_and_a_replay_from_its_checkpoint_after_a_reopen() {
+    let path = crate::temp_db("subgraph-replay");
+    let calls = Arc::new(Calls::default());
+    let cfg = RunConfig::thread("guest");
+    graph(&path, First::Interrupt, &calls)
+        .invoke(TraceUpdate::default(), &cfg)
+        .await
+        .unwrap();
+
+    let g = graph(&path, First::Interrupt, &calls);
+    let state = g
+        .get_state_with(&cfg, graph_core::StateOptions::default().subgraphs(true))
+        .await
+        .unwrap();
+    let inside = state.tasks[0].state.as_deref().expect("paused inside");
+    assert_eq!(inside.next, ["mid"]);
+    assert_eq!(inside.values_as::<Trace>().unwrap().log, ["plan", "x"]);
+    let ns = inside.checkpoint.ns.clone();
+    g.resume(&cfg, Resume::value("first")).await.unwrap();
+
+    let g = graph(&path, First::Interrupt, &calls);
+    let history = g
+        .get_state_history(&cfg.clone().namespace(ns.clone()), &HistoryQuery::default())
+        .await
+        .unwrap();
+    let before_mid = history.iter().find(|m| m.next == ["mid"]).unwrap().id;
+    let out = g
+        .resume(&cfg.clone().at_checkpoint(ns, before_mid), Resume::Continue)
+        .await
+        .unwrap();
+    assert!(
+        matches!(out.status, RunStatus::Interrupted(_)),
+        "{:?}",
+        out.status
+    );
+    let out = g.resume(&cfg, Resume::value("second")).await.unwrap();
+    assert_eq!(out.state.log, ["plan", "x", "mid:second", "y", "done"]);
+    assert_eq!(calls.x.load(Ordering::SeqCst), 1);
+}

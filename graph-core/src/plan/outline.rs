@@ -4,8 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::ids::NodeId;
+use async_trait::async_trait;
+
+use crate::config::Persistence;
+use crate::error::Result;
+use crate::ids::{CheckpointId, Namespace, NodeId, ThreadId};
 use crate::node::Endpoint;
+use crate::outcome::SubgraphSnapshot;
 use crate::state::State;
 
 use super::Plan;
@@ -84,8 +89,29 @@ impl<S: State> Plan<S> {
     }
 }
 
-/// What a parent's plan holds of a subgraph node, whatever the subgraph's state type.
+/// Where a subgraph's state is read from, for [`ChildGraph::snapshot`].
+pub(crate) struct ChildAddress<'a> {
+    pub(crate) persistence: &'a Persistence,
+    pub(crate) thread: &'a ThreadId,
+    /// The subgraph task's namespace.
+    pub(crate) ns: &'a Namespace,
+    /// A checkpoint of that namespace; `None`, its latest.
+    pub(crate) checkpoint: Option<CheckpointId>,
+    /// Whether to read the subgraph's own subgraphs too.
+    pub(crate) subgraphs: bool,
+}
+
+/// What a parent's plan holds of a subgraph node, whatever the subgraph's state type: its
+/// shape, its own subgraph nodes, and how to read its state in a namespace.
+#[async_trait]
 pub(crate) trait ChildGraph: Send + Sync + 'static {
     /// The subgraph's shape.
     fn outline(&self) -> Arc<Outline>;
+
+    /// The subgraph node `node` of the subgraph, if it has one by that name.
+    fn child(&self, node: &NodeId) -> Option<Arc<dyn ChildGraph>>;
+
+    /// The subgraph's state at a checkpoint of `at.ns`, or `None` when there is none (the task
+    /// has not run, or the subgraph keeps no checkpoints).
+    async fn snapshot(&self, at: ChildAddress<'_>) -> Result<Option<SubgraphSnapshot>>;
 }

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::checkpoint::{CheckpointMeta, PendingWrite};
-use crate::config::{CallSettings, Persistence, Resume, RunConfig};
+use crate::config::{CallSettings, Persistence, ReplayTarget, Resume, RunConfig};
 use crate::context::WriteSink;
 use crate::error::Error;
 use crate::frontier::{Frontier, TaskOutput};
@@ -36,6 +36,7 @@ mod apply;
 mod bridge;
 mod commit;
 mod inspect;
+mod replay;
 mod restore;
 mod resume;
 mod saved;
@@ -60,6 +61,8 @@ pub(crate) enum Start<S: State> {
     Nested {
         input: Arc<S>,
         answers: std::collections::BTreeMap<crate::ids::InterruptId, serde_json::Value>,
+        /// A replay from a checkpoint at or below this subgraph's namespace.
+        replay: Option<ReplayTarget>,
     },
 }
 
@@ -96,6 +99,8 @@ pub(crate) struct Run<S: State> {
     /// The command a node of this subgraph sent to its parent (`Command::parent`), which ended
     /// the run; the subgraph's task hands it up.
     to_parent: Option<(NodeId, TaskOutput<S>)>,
+    /// A replay from a subgraph's checkpoint on its way down: the task whose subgraph takes it.
+    descend: Option<(TaskId, ReplayTarget)>,
 }
 
 impl<S: State> Run<S> {
@@ -124,6 +129,7 @@ impl<S: State> Run<S> {
             poisoned: false,
             call: None,
             to_parent: None,
+            descend: None,
             plan,
             persistence,
             config,
@@ -151,6 +157,22 @@ impl<S: State> Run<S> {
         }
     }
 
+    /// Refuses a call that addresses a subgraph's namespace but only serves the root graph.
+    pub(super) fn check_root(&self, what: &str) -> Result<(), Error> {
+        if self.config.ns.is_root() {
+            return Ok(());
+        }
+        Err(Error::Namespace {
+            thread: self.thread.clone(),
+            ns: self.config.ns.clone(),
+            reason: format!(
+                "{what} serves the root graph only; read a subgraph's state with \
+                 get_subgraph_state or get_state_with(StateOptions::subgraphs), and replay from \
+                 its checkpoint with resume"
+            ),
+        })
+    }
+
     pub(super) fn step(&self) -> i64 {
         self.head.as_ref().map_or(-1, |h| h.step)
     }
@@ -175,6 +197,7 @@ impl<S: State> Run<S> {
             Arc::new(CallSettings {
                 persistence: self.persistence.clone(),
                 config: self.config.clone(),
+                replay: self.descend.clone(),
             })
         });
         Arc::clone(call)

@@ -36,7 +36,9 @@ impl<S: State> Run<S> {
         self.next_id = latest
             .as_ref()
             .map_or(CheckpointId(0), |l| l.meta.id.next());
-        match self.config.checkpoint {
+        // A checkpoint the call addresses in another namespace is not this run's to load.
+        let addressed = self.config.checkpoint.filter(|_| self.config.ns == self.ns);
+        match addressed {
             Some(id) if latest.as_ref().is_none_or(|l| l.meta.id != id) => {
                 let found = checkpointer
                     .get(&self.thread, &self.ns, Some(id))

@@ -79,6 +79,7 @@ impl<S: State> Run<S> {
         let loaded = self.load().await?;
         match start {
             Start::Input(input) => {
+                self.check_root("invoke")?;
                 let step = match loaded {
                     Some(loaded) => self.restore(loaded)?.step + 1,
                     None => -1,
@@ -107,6 +108,23 @@ impl<S: State> Run<S> {
                 if self.persistence.checkpointer.is_none() {
                     return Err(Error::NoCheckpointer("resume"));
                 }
+                if !self.config.ns.is_root() {
+                    // A replay from a checkpoint inside a subgraph (see `replay.rs`).
+                    if resume != Resume::Continue {
+                        return Err(Error::Resume {
+                            thread: self.thread.clone(),
+                            reason: "answers go to the latest checkpoint's interrupts; replay a \
+                                     subgraph's checkpoint with Resume::Continue"
+                                .into(),
+                        });
+                    }
+                    let target = crate::config::ReplayTarget {
+                        ns: self.config.ns.clone(),
+                        checkpoint: self.config.checkpoint,
+                    };
+                    self.fork_toward(target).await?;
+                    return self.run_supersteps().await;
+                }
                 let Some(loaded) = loaded else {
                     return Err(Error::Resume {
                         thread: self.thread.clone(),
@@ -130,8 +148,12 @@ impl<S: State> Run<S> {
                     self.fork(step).await?;
                 }
             }
-            Start::Nested { input, answers } => {
-                self.start_nested(loaded, input, answers).await?;
+            Start::Nested {
+                input,
+                answers,
+                replay,
+            } => {
+                self.start_nested(loaded, input, answers, replay).await?;
             }
         }
         self.run_supersteps().await

@@ -33,9 +33,11 @@ use crate::config::{Resume, SubgraphPersistence};
 use crate::context::Ctx;
 use crate::error::{Error, NodeError, Result};
 use crate::frontier::{Frontier, ParentRoute, TaskOutput};
+use crate::ids::NodeId;
 use crate::node::{Command, ErasedNode, Goto, NodeResult, Push, Route, TaskInput};
 use crate::outcome::RunStatus;
-use crate::plan::{ChildGraph, Outline, Plan};
+use crate::outcome::SubgraphSnapshot;
+use crate::plan::{ChildAddress, ChildGraph, Outline, Plan};
 use crate::state::State;
 use crate::stream::{Event, EventSink};
 
@@ -69,9 +71,22 @@ impl<P: State, C: State> SubgraphNode<P, C> {
     }
 }
 
+#[async_trait]
 impl<P: State, C: State> ChildGraph for SubgraphNode<P, C> {
     fn outline(&self) -> Arc<Outline> {
         Arc::clone(&self.outline)
+    }
+
+    fn child(&self, node: &NodeId) -> Option<Arc<dyn ChildGraph>> {
+        let &index = self.plan.index.get(node)?;
+        self.plan.nodes[index].subgraph.clone()
+    }
+
+    async fn snapshot(&self, at: ChildAddress<'_>) -> Result<Option<SubgraphSnapshot>> {
+        if self.persistence == SubgraphPersistence::Off || at.persistence.checkpointer.is_none() {
+            return Ok(None);
+        }
+        Run::<C>::nested_snapshot(Arc::clone(&self.plan), at).await
     }
 }
 
@@ -109,8 +124,10 @@ impl<P: State, C: State> ErasedNode<P> for SubgraphNode<P, C> {
             persistence.checkpointer = None;
         }
         let mut config = call.config.clone();
-        // A checkpoint the parent's call addresses is the parent's, never the subgraph's.
+        // A checkpoint the parent's call addresses is the parent's, never the subgraph's (a
+        // replay of one of the subgraph's comes down in `call.replay`).
         config.checkpoint = None;
+        config.ns = crate::ids::Namespace::root();
         let events = match shared.events.as_ref().map(|events| events.as_any()) {
             Some(any) => match any.downcast_ref::<EventSink<C>>() {
                 // The same state type: the subgraph streams into the parent's stream.
@@ -137,9 +154,15 @@ impl<P: State, C: State> ErasedNode<P> for SubgraphNode<P, C> {
             .bridge
             .input(&before)
             .map_err(|message| refuse(&message))?;
+        let replay = call
+            .replay
+            .as_ref()
+            .filter(|(task, _)| *task == shared.task_id)
+            .map(|(_, target)| target.clone());
         let start = Start::Nested {
             input,
             answers: shared.nested_answers.clone(),
+            replay,
         };
         let span = tracing::debug_span!("subgraph", ns = %ns);
         let (mut run, result) = match events {
@@ -282,6 +305,7 @@ impl<S: State> Run<S> {
         loaded: Option<crate::checkpoint::LoadedCheckpoint>,
         input: Arc<S>,
         answers: std::collections::BTreeMap<crate::ids::InterruptId, serde_json::Value>,
+        replay: Option<crate::config::ReplayTarget>,
     ) -> Result<()> {
         if let Some(loaded) = loaded {
             self.restore(loaded)?;
@@ -301,6 +325,11 @@ impl<S: State> Run<S> {
                     self.ns
                 ),
             });
+        }
+        // A replay's new task: its subgraph starts from a copy of the addressed checkpoint
+        // (or of the one on the way to it), not from its input.
+        if let Some(target) = replay {
+            return self.fork_toward(target).await;
         }
         self.state = input;
         let step = -1;

@@ -69,6 +69,51 @@ pub(super) async fn namespaces_are_separate_histories(h: Harness) {
     );
 }
 
+/// What a replay from a subgraph's checkpoint reads (`RunConfig::at_checkpoint`): the
+/// subgraph's history with each checkpoint's `next`, and any older checkpoint of it by id,
+/// with its own values, frontier and pending writes.
+pub(super) async fn an_older_checkpoint_of_a_namespace_reads_as_it_was(h: Harness) {
+    let thread = h.thread();
+    let [root, child, _] = namespaces();
+    put_chain(&h, &thread, &root, 3).await;
+    let mut stored = Vec::new();
+    for id in 0..=3u64 {
+        let mut checkpoint = checkpoint_in(&thread, &child, id, id.checked_sub(1));
+        checkpoint.meta.next = vec![NodeId::from(format!("n{id}"))];
+        h.put(checkpoint.clone()).await;
+        stored.push(checkpoint);
+    }
+    let task = TaskId(0xA1);
+    let pending = write(task.0, WriteKind::Output, 0, b"\"kept\"");
+    h.put_writes_in(&thread, &child, 3, vec![pending.clone()])
+        .await;
+    for (id, checkpoint) in stored.iter().enumerate().take(3) {
+        assert_eq!(
+            h.get_in(&thread, &child, Some(id as u64)).await,
+            own(checkpoint),
+            "checkpoint {id} of the child"
+        );
+    }
+    let mut latest = own(&stored[3]);
+    latest.pending_writes = vec![pending];
+    assert_eq!(h.get_in(&thread, &child, None).await, latest);
+    let query = HistoryQuery {
+        before: Some(crate::ids::CheckpointId(3)),
+        limit: Some(2),
+        ..HistoryQuery::default()
+    };
+    let listed: Vec<(u64, Vec<NodeId>)> = h
+        .list_in(&thread, &child, &query)
+        .await
+        .into_iter()
+        .map(|meta| (meta.id.0, meta.next))
+        .collect();
+    assert_eq!(
+        listed,
+        [(2, vec![NodeId::from("n2")]), (1, vec![NodeId::from("n1")])]
+    );
+}
+
 pub(super) async fn pending_writes_are_per_namespace(h: Harness) {
     let thread = h.thread();
     let [root, child, _] = namespaces();

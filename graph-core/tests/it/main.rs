@@ -21,6 +21,7 @@ mod semantics;
 mod streaming;
 mod subgraph_mapped;
 mod subgraph_resume;
+mod subgraph_state;
 mod subgraphs;
 mod timeouts;
 

@@ -15,7 +15,7 @@ use crate::subgraphs::{parent_of, sub_ns};
 use crate::{Calls, Log, memory, push};
 
 /// START → x → ask (interrupts) → y, each counted.
-fn asking_child(x: &Calls, ask: &Calls, y: &Calls) -> CompiledGraph<Log> {
+pub(crate) fn asking_child(x: &Calls, ask: &Calls, y: &Calls) -> CompiledGraph<Log> {
     let mut child = StateGraph::<Log>::new();
     let calls = x.clone();
     child.add_node("x", move |_s: Arc<Log>, _ctx: Ctx| {
