@@ -103,5 +103,6 @@ pub(crate) fn foreign_event<P: State, C: State>(event: Event<C>) -> Event<P> {
         node: event.node,
         task: event.task,
         kind,
+        cached: event.cached,
     }
 }
