@@ -1,5 +1,6 @@
-//! `compare`: one stay priced at each hotel the guest weighs, or in each room of one hotel,
-//! and the guest asked to pick. No quote waits for a yes: the one picked is quoted next.
+//! `compare`: one stay priced at each hotel the guest weighs, or in each room of one hotel, or
+//! several stays at one hotel, and the guest asked to pick. No quote waits for a yes: the one
+//! picked is quoted next.
 
 use std::sync::Arc;
 
@@ -20,6 +21,9 @@ pub(crate) async fn compare(
 ) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
     let slots = &s.slots;
+    if let (false, Some(hotel)) = (s.weighed_dates.is_empty(), &slots.hotel) {
+        return Ok(ConversationUpdate::default().reply(stays(&agent, &s, lang, hotel)));
+    }
     let (Some(check_in), Some(check_out)) = (slots.check_in, slots.check_out) else {
         return Ok(ConversationUpdate::default().reply(next_question(&agent.catalog, lang, slots)));
     };
@@ -142,4 +146,66 @@ fn room_name(lang: Language, kind: RoomKind) -> String {
         format!("{kind} room"),
         format!("habitación {}", room(lang, kind.name())),
     )
+}
+
+/// Each stay in `s.weighed_dates` priced at `hotel`, in the room asked for (or its cheapest
+/// room that holds the party), and the guest asked to pick.
+fn stays(agent: &HotelAgent, s: &Conversation, lang: Language, hotel: &str) -> String {
+    let slots = &s.slots;
+    let guests = slots.guests.unwrap_or(1);
+    let wanted = slots
+        .room
+        .as_deref()
+        .and_then(|r| r.parse::<RoomKind>().ok());
+    let name = agent
+        .catalog
+        .hotel(hotel)
+        .map_or(hotel.to_owned(), |h| h.name.clone());
+    let Some(kind) = room_at(&agent.catalog, hotel, wanted, guests) else {
+        return say(
+            lang,
+            format!("{name}: no room for {guests} guests"),
+            format!("{name}: ninguna habitación para {guests} huéspedes"),
+        );
+    };
+    let today = agent.clock.today();
+    let mut lines = Vec::new();
+    for (check_in, check_out) in &s.weighed_dates {
+        let request = StayRequest {
+            hotel: hotel.to_owned(),
+            room: kind,
+            check_in: *check_in,
+            check_out: *check_out,
+            guests,
+        };
+        let nights = (*check_out - *check_in).num_days();
+        let when = say(
+            lang,
+            format!(
+                "{} to {} ({nights} night(s))",
+                date(lang, *check_in),
+                date(lang, *check_out)
+            ),
+            format!(
+                "Del {} al {} ({nights} noche(s))",
+                date(lang, *check_in),
+                date(lang, *check_out)
+            ),
+        );
+        match agent.catalog.quote(&request, today) {
+            Ok(q) => lines.push(format!("{when}: {}", q.total)),
+            Err(e) => lines.push(format!("{when}: {}", stay_error(lang, &e))),
+        }
+    }
+    let party = match slots.guests {
+        Some(n) => say(
+            lang,
+            format!(", {n} guest(s)"),
+            format!(", {n} huésped(es)"),
+        ),
+        None => String::new(),
+    };
+    let header = format!("{name}, {}{party}:", room_name(lang, kind));
+    let question = say(lang, "Which dates would you like?", "¿Qué fechas prefiere?");
+    format!("{header}\n{}\n{question}", lines.join("\n"))
 }

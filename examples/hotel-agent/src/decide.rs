@@ -27,7 +27,9 @@ pub(crate) async fn decide(
         sentiment: Sentiment::default(),
         provider: String::new(),
     };
-    let reading = Reading::new(&s.message, s.understanding.as_ref().unwrap_or(&unknown));
+    let mut reading = Reading::new(&s.message, s.understanding.as_ref().unwrap_or(&unknown));
+    reading.date_options =
+        crate::reading::date_options(&agent.options, &s.message, agent.clock.today());
     let bookings = agent
         .store
         .bookings_of(&guest(&s))

@@ -69,7 +69,7 @@ use agent_nodes::fallback::{FallbackUnderstand, LlmUnderstand};
 use agent_nodes::gemini::GeminiClient;
 use std::sync::Arc;
 
-use agent_nodes::nlu::Understand;
+use agent_nodes::nlu::{OfflineNlu, Understand};
 use agent_nodes::nodes::{IntentRouter, ToolNode};
 use graph_core::{BuildError, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
 use hotel::{BookingStore, Catalog, Clock};
@@ -96,6 +96,9 @@ pub struct HotelAgent {
     pub understand: Arc<dyn Understand>,
     /// Where today comes from.
     pub clock: Clock,
+    /// Reads the stays a guest weighs ("dec 18-21 vs jan 8-11") one by one, whichever
+    /// understander reads the message.
+    options: OfflineNlu,
 }
 
 impl HotelAgent {
@@ -104,6 +107,7 @@ impl HotelAgent {
         let catalog = store.catalog().clone();
         HotelAgent {
             understand: offline_understander(&catalog),
+            options: OfflineNlu::new(nlu_lexicon(&catalog)),
             catalog,
             store,
             clock,

@@ -46,6 +46,9 @@ pub struct Conversation {
     pub asked: Option<String>,
     /// Hotels the guest last named together, which "at each one" refers to.
     pub compared: Vec<String>,
+    /// Stays last priced side by side ("dec 18-21 vs jan 8-11"), which "the january one" picks
+    /// from.
+    pub weighed_dates: Vec<(NaiveDate, NaiveDate)>,
     /// The tool calls the `create_booking` or `apply_change` tool node runs this turn.
     pub tool_calls: Vec<ToolCall>,
     /// Their results.
@@ -73,6 +76,7 @@ impl Conversation {
             shown: self.shown.clone(),
             asked: self.asked.clone(),
             compared: self.compared.clone(),
+            weighed_dates: self.weighed_dates.clone(),
         }
     }
 }
@@ -90,6 +94,7 @@ impl ConversationUpdate {
             .shown(d.shown)
             .asked(d.asked)
             .compared(d.compared)
+            .weighed_dates(d.weighed_dates)
     }
 }
 

@@ -94,8 +94,8 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     by_date.get(at).map(|b| b.reference.to_string())
 }
 
-/// A booking's place in the guest's list.
-enum Ordinal {
+/// A place in a list the guest was shown: of bookings, or of stays weighed.
+pub(super) enum Ordinal {
     /// First, second, third (from 0).
     Nth(usize),
     Middle,
@@ -104,7 +104,7 @@ enum Ordinal {
 
 /// "The middle one", "the last booking", "la primera", "la del medio"; not "the first night"
 /// or "la última semana".
-fn ordinal(folded: &str) -> Option<Ordinal> {
+pub(super) fn ordinal(folded: &str) -> Option<Ordinal> {
     static ORDINAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
             r"\b(?:the\s+)?(first|second|third|middle|last|latest)\s+(?:one|booking|reservation|stay)\b|\b(?:la|el)\s+(primera|primer|primero|segunda|segundo|tercera|tercer|tercero|ultima|ultimo|del\s+medio|de\s+en\s+medio|de\s+enmedio)\b(?:\s+(?:reserva|booking))?(\s+(?:noche|noches|semana|vez|dia)\b)?",

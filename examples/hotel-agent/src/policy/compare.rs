@@ -1,10 +1,14 @@
 //! Options weighed against each other: one stay priced at several hotels ("Austin or Dallas,
-//! which is cheaper?", "how much is a suite at each one?") or in several rooms of one hotel
-//! ("standard vs family", "¿cuánto costaría cada una?"). Nothing is quoted for a yes: the
-//! guest picks one, and that one is quoted.
+//! which is cheaper?", "how much is a suite at each one?"), in several rooms of one hotel
+//! ("standard vs family", "¿cuánto costaría cada una?"), or several stays at one hotel ("dec
+//! 18-21 vs jan 8-11"). Nothing is quoted for a yes: the guest picks one, and that one is
+//! quoted.
 
-use hotel::{RoomKind, RoomType};
+use agent_nodes::nlu::Intent;
+use chrono::{Datelike, NaiveDate};
+use hotel::{RoomKind, RoomType, StayRequest};
 
+use super::bookings::{Ordinal, ordinal};
 use super::request::request;
 use super::{Dialog, Route, World, named_hotel};
 use crate::nlu::{hotels_in, rooms_in};
@@ -16,6 +20,12 @@ use crate::text::fold;
 pub(super) fn compare(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Option<Route> {
     let folded = fold(&r.message);
     if let Some(route) = pick(d, r, w, next) {
+        return Some(route);
+    }
+    if let Some(route) = pick_dates(d, r, w, next) {
+        return Some(route);
+    }
+    if let Some(route) = weigh_dates(d, r, w, next) {
         return Some(route);
     }
     let named = hotels_in(w.catalog, &folded);
@@ -95,5 +105,84 @@ fn pick(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Option<Rout
     next.slots = s.clone();
     next.slots.hotel = Some(cheapest.1.clone());
     next.focus.clone_from(&next.slots.hotel);
+    Some(Route::Collect)
+}
+
+/// "Dec 18-21 vs jan 8-11 at the seaside?": each stay priced at the hotel of the request, when
+/// every choice has its length (its own, one said once, or the request's).
+fn weigh_dates(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Option<Route> {
+    // "Can u move it to the 30th or the 1st?" weighs new dates of a booking: a change.
+    let change = matches!(
+        r.intent,
+        Intent::ModificationRequest | Intent::CancellationRequest
+    ) || r.entities.booking_ref.is_some()
+        || d.change.is_some();
+    if r.date_options.len() < 2 || change {
+        return None;
+    }
+    let length = d.slots.check_in.zip(d.slots.check_out).map(|(i, o)| o - i);
+    let options: Vec<(NaiveDate, NaiveDate)> = r
+        .date_options
+        .iter()
+        .map(|(i, o)| Some((*i, o.or_else(|| length.map(|n| *i + n))?)))
+        .collect::<Option<_>>()?;
+    let mut slots = request(d, r, w, None);
+    slots.hotel.as_ref()?;
+    (slots.check_in, slots.check_out) = (None, None);
+    next.focus.clone_from(&slots.hotel);
+    next.slots = slots;
+    next.weighed_dates = options;
+    next.compared = Vec::new();
+    Some(Route::Compare)
+}
+
+/// "The january one", "vale, el lunes entonces", "the cheaper one", "la primera" after stays
+/// were weighed: that stay, quoted.
+fn pick_dates(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Option<Route> {
+    let options = &d.weighed_dates;
+    // "So jan is cheaper. whats check in time there", "x q navidad es más caro?": questions
+    // about the choices, answered; the guest picks after.
+    if options.len() < 2 || ((r.topic || r.question) && !r.cheapest) {
+        return None;
+    }
+    let chosen = if r.cheapest {
+        let hotel = d.slots.hotel.as_deref()?;
+        let room = w.catalog.hotel(hotel).ok()?.rooms.first()?.kind;
+        let total = |(check_in, check_out): &(NaiveDate, NaiveDate)| {
+            let stay = StayRequest {
+                hotel: hotel.to_owned(),
+                room,
+                check_in: *check_in,
+                check_out: *check_out,
+                guests: 1,
+            };
+            w.catalog.quote(&stay, w.today).ok().map(|q| q.total)
+        };
+        options.iter().min_by_key(|o| total(o))?
+    } else if let Some(at) = ordinal(&fold(&r.message)) {
+        match at {
+            Ordinal::Nth(n) => options.get(n)?,
+            Ordinal::Last => options.last()?,
+            Ordinal::Middle => return None,
+        }
+    } else {
+        let day = r.entities.check_in.map(|d| d.day());
+        let said = r.weekday.is_some() || !r.months.is_empty() || day.is_some();
+        let fits = |(check_in, _): &&(NaiveDate, NaiveDate)| {
+            r.weekday.is_none_or(|wd| check_in.weekday() == wd)
+                && (r.months.is_empty() || r.months.contains(&check_in.month()))
+                && (r.weekday.is_some() || day.is_none_or(|day| check_in.day() == day))
+        };
+        let fitting: Vec<&(NaiveDate, NaiveDate)> = options.iter().filter(fits).collect();
+        match fitting.as_slice() {
+            [one] if said => *one,
+            _ => return None,
+        }
+    };
+    let mut slots = request(d, r, w, None);
+    (slots.check_in, slots.check_out) = (Some(chosen.0), Some(chosen.1));
+    next.focus.clone_from(&slots.hotel);
+    next.slots = slots;
+    next.weighed_dates = Vec::new();
     Some(Route::Collect)
 }

@@ -63,6 +63,9 @@ pub struct Dialog {
     /// Hotels the guest last named together ("Miami or New Orleans?"), which "at each one"
     /// and "the cheaper one" refer to.
     pub compared: Vec<String>,
+    /// Stays last priced side by side ("dec 18-21 vs jan 8-11"), which "the january one",
+    /// "el lunes" or "the cheaper one" picks from.
+    pub weighed_dates: Vec<(NaiveDate, NaiveDate)>,
 }
 
 /// What the agent knows besides the conversation.
@@ -208,6 +211,13 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
         && !r.follow_up
     {
         next.asked = Some(r.message.clone());
+    }
+    // Stays weighed are picked from right after, or once a question about them is answered.
+    if !matches!(
+        route,
+        Route::Compare | Route::Answer | Route::AnswerAndCollect
+    ) {
+        next.weighed_dates.clear();
     }
     match route {
         Route::AskAgain | Route::Recover | Route::Help if r.injection => {

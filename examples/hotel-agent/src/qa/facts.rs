@@ -143,6 +143,8 @@ pub(super) fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
             format!("in {}, {}", h.city, h.area),
             format!("en {}, {}", h.city, h.area),
         ),
+        // The same at every hotel: said once, without a hotel's name.
+        Topic::Season => return season(lang),
         Topic::Prices => h
             .rooms
             .iter()
@@ -161,6 +163,15 @@ pub(super) fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
             .join(", "),
     };
     format!("{}: {fact}", h.name)
+}
+
+/// How every hotel prices a stay, for "why is christmas more expensive?".
+pub(super) fn season(lang: Language) -> String {
+    say(
+        lang,
+        "Prices are per night: nights from Dec 20 to Jan 5 and from Jul 1 to Aug 31 are peak season (+20%), and Friday and Saturday nights cost 10% more (both together, +32%).",
+        "Los precios son por noche: las noches del 20 de diciembre al 5 de enero y del 1 de julio al 31 de agosto son temporada alta (+20%), y las de viernes y sábado cuestan un 10% más (las dos cosas juntas, +32%).",
+    )
 }
 
 /// Whether a topic is something a hotel has or has not, so "which hotels have a spa" lists
@@ -250,7 +261,18 @@ pub(super) fn superlatives(folded: &str) -> [bool; 3] {
         "mas amplia",
         "mas espaciosa",
     ];
-    [CHEAPEST, DEAREST, BIGGEST].map(|words| words.iter().any(|w| folded.contains(w)))
+    // "So jan is cheaper": said of something, not asked for ("which is cheaper?" asks).
+    let question = folded.contains('?')
+        || crate::text::words(folded)
+            .iter()
+            .any(|w| matches!(*w, "which" | "cual" | "cuales"));
+    let asked = |w: &&str| {
+        folded.match_indices(*w).any(|(at, _)| {
+            let before = folded[..at].split_whitespace().next_back().unwrap_or("");
+            question || !matches!(before, "is" | "its" | "es" | "sale" | "are" | "was" | "son")
+        })
+    };
+    [CHEAPEST, DEAREST, BIGGEST].map(|words| words.iter().any(asked))
 }
 
 /// "The cheapest suite", "la habitación más cara": the cheapest or dearest room among

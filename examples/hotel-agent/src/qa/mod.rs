@@ -91,9 +91,15 @@ pub fn answer_from_catalog(
         return answer;
     }
     let mut topics = topics(&folded);
-    // "How much extra per night for the pup?" asks what the pet costs, not the rooms.
-    if topics.len() > 1 && crate::nlu::rooms_in(&folded).is_empty() {
+    // "How much extra per night for the pup?" asks what the pet costs, not the rooms; "why is
+    // christmas more expensive?" asks how stays are priced, the same at every hotel.
+    if topics.len() > 1 && crate::nlu::rooms_in(&folded).is_empty()
+        || topics.contains(&topics::Topic::Season)
+    {
         topics.retain(|t| *t != topics::Topic::Prices);
+    }
+    if topics == [topics::Topic::Season] {
+        return facts::season(lang);
     }
     // "Do you have a hotel near DFW?": what the hotel is, when one is named. Any other question
     // ("is there a casino at the Grand Plaza?") is one the catalog cannot answer: it says so.
@@ -131,6 +137,9 @@ pub fn answer_from_catalog(
                 .map(move |h| fact(lang, h, *t))
         })
         .collect();
+    // A fact the same at every hotel is said once.
+    let mut lines = lines;
+    lines.dedup();
     if lines.is_empty() {
         return say(
             lang,

@@ -19,6 +19,8 @@ pub(super) enum Topic {
     Times,
     Prices,
     Location,
+    /// Why a stay costs what it does: peak season and weekend nights.
+    Season,
 }
 
 /// Words that name each topic, English and Spanish, accent-free and lower-case.
@@ -288,7 +290,45 @@ fn asks_times(text: &str, words: &[&str]) -> bool {
     .iter()
     .any(|c| text.contains(c));
     let dated = words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit()));
-    named && text.contains('?') && !dated
+    // "whats check in time there" asks without a question mark.
+    let asked = text.contains('?')
+        || ["whats", "what", "when", "hora", "time", "horario"]
+            .iter()
+            .any(|w| words.contains(w));
+    named && asked && !dated
+}
+
+/// "Why is christmas more expensive?", "x q navidad es mas caro?", "is that peak season?":
+/// a question about how stays are priced, not about one room's price.
+fn asks_season(text: &str, words: &[&str]) -> bool {
+    let season = [
+        "peak",
+        "temporada",
+        "high season",
+        "low season",
+        "off season",
+    ]
+    .iter()
+    .any(|c| text.contains(c));
+    let why = [
+        "why", "how come", "por que", "porque", "por q", "x q", "xq", "pq",
+    ]
+    .iter()
+    .any(|c| words.contains(c) || (c.contains(' ') && text.contains(c)));
+    let dearer = [
+        "expensive",
+        "pricier",
+        "more",
+        "higher",
+        "caro",
+        "cara",
+        "mas",
+        "subio",
+        "sube",
+    ]
+    .iter()
+    .any(|c| words.contains(c));
+    season || (why && dearer)
 }
 
 /// The topics the `folded` message asks about, each once, in the catalog's order.
@@ -298,6 +338,7 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
         .filter(|w| !w.is_empty())
         .collect();
     let times = asks_times(text, &words);
+    let season = asks_season(text, &words);
     CUES.iter()
         .filter(|(_, cues)| {
             cues.iter().any(|cue| {
@@ -310,6 +351,7 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
         })
         .map(|(t, _)| *t)
         .chain(times.then_some(Topic::Times))
+        .chain(season.then_some(Topic::Season))
         .fold(Vec::new(), |mut all, t| {
             if !all.contains(&t) {
                 all.push(t);

@@ -11,6 +11,9 @@ use regex::Regex;
 use crate::text::{fold, words};
 
 mod dates;
+mod options;
+
+pub use options::{DateOption, date_options};
 
 use dates::{
     HAS_DAY, KEEPS_DEPARTURE, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months,
@@ -95,6 +98,9 @@ pub struct Reading {
     /// Its dates are days of the month alone ("del 12 al 15", "the 4th"): during a request
     /// they mean that request's month, not the next such day from today.
     pub day_only: bool,
+    /// Stays offered as choices ("dec 18-21 vs jan 8-11"), read by [`date_options`]; empty
+    /// until the caller reads them.
+    pub date_options: Vec<DateOption>,
 }
 
 impl Reading {
@@ -157,6 +163,7 @@ impl Reading {
             vague_dates,
             months,
             day_only,
+            date_options: Vec::new(),
         }
     }
 

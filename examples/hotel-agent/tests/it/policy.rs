@@ -12,7 +12,9 @@ use crate::traces::{scratch, today};
 
 fn read(message: &str) -> Reading {
     let nlu = OfflineNlu::new(nlu_lexicon(&Catalog::load().unwrap()));
-    Reading::new(message, &nlu.analyze(message, today()))
+    let mut reading = Reading::new(message, &nlu.analyze(message, today()));
+    reading.date_options = hotel_agent::reading::date_options(&nlu, message, today());
+    reading
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -541,4 +543,63 @@ fn anger_or_a_request_for_a_person_goes_to_a_person() {
         assert_eq!(route, Route::Escalate, "{message}");
         assert_eq!(next.pending, None);
     }
+}
+
+#[test]
+fn stays_weighed_are_priced_side_by_side_and_the_one_picked_is_quoted() {
+    let (route, weighed) = decide_now(
+        &Dialog::default(),
+        "how much for a deluxe at the seaside dec 18-21 vs jan 8-11? 2 adults",
+    );
+    assert_eq!(route, Route::Compare);
+    assert_eq!(
+        weighed.weighed_dates,
+        [
+            (date("2026-12-18"), date("2026-12-21")),
+            (date("2027-01-08"), date("2027-01-11"))
+        ]
+    );
+    assert_eq!(weighed.slots.hotel.as_deref(), Some("SRS"));
+    assert_eq!(
+        weighed.slots.check_in, None,
+        "nothing is quoted for a yes yet"
+    );
+    // A length said once is every choice's; "o" weighs them with a question.
+    let (route, choices) = decide_now(
+        &Dialog::default(),
+        "en el grand plaza, estándar para 2, me conviene entrar el viernes 11 o el lunes 14 de diciembre? son 2 noches",
+    );
+    assert_eq!(route, Route::Compare);
+    assert_eq!(
+        choices.weighed_dates,
+        [
+            (date("2026-12-11"), date("2026-12-13")),
+            (date("2026-12-14"), date("2026-12-16"))
+        ]
+    );
+    // Picked by month, weekday, place or price; a question about them picks nothing.
+    for (message, picked) in [
+        ("the january one please", "2027-01-08"),
+        ("ok the first one", "2026-12-18"),
+        ("the cheaper one", "2027-01-08"),
+    ] {
+        let (route, next) = decide_now(&weighed, message);
+        assert_eq!(route, Route::Collect, "{message}");
+        assert_eq!(next.slots.check_in, Some(date(picked)), "{message}");
+        assert!(next.weighed_dates.is_empty(), "{message}");
+    }
+    let (route, next) = decide_now(&choices, "vale, el lunes entonces. resérvalo");
+    assert_eq!(
+        (route, next.slots.check_in),
+        (Route::Collect, Some(date("2026-12-14")))
+    );
+    let (route, next) = decide_now(&weighed, "why is december more expensive?");
+    assert_eq!(route, Route::Answer);
+    assert_eq!(next.weighed_dates, weighed.weighed_dates);
+    // "Can u move it…" weighs nothing: "u" is "you".
+    let (route, _) = decide_now(
+        &Dialog::default(),
+        "can u do dec 3 to 5 at the seaside? how much",
+    );
+    assert_ne!(route, Route::Compare);
 }

@@ -1,0 +1,75 @@
+//! Stays weighed against each other: "dec 18-21 vs jan 8-11", "¿me conviene entrar el viernes
+//! 11 o el lunes 14? son 2 noches", "o el del 18 o el de navidad (25 al 27)". Each choice is
+//! read on its own by the offline NLU, so the two are never taken for one long stay.
+
+use std::sync::LazyLock;
+
+use agent_nodes::nlu::OfflineNlu;
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::compile;
+use crate::text::fold;
+
+/// One stay offered as a choice: its arrival, and its departure when the message gives one
+/// (or the length of the other choices does).
+pub type DateOption = (NaiveDate, Option<NaiveDate>);
+
+/// What separates choices: "vs", "or", "o", "compared to" (not "u", which is "you" as often).
+static BETWEEN: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"\s(?:vs\.?|versus|or|o|compared\s+to|comparado\s+con|frente\s+a)\s")
+});
+
+/// Words that weigh choices, when they are only joined by "or": "which is cheaper", "¿me
+/// conviene…?", "q diferencia hay".
+static WEIGHS: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:which|cheaper|cheapest|better|difference|how\s+much|price|prices|cost|costs|cual|conviene|barat\w*|diferencia|cuanto|precio|precios|sale)\b|\?",
+    )
+});
+
+/// The stays `message` weighs, in the order written; empty unless it offers two or more
+/// different arrivals.
+pub fn date_options(nlu: &OfflineNlu, message: &str, today: NaiveDate) -> Vec<DateOption> {
+    let folded = fold(message);
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut weighed = false;
+    for m in BETWEEN.find_iter(&folded) {
+        pieces.push(&folded[start..m.start()]);
+        start = m.end();
+        let word = m.as_str().trim();
+        weighed |= !matches!(word, "or" | "o");
+    }
+    pieces.push(&folded[start..]);
+    if pieces.len() < 2 || !(weighed || WEIGHS.is_match(&folded)) {
+        return Vec::new();
+    }
+    let mut options: Vec<(NaiveDate, Option<NaiveDate>, Option<u32>)> = Vec::new();
+    for piece in pieces {
+        let e = nlu.analyze(piece, today).entities;
+        if let Some(check_in) = e.check_in
+            && !options.iter().any(|(i, ..)| *i == check_in)
+        {
+            options.push((check_in, e.check_out, e.nights));
+        }
+    }
+    if options.len() < 2 {
+        return Vec::new();
+    }
+    // "El viernes 11 o el lunes 14? son 2 noches": a length said once is every choice's.
+    let whole = nlu.analyze(&folded, today).entities.nights;
+    let length = options
+        .iter()
+        .find_map(|(i, o, n)| n.map(i64::from).or_else(|| o.map(|o| (o - *i).num_days())))
+        .or(whole.map(i64::from));
+    options
+        .into_iter()
+        .map(|(check_in, check_out, _)| {
+            let check_out = check_out.or_else(|| {
+                length.and_then(|n| check_in.checked_add_signed(chrono::Duration::days(n)))
+            });
+            (check_in, check_out)
+        })
+        .collect()
+}
