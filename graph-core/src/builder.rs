@@ -143,8 +143,10 @@ impl<S: State> StateGraph<S> {
         self.push_node(name.into(), Arc::new(StateNode(node)), false)
     }
 
-    /// Adds a node that only a [`crate::Push`] starts, with the push's argument (of type `I`) as
-    /// its input instead of the state.
+    /// Adds a node that only a [`crate::Push::new`] starts, with the push's argument (of type
+    /// `I`) as its input instead of the state. It cannot be the target of an edge
+    /// ([`BuildError::PushNodeAsEdgeTarget`]). To fan out to a node that takes the state (and
+    /// that edges may reach too), push it a state update instead: [`crate::Push::state`].
     pub fn add_push_node<I, F, Fut, O>(
         &mut self,
         name: impl Into<NodeId>,

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, TaskPath};
+use crate::node::StateType;
 use crate::plan::Plan;
 use crate::state::State;
 
@@ -18,7 +19,40 @@ use crate::state::State;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PendingPush {
     pub(crate) node: usize,
-    pub(crate) arg: serde_json::Value,
+    pub(crate) input: PushInput,
+}
+
+/// What a push task hands its node, as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PushInput {
+    /// The argument of a push node (`Push::new`), its input instead of the state.
+    Arg(serde_json::Value),
+    /// A state update (`Push::state`) for an ordinary node: its input is the superstep's state
+    /// with the update applied, for this task only.
+    State(serde_json::Value),
+}
+
+impl PushInput {
+    fn record(&self, node: NodeId) -> PushRecord {
+        let (arg, state) = match self {
+            PushInput::Arg(arg) => (arg.clone(), false),
+            PushInput::State(update) => (update.clone(), true),
+        };
+        PushRecord {
+            node,
+            arg,
+            state,
+            state_type: None,
+        }
+    }
+
+    fn from_record(record: PushRecord) -> Self {
+        if record.state {
+            PushInput::State(record.arg)
+        } else {
+            PushInput::Arg(record.arg)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +74,8 @@ pub(crate) struct PlannedTask {
     pub(crate) id: TaskId,
     pub(crate) path: TaskPath,
     pub(crate) node: usize,
-    pub(crate) arg: Option<serde_json::Value>,
+    /// A push task's input; `None` for a pull task, which takes the state.
+    pub(crate) input: Option<PushInput>,
 }
 
 /// What a finished task produced: its update and the destinations it chose beyond static edges.
@@ -160,7 +195,7 @@ impl Frontier {
                 id: TaskId::derive_in(ns, checkpoint, &path),
                 path,
                 node,
-                arg: None,
+                input: None,
             }
         });
         let push = self.push.iter().enumerate().map(|(i, push)| {
@@ -169,7 +204,7 @@ impl Frontier {
                 id: TaskId::derive_in(ns, checkpoint, &path),
                 path,
                 node: push.node,
-                arg: Some(push.arg.clone()),
+                input: Some(push.input.clone()),
             }
         });
         pull.chain(push).collect()
@@ -194,10 +229,7 @@ impl Frontier {
             push: self
                 .push
                 .iter()
-                .map(|p| PushRecord {
-                    node: graph.nodes[p.node].id.clone(),
-                    arg: p.arg.clone(),
-                })
+                .map(|p| p.input.record(graph.nodes[p.node].id.clone()))
                 .collect(),
             deferred: self
                 .deferred
@@ -241,7 +273,7 @@ impl Frontier {
         for push in record.push {
             frontier.push.push(PendingPush {
                 node: node_index(graph, &push.node)?,
-                arg: push.arg,
+                input: PushInput::from_record(push),
             });
         }
         for name in &record.deferred {
@@ -297,10 +329,20 @@ struct FrontierRecord {
     joins: Vec<JoinRecord>,
 }
 
+/// The stored form of a push: its node by name, and its input.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct PushRecord {
     pub(crate) node: NodeId,
+    /// The argument, or for a state push the update.
     pub(crate) arg: serde_json::Value,
+    /// A `Push::state`: `arg` is a state update for an ordinary node. Absent otherwise, so
+    /// every push stored before it existed reads as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) state: bool,
+    /// The state type of a state push's update, while the push is in memory (a command for the
+    /// parent graph, checked when the parent routes it). Not stored.
+    #[serde(skip)]
+    pub(crate) state_type: Option<StateType>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -349,10 +391,7 @@ impl<S: State> TaskOutput<S> {
             push: self
                 .push
                 .iter()
-                .map(|p| PushRecord {
-                    node: graph.nodes[p.node].id.clone(),
-                    arg: p.arg.clone(),
-                })
+                .map(|p| p.input.record(graph.nodes[p.node].id.clone()))
                 .collect(),
             parent: false,
             handled: self.handled,
@@ -388,7 +427,7 @@ impl<S: State> TaskOutput<S> {
                 .map(|p| {
                     Ok(PendingPush {
                         node: node_index(graph, &p.node)?,
-                        arg: p.arg,
+                        input: PushInput::from_record(p),
                     })
                 })
                 .collect::<Result<_, String>>()?,

@@ -66,6 +66,10 @@
 //!   ([`InMemoryCheckpointer`] here; the `checkpoint` crate has SQLite) under a **thread**. Each
 //!   task saves its output as a pending write the moment it finishes, so a resume after a
 //!   failure or crash re-runs only unfinished tasks.
+//! - A node's routes and commands can fan out with [`Push`] (LangGraph's `Send`): each push is
+//!   a task of the next superstep with an input of its own, either a typed argument for a node
+//!   added with [`StateGraph::add_push_node`] ([`Push::new`]), or a state update for an ordinary
+//!   node ([`Push::state`]), which runs on its own copy of the state with the update applied.
 //! - [`Ctx::interrupt`] pauses a run for a human (**interrupt**); [`CompiledGraph::resume`]
 //!   answers it. [`Ctx::effect`] journals a side effect so a re-run returns its saved result.
 //! - A node with a [`CachePolicy`] ([`NodeOptions::cache`]) in a graph with a [`Cache`]

@@ -34,7 +34,7 @@ use crate::context::Ctx;
 use crate::error::{Error, NodeError, Result};
 use crate::frontier::{Frontier, ParentRoute, TaskOutput};
 use crate::ids::NodeId;
-use crate::node::{Command, ErasedNode, Goto, NodeResult, Push, Route, TaskInput};
+use crate::node::{Command, ErasedNode, Goto, NodeResult, Push, PushKind, Route, TaskInput};
 use crate::outcome::RunStatus;
 use crate::outcome::SubgraphSnapshot;
 use crate::plan::{ChildAddress, ChildGraph, Outline, Plan};
@@ -242,9 +242,15 @@ async fn forwarding<P: State, C: State>(
 fn parent_route(parent: ParentRoute) -> Route {
     let goto = parent.goto.into_iter().map(Route::from);
     let push = parent.push.into_iter().map(|p| {
+        let kind = if p.state {
+            PushKind::State(p.state_type)
+        } else {
+            PushKind::Arg
+        };
         Route::from(Goto::Push(Push {
             node: p.node,
             arg: Ok(p.arg),
+            kind,
         }))
     });
     goto.chain(push).fold(Route::none(), Route::and)

@@ -177,8 +177,9 @@ impl<S: State> Run<S> {
                     Work::Run(TaskRun {
                         graph: &graph,
                         node: task.node,
-                        arg: task.arg,
+                        push: task.input,
                         snapshot: &snapshot,
+                        own_state: None,
                         shared,
                         events: &self.events,
                         persist,

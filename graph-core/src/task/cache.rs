@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::cache::{Cache, CacheEntry, CachePolicy};
 use crate::config::Clock;
 use crate::context::TaskShared;
-use crate::frontier::TaskOutput;
+use crate::frontier::{PushInput, TaskOutput};
 use crate::state::State;
 
 use super::TaskRun;
@@ -36,9 +36,9 @@ impl<S: State> TaskRun<'_, S> {
     pub(super) fn cache_slot(&self) -> Option<Slot> {
         self.cache.as_ref()?;
         let policy = self.graph.nodes[self.node].cache.as_ref()?;
-        let key = match &self.arg {
-            Some(arg) => CachePolicy::<S>::push_key(arg),
-            None => policy.state_key(self.snapshot),
+        let key = match &self.push {
+            Some(PushInput::Arg(arg)) => CachePolicy::<S>::push_key(arg),
+            _ => policy.state_key(self.input_state()),
         };
         let Some(key) = key else {
             tracing::warn!(

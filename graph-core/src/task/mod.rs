@@ -10,12 +10,13 @@
 //! A node with a cache policy (`CachePolicy`) looks up its input first: a hit takes the place
 //! of the node's call (`cache.rs`), and a node that succeeds stores its output.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use crate::checkpoint::{PendingWrite, WriteKind};
 use crate::context::{Ctx, TaskShared};
 use crate::error::{Error, NodeError, NodeFailure, Pause};
-use crate::frontier::TaskOutput;
+use crate::frontier::{PushInput, TaskOutput};
 use crate::node::{Command, TaskInput};
 use crate::outcome::Interrupt;
 use crate::plan::Plan;
@@ -44,8 +45,12 @@ pub(crate) enum TaskResult<S: State> {
 pub(crate) struct TaskRun<'a, S: State> {
     pub(crate) graph: &'a Plan<S>,
     pub(crate) node: usize,
-    pub(crate) arg: Option<serde_json::Value>,
+    /// A push task's input; `None` for a pull task.
+    pub(crate) push: Option<PushInput>,
     pub(crate) snapshot: &'a Arc<S>,
+    /// The task's own input state, for a state push (`Push::state`): the snapshot with the
+    /// push's update applied, built when the task runs. `None` otherwise.
+    pub(crate) own_state: Option<Arc<S>>,
     pub(crate) shared: Arc<TaskShared>,
     pub(crate) events: &'a EventSink<S>,
     /// Whether pending writes are kept (a checkpointer is configured).
@@ -71,11 +76,15 @@ pub(crate) struct HandlerTask {
 
 impl<S: State> TaskRun<'_, S> {
     pub(crate) async fn run(mut self) -> TaskResult<S> {
+        let prepared = self.prepare_input();
         let saved = self.handler.as_mut().and_then(|h| h.failure.take());
         if let Some(failure) = saved {
             self.end(&self.shared, TaskEnd::Failed(failure.to_string()))
                 .await;
             return Box::pin(self.handle(failure, false)).await;
+        }
+        if let Err(error) = prepared {
+            return Box::pin(self.failed(error, 1)).await;
         }
         let slot = self.cache_slot();
         if let Some(slot) = &slot {
@@ -88,9 +97,9 @@ impl<S: State> TaskRun<'_, S> {
         let mut attempts = 1;
         let error = loop {
             let ctx = Ctx::new(Arc::clone(&self.shared), attempts);
-            let input = match &self.arg {
-                Some(arg) => TaskInput::Arg(arg.clone()),
-                None => TaskInput::State(Arc::clone(self.snapshot)),
+            let input = match &self.push {
+                Some(PushInput::Arg(arg)) => TaskInput::Arg(arg.clone()),
+                _ => TaskInput::State(Arc::clone(self.input_state())),
             };
             let alive = ctx.clone();
             let result = attempt(node.runner.call(input, ctx), node.timeout, &alive).await;
@@ -121,6 +130,46 @@ impl<S: State> TaskRun<'_, S> {
             attempts += 1;
         };
         Box::pin(self.failed(error, attempts)).await
+    }
+
+    /// Builds the task's own input state for a state push: the superstep's snapshot with the
+    /// push's update applied through the reducers. Failing that is the node's failure, not
+    /// retried (the same input would fail again), but handled by its error handler.
+    fn prepare_input(&mut self) -> Result<(), NodeError> {
+        let Some(PushInput::State(update)) = &self.push else {
+            return Ok(());
+        };
+        let refuse = |message: String| NodeError::permanent(NodeError::msg(message));
+        let update = serde_json::from_value::<S::Update>(update.clone()).map_err(|e| {
+            refuse(format!(
+                "the Push::state update does not decode as `{}`: {e}",
+                std::any::type_name::<S::Update>()
+            ))
+        })?;
+        let mut state = S::clone(self.snapshot);
+        let applied = std::panic::catch_unwind(AssertUnwindSafe(|| state.apply(update)));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                return Err(refuse(format!(
+                    "the Push::state update does not apply: {error}"
+                )));
+            }
+            Err(panic) => {
+                return Err(refuse(format!(
+                    "a reducer panicked applying the Push::state update: {}",
+                    panic_message(panic.as_ref())
+                )));
+            }
+        }
+        self.own_state = Some(Arc::new(state));
+        Ok(())
+    }
+
+    /// The state the node (and its error handler) is given: the task's own for a state push,
+    /// else the superstep's snapshot.
+    fn input_state(&self) -> &Arc<S> {
+        self.own_state.as_ref().unwrap_or(self.snapshot)
     }
 
     /// The task's last attempt, its `attempts`th, failed or asked to pause.
@@ -178,7 +227,7 @@ impl<S: State> TaskRun<'_, S> {
         }
         let ctx = Ctx::new(Arc::clone(shared), 1);
         let alive = ctx.clone();
-        let state = Arc::clone(self.snapshot);
+        let state = Arc::clone(self.input_state());
         let told = failure.clone();
         // The handler is called inside the attempt, so a panic in the call itself is caught.
         let call = async move { on_error.call(state, told, ctx).await };

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::context::TaskShared;
 use crate::error::Error;
-use crate::frontier::{ParentRoute, PendingPush, PushRecord, TaskOutput};
-use crate::node::{Command, Endpoint, Goto};
+use crate::frontier::{ParentRoute, PendingPush, PushInput, PushRecord, TaskOutput};
+use crate::node::{Command, Endpoint, Goto, PushKind, StateType};
 use crate::plan::Plan;
 use crate::state::State;
 
@@ -181,9 +181,15 @@ pub(crate) fn for_parent<S: State>(
                         format!("cannot encode the Push argument: {e}"),
                     )
                 })?;
+                let (state, state_type) = match push.kind {
+                    PushKind::Arg => (false, None),
+                    PushKind::State(of) => (true, of),
+                };
                 parent.push.push(PushRecord {
                     node: push.node,
                     arg,
+                    state,
+                    state_type,
                 });
             }
         }
@@ -249,19 +255,48 @@ pub(crate) fn resolve<S: State>(
     let takes_push = graph.nodes[index].takes_push;
     match item {
         Goto::Push(p) => {
-            if !takes_push {
-                return Err((
-                    node_name.to_string(),
-                    "a Push needs a node added with add_push_node".into(),
-                ));
-            }
-            let arg = p.arg.map_err(|e| {
-                (
-                    node_name.to_string(),
-                    format!("cannot encode the Push argument: {e}"),
-                )
-            })?;
-            push.push(PendingPush { node: index, arg });
+            let input = |arg: Result<serde_json::Value, String>| {
+                arg.map_err(|e| {
+                    (
+                        node_name.to_string(),
+                        format!("cannot encode the Push argument: {e}"),
+                    )
+                })
+            };
+            let input = match (p.kind, takes_push) {
+                (PushKind::Arg, true) => PushInput::Arg(input(p.arg)?),
+                (PushKind::State(of), false) => {
+                    if let Some(of) = of.filter(|of| *of != StateType::of::<S>()) {
+                        return Err((
+                            node_name.to_string(),
+                            format!(
+                                "the Push::state update is of state `{}`, and this graph's state \
+                                 is `{}`",
+                                of.name,
+                                std::any::type_name::<S>()
+                            ),
+                        ));
+                    }
+                    PushInput::State(input(p.arg)?)
+                }
+                (PushKind::Arg, false) => {
+                    return Err((
+                        node_name.to_string(),
+                        "it takes the state, so a Push::new argument cannot be its input; send \
+                         it a state update with Push::state, or add it with add_push_node"
+                            .into(),
+                    ));
+                }
+                (PushKind::State(_), true) => {
+                    return Err((
+                        node_name.to_string(),
+                        "it takes a Push argument (add_push_node), not a state update; send it \
+                         Push::new"
+                            .into(),
+                    ));
+                }
+            };
+            push.push(PendingPush { node: index, input });
         }
         _ => {
             if takes_push {
