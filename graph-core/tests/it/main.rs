@@ -16,6 +16,7 @@ mod overwrite;
 mod parent_command;
 mod persistence;
 mod props;
+mod push_state;
 mod regressions;
 mod semantics;
 mod streaming;
