@@ -1,7 +1,8 @@
 //! `Command::parent`: a node inside a subgraph ends the subgraph and hands the parent an update
 //! and destinations (LangGraph's `Command(graph=Command.PARENT)`). The command is saved as the
 //! node's task output in the subgraph's namespace, so a parent superstep cut short re-runs the
-//! subgraph's task without running the node again.
+//! subgraph's task without running the node again. Also: the events it streams, a cached node
+//! sending one, and one pushing a state update to the parent.
 
 use std::sync::Arc;
 
@@ -200,4 +201,151 @@ async fn two_commands_to_the_parent_in_one_superstep_fail_it() {
         "{message}"
     );
     assert!(message.contains("node `sub`"), "{message}");
+}
+
+/// What a stream event says, for an order test: `namespace|node|kind`, with an update's log.
+fn line(event: &graph_core::Event<Log>) -> String {
+    use graph_core::{EventKind, FieldUpdate};
+    let what = match &event.kind {
+        EventKind::TaskStart => "start".to_owned(),
+        EventKind::TaskEnd(_) if event.cached => "end cached".to_owned(),
+        EventKind::TaskEnd(_) => "end".to_owned(),
+        EventKind::Update(u) => match &u.log {
+            Some(FieldUpdate::Reduce(log)) => format!("update {log:?}"),
+            _ => "update".to_owned(),
+        },
+        EventKind::Values(s) => format!("values {:?}", s.log),
+        EventKind::Checkpoint { .. } => "checkpoint".to_owned(),
+        EventKind::End => "END".to_owned(),
+        _ => "other".to_owned(),
+    };
+    let node = event
+        .node
+        .as_ref()
+        .map_or("-".to_owned(), ToString::to_string);
+    let ns = event
+        .ns
+        .levels()
+        .map(|(n, _)| n.to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    format!("{ns}|{node}|{what}")
+}
+
+#[tokio::test]
+async fn a_command_to_the_parent_streams_the_childs_events_then_the_parents_update() {
+    let (runs, effects) = (Calls::default(), Calls::default());
+    let mut child = StateGraph::<Log>::new();
+    child.add_node("pre", append("pre"));
+    child.add_node("escalate", escalate(&runs, &effects));
+    child.add_edge(START, "pre").add_edge("pre", "escalate");
+    let g = parent_of(child.compile().unwrap(), false).with_checkpointer(memory() as _);
+    let mut stream = g.stream(push("in"), &RunConfig::thread("t"));
+    let mut seen = Vec::new();
+    while let Some(event) = stream.next().await {
+        seen.push(line(&event));
+    }
+    let out = stream.finish().await.unwrap();
+    assert_eq!(out.state.log, ["in", "from_sub", "y"]);
+    assert_eq!(
+        seen,
+        [
+            "|-|values [\"in\"]",
+            "|-|checkpoint",
+            "|sub|start",
+            // The subgraph's own events, in its namespace, between its task's start and end.
+            "sub|-|values [\"in\"]",
+            "sub|-|checkpoint",
+            "sub|pre|start",
+            "sub|pre|end",
+            "sub|pre|update [\"pre\"]",
+            "sub|-|values [\"in\", \"pre\"]",
+            "sub|-|checkpoint",
+            "sub|escalate|start",
+            "sub|escalate|end",
+            // The command ends the subgraph: no update, state or checkpoint of its superstep.
+            "|sub|end",
+            // The parent's task ends with the command's update, not the subgraph's `pre`.
+            "|sub|update [\"from_sub\"]",
+            "|-|values [\"in\", \"from_sub\"]",
+            "|-|checkpoint",
+            "|y|start",
+            "|y|end",
+            "|y|update [\"y\"]",
+            "|-|values [\"in\", \"from_sub\", \"y\"]",
+            "|-|checkpoint",
+            "|-|END",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_cached_node_sending_a_command_to_the_parent_replays_it_on_a_hit() {
+    let calls = Calls::default();
+    let c = calls.clone();
+    let mut child = StateGraph::<Log>::new();
+    child
+        .add_node("escalate", move |_s: Arc<Log>, _ctx: Ctx| {
+            c.hit();
+            async { Ok::<_, NodeError>(Command::parent("y", push("from_sub"))) }
+        })
+        .cache(graph_core::CachePolicy::new());
+    child.add_edge(START, "escalate");
+    let g = parent_of(child.compile().unwrap(), true)
+        .with_checkpointer(memory() as _)
+        .with_cache(Arc::new(graph_core::InMemoryCache::new()));
+
+    let first = g.invoke(push("in"), &RunConfig::thread("a")).await.unwrap();
+    assert_eq!(first.state.log, ["in", "from_sub", "y", "z"]);
+    assert_eq!(calls.get(), 1);
+
+    // The same input on another thread: a hit, and the parent goes where the command said.
+    let mut stream = g.stream(push("in"), &RunConfig::thread("b"));
+    let mut seen = Vec::new();
+    while let Some(event) = stream.next().await {
+        seen.push(line(&event));
+    }
+    let second = stream.finish().await.unwrap();
+    assert_eq!(calls.get(), 1, "the second run's `escalate` is a hit");
+    assert_eq!(second.state.log, first.state.log);
+    assert_eq!(second.executed, ["sub", "y", "z"]);
+    let child_task: Vec<&str> = seen
+        .iter()
+        .map(String::as_str)
+        .filter(|e| e.starts_with("sub|escalate|"))
+        .collect();
+    assert_eq!(
+        child_task,
+        ["sub|escalate|start", "sub|escalate|end cached"]
+    );
+    assert!(
+        seen.contains(&"|sub|update [\"from_sub\"]".to_owned()),
+        "{seen:?}"
+    );
+}
+
+/// A command to the parent may push a state update to one of the parent's ordinary nodes.
+#[tokio::test]
+async fn a_command_to_the_parent_may_push_a_state_update() {
+    let mut child = StateGraph::<Log>::new();
+    child.add_node("escalate", |_s: Arc<Log>, _ctx: Ctx| async {
+        let goto = Push::state("y", LogUpdate::default().v("from the child"));
+        Ok::<_, NodeError>(Command::parent(goto, push("from_sub")))
+    });
+    child.add_edge(START, "escalate");
+    let mut parent = StateGraph::<Log>::new();
+    parent
+        .add_subgraph("sub", child.compile().unwrap())
+        .destinations(["y"]);
+    parent.add_node("y", |s: Arc<Log>, _c: Ctx| async move {
+        Ok::<_, NodeError>(push(format!("y got {:?}", s.v)))
+    });
+    parent.add_edge(START, "sub");
+    let g = parent.compile().unwrap().with_checkpointer(memory() as _);
+    let out = g
+        .invoke(LogUpdate::default(), &RunConfig::thread("t"))
+        .await
+        .unwrap();
+    assert_eq!(out.state.log, ["from_sub", "y got \"from the child\""]);
+    assert_eq!(out.state.v, "");
 }
