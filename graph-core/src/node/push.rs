@@ -84,7 +84,11 @@ impl Push {
     ///   ([`crate::NodeOptions::defer`] holds back edge triggers only).
     /// - **Durable.** The update is stored in the checkpoint's frontier like a push's argument,
     ///   so a resume after a pause or a crash rebuilds the same input for the same task id.
-    /// - **Cache.** A cached node ([`crate::NodeOptions::cache`]) is keyed by this input state.
+    /// - **Cache, error handler.** A cached node ([`crate::NodeOptions::cache`]) is keyed by
+    ///   this input state, and the node's error handler ([`crate::NodeOptions::on_error`]) is
+    ///   given it too. An update that does not decode or apply fails the task like the node's
+    ///   own permanent failure (not retried; handled by its error handler, given the shared
+    ///   state then).
     /// - **Types.** `update` must be of the graph's state (checked when the push is routed:
     ///   [`crate::Error::Route`]); a node added with [`crate::StateGraph::add_push_node`] takes
     ///   [`Push::new`] instead.

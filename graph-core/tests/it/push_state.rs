@@ -377,3 +377,36 @@ async fn a_subgraph_pushed_a_state_update_hands_back_only_what_it_changed() {
     assert_eq!(out.state.log, ["plan", "draft on cats", "draft on dogs"]);
     assert_eq!((out.state.v.as_str(), out.state.n), ("", 0));
 }
+
+#[tokio::test]
+async fn a_pushed_tasks_error_handler_is_given_the_tasks_own_input() {
+    let mut g = StateGraph::<Log>::new();
+    g.add_node("plan", append("plan"));
+    g.add_node("write", |s: Arc<Log>, _c: Ctx| async move {
+        if s.v == "dogs" {
+            return Err(graph_core::NodeError::msg("no dogs"));
+        }
+        Ok(push(write_entry(&s)))
+    })
+    .on_error(
+        |s: Arc<Log>, failure: graph_core::NodeFailure, _c: Ctx| async move {
+            Ok(push(format!(
+                "{} handled: {}",
+                write_entry(&s),
+                failure.message
+            )))
+        },
+    );
+    g.add_edge(START, "plan");
+    g.add_conditional_edge("plan", ["write"], one_per_topic(&["cats", "dogs"]));
+    let out = g
+        .compile()
+        .unwrap()
+        .invoke(LogUpdate::default(), &RunConfig::thread("t"))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.state.log,
+        ["plan", "cats:1:1", "dogs:2:1 handled: no dogs"]
+    );
+}
