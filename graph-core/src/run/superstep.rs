@@ -172,7 +172,7 @@ impl<S: State> Run<S> {
                             call: None,
                         };
                         let shared = Arc::new(self.task_shared(spec, saved));
-                        HandlerTask { shared, failure }
+                        Box::new(HandlerTask { shared, failure })
                     });
                     Work::Run(TaskRun {
                         graph: &graph,

@@ -28,8 +28,8 @@ mod attempt;
 mod cache;
 mod route;
 
-use attempt::attempt;
 pub(crate) use attempt::panic_message;
+use attempt::{attempt, caught};
 use cache::Slot;
 pub(crate) use cache::TaskCache;
 use route::{follow_edges, for_parent, route_command};
@@ -61,7 +61,8 @@ pub(crate) struct TaskRun<'a, S: State> {
     /// one commit (one fsync) per sequential superstep.
     pub(crate) save_output: bool,
     /// For a node with an error handler: the handler's task.
-    pub(crate) handler: Option<HandlerTask>,
+    /// (Boxed: most nodes have none, and every task's future holds this struct.)
+    pub(crate) handler: Option<Box<HandlerTask>>,
     /// For a node with a cache policy, in a graph with a cache: the cache.
     pub(crate) cache: Option<TaskCache<'a>>,
 }
@@ -76,22 +77,21 @@ pub(crate) struct HandlerTask {
 
 impl<S: State> TaskRun<'_, S> {
     pub(crate) async fn run(mut self) -> TaskResult<S> {
-        let prepared = self.prepare_input();
-        let saved = self.handler.as_mut().and_then(|h| h.failure.take());
-        if let Some(failure) = saved {
-            self.end(&self.shared, TaskEnd::Failed(failure.to_string()))
-                .await;
-            return Box::pin(self.handle(failure, false)).await;
+        // Every local here lives in every task's future (a superstep allocates one per task),
+        // and one moved away still takes its room: what is rare is boxed, or handled in a boxed
+        // future of its own.
+        let unprepared = self.prepare_input().err().map(Box::new);
+        if let Some(failure) = self.handler.as_mut().and_then(|h| h.failure.take()) {
+            return Box::pin(self.handle_saved(failure)).await;
         }
-        if let Err(error) = prepared {
-            return Box::pin(self.failed(error, 1)).await;
+        if let Some(error) = unprepared {
+            return Box::pin(self.failed(*error, 1)).await;
         }
-        let slot = self.cache_slot();
-        if let Some(slot) = &slot {
-            // Boxed, like `finish`: only a task of a cached node pays for the lookup's future.
-            if let Some(output) = Box::pin(self.cached(slot)).await {
-                return Box::pin(self.replay(output)).await;
-            }
+        let slot = self.cache_slot().map(Box::new);
+        if let Some(slot) = &slot
+            && let Some(done) = Box::pin(self.end_from_cache(slot)).await
+        {
+            return done;
         }
         let node = &self.graph.nodes[self.node];
         let mut attempts = 1;
@@ -102,7 +102,13 @@ impl<S: State> TaskRun<'_, S> {
                 _ => TaskInput::State(Arc::clone(self.input_state())),
             };
             let alive = ctx.clone();
-            let result = attempt(node.runner.call(input, ctx), node.timeout, &alive).await;
+            let call = node.runner.call(input, ctx);
+            // Timers only for a node with a timeout, and boxed (see `run`).
+            let result = if node.timeout.is_unlimited() {
+                caught(call).await
+            } else {
+                Box::pin(attempt(call, node.timeout, &alive)).await
+            };
             // `finish` and `failed` are boxed: their futures are the biggest this one would hold,
             // and a superstep allocates this future once per task. Left inline they made it ~2 KiB,
             // so a 100-way fan-out churned ~200 KiB of fresh heap per superstep (glibc trimmed and
@@ -112,7 +118,8 @@ impl<S: State> TaskRun<'_, S> {
                     // What an interrupt's answer or an effect made is not the input's to key.
                     let answered = alive.journaled() || !self.shared.nested_answers.is_empty();
                     let slot = slot.as_ref().filter(|_| !answered);
-                    return Box::pin(self.finish(&self.shared, command, false, slot)).await;
+                    return Box::pin(self.finish(&self.shared, command, false, slot.map(|s| &**s)))
+                        .await;
                 }
                 Err(error) => error,
             };
@@ -126,10 +133,25 @@ impl<S: State> TaskRun<'_, S> {
                 thread = %self.shared.thread, step = self.shared.step, node = %node.id,
                 attempt = attempts, ?delay, %error, "node failed; retrying"
             );
-            tokio::time::sleep(delay).await;
+            // Boxed: a timer inline would make every task's future bigger (see above).
+            Box::pin(tokio::time::sleep(delay)).await;
             attempts += 1;
         };
         Box::pin(self.failed(error, attempts)).await
+    }
+
+    /// A failure saved by an earlier run: the node's end is told again and its handler runs,
+    /// without the node.
+    async fn handle_saved(&self, failure: NodeFailure) -> TaskResult<S> {
+        self.end(&self.shared, TaskEnd::Failed(failure.to_string()))
+            .await;
+        self.handle(failure, false).await
+    }
+
+    /// The task ended from the cache, when `slot` holds a fresh output.
+    async fn end_from_cache(&self, slot: &Slot) -> Option<TaskResult<S>> {
+        let output = self.cached(slot).await?;
+        Some(self.replay(output).await)
     }
 
     /// Builds the task's own input state for a state push: the superstep's snapshot with the
@@ -355,7 +377,7 @@ impl<S: State> TaskRun<'_, S> {
             }
         }
         if let Some((slot, bytes)) = cache {
-            self.store(slot, bytes).await;
+            Box::pin(self.store(slot, bytes)).await;
         }
         if output.cached {
             let kind = EventKind::TaskEnd(TaskEnd::Finished);
@@ -369,14 +391,22 @@ impl<S: State> TaskRun<'_, S> {
         TaskResult::Done(output)
     }
 
-    /// Saves the failure as the task's error write and reports it.
-    async fn fail(&self, shared: &TaskShared, error: Error) -> TaskResult<S> {
-        let message = error.to_string();
-        if let Err(storage) = self.write_json(shared, WriteKind::Error, 0, &message).await {
-            tracing::error!(%storage, "could not save a task's error");
-        }
-        self.end(shared, TaskEnd::Failed(message)).await;
-        TaskResult::Failed(error)
+    /// Saves the failure as the task's error write and reports it. Boxed: every path of a task
+    /// may fail, and inline this future would grow each of theirs (moved whole into its box on
+    /// every task) for what rarely happens.
+    fn fail<'b>(
+        &'b self,
+        shared: &'b TaskShared,
+        error: Error,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = TaskResult<S>> + Send + 'b>> {
+        Box::pin(async move {
+            let message = error.to_string();
+            if let Err(storage) = self.write_json(shared, WriteKind::Error, 0, &message).await {
+                tracing::error!(%storage, "could not save a task's error");
+            }
+            self.end(shared, TaskEnd::Failed(message)).await;
+            TaskResult::Failed(error)
+        })
     }
 
     async fn end(&self, shared: &TaskShared, end: TaskEnd) {
