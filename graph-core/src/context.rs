@@ -127,8 +127,9 @@ struct Attempt {
     next_interrupt: AtomicU32,
     next_effect: AtomicU32,
     /// When the attempt last showed it is alive (started, emitted, sent a heartbeat): what its
-    /// idle timeout counts from.
-    alive: Mutex<Instant>,
+    /// idle timeout counts from. `None` for a node without an idle timeout, whose attempts
+    /// never read the clock for it.
+    alive: Mutex<Option<Instant>>,
 }
 
 /// A running task's handle on the engine. Cheap to clone.
@@ -147,7 +148,7 @@ impl Ctx {
             number: attempt,
             next_interrupt: AtomicU32::new(0),
             next_effect: AtomicU32::new(0),
-            alive: Mutex::new(Instant::now()),
+            alive: Mutex::new(None),
         };
         Self {
             task,
@@ -417,11 +418,23 @@ impl Ctx {
     /// # Ok(()) }
     /// ```
     pub fn heartbeat(&self) {
+        let mut alive = self
+            .attempt
+            .alive
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = alive.as_mut() {
+            *at = Instant::now();
+        }
+    }
+
+    /// Starts counting the attempt's idle time from now (for a node with an idle timeout).
+    pub(crate) fn watch_idle(&self) {
         *self
             .attempt
             .alive
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
     }
 
     /// Whether this attempt called [`Ctx::interrupt`] or [`Ctx::effect`]: its output then
@@ -431,13 +444,14 @@ impl Ctx {
             || self.attempt.next_effect.load(Ordering::SeqCst) > 0
     }
 
-    /// When this attempt last showed it is alive: its start, or its latest event or heartbeat.
+    /// When this attempt last showed it is alive: its start, or its latest event or heartbeat
+    /// (now, unless [`Ctx::watch_idle`] started the count).
     pub(crate) fn last_alive(&self) -> Instant {
-        *self
-            .attempt
+        self.attempt
             .alive
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(Instant::now)
     }
 
     /// Sends a custom event to the run's stream (a no-op when not streaming). Streamed or not,

@@ -174,50 +174,63 @@ impl<S: State> EventSink<S> {
         self.tx.is_some()
     }
 
-    pub(crate) async fn send(
-        &self,
+    /// Sends an event (nothing without a stream).
+    pub(crate) fn send<'b>(
+        &'b self,
         step: i64,
         node: Option<&NodeId>,
         task: Option<TaskId>,
         kind: EventKind<S>,
-    ) {
-        self.deliver(step, node, task, kind, false).await;
+    ) -> Sending<'b> {
+        self.deliver(step, node, task, kind, false)
     }
 
     /// Sends an event of a task whose output came from the node cache.
-    pub(crate) async fn send_cached(
-        &self,
+    pub(crate) fn send_cached<'b>(
+        &'b self,
         step: i64,
         node: Option<&NodeId>,
         task: Option<TaskId>,
         kind: EventKind<S>,
-    ) {
-        self.deliver(step, node, task, kind, true).await;
+    ) -> Sending<'b> {
+        self.deliver(step, node, task, kind, true)
     }
 
-    async fn deliver(
-        &self,
+    /// The event is built now and its send boxed: every task ends with a send, and a run
+    /// without a stream (the common case) should not carry an event's room in each of their
+    /// futures.
+    fn deliver<'b>(
+        &'b self,
         step: i64,
         node: Option<&NodeId>,
         task: Option<TaskId>,
         kind: EventKind<S>,
         cached: bool,
-    ) {
-        if let Some(tx) = &self.tx {
-            let event = Event {
-                thread: self.thread.clone(),
-                ns: self.ns.clone(),
-                step,
-                node: node.cloned(),
-                task,
-                kind,
-                cached,
-            };
+    ) -> Sending<'b> {
+        let Some(tx) = &self.tx else {
+            return futures_util::future::Either::Left(std::future::ready(()));
+        };
+        let event = Event {
+            thread: self.thread.clone(),
+            ns: self.ns.clone(),
+            step,
+            node: node.cloned(),
+            task,
+            kind,
+            cached,
+        };
+        futures_util::future::Either::Right(Box::pin(async move {
             // A closed receiver means the stream was dropped; the run is being cancelled.
             let _ = tx.send(event).await;
-        }
+        }))
     }
 }
+
+/// An event on its way: done at once without a stream.
+pub(crate) type Sending<'b> = futures_util::future::Either<
+    std::future::Ready<()>,
+    Pin<Box<dyn std::future::Future<Output = ()> + Send + 'b>>,
+>;
 
 /// The events a node can send, without the state type.
 pub(crate) enum NodeEvent {

@@ -49,6 +49,9 @@ async fn timed<O>(
     ctx: &Ctx,
 ) -> Result<O, NodeError> {
     let mut call = std::pin::pin!(call);
+    if policy.idle.is_some() {
+        ctx.watch_idle();
+    }
     let ends = policy.run.map(|run| Instant::now() + run);
     loop {
         let idles = policy.idle.map(|idle| ctx.last_alive() + idle);
