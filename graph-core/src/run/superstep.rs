@@ -119,6 +119,11 @@ impl<S: State> Run<S> {
             .iter()
             .any(|task| graph.nodes[task.node].subgraph.is_some())
             .then(|| self.call_settings());
+        // Built once, lent to each task of a cached node: a task carries one pointer for it.
+        let task_cache = self.persistence.cache.as_ref().map(|cache| TaskCache {
+            cache,
+            clock: &self.persistence.clock,
+        });
         let mut jobs = Vec::with_capacity(tasks.len());
         for task in tasks {
             let node = &graph.nodes[task.node];
@@ -185,14 +190,7 @@ impl<S: State> Run<S> {
                         persist,
                         save_output,
                         handler,
-                        cache: node
-                            .cache
-                            .as_ref()
-                            .and(self.persistence.cache.as_ref())
-                            .map(|cache| TaskCache {
-                                cache,
-                                clock: &self.persistence.clock,
-                            }),
+                        cache: node.cache.as_ref().and(task_cache.as_ref()),
                     })
                 }
             };

@@ -64,7 +64,7 @@ pub(crate) struct TaskRun<'a, S: State> {
     /// (Boxed: most nodes have none, and every task's future holds this struct.)
     pub(crate) handler: Option<Box<HandlerTask>>,
     /// For a node with a cache policy, in a graph with a cache: the cache.
-    pub(crate) cache: Option<TaskCache<'a>>,
+    pub(crate) cache: Option<&'a TaskCache<'a>>,
 }
 
 /// The task an error handler runs as, with its own id, name, journal and interrupts.
