@@ -158,7 +158,12 @@ fn pick_dates(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Optio
             };
             w.catalog.quote(&stay, w.today).ok().map(|q| q.total)
         };
-        options.iter().min_by_key(|o| total(o))?
+        // (A stay that cannot be quoted is no cheapest one.)
+        options
+            .iter()
+            .filter_map(|o| Some((total(o)?, o)))
+            .min_by_key(|(total, _)| *total)?
+            .1
     } else if let Some(at) = ordinal(&fold(&r.message)) {
         match at {
             Ordinal::Nth(n) => options.get(n)?,
