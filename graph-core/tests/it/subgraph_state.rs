@@ -5,7 +5,7 @@
 
 use graph_core::{
     CheckpointId, CompiledGraph, Error, HistoryQuery, Namespace, NodeId, Resume, RunConfig,
-    RunStatus, START, Source, StateGraph, StateOptions, TaskId, TaskPath, ThreadStatus,
+    RunOutput, RunStatus, START, Source, StateGraph, StateOptions, TaskId, TaskPath, ThreadStatus,
 };
 
 use crate::subgraph_mapped::{Search, asking_search, mapped_parent};
@@ -15,6 +15,22 @@ use crate::{Calls, Log, memory, push};
 
 fn with_memory(graph: StateGraph<Log>) -> CompiledGraph<Log> {
     graph.compile().unwrap().with_checkpointer(memory() as _)
+}
+
+/// Replays thread `cfg` of `g` from the checkpoint of its subgraph (`sub_ns(1)`) whose next
+/// node is `next`.
+async fn replay_before(g: &CompiledGraph<Log>, cfg: &RunConfig, next: &str) -> RunOutput<Log> {
+    let history = g
+        .get_state_history(&cfg.clone().namespace(sub_ns(1)), &HistoryQuery::default())
+        .await
+        .unwrap();
+    let before = history.iter().find(|m| m.next == [next]).unwrap().id;
+    g.resume(
+        &cfg.clone().at_checkpoint(sub_ns(1), before),
+        Resume::Continue,
+    )
+    .await
+    .unwrap()
 }
 
 /// START → a → sub (START → inner) → c: the subgraph nested two deep.
@@ -137,19 +153,7 @@ async fn replaying_from_a_subgraphs_checkpoint_does_not_rerun_its_earlier_nodes(
     let cfg = RunConfig::thread("t");
     g.invoke(push("in"), &cfg).await.unwrap();
     assert_eq!(calls.get(), 2);
-    let history = g
-        .get_state_history(&cfg.clone().namespace(sub_ns(1)), &HistoryQuery::default())
-        .await
-        .unwrap();
-    let before_y = history.iter().find(|m| m.next == ["y"]).unwrap().id;
-
-    let out = g
-        .resume(
-            &cfg.clone().at_checkpoint(sub_ns(1), before_y),
-            Resume::Continue,
-        )
-        .await
-        .unwrap();
+    let out = replay_before(&g, &cfg, "y").await;
     assert_eq!(out.status, RunStatus::Done);
     assert_eq!(out.state.log, ["in", "a", "x", "y", "c"]);
     assert_eq!(out.executed, ["sub", "c"]);
@@ -195,18 +199,7 @@ async fn replaying_to_before_a_subgraphs_interrupt_asks_again() {
     let cfg = RunConfig::thread("t");
     g.invoke(push("in"), &cfg).await.unwrap();
     g.resume(&cfg, Resume::value("first")).await.unwrap();
-    let history = g
-        .get_state_history(&cfg.clone().namespace(sub_ns(1)), &HistoryQuery::default())
-        .await
-        .unwrap();
-    let before_ask = history.iter().find(|m| m.next == ["ask"]).unwrap().id;
-    let out = g
-        .resume(
-            &cfg.clone().at_checkpoint(sub_ns(1), before_ask),
-            Resume::Continue,
-        )
-        .await
-        .unwrap();
+    let out = replay_before(&g, &cfg, "ask").await;
     let RunStatus::Interrupted(asked) = &out.status else {
         panic!("{:?}", out.status)
     };
@@ -251,18 +244,7 @@ async fn replaying_from_a_mapped_subgraphs_checkpoint_does_not_rerun_its_earlier
     let cfg = RunConfig::thread("t");
     g.invoke(push("in"), &cfg).await.unwrap();
     g.resume(&cfg, Resume::value("one")).await.unwrap();
-    let history = g
-        .get_state_history(&cfg.clone().namespace(sub_ns(1)), &HistoryQuery::default())
-        .await
-        .unwrap();
-    let before_y = history.iter().find(|m| m.next == ["y"]).unwrap().id;
-    let out = g
-        .resume(
-            &cfg.clone().at_checkpoint(sub_ns(1), before_y),
-            Resume::Continue,
-        )
-        .await
-        .unwrap();
+    let out = replay_before(&g, &cfg, "y").await;
     assert_eq!(out.status, RunStatus::Done);
     assert_eq!(out.state.log, ["in", "a", "x:rooms", "ask:one", "y", "c"]);
     assert_eq!((x.get(), ask.get(), y.get()), (1, 2, 2));
