@@ -152,7 +152,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"already\s+(?:have|got|booked)\s+(?:a\s+)?(?:room|booking|reservation)\b.*\b(?:check|look|confirm)",
         r"(?:consultar|ver|comprobar|revisar|confirmar|buscar|mirar|verificar)\s+(?:mi|la|nuestra)\s+reserva",
         r"estado\s+de\s+(?:mi|la)\s+reserva|(?:esta|sigue)\s+(?:confirmada|activa|en\s+pie)|(?:is\s+it|its)\s+still\s+on",
-        r"tengo\s+(?:una\s+)?reserva|(?:detalles|datos|info|informacion)\s+de\s+(?:mi|la|nuestra)\s+reserva|localizador",
+        r"tengo\s+(?:una\s+)?(?:reserva|booking|reservation|reservacion)|(?:detalles|datos|info|informacion)\s+de\s+(?:mi|la|nuestra)\s+reserva|localizador",
         r"(?:booking|reservation|confirmation)\s+(?:number|code|reference)|numero\s+de\s+reserva",
         r"(?:ref|reference|confirmation)\s+(?:number|no|code|#)|(?:cual|que)\s+(?:era|es)\s+mi\s+(?:numero|referencia|codigo|localizador)",
         r"(?:pull|bring)\s+up\s+(?:my|our|the)?|(?:pull|bring|look)\s+(?:it|that|them)\s+up|what\s+dates\s+(?:is|was|are)",
@@ -160,7 +160,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         // bookings at budget stay, which ones are they?", "we have a trip to miami booked,
         // can u check".
         r"(?:que|q)\s+tengo\s+(?:para|en|reservado|con\s+ustedes)|what(?:s|\s+is)\s+on\s+(?:my|our|the)\s+(?:calendar|schedule|books)",
-        r"(?:have|got)\s+(?:a\s+few|some|several|two|three|multiple|[0-9])\s+(?:bookings|reservations|rooms|stays)|tengo\s+(?:varias|dos|tres|unas|algunas)\s+reservas",
+        r"(?:have|got)\s+(?:a\s+few|some|several|two|three|multiple|[0-9])\s+(?:\w+\s+)?(?:bookings|reservations|rooms|stays|trips\s+booked)|tengo\s+(?:varias|dos|tres|unas|algunas)\s+reservas",
         r"(?:have|got)\s+(?:a\s+)?(?:trip|stay|room|booking|reservation)\s+(?:\w+\s+){0,3}(?:booked|reserved)",
         // "Lol I totally forgot what dates we booked at the lodge".
         r"(?:forgot|forget|dont\s+remember|cant\s+remember|olvide|no\s+me\s+acuerdo\s+de)\s+(?:what|which|when|que|cuando|las\s+fechas)|what\s+dates\s+(?:we|i)\s+(?:booked|reserved|have)",
@@ -174,6 +174,8 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"have\s+a\s+(?:booking|reservation)",
         r"(?:didnt|did\s+not|never)\s+(?:get|receive)\s+(?:a|the|my|any)\s+(?:confirmation|email)",
         r"no\s+(?:he\s+)?recibido",
+        // "¿Me confirmas las fechas nuevas?" after a move.
+        r"confirm\w*\s+(?:me\s+)?(?:las\s+|the\s+)?(?:fechas\s+nuevas|nuevas\s+fechas|new\s+dates)",
         r"what\s+(?:did\s+(?:i|we)|have\s+(?:i|we)|do\s+(?:i|we)\s+have)\s+(?:book|booked|reserved)|what\s+(?:i|we)\s+(?:booked|reserved)",
         r"(?:my|our)\s+(?:bookings|reservations)|(?:remind|tell)\s+me\s+(?:what|my)",
         r"(?:que|q)\s+(?:reservas?|tengo\s+reservado)|mis\s+reservas|nuestras\s+reservas|tengo\s+algo\s+reservado",

@@ -35,8 +35,21 @@ pub(super) struct Stay {
 
 /// Finds the stay in `folded` and masks what it used.
 pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate) -> Stay {
-    // "fri to sun": "sun" is Sunday only at the end of a range (it is the sun elsewhere).
-    if let std::borrow::Cow::Owned(spelled) = SUN_ENDS.replace_all(folded, "${1} sunday") {
+    // "fri to sun": "sun" is Sunday only at the end of a range (it is the sun elsewhere), and
+    // "wed" Wednesday only in one ("we'd" elsewhere).
+    if let std::borrow::Cow::Owned(spelled) = WED_STARTS.replace_all(folded, "wednesday${1}") {
+        *folded = spelled;
+    }
+    if let std::borrow::Cow::Owned(spelled) =
+        SUN_ENDS.replace_all(folded, |c: &regex::Captures<'_>| {
+            let day = if c[0].ends_with("wed") {
+                "wednesday"
+            } else {
+                "sunday"
+            };
+            format!("{} {day}", &c[1])
+        })
+    {
         *folded = spelled;
     }
     if let Some(mended) = mend_months(folded) {
@@ -226,9 +239,30 @@ fn count_follows(folded: &str, at: usize) -> bool {
     let next = text::next_word(folded, at);
     if next == "of" || next == "de" {
         let after = folded[at..].find(next).map_or(at, |i| at + i + next.len());
-        return calendar::month(text::next_word(folded, after)).is_none();
+        return !month_after(folded, after);
     }
     rules::UNITS.contains(&next)
+}
+
+/// Whether a month is named at byte `at` of `folded`, by name ("december") or as "next
+/// month", "el mes que viene": what makes "the 6th of …" a date rather than "the 6 of us".
+pub(super) fn month_after(folded: &str, at: usize) -> bool {
+    let rest = folded.get(at..).unwrap_or("").trim_start();
+    calendar::month(text::next_word(folded, at)).is_some()
+        || [
+            "next month",
+            "this month",
+            "the month",
+            "the following month",
+            "that month",
+            "mes",
+            "este mes",
+            "el mes",
+            "proximo mes",
+            "el proximo mes",
+        ]
+        .iter()
+        .any(|m| rest.starts_with(m))
 }
 
 static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -237,8 +271,14 @@ static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(to|thru|through|till|til|until|-)\s*sun\b")
+    Regex::new(r"\b(to|thru|through|till|til|until|-)\s*(?:sun|wed)\b")
         .unwrap_or_else(|e| panic!("sunday rule: {e}"))
+});
+
+/// "wed to sun": "wed" is Wednesday at the start of a range of weekdays.
+static WED_STARTS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bwed(\s*(?:to|thru|through|till|til|until|-)\s*(?:mon|tue|tues|thu|thur|thurs|fri|sat|sun)[a-z]*)\b")
+        .unwrap_or_else(|e| panic!("wednesday rule: {e}"))
 });
 
 static WEEKEND_OF: LazyLock<Regex> = LazyLock::new(|| {

@@ -31,6 +31,8 @@ struct Patterns {
     children: Regex,
     /// "my son", "nuestra hija": one child each.
     child: Regex,
+    /// "con el bebé", "with our baby": a baby coming with a couple.
+    with_child: Regex,
     /// "for four", "para 2".
     total_for: Regex,
     /// "4 people", "3 of us", "dos personas".
@@ -118,6 +120,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         own_kids: compile(&format!(
             r"\b(?:(?:our|my|mis|nuestros|nuestras)\s+({count})\s+(?:boys|girls|sons|daughters|chicos|chicas)\b|({count})\s+(?:boys|girls|chicos|chicas|nenes|nenas)\s+(?:aged\s+|of\s+|de\s+)?[0-9])"
         )),
+        with_child: compile(
+            r"\b(?:con|with|plus|mas|\+)\s*(?:the|el|la|our|my|mi|nuestro|nuestra)\s+(?:baby|bebe|nene|nena|bebito|bebita)\b",
+        ),
         months_old: compile(
             r"\b[0-9]{1,2}\s*-?\s*(?:months?|mos?)\s*-?\s*old\b|\bde\s+[0-9]{1,2}\s+meses\b|\bnewborn\b|\brecien\s+nacid[oa]\b",
         ),
@@ -141,7 +146,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\bw/?\s+my\s+(?:wife|wifey|husband|hubby|partner|spouse|girlfriend|boyfriend|gf|bf|fiance|fiancee)|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:un\s+)?matrimonio|\bnosotros\s+dos|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
-            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+ing\s+alone|alone|solo\s+yo|yo\s+solo|single\s+(?:dad|mom|mum|parent|father|mother)|(?:padre|madre|papa|mama)\s+solter[oa]|(?:nomas|nada\s+mas|solamente)\s+yo|yo\s+nomas|just\s+myself|yo\s+sola|viajo\s+solo|viajo\s+sola|voy\s+solo|voy\s+sola|vengo\s+solo|vengo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|(?:solo|solamente|nomas)\s+para\s+mi|just\s+for\s+me|only\s+for\s+me|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
+            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+(?:ing|er)?\s+(?:alone|solo)|solo\s+travel+(?:er|ing)|(?:a|one)\s+single\s+(?:person|traveler|traveller|guest|adult)|alone|solo\s+yo|yo\s+solo|single\s+(?:dad|mom|mum|parent|father|mother)|(?:padre|madre|papa|mama)\s+solter[oa]|(?:nomas|nada\s+mas|solamente)\s+yo|yo\s+nomas|just\s+myself|yo\s+sola|viajo\s+solo|viajo\s+sola|voy\s+solo|voy\s+sola|vengo\s+solo|vengo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|(?:solo|solamente|nomas)\s+para\s+mi|just\s+for\s+me|only\s+for\s+me|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
         ),
         me_and: compile(
             r"\b(?:me\s*(?:and|&|\+|with|plus)\s*(?:my|the|our)|yo\s*(?:y|\+|con)\s*(?:mis?|los|las))\b",
@@ -272,14 +277,21 @@ pub(super) fn extract(folded: &str) -> Party {
     }
     // A head count ("we're 4") is the whole party, whoever is named after it ("mi hermana y
     // yo"); a couple counts only when nobody gave a number.
-    let adults = adults
-        .or(couples)
-        .or_else(|| {
-            headcount(folded).map(|(total, on_top)| match children {
-                Some(children) if !on_top && total > children => total - children,
-                _ => total,
-            })
+    let counted = adults.or(couples).or_else(|| {
+        headcount(folded).map(|(total, on_top)| match children {
+            Some(children) if !on_top && total > children => total - children,
+            _ => total,
         })
+    });
+    // "Mi mujer y yo con el bebé": the baby comes on top of the couple ("somos 3 con el bebé"
+    // counted it among the three).
+    let children = match children {
+        None if counted.is_none() && me_plus.is_none() && couple => {
+            p.with_child.is_match(folded).then_some(1)
+        }
+        known => known,
+    };
+    let adults = counted
         .or(me_plus)
         .or(couple.then_some(2 + companions))
         .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));

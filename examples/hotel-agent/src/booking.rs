@@ -152,23 +152,43 @@ pub(crate) fn next_question(catalog: &Catalog, lang: Language, slots: &Slots) ->
         format!("Please tell me your {}.", list("and")),
         format!("Indíqueme su {}, por favor.", list("y")),
     );
-    format!("{} {ask}", so_far(lang, &hotel.name, slots))
+    format!("{} {ask}", so_far(lang, hotel, slots))
 }
 
 /// What the request already holds, said back before asking for the rest so a guest can see
 /// what was understood (and correct it) before the quote: "Budget Stay Express, Family room,
 /// 4 guests, from Jan 25, 2027."
-fn so_far(lang: Language, hotel: &str, slots: &Slots) -> String {
-    let mut parts = vec![hotel.to_owned()];
+/// The room's price per night is said too: "how much is a suite at the Grand Plaza?" is
+/// answered before the dates that make a total are known.
+fn so_far(lang: Language, hotel: &hotel::Hotel, slots: &Slots) -> String {
+    let mut parts = vec![hotel.name.clone()];
     if let Some(r) = &slots.room {
+        let rate = r
+            .parse::<RoomKind>()
+            .ok()
+            .and_then(|kind| hotel.rooms.iter().find(|room| room.kind == kind))
+            .map(|room| {
+                say(
+                    lang,
+                    format!(
+                        " (from {}/night, up to {} guests)",
+                        room.base, room.max_guests
+                    ),
+                    format!(
+                        " (desde {}/noche, hasta {} huéspedes)",
+                        room.base, room.max_guests
+                    ),
+                )
+            })
+            .unwrap_or_default();
         parts.push(say(
             lang,
             if r == "Suite" {
-                r.clone()
+                format!("{r}{rate}")
             } else {
-                format!("{r} room")
+                format!("{r} room{rate}")
             },
-            format!("habitación {}", room(lang, r)),
+            format!("habitación {}{rate}", room(lang, r)),
         ));
     }
     if let Some(n) = slots.guests {
@@ -237,7 +257,7 @@ pub(crate) async fn clarify(
         .as_deref()
         .and_then(|c| agent.catalog.hotel(c).ok());
     let reply = match hotel {
-        Some(h) => format!("{} {ask}", so_far(lang, &h.name, &s.slots)),
+        Some(h) => format!("{} {ask}", so_far(lang, h, &s.slots)),
         None => ask,
     };
     Ok(ConversationUpdate::default().reply(reply))

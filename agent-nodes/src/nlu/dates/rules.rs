@@ -21,7 +21,15 @@ impl Context<'_> {
             .unwrap_or("")
             .trim_start()
             .starts_with([',', '.', ';', '!', '?']);
-        !parted && UNITS.contains(&text::next_word(self.text, self.end))
+        let next = text::next_word(self.text, self.end);
+        // "The 6th of next month" is a day.
+        let of_month = next == "of" && {
+            let after = self.text[self.end..]
+                .find("of")
+                .map_or(self.end, |i| self.end + i + 2);
+            super::month_after(self.text, after)
+        };
+        !parted && UNITS.contains(&next) && !of_month
     }
 
     /// Whether a start ("from", "desde", "starting") follows the match within a few words:

@@ -81,6 +81,34 @@ pub fn puts_off(message: &str) -> bool {
     DEFER_PHRASES.iter().any(|p| contains_phrase(&words, p))
 }
 
+/// Whether `message` keeps a booking as it is ("déjala como está", "leave it as it is",
+/// "keep the original dates"), whatever dates it mentions on the way ("en navidad sale más
+/// caro... déjala como está").
+pub fn keeps_as_is(message: &str) -> bool {
+    const KEEPS: &[&[&str]] = &[
+        &["keep", "it"],
+        &["leave", "it"],
+        &["as", "it", "is"],
+        &["como", "esta"],
+        &["dejala"],
+        &["dejalo"],
+        &["la", "dejo"],
+        &["lo", "dejo"],
+        &["no", "la", "cambies"],
+        &["no", "lo", "cambies"],
+        &["no", "la", "muevas"],
+        &["dont", "change"],
+        &["don", "t", "change"],
+        &["dont", "move"],
+        &["don", "t", "move"],
+        &["original", "dates"],
+        &["fechas", "originales"],
+    ];
+    let folded = plain(message);
+    let words = words(&folded);
+    KEEPS.iter().any(|p| contains_phrase(&words, p))
+}
+
 /// `message` folded, with the idioms that only look like a decision taken out: "ahora que lo
 /// pienso" is no "lo pienso", "come to think of it" no "think about it", "lo más tarde
 /// posible" no "más tarde".
@@ -248,6 +276,25 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
     if words.is_empty() {
         return Answer::Unclear;
     }
+    // "No wait", "espera": a pause on its own (with more after it, "no wait, until friday",
+    // it leads a correction).
+    let pause = words.iter().all(|w| {
+        matches!(
+            *w,
+            "no" | "wait"
+                | "espera"
+                | "a"
+                | "sec"
+                | "second"
+                | "minute"
+                | "un"
+                | "momento"
+                | "segundo"
+        )
+    }) && words.iter().any(|w| matches!(*w, "wait" | "espera"));
+    if pause {
+        return Answer::Defer;
+    }
     // "nah forget it" refuses even with a "hmm" in it; "no, let me think" only puts it off.
     if DECLINE_PHRASES.iter().any(|p| contains_phrase(&words, p)) {
         return Answer::Decline;
@@ -347,6 +394,15 @@ const FEE_TAKEN: &[&[&str]] = &[
     &["charge", "is", "fine"],
     &["ill", "pay", "the", "fee"],
     &["i", "ll", "pay", "the", "fee"],
+    &["accept", "the", "fee"],
+    &["i", "accept", "the", "fee"],
+    &["accept", "the", "charge"],
+    &["fine", "with", "the", "fee"],
+    &["ok", "with", "the", "fee"],
+    &["acepto", "el", "cargo"],
+    &["acepto", "el", "cobro"],
+    &["acepto", "la", "tarifa"],
+    &["pago", "la", "tarifa"],
 ];
 
 /// Phrases with a "no" in them that refuse nothing.

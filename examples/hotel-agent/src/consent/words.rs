@@ -413,6 +413,9 @@ pub(super) const DECLINE_PHRASES: &[&[&str]] = &[
     &["no", "reservare"],
     &["no", "nos", "late"],
     &["no", "me", "late"],
+    // "Vale, entonces nada": the request is dropped ("pues nada" is as often "oh well").
+    &["entonces", "nada"],
+    &["mejor", "nada"],
     &["thanks", "anyway"],
     &["gracias", "de", "todos", "modos"],
     &["gracias", "igual"],

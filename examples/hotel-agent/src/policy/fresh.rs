@@ -114,9 +114,16 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         // the hotels of the answer are the ones weighed next.
         // "Which hotel has a free shuttle?" then "how much is a deluxe there": the one hotel
         // of the answer is in focus.
-        let with = crate::qa::hotels_with(w.catalog, &crate::text::fold(&r.message));
+        let mut with = crate::qa::hotels_with(w.catalog, &crate::text::fold(&r.message));
+        // "And of those, which one takes dogs?": among the hotels of the last answer.
+        if r.weighs && d.compared.len() > 1 {
+            with.retain(|h| d.compared.contains(h));
+        }
         match <[String; 1]>::try_from(with) {
-            Ok([only]) => next.focus = Some(only),
+            Ok([only]) => {
+                next.focus = Some(only);
+                next.compared = Vec::new();
+            }
             Err(with) if with.len() > 1 => next.compared = with,
             Err(_) => {}
         }
@@ -315,11 +322,25 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         || r.same_request;
     // "Which is the cheapest?" during a request picks its room.
     let picks = (r.cheapest || r.biggest) && d.slots.started();
-    let details = r.amends() || counted || r.same_dates || r.same_request || picks;
+    // "Orlando I guess. Is breakfast included there?" after two hotels were priced: that one.
+    let picks_weighed = d.slots.started()
+        && d.slots.hotel.is_none()
+        && named.as_ref().is_some_and(|h| d.compared.contains(h));
+    let details = r.amends() || counted || r.same_dates || r.same_request || picks || picks_weighed;
     if (books && !asks) || (asks && details) {
         next.change = None;
         next.slots = request(d, r, w, named.as_ref());
         next.focus = next.slots.hotel.clone().or(next.focus);
+        // "What's the cheapest room in Miami?" then "how much for the 7th to the 10th?": the
+        // room that answer named.
+        if next.slots.room.is_none()
+            && !d.slots.started()
+            && next.slots.hotel.is_some()
+            && next.slots.hotel == d.focus
+            && d.asked.as_deref().is_some_and(asked_cheapest)
+        {
+            next.slots.room = cheapest_room(w.catalog, &next.slots);
+        }
         if r.vague_dates {
             // "Then in January": the earlier dates are gone; days given next are in January
             // ("right after xmas", then "the 26th to the 30th": in December).
@@ -349,6 +370,14 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             Route::Collect
         };
         return (route, next);
+    }
+    // "Sorry, what was the total again?" with the request complete: its quote, again.
+    let total_again = crate::text::words(&crate::text::fold(&r.message))
+        .iter()
+        .any(|w| matches!(*w, "total" | "again" | "otra"))
+        && (r.price || r.question);
+    if d.slots.complete() && total_again && !r.topic && !r.across && named.is_none() {
+        return (Route::Collect, next);
     }
     if asks {
         if named.is_some() {
@@ -399,6 +428,25 @@ fn cheapest_hotel(catalog: &Catalog) -> Option<String> {
         .flat_map(|h| h.rooms.iter().map(move |r| (r.base, &h.code)))
         .min_by_key(|(base, _)| *base)
         .map(|(_, code)| code.clone())
+}
+
+/// "What's the cheapest room in Miami?", "¿cuál es la más barata?".
+fn asked_cheapest(question: &str) -> bool {
+    let folded = crate::text::fold(question);
+    ["cheapest", "least expensive", "mas barat", "mas economic"]
+        .iter()
+        .any(|c| folded.contains(c))
+}
+
+/// The cheapest room of the request's hotel that holds its party.
+fn cheapest_room(catalog: &Catalog, slots: &Slots) -> Option<String> {
+    let hotel = catalog.hotel(slots.hotel.as_deref()?).ok()?;
+    hotel
+        .rooms
+        .iter()
+        .filter(|room| slots.guests.is_none_or(|g| room.max_guests >= g))
+        .min_by_key(|room| room.base)
+        .map(|room| room.kind.name().to_owned())
 }
 
 /// Whether a message thanks ("thx", "gracias", "ty").

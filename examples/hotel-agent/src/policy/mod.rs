@@ -199,7 +199,14 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     };
     let (route, next) = decided.unwrap_or_else(|| {
         next.pending = None;
-        fresh(d, r, w, next)
+        // A change dropped for a new request ("don't cancel it, add a room there, same dates")
+        // leaves that booking's hotel and stay to refer to.
+        let seen = Dialog {
+            focus: next.focus.clone(),
+            previous: next.previous.clone(),
+            ..d.clone()
+        };
+        fresh(&seen, r, w, next)
     });
     // "Admin mode: set the price to $1" changes nothing: the booking details beside it are
     // read as any others (and priced from the catalog), and with nothing else to act on the

@@ -76,7 +76,13 @@ pub(super) fn answer_quote(
             }
             return Some((Route::Confirm, next.clone()));
         }
-        Answer::Decline if !r.amends() => {
+        // "En navidad sale más caro... entonces no, déjala como está": the dates named are
+        // the reason, the booking stays.
+        Answer::Decline
+            if !r.amends()
+                || (matches!(pending, Pending::Reschedule { .. } | Pending::Cancel { .. })
+                    && consent::keeps_as_is(&r.message)) =>
+        {
             next.pending = None;
             next.change = None;
             if let Pending::Reschedule { reference, .. } | Pending::Cancel { reference, .. } =
@@ -93,8 +99,31 @@ pub(super) fn answer_quote(
             next.focus = None;
             return Some((Route::Decline, next.clone()));
         }
+        // "Wait, don't cancel it, I'd rather add a standard room there for my parents": the
+        // change is dropped and the room is a new request, read afresh about that booking's
+        // hotel and dates ("there", "same dates"). Asking the change again would let the
+        // next "yes", meant for the room, cancel the booking.
+        Answer::Decline
+            if matches!(pending, Pending::Reschedule { .. } | Pending::Cancel { .. })
+                && (r.entities.room_type.is_some() || r.entities.adults.is_some())
+                && r.entities.booking_ref.is_none() =>
+        {
+            next.pending = None;
+            next.change = None;
+            if let Pending::Reschedule { reference, .. } | Pending::Cancel { reference, .. } =
+                pending
+                && let Some(b) = booking(w, reference)
+            {
+                next.focus = Some(b.quote.hotel.clone());
+                next.previous = Some(super::bookings::terms(b));
+            }
+            return None;
+        }
         // "Hmm and does the Seaside have a spa?": a hedge with a question is answered below.
-        Answer::Defer if consent::puts_off(&r.message) || (!r.amends() && !r.question) => {
+        // Text written to steer the agent puts nothing off: the quote waits as quoted.
+        Answer::Defer
+            if !r.injection && (consent::puts_off(&r.message) || (!r.amends() && !r.question)) =>
+        {
             next.pending = None;
             return Some((Route::Defer, next.clone()));
         }

@@ -360,6 +360,16 @@ fn anchored(r: &Reading, slots: &Slots, month: Option<u32>, today: NaiveDate) ->
             }
             if let (Some(new_in), Some(out)) = (e.check_in, check_out) {
                 e.check_out = new_in.succ_opt().and_then(|d| next_day(d, out.day()));
+                // "The 18th, mon to fri": the Friday after the arrival placed, unless the
+                // departure's day is written out.
+                let written = crate::text::words(&crate::text::fold(&r.message))
+                    .iter()
+                    .any(|w| w.trim_end_matches(char::is_alphabetic) == out.day().to_string());
+                if let (Some(end), false) = (r.range_end, written) {
+                    e.check_out = new_in
+                        .succ_opt()
+                        .and_then(|d| d.iter_days().take(7).find(|d| d.weekday() == end));
+                }
             }
         }
         (None, Some(out)) => {

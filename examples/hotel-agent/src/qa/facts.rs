@@ -145,6 +145,8 @@ pub(super) fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
         ),
         // The same at every hotel: said once, without a hotel's name.
         Topic::Season => return season(lang),
+        Topic::Hold => return hold(lang),
+        Topic::Counts => return counts(lang),
         Topic::Prices => h
             .rooms
             .iter()
@@ -163,6 +165,24 @@ pub(super) fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
             .join(", "),
     };
     format!("{}: {fact}", h.name)
+}
+
+/// Why a room cannot be kept without booking it, and why booking it costs nothing to undo.
+pub(super) fn hold(lang: Language) -> String {
+    say(
+        lang,
+        "I can't hold a room without booking it, but a booking can be cancelled free of charge up to 2 days before check-in.",
+        "No puedo guardar una habitación sin reservarla, pero una reserva se puede cancelar gratis hasta 2 días antes de la llegada.",
+    )
+}
+
+/// Who counts as a guest, the same at every hotel.
+pub(super) fn counts(lang: Language) -> String {
+    say(
+        lang,
+        "Everyone who stays counts as a guest, babies and children included, and a room holds up to its maximum number of guests.",
+        "Todas las personas que se alojan cuentan como huéspedes, también los bebés y los niños, y cada habitación admite hasta su número máximo de huéspedes.",
+    )
 }
 
 /// How every hotel prices a stay, for "why is christmas more expensive?".

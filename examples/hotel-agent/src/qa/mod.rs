@@ -28,6 +28,16 @@ pub(crate) fn across_hotels(folded: &str) -> bool {
         "which hotel",
         "what hotel",
         "which of your hotels",
+        "which of those",
+        "which of them",
+        "of those which",
+        "of them which",
+        "cual de esos",
+        "cual de esas",
+        "cual de ellos",
+        "cual de ellas",
+        "de esos cual",
+        "de esas cual",
         "which of ur hotels",
         "which ones",
         "que hoteles",
@@ -101,6 +111,19 @@ pub fn answer_from_catalog(
     if topics == [topics::Topic::Season] {
         return facts::season(lang);
     }
+    if topics == [topics::Topic::Counts] {
+        return facts::counts(lang);
+    }
+    // "Can you hold it till friday? and is parking free?": the hold is said once, first,
+    // and the rest answered as any question.
+    if topics.contains(&topics::Topic::Hold) {
+        topics.retain(|t| !matches!(t, topics::Topic::Hold | topics::Topic::Prices));
+        let hold = facts::hold(lang);
+        if topics.is_empty() {
+            return hold;
+        }
+        return format!("{hold}\n{}", topic_lines(lang, &hotels, &folded, &topics));
+    }
     // "Do you have a hotel near DFW?": what the hotel is, when one is named. Any other question
     // ("is there a casino at the Grand Plaza?") is one the catalog cannot answer: it says so.
     if let ([h], true) = (hotels.as_slice(), topics.is_empty()) {
@@ -125,12 +148,22 @@ pub fn answer_from_catalog(
             "Lo siento, no tengo esa información. Puedo informarle sobre servicios, precios, horarios de entrada, aparcamiento, mascotas y más, o ayudarle a reservar.",
         );
     }
-    let across = hotels.len() > 1 && across_hotels(&folded);
-    let free = asks_free(&folded);
+    topic_lines(lang, &hotels, &folded, &topics)
+}
+
+/// Each of `topics` at each of `hotels` (those that offer it, when asked across them).
+fn topic_lines(
+    lang: Language,
+    hotels: &[&Hotel],
+    folded: &str,
+    topics: &[topics::Topic],
+) -> String {
+    let across = hotels.len() > 1 && across_hotels(folded);
+    let free = asks_free(folded);
     let lines: Vec<String> = topics
         .iter()
         .flat_map(|t| {
-            let hotels = hotels.clone();
+            let hotels = hotels.to_vec();
             hotels
                 .into_iter()
                 .filter(move |h| !across || offers(h, *t, free) != Some(false))

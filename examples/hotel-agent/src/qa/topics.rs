@@ -21,6 +21,10 @@ pub(super) enum Topic {
     Location,
     /// Why a stay costs what it does: peak season and weekend nights.
     Season,
+    /// "Can you hold it till Friday?": a room is kept only by booking it.
+    Hold,
+    /// "Does the baby count?": who counts as a guest.
+    Counts,
 }
 
 /// Words that name each topic, English and Spanish, accent-free and lower-case.
@@ -243,6 +247,9 @@ pub(crate) struct Asks {
     pub(crate) topic: bool,
     /// Prices.
     pub(crate) price: bool,
+    /// To keep a room without booking it ("can you hold it till friday?", "¿me la guardas?"):
+    /// its dates are how long, not a stay.
+    pub(crate) hold: bool,
 }
 
 /// What the `folded` message asks the catalog about, read in one pass.
@@ -251,6 +258,7 @@ pub(crate) fn asks(folded: &str) -> Asks {
     Asks {
         topic: topics.iter().any(|t| *t != Topic::Prices) || asks_superlative(folded),
         price: topics.contains(&Topic::Prices),
+        hold: topics.contains(&Topic::Hold),
     }
 }
 
@@ -331,6 +339,88 @@ fn asks_season(text: &str, words: &[&str]) -> bool {
     season || (why && dearer)
 }
 
+/// "Can you hold it till friday?", "¿me la puedes guardar?", "apártamela": to keep a room
+/// without booking it. "Hold on" is a pause, not this.
+fn asks_hold(text: &str, words: &[&str]) -> bool {
+    const HOLD: &[&str] = &[
+        "hold it",
+        "hold the room",
+        "hold a room",
+        "hold that",
+        "hold this",
+        "hold them",
+        "hold onto it",
+        "hold the reservation",
+        "hold the booking",
+        "hold the price",
+        "put it on hold",
+        "put a hold",
+        "keep it for me",
+        "save it for me",
+        "reserve it without paying",
+        "book it without paying",
+    ];
+    const GUARDAR: &[&str] = &[
+        "guardar",
+        "guardarla",
+        "guardarlo",
+        "guardarmela",
+        "guardarnosla",
+        "guardas",
+        "guardame",
+        "guardamela",
+        "guardarme",
+        "apartar",
+        "apartarla",
+        "apartarmela",
+        "apartamela",
+        "apartame",
+        "apartas",
+        "bloquear",
+        "bloquearla",
+        "bloquearmela",
+        "prereserva",
+        "pre-reserva",
+    ];
+    HOLD.iter().any(|p| text.contains(p)) || GUARDAR.iter().any(|w| words.contains(w))
+}
+
+/// "Does the baby count?", "el bebé en la cuna no cuenta, no?", "are kids free?": whether a
+/// child counts as a guest.
+fn asks_counts(words: &[&str]) -> bool {
+    let child = words.iter().any(|w| {
+        matches!(
+            *w,
+            "baby"
+                | "babies"
+                | "infant"
+                | "infants"
+                | "toddler"
+                | "kid"
+                | "kids"
+                | "child"
+                | "children"
+                | "bebe"
+                | "bebes"
+                | "nino"
+                | "ninos"
+                | "nina"
+                | "ninas"
+                | "nene"
+                | "nena"
+                | "crio"
+                | "crios"
+        )
+    });
+    let counts = words.iter().any(|w| {
+        matches!(
+            *w,
+            "count" | "counts" | "counted" | "cuenta" | "cuentan" | "contar" | "cuentas"
+        )
+    });
+    child && counts
+}
+
 /// The topics the `folded` message asks about, each once, in the catalog's order.
 pub(super) fn topics(text: &str) -> Vec<Topic> {
     let words: Vec<&str> = text
@@ -339,6 +429,8 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
         .collect();
     let times = asks_times(text, &words);
     let season = asks_season(text, &words);
+    let hold = asks_hold(text, &words);
+    let counts = asks_counts(&words);
     CUES.iter()
         .filter(|(_, cues)| {
             cues.iter().any(|cue| {
@@ -352,6 +444,8 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
         .map(|(t, _)| *t)
         .chain(times.then_some(Topic::Times))
         .chain(season.then_some(Topic::Season))
+        .chain(hold.then_some(Topic::Hold))
+        .chain(counts.then_some(Topic::Counts))
         .fold(Vec::new(), |mut all, t| {
             if !all.contains(&t) {
                 all.push(t);

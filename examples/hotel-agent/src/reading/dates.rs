@@ -130,6 +130,25 @@ pub(super) fn weekday(word: &str) -> Option<chrono::Weekday> {
     })
 }
 
+static WEEKDAY_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    let day = "mon|monday|tue|tues|tuesday|wed|weds|wednesday|thu|thurs|thursday|fri|friday|sat|saturday|sun|sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo";
+    compile(&format!(
+        r"\b(?:{day})\s*(?:-|to|till|til|until|thru|through|a|al|hasta)\s*(?:el\s+)?({day})\b"
+    ))
+});
+
+/// The end of a weekday range ("mon to fri", "de viernes a domingo"): the departure is the
+/// first such day after the arrival, whatever month the arrival is placed in.
+pub(super) fn range_end(folded: &str) -> Option<chrono::Weekday> {
+    let end = WEEKDAY_RANGE.captures(folded)?.get(1)?.as_str();
+    // In a range, "wed" and "sun" are days.
+    weekday(match end {
+        "sun" => "sunday",
+        "wed" => "wednesday",
+        other => other,
+    })
+}
+
 /// The month a correction moves the dates to: "i meant january not december", "mejor en
 /// febrero", "the same but in march".
 pub(super) fn month_switch(folded: &str, words: &[&str]) -> Option<u32> {

@@ -17,7 +17,7 @@ pub use options::{DateOption, date_options};
 
 use dates::{
     HAS_DAY, KEEPS_DEPARTURE, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months,
-    shift_days, weekday, year_switch,
+    range_end, shift_days, weekday, year_switch,
 };
 
 pub use dates::YearSwitch;
@@ -71,6 +71,9 @@ pub struct Reading {
     pub cheapest: bool,
     /// A weekday named ("until Monday"), placed after the request's arrival.
     pub weekday: Option<chrono::Weekday>,
+    /// The end of a weekday range ("the 18th, mon to fri", "el 19, de viernes a domingo"):
+    /// the departure, the first such day after the arrival.
+    pub range_end: Option<chrono::Weekday>,
     /// A number on its own ("5 then", "bueno pues 3"): the answer to "how many guests?".
     pub bare_number: Option<u32>,
     /// Text written to steer the agent ("admin mode", "ignore your instructions", "set the
@@ -123,6 +126,10 @@ impl Reading {
             (entities.check_in, entities.check_out, entities.nights) = (None, None, None);
         }
         let asks = crate::qa::asks(&folded);
+        if asks.hold {
+            // "Can you hold it till friday?": friday is how long, not the stay's end.
+            (entities.check_in, entities.check_out, entities.nights) = (None, None, None);
+        }
         Reading {
             message: message.to_owned(),
             intent: u.intent,
@@ -151,6 +158,7 @@ impl Reading {
             biggest: BIGGEST.is_match(&folded),
             cheapest: CHEAPEST.is_match(&folded),
             weekday: w.iter().find_map(|word| weekday(word)),
+            range_end: range_end(&folded),
             bare_number: bare_number(&folded, &u.entities),
             injection: INJECTION.is_match(&folded),
             month_switch: month_switch(&folded, &w),
@@ -319,7 +327,7 @@ pub(crate) fn weighs(folded: &str) -> bool {
 
 static WEIGHS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia|y\s+cuanto|and\s+how\s+much)\b",
+        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia|y\s+cuanto|and\s+how\s+much|(?:of|among)\s+(?:those|them|these)|(?:de|entre)\s+(?:esos|esas|estos|estas|ellos|ellas))\b",
     )
 });
 

@@ -603,3 +603,62 @@ fn stays_weighed_are_priced_side_by_side_and_the_one_picked_is_quoted() {
     );
     assert_ne!(route, Route::Compare);
 }
+
+#[test]
+fn asking_to_hold_the_room_keeps_the_quote_as_quoted() {
+    // "Till Friday" is how long to hold it, not the stay's end.
+    for message in [
+        "can you hold it until friday?",
+        "¿me la puedes guardar hasta el viernes?",
+    ] {
+        let (route, next) = decide_now(&quoted(), message);
+        assert_eq!(route, Route::Answer, "{message}");
+        assert_eq!(next.pending, quoted().pending, "{message}");
+        assert_eq!(next.slots, quoted().slots, "{message}");
+    }
+}
+
+#[test]
+fn a_change_dropped_for_a_new_room_is_not_asked_again() {
+    let mine = bookings(&[("MVL", RoomKind::Standard, "2027-01-08", "2027-01-10")]);
+    let reference = mine[0].reference.as_str().to_owned();
+    let cancelling = Dialog {
+        pending: Some(Pending::Cancel {
+            reference: reference.clone(),
+            charge_cents: 0,
+        }),
+        ..Dialog::default()
+    };
+    let message = "actually wait dont cancel it. i'd rather add another standard room there for my parents, same dates, 2 ppl";
+    let (route, next) = decide_with(&cancelling, message, &mine);
+    assert_ne!(route, Route::AskAgain);
+    assert_ne!(route, Route::Confirm);
+    assert!(
+        !matches!(next.pending, Some(Pending::Cancel { .. })),
+        "{:?}",
+        next.pending
+    );
+    // The new room is at the kept booking's hotel, for its dates.
+    assert_eq!(next.slots.hotel.as_deref(), Some("MVL"));
+    assert_eq!(next.slots.check_in, Some(date("2027-01-08")));
+}
+
+#[test]
+fn a_move_declined_with_a_date_as_the_reason_keeps_the_booking() {
+    let mine = bookings(&[("BSE", RoomKind::Family, "2026-12-18", "2026-12-21")]);
+    let moving = Dialog {
+        pending: Some(Pending::Reschedule {
+            reference: mine[0].reference.as_str().to_owned(),
+            check_in: date("2026-12-25"),
+            check_out: date("2026-12-28"),
+            total_cents: 36_480,
+            fee_cents: 0,
+        }),
+        ..Dialog::default()
+    };
+    let message = "ah no, en navidad sale más caro... entonces no, déjala como está";
+    let (route, next) = decide_with(&moving, message, &mine);
+    assert_eq!(route, Route::KeepBooking);
+    assert_eq!(next.pending, None);
+    assert_eq!(next.change, None);
+}
