@@ -525,22 +525,52 @@ pub(crate) async fn quote(
 }
 
 /// `booked`: tells the guest the outcome of the booking tool and clears the finished request.
-pub(crate) async fn booked(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+pub(crate) async fn booked(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
     let outcome = s.tool_results.iter().find(|r| r.name == BOOK_TOOL);
     let done = outcome
         .filter(|r| !r.is_error)
         .and_then(|r| serde_json::from_value::<Booked>(r.output.clone()).ok());
+    // What was booked is said with its reference, so the guest can check it at a glance.
+    let stay = match &s.pending {
+        Some(Pending::Book { stay, .. }) => {
+            let name = agent
+                .catalog
+                .hotel(&stay.hotel)
+                .map_or(stay.hotel.clone(), |h| h.name.clone());
+            say(
+                lang,
+                format!(
+                    ": {name}, {} room, {} to {}, {} guest(s)",
+                    stay.room,
+                    date(lang, stay.check_in),
+                    date(lang, stay.check_out),
+                    stay.guests
+                ),
+                format!(
+                    ": {name}, habitación {}, del {} al {}, {} huésped(es)",
+                    room(lang, &stay.room),
+                    date(lang, stay.check_in),
+                    date(lang, stay.check_out),
+                    stay.guests
+                ),
+            )
+        }
+        _ => String::new(),
+    };
     let reply = match &done {
         Some(b) => say(
             lang,
             format!(
-                "Done! Your booking reference is {}. Total: {}. Anything else?",
+                "Done! Your booking reference is {}{stay}. Total: {}. Anything else?",
                 b.reference,
                 hotel::Cents(b.total_cents)
             ),
             format!(
-                "¡Listo! Su número de reserva es {}. Total: {}. ¿Algo más?",
+                "¡Listo! Su número de reserva es {}{stay}. Total: {}. ¿Algo más?",
                 b.reference,
                 hotel::Cents(b.total_cents)
             ),
@@ -550,6 +580,20 @@ pub(crate) async fn booked(s: Arc<Conversation>) -> Result<ConversationUpdate, N
             "Sorry, I could not complete the booking; the room may have just sold out. Would you like to try other dates or another room?",
             "Lo siento, no pude completar la reserva; puede que la habitación se acabe de agotar. ¿Desea probar otras fechas u otra habitación?",
         ),
+    };
+    // "Yes book it. Is there a shuttle from DFW btw?": the question is answered too.
+    let folded = crate::text::fold(&s.message);
+    let reply = match s.slots.hotel.as_ref() {
+        Some(hotel) if done.is_some() && crate::qa::asks(&folded).topic => {
+            let answer = crate::qa::answer_from_catalog(
+                &agent.catalog,
+                lang,
+                std::slice::from_ref(hotel),
+                &s.message,
+            );
+            format!("{reply}\n{answer}")
+        }
+        _ => reply,
     };
     // The booked request is remembered for "the same again for the 8th".
     let previous = done

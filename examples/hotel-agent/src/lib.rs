@@ -271,7 +271,8 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
             ),
         );
     }
-    graph.add_node("booked", |s, _ctx| booking::booked(s));
+    let a = Arc::clone(&agent);
+    graph.add_node("booked", move |s, _ctx| booking::booked(Arc::clone(&a), s));
     graph.add_node("changed", |s, _ctx| changes::changed(s));
     let a = Arc::clone(&agent);
     graph.add_node("recover", move |s, _ctx| talk::recover(Arc::clone(&a), s));

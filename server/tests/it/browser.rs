@@ -270,7 +270,7 @@ async fn say(browser: &Client, text: &str, expect: &str) -> String {
     .await
 }
 
-/// The booking reference in a "Done! Your booking reference is SRS-7K3Q9P. …" reply.
+/// The booking reference in a "Done! Your booking reference is SRS-7K3Q9P: …" reply.
 fn reference_in(reply: &str) -> Option<String> {
     let (_, rest) = reply.split_once("booking reference is ")?;
     let candidate: String = rest

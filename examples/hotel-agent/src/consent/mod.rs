@@ -92,6 +92,8 @@ pub fn keeps_as_is(message: &str) -> bool {
         &["como", "esta"],
         &["dejala"],
         &["dejalo"],
+        &["dejarla"],
+        &["dejarlo"],
         &["la", "dejo"],
         &["lo", "dejo"],
         &["no", "la", "cambies"],
@@ -235,7 +237,58 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     if classify_whole(&tail, quoted) == Answer::Decline && !head_refuses {
         return Answer::Decline;
     }
+    if yes_then_question(folded, quoted) {
+        return Answer::Accept;
+    }
     by_sentence(folded, quoted).unwrap_or(answer)
+}
+
+/// "Yes book it pls. Is there a shuttle from DFW btw?", "sí, resérvala. ah, y el shuttle
+/// cuánto cuesta?": a yes with its action in a sentence of its own, then a question that only
+/// asks. A question that bargains or sets a condition ("but is breakfast included?", "¿y si
+/// no hay parking?") leaves the message unclear, as does a bare "yes" before it.
+fn yes_then_question(folded: &str, quoted: Quoted) -> bool {
+    let mut sentences = folded
+        .split(['.', '!', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let Some(first) = sentences.next() else {
+        return false;
+    };
+    let rest: Vec<&str> = sentences.collect();
+    let acts = words(first)
+        .iter()
+        .any(|w| action_words(quoted).contains(w));
+    let asks_only = |s: &&str| {
+        s.ends_with('?')
+            && !words(s).iter().any(|w| {
+                matches!(
+                    *w,
+                    "but"
+                        | "pero"
+                        | "if"
+                        | "si"
+                        | "only"
+                        | "solo"
+                        | "unless"
+                        | "instead"
+                        | "mejor"
+                        | "rather"
+                        | "change"
+                        | "cambia"
+                        | "cambiar"
+                        | "wait"
+                        | "espera"
+                        | "no"
+                        | "not"
+                )
+            })
+    };
+    !first.contains('?')
+        && acts
+        && classify_whole(first, quoted) == Answer::Accept
+        && !rest.is_empty()
+        && rest.iter().all(asks_only)
 }
 
 /// "That is very reasonable. Yes, please book it. Thank you, dear.": a message of several

@@ -227,6 +227,37 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         reschedule(&mut next);
         return (Route::Reschedule, next);
     }
+    // "¿Se puede cambiar? Nos vendría mejor del 18 al 20" right after a booking was shown:
+    // new dates for it.
+    let change_verb = crate::text::words(&crate::text::fold(&r.message))
+        .iter()
+        .any(|w| {
+            matches!(
+                *w,
+                "change"
+                    | "move"
+                    | "reschedule"
+                    | "cambiar"
+                    | "cambiarla"
+                    | "cambiarlo"
+                    | "mover"
+                    | "moverla"
+                    | "moverlo"
+                    | "pasarla"
+                    | "pasarlo"
+            )
+        });
+    if change_verb
+        && d.shown.is_some()
+        && r.has_dates()
+        && !d.slots.started()
+        && r.entities.room_type.is_none()
+        && r.entities.adults.is_none()
+        && !r.fresh_start
+    {
+        reschedule(&mut next);
+        return (Route::Reschedule, next);
+    }
     // "Forget chicago, meeting got cancelled. miami instead, dec 19 to 21, 2 ppl, deluxe" from
     // a guest with no booking: a new stay asked for, not a cancellation.
     let asks_a_stay_instead = r.entities.booking_ref.is_none()

@@ -297,7 +297,26 @@ fn asks_times(text: &str, words: &[&str]) -> bool {
     ]
     .iter()
     .any(|c| text.contains(c));
-    let dated = words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit()));
+    // "Check in antes de la 1?", "check in before 11am": a number that is an hour.
+    let hour = [
+        "antes de la",
+        "antes de las",
+        "despues de la",
+        "despues de las",
+        "a la 1",
+        "a las",
+        "before",
+        "after",
+        "earlier than",
+        "later than",
+    ]
+    .iter()
+    .any(|c| text.contains(c))
+        || words.iter().any(|w| {
+            w.ends_with("am") && w.trim_end_matches("am").bytes().all(|b| b.is_ascii_digit())
+                || w.ends_with("pm") && w.trim_end_matches("pm").bytes().all(|b| b.is_ascii_digit())
+        });
+    let dated = !hour && words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit()));
     // "whats check in time there" asks without a question mark.
     let asked = text.contains('?')
         || ["whats", "what", "when", "hora", "time", "horario"]

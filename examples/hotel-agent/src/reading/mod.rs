@@ -163,7 +163,13 @@ impl Reading {
             injection: INJECTION.is_match(&folded),
             month_switch: month_switch(&folded, &w),
             year_switch: year_switch(&folded),
-            fresh_start: FRESH.is_match(&folded),
+            // "I have a reservation, can I move it?" names the booking there is.
+            fresh_start: FRESH.find_iter(&folded).any(|m| {
+                let before = folded[..m.start()].trim_end();
+                !["have", "got", "made", "tengo", "tenemos", "hice", "hicimos"]
+                    .iter()
+                    .any(|w| before.ends_with(w))
+            }),
             shift_days: shift_days(&folded),
             extra_nights: extra_nights(&folded),
             leaving: LEAVING.is_match(&folded) && !KEEPS_DEPARTURE.is_match(&folded),
