@@ -203,6 +203,42 @@ pub(crate) async fn cancel(
         .reply(reply))
 }
 
+/// `underway`: the guest asked to lengthen a stay already begun. That booking cannot be
+/// changed; the nights asked for (in `slots`, set by the policy) can be a booking of their own,
+/// quoted when the guest wants it.
+pub(crate) async fn underway(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    let slots = &s.slots;
+    let hotel = slots
+        .hotel
+        .as_deref()
+        .and_then(|c| agent.catalog.hotel(c).ok())
+        .map_or_else(String::new, |h| h.name.clone());
+    let (Some(check_in), Some(check_out)) = (slots.check_in, slots.check_out) else {
+        return Ok(ConversationUpdate::default());
+    };
+    let room = slots.room.as_deref().unwrap_or_default();
+    let guests = slots.guests.unwrap_or_default();
+    let reply = say(
+        lang,
+        format!(
+            "Your stay at {hotel} has already begun, so that booking can no longer be changed. I can book the extra night(s) as a separate booking: {room} room, {} to {}, {guests} guest(s). Shall I quote it?",
+            date(lang, check_in),
+            date(lang, check_out),
+        ),
+        format!(
+            "Su estancia en {hotel} ya ha empezado, así que esa reserva ya no se puede cambiar. Puedo reservar la(s) noche(s) extra como una reserva aparte: habitación {}, del {} al {}, {guests} huésped(es). ¿Se la cotizo?",
+            super::reply::room(lang, room),
+            date(lang, check_in),
+            date(lang, check_out),
+        ),
+    );
+    Ok(ConversationUpdate::default().pending(None).reply(reply))
+}
+
 /// `changed`: tells the guest the outcome of the reschedule or cancellation tool.
 pub(crate) async fn changed(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);

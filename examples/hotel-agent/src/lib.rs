@@ -6,7 +6,7 @@
 //! ingest → understand → decide ─┬─ greet / goodbye / complaint / refuse / recover / help
 //!                               ├─ answer · answer_and_collect (→ quote)   catalog facts only
 //!                               ├─ collect_slots (→ quote) · clarify       the request
-//!                               ├─ lookup · reschedule · cancel            existing bookings
+//!                               ├─ lookup · reschedule · cancel · underway existing bookings
 //!                               ├─ confirm ─┬─ create_booking → booked     only a clear yes
 //!                               │           └─ apply_change → changed
 //!                               └─ decline · keep_booking · defer · ask_again
@@ -275,6 +275,10 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     graph.add_node("booked", move |s, _ctx| booking::booked(Arc::clone(&a), s));
     graph.add_node("changed", |s, _ctx| changes::changed(s));
     let a = Arc::clone(&agent);
+    graph.add_node("underway", move |s, _ctx| {
+        changes::underway(Arc::clone(&a), s)
+    });
+    let a = Arc::clone(&agent);
     graph.add_node("recover", move |s, _ctx| talk::recover(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
     graph.add_node("help", move |s, _ctx| talk::help(Arc::clone(&a), s));
@@ -326,6 +330,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         "booked",
         "reschedule",
         "cancel",
+        "underway",
         "changed",
         "decline",
         "keep_booking",

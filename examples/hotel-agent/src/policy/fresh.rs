@@ -227,6 +227,29 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         reschedule(&mut next);
         return (Route::Reschedule, next);
     }
+    // "We're at the Heritage, can we stay one more night, until Tuesday?": a stay under way
+    // cannot be changed; the nights after it are offered as a booking of their own, in the
+    // same room for the same party.
+    if !d.slots.started()
+        && let Some(b) = underway(r, w, named.as_deref())
+    {
+        let from = b.quote.check_out;
+        let to = r.entities.check_out.filter(|out| *out > from).or_else(|| {
+            let extra = r.extra_nights.filter(|n| *n > 0)?;
+            Some(from + chrono::Duration::days(extra))
+        });
+        if let Some(to) = to {
+            next.slots = Slots {
+                check_in: Some(from),
+                check_out: Some(to),
+                ..terms(b)
+            };
+            next.focus = Some(b.quote.hotel.clone());
+            next.shown = Some(b.reference.to_string());
+            next.change = None;
+            return (Route::Underway, next);
+        }
+    }
     // "¿Se puede cambiar? Nos vendría mejor del 18 al 20" right after a booking was shown:
     // new dates for it.
     let change_verb = crate::text::words(&crate::text::fold(&r.message))
@@ -449,6 +472,28 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             (route, next)
         }
     }
+}
+
+/// The guest's stay under way (arrived before today, leaving today or later) that `r` asks to
+/// lengthen: more nights, or a later departure alone. At the hotel named, if any.
+fn underway<'a>(r: &Reading, w: World<'a>, named: Option<&str>) -> Option<&'a Booking> {
+    let longer = r.extra_nights.is_some_and(|n| n > 0)
+        || (r.entities.check_out.is_some() && r.entities.check_in.is_none());
+    if !longer || r.fresh_start {
+        return None;
+    }
+    let mut here = w.bookings.iter().filter(|b| {
+        b.status == hotel::BookingStatus::Confirmed
+            && b.quote.check_in < w.today
+            && b.quote.check_out >= w.today
+            && named.is_none_or(|h| h == b.quote.hotel)
+            && r.entities
+                .booking_ref
+                .as_deref()
+                .is_none_or(|p| b.reference.as_str().eq_ignore_ascii_case(p))
+    });
+    let only = here.next()?;
+    here.next().is_none().then_some(only)
 }
 
 /// The hotel of the catalog's cheapest room.

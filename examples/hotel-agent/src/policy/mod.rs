@@ -115,6 +115,9 @@ pub enum Route {
     Reschedule,
     /// Quotes cancelling an existing booking.
     Cancel,
+    /// A stay already under way cannot be changed: says so, and offers the nights asked for
+    /// as a booking of their own (the request, unquoted until the guest wants it).
+    Underway,
     /// "Sorry, I did not get that".
     Recover,
     /// The second miss in a row: what the agent can do, with examples.
@@ -143,6 +146,7 @@ impl Route {
             Route::Lookup => "lookup",
             Route::Reschedule => "reschedule",
             Route::Cancel => "cancel",
+            Route::Underway => "underway",
             Route::Recover => "recover",
             Route::Help => "help",
             Route::Refuse => "refuse",
@@ -150,7 +154,7 @@ impl Route {
     }
 
     /// Every route, for the graph's destinations.
-    pub const ALL: [Route; 19] = [
+    pub const ALL: [Route; 20] = [
         Route::Greet,
         Route::Goodbye,
         Route::Escalate,
@@ -167,6 +171,7 @@ impl Route {
         Route::Lookup,
         Route::Reschedule,
         Route::Cancel,
+        Route::Underway,
         Route::Recover,
         Route::Help,
         Route::Refuse,

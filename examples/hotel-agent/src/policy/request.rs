@@ -32,6 +32,13 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         if r.same_people || ((r.same_request || r.same_dates) && !r.other_party) {
             base.guests = previous.guests;
         }
+        // "Make a new one then, same room, dec 14 to 16": the room of the last request.
+        if r.same_room && r.entities.room_type.is_none() {
+            base.room.clone_from(&previous.room);
+            if named.is_none() && d.focus.is_none() {
+                base.hotel.clone_from(&previous.hotel);
+            }
+        }
         // "What would a standard be, same dates?" after declining a suite: the same hotel,
         // unless the message names another.
         if r.same_dates && named.is_none() && d.focus.is_none() {
@@ -138,7 +145,16 @@ pub(super) fn amendment(
             .is_some_and(|(i, o)| (o - i).num_days() == i64::from(n))
     }) && !r.day_only
         && r.months.is_empty();
-    if counted_back && slots.check_in.is_some() && r.weekday.is_some() {
+    // "Just for monday night", "la noche del lunes": the weekday is the night's, its arrival.
+    let folded = crate::text::fold(&r.message);
+    let words = crate::text::words(&folded);
+    let night_of = words
+        .windows(2)
+        .any(|w| crate::reading::weekday_word(w[0]).is_some() && matches!(w[1], "night" | "nite"))
+        || words.windows(3).any(|w| {
+            w[0] == "noche" && w[1] == "del" && crate::reading::weekday_word(w[2]).is_some()
+        });
+    if counted_back && slots.check_in.is_some() && r.weekday.is_some() && !night_of {
         e.check_in = None;
     }
     if let (Some(weekday), Some(arrival), None, Some(_)) =

@@ -22,6 +22,11 @@ use dates::{
 
 pub use dates::YearSwitch;
 
+/// The weekday a word names ("monday", "lunes", "fri").
+pub fn weekday_word(word: &str) -> Option<chrono::Weekday> {
+    weekday(word)
+}
+
 /// One message as the policy sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
@@ -57,6 +62,8 @@ pub struct Reading {
     pub same_request: bool,
     /// "Same people", "misma gente": the previous request's party.
     pub same_people: bool,
+    /// "Same room", "la misma habitación": the previous request's room type.
+    pub same_room: bool,
     /// "And at the Grand Plaza?", "¿y en el de Chicago?": a short message that asks the last
     /// question again of something else.
     pub follow_up: bool,
@@ -152,6 +159,7 @@ impl Reading {
                 )
             }),
             same_people: SAME_PEOPLE.is_match(&folded),
+            same_room: SAME_ROOM.is_match(&folded),
             adds: ADDS.is_match(folded.trim()),
             follow_up: follows_up(&folded),
             other_party: OTHER_PARTY.is_match(&folded),
@@ -284,6 +292,12 @@ const QUESTION_WORDS: &[&str] = &[
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("reading rule {pattern}: {e}"))
 }
+
+static SAME_ROOM: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:same\s+(?:kind\s+of\s+|type\s+of\s+)?room(?:\s+type)?|misma\s+habitacion|mismo\s+(?:tipo\s+de\s+habitacion|cuarto|tipo\s+de\s+cuarto)|misma\s+pieza)\b",
+    )
+});
 
 static SAME_DATES: LazyLock<Regex> = LazyLock::new(|| {
     compile(
