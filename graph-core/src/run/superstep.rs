@@ -363,7 +363,8 @@ impl<'a, S: State> Job<'a, S> {
         let ended = move |how| Ended { id, node, how };
         match work {
             Work::Saved(output) => Either::Left(future::ready(ended(How::Reused(output)))),
-            Work::Run(run) => Either::Right(async move {
+            // The task stays where the future captured it, and `run` borrows it there.
+            Work::Run(mut run) => Either::Right(async move {
                 let span = tracing::debug_span!("task", node = %run.shared.node, task_id = %run.shared.task_id);
                 ended(How::Ran(run.run().instrument(span).await))
             }),

@@ -13,6 +13,8 @@
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use futures_util::future::Either;
+
 use crate::checkpoint::{PendingWrite, WriteKind};
 use crate::context::{Ctx, TaskShared};
 use crate::error::{Error, NodeError, NodeFailure, Pause};
@@ -76,7 +78,10 @@ pub(crate) struct HandlerTask {
 }
 
 impl<S: State> TaskRun<'_, S> {
-    pub(crate) async fn run(mut self) -> TaskResult<S> {
+    /// Runs the task. It borrows the task rather than taking it: an `async fn` keeps a taken
+    /// argument twice in its future (as the argument and as the body's binding), and the
+    /// caller's future would keep a third copy where it held the task before the call.
+    pub(crate) async fn run(&mut self) -> TaskResult<S> {
         // Every local here lives in every task's future (a superstep allocates one per task),
         // and one moved away still takes its room: what is rare is boxed, or handled in a boxed
         // future of its own.
@@ -95,49 +100,59 @@ impl<S: State> TaskRun<'_, S> {
         }
         let node = &self.graph.nodes[self.node];
         let mut attempts = 1;
-        let error = loop {
-            let ctx = Ctx::new(Arc::clone(&self.shared), attempts);
-            let input = match &self.push {
-                Some(PushInput::Arg(arg)) => TaskInput::Arg(arg.clone()),
-                _ => TaskInput::State(Arc::clone(self.input_state())),
+        // The loop ends with the task's ending (`finish` or `failed`) made but not awaited: its
+        // locals (an attempt's result, its error, its contexts) then end before the await, and
+        // take no room beside it in this future.
+        let ending = loop {
+            // Scoped: a borrowed local keeps its room in the future until its scope ends, so an
+            // attempt's locals end here, before the wait for a retry.
+            let delay = {
+                let alive = Ctx::new(Arc::clone(&self.shared), attempts);
+                let input = match &self.push {
+                    Some(PushInput::Arg(arg)) => TaskInput::Arg(arg.clone()),
+                    _ => TaskInput::State(Arc::clone(self.input_state())),
+                };
+                let call = node.runner.call(input, alive.clone());
+                // Timers only for a node with a timeout, and boxed (see `run`).
+                let result = if node.timeout.is_unlimited() {
+                    caught(call).await
+                } else {
+                    Box::pin(attempt(call, node.timeout, &alive)).await
+                };
+                // `finish` and `failed` are boxed: their futures are the biggest this one would
+                // hold, and a superstep allocates this future once per task. Left inline they
+                // made it ~2 KiB, so a 100-way fan-out churned ~200 KiB of fresh heap per
+                // superstep (glibc trimmed and re-grew it: page faults); boxed, the short-lived
+                // box reuses the last task's memory.
+                let error = match result {
+                    Ok(command) => {
+                        // What an interrupt's answer or an effect made is not the input's to key.
+                        let answered = alive.journaled() || !self.shared.nested_answers.is_empty();
+                        let slot = slot.as_deref().filter(|_| !answered);
+                        let finish = self.finish(&self.shared, command, false, slot);
+                        break Either::Left(Box::pin(finish));
+                    }
+                    Err(error) => error,
+                };
+                let retry = node
+                    .retry
+                    .as_ref()
+                    .filter(|p| p.should_retry(attempts, &error));
+                let Some(policy) = retry else {
+                    break Either::Right(Box::pin(self.failed(error, attempts)));
+                };
+                let delay = policy.delay(attempts);
+                tracing::warn!(
+                    thread = %self.shared.thread, step = self.shared.step, node = %node.id,
+                    attempt = attempts, ?delay, %error, "node failed; retrying"
+                );
+                delay
             };
-            let alive = ctx.clone();
-            let call = node.runner.call(input, ctx);
-            // Timers only for a node with a timeout, and boxed (see `run`).
-            let result = if node.timeout.is_unlimited() {
-                caught(call).await
-            } else {
-                Box::pin(attempt(call, node.timeout, &alive)).await
-            };
-            // `finish` and `failed` are boxed: their futures are the biggest this one would hold,
-            // and a superstep allocates this future once per task. Left inline they made it ~2 KiB,
-            // so a 100-way fan-out churned ~200 KiB of fresh heap per superstep (glibc trimmed and
-            // re-grew it: page faults); boxed, the short-lived box reuses the last task's memory.
-            let error = match result {
-                Ok(command) => {
-                    // What an interrupt's answer or an effect made is not the input's to key.
-                    let answered = alive.journaled() || !self.shared.nested_answers.is_empty();
-                    let slot = slot.as_ref().filter(|_| !answered);
-                    return Box::pin(self.finish(&self.shared, command, false, slot.map(|s| &**s)))
-                        .await;
-                }
-                Err(error) => error,
-            };
-            let retry = node
-                .retry
-                .as_ref()
-                .filter(|p| p.should_retry(attempts, &error));
-            let Some(policy) = retry else { break error };
-            let delay = policy.delay(attempts);
-            tracing::warn!(
-                thread = %self.shared.thread, step = self.shared.step, node = %node.id,
-                attempt = attempts, ?delay, %error, "node failed; retrying"
-            );
             // Boxed: a timer inline would make every task's future bigger (see above).
             Box::pin(tokio::time::sleep(delay)).await;
             attempts += 1;
         };
-        Box::pin(self.failed(error, attempts)).await
+        ending.await
     }
 
     /// A failure saved by an earlier run: the node's end is told again and its handler runs,
