@@ -10,6 +10,7 @@
 //! A node with a cache policy (`CachePolicy`) looks up its input first: a hit takes the place
 //! of the node's call (`cache.rs`), and a node that succeeds stores its output.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ pub(crate) struct TaskRun<'a, S: State> {
     /// For a node with a cache policy, in a graph with a cache: the cache.
     pub(crate) cache: Option<&'a TaskCache<'a>>,
 }
+
+/// What a task caches once it has saved its output: the slot, and the bytes to put there.
+type ToCache<'b> = Option<(&'b Slot, Vec<u8>)>;
 
 /// The task an error handler runs as, with its own id, name, journal and interrupts.
 pub(crate) struct HandlerTask {
@@ -328,29 +332,41 @@ impl<S: State> TaskRun<'_, S> {
 
     /// Routes the command of the task `shared` (the node's, or its handler's when `handled`) and
     /// saves the output, and caches it in `slot`, if given, once all of that succeeded.
-    async fn finish(
+    ///
+    /// The routing runs as the future is made, since it never waits: the future then holds the
+    /// routed output once, and not the command and the output beside it. It is boxed once per
+    /// task, and kept under glibc's largest cached size (1 KiB) that box is reused from task to
+    /// task instead of being carved afresh from the heap each time.
+    fn finish<'b>(
+        &'b self,
+        shared: &'b TaskShared,
+        command: Command<S>,
+        handled: bool,
+        slot: Option<&'b Slot>,
+    ) -> impl Future<Output = TaskResult<S>> + Send + 'b {
+        match self.route_output(shared, command, handled, slot) {
+            Ok((output, cache)) => Either::Left(self.complete(shared, output, cache)),
+            Err(error) => Either::Right(self.fail(shared, error)),
+        }
+    }
+
+    /// The routed output of `finish`, with the bytes to cache in `slot`.
+    fn route_output<'b>(
         &self,
         shared: &TaskShared,
         command: Command<S>,
         handled: bool,
-        slot: Option<&Slot>,
-    ) -> TaskResult<S> {
-        let routed = if command.to_parent {
-            for_parent(command, shared, handled)
+        slot: Option<&'b Slot>,
+    ) -> Result<(TaskOutput<S>, ToCache<'b>), Error> {
+        let mut output = if command.to_parent {
+            for_parent(command, shared, handled)?
         } else {
-            route_command(self.graph, command, shared, handled)
-        };
-        let mut output = match routed {
-            Ok(output) => output,
-            Err(error) => return self.fail(shared, error).await,
+            route_command(self.graph, command, shared, handled)?
         };
         // The cache keeps the node's own output: its conditional edges run again on a hit.
         let cache = slot.and_then(|slot| Some((slot, self.cache_bytes(&output)?)));
-        if let Err(error) = follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)
-        {
-            return self.fail(shared, error).await;
-        }
-        self.complete(shared, output, cache).await
+        follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)?;
+        Ok((output, cache))
     }
 
     /// Takes a cached output in place of the node's call: its conditional edges run on this
@@ -365,45 +381,51 @@ impl<S: State> TaskRun<'_, S> {
     }
 
     /// Saves a routed output, then caches `cache` (a slot and its bytes).
-    async fn complete(
-        &self,
-        shared: &TaskShared,
+    ///
+    /// An `async` block, not an `async fn`: an `async fn` keeps each argument twice in its
+    /// future (as the argument and as the body's binding), and this one's is in every task's.
+    #[allow(clippy::manual_async_fn)]
+    fn complete<'b>(
+        &'b self,
+        shared: &'b TaskShared,
         output: TaskOutput<S>,
-        cache: Option<(&Slot, Vec<u8>)>,
-    ) -> TaskResult<S> {
-        // A command for the parent is saved even by a lone task: the subgraph stops without a
-        // checkpoint for this superstep, so this write is the command's only record, and what
-        // lets a re-run of the parent's task hand it up without running the node again.
-        if self.persist && (self.save_output || output.to_parent.is_some()) {
-            let bytes = match output.encode(self.graph) {
-                Ok(bytes) => bytes,
-                Err(e) => {
-                    let error = Error::Encode {
-                        thread: shared.thread.clone(),
-                        step: shared.step,
-                        what: format!("the update of node `{}`", shared.node),
-                        reason: e.to_string(),
-                    };
+        cache: ToCache<'b>,
+    ) -> impl Future<Output = TaskResult<S>> + Send + 'b {
+        async move {
+            // A command for the parent is saved even by a lone task: the subgraph stops without a
+            // checkpoint for this superstep, so this write is the command's only record, and what
+            // lets a re-run of the parent's task hand it up without running the node again.
+            if self.persist && (self.save_output || output.to_parent.is_some()) {
+                let bytes = match output.encode(self.graph) {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        let error = Error::Encode {
+                            thread: shared.thread.clone(),
+                            step: shared.step,
+                            what: format!("the update of node `{}`", shared.node),
+                            reason: e.to_string(),
+                        };
+                        return self.fail(shared, error).await;
+                    }
+                };
+                if let Err(error) = self.write(shared, WriteKind::Output, 0, bytes).await {
                     return self.fail(shared, error).await;
                 }
-            };
-            if let Err(error) = self.write(shared, WriteKind::Output, 0, bytes).await {
-                return self.fail(shared, error).await;
             }
+            if let Some((slot, bytes)) = cache {
+                Box::pin(self.store(slot, bytes)).await;
+            }
+            if output.cached {
+                let kind = EventKind::TaskEnd(TaskEnd::Finished);
+                let task = Some(shared.task_id);
+                self.events
+                    .send_cached(shared.step, Some(&shared.node), task, kind)
+                    .await;
+            } else {
+                self.end(shared, TaskEnd::Finished).await;
+            }
+            TaskResult::Done(output)
         }
-        if let Some((slot, bytes)) = cache {
-            Box::pin(self.store(slot, bytes)).await;
-        }
-        if output.cached {
-            let kind = EventKind::TaskEnd(TaskEnd::Finished);
-            let task = Some(shared.task_id);
-            self.events
-                .send_cached(shared.step, Some(&shared.node), task, kind)
-                .await;
-        } else {
-            self.end(shared, TaskEnd::Finished).await;
-        }
-        TaskResult::Done(output)
     }
 
     /// Saves the failure as the task's error write and reports it. Boxed: every path of a task
