@@ -85,8 +85,9 @@ pub(crate) struct TaskOutput<S: State> {
     pub(crate) push: Vec<PendingPush>,
     /// Set when the task's node sent its command to the parent graph (`Command::parent`): then
     /// `update` is the parent's, `goto` and `push` are empty, and this says where the parent
-    /// goes, by name (only the parent's plan can resolve it).
-    pub(crate) to_parent: Option<ParentRoute>,
+    /// goes, by name (only the parent's plan can resolve it). Boxed: it is rare, and every
+    /// task's output is moved several times on its way to the checkpoint.
+    pub(crate) to_parent: Option<Box<ParentRoute>>,
     /// Whether the node's error handler made it (`NodeOptions::on_error`): the node did not
     /// finish, so only the handler's own destinations count, not the node's edges or joins.
     pub(crate) handled: bool,
@@ -406,10 +407,10 @@ impl<S: State> TaskOutput<S> {
                 update: record.update,
                 goto: Vec::new(),
                 push: Vec::new(),
-                to_parent: Some(ParentRoute {
+                to_parent: Some(Box::new(ParentRoute {
                     goto: record.goto,
                     push: record.push,
-                }),
+                })),
                 handled: record.handled,
                 cached: false,
             });

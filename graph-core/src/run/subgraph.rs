@@ -190,7 +190,9 @@ impl<P: State, C: State> ErasedNode<P> for SubgraphNode<P, C> {
                             node,
                         })
                     })?;
-                    let route = output.to_parent.map_or_else(Route::none, parent_route);
+                    let route = output
+                        .to_parent
+                        .map_or_else(Route::none, |parent| parent_route(*parent));
                     return Ok(Command::update(update).and_goto(route));
                 }
                 let update = self

@@ -198,7 +198,7 @@ pub(crate) fn for_parent<S: State>(
         update: command.update,
         goto: Vec::new(),
         push: Vec::new(),
-        to_parent: Some(parent),
+        to_parent: Some(Box::new(parent)),
         handled,
         cached: false,
     })
