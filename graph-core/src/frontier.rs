@@ -152,13 +152,27 @@ impl Frontier {
         }
     }
 
+    /// What carries over from this frontier to the next superstep's: the waiting deferred nodes
+    /// and the join progress, without the tasks planned (they are this superstep's). Built, not
+    /// cloned and cleared, so the planned pushes' inputs are not copied only to be dropped.
+    pub(crate) fn carried_over(&self) -> Self {
+        Self {
+            pull: Vec::new(),
+            push: Vec::new(),
+            deferred: self.deferred.clone(),
+            joins: self.joins.clone(),
+        }
+    }
+
     /// Records that a task of `node` ended with `output`: its chosen destinations and, unless
     /// its error handler made the output (the node did not finish), its static edges and joins.
+    /// The output's pushes move into the frontier (`output.push` is left empty): a fan-out's
+    /// inputs are not copied.
     pub(crate) fn record<S: State>(
         &mut self,
         graph: &Plan<S>,
         node: usize,
-        output: &TaskOutput<S>,
+        output: &mut TaskOutput<S>,
     ) {
         let edges = if output.handled {
             &[][..]
@@ -168,7 +182,7 @@ impl Frontier {
         for &next in edges.iter().chain(&output.goto) {
             self.trigger(graph, next);
         }
-        self.push.extend_from_slice(&output.push);
+        self.push.append(&mut output.push);
         if output.handled {
             return;
         }

@@ -232,7 +232,7 @@ impl<S: State> Run<S> {
             nested: Mutex::new(Vec::new()),
         };
         let snapshot = Arc::clone(&run.state);
-        let output = route(
+        let mut output = route(
             &run.plan,
             node,
             &snapshot,
@@ -241,10 +241,8 @@ impl<S: State> Run<S> {
             false,
         )?;
         drop(snapshot);
-        let mut frontier = run.frontier.clone();
-        frontier.pull.clear();
-        frontier.push.clear();
-        frontier.record(&run.plan, node, &output);
+        let mut frontier = run.frontier.carried_over();
+        frontier.record(&run.plan, node, &mut output);
         frontier.normalize(&run.plan);
         let writes = run.apply(step, vec![(id.clone(), output.update)])?;
         let committed = run

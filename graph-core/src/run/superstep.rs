@@ -243,14 +243,12 @@ impl<S: State> Run<S> {
             return Ok(Some(status));
         }
 
-        let mut frontier = self.frontier.clone();
-        frontier.pull.clear();
-        frontier.push.clear();
+        let mut frontier = self.frontier.carried_over();
         let mut writers = Vec::with_capacity(outputs.len());
         let mut updates = Vec::with_capacity(outputs.len());
         let mut after = false;
-        for (task, node, output) in outputs {
-            frontier.record(&graph, node, &output);
+        for (task, node, mut output) in outputs {
+            frontier.record(&graph, node, &mut output);
             after |= graph.nodes[node].interrupt_after;
             let (name, task) = writer(&graph, task, node, &output);
             if self.events.enabled() {
