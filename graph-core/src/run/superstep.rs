@@ -2,6 +2,7 @@
 //! state (reusing outputs saved before), then hand their updates, in task order, to apply and
 //! commit.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -127,14 +128,10 @@ impl<S: State> Run<S> {
         let mut jobs = Vec::with_capacity(tasks.len());
         for task in tasks {
             let node = &graph.nodes[task.node];
-            let mut saved = self.saved.remove(&task.id).unwrap_or_default();
+            let mut saved = take_saved(&mut self.saved, task.id);
             // What the node's error handler saved, under its own task id.
             let mut handled = match node.on_error {
-                Some(_) => Some(
-                    self.saved
-                        .remove(&task.id.error_handler())
-                        .unwrap_or_default(),
-                ),
+                Some(_) => Some(take_saved(&mut self.saved, task.id.error_handler())),
                 None => None,
             };
             let reused = saved
@@ -288,6 +285,15 @@ fn writer<S: State>(
     } else {
         (id.clone(), task)
     }
+}
+
+/// What the task `id` saved before this run, taken out of `saved`. Most supersteps have nothing
+/// saved, and then no task's id is hashed (SipHash, per task) for a lookup that finds nothing.
+fn take_saved(saved: &mut HashMap<TaskId, SavedTask>, id: TaskId) -> SavedTask {
+    if saved.is_empty() {
+        return SavedTask::default();
+    }
+    saved.remove(&id).unwrap_or_default()
 }
 
 /// What a task's [`TaskShared`] is made of, besides what it saved before.
