@@ -238,20 +238,34 @@ pub(crate) fn resolve<S: State>(
         Goto::To(Endpoint::Node(name)) => name.clone(),
         Goto::Push(p) => p.node.clone(),
     };
-    let Some(&index) = graph.index.get(&node_name) else {
-        return Err((node_name.to_string(), "no such node".into()));
-    };
-    if let Some(d) = declared {
-        if !d.contains(&Some(index)) {
-            return Err((
-                node_name.to_string(),
-                format!(
-                    "it is not a declared target (declared: {})",
-                    declared_names(d)
-                ),
-            ));
+    // A conditional edge's destination is one of its few declared targets, found there by name
+    // without hashing it (a fan-out resolves one per push); the index tells the errors apart.
+    let among_declared = declared.and_then(|d| {
+        d.iter()
+            .flatten()
+            .copied()
+            .find(|&i| graph.nodes[i].id == node_name)
+    });
+    let index = match among_declared {
+        Some(index) => index,
+        None => {
+            let Some(&index) = graph.index.get(&node_name) else {
+                return Err((node_name.to_string(), "no such node".into()));
+            };
+            if let Some(d) = declared {
+                if !d.contains(&Some(index)) {
+                    return Err((
+                        node_name.to_string(),
+                        format!(
+                            "it is not a declared target (declared: {})",
+                            declared_names(d)
+                        ),
+                    ));
+                }
+            }
+            index
         }
-    }
+    };
     let takes_push = graph.nodes[index].takes_push;
     match item {
         Goto::Push(p) => {
