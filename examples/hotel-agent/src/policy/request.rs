@@ -282,6 +282,44 @@ pub(super) fn new_dates(
     let both = r.entities.check_in.is_some()
         && r.entities.check_out.is_some()
         && (r.day_only || WEEKDAY_DAY.is_match(&crate::text::fold(&r.message)));
+    // "Tengo reserva para fin de año y nos volvemos un día antes, el 3 en vez del 4": a day
+    // inside the stay names the booking; only the departure moves.
+    // ("Arriving tue the 24th and leaving thu the 26th" moves the arrival too.)
+    let folded = crate::text::fold(&r.message);
+    let arrival_said = [
+        "arriv", "lleg", "check in", "checkin", "check-in", "entrada", "from", "desde", "get in",
+    ]
+    .iter()
+    .any(|w| folded.contains(w));
+    // (Only a holiday, not written as a number: "fin de año", "new year's".)
+    let holiday = [
+        "fin de ano",
+        "ano nuevo",
+        "nochevieja",
+        "nochebuena",
+        "navidad",
+        "new year",
+        "christmas",
+        "xmas",
+    ]
+    .iter()
+    .any(|h| folded.contains(h));
+    let written = |day: NaiveDate| {
+        crate::text::words(&folded)
+            .iter()
+            .any(|w| w.trim_end_matches(char::is_alphabetic) == day.day().to_string())
+    };
+    if r.leaving
+        && !arrival_said
+        && holiday
+        && r.entities
+            .check_in
+            .is_some_and(|i| i > old_in && i < old_out && !written(i))
+    {
+        let mut departure = r.clone();
+        departure.entities.check_in = None;
+        return new_dates(&departure, Some(b), today);
+    }
     if let Some(shift) = r.shift_days.filter(|_| !both) {
         let shift = chrono::Duration::days(shift);
         // "We leave a day early" moves the departure only; "a day later, checkout stays the

@@ -478,6 +478,6 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 /// text written to steer the agent.
 static INJECTION: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:admin(?:istrator)?\s+mode|modo\s+admin\w*|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous\s+|prior\s+|above\s+)?(?:instructions|rules|prompt)|ignora\s+(?:las\s+|tus\s+)?instrucciones|system\s*:|sistema\s*:|(?:assistant|asistente|bot|agent|agente|user|usuario|human|humano)\s*:|developer\s+mode|you\s+are\s+now|a\s+partir\s+de\s+ahora\s+eres|override|jailbreak|100\s*%\s+(?:discount|descuento)|(?:set|change|cambia|pon)\s+(?:the\s+|el\s+|all\s+)?(?:price|prices|precio|precios|tarifa)\s+(?:to|a)|employee\s+rate|tarifa\s+(?:de\s+)?empleado)",
+        r"\b(?:admin(?:istrator)?\s+mode|modo\s+admin\w*|ignore\s+(?:all\s+|your\s+|the\s+)?(?:previous\s+|prior\s+|above\s+)?(?:instructions|rules|prompt)|ignora\s+(?:las\s+|tus\s+)?instrucciones|system\s*:|sistema\s*:|(?:assistant|asistente|bot|agent|agente|user|usuario|human|humano)\s*:|developer\s+mode|you\s+are\s+now|a\s+partir\s+de\s+ahora\s+eres|override|jailbreak|100\s*%\s+(?:discount|descuento)|(?:set|change|cambia|pon)\s+(?:the\s+|el\s+|all\s+)?(?:price|prices|precio|precios|tarifa)\s+(?:to|a)|employee\s+rate|tarifa\s+(?:de\s+)?empleado|(?:i\s*a?m|i\s+am|soy)\s+(?:the\s+|el\s+|la\s+)?(?:admin\w*|manager|gerente|owner|dueno|duena|due\w+)|i\s+authori[sz]e|yo\s+(?:lo\s+)?autorizo|(?:price|precio|total|tarifa)\s*(?:=|is\s+now|es\s+ahora|ahora\s+es)\s*\$?\s*[0-9])",
     )
 });
