@@ -55,6 +55,10 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     if let Some(mended) = mend_months(folded) {
         *folded = mended;
     }
+    // "dec 3ed to 5th": an ordinal's suffix mistyped is still an ordinal.
+    if let std::borrow::Cow::Owned(mended) = ORDINAL_TYPO.replace_all(folded, "${1}th") {
+        *folded = mended;
+    }
     // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
     // the weekday only names the day that follows.
     let mut ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
@@ -273,6 +277,11 @@ static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {
 static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(to|thru|through|till|til|until|-)\s*(?:sun|wed)\b")
         .unwrap_or_else(|e| panic!("sunday rule: {e}"))
+});
+
+static ORDINAL_TYPO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([0-9]{1,2})(?:ed|nth|rth|sth|rh|dh|tg|yh)\b")
+        .unwrap_or_else(|e| panic!("ordinal rule: {e}"))
 });
 
 /// "wed to sun": "wed" is Wednesday at the start of a range of weekdays.

@@ -312,6 +312,7 @@ const TABLE: &[Row] = &[
     ("somos dos parejas y un bebé de 8 meses", ReservationRequest, Es, &[Adults(4), Children(1)]),
     ("mi mujer y yo con el bebé, del 5 al 7 de febrero", ReservationRequest, Es, &[In("2027-02-05"), Out("2027-02-07"), Adults(2), Children(1)]),
     ("any rooms for thanksgiving in austin? wed to sun", AvailabilityCheck, En, &[In("2026-11-25"), Out("2026-11-29")]),
+    ("do u have a double dec 3ed to 5th, 2 ppl", ReservationRequest, En, &[Room("double"), In("2026-12-03"), Out("2026-12-05"), Adults(2)]),
     ("hi, i have a few work trips booked, can u list them", BookingLookup, En, &[]),
     ("hey i need to move my grand plaza suite to dec 21-23", ModificationRequest, En, &[Room("suite"), In("2026-12-21"), Out("2026-12-23")]),
     ("hey, tengo una booking, can you check it?", BookingLookup, En, &[]),

@@ -200,6 +200,10 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     if answer != Answer::Unclear {
         return answer;
     }
+    let whole = plain(message);
+    if yes_then_question(&whole, quoted) || yes_then_reason(&whole, quoted) {
+        return Answer::Accept;
+    }
     // "that sucks but yes, cancel it anyway", "bueno, qué se le va a hacer. sí, cancela": the
     // last clause (after the last "but" or full stop) decides, when it is an acceptance on its
     // own and nothing before it refuses, puts off or asks. (A clause that changes the terms is
@@ -237,10 +241,46 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     if classify_whole(&tail, quoted) == Answer::Decline && !head_refuses {
         return Answer::Decline;
     }
-    if yes_then_question(folded, quoted) {
-        return Answer::Accept;
-    }
     by_sentence(folded, quoted).unwrap_or(answer)
+}
+
+/// "Yes cancel it, can't make it anyway", "sí, cancélala, al final no vamos": a yes with its
+/// action, then only the reason for it.
+fn yes_then_reason(folded: &str, quoted: Quoted) -> bool {
+    const REASONS: &[&[&str]] = &[
+        &["can", "t", "make", "it"],
+        &["cant", "make", "it"],
+        &["cannot", "make", "it"],
+        &["can", "t", "go"],
+        &["cant", "go"],
+        &["not", "going"],
+        &["plans", "changed"],
+        &["trip", "s", "off"],
+        &["trips", "off"],
+        &["no", "podemos", "ir"],
+        &["no", "puedo", "ir"],
+        &["no", "vamos"],
+        &["no", "voy"],
+        &["al", "final", "no"],
+        &["se", "cancelo", "el", "viaje"],
+    ];
+    // Split at each clause boundary in turn: "sí, cancélala, al final no vamos".
+    folded.match_indices([',', '.', ';', '!']).any(|(at, _)| {
+        let (first, rest) = (&folded[..at], &folded[at + 1..]);
+        let rest_words = words(rest);
+        !rest.contains('?')
+            && words(first)
+                .iter()
+                .any(|w| action_words(quoted).contains(w))
+            && classify_whole(first, quoted) == Answer::Accept
+            && REASONS.iter().any(|p| contains_phrase(&rest_words, p))
+            && !rest_words.iter().any(|w| {
+                matches!(
+                    *w,
+                    "but" | "pero" | "if" | "si" | "unless" | "instead" | "wait"
+                )
+            })
+    })
 }
 
 /// "Yes book it pls. Is there a shuttle from DFW btw?", "sí, resérvala. ah, y el shuttle

@@ -286,6 +286,8 @@ pub(super) const FILLER: &[&str] = &[
     "now",
     "ahora",
     "ya",
+    // Chile's "ya po": a tag, like "ok".
+    "po",
     "oh",
     "ah",
     "hey",

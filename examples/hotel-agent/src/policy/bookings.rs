@@ -64,6 +64,31 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     };
     let named_something = named.is_some() || !r.months.is_empty();
     let mut matching: Vec<&&Booking> = upcoming.iter().filter(by_name).collect();
+    // "The first one, could I move it to dec 1-3?": a month that is the new dates' names none
+    // of the bookings.
+    if matching.is_empty() && !r.months.is_empty() {
+        matching = upcoming
+            .iter()
+            .filter(|b| named.as_deref().is_none_or(|h| h == b.quote.hotel))
+            .collect();
+    }
+    // "Tomorrow's chicago booking, the suite": the room type tells two at one hotel apart.
+    if matching.len() > 1
+        && let Some(kind) = r
+            .entities
+            .room_type
+            .as_deref()
+            .and_then(|k| k.parse::<hotel::RoomKind>().ok())
+    {
+        let of_kind: Vec<&&Booking> = matching
+            .iter()
+            .copied()
+            .filter(|b| b.quote.room == kind)
+            .collect();
+        if let [one] = of_kind.as_slice() {
+            return Some(one.reference.to_string());
+        }
+    }
     // "Cancel the March one, I keep December's": the month named first is the one meant.
     if matching.len() > 1
         && let [first, _, ..] = r.months.as_slice()

@@ -5,7 +5,9 @@
 use agent_nodes::nlu::Intent;
 
 use super::bookings::booking;
-use super::request::{amendment, likely_new_dates, surprising_length, surprising_move};
+use super::request::{
+    amendment, likely_new_dates, only_fitting_room, surprising_length, surprising_move,
+};
 use super::{Dialog, Route, World, is_other_flow, named_hotel};
 use crate::booking::merge;
 use crate::consent::{self, Answer, Quoted};
@@ -22,6 +24,11 @@ pub(super) fn answer_quote(
     next: &mut Dialog,
 ) -> Option<(Route, Dialog)> {
     let kind = quoted(pending);
+    // The booking a change was quoted for is what "it" means next ("let me think" then "what if
+    // I cancel it instead?"), whatever the answer.
+    if let Pending::Reschedule { reference, .. } | Pending::Cancel { reference, .. } = pending {
+        next.shown = Some(reference.clone());
+    }
     // "Actually forget moving it, just cancel the whole thing": the cancellation is quoted.
     if let Pending::Reschedule {
         reference,
@@ -141,6 +148,7 @@ pub(super) fn answer_quote(
                 d.slots.clone(),
                 &amendment(r, &d.slots, d.month, w.today),
             );
+            only_fitting_room(w.catalog, &mut next.slots);
             next.focus = next.slots.hotel.clone();
             if r.vague_dates
                 || surprising_length(stay, &next.slots, r)

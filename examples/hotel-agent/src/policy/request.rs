@@ -108,11 +108,16 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
             slots.room = Some(room.kind.name().to_owned());
         }
     }
-    // "Something for 4 in Colorado": when one room type alone holds the party, there is no
-    // choice to ask about.
+    only_fitting_room(w.catalog, &mut slots);
+    slots
+}
+
+/// "Something for 4 in Colorado", "how much is the budget stay, still 3 of us": when one room
+/// type alone holds the party at the request's hotel, there is no choice to ask about.
+pub(super) fn only_fitting_room(catalog: &hotel::Catalog, slots: &mut Slots) {
     if slots.room.is_none()
         && let (Some(h), Some(guests)) = (
-            slots.hotel.as_deref().and_then(|c| w.catalog.hotel(c).ok()),
+            slots.hotel.as_deref().and_then(|c| catalog.hotel(c).ok()),
             slots.guests,
         )
         && let [only] = h
@@ -124,7 +129,6 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
     {
         slots.room = Some(only.kind.name().to_owned());
     }
-    slots
 }
 
 /// The entities of `r` as they amend `slots`: days of the month alone ("del 12 al 15") in the
