@@ -83,7 +83,7 @@ pub(super) const CUES: &[(Intent, f32, At, Needs, &[&str])] = &[
         r"(?:cambiar|mover|ampliar|alargar|acortar|adelantar|retrasar)\s+(?:la|mi|las|el|nuestra)?\s*(?:reserva|fechas?|estancia|entrada|salida|llegada|habitacion)",
         r"(?:change|move)\s+it|cambiarla|cambiarlo|moverla|different\s+dates|other\s+dates",
         // "Move my grand plaza suite to dec 21-23", "mover mi suite del grand plaza".
-        r"(?:change|move|shift|push|reschedule)\s+(?:my|our)\s+(?:\w+\s+){1,3}(?:suite|room|stay|booking|reservation|trip)\b|(?:mover|cambiar|pasar)\s+(?:mi|nuestra)\s+(?:suite|habitacion|estancia|reserva)\s+(?:del|de|en)\b",
+        r"(?:change|move|shift|push|reschedule|extend|shorten)\s+(?:my|our)\s+(?:\w+\s+){1,3}(?:suite|room|stay|booking|reservation|trip)\b|(?:mover|cambiar|pasar)\s+(?:mi|nuestra)\s+(?:suite|habitacion|estancia|reserva)\s+(?:del|de|en)\b",
         r"otra\s+fecha|otras\s+fechas|add\s+(?:a|an|one|another)\s+(?:extra\s+)?night",
         r"una\s+noche\s+mas|(?:one|a)\s+more\s+night|extra\s+night|another\s+night",
         r"(?:pasar|correr|mover|cambiar)\s+(?:mi|la|nuestra|el)\s+(?:reserva|estancia|viaje)",

@@ -155,10 +155,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?:\+|\bplus|\band|\by|\bwith|\bcon|,)\s*(?:my|mi|mis|our|his|her|sus|su)\s+(?:parents|padres|in-laws|suegros|grandparents|abuelos)\b",
         ),
         couples: compile(&format!(
-            r"\b({count}|two|three|four|dos|tres|cuatro)\s+(?:couples|parejas|matrimonios)\b"
+            r"\b({count}|two|three|four|dos|tres|cuatro)\s+(?:of\s+the\s+|de\s+las\s+|de\s+los\s+)?(?:couples|parejas|matrimonios)\b"
         )),
         companion: compile(
-            r"(?:\+|\bplus|\band|\by|\bwith|\bcon|,)\s*(?:my|mi|our|nuestra|nuestro|his|her|su)\s+(?:mom|mum|mother|dad|father|madre|padre|mama|papa|sister|brother|hermana|hermano|grandma|grandpa|abuela|abuelo|suegra|suegro|cousin|primo|prima|aunt|uncle|tia|tio)\b",
+            r"(?:\+|\bplus|\band|\by|\bwith|\bcon|,)\s*(?:my|mi|our|nuestra|nuestro|his|her|su)\s+(?:mom|mum|mother|dad|father|madre|padre|mama|papa|sister|brother|hermana|hermano|grandma|grandpa|abuela|abuelo|suegra|suegro|cousin|primo|prima|aunt|uncle|tia|tio)\b|(?:\+|\bplus|\bmas)\s*(?:la\s+|el\s+)?(?:grandma|grandpa|granny|nana|mom|mum|dad|abuela|abuelo|abue)\b",
         ),
         me_plus: compile(&format!(
             r"\b(?:me|myself|i|yo)\s*(?:and|&|\+|plus|y|con|with)\s*(?:my\s+|mis\s+)?({bare})\s+(?:of\s+(?:the|my|our|us|mis|los|las)\s+)?(?:buddies|buddy|friends|mates|pals|colleagues|coworkers|guys|girls|ladies|others|more|amigos|amigas|chicas|chicos|colegas|companeros|companeras|personas|people|adults|adultos)\b"
@@ -207,6 +207,20 @@ fn first(regex: &Regex, folded: &str) -> Option<u32> {
 
 /// Finds the party in `folded`.
 pub(super) fn extract(folded: &str) -> Party {
+    // "Para mis padres, son 2": Spanish "son" (they are) before a count, not a son.
+    // ("My son 2 years old" is a son.)
+    let folded = &*SON_COUNT.replace_all(folded, |c: &regex::Captures<'_>| {
+        let after = c.get(0).map_or(0, |m| m.end());
+        let aged = matches!(
+            text::next_word(folded, after),
+            "years" | "year" | "yrs" | "yr" | "yo" | "anos" | "ano" | "months" | "meses"
+        );
+        if aged {
+            c[0].to_owned()
+        } else {
+            format!("somos{}", &c[1])
+        }
+    });
     let p = &*PATTERNS;
     let adults = first(&p.adults, folded);
     let children = children(folded);
@@ -280,6 +294,8 @@ pub(super) fn extract(folded: &str) -> Party {
     let counted = adults.or(couples).or_else(|| {
         headcount(folded).map(|(total, on_top)| match children {
             Some(children) if !on_top && total > children => total - children,
+            // "The two of us plus grandma": the relatives named after the count come on top.
+            None if on_top => total + companions_after(folded),
             _ => total,
         })
     });
@@ -295,6 +311,20 @@ pub(super) fn extract(folded: &str) -> Party {
         .or(me_plus)
         .or(couple.then_some(2 + companions))
         .or_else(|| (p.alone.is_match(folded) || p.me_and.is_match(folded)).then_some(1));
+    // "Vamos ella, mi papá, mi hermana y yo": four named one by one say more than the couple
+    // ("mi hermana y yo") and the relative beside it.
+    if counted.is_none()
+        && me_plus.is_none()
+        && couple
+        && let Some(listed) = listed(folded)
+        && listed > adults.unwrap_or(0) + children.unwrap_or(0)
+        && listed > children.unwrap_or(0)
+    {
+        return Party {
+            adults: Some(listed - children.unwrap_or(0)),
+            children,
+        };
+    }
     // "For my husband and our eldest", "our daughter and son-in-law want to join": the people
     // named one by one, the children among them counted as children.
     if adults.is_none()
@@ -307,6 +337,14 @@ pub(super) fn extract(folded: &str) -> Party {
         };
     }
     Party { adults, children }
+}
+
+static SON_COUNT: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"\bson(\s+(?:[0-9]{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho)\b)"));
+
+/// Relatives named on top of a head count ("+ my mom", "plus grandma").
+fn companions_after(folded: &str) -> u32 {
+    u32::try_from(PATTERNS.companion.find_iter(folded).count()).unwrap_or(0)
 }
 
 /// A head count without ages, and whether children named right after it come on top of it

@@ -268,10 +268,20 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
                     | "moverlo"
                     | "pasarla"
                     | "pasarlo"
+                    | "pasala"
+                    | "pasamela"
+                    | "correla"
+                    | "corremela"
+                    | "correrla"
+                    | "muevela"
+                    | "muevemela"
+                    | "cambiala"
+                    | "cambiamela"
             )
         });
+    // ("La de Nueva Orleans, córremela un día" after several were listed: the one named.)
     if change_verb
-        && d.shown.is_some()
+        && (d.shown.is_some() || pick_booking(r, w, None).is_some())
         && r.has_dates()
         && !d.slots.started()
         && r.entities.room_type.is_none()

@@ -262,7 +262,27 @@ fn is_other_flow(r: &Reading) -> bool {
 }
 
 /// "Can I cancel for free?" asks about the policy; it cancels nothing.
+/// ("Y si al final no podemos ir, ¿cuánto me cobran por cancelar?" asks about a day that may
+/// come; "what if I just cancel?" is a cancellation to quote.)
 fn is_policy_question(r: &Reading) -> bool {
-    r.question && r.entities.booking_ref.is_none() && r.intent != Intent::CancellationRequest
+    let folded = crate::text::fold(&r.message);
+    let what_if = [
+        "in case",
+        "si al final",
+        "en caso de",
+        "por si",
+        "if we end up",
+        "if we cant",
+        "if we can t",
+        "if i cant",
+        "if i can t",
+        "si no podemos",
+        "si no puedo",
+    ]
+    .iter()
+    .any(|w| folded.contains(w));
+    r.question
+        && r.entities.booking_ref.is_none()
+        && (r.intent != Intent::CancellationRequest || what_if)
         || r.intent == Intent::GeneralInquiry
 }

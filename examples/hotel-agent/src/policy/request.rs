@@ -278,6 +278,14 @@ pub(super) fn new_dates(
         let out = old_out + chrono::Duration::days(extra);
         return (out > old_in).then_some((old_in, out));
     }
+    // "Extend my NYE stay by a night, till jan 3": the departure said with the nights added.
+    if let (Some(extra), Some(out)) = (r.extra_nights, r.entities.check_out)
+        && extra > 0
+        && r.entities.check_in.is_none_or(|d| d == old_in)
+        && out > old_out
+    {
+        return Some((old_in, out));
+    }
     // "Come a day later? Arriving the 13th, still leaving Monday": new days written out say
     // more than the offset beside them (a month named is more often the booking's own: "the
     // January one, the following weekend").

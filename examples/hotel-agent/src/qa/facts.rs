@@ -147,6 +147,7 @@ pub(super) fn fact(lang: Language, h: &Hotel, topic: Topic) -> String {
         Topic::Season => return season(lang),
         Topic::Hold => return hold(lang),
         Topic::Counts => return counts(lang),
+        Topic::Changes => return changes(lang),
         Topic::Prices => h
             .rooms
             .iter()
@@ -173,6 +174,15 @@ pub(super) fn hold(lang: Language) -> String {
         lang,
         "I can't hold a room without booking it, but a booking can be cancelled free of charge up to 2 days before check-in.",
         "No puedo guardar una habitación sin reservarla, pero una reserva se puede cancelar gratis hasta 2 días antes de la llegada.",
+    )
+}
+
+/// What changing or cancelling a booking costs, the same at every hotel.
+pub(super) fn changes(lang: Language) -> String {
+    say(
+        lang,
+        "Changes and cancellations are free up to 2 days before check-in. After that, moving a booking costs a change fee (set by the hotel's stars, doubled on the check-in day, and 20% more when the new dates are in peak season), and cancelling costs the first night. A cancelled booking, or one whose check-in date has passed, can't be changed.",
+        "Los cambios y las cancelaciones son gratis hasta 2 días antes de la llegada. Después, cambiar una reserva tiene un cargo (según las estrellas del hotel, el doble el mismo día de llegada y un 20% más si las nuevas fechas son de temporada alta) y cancelarla cuesta la primera noche. Una reserva cancelada, o cuya fecha de llegada ya pasó, no se puede cambiar.",
     )
 }
 

@@ -114,6 +114,9 @@ pub fn answer_from_catalog(
     if topics == [topics::Topic::Counts] {
         return facts::counts(lang);
     }
+    if topics.contains(&topics::Topic::Changes) {
+        return facts::changes(lang);
+    }
     // "Can you hold it till friday? and is parking free?": the hold is said once, first,
     // and the rest answered as any question.
     if topics.contains(&topics::Topic::Hold) {

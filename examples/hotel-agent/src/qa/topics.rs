@@ -25,6 +25,8 @@ pub(super) enum Topic {
     Hold,
     /// "Does the baby count?": who counts as a guest.
     Counts,
+    /// "Can I cancel for free?", "¿cuánto me cobran si cancelo?": changes and cancellations.
+    Changes,
 }
 
 /// Words that name each topic, English and Spanish, accent-free and lower-case.
@@ -256,7 +258,12 @@ pub(crate) struct Asks {
 pub(crate) fn asks(folded: &str) -> Asks {
     let topics = topics(folded);
     Asks {
-        topic: topics.iter().any(|t| *t != Topic::Prices) || asks_superlative(folded),
+        // What a change costs is answered only when nothing else takes the message: "how much
+        // if I cancel my Chicago booking?" is a cancellation to quote.
+        topic: topics
+            .iter()
+            .any(|t| !matches!(t, Topic::Prices | Topic::Changes))
+            || asks_superlative(folded),
         price: topics.contains(&Topic::Prices),
         hold: topics.contains(&Topic::Hold),
     }
@@ -440,6 +447,44 @@ fn asks_counts(words: &[&str]) -> bool {
     child && counts
 }
 
+/// "Can I cancel for free?", "what's your cancellation policy", "¿cuánto me cobran por
+/// cancelar?", "is there a change fee": what changing or cancelling a booking costs.
+fn asks_changes(text: &str) -> bool {
+    [
+        "cancellation policy",
+        "cancel policy",
+        "cancelation policy",
+        "politica de cancelacion",
+        "politica de cambios",
+        "cancel for free",
+        "free cancellation",
+        "free to cancel",
+        "cancelar gratis",
+        "cancelacion gratuita",
+        "cancelacion gratis",
+        "refund",
+        "reembolso",
+        "cobran por cancelar",
+        "cobran si cancel",
+        "cobra por cancelar",
+        "charge to cancel",
+        "charge for cancel",
+        "charge if i cancel",
+        "charge if we cancel",
+        "fee to cancel",
+        "cost to cancel",
+        "cancellation fee",
+        "change fee",
+        "fee to change",
+        "cargo por cambio",
+        "cargo por cancel",
+        "penalidad",
+        "penalizacion",
+    ]
+    .iter()
+    .any(|c| text.contains(c))
+}
+
 /// The topics the `folded` message asks about, each once, in the catalog's order.
 pub(super) fn topics(text: &str) -> Vec<Topic> {
     let words: Vec<&str> = text
@@ -450,6 +495,7 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
     let season = asks_season(text, &words);
     let hold = asks_hold(text, &words);
     let counts = asks_counts(&words);
+    let changes = asks_changes(text);
     CUES.iter()
         .filter(|(_, cues)| {
             cues.iter().any(|cue| {
@@ -465,6 +511,7 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
         .chain(season.then_some(Topic::Season))
         .chain(hold.then_some(Topic::Hold))
         .chain(counts.then_some(Topic::Counts))
+        .chain(changes.then_some(Topic::Changes))
         .fold(Vec::new(), |mut all, t| {
             if !all.contains(&t) {
                 all.push(t);

@@ -60,7 +60,7 @@ pub(super) static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
 
 static EXTRA_NIGHTS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:(?:add|adding|agregar|anadir|sumar|one\s+more|an?\s+extra|another)\s+(?:more\s+)?(?:a|an|one|two|2|1|otra|una|dos)?\s*(?:extra\s+)?(?:nights?|noches?)|(?:one|a|una)\s+(?:night|noche)\s+(?:less|menos|mas|more)|(?:una|dos|one|two|1|2)\s+noches?\s+mas)\b",
+        r"\b(?:(?:add|adding|agregar|anadir|sumar|one\s+more|an?\s+extra|another)\s+(?:more\s+)?(?:a|an|one|two|2|1|otra|una|dos)?\s*(?:extra\s+)?(?:nights?|noches?)|(?:one|a|una)\s+(?:night|noche)\s+(?:less|menos|mas|more)|(?:una|dos|one|two|1|2)\s+noches?\s+mas|extend\w*\s+(?:\w+\s+){0,6}?by\s+(?:a|an|one|two|1|2)\s+nights?|(?:alarg|ampli)\w*\s+(?:\w+\s+){0,3}?(?:una|dos)\s+noches?)\b",
     )
 });
 

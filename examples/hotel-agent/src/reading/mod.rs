@@ -407,6 +407,18 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
         "semanas",
         "rooms",
         "habitaciones",
+        // "Y dos estándar cuánto saldrían?": rooms counted, not people.
+        "standard",
+        "standards",
+        "estandar",
+        "estandares",
+        "deluxe",
+        "deluxes",
+        "suites",
+        "family",
+        "familiares",
+        "dobles",
+        "cuartos",
     ];
     let numbers: Vec<u32> = NUMBER
         .captures_iter(folded)

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use agent_nodes::nlu::OfflineNlu;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use super::compile;
@@ -48,10 +48,28 @@ pub fn date_options(nlu: &OfflineNlu, message: &str, today: NaiveDate) -> Vec<Da
     let mut options: Vec<(NaiveDate, Option<NaiveDate>, Option<u32>)> = Vec::new();
     for piece in pieces {
         let e = nlu.analyze(piece, today).entities;
-        if let Some(check_in) = e.check_in
-            && !options.iter().any(|(i, ..)| *i == check_in)
+        let Some(mut check_in) = e.check_in else {
+            continue;
+        };
+        let mut check_out = e.check_out;
+        // "Del 15 al 17 de enero comparado con del 17 al 19": days without a month are in the
+        // month of the choice before them.
+        let piece_words = crate::text::words(piece);
+        if let Some((before, ..)) = options.last()
+            && super::dates::months(&piece_words).is_empty()
+            && let Some(placed) = before.with_day(1).and_then(|first| {
+                first
+                    .iter_days()
+                    .take(62)
+                    .find(|d| d.day() == check_in.day())
+            })
+            && placed >= today
         {
-            options.push((check_in, e.check_out, e.nights));
+            check_out = check_out.map(|out| placed + (out - check_in));
+            check_in = placed;
+        }
+        if !options.iter().any(|(i, ..)| *i == check_in) {
+            options.push((check_in, check_out, e.nights));
         }
     }
     if options.len() < 2 {
