@@ -452,7 +452,37 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         }
     }
     if strong && covered.iter().all(|c| *c) {
-        Answer::Accept
+        return Answer::Accept;
+    }
+    // "Ok thanks, that helps a lot", "gracias!": thanks and nothing more take no decision now.
+    let thanks = words.iter().any(|w| {
+        matches!(
+            *w,
+            "thanks" | "thank" | "thx" | "ty" | "tysm" | "gracias" | "thnx" | "tks"
+        )
+    });
+    let only_thanks = words.iter().all(|w| {
+        WEAK.contains(w)
+            || FILLER.contains(w)
+            || PRAISE.contains(w)
+            || matches!(
+                *w,
+                "helps"
+                    | "helped"
+                    | "helpful"
+                    | "lot"
+                    | "much"
+                    | "know"
+                    | "ayuda"
+                    | "mucho"
+                    | "muchas"
+                    | "muchisimas"
+                    | "saberlo"
+                    | "info"
+            )
+    });
+    if thanks && only_thanks && !strong {
+        Answer::Defer
     } else {
         Answer::Unclear
     }

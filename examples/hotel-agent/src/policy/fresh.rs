@@ -217,7 +217,9 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
     // "Checking out the 11th instead" with no request in progress: a departure alone is about
     // a booking the guest has, not a new one.
+    // ("What time is checkout on the 18th?" asks the time.)
     if r.leaving
+        && !r.topic
         && r.entities.check_in.is_none()
         && r.entities.check_out.is_some()
         && r.entities.room_type.is_none()

@@ -189,7 +189,10 @@ pub fn decide(d: &Dialog, r: &Reading, w: World<'_>) -> (Route, Dialog) {
     // A sad reason for a change ("grandma fell ill, we can't come") is no complaint.
     // A message full of booking details ("sorry my spanish is not great, dec 26 to 29, 4 of
     // us") is a request, whatever its tone words.
-    let complaint = r.intent == Intent::Complaint && !(r.has_dates() && r.has_stay_details());
+    // ("Mi esposa tiene 20 años, ¿hay algún problema para el check-in?" asks.)
+    let complaint = r.intent == Intent::Complaint
+        && !(r.has_dates() && r.has_stay_details())
+        && !(r.question && r.topic);
     if (r.attention && !change_request) || complaint || r.intent == Intent::HumanHandoff {
         next.pending = None;
         // "Last time at the Seaside the AC was broken": what comes next is about it.

@@ -329,7 +329,11 @@ fn asks_times(text: &str, words: &[&str]) -> bool {
         || ["whats", "what", "when", "hora", "time", "horario"]
             .iter()
             .any(|w| words.contains(w));
-    named && asked && !dated
+    // "What time is checkout on the 18th": the time asked outright, whatever day is beside it.
+    let outright = ["what time", "a que hora", "que hora", "at what time"]
+        .iter()
+        .any(|c| text.contains(c));
+    named && asked && (!dated || outright)
 }
 
 /// "Why is christmas more expensive?", "x q navidad es mas caro?", "is that peak season?":
@@ -364,6 +368,13 @@ fn asks_season(text: &str, words: &[&str]) -> bool {
     .any(|c| words.contains(c));
     season || (why && dearer)
 }
+
+static AGED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(?:tiene|tengo|tienen|tenemos|cumple|cumplo)\s+[0-9]{1,2}\s+anos\b|\b[0-9]{1,2}\s*(?:years?|yrs?)\s*old\b|\b(?:menor|mayor)\s+de\s+edad\b|\bminimum\s+age\b|\bedad\s+minima\b",
+    )
+    .unwrap_or_else(|e| panic!("age rule: {e}"))
+});
 
 /// "Can you hold it till friday?", "¿me la puedes guardar?", "apártamela": to keep a room
 /// without booking it. "Hold on" is a pause, not this.
@@ -494,6 +505,8 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
     let times = asks_times(text, &words);
     let season = asks_season(text, &words);
     let hold = asks_hold(text, &words);
+    // "Mi esposa tiene 20 años, ¿hay algún problema?", "he's 19 years old": an age.
+    let aged = AGED.is_match(text);
     let counts = asks_counts(&words);
     let changes = asks_changes(text);
     CUES.iter()
@@ -510,6 +523,7 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
         .chain(times.then_some(Topic::Times))
         .chain(season.then_some(Topic::Season))
         .chain(hold.then_some(Topic::Hold))
+        .chain(aged.then_some(Topic::Age))
         .chain(counts.then_some(Topic::Counts))
         .chain(changes.then_some(Topic::Changes))
         .fold(Vec::new(), |mut all, t| {
