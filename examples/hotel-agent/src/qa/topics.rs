@@ -371,7 +371,7 @@ fn asks_season(text: &str, words: &[&str]) -> bool {
 
 static AGED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"\b(?:tiene|tengo|tienen|tenemos|cumple|cumplo)\s+[0-9]{1,2}\s+anos\b|\b[0-9]{1,2}\s*(?:years?|yrs?)\s*old\b|\b(?:menor|mayor)\s+de\s+edad\b|\bminimum\s+age\b|\bedad\s+minima\b",
+        r"\b(?:tiene|tengo|tienen|tenemos|cumple|cumplo)\s+[0-9]{1,2}\s+anos\b|\b(?:son|daughter|kid|he|she|hijo|hija)\s+(?:is|s|es|tiene)\s+(?:only\s+|just\s+|solo\s+)?[0-9]{1,2}\b|\b[0-9]{1,2}\s*(?:years?|yrs?)\s*old\b|\b(?:menor|mayor)\s+de\s+edad\b|\bminimum\s+age\b|\bedad\s+minima\b",
     )
     .unwrap_or_else(|e| panic!("age rule: {e}"))
 });
