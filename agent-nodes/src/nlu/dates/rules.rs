@@ -35,7 +35,7 @@ impl Context<'_> {
     /// Whether a start ("from", "desde", "starting") follows the match within a few words:
     /// "un mes y medio en el seaside desde el 1 de marzo".
     fn start_follows(&self) -> bool {
-        let mut end = (self.end + 40).min(self.text.len());
+        let mut end = (self.end + 90).min(self.text.len());
         while !self.text.is_char_boundary(end) {
             end -= 1;
         }

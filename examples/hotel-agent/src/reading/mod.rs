@@ -347,7 +347,7 @@ pub(crate) fn weighs(folded: &str) -> bool {
 
 static WEIGHS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia|y\s+cuanto|and\s+how\s+much|(?:of|among)\s+(?:those|them|these)|(?:de|entre)\s+(?:esos|esas|estos|estas|ellos|ellas))\b",
+        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia|y\s+cuanto|and\s+how\s+much|(?:of|among)\s+(?:those|them|these)|(?:de|entre)\s+(?:esos|esas|estos|estas|ellos|ellas)|mas\s+car[oa]s?\s+\w+(?:\s+\w+)?\s+que|more\s+expensive\s+than|cheaper\s+than|pricier\s+than)\b",
     )
 });
 
