@@ -266,7 +266,10 @@ pub(super) fn month_after(folded: &str, at: usize) -> bool {
             "el proximo mes",
         ]
         .iter()
-        .any(|m| rest.starts_with(m))
+        .any(|m| {
+            rest.strip_prefix(m)
+                .is_some_and(|after| !after.starts_with(|c: char| c.is_alphanumeric()))
+        })
 }
 
 static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {

@@ -209,13 +209,34 @@ fn first(regex: &Regex, folded: &str) -> Option<u32> {
 pub(super) fn extract(folded: &str) -> Party {
     // "Para mis padres, son 2": Spanish "son" (they are) before a count, not a son.
     // ("My son 2 years old" is a son.)
+    // ("My son 12 and daughter 9", "me and my son 5 nights" are a son.)
     let folded = &*SON_COUNT.replace_all(folded, |c: &regex::Captures<'_>| {
-        let after = c.get(0).map_or(0, |m| m.end());
+        let (start, after) = c.get(0).map_or((0, 0), |m| (m.start(), m.end()));
         let aged = matches!(
             text::next_word(folded, after),
-            "years" | "year" | "yrs" | "yr" | "yo" | "anos" | "ano" | "months" | "meses"
+            "years"
+                | "year"
+                | "yrs"
+                | "yr"
+                | "yo"
+                | "anos"
+                | "ano"
+                | "months"
+                | "meses"
+                | "and"
+                | "y"
+                | "nights"
+                | "night"
+                | "noches"
+                | "noche"
+                | "days"
+                | "dias"
         );
-        if aged {
+        let owned = matches!(
+            previous_word(folded, start),
+            "my" | "our" | "his" | "her" | "the" | "mi" | "su" | "nuestro" | "a"
+        );
+        if aged || owned {
             c[0].to_owned()
         } else {
             format!("somos{}", &c[1])

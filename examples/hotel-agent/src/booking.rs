@@ -544,8 +544,12 @@ pub(crate) async fn booked(
             say(
                 lang,
                 format!(
-                    ": {name}, {} room, {} to {}, {} guest(s)",
-                    stay.room,
+                    ": {name}, {}, {} to {}, {} guest(s)",
+                    if stay.room == "Suite" {
+                        stay.room.clone()
+                    } else {
+                        format!("{} room", stay.room)
+                    },
                     date(lang, stay.check_in),
                     date(lang, stay.check_out),
                     stay.guests

@@ -264,22 +264,50 @@ fn yes_then_reason(folded: &str, quoted: Quoted) -> bool {
         &["al", "final", "no"],
         &["se", "cancelo", "el", "viaje"],
     ];
+    // Only a cancellation has a reason to give ("can't make it"), and every word after the yes
+    // must be part of one: "yes cancel it, not paying the fee though" is no acceptance.
+    if quoted != Quoted::Cancellation {
+        return false;
+    }
+    const GLUE: &[&str] = &[
+        "anyway",
+        "anyways",
+        "sadly",
+        "so",
+        "we",
+        "i",
+        "it",
+        "ya",
+        "igual",
+        "lamentablemente",
+        "que",
+        "pena",
+        "sorry",
+        "unfortunately",
+        "the",
+        "trip",
+    ];
     // Split at each clause boundary in turn: "sí, cancélala, al final no vamos".
     folded.match_indices([',', '.', ';', '!']).any(|(at, _)| {
         let (first, rest) = (&folded[..at], &folded[at + 1..]);
         let rest_words = words(rest);
+        let mut covered = vec![false; rest_words.len()];
+        for phrase in REASONS {
+            for start in phrase_starts(&rest_words, phrase) {
+                covered[start..start + phrase.len()].fill(true);
+            }
+        }
+        let only_reasons = covered.iter().any(|c| *c)
+            && rest_words
+                .iter()
+                .zip(&covered)
+                .all(|(w, c)| *c || GLUE.contains(w));
         !rest.contains('?')
             && words(first)
                 .iter()
                 .any(|w| action_words(quoted).contains(w))
             && classify_whole(first, quoted) == Answer::Accept
-            && REASONS.iter().any(|p| contains_phrase(&rest_words, p))
-            && !rest_words.iter().any(|w| {
-                matches!(
-                    *w,
-                    "but" | "pero" | "if" | "si" | "unless" | "instead" | "wait"
-                )
-            })
+            && only_reasons
     })
 }
 
@@ -299,8 +327,13 @@ fn yes_then_question(folded: &str, quoted: Quoted) -> bool {
     let acts = words(first)
         .iter()
         .any(|w| action_words(quoted).contains(w));
+    // The question must be about the hotel (a catalog topic, what the shuttle costs included),
+    // not the terms: "will I get a refund?", "can you do $150 a night?" bargain.
     let asks_only = |s: &&str| {
+        let asks = crate::qa::asks(s);
         s.ends_with('?')
+            && asks.topic
+            && !s.bytes().any(|b| b.is_ascii_digit() || b == b'$')
             && !words(s).iter().any(|w| {
                 matches!(
                     *w,
@@ -321,6 +354,19 @@ fn yes_then_question(folded: &str, quoted: Quoted) -> bool {
                         | "espera"
                         | "no"
                         | "not"
+                        | "refund"
+                        | "reembolso"
+                        | "fee"
+                        | "charge"
+                        | "cargo"
+                        | "discount"
+                        | "descuento"
+                        | "total"
+                        | "price"
+                        | "precio"
+                        | "cost"
+                        | "pay"
+                        | "pagar"
                 )
             })
     };

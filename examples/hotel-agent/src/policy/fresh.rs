@@ -193,6 +193,31 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         }
         return (Route::Lookup, next);
     }
+    // "We're at the Heritage, can we stay one more night, until Tuesday?": a stay under way
+    // cannot be changed; the nights after it are offered as a booking of their own, in the
+    // same room for the same party.
+    // (Before the moves below, which take more nights for the guest's next booking.)
+    if !d.slots.started()
+        && !r.topic
+        && let Some(b) = underway(r, w, named.as_deref())
+    {
+        let from = b.quote.check_out;
+        let to = r.entities.check_out.filter(|out| *out > from).or_else(|| {
+            let extra = r.extra_nights.filter(|n| *n > 0)?;
+            Some(from + chrono::Duration::days(extra))
+        });
+        if let Some(to) = to {
+            next.slots = Slots {
+                check_in: Some(from),
+                check_out: Some(to),
+                ..terms(b)
+            };
+            next.focus = Some(b.quote.hotel.clone());
+            next.shown = Some(b.reference.to_string());
+            next.change = None;
+            return (Route::Underway, next);
+        }
+    }
     // "Need to move MVL-FUUUFB to jan 10-12": a booking named with new dates is a change (a new
     // booking never comes with a reference).
     // ("Me pasas los detalles de mi reserva X? no me acuerdo si era el 8 o el 9" asks for it.)
@@ -228,29 +253,6 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     {
         reschedule(&mut next);
         return (Route::Reschedule, next);
-    }
-    // "We're at the Heritage, can we stay one more night, until Tuesday?": a stay under way
-    // cannot be changed; the nights after it are offered as a booking of their own, in the
-    // same room for the same party.
-    if !d.slots.started()
-        && let Some(b) = underway(r, w, named.as_deref())
-    {
-        let from = b.quote.check_out;
-        let to = r.entities.check_out.filter(|out| *out > from).or_else(|| {
-            let extra = r.extra_nights.filter(|n| *n > 0)?;
-            Some(from + chrono::Duration::days(extra))
-        });
-        if let Some(to) = to {
-            next.slots = Slots {
-                check_in: Some(from),
-                check_out: Some(to),
-                ..terms(b)
-            };
-            next.focus = Some(b.quote.hotel.clone());
-            next.shown = Some(b.reference.to_string());
-            next.change = None;
-            return (Route::Underway, next);
-        }
     }
     // "¿Se puede cambiar? Nos vendría mejor del 18 al 20" right after a booking was shown:
     // new dates for it.
@@ -440,7 +442,7 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     // "Sorry, what was the total again?" with the request complete: its quote, again.
     let total_again = crate::text::words(&crate::text::fold(&r.message))
         .iter()
-        .any(|w| matches!(*w, "total" | "again" | "otra"))
+        .any(|w| matches!(*w, "total" | "again"))
         && (r.price || r.question);
     if d.slots.complete() && total_again && !r.topic && !r.across && named.is_none() {
         return (Route::Collect, next);

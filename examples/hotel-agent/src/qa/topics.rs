@@ -320,10 +320,32 @@ fn asks_times(text: &str, words: &[&str]) -> bool {
     .iter()
     .any(|c| text.contains(c))
         || words.iter().any(|w| {
-            w.ends_with("am") && w.trim_end_matches("am").bytes().all(|b| b.is_ascii_digit())
-                || w.ends_with("pm") && w.trim_end_matches("pm").bytes().all(|b| b.is_ascii_digit())
+            ["am", "pm"].iter().any(|m| {
+                w.strip_suffix(m)
+                    .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            })
         });
-    let dated = !hour && words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit()));
+    // ("Check out tuesday instead of monday" is a date too.)
+    let weekday = words.iter().any(|w| {
+        matches!(
+            *w,
+            "monday"
+                | "tuesday"
+                | "wednesday"
+                | "thursday"
+                | "friday"
+                | "saturday"
+                | "sunday"
+                | "lunes"
+                | "martes"
+                | "miercoles"
+                | "jueves"
+                | "viernes"
+                | "sabado"
+                | "domingo"
+        )
+    });
+    let dated = !hour && (weekday || words.iter().any(|w| w.bytes().any(|b| b.is_ascii_digit())));
     // "whats check in time there" asks without a question mark.
     let asked = text.contains('?')
         || ["whats", "what", "when", "hora", "time", "horario"]
@@ -379,13 +401,17 @@ static AGED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 /// "Can you hold it till friday?", "¿me la puedes guardar?", "apártamela": to keep a room
 /// without booking it. "Hold on" is a pause, not this.
 fn asks_hold(text: &str, words: &[&str]) -> bool {
+    // ("Hold it, make that dec 5 to 7" and "hold that thought" are a pause: "hold it" counts
+    // only asked of the agent or with how long.)
     const HOLD: &[&str] = &[
-        "hold it",
+        "you hold it",
+        "u hold it",
+        "hold it for",
+        "hold it till",
+        "hold it until",
+        "hold it til",
         "hold the room",
         "hold a room",
-        "hold that",
-        "hold this",
-        "hold them",
         "hold onto it",
         "hold the reservation",
         "hold the booking",
@@ -397,29 +423,35 @@ fn asks_hold(text: &str, words: &[&str]) -> bool {
         "reserve it without paying",
         "book it without paying",
     ];
+    // ("¿Guardas las maletas?" keeps luggage: the room is "la" or named.)
     const GUARDAR: &[&str] = &[
-        "guardar",
         "guardarla",
-        "guardarlo",
         "guardarmela",
         "guardarnosla",
-        "guardas",
-        "guardame",
         "guardamela",
-        "guardarme",
-        "apartar",
         "apartarla",
         "apartarmela",
         "apartamela",
-        "apartame",
-        "apartas",
-        "bloquear",
         "bloquearla",
         "bloquearmela",
         "prereserva",
         "pre-reserva",
     ];
-    HOLD.iter().any(|p| text.contains(p)) || GUARDAR.iter().any(|w| words.contains(w))
+    const GUARDAR_PHRASES: &[&str] = &[
+        "la puedes guardar",
+        "la pueden guardar",
+        "la podes guardar",
+        "la podrias guardar",
+        "me la guardas",
+        "me la guardan",
+        "guardar la habitacion",
+        "guardarme la habitacion",
+        "me la apartas",
+        "apartar la habitacion",
+    ];
+    HOLD.iter().any(|p| text.contains(p))
+        || GUARDAR_PHRASES.iter().any(|p| text.contains(p))
+        || GUARDAR.iter().any(|w| words.contains(w))
 }
 
 /// "Does the baby count?", "el bebé en la cuna no cuenta, no?", "are kids free?": whether a

@@ -55,8 +55,10 @@ pub fn date_options(nlu: &OfflineNlu, message: &str, today: NaiveDate) -> Vec<Da
         // "Del 15 al 17 de enero comparado con del 17 al 19": days without a month are in the
         // month of the choice before them.
         let piece_words = crate::text::words(piece);
+        // ("Dec 28 or next friday": a relative day stays where it falls.)
         if let Some((before, ..)) = options.last()
             && super::dates::months(&piece_words).is_empty()
+            && !super::dates::RELATIVE.is_match(piece)
             && let Some(placed) = before.with_day(1).and_then(|first| {
                 first
                     .iter_days()
