@@ -7,7 +7,13 @@
 //! acuerdo", "book it") and otherwise only *weak* agreement ("ok", "perfect", "vale") and
 //! politeness ("please", "thanks", "porfa"). One word outside those lists — a correction, a
 //! question, "just looking", a date — and it is not an acceptance. "ok", "sure" or a 👍 alone are
-//! [`Answer::Unclear`]: the agent asks again with the exact terms.
+//! [`Answer::Unclear`]: the agent asks again with the exact terms; thanks and nothing more
+//! ("ok thanks, that helps") puts the decision off.
+//!
+//! Two narrow exceptions keep a clear yes a yes when something harmless follows it in a clause
+//! of its own: a question about the hotel ("Yes book it. Is there a shuttle btw?" — never one
+//! about the price, a fee, a refund or a condition), answered after the booking; and, for a
+//! cancellation only, its reason and nothing else ("yes cancel it, can't make it anyway").
 
 mod words;
 
