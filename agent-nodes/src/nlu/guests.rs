@@ -313,10 +313,11 @@ pub(super) fn extract(folded: &str) -> Party {
     // A head count ("we're 4") is the whole party, whoever is named after it ("mi hermana y
     // yo"); a couple counts only when nobody gave a number.
     let counted = adults.or(couples).or_else(|| {
-        headcount(folded).map(|(total, on_top)| match children {
+        headcount(folded).map(|(total, on_top, end)| match children {
             Some(children) if !on_top && total > children => total - children,
-            // "The two of us plus grandma": the relatives named after the count come on top.
-            None if on_top => total + companions_after(folded),
+            // "The two of us plus grandma": the relatives named right after the count come on
+            // top.
+            None if on_top => total + companions_after(folded, end),
             _ => total,
         })
     });
@@ -363,14 +364,28 @@ pub(super) fn extract(folded: &str) -> Party {
 static SON_COUNT: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\bson(\s+(?:[0-9]{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho)\b)"));
 
-/// Relatives named on top of a head count ("+ my mom", "plus grandma").
-fn companions_after(folded: &str) -> u32 {
-    u32::try_from(PATTERNS.companion.find_iter(folded).count()).unwrap_or(0)
+/// Relatives named right after a head count that ends at byte `end` ("+ my mom", "plus
+/// grandma" one each, "and my parents" two).
+fn companions_after(folded: &str, end: usize) -> u32 {
+    let p = &*PATTERNS;
+    let right_after =
+        |m: &regex::Match<'_>| m.start() >= end && folded[end..m.start()].trim().is_empty();
+    let one = p
+        .companion
+        .find_at(folded, end)
+        .filter(right_after)
+        .map_or(0, |_| 1);
+    let two = p
+        .companion_pair
+        .find_at(folded, end)
+        .filter(right_after)
+        .map_or(0, |_| 2);
+    one.max(two)
 }
 
 /// A head count without ages, and whether children named right after it come on top of it
 /// ("somos 2 y un bebé", "2 people and a child") rather than among it ("we are 4 with 2 kids").
-fn headcount(folded: &str) -> Option<(u32, bool)> {
+fn headcount(folded: &str) -> Option<(u32, bool, usize)> {
     let p = &*PATTERNS;
     let counted = |regex: &Regex, keep: &dyn Fn(&regex::Match<'_>) -> bool| {
         regex.captures_iter(folded).find_map(|c| {
@@ -438,7 +453,7 @@ fn headcount(folded: &str) -> Option<(u32, bool)> {
         || folded
             .get(end..)
             .is_some_and(|rest| rest.trim_start().starts_with('+'));
-    Some((total, on_top))
+    Some((total, on_top, end))
 }
 
 /// The word just before byte `at`.

@@ -317,6 +317,7 @@ const TABLE: &[Row] = &[
     ("ahora otra para mis padres, son 2, una doble", ReservationRequest, Es, &[Room("double"), Adults(2)]),
     ("the two of us plus grandma, a double jan 15-17", ReservationRequest, En, &[Room("double"), In("2027-01-15"), Out("2027-01-17"), Adults(3)]),
     ("vamos ella, mi papá, mi hermana y yo", ReservationRequest, Es, &[Adults(4)]),
+    ("the two of us plus my parents", ReservationRequest, En, &[Adults(4)]),
     ("how much for a double just for him", GeneralInquiry, En, &[Room("double"), Adults(1)]),
     ("can i extend my NYE stay by a night, till jan 3?", ModificationRequest, En, &[In("2026-12-31"), Out("2027-01-03"), Nights(1)]),
     ("hey i need to move my grand plaza suite to dec 21-23", ModificationRequest, En, &[Room("suite"), In("2026-12-21"), Out("2026-12-23")]),
