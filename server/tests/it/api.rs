@@ -132,7 +132,7 @@ async fn a_booking_made_through_chat_is_listed_and_found_by_reference() {
         .split_whitespace()
         .find(|w| w.starts_with("GPH-"))
         .unwrap()
-        .trim_end_matches('.')
+        .trim_end_matches(['.', ':'])
         .to_owned();
 
     let (status, bookings) = running.get_json("/api/users/ana/bookings").await;
