@@ -11,7 +11,7 @@ use graph_core::NodeError;
 use serde::Serialize;
 
 use super::HotelAgent;
-use super::reply::{date, language, room, say};
+use super::reply::{date, language, say, stay_terms};
 use super::state::{Conversation, ConversationUpdate, Pending};
 use super::tools::{BOOK_TOOL, BookArgs, CANCEL_TOOL, CancelArgs, RESCHEDULE_TOOL, RescheduleArgs};
 
@@ -33,22 +33,11 @@ pub(crate) fn terms_question(agent: &HotelAgent, lang: Language, pending: &Pendi
                 .hotel(&stay.hotel)
                 .map_or(stay.hotel.clone(), |h| h.name.clone());
             let total = hotel::Cents(*total_cents);
+            let terms = stay_terms(lang, &name, &format!("{} room", stay.room), stay);
             say(
                 lang,
-                format!(
-                    "Shall I book {name}, {} room, {} to {}, {} guest(s), for {total}? (yes/no)",
-                    stay.room,
-                    date(lang, stay.check_in),
-                    date(lang, stay.check_out),
-                    stay.guests
-                ),
-                format!(
-                    "¿Reservo {name}, habitación {}, del {} al {}, {} huésped(es), por {total}? (sí/no)",
-                    room(lang, &stay.room),
-                    date(lang, stay.check_in),
-                    date(lang, stay.check_out),
-                    stay.guests
-                ),
+                format!("Shall I book {terms}, for {total}? (yes/no)"),
+                format!("¿Reservo {terms}, por {total}? (sí/no)"),
             )
         }
         Pending::Reschedule {

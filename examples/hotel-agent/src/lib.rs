@@ -57,6 +57,7 @@ mod lookup;
 mod nlu;
 pub mod policy;
 mod qa;
+mod quote;
 pub mod reading;
 mod reply;
 mod state;
@@ -239,7 +240,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         compare::compare(Arc::clone(&a), s)
     });
     let a = Arc::clone(&agent);
-    graph.add_node("quote", move |s, _ctx| booking::quote(Arc::clone(&a), s));
+    graph.add_node("quote", move |s, _ctx| quote::quote(Arc::clone(&a), s));
     let a = Arc::clone(&agent);
     graph
         .add_node("lookup", move |s, _ctx| lookup::lookup(Arc::clone(&a), s))
@@ -272,7 +273,7 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         );
     }
     let a = Arc::clone(&agent);
-    graph.add_node("booked", move |s, _ctx| booking::booked(Arc::clone(&a), s));
+    graph.add_node("booked", move |s, _ctx| quote::booked(Arc::clone(&a), s));
     graph.add_node("changed", |s, _ctx| changes::changed(s));
     let a = Arc::clone(&agent);
     graph.add_node("underway", move |s, _ctx| {

@@ -4,7 +4,7 @@ use agent_nodes::nlu::Language;
 use chrono::{Datelike, NaiveDate};
 use hotel::Error;
 
-use super::state::Conversation;
+use super::state::{Conversation, Stay};
 
 /// `en` or `es` by `lang`.
 pub(crate) fn say(lang: Language, en: impl Into<String>, es: impl Into<String>) -> String {
@@ -145,4 +145,25 @@ pub(crate) fn stay_error(lang: Language, error: &Error) -> String {
             format!("Lo siento, no pude hacerlo: {other}."),
         ),
     }
+}
+
+/// A stay's terms as quoted and as booked: "Grand Plaza Hotel, Deluxe room, Dec 3, 2026 to
+/// Dec 6, 2026, 2 guest(s)"; `room_en` is the room as the English reply names it.
+pub(crate) fn stay_terms(lang: Language, hotel: &str, room_en: &str, stay: &Stay) -> String {
+    say(
+        lang,
+        format!(
+            "{hotel}, {room_en}, {} to {}, {} guest(s)",
+            date(lang, stay.check_in),
+            date(lang, stay.check_out),
+            stay.guests
+        ),
+        format!(
+            "{hotel}, habitación {}, del {} al {}, {} huésped(es)",
+            room(lang, &stay.room),
+            date(lang, stay.check_in),
+            date(lang, stay.check_out),
+            stay.guests
+        ),
+    )
 }

@@ -250,6 +250,14 @@ pub fn classify(message: &str, quoted: Quoted) -> Answer {
     by_sentence(folded, quoted).unwrap_or(answer)
 }
 
+/// A word that thanks: "thx", "gracias", "ty".
+pub(crate) fn thanks_word(word: &str) -> bool {
+    matches!(
+        word,
+        "thanks" | "thank" | "thx" | "ty" | "tysm" | "gracias" | "tks" | "thnx" | "thanku"
+    )
+}
+
 /// "Yes cancel it, can't make it anyway", "sí, cancélala, al final no vamos": a yes with its
 /// action, then only the reason for it.
 fn yes_then_reason(folded: &str, quoted: Quoted) -> bool {
@@ -507,12 +515,7 @@ fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         return Answer::Accept;
     }
     // "Ok thanks, that helps a lot", "gracias!": thanks and nothing more take no decision now.
-    let thanks = words.iter().any(|w| {
-        matches!(
-            *w,
-            "thanks" | "thank" | "thx" | "ty" | "tysm" | "gracias" | "thnx" | "tks"
-        )
-    });
+    let thanks = words.iter().any(|w| thanks_word(w));
     let only_thanks = words.iter().all(|w| {
         WEAK.contains(w)
             || FILLER.contains(w)

@@ -2,10 +2,14 @@
 //! up, moved or cancelled, a question is answered, a request is collected or weighed.
 
 use agent_nodes::nlu::Intent;
-use hotel::{Booking, Catalog};
+use hotel::Booking;
 
 use super::bookings::{booking, pick_booking, terms, upcoming};
 use super::request::{likely_new_dates, new_dates, request};
+use super::signs::{
+    asked_cheapest, cheapest_hotel, cheapest_room, drafting, is_new_booking, names_its_own_dates,
+    recalls, thanks, underway,
+};
 use super::{Dialog, Route, World, compare, is_policy_question, named_hotel};
 use crate::consent::{self, Answer, Quoted};
 use crate::reading::Reading;
@@ -486,130 +490,4 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             (route, next)
         }
     }
-}
-
-/// The guest's stay under way (arrived before today, leaving today or later) that `r` asks to
-/// lengthen: more nights, or a later departure alone. At the hotel named, if any.
-fn underway<'a>(r: &Reading, w: World<'a>, named: Option<&str>) -> Option<&'a Booking> {
-    let longer = r.extra_nights.is_some_and(|n| n > 0)
-        || (r.entities.check_out.is_some() && r.entities.check_in.is_none());
-    if !longer || r.fresh_start {
-        return None;
-    }
-    let mut here = w.bookings.iter().filter(|b| {
-        b.status == hotel::BookingStatus::Confirmed
-            && b.quote.check_in < w.today
-            && b.quote.check_out >= w.today
-            && named.is_none_or(|h| h == b.quote.hotel)
-            && r.entities
-                .booking_ref
-                .as_deref()
-                .is_none_or(|p| b.reference.as_str().eq_ignore_ascii_case(p))
-    });
-    let only = here.next()?;
-    here.next().is_none().then_some(only)
-}
-
-/// The hotel of the catalog's cheapest room.
-fn cheapest_hotel(catalog: &Catalog) -> Option<String> {
-    catalog
-        .hotels()
-        .iter()
-        .flat_map(|h| h.rooms.iter().map(move |r| (r.base, &h.code)))
-        .min_by_key(|(base, _)| *base)
-        .map(|(_, code)| code.clone())
-}
-
-/// "What's the cheapest room in Miami?", "¿cuál es la más barata?".
-fn asked_cheapest(question: &str) -> bool {
-    let folded = crate::text::fold(question);
-    ["cheapest", "least expensive", "mas barat", "mas economic"]
-        .iter()
-        .any(|c| folded.contains(c))
-}
-
-/// The cheapest room of the request's hotel that holds its party.
-fn cheapest_room(catalog: &Catalog, slots: &Slots) -> Option<String> {
-    let hotel = catalog.hotel(slots.hotel.as_deref()?).ok()?;
-    hotel
-        .rooms
-        .iter()
-        .filter(|room| slots.guests.is_none_or(|g| room.max_guests >= g))
-        .min_by_key(|room| room.base)
-        .map(|room| room.kind.name().to_owned())
-}
-
-/// Whether a message thanks ("thx", "gracias", "ty").
-fn thanks(message: &str) -> bool {
-    let folded = crate::text::fold(message);
-    crate::text::words(&folded).iter().any(|w| {
-        matches!(
-            *w,
-            "thanks" | "thank" | "thx" | "ty" | "tysm" | "gracias" | "tks" | "thnx" | "thanku"
-        )
-    })
-}
-
-/// Whether the dates in `r` are exactly those of the booking it is about.
-fn names_its_own_dates(r: &Reading, w: World<'_>, d: &Dialog) -> bool {
-    let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
-    reference
-        .as_deref()
-        .and_then(|p| booking(w, p))
-        .is_some_and(|b| {
-            r.entities.check_in == Some(b.quote.check_in)
-                && r.entities
-                    .check_out
-                    .is_none_or(|out| out == b.quote.check_out)
-        })
-}
-
-/// A request for a new booking, not more about the change in progress: "the New Orleans
-/// one" names a booking, "book the Seaside" or "a suite for the 3rd" asks for a new one.
-fn is_new_booking(r: &Reading) -> bool {
-    let booking_intent = matches!(
-        r.intent,
-        Intent::ReservationRequest | Intent::AvailabilityCheck
-    );
-    r.fresh_start
-        || r.entities.room_type.is_some()
-        || (booking_intent && r.confidence >= 0.8 && !r.has_dates())
-}
-
-/// Whether a "change it to …" is about the booking being drafted rather than an existing one.
-fn drafting(d: &Dialog, r: &Reading) -> bool {
-    d.slots.started() && r.entities.booking_ref.is_none() && r.has_stay_details()
-}
-
-/// Whether the guest is trying to remember their booking ("no me acuerdo si era el 8 o el 9",
-/// "can you remind me of the details"): the dates in the message are guesses at its own, not
-/// new ones.
-fn recalls(r: &Reading) -> bool {
-    const RECALL: &[&str] = &[
-        "i think",
-        "creo",
-        "can u check",
-        "can you check",
-        "could you check",
-        "puedes revisar",
-        "puede revisar",
-        "no me acuerdo",
-        "no recuerdo",
-        "no se si era",
-        "dont remember",
-        "cant remember",
-        "do not remember",
-        "cannot remember",
-        "not sure if it was",
-        "remind me",
-        "recordarme",
-        "recuerdame",
-        "details",
-        "detalles",
-    ];
-    let folded = crate::text::fold(&r.message);
-    let words = crate::text::words(&folded);
-    RECALL
-        .iter()
-        .any(|phrase| crate::text::has_phrase(&words, phrase))
 }

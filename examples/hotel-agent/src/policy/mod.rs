@@ -30,6 +30,7 @@ mod compare;
 mod fresh;
 mod quote;
 mod request;
+mod signs;
 
 use fresh::fresh;
 use quote::answer_quote;
