@@ -5,7 +5,8 @@ use agent_nodes::nlu::Intent;
 use hotel::Booking;
 
 use super::bookings::{booking, pick_booking, terms, upcoming};
-use super::request::{likely_new_dates, new_dates, request};
+use super::request::request;
+use super::reschedule::{likely_new_dates, new_dates};
 use super::signs::{
     asked_cheapest, cheapest_hotel, cheapest_room, drafting, is_new_booking, names_its_own_dates,
     recalls, thanks, underway,

@@ -30,6 +30,7 @@ mod compare;
 mod fresh;
 mod quote;
 mod request;
+mod reschedule;
 mod signs;
 
 use fresh::fresh;

@@ -5,9 +5,8 @@
 use agent_nodes::nlu::Intent;
 
 use super::bookings::booking;
-use super::request::{
-    amendment, likely_new_dates, only_fitting_room, surprising_length, surprising_move,
-};
+use super::request::{amendment, only_fitting_room, surprising_length, surprising_move};
+use super::reschedule::likely_new_dates;
 use super::{Dialog, Route, World, is_other_flow, named_hotel};
 use crate::booking::merge;
 use crate::consent::{self, Answer, Quoted};

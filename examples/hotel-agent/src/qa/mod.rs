@@ -14,6 +14,7 @@ use super::state::{Conversation, ConversationUpdate};
 use super::text::fold;
 
 mod capacity;
+mod cued;
 mod facts;
 mod topics;
 
