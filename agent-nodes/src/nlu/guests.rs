@@ -93,17 +93,22 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let the_child = r"(?:the|el|la)\s+(?:baby|bebe|nene|nena|peque)";
     // "Para mi esposa y para mí": the guest again after "and".
     let and_me = r"(?:para|for)\s+(?:mi|me)";
+    // "Me, my husband, 2 kids and grandpa": a counted group is one item of the list.
+    let counted = format!(
+        r"(?:(?:{owner})\s+)?(?:{count})\s+(?:kids?|children|adults?|adultos?|ninos?|ninas?|hijos?|hijas?|friends|amigos|amigas|teens?|teenagers?|babies|bebes)"
+    );
     let item = format!(
-        r"(?:{owned}|me|myself|yo|him|her|ella|{someone}|{the_child}|{and_me}|mi\s*(?:,|\by)\s*(?:{owned}|{someone}))"
+        r"(?:{owned}|me|myself|yo|him|her|ella|{someone}|{the_child}|{and_me}|mi\s*(?:,|\by)\s*(?:{owned}|{someone})|{counted})"
     );
     // After the first, a relative may come without "my": "our daughter and son-in-law".
     // Voice-to-text drops the commas: "its me my husband and our daughter".
-    let list = format!(
-        r"{item}(?:(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*|\s+)(?:{item}|(?:(?:the|el|la)\s+)?(?:{one}|{pair})\b))*"
+    let more = format!(
+        r"(?:(?:\s*(?:,|and|&|\+|n|plus|y|e)\s*|\s+)(?:{item}|(?:(?:the|el|la)\s+)?(?:{one}|{pair})\b))"
     );
+    let list = format!(r"{item}{more}*");
     Patterns {
         listed: compile(&format!(
-            r"\b(?:for|para|pa|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b"
+            r"\b(?:for|para|pa|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b|^\s*((?:me|myself|yo){more}+)\b"
         )),
         adults: compile(&format!(
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
@@ -112,7 +117,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|teenagers?|teens?|adolescentes?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
         )),
         child: compile(
-            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b",
+            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b|(?:\+|\bplus|\bmas)\s*(?:baby|bebe|infant|toddler|nene|nena)\b",
         ),
         explicit: compile(&format!(
             r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:in\s+the|en\s+la)\s{{4,}}(?:room\s*|habitacion\s*)?(?:[.,!?]|$|then|entonces)|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total)\b"

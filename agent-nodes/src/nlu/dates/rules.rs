@@ -208,6 +208,28 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(
+            &format!(r"\b({count})\s+weeks?\s+from\s+(?:(next|this)\s+)?(?:on\s+)?{weekday}\b"),
+            // "A deluxe a week from friday, 2 nights": the Friday after this one, a date ("for a
+            // week from friday" is a length, read below).
+            |c, at| {
+                if matches!(
+                    at.previous_word(),
+                    "for" | "book" | "reserve" | "stay" | "staying" | "by"
+                ) {
+                    return None;
+                }
+                let weeks = numbers::value(word(c, 1)?)?;
+                let day = When::Weekday {
+                    weekday: calendar::weekday(word(c, 3)?)?,
+                    next: word(c, 2) == Some("next"),
+                }
+                .resolve(at.today)?;
+                (1..=8)
+                    .contains(&weeks)
+                    .then(|| Found::One(When::On(day + chrono::Duration::weeks(i64::from(weeks)))))
+            },
+        ),
+        rule(
             &format!(
                 r"\b(for\s+|por\s+|durante\s+)?({count})\s+(?:(whole|full|entire)\s+)?(?:weeks?|semanas?)(\s+(?:entera|enteras|completa|completas))?\b"
             ),

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{PATTERNS, compile};
-use crate::nlu::text;
+use crate::nlu::{numbers, text};
 
 /// One adult, for a request that ends "for me", "para mí", "para mí sola".
 pub(in crate::nlu) fn just_me(folded: &str) -> Option<u32> {
@@ -62,11 +62,15 @@ pub(super) const OWNERS: &[&str] = &[
     "nuestras", "tu", "tus",
 ];
 
-/// The people named one by one after "for" ("for my husband and our eldest": 2) or before
-/// "want to come" ("my sister and her husband wanna come": 2); "my parents" are two.
+/// The people named one by one after "for" ("for my husband and our eldest": 2), before
+/// "want to come" ("my sister and her husband wanna come": 2) or opening the message with the
+/// guest ("me my husband and 2 kids": 4); "my parents" are two.
 pub(super) fn listed(folded: &str) -> Option<u32> {
     let caps = PATTERNS.listed.captures(folded)?;
-    let list = caps.get(1).or_else(|| caps.get(2))?;
+    let list = caps
+        .get(1)
+        .or_else(|| caps.get(2))
+        .or_else(|| caps.get(3))?;
     // "for my wife's birthday" is about her, not a party of one; "for my wife and kids" names
     // more people than it counts.
     if matches!(
@@ -100,7 +104,20 @@ pub(super) fn listed(folded: &str) -> Option<u32> {
         .split(separators)
         .filter(|w| !w.is_empty())
         .collect();
+    let mut counted_noun = false;
     for (i, word) in words.iter().copied().enumerate() {
+        // "2 kids": the count says how many, the noun after it adds none.
+        if std::mem::take(&mut counted_noun) {
+            continue;
+        }
+        if let Some(n) = numbers::value(word).filter(|_| i + 1 < words.len())
+            && !matches!(word, "a" | "an" | "un" | "una")
+        {
+            people += n;
+            counted_noun = true;
+            owned = false;
+            continue;
+        }
         let alone = words
             .get(i + 1)
             .is_none_or(|next| matches!(*next, "y" | "e" | "and"));
