@@ -215,7 +215,8 @@ pub(crate) async fn quote(
                 }
                 // Kept for "sorry, I meant 2027": new dates replace them, and they are never
                 // quoted as they are.
-                hotel::Error::CheckInInPast { .. } => {}
+                // ("y para este año las mismas fechas?" after dates a year too far.)
+                hotel::Error::CheckInInPast { .. } | hotel::Error::CheckInTooFarAhead { .. } => {}
                 _ => (slots.check_in, slots.check_out) = (None, None),
             }
             let reply = after_answer(&s, reply);

@@ -455,6 +455,17 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             },
         ),
         rule(r"\b(?:today|tonight|hoy|esta\s+noche)\b", |_, at| {
+            // "Sorry, indecisive today", "my flight got cancelled today": said of the guest's
+            // day, not the stay.
+            let previous = at.previous_word();
+            let of_the_day = previous.len() > 3 && previous.ends_with("ed")
+                || matches!(
+                    previous,
+                    "indecisive" | "busy" | "tired" | "sick" | "confused" | "lazy" | "slow"
+                );
+            if of_the_day {
+                return None;
+            }
             Some(Found::One(When::On(at.today)))
         }),
         rule(

@@ -43,10 +43,20 @@ pub(super) fn plain(message: &str) -> String {
         "un saludo",
         "saludos",
         "cheers",
+        // "Ok yes book it at that price": the price just quoted, taken as it is.
+        "at that price",
+        "at that rate",
+        "a ese precio",
+        "por ese precio",
     ];
     let folded = IDIOMS
         .iter()
         .fold(fold(message), |folded, idiom| folded.replace(idiom, " "));
+    // "Ok yes book it at that": at the price just quoted.
+    let folded = match folded.trim_end().strip_suffix(" at that") {
+        Some(head) => head.to_owned(),
+        None => folded,
+    };
     // "Push it a week later" moves the stay; it puts nothing off. The offset stays a word of
     // its own that no list holds, so the message cannot read as a plain yes either.
     OFFSET.replace_all(&folded, " offset ").into_owned()

@@ -197,6 +197,7 @@ pub(super) fn amendment(
         let year = match switch {
             YearSwitch::To(year) => year,
             YearSwitch::Later(years) => arrival.year() + years,
+            YearSwitch::This => today.year(),
         };
         if let Some(new_in) = arrival.with_year(year) {
             e.check_in = Some(new_in);

@@ -181,6 +181,9 @@ pub(super) fn year_switch(folded: &str) -> Option<YearSwitch> {
     if let Some(c) = YEAR.captures(folded) {
         return c.get(1)?.as_str().parse().ok().map(YearSwitch::To);
     }
+    if THIS_YEAR.is_match(folded) {
+        return Some(YearSwitch::This);
+    }
     NEXT_YEAR.is_match(folded).then_some(YearSwitch::Later(1))
 }
 
@@ -191,9 +194,14 @@ pub enum YearSwitch {
     To(i32),
     /// That many years after the request's.
     Later(i32),
+    /// Today's year ("y para este año las mismas fechas?" after dates too far ahead).
+    This,
 }
 
 static YEAR: LazyLock<Regex> = LazyLock::new(|| compile(r"\b(202[6-9])\b"));
+
+static THIS_YEAR: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"\b(?:this\s+year|(?:para\s+|en\s+)?este\s+ano)\b"));
 
 static NEXT_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     compile(
