@@ -153,6 +153,15 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     // from the month named, if any.
     // A month written beside them ("el jueves 25 de marzo y salimos el domingo 28") places
     // them already.
+    // "La navidad del año que viene, o sea 2027: del 23 al 27 de diciembre": a year said apart
+    // from the days places them in it.
+    let year = LONE_YEAR
+        .captures(folded)
+        .and_then(|c| match c.get(1) {
+            Some(y) => y.as_str().parse::<i32>().ok(),
+            None => Some(today.year() + 1),
+        })
+        .filter(|y| *y > today.year());
     let from = month.unwrap_or(today).max(today);
     let calendar = mentions.iter().any(|(_, f)| {
         matches!(
@@ -166,12 +175,7 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
             *when = dated_by_weekday(*when, &named_days, from);
         }
     }
-    let mut stay = place(
-        mentions,
-        &original,
-        month.unwrap_or(today).max(today),
-        today,
-    );
+    let mut stay = place(mentions, &original, from, today);
     // "A room for tonight", "solo esta noche": one night.
     if stay.check_in == Some(today)
         && stay.check_out.is_none()
@@ -203,6 +207,13 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         if check_out > check_in {
             (stay.check_in, stay.check_out) = (Some(check_in), Some(check_out));
         }
+    }
+    if let (Some(year), Some(check_in)) = (year, stay.check_in)
+        && check_in.year() < year
+        && let Some(moved) = check_in.with_year(year)
+    {
+        stay.check_out = stay.check_out.map(|out| moved + (out - check_in));
+        stay.check_in = Some(moved);
     }
     if let (Some(first), Some(check_in)) = (switched, stay.check_in) {
         let moved = first.with_day(check_in.day()).filter(|d| *d >= today);
@@ -291,6 +302,13 @@ static ORDINAL_TYPO: LazyLock<Regex> = LazyLock::new(|| {
 static WED_STARTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bwed(\s*(?:to|thru|through|till|til|until|-)\s*(?:mon|tue|tues|thu|thur|thurs|fri|sat|sun)[a-z]*)\b")
         .unwrap_or_else(|e| panic!("wednesday rule: {e}"))
+});
+
+static LONE_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(?:(20[2-9][0-9])|next\s+year|del\s+ano\s+que\s+viene|el\s+ano\s+que\s+viene|del\s+proximo\s+ano)\b",
+    )
+    .unwrap_or_else(|e| panic!("lone year rule: {e}"))
 });
 
 static WEEKEND_OF: LazyLock<Regex> = LazyLock::new(|| {

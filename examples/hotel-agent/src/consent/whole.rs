@@ -48,6 +48,12 @@ pub(super) fn plain(message: &str) -> String {
         "at that rate",
         "a ese precio",
         "por ese precio",
+        "at the normal price",
+        "at the regular price",
+        "at the real price",
+        "at full price",
+        "al precio normal",
+        "a precio normal",
     ];
     let folded = IDIOMS
         .iter()

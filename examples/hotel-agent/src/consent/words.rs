@@ -93,6 +93,8 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "reservanoslo",
             "reservame",
             "reserva",
+            // "Sí porfa, me la reservas ya".
+            "reservas",
             "reservar",
             "reservela",
             "reservelo",

@@ -170,6 +170,21 @@ pub(super) fn amendment(
     if e.adults.is_none() && e.children.is_none() && slots.started() && !r.has_dates() {
         e.adults = r.bare_number;
     }
+    // "Entonces esta navidad, mismas fechas" after dates a year too far: the day named only
+    // says which year; the request's days stay.
+    if let (true, Some(day), None, Some(arrival), Some(departure)) = (
+        r.same_dates,
+        e.check_in,
+        e.check_out,
+        slots.check_in,
+        slots.check_out,
+    ) && day.year() != arrival.year()
+        && day.month() == arrival.month()
+        && let Some(moved) = arrival.with_year(day.year())
+    {
+        e.check_in = Some(moved);
+        e.check_out = Some(moved + (departure - arrival));
+    }
     // "I meant January": the same days, in that month (the next one from today).
     if let (Some(month), Some(arrival), Some(departure), false) = (
         r.month_switch,
