@@ -235,7 +235,7 @@ pub(crate) struct HotelUnderstand(pub(crate) Arc<dyn Understand>);
 
 /// Whether `text` asks about the guest's own bookings ("my reservation", "mis reservas").
 fn mentions_own_bookings(text: &str) -> bool {
-    let t = text.to_lowercase();
+    let t = crate::text::fold(text);
     [
         "my booking",
         "my reservation",
@@ -243,6 +243,14 @@ fn mentions_own_bookings(text: &str) -> bool {
         "reservations do i have",
         "mi reserva",
         "mis reservas",
+        // "What else do I still have?" after a cancellation.
+        "else do i have",
+        "do i still have",
+        "do i have booked",
+        "do i have left",
+        "que mas tengo",
+        "que otras reservas",
+        "que me queda reservado",
     ]
     .iter()
     .any(|p| t.contains(p))

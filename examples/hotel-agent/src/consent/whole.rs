@@ -188,7 +188,11 @@ pub(super) fn classify_whole(message: &str, quoted: Quoted) -> Answer {
         if STRONG.contains(w) || actions.contains(w) {
             covered[i] = true;
             strong = true;
-        } else if WEAK.contains(w) || FILLER.contains(w) || OBJECTS.contains(w) {
+        } else if WEAK.contains(w)
+            || FILLER.contains(w)
+            || OBJECTS.contains(w)
+            || objects_of(quoted).contains(w)
+        {
             covered[i] = true;
         }
     }
@@ -235,6 +239,15 @@ const OBJECTS: &[&str] = &[
     "stay",
     "estancia",
 ];
+
+/// What only a quote of its own kind is about: "sí, confirmo el cambio".
+fn objects_of(quoted: Quoted) -> &'static [&'static str] {
+    match quoted {
+        Quoted::Booking => &[],
+        Quoted::Reschedule => &["cambio", "change", "changes", "move"],
+        Quoted::Cancellation => &["cancelacion", "cancellation"],
+    }
+}
 
 /// A charge taken on with the yes: "aunque me cobren", "even with the fee".
 const FEE_TAKEN: &[&[&str]] = &[

@@ -76,6 +76,10 @@ pub(super) const STRONG_PHRASES: &[&[&str]] = &[
     &["adelante", "con"],
     &["book", "me"],
     &["la", "confirmo"],
+    &["hazme", "la", "reserva"],
+    &["haz", "la", "reserva"],
+    &["hazme", "el", "cambio"],
+    &["haz", "el", "cambio"],
 ];
 
 /// Verbs that accept a quote of their own kind ("book it" for a booking, "cancel it" for a
