@@ -197,12 +197,42 @@ fn so_far(lang: Language, hotel: &hotel::Hotel, slots: &Slots) -> String {
             format!("{n} huésped(es)"),
         ));
     }
+    // "How much is a standard fri dec 4 to sun dec 6?" before the party is known: the room's
+    // price does not depend on it, so the total is said beside the dates.
+    let total = |i, o| {
+        let kind = slots.room.as_deref()?.parse::<RoomKind>().ok()?;
+        let room = hotel.rooms.iter().find(|room| room.kind == kind)?;
+        let nights = hotel::price_nights(room.base, i, o);
+        (1..=usize::try_from(hotel::MAX_NIGHTS).unwrap_or(30))
+            .contains(&nights.len())
+            .then(|| {
+                (
+                    nights.len(),
+                    nights.iter().map(|n| n.price).sum::<hotel::Cents>(),
+                )
+            })
+    };
     match (slots.check_in, slots.check_out) {
-        (Some(i), Some(o)) => parts.push(say(
-            lang,
-            format!("{} to {}", date(lang, i), date(lang, o)),
-            format!("del {} al {}", date(lang, i), date(lang, o)),
-        )),
+        (Some(i), Some(o)) => parts.push(match total(i, o) {
+            Some((n, total)) => say(
+                lang,
+                format!(
+                    "{} to {} ({n} night(s): {total} for the room)",
+                    date(lang, i),
+                    date(lang, o)
+                ),
+                format!(
+                    "del {} al {} ({n} noche(s): {total} la habitación)",
+                    date(lang, i),
+                    date(lang, o)
+                ),
+            ),
+            None => say(
+                lang,
+                format!("{} to {}", date(lang, i), date(lang, o)),
+                format!("del {} al {}", date(lang, i), date(lang, o)),
+            ),
+        }),
         (Some(i), None) => parts.push(say(
             lang,
             format!("from {}", date(lang, i)),
