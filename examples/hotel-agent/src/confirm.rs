@@ -128,9 +128,26 @@ pub(crate) async fn confirm(s: Arc<Conversation>) -> Result<ConversationUpdate, 
 }
 
 /// `decline`: the guest said no to a quoted booking or dropped their request.
-pub(crate) async fn decline(s: Arc<Conversation>) -> Result<ConversationUpdate, NodeError> {
+pub(crate) async fn decline(
+    agent: Arc<HotelAgent>,
+    s: Arc<Conversation>,
+) -> Result<ConversationUpdate, NodeError> {
+    let lang = language(&s);
+    // "Olvídalo. Oye, ¿el de Austin tiene gimnasio?": the question is answered after the no,
+    // about the hotel it names (or the one now in focus).
+    let asks = crate::qa::asks(&crate::text::fold(&s.message));
+    if asks.topic && s.message.contains(['?', '¿']) {
+        let about: Vec<String> = s.focus.iter().cloned().collect();
+        let answer = crate::qa::answer_from_catalog(&agent.catalog, lang, &about, &s.message);
+        let reply = say(
+            lang,
+            format!("All right, I have not booked anything.\n{answer}"),
+            format!("De acuerdo, no he reservado nada.\n{answer}"),
+        );
+        return Ok(ConversationUpdate::default().reply(reply));
+    }
     let reply = say(
-        language(&s),
+        lang,
         "All right, I have not booked anything. Is there anything else I can help you with?",
         "De acuerdo, no he reservado nada. ¿Puedo ayudarle en algo más?",
     );

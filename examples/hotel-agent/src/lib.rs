@@ -252,7 +252,10 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     let a = Arc::clone(&agent);
     graph.add_node("cancel", move |s, _ctx| changes::cancel(Arc::clone(&a), s));
     graph.add_node("confirm", |s, _ctx| confirm::confirm(s));
-    graph.add_node("decline", |s, _ctx| confirm::decline(s));
+    let a = Arc::clone(&agent);
+    graph.add_node("decline", move |s, _ctx| {
+        confirm::decline(Arc::clone(&a), s)
+    });
     graph.add_node("keep_booking", |s, _ctx| confirm::keep_booking(s));
     graph.add_node("defer", |s, _ctx| confirm::defer(s));
     let a = Arc::clone(&agent);

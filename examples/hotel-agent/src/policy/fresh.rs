@@ -28,7 +28,7 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
                     next.previous = Some(d.slots.clone());
                 }
                 next.slots = Slots::default();
-                next.focus = None;
+                next.focus = named.clone();
                 return (Route::Decline, next);
             }
             // "Can we shift it 2 days later?" moves something; it puts nothing off.

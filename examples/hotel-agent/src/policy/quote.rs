@@ -102,7 +102,9 @@ pub(super) fn answer_quote(
             }
             next.previous = Some(d.slots.clone());
             next.slots = Slots::default();
-            next.focus = None;
+            // "Olvídalo. Oye, ¿el de Austin tiene gimnasio?": the hotel asked about is the
+            // one in focus now ("pues resérvame allí una estándar").
+            next.focus = named_hotel(r, w.catalog);
             return Some((Route::Decline, next.clone()));
         }
         // "Wait, don't cancel it, I'd rather add a standard room there for my parents": the
