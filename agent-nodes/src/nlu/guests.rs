@@ -416,27 +416,33 @@ fn headcount(folded: &str) -> Option<(u32, bool, usize)> {
     };
     // "talk to a person", "hablar con una persona" name someone, not the party.
     // ("One of us can crash with friends" says who is left out, not the party.)
+    // ("1 person. is the shuttle free?": a new sentence says nothing of the person.)
     let not_someone = |m: &regex::Match<'_>| {
+        let clause_ends = folded.get(m.end()..).is_some_and(|rest| {
+            rest.trim_start()
+                .starts_with(['.', ',', '!', '?', ';', ':'])
+        });
         !matches!(
             previous_word(folded, m.start()),
             "to" | "with" | "con" | "a"
-        ) && !matches!(
-            text::next_word(folded, m.end()),
-            "can"
-                | "cant"
-                | "will"
-                | "wont"
-                | "is"
-                | "has"
-                | "might"
-                | "may"
-                | "needs"
-                | "would"
-                | "could"
-                | "puede"
-                | "va"
-                | "no"
-        )
+        ) && (clause_ends
+            || !matches!(
+                text::next_word(folded, m.end()),
+                "can"
+                    | "cant"
+                    | "will"
+                    | "wont"
+                    | "is"
+                    | "has"
+                    | "might"
+                    | "may"
+                    | "needs"
+                    | "would"
+                    | "could"
+                    | "puede"
+                    | "va"
+                    | "no"
+            ))
     };
     // "somos una pareja", "we're a family of 4": an article before a group word is no count.
     let counts_people = |m: &regex::Match<'_>| {

@@ -160,6 +160,27 @@ pub(super) fn amendment(
     if counted_back && slots.check_in.is_some() && r.weekday.is_some() && !night_of {
         e.check_in = None;
     }
+    // "Uy no, llegamos el sábado, no el viernes" of a stay from Friday Jan 8: the Saturday of
+    // that week, not the next one from today ("next saturday" is still counted from today).
+    if let (Some(weekday), Some(arrival), Some(new_in), None) =
+        (r.weekday, slots.check_in, e.check_in, e.check_out)
+        && new_in.weekday() == weekday
+        && (new_in - arrival).num_days().abs() > 6
+        && !r.day_only
+        && r.months.is_empty()
+        && !words.iter().any(|w| {
+            matches!(
+                *w,
+                "next" | "this" | "coming" | "proximo" | "este" | "siguiente" | "que"
+            )
+        })
+        && let Some(near) = (arrival - chrono::Duration::days(3))
+            .iter_days()
+            .take(7)
+            .find(|d| d.weekday() == weekday)
+    {
+        e.check_in = Some(near);
+    }
     if let (Some(weekday), Some(arrival), None, Some(_)) =
         (r.weekday, slots.check_in, e.check_in, e.check_out)
     {

@@ -107,10 +107,15 @@ pub fn answer_from_catalog(
     if let Some(answer) = superlative(lang, &hotels, &folded) {
         return answer;
     }
-    if let Some(answer) = nearest(lang, &hotels, &folded) {
-        return answer;
-    }
     let mut topics = topics(&folded);
+    // "A room near dfw. Is the shuttle free?": where the hotel is, then the rest asked.
+    if let Some(answer) = nearest(lang, &hotels, &folded) {
+        topics.retain(|t| !matches!(t, topics::Topic::Location | topics::Topic::Prices));
+        if topics.is_empty() {
+            return answer;
+        }
+        return format!("{answer}\n{}", topic_lines(lang, &hotels, &folded, &topics));
+    }
     // "How much extra per night for the pup?" asks what the pet costs, not the rooms; "why is
     // christmas more expensive?" asks how stays are priced, the same at every hotel.
     if topics.len() > 1 && crate::nlu::rooms_in(&folded).is_empty()
