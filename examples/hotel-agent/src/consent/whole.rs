@@ -63,10 +63,21 @@ pub(super) fn plain(message: &str) -> String {
         Some(head) => head.to_owned(),
         None => folded,
     };
+    // "Ty ill get back to u": the texting spellings of "you" and "your".
+    let folded = TEXTING.replace_all(
+        &folded,
+        |c: &regex::Captures<'_>| {
+            if &c[0] == "u" { "you" } else { "your" }
+        },
+    );
     // "Push it a week later" moves the stay; it puts nothing off. The offset stays a word of
     // its own that no list holds, so the message cannot read as a plain yes either.
     OFFSET.replace_all(&folded, " offset ").into_owned()
 }
+
+static TEXTING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:u|ur)\b").unwrap_or_else(|e| panic!("texting rule: {e}"))
+});
 
 static OFFSET: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
