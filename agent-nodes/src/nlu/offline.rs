@@ -325,6 +325,10 @@ fn ruled_out(folded: &str, named: &lexicon::Named) -> bool {
             "en lugar del",
             "olvidate de",
             "olvidate del",
+            "olvida lo de",
+            "olvida lo del",
+            "olvidate de lo de",
+            "olvidate de lo del",
             "forget about",
         ]
         .iter()

@@ -54,6 +54,7 @@ pub(super) const STRONG: &[&str] = &[
     "confirmenla",
     "confirmelo",
     "confirmela",
+    "confirme",
     "haganlo",
     "procedan",
 ];
