@@ -147,6 +147,9 @@ const WEEKDAYS: &[(&str, Weekday)] = &[
     ("mon", Weekday::Mon), ("tues", Weekday::Tue), ("tue", Weekday::Tue), ("weds", Weekday::Wed),
     ("thurs", Weekday::Thu), ("thur", Weekday::Thu), ("thu", Weekday::Thu),
     ("fri", Weekday::Fri), ("sat", Weekday::Sat),
+    // Spanish short forms ("del vie 11 al lun 14"); "mar" is March or the sea first.
+    ("lun", Weekday::Mon), ("mie", Weekday::Wed), ("jue", Weekday::Thu), ("vie", Weekday::Fri),
+    ("sab", Weekday::Sat), ("dom", Weekday::Sun),
 ];
 
 /// A regex group (capturing) of the weekday names.

@@ -378,7 +378,7 @@ static BACK_TO: LazyLock<Regex> = LazyLock::new(|| {
 
 static WEEKDAY_BEFORE_DAY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b((?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\.?,?)\s+(?:the\s+|el\s+|dia\s+)?(?:[0-9]{1,2}(?:st|nd|rd|th)?\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9])",
+        r"\b((?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lunes|martes|miercoles|jueves|viernes|sabado|domingo|lun|mie|jue|vie|sab|dom)\.?,?)\s+(?:the\s+|el\s+|dia\s+)?(?:[0-9]{1,2}(?:st|nd|rd|th)?\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+[0-9])",
     )
     .unwrap_or_else(|e| panic!("weekday before day: {e}"))
 });

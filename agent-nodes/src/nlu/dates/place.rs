@@ -295,6 +295,24 @@ pub(super) fn place(
                     };
                 }
             }
+            // "Hasta Año Nuevo: llegamos el 24 y nos vamos el 1 de enero": an arrival said after
+            // the departure, placed before it.
+            Found::One(when)
+                if stay.check_in.is_none()
+                    && ARRIVING.is_match(text::before(original, at, 32))
+                    && !LEAVING.is_match(text::before(original, at, 32)) =>
+            {
+                if let Some(out) = stay.check_out {
+                    let from = (out - chrono::Duration::days(31)).max(today);
+                    let date = match when {
+                        When::Day(_) => when.resolve(from),
+                        _ => when.resolve(today),
+                    };
+                    if let Some(date) = date.filter(|d| *d < out && (out - *d).num_days() <= 30) {
+                        stay.check_in = Some(date);
+                    }
+                }
+            }
             // The same day said twice ("New Year's Eve, December 31") is one date.
             Found::One(when @ When::MonthDay { .. }) | Found::Holiday(when)
                 if when.resolve(today) == stay.check_in => {}
