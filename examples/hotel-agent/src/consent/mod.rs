@@ -113,6 +113,9 @@ pub fn keeps_as_is(message: &str) -> bool {
         &["don", "t", "change"],
         &["dont", "move"],
         &["don", "t", "move"],
+        &["mantenerla"],
+        &["mantenerlo"],
+        &["la", "mantengo"],
         &["original", "dates"],
         &["fechas", "originales"],
     ];
