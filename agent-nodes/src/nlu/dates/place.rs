@@ -56,7 +56,7 @@ static ARRIVAL_WORD: LazyLock<Regex> = LazyLock::new(|| {
 /// Words before a lone date that make it the departure.
 static LEAVING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"\b(?:extend\w*(?:\s+(?:it|our\s+stay|my\s+stay|the\s+stay|the\s+booking))?\s+to|alarga\w*(?:\s+(?:la|nuestra|mi)\s+(?:reserva|estancia))?\s+(?:hasta|al)|check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|salir|vamos|voy|marchamos|marcho|volvemos|regresamos|vuelvo|regreso|(?:check\s*-?\s*out|checkout|salida)\s+(?:to|al|para))\s+(?:(?:on|el|the|dia)\s+)*$",
+        r"\b(?:extend\w*(?:\s+(?:it|our\s+stay|my\s+stay|the\s+stay|the\s+booking))?\s+to|alarga\w*(?:\s+(?:la|nuestra|mi)\s+(?:reserva|estancia))?\s+(?:hasta|al)|check\s*-?\s*out|checkout|checking\s+out|out|leav\w*|depart\w*|until|till|til|thru|through|hasta|salida|salimos|salgo|salir|vamos|voy|marchamos|marcho|volvemos|regresamos|vuelvo|regreso|(?:head|heading|go|going|fly|flying|drive|driving)\s+(?:home|back)|(?:check\s*-?\s*out|checkout|salida)\s+(?:to|al|para))\s+(?:(?:on|el|the|dia)\s+)*$",
     )
     .unwrap_or_else(|e| panic!("leaving: {e}"))
 });
