@@ -322,7 +322,7 @@ static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
 
 static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|(?:the\s+)?(?:next|last|other|third|second)\s+one|(?:la|el)\s+(?:siguiente|otra|otro|ultima|ultimo|tercera|segunda)|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual\w*|igual\s+que\s+(?:antes|la\s+otra)|(?:book|reserve|take)\s+that\s+(?:one|room|deluxe|standard|suite|family)|(?:reserva|reservame|reservala)\s+(?:esa|ese)(?:\s+(?:misma|mismo|habitacion|deluxe|suite|estandar|familiar))?)\b",
+        r"\b(?:the\s+same\s+(?:again|thing|room|for|but)|same\s+(?:again|thing|room)|same\s+as\s+before|(?:the\s+)?(?:next|last|third|second)\s+one|(?:la|el)\s+(?:siguiente|otra|otro|ultima|ultimo|tercera|segunda)|lo\s+mismo|la\s+misma\s+(?:habitacion|para|pero)|otra\s+igual\w*|igual\s+que\s+(?:antes|la\s+otra)|(?:book|reserve|take)\s+that\s+(?:one|room|deluxe|standard|suite|family)|(?:reserva|reservame|reservala)\s+(?:esa|ese)(?:\s+(?:misma|mismo|habitacion|deluxe|suite|estandar|familiar))?)\b",
     )
 });
 
