@@ -335,7 +335,7 @@ static FOLLOW_UP: LazyLock<Regex> =
     // One short word may come first: "uf. y en el budget?", "ok and at the plaza?".
     LazyLock::new(|| {
         compile(
-            r"^\W*(?:[a-z]{1,5}\W+)?(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of|(?:el|la)\s+de\s+[a-z]+|the\s+one\s+in)\b",
+            r"^\W*(?:[a-z]{1,5}\W+)?(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of|(?:el|la)\s+de\s+[a-z]+|the\s+one\s+in|is\s+(?:it|that|the\s+\w+(?:\s+one)?)\s+(?:free|included|complimentary)\W*$|(?:es|esta)\s+(?:gratis|incluido|gratuito)\s+en\s+(?:el|la)\s+\w+(?:\s+\w+)?\W*$)",
         )
     });
 
