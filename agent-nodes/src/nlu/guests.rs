@@ -212,6 +212,8 @@ fn first(regex: &Regex, folded: &str) -> Option<u32> {
 
 /// Finds the party in `folded`.
 pub(super) fn extract(folded: &str) -> Party {
+    // "Repeat the total once more": English "once", not Spanish eleven.
+    let folded = &*ENGLISH_ONCE.replace_all(folded, " ");
     // "Para mis padres, son 2": Spanish "son" (they are) before a count, not a son.
     // ("My son 2 years old" is a son.)
     // ("My son 12 and daughter 9", "me and my son 5 nights" are a son.)
@@ -365,6 +367,10 @@ pub(super) fn extract(folded: &str) -> Party {
     }
     Party { adults, children }
 }
+
+static ENGLISH_ONCE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"\b(?:once\s+(?:more|again|we|i|you|it|they|there|the|a|an|in|that)|at\s+once)\b")
+});
 
 static SON_COUNT: LazyLock<Regex> =
     LazyLock::new(|| compile(r"\bson(\s+(?:[0-9]{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho)\b)"));
