@@ -120,7 +120,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b|(?:\+|\bplus|\bmas)\s*(?:baby|bebe|infant|toddler|nene|nena)\b",
         ),
         explicit: compile(&format!(
-            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|(?:keep|leave)\s+it\s+at|dejalo\s+en|dejala\s+en|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:in\s+the|en\s+la)\s{{4,}}(?:room\s*|habitacion\s*)?(?:[.,!?]|$|then|entonces)|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total|incl\.?\s+me|inc\.?\s+me|including\s+me|including\s+myself|counting\s+me|conmigo|contandome|incluyendome)\b"
+            r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|(?:keep|leave)\s+it\s+at|dejalo\s+en|dejala\s+en|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:in\s+the|en\s+la)\s{{4,}}(?:room\s*|habitacion\s*)?(?:[.,!?]|$|then|entonces)|\bso\s+({bare})(?:\s+i\s+guess|\s+then|\s+of\s+us)?\s?(?:[.,!?]|$)|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total|incl\.?\s+me|inc\.?\s+me|including\s+me|including\s+myself|counting\s+me|conmigo|contandome|incluyendome)\b"
         )),
         own_kids: compile(&format!(
             r"\b(?:(?:our|my|mis|nuestros|nuestras)\s+({count})\s+(?:boys|girls|sons|daughters|chicos|chicas)\b|({count})\s+(?:boys|girls|chicos|chicas|nenes|nenas)\s+(?:aged\s+|of\s+|de\s+)?[0-9])"

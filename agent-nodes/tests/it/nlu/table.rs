@@ -318,6 +318,7 @@ const TABLE: &[Row] = &[
     ("el hotel mar, la familiar del vie 11 al lun 14 de diciembre, somos 3", ReservationRequest, Es, &[Hotel("mar"), Room("family"), In("2026-12-11"), Out("2026-12-14"), Adults(3)]),
     ("hotel sol dec 10, we head home the 14th", ReservationRequest, En, &[Hotel("sol"), In("2026-12-10"), Out("2026-12-14")]),
     ("hotel sol dec 10-14, 2 adults. repeat the total once more please", ReservationRequest, En, &[Hotel("sol"), In("2026-12-10"), Out("2026-12-14"), Adults(2)]),
+    ("family room at hotel mar jan 7-9, we're bringing our baby too, so 3 i guess", ReservationRequest, En, &[Room("family"), Hotel("mar"), In("2027-01-07"), Out("2027-01-09"), Adults(2), Children(1)]),
     ("queremos pasar nochebuena en el hotel sol hasta año nuevo: llegamos el 24 y nos vamos el 1 de enero", ReservationRequest, Es, &[Hotel("sol"), In("2026-12-24"), Out("2027-01-01")]),
     ("che, queremos ir al hotel mar del 27 al 30 de diciembre, nosotros 2 y la abuela", ReservationRequest, Es, &[Hotel("mar"), In("2026-12-27"), Out("2026-12-30"), Adults(3)]),
     ("need a double dec 18-20 for 2 adults and our 8 month old", ReservationRequest, En, &[Room("double"), In("2026-12-18"), Out("2026-12-20"), Adults(2), Children(1)]),

@@ -191,6 +191,17 @@ pub(super) fn amendment(
     if e.adults.is_none() && e.children.is_none() && slots.started() && !r.has_dates() {
         e.adults = r.bare_number;
     }
+    // "Lo mismo pero en el grand plaza? es para san valentín" of a stay Feb 12–14: the
+    // holiday says what the stay is for; it is in the stay already.
+    if let (Some(day), None, Some(arrival), Some(departure)) =
+        (e.check_in, e.check_out, slots.check_in, slots.check_out)
+        && arrival <= day
+        && day <= departure
+        && HOLIDAY.is_match(&folded)
+        && !folded.bytes().any(|b| b.is_ascii_digit())
+    {
+        e.check_in = None;
+    }
     // "Entonces esta navidad, mismas fechas" after dates a year too far: the day named only
     // says which year; the request's days stay.
     if let (true, Some(day), None, Some(arrival), Some(departure)) = (
@@ -353,3 +364,11 @@ pub(super) fn surprising_move(quoted: &Stay, amended: &Slots, r: &Reading) -> bo
         // A stay over the turn of a month moves within its own months.
         && (check_in.year(), check_in.month()) != (quoted.check_out.year(), quoted.check_out.month())
 }
+
+/// A holiday named ("san valentín", "christmas", "nochevieja").
+static HOLIDAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(?:christmas|xmas|navidad|nochebuena|nochevieja|new\s+years?|ano\s+nuevo|fin\s+de\s+ano|valentines?|san\s+valentin|reyes|halloween|thanksgiving|independence\s+day|4th\s+of\s+july|fourth\s+of\s+july)\b",
+    )
+    .unwrap_or_else(|e| panic!("holiday rule: {e}"))
+});
