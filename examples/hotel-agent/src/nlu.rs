@@ -243,6 +243,15 @@ fn mentions_own_bookings(text: &str) -> bool {
         "reservations do i have",
         "mi reserva",
         "mis reservas",
+        "our booking",
+        "our reservation",
+        "nuestra reserva",
+        "have a booking",
+        "have a reservation",
+        "tengo reserva",
+        "tenemos reserva",
+        "tengo una reserva",
+        "tenemos una reserva",
         // "What else do I still have?" after a cancellation.
         "else do i have",
         "do i still have",
@@ -268,8 +277,8 @@ impl Understand for HotelUnderstand {
         today: NaiveDate,
     ) -> Result<Understanding, agent_nodes::Error> {
         use Intent::{
-            BookingLookup, CancellationRequest, Complaint, GeneralInquiry, ModificationRequest,
-            Unknown,
+            BookingLookup, CancellationRequest, Complaint, GeneralInquiry, Greeting,
+            ModificationRequest, Unknown,
         };
         let mut u = self.0.understand(text, today).await?;
         let reference = u
@@ -282,7 +291,7 @@ impl Understand for HotelUnderstand {
         let sure = |u: &mut Understanding| u.confidence = u.confidence.max(0.9);
         match u.intent {
             ModificationRequest | CancellationRequest if reference.is_some() => sure(&mut u),
-            Unknown | GeneralInquiry | BookingLookup
+            Unknown | GeneralInquiry | BookingLookup | Greeting
                 if reference.is_some() || mentions_own_bookings(text) =>
             {
                 u.intent = BookingLookup;
