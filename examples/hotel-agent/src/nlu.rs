@@ -263,7 +263,15 @@ fn mentions_own_bookings(text: &str) -> bool {
     ]
     .iter()
     .any(|p| t.contains(p))
+        || OWN_BOOKING.is_match(&t)
 }
+
+/// "My miami booking", "nuestra reserva de enero": a booking of the guest's, named with a
+/// word or two between.
+static OWN_BOOKING: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:my|our)\s+(?:[a-z]+\s+){1,2}(?:booking|reservation)s?\b")
+        .unwrap_or_else(|e| panic!("own booking rule: {e}"))
+});
 
 #[async_trait]
 impl Understand for HotelUnderstand {

@@ -264,6 +264,26 @@ pub(crate) async fn answer(
         _ => s.message.as_str(),
     };
     let mut reply = answer_from_catalog(&agent.catalog, lang, &about, question);
+    // "Whats the date on my miami booking again and what time can we get into the room": the
+    // booking asked about, then the answer.
+    let own = s
+        .understanding
+        .as_ref()
+        .is_some_and(|u| u.intent == agent_nodes::nlu::Intent::BookingLookup);
+    if let Some(b) = s
+        .shown
+        .as_deref()
+        .filter(|_| own)
+        .and_then(|r| hotel::BookingRef::parse(r).ok())
+        .and_then(|r| agent.store.lookup(&crate::lookup::guest(&s), &r).ok())
+    {
+        let about = crate::lookup::describe(&agent, lang, &b);
+        reply = say(
+            lang,
+            format!("Here is your booking: {about}.\n{reply}"),
+            format!("Esta es su reserva: {about}.\n{reply}"),
+        );
+    }
     // A quote still standing is asked again with its exact terms; a complete request goes on
     // to `quote`, an incomplete one asks for what it lacks.
     let follow_up = match &s.pending {

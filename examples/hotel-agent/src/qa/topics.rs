@@ -318,7 +318,10 @@ pub(super) fn topics(text: &str) -> Vec<Topic> {
                 if cue.contains(' ') {
                     text.contains(cue)
                 } else {
-                    words.contains(cue)
+                    // "Parking's free there right?" folds to "parkings".
+                    words
+                        .iter()
+                        .any(|w| w == cue || w.strip_suffix('s') == Some(*cue))
                 }
             })
         })
