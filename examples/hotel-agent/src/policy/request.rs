@@ -20,7 +20,11 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         Slots::default()
     };
     if let Some(previous) = d.previous.as_ref().filter(|_| !d.slots.started()) {
-        if r.same_request {
+        // "Not now" … "actually u know what let's do it. the austin one, mar 1-3": the request
+        // dropped, taken up again (at its own hotel).
+        let taken_up = LETS_DO_IT.is_match(&crate::text::fold(&r.message))
+            && named.is_none_or(|h| previous.hotel.as_ref() == Some(h));
+        if r.same_request || taken_up {
             base = previous.clone();
         }
         if r.same_dates || (r.adds && !r.has_dates()) {
@@ -371,4 +375,12 @@ static HOLIDAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| 
         r"\b(?:christmas|xmas|navidad|nochebuena|nochevieja|new\s+years?|ano\s+nuevo|fin\s+de\s+ano|valentines?|san\s+valentin|reyes|halloween|thanksgiving|independence\s+day|4th\s+of\s+july|fourth\s+of\s+july)\b",
     )
     .unwrap_or_else(|e| panic!("holiday rule: {e}"))
+});
+
+/// "Let's do it", "hagámoslo": a request taken up again.
+static LETS_DO_IT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\b(?:lets|let\s+us)\s+do\s+it\b|\bhagamoslo\b|\bvamos\s+con\s+(?:eso|esa|ese)\b",
+    )
+    .unwrap_or_else(|e| panic!("let's do it rule: {e}"))
 });
