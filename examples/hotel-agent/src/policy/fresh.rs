@@ -178,6 +178,17 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         next.shown = Some(b.reference.to_string());
         return (Route::Answer, next);
     }
+    // "¿Y me recuerdas las fechas y para cuántos es?" right after a booking was shown: that
+    // booking again.
+    if recalls(r)
+        && !r.has_dates()
+        && !d.slots.started()
+        && d.pending.is_none()
+        && let Some(shown) = d.shown.as_deref().filter(|p| booking(w, p).is_some())
+    {
+        next.shown = Some(shown.to_owned());
+        return (Route::Lookup, next);
+    }
     // "So it's still the 10th to the 12th, right?": a booking's own dates asked about.
     if r.question
         && r.has_dates()

@@ -3,6 +3,7 @@
 //! an answer named.
 
 use agent_nodes::nlu::Intent;
+use chrono::Datelike;
 use hotel::{Booking, Catalog};
 
 use super::bookings::{booking, pick_booking};
@@ -76,10 +77,17 @@ pub(super) fn names_its_own_dates(r: &Reading, w: World<'_>, d: &Dialog) -> bool
         .as_deref()
         .and_then(|p| booking(w, p))
         .is_some_and(|b| {
-            r.entities.check_in == Some(b.quote.check_in)
+            // "Still the 10th to the 12th?" of a stay in March: days alone are the booking's
+            // own days, in whatever month the message would place them.
+            let same = |said: chrono::NaiveDate, own: chrono::NaiveDate| {
+                said == own || (r.day_only && said.day() == own.day())
+            };
+            r.entities
+                .check_in
+                .is_some_and(|d| same(d, b.quote.check_in))
                 && r.entities
                     .check_out
-                    .is_none_or(|out| out == b.quote.check_out)
+                    .is_none_or(|out| same(out, b.quote.check_out))
         })
 }
 
@@ -123,6 +131,8 @@ pub(super) fn recalls(r: &Reading) -> bool {
         "remind me",
         "recordarme",
         "recuerdame",
+        "me recuerdas",
+        "me recuerda",
         "details",
         "detalles",
     ];
