@@ -19,6 +19,15 @@ static HOLIDAY_TO_DAY: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("holiday-to-day rule: {e}"))
 });
 
+/// A holiday's name and the word that ends its range, right before a date: "new years eve
+/// to", "nochebuena al".
+static HOLIDAY_RANGE_END: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:eve|day|years?|nye|christmas|xmas|navidad|nochebuena|nochevieja|ano\s+nuevo|reyes)\s*(?:-|to|till|until|thru|through|al|hasta)\s*(?:the\s+|el\s+)?$",
+    )
+    .unwrap_or_else(|e| panic!("holiday range end rule: {e}"))
+});
+
 /// "Tomorrow night", "mañana por la noche": a night named, not a day.
 static NIGHT_OF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:tomorrow|tmrw|manana)\s+(?:night|nite|noche|por\s+la\s+noche)\b")
@@ -238,8 +247,12 @@ pub(super) fn place(
     // A holiday gives way to a written range or a written calendar date ("Nochevieja, del 30
     // de diciembre al 2 de enero"), not to a day alone ("Christmas Eve to the 27th").
     // "Desde año nuevo hasta el 4 de enero": a departure leaves the holiday as the arrival.
+    // ("New years eve to jan 2", "nochebuena al 27 de diciembre": the date ends the
+    // holiday's range.)
     let calendar_date = mentions.iter().any(|(at, f)| {
-        matches!(f, Found::One(When::MonthDay { .. } | When::On(_))) && !leaves(*at)
+        matches!(f, Found::One(When::MonthDay { .. } | When::On(_)))
+            && !leaves(*at)
+            && !HOLIDAY_RANGE_END.is_match(text::before(original, *at, 40))
     });
     mentions.retain(|(_, f)| {
         !(written && matches!(f, Found::Weekend(..))

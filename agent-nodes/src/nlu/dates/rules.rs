@@ -65,7 +65,8 @@ pub(super) const UNITS: &[&str] = &[
     "habitaciones", "habitacion", "beds", "bed", "camas", "cama", "am", "pm", "h", "hours", "horas",
     "euros", "eur", "dollars", "usd", "stars", "estrellas", "years", "anos", "floor", "planta",
     "piso", "of", "pax", "minutes", "minutos", "guy", "guys", "wheel", "time", "times", "vez",
-    "option", "choice", "attempt", "anniversary", "aniversario", "birthday", "cumpleanos",
+    "option", "choice", "attempt", "anniversary", "aniversario", "birthday", "cumpleanos", "pers",
+    "ppl", "adultos", "adlts", "peeps",
 ];
 
 /// Words that move a stay: a length after a date in their message is an offset.
