@@ -237,6 +237,8 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             |c, at| {
                 // "for a week", "book a week", "reservar una semana" are a length of stay; "in a
                 // week" is a date and "aplazar la reserva una semana" a change.
+                // ("Y si fueran dos semanas?", "what if it were two weeks": the length asked
+                // about instead.)
                 let booked = matches!(
                     at.previous_word(),
                     "book"
@@ -246,6 +248,11 @@ pub(super) static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
                         | "quedarnos"
                         | "quedarme"
                         | "alojarnos"
+                        | "fueran"
+                        | "fuera"
+                        | "fuesen"
+                        | "sean"
+                        | "were"
                 );
                 // ("Una semana en el seaside a partir del 10": a start a few words on.)
                 let starting = matches!(

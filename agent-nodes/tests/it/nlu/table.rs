@@ -322,6 +322,7 @@ const TABLE: &[Row] = &[
     ("ok 5 then, my sister's bf can find his own place lol. del 1 al 4 de enero", Affirm, Es, &[In("2027-01-01"), Out("2027-01-04"), Adults(5)]),
     ("how much is a suite at hotel sol from new years eve to jan 2, 4 of us", AvailabilityCheck, En, &[Room("suite"), Hotel("sol"), In("2026-12-31"), Out("2027-01-02"), Adults(4)]),
     ("precio suite hotel sol 1 noche 15 dic 2 pers", AvailabilityCheck, Es, &[Room("suite"), Hotel("sol"), In("2026-12-15"), Nights(1), Out("2026-12-16"), Adults(2)]),
+    ("y si fueran dos semanas?", ReservationRequest, Es, &[Nights(14)]),
     ("queremos pasar nochebuena en el hotel sol hasta año nuevo: llegamos el 24 y nos vamos el 1 de enero", ReservationRequest, Es, &[Hotel("sol"), In("2026-12-24"), Out("2027-01-01")]),
     ("che, queremos ir al hotel mar del 27 al 30 de diciembre, nosotros 2 y la abuela", ReservationRequest, Es, &[Hotel("mar"), In("2026-12-27"), Out("2026-12-30"), Adults(3)]),
     ("need a double dec 18-20 for 2 adults and our 8 month old", ReservationRequest, En, &[Room("double"), In("2026-12-18"), Out("2026-12-20"), Adults(2), Children(1)]),
