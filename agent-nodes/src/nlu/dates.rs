@@ -149,10 +149,6 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
         .and_then(|at| lone_month(&folded[at..], today));
     // "miami en febrero, like the 12th to the 15th": a month named apart from the days.
     let month = replaced_month.or_else(|| lone_month(folded, today));
-    // "Del jueves 18 al lunes 22" said in November: the 18th that is a Thursday (February),
-    // from the month named, if any.
-    // A month written beside them ("el jueves 25 de marzo y salimos el domingo 28") places
-    // them already.
     // "La navidad del año que viene, o sea 2027: del 23 al 27 de diciembre": a year said apart
     // from the days places them in it.
     let year = LONE_YEAR
@@ -162,6 +158,10 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
             None => Some(today.year() + 1),
         })
         .filter(|y| *y > today.year());
+    // "Del jueves 18 al lunes 22" said in November: the 18th that is a Thursday (February),
+    // from the month named, if any.
+    // A month written beside them ("el jueves 25 de marzo y salimos el domingo 28") places
+    // them already.
     let from = month.unwrap_or(today).max(today);
     let calendar = mentions.iter().any(|(_, f)| {
         matches!(

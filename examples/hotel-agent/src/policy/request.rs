@@ -175,9 +175,10 @@ pub(super) fn amendment(
         && !words.iter().any(|w| {
             matches!(
                 *w,
-                "next" | "this" | "coming" | "proximo" | "este" | "siguiente" | "que"
+                "next" | "this" | "coming" | "proximo" | "este" | "siguiente"
             )
         })
+        && !folded.contains("que viene")
         && let Some(near) = (arrival - chrono::Duration::days(3))
             .iter_days()
             .take(7)

@@ -316,7 +316,7 @@ static BIGGEST: LazyLock<Regex> = LazyLock::new(|| {
 
 static CHEAPEST: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"\b(?:cheapest|least\s+expensive|the\s+cheaper(?:\s+one|\s+room)?\b|(?:something|anything|any\s+thing|sth)\s+cheaper\b|a\s+cheaper\s+(?:room|option|one)\b)|(?:la|el|lo|algo|opcion|habitacion|cuarto|hotel|sale|salga|sale\s+un\s+poco|cuesta|es)\s+mas\s+(?:barat[oa]|economic[oa])|\bcual\s+(?:de\s+(?:esos|esas|ellos|ellas|los\s+\w+|las\s+\w+)\s+)?(?:es|sale|me\s+sale|cuesta|me\s+cuesta)\s+(?:mas\s+)?(?:barat[oa]|economic[oa])",
+        r"\b(?:cheapest|least\s+expensive|the\s+cheaper(?:\s+one|\s+room)?\b)|(?:la|el|lo|opcion|habitacion|cuarto|hotel|sale|salga|sale\s+un\s+poco|cuesta|es)\s+mas\s+(?:barat[oa]|economic[oa])|\bcual\s+(?:de\s+(?:esos|esas|ellos|ellas|los\s+\w+|las\s+\w+)\s+)?(?:es|sale|me\s+sale|cuesta|me\s+cuesta)\s+(?:mas\s+)?(?:barat[oa]|economic[oa])",
     )
 });
 
