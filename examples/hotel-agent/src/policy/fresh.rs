@@ -162,6 +162,19 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         next.shown = Some(b.reference.to_string());
         return (Route::Answer, next);
     }
+    // "When do i check in at the miami one and from what time": the guest's booking there.
+    if r.topic
+        && !r.has_dates()
+        && !d.slots.started()
+        && crate::qa::asks_own_day(&crate::text::fold(&r.message))
+        && let Some(b) = pick_booking(r, w, None)
+            .as_deref()
+            .and_then(|p| booking(w, p))
+    {
+        next.focus = Some(b.quote.hotel.clone());
+        next.shown = Some(b.reference.to_string());
+        return (Route::Answer, next);
+    }
     // "Mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?": a question about the
     // booking those dates are, not a new request.
     if r.topic

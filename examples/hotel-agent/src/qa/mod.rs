@@ -67,6 +67,27 @@ pub(crate) fn across_hotels(folded: &str) -> bool {
     .any(|p| folded.contains(p))
 }
 
+/// "When do I check in at the miami one?", "¿qué día entramos?": the guest asks when their own
+/// stay is, not what the hotel's times are.
+pub(crate) fn asks_own_day(folded: &str) -> bool {
+    [
+        "when do i",
+        "when do we",
+        "what day do i",
+        "what day do we",
+        "cuando entro",
+        "cuando entramos",
+        "cuando llego",
+        "cuando llegamos",
+        "que dia entro",
+        "que dia entramos",
+        "que dia llego",
+        "que dia llegamos",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
 /// The hotels that have everything `folded` asks about ("which hotels have a gym and a
 /// pool?"), in catalog order; empty when it asks about nothing a hotel can have or lack.
 pub(crate) fn hotels_with(catalog: &Catalog, folded: &str) -> Vec<String> {
@@ -269,7 +290,8 @@ pub(crate) async fn answer(
     let own = s
         .understanding
         .as_ref()
-        .is_some_and(|u| u.intent == agent_nodes::nlu::Intent::BookingLookup);
+        .is_some_and(|u| u.intent == agent_nodes::nlu::Intent::BookingLookup)
+        || asks_own_day(&folded);
     if let Some(b) = s
         .shown
         .as_deref()
