@@ -375,7 +375,22 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         }
         Intent::BookingLookup => {
             next.change = None;
-            next.shown = pick_booking(r, w, None);
+            // "¿Qué reservas tengo? No me acuerdo si hice la de Colorado": all of them, the one
+            // named among them.
+            let folded = crate::text::fold(&r.message);
+            let asks_all = [
+                "reservas tengo",
+                "reservas tenemos",
+                "bookings do i have",
+                "bookings do we have",
+                "reservations do i have",
+                "reservations do we have",
+                "all my bookings",
+                "todas mis reservas",
+            ]
+            .iter()
+            .any(|p| folded.contains(p));
+            next.shown = pick_booking(r, w, None).filter(|_| !asks_all);
             // "What time is check-in at the City Center? I have a booking there": a question
             // about the booking's hotel.
             if r.topic {
