@@ -5,6 +5,7 @@ use agent_nodes::nlu::Intent;
 use hotel::Booking;
 
 use super::bookings::{booking, pick_booking, terms, upcoming};
+use super::own::about_own_booking;
 use super::request::request;
 use super::reschedule::{likely_new_dates, new_dates};
 use super::signs::{
@@ -149,78 +150,8 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             dates,
         });
     };
-    // "abh-bpc76t what time can we check in?": a question about the booking's hotel.
-    if r.topic
-        && !r.has_dates()
-        && let Some(b) = r
-            .entities
-            .booking_ref
-            .as_deref()
-            .and_then(|p| booking(w, p))
-    {
-        next.focus = Some(b.quote.hotel.clone());
-        next.shown = Some(b.reference.to_string());
-        return (Route::Answer, next);
-    }
-    // "When do i check in at the miami one and from what time": the guest's booking there.
-    if r.topic
-        && !r.has_dates()
-        && !d.slots.started()
-        && crate::qa::asks_own_day(&crate::text::fold(&r.message))
-        && let Some(b) = pick_booking(r, w, None)
-            .as_deref()
-            .and_then(|p| booking(w, p))
-    {
-        next.focus = Some(b.quote.hotel.clone());
-        next.shown = Some(b.reference.to_string());
-        return (Route::Answer, next);
-    }
-    // "Mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?": a question about the
-    // booking those dates are, not a new request.
-    if r.topic
-        && r.has_dates()
-        && !d.slots.started()
-        && r.shift_days.is_none()
-        && r.extra_nights.is_none()
-        && names_its_own_dates(r, w, d)
-        && let Some(b) = pick_booking(r, w, None)
-            .as_deref()
-            .and_then(|p| booking(w, p))
-    {
-        next.focus = Some(b.quote.hotel.clone());
-        next.shown = Some(b.reference.to_string());
-        return (Route::Answer, next);
-    }
-    // "¿Y me recuerdas las fechas y para cuántos es?" right after a booking was shown: that
-    // booking again.
-    if recalls(r)
-        && !r.has_dates()
-        && !d.slots.started()
-        && d.pending.is_none()
-        && let Some(shown) = d.shown.as_deref().filter(|p| booking(w, p).is_some())
-    {
-        next.shown = Some(shown.to_owned());
-        return (Route::Lookup, next);
-    }
-    // "So it's still the 10th to the 12th, right?": a booking's own dates asked about.
-    if r.question
-        && r.has_dates()
-        && !d.slots.started()
-        && !matches!(
-            r.intent,
-            Intent::CancellationRequest | Intent::ModificationRequest
-        )
-        && r.shift_days.is_none()
-        && r.extra_nights.is_none()
-        && !r.topic
-        && names_its_own_dates(r, w, d)
-    {
-        next.shown = pick_booking(r, w, None).or_else(|| d.shown.clone());
-        // "Tengo algo en Orlando del 12, no?" then "¿el desayuno está incluido?": that hotel.
-        if let Some(b) = next.shown.as_deref().and_then(|p| booking(w, p)) {
-            next.focus = Some(b.quote.hotel.clone());
-        }
-        return (Route::Lookup, next);
+    if let Some(route) = about_own_booking(d, r, w, &mut next) {
+        return (route, next);
     }
     // "We're at the Heritage, can we stay one more night, until Tuesday?": a stay under way
     // cannot be changed; the nights after it are offered as a booking of their own, in the

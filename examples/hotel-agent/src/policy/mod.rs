@@ -28,6 +28,7 @@ use hotel::{Booking, Catalog};
 mod bookings;
 mod compare;
 mod fresh;
+mod own;
 mod quote;
 mod request;
 mod reschedule;
