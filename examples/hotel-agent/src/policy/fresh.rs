@@ -135,6 +135,19 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         }
         return (Route::Answer, next);
     }
+    // "¿Qué tienen en Miami y en Nueva Orleans?": a question about each hotel named, before
+    // any request.
+    if r.question
+        && !d.slots.started()
+        && !r.names_more_than_a_place()
+        && !matches!(
+            r.intent,
+            Intent::CancellationRequest | Intent::ModificationRequest | Intent::BookingLookup
+        )
+        && crate::nlu::hotels_in(w.catalog, &crate::text::fold(&r.message)).len() > 1
+    {
+        return (Route::Answer, next);
+    }
     let reschedule = |next: &mut Dialog| {
         let reference = pick_booking(r, w, None).or_else(|| d.shown.clone());
         // Whether or not it can be moved, questions and requests next are about its hotel.

@@ -180,6 +180,17 @@ pub fn answer_from_catalog(
             return overview(lang, h);
         }
     }
+    // "¿Qué tienen en Miami y en Nueva Orleans?": what each hotel named is.
+    let offers_asked = ["tienen", "have", "hay", "ofrecen", "offer"]
+        .iter()
+        .any(|w| crate::text::words(&folded).contains(w));
+    if topics.is_empty() && (2..=3).contains(&hotels.len()) && offers_asked {
+        return hotels
+            .iter()
+            .map(|h| overview(lang, h))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
     if topics.is_empty() {
         return say(
             lang,
