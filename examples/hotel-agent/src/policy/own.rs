@@ -17,44 +17,33 @@ pub(super) fn about_own_booking(
     w: World<'_>,
     next: &mut Dialog,
 ) -> Option<Route> {
-    // "abh-bpc76t what time can we check in?": a question about the booking's hotel.
-    if r.topic
-        && !r.has_dates()
-        && let Some(b) = r
-            .entities
+    // A question about a booking's hotel: "abh-bpc76t what time can we check in?" (named by
+    // reference), "when do i check in at the miami one and from what time" (picked among the
+    // guest's), "mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?" (named by its
+    // own dates, not a new request).
+    let picked = || pick_booking(r, w, None).and_then(|p| booking(w, &p));
+    let asked_of = if !r.topic {
+        None
+    } else if !r.has_dates() {
+        r.entities
             .booking_ref
             .as_deref()
             .and_then(|p| booking(w, p))
-    {
-        next.focus = Some(b.quote.hotel.clone());
-        next.shown = Some(b.reference.to_string());
-        return Some(Route::Answer);
-    }
-    // "When do i check in at the miami one and from what time": the guest's booking there.
-    if r.topic
-        && !r.has_dates()
-        && !d.slots.started()
-        && crate::qa::asks_own_day(&crate::text::fold(&r.message))
-        && let Some(b) = pick_booking(r, w, None)
-            .as_deref()
-            .and_then(|p| booking(w, p))
-    {
-        next.focus = Some(b.quote.hotel.clone());
-        next.shown = Some(b.reference.to_string());
-        return Some(Route::Answer);
-    }
-    // "Mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?": a question about the
-    // booking those dates are, not a new request.
-    if r.topic
-        && r.has_dates()
-        && !d.slots.started()
+            .or_else(|| {
+                (!d.slots.started() && crate::qa::asks_own_day(&crate::text::fold(&r.message)))
+                    .then(picked)
+                    .flatten()
+            })
+    } else if !d.slots.started()
         && r.shift_days.is_none()
         && r.extra_nights.is_none()
         && names_its_own_dates(r, w, d)
-        && let Some(b) = pick_booking(r, w, None)
-            .as_deref()
-            .and_then(|p| booking(w, p))
     {
+        picked()
+    } else {
+        None
+    };
+    if let Some(b) = asked_of {
         next.focus = Some(b.quote.hotel.clone());
         next.shown = Some(b.reference.to_string());
         return Some(Route::Answer);

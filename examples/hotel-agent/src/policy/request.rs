@@ -202,7 +202,7 @@ pub(super) fn amendment(
         (e.check_in, e.check_out, slots.check_in, slots.check_out)
         && arrival <= day
         && day <= departure
-        && HOLIDAY.is_match(&folded)
+        && crate::reading::names_holiday(&folded)
         && !folded.bytes().any(|b| b.is_ascii_digit())
     {
         e.check_in = None;
@@ -369,14 +369,6 @@ pub(super) fn surprising_move(quoted: &Stay, amended: &Slots, r: &Reading) -> bo
         // A stay over the turn of a month moves within its own months.
         && (check_in.year(), check_in.month()) != (quoted.check_out.year(), quoted.check_out.month())
 }
-
-/// A holiday named ("san valentín", "christmas", "nochevieja").
-static HOLIDAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(
-        r"\b(?:christmas|xmas|navidad|nochebuena|nochevieja|new\s+years?|ano\s+nuevo|fin\s+de\s+ano|valentines?|san\s+valentin|reyes|halloween|thanksgiving|independence\s+day|4th\s+of\s+july|fourth\s+of\s+july)\b",
-    )
-    .unwrap_or_else(|e| panic!("holiday rule: {e}"))
-});
 
 /// "Let's do it", "hagámoslo": a request taken up again.
 static LETS_DO_IT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {

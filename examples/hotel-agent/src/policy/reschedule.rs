@@ -72,18 +72,7 @@ pub(super) fn new_dates(
     .iter()
     .any(|w| folded.contains(w));
     // (Only a holiday, not written as a number: "fin de año", "new year's".)
-    let holiday = [
-        "fin de ano",
-        "ano nuevo",
-        "nochevieja",
-        "nochebuena",
-        "navidad",
-        "new year",
-        "christmas",
-        "xmas",
-    ]
-    .iter()
-    .any(|h| folded.contains(h));
+    let holiday = crate::reading::names_holiday(&folded);
     let written = |day: NaiveDate| {
         crate::text::words(&folded)
             .iter()

@@ -256,3 +256,14 @@ pub(super) fn months(words: &[&str]) -> Vec<u32> {
         .filter_map(|w| NAMES.iter().find(|(n, _)| n == w).map(|(_, m)| *m))
         .collect()
 }
+
+/// Whether `folded` names a holiday ("san valentín", "christmas", "nochevieja").
+pub(crate) fn names_holiday(folded: &str) -> bool {
+    HOLIDAY.is_match(folded)
+}
+
+static HOLIDAY: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"\b(?:christmas|xmas|navidad|nochebuena|nochevieja|new\s+years?|ano\s+nuevo|fin\s+de\s+ano|valentines?|san\s+valentin|reyes|halloween|thanksgiving|independence\s+day|4th\s+of\s+july|fourth\s+of\s+july)\b",
+    )
+});

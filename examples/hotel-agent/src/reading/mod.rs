@@ -21,6 +21,7 @@ use dates::{
 };
 
 pub use dates::YearSwitch;
+pub(crate) use dates::names_holiday;
 
 /// The weekday a word names ("monday", "lunes", "fri").
 pub fn weekday_word(word: &str) -> Option<chrono::Weekday> {
