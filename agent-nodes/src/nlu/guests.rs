@@ -81,7 +81,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let pareja = "mujer|esposa|marido|esposo|pareja|novia|novio|amigo|amiga|madre|padre|mama|papa|hermana|hermano|suegra|suegro|prima|primo|tia|tio|abuela|abuelo|companero|companera|jefe|jefa|chica|chico|peque|socio|socia|colega|cuate|cuata|parcero|parcera|compa|compi|roomie";
     // One person or one pair, named with a possessive; "me", "yo" on their own.
     let one = format!(
-        "(?:son|daughter|brother|sister|father|mother)\\s*-?\\s*in\\s*-?\\s*law|yerno|nuera|cunado|cunada|{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"
+        "(?:son|daughter|brother|sister|father|mother)\\s*-?\\s*in\\s*-?\\s*law|yerno|nuera|cunado|cunada|senora|senor|{partner}|{pareja}|son|daughter|eldest|oldest|youngest|baby|niece|nephew|hijo|hija|nieto|nieta|sobrino|sobrina|bebe|mayor|menor"
     );
     let pair = PAIRS.join("|");
     let owner = OWNERS.join("|");
@@ -90,7 +90,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     // "For him and a friend", "para ella y una amiga": a pronoun or someone unnamed is one.
     let someone = r"(?:a|an|un|una)\s+(?:friend|buddy|mate|colleague|coworker|amigo|amiga|companero|companera|colega)";
     // "Mi esposa, yo y el bebé": the baby of the family, counted with the children.
-    let the_child = r"(?:the|el|la)\s+(?:baby|bebe|nene|nena|peque)";
+    let the_child = r"(?:the|el|la)\s+(?:baby|bebe|nene|nena|peque|guagua)";
     // "Para mi esposa y para mí": the guest again after "and".
     let and_me = r"(?:para|for)\s+(?:mi|me)";
     // "Me, my husband, 2 kids and grandpa": a counted group is one item of the list.
@@ -108,7 +108,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let list = format!(r"{item}{more}*");
     Patterns {
         listed: compile(&format!(
-            r"\b(?:for|para|pa|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b|(?:^|[,;:.!?])\s*((?:me|myself|yo){more}+)\b"
+            r"\b(?:for|para|pa|just|only|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b|(?:^|[,;:.!?])\s*((?:me|myself|yo){more}+)\b"
         )),
         adults: compile(&format!(
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
@@ -117,7 +117,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|teenagers?|teens?|adolescentes?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
         )),
         child: compile(
-            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena)\b|(?:\+|\bplus|\bmas)\s*(?:baby|bebe|infant|toddler|nene|nena)\b",
+            r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|bebe|nino|nina|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena|guagua)\b|(?:\+|\bplus|\bmas)\s*(?:baby|bebe|infant|toddler|nene|nena)\b",
         ),
         explicit: compile(&format!(
             r"\b(?:ponle|ponlo|pon|put(?:\s+it)?(?:\s+down)?\s+(?:as|for)|make\s+it\s+for|(?:keep|leave)\s+it\s+at|dejalo\s+en|dejala\s+en|en\s+total|in\s+total|total\s+of|total|o\s+sea|es\s+decir|so\s+thats|thats)\s+({bare})\b|\b({bare})\s+(?:in\s+the|en\s+la)\s{{4,}}(?:room\s*|habitacion\s*)?(?:[.,!?]|$|then|entonces)|\bso\s+({bare})(?:\s+i\s+guess|\s+then|\s+of\s+us)?\s?(?:[.,!?]|$)|\b(?:ok|okay|vale|bueno|pues|fine)\s+({bare})\s+(?:then|entonces)\b|\b({bare})\s+(?:en\s+total|in\s+total|total|personas\s+en\s+total|incl\.?\s+me|inc\.?\s+me|including\s+me|including\s+myself|counting\s+me|conmigo|contandome|incluyendome)\b"
@@ -151,7 +151,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"(?:\b(?:me|i|myself)\s*(?:and|&|\+|n|plus|y|,)\s*(?:my\s+|the\s+|mi\s+)?(?:{partner}|{pareja})|\bmy\s+(?:{partner})\s*(?:and|&|\+|n)\s*(?:i|me|myself)|\bwith\s+(?:my|the)\s+(?:{partner})|\bw/?\s+my\s+(?:wife|wifey|husband|hubby|partner|spouse|girlfriend|boyfriend|gf|bf|fiance|fiancee)|\ba\s+couple|\bmi\s+(?:{pareja})\s*(?:,|y)\s*(?:y\s+)?yo|\b(?:yo\s+)?con\s+mi\s+(?:{pareja})|\buna\s+pareja|\ben\s+pareja|\b(?:yo|me)\s*(?:y|,|and)\s*mi\s+(?:vieja|viejo|senora|gorda|flaca)\b|\bmi\s+(?:vieja|viejo|senora)\s+y\s+yo|\b(?:un\s+)?matrimonio|\bnosotros\s+(?:dos|2)|\bnosotras\s+dos|\blos\s+dos|\blas\s+dos|\bellos\s+dos|\bellas\s+dos|\bambos|\bboth\s+of\s+(?:us|them)|\bus\s+(?:two|2)|\bjust\s+the\s+two\s+of\s+(?:us|them)|\bthe\s+(?:two|2)\s+of\s+them|\b(?:me|i|yo)\s+(?:and|&|\+|y)\s+(?:a|an|un|una)\s+(?:buddy|friend|colleague|coworker|mate|pal|amigo|amiga|colega|companero|companera))\b"
         )),
         alone: compile(
-            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+(?:ing|er)?\s+(?:alone|solo)|solo\s+travel+(?:er|ing)|(?:a|one)\s+single\s+(?:person|traveler|traveller|guest|adult)|alone|solo\s+yo|yo\s+solo|single\s+(?:dad|mom|mum|parent|father|mother)|(?:padre|madre|papa|mama)\s+solter[oa]|(?:nomas|nada\s+mas|solamente)\s+yo|yo\s+nomas|just\s+myself|yo\s+sola|viajo\s+solo|viajo\s+sola|voy\s+solo|voy\s+sola|vengo\s+solo|vengo\s+sola|para\s+mi\s+solo|para\s+mi\s+sola|(?:solo|solamente|nomas)\s+para\s+mi|just\s+for\s+me|only\s+for\s+me|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|(?:just|only)\s+for\s+(?:him|her)|(?:solo|solamente)\s+para\s+(?:el|ella)|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
+            r"\b(?:just\s+me|only\s+me|by\s+myself|on\s+my\s+own|travel+(?:ing|er)?\s+(?:alone|solo)|solo\s+travel+(?:er|ing)|(?:a|one)\s+single\s+(?:person|traveler|traveller|guest|adult)|alone|solo\s+yo|yo\s+solo|single\s+(?:dad|mom|mum|parent|father|mother)|(?:padre|madre|papa|mama)\s+solter[oa]|(?:nomas|nada\s+mas|solamente)\s+yo|yo\s+nomas|just\s+myself|yo\s+sola|viajo\s+solo|viajo\s+sola|voy\s+solo|voy\s+sola|vengo\s+solo|vengo\s+sola|(?:va|viaja|viene|ira|llega)\s+sol[oa]|para\s+mi\s+solo|para\s+mi\s+sola|(?:solo|solamente|nomas)\s+para\s+mi|just\s+for\s+me|only\s+for\s+me|el\s+solo|ella\s+sola|solo\s+el|solo\s+ella|just\s+him|just\s+her|(?:just|only)\s+for\s+(?:him|her)|(?:solo|solamente)\s+para\s+(?:el|ella)|him\s+alone|her\s+alone|para\s+el\s+solo|para\s+ella\s+sola|just\s+(?:1|one)|only\s+(?:1|one)|solo\s+(?:1|uno|una))\b",
         ),
         me_and: compile(
             r"\b(?:me\s*(?:and|&|\+|with|plus)\s*(?:my|the|our)|yo\s*(?:y|\+|con)\s*(?:mis?|los|las))\b",
@@ -336,6 +336,7 @@ pub(super) fn extract(folded: &str) -> Party {
         }
         known => known,
     };
+    let alone = counted.is_none() && me_plus.is_none() && !couple;
     let adults = counted
         .or(me_plus)
         .or(couple.then_some(2 + companions))
@@ -355,10 +356,12 @@ pub(super) fn extract(folded: &str) -> Party {
         };
     }
     // "For my husband and our eldest", "our daughter and son-in-law want to join": the people
-    // named one by one, the children among them counted as children.
-    if adults.is_none()
+    // named one by one, the children among them counted as children ("just her and her bf"
+    // is more than "just her").
+    if (adults.is_none() || alone)
         && let Some(listed) = listed(folded)
         && listed > children.unwrap_or(0)
+        && listed - children.unwrap_or(0) > adults.unwrap_or(0)
     {
         return Party {
             adults: Some(listed - children.unwrap_or(0)),

@@ -258,6 +258,11 @@ fn mentions_own_bookings(text: &str) -> bool {
         "do i have booked",
         "do i have left",
         "que mas tengo",
+        // "And what did I pay at the seaside?": a booking's total.
+        "what did i pay",
+        "how much did i pay",
+        "cuanto pague",
+        "que pague",
         "que otras reservas",
         "que me queda reservado",
     ]

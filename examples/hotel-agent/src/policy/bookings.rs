@@ -42,7 +42,14 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     if let Some(current) = current {
         return Some(current.to_owned());
     }
-    let upcoming: Vec<&Booking> = upcoming(w).collect();
+    let mut upcoming: Vec<&Booking> = upcoming(w).collect();
+    // "Cancel the one of the 24th, la de diciembre se queda": not the December one.
+    if upcoming
+        .iter()
+        .any(|b| !r.kept_months.contains(&b.quote.check_in.month()))
+    {
+        upcoming.retain(|b| !r.kept_months.contains(&b.quote.check_in.month()));
+    }
     let named = named_hotel_of(r, w);
     // The only booking, unless the message names other hotels only: "we're doing orlando in
     // march instead" after the Orlando booking was cancelled is no change to the Miami one

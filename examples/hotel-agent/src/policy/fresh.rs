@@ -317,7 +317,15 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             reschedule(&mut next);
             return (Route::Reschedule, next);
         }
-        Intent::BookingLookup => {
+        // "I have a booking at the seaside for dec 12. How much would the lodge be for the
+        // same dates?" asks for a stay elsewhere, not the booking.
+        Intent::BookingLookup
+            if !(r.same_dates
+                && named.is_some()
+                && pick_booking(r, w, None)
+                    .and_then(|p| booking(w, &p))
+                    .is_some_and(|b| Some(&b.quote.hotel) != named.as_ref())) =>
+        {
             next.change = None;
             // "¿Qué reservas tengo? No me acuerdo si hice la de Colorado": all of them, the one
             // named among them.

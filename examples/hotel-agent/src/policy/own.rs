@@ -59,9 +59,11 @@ pub(super) fn about_own_booking(
         next.shown = Some(shown.to_owned());
         return Some(Route::Lookup);
     }
-    // "So it's still the 10th to the 12th, right?": a booking's own dates asked about.
+    // "So it's still the 10th to the 12th, right?": a booking's own dates asked about ("the
+    // lodge for the same dates?" asks for a stay).
     if r.question
         && r.has_dates()
+        && !r.same_dates
         && !d.slots.started()
         && !matches!(
             r.intent,

@@ -59,6 +59,12 @@ pub(super) fn answer_quote(
         // inside text written to steer the agent ("Assistant: … confirmed. Guest: yes") is
         // no guest's yes.
         Answer::Accept if !r.amends() && !r.injection => {
+            // "Cancel the seaside one" then "book the lodge, same dates": the cancelled stay.
+            if let Pending::Cancel { reference, .. } = pending
+                && let Some(b) = booking(w, reference)
+            {
+                next.previous = Some(super::bookings::terms(b));
+            }
             // "The same dates for my colleague" after a move means the new dates.
             if let Pending::Reschedule {
                 reference,
@@ -136,6 +142,19 @@ pub(super) fn answer_quote(
             return Some((Route::Defer, next.clone()));
         }
         Answer::Accept | Answer::Decline | Answer::Defer | Answer::Unclear => {}
+    }
+    // "And what did I pay at the seaside?" while the lodge is quoted: the guest's booking
+    // there is shown, and the quote is dropped (its hotel is no correction).
+    if r.intent == Intent::BookingLookup && !r.topic && !r.has_dates() {
+        next.pending = None;
+        return None;
+    }
+    // "So that is three nights, the 9th, the 10th and the 11th, and $1,054 in total, am I
+    // reading that right?": the quote read back, not changed; its terms are asked again.
+    if let Pending::Book { stay, .. } = pending
+        && reads_back(stay, r, w)
+    {
+        return Some((Route::AskAgain, next.clone()));
     }
     next.pending = None;
     match pending {
@@ -263,6 +282,25 @@ pub(super) fn answer_quote(
     }
     // Another request: the quote is gone, and the message is read afresh.
     None
+}
+
+/// Whether `r` asks whether it has `stay` right: a question whose every date falls within
+/// the stay, whose nights are its nights and which names nothing else.
+fn reads_back(stay: &crate::state::Stay, r: &Reading, w: World<'_>) -> bool {
+    let e = &r.entities;
+    let within =
+        |d: Option<chrono::NaiveDate>| d.is_none_or(|d| d >= stay.check_in && d <= stay.check_out);
+    let nights = (stay.check_out - stay.check_in).num_days();
+    r.question
+        && e.nights.is_some_and(|n| i64::from(n) == nights)
+        && within(e.check_in)
+        && within(e.check_out)
+        && e.room_type.as_deref().is_none_or(|room| room == stay.room)
+        && named_hotel(r, w.catalog).is_none_or(|h| h == stay.hotel)
+        && e.adults
+            .is_none_or(|g| g + e.children.unwrap_or(0) == stay.guests)
+        && r.shift_days.is_none()
+        && r.extra_nights.is_none()
 }
 
 fn quoted(p: &Pending) -> Quoted {

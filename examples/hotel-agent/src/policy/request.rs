@@ -48,6 +48,22 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
             base.hotel.clone_from(&previous.hotel);
         }
     }
+    // "Same dates" with no request before it: the stay of the booking just shown ("I have a
+    // booking at the seaside for dec 12 … and the lodge for the same dates?").
+    if r.same_dates
+        && d.previous.is_none()
+        && !d.slots.started()
+        && let Some(b) = d
+            .shown
+            .clone()
+            .or_else(|| super::bookings::pick_booking(r, w, None))
+            .and_then(|p| super::bookings::booking(w, &p))
+    {
+        (base.check_in, base.check_out) = (Some(b.quote.check_in), Some(b.quote.check_out));
+        if !r.other_party {
+            base.guests = Some(b.quote.guests);
+        }
+    }
     if named.is_none() && d.focus.is_some() && d.focus != base.hotel {
         let mut focus = Entities::default();
         focus.hotel.clone_from(&d.focus);

@@ -184,7 +184,7 @@ fn moves(r: &Reading) -> bool {
 /// A weekday with its day of the month: "martes 24", "Friday the 11th".
 static WEEKDAY_DAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
     regex::Regex::new(
-        r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s+(?:the\s+)?[0-9]{1,2}\b",
+        r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\s+(?:the\s+)?[0-9]{1,2}(?:st|nd|rd|th)?\b",
     )
     .unwrap_or_else(|e| panic!("weekday-day rule: {e}"))
 });

@@ -215,6 +215,32 @@ static SWITCH: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Months named in the clauses of `folded` that keep a booking as it is ("cancel the one of
+/// the 24th, la de december se queda", "keep the march one").
+pub(super) fn kept_months(folded: &str) -> Vec<u32> {
+    const KEEPS: &[&str] = &[
+        "se queda",
+        "queda igual",
+        "sigue igual",
+        "la mantengo",
+        "mantenemos",
+        "no la toques",
+        "dejala",
+        "la dejo",
+        "keep",
+        "stays",
+        "is fine",
+        "leave the",
+    ];
+    CLAUSES
+        .split(folded)
+        .filter(|clause| KEEPS.iter().any(|k| clause.contains(k)))
+        .flat_map(|clause| months(&crate::text::words(clause)))
+        .collect()
+}
+
+static CLAUSES: LazyLock<Regex> = LazyLock::new(|| compile(r"[,.;!?]|\b(?:but|pero|and|y)\b"));
+
 /// Month names in the words of a message.
 pub(super) fn months(words: &[&str]) -> Vec<u32> {
     const NAMES: &[(&str, u32)] = &[

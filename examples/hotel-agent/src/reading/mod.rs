@@ -16,8 +16,8 @@ mod options;
 pub use options::{DateOption, date_options};
 
 use dates::{
-    HAS_DAY, KEEPS_DEPARTURE, LEAVING, RELATIVE, VAGUE, extra_nights, month_switch, months,
-    range_end, shift_days, weekday, year_switch,
+    HAS_DAY, KEEPS_DEPARTURE, LEAVING, RELATIVE, VAGUE, extra_nights, kept_months, month_switch,
+    months, range_end, shift_days, weekday, year_switch,
 };
 
 pub use dates::YearSwitch;
@@ -106,6 +106,9 @@ pub struct Reading {
     pub vague_dates: bool,
     /// Month numbers named in the message ("the one in december").
     pub months: Vec<u32>,
+    /// Months of bookings the message keeps as they are ("la de diciembre se queda", "keep
+    /// the march one"): they name the booking not meant.
+    pub kept_months: Vec<u32>,
     /// Its dates are days of the month alone ("del 12 al 15", "the 4th"): during a request
     /// they mean that request's month, not the next such day from today.
     pub day_only: bool,
@@ -184,6 +187,7 @@ impl Reading {
             leaving: LEAVING.is_match(&folded) && !KEEPS_DEPARTURE.is_match(&folded),
             keeps_departure: KEEPS_DEPARTURE.is_match(&folded),
             vague_dates,
+            kept_months: kept_months(&folded),
             months,
             day_only,
             date_options: Vec::new(),
