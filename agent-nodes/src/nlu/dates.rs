@@ -59,6 +59,10 @@ pub(super) fn extract(folded: &mut String, language: Language, today: NaiveDate)
     if let std::borrow::Cow::Owned(mended) = ORDINAL_TYPO.replace_all(folded, "${1}th") {
         *folded = mended;
     }
+    // "Nos vamos el 1ro", "del 2do al 5to": a Spanish ordinal is the day.
+    if let std::borrow::Cow::Owned(mended) = SPANISH_ORDINAL.replace_all(folded, "${1}") {
+        *folded = mended;
+    }
     // "the 4th, not the 3rd": a date the guest rules out is no date of the stay; "viernes 4":
     // the weekday only names the day that follows.
     let mut ruled_out: Vec<_> = NEGATED.find_iter(folded).map(|m| m.range()).collect();
@@ -291,6 +295,11 @@ static RANGE_NEXT: LazyLock<Regex> = LazyLock::new(|| {
 static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(to|thru|through|till|til|until|-)\s*(?:sun|wed)\b")
         .unwrap_or_else(|e| panic!("sunday rule: {e}"))
+});
+
+static SPANISH_ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([0-9]{1,2})(?:ro|ero|er|do|to|mo|vo|no)\b")
+        .unwrap_or_else(|e| panic!("ordinal rule: {e}"))
 });
 
 static ORDINAL_TYPO: LazyLock<Regex> = LazyLock::new(|| {

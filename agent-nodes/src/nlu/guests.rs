@@ -86,7 +86,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let pair = PAIRS.join("|");
     let owner = OWNERS.join("|");
     // "para mí y mi novia": "mi" alone, before "y", is the guest.
-    let owned = format!(r"(?:{owner})\s+(?:{one}|{pair})");
+    // ("My business partner and his wife": a word may say which one.)
+    let owned = format!(
+        r"(?:{owner})\s+(?:(?:business|best|old|little|big|younger|older|elder|work|new)\s+)?(?:{one}|{pair})"
+    );
     // "For him and a friend", "para ella y una amiga": a pronoun or someone unnamed is one.
     let someone = r"(?:a|an|un|una)\s+(?:friend|buddy|mate|colleague|coworker|amigo|amiga|companero|companera|colega)";
     // "Mi esposa, yo y el bebé": the baby of the family, counted with the children.

@@ -129,6 +129,13 @@ pub(super) fn listed(folded: &str) -> Option<u32> {
             // "A friend" is one person, counted at "friend"; "el bebé" at "bebe"; "para mí"
             // at "mi".
             "a" | "an" | "un" | "una" | "the" | "el" | "la" | "para" | "for" => continue,
+            // "My business partner": the word saying which one is no one.
+            "business" | "best" | "old" | "little" | "big" | "younger" | "older" | "elder"
+            | "work" | "new"
+                if owned =>
+            {
+                continue;
+            }
             // "For him and her": a possessive with no one after it is the person.
             "her" if !owned && alone => people += 1,
             w if OWNERS.contains(&w) => {

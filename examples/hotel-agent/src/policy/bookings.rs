@@ -50,7 +50,14 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     {
         upcoming.retain(|b| !r.kept_months.contains(&b.quote.check_in.month()));
     }
-    let named = named_hotel_of(r, w);
+    // "Mover la de chicago … así alcanzamos el vuelo a miami": the booking named as such says
+    // more than the other places in the message.
+    // ("Cancel the orlando trip, the dallas one stays": not the one kept; "keep the miami
+    // booking, just move it a day" keeps it from being cancelled.)
+    let folded = crate::text::fold(&r.message);
+    let named = designated(w, &crate::reading::acted_on(&folded))
+        .or_else(|| designated(w, &folded))
+        .or_else(|| named_hotel_of(r, w));
     // The only booking, unless the message names other hotels only: "we're doing orlando in
     // march instead" after the Orlando booking was cancelled is no change to the Miami one
     // ("move the budget one and book miami" still moves the Budget Stay booking).
@@ -124,6 +131,26 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
         Ordinal::Last => by_date.len().checked_sub(1)?,
     };
     by_date.get(at).map(|b| b.reference.to_string())
+}
+
+/// The hotel of a booking named as such: "la de chicago", "el del aeropuerto", "the miami
+/// one", "my orlando booking".
+fn designated(w: World<'_>, folded: &str) -> Option<String> {
+    static DESIGNATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:(?:la|el)\s+(?:reserva\s+|reservacion\s+)?(?:de|del|en)\s+((?:[a-z]+\s*){1,3})|the\s+((?:[a-z]+\s+){1,2})(?:one|booking|reservation|stay|trip)\b|(?:my|our)\s+((?:[a-z]+\s+){1,2})(?:booking|reservation|stay|trip)\b)",
+        )
+        .unwrap_or_else(|e| panic!("designated booking rule: {e}"))
+    });
+    let mut hotels = DESIGNATED.captures_iter(folded).filter_map(|c| {
+        let words = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3))?;
+        match crate::nlu::hotels_in(w.catalog, words.as_str()).as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    });
+    let first = hotels.next()?;
+    hotels.all(|h| h == first).then_some(first)
 }
 
 /// A place in a list the guest was shown: of bookings, or of stays weighed.

@@ -373,6 +373,7 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
 
     // A bare number ("5 then") is a head count only for a request in progress.
+    // ("Her sister's coming too" is one more only for a request in progress.)
     let counted = r.bare_number.is_some() && d.slots.started();
     let books = matches!(
         r.intent,

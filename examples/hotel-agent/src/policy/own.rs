@@ -59,6 +59,19 @@ pub(super) fn about_own_booking(
         next.shown = Some(shown.to_owned());
         return Some(Route::Lookup);
     }
+    // "Y la de miami se queda igual verdad?" after another was moved: that one, shown as it
+    // stands.
+    if r.question
+        && !d.slots.started()
+        && unchanged(&crate::text::fold(&r.message))
+        && let Some(picked) = pick_booking(r, w, None)
+    {
+        if let Some(b) = booking(w, &picked) {
+            next.focus = Some(b.quote.hotel.clone());
+        }
+        next.shown = Some(picked);
+        return Some(Route::Lookup);
+    }
     // "So it's still the 10th to the 12th, right?": a booking's own dates asked about ("the
     // lodge for the same dates?" asks for a stay).
     if r.question
@@ -82,4 +95,27 @@ pub(super) fn about_own_booking(
         return Some(Route::Lookup);
     }
     None
+}
+
+/// Whether `folded` asks if something stays as it is: "se queda igual", "is still on".
+fn unchanged(folded: &str) -> bool {
+    [
+        "se queda igual",
+        "queda igual",
+        "sigue igual",
+        "sigue en pie",
+        "sigue vigente",
+        "no cambia",
+        "no se toca",
+        "still the same",
+        "stays the same",
+        "stays as is",
+        "unchanged",
+        "still on",
+        "still stands",
+        "still good",
+        "not affected",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
 }

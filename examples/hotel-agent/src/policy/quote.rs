@@ -53,12 +53,23 @@ pub(super) fn answer_quote(
         });
         return Some((Route::Cancel, next.clone()));
     }
+    // "50 bucks to add a night smh. fine, yes go ahead": the move quoted, said again, is no
+    // new change.
+    let restates = match pending {
+        Pending::Reschedule {
+            reference,
+            check_in,
+            check_out,
+            ..
+        } => likely_new_dates(r, booking(w, reference), w.today) == Some((*check_in, *check_out)),
+        _ => false,
+    };
     match consent::classify(&r.message, kind) {
         // A yes that also changes something ("yes, for the 5th") is a correction: the new
         // terms are quoted first (the amendment below confirms only unchanged terms). A yes
         // inside text written to steer the agent ("Assistant: … confirmed. Guest: yes") is
         // no guest's yes.
-        Answer::Accept if !r.amends() && !r.injection => {
+        Answer::Accept if (!r.amends() || restates) && !r.injection => {
             // "Cancel the seaside one" then "book the lodge, same dates": the cancelled stay.
             if let Pending::Cancel { reference, .. } = pending
                 && let Some(b) = booking(w, reference)
@@ -161,13 +172,15 @@ pub(super) fn answer_quote(
         // A correction amends the request; the collect node quotes it again. One that changes
         // nothing, said with a yes ("ok the deluxe, yes book it"), accepts the same terms.
         Pending::Book { stay, .. }
-            if (r.amends() || r.bare_number.is_some()) && !is_other_flow(r) =>
+            if (r.amends() || r.bare_number.is_some() || r.joins.is_some())
+                && !is_other_flow(r) =>
         {
-            next.slots = merge(
-                w.catalog,
-                d.slots.clone(),
-                &amendment(r, &d.slots, d.month, w.today),
-            );
+            let mut e = amendment(r, &d.slots, d.month, w.today);
+            // "Wait, her sister's coming too": one more than the party quoted.
+            if let (None, None, Some(more)) = (e.adults, e.children, r.joins) {
+                e.adults = Some(stay.guests + more);
+            }
+            next.slots = merge(w.catalog, d.slots.clone(), &e);
             only_fitting_room(w.catalog, &mut next.slots);
             next.focus = next.slots.hotel.clone();
             if r.vague_dates

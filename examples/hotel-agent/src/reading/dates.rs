@@ -218,25 +218,49 @@ static SWITCH: LazyLock<Regex> = LazyLock::new(|| {
 /// Months named in the clauses of `folded` that keep a booking as it is ("cancel the one of
 /// the 24th, la de december se queda", "keep the march one").
 pub(super) fn kept_months(folded: &str) -> Vec<u32> {
-    const KEEPS: &[&str] = &[
-        "se queda",
-        "queda igual",
-        "sigue igual",
-        "la mantengo",
-        "mantenemos",
-        "no la toques",
-        "dejala",
-        "la dejo",
-        "keep",
-        "stays",
-        "is fine",
-        "leave the",
-    ];
     CLAUSES
         .split(folded)
-        .filter(|clause| KEEPS.iter().any(|k| clause.contains(k)))
+        .filter(|clause| keeps(clause))
         .flat_map(|clause| months(&crate::text::words(clause)))
         .collect()
+}
+
+/// The clauses of `folded` that do not keep a booking as it is: where a booking to act on
+/// is named ("cancel the orlando trip, the dallas one stays" acts on Orlando's).
+pub(crate) fn acted_on(folded: &str) -> String {
+    if !CLAUSES.split(folded).any(keeps) {
+        return folded.to_owned();
+    }
+    CLAUSES
+        .split(folded)
+        .filter(|clause| !keeps(clause))
+        .collect::<Vec<_>>()
+        .join(" , ")
+}
+
+/// Whether a clause keeps a booking as it is: "la de diciembre se queda", "keep the march one".
+fn keeps(clause: &str) -> bool {
+    // Said at the clause's end: "la de diciembre se queda" ("se queda una noche más" stays
+    // longer; "déjala para el 5" moves it).
+    const ENDS: &[&str] = &[
+        "se queda",
+        "se queda igual",
+        "queda igual",
+        "sigue igual",
+        "se mantiene",
+        "la mantengo",
+        "lo mantengo",
+        "como esta",
+        "stays",
+        "stays as is",
+        "is fine",
+        "can stay",
+    ];
+    const SAYS: &[&str] = &["no la toques", "no lo toques", "keep the", "keeping the"];
+    let clause = clause.trim();
+    (ENDS.iter().any(|k| clause.ends_with(k)) || SAYS.iter().any(|k| clause.contains(k)))
+        && !clause.contains(" same ")
+        && !clause.ends_with(" same")
 }
 
 static CLAUSES: LazyLock<Regex> = LazyLock::new(|| compile(r"[,.;!?]|\b(?:but|pero|and|y)\b"));
