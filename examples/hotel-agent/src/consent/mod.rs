@@ -124,6 +124,32 @@ pub fn keeps_as_is(message: &str) -> bool {
     KEEPS.iter().any(|p| contains_phrase(&words, p))
 }
 
+/// Whether `message` drops the whole request ("forget all that", "never mind", "empezamos de
+/// nuevo"): a place named beside it is why, or where to start again, not a correction.
+pub fn drops_it(message: &str) -> bool {
+    const DROPS: &[&[&str]] = &[
+        &["forget", "it"],
+        &["forget", "all", "that"],
+        &["forget", "that"],
+        &["forget", "about", "it"],
+        &["never", "mind"],
+        &["nevermind"],
+        &["scratch", "that"],
+        &["start", "over"],
+        &["start", "again"],
+        &["olvidalo"],
+        &["olvida", "eso"],
+        &["olvidate"],
+        &["empezamos", "de", "nuevo"],
+        &["empecemos", "de", "nuevo"],
+        &["empezar", "de", "nuevo"],
+        &["desde", "cero"],
+    ];
+    let folded = plain(message);
+    let words = words(&folded);
+    DROPS.iter().any(|p| contains_phrase(&words, p))
+}
+
 /// How `message` answers a pending quote of kind `quoted`.
 pub fn classify(message: &str, quoted: Quoted) -> Answer {
     let answer = classify_whole(message, quoted);

@@ -57,6 +57,11 @@ pub(super) const STRONG: &[&str] = &[
     "confirme",
     "haganlo",
     "procedan",
+    "confirmad",
+    "confirmadla",
+    "confirmadlo",
+    "hacedlo",
+    "hacedla",
 ];
 
 /// Phrases (folded words) that accept on their own.
@@ -108,6 +113,11 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "reservemela",
             "reservemelo",
             "reservenosla",
+            // Vosotros: "reservad", "reservadla".
+            "reservad",
+            "reservadla",
+            "reservadlo",
+            "reservadnosla",
         ],
         Quoted::Reschedule => &[
             "change",
@@ -123,6 +133,11 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "cambielo",
             "muevala",
             "muevalo",
+            "cambiad",
+            "cambiadla",
+            "cambiadlo",
+            "movedla",
+            "movedlo",
         ],
         Quoted::Cancellation => &[
             "cancel",
@@ -139,6 +154,11 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
             "cancelenlo",
             "anulela",
             "anulelo",
+            "cancelad",
+            "canceladla",
+            "canceladlo",
+            "anulad",
+            "anuladla",
         ],
     }
 }

@@ -101,10 +101,16 @@ pub(super) fn answer_quote(
         }
         // "En navidad sale más caro... entonces no, déjala como está": the dates named are
         // the reason, the booking stays.
+        // ("Never mind, forget all that, my sister says Miami is too hot": the place is the
+        // reason, or where to start again.)
         Answer::Decline
             if !r.amends()
                 || (matches!(pending, Pending::Reschedule { .. } | Pending::Cancel { .. })
-                    && consent::keeps_as_is(&r.message)) =>
+                    && consent::keeps_as_is(&r.message))
+                || (consent::drops_it(&r.message)
+                    && !r.names_more_than_a_place()
+                    && !r.same_dates
+                    && !r.question) =>
         {
             next.pending = None;
             next.change = None;
