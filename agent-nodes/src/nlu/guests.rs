@@ -98,7 +98,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let and_me = r"(?:para|for)\s+(?:mi|me)";
     // "Me, my husband, 2 kids and grandpa": a counted group is one item of the list.
     let counted = format!(
-        r"(?:(?:{owner})\s+)?(?:{count})\s+(?:kids?|children|adults?|adultos?|ninos?|ninas?|hijos?|hijas?|friends|amigos|amigas|teens?|teenagers?|babies|bebes)"
+        r"(?:(?:{owner})\s+)?(?:{count})\s+(?:kids?|children|adults?|adultos?|ninos?|ninas?|hijos?|hijas?|friends|amigos|amigas|teens?|teenagers?|babies|bebes|roommates|roomies|buddies|coworkers|colleagues|cousins|sisters|brothers|guys|girls|primos|primas|hermanos|hermanas|companeros|companeras|colegas)"
     );
     let item = format!(
         r"(?:{owned}|me|myself|yo|him|her|ella|{someone}|{the_child}|{and_me}|mi\s*(?:,|\by)\s*(?:{owned}|{someone})|{counted})"

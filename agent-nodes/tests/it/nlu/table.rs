@@ -338,6 +338,7 @@ const TABLE: &[Row] = &[
     ("otra doble pal subgerente, va solo, del 2 al 4 de diciembre", ReservationRequest, Es, &[Room("double"), In("2026-12-02"), Out("2026-12-04"), Adults(1)]),
     ("una doble, llegamos el 30 de diciembre y nos vamos el 1ro", ReservationRequest, Es, &[Room("double"), In("2026-12-30"), Out("2027-01-01")]),
     ("double dec 14-16 for me, my business partner and his wife", ReservationRequest, En, &[Room("double"), In("2026-12-14"), Out("2026-12-16"), Adults(3)]),
+    ("its me, my 2 roommates and my gf. suite jan 14 to 16", ReservationRequest, En, &[Room("suite"), In("2027-01-14"), Out("2027-01-16"), Adults(4)]),
     ("a stop at hotel sol on the way to hotel mar, one night on tuesday the 1st of december", ReservationRequest, En, &[Hotel("sol"), In("2026-12-01"), Nights(1), Out("2026-12-02")]),
     ("the two of us plus grandma, a double jan 15-17", ReservationRequest, En, &[Room("double"), In("2027-01-15"), Out("2027-01-17"), Adults(3)]),
     ("vamos ella, mi papá, mi hermana y yo", ReservationRequest, Es, &[Adults(4)]),

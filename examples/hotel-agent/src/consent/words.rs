@@ -166,6 +166,8 @@ pub(super) fn action_words(quoted: Quoted) -> &'static [&'static str] {
 /// Agreement that is not enough alone ("ok", "perfect"), but may stand beside a strong word.
 pub(super) const WEAK: &[&str] = &[
     "sale",
+    // Slang for "deal": "bet 🔥 yes book it".
+    "bet",
     "ok",
     "okay",
     "okey",
@@ -231,6 +233,13 @@ pub(super) const WEAK: &[&str] = &[
 
 /// Politeness and glue that neither accept nor refuse.
 pub(super) const FILLER: &[&str] = &[
+    // Dictated punctuation: "yes book it period".
+    "period",
+    "comma",
+    "punto",
+    // "Pura vida, sí, confirmá".
+    "pura",
+    "vida",
     "con",
     "me",
     "nos",

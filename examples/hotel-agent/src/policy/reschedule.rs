@@ -131,7 +131,12 @@ pub(super) fn new_dates(
             (old_in, date)
         }
         // "One more night, checking out on the 29th": nights added move the departure only.
-        (_, Some(departure)) if r.extra_nights.is_some() => (old_in, departure),
+        // ("Un día tarde y una noche más, o sea del 24 al 28" says the whole new stay.)
+        (arrival, Some(departure))
+            if r.extra_nights.is_some() && arrival.is_none_or(|a| a == old_in) =>
+        {
+            (old_in, departure)
+        }
         // The booking's own dates are no new ones.
         (Some(from), Some(to)) if (from, to) == (old_in, old_out) => return None,
         // ("Only need my room dec 1 to dec 3 now", with no word of moving, is the new stay.)

@@ -21,7 +21,7 @@ use dates::{
 };
 
 pub use dates::YearSwitch;
-pub(crate) use dates::names_holiday;
+pub(crate) use dates::{acted_on, names_holiday};
 
 /// The weekday a word names ("monday", "lunes", "fri").
 pub fn weekday_word(word: &str) -> Option<chrono::Weekday> {
@@ -344,12 +344,10 @@ static FOLLOW_UP: LazyLock<Regex> =
     // One short word may come first: "uf. y en el budget?", "ok and at the plaza?".
     LazyLock::new(|| {
         compile(
-            r"^\W*(?:[a-z]{1,5}\W+)?(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of|(?:el|la)\s+de\s+[a-z]+|the\s+one\s+in|is\s+(?:it|that|the\s+\w+(?:\s+one)?)\s+(?:free|included|complimentary)\W*$|(?:es|esta)\s+(?:gratis|incluido|gratuito)\s+en\s+(?:el|la)\s+\w+(?:\s+\w+)?\W*$)",
+            r"^\W*(?:[a-z]{1,5}\W+)?(?:(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b|(?:el|la)\s+de\s+[a-z]+|the\s+one\s+in|is\s+(?:it|that|the\s+\w+(?:\s+one)?)\s+(?:free|included|complimentary)\W*$|(?:es|esta)\s+(?:gratis|incluido|gratuito)\s+en\s+(?:el|la)\s+\w+(?:\s+\w+)?\W*$)",
         )
     });
 
-/// Whether `folded` weighs options against each other: "Austin or Dallas?", "at each one",
-/// "¿alguna de las dos tiene piscina?".
 /// How many people a message says join the party: "her sister's coming too" is one more,
 /// "my parents want to join" two, "se suma mi mamá" one.
 fn joins(folded: &str) -> Option<u32> {
@@ -393,8 +391,8 @@ static JOINS: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-pub(crate) use dates::acted_on;
-
+/// Whether `folded` weighs options against each other: "Austin or Dallas?", "at each one",
+/// "¿alguna de las dos tiene piscina?".
 pub(crate) fn weighs(folded: &str) -> bool {
     // "Is there a bus or something?", "¿tiene piscina o no?" weigh nothing.
     WEIGHS.is_match(&LOOSE_OR.replace_all(folded, " "))
@@ -480,6 +478,15 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
         "familiares",
         "dobles",
         "cuartos",
+        // "Tiene 8 meses", "she's 3 years old": an age.
+        "meses",
+        "months",
+        "mos",
+        "years",
+        "yrs",
+        "yo",
+        "anos",
+        "anitos",
     ];
     let numbers: Vec<u32> = NUMBER
         .captures_iter(folded)
