@@ -258,6 +258,12 @@ fn mentions_own_bookings(text: &str) -> bool {
         "do i have booked",
         "do i have left",
         "que mas tengo",
+        "mis reservaciones",
+        "tengo reservaciones",
+        "tengo unas reservaciones",
+        "tengo unas reservas",
+        "cuales tengo",
+        "que reservaciones",
         // "And what did I pay at the seaside?": a booking's total.
         "what did i pay",
         "how much did i pay",

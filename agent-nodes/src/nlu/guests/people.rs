@@ -99,11 +99,9 @@ pub(super) fn listed(folded: &str) -> Option<u32> {
     let separators = |c: char| c == ',' || c == '&' || c == '+' || c.is_whitespace();
     let mut people = 0u32;
     let mut owned = false;
-    let words: Vec<&str> = list
-        .as_str()
-        .split(separators)
-        .filter(|w| !w.is_empty())
-        .collect();
+    // "Her + her husband": a plus joins like "and".
+    let joined = list.as_str().replace('+', " and ");
+    let words: Vec<&str> = joined.split(separators).filter(|w| !w.is_empty()).collect();
     let mut counted_noun = false;
     for (i, word) in words.iter().copied().enumerate() {
         // "2 kids": the count says how many, the noun after it adds none.

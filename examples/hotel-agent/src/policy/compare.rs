@@ -32,7 +32,8 @@ pub(super) fn compare(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) 
     if named.len() > 1 {
         next.compared.clone_from(&named);
     }
-    if !r.weighs {
+    // ("¿Cuánto sale la estándar y la deluxe?" weighs two rooms by naming them.)
+    if !r.weighs && !(r.price && rooms_in(&folded).len() > 1) {
         return None;
     }
     let hotels = if named.len() > 1 {

@@ -22,7 +22,13 @@ pub(super) fn about_own_booking(
     // guest's), "mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?" (named by its
     // own dates, not a new request).
     let picked = || pick_booking(r, w, None).and_then(|p| booking(w, &p));
-    let asked_of = if !r.topic {
+    // ("Need to cancel HPH-QE72UA, the client dinner fell through" cancels: the dinner is the
+    // reason, no question.)
+    let change = matches!(
+        r.intent,
+        Intent::CancellationRequest | Intent::ModificationRequest
+    );
+    let asked_of = if !r.topic || (change && !r.question) {
         None
     } else if !r.has_dates() {
         r.entities
