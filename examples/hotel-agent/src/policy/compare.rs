@@ -33,7 +33,8 @@ pub(super) fn compare(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) 
         next.compared.clone_from(&named);
     }
     // ("¿Cuánto sale la estándar y la deluxe?" weighs two rooms by naming them.)
-    if !r.weighs && !(r.price && rooms_in(&folded).len() > 1) {
+    let names_rooms = r.price && rooms_in(&folded).len() > 1;
+    if !r.weighs && !names_rooms {
         return None;
     }
     let hotels = if named.len() > 1 {
