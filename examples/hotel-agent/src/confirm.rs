@@ -135,9 +135,25 @@ pub(crate) async fn decline(
     let lang = language(&s);
     // "Olvídalo. Oye, ¿el de Austin tiene gimnasio?": the question is answered after the no,
     // about the hotel it names (or the one now in focus).
-    let asks = crate::qa::asks(&crate::text::fold(&s.message));
-    if asks.topic && s.message.contains(['?', '¿']) {
-        let about: Vec<String> = s.focus.iter().cloned().collect();
+    // ("Nah too pricey. whats the check in time there" asks without a question mark.)
+    let folded = crate::text::fold(&s.message);
+    let asks = crate::qa::asks(&folded);
+    let words = crate::text::words(&folded);
+    let asking = s.message.contains(['?', '¿'])
+        || words.iter().any(|w| {
+            matches!(
+                *w,
+                "what" | "whats" | "when" | "how" | "que" | "cual" | "cuando" | "cuanto" | "donde"
+            )
+        });
+    if asks.topic && asking {
+        // (Or the hotel of the quote just declined: "too pricey. whats the check in time there".)
+        let about: Vec<String> = s
+            .focus
+            .clone()
+            .or_else(|| s.previous.as_ref().and_then(|p| p.hotel.clone()))
+            .into_iter()
+            .collect();
         let answer = crate::qa::answer_from_catalog(&agent.catalog, lang, &about, &s.message);
         let reply = say(
             lang,

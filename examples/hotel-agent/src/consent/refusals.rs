@@ -235,5 +235,8 @@ pub(super) const DEFER_PHRASES: &[&[&str]] = &[
     &["wait", "until"],
     &["payday"],
     &["hasta", "que", "cobre"],
+    &["conversar"],
+    &["conversarlo"],
+    &["lo", "converso"],
     &["esperar", "a", "cobrar"],
 ];

@@ -54,6 +54,16 @@ pub(super) fn plain(message: &str) -> String {
         "at full price",
         "al precio normal",
         "a precio normal",
+        // "Mi jefe dijo que sí: la deluxe del 4 al 6": someone else's yes, reported, is no
+        // answer to the quote; the terms are asked again.
+        "dijo que si",
+        "dice que si",
+        "dijeron que si",
+        "dicen que si",
+        "said yes",
+        "says yes",
+        "said ok",
+        "says ok",
     ];
     let folded = IDIOMS
         .iter()
