@@ -111,7 +111,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let list = format!(r"{item}{more}*");
     Patterns {
         listed: compile(&format!(
-            r"\b(?:for|para|pa|just|only|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b|(?:^|[,;:.!?])\s*((?:me|myself|yo|her|him|ella){more}+)\b"
+            r"\b(?:for|para|pa|just|only|its|it\s+is|it\s+(?:will|would|d|ll)\s+be|itll\s+be|would\s+be|will\s+be|somos|seremos|seriamos|vamos|viajamos|vendriamos)\s+({list})\b|(?:^|[.!?,;]\s*|\b(?:and|but|ok|so|also|y|pero|oh)\s+)({list})\s+(?:wanna|want\s+to|would\s+like\s+to|are\s+(?:coming|joining)|will\s+(?:come|join)|quieren\s+venir|vienen|van\s+a\s+venir|se\s+(?:apuntan|unen|suman))\b|(?:^|[,;:.!?])\s*((?:me|myself|yo|her|him|ella|{owned}){more}+)\b"
         )),
         adults: compile(&format!(
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"

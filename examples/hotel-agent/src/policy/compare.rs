@@ -58,7 +58,10 @@ pub(super) fn compare(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) 
     }
     // Rooms of one hotel: two named ("standard vs family"), or each of them ("cada una").
     let rooms = rooms_in(&folded);
-    let each_room = rooms.len() > 1 || folded.contains("cada una") || folded.contains("each room");
+    // ("Dos piezas estándar de 2 personas cada una" books rooms alike; it weighs none.)
+    let each_room = rooms.len() > 1
+        || ((folded.contains("cada una") || folded.contains("each room"))
+            && !SEVERAL_ROOMS.is_match(&folded));
     if each_room && dated && slots.hotel.is_some() {
         slots.room = None;
         next.slots = slots;
@@ -193,3 +196,9 @@ fn pick_dates(d: &Dialog, r: &Reading, w: World<'_>, next: &mut Dialog) -> Optio
     next.weighed_dates = Vec::new();
     Some(Route::Collect)
 }
+
+/// "Dos piezas", "two rooms": rooms booked alike, one by one.
+static SEVERAL_ROOMS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:dos|2|two|tres|3|three)\s+(?:piezas|habitaciones|cuartos|rooms)\b")
+        .unwrap_or_else(|e| panic!("several rooms rule: {e}"))
+});

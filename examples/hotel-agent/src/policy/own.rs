@@ -65,6 +65,18 @@ pub(super) fn about_own_booking(
         next.shown = Some(shown.to_owned());
         return Some(Route::Lookup);
     }
+    // "¿Y cuánto nos sale en total?" right after a booking was shown: its total, shown again.
+    if d.pending.is_none()
+        && !d.slots.started()
+        && !r.has_dates()
+        && r.entities.nights.is_none()
+        && r.entities.room_type.is_none()
+        && asks_its_total(&crate::text::fold(&r.message))
+        && let Some(shown) = d.shown.as_deref().filter(|p| booking(w, p).is_some())
+    {
+        next.shown = Some(shown.to_owned());
+        return Some(Route::Lookup);
+    }
     // "Y la de miami se queda igual verdad?" after another was moved: that one, shown as it
     // stands.
     if r.question
@@ -121,6 +133,28 @@ fn unchanged(folded: &str) -> bool {
         "still stands",
         "still good",
         "not affected",
+    ]
+    .iter()
+    .any(|p| folded.contains(p))
+}
+
+/// Whether `folded` asks what a stay costs in all: "¿cuánto nos sale en total?", "what's our
+/// total".
+fn asks_its_total(folded: &str) -> bool {
+    [
+        "en total",
+        "in total",
+        "the total",
+        "our total",
+        "my total",
+        "el total",
+        "cuanto pagamos",
+        "cuanto pague",
+        "cuanto nos sale",
+        "cuanto nos cuesta",
+        "cuanto nos cobran",
+        "how much do we owe",
+        "how much are we paying",
     ]
     .iter()
     .any(|p| folded.contains(p))

@@ -179,7 +179,7 @@ pub(super) fn answer_quote(
         // nothing, said with a yes ("ok the deluxe, yes book it"), accepts the same terms.
         Pending::Book { stay, .. }
             if (r.amends() || r.bare_number.is_some() || r.joins.is_some())
-                && !is_other_flow(r) =>
+                && (!is_other_flow(r) || corrects_as_cancel(r, w)) =>
         {
             let mut e = amendment(r, &d.slots, d.month, w.today);
             // "Wait, her sister's coming too": one more than the party quoted.
@@ -301,6 +301,30 @@ pub(super) fn answer_quote(
     }
     // Another request: the quote is gone, and the message is read afresh.
     None
+}
+
+/// "Scratch that, the intern can't come, just 2 ppl now, switch it to a standard" from a guest
+/// with no booking: the "can't come" is about the quote, whose terms it changes.
+fn corrects_as_cancel(r: &Reading, w: World<'_>) -> bool {
+    r.intent == Intent::CancellationRequest
+        && r.entities.booking_ref.is_none()
+        && super::bookings::upcoming(w).next().is_none()
+        && (r.entities.adults.is_some() || r.entities.room_type.is_some())
+        && crate::text::words(&crate::text::fold(&r.message))
+            .iter()
+            .any(|w| {
+                matches!(
+                    *w,
+                    "switch"
+                        | "change"
+                        | "now"
+                        | "instead"
+                        | "cambia"
+                        | "cambiala"
+                        | "ahora"
+                        | "mejor"
+                )
+            })
 }
 
 /// Whether `r` asks whether it has `stay` right: a question whose every date falls within
