@@ -316,6 +316,12 @@ impl Understand for HotelUnderstand {
                 u.intent = BookingLookup;
                 sure(&mut u);
             }
+            // "Ok no importa. and mine? HPH-DM2KK3": a reference asked about (a yes with one
+            // stays a yes).
+            Intent::Affirm if reference.is_some() && !crate::consent::has_yes(text) => {
+                u.intent = BookingLookup;
+                sure(&mut u);
+            }
             _ => {}
         }
         // A change with a sad reason ("my mother fell ill, cancel please") stays a change.

@@ -121,6 +121,17 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     if let [one] = on_the_day.as_slice() {
         return Some(one.reference.to_string());
     }
+    // "Cancel the new years one": the holiday falls within one of them.
+    if crate::reading::names_holiday(&crate::text::fold(&r.message))
+        && let Some(day) = r.entities.check_in
+        && let [one] = matching
+            .iter()
+            .filter(|b| b.quote.check_in <= day && day < b.quote.check_out)
+            .collect::<Vec<_>>()
+            .as_slice()
+    {
+        return Some(one.reference.to_string());
+    }
     // "The middle one", "la última": by place in the list, which is in date order.
     let mut by_date = matching;
     by_date.sort_by_key(|b| b.quote.check_in);

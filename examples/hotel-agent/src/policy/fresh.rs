@@ -45,10 +45,13 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
 
     // A change waiting for its booking or its dates (a question about a hotel is a question).
+    // ("The february one is still on right?" asks; "ok, bye" leaves.)
     if let Some(change) = &d.change
         && !is_new_booking(r)
         && !r.topic
         && !r.asks_what
+        && r.intent != Intent::Goodbye
+        && !(r.question && super::own::unchanged(&crate::text::fold(&r.message)))
     {
         let picked = pick_booking(r, w, change.reference.as_deref());
         // "Ok cancel the Dallas one then" while a move waits for its dates: a cancellation.
@@ -257,7 +260,9 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
             )
         });
     // ("La de Nueva Orleans, córremela un día" after several were listed: the one named.)
+    // ("Change of plans, we need to cancel the new years one" cancels.)
     if change_verb
+        && r.intent != Intent::CancellationRequest
         && (d.shown.is_some() || pick_booking(r, w, None).is_some())
         && r.has_dates()
         && !d.slots.started()

@@ -116,7 +116,7 @@ pub(super) fn about_own_booking(
 }
 
 /// Whether `folded` asks if something stays as it is: "se queda igual", "is still on".
-fn unchanged(folded: &str) -> bool {
+pub(super) fn unchanged(folded: &str) -> bool {
     [
         "se queda igual",
         "queda igual",

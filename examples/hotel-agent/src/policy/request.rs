@@ -51,8 +51,7 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
     // "Same dates" with no request before it: the stay of the booking just shown ("I have a
     // booking at the seaside for dec 12 … and the lodge for the same dates?").
     if r.same_dates
-        && d.previous.is_none()
-        && !d.slots.started()
+        && base.check_in.is_none()
         && let Some(b) = d
             .shown
             .clone()
