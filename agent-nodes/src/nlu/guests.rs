@@ -117,7 +117,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
             r"\b({count})\s+(?:adults?|adultos?|adluts?|adlts?|aduts?|grown\s*-?\s*ups?|mayores)\b"
         )),
         children: compile(&format!(
-            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|teenagers?|teens?|adolescentes?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
+            r"\b({count}|no|sin)\s+(?:children|child|kids?|kiddos?|teenagers?|teens?|adolescentes?|grandkids?|grandchildren|grandchild|nietos?|nietas?|babies|baby|infants?|toddlers?|little\s+ones|ninos?|ninas?|hijos?|hijas?|bebes?|menores|nenes?|nenas?|peques|pequenos|pequenas|crios|chamacos|chamos|chamas|chamitos|chamitas|carajitos|chicos|cabros(?:\s+chicos)?|cabritos|guaguas|pibes|chiquitos|chiquillos|hijitos|chavitos|morritos)\b"
         )),
         child: compile(
             r"\b(?:my|our|mi|nuestro|nuestra)\s+(?:son|daughter|kid|child|baby|hijo|hija|hijito|hijita|bebe|nino|nina|nene|nena)\b|\b(?:his|her|su)\s+(?:baby|hijito|hijita|bebe|nene|nena)\b|\b(?:y|and)\s+(?:the|el|la)\s+(?:baby|bebe|nene|nena|guagua)\b|(?:\+|\bplus|\bmas)\s*(?:baby|bebe|infant|toddler|nene|nena)\b",

@@ -84,7 +84,13 @@ pub(crate) fn target(
     today: NaiveDate,
 ) -> Result<Target, NodeError> {
     let lang = language(s);
-    let reference = said_reference(s).or_else(|| s.change.as_ref()?.reference.clone());
+    // The policy's pick first: it reads the reference said, and which of several is meant
+    // ("tengo MVL-… y HPH-…, cancelame la de nueva orleans").
+    let reference = s
+        .change
+        .as_ref()
+        .and_then(|c| c.reference.clone())
+        .or_else(|| said_reference(s));
     let guest = guest(s);
     if let Some(reference) = reference {
         let found = BookingRef::parse(&reference)

@@ -342,6 +342,7 @@ const TABLE: &[Row] = &[
     ("ah no espera, se rajó uno, solo vamos yo y un cuate", ReservationRequest, Es, &[Adults(2)]),
     ("need hotel sol 12/18 for 3 nts, double, solo trip", ReservationRequest, En, &[Hotel("sol"), Room("double"), In("2026-12-18"), Nights(3), Out("2026-12-21"), Adults(1)]),
     ("viaja con su esposa y su hijito de 8 años", ReservationRequest, Es, &[Adults(2), Children(1)]),
+    ("somos mi esposo, yo y nuestros tres chamos", ReservationRequest, Es, &[Adults(2), Children(3)]),
     ("my boss + his wife + 2 kids, hotel sol, suite, jan 22-24", ReservationRequest, En, &[Hotel("sol"), Room("suite"), In("2027-01-22"), Out("2027-01-24"), Adults(2), Children(2)]),
     ("she needs dec 18-21, her + her husband + the dog. double room", GeneralInquiry, En, &[Room("double"), In("2026-12-18"), Out("2026-12-21"), Adults(2)]),
     ("its me, my 2 roommates and my gf. suite jan 14 to 16", ReservationRequest, En, &[Room("suite"), In("2027-01-14"), Out("2027-01-16"), Adults(4)]),

@@ -36,7 +36,21 @@ pub(super) fn upcoming<'a>(w: World<'a>) -> impl Iterator<Item = &'a Booking> {
 /// else the guest's only upcoming booking (if the message names no other hotel), else the only one whose hotel, month or check-in
 /// the message names.
 pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> Option<String> {
+    let folded = crate::text::fold(&r.message);
     if let Some(reference) = &r.entities.booking_ref {
+        // "Tengo MVL-… y HPH-…, cancelame la de nueva orleans": the reference of the hotel
+        // named, not the first one written.
+        if let Some(hotel) = designated(w, &crate::reading::acted_on(&folded))
+            && !reference.starts_with(&hotel)
+            && let Some(other) = r
+                .message
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                .filter_map(|token| hotel::BookingRef::parse(token).ok())
+                .map(|b| b.to_string())
+                .find(|b| b.starts_with(&hotel))
+        {
+            return Some(other);
+        }
         return Some(reference.clone());
     }
     if let Some(current) = current {
@@ -54,7 +68,6 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     // more than the other places in the message.
     // ("Cancel the orlando trip, the dallas one stays": not the one kept; "keep the miami
     // booking, just move it a day" keeps it from being cancelled.)
-    let folded = crate::text::fold(&r.message);
     let named = designated(w, &crate::reading::acted_on(&folded))
         .or_else(|| designated(w, &folded))
         .or_else(|| named_hotel_of(r, w));

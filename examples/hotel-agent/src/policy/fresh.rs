@@ -44,6 +44,26 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         }
     }
 
+    // ("¿Cuánto sale del 14 al 19 o del 26 al 31, para 5?" asks for a stay: a cancellation
+    // waiting for its booking is dropped.)
+    let asks_a_stay = r.price
+        || r.weighs
+        || (d
+            .change
+            .as_ref()
+            .is_some_and(|c| c.kind == ChangeKind::Cancel)
+            && r.entities.adults.is_some());
+    let without_change;
+    let d = if d.change.is_some() && asks_a_stay {
+        without_change = Dialog {
+            change: None,
+            ..d.clone()
+        };
+        next.change = None;
+        &without_change
+    } else {
+        d
+    };
     // A change waiting for its booking or its dates (a question about a hotel is a question).
     // ("The february one is still on right?" asks; "ok, bye" leaves.)
     if let Some(change) = &d.change

@@ -149,7 +149,20 @@ const CUES: &[(Topic, &[&str])] = &[
         ],
     ),
     (Topic::Smoking, &["smoke", "smoking", "fumar", "fumadores"]),
-    (Topic::Age, &["age", "old", "edad"]),
+    (
+        Topic::Age,
+        &[
+            "age",
+            "old",
+            "edad",
+            // "Can my son check in on his own?"
+            "on his own",
+            "on her own",
+            "by himself",
+            "by herself",
+            "check in alone",
+        ],
+    ),
     (Topic::Wifi, &["wifi", "wi-fi", "internet"]),
     (
         Topic::Times,

@@ -67,7 +67,15 @@ pub fn date_options(nlu: &OfflineNlu, message: &str, today: NaiveDate) -> Vec<Da
             })
             && placed >= today
         {
-            check_out = check_out.map(|out| placed + (out - check_in));
+            // ("Del 26 al 31" read alone fell in November and ran into December: the 31st
+            // after the arrival placed.)
+            check_out = check_out.and_then(|out| {
+                placed
+                    .iter_days()
+                    .skip(1)
+                    .take(62)
+                    .find(|d| d.day() == out.day())
+            });
             check_in = placed;
         }
         if !options.iter().any(|(i, ..)| *i == check_in) {
