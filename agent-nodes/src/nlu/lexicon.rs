@@ -153,8 +153,9 @@ fn edits(word: &str, target: &str) -> Option<usize> {
     }
     // Words of their own, a letter or two from a name: "las mañanas" is no "las montañas",
     // "la playa" no "la plaza".
+    // ("Mucha plata" is a lot of money, not the Plaza.)
     const WORDS: &[&str] = &[
-        "manana", "mananas", "playa", "playas", "place", "places", "standing",
+        "manana", "mananas", "playa", "playas", "place", "places", "standing", "plata", "platas",
     ];
     if WORDS.contains(&word) {
         return None;

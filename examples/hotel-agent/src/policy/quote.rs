@@ -205,6 +205,12 @@ pub(super) fn answer_quote(
                 next.pending = d.pending.clone();
                 return Some((Route::Confirm, next.clone()));
             }
+            // "¿Mi hija puede hacer el check-in?": the daughter was counted already; the
+            // question is answered and the same terms asked again.
+            if same && r.question && r.topic {
+                next.pending = d.pending.clone();
+                return Some((Route::Answer, next.clone()));
+            }
             return Some((Route::Collect, next.clone()));
         }
         // "Actually, can we move it instead?" turns a cancellation into a reschedule.

@@ -24,7 +24,15 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         // dropped, taken up again (at its own hotel).
         let taken_up = LETS_DO_IT.is_match(&crate::text::fold(&r.message))
             && named.is_none_or(|h| previous.hotel.as_ref() == Some(h));
-        if r.same_request || taken_up {
+        // "Uy no, mucha plata" then "bueno, entonces que sean solo 2 noches": the request
+        // declined, shorter.
+        let shorter = named.is_none()
+            && r.entities.check_in.is_none()
+            && r.entities.check_out.is_none()
+            && r.entities.nights.is_some()
+            && r.entities.room_type.is_none()
+            && r.entities.adults.is_none();
+        if r.same_request || taken_up || shorter {
             base = previous.clone();
         }
         if r.same_dates || (r.adds && !r.has_dates()) {

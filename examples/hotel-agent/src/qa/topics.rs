@@ -161,6 +161,10 @@ const CUES: &[(Topic, &[&str])] = &[
             "by himself",
             "by herself",
             "check in alone",
+            // "¿Mi hija puede hacer el check-in?"
+            "puede hacer el check",
+            "pueda hacer el check",
+            "puede hacer el checkin",
         ],
     ),
     (Topic::Wifi, &["wifi", "wi-fi", "internet"]),
