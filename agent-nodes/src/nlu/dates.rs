@@ -298,7 +298,7 @@ static SUN_ENDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static SPANISH_ORDINAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b([0-9]{1,2})(?:ro|ero|er|do|to|mo|vo|no)\b")
+    Regex::new(r"\b([0-9]{1,2})(?:ro|ero|er|do|to|vo|no)\b")
         .unwrap_or_else(|e| panic!("ordinal rule: {e}"))
 });
 

@@ -15,7 +15,7 @@ use super::text;
 mod people;
 
 pub(super) use people::just_me;
-use people::{OWNERS, PAIRS, listed};
+use people::{OWNERS, PAIRS, WHICH_ONE, listed};
 
 /// The party found in a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -85,11 +85,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     );
     let pair = PAIRS.join("|");
     let owner = OWNERS.join("|");
+    let which = WHICH_ONE.join("|");
     // "para mí y mi novia": "mi" alone, before "y", is the guest.
     // ("My business partner and his wife": a word may say which one.)
-    let owned = format!(
-        r"(?:{owner})\s+(?:(?:business|best|old|little|big|younger|older|elder|work|new)\s+)?(?:{one}|{pair})"
-    );
+    let owned = format!(r"(?:{owner})\s+(?:(?:{which})\s+)?(?:{one}|{pair})");
     // "For him and a friend", "para ella y una amiga": a pronoun or someone unnamed is one.
     let someone = r"(?:a|an|un|una)\s+(?:friend|buddy|mate|colleague|coworker|amigo|amiga|companero|companera|colega)";
     // "Mi esposa, yo y el bebé": the baby of the family, counted with the children.
@@ -339,7 +338,8 @@ pub(super) fn extract(folded: &str) -> Party {
         }
         known => known,
     };
-    let alone = counted.is_none() && me_plus.is_none() && !couple;
+    // Nobody counted, nor a couple: "just her" may be more once listed ("just her and her bf").
+    let uncounted = counted.is_none() && me_plus.is_none() && !couple;
     let adults = counted
         .or(me_plus)
         .or(couple.then_some(2 + companions))
@@ -361,7 +361,7 @@ pub(super) fn extract(folded: &str) -> Party {
     // "For my husband and our eldest", "our daughter and son-in-law want to join": the people
     // named one by one, the children among them counted as children ("just her and her bf"
     // is more than "just her").
-    if (adults.is_none() || alone)
+    if uncounted
         && let Some(listed) = listed(folded)
         && listed > children.unwrap_or(0)
         && listed - children.unwrap_or(0) > adults.unwrap_or(0)

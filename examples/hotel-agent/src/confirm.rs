@@ -138,13 +138,23 @@ pub(crate) async fn decline(
     // ("Nah too pricey. whats the check in time there" asks without a question mark.)
     let folded = crate::text::fold(&s.message);
     let asks = crate::qa::asks(&folded);
-    let words = crate::text::words(&folded);
+    // (A sentence that opens with a question word asks.)
     let asking = s.message.contains(['?', '¿'])
-        || words.iter().any(|w| {
-            matches!(
-                *w,
-                "what" | "whats" | "when" | "how" | "que" | "cual" | "cuando" | "cuanto" | "donde"
-            )
+        || folded.split(['.', '!', ',', ';']).any(|sentence| {
+            crate::text::words(sentence).first().is_some_and(|w| {
+                matches!(
+                    *w,
+                    "what"
+                        | "whats"
+                        | "when"
+                        | "how"
+                        | "que"
+                        | "cual"
+                        | "cuando"
+                        | "cuanto"
+                        | "donde"
+                )
+            })
         });
     if asks.topic && asking {
         // (Or the hotel of the quote just declined: "too pricey. whats the check in time there".)

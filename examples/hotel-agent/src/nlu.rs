@@ -268,7 +268,6 @@ fn mentions_own_bookings(text: &str) -> bool {
         "what did i pay",
         "how much did i pay",
         "cuanto pague",
-        "que pague",
         "que otras reservas",
         "que me queda reservado",
     ]

@@ -57,6 +57,11 @@ pub(super) const PAIRS: &[&str] = &[
 ];
 
 /// Possessives before a relative: "my", "nuestra".
+/// Words that say which one ("my business partner", "my older brother"): no one themselves.
+pub(super) const WHICH_ONE: &[&str] = &[
+    "business", "best", "old", "little", "big", "younger", "older", "elder", "work", "new",
+];
+
 pub(super) const OWNERS: &[&str] = &[
     "my", "our", "his", "her", "their", "mi", "mis", "su", "sus", "nuestro", "nuestra", "nuestros",
     "nuestras", "tu", "tus",
@@ -96,7 +101,7 @@ pub(super) fn listed(folded: &str) -> Option<u32> {
     ) {
         return None;
     }
-    let separators = |c: char| c == ',' || c == '&' || c == '+' || c.is_whitespace();
+    let separators = |c: char| c == ',' || c == '&' || c.is_whitespace();
     let mut people = 0u32;
     let mut owned = false;
     // "Her + her husband": a plus joins like "and".
@@ -128,12 +133,7 @@ pub(super) fn listed(folded: &str) -> Option<u32> {
             // at "mi".
             "a" | "an" | "un" | "una" | "the" | "el" | "la" | "para" | "for" => continue,
             // "My business partner": the word saying which one is no one.
-            "business" | "best" | "old" | "little" | "big" | "younger" | "older" | "elder"
-            | "work" | "new"
-                if owned =>
-            {
-                continue;
-            }
+            w if owned && WHICH_ONE.contains(&w) => continue,
             // "For him and her": a possessive with no one after it is the person.
             "her" if !owned && alone => people += 1,
             w if OWNERS.contains(&w) => {

@@ -32,9 +32,10 @@ pub(super) fn upcoming<'a>(w: World<'a>) -> impl Iterator<Item = &'a Booking> {
         .filter(move |b| b.status == BookingStatus::Confirmed && b.quote.check_in >= w.today)
 }
 
-/// The booking a change is about: the one the message names by reference, else `current`,
-/// else the guest's only upcoming booking (if the message names no other hotel), else the only one whose hotel, month or check-in
-/// the message names.
+/// The booking a change is about: the one the message names by reference (of several, the
+/// one of the hotel it names), else `current`, else the guest's only upcoming booking (if the
+/// message names no other hotel), else the only one whose hotel, month, check-in or holiday
+/// the message names — leaving out bookings a clause keeps ("la de diciembre se queda").
 pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> Option<String> {
     let folded = crate::text::fold(&r.message);
     if let Some(reference) = &r.entities.booking_ref {
@@ -46,8 +47,8 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
                 .message
                 .split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
                 .filter_map(|token| hotel::BookingRef::parse(token).ok())
+                .find(|b| b.hotel_code() == hotel)
                 .map(|b| b.to_string())
-                .find(|b| b.starts_with(&hotel))
         {
             return Some(other);
         }
@@ -162,7 +163,7 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
 fn designated(w: World<'_>, folded: &str) -> Option<String> {
     static DESIGNATED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"\b(?:(?:la|el)\s+(?:reserva\s+|reservacion\s+)?(?:de|del|en)\s+((?:[a-z]+\s*){1,3})|the\s+((?:[a-z]+\s+){1,2})(?:one|booking|reservation|stay|trip)\b|(?:my|our)\s+((?:[a-z]+\s+){1,2})(?:booking|reservation|stay|trip)\b)",
+            r"\b(?:(?:la|el)\s+(?:reserva\s+|reservacion\s+)?(?:de|del|en)\s+([a-z]+(?:\s+[a-z]+){0,2})|the\s+((?:[a-z]+\s+){1,2})(?:one|booking|reservation|stay|trip)\b|(?:my|our)\s+((?:[a-z]+\s+){1,2})(?:booking|reservation|stay|trip)\b)",
         )
         .unwrap_or_else(|e| panic!("designated booking rule: {e}"))
     });

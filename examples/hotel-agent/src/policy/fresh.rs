@@ -10,7 +10,7 @@ use super::request::request;
 use super::reschedule::{likely_new_dates, new_dates};
 use super::signs::{
     asked_cheapest, cheapest_hotel, cheapest_room, drafting, is_new_booking, names_its_own_dates,
-    recalls, thanks, underway,
+    recalls, says_change, thanks, underway,
 };
 use super::{Dialog, Route, World, compare, is_policy_question, named_hotel};
 use crate::consent::{self, Answer, Quoted};
@@ -46,15 +46,13 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
 
     // ("¿Cuánto sale del 14 al 19 o del 26 al 31, para 5?" asks for a stay: a cancellation
     // waiting for its booking is dropped.)
-    let asks_a_stay = r.price
-        || r.weighs
-        || (d
-            .change
-            .as_ref()
-            .is_some_and(|c| c.kind == ChangeKind::Cancel)
-            && r.entities.adults.is_some());
+    let cancel_waits = d
+        .change
+        .as_ref()
+        .is_some_and(|c| c.kind == ChangeKind::Cancel);
+    let stay_instead = cancel_waits && (r.price || r.weighs || r.entities.adults.is_some());
     let without_change;
-    let d = if d.change.is_some() && asks_a_stay {
+    let d = if stay_instead {
         without_change = Dialog {
             change: None,
             ..d.clone()
@@ -252,33 +250,7 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
     // "¿Se puede cambiar? Nos vendría mejor del 18 al 20" right after a booking was shown:
     // new dates for it.
-    let change_verb = crate::text::words(&crate::text::fold(&r.message))
-        .iter()
-        .any(|w| {
-            matches!(
-                *w,
-                "change"
-                    | "move"
-                    | "reschedule"
-                    | "cambiar"
-                    | "cambiarla"
-                    | "cambiarlo"
-                    | "mover"
-                    | "moverla"
-                    | "moverlo"
-                    | "pasarla"
-                    | "pasarlo"
-                    | "pasala"
-                    | "pasamela"
-                    | "correla"
-                    | "corremela"
-                    | "correrla"
-                    | "muevela"
-                    | "muevemela"
-                    | "cambiala"
-                    | "cambiamela"
-            )
-        });
+    let change_verb = says_change(&crate::text::fold(&r.message));
     // ("La de Nueva Orleans, córremela un día" after several were listed: the one named.)
     // ("Change of plans, we need to cancel the new years one" cancels.)
     if change_verb
@@ -398,7 +370,6 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
     }
 
     // A bare number ("5 then") is a head count only for a request in progress.
-    // ("Her sister's coming too" is one more only for a request in progress.)
     let counted = r.bare_number.is_some() && d.slots.started();
     let books = matches!(
         r.intent,
@@ -473,8 +444,10 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         if named.is_some() {
             next.focus = named;
         } else if r.cheapest && next.focus.is_none() {
-            // "Which is your cheapest hotel?" then "a standard for the 27th": at that hotel.
-            next.focus = cheapest_hotel(w.catalog);
+            // "Which is your cheapest hotel?" then "a standard for the 27th": at that hotel
+            // (of those just named, for "¿cuál es el más barato de esos?").
+            let among: &[String] = if r.weighs { &d.compared } else { &[] };
+            next.focus = cheapest_hotel(w.catalog, among);
         }
         // "My husband and I … is breakfast included?": the party is kept for the booking.
         if (r.entities.adults.is_some() || r.entities.children.is_some())

@@ -69,8 +69,8 @@ pub(super) fn about_own_booking(
     if d.pending.is_none()
         && !d.slots.started()
         && !r.has_dates()
-        && r.entities.nights.is_none()
         && r.entities.room_type.is_none()
+        && r.entities.adults.is_none()
         && asks_its_total(&crate::text::fold(&r.message))
         && let Some(shown) = d.shown.as_deref().filter(|p| booking(w, p).is_some())
     {

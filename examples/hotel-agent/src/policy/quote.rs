@@ -318,9 +318,9 @@ fn corrects_as_cancel(r: &Reading, w: World<'_>) -> bool {
         && (r.entities.adults.is_some() || r.entities.room_type.is_some())
         && crate::text::words(&crate::text::fold(&r.message))
             .iter()
-            .any(|w| {
+            .any(|word| {
                 matches!(
-                    *w,
+                    *word,
                     "switch"
                         | "change"
                         | "now"

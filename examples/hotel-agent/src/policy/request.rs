@@ -25,14 +25,14 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
         let taken_up = LETS_DO_IT.is_match(&crate::text::fold(&r.message))
             && named.is_none_or(|h| previous.hotel.as_ref() == Some(h));
         // "Uy no, mucha plata" then "bueno, entonces que sean solo 2 noches": the request
-        // declined, shorter.
-        let shorter = named.is_none()
+        // declined, with its new length.
+        let new_length = named.is_none()
             && r.entities.check_in.is_none()
             && r.entities.check_out.is_none()
             && r.entities.nights.is_some()
             && r.entities.room_type.is_none()
             && r.entities.adults.is_none();
-        if r.same_request || taken_up || shorter {
+        if r.same_request || taken_up || new_length {
             base = previous.clone();
         }
         if r.same_dates || (r.adds && !r.has_dates()) {

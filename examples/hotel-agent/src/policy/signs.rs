@@ -33,11 +33,12 @@ pub(super) fn underway<'a>(r: &Reading, w: World<'a>, named: Option<&str>) -> Op
     here.next().is_none().then_some(only)
 }
 
-/// The hotel of the catalog's cheapest room.
-pub(super) fn cheapest_hotel(catalog: &Catalog) -> Option<String> {
+/// The hotel of the catalog's cheapest room (among the hotels `among`, unless it is empty).
+pub(super) fn cheapest_hotel(catalog: &Catalog, among: &[String]) -> Option<String> {
     catalog
         .hotels()
         .iter()
+        .filter(|h| among.is_empty() || among.contains(&h.code))
         .flat_map(|h| h.rooms.iter().map(move |r| (r.base, &h.code)))
         .min_by_key(|(base, _)| *base)
         .map(|(_, code)| code.clone())
@@ -149,4 +150,33 @@ pub(super) fn recalls(r: &Reading) -> bool {
     RECALL
         .iter()
         .any(|phrase| crate::text::has_phrase(&words, phrase))
+}
+
+/// Whether `folded` says to change or move something ("change", "muévela", "pasala").
+pub(super) fn says_change(folded: &str) -> bool {
+    crate::text::words(folded).iter().any(|w| {
+        matches!(
+            *w,
+            "change"
+                | "move"
+                | "reschedule"
+                | "cambiar"
+                | "cambiarla"
+                | "cambiarlo"
+                | "mover"
+                | "moverla"
+                | "moverlo"
+                | "pasarla"
+                | "pasarlo"
+                | "pasala"
+                | "pasamela"
+                | "correla"
+                | "corremela"
+                | "correrla"
+                | "muevela"
+                | "muevemela"
+                | "cambiala"
+                | "cambiamela"
+        )
+    })
 }

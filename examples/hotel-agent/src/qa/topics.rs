@@ -156,10 +156,10 @@ const CUES: &[(Topic, &[&str])] = &[
             "old",
             "edad",
             // "Can my son check in on his own?"
-            "on his own",
-            "on her own",
-            "by himself",
-            "by herself",
+            "check in on his own",
+            "check in on her own",
+            "check in by himself",
+            "check in by herself",
             "check in alone",
             // "¿Mi hija puede hacer el check-in?"
             "puede hacer el check",

@@ -12,8 +12,12 @@ use crate::text::{fold, words};
 
 mod dates;
 mod options;
+mod party;
+mod turns;
 
 pub use options::{DateOption, date_options};
+use party::joins;
+pub(crate) use turns::{follows_up, weighs};
 
 use dates::{
     HAS_DAY, KEEPS_DEPARTURE, LEAVING, RELATIVE, VAGUE, extra_nights, kept_months, month_switch,
@@ -335,81 +339,6 @@ static SAME_REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether `folded` is a short "and at …?", "¿y en el de …?" that asks the last question again.
-pub(crate) fn follows_up(folded: &str) -> bool {
-    FOLLOW_UP.is_match(folded.trim()) && words(folded).len() <= 8
-}
-
-static FOLLOW_UP: LazyLock<Regex> =
-    // One short word may come first: "uf. y en el budget?", "ok and at the plaza?".
-    LazyLock::new(|| {
-        compile(
-            r"^\W*(?:[a-z]{1,5}\W+)?(?:(?:and|y|what\s+about|how\s+about|que\s+tal|what\s+of)\b|(?:el|la)\s+de\s+[a-z]+|the\s+one\s+in|is\s+(?:it|that|the\s+\w+(?:\s+one)?)\s+(?:free|included|complimentary)\W*$|(?:es|esta)\s+(?:gratis|incluido|gratuito)\s+en\s+(?:el|la)\s+\w+(?:\s+\w+)?\W*$)",
-        )
-    });
-
-/// How many people a message says join the party: "her sister's coming too" is one more,
-/// "my parents want to join" two, "se suma mi mamá" one.
-fn joins(folded: &str) -> Option<u32> {
-    // Only said as an addition ("too", "también"): "my wife is coming" may be who was counted.
-    let words = words(folded);
-    let added = words
-        .iter()
-        .any(|w| matches!(*w, "too" | "also" | "tambien" | "ademas"))
-        || folded.contains("as well");
-    if OWN_ROOM.is_match(folded) || !added {
-        return None;
-    }
-    let c = JOINS.captures(folded)?;
-    let who = c.get(1).or_else(|| c.get(2)).or_else(|| c.get(3))?.as_str();
-    Some(if PAIR_WORDS.contains(&who) { 2 } else { 1 })
-}
-
-/// "They'll get their own room", "otra habitación para ellos": joining the trip, not the room.
-static OWN_ROOM: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:(?:own|another|separate|second|other|extra|2nd)\s+(?:room|one)|rooms|(?:otra|propia|segunda)\s+(?:habitacion|pieza|cuarto)|(?:habitacion|pieza|cuarto)\s+(?:aparte|propia|separada)|habitaciones|otro\s+cuarto)\b",
-    )
-});
-
-const PAIR_WORDS: &[&str] = &[
-    "parents",
-    "inlaws",
-    "in-laws",
-    "grandparents",
-    "padres",
-    "papas",
-    "suegros",
-    "abuelos",
-];
-
-static JOINS: LazyLock<Regex> = LazyLock::new(|| {
-    let one = "sister|brother|mom|mum|mother|dad|father|friend|buddy|cousin|aunt|uncle|grandma|grandpa|son|daughter|boyfriend|girlfriend|bf|gf|wife|husband|partner|colleague|coworker|boss|niece|nephew|roommate|parents|grandparents|in-laws";
-    let uno = "hermana|hermano|mama|papa|madre|padre|amigo|amiga|prima|primo|tia|tio|abuela|abuelo|hijo|hija|novio|novia|suegra|suegro|sobrino|sobrina|jefe|jefa|colega|padres|papas|suegros|abuelos";
-    compile(&format!(
-        r"\b(?:my|her|his|our|their)\s+({one})(?:s|\s+is|\s+are|\s+will|\s+wants\s+to|\s+want\s+to|\s+wanna|\s+would\s+like\s+to|\s+decided\s+to|\s+might)?\s+(?:be\s+)?(?:coming|come|join|joining|tag\s+along|tagging\s+along)\b|\b(?:viene|vendra|vienen|vendran|se\s+suma|se\s+suman|se\s+une|se\s+unen|se\s+apunta|se\s+apuntan)\s+(?:tambien\s+)?(?:mi|mis|su|sus)\s+({uno})\b|\b(?:mi|mis|su|sus)\s+({uno})\s+(?:tambien\s+)?(?:viene|vendra|vienen|vendran|se\s+suma|se\s+suman|se\s+une|se\s+unen|se\s+apunta|se\s+apuntan)\b"
-    ))
-});
-
-/// Whether `folded` weighs options against each other: "Austin or Dallas?", "at each one",
-/// "¿alguna de las dos tiene piscina?".
-pub(crate) fn weighs(folded: &str) -> bool {
-    // "Is there a bus or something?", "¿tiene piscina o no?" weigh nothing.
-    WEIGHS.is_match(&LOOSE_OR.replace_all(folded, " "))
-}
-
-static LOOSE_OR: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:or|o)\s+(?:something|anything|whatever|so|not|no|algo|lo\s+que\s+sea|asi|nada)\b",
-    )
-});
-
-static WEIGHS: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"\b(?:each|both|either|vs|versus|or|compare|comparing|difference|cada|ambos|ambas|los\s+dos|las\s+dos|o|comparar|diferencia|y\s+cuanto|and\s+how\s+much|(?:of|among)\s+(?:those|them|these)|(?:de|entre)\s+(?:esos|esas|estos|estas|ellos|ellas)|mas\s+car[oa]s?\s+\w+(?:\s+\w+)?\s+que|more\s+expensive\s+than|cheaper\s+than|pricier\s+than)\b",
-    )
-});
-
 static ADDS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"^(?:and|also|plus|y|tambien|ademas|ahora)\b|\b(?:another\s+(?:room|one)|one\s+more\s+room|otra\s+(?:habitacion|igual\w*|mas)|una\s+mas|tambien)\b|\b(?:too|as\s+well)\W*$",
@@ -484,7 +413,6 @@ fn bare_number(folded: &str, e: &Entities) -> Option<u32> {
         "mos",
         "years",
         "yrs",
-        "yo",
         "anos",
         "anitos",
     ];

@@ -69,12 +69,18 @@ pub fn date_options(nlu: &OfflineNlu, message: &str, today: NaiveDate) -> Vec<Da
         {
             // ("Del 26 al 31" read alone fell in November and ran into December: the 31st
             // after the arrival placed.)
+            // (A length said in nights keeps it.)
+            let length = check_out.map(|out| out - check_in);
             check_out = check_out.and_then(|out| {
-                placed
+                let by_day = placed
                     .iter_days()
                     .skip(1)
-                    .take(62)
-                    .find(|d| d.day() == out.day())
+                    .take(31)
+                    .find(|d| d.day() == out.day());
+                match (e.nights, by_day) {
+                    (None, Some(day)) => Some(day),
+                    _ => length.map(|n| placed + n),
+                }
             });
             check_in = placed;
         }
