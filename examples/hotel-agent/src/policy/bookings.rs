@@ -136,7 +136,7 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
         return Some(one.reference.to_string());
     }
     // "Cancel the new years one": the holiday falls within one of them.
-    if crate::reading::names_holiday(&crate::text::fold(&r.message))
+    if crate::reading::names_holiday(&folded)
         && let Some(day) = r.entities.check_in
         && let [one] = matching
             .iter()

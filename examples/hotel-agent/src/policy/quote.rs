@@ -184,7 +184,7 @@ pub(super) fn answer_quote(
             let mut e = amendment(r, &d.slots, d.month, w.today);
             // "Wait, her sister's coming too": one more than the party quoted.
             if let (None, None, Some(more)) = (e.adults, e.children, r.joins) {
-                e.adults = Some(stay.guests + more);
+                e.adults = Some(stay.guests.saturating_add(more));
             }
             next.slots = merge(w.catalog, d.slots.clone(), &e);
             only_fitting_room(w.catalog, &mut next.slots);
@@ -347,7 +347,7 @@ fn reads_back(stay: &crate::state::Stay, r: &Reading, w: World<'_>) -> bool {
         && e.room_type.as_deref().is_none_or(|room| room == stay.room)
         && named_hotel(r, w.catalog).is_none_or(|h| h == stay.hotel)
         && e.adults
-            .is_none_or(|g| g + e.children.unwrap_or(0) == stay.guests)
+            .is_none_or(|g| g.saturating_add(e.children.unwrap_or(0)) == stay.guests)
         && r.shift_days.is_none()
         && r.extra_nights.is_none()
 }

@@ -56,8 +56,9 @@ pub(super) fn request(d: &Dialog, r: &Reading, w: World<'_>, named: Option<&Stri
             base.hotel.clone_from(&previous.hotel);
         }
     }
-    // "Same dates" with no request before it: the stay of the booking just shown ("I have a
-    // booking at the seaside for dec 12 … and the lodge for the same dates?").
+    // "Same dates" while the request has none: the stay of the guest's booking just shown or
+    // named ("I have a booking at the seaside for dec 12 … and the lodge for the same
+    // dates?", "can u get her her own standard room same dates").
     if r.same_dates
         && base.check_in.is_none()
         && let Some(b) = d
