@@ -18,6 +18,9 @@ pub(super) fn plain(message: &str) -> String {
         // this.
         "sort out the rest later",
         "the rest later",
+        // "Eh i'll sort that out later. ok book the standard": the payment question, put off.
+        "sort that out later",
+        "figure that out later",
         "el resto luego",
         "el resto despues",
         "el resto mas tarde",
