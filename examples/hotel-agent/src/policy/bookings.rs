@@ -38,10 +38,13 @@ pub(super) fn upcoming<'a>(w: World<'a>) -> impl Iterator<Item = &'a Booking> {
 /// the message names — leaving out bookings a clause keeps ("la de diciembre se queda").
 pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> Option<String> {
     let folded = crate::text::fold(&r.message);
+    // The booking named as such, read once: "la de nueva orleans", not in a clause that keeps
+    // it ("the dallas one stays").
+    let acted_on = designated(w, &crate::reading::acted_on(&folded));
     if let Some(reference) = &r.entities.booking_ref {
         // "Tengo MVL-… y HPH-…, cancelame la de nueva orleans": the reference of the hotel
         // named, not the first one written.
-        if let Some(hotel) = designated(w, &crate::reading::acted_on(&folded))
+        if let Some(hotel) = acted_on.clone()
             && !reference.starts_with(&hotel)
             && let Some(other) = r
                 .message
@@ -69,7 +72,7 @@ pub(super) fn pick_booking(r: &Reading, w: World<'_>, current: Option<&str>) -> 
     // more than the other places in the message.
     // ("Cancel the orlando trip, the dallas one stays": not the one kept; "keep the miami
     // booking, just move it a day" keeps it from being cancelled.)
-    let named = designated(w, &crate::reading::acted_on(&folded))
+    let named = acted_on
         .or_else(|| designated(w, &folded))
         .or_else(|| named_hotel_of(r, w));
     // The only booking, unless the message names other hotels only: "we're doing orlando in

@@ -17,6 +17,7 @@ pub(super) fn about_own_booking(
     w: World<'_>,
     next: &mut Dialog,
 ) -> Option<Route> {
+    let folded = crate::text::fold(&r.message);
     // A question about a booking's hotel: "abh-bpc76t what time can we check in?" (named by
     // reference), "when do i check in at the miami one and from what time" (picked among the
     // guest's), "mañana llegamos a Nueva Orleans, ¿a qué hora es el check-in?" (named by its
@@ -36,7 +37,7 @@ pub(super) fn about_own_booking(
             .as_deref()
             .and_then(|p| booking(w, p))
             .or_else(|| {
-                (!d.slots.started() && crate::qa::asks_own_day(&crate::text::fold(&r.message)))
+                (!d.slots.started() && crate::qa::asks_own_day(&folded))
                     .then(picked)
                     .flatten()
             })
@@ -71,7 +72,7 @@ pub(super) fn about_own_booking(
         && !r.has_dates()
         && r.entities.room_type.is_none()
         && r.entities.adults.is_none()
-        && asks_its_total(&crate::text::fold(&r.message))
+        && asks_its_total(&folded)
         && let Some(shown) = d.shown.as_deref().filter(|p| booking(w, p).is_some())
     {
         next.shown = Some(shown.to_owned());
@@ -81,7 +82,7 @@ pub(super) fn about_own_booking(
     // stands.
     if r.question
         && !d.slots.started()
-        && unchanged(&crate::text::fold(&r.message))
+        && unchanged(&folded)
         && let Some(picked) = pick_booking(r, w, None)
     {
         if let Some(b) = booking(w, &picked) {

@@ -244,7 +244,6 @@ fn keeps(clause: &str) -> bool {
     // longer; "déjala para el 5" moves it).
     const ENDS: &[&str] = &[
         "se queda",
-        "se queda igual",
         "queda igual",
         "sigue igual",
         "se mantiene",
