@@ -17,7 +17,7 @@ use crate::outcome::{RunOutput, StateSnapshot, SubgraphSnapshot};
 use crate::plan::{ChildAddress, ChildGraph, Plan};
 use crate::run::{Run, Start};
 use crate::state::State;
-use crate::stream::{EventSink, EventStream};
+use crate::stream::{EventSink, EventStream, StreamModes};
 
 /// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
 /// compiled graph serves any number of concurrent runs on different threads.
@@ -156,14 +156,28 @@ impl<S: State> CompiledGraph<S> {
         self.execute(config, sink, Start::Resume(resume)).await
     }
 
-    /// Like [`CompiledGraph::invoke`], streaming events. Must be called within a Tokio runtime.
-    pub fn stream(&self, input: S::Update, config: &RunConfig) -> EventStream<S> {
-        self.spawn_stream(config, Start::Input(input))
+    /// Like [`CompiledGraph::invoke`], streaming the events of `modes` (one [`StreamMode`], an
+    /// array of them, or [`StreamModes::ALL`]) and the interrupts, breakpoints, errors and end
+    /// every stream carries. Only the selected modes' payloads are built. Must be called within
+    /// a Tokio runtime.
+    pub fn stream(
+        &self,
+        input: S::Update,
+        config: &RunConfig,
+        modes: impl Into<StreamModes>,
+    ) -> EventStream<S> {
+        self.spawn_stream(config, Start::Input(input), modes.into())
     }
 
-    /// Like [`CompiledGraph::resume`], streaming events. Must be called within a Tokio runtime.
-    pub fn stream_resume(&self, config: &RunConfig, resume: Resume) -> EventStream<S> {
-        self.spawn_stream(config, Start::Resume(resume))
+    /// Like [`CompiledGraph::resume`], streaming the events of `modes`. Must be called within a
+    /// Tokio runtime.
+    pub fn stream_resume(
+        &self,
+        config: &RunConfig,
+        resume: Resume,
+        modes: impl Into<StreamModes>,
+    ) -> EventStream<S> {
+        self.spawn_stream(config, Start::Resume(resume), modes.into())
     }
 
     /// A run of this graph on `config`'s thread. It owns what it reads, so a stream can spawn it.
@@ -177,12 +191,18 @@ impl<S: State> CompiledGraph<S> {
         Run::execute(plan, persistence, config.clone(), sink, start)
     }
 
-    fn spawn_stream(&self, config: &RunConfig, start: Start<S>) -> EventStream<S> {
+    fn spawn_stream(
+        &self,
+        config: &RunConfig,
+        start: Start<S>,
+        modes: StreamModes,
+    ) -> EventStream<S> {
         let (tx, rx) = mpsc::channel(256);
         let sink = EventSink {
             thread: config.thread.clone(),
             ns: Namespace::root(),
             tx: Some(tx),
+            modes,
         };
         let handle = tokio::spawn(self.execute(config, sink, start));
         EventStream {

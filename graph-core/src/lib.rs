@@ -198,7 +198,10 @@ pub use state::{
     Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index,
     reducers,
 };
-pub use stream::{Event, EventKind, EventStream, MessageChunk, TaskEnd};
+pub use stream::{
+    Event, EventKind, EventStream, MessageChunk, Payload, StreamMode, StreamModes, TaskEnd,
+    UnknownStreamMode,
+};
 pub use subgraph_map::SubgraphMap;
 pub use timeout::TimeoutPolicy;
 

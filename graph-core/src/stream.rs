@@ -9,11 +9,15 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::checkpoint::{Breakpoint, Source};
+use crate::checkpoint::{Breakpoint, Metadata, Source};
 use crate::error::{Error, Result};
 use crate::ids::{CheckpointId, Namespace, NodeId, TaskId, ThreadId};
 use crate::outcome::{Interrupt, RunOutput};
 use crate::state::State;
+
+mod modes;
+
+pub use modes::{StreamMode, StreamModes, UnknownStreamMode};
 
 /// A piece of an LLM's streamed answer, forwarded by a node with [`crate::Ctx::emit_message`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,24 +29,38 @@ pub struct MessageChunk {
 }
 
 /// How a task ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TaskEnd {
-    /// It returned an update.
+    /// It returned an update (the [`EventKind::TaskEnd`]'s `result`).
     Finished,
     /// It failed after its retries; the message says why. A node with an error handler
     /// ([`crate::NodeOptions::on_error`]) ends so too, and its handler's task starts next.
     Failed(String),
-    /// It paused in `ctx.interrupt`.
-    Interrupted,
+    /// It paused: in `ctx.interrupt`, or, for a subgraph's task, inside the subgraph.
+    Interrupted(Vec<Interrupt>),
+}
+
+/// A state, an update or a push argument carried by a `tasks` or `checkpoints` event. A
+/// subgraph with a state type of its own ([`crate::StateGraph::add_subgraph_mapped`]) sends its
+/// states and updates as JSON, since its parent's stream cannot name their type.
+#[derive(Debug, Clone)]
+pub enum Payload<S: State> {
+    /// A whole state.
+    State(Arc<S>),
+    /// A task's update.
+    Update(S::Update),
+    /// A push task's argument, or a mapped subgraph's state or update.
+    Json(serde_json::Value),
 }
 
 /// What happened.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum EventKind<S: State> {
-    /// The state after the input or a superstep was applied.
+    /// The state after the input or a superstep was applied (mode `values`).
     Values(Arc<S>),
-    /// One task's update, in task order after its superstep finished.
+    /// One task's update, as the task finished (mode `updates`). An update a run took from a
+    /// task's saved output, instead of running the task again, comes after the superstep.
     Update(S::Update),
     /// The state after the input or a superstep of a subgraph with a state type of its own
     /// ([`crate::StateGraph::add_subgraph_mapped`]), which the parent's stream cannot name: a
@@ -50,20 +68,37 @@ pub enum EventKind<S: State> {
     SubgraphValues(serde_json::Value),
     /// One task's update in a subgraph with a state type of its own, as JSON.
     SubgraphUpdate(serde_json::Value),
-    /// A value a node sent with [`crate::Ctx::emit`].
+    /// A value a node sent with [`crate::Ctx::emit`] (mode `custom`).
     Custom(serde_json::Value),
-    /// An LLM token chunk a node sent with [`crate::Ctx::emit_message`].
+    /// An LLM token chunk a node sent with [`crate::Ctx::emit_message`] (mode `messages`).
     Message(MessageChunk),
-    /// A task started (in task order).
-    TaskStart,
-    /// A task ended (in finish order).
-    TaskEnd(TaskEnd),
-    /// A checkpoint was saved (or, with `Durability::Exit`, made in memory).
+    /// A task started, in task order (mode `tasks`).
+    TaskStart {
+        /// The task's input: the superstep's state, or a push task's argument.
+        input: Payload<S>,
+    },
+    /// A task ended, in finish order (mode `tasks`).
+    TaskEnd {
+        /// How.
+        end: TaskEnd,
+        /// The task's update, when it finished.
+        result: Option<Payload<S>>,
+    },
+    /// A checkpoint was saved (or, with `Durability::Exit`, made in memory) (mode
+    /// `checkpoints`).
     Checkpoint {
         /// Its id.
         id: CheckpointId,
         /// What made it.
         source: Source,
+        /// The checkpoint before it in the thread, if any.
+        parent: Option<CheckpointId>,
+        /// The state it holds.
+        values: Payload<S>,
+        /// The nodes planned next.
+        next: Vec<NodeId>,
+        /// The metadata stored with it.
+        metadata: Metadata,
     },
     /// The run paused for these interrupts.
     Interrupt(Vec<Interrupt>),
@@ -78,6 +113,25 @@ pub enum EventKind<S: State> {
     Error(String),
     /// The run ended: the last event of every stream.
     End,
+}
+
+impl<S: State> EventKind<S> {
+    /// The mode the event belongs to; `None` for interrupts, breakpoints, errors and the end,
+    /// which every stream carries.
+    pub fn mode(&self) -> Option<StreamMode> {
+        match self {
+            EventKind::Values(_) | EventKind::SubgraphValues(_) => Some(StreamMode::Values),
+            EventKind::Update(_) | EventKind::SubgraphUpdate(_) => Some(StreamMode::Updates),
+            EventKind::Custom(_) => Some(StreamMode::Custom),
+            EventKind::Message(_) => Some(StreamMode::Messages),
+            EventKind::TaskStart { .. } | EventKind::TaskEnd { .. } => Some(StreamMode::Tasks),
+            EventKind::Checkpoint { .. } => Some(StreamMode::Checkpoints),
+            EventKind::Interrupt(_)
+            | EventKind::Breakpoint { .. }
+            | EventKind::Error(_)
+            | EventKind::End => None,
+        }
+    }
 }
 
 /// An event with where it happened. `node` and `task` are set for task events.
@@ -96,6 +150,10 @@ pub struct Event<S: State> {
     pub task: Option<TaskId>,
     /// What happened.
     pub kind: EventKind<S>,
+    /// The mode the stream carries it under: its kind's ([`EventKind::mode`]), or `debug` for
+    /// the copy of a `tasks` or `checkpoints` event a `debug` stream gets. `None` for the events
+    /// every stream carries.
+    pub mode: Option<StreamMode>,
     /// Set on the [`EventKind::Update`] and [`EventKind::TaskEnd`] of a task whose node was not
     /// called because its output came from the node cache ([`crate::CachePolicy`]): LangGraph's
     /// `"__metadata__": {"cached": True}`.
@@ -149,6 +207,8 @@ pub(crate) struct EventSink<S: State> {
     /// The namespace of the run whose events these are.
     pub(crate) ns: Namespace,
     pub(crate) tx: Option<mpsc::Sender<Event<S>>>,
+    /// What the stream carries; nothing is built for the rest.
+    pub(crate) modes: StreamModes,
 }
 
 impl<S: State> EventSink<S> {
@@ -158,6 +218,7 @@ impl<S: State> EventSink<S> {
             thread: thread.clone(),
             ns: Namespace::root(),
             tx: None,
+            modes: StreamModes::NONE,
         }
     }
 
@@ -167,11 +228,18 @@ impl<S: State> EventSink<S> {
             thread: self.thread.clone(),
             ns,
             tx: self.tx.clone(),
+            modes: self.modes,
         }
     }
 
+    /// Whether anyone streams this run.
     pub(crate) fn enabled(&self) -> bool {
         self.tx.is_some()
+    }
+
+    /// Whether events of `mode` are sent, so worth building.
+    pub(crate) fn wants(&self, mode: StreamMode) -> bool {
+        self.tx.is_some() && self.modes.builds(mode)
     }
 
     /// Sends an event (nothing without a stream).
@@ -210,6 +278,13 @@ impl<S: State> EventSink<S> {
         let Some(tx) = &self.tx else {
             return futures_util::future::Either::Left(std::future::ready(()));
         };
+        let mode = kind.mode();
+        let own = mode.is_none_or(|mode| self.modes.contains(mode));
+        let debug = matches!(mode, Some(StreamMode::Tasks | StreamMode::Checkpoints))
+            && self.modes.contains(StreamMode::Debug);
+        if !own && !debug {
+            return futures_util::future::Either::Left(std::future::ready(()));
+        }
         let event = Event {
             thread: self.thread.clone(),
             ns: self.ns.clone(),
@@ -217,11 +292,23 @@ impl<S: State> EventSink<S> {
             node: node.cloned(),
             task,
             kind,
+            mode,
             cached,
         };
         futures_util::future::Either::Right(Box::pin(async move {
             // A closed receiver means the stream was dropped; the run is being cancelled.
-            let _ = tx.send(event).await;
+            if debug {
+                let copy = Event {
+                    mode: Some(StreamMode::Debug),
+                    ..event.clone()
+                };
+                if own {
+                    let _ = tx.send(event).await;
+                }
+                let _ = tx.send(copy).await;
+            } else {
+                let _ = tx.send(event).await;
+            }
         }))
     }
 }

@@ -182,11 +182,19 @@ impl Agent {
             return Ok(outcome(thread, &latest.values, Vec::new()));
         } else if seen {
             tracing::info!(thread, message_id, "resuming an interrupted turn");
-            self.run(self.graph.stream_resume(&config, Resume::Continue))
-                .await
+            self.run(self.graph.stream_resume(
+                &config,
+                Resume::Continue,
+                graph_core::StreamMode::Tasks,
+            ))
+            .await
         } else {
-            self.run(self.graph.stream(turn(channel, user, text), &config))
-                .await
+            self.run(self.graph.stream(
+                turn(channel, user, text),
+                &config,
+                graph_core::StreamMode::Tasks,
+            ))
+            .await
         };
         self.metrics
             .graph_run_seconds
@@ -219,10 +227,10 @@ impl Agent {
         let mut started = HashMap::new();
         while let Some(event) = events.next().await {
             match (&event.kind, event.task, &event.node) {
-                (EventKind::TaskStart, Some(task), _) => {
+                (EventKind::TaskStart { .. }, Some(task), _) => {
                     started.insert(task, Instant::now());
                 }
-                (EventKind::TaskEnd(_), Some(task), Some(node)) => {
+                (EventKind::TaskEnd { .. }, Some(task), Some(node)) => {
                     if let Some(at) = started.remove(&task) {
                         self.metrics
                             .node_seconds

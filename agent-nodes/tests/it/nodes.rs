@@ -367,6 +367,7 @@ async fn streamed_runs_forward_text_as_message_events() {
     let mut events = g.stream(
         ChatUpdate::default().message("rooms?"),
         &RunConfig::thread("t"),
+        graph_core::StreamModes::ALL,
     );
     let mut chunks = Vec::new();
     while let Some(event) = events.next().await {

@@ -142,9 +142,9 @@ async fn an_overwrite_saved_before_a_crash_wins_after_the_restart() {
     let config = RunConfig::thread("t");
     {
         let graph = overwrite_graph(&path, true);
-        let mut stream = graph.stream(entry("in"), &config);
+        let mut stream = graph.stream(entry("in"), &config, graph_core::StreamModes::ALL);
         while let Some(event) = stream.next().await {
-            if matches!(event.kind, EventKind::TaskEnd(_))
+            if matches!(event.kind, EventKind::TaskEnd { .. })
                 && event.node.as_ref().is_some_and(|n| n == "a")
             {
                 break;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::state::{State, Update};
-use crate::stream::{Event, EventKind};
+use crate::stream::{Event, EventKind, Payload};
 use crate::subgraph_map::SubgraphMap;
 
 /// Why a subgraph's command for the parent cannot be handed up.
@@ -88,9 +88,28 @@ pub(crate) fn foreign_event<P: State, C: State>(event: Event<C>) -> Event<P> {
         EventKind::SubgraphUpdate(update) => EventKind::SubgraphUpdate(update),
         EventKind::Custom(value) => EventKind::Custom(value),
         EventKind::Message(chunk) => EventKind::Message(chunk),
-        EventKind::TaskStart => EventKind::TaskStart,
-        EventKind::TaskEnd(end) => EventKind::TaskEnd(end),
-        EventKind::Checkpoint { id, source } => EventKind::Checkpoint { id, source },
+        EventKind::TaskStart { input } => EventKind::TaskStart {
+            input: foreign_payload(input),
+        },
+        EventKind::TaskEnd { end, result } => EventKind::TaskEnd {
+            end,
+            result: result.map(foreign_payload),
+        },
+        EventKind::Checkpoint {
+            id,
+            source,
+            parent,
+            values,
+            next,
+            metadata,
+        } => EventKind::Checkpoint {
+            id,
+            source,
+            parent,
+            values: foreign_payload(values),
+            next,
+            metadata,
+        },
         EventKind::Interrupt(interrupts) => EventKind::Interrupt(interrupts),
         EventKind::Breakpoint { kind, next } => EventKind::Breakpoint { kind, next },
         EventKind::Error(message) => EventKind::Error(message),
@@ -103,6 +122,16 @@ pub(crate) fn foreign_event<P: State, C: State>(event: Event<C>) -> Event<P> {
         node: event.node,
         task: event.task,
         kind,
+        mode: event.mode,
         cached: event.cached,
     }
+}
+
+/// A subgraph's payload as JSON, for its parent's stream.
+fn foreign_payload<P: State, C: State>(payload: Payload<C>) -> Payload<P> {
+    Payload::Json(match payload {
+        Payload::State(state) => state_json(&*state),
+        Payload::Update(update) => serde_json::to_value(update).unwrap_or(serde_json::Value::Null),
+        Payload::Json(value) => value,
+    })
 }

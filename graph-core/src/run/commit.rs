@@ -12,7 +12,7 @@ use crate::frontier::Frontier;
 use crate::ids::{CheckpointId, NodeId};
 use crate::outcome::RunStatus;
 use crate::state::State;
-use crate::stream::EventKind;
+use crate::stream::{EventKind, Payload, StreamMode};
 
 use super::Run;
 use super::apply::FieldChange;
@@ -88,10 +88,30 @@ impl<S: State> Run<S> {
         if store_now {
             self.store(values).await?;
         }
-        self.emit(step, EventKind::Values(Arc::clone(&self.state)))
-            .await;
-        self.emit(step, EventKind::Checkpoint { id, source }).await;
+        if self.events.wants(StreamMode::Values) {
+            self.emit(step, EventKind::Values(Arc::clone(&self.state)))
+                .await;
+        }
+        if self.events.wants(StreamMode::Checkpoints) {
+            Box::pin(self.emit_checkpoint()).await;
+        }
         Ok(Committed { id, paused })
+    }
+
+    /// Streams the head checkpoint (mode `checkpoints`).
+    async fn emit_checkpoint(&self) {
+        let Some(head) = &self.head else {
+            return;
+        };
+        let kind = EventKind::Checkpoint {
+            id: head.id,
+            source: head.source,
+            parent: head.parent,
+            values: Payload::State(Arc::clone(&self.state)),
+            next: head.next.clone(),
+            metadata: head.metadata.clone(),
+        };
+        self.emit(head.step, kind).await;
     }
 
     /// Stores the head checkpoint with the fields `changes` encoded, plus a snapshot of every

@@ -134,14 +134,15 @@ impl<P: State, C: State> ErasedNode<P> for SubgraphNode<P, C> {
                 Some(same) => ChildEvents::Direct(same.nested(ns.clone())),
                 None => match any
                     .downcast_ref::<EventSink<P>>()
-                    .and_then(|p| p.tx.clone())
+                    .and_then(|p| Some((p.tx.clone()?, p.modes)))
                 {
-                    Some(parent) => {
+                    Some((parent, modes)) => {
                         let (tx, rx) = mpsc::channel(64);
                         let sink = EventSink {
                             thread: shared.thread.clone(),
                             ns: ns.clone(),
                             tx: Some(tx),
+                            modes,
                         };
                         ChildEvents::Mapped { sink, rx, parent }
                     }

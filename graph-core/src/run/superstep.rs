@@ -14,12 +14,12 @@ use crate::checkpoint::Source;
 use crate::config::{CallSettings, Durability};
 use crate::context::{TaskShared, WriteSink};
 use crate::error::{Error, Result};
-use crate::frontier::TaskOutput;
+use crate::frontier::{PushInput, TaskOutput};
 use crate::ids::{CheckpointId, NodeId, TaskId};
 use crate::outcome::RunStatus;
 use crate::plan::Plan;
 use crate::state::State;
-use crate::stream::{EventKind, NodeEventSink};
+use crate::stream::{EventKind, NodeEventSink, Payload, StreamMode};
 use crate::task::{HandlerTask, TaskCache, TaskResult, TaskRun};
 
 use super::Run;
@@ -103,14 +103,25 @@ impl<S: State> Run<S> {
         let persist = self.persistence.checkpointer.is_some();
         // A lone task's output goes into the checkpoint stored right after it (see `TaskRun`).
         let save_output = tasks.len() > 1;
-        for task in &tasks {
-            let node = &graph.nodes[task.node].id;
-            self.events
-                .send(step, Some(node), Some(task.id), EventKind::TaskStart)
-                .await;
+        let snapshot = Arc::clone(&self.state);
+        if self.events.wants(StreamMode::Tasks) {
+            for task in &tasks {
+                let node = &graph.nodes[task.node].id;
+                let input = match &task.input {
+                    None => Payload::State(Arc::clone(&snapshot)),
+                    Some(PushInput::Arg(value) | PushInput::State(value)) => {
+                        Payload::Json(value.clone())
+                    }
+                };
+                let kind = EventKind::TaskStart { input };
+                self.events
+                    .send(step, Some(node), Some(task.id), kind)
+                    .await;
+            }
         }
 
-        let snapshot = Arc::clone(&self.state);
+        // Every streamed run lends its sink to its tasks, whatever the modes: a subgraph's
+        // task streams its own run's events through it.
         let node_events: Option<Arc<dyn NodeEventSink>> = if self.events.enabled() {
             Some(Arc::clone(&self.events) as Arc<dyn NodeEventSink>)
         } else {
@@ -219,7 +230,20 @@ impl<S: State> Run<S> {
         let mut interrupts = Vec::new();
         for Ended { id, node, how } in ended {
             match how {
-                How::Reused(output) => outputs.push((id, node, output)),
+                How::Reused(output) => {
+                    // A task that ran streamed its update as it finished; this one did not run.
+                    if self.events.wants(StreamMode::Updates) && output.to_parent.is_none() {
+                        let (name, task) = writer(&graph, id, node, &output);
+                        let kind = EventKind::Update(output.update.clone());
+                        let sending = if output.cached {
+                            self.events.send_cached(step, Some(&name), Some(task), kind)
+                        } else {
+                            self.events.send(step, Some(&name), Some(task), kind)
+                        };
+                        sending.await;
+                    }
+                    outputs.push((id, node, output));
+                }
                 How::Ran(TaskResult::Done(output)) => {
                     self.executed.push(writer(&graph, id, node, &output).0);
                     outputs.push((id, node, output));
@@ -247,17 +271,7 @@ impl<S: State> Run<S> {
         for (task, node, mut output) in outputs {
             frontier.record(&graph, node, &mut output);
             after |= graph.nodes[node].interrupt_after;
-            let (name, task) = writer(&graph, task, node, &output);
-            if self.events.enabled() {
-                let kind = EventKind::Update(output.update.clone());
-                if output.cached {
-                    self.events
-                        .send_cached(step, Some(&name), Some(task), kind)
-                        .await;
-                } else {
-                    self.events.send(step, Some(&name), Some(task), kind).await;
-                }
-            }
+            let (name, _) = writer(&graph, task, node, &output);
             // The checkpoint names the task's node, whose place a handler's update takes.
             writers.push(graph.nodes[node].id.clone());
             updates.push((name, output.update));

@@ -24,7 +24,7 @@ use crate::node::{Command, TaskInput};
 use crate::outcome::Interrupt;
 use crate::plan::Plan;
 use crate::state::State;
-use crate::stream::{EventKind, EventSink, TaskEnd};
+use crate::stream::{EventKind, EventSink, Payload, StreamMode, TaskEnd};
 use crate::timeout::TimeoutPolicy;
 
 mod attempt;
@@ -250,14 +250,14 @@ impl<S: State> TaskRun<'_, S> {
             unreachable!("only a node with an error handler has a handler task");
         };
         let shared = &handler.shared;
-        self.events
-            .send(
-                shared.step,
-                Some(&shared.node),
-                Some(shared.task_id),
-                EventKind::TaskStart,
-            )
-            .await;
+        if self.events.wants(StreamMode::Tasks) {
+            let input = Payload::State(Arc::clone(self.input_state()));
+            let kind = EventKind::TaskStart { input };
+            let task = Some(shared.task_id);
+            self.events
+                .send(shared.step, Some(&shared.node), task, kind)
+                .await;
+        }
         if save {
             if let Err(error) = self
                 .write_json(shared, WriteKind::Failure, 0, &failure)
@@ -326,7 +326,10 @@ impl<S: State> TaskRun<'_, S> {
                 interrupts
             }
         };
-        self.end(shared, TaskEnd::Interrupted).await;
+        if self.events.wants(StreamMode::Tasks) {
+            self.end(shared, TaskEnd::Interrupted(interrupts.clone()))
+                .await;
+        }
         TaskResult::Interrupted(interrupts)
     }
 
@@ -415,14 +418,8 @@ impl<S: State> TaskRun<'_, S> {
             if let Some((slot, bytes)) = cache {
                 Box::pin(self.store(slot, bytes)).await;
             }
-            if output.cached {
-                let kind = EventKind::TaskEnd(TaskEnd::Finished);
-                let task = Some(shared.task_id);
-                self.events
-                    .send_cached(shared.step, Some(&shared.node), task, kind)
-                    .await;
-            } else {
-                self.end(shared, TaskEnd::Finished).await;
+            if self.events.enabled() {
+                Box::pin(self.report(shared, &output)).await;
             }
             TaskResult::Done(output)
         }
@@ -447,10 +444,40 @@ impl<S: State> TaskRun<'_, S> {
     }
 
     async fn end(&self, shared: &TaskShared, end: TaskEnd) {
-        let kind = EventKind::TaskEnd(end);
+        let kind = EventKind::TaskEnd { end, result: None };
         self.events
             .send(shared.step, Some(&shared.node), Some(shared.task_id), kind)
             .await;
+    }
+
+    /// Streams a finished task's update and its end, for the modes that want them. Boxed by
+    /// the caller, and only called when someone streams: every task's future would otherwise
+    /// hold its room.
+    async fn report(&self, shared: &TaskShared, output: &TaskOutput<S>) {
+        let (step, node, task) = (shared.step, Some(&shared.node), Some(shared.task_id));
+        // A command for the parent is the parent's update, not this graph's.
+        if self.events.wants(StreamMode::Updates) && output.to_parent.is_none() {
+            let kind = EventKind::Update(output.update.clone());
+            let sending = if output.cached {
+                self.events.send_cached(step, node, task, kind)
+            } else {
+                self.events.send(step, node, task, kind)
+            };
+            sending.await;
+        }
+        if self.events.wants(StreamMode::Tasks) {
+            let result = Some(Payload::Update(output.update.clone()));
+            let kind = EventKind::TaskEnd {
+                end: TaskEnd::Finished,
+                result,
+            };
+            let sending = if output.cached {
+                self.events.send_cached(step, node, task, kind)
+            } else {
+                self.events.send(step, node, task, kind)
+            };
+            sending.await;
+        }
     }
 
     async fn write_json(

@@ -272,12 +272,19 @@ async fn a_cached_tasks_update_and_end_are_marked_in_the_stream() {
     let graph = echo_graph(CachePolicy::new(), &calls, Arc::new(InMemoryCache::new()));
     let mut marks = Vec::new();
     for thread in ["t1", "t2"] {
-        let mut stream = graph.stream(v("1"), &RunConfig::thread(thread));
+        let mut stream = graph.stream(
+            v("1"),
+            &RunConfig::thread(thread),
+            graph_core::StreamModes::ALL,
+        );
         let mut seen = Vec::new();
         while let Some(event) = stream.next().await {
             let kind = match &event.kind {
-                EventKind::TaskStart => "start",
-                EventKind::TaskEnd(TaskEnd::Finished) => "end",
+                EventKind::TaskStart { .. } => "start",
+                EventKind::TaskEnd {
+                    end: TaskEnd::Finished,
+                    ..
+                } => "end",
                 EventKind::Update(_) => "update",
                 _ => {
                     assert!(!event.cached, "{:?}", event.kind);
@@ -295,13 +302,13 @@ async fn a_cached_tasks_update_and_end_are_marked_in_the_stream() {
         [
             [
                 "start cached=false",
-                "end cached=false",
-                "update cached=false"
+                "update cached=false",
+                "end cached=false"
             ],
             [
                 "start cached=false",
-                "end cached=true",
-                "update cached=true"
+                "update cached=true",
+                "end cached=true"
             ],
         ]
     );

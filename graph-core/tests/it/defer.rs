@@ -199,9 +199,9 @@ async fn a_deferred_trigger_survives_a_crash_mid_superstep() {
     .unwrap()
     .with_checkpointer(Arc::clone(&store) as _);
     let cfg = RunConfig::thread("t");
-    let mut stream = hanging.stream(LogUpdate::default(), &cfg);
+    let mut stream = hanging.stream(LogUpdate::default(), &cfg, graph_core::StreamModes::ALL);
     while let Some(event) = stream.next().await {
-        if matches!(event.kind, EventKind::TaskStart)
+        if matches!(event.kind, EventKind::TaskStart { .. })
             && event.node.as_ref().is_some_and(|n| n == "b2")
         {
             break;

@@ -245,13 +245,18 @@ async fn a_saved_handler_result_is_not_run_again_after_a_sibling_fails_or_a_cras
     .unwrap()
     .with_checkpointer(Arc::clone(&store) as _);
     let cfg = RunConfig::thread("crash");
-    let mut stream = hanging.stream(LogUpdate::default(), &cfg);
+    let mut stream = hanging.stream(LogUpdate::default(), &cfg, graph_core::StreamModes::ALL);
     while let Some(event) = stream.next().await {
-        let handler_done = matches!(event.kind, EventKind::TaskEnd(TaskEnd::Finished))
-            && event
-                .node
-                .as_ref()
-                .is_some_and(|n| n == "__error_handler__a");
+        let handler_done = matches!(
+            event.kind,
+            EventKind::TaskEnd {
+                end: TaskEnd::Finished,
+                ..
+            }
+        ) && event
+            .node
+            .as_ref()
+            .is_some_and(|n| n == "__error_handler__a");
         if handler_done {
             break;
         }
@@ -417,17 +422,24 @@ async fn the_handlers_task_shows_in_the_event_stream() {
         },
     );
     g.add_edge(START, "a");
-    let mut stream = g
-        .compile()
-        .unwrap()
-        .stream(LogUpdate::default(), &RunConfig::thread("t"));
+    let mut stream = g.compile().unwrap().stream(
+        LogUpdate::default(),
+        &RunConfig::thread("t"),
+        graph_core::StreamModes::ALL,
+    );
     let mut seen = Vec::new();
     let mut task_ids = Vec::new();
     while let Some(event) = stream.next().await {
         let what = match &event.kind {
-            EventKind::TaskStart => "start".to_owned(),
-            EventKind::TaskEnd(TaskEnd::Finished) => "end".to_owned(),
-            EventKind::TaskEnd(TaskEnd::Failed(message)) => format!("failed: {message}"),
+            EventKind::TaskStart { .. } => "start".to_owned(),
+            EventKind::TaskEnd {
+                end: TaskEnd::Finished,
+                ..
+            } => "end".to_owned(),
+            EventKind::TaskEnd {
+                end: TaskEnd::Failed(message),
+                ..
+            } => format!("failed: {message}"),
             EventKind::Custom(value) => format!("custom {value}"),
             EventKind::Update(update) => format!("update {:?}", update.log),
             _ => continue,
@@ -445,8 +457,8 @@ async fn the_handlers_task_shows_in_the_event_stream() {
             "a failed: node `a` failed after 1 attempt: boom",
             "__error_handler__a start",
             "__error_handler__a custom {\"recovering\":true}",
-            "__error_handler__a end",
             "__error_handler__a update Some(Reduce([\"handled\"]))",
+            "__error_handler__a end",
         ]
     );
     // Two tasks: the node's and its handler's.

@@ -196,9 +196,9 @@ async fn an_overwrite_saved_before_a_crash_is_reused_on_resume() {
 
     let g = build(true, a_calls.clone()).with_checkpointer(Arc::clone(&store) as _);
     let cfg = RunConfig::thread("t");
-    let mut stream = g.stream(push("in"), &cfg);
+    let mut stream = g.stream(push("in"), &cfg, graph_core::StreamModes::ALL);
     while let Some(event) = stream.next().await {
-        if matches!(event.kind, EventKind::TaskEnd(_))
+        if matches!(event.kind, EventKind::TaskEnd { .. })
             && event.node.as_ref().is_some_and(|n| n == "a")
         {
             break;

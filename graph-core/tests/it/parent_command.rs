@@ -207,9 +207,9 @@ async fn two_commands_to_the_parent_in_one_superstep_fail_it() {
 fn line(event: &graph_core::Event<Log>) -> String {
     use graph_core::{EventKind, FieldUpdate};
     let what = match &event.kind {
-        EventKind::TaskStart => "start".to_owned(),
-        EventKind::TaskEnd(_) if event.cached => "end cached".to_owned(),
-        EventKind::TaskEnd(_) => "end".to_owned(),
+        EventKind::TaskStart { .. } => "start".to_owned(),
+        EventKind::TaskEnd { .. } if event.cached => "end cached".to_owned(),
+        EventKind::TaskEnd { .. } => "end".to_owned(),
         EventKind::Update(u) => match &u.log {
             Some(FieldUpdate::Reduce(log)) => format!("update {log:?}"),
             _ => "update".to_owned(),
@@ -240,7 +240,11 @@ async fn a_command_to_the_parent_streams_the_childs_events_then_the_parents_upda
     child.add_node("escalate", escalate(&runs, &effects));
     child.add_edge(START, "pre").add_edge("pre", "escalate");
     let g = parent_of(child.compile().unwrap(), false).with_checkpointer(memory() as _);
-    let mut stream = g.stream(push("in"), &RunConfig::thread("t"));
+    let mut stream = g.stream(
+        push("in"),
+        &RunConfig::thread("t"),
+        graph_core::StreamModes::ALL,
+    );
     let mut seen = Vec::new();
     while let Some(event) = stream.next().await {
         seen.push(line(&event));
@@ -257,21 +261,21 @@ async fn a_command_to_the_parent_streams_the_childs_events_then_the_parents_upda
             "sub|-|values [\"in\"]",
             "sub|-|checkpoint",
             "sub|pre|start",
-            "sub|pre|end",
             "sub|pre|update [\"pre\"]",
+            "sub|pre|end",
             "sub|-|values [\"in\", \"pre\"]",
             "sub|-|checkpoint",
             "sub|escalate|start",
             "sub|escalate|end",
             // The command ends the subgraph: no update, state or checkpoint of its superstep.
-            "|sub|end",
             // The parent's task ends with the command's update, not the subgraph's `pre`.
             "|sub|update [\"from_sub\"]",
+            "|sub|end",
             "|-|values [\"in\", \"from_sub\"]",
             "|-|checkpoint",
             "|y|start",
-            "|y|end",
             "|y|update [\"y\"]",
+            "|y|end",
             "|-|values [\"in\", \"from_sub\", \"y\"]",
             "|-|checkpoint",
             "|-|END",
@@ -300,7 +304,11 @@ async fn a_cached_node_sending_a_command_to_the_parent_replays_it_on_a_hit() {
     assert_eq!(calls.get(), 1);
 
     // The same input on another thread: a hit, and the parent goes where the command said.
-    let mut stream = g.stream(push("in"), &RunConfig::thread("b"));
+    let mut stream = g.stream(
+        push("in"),
+        &RunConfig::thread("b"),
+        graph_core::StreamModes::ALL,
+    );
     let mut seen = Vec::new();
     while let Some(event) = stream.next().await {
         seen.push(line(&event));

@@ -201,9 +201,9 @@ async fn a_run_cancelled_mid_superstep_resumes_without_rerunning_finished_tasks(
     };
     let g = build(true, a_calls.clone()).with_checkpointer(Arc::clone(&store) as _);
     let cfg = RunConfig::thread("t");
-    let mut stream = g.stream(LogUpdate::default(), &cfg);
+    let mut stream = g.stream(LogUpdate::default(), &cfg, graph_core::StreamModes::ALL);
     while let Some(event) = stream.next().await {
-        if matches!(event.kind, EventKind::TaskEnd(_))
+        if matches!(event.kind, EventKind::TaskEnd { .. })
             && event.node.as_ref().is_some_and(|n| n == "a")
         {
             break;

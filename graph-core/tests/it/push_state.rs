@@ -190,11 +190,16 @@ async fn a_crash_mid_fan_out_reruns_only_the_unfinished_pushed_task_with_its_inp
     };
     let g = build(true).with_checkpointer(Arc::clone(&store) as _);
     let cfg = RunConfig::thread("t");
-    let mut stream = g.stream(LogUpdate::default(), &cfg);
+    let mut stream = g.stream(LogUpdate::default(), &cfg, graph_core::StreamModes::ALL);
     let mut finished = 0;
     while let Some(event) = stream.next().await {
-        let write_done = matches!(event.kind, EventKind::TaskEnd(TaskEnd::Finished))
-            && event.node.as_ref().is_some_and(|n| n == "write");
+        let write_done = matches!(
+            event.kind,
+            EventKind::TaskEnd {
+                end: TaskEnd::Finished,
+                ..
+            }
+        ) && event.node.as_ref().is_some_and(|n| n == "write");
         finished += usize::from(write_done);
         if finished == 2 {
             break;

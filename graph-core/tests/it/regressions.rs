@@ -85,7 +85,7 @@ async fn a_failed_store_leaves_the_thread_resumable_from_its_last_checkpoint() {
     let cfg = RunConfig::thread("t");
     // Input and a's checkpoints (0 and 1) are stored; b's (2) fails.
     *store.fail_put.lock().unwrap() = Some(CheckpointId(2));
-    let stream = g.stream(push("in"), &cfg);
+    let stream = g.stream(push("in"), &cfg, graph_core::StreamModes::ALL);
     let err = stream.finish().await.unwrap_err();
     assert!(err.to_string().contains("disk on fire"), "{err}");
     let state = g.get_state(&cfg).await.unwrap();

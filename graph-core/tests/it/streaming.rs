@@ -18,10 +18,17 @@ fn describe(kind: &EventKind<Log>) -> String {
         },
         EventKind::Custom(v) => format!("custom {v}"),
         EventKind::Message(m) => format!("message {}", m.text),
-        EventKind::TaskStart => "task_start".into(),
-        EventKind::TaskEnd(TaskEnd::Finished) => "task_end".into(),
-        EventKind::TaskEnd(other) => format!("task_end {other:?}"),
-        EventKind::Checkpoint { id, source } => format!("checkpoint {id} {}", source.as_str()),
+        EventKind::TaskStart { .. } => "task_start".into(),
+        EventKind::TaskEnd {
+            end: TaskEnd::Finished,
+            ..
+        } => "task_end".into(),
+        EventKind::TaskEnd {
+            end: TaskEnd::Interrupted(interrupts),
+            ..
+        } => format!("task_end interrupted {}", interrupts[0].value),
+        EventKind::TaskEnd { end: other, .. } => format!("task_end {other:?}"),
+        EventKind::Checkpoint { id, source, .. } => format!("checkpoint {id} {}", source.as_str()),
         EventKind::Interrupt(i) => format!("interrupt {}", i[0].value),
         EventKind::Breakpoint { .. } => "breakpoint".into(),
         EventKind::Error(e) => format!("error {e}"),
@@ -47,7 +54,11 @@ async fn a_two_node_run_streams_every_kind_of_event_in_order() {
     g.add_node("b", append("b"));
     g.add_edge(START, "a").add_edge("a", "b");
     let g = g.compile().unwrap().with_checkpointer(memory());
-    let mut stream = g.stream(push("in"), &RunConfig::thread("t"));
+    let mut stream = g.stream(
+        push("in"),
+        &RunConfig::thread("t"),
+        graph_core::StreamModes::ALL,
+    );
     let mut lines = Vec::new();
     while let Some(event) = stream.next().await {
         assert_eq!(event.thread, "t");
@@ -71,13 +82,13 @@ async fn a_two_node_run_streams_every_kind_of_event_in_order() {
             "0@a custom {\"progress\":50}",
             "0@a message hel",
             "0@a message lo",
-            "0@a task_end",
             "0@a update [\"a\"]",
+            "0@a task_end",
             "0 values [\"in\", \"a\"]",
             "0 checkpoint 1 loop",
             "1@b task_start",
-            "1@b task_end",
             "1@b update [\"b\"]",
+            "1@b task_end",
             "1 values [\"in\", \"a\", \"b\"]",
             "1 checkpoint 2 loop",
             "1 end",
@@ -105,13 +116,19 @@ async fn interrupts_and_errors_are_streamed_before_the_end() {
         }
         (kinds, stream.finish().await)
     };
-    let (kinds, out) = collect(g.stream(LogUpdate::default(), &cfg)).await;
+    let (kinds, out) =
+        collect(g.stream(LogUpdate::default(), &cfg, graph_core::StreamModes::ALL)).await;
     assert!(out.is_ok());
     assert_eq!(
         &kinds[kinds.len() - 3..],
-        ["task_end Interrupted", "interrupt \"approve?\"", "end"]
+        [
+            "task_end interrupted \"approve?\"",
+            "interrupt \"approve?\"",
+            "end"
+        ]
     );
-    let (kinds, out) = collect(g.stream_resume(&cfg, Resume::value("no"))).await;
+    let (kinds, out) =
+        collect(g.stream_resume(&cfg, Resume::value("no"), graph_core::StreamModes::ALL)).await;
     assert!(out.is_err());
     let tail = &kinds[kinds.len() - 2..];
     assert_eq!(

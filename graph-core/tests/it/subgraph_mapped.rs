@@ -206,13 +206,17 @@ async fn a_mapped_subgraphs_events_carry_its_namespace_and_json_state() {
         .compile()
         .unwrap()
         .with_checkpointer(memory() as _);
-    let mut stream = g.stream(push("in"), &RunConfig::thread("t"));
+    let mut stream = g.stream(
+        push("in"),
+        &RunConfig::thread("t"),
+        graph_core::StreamModes::ALL,
+    );
     let mut seen = Vec::new();
     let mut values = Vec::new();
     while let Some(event) = stream.next().await {
         let what = match &event.kind {
-            EventKind::TaskStart => "start",
-            EventKind::TaskEnd(_) => "end",
+            EventKind::TaskStart { .. } => "start",
+            EventKind::TaskEnd { .. } => "end",
             EventKind::Update(_) => "update",
             EventKind::SubgraphUpdate(_) => "sub-update",
             EventKind::Custom(_) => "custom",
@@ -248,11 +252,10 @@ async fn a_mapped_subgraphs_events_carry_its_namespace_and_json_state() {
             "sub|-|checkpoint",
             "sub|x|start",
             "sub|x|custom",
-            "sub|x|end",
             "sub|x|sub-update",
+            "sub|x|end",
             "sub|-|sub-values",
             "sub|-|checkpoint",
-            "|sub|end",
         ]
     );
     assert_eq!(

@@ -234,12 +234,16 @@ async fn a_subgraphs_events_come_in_order_with_its_namespace() {
         .compile()
         .unwrap()
         .with_checkpointer(memory() as _);
-    let mut stream = g.stream(push("in"), &RunConfig::thread("t"));
+    let mut stream = g.stream(
+        push("in"),
+        &RunConfig::thread("t"),
+        graph_core::StreamModes::ALL,
+    );
     let mut seen = Vec::new();
     while let Some(event) = stream.next().await {
         let what = match &event.kind {
-            EventKind::TaskStart => "start",
-            EventKind::TaskEnd(_) => "end",
+            EventKind::TaskStart { .. } => "start",
+            EventKind::TaskEnd { .. } => "end",
             EventKind::Update(_) => "update",
             EventKind::Custom(_) => "custom",
             EventKind::Values(_) => "values",
@@ -274,11 +278,10 @@ async fn a_subgraphs_events_come_in_order_with_its_namespace() {
             "sub|-|checkpoint",
             "sub|x|start",
             "sub|x|custom",
-            "sub|x|end",
             "sub|x|update",
+            "sub|x|end",
             "sub|-|values",
             "sub|-|checkpoint",
-            "|sub|end",
         ]
     );
     assert_eq!(seen.last().map(String::as_str), Some("|-|END"));

@@ -70,7 +70,11 @@ async fn a_node_that_emits_every_10ms_outlives_an_idle_timeout_of_30ms() {
 
     // Streamed, the same.
     let out = g
-        .stream(LogUpdate::default(), &RunConfig::thread("s"))
+        .stream(
+            LogUpdate::default(),
+            &RunConfig::thread("s"),
+            graph_core::StreamModes::ALL,
+        )
         .finish()
         .await
         .unwrap();
