@@ -268,6 +268,11 @@ impl SqliteCheckpointer {
 
 #[async_trait]
 impl Checkpointer for SqliteCheckpointer {
+    async fn barrier(&self) -> Result<(), StorageError> {
+        self.inner.writer.submit(Op::Barrier).await?;
+        Ok(())
+    }
+
     async fn put(&self, checkpoint: Checkpoint) -> Result<(), StorageError> {
         self.inner.writer.submit(Op::Put(checkpoint)).await?;
         Ok(())

@@ -304,6 +304,15 @@ pub trait Checkpointer: Send + Sync + 'static {
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError>;
 
+    /// Returns once every call made before it has happened or never will, even one whose
+    /// future was dropped: a call queued to a writer that outlives its caller has landed by
+    /// then. A run that was cancelled or whose caller went away awaits it before the thread's
+    /// next run may read the thread. A checkpointer whose calls finish within their futures
+    /// has nothing to wait for (the default).
+    async fn barrier(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
     /// Deletes a thread and everything in it, in every namespace.
     async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {
         let _ = thread;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+use crate::background::{Background, RunHandle};
 use crate::cache::Cache;
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
 use crate::config::{Persistence, Resume, RunConfig, StateOptions};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, Namespace, NodeId};
+use crate::ids::{CheckpointId, Namespace, NodeId, RunId};
 use crate::outcome::{RunOutput, StateSnapshot, SubgraphSnapshot};
 use crate::plan::{ChildAddress, ChildGraph, Plan};
 use crate::run::{Run, Start};
@@ -178,6 +179,75 @@ impl<S: State> CompiledGraph<S> {
         modes: impl Into<StreamModes>,
     ) -> EventStream<S> {
         self.spawn_stream(config, Start::Resume(resume), modes.into())
+    }
+
+    /// Starts a run in the background, like [`CompiledGraph::stream`] but owned by nobody: it
+    /// goes on when the caller, the handle or every subscriber is dropped, until it stops or
+    /// [`RunHandle::cancel`] stops it. Its events (of `modes`) wait in a buffer of
+    /// [`DEFAULT_REPLAY_BUFFER`](crate::DEFAULT_REPLAY_BUFFER) for subscribers who join late.
+    /// Must be called within a Tokio runtime.
+    pub fn spawn(
+        &self,
+        input: S::Update,
+        config: &RunConfig,
+        modes: impl Into<StreamModes>,
+    ) -> RunHandle<S> {
+        self.spawn_run(
+            config,
+            Start::Input(input),
+            modes.into(),
+            Background::default(),
+        )
+    }
+
+    /// Like [`CompiledGraph::spawn`], continuing the thread as [`CompiledGraph::resume`] does.
+    pub fn spawn_resume(
+        &self,
+        config: &RunConfig,
+        resume: Resume,
+        modes: impl Into<StreamModes>,
+    ) -> RunHandle<S> {
+        self.spawn_run(
+            config,
+            Start::Resume(resume),
+            modes.into(),
+            Background::default(),
+        )
+    }
+
+    /// Like [`CompiledGraph::spawn`], with the run's id and buffer chosen by the caller.
+    pub fn spawn_with(
+        &self,
+        input: S::Update,
+        config: &RunConfig,
+        modes: impl Into<StreamModes>,
+        background: Background,
+    ) -> RunHandle<S> {
+        self.spawn_run(config, Start::Input(input), modes.into(), background)
+    }
+
+    fn spawn_run(
+        &self,
+        config: &RunConfig,
+        start: Start<S>,
+        modes: StreamModes,
+        background: Background,
+    ) -> RunHandle<S> {
+        let (tx, rx) = mpsc::channel(256);
+        let sink = EventSink {
+            thread: config.thread.clone(),
+            ns: Namespace::root(),
+            tx: Some(tx),
+            modes,
+        };
+        RunHandle::spawn(
+            background.id.unwrap_or_else(RunId::random),
+            config.thread.clone(),
+            background.buffer,
+            self.persistence.checkpointer.clone(),
+            rx,
+            self.execute(config, sink, start),
+        )
     }
 
     /// A run of this graph on `config`'s thread. It owns what it reads, so a stream can spawn it.

@@ -456,6 +456,15 @@ pub enum Error {
     /// The checkpointer does not implement an optional operation.
     #[error("the checkpointer does not support {0}")]
     Unsupported(&'static str),
+    /// A background run ([`crate::RunHandle`]) was cancelled before it stopped on its own.
+    /// What it checkpointed stays, and a resume continues from there.
+    #[error("thread `{thread}`: run {run} was cancelled")]
+    Cancelled {
+        /// The thread.
+        thread: ThreadId,
+        /// The run.
+        run: crate::ids::RunId,
+    },
     /// A call addressed a subgraph's namespace ([`crate::RunConfig::ns`]) that the graph does
     /// not have, or that the call cannot serve.
     #[error("thread `{thread}`, namespace `{ns}`: {reason}")]

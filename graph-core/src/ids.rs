@@ -88,6 +88,30 @@ string_id!(
     /// A conversation or run history: the unit checkpoints are grouped by.
     ThreadId
 );
+string_id!(
+    /// A background run ([`crate::RunHandle`]): a random UUID (version 4) unless the caller
+    /// names it.
+    RunId
+);
+
+impl RunId {
+    /// A fresh random id in UUID form, as LangGraph's run ids are.
+    pub fn random() -> Self {
+        let bits = fastrand::u128(..);
+        // Version 4, variant 1 (RFC 9562).
+        let bits = (bits & !(0xf << 76)) | (0x4 << 76);
+        let bits = (bits & !(0x3 << 62)) | (0x2 << 62);
+        let hex = format!("{bits:032x}");
+        Self::from(format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        ))
+    }
+}
 
 /// What the name of a node's error handler starts with. Node names cannot start with `__`, so it
 /// names no node of a graph, and it has no `:` or `|`, so it fits a namespace level.

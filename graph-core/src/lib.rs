@@ -137,6 +137,7 @@
 
 extern crate self as graph_core;
 
+mod background;
 mod builder;
 mod cache;
 mod checkpoint;
@@ -163,6 +164,9 @@ mod task;
 pub mod testing;
 mod timeout;
 
+pub use background::{
+    Background, DEFAULT_REPLAY_BUFFER, Numbered, RunHandle, RunPhase, Subscription,
+};
 pub use builder::{NodeDefaults, NodeOptions, StateGraph};
 pub use cache::{Cache, CacheEntry, CachePolicy, InMemoryCache};
 pub use checkpoint::{
@@ -186,7 +190,7 @@ pub use field_update::{ByOverwrite, ByReducer};
 pub use field_update::{FieldUpdate, IntoFieldUpdate, Overwrite};
 pub use graph_core_macros::State;
 pub use ids::{
-    CheckpointId, InterruptId, Namespace, NamespaceError, NodeId, TaskId, TaskPath, ThreadId,
+    CheckpointId, InterruptId, Namespace, NamespaceError, NodeId, RunId, TaskId, TaskPath, ThreadId,
 };
 pub use memory::InMemoryCheckpointer;
 pub use node::{Command, END, Endpoint, Goto, IntoCommand, Node, NodeResult, Push, Route, START};

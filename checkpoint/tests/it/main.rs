@@ -1,5 +1,6 @@
 //! Tests of the SQLite checkpointer through its public API, on real files.
 
+mod background;
 mod cache;
 mod compose;
 mod conformance;

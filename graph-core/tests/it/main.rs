@@ -4,6 +4,7 @@
 // Test fixtures are shared across this binary's modules, not a documented API.
 #![allow(missing_docs)]
 
+mod background;
 mod cache;
 mod conformance;
 mod defer;
