@@ -233,13 +233,7 @@ impl<S: State> CompiledGraph<S> {
         modes: StreamModes,
         background: Background,
     ) -> RunHandle<S> {
-        let (tx, rx) = mpsc::channel(256);
-        let sink = EventSink {
-            thread: config.thread.clone(),
-            ns: Namespace::root(),
-            tx: Some(tx),
-            modes,
-        };
+        let (sink, rx) = streamed(config, modes);
         RunHandle::spawn(
             background.id.unwrap_or_else(RunId::random),
             config.thread.clone(),
@@ -267,13 +261,7 @@ impl<S: State> CompiledGraph<S> {
         start: Start<S>,
         modes: StreamModes,
     ) -> EventStream<S> {
-        let (tx, rx) = mpsc::channel(256);
-        let sink = EventSink {
-            thread: config.thread.clone(),
-            ns: Namespace::root(),
-            tx: Some(tx),
-            modes,
-        };
+        let (sink, rx) = streamed(config, modes);
         let handle = tokio::spawn(self.execute(config, sink, start));
         EventStream {
             events: rx,
@@ -471,4 +459,19 @@ impl<S: State> CompiledGraph<S> {
         let (plan, persistence) = (Arc::clone(&self.plan), self.persistence.clone());
         Run::update_state(plan, persistence, config, update, as_node).await
     }
+}
+
+/// A sink for a streamed run of `config`'s thread, and where its events arrive.
+fn streamed<S: State>(
+    config: &RunConfig,
+    modes: StreamModes,
+) -> (EventSink<S>, mpsc::Receiver<crate::stream::Event<S>>) {
+    let (tx, rx) = mpsc::channel(256);
+    let sink = EventSink {
+        thread: config.thread.clone(),
+        ns: Namespace::root(),
+        tx: Some(tx),
+        modes,
+    };
+    (sink, rx)
 }
