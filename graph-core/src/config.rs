@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::checkpoint::{Checkpointer, Metadata};
-use crate::ids::{CheckpointId, InterruptId, Namespace, ThreadId};
+use crate::ids::{CheckpointId, InterruptId, Namespace, NodeId, ThreadId};
 
 /// Whether a superstep's checkpoint is saved before the next superstep starts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,6 +47,49 @@ pub struct RunConfig {
     pub max_concurrency: Option<usize>,
     /// Data for this call's nodes ([`Ctx::context`](crate::Ctx::context)), never stored.
     pub context: Option<RunContext>,
+    /// Nodes this call pauses before, besides those compiled with
+    /// [`NodeOptions::interrupt_before`](crate::NodeOptions::interrupt_before) (LangGraph's
+    /// `interrupt_before` argument). The root graph's nodes only.
+    pub interrupt_before: Breakpoints,
+    /// Nodes this call pauses after, besides those compiled with
+    /// [`NodeOptions::interrupt_after`](crate::NodeOptions::interrupt_after).
+    pub interrupt_after: Breakpoints,
+}
+
+/// The nodes a call's breakpoints name ([`RunConfig::interrupt_before`]): none, some, or every
+/// node (LangGraph's `"*"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Breakpoints {
+    /// No node.
+    #[default]
+    None,
+    /// These nodes.
+    Nodes(Vec<NodeId>),
+    /// Every node.
+    All,
+}
+
+impl Breakpoints {
+    /// Whether the breakpoints name `node`.
+    pub(crate) fn names(&self, node: &NodeId) -> bool {
+        match self {
+            Breakpoints::None => false,
+            Breakpoints::Nodes(nodes) => nodes.contains(node),
+            Breakpoints::All => true,
+        }
+    }
+}
+
+impl<N: Into<NodeId>, const K: usize> From<[N; K]> for Breakpoints {
+    fn from(nodes: [N; K]) -> Self {
+        Breakpoints::Nodes(nodes.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<N: Into<NodeId>> From<Vec<N>> for Breakpoints {
+    fn from(nodes: Vec<N>) -> Self {
+        Breakpoints::Nodes(nodes.into_iter().map(Into::into).collect())
+    }
 }
 
 /// Per-call data nodes read with [`Ctx::context`](crate::Ctx::context): a database pool, a
@@ -95,7 +138,25 @@ impl RunConfig {
             metadata: Metadata::new(),
             max_concurrency: None,
             context: None,
+            interrupt_before: Breakpoints::None,
+            interrupt_after: Breakpoints::None,
         }
+    }
+
+    /// Pauses this call before the nodes `nodes` names, as if they were compiled with
+    /// [`NodeOptions::interrupt_before`](crate::NodeOptions::interrupt_before). A resume
+    /// passes the breakpoint it stopped at; its own config says where it stops next.
+    #[must_use]
+    pub fn interrupt_before(mut self, nodes: impl Into<Breakpoints>) -> Self {
+        self.interrupt_before = nodes.into();
+        self
+    }
+
+    /// Pauses this call after the nodes `nodes` names have run.
+    #[must_use]
+    pub fn interrupt_after(mut self, nodes: impl Into<Breakpoints>) -> Self {
+        self.interrupt_after = nodes.into();
+        self
     }
     /// Addresses checkpoint `id` instead of the latest.
     #[must_use]

@@ -456,6 +456,19 @@ pub enum Error {
     /// The checkpointer does not implement an optional operation.
     #[error("the checkpointer does not support {0}")]
     Unsupported(&'static str),
+    /// [`crate::RunConfig::interrupt_before`] or `interrupt_after` names a node the graph does
+    /// not have.
+    #[error(
+        "thread `{thread}`: the call's {which} names `{node}`, which is not a node of this graph"
+    )]
+    UnknownBreakpoint {
+        /// The thread.
+        thread: ThreadId,
+        /// `interrupt_before` or `interrupt_after`.
+        which: &'static str,
+        /// The name.
+        node: String,
+    },
     /// A background run ([`crate::RunHandle`]) was cancelled before it stopped on its own.
     /// What it checkpointed stays, and a resume continues from there.
     #[error("thread `{thread}`: run {run} was cancelled")]

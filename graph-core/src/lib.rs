@@ -176,8 +176,8 @@ pub use checkpoint::{
 };
 pub use compiled::CompiledGraph;
 pub use config::{
-    DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig, RunContext,
-    StateOptions, SubgraphPersistence,
+    Breakpoints, DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig,
+    RunContext, StateOptions, SubgraphPersistence,
 };
 pub use context::Ctx;
 pub use error::{

@@ -47,7 +47,10 @@ impl<S: State> Run<S> {
                 .pull
                 .iter()
                 .chain(frontier.push.iter().map(|p| &p.node))
-                .any(|&n| graph.nodes[n].interrupt_before);
+                .any(|&n| {
+                    let node = &graph.nodes[n];
+                    node.interrupt_before || self.config.interrupt_before.names(&node.id)
+                });
         let breakpoint = if after {
             Some(Breakpoint::After)
         } else if before && source != Source::Fork {

@@ -76,6 +76,7 @@ impl<S: State> Run<S> {
     }
 
     pub(super) async fn drive(&mut self, start: Start<S>) -> Result<RunStatus> {
+        self.check_breakpoints()?;
         let loaded = self.load().await?;
         match start {
             Start::Input(input) => {
@@ -157,6 +158,30 @@ impl<S: State> Run<S> {
             }
         }
         self.run_supersteps().await
+    }
+
+    /// Refuses breakpoints that name no node of the graph: a typo would never pause.
+    fn check_breakpoints(&self) -> Result<()> {
+        let lists = [
+            ("interrupt_before", &self.config.interrupt_before),
+            ("interrupt_after", &self.config.interrupt_after),
+        ];
+        for (which, breakpoints) in lists {
+            let crate::config::Breakpoints::Nodes(nodes) = breakpoints else {
+                continue;
+            };
+            if let Some(node) = nodes
+                .iter()
+                .find(|node| !self.plan.nodes.iter().any(|n| &n.id == *node))
+            {
+                return Err(Error::UnknownBreakpoint {
+                    thread: self.thread.clone(),
+                    which,
+                    node: node.to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Routes the conditional edges from START on the state after input.

@@ -128,6 +128,10 @@ impl<P: State, C: State> ErasedNode<P> for SubgraphNode<P, C> {
         // replay of one of the subgraph's comes down in `call.replay`).
         config.checkpoint = None;
         config.ns = crate::ids::Namespace::root();
+        // A call's breakpoints name the root graph's nodes; `compile` refuses subgraphs that
+        // stop at breakpoints.
+        config.interrupt_before = crate::config::Breakpoints::None;
+        config.interrupt_after = crate::config::Breakpoints::None;
         let events = match shared.events.as_ref().map(|events| events.as_any()) {
             Some(any) => match any.downcast_ref::<EventSink<C>>() {
                 // The same state type: the subgraph streams into the parent's stream.

@@ -270,7 +270,8 @@ impl<S: State> Run<S> {
         let mut after = false;
         for (task, node, mut output) in outputs {
             frontier.record(&graph, node, &mut output);
-            after |= graph.nodes[node].interrupt_after;
+            after |= graph.nodes[node].interrupt_after
+                || self.config.interrupt_after.names(&graph.nodes[node].id);
             let (name, _) = writer(&graph, task, node, &output);
             // The checkpoint names the task's node, whose place a handler's update takes.
             writers.push(graph.nodes[node].id.clone());

@@ -5,6 +5,7 @@
 #![allow(missing_docs)]
 
 mod background;
+mod breakpoints;
 mod cache;
 mod conformance;
 mod defer;
