@@ -10,7 +10,7 @@ use futures_util::future::{self, Either};
 use futures_util::stream::{self, StreamExt};
 use tracing::Instrument;
 
-use crate::checkpoint::Source;
+use crate::checkpoint::{PendingWrite, Source, WriteKind};
 use crate::config::{CallSettings, Durability};
 use crate::context::{TaskShared, WriteSink};
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ use crate::outcome::RunStatus;
 use crate::plan::Plan;
 use crate::state::State;
 use crate::stream::{EventKind, NodeEventSink, Payload, StreamMode};
-use crate::task::{HandlerTask, TaskCache, TaskResult, TaskRun};
+use crate::task::{HandlerTask, TaskCache, TaskResult, TaskRun, take_edges};
 
 use super::Run;
 use super::saved::SavedTask;
@@ -102,7 +102,11 @@ impl<S: State> Run<S> {
         let sink = self.write_sink(head);
         let persist = self.persistence.checkpointer.is_some();
         // A lone task's output goes into the checkpoint stored right after it (see `TaskRun`).
-        let save_output = tasks.len() > 1;
+        let lone = tasks.len() == 1;
+        // A router that fails after the update applied leaves a state no checkpoint may hold.
+        // A Sync run resumes from its stored head; an Exit run has only this state to store
+        // when it stops, so its tasks route on a copy, as tasks sharing a superstep do.
+        let edges_later = lone && self.config.durability != Durability::Exit;
         let snapshot = Arc::clone(&self.state);
         if self.events.wants(StreamMode::Tasks) {
             for task in &tasks {
@@ -196,7 +200,8 @@ impl<S: State> Run<S> {
                         shared,
                         events: &self.events,
                         persist,
-                        save_output,
+                        lone,
+                        edges_later,
                         handler,
                         cache: node.cache.as_ref().and(task_cache.as_ref()),
                     })
@@ -225,6 +230,13 @@ impl<S: State> Run<S> {
         };
         drop(snapshot);
 
+        let lone_ran = matches!(
+            &ended[..],
+            [Ended {
+                how: How::Ran(_),
+                ..
+            }]
+        );
         let mut outputs = Vec::with_capacity(ended.len());
         let mut failure: Option<Error> = None;
         let mut interrupts = Vec::new();
@@ -268,22 +280,63 @@ impl<S: State> Run<S> {
         let mut writers = Vec::with_capacity(outputs.len());
         let mut updates = Vec::with_capacity(outputs.len());
         let mut after = false;
+        // A lone task that ran left its conditional edges to be taken here, after its update
+        // applied (see `TaskRun::lone`).
+        let mut unrouted = None;
         for (task, node, mut output) in outputs {
-            frontier.record(&graph, node, &mut output);
             after |= graph.nodes[node].interrupt_after
                 || self.config.interrupt_after.names(&graph.nodes[node].id);
             let (name, _) = writer(&graph, task, node, &output);
             // The checkpoint names the task's node, whose place a handler's update takes.
             writers.push(graph.nodes[node].id.clone());
-            updates.push((name, output.update));
+            if lone_ran {
+                updates.push((name.clone(), std::mem::take(&mut output.update)));
+                unrouted = Some((name, task, node, output));
+            } else {
+                frontier.record(&graph, node, &mut output);
+                updates.push((name, output.update));
+            }
+        }
+        let writes = self.apply(step, updates)?;
+        if let Some((name, task, node, mut output)) = unrouted {
+            if let Err((target, reason)) = take_edges(&graph, node, &self.state, &mut output) {
+                // The state has the update applied, and no checkpoint may hold it: the task
+                // did not finish, and a resume runs it again.
+                self.poisoned = true;
+                let error = Error::Route {
+                    thread: self.thread.clone(),
+                    step,
+                    node: name.clone(),
+                    target,
+                    reason,
+                };
+                return Err(route_failed(&sink, task, name, error).await);
+            }
+            frontier.record(&graph, node, &mut output);
         }
         frontier.normalize(&graph);
-        let writes = self.apply(step, updates)?;
         let committed = self
             .commit(Source::Loop, step, writers, writes, frontier, after)
             .await?;
         Ok(committed.paused)
     }
+}
+
+/// Saves a lone task's routing failure as its error write, as a task that fails by itself
+/// does, so the thread's state shows it; returns the error.
+async fn route_failed(sink: &WriteSink, task: TaskId, node: NodeId, error: Error) -> Error {
+    let message = serde_json::Value::String(error.to_string()).to_string();
+    let write = PendingWrite {
+        task_id: task,
+        node,
+        kind: WriteKind::Error,
+        slot: 0,
+        value: message.into_bytes().into(),
+    };
+    if let Err(storage) = sink.write(write).await {
+        tracing::error!(%storage, "could not save a task's error");
+    }
+    error
 }
 
 /// Who made a task's output, for events and errors: its node's task, or, when the node's error

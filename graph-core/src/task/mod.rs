@@ -36,7 +36,7 @@ use attempt::{attempt, caught};
 use cache::Slot;
 pub(crate) use cache::TaskCache;
 use route::{follow_edges, for_parent, route_command};
-pub(crate) use route::{resolve, route};
+pub(crate) use route::{resolve, route, take_edges};
 
 pub(crate) enum TaskResult<S: State> {
     Done(TaskOutput<S>),
@@ -58,11 +58,15 @@ pub(crate) struct TaskRun<'a, S: State> {
     pub(crate) events: &'a EventSink<S>,
     /// Whether pending writes are kept (a checkpointer is configured).
     pub(crate) persist: bool,
-    /// Whether a finished task saves its output as a pending write. Only when other tasks share
-    /// its superstep: a lone task's output goes into the checkpoint stored right after it, and
-    /// a crash in between re-runs it just as a crash before the write would have. That saves
-    /// one commit (one fsync) per sequential superstep.
-    pub(crate) save_output: bool,
+    /// Whether the task is alone in its superstep. A lone task does not save its output as a
+    /// pending write: it goes into the checkpoint stored right after it, and a crash in
+    /// between re-runs it just as a crash before the write would have, which saves one commit
+    /// (one fsync) per sequential superstep.
+    pub(crate) lone: bool,
+    /// Whether the superstep, not the task, takes the node's conditional edges: on its
+    /// post-step state, which for a lone task is exactly the starting state plus the task's
+    /// update, instead of the task copying the whole state to route (see `Run::superstep`).
+    pub(crate) edges_later: bool,
     /// For a node with an error handler: the handler's task.
     /// (Boxed: most nodes have none, and every task's future holds this struct.)
     pub(crate) handler: Option<Box<HandlerTask>>,
@@ -368,7 +372,9 @@ impl<S: State> TaskRun<'_, S> {
         };
         // The cache keeps the node's own output: its conditional edges run again on a hit.
         let cache = slot.and_then(|slot| Some((slot, self.cache_bytes(&output)?)));
-        follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)?;
+        if !self.edges_later {
+            follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)?;
+        }
         Ok((output, cache))
     }
 
@@ -376,6 +382,9 @@ impl<S: State> TaskRun<'_, S> {
     /// superstep's state, and it is saved like the node's own.
     async fn replay(&self, mut output: TaskOutput<S>) -> TaskResult<S> {
         let shared = &self.shared;
+        if self.edges_later {
+            return self.complete(shared, output, None).await;
+        }
         if let Err(error) = follow_edges(self.graph, self.node, self.snapshot, &mut output, shared)
         {
             return self.fail(shared, error).await;
@@ -398,7 +407,7 @@ impl<S: State> TaskRun<'_, S> {
             // A command for the parent is saved even by a lone task: the subgraph stops without a
             // checkpoint for this superstep, so this write is the command's only record, and what
             // lets a re-run of the parent's task hand it up without running the node again.
-            if self.persist && (self.save_output || output.to_parent.is_some()) {
+            if self.persist && (!self.lone || output.to_parent.is_some()) {
                 let bytes = match output.encode(self.graph) {
                     Ok(bytes) => bytes,
                     Err(e) => {

@@ -78,12 +78,7 @@ pub(crate) fn follow_edges<S: State>(
     output: &mut TaskOutput<S>,
     shared: &TaskShared,
 ) -> Result<(), Error> {
-    let routes: &[usize] = if output.handled || output.to_parent.is_some() {
-        &[]
-    } else {
-        &graph.nodes[node].routes
-    };
-    if routes.is_empty() {
+    if !takes_edges(graph, node, output) {
         return Ok(());
     }
     let mut view = S::clone(snapshot);
@@ -111,13 +106,32 @@ pub(crate) fn follow_edges<S: State>(
             });
         }
     }
-    for &r in routes {
+    take_edges(graph, node, &view, output).map_err(|(t, r)| route_error(shared, t, r))
+}
+
+/// Whether `output` takes its node's conditional edges: the node has some, and neither its
+/// error handler made the output nor is it for the parent graph.
+pub(crate) fn takes_edges<S: State>(graph: &Plan<S>, node: usize, output: &TaskOutput<S>) -> bool {
+    !(output.handled || output.to_parent.is_some() || graph.nodes[node].routes.is_empty())
+}
+
+/// Adds to `output` where its node's conditional edges go from `state`, which must be the
+/// superstep's starting state plus the output's update. An error names the target and why.
+pub(crate) fn take_edges<S: State>(
+    graph: &Plan<S>,
+    node: usize,
+    state: &S,
+    output: &mut TaskOutput<S>,
+) -> Result<(), (String, String)> {
+    if !takes_edges(graph, node, output) {
+        return Ok(());
+    }
+    for &r in &graph.nodes[node].routes {
         let edge = &graph.routes[r];
-        let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(&view))).map_err(
+        let chosen = std::panic::catch_unwind(AssertUnwindSafe(|| (edge.route)(state))).map_err(
             |panic| {
-                route_error(
-                    shared,
-                    "?".into(),
+                (
+                    "?".to_owned(),
                     format!(
                         "the conditional edge panicked: {}",
                         panic_message(panic.as_ref())
@@ -132,8 +146,7 @@ pub(crate) fn follow_edges<S: State>(
                 Some(&edge.targets),
                 &mut output.goto,
                 &mut output.push,
-            )
-            .map_err(|(t, r)| route_error(shared, t, r))?;
+            )?;
         }
     }
     Ok(())

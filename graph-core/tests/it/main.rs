@@ -20,6 +20,7 @@ mod persistence;
 mod props;
 mod push_state;
 mod regressions;
+mod routing;
 mod semantics;
 mod stream_modes;
 mod streaming;
