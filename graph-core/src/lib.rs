@@ -87,6 +87,9 @@
 //!   ([`StateOptions`]), and a subgraph's history is addressed by its namespace
 //!   ([`RunConfig::namespace`]); a replay from one of its checkpoints
 //!   ([`RunConfig::at_checkpoint`]) runs none of what the subgraph ran before it.
+//! - A [`Store`] ([`CompiledGraph::with_store`]; [`InMemoryStore`] here, SQLite in the
+//!   `checkpoint` crate) is **long-term memory** shared by every thread: JSON items by
+//!   namespace and key, with a ttl, that nodes read and write through [`Ctx::store`].
 //! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
 //!   [`CompiledGraph::to_mermaid`] draw the graph.
 //!
@@ -140,6 +143,7 @@ extern crate self as graph_core;
 mod builder;
 mod cache;
 mod checkpoint;
+mod clock;
 mod compiled;
 mod config;
 mod context;
@@ -155,6 +159,7 @@ mod plan;
 mod retry;
 mod run;
 mod state;
+pub mod store;
 mod stream;
 mod subgraph_map;
 mod task;
@@ -198,6 +203,7 @@ pub use state::{
     Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index,
     reducers,
 };
+pub use store::{InMemoryStore, Item, NamespaceQuery, SearchQuery, Store};
 pub use stream::{Event, EventKind, EventStream, MessageChunk, TaskEnd};
 pub use subgraph_map::SubgraphMap;
 pub use timeout::TimeoutPolicy;

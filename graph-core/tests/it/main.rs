@@ -19,6 +19,7 @@ mod props;
 mod push_state;
 mod regressions;
 mod semantics;
+mod store;
 mod streaming;
 mod subgraph_mapped;
 mod subgraph_resume;
