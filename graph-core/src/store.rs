@@ -295,7 +295,7 @@ impl NamespaceQuery {
 /// whose future is dropped before it completes may or may not have happened.
 ///
 /// `graph_core::testing` (feature `testing`) has a conformance suite that checks all of this
-/// ([`store_conformance`](crate::testing::store_conformance)).
+/// (`store_conformance`).
 ///
 /// ```
 /// use graph_core::{InMemoryStore, SearchQuery, Store};

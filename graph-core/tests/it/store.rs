@@ -3,13 +3,15 @@
 //! their parent's store.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use async_trait::async_trait;
 use graph_core::testing::{STORE_CASES, TestClock, store_conformance};
 use graph_core::{
-    Ctx, InMemoryCheckpointer, InMemoryStore, NodeError, RunConfig, START, SearchQuery, StateGraph,
-    Store,
+    Ctx, InMemoryCheckpointer, InMemoryStore, Item, NamespaceQuery, NodeError, RunConfig, START,
+    SearchQuery, StateGraph, StorageError, Store,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{Log, LogUpdate, push};
 
@@ -44,6 +46,113 @@ fn store_case_names_are_unique() {
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), STORE_CASES.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flawed_store_fails_the_case_for_its_flaw() {
+    for (flaw, case) in [
+        (
+            Flaw::SiblingPrefix,
+            "search_covers_the_prefix_and_what_is_under_it",
+        ),
+        (Flaw::NoTtl, "an_item_disappears_when_its_ttl_ends"),
+        (
+            Flaw::NewCreatedAt,
+            "an_overwrite_keeps_created_at_and_bumps_updated_at",
+        ),
+    ] {
+        let clock = TestClock::new();
+        let time = clock.clone();
+        let store: Arc<dyn Store> = Arc::new(Flawed {
+            inner: InMemoryStore::new().with_clock(move || time.now_ms()),
+            flaw,
+        });
+        let found = STORE_CASES.iter().find(|c| c.name() == case).unwrap();
+        let failure = tokio::spawn(async move { found.run(store, clock).await })
+            .await
+            .expect_err("the flaw went unnoticed")
+            .into_panic();
+        let message = failure.downcast_ref::<String>().unwrap();
+        assert!(
+            message.starts_with(&format!("store conformance case `{case}` failed: ")),
+            "{flaw:?}: {message}"
+        );
+    }
+}
+
+/// A mistake a store could make.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Flaw {
+    /// Matches a prefix as text without a separator, so `["a", "b"]` also finds `["a", "bc"]`.
+    SiblingPrefix,
+    /// Keeps every item for ever.
+    NoTtl,
+    /// Treats an overwrite as a new item.
+    NewCreatedAt,
+}
+
+/// The in-memory store with one flaw.
+struct Flawed {
+    inner: InMemoryStore,
+    flaw: Flaw,
+}
+
+#[async_trait]
+impl Store for Flawed {
+    async fn put(
+        &self,
+        namespace: &[&str],
+        key: &str,
+        value: Value,
+        ttl: Option<Duration>,
+    ) -> Result<(), StorageError> {
+        let ttl = if self.flaw == Flaw::NoTtl { None } else { ttl };
+        if self.flaw == Flaw::NewCreatedAt {
+            self.inner.delete(namespace, key).await?;
+        }
+        self.inner.put(namespace, key, value, ttl).await
+    }
+
+    async fn get(&self, namespace: &[&str], key: &str) -> Result<Option<Item>, StorageError> {
+        self.inner.get(namespace, key).await
+    }
+
+    async fn delete(&self, namespace: &[&str], key: &str) -> Result<(), StorageError> {
+        self.inner.delete(namespace, key).await
+    }
+
+    async fn search(
+        &self,
+        prefix: &[&str],
+        query: &SearchQuery,
+    ) -> Result<Vec<Item>, StorageError> {
+        let Some((_, parent)) = prefix
+            .split_last()
+            .filter(|_| self.flaw == Flaw::SiblingPrefix)
+        else {
+            return self.inner.search(prefix, query).await;
+        };
+        let joined = prefix.join(".");
+        let wide = query.clone().limit(usize::MAX).offset(0);
+        let items = self.inner.search(parent, &wide).await?;
+        Ok(items
+            .into_iter()
+            .filter(|item| item.namespace.join(".").starts_with(&joined))
+            .skip(query.offset)
+            .take(query.limit)
+            .collect())
+    }
+
+    async fn list_namespaces(
+        &self,
+        query: &NamespaceQuery,
+    ) -> Result<Vec<Vec<String>>, StorageError> {
+        self.inner.list_namespaces(query).await
+    }
+
+    async fn sweep(&self) -> Result<usize, StorageError> {
+        self.inner.sweep().await
+    }
 }
 
 /// The namespace of what the graph remembers about a guest, `v` in the state.
