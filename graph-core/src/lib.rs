@@ -2,7 +2,7 @@
 //! checkpoint after every superstep, so a run interrupted by a crash, an error or a human-in-the-
 //! loop pause resumes exactly where it stopped. It follows Python LangGraph's semantics where they
 //! are sound and is stricter where LangGraph is silent (unknown routing targets and conflicting
-//! writes are errors). It does no I/O: storage is behind the [`Checkpointer`] trait.
+//! writes are errors). It does no I/O: storage is behind the [`Checkpointer`] and [`Store`] traits.
 //!
 //! # A graph in a few lines
 //!
