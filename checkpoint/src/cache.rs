@@ -170,7 +170,7 @@ pub(crate) enum CacheOp {
 }
 
 /// A time in milliseconds as SQLite stores it (times past the year 292 million are clamped).
-fn sql_ms(ms: u64) -> i64 {
+pub(crate) fn sql_ms(ms: u64) -> i64 {
     i64::try_from(ms).unwrap_or(i64::MAX)
 }
 

@@ -72,6 +72,16 @@ pub enum Error {
         /// What is wrong with it.
         what: String,
     },
+    /// A stored long-term store item could not be decoded (see [`crate::SqliteStore`]).
+    #[error("store item `{key}` in namespace {namespace:?}: damaged row: {what}")]
+    DamagedItem {
+        /// The item's namespace.
+        namespace: Vec<String>,
+        /// The item's key.
+        key: String,
+        /// What is wrong with it.
+        what: String,
+    },
     /// A checkpoint with this id is already stored in the thread.
     #[error("thread `{thread}`: checkpoint {checkpoint} already exists (two runs on one thread?)")]
     Duplicate {

@@ -32,6 +32,9 @@
 //!   last transactions on power loss (never on a process crash) for fewer fsyncs.
 //! - **A node cache too.** [`SqliteCache`] ([`SqliteCheckpointer::cache`]) keeps graph-core's
 //!   cached node results in the same file, table `gc_cache`, through the same readers and writer.
+//! - **A long-term store too.** [`SqliteStore`] ([`SqliteCheckpointer::store`]) keeps
+//!   graph-core's [`Store`](graph_core::Store) items, memory shared by every thread, in the
+//!   same file, table `gc_store`, through the same readers and writer.
 //! - **Versioned format.** The schema is migrated on open and a file from a newer build is
 //!   refused; every BLOB starts with a format byte; a damaged row is reported with its thread
 //!   and checkpoint.
@@ -53,11 +56,13 @@ mod codec;
 mod error;
 mod read;
 mod schema;
+mod store;
 mod threads;
 mod writer;
 
 pub use cache::SqliteCache;
 pub use error::Error;
+pub use store::SqliteStore;
 
 use read::FieldNames;
 use writer::{Op, Writer};

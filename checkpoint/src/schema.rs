@@ -93,6 +93,26 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (ns, key)
     ) WITHOUT ROWID;
     CREATE INDEX gc_cache_expiry ON gc_cache (expires_at_ms) WHERE expires_at_ms IS NOT NULL;",
+    // Version 4: the long-term store (`SqliteStore`), items that outlive threads.
+    //
+    // One row per (namespace, key). `ns` is the namespace as graph-core encodes it, each label
+    // followed by '.' (`guests.ana.`; labels cannot contain '.'), so the namespaces under a
+    // prefix are exactly the range `prefix <= ns < prefix-with-its-last-'.'-raised-to-'/'`: a
+    // prefix search is a range of the primary key, never a scan, and never meets a sibling
+    // (`a.bc.` is outside `a.b.`..`a.b/`). `value` is the item's JSON object as text, so the file
+    // reads with SQLite's JSON functions. Times are milliseconds since the Unix epoch by the
+    // store's clock; `expires_at_ms` is NULL for an item that never expires, and the partial
+    // index lets puts and sweeps find expired rows without a scan.
+    "CREATE TABLE gc_store (
+        ns TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER,
+        PRIMARY KEY (ns, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX gc_store_expiry ON gc_store (expires_at_ms) WHERE expires_at_ms IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

@@ -20,6 +20,7 @@ use crate::cache::CacheOp;
 use crate::codec;
 use crate::error::Error;
 use crate::read::place;
+use crate::store::StoreOp;
 use crate::threads::{auto_prune, copy, delete, intern_thread, prune, sql_id};
 
 /// A change to make.
@@ -45,11 +46,14 @@ pub(crate) enum Op {
     /// Nothing: its reply comes once every op queued before it is committed or failed, since
     /// the writer takes ops in order (`Checkpointer::barrier`).
     Barrier,
+    /// A change to the long-term store (`store.rs`).
+    Store(StoreOp),
 }
 
 struct Job {
     op: Op,
-    /// The op's result: for a prune, how many checkpoints it deleted.
+    /// The op's result: for a prune, how many checkpoints it deleted; for a store sweep, how
+    /// many items.
     reply: oneshot::Sender<Result<usize, Error>>,
 }
 
@@ -261,6 +265,7 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
         Op::Prune { thread, keep } => prune(conn, thread, *keep),
         Op::Cache(op) => op.apply(conn).map(|()| 0),
         Op::Barrier => Ok(0),
+        Op::Store(op) => op.apply(conn),
     }
 }
 

@@ -18,6 +18,7 @@ use crate::outcome::{RunOutput, StateSnapshot, SubgraphSnapshot};
 use crate::plan::{ChildAddress, ChildGraph, Plan};
 use crate::run::{Run, Start};
 use crate::state::State;
+use crate::store::Store;
 use crate::stream::{EventSink, EventStream, StreamModes};
 
 /// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
@@ -45,6 +46,7 @@ impl<S: State> fmt::Debug for CompiledGraph<S> {
             )
             .field("checkpointer", &self.persistence.checkpointer.is_some())
             .field("cache", &self.persistence.cache.is_some())
+            .field("store", &self.persistence.store.is_some())
             .finish()
     }
 }
@@ -112,6 +114,52 @@ impl<S: State> CompiledGraph<S> {
             return Ok(());
         };
         cache.clear(nodes).await.map_err(Error::Cache)
+    }
+
+    /// The same graph, giving its nodes `store` as long-term memory shared by every thread
+    /// ([`crate::Ctx::store`]; LangGraph's `compile(store=...)`). Its subgraphs' nodes see the
+    /// same store. The store keeps its own time ([`crate::InMemoryStore::with_clock`]), not the
+    /// graph's: it outlives graphs and is used outside them.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use graph_core::{Ctx, InMemoryStore, NodeError, RunConfig, START, State, StateGraph};
+    /// use serde_json::json;
+    ///
+    /// #[derive(State, Clone, Default, Debug)]
+    /// struct Chat {
+    ///     guest: String,
+    ///     greeting: String,
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut graph = StateGraph::<Chat>::new();
+    /// graph.add_node("greet", |s: Arc<Chat>, ctx: Ctx| async move {
+    ///     let store = ctx.store().ok_or_else(|| NodeError::msg("no store"))?;
+    ///     let ns = ["guests", s.guest.as_str()];
+    ///     let seen = store.get(&ns, "profile").await?;
+    ///     store.put(&ns, "profile", json!({"visits": 1}), None).await?;
+    ///     let greeting = if seen.is_some() { "welcome back" } else { "welcome" };
+    ///     Ok(ChatUpdate::default().greeting(greeting))
+    /// });
+    /// graph.add_edge(START, "greet");
+    /// let graph = graph.compile()?.with_store(Arc::new(InMemoryStore::new()));
+    ///
+    /// let first = graph.invoke(ChatUpdate::default().guest("ana"), &RunConfig::thread("t1")).await?;
+    /// let second = graph.invoke(ChatUpdate::default().guest("ana"), &RunConfig::thread("t2")).await?;
+    /// assert_eq!((first.state.greeting.as_str(), second.state.greeting.as_str()), ("welcome", "welcome back"));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_store(mut self, store: Arc<dyn Store>) -> Self {
+        self.persistence.store = Some(store);
+        self
+    }
+
+    /// The store, if any.
+    pub fn store(&self) -> Option<&Arc<dyn Store>> {
+        self.persistence.store.as_ref()
     }
 
     /// The same graph, stamping checkpoints with `clock` (milliseconds since the Unix epoch)

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::checkpoint::{Checkpointer, Metadata};
+use crate::clock::{Clock, system_clock};
 use crate::ids::{CheckpointId, InterruptId, Namespace, NodeId, ThreadId};
+use crate::store::Store;
 
 /// Whether a superstep's checkpoint is saved before the next superstep starts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -305,15 +307,6 @@ impl Resume {
 /// this bounds the rows a read visits when updates are tiny next to the value.
 pub const DEFAULT_SNAPSHOT_EVERY: u32 = 1024;
 
-/// Milliseconds since the Unix epoch, stamped on every checkpoint.
-pub(crate) type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// Whether a subgraph ([`crate::StateGraph::add_subgraph_with`]) stores checkpoints of its own.
 ///
 /// ```
@@ -381,6 +374,8 @@ pub(crate) struct Persistence {
     pub(crate) clock: Clock,
     /// Where nodes with a cache policy keep their results.
     pub(crate) cache: Option<Arc<dyn Cache>>,
+    /// Long-term memory the nodes reach through `Ctx::store`; subgraphs share it.
+    pub(crate) store: Option<Arc<dyn Store>>,
     /// The most deltas of an append-style field before a full snapshot.
     pub(crate) snapshot_every: u32,
 }
@@ -391,6 +386,7 @@ impl Default for Persistence {
             checkpointer: None,
             clock: Arc::new(system_clock),
             cache: None,
+            store: None,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }

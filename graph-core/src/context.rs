@@ -1,6 +1,7 @@
 //! [`Ctx`]: what a running node can do besides returning an update — pause for a human
 //! ([`Ctx::interrupt`]), run a side effect exactly once across re-runs ([`Ctx::effect`]),
-//! stream ([`Ctx::emit`], [`Ctx::emit_message`]) and show it is alive ([`Ctx::heartbeat`]).
+//! stream ([`Ctx::emit`], [`Ctx::emit_message`]), show it is alive ([`Ctx::heartbeat`]) and
+//! reach long-term memory ([`Ctx::store`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -16,6 +17,7 @@ use crate::config::{CallSettings, RunContext};
 use crate::error::{Interrupted, NodeError, StorageError};
 use crate::ids::{CheckpointId, InterruptId, Namespace, NodeId, TaskId, ThreadId};
 use crate::outcome::Interrupt;
+use crate::store::Store;
 use crate::stream::{MessageChunk, NodeEvent, NodeEventSink};
 
 /// A journaled effect result, as stored in a pending write.
@@ -112,6 +114,8 @@ pub(crate) struct TaskShared {
     pub(crate) remaining: u32,
     /// The call's `RunConfig::context`.
     pub(crate) context: Option<RunContext>,
+    /// The graph's store (`CompiledGraph::with_store`); a subgraph's tasks get its parent's.
+    pub(crate) store: Option<Arc<dyn Store>>,
     /// For a subgraph's task: how its parent's call runs, so the subgraph runs the same way.
     pub(crate) call: Option<Arc<CallSettings>>,
     /// For a subgraph's task: answers to interrupts inside the subgraph, for it to take.
@@ -287,6 +291,17 @@ impl Ctx {
     /// ```
     pub fn context<T: std::any::Any>(&self) -> Option<&T> {
         self.task.context.as_ref()?.get::<T>()
+    }
+
+    /// The graph's long-term memory ([`crate::CompiledGraph::with_store`]), shared by every
+    /// thread and by subgraphs; `None` when the graph has none. The example on
+    /// [`crate::CompiledGraph::with_store`] uses it.
+    ///
+    /// A store write is not journaled: a node that fails after writing, or is re-run on resume,
+    /// writes again. Puts overwrite, so a node that writes the same item each time is safe; for
+    /// anything else, write in [`Ctx::effect`].
+    pub fn store(&self) -> Option<&Arc<dyn Store>> {
+        self.task.store.as_ref()
     }
 
     /// Whether this is the last superstep the call may run: LangGraph's `is_last_step`.

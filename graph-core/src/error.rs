@@ -1,6 +1,6 @@
 //! Errors: [`BuildError`] from `compile()`, [`Error`] from running a graph, [`NodeError`], what
-//! a node returns when it fails or pauses, and [`StorageError`], what a [`crate::Checkpointer`]
-//! reports.
+//! a node returns when it fails or pauses, and [`StorageError`], what a [`crate::Checkpointer`],
+//! a [`crate::Cache`] or a [`crate::Store`] reports.
 //!
 //! Every run-time error that happens inside a superstep names the thread, the superstep and, when
 //! one is involved, the node.
@@ -165,7 +165,8 @@ pub enum BuildError {
     },
 }
 
-/// What a checkpointer reports: a failed read or write, or data it cannot decode.
+/// What a checkpointer, cache or store reports: a failed read or write, data it cannot decode,
+/// or (from a store) a namespace or value it refuses.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct StorageError {

@@ -2,7 +2,7 @@
 //! checkpoint after every superstep, so a run interrupted by a crash, an error or a human-in-the-
 //! loop pause resumes exactly where it stopped. It follows Python LangGraph's semantics where they
 //! are sound and is stricter where LangGraph is silent (unknown routing targets and conflicting
-//! writes are errors). It does no I/O: storage is behind the [`Checkpointer`] trait.
+//! writes are errors). It does no I/O: storage is behind the [`Checkpointer`] and [`Store`] traits.
 //!
 //! # A graph in a few lines
 //!
@@ -87,6 +87,9 @@
 //!   ([`StateOptions`]), and a subgraph's history is addressed by its namespace
 //!   ([`RunConfig::namespace`]); a replay from one of its checkpoints
 //!   ([`RunConfig::at_checkpoint`]) runs none of what the subgraph ran before it.
+//! - A [`Store`] ([`CompiledGraph::with_store`]; [`InMemoryStore`] here, SQLite in the
+//!   `checkpoint` crate) is **long-term memory** shared by every thread: JSON items by
+//!   namespace and key, with a ttl, that nodes read and write through [`Ctx::store`].
 //! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
 //!   [`CompiledGraph::to_mermaid`] draw the graph.
 //!
@@ -141,6 +144,7 @@ mod background;
 mod builder;
 mod cache;
 mod checkpoint;
+mod clock;
 mod compiled;
 mod config;
 mod context;
@@ -156,6 +160,7 @@ mod plan;
 mod retry;
 mod run;
 mod state;
+pub mod store;
 mod stream;
 mod subgraph_map;
 mod task;
@@ -202,6 +207,7 @@ pub use state::{
     Field, FieldUpdateError, Keyed, ReduceError, Reducer, State, Summable, Update, field_index,
     reducers,
 };
+pub use store::{InMemoryStore, Item, NamespaceQuery, SearchQuery, Store};
 pub use stream::{
     Event, EventKind, EventStream, MessageChunk, Payload, StreamMode, StreamModes, TaskEnd,
     UnknownStreamMode,

@@ -1,5 +1,6 @@
 //! The checkpointer conformance suite: every behaviour of the [`Checkpointer`] contract that the
-//! engine relies on, as cases any implementation can run, plus builders for valid records.
+//! engine relies on, as cases any implementation can run, plus builders for valid records. The
+//! [`Store`](crate::Store) has a suite of its own: [`store_conformance`] and [`STORE_CASES`].
 //!
 //! A backend's tests call [`checkpointer_conformance`] (or run the [`CASES`] one by one to
 //! report each) inside a tokio runtime, since some cases spawn tasks. Every case works on threads
@@ -37,6 +38,7 @@ mod history;
 mod namespaces;
 mod reads;
 mod records;
+mod store;
 mod support;
 mod threads;
 mod writes;
@@ -54,6 +56,7 @@ use crate::checkpoint::Checkpointer;
 use support::Harness;
 
 pub use records::{FIELD, blob, checkpoint, checkpoint_in, delta, snapshot, version, write};
+pub use store::{STORE_CASES, StoreCase, TestClock, store_conformance};
 
 /// Runs every case against `store`, panicking with the case name and what differed on the first
 /// failure. Must be awaited inside a tokio runtime.

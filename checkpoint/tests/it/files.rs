@@ -107,7 +107,7 @@ fn a_newer_schema_is_refused_without_changing_the_file() {
     let versions: i64 = conn
         .query_row("SELECT COUNT(*) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(versions, 4, "the file was left as it was");
+    assert_eq!(versions, 5, "the file was left as it was");
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn opening_twice_migrates_once() {
     let rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(rows, 3);
+    assert_eq!(rows, 4);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -385,8 +385,8 @@ async fn a_version_1_file_migrates_to_namespaces() {
             .await
             .unwrap();
     }
-    // Turn it back into a version 1 file: the table as version 1 made it, the same rows, and no
-    // node cache (version 3).
+    // Turn it back into a version 1 file: the table as version 1 made it, the same rows, no
+    // node cache (version 3) and no store (version 4).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "CREATE TABLE v1 (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -394,6 +394,7 @@ async fn a_version_1_file_migrates_to_namespaces() {
          DROP TABLE gc_threads;
          ALTER TABLE v1 RENAME TO gc_threads;
          DROP TABLE gc_cache;
+         DROP TABLE gc_store;
          DELETE FROM gc_schema WHERE version > 1;",
     )
     .unwrap();
@@ -424,5 +425,5 @@ async fn a_version_1_file_migrates_to_namespaces() {
     let version: i64 = conn
         .query_row("SELECT MAX(version) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }

@@ -6,6 +6,7 @@ mod compose;
 mod conformance;
 mod engine;
 mod files;
+mod store;
 mod subgraphs;
 
 use std::path::PathBuf;

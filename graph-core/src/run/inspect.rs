@@ -227,6 +227,7 @@ impl<S: State> Run<S> {
             // An edit is no superstep of a run: it uses none of the budget.
             remaining: run.config.max_supersteps,
             context: run.config.context.clone(),
+            store: run.persistence.store.clone(),
             call: None,
             nested_answers: BTreeMap::new(),
             nested: Mutex::new(Vec::new()),

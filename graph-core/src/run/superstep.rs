@@ -389,6 +389,7 @@ impl<S: State> Run<S> {
             events: spec.events.clone(),
             remaining: self.config.max_supersteps.saturating_sub(self.supersteps),
             context: self.config.context.clone(),
+            store: self.persistence.store.clone(),
             call: spec.call,
             nested_answers: saved.nested_answers,
             nested: Mutex::new(Vec::new()),

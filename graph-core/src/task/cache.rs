@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::cache::{Cache, CacheEntry, CachePolicy};
-use crate::config::Clock;
+use crate::clock::Clock;
 use crate::context::TaskShared;
 use crate::frontier::{PushInput, TaskOutput};
 use crate::state::State;

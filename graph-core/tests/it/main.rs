@@ -22,6 +22,7 @@ mod push_state;
 mod regressions;
 mod routing;
 mod semantics;
+mod store;
 mod stream_modes;
 mod streaming;
 mod subgraph_mapped;
