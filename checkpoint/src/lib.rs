@@ -249,6 +249,13 @@ impl SqliteCheckpointer {
         &self.inner.path
     }
 
+    /// How many write transactions the writer has committed since the file was opened: with
+    /// `synchronous=FULL`, the fsyncs its writes cost. Group commit makes it smaller than the
+    /// number of writes.
+    pub fn commits(&self) -> u64 {
+        self.inner.writer.commits()
+    }
+
     /// Runs `read` on a pooled connection on tokio's blocking pool, for reads long enough to
     /// hold up other tasks (a history listing decodes a row per checkpoint) or that must wait
     /// for a connection.

@@ -63,6 +63,8 @@ pub(crate) struct Writer {
     thread: Option<JoinHandle<()>>,
     /// Callers waiting for a reply.
     waiting: std::sync::atomic::AtomicUsize,
+    /// Transactions committed so far.
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Writer {
@@ -72,6 +74,8 @@ impl Writer {
         keep_last: Option<usize>,
     ) -> Result<Self, Error> {
         let (jobs, queue) = mpsc::channel();
+        let commits = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = std::sync::Arc::clone(&commits);
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint-writer".into())
             .spawn(move || {
@@ -79,14 +83,20 @@ impl Writer {
                     fields: HashMap::new(),
                     keep_last,
                 };
-                run(conn, &queue, max_batch.max(1), &mut state);
+                run(conn, &queue, max_batch.max(1), &mut state, &counted);
             })
             .map_err(|e| Error::WriterStopped(format!("cannot start it: {e}")))?;
         Ok(Self {
             jobs: Some(jobs),
             thread: Some(thread),
             waiting: std::sync::atomic::AtomicUsize::new(0),
+            commits,
         })
+    }
+
+    /// How many transactions the writer has committed.
+    pub(crate) fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Sends `op` and waits until it is committed (or failed).
@@ -148,6 +158,7 @@ fn run(
     queue: &mpsc::Receiver<Job>,
     max_batch: usize,
     state: &mut WriterState,
+    commits: &std::sync::atomic::AtomicU64,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = next_job(queue) {
@@ -159,6 +170,7 @@ fn run(
             }
         }
         let results = commit(&mut conn, state, &batch);
+        commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for (job, result) in batch.drain(..).zip(results) {
             // The caller may have given up waiting (its future was dropped); the write stands.
             let _ = job.reply.send(result);

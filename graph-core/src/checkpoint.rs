@@ -256,8 +256,14 @@ impl HistoryQuery {
 /// [replaces](WriteKind::replaces).
 ///
 /// Calls for different threads MAY run concurrently. Within one thread, `put_writes` calls MAY
-/// overlap each other (tasks of one superstep save their writes as they finish), but the engine
-/// never overlaps a `put` with any other change to that thread.
+/// overlap each other (tasks of one superstep save their writes as they finish). With
+/// `Durability::Sync` and `Exit` the engine never overlaps a `put` with any other change to that
+/// thread; with `Durability::Async` a run hands over a `put` and goes on, so later `put`s and
+/// `put_writes` of the same thread arrive while it is being stored. Changes to one thread MUST
+/// therefore take effect in the order their calls were first polled (a queue to a single writer
+/// does this when the call enqueues on its first poll; a call that completes within its first
+/// poll does it trivially), and a call that waits for durability MUST also wait for the calls
+/// polled before it.
 ///
 /// A loaded checkpoint's `versions`, `values` and `pending_writes` come in no particular order;
 /// only a field's `deltas` are ordered (oldest first), and `list` is newest first.

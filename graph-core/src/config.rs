@@ -23,6 +23,15 @@ pub enum Durability {
     /// Only the last checkpoint (and its pending writes) is saved, when the run stops: faster,
     /// but a crash loses the run and the history keeps no intermediate supersteps.
     Exit,
+    /// Every checkpoint is saved, but the next superstep starts while it is being stored, and
+    /// the run returns (or pauses) only once everything it wrote is stored (LangGraph's
+    /// default). A checkpointer that commits in groups, like the SQLite one, then stores a run's
+    /// consecutive checkpoints in one commit. A crash loses at most the checkpoints not yet
+    /// stored, and the thread resumes from the last one that was. Task writes are still saved
+    /// before the task ends, so a journaled effect ([`crate::Ctx::effect`]) happens once: its
+    /// record is stored after the checkpoint its task started from, since a checkpointer
+    /// applies one thread's calls in the order they were first polled.
+    Async,
 }
 
 /// Where and how to run: the thread, optionally a checkpoint in it, and limits.

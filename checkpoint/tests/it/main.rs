@@ -4,6 +4,7 @@ mod background;
 mod cache;
 mod compose;
 mod conformance;
+mod durability;
 mod engine;
 mod files;
 mod store;

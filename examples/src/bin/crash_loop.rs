@@ -5,7 +5,8 @@
 //! Run with:
 //!
 //! ```text
-//! cargo run -p examples --bin crash_loop -- --db c.db --effects e.txt --runs r.txt [--thread t]
+//! cargo run -p examples --bin crash_loop -- --db c.db --effects e.txt --runs r.txt [--thread t] \
+//!     [--durability sync|async]
 //! ```
 
 use std::path::PathBuf;
@@ -13,22 +14,24 @@ use std::sync::Arc;
 
 use checkpoint::SqliteCheckpointer;
 use examples::crash::{CrashFiles, CrashUpdate, SUPERSTEPS, crash_graph};
-use graph_core::{Resume, RunConfig, RunStatus, ThreadStatus};
+use graph_core::{Durability, Resume, RunConfig, RunStatus, ThreadStatus};
 
 /// Checkpoint timestamps: fixed, so that two runs of the thread store the same checkpoints.
 const CLOCK_MS: u64 = 1_700_000_000_000;
 
-const USAGE: &str =
-    "usage: crash_loop --db <path> --effects <path> --runs <path> [--thread <name>]";
+const USAGE: &str = "usage: crash_loop --db <path> --effects <path> --runs <path> [--thread <name>] \
+     [--durability sync|async]";
 
 struct Args {
     db: PathBuf,
     files: CrashFiles,
     thread: String,
+    durability: Durability,
 }
 
 fn parse_args() -> Result<Args, String> {
     let (mut db, mut effects, mut runs, mut thread) = (None, None, None, None);
+    let mut durability = Durability::Sync;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args
@@ -39,6 +42,13 @@ fn parse_args() -> Result<Args, String> {
             "--effects" => effects = Some(PathBuf::from(value)),
             "--runs" => runs = Some(PathBuf::from(value)),
             "--thread" => thread = Some(value),
+            "--durability" => {
+                durability = match value.as_str() {
+                    "sync" => Durability::Sync,
+                    "async" => Durability::Async,
+                    other => return Err(format!("--durability {other}: not sync or async")),
+                }
+            }
             _ => return Err(format!("unknown argument {flag}; {USAGE}")),
         }
     }
@@ -47,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
             db,
             files: CrashFiles { runs, effects },
             thread: thread.unwrap_or_else(|| "crash".to_owned()),
+            durability,
         }),
         _ => Err(USAGE.to_owned()),
     }
@@ -60,7 +71,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_checkpointer(Arc::new(store))
         .with_clock(|| CLOCK_MS);
     // A routing mistake would loop; the limit turns that into an error.
-    let config = RunConfig::thread(args.thread).max_supersteps(SUPERSTEPS);
+    let config = RunConfig::thread(args.thread)
+        .max_supersteps(SUPERSTEPS)
+        .durability(args.durability);
 
     let snapshot = graph.get_state(&config).await?;
     let state = match (&snapshot.checkpoint, snapshot.status) {

@@ -12,6 +12,8 @@ pub(crate) const THREAD: &str = "crash";
 
 /// One round's files, in a directory of their own.
 pub(crate) struct Files {
+    /// `sync` or `async`: the durability `crash_loop` runs with.
+    pub(crate) durability: &'static str,
     pub(crate) dir: PathBuf,
     pub(crate) db: PathBuf,
     pub(crate) effects: PathBuf,
@@ -19,11 +21,12 @@ pub(crate) struct Files {
 }
 
 impl Files {
-    /// Empty files in `dir`, which is emptied first.
-    pub(crate) fn fresh(dir: PathBuf) -> Self {
+    /// Empty files in `dir`, which is emptied first, for runs with `durability`.
+    pub(crate) fn fresh(dir: PathBuf, durability: &'static str) -> Self {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create the round's dir");
         Self {
+            durability,
             db: dir.join("crash.db"),
             effects: dir.join("effects.txt"),
             runs: dir.join("runs.txt"),
@@ -73,6 +76,7 @@ pub(crate) fn run(
         .arg("--runs")
         .arg(&files.runs)
         .args(["--thread", THREAD])
+        .args(["--durability", files.durability])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -1,7 +1,10 @@
 //! Committing a superstep: make the next checkpoint the head, check the breakpoints it lands
 //! on, and store it (now, or with `Durability::Exit` when the run stops).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use crate::checkpoint::{
     Breakpoint, Checkpoint, CheckpointMeta, FieldValue, FieldVersion, FieldWrite, Source,
@@ -17,6 +20,14 @@ use crate::stream::{EventKind, Payload, StreamMode};
 use super::Run;
 use super::apply::FieldChange;
 use super::versions::{Lineage, Version};
+
+/// A `Durability::Async` put the checkpointer has taken and the run has not yet waited for.
+pub(super) type Storing =
+    Pin<Box<dyn Future<Output = Result<(), crate::error::StorageError>> + Send>>;
+
+/// How many puts a `Durability::Async` run leaves in flight before it waits for the oldest: a
+/// long run of fast supersteps must not queue without bound behind a slow disk.
+const MAX_STORING: usize = 64;
 
 /// What a commit made: the new head's id, and the breakpoint the run pauses at, if any.
 pub(super) struct Committed {
@@ -40,8 +51,11 @@ impl<S: State> Run<S> {
         let id = self.next_id;
         self.next_id = id.next();
         let store_now = self.persistence.checkpointer.is_some()
-            && (self.config.durability == Durability::Sync
+            && (self.config.durability != Durability::Exit
                 || matches!(source, Source::Fork | Source::Update));
+        // Forks and edits of the state are stored before the run goes on, whatever the mode.
+        let wait = self.config.durability != Durability::Async
+            || matches!(source, Source::Fork | Source::Update);
         let before = !after
             && frontier
                 .pull
@@ -89,7 +103,7 @@ impl<S: State> Run<S> {
         self.held = None;
         self.saved.clear();
         if store_now {
-            self.store(values).await?;
+            self.store(values, wait).await?;
         }
         if self.events.wants(StreamMode::Values) {
             self.emit(step, EventKind::Values(Arc::clone(&self.state)))
@@ -121,7 +135,12 @@ impl<S: State> Run<S> {
     /// other field whose latest value is not stored yet. The run's field versions change only
     /// once the checkpointer has accepted the checkpoint, so a failed store can be retried with
     /// full values. Without a checkpointer or a head there is nothing to store.
-    pub(super) async fn store(&mut self, changes: Vec<FieldChange>) -> Result<()> {
+    ///
+    /// Without `wait` (`Durability::Async`) the checkpointer takes the checkpoint now and the
+    /// run goes on while it is stored; `settle` waits for it. The versions then count it as
+    /// stored at once: should it fail, the run fails, and the thread resumes from the last
+    /// checkpoint that was stored.
+    pub(super) async fn store(&mut self, changes: Vec<FieldChange>, wait: bool) -> Result<()> {
         let (Some(checkpointer), Some(head)) = (&self.persistence.checkpointer, &self.head) else {
             return Ok(());
         };
@@ -200,17 +219,64 @@ impl<S: State> Run<S> {
             writes: field_writes,
             frontier: frontier.into(),
         };
-        checkpointer
-            .put(checkpoint)
-            .await
-            .map_err(|e| self.storage(e))?;
+        if wait {
+            checkpointer
+                .put(checkpoint)
+                .await
+                .map_err(|e| self.storage(e))?;
+        } else {
+            let put: Storing = Box::pin(async move { checkpointer.put(checkpoint).await });
+            self.start_storing(put).await?;
+        }
         self.versions = versions;
         self.last_stored = Some(id);
         Ok(())
     }
 
-    /// With `Durability::Exit`, stores the head checkpoint and the writes held back.
+    /// Hands a `Durability::Async` put to the checkpointer: polled once now, so the
+    /// checkpointer takes it before any call the run makes after it, and then kept until
+    /// `settle` (or until too many are waiting).
+    async fn start_storing(&mut self, mut put: Storing) -> Result<()> {
+        let first = std::future::poll_fn(|cx| Poll::Ready(put.as_mut().poll(cx))).await;
+        if let Poll::Ready(result) = first {
+            return result.map_err(|e| self.storage(e));
+        }
+        // In a mutex only to be `Sync`, as the run must be: it is never locked, only owned.
+        self.storing.push_back(std::sync::Mutex::new(put));
+        if self.storing.len() > MAX_STORING {
+            if let Some(oldest) = self.storing.pop_front() {
+                let oldest = oldest
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                oldest.await.map_err(|e| self.storage(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until every checkpoint this run handed over without waiting is stored. Every one
+    /// is waited for, even after a failure, so nothing of the run is in flight when it returns;
+    /// the first failure is returned.
+    pub(super) async fn settle(&mut self) -> Result<()> {
+        let mut failure = None;
+        while let Some(put) = self.storing.pop_front() {
+            let put = put
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Err(e) = put.await {
+                failure.get_or_insert(e);
+            }
+        }
+        match failure {
+            Some(e) => Err(self.storage(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// With `Durability::Async`, waits for the checkpoints still being stored; with
+    /// `Durability::Exit`, stores the head checkpoint and the writes held back.
     pub(super) async fn flush(&mut self) -> Result<()> {
+        self.settle().await?;
         let (Some(checkpointer), Some(head)) = (&self.persistence.checkpointer, &self.head) else {
             return Ok(());
         };
@@ -225,7 +291,7 @@ impl<S: State> Run<S> {
             return Ok(());
         }
         if !self.head_stored() {
-            self.store(Vec::new()).await?;
+            self.store(Vec::new(), true).await?;
         }
         let held = self.held.take().map(|sink| sink.take_held());
         if let Some(writes) = held.filter(|writes| !writes.is_empty()) {

@@ -90,6 +90,9 @@ pub(crate) struct Run<S: State> {
     executed: Vec<NodeId>,
     /// Pending writes held back by `Durability::Exit`.
     held: Option<Arc<WriteSink>>,
+    /// Checkpoints handed to the checkpointer by `Durability::Async` and not yet waited for,
+    /// oldest first.
+    storing: std::collections::VecDeque<std::sync::Mutex<commit::Storing>>,
     /// Resume answers not stored yet: they go out with the next superstep's first pending write.
     answers: Vec<PendingWrite>,
     /// An update failed half-way, so `state` must not be stored.
@@ -125,6 +128,7 @@ impl<S: State> Run<S> {
             supersteps: 0,
             executed: Vec::new(),
             held: None,
+            storing: std::collections::VecDeque::new(),
             answers: Vec::new(),
             poisoned: false,
             call: None,

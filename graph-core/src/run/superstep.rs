@@ -79,7 +79,7 @@ impl<S: State> Run<S> {
     pub(super) fn write_sink(&mut self, head: CheckpointId) -> Arc<WriteSink> {
         let sink = match (&self.persistence.checkpointer, self.config.durability) {
             (None, _) => WriteSink::Discard,
-            (Some(checkpointer), Durability::Sync) => WriteSink::Direct {
+            (Some(checkpointer), Durability::Sync | Durability::Async) => WriteSink::Direct {
                 checkpointer: Arc::clone(checkpointer),
                 thread: self.thread.clone(),
                 ns: self.ns.clone(),

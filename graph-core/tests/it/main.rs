@@ -4,6 +4,7 @@
 // Test fixtures are shared across this binary's modules, not a documented API.
 #![allow(missing_docs)]
 
+mod async_durability;
 mod background;
 mod breakpoints;
 mod cache;

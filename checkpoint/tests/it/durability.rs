@@ -1,0 +1,69 @@
+//! `Durability::Async` on SQLite: a sequential run hands each checkpoint to the writer and goes
+//! on, so the writer's group commit stores consecutive checkpoints in one transaction: far
+//! fewer commits (fsyncs, at `synchronous=FULL`) than `Durability::Sync`'s one per superstep,
+//! with the same checkpoints stored.
+
+use std::sync::Arc;
+
+use checkpoint::SqliteCheckpointer;
+use graph_core::{
+    CompiledGraph, Ctx, Durability, HistoryQuery, RunConfig, START, State, StateGraph,
+};
+
+#[derive(State, Clone, Default, Debug, PartialEq)]
+struct Chain {
+    #[state(append)]
+    log: Vec<String>,
+}
+
+const NODES: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
+
+fn chain(store: Arc<SqliteCheckpointer>) -> CompiledGraph<Chain> {
+    let mut g = StateGraph::<Chain>::new();
+    for name in NODES {
+        g.add_node(name, move |_s: Arc<Chain>, _ctx: Ctx| async move {
+            Ok(ChainUpdate::default().log(vec![name.to_owned()]))
+        });
+    }
+    g.add_edge(START, NODES[0]);
+    for pair in NODES.windows(2) {
+        g.add_edge(pair[0], pair[1]);
+    }
+    g.compile().unwrap().with_checkpointer(store)
+}
+
+/// Commits per run of the chain, over `runs` runs on fresh threads.
+async fn commits_per_run(durability: Durability, runs: u32) -> f64 {
+    let store = Arc::new(SqliteCheckpointer::open(crate::temp_db("durability")).unwrap());
+    let g = chain(Arc::clone(&store));
+    let before = store.commits();
+    for run in 0..runs {
+        let cfg = RunConfig::thread(format!("t{run}")).durability(durability);
+        let input = ChainUpdate::default().log(vec!["in".to_owned()]);
+        let out = g.invoke(input, &cfg).await.unwrap();
+        assert_eq!(out.state.log.len(), 1 + NODES.len());
+        // Every superstep's checkpoint is stored, and stored before the run returned.
+        let history = g
+            .get_state_history(
+                &RunConfig::thread(format!("t{run}")),
+                &HistoryQuery::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1 + NODES.len(), "{durability:?}");
+    }
+    (store.commits() - before) as f64 / f64::from(runs)
+}
+
+#[tokio::test]
+async fn an_async_run_merges_its_checkpoints_into_few_commits() {
+    let sync = commits_per_run(Durability::Sync, 10).await;
+    let pipelined = commits_per_run(Durability::Async, 10).await;
+    eprintln!("commits per run of 7 checkpoints: sync {sync}, async {pipelined}");
+    // Sync commits each of the 7 checkpoints on its own.
+    assert!(sync >= 7.0, "sync: {sync} commits per run");
+    assert!(
+        pipelined <= sync / 2.0,
+        "async: {pipelined} commits per run, sync: {sync}"
+    );
+}
