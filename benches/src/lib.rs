@@ -7,6 +7,9 @@
 //! - W4 human in the loop: an interrupt in B of A → B → C, then resume; and the history of a
 //!   thread with 500 checkpoints.
 //! - W5 fan-out: 100 pushes to `worker` with an append reducer, then `merge`.
+//! - W7 growing state: one node appends to a list every superstep and a conditional edge sends
+//!   it back to itself, for 5,000 supersteps: the per-step cost must not grow with the list
+//!   (juncture's "wide state" scenario showed routing copying the whole state).
 //! - W6 subgraph: W1's A → B → C as a subgraph, the one node of its parent (START → sub → END),
 //!   a fresh thread per invocation. LangGraph has no figure for it; W1 is the graph without the
 //!   subgraph around it.
@@ -204,4 +207,29 @@ pub fn w6() -> CompiledGraph<Bench> {
     g.add_subgraph("sub", w1());
     g.add_edge(START, "sub").add_edge("sub", END);
     g.compile().expect("W6 compiles")
+}
+
+/// W7: `grow` appends one message and counts, and a conditional edge sends it back to itself
+/// until `count` reaches `supersteps`; `clock` is called at the start of every superstep's
+/// node, so a caller can time each step.
+pub fn w7(supersteps: u64, clock: impl Fn() + Send + Sync + 'static) -> CompiledGraph<Bench> {
+    let clock = Arc::new(clock);
+    let mut g = StateGraph::<Bench>::new();
+    g.add_node("grow", move |s: Arc<Bench>, _c: Ctx| {
+        clock();
+        async move {
+            Ok(BenchUpdate::default()
+                .count(1u64)
+                .log(vec![format!("message {}", s.count)]))
+        }
+    });
+    g.add_edge(START, "grow");
+    g.add_conditional_edge("grow", ["grow".into(), END], move |s: &Bench| {
+        if s.count < supersteps {
+            "grow".into()
+        } else {
+            END
+        }
+    });
+    g.compile().expect("W7 compiles")
 }

@@ -1,4 +1,4 @@
-//! Runs the W1–W6 workloads and prints one JSON object per workload and configuration.
+//! Runs the W1–W7 workloads and prints one JSON object per workload and configuration.
 //!
 //! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config sqlite]`
 //!
@@ -12,14 +12,16 @@
 //! Each workload/configuration runs in a child process of its own, so `peak_rss_kb` (the
 //! process's VmHWM) belongs to that workload alone.
 
+mod durable;
+mod growth;
 mod measure;
 
 use std::time::Instant;
 
 use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w1, w4, w5, w6};
 use graph_core::{
-    CompiledGraph, HistoryQuery, Namespace, NodeId, Resume, RunConfig, RunStatus, TaskId, TaskPath,
-    ThreadId,
+    CompiledGraph, Durability, HistoryQuery, Namespace, NodeId, Resume, RunConfig, RunStatus,
+    TaskId, TaskPath, ThreadId,
 };
 
 use measure::{REPS, Report, Samples, machine, measure, measure_calls, peak_rss_kb, report};
@@ -317,17 +319,39 @@ async fn stored_per_run(
 
 async fn run_one(workload: &str, config: Config) -> Vec<Report> {
     match workload {
-        "W1" => vec![run_w1(config).await, run_w1_concurrent(config).await],
+        "W1" => {
+            let mut reports = vec![run_w1(config).await, run_w1_concurrent(config).await];
+            // Sync again on SQLite, for its commits per invocation beside Async's.
+            let durabilities: &[Durability] = match config {
+                Config::None => &[],
+                Config::Memory => &[Durability::Async],
+                Config::Sqlite | Config::SqliteNormal => &[Durability::Sync, Durability::Async],
+            };
+            for &durability in durabilities {
+                for in_flight in [1, 64] {
+                    reports.push(durable::run_w1_with(config, durability, in_flight).await);
+                }
+            }
+            reports.extend(durable::raw_commits(config));
+            reports
+        }
         "W2" => vec![run_w2(config).await],
         "W3" => vec![run_w3(config).await],
         "W4" => run_w4(config).await,
         "W5" => vec![run_w5(config).await],
         "W6" => vec![run_w6(config).await],
-        other => panic!("unknown workload {other}; expected W1..W6"),
+        "W7" => {
+            let mut reports = vec![growth::run_w7(config, false).await];
+            if config == Config::None {
+                reports.push(growth::run_w7(config, true).await);
+            }
+            reports
+        }
+        other => panic!("unknown workload {other}; expected W1..W7"),
     }
 }
 
-const WORKLOADS: [&str; 6] = ["W1", "W2", "W3", "W4", "W5", "W6"];
+const WORKLOADS: [&str; 7] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7"];
 const CONFIGS: [Config; 4] = Config::ALL;
 
 fn parse_config(name: &str) -> Config {
