@@ -1,4 +1,5 @@
-//! What durability costs: W1 with `Durability::Async` (sequential and 64 in flight), the
+//! W1 (A → B → C, a fresh thread per invocation) one at a time and 64 in flight, where group
+//! commit shares fsyncs, with `Durability::Sync` and `Async`. What durability costs: the
 //! commits (fsyncs at `synchronous=FULL`) a W1 invocation costs with each durability, and the
 //! raw rate of single-row commits on the same disk, the ceiling a `Sync` run can approach.
 
@@ -46,9 +47,9 @@ pub(crate) async fn run_w1_with(config: Config, durability: Durability, in_fligh
     .await;
     let name = match (durability, in_flight) {
         (Durability::Async, 1) => "W1-async",
-        (Durability::Async, _) => "W1-async-conc",
-        (_, 1) => "W1-sync",
-        _ => "W1-sync-conc",
+        (Durability::Async, _) => "W1-async-concurrent",
+        (_, 1) => "W1",
+        _ => "W1-concurrent",
     };
     let mut r = report(name, config, "invocations/s", &s, 3.0);
     r.throughput *= in_flight as f64;

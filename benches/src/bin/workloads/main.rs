@@ -18,67 +18,13 @@ mod measure;
 
 use std::time::Instant;
 
-use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w1, w4, w5, w6};
+use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w4, w5, w6};
 use graph_core::{
     CompiledGraph, Durability, HistoryQuery, Namespace, NodeId, Resume, RunConfig, RunStatus,
     TaskId, TaskPath, ThreadId,
 };
 
 use measure::{REPS, Report, Samples, machine, measure, measure_calls, peak_rss_kb, report};
-
-async fn run_w1(config: Config) -> Report {
-    let graph = config.attach(w1());
-    let s = measure(|i| {
-        let graph = graph.clone();
-        async move {
-            let cfg = RunConfig::thread(format!("w1-{i}"));
-            let t = Instant::now();
-            graph
-                .invoke(BenchUpdate::default(), &cfg)
-                .await
-                .expect("W1 runs");
-            t.elapsed()
-        }
-    })
-    .await;
-    report("W1", config, "invocations/s", &s, 3.0)
-}
-
-/// W1 with 64 invocations in flight: what a server sees, and where group commit shares fsyncs.
-async fn run_w1_concurrent(config: Config) -> Report {
-    const IN_FLIGHT: u64 = 64;
-    let graph = config.attach(w1());
-    let s = measure(|i| {
-        let graph = graph.clone();
-        async move {
-            let t = Instant::now();
-            let handles: Vec<_> = (0..IN_FLIGHT)
-                .map(|k| {
-                    let graph = graph.clone();
-                    tokio::spawn(async move {
-                        let cfg = RunConfig::thread(format!("w1c-{i}-{k}"));
-                        graph
-                            .invoke(BenchUpdate::default(), &cfg)
-                            .await
-                            .expect("W1 runs");
-                    })
-                })
-                .collect();
-            for h in handles {
-                h.await.expect("W1 task");
-            }
-            t.elapsed()
-        }
-    })
-    .await;
-    let mut r = report("W1-concurrent", config, "invocations/s", &s, 3.0);
-    r.throughput *= IN_FLIGHT as f64;
-    r.per_step_us = 1e6 / r.throughput / 3.0;
-    r.note = Some(format!(
-        "{IN_FLIGHT} invocations in flight; p50/p99 are per batch of {IN_FLIGHT}"
-    ));
-    r
-}
 
 /// Bytes on disk per superstep of `threads` loop threads of `supersteps` each, on a fresh file,
 /// measured after the store is closed (so the WAL is folded into the file).
@@ -320,12 +266,10 @@ async fn stored_per_run(
 async fn run_one(workload: &str, config: Config) -> Vec<Report> {
     match workload {
         "W1" => {
-            let mut reports = vec![run_w1(config).await, run_w1_concurrent(config).await];
-            // Sync again on SQLite, for its commits per invocation beside Async's.
+            let mut reports = Vec::new();
             let durabilities: &[Durability] = match config {
-                Config::None => &[],
-                Config::Memory => &[Durability::Async],
-                Config::Sqlite | Config::SqliteNormal => &[Durability::Sync, Durability::Async],
+                Config::None => &[Durability::Sync],
+                _ => &[Durability::Sync, Durability::Async],
             };
             for &durability in durabilities {
                 for in_flight in [1, 64] {
