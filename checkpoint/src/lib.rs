@@ -244,6 +244,16 @@ impl SqliteCheckpointer {
         &self.inner.path
     }
 
+    /// Waits until every write submitted before this call has been committed or has failed,
+    /// including writes whose callers stopped waiting for them (a run cancelled mid-write).
+    ///
+    /// The writer applies writes in the order they were queued and answers each only after its
+    /// transaction ends, so once this returns no older write can land: a caller handing a
+    /// thread to its next run knows the thread's head will not move under it.
+    pub async fn flush(&self) -> Result<(), Error> {
+        self.inner.writer.submit(Op::Flush).await.map(|_| ())
+    }
+
     /// Runs `read` on a pooled connection on tokio's blocking pool, for reads long enough to
     /// hold up other tasks (a history listing decodes a row per checkpoint) or that must wait
     /// for a connection.

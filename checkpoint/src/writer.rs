@@ -42,6 +42,9 @@ pub(crate) enum Op {
     },
     /// A change to the node cache (`cache.rs`).
     Cache(CacheOp),
+    /// Nothing to write: its reply, like every reply, comes after the ops queued before it
+    /// (`SqliteCheckpointer::flush`).
+    Flush,
 }
 
 struct Job {
@@ -257,6 +260,7 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
         Op::Copy { from, to } => copy(conn, from, to).map(|()| 0),
         Op::Prune { thread, keep } => prune(conn, thread, *keep),
         Op::Cache(op) => op.apply(conn).map(|()| 0),
+        Op::Flush => Ok(0),
     }
 }
 
