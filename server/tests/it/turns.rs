@@ -16,19 +16,28 @@ use tokio::sync::oneshot;
 
 use crate::common::{self, Running};
 
-/// How long the fake Gemini holds each call before refusing it.
+/// How long the fake Gemini holds each call before refusing it, unless told otherwise.
 const HOLD: Duration = Duration::from_millis(4);
 /// The longest a client waits, once its turn is under way, before it leaves.
 const MAX_PATIENCE_MS: u64 = 8;
 
 /// A loopback Gemini that tells who waits for a message when a call carrying it arrives.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct SlowGemini {
     /// Markers of messages sent and not yet seen, and who to tell when they are.
     waiting: Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>,
+    /// How long it holds each call.
+    hold: Duration,
 }
 
 impl SlowGemini {
+    fn new(hold: Duration) -> SlowGemini {
+        SlowGemini {
+            waiting: Arc::default(),
+            hold,
+        }
+    }
+
     /// Starts the fake and returns its base URL.
     async fn start(&self) -> String {
         let fake = self.clone();
@@ -38,7 +47,7 @@ impl SlowGemini {
                 let fake = fake.clone();
                 async move {
                     fake.seen(&body);
-                    tokio::time::sleep(HOLD).await;
+                    tokio::time::sleep(fake.hold).await;
                     // A 400 about the request: no retry, no breaker, the offline NLU answers.
                     (
                         axum::http::StatusCode::BAD_REQUEST,
@@ -91,13 +100,12 @@ fn message(guest: usize, n: usize) -> (String, String) {
     (marker, text)
 }
 
-/// A server whose Gemini is the slow fake, with rate limits out of the way.
-async fn start_slow(name: &str) -> (Running, SlowGemini) {
-    let gemini = SlowGemini::default();
+/// A server on `dir` whose Gemini is the slow fake, with rate limits out of the way.
+async fn start_slow(dir: &std::path::Path, hold: Duration) -> (Running, SlowGemini) {
+    let gemini = SlowGemini::new(hold);
     let base = gemini.start().await;
-    let dir = common::fresh_dir(name);
     let mut config = common::config(
-        &dir,
+        dir,
         &[
             "--gemini-api-key",
             "test-key",
@@ -185,7 +193,8 @@ async fn leave_mid_turn(
 /// answer was a 5xx, and each guest's transcript holds every message, in order, each with a
 /// reply.
 async fn every_turn_left_mid_flight_completes(guests: usize, turns: usize) {
-    let (running, gemini) = start_slow(&format!("leave-mid-turn-{guests}x{turns}")).await;
+    let dir = common::fresh_dir(&format!("leave-mid-turn-{guests}x{turns}"));
+    let (running, gemini) = start_slow(&dir, HOLD).await;
     let running = Arc::new(running);
     let sessions: Vec<_> = (0..guests)
         .map(|guest| {
@@ -246,6 +255,35 @@ async fn a_turn_left_mid_flight_completes_before_the_next() {
 #[ignore = "a thousand turns: run with --ignored"]
 async fn a_thousand_turns_left_mid_flight_complete_in_order() {
     every_turn_left_mid_flight_completes(16, 63).await;
+}
+
+/// Shutdown waits for a turn whose client left: after it, the thread holds the turn's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_waits_for_a_turn_whose_client_left() {
+    let dir = common::fresh_dir("leave-then-stop");
+    // Held long enough that shutdown comes well before the turn's end.
+    let (running, gemini) = start_slow(&dir, Duration::from_millis(300)).await;
+    let (marker, text) = message(0, 0);
+    let started = gemini.expect(marker);
+    let request = running
+        .http
+        .post(running.url("/api/chat"))
+        .json(&json!({"user_id": "stopper", "text": text}))
+        .send();
+    let request = tokio::spawn(request);
+    started.await.unwrap();
+    request.abort();
+    let _ = request.await;
+    running.server.shutdown().await;
+
+    let running = common::start(common::config(&dir, &[])).await;
+    let (status, state) = running.get_json("/api/threads/web:stopper/state").await;
+    assert_eq!(status, 200, "{state}");
+    let lines = state["values"]["transcript"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "the message and its reply: {lines:?}");
+    assert_eq!(lines[0]["text"], text);
+    assert_eq!(lines[1]["from"], "agent");
+    running.server.shutdown().await;
 }
 
 /// A failed turn's 500 says nothing of storage: a trigger makes every checkpoint write fail,
