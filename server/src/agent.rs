@@ -1,9 +1,17 @@
 //! The hotel agent as the server runs it: one compiled graph checkpointed to SQLite, one turn
 //! at a time per thread, each turn measured, and a turn that a crash interrupted finished
 //! rather than run twice.
+//!
+//! A turn runs in a task of its own that holds its thread's lock until the run, and every
+//! checkpoint write it queued, has ended. Its caller only awaits that task, so a caller that
+//! stops waiting (the HTTP client left, a handler future was dropped) neither cuts the run short
+//! nor lets the guest's next message start while the run's writes are still landing: the next
+//! turn would read a stale head and allocate a checkpoint id that is already taken.
+
+mod exclusion;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 use std::time::Instant;
 
 use agent_nodes::resilience::BreakerState;
@@ -12,7 +20,9 @@ use checkpoint::SqliteCheckpointer;
 use graph_core::{CompiledGraph, EventKind, Resume, RunConfig, RunOutput};
 use hotel::{BookingStore, Catalog, Clock};
 use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
+use tracing::Instrument;
 
+use self::exclusion::{InFlight, ThreadLocks};
 use crate::Error;
 use crate::config::{Config, LlmProvider};
 use crate::metrics::Metrics;
@@ -27,26 +37,19 @@ pub(crate) struct TurnOutcome {
     pub(crate) nodes: Vec<String>,
 }
 
-/// One lock per thread, so a guest's messages are answered one at a time and in order.
-/// Locks nobody holds or waits for are dropped.
-#[derive(Default)]
-struct ThreadLocks {
-    locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
-}
-
-impl ThreadLocks {
-    fn get(&self, thread: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(lock) = locks.get(thread).and_then(Weak::upgrade) {
-            return lock;
-        }
-        if locks.len() > 1024 {
-            locks.retain(|_, weak| weak.strong_count() > 0);
-        }
-        let lock = Arc::new(tokio::sync::Mutex::new(()));
-        locks.insert(thread.to_owned(), Arc::downgrade(&lock));
-        lock
-    }
+/// A guest's message, as a turn takes it.
+#[derive(Debug, Clone)]
+pub(crate) struct Message {
+    /// The channel it came on (`web`, `instagram`, `whatsapp`).
+    pub(crate) channel: String,
+    /// The guest's id on that channel.
+    pub(crate) user: String,
+    /// What the guest wrote.
+    pub(crate) text: String,
+    /// Makes the turn happen once (see [`Agent::turn`]).
+    pub(crate) message_id: String,
+    /// Follows the message through the logs and the run's checkpoints.
+    pub(crate) correlation: String,
 }
 
 type BreakerProbe = Box<dyn Fn() -> BreakerState + Send + Sync>;
@@ -54,9 +57,12 @@ type BreakerProbe = Box<dyn Fn() -> BreakerState + Send + Sync>;
 /// The agent graph and what the API reads beside it.
 pub(crate) struct Agent {
     graph: CompiledGraph<Conversation>,
+    /// The graph's checkpointer, to wait out a turn's writes.
+    checkpointer: Arc<SqliteCheckpointer>,
     pub(crate) store: BookingStore,
     pub(crate) catalog: Catalog,
     locks: ThreadLocks,
+    in_flight: InFlight,
     metrics: Arc<Metrics>,
     breaker: Option<(String, BreakerProbe)>,
 }
@@ -76,6 +82,7 @@ impl Agent {
             path: path.clone(),
             reason: e.to_string(),
         })?;
+        let checkpointer = Arc::new(checkpointer);
         let var = |name: &str| config.llm_var(name);
         let invalid = |variable: &'static str| {
             move |e: agent_nodes::Error| Error::Config {
@@ -115,12 +122,14 @@ impl Agent {
         };
         let graph = hotel_agent_graph(agent)
             .map_err(|e| Error::Startup(format!("the agent graph: {e}")))?
-            .with_checkpointer(Arc::new(checkpointer));
+            .with_checkpointer(Arc::clone(&checkpointer) as Arc<dyn graph_core::Checkpointer>);
         Ok(Agent {
             graph,
+            checkpointer,
             store,
             catalog,
             locks: ThreadLocks::default(),
+            in_flight: InFlight::default(),
             metrics,
             breaker,
         })
@@ -148,24 +157,69 @@ impl Agent {
         }
     }
 
-    /// Answers `text` from `user` on `channel`. `message_id` makes the turn happen once: when
-    /// the thread's latest checkpoint already belongs to it (the process stopped after or
-    /// during the run, before the reply was stored), the finished run's reply is returned or
-    /// the interrupted run is resumed instead of running the message again.
-    pub(crate) async fn turn(
+    /// Answers `message`. `message_id` makes the turn happen once: when the thread's latest
+    /// checkpoint already belongs to it (the process stopped after or during the run, before
+    /// the reply was stored), the finished run's reply is returned or the interrupted run is
+    /// resumed instead of running the message again.
+    ///
+    /// The turn runs to its end in a task of its own even if this future is dropped, and the
+    /// thread's next turn starts only after it and every write it queued (see the module doc).
+    pub(crate) async fn turn(self: &Arc<Self>, message: Message) -> Result<TurnOutcome, Error> {
+        let agent = Arc::clone(self);
+        let counted = self.in_flight.enter();
+        let task = tokio::spawn(
+            async move {
+                let _counted = counted;
+                let thread = thread_id(&message.channel, &message.user);
+                let _exclusive = agent.locks.get(&thread).lock_owned().await;
+                let result = agent.run_turn(thread, &message).await;
+                agent.settle().await;
+                result
+            }
+            .in_current_span(),
+        );
+        match task.await {
+            Ok(result) => result.map_err(Error::Agent),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only the runtime shutting down cancels the task.
+            Err(_) => Err(Error::TurnStopped),
+        }
+    }
+
+    /// Waits until no turn is under way, for shutdown.
+    pub(crate) async fn idle(&self) {
+        self.in_flight.idle().await;
+    }
+
+    /// Waits until every checkpoint write queued so far has ended, including one a run queued
+    /// and stopped waiting for (a node attempt cut off by its timeout drops its write's future,
+    /// not the write).
+    async fn settle(&self) {
+        if let Err(e) = graph_core::Checkpointer::barrier(&*self.checkpointer).await {
+            tracing::error!(error = %e, "waiting for the turn's checkpoint writes");
+        }
+    }
+
+    /// The turn itself, under the thread's lock.
+    async fn run_turn(
         &self,
-        channel: &str,
-        user: &str,
-        text: &str,
-        message_id: &str,
-        correlation: &str,
+        thread: String,
+        message: &Message,
     ) -> Result<TurnOutcome, graph_core::Error> {
-        let thread = thread_id(channel, user);
-        let lock = self.locks.get(&thread);
-        let _turn = lock.lock().await;
+        let Message {
+            channel,
+            user,
+            text,
+            message_id,
+            correlation,
+        } = message;
+        let message_id = message_id.as_str();
+        // Async: a turn's supersteps share commits; the run returns (and the reply goes to the
+        // outbox) only once every checkpoint of the turn is stored.
         let config = RunConfig::thread(thread.clone())
+            .durability(graph_core::Durability::Async)
             .metadata("message_id", message_id)
-            .metadata("correlation", correlation);
+            .metadata("correlation", correlation.as_str());
         let latest = self
             .graph
             .get_state(&RunConfig::thread(thread.clone()))

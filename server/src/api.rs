@@ -1,5 +1,6 @@
 //! The local JSON API: chat as any user, read bookings, hotels, thread state and history, and
-//! the graph. Errors are `{"error": "..."}` naming the field and the reason.
+//! the graph. Errors are `{"error": "..."}` naming the field and the reason; a failure inside
+//! the server is a 500 that names nothing but its request id (`internal_error`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
-use crate::app::{App, correlation_id, text};
+use crate::agent::Message;
+use crate::app::{App, request_id, text};
 use crate::limits::{SLOW_DOWN, Verdict};
 
 /// The channel name of guests who chat through this API and the test page.
@@ -28,6 +30,30 @@ pub const MAX_USER_ID: usize = 64;
 /// A JSON error response.
 pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+/// What a client is told of a failure inside the server.
+const INTERNAL: &str = "something went wrong on our side; please try again, and quote the \
+     request id if it keeps happening";
+
+/// A 500 for a failure inside the server: a generic message and `request_id` (also in the
+/// `x-request-id` header), while `error` goes to the log under that id. Errors from the graph
+/// and the stores name tables, checkpoints and threads, which are no client's business.
+pub(crate) fn internal_error(
+    request_id: &str,
+    what: &str,
+    error: &dyn std::fmt::Display,
+) -> Response {
+    tracing::error!(correlation = request_id, error = %error, "{what}");
+    let mut response = (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": INTERNAL, "request_id": request_id})),
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
 }
 
 fn unprocessable(message: impl Into<String>) -> Response {
@@ -93,21 +119,20 @@ pub(crate) async fn chat(State(app): State<Arc<App>>, headers: HeaderMap, body: 
             "text must be 1–{MAX_TEXT_CHARS} characters and not blank, got {chars}"
         ));
     }
-    let correlation = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(correlation_id, str::to_owned);
+    let correlation = request_id(&headers);
     if let Verdict::Limited { .. } = app.limits.check(&format!("{WEB_CHANNEL}:{user_id}")) {
         return error(StatusCode::TOO_MANY_REQUESTS, SLOW_DOWN);
     }
     let span = tracing::info_span!("turn", correlation, channel = WEB_CHANNEL, user = user_id);
-    let message_id = format!("api:{correlation}");
-    let result = app
-        .agent
-        .turn(WEB_CHANNEL, user_id, text, &message_id, &correlation)
-        .instrument(span)
-        .await;
+    let message = Message {
+        channel: WEB_CHANNEL.to_owned(),
+        user: user_id.clone(),
+        text: text.clone(),
+        message_id: format!("api:{correlation}"),
+        correlation: correlation.clone(),
+    };
+    // If the client leaves, this future is dropped but the turn runs on (`Agent::turn`).
+    let result = app.agent.turn(message).instrument(span).await;
     let mut response = match result {
         Ok(turn) => Json(json!({
             "thread_id": turn.thread_id,
@@ -116,13 +141,7 @@ pub(crate) async fn chat(State(app): State<Arc<App>>, headers: HeaderMap, body: 
             "nodes": turn.nodes,
         }))
         .into_response(),
-        Err(e) => {
-            tracing::error!(correlation, error = %e, "chat turn failed");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the agent failed: {e}"),
-            )
-        }
+        Err(e) => return internal_error(&correlation, "chat turn failed", &e),
     };
     if let Ok(value) = HeaderValue::from_str(&correlation) {
         response.headers_mut().insert("x-request-id", value);
@@ -157,6 +176,7 @@ fn booking_json(booking: &Booking, app: &App) -> Value {
 /// `GET /api/users/{user_id}/bookings[?channel=web]`.
 pub(crate) async fn user_bookings(
     State(app): State<Arc<App>>,
+    headers: HeaderMap,
     Path(user_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -180,14 +200,15 @@ pub(crate) async fn user_bookings(
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e)) => internal_error(&request_id(&headers), "reading a guest's bookings", &e),
+        Err(e) => internal_error(&request_id(&headers), "reading a guest's bookings", &e),
     }
 }
 
 /// `GET /api/bookings/{reference}`: any guest's booking, for operators.
 pub(crate) async fn booking(
     State(app): State<Arc<App>>,
+    headers: HeaderMap,
     Path(reference): Path<String>,
 ) -> Response {
     let Ok(reference) = BookingRef::parse(&reference) else {
@@ -205,8 +226,8 @@ pub(crate) async fn booking(
             Json(body).into_response()
         }
         Ok(Ok(None)) => error(StatusCode::NOT_FOUND, "no booking has that reference"),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e)) => internal_error(&request_id(&headers), "finding a booking", &e),
+        Err(e) => internal_error(&request_id(&headers), "finding a booking", &e),
     }
 }
 
@@ -255,6 +276,7 @@ fn check_thread_id(thread_id: &str) -> Result<(), &'static str> {
 /// `GET /api/threads/{thread_id}/state`.
 pub(crate) async fn thread_state(
     State(app): State<Arc<App>>,
+    headers: HeaderMap,
     Path(thread_id): Path<String>,
 ) -> Response {
     if let Err(why) = check_thread_id(&thread_id) {
@@ -273,13 +295,14 @@ pub(crate) async fn thread_state(
             "checkpoint": snapshot.checkpoint,
         }))
         .into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => internal_error(&request_id(&headers), "reading a thread's state", &e),
     }
 }
 
 /// `GET /api/threads/{thread_id}/history?limit=20&before=ID`: newest first.
 pub(crate) async fn thread_history(
     State(app): State<Arc<App>>,
+    headers: HeaderMap,
     Path(thread_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -309,7 +332,7 @@ pub(crate) async fn thread_history(
                 .flatten();
             Json(json!({"checkpoints": checkpoints, "next_before": next_before})).into_response()
         }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => internal_error(&request_id(&headers), "reading a thread's history", &e),
     }
 }
 

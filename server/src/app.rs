@@ -22,7 +22,7 @@ use crate::{api, ops, ui, webhook};
 /// Everything a request handler or background task needs.
 pub(crate) struct App {
     pub(crate) config: Config,
-    pub(crate) agent: Agent,
+    pub(crate) agent: Arc<Agent>,
     pub(crate) db: Db,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) limits: RateLimits,
@@ -35,7 +35,7 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub(crate) fn new(config: Config, agent: Agent, db: Db, metrics: Arc<Metrics>) -> App {
+    pub(crate) fn new(config: Config, agent: Arc<Agent>, db: Db, metrics: Arc<Metrics>) -> App {
         App {
             instagram: config.channel(Channel::Instagram),
             whatsapp: config.channel(Channel::Whatsapp),
@@ -69,6 +69,16 @@ pub(crate) fn now_ms() -> i64 {
 /// checkpoints and its replies.
 pub(crate) fn correlation_id() -> String {
     format!("{:016x}", fastrand::u64(..))
+}
+
+/// The caller's `x-request-id` when it is a sensible one (1–64 visible ASCII characters), else
+/// a fresh [`correlation_id`]: what a request's log lines and a 500's body are marked with.
+pub(crate) fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(correlation_id, str::to_owned)
 }
 
 /// The routes. Admin and state endpoints sit behind the admin token when one is set.

@@ -1,8 +1,10 @@
-//! The server's one error type: what stops it from starting or serving.
+//! The server's one error type: what stops it from starting or serving, or a turn from
+//! answering. Its text is for the log: it may name storage, so a client gets a generic message
+//! and a request id instead.
 
 use std::path::PathBuf;
 
-/// Why the server could not start or stopped.
+/// Why the server could not start, stopped, or could not answer a message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A setting is invalid; names the variable.
@@ -35,4 +37,11 @@ pub enum Error {
     /// The HTTP server failed while serving.
     #[error("serving failed: {0}")]
     Serve(std::io::Error),
+    /// A turn's graph run failed (a node, the checkpointer).
+    #[error("the agent failed: {0}")]
+    Agent(#[source] graph_core::Error),
+    /// A turn was stopped before it ended: the runtime is shutting down. What it checkpointed
+    /// stays resumable.
+    #[error("the turn was stopped before it ended")]
+    TurnStopped,
 }

@@ -12,6 +12,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use crate::agent::Message;
 use crate::app::{App, DRAIN, now_ms};
 use crate::db::Pending;
 use crate::meta::{Channel, split};
@@ -109,17 +110,17 @@ async fn answer_guest(app: &App, rows: Vec<Pending>) {
 /// Answers one message; true when it failed and will be tried again later.
 async fn answer(app: &App, row: &Pending) -> bool {
     let text = if row.readable {
-        match app
-            .agent
-            .turn(
-                row.channel.as_str(),
-                &row.user,
-                &row.text,
-                &row.message_id,
-                &row.correlation,
-            )
-            .await
-        {
+        let message = Message {
+            channel: row.channel.as_str().to_owned(),
+            user: row.user.clone(),
+            text: row.text.clone(),
+            message_id: row.message_id.clone(),
+            correlation: row.correlation.clone(),
+        };
+        // At shutdown this future may be dropped after the drain; the turn runs on
+        // (`Agent::turn`) and shutdown waits for it, so the guest's message is answered from
+        // its finished run on the next start rather than run beside it.
+        match app.agent.turn(message).await {
             Ok(turn) => {
                 tracing::info!(nodes = ?turn.nodes, intent = ?turn.intent, "answered");
                 Ok(turn.reply)

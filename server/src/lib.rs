@@ -50,6 +50,8 @@ pub struct Server {
     http: JoinHandle<Result<(), Error>>,
     inbox: JoinHandle<()>,
     outbox: JoinHandle<()>,
+    /// For shutdown to wait out turns whose callers stopped waiting.
+    agent: Arc<agent::Agent>,
 }
 
 impl Server {
@@ -65,7 +67,7 @@ impl Server {
                 reason: format!("cannot create its directory: {e}"),
             })?;
         }
-        let agent = agent::Agent::open(&config, Arc::clone(&metrics))?;
+        let agent = Arc::new(agent::Agent::open(&config, Arc::clone(&metrics))?);
         let db = db::Db::open(&path)?;
         let api = meta::send::SendApi::new(Duration::from_secs(15))
             .map_err(|e| Error::Startup(format!("the HTTP client: {e}")))?;
@@ -79,7 +81,7 @@ impl Server {
             addr: config.bind_addr,
             source,
         })?;
-        let app = Arc::new(app::App::new(config, agent, db, metrics));
+        let app = Arc::new(app::App::new(config, Arc::clone(&agent), db, metrics));
         let (stop, stopped) = watch::channel(false);
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
@@ -100,6 +102,7 @@ impl Server {
             http,
             inbox,
             outbox,
+            agent,
         })
     }
 
@@ -109,7 +112,7 @@ impl Server {
     }
 
     /// Stops gracefully: no new connections, in-flight requests answered, running turns
-    /// finished (or left checkpointed to resume), sends in flight recorded.
+    /// finished (or, after a while, left checkpointed to resume), sends in flight recorded.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         match self.http.await {
@@ -118,6 +121,14 @@ impl Server {
             Ok(Ok(())) => {}
         }
         let _ = self.inbox.await;
+        // Turns whose HTTP client left, or that the inbox's drain gave up on, are still
+        // running, each holding its thread until its writes have landed.
+        if tokio::time::timeout(app::DRAIN, self.agent.idle())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown: turns still running were stopped");
+        }
         let _ = self.outbox.await;
         tracing::info!("stopped");
     }

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::error;
+use crate::api::{error, internal_error};
 use crate::app::{App, correlation_id, now_ms, secret_eq};
 use crate::db::NewMessage;
 use crate::limits::{SLOW_DOWN, Verdict};
@@ -121,8 +121,12 @@ pub(crate) async fn receive(
         );
         app.metrics.webhook(label, "delivery_failed", 1);
         if let Err(e) = app.db.delivery_failed(channel, failure, now).await {
-            tracing::error!(%channel, error = %e, "recording a failed delivery");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "storage failed; retry");
+            // A 500 makes Meta deliver it again.
+            return internal_error(
+                &correlation_id(),
+                &format!("{channel}: recording a failed delivery"),
+                &e,
+            );
         }
     }
     if delivery.messages.is_empty() {
@@ -155,8 +159,8 @@ pub(crate) async fn receive(
     let stored = match app.db.receive(messages, now).await {
         Ok(stored) => stored,
         Err(e) => {
-            tracing::error!(%channel, error = %e, "storing a delivery");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "storage failed; retry");
+            let what = format!("{channel}: storing a delivery");
+            return internal_error(&correlation_id(), &what, &e);
         }
     };
     for ((message, new), notify) in stored.into_iter().zip(notify) {

@@ -427,3 +427,28 @@ async fn a_version_1_file_migrates_to_namespaces() {
         .unwrap();
     assert_eq!(version, 4);
 }
+
+/// Writes whose callers stopped waiting (each future polled once, so its write is queued, then
+/// dropped) have all landed once `barrier` returns.
+#[tokio::test]
+async fn barrier_waits_for_writes_whose_callers_left() {
+    // One commit (and fsync) per write, so the queue takes a while to drain.
+    let store = SqliteCheckpointer::options()
+        .max_batch(1)
+        .open(temp_db("flush"))
+        .unwrap();
+    let threads: Vec<ThreadId> = (0..100)
+        .map(|i| ThreadId::from(format!("left-{i}")))
+        .collect();
+    for thread in &threads {
+        // A zero timeout polls the put once: it queues the write, then is dropped.
+        let put = store.put(checkpoint(thread, 0, None));
+        let _ = tokio::time::timeout(std::time::Duration::ZERO, put).await;
+    }
+    store.barrier().await.unwrap();
+    // The last queued first: without the barrier it is the likeliest to be still on its way.
+    for thread in threads.iter().rev() {
+        let head = store.get(thread, &Namespace::root(), None).await.unwrap();
+        assert!(head.is_some(), "{thread}: its write had not landed");
+    }
+}

@@ -9,4 +9,5 @@ mod fuzz;
 mod load;
 mod meta;
 mod restart;
+mod turns;
 mod webhooks;

@@ -1,0 +1,342 @@
+//! Turns whose client leaves: a `/api/chat` request dropped mid-turn still finishes its turn,
+//! and the guest's next message, sent at once, runs after it and its writes, never beside
+//! them. A failed turn answers a generic 500 with a request id, never storage details.
+//!
+//! A loopback Gemini holds every call for a few milliseconds (then refuses it, so the offline
+//! NLU answers): each turn is slow enough to be cut off mid-flight, and the fake says when a
+//! turn is under way, so every message the test sends is one the server started.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::post;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::common::{self, Running};
+
+/// How long the fake Gemini holds each call before refusing it, unless told otherwise.
+const HOLD: Duration = Duration::from_millis(4);
+/// The longest a client waits, once its turn is under way, before it leaves.
+const MAX_PATIENCE_MS: u64 = 8;
+
+/// A loopback Gemini that tells who waits for a message when a call carrying it arrives.
+#[derive(Clone)]
+struct SlowGemini {
+    /// Markers of messages sent and not yet seen, and who to tell when they are.
+    waiting: Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>,
+    /// How long it holds each call.
+    hold: Duration,
+}
+
+impl SlowGemini {
+    fn new(hold: Duration) -> SlowGemini {
+        SlowGemini {
+            waiting: Arc::default(),
+            hold,
+        }
+    }
+
+    /// Starts the fake and returns its base URL.
+    async fn start(&self) -> String {
+        let fake = self.clone();
+        let app = axum::Router::new().route(
+            "/v1beta/models/{call}",
+            post(move |body: String| {
+                let fake = fake.clone();
+                async move {
+                    fake.seen(&body);
+                    tokio::time::sleep(fake.hold).await;
+                    // A 400 about the request: no retry, no breaker, the offline NLU answers.
+                    (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        axum::Json(json!({"error": {"code": 400, "message": "Request contains an invalid argument.", "status": "INVALID_ARGUMENT"}})),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        base
+    }
+
+    /// Tells whoever waits for a marker the call carries.
+    fn seen(&self, body: &str) {
+        let mut waiting = self.waiting.lock().unwrap();
+        let found: Vec<String> = waiting
+            .keys()
+            .filter(|marker| body.contains(marker.as_str()))
+            .cloned()
+            .collect();
+        for marker in found {
+            if let Some(tell) = waiting.remove(&marker) {
+                let _ = tell.send(());
+            }
+        }
+    }
+
+    /// A receiver that fires when a call carrying `marker` arrives.
+    fn expect(&self, marker: String) -> oneshot::Receiver<()> {
+        let (tell, told) = oneshot::channel();
+        self.waiting.lock().unwrap().insert(marker, tell);
+        told
+    }
+}
+
+/// Guest `guest`'s `n`th message: a hotel question with a marker no other message contains.
+fn message(guest: usize, n: usize) -> (String, String) {
+    const QUESTIONS: [&str; 6] = [
+        "Is there parking at the Grand Plaza Hotel?",
+        "Does the Seaside Resort & Spa have a pool?",
+        "What time is check in at Mountain View Lodge?",
+        "Is breakfast included at the City Center Inn?",
+        "Do you allow pets at the Grand Plaza?",
+        "Is there wifi at the Seaside Resort?",
+    ];
+    let marker = format!("zx{guest:03}q{n:04}zx");
+    let text = format!("{} ({marker})", QUESTIONS[(guest + n) % QUESTIONS.len()]);
+    (marker, text)
+}
+
+/// A server on `dir` whose Gemini is the slow fake, with rate limits out of the way.
+async fn start_slow(dir: &std::path::Path, hold: Duration) -> (Running, SlowGemini) {
+    let gemini = SlowGemini::new(hold);
+    let base = gemini.start().await;
+    let mut config = common::config(
+        dir,
+        &[
+            "--gemini-api-key",
+            "test-key",
+            "--gemini-base-url",
+            &base,
+            "--rate-limit-per-guest",
+            "100000",
+            "--rate-limit-global",
+            "100000",
+        ],
+    );
+    config.llm_provider = None; // the key alone selects Gemini
+    (common::start(config).await, gemini)
+}
+
+/// One guest's session: each message but the last is dropped by its client a random few
+/// milliseconds after its turn started, and the next is sent at once; the last is awaited.
+/// Returns the texts sent and every 5xx (or missing answer) seen.
+async fn leave_mid_turn(
+    running: &Running,
+    gemini: &SlowGemini,
+    guest: usize,
+    turns: usize,
+) -> (Vec<String>, Vec<String>) {
+    let user = format!("leaver-{guest}");
+    let mut rng = fastrand::Rng::with_seed(guest as u64);
+    let mut sent = Vec::with_capacity(turns);
+    let mut failures = Vec::new();
+    for n in 0..turns {
+        let (marker, text) = message(guest, n);
+        let started = gemini.expect(marker);
+        let request = running
+            .http
+            .post(running.url("/api/chat"))
+            .header("x-request-id", format!("{user}-{n}"))
+            .json(&json!({"user_id": user, "text": text}))
+            .send();
+        sent.push(text.clone());
+        let mut request = tokio::spawn(request);
+        if n + 1 == turns {
+            match request.await.unwrap() {
+                Ok(response) if response.status() == 200 => {}
+                Ok(response) => failures.push(format!(
+                    "{user} {text:?}: {} {}",
+                    response.status(),
+                    response.text().await.unwrap_or_default()
+                )),
+                Err(e) => failures.push(format!("{user} {text:?}: {e}")),
+            }
+            break;
+        }
+        // Wait until the turn is under way (or the request ends without it: a failure).
+        let answered = tokio::select! {
+            answered = &mut request => Some(answered),
+            told = started => {
+                assert!(told.is_ok(), "{user} {text:?}: the fake dropped its waiter");
+                None
+            }
+        };
+        let answered = match answered {
+            Some(answered) => Some(answered.unwrap()),
+            None => {
+                tokio::time::sleep(Duration::from_millis(rng.u64(0..=MAX_PATIENCE_MS))).await;
+                // The client leaves, unless the answer came first.
+                request.abort();
+                request.await.ok()
+            }
+        };
+        if let Some(answered) = answered {
+            match answered {
+                Ok(response) if response.status().is_server_error() => failures.push(format!(
+                    "{user} {text:?}: {} {}",
+                    response.status(),
+                    response.text().await.unwrap_or_default()
+                )),
+                Ok(_) => {}
+                Err(e) => failures.push(format!("{user} {text:?}: {e}")),
+            }
+        }
+    }
+    (sent, failures)
+}
+
+/// `guests` guests each send `turns` messages, leaving all but the last mid-turn; then no
+/// answer was a 5xx, and each guest's transcript holds every message, in order, each with a
+/// reply.
+async fn every_turn_left_mid_flight_completes(guests: usize, turns: usize) {
+    let dir = common::fresh_dir(&format!("leave-mid-turn-{guests}x{turns}"));
+    let (running, gemini) = start_slow(&dir, HOLD).await;
+    let running = Arc::new(running);
+    let sessions: Vec<_> = (0..guests)
+        .map(|guest| {
+            let (running, gemini) = (Arc::clone(&running), gemini.clone());
+            tokio::spawn(async move { leave_mid_turn(&running, &gemini, guest, turns).await })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut missing = Vec::new();
+    for (guest, session) in sessions.into_iter().enumerate() {
+        let (sent, failed) = session.await.unwrap();
+        failures.extend(failed);
+        let (status, state) = running
+            .get_json(&format!("/api/threads/web:leaver-{guest}/state"))
+            .await;
+        assert_eq!(status, 200, "{state}");
+        let lines = state["values"]["transcript"].as_array().unwrap();
+        let said: Vec<&str> = lines
+            .iter()
+            .filter(|l| l["from"] == "guest")
+            .map(|l| l["text"].as_str().unwrap())
+            .collect();
+        let replied = lines.iter().filter(|l| l["from"] == "agent").count();
+        let alternating = lines.chunks(2).all(|pair| {
+            pair.len() == 2 && pair[0]["from"] == "guest" && pair[1]["from"] == "agent"
+        });
+        if said != sent || replied != turns || !alternating {
+            missing.push(format!(
+                "leaver-{guest}: sent {}, transcript has {} message(s) and {replied} repl(ies); \
+                 first difference at message {:?}",
+                sent.len(),
+                said.len(),
+                sent.iter().zip(&said).position(|(a, b)| a != b),
+            ));
+        }
+    }
+    Arc::into_inner(running)
+        .expect("the sessions are over")
+        .server
+        .shutdown()
+        .await;
+    assert!(
+        failures.is_empty(),
+        "{} of {} turns failed; the first: {:#?}",
+        failures.len(),
+        guests * turns,
+        &failures[..failures.len().min(5)]
+    );
+    assert!(missing.is_empty(), "turns missing: {missing:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_left_mid_flight_completes_before_the_next() {
+    every_turn_left_mid_flight_completes(8, 13).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a thousand turns: run with --ignored"]
+async fn a_thousand_turns_left_mid_flight_complete_in_order() {
+    every_turn_left_mid_flight_completes(16, 63).await;
+}
+
+/// Shutdown waits for a turn whose client left: after it, the thread holds the turn's reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_waits_for_a_turn_whose_client_left() {
+    let dir = common::fresh_dir("leave-then-stop");
+    // Held long enough that shutdown comes well before the turn's end.
+    let (running, gemini) = start_slow(&dir, Duration::from_millis(300)).await;
+    let (marker, text) = message(0, 0);
+    let started = gemini.expect(marker);
+    let request = running
+        .http
+        .post(running.url("/api/chat"))
+        .json(&json!({"user_id": "stopper", "text": text}))
+        .send();
+    let request = tokio::spawn(request);
+    started.await.unwrap();
+    request.abort();
+    let _ = request.await;
+    running.server.shutdown().await;
+
+    let running = common::start(common::config(&dir, &[])).await;
+    let (status, state) = running.get_json("/api/threads/web:stopper/state").await;
+    assert_eq!(status, 200, "{state}");
+    let lines = state["values"]["transcript"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "the message and its reply: {lines:?}");
+    assert_eq!(lines[0]["text"], text);
+    assert_eq!(lines[1]["from"], "agent");
+    running.server.shutdown().await;
+}
+
+/// A failed turn's 500 says nothing of storage: a trigger makes every checkpoint write fail,
+/// and the answer is a generic message with the request id, which the log has the details
+/// under.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_turn_answers_500_without_storage_details() {
+    let dir = common::fresh_dir("failed-turn");
+    let running = common::start(common::config(&dir, &[])).await;
+    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_more_checkpoints BEFORE INSERT ON gc_checkpoints
+         BEGIN SELECT RAISE(ABORT, 'disk quota exceeded in gc_checkpoints'); END;",
+    )
+    .unwrap();
+    let response = running
+        .http
+        .post(running.url("/api/chat"))
+        .header("x-request-id", "req-failed-1")
+        .json(&json!({"user_id": "ivy", "text": "Is there parking at the Grand Plaza Hotel?"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.headers()["x-request-id"], "req-failed-1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["request_id"], "req-failed-1", "{body}");
+    assert_no_internals(&body);
+
+    // Reads that fail say as little: the table of threads is gone.
+    db.execute_batch("ALTER TABLE gc_threads RENAME TO gc_gone")
+        .unwrap();
+    for path in ["/api/threads/web:ivy/state", "/api/threads/web:ivy/history"] {
+        let (status, body) = running.get_json(path).await;
+        assert_eq!(status, 500, "{path}: {body}");
+        assert!(body["request_id"].as_str().is_some(), "{path}: {body}");
+        assert_no_internals(&body);
+    }
+    running.server.shutdown().await;
+}
+
+/// Fails when `body` names storage: SQL, tables, checkpoints, threads.
+fn assert_no_internals(body: &Value) {
+    let text = body.to_string().to_lowercase();
+    for word in [
+        "sql",
+        "gc_",
+        "checkpoint",
+        "quota",
+        "thread",
+        "storage",
+        "database",
+    ] {
+        assert!(!text.contains(word), "{word:?} leaked: {body}");
+    }
+}
