@@ -21,6 +21,8 @@ use crate::state::State;
 use crate::store::Store;
 use crate::stream::{EventSink, EventStream, StreamModes};
 
+mod history;
+
 /// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
 /// compiled graph serves any number of concurrent runs on different threads.
 pub struct CompiledGraph<S: State> {

@@ -6,6 +6,7 @@ mod compose;
 mod conformance;
 mod engine;
 mod files;
+mod history;
 mod store;
 mod subgraphs;
 

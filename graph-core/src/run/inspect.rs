@@ -1,10 +1,10 @@
-//! Reading and editing a thread without running it: `get_state` ([`Run::snapshot`]) and
-//! `update_state` ([`Run::update_state`]).
+//! Reading and editing a thread without running it: `get_state` ([`Run::snapshot`]), a page of
+//! history with values ([`Run::history`]) and `update_state` ([`Run::update_state`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use crate::checkpoint::{CheckpointMeta, Source};
+use crate::checkpoint::{CheckpointMeta, HistoryQuery, Source};
 use crate::config::{Persistence, RunConfig, StateOptions};
 use crate::context::{TaskShared, WriteSink};
 use crate::error::{Error, Result};
@@ -61,6 +61,48 @@ impl<S: State> Run<S> {
             interrupts: inspected.interrupts,
             status: inspected.status,
         })
+    }
+
+    /// A page of the root graph's history with values, for `get_state_history_values`: one
+    /// [`crate::Checkpointer::history`] read, then each checkpoint restored and inspected as
+    /// `get_state` does (without subgraph states, which would cost a read per task).
+    pub(crate) async fn history(
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
+        config: &RunConfig,
+        query: &HistoryQuery,
+    ) -> Result<Vec<StateSnapshot<S>>> {
+        let Some(checkpointer) = persistence.checkpointer.clone() else {
+            return Err(Error::NoCheckpointer("get_state_history_values"));
+        };
+        let sink = EventSink::silent(&config.thread);
+        let run = Run::new(plan, persistence, config.clone(), sink);
+        run.check_root("get_state_history_values")?;
+        let page = checkpointer
+            .history(&run.thread, &run.ns, query)
+            .await
+            .map_err(|e| run.storage(e))?;
+        let mut snapshots = Vec::with_capacity(page.len());
+        for loaded in page {
+            let sink = EventSink::silent(&config.thread);
+            let mut run = Run::new(
+                Arc::clone(&run.plan),
+                run.persistence.clone(),
+                config.clone(),
+                sink,
+            );
+            run.restore(loaded)?;
+            let inspected = run.inspect(false).await?;
+            snapshots.push(StateSnapshot {
+                next: inspected.head.next.clone(),
+                values: Arc::unwrap_or_clone(run.state),
+                checkpoint: Some(inspected.head),
+                tasks: inspected.tasks,
+                interrupts: inspected.interrupts,
+                status: inspected.status,
+            });
+        }
+        Ok(snapshots)
     }
 
     /// A subgraph's state at a checkpoint of its task's namespace, `None` if it has none.

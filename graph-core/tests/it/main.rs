@@ -11,6 +11,7 @@ mod conformance;
 mod defer;
 mod error_handler;
 mod export;
+mod history;
 mod hitl;
 mod joins;
 mod node_defaults;
