@@ -9,6 +9,7 @@ mod breakpoints;
 mod cache;
 mod conformance;
 mod defer;
+mod edits;
 mod error_handler;
 mod export;
 mod history;
