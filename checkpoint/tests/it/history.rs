@@ -155,3 +155,72 @@ async fn every_history_entry_equals_get_state_at_its_checkpoint() {
         .unwrap();
     assert_eq!(page[0].values, fork.state);
 }
+
+#[tokio::test]
+async fn edits_and_commands_are_stored_on_sqlite() {
+    let path = crate::temp_db("edits");
+    let mut graph = StateGraph::<Walk>::new();
+    for name in ["a", "b"] {
+        graph.add_node(name, move |_s: Arc<Walk>, _ctx: Ctx| async move {
+            Ok::<_, NodeError>(WalkUpdate::default().log(vec![name.to_owned()]))
+        });
+    }
+    graph.add_edge(START, "a").add_edge("a", "b");
+    let store = SqliteCheckpointer::open(&path).unwrap();
+    let graph = graph.compile().unwrap().with_checkpointer(Arc::new(store));
+    let cfg = RunConfig::thread("t");
+
+    let out = graph
+        .invoke_command(
+            graph_core::Command::update(WalkUpdate::default().last("cmd")).and_goto("b"),
+            &cfg,
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.state.log, ["b"]);
+    graph
+        .bulk_update_state(
+            &cfg,
+            vec![
+                vec![
+                    (WalkUpdate::default().log(vec!["x".into()]), "a".into()),
+                    (WalkUpdate::default().total(2u64), "b".into()),
+                ],
+                vec![(WalkUpdate::default(), graph_core::UpdateTarget::Copy)],
+            ],
+        )
+        .await
+        .unwrap();
+    let copy = graph.get_state(&cfg).await.unwrap();
+    assert_eq!(
+        copy.checkpoint.as_ref().unwrap().source,
+        graph_core::Source::Fork
+    );
+    assert_eq!(copy.next, ["b"]);
+    assert_eq!(
+        (copy.values.log.clone(), copy.values.total),
+        (vec!["b".into(), "x".into()], 2)
+    );
+    graph
+        .update_state(&cfg, WalkUpdate::default(), "__input__")
+        .await
+        .unwrap();
+    let out = graph.resume(&cfg, Resume::Continue).await.unwrap();
+    assert_eq!(out.state.log, ["b", "x", "a", "b"]);
+    // Reopened, the history reads the same values.
+    drop(graph);
+    let store = SqliteCheckpointer::open(&path).unwrap();
+    let page = graph_core::Checkpointer::history(
+        &store,
+        &"t".into(),
+        &graph_core::Namespace::root(),
+        &HistoryQuery::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        page.len(),
+        7,
+        "input, b, the bulk edit, its copy, input, a, b"
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::checkpoint::Source;
-use crate::config::{Persistence, RunConfig};
+use crate::config::{Durability, Persistence, RunConfig};
 use crate::context::{TaskShared, WriteSink};
 use crate::edit::UpdateTarget;
 use crate::error::{Error, Result};
@@ -37,7 +37,10 @@ impl<S: State> Run<S> {
             return Err(Error::NoCheckpointer(what));
         }
         let sink = EventSink::silent(&config.thread);
-        let mut run = Run::new(plan, persistence, config.clone(), sink);
+        // An edit is its checkpoint: stored now whatever the call's durability, or
+        // `Durability::Exit` would hold an input checkpoint back and drop it with this run.
+        let config = config.clone().durability(Durability::Sync);
+        let mut run = Run::new(plan, persistence, config, sink);
         run.check_root(what)?;
         if let Some(loaded) = run.load().await? {
             run.restore(loaded)?;

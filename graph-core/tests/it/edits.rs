@@ -3,8 +3,8 @@
 //! as input (`invoke_command`, LangGraph's `invoke(Command(update=, goto=))`).
 
 use graph_core::{
-    Command, CompiledGraph, Error, HistoryQuery, Interrupt, Resume, RunConfig, RunStatus, START,
-    Source, StateGraph, ThreadStatus, UpdateTarget,
+    Command, CompiledGraph, Durability, Error, HistoryQuery, Interrupt, Resume, RunConfig,
+    RunStatus, START, Source, StateGraph, ThreadStatus, UpdateTarget,
 };
 
 use crate::{Log, LogUpdate, append, chain, memory, push};
@@ -251,6 +251,17 @@ async fn a_command_as_input_goes_where_it_says() {
         .unwrap();
     assert_eq!(out.executed, ["b", "c"]);
     assert_eq!(out.state.log, ["hi", "b", "c"]);
+    // Stored before the run starts, whatever the run's durability.
+    let exit = RunConfig::thread("exit").durability(Durability::Exit);
+    let out = g
+        .invoke_command(Command::update(push("hi")).and_goto("c"), &exit)
+        .await
+        .unwrap();
+    assert_eq!(out.state.log, ["hi", "c"]);
+    g.update_state(&exit, push("in"), UpdateTarget::Input)
+        .await
+        .unwrap();
+    assert_eq!(g.get_state(&exit).await.unwrap().next, ["a"]);
     // A finished thread: update applied, then goto runs.
     let out = g
         .invoke_command(Command::update(push("more").x(4)).and_goto("c"), &cfg)
