@@ -24,10 +24,11 @@ const PAGE: &str = "SELECT id, meta, versions, frontier FROM gc_checkpoints
 /// Every value row the page reads: from each (field, version) the page names, back along `prev`
 /// to its snapshot. `UNION` keeps each row once however many checkpoints share it, and only an
 /// older `prev` is followed, so damaged rows cannot loop. `?2` is a JSON array of
-/// `[field, version]` pairs.
+/// `[field, version]` pairs. `CROSS JOIN` keeps SQLite's join order: each pair (or chain
+/// row), then a primary key lookup; the planner would otherwise scan the thread's values.
 pub(crate) const VALUES: &str = "WITH RECURSIVE chain(field, version, prev) AS (
         SELECT v.field, v.version, v.prev FROM json_each(?2) AS h
-        JOIN gc_values AS v ON v.thread = ?1
+        CROSS JOIN gc_values AS v ON v.thread = ?1
             AND v.field = json_extract(h.value, '$[0]')
             AND v.version = json_extract(h.value, '$[1]')
       UNION
@@ -36,7 +37,7 @@ pub(crate) const VALUES: &str = "WITH RECURSIVE chain(field, version, prev) AS (
         WHERE c.prev < c.version
     )
     SELECT c.field, c.version, c.prev, v.value FROM chain AS c
-    JOIN gc_values AS v ON v.thread = ?1 AND v.field = c.field AND v.version = c.version";
+    CROSS JOIN gc_values AS v ON v.thread = ?1 AND v.field = c.field AND v.version = c.version";
 
 /// The pending writes of the page's checkpoints (`?2`, a JSON array of ids), in the order they
 /// were first written, as `get` returns them.

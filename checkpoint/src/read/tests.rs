@@ -122,3 +122,31 @@ async fn a_page_of_history_costs_the_same_statements_whatever_its_size() {
         .unwrap();
     assert_eq!(api.len(), 41);
 }
+
+/// SQLite's plan for `sql`, one line per step.
+fn plan(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let steps: Vec<String> = stmt
+        .query_map(params, |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    steps.join("\n")
+}
+
+#[test]
+fn a_page_reads_values_and_writes_by_primary_key() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    crate::schema::migrate(&mut conn, std::path::Path::new(":memory:")).unwrap();
+    // Each (field, version) of the page, then each step down a chain, is one key lookup: never
+    // a scan of the thread's values.
+    let values = plan(&conn, super::history::VALUES, (1, "[[1,2]]"));
+    assert!(!values.contains("SCAN v"), "{values}");
+    let lookups = values
+        .matches("SEARCH v USING INDEX sqlite_autoindex_gc_values_1 (thread=? AND field=? AND version=?)")
+        .count();
+    assert_eq!(lookups, 3, "{values}");
+    let writes = plan(&conn, super::history::WRITES, (1, "[1]"));
+    assert!(writes.contains("SEARCH gc_writes USING INDEX"), "{writes}");
+    assert!(writes.contains("(thread=? AND checkpoint=?)"), "{writes}");
+}
