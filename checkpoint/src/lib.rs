@@ -27,7 +27,8 @@
 //!   the lock, so "database is locked" does not happen inside one process.
 //! - **Pooled readers.** Reads use an r2d2 pool in WAL mode and never wait for the writer. A
 //!   `get` runs on the calling task (it is a few indexed lookups); a history listing runs on
-//!   tokio's blocking pool.
+//!   tokio's blocking pool, and a page of history with values costs a fixed number of queries
+//!   whatever its size (`Checkpointer::history`).
 //! - **Durable by default.** WAL with `synchronous=FULL`; [`Synchronous::Normal`] trades the
 //!   last transactions on power loss (never on a process crash) for fewer fsyncs.
 //! - **A node cache too.** [`SqliteCache`] ([`SqliteCheckpointer::cache`]) keeps graph-core's
@@ -345,6 +346,22 @@ impl Checkpointer for SqliteCheckpointer {
         Ok(self
             .read_blocking(context, move |conn, _| {
                 read::list(conn, &thread, &ns, &query)
+            })
+            .await?)
+    }
+
+    async fn history(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        query: &HistoryQuery,
+    ) -> Result<Vec<LoadedCheckpoint>, StorageError> {
+        let (thread, ns) = (thread.clone(), ns.clone());
+        let query = query.clone();
+        let context = format!("{}: reading its history", read::place(&thread, &ns));
+        Ok(self
+            .read_blocking(context, move |conn, names| {
+                read::history(conn, names, &thread, &ns, &query)
             })
             .await?)
     }

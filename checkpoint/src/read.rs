@@ -13,6 +13,12 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::codec;
 use crate::error::Error;
 
+mod history;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use history::history;
+
 /// The stored number of a write kind. Part of the file format: never renumber.
 pub(crate) fn kind_code(kind: WriteKind) -> i64 {
     match kind {
@@ -43,7 +49,7 @@ fn kind_from_code(code: i64) -> Option<WriteKind> {
 pub(crate) struct FieldNames(RwLock<HashMap<i64, Arc<str>>>);
 
 impl FieldNames {
-    fn name(&self, conn: &Connection, id: i64) -> rusqlite::Result<Option<Arc<str>>> {
+    pub(crate) fn name(&self, conn: &Connection, id: i64) -> rusqlite::Result<Option<Arc<str>>> {
         let cached = self
             .0
             .read()
@@ -247,28 +253,7 @@ pub(crate) fn get(
         .query((thread_id, id.0 as i64))
         .map_err(Error::sqlite(context()))?;
     while let Some(row) = rows.next().map_err(Error::sqlite(context()))? {
-        let decoded = (|| -> Result<PendingWrite, String> {
-            let task: [u8; 16] = row
-                .get::<_, Vec<u8>>(0)
-                .map_err(|e| e.to_string())?
-                .try_into()
-                .map_err(|_| "a pending write's task id is not 16 bytes".to_owned())?;
-            let code: i64 = row.get(1).map_err(|e| e.to_string())?;
-            let kind = kind_from_code(code)
-                .ok_or_else(|| format!("a pending write has unknown kind {code}"))?;
-            let slot: u32 = row.get(2).map_err(|e| e.to_string())?;
-            let node: String = row.get(3).map_err(|e| e.to_string())?;
-            let value: Vec<u8> = row.get(4).map_err(|e| e.to_string())?;
-            let value = codec::unwrap(&value).map_err(|e| format!("a pending write: {e}"))?;
-            Ok(PendingWrite {
-                task_id: TaskId(u128::from_be_bytes(task)),
-                node: NodeId::from(node),
-                kind,
-                slot,
-                value: Arc::from(value),
-            })
-        })();
-        pending_writes.push(decoded.map_err(damaged)?);
+        pending_writes.push(decode_write(row, 0).map_err(damaged)?);
     }
     drop(rows);
     drop(stmt);
@@ -279,6 +264,34 @@ pub(crate) fn get(
         frontier: Arc::from(frontier),
         pending_writes,
     }))
+}
+
+/// A pending write from the columns `task, kind, slot, node, value` of `row`, starting at
+/// column `first`.
+pub(crate) fn decode_write(row: &rusqlite::Row<'_>, first: usize) -> Result<PendingWrite, String> {
+    let task: [u8; 16] = row
+        .get::<_, Vec<u8>>(first)
+        .map_err(|e| e.to_string())?
+        .try_into()
+        .map_err(|_| "a pending write's task id is not 16 bytes".to_owned())?;
+    let code: i64 = row.get(first + 1).map_err(|e| e.to_string())?;
+    let kind =
+        kind_from_code(code).ok_or_else(|| format!("a pending write has unknown kind {code}"))?;
+    let slot: u32 = row.get(first + 2).map_err(|e| e.to_string())?;
+    let node: String = row.get(first + 3).map_err(|e| e.to_string())?;
+    let value = row.get_ref(first + 4).map_err(|e| e.to_string())?;
+    let value = value
+        .as_blob()
+        .map_err(|e| e.to_string())
+        .and_then(codec::unwrap)
+        .map_err(|e| format!("a pending write: {e}"))?;
+    Ok(PendingWrite {
+        task_id: TaskId(u128::from_be_bytes(task)),
+        node: NodeId::from(node),
+        kind,
+        slot,
+        value: Arc::from(value),
+    })
 }
 
 /// Lists the checkpoints of a thread's namespace newest first, paged by id from the primary key

@@ -310,6 +310,28 @@ pub trait Checkpointer: Send + Sync + 'static {
         query: &HistoryQuery,
     ) -> Result<Vec<CheckpointMeta>, StorageError>;
 
+    /// Reads a page of the history of a thread's namespace `ns` with values: the checkpoints
+    /// `list` returns for `query`, newest first, each as `get` reads it (values, pending writes).
+    /// A checkpoint pruned between the two reads is left out.
+    ///
+    /// The default lists, then gets each checkpoint: one read per checkpoint. A checkpointer
+    /// that can read a page at once SHOULD override it; its answer MUST equal the default's.
+    async fn history(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        query: &HistoryQuery,
+    ) -> Result<Vec<LoadedCheckpoint>, StorageError> {
+        let metas = self.list(thread, ns, query).await?;
+        let mut page = Vec::with_capacity(metas.len());
+        for meta in metas {
+            if let Some(loaded) = self.get(thread, ns, Some(meta.id)).await? {
+                page.push(loaded);
+            }
+        }
+        Ok(page)
+    }
+
     /// Returns once every call made before it has happened or never will, even one whose
     /// future was dropped: a call queued to a writer that outlives its caller has landed by
     /// then. A run that was cancelled or whose caller went away awaits it before the thread's

@@ -13,13 +13,16 @@ use crate::cache::Cache;
 use crate::checkpoint::{CheckpointMeta, Checkpointer, HistoryQuery};
 use crate::config::{Persistence, Resume, RunConfig, StateOptions};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, Namespace, NodeId, RunId};
+use crate::ids::{Namespace, NodeId, RunId};
 use crate::outcome::{RunOutput, StateSnapshot, SubgraphSnapshot};
 use crate::plan::{ChildAddress, ChildGraph, Plan};
 use crate::run::{Run, Start};
 use crate::state::State;
 use crate::store::Store;
 use crate::stream::{EventSink, EventStream, StreamModes};
+
+mod edit;
+mod history;
 
 /// A validated, immutable graph, ready to run. Cloning is cheap (it shares the graph), and one
 /// compiled graph serves any number of concurrent runs on different threads.
@@ -492,20 +495,6 @@ impl<S: State> CompiledGraph<S> {
                 thread: config.thread.clone(),
                 source,
             })
-    }
-
-    /// Writes `update` as if node `as_node` had produced it (reducers apply, and the next
-    /// superstep follows that node's edges) in a new checkpoint after the latest one (or after the
-    /// one `config` names: a fork). Without `as_node`, the node that wrote the base checkpoint is
-    /// used if there was exactly one.
-    pub async fn update_state(
-        &self,
-        config: &RunConfig,
-        update: S::Update,
-        as_node: Option<&str>,
-    ) -> Result<CheckpointId> {
-        let (plan, persistence) = (Arc::clone(&self.plan), self.persistence.clone());
-        Run::update_state(plan, persistence, config, update, as_node).await
     }
 }
 

@@ -148,6 +148,7 @@ mod clock;
 mod compiled;
 mod config;
 mod context;
+mod edit;
 mod error;
 mod export;
 mod field_update;
@@ -185,6 +186,7 @@ pub use config::{
     RunContext, StateOptions, SubgraphPersistence,
 };
 pub use context::Ctx;
+pub use edit::UpdateTarget;
 pub use error::{
     BoxError, BuildError, Error, FailureKind, IdleTimeout, Interrupted, NodeError, NodeFailure,
     Result, StorageError, Timeout,

@@ -87,6 +87,27 @@ impl ThreadData {
         }
     }
 
+    /// A stored checkpoint as `get` returns it: values resolved, pending writes attached.
+    fn load(
+        &self,
+        thread: &ThreadId,
+        id: CheckpointId,
+        stored: &StoredCheckpoint,
+    ) -> Result<LoadedCheckpoint, StorageError> {
+        let values = stored
+            .versions
+            .iter()
+            .map(|version| self.resolve(thread, id, version))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LoadedCheckpoint {
+            meta: stored.meta.clone(),
+            versions: stored.versions.clone(),
+            values,
+            frontier: Arc::clone(&stored.frontier),
+            pending_writes: self.writes.get(&id).cloned().unwrap_or_default(),
+        })
+    }
+
     /// The (field, version) keys the given checkpoints read, following delta chains.
     fn reachable(
         &self,
@@ -189,18 +210,7 @@ impl Checkpointer for InMemoryCheckpointer {
         let Some((&id, stored)) = found else {
             return Ok(None);
         };
-        let values = stored
-            .versions
-            .iter()
-            .map(|version| data.resolve(thread, id, version))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(LoadedCheckpoint {
-            meta: stored.meta.clone(),
-            versions: stored.versions.clone(),
-            values,
-            frontier: Arc::clone(&stored.frontier),
-            pending_writes: data.writes.get(&id).cloned().unwrap_or_default(),
-        }))
+        data.load(thread, id, stored).map(Some)
     }
 
     async fn list(
@@ -223,6 +233,29 @@ impl Checkpointer for InMemoryCheckpointer {
             .take(query.limit.unwrap_or(usize::MAX))
             .map(|(_, stored)| stored.meta.clone())
             .collect())
+    }
+
+    async fn history(
+        &self,
+        thread: &ThreadId,
+        ns: &Namespace,
+        query: &HistoryQuery,
+    ) -> Result<Vec<LoadedCheckpoint>, StorageError> {
+        let threads = self.lock();
+        let Some(data) = threads.get(thread).and_then(|t| t.get(ns)) else {
+            return Ok(Vec::new());
+        };
+        let range = match query.before {
+            Some(before) => data.checkpoints.range(..before),
+            None => data.checkpoints.range(..),
+        };
+        // One lock for the whole page, so it is one consistent view, as SQLite's transaction is.
+        range
+            .rev()
+            .filter(|(_, stored)| query.matches(&stored.meta))
+            .take(query.limit.unwrap_or(usize::MAX))
+            .map(|(&id, stored)| data.load(thread, id, stored))
+            .collect()
     }
 
     async fn delete_thread(&self, thread: &ThreadId) -> Result<(), StorageError> {

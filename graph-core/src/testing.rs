@@ -137,6 +137,7 @@ pub const CASES: &[Case] = cases![
     history::list_filters_by_metadata,
     history::list_filters_by_source_and_step,
     history::metadata_round_trips,
+    history::history_pages_read_as_list_then_get,
     writes::writes_round_trip,
     writes::writes_are_idempotent_by_key,
     writes::writes_with_different_keys_coexist,

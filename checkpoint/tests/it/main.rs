@@ -7,6 +7,7 @@ mod conformance;
 mod durability;
 mod engine;
 mod files;
+mod history;
 mod store;
 mod subgraphs;
 

@@ -1,20 +1,15 @@
-//! Reading and editing a thread without running it: `get_state` ([`Run::snapshot`]) and
-//! `update_state` ([`Run::update_state`]).
+//! Reading and editing a thread without running it: `get_state` ([`Run::snapshot`]), a page of
+//! history with values ([`Run::history`]). Editing is in `edit.rs`.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::checkpoint::{CheckpointMeta, Source};
+use crate::checkpoint::{CheckpointMeta, HistoryQuery};
 use crate::config::{Persistence, RunConfig, StateOptions};
-use crate::context::{TaskShared, WriteSink};
 use crate::error::{Error, Result};
-use crate::ids::{CheckpointId, NodeId, TaskId};
-use crate::node::Command;
 use crate::outcome::{Interrupt, StateSnapshot, SubgraphSnapshot, TaskInfo, ThreadStatus};
 use crate::plan::{ChildAddress, Plan};
 use crate::state::State;
 use crate::stream::EventSink;
-use crate::task::route;
 
 use super::Run;
 use super::bridge::state_json;
@@ -61,6 +56,48 @@ impl<S: State> Run<S> {
             interrupts: inspected.interrupts,
             status: inspected.status,
         })
+    }
+
+    /// A page of the root graph's history with values, for `get_state_history_values`: one
+    /// [`crate::Checkpointer::history`] read, then each checkpoint restored and inspected as
+    /// `get_state` does (without subgraph states, which would cost a read per task).
+    pub(crate) async fn history(
+        plan: Arc<Plan<S>>,
+        persistence: Persistence,
+        config: &RunConfig,
+        query: &HistoryQuery,
+    ) -> Result<Vec<StateSnapshot<S>>> {
+        let Some(checkpointer) = persistence.checkpointer.clone() else {
+            return Err(Error::NoCheckpointer("get_state_history_values"));
+        };
+        let sink = EventSink::silent(&config.thread);
+        let run = Run::new(plan, persistence, config.clone(), sink);
+        run.check_root("get_state_history_values")?;
+        let page = checkpointer
+            .history(&run.thread, &run.ns, query)
+            .await
+            .map_err(|e| run.storage(e))?;
+        let mut snapshots = Vec::with_capacity(page.len());
+        for loaded in page {
+            let sink = EventSink::silent(&config.thread);
+            let mut run = Run::new(
+                Arc::clone(&run.plan),
+                run.persistence.clone(),
+                config.clone(),
+                sink,
+            );
+            run.restore(loaded)?;
+            let inspected = run.inspect(false).await?;
+            snapshots.push(StateSnapshot {
+                next: inspected.head.next.clone(),
+                values: Arc::unwrap_or_clone(run.state),
+                checkpoint: Some(inspected.head),
+                tasks: inspected.tasks,
+                interrupts: inspected.interrupts,
+                status: inspected.status,
+            });
+        }
+        Ok(snapshots)
     }
 
     /// A subgraph's state at a checkpoint of its task's namespace, `None` if it has none.
@@ -151,104 +188,5 @@ impl<S: State> Run<S> {
             interrupts: pending,
             status,
         })
-    }
-
-    /// `update_state`: writes an update as a node in a new checkpoint.
-    pub(crate) async fn update_state(
-        plan: Arc<Plan<S>>,
-        persistence: Persistence,
-        config: &RunConfig,
-        update: S::Update,
-        as_node: Option<&str>,
-    ) -> Result<CheckpointId> {
-        if persistence.checkpointer.is_none() {
-            return Err(Error::NoCheckpointer("update_state"));
-        }
-        let sink = EventSink::silent(&config.thread);
-        let mut run = Run::new(plan, persistence, config.clone(), sink);
-        run.check_root("update_state")?;
-        if let Some(loaded) = run.load().await? {
-            run.restore(loaded)?;
-        }
-        let refuse = |reason: String| Error::StateUpdate {
-            thread: config.thread.clone(),
-            reason,
-        };
-        let node = match as_node {
-            Some(name) => *run
-                .plan
-                .index
-                .get(name)
-                .ok_or_else(|| refuse(format!("node `{name}` does not exist")))?,
-            None => {
-                let mut writers: Vec<&NodeId> = run
-                    .head
-                    .as_ref()
-                    .map(|h| h.writers.iter().collect())
-                    .unwrap_or_default();
-                writers.dedup();
-                match writers.as_slice() {
-                    [one] => *run.plan.index.get(*one).ok_or_else(|| {
-                        refuse(format!(
-                            "node `{one}`, which wrote the base checkpoint, is no longer in the \
-                             graph; pass as_node"
-                        ))
-                    })?,
-                    [] => {
-                        return Err(refuse(
-                            "no node wrote the base checkpoint; pass as_node".into(),
-                        ));
-                    }
-                    many => {
-                        let names = many
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        return Err(refuse(format!(
-                            "ambiguous update: {names} wrote the base checkpoint; pass as_node"
-                        )));
-                    }
-                }
-            }
-        };
-        let step = run.step() + 1;
-        let id = run.plan.nodes[node].id.clone();
-        let shared = TaskShared {
-            thread: run.thread.clone(),
-            ns: run.ns.clone(),
-            step,
-            node: id.clone(),
-            task_id: TaskId(0),
-            resumes: BTreeMap::new(),
-            journal: Mutex::new(BTreeMap::new()),
-            writes: Arc::new(WriteSink::Discard),
-            events: None,
-            // An edit is no superstep of a run: it uses none of the budget.
-            remaining: run.config.max_supersteps,
-            context: run.config.context.clone(),
-            store: run.persistence.store.clone(),
-            call: None,
-            nested_answers: BTreeMap::new(),
-            nested: Mutex::new(Vec::new()),
-        };
-        let snapshot = Arc::clone(&run.state);
-        let mut output = route(
-            &run.plan,
-            node,
-            &snapshot,
-            Command::update(update),
-            &shared,
-            false,
-        )?;
-        drop(snapshot);
-        let mut frontier = run.frontier.carried_over();
-        frontier.record(&run.plan, node, &mut output);
-        frontier.normalize(&run.plan);
-        let writes = run.apply(step, vec![(id.clone(), output.update)])?;
-        let committed = run
-            .commit(Source::Update, step, vec![id], writes, frontier, false)
-            .await?;
-        Ok(committed.id)
     }
 }

@@ -12,7 +12,8 @@
 //! - `superstep.rs` — planning and running one superstep's tasks;
 //! - `apply.rs` — conflicts, delta encoding, reducing updates into the state;
 //! - `commit.rs` — the next checkpoint: breakpoints, storing it, the `Durability::Exit` flush;
-//! - `inspect.rs` — `get_state` and `update_state`;
+//! - `inspect.rs` — `get_state` and a page of history with values;
+//! - `edit.rs` — `update_state`, `bulk_update_state`, and a `Command` given as input;
 //! - `subgraph.rs` — a subgraph as a node: its run inside the parent's task, in its namespace;
 //! - `versions.rs`, `saved.rs` — the plain types the run's fields are made of.
 //!
@@ -35,6 +36,7 @@ use crate::stream::{EventKind, EventSink};
 mod apply;
 mod bridge;
 mod commit;
+mod edit;
 mod inspect;
 mod replay;
 mod restore;

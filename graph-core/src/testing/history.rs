@@ -238,3 +238,105 @@ fn object(value: Value) -> Metadata {
     };
     map
 }
+
+pub(super) async fn history_pages_read_as_list_then_get(h: Harness) {
+    use crate::checkpoint::WriteKind;
+    use crate::testing::records::{delta, snapshot, version, write};
+    use crate::testing::support::{normalize, with_fields};
+
+    let thread = h.thread();
+    let mut filtered = checkpoint(&thread, 5, Some(4));
+    filtered.meta.metadata = object(json!({"tag": "x"}));
+    // A fork's delta onto an old version (2), with rows of another branch (3, 4) in between.
+    let chain = [
+        with_fields(
+            &thread,
+            0,
+            None,
+            vec![version("log", 0, 0)],
+            vec![snapshot("log", b"[\"s\"]")],
+        ),
+        with_fields(
+            &thread,
+            1,
+            Some(0),
+            vec![version("log", 1, 1)],
+            vec![delta("log", 0, b"[\"d1\"]")],
+        ),
+        with_fields(
+            &thread,
+            2,
+            Some(1),
+            vec![version("log", 2, 2), version("x", 2, 0)],
+            vec![delta("log", 1, b"[\"d2\"]"), snapshot("x", b"2")],
+        ),
+        with_fields(
+            &thread,
+            3,
+            Some(2),
+            vec![version("log", 3, 0), version("x", 2, 0)],
+            vec![snapshot("log", b"[\"s3\"]")],
+        ),
+        with_fields(
+            &thread,
+            4,
+            Some(3),
+            vec![version("log", 4, 1), version("x", 2, 0)],
+            vec![delta("log", 3, b"[\"d4\"]")],
+        ),
+        filtered,
+        with_fields(
+            &thread,
+            6,
+            Some(2),
+            vec![version("log", 6, 3), version("x", 2, 0)],
+            vec![delta("log", 2, b"[\"fork\"]")],
+        ),
+    ];
+    for stored in chain {
+        h.put(stored).await;
+    }
+    h.put_writes(
+        &thread,
+        6,
+        vec![
+            write(7, WriteKind::Interrupt, 0, b"\"ask\""),
+            write(8, WriteKind::Output, 0, b"{}"),
+        ],
+    )
+    .await;
+    let ns = crate::ids::Namespace::root();
+    for query in [
+        HistoryQuery::default(),
+        query(Some(1), None, json!({})),
+        query(Some(3), Some(6), json!({})),
+        query(Some(2), Some(2), json!({})),
+        query(None, None, json!({"tag": "x"})),
+        query(Some(2), None, json!({"source": "loop"})),
+        query(Some(0), None, json!({})),
+    ] {
+        let page = h
+            .store()
+            .history(&thread, &ns, &query)
+            .await
+            .expect("history");
+        let metas = h.list(&thread, &query).await;
+        let mut expected = Vec::new();
+        for meta in &metas {
+            expected.push(normalize(h.get(&thread, Some(meta.id.0)).await));
+        }
+        let page: Vec<_> = page.into_iter().map(normalize).collect();
+        assert_eq!(
+            page, expected,
+            "history with {query:?} must equal list then get of each"
+        );
+    }
+    let unknown = h.thread();
+    assert!(
+        h.store()
+            .history(&unknown, &ns, &HistoryQuery::default())
+            .await
+            .expect("history")
+            .is_empty()
+    );
+}
