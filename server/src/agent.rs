@@ -220,19 +220,34 @@ impl Agent {
             .durability(graph_core::Durability::Async)
             .metadata("message_id", message_id)
             .metadata("correlation", correlation.as_str());
-        let latest = self
-            .graph
-            .get_state(&RunConfig::thread(thread.clone()))
-            .await?;
-        let seen = latest
-            .checkpoint
-            .as_ref()
+        // The head's metadata alone says whether this message already ran: a turn pays for
+        // reading the whole state (which grows with the conversation) only to reuse a reply.
+        let head = graph_core::Checkpointer::list(
+            &*self.checkpointer,
+            &thread.as_str().into(),
+            &graph_core::Namespace::root(),
+            &graph_core::HistoryQuery {
+                limit: Some(1),
+                ..graph_core::HistoryQuery::default()
+            },
+        )
+        .await
+        .map_err(|source| graph_core::Error::Storage {
+            thread: thread.as_str().into(),
+            source,
+        })?;
+        let head = head.first();
+        let seen = head
             .and_then(|c| c.metadata.get("message_id"))
             .and_then(|v| v.as_str())
             == Some(message_id);
         let started = Instant::now();
-        let result = if seen && latest.next.is_empty() {
+        let result = if seen && head.is_some_and(|h| h.next.is_empty()) {
             tracing::info!(thread, message_id, "turn already ran; reusing its reply");
+            let latest = self
+                .graph
+                .get_state(&RunConfig::thread(thread.clone()))
+                .await?;
             return Ok(outcome(thread, &latest.values, Vec::new()));
         } else if seen {
             tracing::info!(thread, message_id, "resuming an interrupted turn");
