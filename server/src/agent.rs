@@ -122,7 +122,9 @@ impl Agent {
         };
         let graph = hotel_agent_graph(agent)
             .map_err(|e| Error::Startup(format!("the agent graph: {e}")))?
-            .with_checkpointer(Arc::clone(&checkpointer) as Arc<dyn graph_core::Checkpointer>);
+            .with_checkpointer(Arc::clone(&checkpointer) as Arc<dyn graph_core::Checkpointer>)
+            // Guests remembered across threads and channels, in the same file.
+            .with_store(Arc::new(checkpointer.store()) as Arc<dyn graph_core::Store>);
         Ok(Agent {
             graph,
             checkpointer,

@@ -53,6 +53,7 @@ mod confirm;
 pub mod consent;
 mod decide;
 mod error;
+pub mod guest;
 mod lookup;
 mod nlu;
 pub mod policy;
@@ -169,18 +170,31 @@ pub fn thread_id(channel: &str, user: &str) -> String {
     format!("{channel}:{user}")
 }
 
-/// Clears what belongs to the previous turn.
-async fn ingest(_s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
-    Ok(ConversationUpdate::default()
+/// Clears what belongs to the previous turn, and recalls the guest (with what this message
+/// says of them) from the graph's store, when it has one.
+async fn ingest(s: Arc<Conversation>, ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
+    let update = ConversationUpdate::default()
         .reply(String::new())
         .tool_calls(Vec::new())
-        .tool_results(Vec::new()))
+        .tool_results(Vec::new());
+    let Some(store) = ctx.store() else {
+        return Ok(update);
+    };
+    let profile = guest::remember(store, ctx.thread().as_str(), &s.message, s.language).await?;
+    Ok(update.guest(Some(profile)))
 }
 
-/// Records the turn in the transcript and the language it was answered in.
-async fn respond(s: Arc<Conversation>, _ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
+/// Records the turn in the transcript and the language it was answered in, which the guest's
+/// profile keeps too.
+async fn respond(s: Arc<Conversation>, ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
+    let language = language(&s);
+    if let (Some(store), Some(profile)) = (ctx.store(), &s.guest) {
+        if profile.language != Some(language) {
+            guest::remember(store, ctx.thread().as_str(), "", language).await?;
+        }
+    }
     Ok(ConversationUpdate::default()
-        .language(language(&s))
+        .language(language)
         .transcript(vec![
             Line {
                 from: "guest".into(),

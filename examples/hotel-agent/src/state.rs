@@ -60,6 +60,9 @@ pub struct Conversation {
     pub transcript: Vec<Line>,
     /// Whether a human has been asked to take over.
     pub escalated: bool,
+    /// What the graph's store remembers of the guest, across threads and channels; `None`
+    /// without a store.
+    pub guest: Option<crate::guest::Profile>,
 }
 
 impl Conversation {

@@ -20,6 +20,16 @@ pub(crate) async fn greet(
         "Hello! I can book a room at any of our seven hotels, or answer questions about them. How can I help?",
         "¡Hola! Puedo reservarle una habitación en cualquiera de nuestros siete hoteles o responder a sus preguntas. ¿En qué puedo ayudarle?",
     );
+    // A guest the store remembers is greeted by name.
+    let name = s.guest.as_ref().and_then(|g| g.name.as_deref());
+    let reply = match name.and_then(|name| {
+        reply
+            .split_once('!')
+            .map(|(hello, rest)| (name, hello, rest))
+    }) {
+        Some((name, hello, rest)) => format!("{hello} {name}!{rest}"),
+        None => reply,
+    };
     Ok(ConversationUpdate::default().reply(reply))
 }
 

@@ -6,6 +6,7 @@ mod browser;
 mod common;
 mod fake_meta;
 mod fuzz;
+mod guests;
 mod load;
 mod meta;
 mod restart;
