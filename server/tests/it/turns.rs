@@ -246,13 +246,9 @@ async fn every_turn_left_mid_flight_completes(guests: usize, turns: usize) {
     assert!(missing.is_empty(), "turns missing: {missing:#?}");
 }
 
+/// A thousand turns (16 guests × 63), each left by its client mid-flight, the next message sent
+/// at once (about 12 s on 2 cores).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_turn_left_mid_flight_completes_before_the_next() {
-    every_turn_left_mid_flight_completes(8, 13).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a thousand turns: run with --ignored"]
 async fn a_thousand_turns_left_mid_flight_complete_in_order() {
     every_turn_left_mid_flight_completes(16, 63).await;
 }
