@@ -67,3 +67,36 @@ async fn an_async_run_merges_its_checkpoints_into_few_commits() {
         "async: {pipelined} commits per run, sync: {sync}"
     );
 }
+
+/// Bytes of stored values in the file at `path`.
+fn stored_bytes(path: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("SELECT SUM(LENGTH(value)) FROM gc_values", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_async_run_stores_a_growing_list_as_deltas_as_a_sync_one_does() {
+    let mut sizes = Vec::new();
+    for durability in [Durability::Sync, Durability::Async] {
+        let path = crate::temp_db("deltas");
+        let store = Arc::new(SqliteCheckpointer::open(&path).unwrap());
+        let g = chain(Arc::clone(&store));
+        // Thirty runs on one thread: the list grows to 30 × 7 entries.
+        for _ in 0..30 {
+            let cfg = RunConfig::thread("grows").durability(durability);
+            let input = ChainUpdate::default().log(vec!["in".to_owned()]);
+            g.invoke(input, &cfg).await.unwrap();
+        }
+        drop(g);
+        drop(store);
+        sizes.push(stored_bytes(&path));
+    }
+    // Whole-list snapshots at every superstep would store about 100 times more.
+    assert!(
+        sizes[1] <= sizes[0] * 3 / 2,
+        "sync {} B, async {} B",
+        sizes[0],
+        sizes[1]
+    );
+}

@@ -78,7 +78,7 @@ impl<S: State> Run<S> {
         written.dedup();
 
         let store_now =
-            self.persistence.checkpointer.is_some() && self.config.durability == Durability::Sync;
+            self.persistence.checkpointer.is_some() && self.config.durability != Durability::Exit;
         let encode_error = |what: String, e: serde_json::Error| Error::Encode {
             thread: self.thread.clone(),
             step,
