@@ -84,8 +84,9 @@ pub enum EventKind<S: State> {
         /// The task's update, when it finished.
         result: Option<Payload<S>>,
     },
-    /// A checkpoint was saved (or, with `Durability::Exit`, made in memory) (mode
-    /// `checkpoints`).
+    /// A checkpoint was made (mode `checkpoints`): stored, with `Durability::Sync`; handed to
+    /// the checkpointer, with `Async` (stored before the run returns); kept in memory until the
+    /// run stops, with `Exit`.
     Checkpoint {
         /// Its id.
         id: CheckpointId,

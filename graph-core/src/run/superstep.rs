@@ -230,13 +230,15 @@ impl<S: State> Run<S> {
         };
         drop(snapshot);
 
-        let lone_ran = matches!(
-            &ended[..],
-            [Ended {
-                how: How::Ran(_),
-                ..
-            }]
-        );
+        // Only a lone task whose edges were left to the superstep (see `edges_later`).
+        let lone_ran = edges_later
+            && matches!(
+                &ended[..],
+                [Ended {
+                    how: How::Ran(_),
+                    ..
+                }]
+            );
         let mut outputs = Vec::with_capacity(ended.len());
         let mut failure: Option<Error> = None;
         let mut interrupts = Vec::new();

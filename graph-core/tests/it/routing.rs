@@ -76,3 +76,32 @@ async fn a_lone_tasks_failing_router_fails_the_task_and_stores_nothing_of_its_up
         assert_eq!(calls.get(), 2);
     }
 }
+
+#[tokio::test]
+async fn a_lone_tasks_edges_are_taken_once_whatever_the_durability() {
+    for durability in [Durability::Sync, Durability::Async, Durability::Exit] {
+        let routed = Calls::default();
+        let counted = routed.clone();
+        let mut g = StateGraph::<Log>::new();
+        g.add_node("plan", append("plan"));
+        g.add_push_node("worker", |i: u32, _ctx: Ctx| async move {
+            Ok::<_, graph_core::NodeError>(push(format!("worker {i}")))
+        });
+        g.add_edge(START, "plan");
+        g.add_conditional_edge("plan", ["worker"], move |_s: &Log| {
+            counted.hit();
+            (0..3u32)
+                .map(|i| graph_core::Push::new("worker", &i))
+                .collect::<Vec<_>>()
+        });
+        let g = g.compile().unwrap().with_checkpointer(memory());
+        let cfg = RunConfig::thread("t").durability(durability);
+        let out = g.invoke(push("in"), &cfg).await.unwrap();
+        assert_eq!(routed.get(), 1, "{durability:?}");
+        assert_eq!(
+            out.state.log,
+            ["in", "plan", "worker 0", "worker 1", "worker 2"],
+            "{durability:?}"
+        );
+    }
+}
