@@ -208,7 +208,7 @@ impl<S: State> CompiledGraph<S> {
         self.execute(config, sink, Start::Resume(resume)).await
     }
 
-    /// Like [`CompiledGraph::invoke`], streaming the events of `modes` (one [`StreamMode`], an
+    /// Like [`CompiledGraph::invoke`], streaming the events of `modes` (one [`crate::StreamMode`], an
     /// array of them, or [`StreamModes::ALL`]) and the interrupts, breakpoints, errors and end
     /// every stream carries. Only the selected modes' payloads are built. Must be called within
     /// a Tokio runtime.

@@ -90,8 +90,12 @@
 //! - A [`Store`] ([`CompiledGraph::with_store`]; [`InMemoryStore`] here, SQLite in the
 //!   `checkpoint` crate) is **long-term memory** shared by every thread: JSON items by
 //!   namespace and key, with a ttl, that nodes read and write through [`Ctx::store`].
-//! - [`CompiledGraph::stream`] yields typed [`Event`]s; [`CompiledGraph::to_dot`] and
-//!   [`CompiledGraph::to_mermaid`] draw the graph.
+//! - [`CompiledGraph::stream`] yields typed [`Event`]s of the [`StreamMode`]s asked for
+//!   (LangGraph's `values`, `updates`, `messages`, `custom`, `tasks`, `checkpoints`, `debug`);
+//!   [`CompiledGraph::spawn`] starts a run in the background that late [`Subscription`]s can
+//!   replay, which only [`RunHandle::cancel`] stops. [`Durability`] says whether a checkpoint is
+//!   stored before the next superstep (`Sync`), while it runs (`Async`) or when the run stops
+//!   (`Exit`). [`CompiledGraph::to_dot`] and [`CompiledGraph::to_mermaid`] draw the graph.
 //!
 //! # Subgraphs
 //!
