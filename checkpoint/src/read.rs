@@ -307,20 +307,11 @@ pub(crate) fn list(
     let Some(thread_id) = thread_row(&tx, thread, ns).map_err(Error::sqlite(context()))? else {
         return Ok(Vec::new());
     };
-    let before = query
-        .before
-        .map_or(i64::MAX, |b| i64::try_from(b.0).unwrap_or(i64::MAX));
     let limit = query.limit.unwrap_or(usize::MAX);
     if limit == 0 {
         return Ok(Vec::new());
     }
-    // Without a filter the limit can go to SQLite; with one, rows are filtered here as they
-    // stream and the scan stops at the limit.
-    let sql_limit = if query.filter.is_empty() {
-        i64::try_from(limit).unwrap_or(-1)
-    } else {
-        -1
-    };
+    let (before, sql_limit) = page_bounds(query);
     let mut stmt = tx
         .prepare_cached(
             "SELECT id, meta FROM gc_checkpoints WHERE thread = ?1 AND id < ?2
@@ -354,4 +345,20 @@ pub(crate) fn list(
         }
     }
     Ok(out)
+}
+
+/// A history query's bounds as SQL parameters: the id every listed checkpoint is below, and the
+/// row limit. Without a filter the limit can go to SQLite; with one, rows are filtered as they
+/// stream and the scan stops at the limit, so SQLite gets none (-1).
+pub(crate) fn page_bounds(query: &HistoryQuery) -> (i64, i64) {
+    let before = query
+        .before
+        .map_or(i64::MAX, |b| i64::try_from(b.0).unwrap_or(i64::MAX));
+    let limit = query.limit.unwrap_or(usize::MAX);
+    let sql_limit = if query.filter.is_empty() {
+        i64::try_from(limit).unwrap_or(-1)
+    } else {
+        -1
+    };
+    (before, sql_limit)
 }

@@ -54,6 +54,21 @@ impl InMemoryCheckpointer {
 }
 
 impl ThreadData {
+    /// The checkpoints a history query selects, newest first.
+    fn page<'a>(
+        &'a self,
+        query: &'a HistoryQuery,
+    ) -> impl Iterator<Item = (&'a CheckpointId, &'a StoredCheckpoint)> + 'a {
+        let range = match query.before {
+            Some(before) => self.checkpoints.range(..before),
+            None => self.checkpoints.range(..),
+        };
+        range
+            .rev()
+            .filter(|(_, stored)| query.matches(&stored.meta))
+            .take(query.limit.unwrap_or(usize::MAX))
+    }
+
     fn resolve(
         &self,
         thread: &ThreadId,
@@ -223,14 +238,8 @@ impl Checkpointer for InMemoryCheckpointer {
         let Some(data) = threads.get(thread).and_then(|t| t.get(ns)) else {
             return Ok(Vec::new());
         };
-        let range = match query.before {
-            Some(before) => data.checkpoints.range(..before),
-            None => data.checkpoints.range(..),
-        };
-        Ok(range
-            .rev()
-            .filter(|(_, stored)| query.matches(&stored.meta))
-            .take(query.limit.unwrap_or(usize::MAX))
+        Ok(data
+            .page(query)
             .map(|(_, stored)| stored.meta.clone())
             .collect())
     }
@@ -245,15 +254,8 @@ impl Checkpointer for InMemoryCheckpointer {
         let Some(data) = threads.get(thread).and_then(|t| t.get(ns)) else {
             return Ok(Vec::new());
         };
-        let range = match query.before {
-            Some(before) => data.checkpoints.range(..before),
-            None => data.checkpoints.range(..),
-        };
         // One lock for the whole page, so it is one consistent view, as SQLite's transaction is.
-        range
-            .rev()
-            .filter(|(_, stored)| query.matches(&stored.meta))
-            .take(query.limit.unwrap_or(usize::MAX))
+        data.page(query)
             .map(|(&id, stored)| data.load(thread, id, stored))
             .collect()
     }

@@ -13,7 +13,7 @@ use graph_core::{
 };
 use rusqlite::Connection;
 
-use super::{FieldNames, decode_write, place, thread_row};
+use super::{FieldNames, decode_write, page_bounds, place, thread_row};
 use crate::codec::{self, StoredVersion};
 use crate::error::Error;
 
@@ -213,14 +213,7 @@ fn page(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    let before = query
-        .before
-        .map_or(i64::MAX, |b| i64::try_from(b.0).unwrap_or(i64::MAX));
-    let sql_limit = if query.filter.is_empty() {
-        i64::try_from(limit).unwrap_or(-1)
-    } else {
-        -1
-    };
+    let (before, sql_limit) = page_bounds(query);
     let mut stmt = tx.prepare_cached(PAGE).map_err(Error::sqlite(context()))?;
     let mut rows = stmt
         .query((thread_id, before, sql_limit))
