@@ -291,6 +291,11 @@ impl Checkpointer for SqliteCheckpointer {
         Ok(())
     }
 
+    async fn put_later(&self, checkpoint: Checkpoint) -> Result<(), StorageError> {
+        self.inner.writer.submit_later(Op::Put(checkpoint)).await?;
+        Ok(())
+    }
+
     async fn put_writes(
         &self,
         thread: &ThreadId,

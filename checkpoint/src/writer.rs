@@ -6,6 +6,12 @@
 //! caller. Replies go out only after `COMMIT` returns, so an acknowledged write is durable to the
 //! configured `synchronous` level. While one batch is being synced to disk the next one queues,
 //! so under load many threads share one fsync (group commit) without any added wait.
+//!
+//! A batch whose every op is a `Durability::Async` put nobody waits for yet (`submit_later`)
+//! lingers up to [`LINGER`] for more ops before it commits: a run's next checkpoints usually
+//! follow within microseconds, and one transaction then stores them all (a sequential run costs
+//! one fsync, not one per superstep). The first op someone waits for ends the linger at once, so
+//! a waiting caller never pays for it.
 
 use std::collections::HashMap;
 use std::sync::mpsc;
@@ -52,6 +58,8 @@ pub(crate) enum Op {
 
 struct Job {
     op: Op,
+    /// Someone waits for this op's reply now: the batch it lands in commits without lingering.
+    urgent: bool,
     /// The op's result: for a prune, how many checkpoints it deleted; for a store sweep, how
     /// many items.
     reply: oneshot::Sender<Result<usize, Error>>,
@@ -99,15 +107,59 @@ impl Writer {
         self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Sends `op` and waits until it is committed (or failed).
-    pub(crate) async fn submit(&self, op: Op) -> Result<usize, Error> {
-        use std::sync::atomic::Ordering;
-        let (reply, mut done) = oneshot::channel();
+    fn send(&self, op: Op, urgent: bool) -> Result<oneshot::Receiver<Result<usize, Error>>, Error> {
+        let (reply, done) = oneshot::channel();
         self.jobs
             .as_ref()
             .expect("present until drop")
-            .send(Job { op, reply })
+            .send(Job { op, reply, urgent })
             .map_err(|_| Error::WriterStopped("it is no longer receiving".into()))?;
+        Ok(done)
+    }
+
+    /// Sends `op` at once and lets the writer hold it back (see the module doc) until this
+    /// future is polled a second time, which means its caller now waits for it; then it asks the
+    /// writer to commit without lingering and waits like [`Writer::submit`].
+    pub(crate) async fn submit_later(&self, op: Op) -> Result<usize, Error> {
+        let mut done = self.send(op, false)?;
+        // Return to the caller once, so it goes on while the op waits in the writer's batch. A
+        // caller that simply awaits is woken at once and lands below right away.
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            if std::mem::take(&mut first) {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        match done.try_recv() {
+            Ok(result) => return result,
+            Err(oneshot::error::TryRecvError::Closed) => {
+                return Err(Error::WriterStopped(
+                    "it dropped a request (did it panic?)".into(),
+                ));
+            }
+            Err(oneshot::error::TryRecvError::Empty) => {}
+        }
+        // An urgent no-op behind it ends the linger; its own reply is not needed.
+        drop(self.send(Op::Barrier, true)?);
+        self.wait(done).await
+    }
+
+    /// Sends `op` and waits until it is committed (or failed).
+    pub(crate) async fn submit(&self, op: Op) -> Result<usize, Error> {
+        let done = self.send(op, true)?;
+        self.wait(done).await
+    }
+
+    /// Waits for a reply.
+    async fn wait(
+        &self,
+        mut done: oneshot::Receiver<Result<usize, Error>>,
+    ) -> Result<usize, Error> {
+        use std::sync::atomic::Ordering;
         let alone = self.waiting.fetch_add(1, Ordering::Relaxed) == 0;
         let _waiting = Waiting(&self.waiting);
         // A lone caller (one run writing in sequence) keeps its worker awake for the length of
@@ -163,18 +215,56 @@ fn run(
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = next_job(queue) {
         batch.push(first);
-        while batch.len() < max_batch {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        drain(queue, &mut batch, max_batch);
+        linger(queue, &mut batch, max_batch);
         let results = commit(&mut conn, state, &batch);
         commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         for (job, result) in batch.drain(..).zip(results) {
             // The caller may have given up waiting (its future was dropped); the write stands.
             let _ = job.reply.send(result);
         }
+    }
+}
+
+/// Adds whatever has queued, up to `max_batch`.
+fn drain(queue: &mpsc::Receiver<Job>, batch: &mut Vec<Job>, max_batch: usize) {
+    while batch.len() < max_batch {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
+/// The longest a batch nobody waits for yet waits for company (see the module doc). A
+/// superstep of engine work takes microseconds; one that calls a model takes far longer than
+/// this, and its checkpoint is then stored alone, at most this late.
+const LINGER: Duration = Duration::from_millis(1);
+
+/// While nothing in `batch` is urgent and it has room, waits up to [`LINGER`] for more jobs.
+fn linger(queue: &mpsc::Receiver<Job>, batch: &mut Vec<Job>, max_batch: usize) {
+    let until = Instant::now() + LINGER;
+    while batch.len() < max_batch && !batch.iter().any(|job| job.urgent) {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        // A run's next checkpoint follows within microseconds: poll briefly before sleeping,
+        // for the same reason `next_job` spins.
+        let job = match queue.try_recv() {
+            Ok(job) => job,
+            Err(mpsc::TryRecvError::Disconnected) => return,
+            Err(mpsc::TryRecvError::Empty) if LINGER - left < SPIN => {
+                std::thread::yield_now();
+                continue;
+            }
+            Err(mpsc::TryRecvError::Empty) => match queue.recv_timeout(left) {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        batch.push(job);
+        drain(queue, batch, max_batch);
     }
 }
 

@@ -284,6 +284,16 @@ pub trait Checkpointer: Send + Sync + 'static {
     /// writes of its parent, which it supersedes.
     async fn put(&self, checkpoint: Checkpoint) -> Result<(), StorageError>;
 
+    /// `put` for a run that goes on without waiting (`Durability::Async`): the engine polls the
+    /// call once, runs its next superstep, and awaits the call again only when it needs the
+    /// checkpoint stored (at the end of the run). Between the two polls a checkpointer MAY hold
+    /// the checkpoint back to store it together with the calls that follow (one transaction
+    /// for a run's consecutive checkpoints); once polled again it MUST store it without further
+    /// delay. The ordering rule above holds as for `put`. The default is `put`.
+    async fn put_later(&self, checkpoint: Checkpoint) -> Result<(), StorageError> {
+        self.put(checkpoint).await
+    }
+
     /// Stores writes of tasks running from `checkpoint` of namespace `ns`.
     async fn put_writes(
         &self,

@@ -159,4 +159,5 @@ pub const CASES: &[Case] = cases![
     namespaces::prune_keeps_the_newest_of_each_namespace,
     concurrency::threads_in_parallel,
     concurrency::writes_for_one_checkpoint_in_parallel,
+    concurrency::put_later_keeps_order_and_lands_when_awaited,
 ];

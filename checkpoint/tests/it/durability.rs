@@ -1,7 +1,8 @@
 //! `Durability::Async` on SQLite: a sequential run hands each checkpoint to the writer and goes
-//! on, so the writer's group commit stores consecutive checkpoints in one transaction: far
-//! fewer commits (fsyncs, at `synchronous=FULL`) than `Durability::Sync`'s one per superstep,
-//! with the same checkpoints stored.
+//! on, and the writer holds checkpoints nobody waits for yet until the run's next ones join them
+//! (or the run waits at its end), so a run's checkpoints are stored in one transaction: one
+//! commit (fsync, at `synchronous=FULL`) per run instead of `Durability::Sync`'s one per
+//! superstep, with the same checkpoints stored.
 
 use std::sync::Arc;
 
@@ -56,14 +57,15 @@ async fn commits_per_run(durability: Durability, runs: u32) -> f64 {
 }
 
 #[tokio::test]
-async fn an_async_run_merges_its_checkpoints_into_few_commits() {
+async fn an_async_run_stores_its_checkpoints_in_one_commit() {
     let sync = commits_per_run(Durability::Sync, 10).await;
     let pipelined = commits_per_run(Durability::Async, 10).await;
     eprintln!("commits per run of 7 checkpoints: sync {sync}, async {pipelined}");
     // Sync commits each of the 7 checkpoints on its own.
     assert!(sync >= 7.0, "sync: {sync} commits per run");
+    // One per run; a run descheduled for over a millisecond on a busy machine may take two.
     assert!(
-        pipelined <= sync / 2.0,
+        pipelined <= 1.5,
         "async: {pipelined} commits per run, sync: {sync}"
     );
 }

@@ -225,7 +225,7 @@ impl<S: State> Run<S> {
                 .await
                 .map_err(|e| self.storage(e))?;
         } else {
-            let put: Storing = Box::pin(async move { checkpointer.put(checkpoint).await });
+            let put: Storing = Box::pin(async move { checkpointer.put_later(checkpoint).await });
             self.start_storing(put).await?;
         }
         self.versions = versions;

@@ -171,3 +171,55 @@ pub(super) async fn writes_for_one_checkpoint_in_parallel(h: Harness) {
         "a key {TASKS} tasks wrote at once must be stored exactly once"
     );
 }
+
+/// The engine does this with `Durability::Async`: each checkpoint goes to `put_later`, which
+/// is polled once and then left while the run goes on; the next ones follow, and only at the
+/// end does the run await them all. Every call must then have happened, in order: the chain
+/// reads back whole (a later checkpoint's delta builds on an earlier one), and a `put_later`
+/// awaited at once completes like `put`.
+pub(super) async fn put_later_keeps_order_and_lands_when_awaited(h: Harness) {
+    use std::pin::Pin;
+    use std::task::Poll;
+    type Pending<'a> = Pin<Box<dyn Future<Output = Result<(), crate::StorageError>> + Send + 'a>>;
+
+    let thread = h.thread();
+    let mut left: Vec<Pending<'_>> = Vec::new();
+    for id in 0..CHAIN {
+        let mut put = h.store().put_later(chain_checkpoint(&thread, 0, id));
+        // Polled once, as `Run::start_storing` does; a call finished at once is done with.
+        let first = std::future::poll_fn(|cx| Poll::Ready(put.as_mut().poll(cx))).await;
+        match first {
+            Poll::Ready(result) => result.unwrap_or_else(|e| {
+                panic!("put_later of checkpoint {id} failed at its first poll: {e}")
+            }),
+            Poll::Pending => left.push(put),
+        }
+    }
+    for (id, put) in left.into_iter().enumerate() {
+        put.await
+            .unwrap_or_else(|e| panic!("put_later #{id} failed when awaited: {e}"));
+    }
+    let ids: Vec<u64> = (0..CHAIN).rev().collect();
+    assert_eq!(
+        h.ids(&thread, &HistoryQuery::default()).await,
+        ids,
+        "every checkpoint handed to put_later is stored once its call completes"
+    );
+    for id in 0..CHAIN {
+        let stored = chain_checkpoint(&thread, 0, id);
+        let values = vec![field(FIELD, &value_of(&thread, id), &[]), chain_log(0, id)];
+        assert_eq!(
+            h.get(&thread, Some(id)).await,
+            loaded(&stored, values, Vec::new()),
+            "checkpoint {id} stored through put_later"
+        );
+    }
+
+    // Awaited at once, it is a plain put: the next call sees it.
+    let next = h.thread();
+    h.store()
+        .put_later(chain_checkpoint(&next, 1, 0))
+        .await
+        .unwrap_or_else(|e| panic!("put_later awaited at once failed: {e}"));
+    assert_eq!(h.ids(&next, &HistoryQuery::default()).await, vec![0]);
+}
