@@ -77,8 +77,9 @@ pub trait Update:
 /// The typed state of a graph. Implement it with `#[derive(State)]`; writing it by hand is
 /// possible but every method must agree with [`State::FIELDS`] on field indices.
 ///
-/// Field attributes of the derive: none (overwrite), `#[state(append)]`, `#[state(add)]`,
-/// `#[state(merge)]` and `#[state(reducer = path::to::fn)]` (optionally with `update = Type`
+/// Field attributes of the derive: none (overwrite), `#[state(append)]` (with `keep_last = n`,
+/// a window: only the newest `n` items stay, so a list that grows every turn costs the same to
+/// load and store on the thousandth turn as on the tenth), `#[state(add)]`, `#[state(merge)]` and `#[state(reducer = path::to::fn)]` (optionally with `update = Type`
 /// when the update type differs from the field type). A field with a reducer is written with a
 /// [`crate::FieldUpdate`]: its setter takes a value for the reducer or an [`crate::Overwrite`].
 /// The container attribute `#[state(schema)]` also derives `schemars::JsonSchema` for the update
@@ -272,6 +273,14 @@ pub mod reducers {
     /// `#[state(append)]`: appends the update's items.
     pub fn append<T>(current: &mut Vec<T>, update: Vec<T>) {
         current.extend(update);
+    }
+
+    /// `#[state(append, keep_last = n)]`: appends the update's items, then drops the oldest
+    /// until at most `n` are left.
+    pub fn append_keep_last<T>(current: &mut Vec<T>, update: Vec<T>, n: usize) {
+        current.extend(update);
+        let excess = current.len().saturating_sub(n);
+        current.drain(..excess);
     }
 
     /// `#[state(add)]`: adds, failing on integer overflow.

@@ -299,7 +299,8 @@ pub(crate) async fn thread_state(
     }
 }
 
-/// `GET /api/threads/{thread_id}/history?limit=20&before=ID`: newest first.
+/// `GET /api/threads/{thread_id}/history?limit=20&before=ID&values=false`: newest first; with
+/// `values=true` each checkpoint also carries the thread's values at it.
 pub(crate) async fn thread_history(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -319,16 +320,46 @@ pub(crate) async fn thread_history(
         Some(Ok(id)) => Some(CheckpointId(id)),
         Some(Err(_)) => return unprocessable("before must be a checkpoint id (a number)"),
     };
+    let values = match query.get("values").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return unprocessable("values must be true or false"),
+    };
     let history = HistoryQuery {
         limit: Some(limit),
         before,
         ..HistoryQuery::default()
     };
     let config = RunConfig::thread(thread_id);
-    match app.agent.graph().get_state_history(&config, &history).await {
+    let graph = app.agent.graph();
+    let checkpoints = if values {
+        graph
+            .get_state_history_values(&config, &history)
+            .await
+            .map(|page| {
+                page.into_iter()
+                    .filter_map(|snapshot| {
+                        let mut meta = serde_json::to_value(snapshot.checkpoint?).ok()?;
+                        meta["values"] =
+                            serde_json::to_value(&snapshot.values).unwrap_or(Value::Null);
+                        Some(meta)
+                    })
+                    .collect::<Vec<_>>()
+            })
+    } else {
+        graph
+            .get_state_history(&config, &history)
+            .await
+            .map(|page| {
+                page.iter()
+                    .filter_map(|meta| serde_json::to_value(meta).ok())
+                    .collect()
+            })
+    };
+    match checkpoints {
         Ok(checkpoints) => {
             let next_before = (checkpoints.len() == limit)
-                .then(|| checkpoints.last().map(|c| c.id))
+                .then(|| checkpoints.last().and_then(|c| c["id"].as_u64()))
                 .flatten();
             Json(json!({"checkpoints": checkpoints, "next_before": next_before})).into_response()
         }

@@ -81,6 +81,7 @@ pub use nlu::{nlu_lexicon, offline_understander};
 pub use qa::answer_from_catalog;
 pub use state::{
     ChangeFlow, ChangeKind, Conversation, ConversationUpdate, Line, Pending, Slots, Stay,
+    TRANSCRIPT_LINES,
 };
 pub use tools::{
     BOOK_TOOL, BookArgs, Booked, CANCEL_TOOL, CancelArgs, Changed, RESCHEDULE_TOOL, RescheduleArgs,

@@ -55,8 +55,11 @@ pub struct Conversation {
     pub tool_results: Vec<ToolResult>,
     /// The agent's reply to this turn's message.
     pub reply: String,
-    /// Every message and reply, in order.
-    #[state(append)]
+    /// The last [`TRANSCRIPT_LINES`] messages and replies, in order. A window, not the whole
+    /// conversation: a guest's thread lives for years, and a turn must cost the same on its
+    /// thousandth message as on its first. Every turn's lines stay in the thread's checkpoints
+    /// (each checkpoint stores what its turn appended), where history reads them.
+    #[state(append, keep_last = TRANSCRIPT_LINES)]
     pub transcript: Vec<Line>,
     /// Whether a human has been asked to take over.
     pub escalated: bool,
@@ -100,6 +103,9 @@ impl ConversationUpdate {
             .weighed_dates(d.weighed_dates)
     }
 }
+
+/// How many lines [`Conversation::transcript`] keeps: twenty exchanges.
+pub const TRANSCRIPT_LINES: usize = 40;
 
 /// One line of the transcript.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

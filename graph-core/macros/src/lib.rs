@@ -6,6 +6,7 @@
 //! struct Chat {
 //!     topic: String,                 // overwrite (the default)
 //!     #[state(append)] log: Vec<String>,
+//!     #[state(append, keep_last = 40)] recent: Vec<String>,  // only the newest 40 stay
 //!     #[state(add)] turns: u32,
 //!     #[state(merge)] messages: Vec<Message>,   // Message: graph_core::Keyed
 //!     #[state(reducer = keep_max)] best: i64,   // fn keep_max(current: &mut i64, update: i64)
@@ -35,7 +36,9 @@ pub fn derive_state(input: TokenStream) -> TokenStream {
 
 enum Kind {
     Overwrite,
-    Append,
+    /// With `keep_last = n` (a `usize` expression, a literal or a constant), only the newest
+    /// `n` items stay.
+    Append(Option<syn::Expr>),
     Add,
     Merge,
     Custom(Path),
@@ -89,6 +92,7 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
     let ident = field.ident.clone().expect("named field");
     let mut kind: Option<Kind> = None;
     let mut update_ty: Option<Type> = None;
+    let mut keep_last: Option<(syn::Expr, Span)> = None;
     let mut set = |k: Kind, span: Span| -> syn::Result<()> {
         if kind.is_some() {
             return Err(syn::Error::new(span, "a field has at most one reducer"));
@@ -103,7 +107,11 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
                 .get_ident()
                 .map_or_else(Span::call_site, Ident::span);
             if meta.path.is_ident("append") {
-                set(Kind::Append, span)
+                set(Kind::Append(None), span)
+            } else if meta.path.is_ident("keep_last") {
+                let n: syn::Expr = meta.value()?.parse()?;
+                keep_last = Some((n, span));
+                Ok(())
             } else if meta.path.is_ident("add") {
                 set(Kind::Add, span)
             } else if meta.path.is_ident("merge") {
@@ -116,13 +124,32 @@ fn parse_field(field: &syn::Field) -> syn::Result<FieldSpec> {
                 Ok(())
             } else {
                 Err(meta.error(
-                    "unknown field attribute; expected `append`, `add`, `merge`, \
-                     `reducer = path` or `update = Type`",
+                    "unknown field attribute; expected `append`, `keep_last = n`, `add`, \
+                     `merge`, `reducer = path` or `update = Type`",
                 ))
             }
         })?;
     }
-    let kind = kind.unwrap_or(Kind::Overwrite);
+    let mut kind = kind.unwrap_or(Kind::Overwrite);
+    if let Some((n, span)) = keep_last {
+        let zero = matches!(&n, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(i), .. })
+            if i.base10_parse::<usize>().is_ok_and(|n| n == 0));
+        match &mut kind {
+            Kind::Append(_) if zero => {
+                return Err(syn::Error::new(
+                    span,
+                    "`keep_last` must keep at least 1 item",
+                ));
+            }
+            Kind::Append(keep) => *keep = Some(n),
+            _ => {
+                return Err(syn::Error::new(
+                    span,
+                    "`keep_last = n` is only allowed together with `append`",
+                ));
+            }
+        }
+    }
     if update_ty.is_some() && !matches!(kind, Kind::Custom(_)) {
         return Err(syn::Error::new_spanned(
             &ident,
@@ -230,7 +257,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let fname = f.ident.to_string();
         let reducer = match f.kind {
             Kind::Overwrite => quote!(Overwrite),
-            Kind::Append => quote!(Append),
+            Kind::Append(_) => quote!(Append),
             Kind::Add => quote!(Add),
             Kind::Merge => quote!(Merge),
             Kind::Custom(_) => quote!(Custom),
@@ -244,7 +271,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
         let fname = ident.to_string();
         match &f.kind {
             Kind::Overwrite => quote!({ self.#ident = #value; }),
-            Kind::Append => quote!(#gc::reducers::append(&mut self.#ident, #value);),
+            Kind::Append(None) => quote!(#gc::reducers::append(&mut self.#ident, #value);),
+            Kind::Append(Some(n)) => {
+                quote!(#gc::reducers::append_keep_last(&mut self.#ident, #value, #n);)
+            }
             Kind::Add => quote!(#gc::reducers::add(#fname, &mut self.#ident, #value)?;),
             Kind::Merge => quote!(#gc::reducers::merge(#fname, &mut self.#ident, #value)?;),
             Kind::Custom(path) => quote!(#path(&mut self.#ident, #value);),
@@ -338,8 +368,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                 let set = set(quote!(::core::clone::Clone::clone(&after.#ident)));
                 quote!(if #changed { #set })
             }
-            // Items after the old ones, when the old ones are still there in front.
-            Kind::Append => {
+            // Items after the old ones, when the old ones are still there in front. (A
+            // `keep_last` list that dropped its oldest items is replaced.)
+            Kind::Append(_) => {
                 let grown = set(quote!(#reduce(after.#ident[n..].to_vec())));
                 let replaced = set(quote!(#overwrite(::core::clone::Clone::clone(&after.#ident))));
                 quote! {{

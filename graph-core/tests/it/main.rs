@@ -16,6 +16,7 @@ mod export;
 mod history;
 mod hitl;
 mod joins;
+mod keep_last;
 mod node_defaults;
 mod overwrite;
 mod parent_command;
