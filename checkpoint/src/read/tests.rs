@@ -143,7 +143,7 @@ fn a_page_reads_values_and_writes_by_primary_key() {
     let values = plan(&conn, super::history::VALUES, (1, "[[1,2]]"));
     assert!(!values.contains("SCAN v"), "{values}");
     let lookups = values
-        .matches("SEARCH v USING INDEX sqlite_autoindex_gc_values_1 (thread=? AND field=? AND version=?)")
+        .matches("SEARCH v USING INDEX sqlite_autoindex_gc_values_1 (thread=? AND version=? AND field=?)")
         .count();
     assert_eq!(lookups, 3, "{values}");
     let writes = plan(&conn, super::history::WRITES, (1, "[1]"));

@@ -107,7 +107,7 @@ fn a_newer_schema_is_refused_without_changing_the_file() {
     let versions: i64 = conn
         .query_row("SELECT COUNT(*) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(versions, 5, "the file was left as it was");
+    assert_eq!(versions, 6, "the file was left as it was");
 }
 
 #[test]
@@ -119,7 +119,7 @@ fn opening_twice_migrates_once() {
     let rows: i64 = conn
         .query_row("SELECT COUNT(*) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(rows, 4);
+    assert_eq!(rows, 5);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -365,13 +365,14 @@ async fn a_delta_onto_an_old_version_reads_past_the_rows_between() {
     assert_eq!(deltas, [&b"[[2]]"[..], b"[[3]]"]);
 }
 
-/// A file from before namespaces (schema version 1: `gc_threads` without `ns`) opens, its
-/// threads read back as root namespaces, and subgraphs then store beside them.
+/// A file from before namespaces (schema version 1: `gc_threads` without `ns`, values keyed by
+/// field first) opens, its threads read back as root namespaces with the same values, and
+/// subgraphs then store beside them.
 #[tokio::test]
 async fn a_version_1_file_migrates_to_namespaces() {
     let path = temp_db("v1");
     let thread = ThreadId::from("old");
-    {
+    let before = {
         let store = SqliteCheckpointer::open(&path).unwrap();
         store.put(checkpoint(&thread, 0, None)).await.unwrap();
         store.put(checkpoint(&thread, 1, Some(0))).await.unwrap();
@@ -384,8 +385,9 @@ async fn a_version_1_file_migrates_to_namespaces() {
             )
             .await
             .unwrap();
-    }
-    // Turn it back into a version 1 file: the table as version 1 made it, the same rows, no
+        store.get(&thread, &Namespace::root(), None).await.unwrap()
+    };
+    // Turn it back into a version 1 file: the tables as version 1 made them, the same rows, no
     // node cache (version 3) and no store (version 4).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
@@ -393,6 +395,17 @@ async fn a_version_1_file_migrates_to_namespaces() {
          INSERT INTO v1 (id, name) SELECT id, name FROM gc_threads;
          DROP TABLE gc_threads;
          ALTER TABLE v1 RENAME TO gc_threads;
+         CREATE TABLE v1_values (
+             thread INTEGER NOT NULL,
+             field INTEGER NOT NULL,
+             version INTEGER NOT NULL,
+             prev INTEGER,
+             value BLOB NOT NULL,
+             PRIMARY KEY (thread, field, version)
+         );
+         INSERT INTO v1_values SELECT thread, field, version, prev, value FROM gc_values;
+         DROP TABLE gc_values;
+         ALTER TABLE v1_values RENAME TO gc_values;
          DROP TABLE gc_cache;
          DROP TABLE gc_store;
          DELETE FROM gc_schema WHERE version > 1;",
@@ -409,6 +422,9 @@ async fn a_version_1_file_migrates_to_namespaces() {
     assert_eq!(head.meta.id, CheckpointId(1));
     assert_eq!(head.meta.ns, Namespace::root());
     assert_eq!(head.pending_writes.len(), 1);
+    let before = before.expect("the thread before the downgrade");
+    assert!(!head.values.is_empty());
+    assert_eq!(head.values, before.values, "values survive the re-keying");
     let child = Namespace::root().child(&NodeId::from("sub"), TaskId(1));
     store
         .put(checkpoint_in(&thread, &child, 0, None))
@@ -425,7 +441,7 @@ async fn a_version_1_file_migrates_to_namespaces() {
     let version: i64 = conn
         .query_row("SELECT MAX(version) FROM gc_schema", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 /// Writes whose callers stopped waiting (each future polled once, so its write is queued, then
