@@ -204,6 +204,11 @@ fn configure_writer(conn: &Connection, options: &SqliteOptions, path: &Path) -> 
         Synchronous::Normal => "NORMAL",
     };
     conn.pragma_update(None, "synchronous", level)
+        .map_err(open_error)?;
+    // Every op of a batch runs in a savepoint, whose statement journal would otherwise be a
+    // temporary file written for each page the op changes: a sixth of the writer's time under
+    // the server's load. In memory it is a copy of the pages, gone at the commit.
+    conn.pragma_update(None, "temp_store", "MEMORY")
         .map_err(open_error)
 }
 
