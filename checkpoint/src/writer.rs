@@ -89,6 +89,8 @@ impl Writer {
             .spawn(move || {
                 let mut state = WriterState {
                     fields: HashMap::new(),
+                    threads: HashMap::new(),
+                    data_version: None,
                     keep_last,
                 };
                 run(conn, &queue, max_batch.max(1), &mut state, &counted);
@@ -288,11 +290,50 @@ fn next_job(queue: &mpsc::Receiver<Job>) -> Option<Job> {
 
 /// Applies a batch in one transaction; one result per job.
 ///
+/// Ops almost never fail, so the batch first runs without savepoints (each costs two parsed
+/// statements and a copy of every page its op touches). Should any op fail, or the commit,
+/// that transaction is rolled back and the batch runs again through [`commit_isolated`],
+/// which fails only the ops that fail and reports why.
+fn commit(
+    conn: &mut Connection,
+    state: &mut WriterState,
+    batch: &[Job],
+) -> Vec<Result<usize, Error>> {
+    state.check_others(conn);
+    if let Some(results) = commit_together(conn, state, batch) {
+        return results;
+    }
+    // Field ids interned by the rolled-back transaction are gone with it.
+    state.forget();
+    commit_isolated(conn, state, batch)
+}
+
+/// The batch in one transaction without savepoints: its results if every op succeeded and the
+/// commit did, `None` (everything rolled back) otherwise.
+fn commit_together(
+    conn: &mut Connection,
+    state: &mut WriterState,
+    batch: &[Job],
+) -> Option<Vec<Result<usize, Error>>> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .ok()?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        // Dropping `tx` on the way out rolls the transaction back.
+        results.push(Ok(apply(&tx, state, &job.op).ok()?));
+    }
+    tx.commit().ok()?;
+    Some(results)
+}
+
+/// The batch in one transaction, each op in its own savepoint; one result per job.
+///
 /// Each op runs in its own savepoint so a failure undoes only that op. If SQLite rolled back
 /// the whole transaction itself (it may on a full disk or an I/O error), the ops after it are
 /// not applied — they would otherwise run in autocommit mode, be stored, and then be reported
 /// as failed — and the batch fails as a whole.
-fn commit(
+fn commit_isolated(
     conn: &mut Connection,
     state: &mut WriterState,
     batch: &[Job],
@@ -361,8 +402,11 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
             ns,
             checkpoint,
             writes,
-        } => put_writes(conn, thread, ns, *checkpoint, writes).map(|()| 0),
-        Op::Delete(thread) => delete(conn, thread).map(|()| 0),
+        } => put_writes(conn, state, thread, ns, *checkpoint, writes).map(|()| 0),
+        Op::Delete(thread) => {
+            state.threads.retain(|(t, _), _| t != thread);
+            delete(conn, thread).map(|()| 0)
+        }
         Op::Copy { from, to } => copy(conn, from, to).map(|()| 0),
         Op::Prune { thread, keep } => prune(conn, thread, *keep),
         Op::Cache(op) => op.apply(conn).map(|()| 0),
@@ -371,17 +415,57 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
     }
 }
 
-/// What the writer keeps between batches: the retention setting and interned field names,
-/// cached. The cache is forgotten whenever a transaction or savepoint rolls back, since an id
-/// cached during it may not exist any more.
+/// What the writer keeps between batches: the retention setting and interned field names and
+/// thread rows, cached. The caches are forgotten whenever a transaction or savepoint rolls
+/// back, since an id cached during it may not exist any more; thread rows also when a thread
+/// is deleted, when another connection has changed the file (another process may have deleted
+/// one), and when there are more than [`MAX_THREADS_CACHED`].
 struct WriterState {
     fields: HashMap<String, i64>,
+    threads: HashMap<(ThreadId, Namespace), i64>,
+    /// The file's `data_version` when the last batch began.
+    data_version: Option<i64>,
     keep_last: Option<usize>,
 }
+
+/// Thread rows the writer remembers; a lookup saved is one indexed read per put.
+const MAX_THREADS_CACHED: usize = 16_384;
 
 impl WriterState {
     fn forget(&mut self) {
         self.fields.clear();
+        self.threads.clear();
+    }
+
+    /// Forgets the thread rows if another connection has committed since the last batch.
+    fn check_others(&mut self, conn: &Connection) {
+        let version = conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+            .ok();
+        if version.is_none() || version != self.data_version {
+            self.threads.clear();
+        }
+        self.data_version = version;
+    }
+
+    /// The row of namespace `ns` of `thread`, made if it is new.
+    fn thread(
+        &mut self,
+        conn: &Connection,
+        thread: &ThreadId,
+        ns: &Namespace,
+    ) -> rusqlite::Result<i64> {
+        let key = (thread.clone(), ns.clone());
+        if let Some(&id) = self.threads.get(&key) {
+            return Ok(id);
+        }
+        let id = intern_thread(conn, thread, ns)?;
+        if self.threads.len() >= MAX_THREADS_CACHED {
+            self.threads.clear();
+        }
+        self.threads.insert(key, id);
+        Ok(id)
     }
 
     fn field(&mut self, conn: &Connection, name: &str) -> rusqlite::Result<i64> {
@@ -421,7 +505,9 @@ fn put(conn: &Connection, state: &mut WriterState, checkpoint: &Checkpoint) -> R
     let encode = |what: &str, e: serde_json::Error| {
         Error::Invalid(format!("{}: cannot encode its {what}: {e}", context()))
     };
-    let thread_id = intern_thread(conn, thread, &meta.ns).map_err(Error::sqlite(context()))?;
+    let thread_id = state
+        .thread(conn, thread, &meta.ns)
+        .map_err(Error::sqlite(context()))?;
     let mut versions = Vec::with_capacity(checkpoint.versions.len());
     for v in &checkpoint.versions {
         let field = state
@@ -483,6 +569,7 @@ fn put(conn: &Connection, state: &mut WriterState, checkpoint: &Checkpoint) -> R
 
 fn put_writes(
     conn: &Connection,
+    state: &mut WriterState,
     thread: &ThreadId,
     ns: &Namespace,
     checkpoint: CheckpointId,
@@ -494,7 +581,9 @@ fn put_writes(
             place(thread, ns)
         )
     };
-    let thread_id = intern_thread(conn, thread, ns).map_err(Error::sqlite(context()))?;
+    let thread_id = state
+        .thread(conn, thread, ns)
+        .map_err(Error::sqlite(context()))?;
     let id = sql_id(thread, checkpoint)?;
     for write in writes {
         // The first write of a key stands, except for the kinds a later write supersedes.

@@ -468,3 +468,33 @@ async fn barrier_waits_for_writes_whose_callers_left() {
         assert!(head.is_some(), "{thread}: its write had not landed");
     }
 }
+
+/// Two checkpointers on one file, as two processes would be: one deletes a thread the other has
+/// written (and whose row the other's writer remembers); the other's next put makes the thread
+/// anew, and reads find it.
+#[tokio::test]
+async fn a_thread_deleted_by_another_process_is_made_anew() {
+    let path = temp_db("two-processes");
+    let (mine, theirs) = (
+        SqliteCheckpointer::open(&path).unwrap(),
+        SqliteCheckpointer::open(&path).unwrap(),
+    );
+    let thread = ThreadId::from("shared");
+    mine.put(checkpoint(&thread, 0, None)).await.unwrap();
+    theirs.delete_thread(&thread).await.unwrap();
+    assert!(
+        mine.get(&thread, &Namespace::root(), None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    mine.put(checkpoint(&thread, 0, None)).await.unwrap();
+    for store in [&mine, &theirs] {
+        let head = store
+            .get(&thread, &Namespace::root(), None)
+            .await
+            .unwrap()
+            .expect("the thread, stored again after the other process deleted it");
+        assert_eq!(head.meta.id, CheckpointId(0));
+    }
+}
