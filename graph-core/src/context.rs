@@ -309,9 +309,13 @@ impl Ctx {
         self.task.remaining == 0
     }
 
-    /// Whether the run is being streamed (so token events are worth sending).
+    /// Whether the run streams the `messages` mode, so token chunks ([`Ctx::emit_message`])
+    /// are worth producing: an LLM node asks its provider for a token stream only then.
     pub fn is_streaming(&self) -> bool {
-        self.task.events.is_some()
+        self.task
+            .events
+            .as_ref()
+            .is_some_and(|events| events.streams(crate::stream::StreamMode::Messages))
     }
 
     /// Pauses the run for a human's answer, or returns the answer once there is one.

@@ -330,6 +330,8 @@ pub(crate) enum NodeEvent {
 #[async_trait::async_trait]
 pub(crate) trait NodeEventSink: Send + Sync {
     async fn send(&self, step: i64, node: &NodeId, task: TaskId, event: NodeEvent);
+    /// Whether events of `mode` are streamed (`Ctx::is_streaming` asks about `messages`).
+    fn streams(&self, mode: StreamMode) -> bool;
     /// The sink itself, for a subgraph node, which knows the state type and streams into it.
     fn as_any(&self) -> &dyn std::any::Any;
 }
@@ -338,6 +340,10 @@ pub(crate) trait NodeEventSink: Send + Sync {
 impl<S: State> NodeEventSink for EventSink<S> {
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+
+    fn streams(&self, mode: StreamMode) -> bool {
+        self.wants(mode)
     }
 
     async fn send(&self, step: i64, node: &NodeId, task: TaskId, event: NodeEvent) {

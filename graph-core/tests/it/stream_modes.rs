@@ -314,3 +314,29 @@ async fn modes_nobody_asked_for_build_nothing() {
     // state first: that is the price of those modes, as in LangGraph.)
     assert_eq!(clones(StreamMode::Updates.into(), "u").await, invoke + 2);
 }
+
+/// `Ctx::is_streaming` says whether token chunks would reach anyone: only when the stream has
+/// the `messages` mode (an LLM node asks its provider for a token stream only then).
+#[tokio::test]
+async fn is_streaming_means_the_messages_mode_is_streamed() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut g = StateGraph::<Log>::new();
+    let record = Arc::clone(&seen);
+    g.add_node("a", move |_s: Arc<Log>, ctx: Ctx| {
+        let record = Arc::clone(&record);
+        async move {
+            record.lock().unwrap().push(ctx.is_streaming());
+            Ok(LogUpdate::default())
+        }
+    });
+    g.add_edge(START, "a");
+    let g = g.compile().unwrap().with_checkpointer(memory());
+    g.invoke(push("in"), &RunConfig::thread("invoke"))
+        .await
+        .unwrap();
+    events(&g, "values", StreamMode::Values).await;
+    events(&g, "custom", [StreamMode::Custom, StreamMode::Updates]).await;
+    events(&g, "messages", StreamMode::Messages).await;
+    events(&g, "all", StreamModes::ALL).await;
+    assert_eq!(*seen.lock().unwrap(), [false, false, false, true, true]);
+}
