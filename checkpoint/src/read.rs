@@ -164,8 +164,9 @@ pub(crate) fn get(
 
     let mut versions = Vec::with_capacity(stored.len());
     let mut values = Vec::with_capacity(stored.len());
-    // One descending scan per field from its version: the chain's rows are usually adjacent
-    // (rows of other branches in between are skipped), so this beats a lookup per delta.
+    // One descending scan per field from its version, the field compared in the index: a
+    // chain's links are usually a few entries apart (the other fields their checkpoints wrote
+    // lie between them; so do rows of other branches), which beats a lookup per link.
     let mut chain = tx
         .prepare_cached(
             "SELECT version, prev, value FROM gc_values

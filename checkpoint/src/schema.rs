@@ -115,8 +115,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX gc_store_expiry ON gc_store (expires_at_ms) WHERE expires_at_ms IS NOT NULL;",
     // Version 5: field values keyed (thread, version, field).
     //
-    // Every read names all three, so the order serves reads alike; it decides where writes
-    // land. Keyed by field first, a superstep's values went to one place in the index per
+    // Reads look a value up by all three, or walk a field's delta chain down the thread's
+    // versions (the field compared in the index, a few entries per link), so the order serves
+    // them about alike; it decides where writes land. Keyed by field first, a superstep's values went to one place in the index per
     // field, and with many threads growing at once each of those was a page of its own: a
     // hotel turn (21 fields) dirtied some 20 index pages, and the cost of a turn grew with the
     // file. Keyed by version first, a checkpoint's values sit side by side and a thread's
