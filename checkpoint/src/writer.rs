@@ -14,7 +14,8 @@
 //! a waiting caller never pays for it.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -60,6 +61,9 @@ struct Job {
     op: Op,
     /// Someone waits for this op's reply now: the batch it lands in commits without lingering.
     urgent: bool,
+    /// For an op sent by `submit_later`: set once the writer has closed the batch the op is in,
+    /// so the caller need not hurry it.
+    taken: Option<Arc<AtomicBool>>,
     /// The op's result: for a prune, how many checkpoints it deleted; for a store sweep, how
     /// many items.
     reply: oneshot::Sender<Result<usize, Error>>,
@@ -109,12 +113,22 @@ impl Writer {
         self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn send(&self, op: Op, urgent: bool) -> Result<oneshot::Receiver<Result<usize, Error>>, Error> {
+    fn send(
+        &self,
+        op: Op,
+        urgent: bool,
+        taken: Option<Arc<AtomicBool>>,
+    ) -> Result<oneshot::Receiver<Result<usize, Error>>, Error> {
         let (reply, done) = oneshot::channel();
         self.jobs
             .as_ref()
             .expect("present until drop")
-            .send(Job { op, reply, urgent })
+            .send(Job {
+                op,
+                reply,
+                urgent,
+                taken,
+            })
             .map_err(|_| Error::WriterStopped("it is no longer receiving".into()))?;
         Ok(done)
     }
@@ -123,7 +137,8 @@ impl Writer {
     /// future is polled a second time, which means its caller now waits for it; then it asks the
     /// writer to commit without lingering and waits like [`Writer::submit`].
     pub(crate) async fn submit_later(&self, op: Op) -> Result<usize, Error> {
-        let mut done = self.send(op, false)?;
+        let taken = Arc::new(AtomicBool::new(false));
+        let mut done = self.send(op, false, Some(Arc::clone(&taken)))?;
         // Return to the caller once, so it goes on while the op waits in the writer's batch. A
         // caller that simply awaits is woken at once and lands below right away.
         let mut first = true;
@@ -145,14 +160,17 @@ impl Writer {
             }
             Err(oneshot::error::TryRecvError::Empty) => {}
         }
-        // An urgent no-op behind it ends the linger; its own reply is not needed.
-        drop(self.send(Op::Barrier, true)?);
+        // Unless its batch is already closed (being committed), an urgent no-op behind it ends
+        // the linger; its own reply is not needed.
+        if !taken.load(Ordering::Acquire) {
+            drop(self.send(Op::Barrier, true, None)?);
+        }
         self.wait(done).await
     }
 
     /// Sends `op` and waits until it is committed (or failed).
     pub(crate) async fn submit(&self, op: Op) -> Result<usize, Error> {
-        let done = self.send(op, true)?;
+        let done = self.send(op, true, None)?;
         self.wait(done).await
     }
 
@@ -219,8 +237,16 @@ fn run(
         batch.push(first);
         drain(queue, &mut batch, max_batch);
         linger(queue, &mut batch, max_batch);
-        let results = commit(&mut conn, state, &batch);
-        commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for taken in batch.iter().filter_map(|job| job.taken.as_ref()) {
+            taken.store(true, Ordering::Release);
+        }
+        let results = if batch.iter().all(|job| matches!(job.op, Op::Barrier)) {
+            // Everything before these barriers is committed: nothing to write.
+            batch.iter().map(|_| Ok(0)).collect()
+        } else {
+            commits.fetch_add(1, Ordering::Relaxed);
+            commit(&mut conn, state, &batch)
+        };
         for (job, result) in batch.drain(..).zip(results) {
             // The caller may have given up waiting (its future was dropped); the write stands.
             let _ = job.reply.send(result);
