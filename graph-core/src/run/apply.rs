@@ -163,6 +163,7 @@ impl<S: State> Run<S> {
         }
         let state = &self.state;
         if store_now {
+            let mut unchanged = Vec::new();
             for change in &mut changes {
                 let FieldChange::Unencoded(f) = *change else {
                     continue;
@@ -170,12 +171,19 @@ impl<S: State> Run<S> {
                 let bytes = state
                     .encode_field(f)
                     .map_err(|e| encode_error(format!("field `{}`", fields[f].name), e))?;
+                // The same bytes as the stored latest value: the field keeps its version.
+                let stored = self.versions[f].is_some_and(|v| v.stored);
+                if stored && self.stored_small[f].as_deref() == Some(bytes.as_slice()) {
+                    unchanged.push(f);
+                    continue;
+                }
                 *change = FieldChange::Encoded {
                     field: f,
                     lineage: Lineage::snapshot(bytes.len()),
                     value: FieldValue::Snapshot(bytes.into()),
                 };
             }
+            changes.retain(|c| !matches!(c, FieldChange::Unencoded(f) if unchanged.contains(f)));
         }
         Ok(changes)
     }

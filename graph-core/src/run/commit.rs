@@ -19,7 +19,7 @@ use crate::stream::{EventKind, Payload, StreamMode};
 
 use super::Run;
 use super::apply::FieldChange;
-use super::versions::{Lineage, Version};
+use super::versions::{Lineage, SMALL, Version};
 
 /// A `Durability::Async` put the checkpointer has taken and the run has not yet waited for.
 pub(super) type Storing =
@@ -92,6 +92,7 @@ impl<S: State> Run<S> {
                 lineage: Lineage::snapshot(0),
                 stored: false,
             });
+            self.stored_small[change.field()] = None;
         }
         let paused = breakpoint.map(|kind| RunStatus::Breakpoint {
             kind,
@@ -151,6 +152,7 @@ impl<S: State> Run<S> {
         meta.parent = self.last_stored;
         let id = meta.id;
         let mut versions = self.versions.clone();
+        let mut small = self.stored_small.clone();
         let mut field_writes = Vec::with_capacity(changes.len());
         for change in changes {
             // An unencoded field is left to the snapshots below.
@@ -167,6 +169,10 @@ impl<S: State> Run<S> {
                 lineage,
                 stored: true,
             });
+            small[f] = match &value {
+                FieldValue::Snapshot(bytes) if bytes.len() <= SMALL => Some(Arc::clone(bytes)),
+                _ => None,
+            };
             field_writes.push(FieldWrite {
                 field: S::FIELDS[f].name.to_owned(),
                 value,
@@ -188,9 +194,11 @@ impl<S: State> Run<S> {
                 lineage: Lineage::snapshot(bytes.len()),
                 stored: true,
             };
+            let bytes: Arc<[u8]> = bytes.into();
+            small[f] = (bytes.len() <= SMALL).then(|| Arc::clone(&bytes));
             field_writes.push(FieldWrite {
                 field: S::FIELDS[f].name.to_owned(),
-                value: FieldValue::Snapshot(bytes.into()),
+                value: FieldValue::Snapshot(bytes),
             });
         }
         let stored_versions = S::FIELDS
@@ -229,6 +237,7 @@ impl<S: State> Run<S> {
             self.start_storing(put).await?;
         }
         self.versions = versions;
+        self.stored_small = small;
         self.last_stored = Some(id);
         Ok(())
     }

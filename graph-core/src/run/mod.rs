@@ -79,6 +79,10 @@ pub(crate) struct Run<S: State> {
     ns: Namespace,
     state: Arc<S>,
     versions: Vec<Option<Version>>,
+    /// Per field, the bytes of its latest value when that is a small snapshot in storage: a
+    /// write that encodes to the same bytes stores nothing (`apply`), so a node that sets a
+    /// field to what it already holds, every turn, costs no row.
+    stored_small: Vec<Option<Arc<[u8]>>>,
     frontier: Frontier,
     /// The checkpoint the next superstep starts from; `None` on a thread with none yet.
     head: Option<CheckpointMeta>,
@@ -121,6 +125,7 @@ impl<S: State> Run<S> {
             ns: Namespace::root(),
             state: Arc::new(S::default()),
             versions: vec![None; S::FIELDS.len()],
+            stored_small: vec![None; S::FIELDS.len()],
             frontier,
             head: None,
             last_stored: None,

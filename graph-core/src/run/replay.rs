@@ -54,6 +54,7 @@ impl<S: State> Run<S> {
             self.head = None;
             self.last_stored = None;
             self.versions = vec![None; S::FIELDS.len()];
+            self.stored_small = vec![None; S::FIELDS.len()];
             let every_field = (0..S::FIELDS.len()).map(FieldChange::Unencoded).collect();
             let frontier = self.frontier.clone();
             self.commit(Source::Fork, step, Vec::new(), every_field, frontier, false)

@@ -12,7 +12,7 @@ use crate::outcome::Interrupt;
 use crate::state::{State, field_index};
 
 use super::Run;
-use super::versions::{Lineage, Version};
+use super::versions::{Lineage, SMALL, Version};
 
 /// An interrupt write as stored: a task's own interrupt, or the list of interrupts inside a
 /// subgraph that a subgraph's task paused on.
@@ -94,6 +94,9 @@ impl<S: State> Run<S> {
                     lineage,
                     stored: true,
                 });
+                self.stored_small[index] = value
+                    .filter(|v| v.deltas.is_empty() && v.snapshot.len() <= SMALL)
+                    .map(|v| Arc::clone(&v.snapshot));
             }
         }
         self.frontier = Frontier::decode(&self.plan, &loaded.frontier)

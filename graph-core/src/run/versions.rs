@@ -42,6 +42,10 @@ impl Lineage {
     }
 }
 
+/// The largest snapshot a run remembers to compare the field's next write with
+/// (`Run::stored_small`): most fields a node resets each turn are a few bytes.
+pub(super) const SMALL: usize = 256;
+
 /// Where a field's current value lives.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Version {
