@@ -117,10 +117,10 @@ const MIGRATIONS: &[&str] = &[
     //
     // Reads look a value up by all three, or walk a field's delta chain down the thread's
     // versions (the field compared in the index, a few entries per link), so the order serves
-    // them about alike; it decides where writes land. Keyed by field first, a superstep's values went to one place in the index per
-    // field, and with many threads growing at once each of those was a page of its own: a
-    // hotel turn (21 fields) dirtied some 20 index pages, and the cost of a turn grew with the
-    // file. Keyed by version first, a checkpoint's values sit side by side and a thread's
+    // them about alike; it decides where writes land. Keyed by field first, a superstep's
+    // values went to one place in the index per field, and with many threads growing at once
+    // each of those was a page of its own: a hotel turn (21 fields) dirtied some 20 index
+    // pages, and the cost of a turn grew with the file. Keyed by version first, a checkpoint's values sit side by side and a thread's
     // next checkpoints follow them: a page or two per turn, however large the file.
     "CREATE TABLE gc_values_v5 (
         thread INTEGER NOT NULL,

@@ -1,9 +1,10 @@
 //! The single writer: one thread owns the only write connection and commits every change.
 //!
 //! Callers send [`Op`]s over a channel and wait for their reply. The thread takes whatever has
-//! queued up (up to a batch limit) and applies it in one `BEGIN IMMEDIATE` transaction, each op
-//! inside its own savepoint so one op's failure (a duplicate checkpoint id, say) fails only its
-//! caller. Replies go out only after `COMMIT` returns, so an acknowledged write is durable to the
+//! queued up (up to a batch limit) and applies it in one `BEGIN IMMEDIATE` transaction; should an
+//! op fail (a duplicate checkpoint id, say), the batch is rolled back and applied again with each
+//! op in its own savepoint, so the failure fails only its caller. Replies go out only after
+//! `COMMIT` returns, so an acknowledged write is durable to the
 //! configured `synchronous` level. While one batch is being synced to disk the next one queues,
 //! so under load many threads share one fsync (group commit) without any added wait.
 //!
@@ -110,7 +111,7 @@ impl Writer {
 
     /// How many transactions the writer has committed.
     pub(crate) fn commits(&self) -> u64 {
-        self.commits.load(std::sync::atomic::Ordering::Relaxed)
+        self.commits.load(Ordering::Relaxed)
     }
 
     fn send(
@@ -179,7 +180,6 @@ impl Writer {
         &self,
         mut done: oneshot::Receiver<Result<usize, Error>>,
     ) -> Result<usize, Error> {
-        use std::sync::atomic::Ordering;
         let alone = self.waiting.fetch_add(1, Ordering::Relaxed) == 0;
         let _waiting = Waiting(&self.waiting);
         // A lone caller (one run writing in sequence) keeps its worker awake for the length of

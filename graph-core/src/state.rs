@@ -79,8 +79,9 @@ pub trait Update:
 ///
 /// Field attributes of the derive: none (overwrite), `#[state(append)]` (with `keep_last = n`,
 /// a window: only the newest `n` items stay, so a list that grows every turn costs the same to
-/// load and store on the thousandth turn as on the tenth), `#[state(add)]`, `#[state(merge)]` and `#[state(reducer = path::to::fn)]` (optionally with `update = Type`
-/// when the update type differs from the field type). A field with a reducer is written with a
+/// load and store on the thousandth turn as on the tenth), `#[state(add)]`, `#[state(merge)]`
+/// and `#[state(reducer = path::to::fn)]` (optionally with `update = Type` when the update type
+/// differs from the field type). A field with a reducer is written with a
 /// [`crate::FieldUpdate`]: its setter takes a value for the reducer or an [`crate::Overwrite`].
 /// The container attribute `#[state(schema)]` also derives `schemars::JsonSchema` for the update
 /// type, for [`crate::CompiledGraph::input_schema`].

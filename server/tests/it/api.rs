@@ -304,7 +304,21 @@ async fn hotels_graph_state_and_history_are_served() {
         }
     }
     assert_eq!(paged, all_ids);
-    for bad in ["limit=0", "limit=101", "limit=x", "before=abc"] {
+    // With values, each checkpoint also carries the state at it: the head has the last reply.
+    let (status, head) = running
+        .get_json("/api/threads/web:zoe/history?limit=1&values=true")
+        .await;
+    assert_eq!(status, 200, "{head}");
+    let newest = &head["checkpoints"][0];
+    assert_eq!(newest["id"].as_u64(), all_ids.first().copied());
+    assert_eq!(newest["values"]["reply"], state["values"]["reply"]);
+    for bad in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "before=abc",
+        "values=yes",
+    ] {
         assert_eq!(
             running
                 .get_json(&format!("/api/threads/web:zoe/history?{bad}"))
