@@ -119,8 +119,19 @@ impl<S: State> CompiledGraph<S> {
         command: Command<S>,
         config: &RunConfig,
     ) -> Result<RunOutput<S>> {
-        let (plan, persistence) = (Arc::clone(&self.plan), self.persistence.clone());
-        let id = Run::command(plan, persistence, config, command).await?;
+        let id = self.write_command(command, config).await?;
         self.resume(&config.clone().at(id), Resume::Continue).await
+    }
+
+    /// The first half of [`CompiledGraph::invoke_command`]: writes the command's checkpoint and
+    /// returns its id, running nothing. Continue from it with [`Resume::Continue`] at that id
+    /// ([`RunConfig::at`]), streamed or not; refused as `invoke_command` refuses.
+    pub async fn write_command(
+        &self,
+        command: Command<S>,
+        config: &RunConfig,
+    ) -> Result<CheckpointId> {
+        let (plan, persistence) = (Arc::clone(&self.plan), self.persistence.clone());
+        Run::command(plan, persistence, config, command).await
     }
 }

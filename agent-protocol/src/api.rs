@@ -1,0 +1,167 @@
+//! [`Api`]: the served graphs, where threads, runs and store items are kept, and the runs in
+//! flight, shared by every handler. Built with [`ApiBuilder`], frozen once built.
+
+use std::sync::Arc;
+
+use graph_core::Store;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::exclusion::ThreadLocks;
+use crate::records::{RunStatus, RunStore};
+use crate::runs::Runs;
+use crate::served::ServedGraph;
+
+/// The namespace of system assistants' ids: `uuid5(this, graph_id)`, as langgraph-api makes
+/// them, so an id a client saved against LangGraph's server names the same graph here.
+const ASSISTANT_NAMESPACE: Uuid = Uuid::from_u128(0x6ba7b821_9dad_11d1_80b4_00c04fd430c8);
+
+/// The system assistant id of a graph.
+pub fn assistant_id(graph_id: &str) -> String {
+    Uuid::new_v5(&ASSISTANT_NAMESPACE, graph_id.as_bytes()).to_string()
+}
+
+/// Builds an [`Api`].
+pub struct ApiBuilder {
+    graphs: Vec<Arc<dyn ServedGraph>>,
+    runs: Arc<dyn RunStore>,
+    items: Option<Arc<dyn Store>>,
+    locks: Arc<ThreadLocks>,
+    test_hooks: bool,
+}
+
+impl ApiBuilder {
+    /// Serves `graph` too (its assistant is listed in the order graphs were added).
+    pub fn graph(mut self, graph: impl ServedGraph) -> Self {
+        self.graphs.push(Arc::new(graph));
+        self
+    }
+
+    /// Serves the store endpoints from `store` (without one they answer 404).
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.items = Some(store);
+        self
+    }
+
+    /// Shares these thread locks with whatever else runs graphs on the same threads, so their
+    /// runs and this API's never interleave on one thread.
+    pub fn locks(mut self, locks: Arc<ThreadLocks>) -> Self {
+        self.locks = locks;
+        self
+    }
+
+    /// Enables test hooks: a run whose metadata has `test_cut_stream_after: n` has its first
+    /// stream cut after `n` frames (to exercise reconnection).
+    pub fn test_hooks(mut self, enabled: bool) -> Self {
+        self.test_hooks = enabled;
+        self
+    }
+
+    /// Freezes the settings. Two graphs with one id are refused.
+    pub fn build(self) -> Result<Api, Error> {
+        for (i, graph) in self.graphs.iter().enumerate() {
+            if self.graphs[..i]
+                .iter()
+                .any(|g| g.graph_id() == graph.graph_id())
+            {
+                return Err(Error::Conflict(format!(
+                    "graph `{}` is served twice",
+                    graph.graph_id()
+                )));
+            }
+        }
+        let runs = Arc::new(Runs::new(Arc::clone(&self.runs), Arc::clone(&self.locks)));
+        Ok(Api {
+            shared: Arc::new(Shared {
+                graphs: self.graphs,
+                store: self.runs,
+                items: self.items,
+                runs,
+                test_hooks: self.test_hooks,
+                started_ms: crate::now_ms(),
+            }),
+        })
+    }
+}
+
+/// The API: cheap to clone, shared by the handlers ([`Api::router`]).
+#[derive(Clone)]
+pub struct Api {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) graphs: Vec<Arc<dyn ServedGraph>>,
+    pub(crate) store: Arc<dyn RunStore>,
+    pub(crate) items: Option<Arc<dyn Store>>,
+    pub(crate) runs: Arc<Runs>,
+    pub(crate) test_hooks: bool,
+    /// When the API was built: the system assistants' creation time.
+    pub(crate) started_ms: i64,
+}
+
+impl Api {
+    /// Starts building an API that keeps threads, runs and events in `runs`.
+    pub fn builder(runs: Arc<dyn RunStore>) -> ApiBuilder {
+        ApiBuilder {
+            graphs: Vec::new(),
+            runs,
+            items: None,
+            locks: Arc::new(ThreadLocks::new()),
+            test_hooks: false,
+        }
+    }
+
+    /// Marks the runs a stopped process left pending or running as `interrupted`: their
+    /// threads keep what they checkpointed, and a run without input continues them. Call it
+    /// once at startup, before serving. Returns how many were marked.
+    pub async fn recover(&self) -> Result<usize, Error> {
+        let unfinished = self.shared.store.unfinished_runs().await?;
+        for run in &unfinished {
+            tracing::warn!(run = %run.run_id, thread = %run.thread_id,
+                "a run was cut short by a restart; its thread can be resumed");
+            self.shared
+                .store
+                .set_run_status(&run.run_id, RunStatus::Interrupted, crate::now_ms())
+                .await?;
+        }
+        Ok(unfinished.len())
+    }
+
+    /// Waits until no run is under way (for shutdown).
+    pub async fn idle(&self) {
+        self.shared.runs.idle().await;
+    }
+}
+
+impl Shared {
+    /// The graph an assistant id (a system assistant's uuid or a graph id) names.
+    pub(crate) fn graph(&self, assistant: &str) -> Result<Arc<dyn ServedGraph>, Error> {
+        self.graphs
+            .iter()
+            .find(|g| g.graph_id() == assistant || assistant_id(g.graph_id()) == assistant)
+            .cloned()
+            .ok_or_else(|| Error::UnknownAssistant {
+                given: assistant.to_owned(),
+                known: self
+                    .graphs
+                    .iter()
+                    .map(|g| g.graph_id())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The graph a thread's runs run, when it has run.
+    pub(crate) fn graph_of(&self, graph_id: Option<&str>) -> Option<Arc<dyn ServedGraph>> {
+        let id = graph_id?;
+        self.graphs.iter().find(|g| g.graph_id() == id).cloned()
+    }
+
+    /// The store, or a 404 saying there is none.
+    pub(crate) fn items(&self) -> Result<&Arc<dyn Store>, Error> {
+        self.items
+            .as_ref()
+            .ok_or_else(|| Error::not_found("store", "this server has no store"))
+    }
+}

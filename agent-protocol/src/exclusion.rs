@@ -1,0 +1,40 @@
+//! [`ThreadLocks`]: one lock per thread, shared by everything that runs a graph on a thread
+//! (this API's runs, and a server's own turns), so two runs of one thread never interleave.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+use tokio::sync::OwnedMutexGuard;
+
+/// One lock per thread. Waiters are served in the order they asked (tokio's lock is fair), so
+/// a thread's runs happen in the order they queued. Locks nobody holds or waits for are dropped.
+#[derive(Default)]
+pub struct ThreadLocks {
+    locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+}
+
+impl ThreadLocks {
+    /// No locks yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `thread`'s lock.
+    pub fn get(&self, thread: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(lock) = locks.get(thread).and_then(Weak::upgrade) {
+            return lock;
+        }
+        if locks.len() > 1024 {
+            locks.retain(|_, weak| weak.strong_count() > 0);
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        locks.insert(thread.to_owned(), Arc::downgrade(&lock));
+        lock
+    }
+
+    /// Waits for `thread`'s lock and holds it until the guard is dropped.
+    pub async fn lock(&self, thread: &str) -> OwnedMutexGuard<()> {
+        self.get(thread).lock_owned().await
+    }
+}

@@ -1,0 +1,133 @@
+//! The streamed answers: SSE frames of a run (live, or replayed from storage after
+//! `Last-Event-ID`), and the JSON body of `wait` and `join`, which sends a `\n` every few
+//! seconds until the run ends so proxies keep the connection (leading whitespace is valid JSON).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body as HttpBody;
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::records::StoredEvent;
+use crate::runs::{Cancel, LiveRun};
+
+/// How often an idle stream or wait sends something.
+const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// Where a stream's frames come from.
+pub(super) enum Frames {
+    /// A run in flight: frames after this id (all when `None`), then as they come.
+    Live(Arc<LiveRun>, Option<u64>),
+    /// An ended run's stored frames.
+    Stored(Vec<StoredEvent>),
+}
+
+/// Cancels a run whose stream's client went away, when the run asked for it.
+struct OnDisconnect {
+    run: Option<Arc<LiveRun>>,
+}
+
+impl OnDisconnect {
+    /// The stream ended as it should: nothing to cancel.
+    fn disarm(&mut self) {
+        self.run = None;
+    }
+}
+
+impl Drop for OnDisconnect {
+    fn drop(&mut self) {
+        if let Some(run) = self.run.take()
+            && run.outcome().is_none()
+        {
+            run.cancel(Cancel::Interrupt);
+        }
+    }
+}
+
+struct Reading {
+    frames: Frames,
+    /// Frames left before a test cut; `None`: no cut.
+    left: Option<u64>,
+    stored_at: usize,
+    guard: OnDisconnect,
+}
+
+/// An SSE answer of `frames`; `cut` ends it early after that many frames (a test hook), and
+/// `cancel_on_disconnect` cancels the live run if the client leaves first.
+pub(super) fn sse(frames: Frames, cut: Option<u64>, cancel_on_disconnect: bool) -> Response {
+    let guard = OnDisconnect {
+        run: match (&frames, cancel_on_disconnect) {
+            (Frames::Live(run, _), true) => Some(Arc::clone(run)),
+            _ => None,
+        },
+    };
+    let reading = Reading {
+        frames,
+        left: cut,
+        stored_at: 0,
+        guard,
+    };
+    let events = futures_util::stream::unfold(reading, |mut reading| async move {
+        if reading.left == Some(0) {
+            // The test hook's cut: the connection ends without `end`, as a broken one would.
+            reading.guard.disarm();
+            return None;
+        }
+        let frame = match &reading.frames {
+            Frames::Live(run, after) => run.next(*after).await,
+            Frames::Stored(frames) => frames.get(reading.stored_at).cloned(),
+        };
+        let Some(frame) = frame else {
+            reading.guard.disarm();
+            return None;
+        };
+        match &mut reading.frames {
+            Frames::Live(_, after) => *after = Some(frame.seq),
+            Frames::Stored(_) => reading.stored_at += 1,
+        }
+        if let Some(left) = &mut reading.left {
+            *left -= 1;
+        }
+        let event = Event::default()
+            .event(frame.event)
+            .id(frame.seq.to_string())
+            .data(frame.data);
+        Some((Ok::<_, Infallible>(event), reading))
+    });
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("heartbeat"))
+        .into_response()
+}
+
+/// The body of `wait` and `join`: `\n` every few seconds, then the run's result as JSON.
+pub(super) fn result_body(run: Arc<LiveRun>) -> Response {
+    let body = futures_util::stream::unfold(Some(run), |run| async move {
+        let run = run?;
+        tokio::select! {
+            (_, result) = run.ended() => Some((Ok::<_, Infallible>(result_bytes(&result)), None)),
+            () = tokio::time::sleep(KEEP_ALIVE) => Some((Ok(b"\n".to_vec()), Some(run))),
+        }
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        HttpBody::from_stream(body),
+    )
+        .into_response()
+}
+
+/// A finished result as the body of `wait` and `join`.
+pub(super) fn result_now(result: &Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        result_bytes(result),
+    )
+        .into_response()
+}
+
+fn result_bytes(result: &Value) -> Vec<u8> {
+    serde_json::to_vec(result).unwrap_or_else(|_| b"null".to_vec())
+}

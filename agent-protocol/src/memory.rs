@@ -1,0 +1,225 @@
+//! [`MemoryRunStore`]: threads, runs and events in memory, for tests and for embedding the API
+//! where nothing needs to outlive the process.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+
+use crate::error::Error;
+use crate::records::{
+    RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery, ThreadRecord, ThreadSort,
+    thread_matches,
+};
+
+#[derive(Default)]
+struct Tables {
+    threads: BTreeMap<String, ThreadRecord>,
+    /// Runs in creation order.
+    runs: Vec<RunRecord>,
+    events: BTreeMap<String, Vec<StoredEvent>>,
+}
+
+/// A [`RunStore`] in memory.
+#[derive(Default)]
+pub struct MemoryRunStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryRunStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Tables> {
+        // Every change is one insert or removal: a panic cannot leave a table half-changed.
+        self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Sorts and pages threads as every store does.
+pub fn sort_threads(mut threads: Vec<ThreadRecord>, query: &ThreadQuery) -> Vec<ThreadRecord> {
+    threads.sort_by(|a, b| {
+        let order = match query.sort_by {
+            ThreadSort::ThreadId => a.thread_id.cmp(&b.thread_id),
+            ThreadSort::CreatedAt => a.created_at_ms.cmp(&b.created_at_ms),
+            ThreadSort::UpdatedAt => a.updated_at_ms.cmp(&b.updated_at_ms),
+        }
+        .then_with(|| a.thread_id.cmp(&b.thread_id));
+        if query.ascending {
+            order
+        } else {
+            order.reverse()
+        }
+    });
+    threads
+        .into_iter()
+        .skip(query.offset)
+        .take(query.limit)
+        .collect()
+}
+
+#[async_trait]
+impl RunStore for MemoryRunStore {
+    async fn create_thread(&self, thread: &ThreadRecord) -> Result<bool, Error> {
+        let mut tables = self.lock();
+        if tables.threads.contains_key(&thread.thread_id) {
+            return Ok(false);
+        }
+        tables
+            .threads
+            .insert(thread.thread_id.clone(), thread.clone());
+        Ok(true)
+    }
+
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, Error> {
+        Ok(self.lock().threads.get(thread_id).cloned())
+    }
+
+    async fn update_thread(&self, thread: &ThreadRecord) -> Result<(), Error> {
+        if let Some(stored) = self.lock().threads.get_mut(&thread.thread_id) {
+            stored.updated_at_ms = thread.updated_at_ms;
+            stored.metadata = thread.metadata.clone();
+            stored.graph_id = thread.graph_id.clone();
+            stored.status = thread.status;
+        }
+        Ok(())
+    }
+
+    async fn search_threads(&self, query: &ThreadQuery) -> Result<Vec<ThreadRecord>, Error> {
+        let matching = self
+            .lock()
+            .threads
+            .values()
+            .filter(|t| thread_matches(t, query))
+            .cloned()
+            .collect();
+        Ok(sort_threads(matching, query))
+    }
+
+    async fn count_threads(&self, query: &ThreadQuery) -> Result<usize, Error> {
+        Ok(self
+            .lock()
+            .threads
+            .values()
+            .filter(|t| thread_matches(t, query))
+            .count())
+    }
+
+    async fn delete_thread(&self, thread_id: &str) -> Result<bool, Error> {
+        let mut tables = self.lock();
+        let existed = tables.threads.remove(thread_id).is_some();
+        let doomed: Vec<String> = tables
+            .runs
+            .iter()
+            .filter(|r| r.thread_id == thread_id)
+            .map(|r| r.run_id.clone())
+            .collect();
+        tables.runs.retain(|r| r.thread_id != thread_id);
+        for run in doomed {
+            tables.events.remove(&run);
+        }
+        Ok(existed)
+    }
+
+    async fn insert_run(&self, run: &RunRecord) -> Result<(), Error> {
+        self.lock().runs.push(run.clone());
+        Ok(())
+    }
+
+    async fn run(&self, thread_id: &str, run_id: &str) -> Result<Option<RunRecord>, Error> {
+        Ok(self
+            .lock()
+            .runs
+            .iter()
+            .find(|r| r.run_id == run_id && r.thread_id == thread_id)
+            .cloned())
+    }
+
+    async fn list_runs(
+        &self,
+        thread_id: &str,
+        status: Option<RunStatus>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<RunRecord>, Error> {
+        Ok(self
+            .lock()
+            .runs
+            .iter()
+            .rev()
+            .filter(|r| r.thread_id == thread_id && status.is_none_or(|s| s == r.status))
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn set_run_status(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        at_ms: i64,
+    ) -> Result<(), Error> {
+        let mut tables = self.lock();
+        let Some(run) = tables.runs.iter_mut().find(|r| r.run_id == run_id) else {
+            return Ok(());
+        };
+        run.status = status;
+        run.updated_at_ms = at_ms;
+        Ok(())
+    }
+
+    async fn end_run(&self, end: &RunEnd) -> Result<(), Error> {
+        let mut tables = self.lock();
+        if let Some(run) = tables.runs.iter_mut().find(|r| r.run_id == end.run_id) {
+            run.status = end.status;
+            run.updated_at_ms = end.at_ms;
+        }
+        if let Some(thread) = tables.threads.get_mut(&end.thread_id) {
+            thread.status = end.thread_status;
+            thread.updated_at_ms = end.at_ms;
+        }
+        tables.events.insert(end.run_id.clone(), end.events.clone());
+        Ok(())
+    }
+
+    async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error> {
+        let mut tables = self.lock();
+        let before = tables.runs.len();
+        tables
+            .runs
+            .retain(|r| !(r.run_id == run_id && r.thread_id == thread_id));
+        let existed = tables.runs.len() < before;
+        if existed {
+            tables.events.remove(run_id);
+        }
+        Ok(existed)
+    }
+
+    async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error> {
+        Ok(self
+            .lock()
+            .events
+            .get(run_id)
+            .map(|events| {
+                events
+                    .iter()
+                    .filter(|e| after.is_none_or(|a| e.seq > a))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {
+        Ok(self
+            .lock()
+            .runs
+            .iter()
+            .filter(|r| r.status.in_flight())
+            .cloned()
+            .collect())
+    }
+}

@@ -1,0 +1,277 @@
+//! What the API stores beside the checkpoints: threads (their metadata), runs and each run's
+//! events, as plain records, and [`RunStore`], the small trait a database implements to keep
+//! them (SQLite in the server; [`MemoryRunStore`](crate::MemoryRunStore) for tests and
+//! embedding). No SQL lives in this crate.
+
+use std::fmt;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+
+/// A thread as the API registers it (its checkpoints live in the graph's checkpointer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadRecord {
+    /// Its id.
+    pub thread_id: String,
+    /// When it was created, in milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// When it was last changed.
+    pub updated_at_ms: i64,
+    /// The client's metadata (plus `graph_id` and `assistant_id` after its first run).
+    pub metadata: Map<String, Value>,
+    /// The graph its runs run, once one has.
+    pub graph_id: Option<String>,
+    /// Its status when no run is in flight.
+    pub status: ThreadStatus,
+}
+
+/// A thread's status as the API shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThreadStatus {
+    /// Nothing to do.
+    Idle,
+    /// A run is pending or running.
+    Busy,
+    /// Waiting on an interrupt or at a breakpoint.
+    Interrupted,
+    /// Its last run failed.
+    Error,
+}
+
+/// A run's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Waiting for its thread.
+    Pending,
+    /// Running.
+    Running,
+    /// It failed.
+    Error,
+    /// It ran to its end or to an interrupt.
+    Success,
+    /// It ran out of time.
+    Timeout,
+    /// It was cancelled, or cut short by a restart.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// Whether the run is still to end.
+    pub fn in_flight(self) -> bool {
+        matches!(self, RunStatus::Pending | RunStatus::Running)
+    }
+}
+
+/// What happens when a run is created on a thread that has one in flight (LangGraph's
+/// double-texting strategies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Multitask {
+    /// Refuse the new run (409).
+    Reject,
+    /// Run it after the others.
+    #[default]
+    Enqueue,
+    /// Stop the others where they stand, then run it.
+    Interrupt,
+    /// Stop the others and erase what they did, then run it.
+    Rollback,
+}
+
+macro_rules! text_enum {
+    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $name {
+            /// The name used on the wire and in storage.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),* }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!(
+                        "`{other}` is not one of {}",
+                        [$($text),*].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(ThreadStatus { Idle = "idle", Busy = "busy", Interrupted = "interrupted", Error = "error" });
+text_enum!(RunStatus {
+    Pending = "pending",
+    Running = "running",
+    Error = "error",
+    Success = "success",
+    Timeout = "timeout",
+    Interrupted = "interrupted",
+});
+text_enum!(Multitask { Reject = "reject", Enqueue = "enqueue", Interrupt = "interrupt", Rollback = "rollback" });
+
+/// A run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// Its id.
+    pub run_id: String,
+    /// Its thread.
+    pub thread_id: String,
+    /// The assistant it runs.
+    pub assistant_id: String,
+    /// When it was created, in milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// When its status last changed.
+    pub updated_at_ms: i64,
+    /// Where it is.
+    pub status: RunStatus,
+    /// The client's metadata.
+    pub metadata: Map<String, Value>,
+    /// What it does when its thread is busy.
+    pub multitask: Multitask,
+    /// The request that created it (input, command, config, stream modes…), as sent.
+    pub kwargs: Value,
+}
+
+/// One event a run sent, as it went on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Its id within the run, from 0.
+    pub seq: u64,
+    /// The SSE event name (`metadata`, `values`, `updates|ns`, `end`…).
+    pub event: String,
+    /// The JSON it carried.
+    pub data: String,
+}
+
+/// How a run ended: written at once, so the run's status, its events and its thread's status
+/// never disagree.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    /// The run.
+    pub run_id: String,
+    /// Its thread.
+    pub thread_id: String,
+    /// Its final status.
+    pub status: RunStatus,
+    /// When.
+    pub at_ms: i64,
+    /// Every event it sent.
+    pub events: Vec<StoredEvent>,
+    /// The thread's status now.
+    pub thread_status: ThreadStatus,
+}
+
+/// Which threads a search returns.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadQuery {
+    /// Metadata keys each with an equal value.
+    pub metadata: Map<String, Value>,
+    /// Only these ids, when given.
+    pub ids: Option<Vec<String>>,
+    /// Only threads with this stored status.
+    pub status: Option<ThreadStatus>,
+    /// Sort key: `thread_id`, `created_at` or `updated_at` (the default).
+    pub sort_by: ThreadSort,
+    /// Ascending instead of descending.
+    pub ascending: bool,
+    /// At most this many.
+    pub limit: usize,
+    /// Skip this many first.
+    pub offset: usize,
+}
+
+/// What threads are sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ThreadSort {
+    /// Their id.
+    ThreadId,
+    /// When they were created.
+    CreatedAt,
+    /// When they last changed.
+    #[default]
+    UpdatedAt,
+}
+
+/// Whether a [`ThreadRecord`] passes `query`'s filters (not its order or page).
+pub fn thread_matches(thread: &ThreadRecord, query: &ThreadQuery) -> bool {
+    query
+        .metadata
+        .iter()
+        .all(|(k, v)| thread.metadata.get(k) == Some(v))
+        && query
+            .ids
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&thread.thread_id))
+        && query.status.is_none_or(|s| s == thread.status)
+}
+
+/// Where the API keeps threads, runs and run events. Every call is one transaction.
+#[async_trait]
+pub trait RunStore: Send + Sync + 'static {
+    /// Stores a new thread; `Ok(false)` (and nothing written) when its id is taken.
+    async fn create_thread(&self, thread: &ThreadRecord) -> Result<bool, Error>;
+
+    /// A thread by id.
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, Error>;
+
+    /// Replaces a thread's metadata, graph and status (its id and creation time stay).
+    async fn update_thread(&self, thread: &ThreadRecord) -> Result<(), Error>;
+
+    /// Threads that pass `query`, in its order, paged.
+    async fn search_threads(&self, query: &ThreadQuery) -> Result<Vec<ThreadRecord>, Error>;
+
+    /// How many threads pass `query`'s filters.
+    async fn count_threads(&self, query: &ThreadQuery) -> Result<usize, Error>;
+
+    /// Deletes a thread with its runs and their events; whether it existed.
+    async fn delete_thread(&self, thread_id: &str) -> Result<bool, Error>;
+
+    /// Stores a new run.
+    async fn insert_run(&self, run: &RunRecord) -> Result<(), Error>;
+
+    /// A run of a thread.
+    async fn run(&self, thread_id: &str, run_id: &str) -> Result<Option<RunRecord>, Error>;
+
+    /// A thread's runs, newest first, optionally only those of one status.
+    async fn list_runs(
+        &self,
+        thread_id: &str,
+        status: Option<RunStatus>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<RunRecord>, Error>;
+
+    /// Sets a run's status (and, for a run that starts, its thread's).
+    async fn set_run_status(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        at_ms: i64,
+    ) -> Result<(), Error>;
+
+    /// Records a run's end: its status, its events and its thread's status.
+    async fn end_run(&self, end: &RunEnd) -> Result<(), Error>;
+
+    /// Deletes a run and its events; whether it existed.
+    async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error>;
+
+    /// A run's stored events after `after` (all when `None`), in order.
+    async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error>;
+
+    /// Runs left pending or running (by a process that stopped), oldest first.
+    async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error>;
+}

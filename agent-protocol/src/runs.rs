@@ -1,0 +1,347 @@
+//! Running runs: each is a stored record and a task that waits for its thread's lock (so a
+//! thread's runs happen one at a time, in the order they were created), runs the graph, turns
+//! its events into frames that live subscribers read as they come, and at its end stores its
+//! status, every frame and its thread's status in one write. Cancelling stops the graph where
+//! it stands; a rollback also rewinds the thread to where the run found it and deletes the run.
+
+mod live;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use futures_util::StreamExt;
+use graph_core::{CheckpointId, Checkpointer, HistoryQuery, Namespace, RunStatus as EngineStatus};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+pub(crate) use self::live::{Cancel, LiveRun};
+use crate::error::Error;
+use crate::exclusion::ThreadLocks;
+use crate::frames::{Framer, interrupts_json};
+use crate::records::{RunEnd, RunRecord, RunStatus, RunStore, ThreadStatus};
+use crate::request::RunRequest;
+use crate::served::{ServedGraph, Step};
+
+/// The runs in flight in this process, and what they share.
+pub(crate) struct Runs {
+    store: Arc<dyn RunStore>,
+    locks: Arc<ThreadLocks>,
+    live: Mutex<HashMap<String, Arc<LiveRun>>>,
+    /// Counts runs under way, for shutdown.
+    in_flight: watch::Sender<usize>,
+}
+
+impl Runs {
+    pub(crate) fn new(store: Arc<dyn RunStore>, locks: Arc<ThreadLocks>) -> Self {
+        Runs {
+            store,
+            locks,
+            live: Mutex::new(HashMap::new()),
+            in_flight: watch::Sender::new(0),
+        }
+    }
+
+    fn live(&self) -> MutexGuard<'_, HashMap<String, Arc<LiveRun>>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A run of this process that has not ended.
+    pub(crate) fn get(&self, run_id: &str) -> Option<Arc<LiveRun>> {
+        self.live().get(run_id).cloned()
+    }
+
+    /// Every run that has not ended.
+    pub(crate) fn all(&self) -> Vec<Arc<LiveRun>> {
+        self.live().values().cloned().collect()
+    }
+
+    /// The runs of `thread` that have not ended, oldest first.
+    pub(crate) fn of_thread(&self, thread: &str) -> Vec<Arc<LiveRun>> {
+        let mut runs: Vec<_> = self
+            .live()
+            .values()
+            .filter(|r| r.record.thread_id == thread)
+            .cloned()
+            .collect();
+        runs.sort_by_key(|r| r.order);
+        runs
+    }
+
+    /// Waits until no run is under way.
+    pub(crate) async fn idle(&self) {
+        let mut count = self.in_flight.subscribe();
+        let _ = count.wait_for(|n| *n == 0).await;
+    }
+
+    /// Stores `record` and starts its run, which waits for the thread's runs before it.
+    pub(crate) async fn start(
+        self: &Arc<Self>,
+        record: RunRecord,
+        request: RunRequest,
+        hooks: bool,
+    ) -> Result<Arc<LiveRun>, Error> {
+        self.store.insert_run(&record).await?;
+        let cut_after = hooks
+            .then(|| request.metadata.get("test_cut_stream_after"))
+            .flatten()
+            .and_then(Value::as_u64);
+        let live = Arc::new(LiveRun::new(record, cut_after));
+        self.live()
+            .insert(live.record.run_id.clone(), Arc::clone(&live));
+        self.in_flight.send_modify(|n| *n += 1);
+        let runs = Arc::clone(self);
+        let driven = Arc::clone(&live);
+        tokio::spawn(async move {
+            runs.drive(&driven, request).await;
+            runs.live().remove(&driven.record.run_id);
+            runs.in_flight.send_modify(|n| *n -= 1);
+        });
+        Ok(live)
+    }
+
+    async fn drive(&self, live: &Arc<LiveRun>, request: RunRequest) {
+        let record = &live.record;
+        let thread = record.thread_id.clone();
+        let mut cancel = live.watch_cancel();
+        // Waits its turn; a cancel while waiting ends the run before it starts.
+        let guard = tokio::select! {
+            guard = self.locks.lock(&thread) => guard,
+            action = live::cancelled(&mut cancel) => {
+                self.finish(live, Value::Null, action, None).await;
+                return;
+            }
+        };
+        live.mark_started();
+        let graph = Arc::clone(&request.graph);
+        let checkpointer = graph.checkpointer().cloned();
+        let before = match &checkpointer {
+            Some(c) => head(&**c, &thread).await,
+            None => None,
+        };
+        if let Err(e) = self
+            .store
+            .set_run_status(&record.run_id, RunStatus::Running, crate::now_ms())
+            .await
+        {
+            tracing::error!(error = %e, run = %record.run_id, "could not mark the run running");
+        }
+        let mut framer = Framer::new(request.modes.clone(), &thread);
+        live.push("metadata", json!({ "run_id": record.run_id, "attempt": 1 }));
+        let config = request.run_config(&thread, &record.run_id);
+        let started = graph
+            .start(request.start, config, request.modes.engine())
+            .await;
+        let mut steps = match started {
+            Ok(steps) => steps,
+            Err(e) => {
+                live.push("error", error_json(&e.to_string()));
+                let outcome = Ended::Failed(e.to_string());
+                self.finish_with(live, &*graph, outcome, &framer).await;
+                drop(guard);
+                return;
+            }
+        };
+        let ended = loop {
+            tokio::select! {
+                biased;
+                action = live::cancelled(&mut cancel) => break Ended::Cancelled(action),
+                step = steps.next() => match step {
+                    Some(Step::Event(event)) => {
+                        for (name, data) in framer.frames(&event) {
+                            live.push(&name, data);
+                        }
+                    }
+                    Some(Step::Done(Ok(outcome))) => break Ended::Done(outcome.values, outcome.status),
+                    Some(Step::Done(Err(e))) => break Ended::Failed(public_message(&e)),
+                    None => break Ended::Failed("the run stopped without an outcome".into()),
+                }
+            }
+        };
+        // Dropping the steps stops the graph where it stands, as a crash would.
+        drop(steps);
+        if let Some(checkpointer) = &checkpointer
+            && let Err(e) = checkpointer.barrier().await
+        {
+            tracing::error!(error = %e, run = %record.run_id, "waiting for the run's writes");
+        }
+        if let Ended::Cancelled(Cancel::Rollback) = ended
+            && let Some(checkpointer) = &checkpointer
+            && let Err(e) = rewind(&**checkpointer, &thread, before).await
+        {
+            tracing::error!(error = %e, run = %record.run_id, "rolling the thread back");
+        }
+        self.finish_with(live, &*graph, ended, &framer).await;
+        drop(guard);
+    }
+
+    /// Ends a run: its last frame, its stored end, and what `wait` and `join` answer.
+    async fn finish_with(
+        &self,
+        live: &Arc<LiveRun>,
+        graph: &dyn ServedGraph,
+        ended: Ended,
+        framer: &Framer,
+    ) {
+        let record = &live.record;
+        let (status, thread_status, result, last) = match ended {
+            Ended::Done(values, status) => {
+                let (thread_status, result) = match status {
+                    EngineStatus::Done => (ThreadStatus::Idle, values),
+                    EngineStatus::Interrupted(interrupts) => {
+                        let mut values = object(values);
+                        values.insert("__interrupt__".into(), interrupts_json(&interrupts));
+                        (ThreadStatus::Interrupted, Value::Object(values))
+                    }
+                    EngineStatus::Breakpoint { .. } => (ThreadStatus::Interrupted, values),
+                };
+                let end = json!({ "run_id": record.run_id, "status": "success" });
+                (
+                    RunStatus::Success,
+                    thread_status,
+                    result,
+                    Some(("end", end)),
+                )
+            }
+            Ended::Failed(message) => {
+                let error = error_json(&message);
+                let result = json!({ "__error__": error });
+                (
+                    RunStatus::Error,
+                    ThreadStatus::Error,
+                    result,
+                    Some(("error", error)),
+                )
+            }
+            Ended::Cancelled(action) => {
+                let values = framer.last_values().cloned().unwrap_or(Value::Null);
+                let thread_status = thread_status(graph, &record.thread_id).await;
+                self.finish(live, values, action, Some(thread_status)).await;
+                return;
+            }
+        };
+        if let Some((name, data)) = last {
+            live.push(name, data);
+        }
+        let end = RunEnd {
+            run_id: record.run_id.clone(),
+            thread_id: record.thread_id.clone(),
+            status,
+            at_ms: crate::now_ms(),
+            events: live.frames(),
+            thread_status,
+        };
+        if let Err(e) = self.store.end_run(&end).await {
+            tracing::error!(error = %e, run = %record.run_id, "could not store the run's end");
+        }
+        live.end(status, result);
+    }
+
+    /// Ends a cancelled run: before it started (`thread_status` `None`: the thread is as it
+    /// was) or while it ran. A rollback deletes the run; its subscribers still get the end.
+    async fn finish(
+        &self,
+        live: &Arc<LiveRun>,
+        values: Value,
+        action: Cancel,
+        thread_status: Option<ThreadStatus>,
+    ) {
+        let record = &live.record;
+        let status = RunStatus::Interrupted;
+        live.push(
+            "end",
+            json!({ "run_id": record.run_id, "status": status.as_str() }),
+        );
+        let stored = if action == Cancel::Rollback {
+            self.store
+                .delete_run(&record.thread_id, &record.run_id)
+                .await
+                .map(drop)
+        } else {
+            let thread_status = match thread_status {
+                Some(status) => status,
+                None => match self.store.thread(&record.thread_id).await {
+                    Ok(Some(t)) => t.status,
+                    _ => ThreadStatus::Idle,
+                },
+            };
+            let end = RunEnd {
+                run_id: record.run_id.clone(),
+                thread_id: record.thread_id.clone(),
+                status,
+                at_ms: crate::now_ms(),
+                events: live.frames(),
+                thread_status,
+            };
+            self.store.end_run(&end).await
+        };
+        if let Err(e) = stored {
+            tracing::error!(error = %e, run = %record.run_id, "could not store the cancelled run");
+        }
+        live.end(status, values);
+    }
+}
+
+/// How a run's graph stopped.
+enum Ended {
+    Done(Value, EngineStatus),
+    Failed(String),
+    Cancelled(Cancel),
+}
+
+/// The latest checkpoint of the thread's root namespace, where a rollback returns to.
+async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<CheckpointId> {
+    let query = HistoryQuery {
+        limit: Some(1),
+        ..HistoryQuery::default()
+    };
+    match checkpointer
+        .list(&thread.into(), &Namespace::root(), &query)
+        .await
+    {
+        Ok(page) => page.first().map(|c| c.id),
+        Err(e) => {
+            tracing::error!(error = %e, thread, "reading the thread's head");
+            None
+        }
+    }
+}
+
+async fn thread_status(graph: &dyn ServedGraph, thread: &str) -> ThreadStatus {
+    match graph.state(&graph_core::RunConfig::thread(thread)).await {
+        Ok(state) => crate::shapes::status_of(state.status),
+        Err(_) => ThreadStatus::Idle,
+    }
+}
+
+fn object(value: Value) -> serde_json::Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The `error` frame: what the SDK raises.
+pub(crate) fn error_json(message: &str) -> Value {
+    json!({ "error": "GraphError", "message": message })
+}
+
+/// A run's error as a client may read it: storage failures name files and SQL, so they are
+/// logged and told only as such.
+fn public_message(error: &graph_core::Error) -> String {
+    match error {
+        graph_core::Error::Storage { .. } | graph_core::Error::Cache(_) => {
+            tracing::error!(%error, "a run failed in storage");
+            "the run failed to store its state".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// TEMPORARY until Checkpointer::rewind lands.
+async fn rewind(
+    _checkpointer: &dyn Checkpointer,
+    _thread: &str,
+    _to: Option<CheckpointId>,
+) -> Result<usize, graph_core::StorageError> {
+    Err(graph_core::StorageError::new("rewind is not there yet"))
+}

@@ -1,0 +1,5 @@
+//! agent-protocol's tests: the API on a real HTTP server on an ephemeral loopback port, with
+//! the sample graphs on in-memory storage, driven by an HTTP client the way the SDK drives it.
+
+mod common;
+mod runs;
