@@ -22,7 +22,9 @@ use hotel::{BookingStore, Catalog, Clock};
 use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
 use tracing::Instrument;
 
-use self::exclusion::{InFlight, ThreadLocks};
+use agent_protocol::ThreadLocks;
+
+use self::exclusion::InFlight;
 use crate::Error;
 use crate::config::{Config, LlmProvider};
 use crate::metrics::Metrics;
@@ -61,7 +63,8 @@ pub(crate) struct Agent {
     checkpointer: Arc<SqliteCheckpointer>,
     pub(crate) store: BookingStore,
     pub(crate) catalog: Catalog,
-    locks: ThreadLocks,
+    /// Shared with the Agent Protocol's runs.
+    locks: Arc<ThreadLocks>,
     in_flight: InFlight,
     metrics: Arc<Metrics>,
     breaker: Option<(String, BreakerProbe)>,
@@ -130,7 +133,7 @@ impl Agent {
             checkpointer,
             store,
             catalog,
-            locks: ThreadLocks::default(),
+            locks: Arc::new(ThreadLocks::new()),
             in_flight: InFlight::default(),
             metrics,
             breaker,
@@ -140,6 +143,21 @@ impl Agent {
     /// The compiled graph, for drawing and reading state.
     pub(crate) fn graph(&self) -> &CompiledGraph<Conversation> {
         &self.graph
+    }
+
+    /// The checkpointer the graph's threads live in.
+    pub(crate) fn checkpointer(&self) -> &Arc<SqliteCheckpointer> {
+        &self.checkpointer
+    }
+
+    /// The long-term store the graph remembers guests in.
+    pub(crate) fn long_term_store(&self) -> Arc<dyn graph_core::Store> {
+        Arc::new(self.checkpointer.store())
+    }
+
+    /// The per-thread locks turns take, to share with other runners of the same threads.
+    pub(crate) fn locks(&self) -> Arc<ThreadLocks> {
+        Arc::clone(&self.locks)
     }
 
     /// Publishes the circuit breaker's state to the metrics.
@@ -173,7 +191,7 @@ impl Agent {
             async move {
                 let _counted = counted;
                 let thread = thread_id(&message.channel, &message.user);
-                let _exclusive = agent.locks.get(&thread).lock_owned().await;
+                let _exclusive = agent.locks.lock(&thread).await;
                 let result = agent.run_turn(thread, &message).await;
                 agent.settle().await;
                 result

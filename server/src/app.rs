@@ -23,6 +23,8 @@ use crate::{api, ops, ui, webhook};
 pub(crate) struct App {
     pub(crate) config: Config,
     pub(crate) agent: Arc<Agent>,
+    /// LangGraph's HTTP API, mounted at the root.
+    pub(crate) protocol: agent_protocol::Api,
     pub(crate) db: Db,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) limits: RateLimits,
@@ -35,13 +37,20 @@ pub(crate) struct App {
 }
 
 impl App {
-    pub(crate) fn new(config: Config, agent: Arc<Agent>, db: Db, metrics: Arc<Metrics>) -> App {
+    pub(crate) fn new(
+        config: Config,
+        agent: Arc<Agent>,
+        protocol: agent_protocol::Api,
+        db: Db,
+        metrics: Arc<Metrics>,
+    ) -> App {
         App {
             instagram: config.channel(Channel::Instagram),
             whatsapp: config.channel(Channel::Whatsapp),
             limits: RateLimits::new(config.rate_limit_per_guest, config.rate_limit_global),
             config,
             agent,
+            protocol,
             db,
             metrics,
             inbox_wake: tokio::sync::Notify::new(),
@@ -108,21 +117,35 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             "/webhooks/{channel}",
             get(webhook::verify).post(webhook::receive),
         );
+    // LangGraph's SDK sends the key as `x-api-key`; browser tools need CORS.
+    let protocol = app
+        .protocol
+        .router()
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            require_admin,
+        ))
+        .layer(tower_http::cors::CorsLayer::permissive());
     let limit = usize::try_from(app.config.max_body_bytes).unwrap_or(usize::MAX);
     protected
         .merge(public)
+        .with_state(Arc::clone(&app))
+        .merge(protocol)
         .fallback(|| async { api::error(StatusCode::NOT_FOUND, "no such endpoint") })
         .layer(DefaultBodyLimit::max(limit))
-        .layer(middleware::from_fn_with_state(Arc::clone(&app), observe))
-        .with_state(app)
+        .layer(middleware::from_fn_with_state(app, observe))
 }
 
-/// Refuses requests without `Authorization: Bearer $ADMIN_TOKEN` when a token is set.
+/// Refuses requests without `Authorization: Bearer $ADMIN_TOKEN` (or `x-api-key:
+/// $ADMIN_TOKEN`, what LangGraph's SDK sends) when a token is set.
 async fn require_admin(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let Some(token) = app.config.admin_token.as_deref() else {
         return next.run(request).await;
     };
-    let given = bearer(request.headers()).unwrap_or_default();
+    let headers = request.headers();
+    let given = bearer(headers)
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()))
+        .unwrap_or_default();
     if secret_eq(given.as_bytes(), token.as_bytes()) {
         next.run(request).await
     } else {

@@ -122,6 +122,10 @@ pub struct Config {
     /// First retry delay of a failed send, in milliseconds; it doubles per attempt (to 5 min).
     #[arg(long, env = "OUTBOX_RETRY_MS", default_value = "1000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub outbox_retry_ms: u64,
+    /// Also serve the `sleepy` sample graph and the Agent Protocol's test hooks (for the SDK
+    /// tests; never in production).
+    #[arg(long, env = "AGENT_TEST_GRAPHS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub agent_test_graphs: bool,
 }
 
 /// Where the SQLite file is.
@@ -383,6 +387,7 @@ impl fmt::Display for Config {
         writeln!(f, "RATE_LIMIT_PER_GUEST={}/min", self.rate_limit_per_guest)?;
         writeln!(f, "RATE_LIMIT_GLOBAL={}/s", self.rate_limit_global)?;
         writeln!(f, "MAX_BODY_BYTES={}", self.max_body_bytes)?;
-        write!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)
+        writeln!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)?;
+        write!(f, "AGENT_TEST_GRAPHS={}", self.agent_test_graphs)
     }
 }

@@ -136,7 +136,7 @@ impl Db {
     }
 
     /// Runs `f` on the connection on the blocking pool.
-    async fn call<T: Send + 'static>(
+    pub(crate) async fn call<T: Send + 'static>(
         &self,
         what: &'static str,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,

@@ -29,6 +29,7 @@ pub mod meta;
 mod metrics;
 mod ops;
 mod outbox;
+mod protocol;
 mod ui;
 mod webhook;
 
@@ -52,6 +53,8 @@ pub struct Server {
     outbox: JoinHandle<()>,
     /// For shutdown to wait out turns whose callers stopped waiting.
     agent: Arc<agent::Agent>,
+    /// For shutdown to wait out the Agent Protocol's runs.
+    protocol: agent_protocol::Api,
 }
 
 impl Server {
@@ -81,7 +84,14 @@ impl Server {
             addr: config.bind_addr,
             source,
         })?;
-        let app = Arc::new(app::App::new(config, Arc::clone(&agent), db, metrics));
+        let protocol = protocol::open(&config, &agent, db.clone()).await?;
+        let app = Arc::new(app::App::new(
+            config,
+            Arc::clone(&agent),
+            protocol.clone(),
+            db,
+            metrics,
+        ));
         let (stop, stopped) = watch::channel(false);
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
@@ -103,6 +113,7 @@ impl Server {
             inbox,
             outbox,
             agent,
+            protocol,
         })
     }
 
@@ -123,11 +134,12 @@ impl Server {
         let _ = self.inbox.await;
         // Turns whose HTTP client left, or that the inbox's drain gave up on, are still
         // running, each holding its thread until its writes have landed.
-        if tokio::time::timeout(app::DRAIN, self.agent.idle())
-            .await
-            .is_err()
-        {
-            tracing::warn!("shutdown: turns still running were stopped");
+        let idle = async {
+            self.agent.idle().await;
+            self.protocol.idle().await;
+        };
+        if tokio::time::timeout(app::DRAIN, idle).await.is_err() {
+            tracing::warn!("shutdown: turns and runs still running were stopped");
         }
         let _ = self.outbox.await;
         tracing::info!("stopped");

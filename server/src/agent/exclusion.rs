@@ -1,33 +1,9 @@
-//! What keeps turns apart: one lock per conversation thread, and a count of the turns under
-//! way, which shutdown waits on.
+//! The count of the turns under way, which shutdown waits on (the per-thread locks that keep
+//! turns apart are `agent_protocol::ThreadLocks`, shared with the Agent Protocol's runs).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use tokio::sync::watch;
-
-/// One lock per thread, so a guest's messages are answered one at a time and in order.
-/// Locks nobody holds or waits for are dropped.
-#[derive(Default)]
-pub(super) struct ThreadLocks {
-    locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
-}
-
-impl ThreadLocks {
-    /// `thread`'s lock. Waiters are served in the order they asked (tokio's lock is fair).
-    pub(super) fn get(&self, thread: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(lock) = locks.get(thread).and_then(Weak::upgrade) {
-            return lock;
-        }
-        if locks.len() > 1024 {
-            locks.retain(|_, weak| weak.strong_count() > 0);
-        }
-        let lock = Arc::new(tokio::sync::Mutex::new(()));
-        locks.insert(thread.to_owned(), Arc::downgrade(&lock));
-        lock
-    }
-}
 
 /// The turns under way. A turn runs on after its caller stops waiting (an HTTP client that
 /// left), so nothing else would wait for it at shutdown.

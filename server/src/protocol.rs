@@ -1,0 +1,55 @@
+//! LangGraph's HTTP API on this server (the `agent-protocol` crate): the hotel agent as graph
+//! `hotel`, the `approval` sample, and with `AGENT_TEST_GRAPHS=1` the `sleepy` sample and the
+//! API's test hooks. Threads, runs and events live in the same SQLite file ([`runs_db`]); the
+//! store is the agent's long-term store; runs share the agent's per-thread locks, so an SDK
+//! run and a guest's turn on one thread never interleave.
+
+mod runs_db;
+
+use std::sync::Arc;
+
+use agent_protocol::{Api, Served, samples};
+use graph_core::Checkpointer;
+
+use crate::Error;
+use crate::agent::Agent;
+use crate::config::Config;
+use crate::db::Db;
+
+/// Builds the API over the agent's graph, checkpointer and store, and marks runs a previous
+/// process left unfinished.
+pub(crate) async fn open(config: &Config, agent: &Agent, db: Db) -> Result<Api, Error> {
+    let runs = runs_db::SqliteRunStore::open(db).await?;
+    let checkpointer = Arc::clone(agent.checkpointer()) as Arc<dyn Checkpointer>;
+    let startup =
+        |what: &str, e: graph_core::BuildError| Error::Startup(format!("the {what} graph: {e}"));
+    let approval = samples::approval_graph()
+        .map_err(|e| startup("approval", e))?
+        .with_checkpointer(Arc::clone(&checkpointer));
+    let mut builder = Api::builder(Arc::new(runs))
+        .graph(Served::new("hotel", agent.graph().clone()))
+        .graph(Served::new("approval", approval))
+        .store(agent.long_term_store())
+        .locks(agent.locks())
+        .test_hooks(config.agent_test_graphs);
+    if config.agent_test_graphs {
+        let sleepy = samples::sleepy_graph()
+            .map_err(|e| startup("sleepy", e))?
+            .with_checkpointer(checkpointer);
+        builder = builder.graph(Served::new("sleepy", sleepy));
+    }
+    let api = builder
+        .build()
+        .map_err(|e| Error::Startup(format!("the agent protocol: {e}")))?;
+    let marked = api
+        .recover()
+        .await
+        .map_err(|e| Error::Startup(format!("the agent protocol's runs: {e}")))?;
+    if marked > 0 {
+        tracing::warn!(
+            runs = marked,
+            "runs cut short by the last stop were marked interrupted"
+        );
+    }
+    Ok(api)
+}

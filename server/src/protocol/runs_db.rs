@@ -1,0 +1,364 @@
+//! [`SqliteRunStore`]: the Agent Protocol's threads, runs and run events in the server's
+//! SQLite file (`ap_*` tables), through the server's connection.
+
+use agent_protocol::{
+    Error, Multitask, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
+    ThreadRecord, ThreadStatus, sort_threads, thread_matches,
+};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::{Map, Value};
+
+use crate::db::Db;
+
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS ap_threads (
+    thread_id TEXT PRIMARY KEY,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    graph_id TEXT,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ap_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL UNIQUE,
+    thread_id TEXT NOT NULL,
+    assistant_id TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    multitask TEXT NOT NULL,
+    kwargs TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
+CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
+    WHERE status IN ('pending', 'running');
+CREATE TABLE IF NOT EXISTS ap_run_events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+";
+
+/// The Agent Protocol's records in SQLite.
+pub(crate) struct SqliteRunStore {
+    db: Db,
+}
+
+impl SqliteRunStore {
+    /// Creates the tables if needed.
+    pub(crate) async fn open(db: Db) -> Result<Self, crate::Error> {
+        db.call("create the agent protocol tables", |c| {
+            c.execute_batch(SCHEMA)
+        })
+        .await?;
+        Ok(SqliteRunStore { db })
+    }
+
+    async fn call<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, Error> {
+        self.db
+            .call(what, f)
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))
+    }
+}
+
+fn json_text(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+}
+
+fn object(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// A column holding one of an enum's names; a name this build does not know reads as the
+/// given fallback rather than failing every read of the table.
+fn named<T: std::str::FromStr>(text: &str, fallback: T) -> T {
+    text.parse().unwrap_or(fallback)
+}
+
+fn thread_row(r: &Row<'_>) -> rusqlite::Result<ThreadRecord> {
+    Ok(ThreadRecord {
+        thread_id: r.get(0)?,
+        created_at_ms: r.get(1)?,
+        updated_at_ms: r.get(2)?,
+        metadata: object(&r.get::<_, String>(3)?),
+        graph_id: r.get(4)?,
+        status: named(&r.get::<_, String>(5)?, ThreadStatus::Idle),
+    })
+}
+
+const THREAD_COLUMNS: &str = "thread_id, created_at_ms, updated_at_ms, metadata, graph_id, status";
+const RUN_COLUMNS: &str = "run_id, thread_id, assistant_id, created_at_ms, updated_at_ms, status,
+    metadata, multitask, kwargs";
+
+fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    Ok(RunRecord {
+        run_id: r.get(0)?,
+        thread_id: r.get(1)?,
+        assistant_id: r.get(2)?,
+        created_at_ms: r.get(3)?,
+        updated_at_ms: r.get(4)?,
+        status: named(&r.get::<_, String>(5)?, RunStatus::Error),
+        metadata: object(&r.get::<_, String>(6)?),
+        multitask: named(&r.get::<_, String>(7)?, Multitask::Enqueue),
+        kwargs: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(Value::Null),
+    })
+}
+
+#[async_trait]
+impl RunStore for SqliteRunStore {
+    async fn create_thread(&self, thread: &ThreadRecord) -> Result<bool, Error> {
+        let t = thread.clone();
+        self.call("create a thread", move |c| {
+            let changed = c.execute(
+                "INSERT OR IGNORE INTO ap_threads
+                     (thread_id, created_at_ms, updated_at_ms, metadata, graph_id, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    t.thread_id,
+                    t.created_at_ms,
+                    t.updated_at_ms,
+                    json_text(&t.metadata),
+                    t.graph_id,
+                    t.status.as_str()
+                ],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn thread(&self, thread_id: &str) -> Result<Option<ThreadRecord>, Error> {
+        let id = thread_id.to_owned();
+        self.call("read a thread", move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {THREAD_COLUMNS} FROM ap_threads WHERE thread_id = ?1"
+            ))?
+            .query_row([id], thread_row)
+            .optional()
+        })
+        .await
+    }
+
+    async fn update_thread(&self, thread: &ThreadRecord) -> Result<(), Error> {
+        let t = thread.clone();
+        self.call("update a thread", move |c| {
+            c.execute(
+                "UPDATE ap_threads SET updated_at_ms = ?2, metadata = ?3, graph_id = ?4,
+                     status = ?5
+                 WHERE thread_id = ?1",
+                params![
+                    t.thread_id,
+                    t.updated_at_ms,
+                    json_text(&t.metadata),
+                    t.graph_id,
+                    t.status.as_str()
+                ],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn search_threads(&self, query: &ThreadQuery) -> Result<Vec<ThreadRecord>, Error> {
+        let query = query.clone();
+        // Metadata filters are JSON equality, as the in-memory store compares them: the rows
+        // are read and filtered here.
+        let all = self
+            .call("search threads", |c| {
+                let mut stmt =
+                    c.prepare_cached(&format!("SELECT {THREAD_COLUMNS} FROM ap_threads"))?;
+                let rows = stmt.query_map([], thread_row)?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        let matching = all
+            .into_iter()
+            .filter(|t| thread_matches(t, &query))
+            .collect();
+        Ok(sort_threads(matching, &query))
+    }
+
+    async fn count_threads(&self, query: &ThreadQuery) -> Result<usize, Error> {
+        let mut all = query.clone();
+        all.limit = usize::MAX;
+        all.offset = 0;
+        Ok(self.search_threads(&all).await?.len())
+    }
+
+    async fn delete_thread(&self, thread_id: &str) -> Result<bool, Error> {
+        let id = thread_id.to_owned();
+        self.call("delete a thread", move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM ap_run_events WHERE run_id IN
+                     (SELECT run_id FROM ap_runs WHERE thread_id = ?1)",
+                [&id],
+            )?;
+            tx.execute("DELETE FROM ap_runs WHERE thread_id = ?1", [&id])?;
+            let existed = tx.execute("DELETE FROM ap_threads WHERE thread_id = ?1", [&id])? == 1;
+            tx.commit()?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn insert_run(&self, run: &RunRecord) -> Result<(), Error> {
+        let r = run.clone();
+        self.call("store a run", move |c| {
+            c.execute(
+                "INSERT INTO ap_runs (run_id, thread_id, assistant_id, created_at_ms,
+                     updated_at_ms, status, metadata, multitask, kwargs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    r.run_id,
+                    r.thread_id,
+                    r.assistant_id,
+                    r.created_at_ms,
+                    r.updated_at_ms,
+                    r.status.as_str(),
+                    json_text(&r.metadata),
+                    r.multitask.as_str(),
+                    json_text(&r.kwargs)
+                ],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn run(&self, thread_id: &str, run_id: &str) -> Result<Option<RunRecord>, Error> {
+        let (thread, run) = (thread_id.to_owned(), run_id.to_owned());
+        self.call("read a run", move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM ap_runs WHERE run_id = ?1 AND thread_id = ?2"
+            ))?
+            .query_row([run, thread], run_row)
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_runs(
+        &self,
+        thread_id: &str,
+        status: Option<RunStatus>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<RunRecord>, Error> {
+        let thread = thread_id.to_owned();
+        let status = status.map(RunStatus::as_str);
+        let (limit, offset) = (limit as i64, offset as i64);
+        self.call("list runs", move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM ap_runs
+                 WHERE thread_id = ?1 AND (?2 IS NULL OR status = ?2)
+                 ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
+            ))?;
+            let rows = stmt.query_map(params![thread, status, limit, offset], run_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn set_run_status(
+        &self,
+        run_id: &str,
+        status: RunStatus,
+        at_ms: i64,
+    ) -> Result<(), Error> {
+        let run = run_id.to_owned();
+        self.call("set a run's status", move |c| {
+            c.execute(
+                "UPDATE ap_runs SET status = ?2, updated_at_ms = ?3 WHERE run_id = ?1",
+                params![run, status.as_str(), at_ms],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn end_run(&self, end: &RunEnd) -> Result<(), Error> {
+        let end = end.clone();
+        self.call("store a run's end", move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE ap_runs SET status = ?2, updated_at_ms = ?3 WHERE run_id = ?1",
+                params![end.run_id, end.status.as_str(), end.at_ms],
+            )?;
+            tx.execute(
+                "UPDATE ap_threads SET status = ?2, updated_at_ms = ?3 WHERE thread_id = ?1",
+                params![end.thread_id, end.thread_status.as_str(), end.at_ms],
+            )?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO ap_run_events (run_id, seq, event, data)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for e in &end.events {
+                    insert.execute(params![end.run_id, e.seq as i64, e.event, e.data])?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error> {
+        let (thread, run) = (thread_id.to_owned(), run_id.to_owned());
+        self.call("delete a run", move |c| {
+            let tx = c.transaction()?;
+            let existed = tx.execute(
+                "DELETE FROM ap_runs WHERE run_id = ?1 AND thread_id = ?2",
+                [&run, &thread],
+            )? == 1;
+            if existed {
+                tx.execute("DELETE FROM ap_run_events WHERE run_id = ?1", [&run])?;
+            }
+            tx.commit()?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error> {
+        let run = run_id.to_owned();
+        let after = after.map_or(-1, |a| a as i64);
+        self.call("read a run's events", move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, event, data FROM ap_run_events WHERE run_id = ?1 AND seq > ?2
+                 ORDER BY seq",
+            )?;
+            let rows = stmt.query_map(params![run, after], |r| {
+                Ok(StoredEvent {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    event: r.get(1)?,
+                    data: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {
+        self.call("read unfinished runs", |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM ap_runs WHERE status IN ('pending', 'running')
+                 ORDER BY seq"
+            ))?;
+            let rows = stmt.query_map([], run_row)?;
+            rows.collect()
+        })
+        .await
+    }
+}
