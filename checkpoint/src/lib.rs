@@ -403,4 +403,19 @@ impl Checkpointer for SqliteCheckpointer {
             })
             .await?)
     }
+
+    async fn rewind(
+        &self,
+        thread: &ThreadId,
+        to: Option<CheckpointId>,
+    ) -> Result<usize, StorageError> {
+        Ok(self
+            .inner
+            .writer
+            .submit(Op::Rewind {
+                thread: thread.clone(),
+                to,
+            })
+            .await?)
+    }
 }

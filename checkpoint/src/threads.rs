@@ -1,6 +1,6 @@
 //! A thread's rows: the row of each of its namespaces (interned in `gc_threads`), and the
-//! changes that take a whole thread, every namespace of it: delete, copy and retention. The
-//! writer thread applies them; nothing here opens a transaction.
+//! changes that take a whole thread, every namespace of it: delete, copy, rewind and retention.
+//! The writer thread applies them; nothing here opens a transaction.
 
 use std::collections::HashSet;
 
@@ -10,6 +10,12 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::codec;
 use crate::error::Error;
 use crate::read::{place, thread_row};
+
+mod rewind;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use rewind::rewind;
 
 /// A checkpoint id as SQLite's signed integer.
 pub(crate) fn sql_id(thread: &ThreadId, id: CheckpointId) -> Result<i64, Error> {
@@ -60,16 +66,20 @@ fn namespace_rows(conn: &Connection, thread: &ThreadId) -> Result<Vec<(i64, Name
 pub(crate) fn delete(conn: &Connection, thread: &ThreadId) -> Result<(), Error> {
     let context = || format!("thread `{thread}`: deleting it");
     for (thread_id, _) in namespace_rows(conn, thread)? {
-        for sql in [
-            "DELETE FROM gc_writes WHERE thread = ?1",
-            "DELETE FROM gc_values WHERE thread = ?1",
-            "DELETE FROM gc_checkpoints WHERE thread = ?1",
-            "DELETE FROM gc_threads WHERE id = ?1",
-        ] {
-            conn.prepare_cached(sql)
-                .and_then(|mut s| s.execute([thread_id]))
-                .map_err(Error::sqlite(context()))?;
-        }
+        delete_namespace(conn, thread_id).map_err(Error::sqlite(context()))?;
+    }
+    Ok(())
+}
+
+/// Deletes the namespace stored as `thread_id`: its rows in every table, its own row included.
+fn delete_namespace(conn: &Connection, thread_id: i64) -> rusqlite::Result<()> {
+    for sql in [
+        "DELETE FROM gc_writes WHERE thread = ?1",
+        "DELETE FROM gc_values WHERE thread = ?1",
+        "DELETE FROM gc_checkpoints WHERE thread = ?1",
+        "DELETE FROM gc_threads WHERE id = ?1",
+    ] {
+        conn.prepare_cached(sql)?.execute([thread_id])?;
     }
     Ok(())
 }
@@ -103,26 +113,47 @@ pub(crate) fn copy(conn: &Connection, from: &ThreadId, to: &ThreadId) -> Result<
     }
     // Stray pending writes of a thread without checkpoints are replaced, not merged.
     delete(conn, to)?;
-    for (source, ns) in sources {
-        let target = intern_thread(conn, to, &ns).map_err(Error::sqlite(context()))?;
-        copy_rows(conn, source, target).map_err(Error::sqlite(context()))?;
+    for (_, ns) in &sources {
+        intern_thread(conn, to, ns).map_err(Error::sqlite(context()))?;
     }
+    copy_rows(conn, from, to).map_err(Error::sqlite(context()))?;
     Ok(())
 }
 
-/// Copies the checkpoints, values and pending writes of one namespace's row into another's.
-fn copy_rows(conn: &Connection, source: i64, target: i64) -> rusqlite::Result<()> {
-    for sql in [
-        "INSERT INTO gc_checkpoints (thread, id, meta, versions, frontier)
-         SELECT ?2, id, meta, versions, frontier FROM gc_checkpoints WHERE thread = ?1",
-        "INSERT INTO gc_values (thread, field, version, prev, value)
-         SELECT ?2, field, version, prev, value FROM gc_values WHERE thread = ?1",
-        // In rowid order, so the copy lists writes in the order the source does.
-        "INSERT INTO gc_writes (thread, checkpoint, task, kind, slot, node, value)
-         SELECT ?2, checkpoint, task, kind, slot, node, value FROM gc_writes WHERE thread = ?1
-         ORDER BY rowid",
-    ] {
-        conn.execute(sql, (source, target))?;
+/// Copies the checkpoints, values and pending writes of every namespace of thread `?1` into
+/// the same namespace of thread `?2`, whose rows exist.
+///
+/// Checkpoints are copied in one statement in the source's rowid order, across namespaces: each
+/// gets a rowid above every existing one, so the copy's checkpoints keep the order in which the
+/// source's were stored, which `rewind` reads. Writes keep their rowid order too, so the copy
+/// lists them in the order the source does.
+const COPY_ROWS: [&str; 3] = [
+    "INSERT INTO gc_checkpoints (thread, id, meta, versions, frontier)
+     SELECT target.id, c.id, c.meta, c.versions, c.frontier
+     FROM gc_threads source
+     JOIN gc_threads target ON target.name = ?2 AND target.ns = source.ns
+     JOIN gc_checkpoints c ON c.thread = source.id
+     WHERE source.name = ?1
+     ORDER BY c.rowid",
+    "INSERT INTO gc_values (thread, field, version, prev, value)
+     SELECT target.id, v.field, v.version, v.prev, v.value
+     FROM gc_threads source
+     JOIN gc_threads target ON target.name = ?2 AND target.ns = source.ns
+     JOIN gc_values v ON v.thread = source.id
+     WHERE source.name = ?1",
+    "INSERT INTO gc_writes (thread, checkpoint, task, kind, slot, node, value)
+     SELECT target.id, w.checkpoint, w.task, w.kind, w.slot, w.node, w.value
+     FROM gc_threads source
+     JOIN gc_threads target ON target.name = ?2 AND target.ns = source.ns
+     JOIN gc_writes w ON w.thread = source.id
+     WHERE source.name = ?1
+     ORDER BY w.rowid",
+];
+
+fn copy_rows(conn: &Connection, from: &ThreadId, to: &ThreadId) -> rusqlite::Result<()> {
+    for sql in COPY_ROWS {
+        conn.prepare_cached(sql)?
+            .execute([from.as_str(), to.as_str()])?;
     }
     Ok(())
 }

@@ -274,7 +274,8 @@ impl HistoryQuery {
 ///
 /// Every call but `put` names a namespace (`put` reads it from the checkpoint's meta). Namespaces
 /// of one thread are independent histories: ids, latest checkpoint, pending writes, `list` and
-/// `prune` are per namespace; `delete_thread` and `copy_thread` take every namespace.
+/// `prune` are per namespace; `delete_thread` and `copy_thread` take every namespace, and
+/// `rewind` cuts the root's history and drops the subgraph namespaces started after the cut.
 ///
 /// `graph_core::testing` (feature `testing`) has a conformance suite that checks all of this.
 // dyn-compatible: stored as Arc<dyn Checkpointer> in a compiled graph.
@@ -374,6 +375,48 @@ pub trait Checkpointer: Send + Sync + 'static {
         let _ = (thread, keep);
         Err(StorageError::new(
             "this checkpointer does not support prune",
+        ))
+    }
+
+    /// Rewinds a thread to checkpoint `to` of its root namespace, as if nothing after it had been
+    /// stored (LangGraph's rollback of a cancelled run). Returns how many root checkpoints were
+    /// deleted (not counting the checkpoints of deleted subgraph namespaces): `Ok(0)` for a
+    /// thread that does not exist or has nothing after `to`.
+    ///
+    /// In the root namespace, every checkpoint with an id greater than `to` is deleted, with the
+    /// pending writes saved for ids greater than `to` and the field values stored at versions
+    /// greater than `to`. Only deleted checkpoints read those values, since a checkpoint's field
+    /// versions are never greater than its own id. Checkpoint `to` and older ones, their values
+    /// and their pending writes stay as they are. The cut is by id, so `to` need not exist.
+    /// `to = None` deletes every root checkpoint, and the root namespace reads as if the thread
+    /// had never run. Afterwards `get` of the root's latest returns `to` (if it exists) with its
+    /// pending writes, `list` shows nothing newer, and the ids after `to` are free again: a
+    /// `put` of `to + 1` MUST succeed and read back as written.
+    ///
+    /// A subgraph namespace (any other namespace of the thread) whose first checkpoint was stored
+    /// after the first stored of the deleted root checkpoints is deleted whole. Its task was
+    /// planned from a deleted checkpoint, and new checkpoints reuse the deleted ids, so the same
+    /// task ids, and so the same namespaces, come back and must start fresh. "After" means the
+    /// order in which the checkpointer stored the two checkpoints, never ids or clocks, since
+    /// every namespace counts ids of its own; a `copy_thread` keeps its source's order. Every
+    /// other namespace stays untouched: one whose first checkpoint was stored before the cut (a
+    /// subgraph task planned from `to` itself, say), one with pending writes but no checkpoint,
+    /// and every namespace when no root checkpoint is deleted (a rewind to the head).
+    ///
+    /// A rewind cannot restore what the deleted checkpoints superseded: the `put` of a child of
+    /// `to` dropped `to`'s pending writes then, so `to` comes back with only the writes saved for
+    /// it since.
+    ///
+    /// A rewind is one change to the thread under the ordering rule above, and atomic: all of it
+    /// happens, or after an `Err` none of it. The default fails: rewinding is optional.
+    async fn rewind(
+        &self,
+        thread: &ThreadId,
+        to: Option<CheckpointId>,
+    ) -> Result<usize, StorageError> {
+        let _ = (thread, to);
+        Err(StorageError::new(
+            "this checkpointer does not support rewind",
         ))
     }
 }

@@ -2,6 +2,7 @@
 //! and history but not durability.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -18,6 +19,9 @@ use crate::ids::{CheckpointId, Namespace, ThreadId};
 #[derive(Debug, Default)]
 pub struct InMemoryCheckpointer {
     threads: Mutex<HashMap<ThreadId, Namespaces>>,
+    /// Counts the checkpoints stored, so each records when it was stored among the others:
+    /// `rewind` tells the subgraph namespaces started after its cut by it.
+    stored: AtomicU64,
 }
 
 /// A thread's namespaces, each an independent history.
@@ -36,6 +40,9 @@ struct StoredCheckpoint {
     meta: CheckpointMeta,
     versions: Vec<FieldVersion>,
     frontier: crate::checkpoint::Blob,
+    /// Its place in the order checkpoints were stored (`InMemoryCheckpointer::stored`); a copy
+    /// of the thread keeps it, so the copy's checkpoints keep their order.
+    seq: u64,
 }
 
 impl InMemoryCheckpointer {
@@ -145,6 +152,11 @@ impl ThreadData {
         }
         keep
     }
+
+    /// When the namespace's first checkpoint still stored was stored; `None` without any.
+    fn first_stored(&self) -> Option<u64> {
+        self.checkpoints.values().map(|stored| stored.seq).min()
+    }
 }
 
 #[async_trait]
@@ -170,12 +182,15 @@ impl Checkpointer for InMemoryCheckpointer {
         if let Some(parent) = checkpoint.meta.parent {
             data.writes.remove(&parent);
         }
+        // Taken under the lock, so the numbers follow the order the puts happened in.
+        let seq = self.stored.fetch_add(1, Ordering::Relaxed);
         data.checkpoints.insert(
             id,
             StoredCheckpoint {
                 meta: checkpoint.meta,
                 versions: checkpoint.versions,
                 frontier: checkpoint.frontier,
+                seq,
             },
         );
         Ok(())
@@ -313,6 +328,40 @@ impl Checkpointer for InMemoryCheckpointer {
             }
             data.values.retain(|key, _| live.contains(key));
             deleted += doomed.len();
+        }
+        Ok(deleted)
+    }
+
+    async fn rewind(
+        &self,
+        thread: &ThreadId,
+        to: Option<CheckpointId>,
+    ) -> Result<usize, StorageError> {
+        let mut threads = self.lock();
+        let Some(namespaces) = threads.get_mut(thread) else {
+            return Ok(0);
+        };
+        let Some(root) = namespaces.get_mut(&Namespace::root()) else {
+            return Ok(0);
+        };
+        let after = |id: &CheckpointId| to.is_none_or(|to| *id > to);
+        // The first stored of the checkpoints the rewind deletes: subgraph namespaces started
+        // later belong to tasks planned from deleted checkpoints.
+        let cut = root
+            .checkpoints
+            .iter()
+            .filter(|(id, _)| after(id))
+            .map(|(_, stored)| stored.seq)
+            .min();
+        let before = root.checkpoints.len();
+        root.checkpoints.retain(|id, _| !after(id));
+        root.writes.retain(|id, _| !after(id));
+        root.values.retain(|(_, version), _| !after(version));
+        let deleted = before - root.checkpoints.len();
+        if let Some(cut) = cut {
+            namespaces.retain(|ns, data| {
+                ns.is_root() || data.first_stored().is_none_or(|first| first < cut)
+            });
         }
         Ok(deleted)
     }

@@ -38,6 +38,7 @@ mod history;
 mod namespaces;
 mod reads;
 mod records;
+mod rewind;
 mod store;
 mod support;
 mod threads;
@@ -151,6 +152,13 @@ pub const CASES: &[Case] = cases![
     threads::a_copy_is_independent,
     threads::prune_keeps_the_newest,
     threads::prune_keeps_what_kept_checkpoints_read,
+    rewind::rewind_deletes_what_came_after,
+    rewind::rewind_frees_the_ids_after_it,
+    rewind::rewind_to_none_empties_the_root,
+    rewind::rewind_deletes_the_subgraphs_started_after_the_cut,
+    rewind::a_rewound_copy_keeps_the_namespaces_its_source_would,
+    rewind::rewind_of_an_unknown_thread_is_nothing,
+    rewind::rewind_to_the_head_changes_nothing,
     namespaces::namespaces_are_separate_histories,
     namespaces::an_older_checkpoint_of_a_namespace_reads_as_it_was,
     namespaces::pending_writes_are_per_namespace,

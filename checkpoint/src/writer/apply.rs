@@ -10,7 +10,7 @@ use super::op::{Job, Op};
 use crate::codec;
 use crate::error::Error;
 use crate::read::place;
-use crate::threads::{auto_prune, copy, delete, intern_thread, prune, sql_id};
+use crate::threads::{auto_prune, copy, delete, intern_thread, prune, rewind, sql_id};
 
 /// Applies a batch in one transaction; one result per job.
 ///
@@ -133,6 +133,11 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
         }
         Op::Copy { from, to } => copy(conn, from, to).map(|()| 0),
         Op::Prune { thread, keep } => prune(conn, thread, *keep),
+        Op::Rewind { thread, to } => {
+            // A rewind may delete namespace rows, which a later put must make again.
+            state.threads.retain(|(t, _), _| t != thread);
+            rewind(conn, thread, *to)
+        }
         Op::Cache(op) => op.apply(conn).map(|()| 0),
         Op::Barrier => Ok(0),
         Op::Store(op) => op.apply(conn),
@@ -142,8 +147,8 @@ fn apply(conn: &Connection, state: &mut WriterState, op: &Op) -> Result<usize, E
 /// What the writer keeps between batches: the retention setting and interned field names and
 /// thread rows, cached. The caches are forgotten whenever a transaction or savepoint rolls
 /// back, since an id cached during it may not exist any more; thread rows also when a thread
-/// is deleted, when another connection has changed the file (another process may have deleted
-/// one), and when there are more than [`MAX_THREADS_CACHED`].
+/// is deleted or rewound, when another connection has changed the file (another process may
+/// have deleted one), and when there are more than [`MAX_THREADS_CACHED`].
 pub(super) struct WriterState {
     fields: HashMap<String, i64>,
     threads: HashMap<(ThreadId, Namespace), i64>,

@@ -29,6 +29,10 @@ pub(crate) enum Op {
         thread: ThreadId,
         keep: usize,
     },
+    Rewind {
+        thread: ThreadId,
+        to: Option<CheckpointId>,
+    },
     /// A change to the node cache (`cache.rs`).
     Cache(CacheOp),
     /// Nothing: its reply comes once every op queued before it is committed or failed, since
@@ -45,7 +49,7 @@ pub(super) struct Job {
     /// For an op sent by `submit_later`: set once the writer has closed the batch the op is in,
     /// so the caller need not hurry it.
     pub(super) taken: Option<Arc<AtomicBool>>,
-    /// The op's result: for a prune, how many checkpoints it deleted; for a store sweep, how
-    /// many items.
+    /// The op's result: for a prune or a rewind, how many checkpoints it deleted; for a store
+    /// sweep, how many items.
     pub(super) reply: oneshot::Sender<Result<usize, Error>>,
 }

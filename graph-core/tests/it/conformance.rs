@@ -140,4 +140,12 @@ impl Checkpointer for Skewed {
     async fn prune(&self, thread: &ThreadId, keep: usize) -> Result<usize, StorageError> {
         self.inner.prune(thread, keep).await
     }
+
+    async fn rewind(
+        &self,
+        thread: &ThreadId,
+        to: Option<CheckpointId>,
+    ) -> Result<usize, StorageError> {
+        self.inner.rewind(thread, to).await
+    }
 }
