@@ -226,20 +226,18 @@ impl Framer {
             _ => return,
         };
         match event.mode {
-            Some(StreamMode::Debug) => {
-                if self.modes.has(ApiMode::Debug) {
-                    let timestamp =
-                        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
-                    out.push((
-                        name("debug"),
-                        json!({
-                            "step": event.step,
-                            "timestamp": timestamp,
-                            "type": kind,
-                            "payload": payload,
-                        }),
-                    ));
-                }
+            Some(StreamMode::Debug) if self.modes.has(ApiMode::Debug) => {
+                let timestamp =
+                    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
+                out.push((
+                    name("debug"),
+                    json!({
+                        "step": event.step,
+                        "timestamp": timestamp,
+                        "type": kind,
+                        "payload": payload,
+                    }),
+                ));
             }
             Some(StreamMode::Checkpoints) if self.modes.has(ApiMode::Checkpoints) => {
                 out.push((name("checkpoints"), payload));

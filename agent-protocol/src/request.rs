@@ -153,6 +153,7 @@ impl RunRequest {
             .ok_or_else(|| Error::invalid("assistant_id", "is required"))?;
         let graph = find(&assistant_id)?;
         let start = start(&body)?;
+        graph.check(&start)?;
         let subgraphs = body.get::<bool>("stream_subgraphs")?.unwrap_or(false);
         let modes = stream_modes(body.raw("stream_mode"), subgraphs)?;
         let config = config_parts(&body)?;

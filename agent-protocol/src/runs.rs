@@ -114,6 +114,8 @@ impl Runs {
         live.mark_started();
         let graph = Arc::clone(&request.graph);
         let checkpointer = graph.checkpointer().cloned();
+        // Where a rollback returns to; `None` when it could not be read, so a rollback then
+        // keeps everything rather than wiping the thread.
         let before = match &checkpointer {
             Some(c) => head(&**c, &thread).await,
             None => None,
@@ -165,8 +167,8 @@ impl Runs {
             tracing::error!(error = %e, run = %record.run_id, "waiting for the run's writes");
         }
         if let Ended::Cancelled(Cancel::Rollback) = ended
-            && let Some(checkpointer) = &checkpointer
-            && let Err(e) = rewind(&**checkpointer, &thread, before).await
+            && let (Some(checkpointer), Some(to)) = (&checkpointer, before)
+            && let Err(e) = checkpointer.rewind(&thread.as_str().into(), to).await
         {
             tracing::error!(error = %e, run = %record.run_id, "rolling the thread back");
         }
@@ -288,8 +290,9 @@ enum Ended {
     Cancelled(Cancel),
 }
 
-/// The latest checkpoint of the thread's root namespace, where a rollback returns to.
-async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<CheckpointId> {
+/// The latest checkpoint of the thread's root namespace (`Some(None)`: it has none), where a
+/// rollback returns to; `None` when it could not be read.
+async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<Option<CheckpointId>> {
     let query = HistoryQuery {
         limit: Some(1),
         ..HistoryQuery::default()
@@ -298,9 +301,9 @@ async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<Checkpoin
         .list(&thread.into(), &Namespace::root(), &query)
         .await
     {
-        Ok(page) => page.first().map(|c| c.id),
+        Ok(page) => Some(page.first().map(|c| c.id)),
         Err(e) => {
-            tracing::error!(error = %e, thread, "reading the thread's head");
+            tracing::error!(error = %e, thread, "reading the thread's head; a rollback will keep it");
             None
         }
     }
@@ -335,13 +338,4 @@ fn public_message(error: &graph_core::Error) -> String {
         }
         other => other.to_string(),
     }
-}
-
-/// TEMPORARY until Checkpointer::rewind lands.
-async fn rewind(
-    _checkpointer: &dyn Checkpointer,
-    _thread: &str,
-    _to: Option<CheckpointId>,
-) -> Result<usize, graph_core::StorageError> {
-    Err(graph_core::StorageError::new("rewind is not there yet"))
 }

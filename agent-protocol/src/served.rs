@@ -177,6 +177,10 @@ pub trait ServedGraph: Send + Sync + 'static {
     /// The checkpointer its threads live in.
     fn checkpointer(&self) -> Option<&Arc<dyn Checkpointer>>;
 
+    /// Refuses a start whose JSON does not fit the graph (an input or a command's update that
+    /// is not an update of its state), naming the field, before any run is created.
+    fn check(&self, start: &Start) -> Result<(), Error>;
+
     /// Starts a run on `config`'s thread, streaming the events of `modes`. A start whose JSON
     /// does not fit the graph is refused before anything runs.
     async fn start(
@@ -282,6 +286,17 @@ where
 
     fn checkpointer(&self) -> Option<&Arc<dyn Checkpointer>> {
         self.graph.checkpointer()
+    }
+
+    fn check(&self, start: &Start) -> Result<(), Error> {
+        match start {
+            Start::Input(value) => update_from::<S>("input", value.clone()).map(drop),
+            Start::Command {
+                update: Some(value),
+                ..
+            } => update_from::<S>("command.update", value.clone()).map(drop),
+            Start::Command { update: None, .. } | Start::Resume(_) => Ok(()),
+        }
     }
 
     async fn start(

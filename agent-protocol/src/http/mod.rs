@@ -72,6 +72,7 @@ impl Api {
                 "/threads/{thread_id}/runs",
                 get(runs::list).post(runs::create),
             )
+            .route("/threads/{thread_id}/stream", get(runs::thread_stream))
             .route("/threads/{thread_id}/runs/stream", post(runs::stream))
             .route("/threads/{thread_id}/runs/wait", post(runs::wait))
             .route(

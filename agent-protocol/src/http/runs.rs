@@ -11,13 +11,13 @@ use axum::response::{IntoResponse, Response};
 use graph_core::RunConfig;
 use serde_json::{Map, Value, json};
 
-use super::stream::{Frames, result_body, result_now, sse};
+use super::stream::{Frames, result_body, result_now, sse, thread_sse};
 use super::threads::record;
 use super::{App, Query, json as answer, locate, no_content};
 use crate::error::Error;
 use crate::frames::interrupts_json;
 use crate::records::{Multitask, RunRecord, RunStatus, ThreadRecord, ThreadStatus};
-use crate::request::{Body, RunRequest};
+use crate::request::{Body, RunRequest, modes_from};
 use crate::runs::{Cancel, LiveRun};
 use crate::shapes::Run;
 
@@ -143,6 +143,7 @@ fn streamed(live: &Arc<LiveRun>, cancel_on_disconnect: bool) -> Response {
     let cut = live.take_cut();
     let response = sse(
         Frames::Live(Arc::clone(live), None),
+        None,
         cut,
         cancel_on_disconnect,
     );
@@ -294,6 +295,14 @@ pub(super) async fn join_stream(
 ) -> Result<Response, Error> {
     let query = Query::parse(query.as_deref());
     let cancel_on_disconnect = query.flag("cancel_on_disconnect")?.unwrap_or(false);
+    // No mode (or an empty one, as httpx sends `None`): every mode the run streams.
+    let modes = query.all("stream_mode");
+    let only = if modes.is_empty() {
+        None
+    } else {
+        modes_from(modes.iter().map(String::as_str), false)?;
+        Some(modes)
+    };
     let after =
         match headers.get("last-event-id").map(|v| v.to_str()) {
             None => None,
@@ -306,6 +315,7 @@ pub(super) async fn join_stream(
         let cut = live.take_cut();
         let response = sse(
             Frames::Live(Arc::clone(&live), after),
+            only,
             cut,
             cancel_on_disconnect,
         );
@@ -313,7 +323,7 @@ pub(super) async fn join_stream(
     }
     stored_run(&app, &thread, &run).await?;
     let frames = app.store.events(&run, after).await?;
-    Ok(sse(Frames::Stored(frames), None, false))
+    Ok(sse(Frames::Stored(frames), only, None, false))
 }
 
 fn cancel_action(query: &Query) -> Result<Cancel, Error> {
@@ -393,4 +403,21 @@ pub(super) async fn cancel_many(
         run.cancel(action);
     }
     Ok(no_content())
+}
+
+/// `GET /threads/{id}/stream?stream_mode=`: the frames of the thread's runs in flight.
+pub(super) async fn thread_stream(
+    State(app): State<App>,
+    Path(thread): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Error> {
+    record(&app, &thread).await?;
+    let modes = Query::parse(query.as_deref()).all("stream_mode");
+    let only = if modes.is_empty() {
+        None
+    } else {
+        modes_from(modes.iter().map(String::as_str), false)?;
+        Some(modes)
+    };
+    Ok(thread_sse(Arc::clone(&app.runs), thread, only))
 }

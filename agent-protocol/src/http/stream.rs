@@ -50,15 +50,35 @@ impl Drop for OnDisconnect {
 
 struct Reading {
     frames: Frames,
+    /// Only frames of these modes (and the run's own frames), when given.
+    only: Option<Vec<String>>,
     /// Frames left before a test cut; `None`: no cut.
     left: Option<u64>,
     stored_at: usize,
     guard: OnDisconnect,
 }
 
-/// An SSE answer of `frames`; `cut` ends it early after that many frames (a test hook), and
-/// `cancel_on_disconnect` cancels the live run if the client leaves first.
-pub(super) fn sse(frames: Frames, cut: Option<u64>, cancel_on_disconnect: bool) -> Response {
+/// Whether a frame named `event` belongs to one of `modes` (as the SDK names them); the
+/// run's own frames (`metadata`, `end`, `error`) belong to every stream.
+fn wanted(event: &str, modes: &[String]) -> bool {
+    let mode = event.split('|').next().unwrap_or(event);
+    match mode {
+        "metadata" | "end" | "error" => true,
+        "messages" => modes.iter().any(|m| m == "messages-tuple"),
+        m if m.starts_with("messages/") => modes.iter().any(|m| m == "messages"),
+        m => modes.iter().any(|want| want == m),
+    }
+}
+
+/// An SSE answer of `frames` (only those of the modes in `only`, when given); `cut` ends it
+/// early after that many frames (a test hook), and `cancel_on_disconnect` cancels the live
+/// run if the client leaves first.
+pub(super) fn sse(
+    frames: Frames,
+    only: Option<Vec<String>>,
+    cut: Option<u64>,
+    cancel_on_disconnect: bool,
+) -> Response {
     let guard = OnDisconnect {
         run: match (&frames, cancel_on_disconnect) {
             (Frames::Live(run, _), true) => Some(Arc::clone(run)),
@@ -67,6 +87,7 @@ pub(super) fn sse(frames: Frames, cut: Option<u64>, cancel_on_disconnect: bool) 
     };
     let reading = Reading {
         frames,
+        only,
         left: cut,
         stored_at: 0,
         guard,
@@ -77,18 +98,27 @@ pub(super) fn sse(frames: Frames, cut: Option<u64>, cancel_on_disconnect: bool) 
             reading.guard.disarm();
             return None;
         }
-        let frame = match &reading.frames {
-            Frames::Live(run, after) => run.next(*after).await,
-            Frames::Stored(frames) => frames.get(reading.stored_at).cloned(),
+        let frame = loop {
+            let frame = match &reading.frames {
+                Frames::Live(run, after) => run.next(*after).await,
+                Frames::Stored(frames) => frames.get(reading.stored_at).cloned(),
+            };
+            let Some(frame) = frame else {
+                reading.guard.disarm();
+                return None;
+            };
+            match &mut reading.frames {
+                Frames::Live(_, after) => *after = Some(frame.seq),
+                Frames::Stored(_) => reading.stored_at += 1,
+            }
+            if reading
+                .only
+                .as_ref()
+                .is_none_or(|m| wanted(&frame.event, m))
+            {
+                break frame;
+            }
         };
-        let Some(frame) = frame else {
-            reading.guard.disarm();
-            return None;
-        };
-        match &mut reading.frames {
-            Frames::Live(_, after) => *after = Some(frame.seq),
-            Frames::Stored(_) => reading.stored_at += 1,
-        }
         if let Some(left) = &mut reading.left {
             *left -= 1;
         }
@@ -130,4 +160,43 @@ pub(super) fn result_now(result: &Value) -> Response {
 
 fn result_bytes(result: &Value) -> Vec<u8> {
     serde_json::to_vec(result).unwrap_or_else(|_| b"null".to_vec())
+}
+
+/// The thread-level join (`GET /threads/{id}/stream`): the frames of the thread's runs in
+/// flight, one run after another, until none is left. Frame ids are `<run id>:<seq>`.
+pub(super) fn thread_sse(
+    runs: Arc<crate::runs::Runs>,
+    thread: String,
+    only: Option<Vec<String>>,
+) -> Response {
+    let state = (runs, thread, None::<(Arc<LiveRun>, Option<u64>)>, only);
+    let events =
+        futures_util::stream::unfold(state, |(runs, thread, mut current, only)| async move {
+            loop {
+                let (run, after) = match current.take() {
+                    Some(reading) => reading,
+                    None => {
+                        // The next run of the thread that has not ended, oldest first.
+                        let next = runs
+                            .of_thread(&thread)
+                            .into_iter()
+                            .find(|r| r.outcome().is_none())?;
+                        (next, None)
+                    }
+                };
+                // `None`: this run ended, so on to the next, if any.
+                if let Some(frame) = run.next(after).await {
+                    let keep = only.as_ref().is_none_or(|m| wanted(&frame.event, m));
+                    let id = format!("{}:{}", run.record.run_id, frame.seq);
+                    current = Some((Arc::clone(&run), Some(frame.seq)));
+                    if keep {
+                        let event = Event::default().event(frame.event).id(id).data(frame.data);
+                        return Some((Ok::<_, Infallible>(event), (runs, thread, current, only)));
+                    }
+                }
+            }
+        });
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("heartbeat"))
+        .into_response()
 }

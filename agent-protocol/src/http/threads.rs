@@ -87,26 +87,20 @@ pub(super) async fn create(State(app): State<App>, body: Bytes) -> Result<Respon
                 "thread `{thread_id}` already exists"
             )));
         }
-        let existing = record_of(&app, &thread_id).await?;
+        let existing = self::record(&app, &thread_id).await?;
         return Ok(answer(&view(&app, existing).await?));
     }
     Ok(answer(&view(&app, record).await?))
 }
 
-async fn record_of(app: &App, thread_id: &str) -> Result<ThreadRecord, Error> {
-    record(app, thread_id).await
-}
+/// A search body: what the store filters, and the status and values only the state tells.
+type Search = (
+    ThreadQuery,
+    Option<ThreadStatus>,
+    Option<Map<String, Value>>,
+);
 
-fn thread_query(
-    body: &Body,
-) -> Result<
-    (
-        ThreadQuery,
-        Option<ThreadStatus>,
-        Option<Map<String, Value>>,
-    ),
-    Error,
-> {
+fn thread_query(body: &Body) -> Result<Search, Error> {
     let (limit, offset) = body.page(10)?;
     let sort_by = match body.get::<String>("sort_by")?.as_deref() {
         None | Some("updated_at") => ThreadSort::UpdatedAt,

@@ -17,7 +17,7 @@ pub(crate) async fn serve() -> Server {
     let checkpointer = Arc::new(InMemoryCheckpointer::new());
     let approval = samples::approval_graph()
         .expect("the approval graph compiles")
-        .with_checkpointer(checkpointer.clone());
+        .with_checkpointer(Arc::clone(&checkpointer) as Arc<dyn graph_core::Checkpointer>);
     let sleepy = samples::sleepy_graph()
         .expect("the sleepy graph compiles")
         .with_checkpointer(checkpointer);
