@@ -10,5 +10,6 @@ mod guests;
 mod load;
 mod meta;
 mod restart;
+mod sdk;
 mod turns;
 mod webhooks;
