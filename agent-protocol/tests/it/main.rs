@@ -1,6 +1,9 @@
 //! agent-protocol's tests: the API on a real HTTP server on an ephemeral loopback port, with
 //! the sample graphs on in-memory storage, driven by an HTTP client the way the SDK drives it.
 
+mod commands;
 mod common;
+mod multitask;
 mod runs;
+mod threads;
 mod wire;
