@@ -18,6 +18,7 @@ struct Tables {
     /// Runs in creation order.
     runs: Vec<RunRecord>,
     events: BTreeMap<String, Vec<StoredEvent>>,
+    results: BTreeMap<String, serde_json::Value>,
 }
 
 /// A [`RunStore`] in memory.
@@ -119,6 +120,7 @@ impl RunStore for MemoryRunStore {
         tables.runs.retain(|r| r.thread_id != thread_id);
         for run in doomed {
             tables.events.remove(&run);
+            tables.results.remove(&run);
         }
         Ok(existed)
     }
@@ -182,7 +184,14 @@ impl RunStore for MemoryRunStore {
             thread.updated_at_ms = end.at_ms;
         }
         tables.events.insert(end.run_id.clone(), end.events.clone());
+        tables
+            .results
+            .insert(end.run_id.clone(), end.result.clone());
         Ok(())
+    }
+
+    async fn result(&self, run_id: &str) -> Result<Option<serde_json::Value>, Error> {
+        Ok(self.lock().results.get(run_id).cloned())
     }
 
     async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error> {
@@ -194,6 +203,7 @@ impl RunStore for MemoryRunStore {
         let existed = tables.runs.len() < before;
         if existed {
             tables.events.remove(run_id);
+            tables.results.remove(run_id);
         }
         Ok(existed)
     }

@@ -173,6 +173,9 @@ pub struct RunEnd {
     pub events: Vec<StoredEvent>,
     /// The thread's status now.
     pub thread_status: ThreadStatus,
+    /// What `wait` and `join` answer: the final values (with `__interrupt__`), or
+    /// `{"__error__": …}`.
+    pub result: Value,
 }
 
 /// Which threads a search returns.
@@ -265,6 +268,9 @@ pub trait RunStore: Send + Sync + 'static {
 
     /// Records a run's end: its status, its events and its thread's status.
     async fn end_run(&self, end: &RunEnd) -> Result<(), Error>;
+
+    /// The result an ended run stored with its end ([`RunEnd::result`]).
+    async fn result(&self, run_id: &str) -> Result<Option<Value>, Error>;
 
     /// Deletes a run and its events; whether it existed.
     async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error>;

@@ -231,6 +231,7 @@ impl Runs {
             at_ms: crate::now_ms(),
             events: live.frames(),
             thread_status,
+            result: result.clone(),
         };
         if let Err(e) = self.store.end_run(&end).await {
             tracing::error!(error = %e, run = %record.run_id, "could not store the run's end");
@@ -273,6 +274,7 @@ impl Runs {
                 at_ms: crate::now_ms(),
                 events: live.frames(),
                 thread_status,
+                result: values.clone(),
             };
             self.store.end_run(&end).await
         };

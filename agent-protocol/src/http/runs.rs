@@ -257,9 +257,14 @@ pub(super) async fn join(
     Ok(result_now(&ended_result(&app, &thread, &run).await?))
 }
 
-/// What `join` answers for a run that ended: its error, or its thread's values with the
-/// interrupts it waits on (langgraph-api falls back to the thread's values too).
+/// What `join` answers for a run that ended: the result stored with its end; for a run cut
+/// short by a stop, its thread's values with the interrupts it waits on (langgraph-api falls
+/// back to the thread's values too).
 async fn ended_result(app: &App, thread: &str, run: &str) -> Result<Value, Error> {
+    if let Some(result) = app.store.result(run).await? {
+        return Ok(result);
+    }
+    // A run a stopped process cut short stored no result.
     let events = app.store.events(run, None).await?;
     if let Some(last) = events.last()
         && last.event == "error"

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS ap_runs (
     status TEXT NOT NULL,
     metadata TEXT NOT NULL,
     multitask TEXT NOT NULL,
-    kwargs TEXT NOT NULL
+    kwargs TEXT NOT NULL,
+    result TEXT
 );
 CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
 CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
@@ -292,8 +293,13 @@ impl RunStore for SqliteRunStore {
         self.call("store a run's end", move |c| {
             let tx = c.transaction()?;
             tx.execute(
-                "UPDATE ap_runs SET status = ?2, updated_at_ms = ?3 WHERE run_id = ?1",
-                params![end.run_id, end.status.as_str(), end.at_ms],
+                "UPDATE ap_runs SET status = ?2, updated_at_ms = ?3, result = ?4 WHERE run_id = ?1",
+                params![
+                    end.run_id,
+                    end.status.as_str(),
+                    end.at_ms,
+                    json_text(&end.result)
+                ],
             )?;
             tx.execute(
                 "UPDATE ap_threads SET status = ?2, updated_at_ms = ?3 WHERE thread_id = ?1",
@@ -311,6 +317,19 @@ impl RunStore for SqliteRunStore {
             tx.commit()
         })
         .await
+    }
+
+    async fn result(&self, run_id: &str) -> Result<Option<Value>, Error> {
+        let run = run_id.to_owned();
+        let text: Option<String> = self
+            .call("read a run's result", move |c| {
+                c.prepare_cached("SELECT result FROM ap_runs WHERE run_id = ?1")?
+                    .query_row([run], |r| r.get(0))
+                    .optional()
+                    .map(Option::flatten)
+            })
+            .await?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
     async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error> {

@@ -9,6 +9,7 @@ mod fuzz;
 mod guests;
 mod load;
 mod meta;
+mod protocol;
 mod restart;
 mod sdk;
 mod turns;

@@ -265,3 +265,106 @@ async fn json_logs_carry_one_correlation_id_from_webhook_to_send() {
         .unwrap_or_else(|| panic!("no reply sent line in\n{log}"));
     assert_eq!(sent["span"]["correlation"], correlation, "{log}");
 }
+
+/// LangGraph's API on the binary: a run killed mid-way is marked `interrupted` at the next
+/// start and a run without input continues it; a run that finished before the kill still
+/// answers `join` with its result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_runs_survive_a_kill() {
+    let dir = common::fresh_dir("api-kill");
+    let fake = FakeMeta::start().await;
+    let http = reqwest::Client::new();
+    let test_graphs = [("AGENT_TEST_GRAPHS", "1")];
+    let process = spawn_with(&dir, &fake, &test_graphs).await;
+    let post = |base: &str, path: &str, body: serde_json::Value| {
+        http.post(format!("{base}{path}")).json(&body).send()
+    };
+    let thread: serde_json::Value = post(&process.base, "/threads", serde_json::json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let thread = thread["thread_id"].as_str().unwrap().to_owned();
+    let runs = format!("/threads/{thread}/runs");
+    let finished = post(
+        &process.base,
+        &format!("{runs}/wait"),
+        serde_json::json!({"assistant_id": "sleepy", "input": {"ms": 1}}),
+    )
+    .await
+    .unwrap();
+    let finished_at = finished.headers()["content-location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        finished.json::<serde_json::Value>().await.unwrap()["log"],
+        serde_json::json!(["slept 1 ms"])
+    );
+    let cut: serde_json::Value = post(
+        &process.base,
+        &runs,
+        serde_json::json!({"assistant_id": "sleepy", "input": {"ms": 2000}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let cut_at = format!("{runs}/{}", cut["run_id"].as_str().unwrap());
+    // Killed once its input is stored and its node is sleeping.
+    let state_at = format!("/threads/{thread}/state");
+    eventually(20, "the run to store its input", || async {
+        let state: serde_json::Value = http
+            .get(format!("{}{state_at}", process.base))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (state["next"] == serde_json::json!(["sleep"])).then_some(())
+    })
+    .await;
+    drop(process);
+
+    let process = spawn_with(&dir, &fake, &test_graphs).await;
+    let run: serde_json::Value = http
+        .get(format!("{}{cut_at}", process.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(run["status"], "interrupted", "{run}");
+    let joined: serde_json::Value = http
+        .get(format!("{}{finished_at}/join", process.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        joined["log"],
+        serde_json::json!(["slept 1 ms"]),
+        "the finished run's own result"
+    );
+    let resumed: serde_json::Value = post(
+        &process.base,
+        &format!("{runs}/wait"),
+        serde_json::json!({"assistant_id": "sleepy"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        resumed["log"],
+        serde_json::json!(["slept 1 ms", "slept 2000 ms"]),
+        "the cut run went on from its checkpoint"
+    );
+}

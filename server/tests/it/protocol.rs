@@ -1,0 +1,77 @@
+//! LangGraph's HTTP API on the server: SDK runs and the guests' own turns share a thread's
+//! lock, and the hotel agent answers through the API.
+
+use serde_json::{Value, json};
+
+use crate::common::{config, fresh_dir, start};
+
+/// Ten API runs and ten `/api/chat` turns at once on one guest's thread: every one succeeds
+/// and the thread's checkpoints count up without a gap. Two runs that read the same head would
+/// both try to store the next checkpoint, and one would fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_runs_and_chat_turns_on_one_thread_never_interleave() {
+    let dir = fresh_dir("protocol-exclusion");
+    let running = start(config(&dir, &[])).await;
+    let created = running
+        .http
+        .post(running.url("/threads"))
+        .json(&json!({"thread_id": "web:alice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200);
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let http = running.http.clone();
+        let url = running.url("/threads/web:alice/runs/wait");
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"assistant_id": "hotel",
+                "input": {"channel": "web", "user": "alice", "message": format!("hello {i}")}});
+            let response = http.post(url).json(&body).send().await.unwrap();
+            let status = response.status();
+            let result: Value = response.json().await.unwrap();
+            assert_eq!(status, 200);
+            assert!(result.get("__error__").is_none(), "{result}");
+            assert!(
+                !result["reply"].as_str().unwrap_or_default().is_empty(),
+                "{result}"
+            );
+        }));
+        let http = running.http.clone();
+        let url = running.url("/api/chat");
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"user_id": "alice", "text": format!("hi again {i}")});
+            let response = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let history: Value = running
+        .http
+        .post(running.url("/threads/web:alice/history"))
+        .json(&json!({"limit": 1000}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<u64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["checkpoint_id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let expected: Vec<u64> = (0..ids.len() as u64).rev().collect();
+    assert_eq!(ids, expected);
+    let guest_lines = history[0]["values"]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|line| line["from"] == "guest")
+        .count();
+    assert_eq!(guest_lines, 20, "every message is one turn");
+    running.server.shutdown().await;
+}
