@@ -31,7 +31,7 @@ const HOTELS: [&str; 4] = [
 ];
 
 /// A positive count from the environment variable `name`, or `default` when it is unset.
-fn env_count(name: &str, default: usize) -> usize {
+pub(crate) fn env_count(name: &str, default: usize) -> usize {
     match std::env::var(name) {
         Err(_) => default,
         Ok(value) => match value.trim().parse::<usize>() {
@@ -128,7 +128,7 @@ async fn guest_session(
 }
 
 /// The `p`th percentile (nearest rank) of `sorted`, in milliseconds.
-fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

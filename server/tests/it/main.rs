@@ -2,6 +2,7 @@
 //! temporary SQLite file, Meta's Graph API played by a loopback fake.
 
 mod api;
+mod api_load;
 mod browser;
 mod common;
 mod fake_meta;
