@@ -118,6 +118,31 @@ fn the_domain_and_the_llm_layer_stay_apart() {
     );
 }
 
+/// LangGraph's HTTP API holds no SQL and no business: storage comes through its `RunStore`
+/// trait (the server implements it on SQLite), and it knows no hotel.
+#[test]
+fn the_agent_protocol_holds_no_storage_and_no_business() {
+    let deps = normal_dependencies(&metadata(), "agent-protocol");
+    assert!(
+        deps.contains("graph-core") && deps.contains("axum"),
+        "{deps:?}"
+    );
+    let forbidden = [
+        "rusqlite",
+        "r2d2",
+        "libsqlite3-sys",
+        "checkpoint",
+        "hotel",
+        "hotel-agent",
+        "agent-nodes",
+    ];
+    let found: Vec<_> = forbidden.iter().filter(|f| deps.contains(**f)).collect();
+    assert!(
+        found.is_empty(),
+        "agent-protocol must not depend on {found:?}"
+    );
+}
+
 /// `examples` holds demos: the product (the agent, the server) must not be built on them.
 #[test]
 fn nothing_depends_on_the_demo_crate() {
@@ -128,6 +153,7 @@ fn nothing_depends_on_the_demo_crate() {
         "benches",
         "checkpoint",
         "agent-nodes",
+        "agent-protocol",
     ] {
         let deps = normal_dependencies(&meta, package);
         assert!(
