@@ -2,6 +2,7 @@
 //! flight, shared by every handler. Built with [`ApiBuilder`], frozen once built.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use graph_core::Store;
 use uuid::Uuid;
@@ -28,7 +29,11 @@ pub struct ApiBuilder {
     items: Option<Arc<dyn Store>>,
     locks: Arc<ThreadLocks>,
     test_hooks: bool,
+    retention: Duration,
 }
+
+/// How long a run's events are kept after it ended, unless told otherwise.
+pub const DEFAULT_EVENT_RETENTION: Duration = Duration::from_secs(3600);
 
 impl ApiBuilder {
     /// Serves `graph` too (its assistant is listed in the order graphs were added).
@@ -47,6 +52,13 @@ impl ApiBuilder {
     /// runs and this API's never interleave on one thread.
     pub fn locks(mut self, locks: Arc<ThreadLocks>) -> Self {
         self.locks = locks;
+        self
+    }
+
+    /// Keeps a run's events (for `join_stream` and `Last-Event-ID` replay) this long after it
+    /// ended; its record and result stay. Default [`DEFAULT_EVENT_RETENTION`].
+    pub fn event_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
         self
     }
 
@@ -70,7 +82,11 @@ impl ApiBuilder {
                 )));
             }
         }
-        let runs = Arc::new(Runs::new(Arc::clone(&self.runs), Arc::clone(&self.locks)));
+        let runs = Arc::new(Runs::new(
+            Arc::clone(&self.runs),
+            Arc::clone(&self.locks),
+            self.retention,
+        ));
         Ok(Api {
             shared: Arc::new(Shared {
                 graphs: self.graphs,
@@ -109,6 +125,7 @@ impl Api {
             items: None,
             locks: Arc::new(ThreadLocks::new()),
             test_hooks: false,
+            retention: DEFAULT_EVENT_RETENTION,
         }
     }
 

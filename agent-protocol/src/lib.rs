@@ -38,7 +38,7 @@ pub mod samples;
 mod served;
 mod shapes;
 
-pub use api::{Api, ApiBuilder, assistant_id};
+pub use api::{Api, ApiBuilder, DEFAULT_EVENT_RETENTION, assistant_id};
 pub use error::Error;
 pub use exclusion::ThreadLocks;
 pub use memory::{MemoryRunStore, sort_threads};

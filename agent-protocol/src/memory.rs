@@ -223,6 +223,21 @@ impl RunStore for MemoryRunStore {
             .unwrap_or_default())
     }
 
+    async fn prune_events(&self, ended_before_ms: i64) -> Result<usize, Error> {
+        let mut tables = self.lock();
+        let doomed: Vec<String> = tables
+            .runs
+            .iter()
+            .filter(|r| !r.status.in_flight() && r.updated_at_ms < ended_before_ms)
+            .map(|r| r.run_id.clone())
+            .collect();
+        Ok(doomed
+            .iter()
+            .filter_map(|run| tables.events.remove(run))
+            .map(|events| events.len())
+            .sum())
+    }
+
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {
         Ok(self
             .lock()

@@ -278,6 +278,10 @@ pub trait RunStore: Send + Sync + 'static {
     /// A run's stored events after `after` (all when `None`), in order.
     async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error>;
 
+    /// Deletes the stored events of runs that ended before `ended_before_ms` (their records
+    /// and results stay); returns how many events were deleted.
+    async fn prune_events(&self, ended_before_ms: i64) -> Result<usize, Error>;
+
     /// Runs left pending or running (by a process that stopped), oldest first.
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error>;
 }

@@ -7,7 +7,9 @@
 mod live;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use graph_core::{CheckpointId, Checkpointer, HistoryQuery, Namespace, RunStatus as EngineStatus};
@@ -29,15 +31,47 @@ pub(crate) struct Runs {
     live: Mutex<HashMap<String, Arc<LiveRun>>>,
     /// Counts runs under way, for shutdown.
     in_flight: watch::Sender<usize>,
+    /// How long ended runs keep their events.
+    retention: Duration,
+    /// When events were last pruned (ms since the epoch).
+    pruned_at: AtomicI64,
 }
 
 impl Runs {
-    pub(crate) fn new(store: Arc<dyn RunStore>, locks: Arc<ThreadLocks>) -> Self {
+    pub(crate) fn new(
+        store: Arc<dyn RunStore>,
+        locks: Arc<ThreadLocks>,
+        retention: Duration,
+    ) -> Self {
         Runs {
             store,
             locks,
             live: Mutex::new(HashMap::new()),
             in_flight: watch::Sender::new(0),
+            retention,
+            pruned_at: AtomicI64::new(0),
+        }
+    }
+
+    /// After a run ended: drops the events of runs that ended longer ago than the retention,
+    /// at most once a minute (or as often as the retention, when it is shorter).
+    async fn prune(&self) {
+        let now = crate::now_ms();
+        let retention = i64::try_from(self.retention.as_millis()).unwrap_or(i64::MAX);
+        let every = retention.min(60_000);
+        let last = self.pruned_at.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < every
+            || self
+                .pruned_at
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        match self.store.prune_events(now.saturating_sub(retention)).await {
+            Ok(0) => {}
+            Ok(runs) => tracing::debug!(runs, "pruned the events of ended runs"),
+            Err(e) => tracing::error!(error = %e, "pruning the events of ended runs"),
         }
     }
 
@@ -95,6 +129,7 @@ impl Runs {
             runs.drive(&driven, request).await;
             runs.live().remove(&driven.record.run_id);
             runs.in_flight.send_modify(|n| *n -= 1);
+            runs.prune().await;
         });
         Ok(live)
     }

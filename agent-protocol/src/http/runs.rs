@@ -16,7 +16,7 @@ use super::threads::record;
 use super::{App, Query, json as answer, locate, no_content};
 use crate::error::Error;
 use crate::frames::interrupts_json;
-use crate::records::{Multitask, RunRecord, RunStatus, ThreadRecord, ThreadStatus};
+use crate::records::{Multitask, RunRecord, RunStatus, StoredEvent, ThreadRecord, ThreadStatus};
 use crate::request::{Body, RunRequest, modes_from};
 use crate::runs::{Cancel, LiveRun};
 use crate::shapes::Run;
@@ -326,8 +326,16 @@ pub(super) async fn join_stream(
         );
         return Ok(locate(response, &thread, &run, Some("/stream")));
     }
-    stored_run(&app, &thread, &run).await?;
-    let frames = app.store.events(&run, after).await?;
+    let stored = stored_run(&app, &thread, &run).await?;
+    let mut frames = app.store.events(&run, after).await?;
+    if frames.is_empty() && after.is_none() && !stored.status.in_flight() {
+        // Its events were pruned (or it was cut short by a stop): the stream says how it ended.
+        frames.push(StoredEvent {
+            seq: 0,
+            event: "end".into(),
+            data: json!({ "run_id": run, "status": stored.status.as_str() }).to_string(),
+        });
+    }
     Ok(sse(Frames::Stored(frames), only, None, false))
 }
 

@@ -14,6 +14,13 @@ pub(crate) struct Server {
 }
 
 pub(crate) async fn serve() -> Server {
+    serve_with(|builder| builder).await
+}
+
+/// Like [`serve`], with the builder's settings changed by `settings`.
+pub(crate) async fn serve_with(
+    settings: impl FnOnce(agent_protocol::ApiBuilder) -> agent_protocol::ApiBuilder,
+) -> Server {
     let checkpointer = Arc::new(InMemoryCheckpointer::new());
     let approval = samples::approval_graph()
         .expect("the approval graph compiles")
@@ -21,13 +28,12 @@ pub(crate) async fn serve() -> Server {
     let sleepy = samples::sleepy_graph()
         .expect("the sleepy graph compiles")
         .with_checkpointer(checkpointer);
-    let api = Api::builder(Arc::new(MemoryRunStore::new()))
+    let builder = Api::builder(Arc::new(MemoryRunStore::new()))
         .graph(Served::new("approval", approval))
         .graph(Served::new("sleepy", sleepy))
         .store(Arc::new(InMemoryStore::new()))
-        .test_hooks(true)
-        .build()
-        .expect("the API builds");
+        .test_hooks(true);
+    let api = settings(builder).build().expect("the API builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a loopback port");

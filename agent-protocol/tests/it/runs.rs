@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{frames, serve};
+use crate::common::{frames, serve, serve_with};
 
 #[tokio::test]
 async fn a_streamed_run_pauses_at_the_interrupt_and_a_resume_confirms() {
@@ -139,4 +139,57 @@ async fn an_unknown_assistant_is_a_404_naming_the_graphs() {
             .contains("approval, sleepy"),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn ended_runs_lose_their_events_after_the_retention_but_keep_their_result() {
+    let server = serve_with(|b| b.event_retention(std::time::Duration::ZERO)).await;
+    let thread = server.thread().await;
+    let first = server
+        .post(
+            &format!("/threads/{thread}/runs/wait"),
+            json!({"assistant_id": "sleepy", "input": {"ms": 1}}),
+        )
+        .await;
+    let run_at = first.headers()["content-location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    first.text().await.unwrap();
+    // The next run's end prunes what ended before it.
+    server
+        .post(
+            &format!("/threads/{thread}/runs/wait"),
+            json!({"assistant_id": "sleepy", "input": {"ms": 1}}),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for _ in 0..50 {
+        let body = server
+            .get(&format!("{run_at}/stream"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        names = frames(&body).into_iter().map(|f| f.0).collect::<Vec<_>>();
+        if names == ["end"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        names,
+        ["end"],
+        "only the end is told once the events are gone"
+    );
+    let joined: Value = server
+        .get(&format!("{run_at}/join"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(joined["log"], json!(["slept 1 ms"]), "the result stays");
 }

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS ap_runs (
     result TEXT
 );
 CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
+CREATE INDEX IF NOT EXISTS ap_runs_updated ON ap_runs (updated_at_ms);
 CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
     WHERE status IN ('pending', 'running');
 CREATE TABLE IF NOT EXISTS ap_run_events (
@@ -365,6 +366,18 @@ impl RunStore for SqliteRunStore {
                 })
             })?;
             rows.collect()
+        })
+        .await
+    }
+
+    async fn prune_events(&self, ended_before_ms: i64) -> Result<usize, Error> {
+        self.call("prune the events of ended runs", move |c| {
+            c.execute(
+                "DELETE FROM ap_run_events WHERE run_id IN
+                     (SELECT run_id FROM ap_runs
+                      WHERE updated_at_ms < ?1 AND status NOT IN ('pending', 'running'))",
+                [ended_before_ms],
+            )
         })
         .await
     }
