@@ -3,6 +3,7 @@
 
 mod commands;
 mod common;
+mod fuzz;
 mod multitask;
 mod runs;
 mod threads;
