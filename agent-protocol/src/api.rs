@@ -145,6 +145,30 @@ impl Api {
         Ok(unfinished.len())
     }
 
+    /// Registers a thread that something else than this API runs `graph_id` on (a server's
+    /// own turns), so clients can find and read it; `metadata` is stored with `graph_id` and
+    /// `assistant_id`. A thread already registered is left as it is.
+    pub async fn register_thread(
+        &self,
+        thread_id: &str,
+        graph_id: &str,
+        mut metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), Error> {
+        let graph = self.shared.graph(graph_id)?;
+        metadata.insert("graph_id".into(), graph.graph_id().into());
+        metadata.insert("assistant_id".into(), assistant_id(graph.graph_id()).into());
+        let now = crate::now_ms();
+        let record = crate::records::ThreadRecord {
+            thread_id: thread_id.to_owned(),
+            created_at_ms: now,
+            updated_at_ms: now,
+            metadata,
+            graph_id: Some(graph.graph_id().to_owned()),
+            status: crate::records::ThreadStatus::Idle,
+        };
+        self.shared.store.create_thread(&record).await.map(drop)
+    }
+
     /// Waits until no run is under way (for shutdown).
     pub async fn idle(&self) {
         self.shared.runs.idle().await;

@@ -30,6 +30,9 @@ use crate::config::{Config, LlmProvider};
 use crate::metrics::Metrics;
 use crate::metrics::{LlmLabels, NodeLabels, OutcomeLabels, ProviderLabels};
 
+/// The hotel agent's graph id in LangGraph's API.
+pub(crate) const HOTEL_GRAPH: &str = "hotel";
+
 /// What one turn produced.
 #[derive(Debug, Clone)]
 pub(crate) struct TurnOutcome {
@@ -65,6 +68,8 @@ pub(crate) struct Agent {
     pub(crate) catalog: Catalog,
     /// Shared with the Agent Protocol's runs.
     locks: Arc<ThreadLocks>,
+    /// Where a guest's thread is registered on its first turn, for LangGraph's API.
+    threads: std::sync::OnceLock<agent_protocol::Api>,
     in_flight: InFlight,
     metrics: Arc<Metrics>,
     breaker: Option<(String, BreakerProbe)>,
@@ -134,6 +139,7 @@ impl Agent {
             store,
             catalog,
             locks: Arc::new(ThreadLocks::new()),
+            threads: std::sync::OnceLock::new(),
             in_flight: InFlight::default(),
             metrics,
             breaker,
@@ -158,6 +164,12 @@ impl Agent {
     /// The per-thread locks turns take, to share with other runners of the same threads.
     pub(crate) fn locks(&self) -> Arc<ThreadLocks> {
         Arc::clone(&self.locks)
+    }
+
+    /// Registers each guest's thread with LangGraph's API on its first turn, so SDK clients
+    /// can find the conversation (metadata `channel` and `user`).
+    pub(crate) fn register_threads_with(&self, api: agent_protocol::Api) {
+        let _ = self.threads.set(api);
     }
 
     /// Publishes the circuit breaker's state to the metrics.
@@ -257,6 +269,16 @@ impl Agent {
             source,
         })?;
         let head = head.first();
+        if head.is_none()
+            && let Some(api) = self.threads.get()
+        {
+            let mut metadata = serde_json::Map::new();
+            metadata.insert("channel".into(), channel.as_str().into());
+            metadata.insert("user".into(), user.as_str().into());
+            if let Err(e) = api.register_thread(&thread, HOTEL_GRAPH, metadata).await {
+                tracing::error!(error = %e, thread, "registering the thread with the API");
+            }
+        }
         let seen = head
             .and_then(|c| c.metadata.get("message_id"))
             .and_then(|v| v.as_str())

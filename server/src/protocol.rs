@@ -12,7 +12,7 @@ use agent_protocol::{Api, Served, samples};
 use graph_core::Checkpointer;
 
 use crate::Error;
-use crate::agent::Agent;
+use crate::agent::{Agent, HOTEL_GRAPH};
 use crate::config::Config;
 use crate::db::Db;
 
@@ -27,7 +27,7 @@ pub(crate) async fn open(config: &Config, agent: &Agent, db: Db) -> Result<Api, 
         .map_err(|e| startup("approval", e))?
         .with_checkpointer(Arc::clone(&checkpointer));
     let mut builder = Api::builder(Arc::new(runs))
-        .graph(Served::new("hotel", agent.graph().clone()))
+        .graph(Served::new(HOTEL_GRAPH, agent.graph().clone()))
         .graph(Served::new("approval", approval))
         .store(agent.long_term_store())
         .locks(agent.locks())
@@ -45,6 +45,7 @@ pub(crate) async fn open(config: &Config, agent: &Agent, db: Db) -> Result<Api, 
         .recover()
         .await
         .map_err(|e| Error::Startup(format!("the agent protocol's runs: {e}")))?;
+    agent.register_threads_with(api.clone());
     if marked > 0 {
         tracing::warn!(
             runs = marked,

@@ -75,3 +75,39 @@ async fn api_runs_and_chat_turns_on_one_thread_never_interleave() {
     assert_eq!(guest_lines, 20, "every message is one turn");
     running.server.shutdown().await;
 }
+
+/// A guest's conversation is a thread of the `hotel` graph in the API from its first turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guests_conversation_is_a_thread_of_the_api() {
+    let dir = fresh_dir("protocol-registered");
+    let running = start(config(&dir, &[])).await;
+    running.chat("bob", "hi, any rooms in Miami?").await;
+    let found: Value = running
+        .http
+        .post(running.url("/threads/search"))
+        .json(&json!({"metadata": {"channel": "web", "user": "bob"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found[0]["thread_id"], "web:bob", "{found}");
+    assert_eq!(found[0]["metadata"]["graph_id"], "hotel");
+    assert!(
+        found[0]["values"]["reply"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+    let state: Value = running
+        .http
+        .get(running.url("/threads/web:bob/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["values"]["user"], "bob");
+    running.server.shutdown().await;
+}
