@@ -344,9 +344,11 @@ fn config_parts(body: &Body) -> Result<RunConfigParts, Error> {
             }
         })
         .transpose()?;
+    // LangGraph's default is `async` too: a run's checkpoints share commits, and the run ends
+    // only once all of them are stored.
     let durability = match body.get::<String>("durability")?.as_deref() {
-        None | Some("sync") => Durability::Sync,
-        Some("async") => Durability::Async,
+        Some("sync") => Durability::Sync,
+        None | Some("async") => Durability::Async,
         Some("exit") => Durability::Exit,
         Some(other) => {
             return Err(Error::invalid(

@@ -84,6 +84,16 @@ impl Runs {
         self.live().get(run_id).cloned()
     }
 
+    /// `run` as it is now: a run of this process that has started reads `running`.
+    pub(crate) fn overlay(&self, mut run: RunRecord) -> RunRecord {
+        if run.status == RunStatus::Pending
+            && self.get(&run.run_id).is_some_and(|live| live.started())
+        {
+            run.status = RunStatus::Running;
+        }
+        run
+    }
+
     /// Every run that has not ended.
     pub(crate) fn all(&self) -> Vec<Arc<LiveRun>> {
         self.live().values().cloned().collect()
@@ -155,13 +165,8 @@ impl Runs {
             Some(c) => head(&**c, &thread).await,
             None => None,
         };
-        if let Err(e) = self
-            .store
-            .set_run_status(&record.run_id, RunStatus::Running, crate::now_ms())
-            .await
-        {
-            tracing::error!(error = %e, run = %record.run_id, "could not mark the run running");
-        }
+        // `running` is not written: while the run lives, readers see it from `LiveRun`
+        // (`Runs::overlay`), and a run a stop cut short is marked either way at the next start.
         let mut framer = Framer::new(request.modes.clone(), &thread);
         live.push("metadata", json!({ "run_id": record.run_id, "attempt": 1 }));
         let config = request.run_config(&thread, &record.run_id);

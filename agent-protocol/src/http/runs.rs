@@ -204,7 +204,8 @@ pub(super) async fn get(
     State(app): State<App>,
     Path((thread, run)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    Ok(answer(&Run::from(stored_run(&app, &thread, &run).await?)))
+    let stored = stored_run(&app, &thread, &run).await?;
+    Ok(answer(&Run::from(app.runs.overlay(stored))))
 }
 
 /// `GET /threads/{id}/runs?limit=&offset=&status=`.
@@ -224,8 +225,27 @@ pub(super) async fn list(
                 .map_err(|e| Error::invalid("status", e))
         })
         .transpose()?;
-    let runs = app.store.list_runs(&thread, status, limit, offset).await?;
-    let runs: Vec<Run> = runs.into_iter().map(Run::from).collect();
+    let runs: Vec<Run> = match status {
+        // Runs in flight are stored `pending`; which of them run is known only here.
+        Some(wanted @ (RunStatus::Pending | RunStatus::Running)) => app
+            .store
+            .list_runs(&thread, Some(RunStatus::Pending), 10_000, 0)
+            .await?
+            .into_iter()
+            .map(|r| app.runs.overlay(r))
+            .filter(|r| r.status == wanted)
+            .skip(offset)
+            .take(limit)
+            .map(Run::from)
+            .collect(),
+        _ => app
+            .store
+            .list_runs(&thread, status, limit, offset)
+            .await?
+            .into_iter()
+            .map(|r| Run::from(app.runs.overlay(r)))
+            .collect(),
+    };
     Ok(answer(&runs))
 }
 
