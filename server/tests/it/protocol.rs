@@ -111,3 +111,50 @@ async fn a_guests_conversation_is_a_thread_of_the_api() {
     assert_eq!(state["values"]["user"], "bob");
     running.server.shutdown().await;
 }
+
+/// Browser tools (a Studio-style UI) reach the API: a CORS preflight is answered without the
+/// token, and the API itself needs it, as `x-api-key` or a bearer token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_preflight_and_the_api_key() {
+    let dir = fresh_dir("protocol-cors");
+    let running = start(config(&dir, &["--admin-token", "s3cret"])).await;
+    let preflight = running
+        .http
+        .request(reqwest::Method::OPTIONS, running.url("/assistants/search"))
+        .header("origin", "https://studio.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-api-key,content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let search = |key: Option<(&'static str, &'static str)>| {
+        let mut request = running
+            .http
+            .post(running.url("/assistants/search"))
+            .json(&json!({}));
+        if let Some((name, value)) = key {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    assert_eq!(search(None).await.unwrap().status(), 401);
+    assert_eq!(
+        search(Some(("x-api-key", "wrong"))).await.unwrap().status(),
+        401
+    );
+    assert_eq!(
+        search(Some(("x-api-key", "s3cret")))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let bearer = search(Some(("authorization", "Bearer s3cret")))
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200);
+    assert_eq!(bearer.headers()["access-control-allow-origin"], "*");
+    running.server.shutdown().await;
+}
