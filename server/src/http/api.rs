@@ -1,6 +1,6 @@
-//! The local JSON API: chat as any user, read bookings, hotels, thread state and history, and
-//! the graph. Errors are `{"error": "..."}` naming the field and the reason; a failure inside
-//! the server is a 500 that names nothing but its request id (`internal_error`).
+//! The local JSON API, `/api/*`: chat as any user, read bookings, hotels, thread state and
+//! history, and the graph. Errors are `{"error": "..."}` naming the field and the reason; a
+//! failure inside the server is a 500 that names nothing but its request id (`internal_error`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,9 +16,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::Instrument;
 
+use super::text;
 use crate::agent::Message;
-use crate::app::{App, request_id, text};
 use crate::limits::{SLOW_DOWN, Verdict};
+use crate::state::{App, request_id};
 
 /// The channel name of guests who chat through this API and the test page.
 pub const WEB_CHANNEL: &str = "web";

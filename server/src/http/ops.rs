@@ -1,4 +1,4 @@
-//! Health checks and metrics.
+//! Health checks and metrics: `/health/live`, `/health/ready` and `/metrics`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::app::{App, now_ms, text};
+use super::text;
+use crate::state::{App, now_ms};
 
 /// A reply part unsent for this long means the outbox is stuck (Meta's channel, the token
 /// or the network is down), and the server reports itself not ready.

@@ -12,11 +12,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::{error, internal_error};
-use crate::app::{App, correlation_id, now_ms, secret_eq};
+use super::api::{error, internal_error};
 use crate::db::NewMessage;
 use crate::limits::{SLOW_DOWN, Verdict};
 use crate::meta::{Channel, Content, instagram, signature, split, whatsapp};
+use crate::state::{App, correlation_id, now_ms, secret_eq};
 
 /// The configured channel `name`, or why not (answered as 404).
 fn channel_of(name: &str, app: &App) -> Result<Channel, String> {
