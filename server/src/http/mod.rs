@@ -1,12 +1,15 @@
 //! The HTTP boundary: the router, its middleware (the admin token, request metrics and logs,
 //! the body limit, the JSON 404) and the handlers, each module one group of endpoints.
 //!
-//! Handlers take the shared [`App`] from `crate::state`; the state module and the background
-//! workers know nothing of this module. LangGraph's Agent Protocol (the `agent-protocol`
-//! crate) brings its own router, merged here behind the same token.
+//! Handlers take the shared [`App`] from `crate::state` and answer with a type of [`shapes`]
+//! or an [`ApiError`](error::ApiError); the state module and the background workers know
+//! nothing of this module. LangGraph's Agent Protocol (the `agent-protocol` crate) brings
+//! its own router, merged here behind the same token.
 
 mod api;
+mod error;
 mod ops;
+mod shapes;
 mod ui;
 mod webhook;
 
@@ -15,13 +18,14 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 pub use api::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 
+use self::error::ApiError;
 use crate::metrics::RequestLabels;
 use crate::state::{App, secret_eq};
 
@@ -66,7 +70,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(public)
         .with_state(Arc::clone(&app))
         .merge(protocol)
-        .fallback(|| async { api::error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(app, observe))
 }
@@ -84,14 +88,7 @@ async fn require_admin(State(app): State<Arc<App>>, request: Request, next: Next
     if secret_eq(given.as_bytes(), token.as_bytes()) {
         next.run(request).await
     } else {
-        let mut response = api::error(
-            StatusCode::UNAUTHORIZED,
-            "this endpoint requires `Authorization: Bearer <ADMIN_TOKEN>`",
-        );
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        response
+        ApiError::Unauthorized.into_response()
     }
 }
 
@@ -132,9 +129,4 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
         "request"
     );
     response
-}
-
-/// Plain text with a content type.
-pub(crate) fn text(content_type: &'static str, body: String) -> Response {
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
