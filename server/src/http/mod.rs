@@ -2,9 +2,9 @@
 //! the body limit, the JSON 404) and the handlers, each module one group of endpoints.
 //!
 //! Handlers take the shared [`App`] from `crate::state` and answer with a type of [`shapes`]
-//! or an [`ApiError`](error::ApiError); the state module and the background workers know
-//! nothing of this module. LangGraph's Agent Protocol (the `agent-protocol` crate) brings
-//! its own router, merged here behind the same token.
+//! or an [`ApiError`]; the state module and the background workers know nothing of this
+//! module. LangGraph's Agent Protocol (the `agent-protocol` crate) brings its own router,
+//! merged here behind the same token.
 
 mod api;
 mod error;
