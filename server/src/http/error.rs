@@ -25,10 +25,10 @@ use crate::state::request_id;
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What a client is told of a failure inside the server.
-pub(crate) const INTERNAL: &str = "something went wrong on our side; please try again, and \
+const INTERNAL: &str = "something went wrong on our side; please try again, and \
      quote the request id if it keeps happening";
 
-/// The `WWW-Authenticate` challenge and message of the admin token.
+/// What a client without the admin token is told.
 const UNAUTHORIZED: &str = "this endpoint requires `Authorization: Bearer <ADMIN_TOKEN>`";
 
 /// Why a request failed. Each variant has one status; see [`ApiError::status`].
