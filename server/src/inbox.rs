@@ -13,9 +13,9 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::agent::Message;
-use crate::app::{App, DRAIN, now_ms};
 use crate::db::Pending;
 use crate::meta::{Channel, split};
+use crate::state::{App, DRAIN, now_ms};
 
 /// Guests answered at the same time.
 const PARALLEL_GUESTS: usize = 32;

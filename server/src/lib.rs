@@ -18,20 +18,17 @@
 //! ```
 
 mod agent;
-mod api;
-mod app;
 mod config;
 mod db;
 mod error;
+mod http;
 mod inbox;
 mod limits;
 pub mod meta;
 mod metrics;
-mod ops;
 mod outbox;
 mod protocol;
-mod ui;
-mod webhook;
+mod state;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,9 +37,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use api::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 pub use config::{ChannelConfig, Config, DatabasePath, LlmProvider, LogFormat};
 pub use error::Error;
+pub use http::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 
 /// A running server: the HTTP listener, the inbox worker and the outbox sender.
 pub struct Server {
@@ -85,7 +82,7 @@ impl Server {
             source,
         })?;
         let protocol = protocol::open(&config, &agent, db.clone()).await?;
-        let app = Arc::new(app::App::new(
+        let app = Arc::new(state::App::new(
             config,
             Arc::clone(&agent),
             protocol.clone(),
@@ -95,7 +92,7 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
-        let router = app::router(Arc::clone(&app));
+        let router = http::router(Arc::clone(&app));
         let mut until = stopped;
         let http = tokio::spawn(async move {
             axum::serve(listener, router)
@@ -138,7 +135,7 @@ impl Server {
             self.agent.idle().await;
             self.protocol.idle().await;
         };
-        if tokio::time::timeout(app::DRAIN, idle).await.is_err() {
+        if tokio::time::timeout(state::DRAIN, idle).await.is_err() {
             tracing::warn!("shutdown: turns and runs still running were stopped");
         }
         let _ = self.outbox.await;

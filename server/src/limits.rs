@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
+use std::time::Duration;
 
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 /// What to do with a message.
@@ -13,8 +15,9 @@ pub(crate) enum Verdict {
     /// Answer it.
     Allowed,
     /// Don't; `notify` is true for the first refused message since the guest was last
-    /// allowed, which gets the "slow down" notice.
-    Limited { notify: bool },
+    /// allowed, which gets the "slow down" notice, and `wait` is how long until the next
+    /// message would be allowed.
+    Limited { notify: bool, wait: Duration },
 }
 
 pub(crate) struct RateLimits {
@@ -41,15 +44,20 @@ impl RateLimits {
     /// Takes one message from `guest` (`channel:user`) out of both budgets.
     pub(crate) fn check(&self, guest: &str) -> Verdict {
         let key = guest.to_owned();
-        let allowed = self.per_guest.check_key(&key).is_ok() && self.global.check().is_ok();
+        let refused = match self.per_guest.check_key(&key) {
+            Ok(()) => self.global.check().err(),
+            Err(refused) => Some(refused),
+        };
         let mut notified = self.notified.lock().unwrap_or_else(|p| p.into_inner());
-        if allowed {
-            notified.remove(guest);
-            Verdict::Allowed
-        } else {
-            Verdict::Limited {
-                notify: notified.insert(key),
+        match refused {
+            None => {
+                notified.remove(guest);
+                Verdict::Allowed
             }
+            Some(refused) => Verdict::Limited {
+                notify: notified.insert(key),
+                wait: refused.wait_time_from(self.per_guest.clock().now()),
+            },
         }
     }
 

@@ -9,10 +9,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::app::{App, DRAIN, now_ms};
 use crate::db::Outgoing;
 use crate::meta::send::{SendApi, SendError};
 use crate::metrics::SendLabels;
+use crate::state::{App, DRAIN, now_ms};
 
 /// Attempts at one part before it is dropped.
 pub(crate) const MAX_ATTEMPTS: i64 = 12;

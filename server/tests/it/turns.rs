@@ -324,7 +324,7 @@ async fn shutdown_waits_for_a_turn_whose_client_left() {
 
 /// A failed turn's 500 says nothing of storage: a trigger makes every checkpoint write fail,
 /// and the answer is a generic message with the request id, which the log has the details
-/// under.
+/// under. Reads that fail, of threads and of bookings, say as little.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_turn_answers_500_without_storage_details() {
     let dir = common::fresh_dir("failed-turn");
@@ -346,32 +346,76 @@ async fn a_failed_turn_answers_500_without_storage_details() {
     assert_eq!(response.status(), 500);
     assert_eq!(response.headers()["x-request-id"], "req-failed-1");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(body["request_id"], "req-failed-1", "{body}");
-    assert_no_internals(&body);
+    assert_no_internals(&body, "req-failed-1", &dir);
 
-    // Reads that fail say as little: the table of threads is gone.
-    db.execute_batch("ALTER TABLE gc_threads RENAME TO gc_gone")
-        .unwrap();
-    for path in ["/api/threads/web:ivy/state", "/api/threads/web:ivy/history"] {
-        let (status, body) = running.get_json(path).await;
-        assert_eq!(status, 500, "{path}: {body}");
-        assert!(body["request_id"].as_str().is_some(), "{path}: {body}");
-        assert_no_internals(&body);
+    // Reads that fail say as little: the tables of threads and of bookings are gone.
+    db.execute_batch(
+        "ALTER TABLE gc_threads RENAME TO gc_gone;
+         ALTER TABLE hb_bookings RENAME TO hb_gone;",
+    )
+    .unwrap();
+    for (n, path) in [
+        "/api/threads/web:ivy/state",
+        "/api/threads/web:ivy/history",
+        "/api/users/ivy/bookings",
+        "/api/bookings/GPH-222222",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("req-read-{n}");
+        let response = running
+            .http
+            .get(running.url(path))
+            .header("x-request-id", &id)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 500, "{path}");
+        assert_eq!(response.headers()["x-request-id"], id.as_str(), "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_no_internals(&body, &id, &dir);
     }
+    // Without an `x-request-id`, the server makes one up and still answers with it.
+    let (status, body) = running.get_json("/api/threads/web:ivy/state").await;
+    assert_eq!(status, 500);
+    let made_up = body["request_id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(made_up.len(), 16, "{body}");
+    assert_no_internals(&body, &made_up, &dir);
     running.server.shutdown().await;
 }
 
-/// Fails when `body` names storage: SQL, tables, checkpoints, threads.
-fn assert_no_internals(body: &Value) {
+/// Fails unless `body` is exactly the generic 500 `{"error", "request_id"}` with
+/// `request_id`, naming no storage (SQL, tables, checkpoints, threads) and no file path
+/// (the database in `dir`).
+#[track_caller]
+pub(crate) fn assert_no_internals(body: &Value, request_id: &str, dir: &std::path::Path) {
+    let mut fields: Vec<&String> = body.as_object().expect("an object").keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["error", "request_id"], "{body}");
+    assert_eq!(body["request_id"], request_id, "{body}");
     let text = body.to_string().to_lowercase();
+    let dir = dir.display().to_string().to_lowercase();
     for word in [
         "sql",
+        "select",
+        "insert",
+        "raise",
+        "abort",
+        "trigger",
+        "table",
         "gc_",
+        "hb_",
+        "sv_",
         "checkpoint",
         "quota",
         "thread",
+        "booking",
         "storage",
         "database",
+        "agent.db",
+        "/",
+        &dir,
     ] {
         assert!(!text.contains(word), "{word:?} leaked: {body}");
     }

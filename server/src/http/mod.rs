@@ -1,94 +1,33 @@
-//! The shared state of a running server and its router.
+//! The HTTP boundary: the router, its middleware (the admin token, request metrics and logs,
+//! the body limit, the JSON 404) and the handlers, each module one group of endpoints.
+//!
+//! Handlers take the shared [`App`] from `crate::state` and answer with a type of [`shapes`]
+//! or an [`ApiError`]; the state module and the background workers know nothing of this
+//! module. LangGraph's Agent Protocol (the `agent-protocol` crate) brings its own router,
+//! merged here behind the same token.
+
+mod api;
+mod error;
+mod ops;
+mod shapes;
+mod ui;
+mod webhook;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use subtle::ConstantTimeEq;
 
-use crate::agent::Agent;
-use crate::config::{ChannelConfig, Config};
-use crate::db::Db;
-use crate::limits::RateLimits;
-use crate::meta::Channel;
-use crate::metrics::{Metrics, RequestLabels};
-use crate::{api, ops, ui, webhook};
+pub use api::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 
-/// Everything a request handler or background task needs.
-pub(crate) struct App {
-    pub(crate) config: Config,
-    pub(crate) agent: Arc<Agent>,
-    /// LangGraph's HTTP API, mounted at the root.
-    pub(crate) protocol: agent_protocol::Api,
-    pub(crate) db: Db,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) limits: RateLimits,
-    instagram: Option<ChannelConfig>,
-    whatsapp: Option<ChannelConfig>,
-    /// Wakes the inbox worker when messages were stored.
-    pub(crate) inbox_wake: tokio::sync::Notify,
-    /// Wakes the outbox sender when replies were stored.
-    pub(crate) outbox_wake: tokio::sync::Notify,
-}
-
-impl App {
-    pub(crate) fn new(
-        config: Config,
-        agent: Arc<Agent>,
-        protocol: agent_protocol::Api,
-        db: Db,
-        metrics: Arc<Metrics>,
-    ) -> App {
-        App {
-            instagram: config.channel(Channel::Instagram),
-            whatsapp: config.channel(Channel::Whatsapp),
-            limits: RateLimits::new(config.rate_limit_per_guest, config.rate_limit_global),
-            config,
-            agent,
-            protocol,
-            db,
-            metrics,
-            inbox_wake: tokio::sync::Notify::new(),
-            outbox_wake: tokio::sync::Notify::new(),
-        }
-    }
-
-    /// `channel`'s settings, `None` when it is not configured.
-    pub(crate) fn channel(&self, channel: Channel) -> Option<&ChannelConfig> {
-        match channel {
-            Channel::Instagram => self.instagram.as_ref(),
-            Channel::Whatsapp => self.whatsapp.as_ref(),
-        }
-    }
-}
-
-/// Milliseconds since the Unix epoch.
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// A fresh id that follows one inbound message or request through the logs, the graph run's
-/// checkpoints and its replies.
-pub(crate) fn correlation_id() -> String {
-    format!("{:016x}", fastrand::u64(..))
-}
-
-/// The caller's `x-request-id` when it is a sensible one (1–64 visible ASCII characters), else
-/// a fresh [`correlation_id`]: what a request's log lines and a 500's body are marked with.
-pub(crate) fn request_id(headers: &HeaderMap) -> String {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(correlation_id, str::to_owned)
-}
+use self::error::ApiError;
+use crate::metrics::RequestLabels;
+use crate::state::{App, secret_eq};
 
 /// The routes. Admin and state endpoints sit behind the admin token when one is set.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -131,7 +70,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .merge(public)
         .with_state(Arc::clone(&app))
         .merge(protocol)
-        .fallback(|| async { api::error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .fallback(|| async { ApiError::NotFound("no such endpoint".to_owned()) })
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(app, observe))
 }
@@ -149,21 +88,8 @@ async fn require_admin(State(app): State<Arc<App>>, request: Request, next: Next
     if secret_eq(given.as_bytes(), token.as_bytes()) {
         next.run(request).await
     } else {
-        let mut response = api::error(
-            StatusCode::UNAUTHORIZED,
-            "this endpoint requires `Authorization: Bearer <ADMIN_TOKEN>`",
-        );
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        response
+        ApiError::Unauthorized.into_response()
     }
-}
-
-/// Whether a presented secret equals the configured one, in time independent of where they
-/// differ.
-pub(crate) fn secret_eq(given: &[u8], expected: &[u8]) -> bool {
-    bool::from(given.ct_eq(expected))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -203,12 +129,4 @@ async fn observe(State(app): State<Arc<App>>, request: Request, next: Next) -> R
         "request"
     );
     response
-}
-
-/// How long shutdown waits for running turns and sends.
-pub(crate) const DRAIN: Duration = Duration::from_secs(20);
-
-/// Plain text with a content type.
-pub(crate) fn text(content_type: &'static str, body: String) -> Response {
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }

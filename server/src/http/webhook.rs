@@ -8,23 +8,28 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
 
-use crate::api::{error, internal_error};
-use crate::app::{App, correlation_id, now_ms, secret_eq};
+use super::error::{ApiError, OrInternal, RequestId};
+use super::shapes::Text;
 use crate::db::NewMessage;
 use crate::limits::{SLOW_DOWN, Verdict};
 use crate::meta::{Channel, Content, instagram, signature, split, whatsapp};
+use crate::state::{App, correlation_id, now_ms, secret_eq};
 
-/// The configured channel `name`, or why not (answered as 404).
-fn channel_of(name: &str, app: &App) -> Result<Channel, String> {
-    let channel = Channel::parse(name).ok_or_else(|| format!("no channel `{name}`"))?;
+/// What Meta is answered when a delivery was stored (or had nothing to store).
+const RECEIVED: &str = "EVENT_RECEIVED";
+
+/// The configured channel `name`, or why not.
+fn channel_of(name: &str, app: &App) -> Result<Channel, ApiError> {
+    let channel =
+        Channel::parse(name).ok_or_else(|| ApiError::NotFound(format!("no channel `{name}`")))?;
     if app.channel(channel).is_none() {
-        return Err(format!(
+        return Err(ApiError::NotFound(format!(
             "the {channel} channel is not configured on this server"
-        ));
+        )));
     }
     Ok(channel)
 }
@@ -34,11 +39,8 @@ pub(crate) async fn verify(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let channel = match channel_of(&name, &app) {
-        Ok(channel) => channel,
-        Err(why) => return error(StatusCode::NOT_FOUND, why),
-    };
+) -> Result<Text, ApiError> {
+    let channel = channel_of(&name, &app)?;
     let expected = app.channel(channel).and_then(|c| c.verify_token.as_deref());
     let mode = query.get("hub.mode").map(String::as_str);
     let token = query.get("hub.verify_token").map(String::as_bytes);
@@ -48,7 +50,9 @@ pub(crate) async fn verify(
     };
     if mode != Some("subscribe") || !matches {
         tracing::warn!(%channel, "webhook verification refused");
-        return error(StatusCode::FORBIDDEN, "verification token mismatch");
+        return Err(ApiError::Forbidden(
+            "verification token mismatch".to_owned(),
+        ));
     }
     match query.get("hub.challenge") {
         Some(challenge)
@@ -59,16 +63,14 @@ pub(crate) async fn verify(
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
         {
             tracing::info!(%channel, "webhook verified");
-            (
-                [(axum::http::header::CONTENT_TYPE, "text/plain")],
-                challenge.clone(),
-            )
-                .into_response()
+            Ok(Text {
+                content_type: "text/plain",
+                body: challenge.clone(),
+            })
         }
-        _ => error(
-            StatusCode::BAD_REQUEST,
-            "hub.challenge must be 1–256 letters or digits",
-        ),
+        _ => Err(ApiError::Malformed(
+            "hub.challenge must be 1–256 letters or digits".to_owned(),
+        )),
     }
 }
 
@@ -76,13 +78,13 @@ pub(crate) async fn verify(
 pub(crate) async fn receive(
     State(app): State<Arc<App>>,
     Path(name): Path<String>,
+    request_id: RequestId,
     headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let channel = match channel_of(&name, &app) {
-        Ok(channel) => channel,
-        Err(why) => return error(StatusCode::NOT_FOUND, why),
-    };
+    body: Result<Bytes, BytesRejection>,
+) -> Result<&'static str, ApiError> {
+    // Over the body limit is refused before anything else, as the extractor did.
+    let body: Bytes = body?;
+    let channel = channel_of(&name, &app)?;
     let label = channel.as_str();
     let secrets = app
         .channel(channel)
@@ -94,7 +96,7 @@ pub(crate) async fn receive(
     if let Err(why) = signature::verify(secrets, header, &body) {
         tracing::warn!(%channel, %why, "webhook refused");
         app.metrics.webhook(label, "bad_signature", 1);
-        return error(StatusCode::UNAUTHORIZED, why.to_string());
+        return Err(ApiError::BadSignature(why.to_string()));
     }
     let parsed = match channel {
         Channel::Instagram => instagram::parse(&body),
@@ -105,7 +107,7 @@ pub(crate) async fn receive(
         Err(why) => {
             tracing::warn!(%channel, %why, "malformed webhook");
             app.metrics.webhook(label, "malformed", 1);
-            return error(StatusCode::BAD_REQUEST, why.to_string());
+            return Err(ApiError::Malformed(why.to_string()));
         }
     };
     app.metrics
@@ -120,17 +122,17 @@ pub(crate) async fn receive(
             "Meta could not deliver a reply"
         );
         app.metrics.webhook(label, "delivery_failed", 1);
-        if let Err(e) = app.db.delivery_failed(channel, failure, now).await {
-            // A 500 makes Meta deliver it again.
-            return internal_error(
-                &correlation_id(),
+        // A 500 makes Meta deliver it again.
+        app.db
+            .delivery_failed(channel, failure, now)
+            .await
+            .or_internal(
+                &request_id,
                 &format!("{channel}: recording a failed delivery"),
-                &e,
-            );
-        }
+            )?;
     }
     if delivery.messages.is_empty() {
-        return "EVENT_RECEIVED".into_response();
+        return Ok(RECEIVED);
     }
     let mut notify = Vec::new();
     let messages: Vec<NewMessage> = delivery
@@ -139,7 +141,7 @@ pub(crate) async fn receive(
         .map(|m| {
             let verdict = app.limits.check(&format!("{channel}:{}", m.sender));
             let correlation = correlation_id();
-            notify.push(verdict == Verdict::Limited { notify: true });
+            notify.push(matches!(verdict, Verdict::Limited { notify: true, .. }));
             let (readable, text) = match m.content {
                 Content::Text(text) => (true, text),
                 Content::Unsupported(kind) => (false, kind),
@@ -156,13 +158,11 @@ pub(crate) async fn receive(
             }
         })
         .collect();
-    let stored = match app.db.receive(messages, now).await {
-        Ok(stored) => stored,
-        Err(e) => {
-            let what = format!("{channel}: storing a delivery");
-            return internal_error(&correlation_id(), &what, &e);
-        }
-    };
+    let stored = app
+        .db
+        .receive(messages, now)
+        .await
+        .or_internal(&request_id, &format!("{channel}: storing a delivery"))?;
     for ((message, new), notify) in stored.into_iter().zip(notify) {
         let outcome = match (new, message.limited) {
             (false, _) => "duplicate",
@@ -191,5 +191,5 @@ pub(crate) async fn receive(
     }
     app.inbox_wake.notify_one();
     app.outbox_wake.notify_one();
-    "EVENT_RECEIVED".into_response()
+    Ok(RECEIVED)
 }
