@@ -20,7 +20,7 @@ pub(crate) use self::live::{Cancel, LiveRun};
 use crate::error::Error;
 use crate::exclusion::ThreadLocks;
 use crate::frames::{Framer, interrupts_json};
-use crate::records::{RunEnd, RunRecord, RunStatus, RunStore, ThreadStatus};
+use crate::records::{Multitask, RunEnd, RunRecord, RunStatus, RunStore, ThreadStatus};
 use crate::request::RunRequest;
 use crate::served::{ServedGraph, Step};
 
@@ -117,21 +117,45 @@ impl Runs {
         let _ = count.wait_for(|n| *n == 0).await;
     }
 
-    /// Stores `record` and starts its run, which waits for the thread's runs before it.
+    /// Admits `record` beside the runs in flight on its thread, as its multitask strategy
+    /// says (under one lock, so two runs created at once cannot both pass `reject`), stores
+    /// it, and starts its run, which waits for the thread's runs before it.
     pub(crate) async fn start(
         self: &Arc<Self>,
         record: RunRecord,
         request: RunRequest,
         hooks: bool,
     ) -> Result<Arc<LiveRun>, Error> {
-        self.store.insert_run(&record).await?;
         let cut_after = hooks
             .then(|| request.metadata.get("test_cut_stream_after"))
             .flatten()
             .and_then(Value::as_u64);
         let live = Arc::new(LiveRun::new(record, cut_after));
-        self.live()
-            .insert(live.record.run_id.clone(), Arc::clone(&live));
+        {
+            let mut runs = self.live();
+            let in_flight = runs
+                .values()
+                .filter(|r| r.record.thread_id == live.record.thread_id);
+            match request.multitask {
+                Multitask::Enqueue => {}
+                Multitask::Reject => {
+                    if in_flight.count() > 0 {
+                        return Err(Error::Conflict(
+                            "Thread is already running a task. Wait for it to finish or \
+                             choose a different multitask strategy."
+                                .into(),
+                        ));
+                    }
+                }
+                Multitask::Interrupt => in_flight.for_each(|r| r.cancel(Cancel::Interrupt)),
+                Multitask::Rollback => in_flight.for_each(|r| r.cancel(Cancel::Rollback)),
+            }
+            runs.insert(live.record.run_id.clone(), Arc::clone(&live));
+        }
+        if let Err(e) = self.store.insert_run(&live.record).await {
+            self.live().remove(&live.record.run_id);
+            return Err(e);
+        }
         self.in_flight.send_modify(|n| *n += 1);
         let runs = Arc::clone(self);
         let driven = Arc::clone(&live);
@@ -176,9 +200,14 @@ impl Runs {
         let mut steps = match started {
             Ok(steps) => steps,
             Err(e) => {
-                live.push("error", error_json(&e.to_string()));
-                let outcome = Ended::Failed(e.to_string());
-                self.finish_with(live, &*graph, outcome, &framer).await;
+                let message = if e.status().is_server_error() {
+                    tracing::error!(error = %e, run = %record.run_id, "a run could not start");
+                    "the run could not start".to_owned()
+                } else {
+                    e.to_string()
+                };
+                self.finish_with(live, &*graph, Ended::Failed(message), &framer)
+                    .await;
                 drop(guard);
                 return;
             }

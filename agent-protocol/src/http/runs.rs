@@ -16,7 +16,7 @@ use super::threads::record;
 use super::{App, Query, json as answer, locate, no_content};
 use crate::error::Error;
 use crate::frames::interrupts_json;
-use crate::records::{Multitask, RunRecord, RunStatus, StoredEvent, ThreadRecord, ThreadStatus};
+use crate::records::{RunRecord, RunStatus, StoredEvent, ThreadRecord, ThreadStatus};
 use crate::request::{Body, RunRequest, modes_from};
 use crate::runs::{Cancel, LiveRun};
 use crate::shapes::Run;
@@ -68,21 +68,6 @@ async fn begin(
             );
             thread_record.updated_at_ms = now;
             app.store.update_thread(&thread_record).await?;
-        }
-    }
-    let in_flight = app.runs.of_thread(thread);
-    if !in_flight.is_empty() {
-        match request.multitask {
-            Multitask::Reject => {
-                return Err(Error::Conflict(
-                    "Thread is already running a task. Wait for it to finish or choose a \
-                     different multitask strategy."
-                        .into(),
-                ));
-            }
-            Multitask::Enqueue => {}
-            Multitask::Interrupt => in_flight.iter().for_each(|r| r.cancel(Cancel::Interrupt)),
-            Multitask::Rollback => in_flight.iter().for_each(|r| r.cancel(Cancel::Rollback)),
         }
     }
     let record = RunRecord {

@@ -176,3 +176,26 @@ async fn cancel_with_rollback_rewinds_the_thread() {
         .expect("a state");
     assert_eq!(state["checkpoint"], Value::Null);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_runs_created_at_once_with_reject_one_is_admitted() {
+    let server = serve().await;
+    let thread = server.thread().await;
+    let body =
+        json!({"assistant_id": "sleepy", "input": {"ms": 2000}, "multitask_strategy": "reject"});
+    let attempts: Vec<_> = (0..10)
+        .map(|_| {
+            let request = server
+                .http
+                .post(server.url(&format!("/threads/{thread}/runs")))
+                .json(&body);
+            tokio::spawn(async move { request.send().await.expect("answered").status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.expect("a client"));
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
+}
