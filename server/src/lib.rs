@@ -81,7 +81,7 @@ impl Server {
             addr: config.bind_addr,
             source,
         })?;
-        let protocol = protocol::open(&config, &agent, db.clone()).await?;
+        let protocol = protocol::open(&config, &agent, db::Db::open_relaxed(&path)?).await?;
         let app = Arc::new(state::App::new(
             config,
             Arc::clone(&agent),
