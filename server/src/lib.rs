@@ -94,6 +94,13 @@ impl Server {
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
         let router = http::router(Arc::clone(&app));
         let mut until = stopped;
+        // Streamed answers (SSE, `wait`'s keep-alives) are written in small pieces: without
+        // TCP_NODELAY each piece after the first waits for the client's delayed ACK (~40 ms).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY");
+            }
+        });
         let http = tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
