@@ -89,6 +89,8 @@ impl ApiBuilder {
         ));
         Ok(Api {
             shared: Arc::new(Shared {
+                locks: self.locks,
+                admission: ThreadLocks::new(),
                 graphs: self.graphs,
                 store: self.runs,
                 items: self.items,
@@ -107,6 +109,11 @@ pub struct Api {
 }
 
 pub(crate) struct Shared {
+    /// The locks runs hold while they run (shared with the host's own runners).
+    pub(crate) locks: Arc<ThreadLocks>,
+    /// Held briefly while a request reads and changes a thread's record (binding its graph,
+    /// admitting a run, merging metadata), so two requests cannot interleave those steps.
+    pub(crate) admission: ThreadLocks,
     pub(crate) graphs: Vec<Arc<dyn ServedGraph>>,
     pub(crate) store: Arc<dyn RunStore>,
     pub(crate) items: Option<Arc<dyn Store>>,

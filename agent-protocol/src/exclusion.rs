@@ -33,6 +33,11 @@ impl ThreadLocks {
         lock
     }
 
+    /// `thread`'s lock if nobody holds it.
+    pub fn try_lock(&self, thread: &str) -> Option<OwnedMutexGuard<()>> {
+        self.get(thread).try_lock_owned().ok()
+    }
+
     /// Waits for `thread`'s lock and holds it until the guard is dropped.
     pub async fn lock(&self, thread: &str) -> OwnedMutexGuard<()> {
         self.get(thread).lock_owned().await

@@ -116,11 +116,6 @@ impl Framer {
         }
     }
 
-    /// The latest values the run sent.
-    pub(crate) fn last_values(&self) -> Option<&Value> {
-        self.last_values.as_ref()
-    }
-
     /// The frames one event makes.
     pub(crate) fn frames(&mut self, event: &JsonEvent) -> Vec<(String, Value)> {
         let root = event.ns.is_root();

@@ -223,12 +223,13 @@ impl RunStore for MemoryRunStore {
             .unwrap_or_default())
     }
 
-    async fn prune_events(&self, ended_before_ms: i64) -> Result<usize, Error> {
+    async fn prune_events(&self, ended_from_ms: i64, ended_before_ms: i64) -> Result<usize, Error> {
         let mut tables = self.lock();
+        let window = ended_from_ms..ended_before_ms;
         let doomed: Vec<String> = tables
             .runs
             .iter()
-            .filter(|r| !r.status.in_flight() && r.updated_at_ms < ended_before_ms)
+            .filter(|r| !r.status.in_flight() && window.contains(&r.updated_at_ms))
             .map(|r| r.run_id.clone())
             .collect();
         Ok(doomed

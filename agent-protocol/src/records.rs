@@ -278,9 +278,10 @@ pub trait RunStore: Send + Sync + 'static {
     /// A run's stored events after `after` (all when `None`), in order.
     async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error>;
 
-    /// Deletes the stored events of runs that ended before `ended_before_ms` (their records
-    /// and results stay); returns how many events were deleted.
-    async fn prune_events(&self, ended_before_ms: i64) -> Result<usize, Error>;
+    /// Deletes the stored events of runs that ended at or after `ended_from_ms` and before
+    /// `ended_before_ms` (their records and results stay); returns how many events were
+    /// deleted. The caller moves the window forward, so each run is visited once.
+    async fn prune_events(&self, ended_from_ms: i64, ended_before_ms: i64) -> Result<usize, Error>;
 
     /// Runs left pending or running (by a process that stopped), oldest first.
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error>;

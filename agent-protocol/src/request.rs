@@ -294,11 +294,14 @@ fn goto(command: &Body) -> Result<Vec<String>, Error> {
     }
 }
 
-/// An object whose keys are all interrupt ids answers by id; anything else is the answer to
-/// the one pending interrupt.
+/// An object whose keys all look like interrupt ids (32 hex digits, as they are written)
+/// answers by id, if they are pending ([`confirm_ids`] checks it once the thread is known);
+/// anything else is the answer to the one pending interrupt.
 fn resume_of(value: Value) -> Resume {
+    let is_id = |k: &str| k.len() == 32 && k.bytes().all(|b| b.is_ascii_hexdigit());
     if let Value::Object(map) = &value
         && !map.is_empty()
+        && map.keys().all(|k| is_id(k))
         && let Ok(answers) = map
             .iter()
             .map(|(k, v)| k.parse::<InterruptId>().map(|id| (id, v.clone())))
@@ -307,6 +310,21 @@ fn resume_of(value: Value) -> Resume {
         return Resume::by_id(answers);
     }
     Resume::Value(value)
+}
+
+/// Keeps answers by id only when every id is an interrupt pending in `pending`; otherwise the
+/// object was an answer of its own (LangGraph's rule: "a map of pending interrupt ids").
+pub(crate) fn confirm_ids(start: Start, pending: &[InterruptId]) -> Start {
+    match start {
+        Start::Resume(Resume::ById(answers)) if !answers.keys().all(|id| pending.contains(id)) => {
+            let object = answers
+                .into_iter()
+                .map(|(id, value)| (id.to_string(), value))
+                .collect();
+            Start::Resume(Resume::Value(Value::Object(object)))
+        }
+        other => other,
+    }
 }
 
 fn breakpoints(body: &Body, key: &str) -> Result<Breakpoints, Error> {

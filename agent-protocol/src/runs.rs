@@ -35,6 +35,8 @@ pub(crate) struct Runs {
     retention: Duration,
     /// When events were last pruned (ms since the epoch).
     pruned_at: AtomicI64,
+    /// The end of the last pruned window: runs that ended before it have no events left.
+    pruned_to: AtomicI64,
 }
 
 impl Runs {
@@ -50,6 +52,7 @@ impl Runs {
             in_flight: watch::Sender::new(0),
             retention,
             pruned_at: AtomicI64::new(0),
+            pruned_to: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -68,7 +71,10 @@ impl Runs {
         {
             return;
         }
-        match self.store.prune_events(now.saturating_sub(retention)).await {
+        // The window starts where the last one ended: each ended run is visited once.
+        let to = now.saturating_sub(retention);
+        let from = self.pruned_to.swap(to, Ordering::Relaxed).min(to);
+        match self.store.prune_events(from, to).await {
             Ok(0) => {}
             Ok(runs) => tracing::debug!(runs, "pruned the events of ended runs"),
             Err(e) => tracing::error!(error = %e, "pruning the events of ended runs"),
@@ -131,8 +137,15 @@ impl Runs {
             .flatten()
             .and_then(Value::as_u64);
         let live = Arc::new(LiveRun::new(record, cut_after));
-        {
+        let before = {
             let mut runs = self.live();
+            // The thread's newest run in flight: this one starts after it ends, so the
+            // thread's runs run in the order they were admitted.
+            let before = runs
+                .values()
+                .filter(|r| r.record.thread_id == live.record.thread_id)
+                .max_by_key(|r| r.order)
+                .cloned();
             let in_flight = runs
                 .values()
                 .filter(|r| r.record.thread_id == live.record.thread_id);
@@ -151,7 +164,8 @@ impl Runs {
                 Multitask::Rollback => in_flight.for_each(|r| r.cancel(Cancel::Rollback)),
             }
             runs.insert(live.record.run_id.clone(), Arc::clone(&live));
-        }
+            before
+        };
         if let Err(e) = self.store.insert_run(&live.record).await {
             self.live().remove(&live.record.run_id);
             return Err(e);
@@ -160,18 +174,30 @@ impl Runs {
         let runs = Arc::clone(self);
         let driven = Arc::clone(&live);
         tokio::spawn(async move {
-            runs.drive(&driven, request).await;
-            runs.live().remove(&driven.record.run_id);
-            runs.in_flight.send_modify(|n| *n -= 1);
+            let leaving = Leaving {
+                runs: Arc::clone(&runs),
+                run: Arc::clone(&driven),
+            };
+            runs.drive(&driven, request, before).await;
+            drop(leaving);
             runs.prune().await;
         });
         Ok(live)
     }
 
-    async fn drive(&self, live: &Arc<LiveRun>, request: RunRequest) {
+    async fn drive(&self, live: &Arc<LiveRun>, request: RunRequest, before: Option<Arc<LiveRun>>) {
         let record = &live.record;
         let thread = record.thread_id.clone();
         let mut cancel = live.watch_cancel();
+        if let Some(before) = before {
+            tokio::select! {
+                _ = before.ended() => {}
+                action = live::cancelled(&mut cancel) => {
+                    self.finish(live, Value::Null, action, None).await;
+                    return;
+                }
+            }
+        }
         // Waits its turn; a cancel while waiting ends the run before it starts.
         let guard = tokio::select! {
             guard = self.locks.lock(&thread) => guard,
@@ -206,7 +232,7 @@ impl Runs {
                 } else {
                     e.to_string()
                 };
-                self.finish_with(live, &*graph, Ended::Failed(message), &framer)
+                self.finish_with(live, &*graph, Ended::Failed(message))
                     .await;
                 drop(guard);
                 return;
@@ -235,24 +261,28 @@ impl Runs {
         {
             tracing::error!(error = %e, run = %record.run_id, "waiting for the run's writes");
         }
-        if let Ended::Cancelled(Cancel::Rollback) = ended
-            && let (Some(checkpointer), Some(to)) = (&checkpointer, before)
-            && let Err(e) = checkpointer.rewind(&thread.as_str().into(), to).await
-        {
-            tracing::error!(error = %e, run = %record.run_id, "rolling the thread back");
+        let mut ended = ended;
+        if let Ended::Cancelled(Cancel::Rollback) = ended {
+            let rewound = match (&checkpointer, before) {
+                (Some(checkpointer), Some(to)) => checkpointer
+                    .rewind(&thread.as_str().into(), to)
+                    .await
+                    .map_err(|e| e.to_string()),
+                (None, _) => Ok(0),
+                (Some(_), None) => Err("the thread's head could not be read".to_owned()),
+            };
+            if let Err(e) = rewound {
+                // The run's checkpoints stay, so the run stays too, as interrupted.
+                tracing::error!(error = %e, run = %record.run_id, "rolling the thread back");
+                ended = Ended::Cancelled(Cancel::Interrupt);
+            }
         }
-        self.finish_with(live, &*graph, ended, &framer).await;
+        self.finish_with(live, &*graph, ended).await;
         drop(guard);
     }
 
     /// Ends a run: its last frame, its stored end, and what `wait` and `join` answer.
-    async fn finish_with(
-        &self,
-        live: &Arc<LiveRun>,
-        graph: &dyn ServedGraph,
-        ended: Ended,
-        framer: &Framer,
-    ) {
+    async fn finish_with(&self, live: &Arc<LiveRun>, graph: &dyn ServedGraph, ended: Ended) {
         let record = &live.record;
         let (status, thread_status, result, last) = match ended {
             Ended::Done(values, status) => {
@@ -284,8 +314,9 @@ impl Runs {
                 )
             }
             Ended::Cancelled(action) => {
-                let values = framer.last_values().cloned().unwrap_or(Value::Null);
-                let thread_status = thread_status(graph, &record.thread_id).await;
+                // What the thread holds now (after a rollback: what it held before the run),
+                // whatever modes the run streamed.
+                let (thread_status, values) = thread_now(graph, &record.thread_id).await;
                 self.finish(live, values, action, Some(thread_status)).await;
                 return;
             }
@@ -354,6 +385,27 @@ impl Runs {
     }
 }
 
+/// Takes a run out of the runs in flight however its task ends. A task that panicked (a state
+/// that failed to serialise, an engine bug) ends the run as failed, so nobody waits on it
+/// forever; its stored record stays `pending` and is marked at the next start.
+struct Leaving {
+    runs: Arc<Runs>,
+    run: Arc<LiveRun>,
+}
+
+impl Drop for Leaving {
+    fn drop(&mut self) {
+        if self.run.outcome().is_none() {
+            let error = error_json("the run stopped unexpectedly");
+            self.run.push("error", error.clone());
+            self.run
+                .end(RunStatus::Error, json!({ "__error__": error }));
+        }
+        self.runs.live().remove(&self.run.record.run_id);
+        self.runs.in_flight.send_modify(|n| *n -= 1);
+    }
+}
+
 /// How a run's graph stopped.
 enum Ended {
     Done(Value, EngineStatus),
@@ -380,10 +432,23 @@ async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<Option<Ch
     }
 }
 
-async fn thread_status(graph: &dyn ServedGraph, thread: &str) -> ThreadStatus {
+/// The thread's status and values (with the interrupts it waits on) as they are now.
+async fn thread_now(graph: &dyn ServedGraph, thread: &str) -> (ThreadStatus, Value) {
     match graph.state(&graph_core::RunConfig::thread(thread)).await {
-        Ok(state) => crate::shapes::status_of(state.status),
-        Err(_) => ThreadStatus::Idle,
+        Ok(state) => {
+            let mut values = object(state.values);
+            if !state.interrupts.is_empty() {
+                values.insert("__interrupt__".into(), interrupts_json(&state.interrupts));
+            }
+            (
+                crate::shapes::status_of(state.status),
+                Value::Object(values),
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, thread, "reading a cancelled run's thread");
+            (ThreadStatus::Idle, Value::Null)
+        }
     }
 }
 

@@ -17,9 +17,11 @@ use super::{App, Query, json as answer, locate, no_content};
 use crate::error::Error;
 use crate::frames::interrupts_json;
 use crate::records::{RunRecord, RunStatus, StoredEvent, ThreadRecord, ThreadStatus};
-use crate::request::{Body, RunRequest, modes_from};
+use crate::request::{Body, RunRequest, confirm_ids, modes_from};
 use crate::runs::{Cancel, LiveRun};
+use crate::served::Start;
 use crate::shapes::Run;
+use graph_core::{InterruptId, Resume};
 
 /// Reads a run body for `thread` and starts the run: the thread is created if asked (or
 /// stateless), runs in flight on it are refused, queued behind, or cancelled as the multitask
@@ -31,9 +33,12 @@ async fn begin(
     stateless: bool,
 ) -> Result<(Arc<LiveRun>, bool), Error> {
     let body = Body::parse(&body)?;
-    let request = RunRequest::parse(body, |id| app.graph(id))?;
+    let mut request = RunRequest::parse(body, |id| app.graph(id))?;
     let graph_id = request.graph.graph_id().to_owned();
     let now = crate::now_ms();
+    // Binding the thread's graph and admitting the run beside the thread's others happen as
+    // one step per thread.
+    let _admission = app.admission.lock(thread).await;
     let mut thread_record = match app.store.thread(thread).await? {
         Some(existing) => existing,
         None if request.create_thread || stateless => {
@@ -70,6 +75,18 @@ async fn begin(
             app.store.update_thread(&thread_record).await?;
         }
     }
+    if matches!(request.start, Start::Resume(Resume::ById(_))) {
+        let pending: Vec<InterruptId> = request
+            .graph
+            .state(&RunConfig::thread(thread))
+            .await
+            .map_err(Error::Graph)?
+            .interrupts
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        request.start = confirm_ids(request.start, &pending);
+    }
     let record = RunRecord {
         run_id: uuid::Uuid::new_v4().to_string(),
         thread_id: thread.to_owned(),
@@ -89,7 +106,20 @@ async fn begin(
         let run = Arc::clone(&live);
         tokio::spawn(async move {
             run.ended().await;
-            if let Err(e) = super::threads::remove(&app, &run.record.thread_id).await {
+            let thread = &run.record.thread_id;
+            let _admission = app.admission.lock(thread).await;
+            // After the run's writes (it holds the run lock until they landed), and only if
+            // no other run was queued on the thread meanwhile.
+            let _exclusive = app.locks.lock(thread).await;
+            if app
+                .runs
+                .of_thread(thread)
+                .iter()
+                .any(|r| r.record.run_id != run.record.run_id)
+            {
+                return;
+            }
+            if let Err(e) = super::threads::remove(&app, thread).await {
                 tracing::error!(error = %e, "deleting a stateless run's thread");
             }
         });

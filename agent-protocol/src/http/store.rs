@@ -85,9 +85,10 @@ pub(super) async fn put(State(app): State<App>, body: Bytes) -> Result<Response,
         .get("value")?
         .ok_or_else(|| Error::invalid("value", "is required (an object)"))?;
     let ttl = match body.get::<f64>("ttl")? {
-        Some(minutes) if minutes.is_finite() && minutes > 0.0 => {
-            Some(Duration::from_secs_f64(minutes * 60.0))
-        }
+        Some(minutes) if minutes > 0.0 => match Duration::try_from_secs_f64(minutes * 60.0) {
+            Ok(ttl) => Some(ttl),
+            Err(_) => return Err(Error::invalid("ttl", "is too large")),
+        },
         Some(_) => {
             return Err(Error::invalid(
                 "ttl",

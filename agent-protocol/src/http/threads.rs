@@ -202,6 +202,7 @@ pub(super) async fn patch(
     body: Bytes,
 ) -> Result<Response, Error> {
     let body = Body::parse(&body)?;
+    let _admission = app.admission.lock(&id).await;
     let mut record = record(&app, &id).await?;
     for (key, value) in body.object("metadata")? {
         record.metadata.insert(key, value);
@@ -223,14 +224,25 @@ pub(super) async fn delete(
     State(app): State<App>,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let record = record(&app, &id).await?;
-    if !app.runs.of_thread(&id).is_empty() {
+    let _admission = app.admission.lock(&id).await;
+    let _exclusive = idle_thread(&app, &id)?;
+    remove(&app, &id).await?;
+    Ok(no_content())
+}
+
+/// Holds `id`'s run lock, or a 409 when a run (ours, or the host's own turn) has the thread
+/// or waits for it: an edit or a delete must not land under a run.
+pub(super) fn idle_thread(app: &App, id: &str) -> Result<tokio::sync::OwnedMutexGuard<()>, Error> {
+    if !app.runs.of_thread(id).is_empty() {
         return Err(Error::Conflict(format!(
-            "thread `{id}` has runs in flight; cancel them first"
+            "thread `{id}` has runs in flight; wait for them or cancel them first"
         )));
     }
-    remove(&app, &record.thread_id).await?;
-    Ok(no_content())
+    app.locks.try_lock(id).ok_or_else(|| {
+        Error::Conflict(format!(
+            "thread `{id}` is running; try again when it is done"
+        ))
+    })
 }
 
 /// Deletes a thread's checkpoints, then its record, runs and events.
@@ -353,11 +365,8 @@ pub(super) async fn update_state(
              with `metadata.graph_id`",
         ));
     };
-    if !app.runs.of_thread(&id).is_empty() {
-        return Err(Error::Conflict(format!(
-            "thread `{id}` has a run in flight; wait for it or cancel it"
-        )));
-    }
+    let _admission = app.admission.lock(&id).await;
+    let _exclusive = idle_thread(&app, &id)?;
     let mut config = RunConfig::thread(id.as_str());
     if let Some(at) = body.get::<String>("checkpoint_id")? {
         config = config.at(checkpoint_id("checkpoint_id", &at)?);

@@ -5,6 +5,7 @@ mod commands;
 mod common;
 mod fuzz;
 mod multitask;
+mod review;
 mod runs;
 mod threads;
 mod wire;

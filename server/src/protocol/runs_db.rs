@@ -3,10 +3,10 @@
 
 use agent_protocol::{
     Error, Multitask, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
-    ThreadRecord, ThreadStatus, sort_threads, thread_matches,
+    ThreadRecord, ThreadSort, ThreadStatus,
 };
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde_json::{Map, Value};
 
 use crate::db::Db;
@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS ap_threads (
     graph_id TEXT,
     status TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS ap_threads_updated ON ap_threads (updated_at_ms);
 CREATE TABLE IF NOT EXISTS ap_runs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id TEXT NOT NULL UNIQUE,
@@ -102,6 +103,46 @@ const THREAD_COLUMNS: &str = "thread_id, created_at_ms, updated_at_ms, metadata,
 const RUN_COLUMNS: &str = "run_id, thread_id, assistant_id, created_at_ms, updated_at_ms, status,
     metadata, multitask, kwargs";
 
+/// The `WHERE` of a thread search and its parameters (all text). A metadata filter compares
+/// JSON as the in-memory store does (`1` is not `1.0`, objects by content): each stored value
+/// is written back as JSON by its type and compared with the filter's value normalised.
+fn thread_filter(query: &ThreadQuery) -> (String, Vec<String>) {
+    let mut clauses = Vec::new();
+    let mut params = Vec::new();
+    if let Some(ids) = &query.ids {
+        clauses.push("thread_id IN (SELECT value FROM json_each(?))".to_owned());
+        params.push(json_text(ids));
+    }
+    if let Some(status) = query.status {
+        clauses.push("status = ?".to_owned());
+        params.push(status.as_str().to_owned());
+    }
+    for (key, value) in &query.metadata {
+        clauses.push(
+            "EXISTS (SELECT 1 FROM json_each(ap_threads.metadata) AS m WHERE m.key = ? AND
+                 (CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
+                      WHEN 'null' THEN 'null' WHEN 'object' THEN json(m.value)
+                      WHEN 'array' THEN json(m.value) ELSE json_quote(m.value) END) = json(?))"
+                .to_owned(),
+        );
+        params.push(key.clone());
+        params.push(json_text(value));
+    }
+    if clauses.is_empty() {
+        return (String::new(), params);
+    }
+    (format!("WHERE {}", clauses.join(" AND ")), params)
+}
+
+fn order(query: &ThreadQuery) -> (&'static str, &'static str) {
+    let column = match query.sort_by {
+        ThreadSort::ThreadId => "thread_id",
+        ThreadSort::CreatedAt => "created_at_ms",
+        ThreadSort::UpdatedAt => "updated_at_ms",
+    };
+    (column, if query.ascending { "ASC" } else { "DESC" })
+}
+
 fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     Ok(RunRecord {
         run_id: r.get(0)?,
@@ -172,29 +213,33 @@ impl RunStore for SqliteRunStore {
     }
 
     async fn search_threads(&self, query: &ThreadQuery) -> Result<Vec<ThreadRecord>, Error> {
-        let query = query.clone();
-        // Metadata filters are JSON equality, as the in-memory store compares them: the rows
-        // are read and filtered here.
-        let all = self
-            .call("search threads", |c| {
-                let mut stmt =
-                    c.prepare_cached(&format!("SELECT {THREAD_COLUMNS} FROM ap_threads"))?;
-                let rows = stmt.query_map([], thread_row)?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .await?;
-        let matching = all
-            .into_iter()
-            .filter(|t| thread_matches(t, &query))
-            .collect();
-        Ok(sort_threads(matching, &query))
+        let (filter, mut params) = thread_filter(query);
+        let (column, direction) = order(query);
+        params.push(i64::try_from(query.limit).unwrap_or(i64::MAX).to_string());
+        params.push(i64::try_from(query.offset).unwrap_or(i64::MAX).to_string());
+        let sql = format!(
+            "SELECT {THREAD_COLUMNS} FROM ap_threads {filter}
+             ORDER BY {column} {direction}, thread_id {direction}
+             LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)"
+        );
+        self.call("search threads", move |c| {
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(params.iter()), thread_row)?;
+            rows.collect()
+        })
+        .await
     }
 
     async fn count_threads(&self, query: &ThreadQuery) -> Result<usize, Error> {
-        let mut all = query.clone();
-        all.limit = usize::MAX;
-        all.offset = 0;
-        Ok(self.search_threads(&all).await?.len())
+        let (filter, params) = thread_filter(query);
+        let sql = format!("SELECT COUNT(*) FROM ap_threads {filter}");
+        let count: i64 = self
+            .call("count threads", move |c| {
+                c.prepare(&sql)?
+                    .query_row(params_from_iter(params.iter()), |r| r.get(0))
+            })
+            .await?;
+        Ok(usize::try_from(count).unwrap_or(0))
     }
 
     async fn delete_thread(&self, thread_id: &str) -> Result<bool, Error> {
@@ -352,7 +397,8 @@ impl RunStore for SqliteRunStore {
 
     async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error> {
         let run = run_id.to_owned();
-        let after = after.map_or(-1, |a| a as i64);
+        // An id past every stored one (even past i64) replays nothing.
+        let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
         self.call("read a run's events", move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, event, data FROM ap_run_events WHERE run_id = ?1 AND seq > ?2
@@ -370,13 +416,14 @@ impl RunStore for SqliteRunStore {
         .await
     }
 
-    async fn prune_events(&self, ended_before_ms: i64) -> Result<usize, Error> {
+    async fn prune_events(&self, ended_from_ms: i64, ended_before_ms: i64) -> Result<usize, Error> {
         self.call("prune the events of ended runs", move |c| {
             c.execute(
                 "DELETE FROM ap_run_events WHERE run_id IN
                      (SELECT run_id FROM ap_runs
-                      WHERE updated_at_ms < ?1 AND status NOT IN ('pending', 'running'))",
-                [ended_before_ms],
+                      WHERE updated_at_ms >= ?1 AND updated_at_ms < ?2
+                        AND status NOT IN ('pending', 'running'))",
+                [ended_from_ms, ended_before_ms],
             )
         })
         .await

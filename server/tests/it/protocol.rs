@@ -158,3 +158,96 @@ async fn cors_preflight_and_the_api_key() {
     assert_eq!(bearer.headers()["access-control-allow-origin"], "*");
     running.server.shutdown().await;
 }
+
+/// Thread searches filter in SQLite with the in-memory store's JSON equality: by metadata of
+/// every JSON type, by ids, paged and counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thread_search_filters_metadata_of_every_type_in_sqlite() {
+    let dir = fresh_dir("protocol-search");
+    let running = start(config(&dir, &[])).await;
+    let post = |path: &str, body: Value| running.http.post(running.url(path)).json(&body).send();
+    let metadata = [
+        json!({"n": 1, "kind": "a"}),
+        json!({"n": 1.5, "kind": "a"}),
+        json!({"flag": true, "kind": "b"}),
+        json!({"o": {"x": [1, "two"]}, "kind": "b"}),
+        json!({"none": null, "kind": "b"}),
+    ];
+    let mut ids = Vec::new();
+    for m in &metadata {
+        let thread: Value = post("/threads", json!({"metadata": m}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(thread["thread_id"].as_str().unwrap().to_owned());
+    }
+    let count = |filter: Value| {
+        let post = &post;
+        async move {
+            let found: Value = post("/threads/search", json!({"metadata": filter, "limit": 100}))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            found.as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count(json!({"n": 1})).await, 1);
+    assert_eq!(count(json!({"n": 1.5})).await, 1);
+    assert_eq!(
+        count(json!({"n": 1.0})).await,
+        0,
+        "1.0 is not 1, as in memory"
+    );
+    assert_eq!(count(json!({"flag": true})).await, 1);
+    assert_eq!(count(json!({"flag": false})).await, 0);
+    assert_eq!(count(json!({"o": {"x": [1, "two"]}})).await, 1);
+    assert_eq!(count(json!({"none": null})).await, 1);
+    assert_eq!(count(json!({"kind": "b"})).await, 3);
+    assert_eq!(count(json!({"kind": "b", "flag": true})).await, 1);
+    let by_ids: Value = post(
+        "/threads/search",
+        json!({"ids": [ids[0], ids[3]], "sort_by": "thread_id", "sort_order": "asc"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let mut expected = vec![ids[0].clone(), ids[3].clone()];
+    expected.sort();
+    let got: Vec<&str> = by_ids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["thread_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, expected);
+    let page = post(
+        "/threads/search",
+        json!({"metadata": {"kind": "b"}, "limit": 2, "offset": 2}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.headers()["x-pagination-total"], "3");
+    assert_eq!(
+        page.json::<Value>()
+            .await
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let counted: Value = post("/threads/count", json!({"metadata": {"kind": "a"}}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counted, 2);
+    running.server.shutdown().await;
+}
