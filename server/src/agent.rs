@@ -16,13 +16,12 @@ use std::time::Instant;
 
 use agent_nodes::resilience::BreakerState;
 use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
+use agent_protocol::ThreadLocks;
 use checkpoint::SqliteCheckpointer;
 use graph_core::{CompiledGraph, EventKind, Resume, RunConfig, RunOutput};
 use hotel::{BookingStore, Catalog, Clock};
 use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
 use tracing::Instrument;
-
-use agent_protocol::ThreadLocks;
 
 use self::exclusion::InFlight;
 use crate::Error;

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use graph_core::RunConfig;
+use graph_core::{InterruptId, Resume, RunConfig};
 use serde_json::{Map, Value, json};
 
 use super::stream::{Frames, result_body, result_now, sse, thread_sse};
@@ -21,7 +21,6 @@ use crate::request::{Body, RunRequest, confirm_ids, modes_from};
 use crate::runs::{Cancel, LiveRun};
 use crate::served::Start;
 use crate::shapes::Run;
-use graph_core::{InterruptId, Resume};
 
 /// Reads a run body for `thread` and starts the run: the thread is created if asked (or
 /// stateless), runs in flight on it are refused, queued behind, or cancelled as the multitask
