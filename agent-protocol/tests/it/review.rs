@@ -108,3 +108,39 @@ async fn a_ttl_too_large_is_refused() {
         .expect("answered");
     assert_eq!(response.status(), 422);
 }
+
+/// A run that outlasts the keep-alive interval (5 s): the SSE answer carries heartbeat
+/// comments and the `wait` answer leading newlines, and both still parse as the SDK reads them.
+#[tokio::test]
+async fn long_runs_keep_their_connections_alive() {
+    let server = serve().await;
+    let (a, b) = (server.thread().await, server.thread().await);
+    let stream = async {
+        server
+            .post(
+                &format!("/threads/{a}/runs/stream"),
+                json!({"assistant_id": "sleepy", "input": {"ms": 5600}, "stream_mode": "updates"}),
+            )
+            .await
+            .text()
+            .await
+            .expect("a stream")
+    };
+    let wait = async {
+        server
+            .post(
+                &format!("/threads/{b}/runs/wait"),
+                json!({"assistant_id": "sleepy", "input": {"ms": 5600}}),
+            )
+            .await
+            .text()
+            .await
+            .expect("a body")
+    };
+    let (streamed, waited) = tokio::join!(stream, wait);
+    assert!(streamed.contains(": heartbeat"), "{streamed}");
+    assert!(streamed.contains("event: end"), "{streamed}");
+    assert!(waited.starts_with('\n'), "{waited:?}");
+    let values: Value = serde_json::from_str(&waited).expect("whitespace, then JSON");
+    assert_eq!(values["log"], json!(["slept 5600 ms"]));
+}
