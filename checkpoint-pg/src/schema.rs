@@ -1,0 +1,136 @@
+//! The tables and their migrations.
+//!
+//! `gc_schema` records every migration applied, one row each. Opening runs the missing ones in
+//! one transaction that first takes a transaction-scoped advisory lock
+//! (`pg_advisory_xact_lock`): Postgres DDL is transactional, so two processes opening a fresh
+//! database at once take turns, and the second finds the schema made and does nothing. A
+//! database whose newest migration is unknown to this build is refused, unchanged. No migration
+//! may use `CREATE INDEX CONCURRENTLY`, which cannot run inside a transaction.
+//!
+//! The tables are the SQLite crate's (`checkpoint/src/schema.rs`, as of its version 5) with
+//! Postgres types, prefixed `gc_` so they can sit beside other tables (LangGraph's own saver uses
+//! `checkpoints`, `checkpoint_blobs` and `checkpoint_writes`). They live in the connection's
+//! `search_path`, so a schema per tenant or per test is a connection option.
+
+use deadpool_postgres::Object;
+
+use crate::error::Error;
+
+/// The advisory lock key migrations take: "gc_schm" in ASCII, so it is unlikely to collide with
+/// an application's own keys.
+const MIGRATION_LOCK: i64 = 0x6763_5f73_6368_6d;
+
+/// Migrations in order; entry `i` brings the schema to version `i + 1`. Never edit one that has
+/// shipped: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    //
+    // A `gc_threads` row is one namespace of a thread (`name`, `ns`; '' the root graph), and
+    // every other table keys by its number, so a subgraph's checkpoints, values and pending
+    // writes are a history of their own. Field names are interned too. Checkpoint ids are per
+    // namespace and only grow, so (thread, id) keys append at the end of their index.
+    //
+    // `seq` records the order in which checkpoints were stored, which `rewind` reads
+    // (`threads/rewind.rs` argues why a sequence gives it). `copy_thread` copies it as it is.
+    //
+    // meta: format byte + JSON (step, source, time, parent, next, writers, breakpoint,
+    // metadata). versions: format byte + JSON [[field, version, depth], ...]. frontier: format
+    // byte + graph-core's bytes. A value is a snapshot when `prev` is NULL, otherwise a delta (a
+    // JSON array of updates) onto the value at `prev`; keyed (thread, version, field) so a
+    // checkpoint's values sit side by side in the index. Pending writes are read in `seq` order,
+    // the order they were first written (an upsert keeps its row's `seq`).
+    "CREATE TABLE gc_threads (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name TEXT NOT NULL,
+        ns TEXT NOT NULL DEFAULT '',
+        UNIQUE (name, ns)
+    );
+    CREATE TABLE gc_fields (
+        id INT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE SEQUENCE gc_checkpoint_order;
+    CREATE TABLE gc_checkpoints (
+        thread BIGINT NOT NULL,
+        id BIGINT NOT NULL,
+        seq BIGINT NOT NULL DEFAULT nextval('gc_checkpoint_order'),
+        meta BYTEA NOT NULL,
+        versions BYTEA NOT NULL,
+        frontier BYTEA NOT NULL,
+        PRIMARY KEY (thread, id)
+    );
+    CREATE INDEX gc_checkpoints_order ON gc_checkpoints (thread, seq);
+    CREATE TABLE gc_values (
+        thread BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        field INT NOT NULL,
+        prev BIGINT,
+        value BYTEA NOT NULL,
+        PRIMARY KEY (thread, version, field)
+    );
+    CREATE TABLE gc_writes (
+        thread BIGINT NOT NULL,
+        checkpoint BIGINT NOT NULL,
+        task BYTEA NOT NULL,
+        kind SMALLINT NOT NULL,
+        slot BIGINT NOT NULL,
+        node TEXT NOT NULL,
+        value BYTEA NOT NULL,
+        seq BIGINT GENERATED ALWAYS AS IDENTITY,
+        PRIMARY KEY (thread, checkpoint, task, kind, slot)
+    );",
+];
+
+/// The schema version this build writes.
+pub(crate) const LATEST: i32 = MIGRATIONS.len() as i32;
+
+/// The statements migration runs besides the migrations themselves (for the statements check).
+pub(crate) const STATEMENTS: [&str; 2] = [
+    "SELECT COALESCE(MAX(version), 0) FROM gc_schema",
+    "INSERT INTO gc_schema (version, applied_at_ms) VALUES ($1, $2)",
+];
+
+/// Brings the schema on `conn`'s `search_path` to [`LATEST`].
+pub(crate) async fn migrate(conn: &mut Object) -> Result<(), Error> {
+    let tx = conn.transaction().await.map_err(Error::Migrate)?;
+    // Held until this transaction ends: a second process migrating at once waits here.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(Error::Migrate)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS gc_schema (
+            version INT PRIMARY KEY,
+            applied_at_ms BIGINT NOT NULL
+        )",
+    )
+    .await
+    .map_err(Error::Migrate)?;
+    let found: i32 = tx
+        .query_one(STATEMENTS[0], &[])
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(Error::Migrate)?;
+    if found > LATEST {
+        return Err(Error::NewerSchema {
+            found,
+            supported: LATEST,
+        });
+    }
+    if found == LATEST {
+        // Nothing to do; ending the transaction releases the lock.
+        return tx.commit().await.map_err(Error::Migrate);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let missing = usize::try_from(found.max(0)).unwrap_or(0);
+    for (version, sql) in (1..).zip(MIGRATIONS).skip(missing) {
+        tx.batch_execute(sql).await.map_err(Error::Migrate)?;
+        let version: i32 = version;
+        tx.execute(STATEMENTS[1], &[&version, &now])
+            .await
+            .map_err(Error::Migrate)?;
+        tracing::info!(version, "migrated the Postgres checkpoint schema");
+    }
+    tx.commit().await.map_err(Error::Migrate)
+}

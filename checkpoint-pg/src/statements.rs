@@ -1,0 +1,36 @@
+//! Every SQL statement the crate runs, in one list, for [`crate::PgCheckpointer::check_statements`].
+
+use crate::{fields, read, schema, threads, writer};
+
+/// Every statement (the migrations themselves aside).
+pub(crate) fn all() -> impl Iterator<Item = &'static str> {
+    let reads = [
+        read::THREAD_ROW,
+        read::BY_ID,
+        read::LATEST,
+        read::PAGE,
+        read::LIST,
+        read::VALUES,
+        read::WRITES,
+    ];
+    let fields = [fields::INTERN, fields::NUMBERS, fields::ALL];
+    let threads = [
+        threads::DELETE,
+        threads::EXISTS,
+        threads::HAS_CHECKPOINTS,
+        threads::NAMESPACES,
+        threads::NEWEST,
+        threads::PRUNE_VALUES,
+        threads::CUT,
+        threads::DROP_STARTED_AFTER,
+    ];
+    schema::STATEMENTS
+        .into_iter()
+        .chain(reads)
+        .chain(fields)
+        .chain(writer::STATEMENTS)
+        .chain(threads)
+        .chain(threads::COPY)
+        .chain(threads::PRUNE)
+        .chain(threads::CUT_ROOT)
+}
