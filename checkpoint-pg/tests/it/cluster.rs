@@ -1,0 +1,189 @@
+//! A throwaway PostgreSQL cluster for this test binary, and a fresh schema per test.
+//!
+//! The first test to ask starts it: `initdb` into a temp dir and `pg_ctl start`, listening only
+//! on a unix socket in that dir (no TCP port to collide on), with `fsync=off`. As root, which
+//! `initdb` and `postgres` refuse, both run as the packaged `postgres` user through `runuser`.
+//! A watchdog shell stops the cluster and removes the dir once this process has gone, however
+//! it ends. With `TEST_DATABASE_URL` set, that server is used instead.
+//!
+//! Without the PostgreSQL binaries the tests skip with a loud notice, unless
+//! `REQUIRE_PG_TESTS=1`, when they fail naming what to install.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Where the tests connect: a socket dir, or a URL.
+enum Server {
+    Socket(PathBuf),
+    Url(String),
+}
+
+static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+
+/// The port in the socket's name; nothing listens on TCP.
+const PORT: u16 = 5432;
+
+fn pg_bin() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
+}
+
+/// `program` (a PostgreSQL binary) with `args`, as the `postgres` user when we are root.
+fn pg_command(root: bool, program: &Path) -> Command {
+    if root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(mut command: Command, what: &str) {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn start() -> Option<Server> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        return Some(Server::Url(url));
+    }
+    let Some(bin) = pg_bin() else {
+        if std::env::var("REQUIRE_PG_TESTS").as_deref() == Ok("1") {
+            panic!(
+                "REQUIRE_PG_TESTS=1 but the PostgreSQL server binaries are missing \
+                 (no /usr/lib/postgresql/*/bin/initdb): `apt-get install -y postgresql`"
+            );
+        }
+        eprintln!(
+            "!!!!!!!! SKIPPED: the checkpoint-pg tests need PostgreSQL's server binaries \
+             (/usr/lib/postgresql/*/bin/initdb); `apt-get install -y postgresql`, or set \
+             TEST_DATABASE_URL. Set REQUIRE_PG_TESTS=1 to fail instead of skipping. !!!!!!!!"
+        );
+        return None;
+    };
+    let root = is_root();
+    let dir = std::env::temp_dir().join(format!("checkpoint-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create the cluster dir");
+    if root {
+        let mut chown = Command::new("chown");
+        chown.arg("postgres:postgres").arg(&dir);
+        run(chown, "chown of the cluster dir");
+    }
+    let data = dir.join("data");
+    let mut initdb = pg_command(root, &bin.join("initdb"));
+    initdb
+        .arg("-D")
+        .arg(&data)
+        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+    run(initdb, "initdb");
+    let mut pg_ctl = pg_command(root, &bin.join("pg_ctl"));
+    pg_ctl
+        .arg("-D")
+        .arg(&data)
+        .arg("-l")
+        .arg(dir.join("log"))
+        .args(["-w", "-o"])
+        .arg(format!(
+            "-c listen_addresses='' -p {PORT} -k {} -c fsync=off -c full_page_writes=off \
+             -c max_connections=300",
+            dir.display()
+        ))
+        .arg("start");
+    run(pg_ctl, "pg_ctl start");
+    // The watchdog: once this process is gone, stop the cluster and remove its dir.
+    let pg_ctl = bin.join("pg_ctl");
+    let stop = if root {
+        format!(
+            "runuser -u postgres -- {} -D {} -m immediate -w stop",
+            pg_ctl.display(),
+            data.display()
+        )
+    } else {
+        format!(
+            "{} -D {} -m immediate -w stop",
+            pg_ctl.display(),
+            data.display()
+        )
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+        pid = std::process::id(),
+        dir = dir.display()
+    );
+    Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the cluster's watchdog");
+    Some(Server::Socket(dir))
+}
+
+fn base_config(server: &Server) -> tokio_postgres::Config {
+    match server {
+        Server::Socket(dir) => {
+            let mut config = tokio_postgres::Config::new();
+            config
+                .host_path(dir)
+                .port(PORT)
+                .user("postgres")
+                .dbname("postgres");
+            config
+        }
+        Server::Url(url) => url.parse().expect("TEST_DATABASE_URL is a postgres:// URL"),
+    }
+}
+
+/// A connection config whose `search_path` is a new, empty schema named after `test`, or
+/// `None` (after the notice) when there is no server to test against.
+pub(crate) async fn fresh_schema(test: &str) -> Option<tokio_postgres::Config> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let server = SERVER.get_or_init(start).as_ref()?;
+    let mut config = base_config(server);
+    let schema = format!(
+        "t_{test}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test cluster");
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("create the test's schema");
+    drop(client);
+    let _ = connection.await;
+    config.options(format!("-c search_path={schema}"));
+    Some(config)
+}
