@@ -16,9 +16,9 @@ use deadpool_postgres::Object;
 
 use crate::error::Error;
 
-/// The advisory lock key migrations take: "gc_schm" in ASCII, so it is unlikely to collide with
+/// The advisory lock key migrations take: "gc_schem" in ASCII, so it is unlikely to collide with
 /// an application's own keys.
-const MIGRATION_LOCK: i64 = 0x6763_5f73_6368_6d;
+const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"gc_schem");
 
 /// Migrations in order; entry `i` brings the schema to version `i + 1`. Never edit one that has
 /// shipped: add a new one.

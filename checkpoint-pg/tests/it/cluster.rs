@@ -137,7 +137,9 @@ fn start() -> Option<Server> {
         pid = std::process::id(),
         dir = dir.display()
     );
-    Command::new("sh")
+    // Never waited for: it must outlive this process, and init reaps it.
+    #[allow(clippy::zombie_processes)]
+    let _watchdog = Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
