@@ -84,21 +84,27 @@ pub(super) async fn apply(tx: &Transaction<'_>, fields: &Fields, op: &Op) -> Res
     }
 }
 
-/// The row of namespace `ns` of `thread`, made if it is new.
+/// The row of namespace `ns` of `thread`, made if it is new; `None` if other transactions kept
+/// making and deleting it.
 pub(crate) async fn intern_thread<C: GenericClient>(
     client: &C,
     thread: &ThreadId,
     ns: &Namespace,
-) -> Result<i64, tokio_postgres::Error> {
+) -> Result<Option<i64>, tokio_postgres::Error> {
     let stmt = client.prepare_cached(INTERN_THREAD).await?;
+    // A second try sees a row a concurrent transaction made and committed; should that row be
+    // deleted again in between (a delete racing on another replica), the third try makes it.
+    let mut tries = 0;
     loop {
+        tries += 1;
         let row = client
             .query_opt(&stmt, &[&thread.as_str(), &ns.as_str()])
             .await?;
-        if let Some(row) = row {
-            return row.try_get(0);
+        match row {
+            Some(row) => return Ok(Some(row.try_get(0)?)),
+            None if tries < 3 => {}
+            None => return Ok(None),
         }
-        // Made by a concurrent transaction, now committed: the next statement sees it.
     }
 }
 
@@ -146,7 +152,10 @@ async fn put(tx: &Transaction<'_>, fields: &Fields, checkpoint: &Checkpoint) -> 
     };
     let row_id = intern_thread(tx, thread, &meta.ns)
         .await
-        .map_err(Error::pg(context()))?;
+        .map_err(Error::pg(context()))?
+        .ok_or_else(|| {
+            Error::Transaction(format!("{}: its thread row keeps changing", context()))
+        })?;
     let stmt = tx.prepare_cached(PUT).await.map_err(Error::pg(context()))?;
     let inserted: i64 = tx
         .query_one(
@@ -229,7 +238,10 @@ async fn put_writes(
     }
     let row_id = intern_thread(tx, thread, ns)
         .await
-        .map_err(Error::pg(context()))?;
+        .map_err(Error::pg(context()))?
+        .ok_or_else(|| {
+            Error::Transaction(format!("{}: its thread row keeps changing", context()))
+        })?;
     for (sql, columns) in [(WRITES_KEEP, &keep), (WRITES_REPLACE, &replacing)] {
         if columns.tasks.is_empty() {
             continue;
