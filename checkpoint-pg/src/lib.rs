@@ -76,10 +76,12 @@ mod fields;
 mod read;
 mod schema;
 mod statements;
+mod store;
 mod threads;
 mod writer;
 
 pub use error::Error;
+pub use store::PgStore;
 
 use fields::Fields;
 use writer::{Op, Writers};
@@ -142,12 +144,7 @@ impl PgOptions {
     /// Uses `pool` (which decides TLS and the connections' settings), migrates the schema and
     /// starts the writers (on the current tokio runtime).
     pub async fn open(self, pool: Pool) -> Result<PgCheckpointer, Error> {
-        let mut client = pool
-            .get()
-            .await
-            .map_err(Error::checkout("opening the checkpointer"))?;
-        schema::migrate(&mut client).await?;
-        drop(client);
+        schema::migrate_pool(&pool, "opening the checkpointer").await?;
         let fields = Arc::new(Fields::default());
         let writers = Writers::spawn(&pool, &fields, self.queues, self.max_batch);
         Ok(PgCheckpointer {

@@ -5,5 +5,6 @@ mod cluster;
 mod conformance;
 mod replicas;
 mod statements;
+mod store;
 
 pub(crate) use cluster::fresh_schema;
