@@ -70,6 +70,7 @@ macro_rules! chain {
     };
 }
 
+mod cache;
 mod codec;
 mod error;
 mod fields;
@@ -80,6 +81,7 @@ mod store;
 mod threads;
 mod writer;
 
+pub use cache::PgCache;
 pub use error::Error;
 pub use store::PgStore;
 
