@@ -36,6 +36,11 @@
 //! - **Migrated on open, safely.** Migrations run in one transaction behind an advisory lock
 //!   (two replicas starting at once take turns), are recorded in `gc_schema`, and a schema from
 //!   a newer build is refused ([`Error::NewerSchema`]).
+//! - **Long-term store and node cache beside the checkpoints.** [`PgCheckpointer::store`] and
+//!   [`PgCheckpointer::cache`] give graph-core's `Store` ([`PgStore`], table `gc_store`) and
+//!   `Cache` ([`PgCache`], table `gc_cache`) on the same pool. Their calls run directly on
+//!   pooled connections, not through the writer queues: neither contract orders one call after
+//!   another beyond "a write that returned `Ok` is visible to later calls".
 //! - **Where the tables go.** In the connection's `search_path`: set it with
 //!   `Config::options("-c search_path=tenant_a")` to keep tenants (or tests) apart.
 //!
