@@ -45,6 +45,24 @@ pub enum Error {
         /// What is wrong with it.
         what: String,
     },
+    /// A stored long-term store item could not be decoded (see [`crate::PgStore`]).
+    #[error("store item `{key}` in namespace {namespace:?}: damaged row: {what}")]
+    DamagedItem {
+        /// The item's namespace.
+        namespace: Vec<String>,
+        /// The item's key.
+        key: String,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// A stored node cache entry could not be decoded (see [`crate::PgCache`]).
+    #[error("node cache namespace `{ns}`: damaged entry: {what}")]
+    DamagedCacheEntry {
+        /// The entry's namespace (its node).
+        ns: String,
+        /// What is wrong with it.
+        what: String,
+    },
     /// A checkpoint with this id is already stored in the thread's namespace.
     #[error("thread `{thread}`: checkpoint {checkpoint} already exists (two runs on one thread?)")]
     Duplicate {

@@ -36,6 +36,11 @@
 //! - **Migrated on open, safely.** Migrations run in one transaction behind an advisory lock
 //!   (two replicas starting at once take turns), are recorded in `gc_schema`, and a schema from
 //!   a newer build is refused ([`Error::NewerSchema`]).
+//! - **Long-term store and node cache beside the checkpoints.** [`PgCheckpointer::store`] and
+//!   [`PgCheckpointer::cache`] give graph-core's `Store` ([`PgStore`], table `gc_store`) and
+//!   `Cache` ([`PgCache`], table `gc_cache`) on the same pool. Their calls run directly on
+//!   pooled connections, not through the writer queues: neither contract orders one call after
+//!   another beyond "a write that returned `Ok` is visible to later calls".
 //! - **Where the tables go.** In the connection's `search_path`: set it with
 //!   `Config::options("-c search_path=tenant_a")` to keep tenants (or tests) apart.
 //!
@@ -70,16 +75,20 @@ macro_rules! chain {
     };
 }
 
+mod cache;
 mod codec;
 mod error;
 mod fields;
 mod read;
 mod schema;
 mod statements;
+mod store;
 mod threads;
 mod writer;
 
+pub use cache::PgCache;
 pub use error::Error;
+pub use store::PgStore;
 
 use fields::Fields;
 use writer::{Op, Writers};
@@ -142,12 +151,7 @@ impl PgOptions {
     /// Uses `pool` (which decides TLS and the connections' settings), migrates the schema and
     /// starts the writers (on the current tokio runtime).
     pub async fn open(self, pool: Pool) -> Result<PgCheckpointer, Error> {
-        let mut client = pool
-            .get()
-            .await
-            .map_err(Error::checkout("opening the checkpointer"))?;
-        schema::migrate(&mut client).await?;
-        drop(client);
+        schema::migrate_pool(&pool, "opening the checkpointer").await?;
         let fields = Arc::new(Fields::default());
         let writers = Writers::spawn(&pool, &fields, self.queues, self.max_batch);
         Ok(PgCheckpointer {

@@ -79,6 +79,41 @@ const MIGRATIONS: &[&str] = &[
         seq BIGINT GENERATED ALWAYS AS IDENTITY,
         PRIMARY KEY (thread, checkpoint, task, kind, slot)
     );",
+    // Version 2: the long-term store (`PgStore`) and the node cache (`PgCache`), the SQLite
+    // crate's `gc_store` and `gc_cache` (its versions 4 and 3).
+    //
+    // `gc_store` has one row per (namespace, key). `ns` is the namespace as graph-core encodes
+    // it, each label followed by '.' (`guests.ana.`), so the namespaces under a prefix are the
+    // range `prefix <= ns < prefix-with-its-last-'.'-raised-to-'/'`: a prefix search is a range
+    // of the primary key. Both text columns are `COLLATE "C"`, byte order, which is the store
+    // order the trait prescribes and what makes that range contiguous; the database's default
+    // collation (en_US.UTF-8, say) would sort by locale rules and break both. `value` is the
+    // JSON object as text, byte for byte what was put (JSONB would reorder keys and refuse
+    // `\u0000`); filters run in Rust. Times are milliseconds since the Unix epoch by the
+    // store's clock; `expires_at_ms` is NULL for never, and the partial indexes let puts, sets
+    // and sweeps find expired rows without a scan.
+    //
+    // `gc_cache` keys by (node namespace, opaque key bytes); `value` is graph-core's bytes
+    // behind the format byte.
+    "CREATE TABLE gc_store (
+        ns TEXT COLLATE \"C\" NOT NULL,
+        key TEXT COLLATE \"C\" NOT NULL,
+        value TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        updated_at_ms BIGINT NOT NULL,
+        expires_at_ms BIGINT,
+        PRIMARY KEY (ns, key)
+    );
+    CREATE INDEX gc_store_expiry ON gc_store (expires_at_ms) WHERE expires_at_ms IS NOT NULL;
+    CREATE TABLE gc_cache (
+        ns TEXT COLLATE \"C\" NOT NULL,
+        key BYTEA NOT NULL,
+        value BYTEA NOT NULL,
+        stored_at_ms BIGINT NOT NULL,
+        expires_at_ms BIGINT,
+        PRIMARY KEY (ns, key)
+    );
+    CREATE INDEX gc_cache_expiry ON gc_cache (expires_at_ms) WHERE expires_at_ms IS NOT NULL;",
 ];
 
 /// The schema version this build writes.
@@ -89,6 +124,13 @@ pub(crate) const STATEMENTS: [&str; 2] = [
     "SELECT COALESCE(MAX(version), 0) FROM gc_schema",
     "INSERT INTO gc_schema (version, applied_at_ms) VALUES ($1, $2)",
 ];
+
+/// Checks a connection out of `pool` and migrates through it ([`migrate`]); `what` names the
+/// opening for the error.
+pub(crate) async fn migrate_pool(pool: &deadpool_postgres::Pool, what: &str) -> Result<(), Error> {
+    let mut client = pool.get().await.map_err(Error::checkout(what))?;
+    migrate(&mut client).await
+}
 
 /// Brings the schema on `conn`'s `search_path` to [`LATEST`].
 pub(crate) async fn migrate(conn: &mut Object) -> Result<(), Error> {

@@ -1,6 +1,6 @@
 //! Every SQL statement the crate runs, in one list, for [`crate::PgCheckpointer::check_statements`].
 
-use crate::{fields, read, schema, threads, writer};
+use crate::{cache, fields, read, schema, store, threads, writer};
 
 /// Every statement (the migrations themselves aside).
 pub(crate) fn all() -> impl Iterator<Item = &'static str> {
@@ -33,4 +33,6 @@ pub(crate) fn all() -> impl Iterator<Item = &'static str> {
         .chain(threads::COPY)
         .chain(threads::PRUNE)
         .chain(threads::CUT_ROOT)
+        .chain(store::STATEMENTS)
+        .chain(cache::STATEMENTS)
 }

@@ -64,12 +64,19 @@ async fn replicas_migrating_at_once_take_turns() {
         .await
         .expect("connect");
     tokio::spawn(connection);
-    let rows: i64 = client
-        .query_one("SELECT count(*) FROM gc_schema", &[])
+    let row = client
+        .query_one(
+            "SELECT count(*), count(DISTINCT version), max(version)::bigint FROM gc_schema",
+            &[],
+        )
         .await
-        .expect("read gc_schema")
-        .get(0);
-    assert_eq!(rows, 1, "one migration recorded, once");
+        .expect("read gc_schema");
+    let (rows, versions, latest): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(
+        (rows, versions),
+        (latest, latest),
+        "every migration recorded, once"
+    );
     let thread = ThreadId::from("after-migration");
     stores[3]
         .put(checkpoint(thread.clone(), 0, None))

@@ -15,5 +15,6 @@ async fn every_statement_prepares() {
         .check_statements()
         .await
         .expect("every statement prepares");
-    assert!(checked >= 25, "only {checked} statements were checked");
+    // The checkpointer's 33, the store's 9 and the cache's 5.
+    assert!(checked >= 47, "only {checked} statements were checked");
 }
