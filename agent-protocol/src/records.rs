@@ -258,7 +258,7 @@ pub trait RunStore: Send + Sync + 'static {
         offset: usize,
     ) -> Result<Vec<RunRecord>, Error>;
 
-    /// Sets a run's status (and, for a run that starts, its thread's).
+    /// Sets a run's status (used for runs a stopped process left unfinished).
     async fn set_run_status(
         &self,
         run_id: &str,
