@@ -86,6 +86,10 @@ mod store;
 mod threads;
 mod writer;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
 pub use cache::PgCache;
 pub use error::Error;
 pub use store::PgStore;

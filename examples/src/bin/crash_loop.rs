@@ -1,36 +1,45 @@
-//! Runs the crash-test graph (`examples::crash`) on a SQLite file to its end and prints the
+//! Runs the crash-test graph (`examples::crash`) on a SQLite file (`--db`) or a PostgreSQL
+//! database (`--pg`, a `postgres://` URL or `key=value` conninfo; set the `search_path` with
+//! `options='-c search_path=<schema>'`) to its end and prints the
 //! final state as JSON: it starts the thread if it has no checkpoint and otherwise resumes it
 //! where a killed predecessor left it. `tests/crash` kills it at random moments and restarts it.
 //!
 //! Run with:
 //!
 //! ```text
-//! cargo run -p examples --bin crash_loop -- --db c.db --effects e.txt --runs r.txt [--thread t] \
-//!     [--durability sync|async]
+//! cargo run -p examples --bin crash_loop -- (--db c.db | --pg <conninfo>) --effects e.txt \
+//!     --runs r.txt [--thread t] [--durability sync|async]
 //! ```
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use checkpoint::SqliteCheckpointer;
+use checkpoint_pg::PgCheckpointer;
 use examples::crash::{CrashFiles, CrashUpdate, SUPERSTEPS, crash_graph};
-use graph_core::{Durability, Resume, RunConfig, RunStatus, ThreadStatus};
+use graph_core::{Checkpointer, Durability, Resume, RunConfig, RunStatus, ThreadStatus};
 
 /// Checkpoint timestamps: fixed, so that two runs of the thread store the same checkpoints.
 const CLOCK_MS: u64 = 1_700_000_000_000;
 
-const USAGE: &str = "usage: crash_loop --db <path> --effects <path> --runs <path> [--thread <name>] \
-     [--durability sync|async]";
+const USAGE: &str = "usage: crash_loop (--db <path> | --pg <postgres URL or conninfo>) \
+     --effects <path> --runs <path> [--thread <name>] [--durability sync|async]";
+
+/// Where the checkpoints go.
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(Box<tokio_postgres::Config>),
+}
 
 struct Args {
-    db: PathBuf,
+    db: Db,
     files: CrashFiles,
     thread: String,
     durability: Durability,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let (mut db, mut effects, mut runs, mut thread) = (None, None, None, None);
+    let (mut db, mut pg, mut effects, mut runs, mut thread) = (None, None, None, None, None);
     let mut durability = Durability::Sync;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -39,6 +48,13 @@ fn parse_args() -> Result<Args, String> {
             .ok_or_else(|| format!("{flag} needs a value; {USAGE}"))?;
         match flag.as_str() {
             "--db" => db = Some(PathBuf::from(value)),
+            "--pg" => {
+                pg = Some(
+                    value
+                        .parse::<tokio_postgres::Config>()
+                        .map_err(|e| format!("--pg: not a postgres URL or conninfo: {e}"))?,
+                )
+            }
             "--effects" => effects = Some(PathBuf::from(value)),
             "--runs" => runs = Some(PathBuf::from(value)),
             "--thread" => thread = Some(value),
@@ -52,6 +68,12 @@ fn parse_args() -> Result<Args, String> {
             _ => return Err(format!("unknown argument {flag}; {USAGE}")),
         }
     }
+    let db = match (db, pg) {
+        (Some(path), None) => Some(Db::Sqlite(path)),
+        (None, Some(config)) => Some(Db::Postgres(Box::new(config))),
+        (Some(_), Some(_)) => return Err(format!("--db and --pg exclude each other; {USAGE}")),
+        (None, None) => None,
+    };
     match (db, effects, runs) {
         (Some(db), Some(effects), Some(runs)) => Ok(Args {
             db,
@@ -66,9 +88,12 @@ fn parse_args() -> Result<Args, String> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
-    let store = SqliteCheckpointer::open(&args.db)?;
+    let store: Arc<dyn Checkpointer> = match args.db {
+        Db::Sqlite(path) => Arc::new(SqliteCheckpointer::open(&path)?),
+        Db::Postgres(config) => Arc::new(PgCheckpointer::connect(*config).await?),
+    };
     let graph = crash_graph(args.files)?
-        .with_checkpointer(Arc::new(store))
+        .with_checkpointer(store)
         .with_clock(|| CLOCK_MS);
     // A routing mistake would loop; the limit turns that into an error.
     let config = RunConfig::thread(args.thread)

@@ -5,29 +5,56 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use checkpoint_pg::testing::{TestCluster, TestSchema};
 use examples::crash::RunLine;
 
 /// The thread every run uses.
 pub(crate) const THREAD: &str = "crash";
 
-/// One round's files, in a directory of their own.
+/// Which checkpointer a campaign runs `crash_loop` with.
+#[derive(Clone, Copy)]
+pub(crate) enum Backend {
+    /// A SQLite file in each round's dir.
+    Sqlite,
+    /// A fresh schema on the shared throwaway cluster for each round.
+    Postgres(&'static TestCluster),
+}
+
+/// Where one round's checkpoints are.
+pub(crate) enum Db {
+    Sqlite(PathBuf),
+    Postgres(Box<TestSchema>),
+}
+
+/// One round's files, in a directory of their own, and its database.
 pub(crate) struct Files {
     /// `sync` or `async`: the durability `crash_loop` runs with.
     pub(crate) durability: &'static str,
     pub(crate) dir: PathBuf,
-    pub(crate) db: PathBuf,
+    pub(crate) db: Db,
     pub(crate) effects: PathBuf,
     pub(crate) runs: PathBuf,
 }
 
 impl Files {
-    /// Empty files in `dir`, which is emptied first, for runs with `durability`.
-    pub(crate) fn fresh(dir: PathBuf, durability: &'static str) -> Self {
+    /// Empty files in `dir`, which is emptied first, and an empty database on `backend`, for
+    /// runs with `durability`.
+    pub(crate) fn fresh(dir: PathBuf, durability: &'static str, backend: Backend) -> Self {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create the round's dir");
+        let db = match backend {
+            Backend::Sqlite => Db::Sqlite(dir.join("crash.db")),
+            Backend::Postgres(cluster) => Db::Postgres(Box::new(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime")
+                    .block_on(cluster.fresh_schema("crash")),
+            )),
+        };
         Self {
             durability,
-            db: dir.join("crash.db"),
+            db,
             effects: dir.join("effects.txt"),
             runs: dir.join("runs.txt"),
             dir,
@@ -68,9 +95,12 @@ pub(crate) fn run(
     kill_after: Option<Duration>,
 ) -> Result<(Ending, Duration), String> {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_crash_loop"))
-        .arg("--db")
-        .arg(&files.db)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_crash_loop"));
+    match &files.db {
+        Db::Sqlite(path) => command.arg("--db").arg(path),
+        Db::Postgres(schema) => command.arg("--pg").arg(schema.conninfo()),
+    };
+    let mut child = command
         .arg("--effects")
         .arg(&files.effects)
         .arg("--runs")

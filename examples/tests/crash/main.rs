@@ -1,5 +1,5 @@
 //! The crash test. The `crash_loop` binary runs the 50-superstep graph of `examples::crash`, one
-//! superstep of which runs a subgraph, on a SQLite file; this test starts it as a child process, kills it with SIGKILL at a random
+//! superstep of which runs a subgraph, on a SQLite file or a PostgreSQL schema; this test starts it as a child process, kills it with SIGKILL at a random
 //! moment, and restarts it (with a new random moment each time) until it finishes. That is a
 //! *round*; rounds repeat on fresh files until enough kills have landed.
 //!
@@ -32,6 +32,12 @@
 //! delays (where they land still depends on timing, so a replay is likely, not certain, to
 //! hit the same point). The ignored test runs 1000 kills: `cargo test -p examples --test crash
 //! -- --ignored --nocapture`.
+//!
+//! Every campaign runs on both checkpointers: SQLite (a file per round) and Postgres (a fresh
+//! schema per round on the throwaway cluster of `checkpoint_pg::testing`, which this test binary
+//! starts once). After a kill, the Postgres campaigns wait for the killed process's backends to
+//! end before reading (`recorded.rs`). Without PostgreSQL's server binaries the Postgres
+//! campaigns skip with a loud notice, unless `REQUIRE_PG_TESTS=1`, when they fail.
 
 #![cfg(unix)]
 
@@ -43,33 +49,66 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use checkpoint_pg::testing::TestCluster;
 use examples::crash::{RunLine, SUPERSTEPS, TaskKey, all_tasks, effect_tasks};
 
-use child::{Ending, Files};
+use child::{Backend, Ending, Files};
 use recorded::Recorded;
 
 #[test]
 fn a_killed_run_resumes_to_the_same_end_50_kills() {
-    campaign("ci", 50, "sync");
+    campaign("ci", 50, "sync", Backend::Sqlite);
 }
 
 /// The same with `Durability::Async`: a superstep starts while the previous checkpoint is
 /// being stored, so a kill often lands with checkpoints handed over but not yet on disk.
 #[test]
 fn an_async_run_killed_resumes_to_the_same_end_50_kills() {
-    campaign("ci-async", 50, "async");
+    campaign("ci-async", 50, "async", Backend::Sqlite);
 }
 
 #[test]
 #[ignore = "1000 kills take a few minutes"]
 fn a_killed_run_resumes_to_the_same_end_1000_kills() {
-    campaign("long", 1000, "sync");
+    campaign("long", 1000, "sync", Backend::Sqlite);
 }
 
 #[test]
 #[ignore = "1000 kills take a few minutes"]
 fn an_async_run_killed_resumes_to_the_same_end_1000_kills() {
-    campaign("long-async", 1000, "async");
+    campaign("long-async", 1000, "async", Backend::Sqlite);
+}
+
+/// The sync campaign with Postgres as the store.
+#[test]
+fn postgres_a_killed_run_resumes_to_the_same_end_50_kills() {
+    pg_campaign("ci-pg", 50, "sync");
+}
+
+/// The async campaign with Postgres as the store.
+#[test]
+fn postgres_an_async_run_killed_resumes_to_the_same_end_50_kills() {
+    pg_campaign("ci-pg-async", 50, "async");
+}
+
+#[test]
+#[ignore = "1000 kills take a few minutes"]
+fn postgres_a_killed_run_resumes_to_the_same_end_1000_kills() {
+    pg_campaign("long-pg", 1000, "sync");
+}
+
+#[test]
+#[ignore = "1000 kills take a few minutes"]
+fn postgres_an_async_run_killed_resumes_to_the_same_end_1000_kills() {
+    pg_campaign("long-pg-async", 1000, "async");
+}
+
+/// `campaign` on Postgres, or a skip (loud, from `TestCluster::get`) without a server.
+fn pg_campaign(name: &str, target_kills: usize, durability: &'static str) {
+    let Some(cluster) = TestCluster::get() else {
+        return;
+    };
+    campaign(name, target_kills, durability, Backend::Postgres(cluster));
 }
 
 /// Where a failure happened, with what it takes to replay it.
@@ -147,7 +186,7 @@ impl Tally {
     }
 }
 
-fn campaign(name: &str, target_kills: usize, durability: &'static str) {
+fn campaign(name: &str, target_kills: usize, durability: &'static str, backend: Backend) {
     let seed = match std::env::var("CRASH_SEED") {
         Ok(seed) => seed.parse().expect("CRASH_SEED is a u64"),
         Err(_) => fastrand::u64(..),
@@ -164,7 +203,11 @@ fn campaign(name: &str, target_kills: usize, durability: &'static str) {
     let mut durations = Vec::new();
     let mut expected = None;
     for run in 0..3 {
-        let files = Files::fresh(root.join(format!("uninterrupted-{run}")), durability);
+        let files = Files::fresh(
+            root.join(format!("uninterrupted-{run}")),
+            durability,
+            backend,
+        );
         let state = uninterrupted(&files, seed, &mut durations);
         if let Some(expected) = &expected {
             assert_eq!(
@@ -183,7 +226,11 @@ fn campaign(name: &str, target_kills: usize, durability: &'static str) {
     let mut tally = Tally::default();
     while tally.kills < target_kills {
         tally.rounds += 1;
-        let files = Files::fresh(root.join(format!("round-{}", tally.rounds)), durability);
+        let files = Files::fresh(
+            root.join(format!("round-{}", tally.rounds)),
+            durability,
+            backend,
+        );
         round(&files, &expected, seed, max_delay, &mut rng, &mut tally);
         std::fs::remove_dir_all(&files.dir).expect("remove a passed round's files");
     }

@@ -1,14 +1,20 @@
 //! What storage recorded when a process was killed: the tasks it counts as finished and which
-//! side effects' results are journaled, read through the SQLite checkpointer's public API.
+//! side effects' results are journaled, read through the checkpointer's public API (SQLite's or
+//! Postgres's).
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use checkpoint::SqliteCheckpointer;
+use checkpoint_pg::PgCheckpointer;
+use checkpoint_pg::testing::TestSchema;
 use examples::crash::{
     EFFECT_STEP, SUBGRAPH, SUBGRAPH_EFFECT_STEP, SUBGRAPH_STEP, TaskKey, schedule,
     subgraph_schedule, subgraph_tasks,
 };
+
+use crate::child::Db;
 use graph_core::{
     Checkpointer, HistoryQuery, Namespace, NodeId, Source, TaskId, TaskPath, ThreadId, WriteKind,
 };
@@ -38,11 +44,19 @@ pub(crate) struct Recorded {
     pub(crate) effects_pending: usize,
 }
 
+/// Reads what `db` records for `thread`, just after a kill.
+pub(crate) fn read(db: &Db, scratch: &Path, thread: &str) -> Result<Recorded, String> {
+    match db {
+        Db::Sqlite(path) => read_sqlite(path, scratch, thread),
+        Db::Postgres(schema) => read_postgres(schema, thread),
+    }
+}
+
 /// Reads what the files of `db` record for `thread`. It opens a copy, so the next process
 /// finds the files byte for byte as the kill left them (opening creates and migrates a
 /// database, and checkpoints the WAL when it closes).
 /// Fails if a stored checkpoint names other writers than the schedule.
-pub(crate) fn read(db: &Path, scratch: &Path, thread: &str) -> Result<Recorded, String> {
+fn read_sqlite(db: &Path, scratch: &Path, thread: &str) -> Result<Recorded, String> {
     if !db.exists() {
         return Ok(Recorded::default());
     }
@@ -62,15 +76,70 @@ pub(crate) fn read(db: &Path, scratch: &Path, thread: &str) -> Result<Recorded, 
         .enable_all()
         .build()
         .expect("a runtime");
-    let recorded = runtime.block_on(read_store(&copy, &ThreadId::from(thread)));
+    let recorded = runtime.block_on(async {
+        let store =
+            SqliteCheckpointer::open(&copy).expect("a killed process leaves a database that opens");
+        read_store(&store, &ThreadId::from(thread)).await
+    });
     std::fs::remove_dir_all(scratch).expect("remove the scratch dir");
     recorded
 }
 
-async fn read_store(copy: &Path, thread: &ThreadId) -> Result<Recorded, String> {
-    let store =
-        SqliteCheckpointer::open(copy).expect("a killed process leaves a database that opens");
-    let Some(root) = read_graph(&store, thread, &Namespace::root(), &ROOT).await? else {
+/// Reads what `schema` records for `thread`, once the killed process's backends have ended.
+///
+/// The kill closes the process's connections, but a backend may still be working through what
+/// it had received, a `COMMIT` say; until it ends, what storage holds can still change, and the
+/// next process could read a head that is about to move. So this waits (up to 10 s) until no
+/// backend of the schema's `application_name` is left, then reads on a connection of its own.
+/// Opening migrates, which changes nothing once the killed process has migrated and is harmless
+/// otherwise (the next process would do the same).
+fn read_postgres(schema: &TestSchema, thread: &str) -> Result<Recorded, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mut config = schema.config();
+        config.application_name("crash-test-reader");
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|e| format!("connect to read the schema: {e}"))?;
+        let connection = tokio::spawn(connection);
+        let began = Instant::now();
+        loop {
+            let row = client
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                    &[&schema.name()],
+                )
+                .await
+                .map_err(|e| format!("count the killed process's backends: {e}"))?;
+            let left: i64 = row.get(0);
+            if left == 0 {
+                break;
+            }
+            if began.elapsed() > Duration::from_secs(10) {
+                return Err(format!(
+                    "{left} backends of the killed process still open after 10 s"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        drop(client);
+        let _ = connection.await;
+        let store = PgCheckpointer::options()
+            .queues(1)
+            .max_connections(2)
+            .connect(config)
+            .await
+            .map_err(|e| format!("open the schema after a kill: {e}"))?;
+        read_store(&store, &ThreadId::from(thread)).await
+    })
+}
+
+async fn read_store(store: &dyn Checkpointer, thread: &ThreadId) -> Result<Recorded, String> {
+    let Some(root) = read_graph(store, thread, &Namespace::root(), &ROOT).await? else {
         return Ok(Recorded::default());
     };
     let mut recorded = Recorded {
@@ -92,7 +161,7 @@ async fn read_store(copy: &Path, thread: &ThreadId) -> Result<Recorded, String> 
         // way the engine derives it: from the checkpoint and the task's path.
         let task = TaskId::derive(root.head, &TaskPath::Pull(NodeId::from(SUBGRAPH)));
         let ns = Namespace::root().child(&NodeId::from(SUBGRAPH), task);
-        if let Some(sub) = read_graph(&store, thread, &ns, &SUBGRAPH_LEVEL).await? {
+        if let Some(sub) = read_graph(store, thread, &ns, &SUBGRAPH_LEVEL).await? {
             recorded.subgraph_head_step = Some(sub.head_step);
             recorded.subgraph_saved_outputs = sub.saved_outputs;
             recorded.finished.extend(sub.finished);
@@ -134,7 +203,7 @@ struct GraphRecord {
 }
 
 async fn read_graph(
-    store: &SqliteCheckpointer,
+    store: &dyn Checkpointer,
     thread: &ThreadId,
     ns: &Namespace,
     level: &Level,

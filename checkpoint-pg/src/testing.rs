@@ -1,6 +1,7 @@
-//! A throwaway PostgreSQL cluster for this test binary, and a fresh schema per test.
+//! A throwaway PostgreSQL cluster for a test binary, and a fresh schema per test (feature
+//! `testing`). This crate's tests use it, and so does the crash test in `examples`.
 //!
-//! The first test to ask starts it: `initdb` into a temp dir and `pg_ctl start`, listening only
+//! The first test to ask ([`TestCluster::get`], [`fresh_schema`]) starts it: `initdb` into a temp dir and `pg_ctl start`, listening only
 //! on a unix socket in that dir (no TCP port to collide on), with `fsync=off`. As root, which
 //! `initdb` and `postgres` refuse, both run as the packaged `postgres` user through `runuser`.
 //! A watchdog shell stops the cluster and removes the dir once this process has gone, however
@@ -15,12 +16,19 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Where the tests connect: a socket dir, or a URL.
+#[derive(Debug)]
 enum Server {
     Socket(PathBuf),
     Url(String),
 }
 
-static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+/// The throwaway cluster (or `TEST_DATABASE_URL`'s server) of this test binary.
+#[derive(Debug)]
+pub struct TestCluster {
+    server: Server,
+}
+
+static SERVER: OnceLock<Option<TestCluster>> = OnceLock::new();
 
 /// The port in the socket's name; nothing listens on TCP.
 const PORT: u16 = 5432;
@@ -69,9 +77,11 @@ fn run(mut command: Command, what: &str) {
     );
 }
 
-fn start() -> Option<Server> {
+fn start() -> Option<TestCluster> {
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        return Some(Server::Url(url));
+        return Some(TestCluster {
+            server: Server::Url(url),
+        });
     }
     let Some(bin) = pg_bin() else {
         if std::env::var("REQUIRE_PG_TESTS").as_deref() == Ok("1") {
@@ -81,7 +91,8 @@ fn start() -> Option<Server> {
             );
         }
         eprintln!(
-            "!!!!!!!! SKIPPED: the checkpoint-pg tests need PostgreSQL's server binaries \
+            "!!!!!!!! SKIPPED: the PostgreSQL tests (checkpoint-pg's, the crash test's) need \
+             PostgreSQL's server binaries \
              (/usr/lib/postgresql/*/bin/initdb); `apt-get install -y postgresql`, or set \
              TEST_DATABASE_URL. Set REQUIRE_PG_TESTS=1 to fail instead of skipping. !!!!!!!!"
         );
@@ -146,7 +157,9 @@ fn start() -> Option<Server> {
         .stderr(Stdio::null())
         .spawn()
         .expect("start the cluster's watchdog");
-    Some(Server::Socket(dir))
+    Some(TestCluster {
+        server: Server::Socket(dir),
+    })
 }
 
 fn base_config(server: &Server) -> tokio_postgres::Config {
@@ -164,28 +177,95 @@ fn base_config(server: &Server) -> tokio_postgres::Config {
     }
 }
 
+/// A new, empty schema on the [`TestCluster`]: its name, and how to connect with it as the
+/// `search_path`. Its connections also carry the schema's name as `application_name`, so a test
+/// can find its backends in `pg_stat_activity` (to wait until a killed process's have ended,
+/// say).
+#[derive(Debug, Clone)]
+pub struct TestSchema {
+    name: String,
+    config: tokio_postgres::Config,
+    conninfo: String,
+}
+
+impl TestSchema {
+    /// The schema's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A connection config whose `search_path` is this schema.
+    pub fn config(&self) -> tokio_postgres::Config {
+        self.config.clone()
+    }
+
+    /// The same as a connection string, for another process (`tokio_postgres::Config`'s
+    /// `FromStr` reads it back): `key=value` pairs for the throwaway cluster, or
+    /// `TEST_DATABASE_URL` with an `options` parameter added.
+    pub fn conninfo(&self) -> &str {
+        &self.conninfo
+    }
+}
+
+impl TestCluster {
+    /// The cluster, started by the first call; `None` (after a loud notice) when there is no
+    /// server to test against. Without the PostgreSQL binaries it panics instead when
+    /// `REQUIRE_PG_TESTS=1`.
+    pub fn get() -> Option<&'static TestCluster> {
+        SERVER.get_or_init(start).as_ref()
+    }
+
+    /// A connection config for the cluster's `postgres` database, with the default
+    /// `search_path`.
+    pub fn config(&self) -> tokio_postgres::Config {
+        base_config(&self.server)
+    }
+
+    /// Creates a new, empty schema named after `test` (a valid identifier's start).
+    pub async fn fresh_schema(&self, test: &str) -> TestSchema {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let mut config = self.config();
+        let name = format!(
+            "t_{test}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test cluster");
+        let connection = tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .await
+            .expect("create the test's schema");
+        drop(client);
+        let _ = connection.await;
+        let options = format!("-c search_path={name}");
+        let conninfo = match &self.server {
+            Server::Socket(dir) => format!(
+                "host={} port={PORT} user=postgres dbname=postgres options='{options}' \
+                 application_name={name}",
+                dir.display()
+            ),
+            Server::Url(url) => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}options=-c%20search_path%3D{name}&application_name={name}")
+            }
+        };
+        config.options(options).application_name(&name);
+        TestSchema {
+            name,
+            config,
+            conninfo,
+        }
+    }
+}
+
 /// A connection config whose `search_path` is a new, empty schema named after `test`, or
-/// `None` (after the notice) when there is no server to test against.
-pub(crate) async fn fresh_schema(test: &str) -> Option<tokio_postgres::Config> {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let server = SERVER.get_or_init(start).as_ref()?;
-    let mut config = base_config(server);
-    let schema = format!(
-        "t_{test}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect to the test cluster");
-    let connection = tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .expect("create the test's schema");
-    drop(client);
-    let _ = connection.await;
-    config.options(format!("-c search_path={schema}"));
-    Some(config)
+/// `None` (after the notice) when there is no server to test against; see
+/// [`TestCluster::fresh_schema`].
+pub async fn fresh_schema(test: &str) -> Option<tokio_postgres::Config> {
+    let cluster = TestCluster::get()?;
+    Some(cluster.fresh_schema(test).await.config())
 }
