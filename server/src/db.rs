@@ -7,16 +7,32 @@
 //!   marked done in the same transaction that stores its reply.
 //! - `sv_outbox`: every reply part, stored before it is sent, until it is sent or dropped.
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
+//! - `ap_threads`, `ap_runs`, `ap_run_events`: the Agent Protocol's records
+//!   ([`crate::protocol`]).
+//! - `sv_schema`: the version of these tables, one row; see [`MIGRATIONS`].
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, params};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
-const SCHEMA: &str = "
+/// The server's tables, version by version: entry `i` brings a file from version `i` to `i + 1`.
+/// Applied on open, all due ones in one `BEGIN IMMEDIATE` transaction, and the version reached
+/// recorded in `sv_schema`. Append only: never edit a released entry.
+///
+/// Files written before `sv_schema` existed hold versions 1 and 2 (or only 1) without a record;
+/// they are recognised by their `sv_inbox` and brought up by running these entries from the
+/// start. That is safe, and keeps their rows, only because versions 1 and 2 are entirely
+/// `CREATE ... IF NOT EXISTS`: present tables and indexes are left as they are, missing ones
+/// created. Later entries run only on files that record a version, so they need no such care.
+const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL];
+
+/// Version 1: the inbox, the outbox and the delivery failures.
+const V1_QUEUES: &str = "
 CREATE TABLE IF NOT EXISTS sv_inbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     channel TEXT NOT NULL,
@@ -60,6 +76,177 @@ CREATE TABLE IF NOT EXISTS sv_delivery_failures (
 );
 ";
 
+/// Version 2: the Agent Protocol's threads, runs and run events.
+const V2_AGENT_PROTOCOL: &str = "
+CREATE TABLE IF NOT EXISTS ap_threads (
+    thread_id TEXT PRIMARY KEY,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    graph_id TEXT,
+    status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ap_threads_updated ON ap_threads (updated_at_ms);
+CREATE TABLE IF NOT EXISTS ap_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL UNIQUE,
+    thread_id TEXT NOT NULL,
+    assistant_id TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    multitask TEXT NOT NULL,
+    kwargs TEXT NOT NULL,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
+CREATE INDEX IF NOT EXISTS ap_runs_updated ON ap_runs (updated_at_ms);
+CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
+    WHERE status IN ('pending', 'running');
+CREATE TABLE IF NOT EXISTS ap_run_events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+";
+
+/// The kind of a stored guest message (`sv_inbox.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Text the agent can read.
+    Text,
+    /// Anything else (a photo, a voice note, …); the message's text holds its kind.
+    Unsupported,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Unsupported => "unsupported",
+        }
+    }
+
+    /// The kind stored as `text`; anything but `text` cannot be read by the agent.
+    pub(crate) fn parse(text: &str) -> Kind {
+        if text == Kind::Text.as_str() {
+            Kind::Text
+        } else {
+            Kind::Unsupported
+        }
+    }
+}
+
+/// Where a guest message stands (`sv_inbox.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InboxState {
+    /// Waiting for its turn.
+    Pending,
+    /// Answered.
+    Done,
+    /// Given up on after its attempts; the guest was sent an apology.
+    Failed,
+    /// Over the rate limit: stored as handled, never answered.
+    Limited,
+}
+
+impl InboxState {
+    const ALL: [InboxState; 4] = [
+        InboxState::Pending,
+        InboxState::Done,
+        InboxState::Failed,
+        InboxState::Limited,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            InboxState::Pending => "pending",
+            InboxState::Done => "done",
+            InboxState::Failed => "failed",
+            InboxState::Limited => "limited",
+        }
+    }
+
+    /// The state stored as `text`; `None` for one this build does not know.
+    pub(crate) fn parse(text: &str) -> Option<InboxState> {
+        InboxState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// Where a reply part stands (`sv_outbox.state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutboxState {
+    /// Waiting to be sent (again).
+    Pending,
+    /// Sent.
+    Sent,
+    /// Given up on.
+    Dropped,
+}
+
+impl OutboxState {
+    const ALL: [OutboxState; 3] = [
+        OutboxState::Pending,
+        OutboxState::Sent,
+        OutboxState::Dropped,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Dropped => "dropped",
+        }
+    }
+
+    /// The state stored as `text`; `None` for one this build does not know.
+    pub(crate) fn parse(text: &str) -> Option<OutboxState> {
+        OutboxState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// The enums stored as their names: bound as text, and read back failing (not panicking) on
+/// a name this build does not know.
+macro_rules! stored_as_text {
+    ($($ty:ident => $parse:expr),* $(,)?) => {$(
+        impl ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $ty {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let text = value.as_str()?;
+                let parse: fn(&str) -> Option<$ty> = $parse;
+                parse(text).ok_or_else(|| {
+                    FromSqlError::Other(
+                        format!("unknown {} {text:?}", stringify!($ty)).into(),
+                    )
+                })
+            }
+        }
+    )*};
+}
+
+stored_as_text! {
+    Kind => |t| Some(Kind::parse(t)),
+    InboxState => InboxState::parse,
+    OutboxState => OutboxState::parse,
+}
+
+/// Reply parts to queue for one guest.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) channel: Channel,
+    pub(crate) recipient: String,
+    pub(crate) parts: Vec<String>,
+    pub(crate) correlation: String,
+}
+
 /// A guest message to store in the inbox.
 #[derive(Debug, Clone)]
 pub(crate) struct NewMessage {
@@ -67,12 +254,13 @@ pub(crate) struct NewMessage {
     pub(crate) message_id: String,
     pub(crate) user: String,
     /// Whether the agent can read it; when not, `text` holds its kind (`image`, …).
-    pub(crate) readable: bool,
+    pub(crate) kind: Kind,
     pub(crate) text: String,
     pub(crate) sent_at_ms: i64,
     pub(crate) correlation: String,
-    /// Stored as already handled: over the rate limit.
-    pub(crate) limited: bool,
+    /// [`InboxState::Pending`], or [`InboxState::Limited`] when over the rate limit (stored
+    /// as already handled).
+    pub(crate) state: InboxState,
 }
 
 /// A stored guest message waiting for its turn.
@@ -82,7 +270,7 @@ pub(crate) struct Pending {
     pub(crate) channel: Channel,
     pub(crate) message_id: String,
     pub(crate) user: String,
-    pub(crate) readable: bool,
+    pub(crate) kind: Kind,
     pub(crate) text: String,
     pub(crate) correlation: String,
     pub(crate) attempts: i64,
@@ -135,14 +323,14 @@ impl Db {
             path: path.to_owned(),
             reason: e.to_string(),
         };
-        let conn = Connection::open(path).map_err(fail)?;
+        let mut conn = Connection::open(path).map_err(fail)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(fail)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(fail)?;
         conn.pragma_update(None, "synchronous", synchronous)
             .map_err(fail)?;
-        conn.execute_batch(SCHEMA).map_err(fail)?;
+        migrate(&mut conn, path)?;
         Ok(Db {
             path: path.to_owned(),
             conn: Arc::new(Mutex::new(conn)),
@@ -199,12 +387,12 @@ impl Db {
                         m.channel.as_str(),
                         m.message_id,
                         m.user,
-                        if m.readable { "text" } else { "unsupported" },
+                        m.kind,
                         m.text,
                         m.sent_at_ms,
                         now_ms,
                         m.correlation,
-                        if m.limited { "limited" } else { "pending" },
+                        m.state,
                     ])?;
                     new.push(changed == 1);
                 }
@@ -220,11 +408,11 @@ impl Db {
         self.call("read pending messages", |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, channel, message_id, user_id, kind, text, correlation, attempts
-                 FROM sv_inbox WHERE state = 'pending'
+                 FROM sv_inbox WHERE state = ?1
                  ORDER BY channel, user_id, sent_at_ms, seq",
             )?;
             // A channel this build does not know cannot be answered; its rows stay stored.
-            let rows = stmt.query_map([], |r| {
+            let rows = stmt.query_map([InboxState::Pending], |r| {
                 let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
                     return Ok(None);
                 };
@@ -233,7 +421,7 @@ impl Db {
                     channel,
                     message_id: r.get(2)?,
                     user: r.get(3)?,
-                    readable: r.get::<_, String>(4)? == "text",
+                    kind: r.get(4)?,
                     text: r.get(5)?,
                     correlation: r.get(6)?,
                     attempts: r.get(7)?,
@@ -244,14 +432,14 @@ impl Db {
         .await
     }
 
-    /// Marks message `seq` handled (`done` or `failed`) and queues its reply `parts` for
-    /// `recipient`, in one transaction: a reply is never lost nor queued twice.
+    /// Marks message `seq` handled ([`InboxState::Done`] or [`InboxState::Failed`]) and
+    /// queues its `reply`, in one transaction: a reply is never lost nor queued twice.
     pub(crate) async fn answer(
         &self,
         seq: i64,
-        state: &'static str,
+        state: InboxState,
         detail: Option<String>,
-        reply: (Channel, String, Vec<String>, String),
+        reply: Reply,
         now_ms: i64,
     ) -> Result<(), Error> {
         self.call("store a reply", move |c| {
@@ -260,8 +448,7 @@ impl Db {
                 "UPDATE sv_inbox SET state = ?2, detail = ?3 WHERE seq = ?1",
                 params![seq, state, detail],
             )?;
-            let (channel, recipient, parts, correlation) = reply;
-            queue(&tx, channel, &recipient, &parts, &correlation, now_ms)?;
+            queue(&tx, &reply, now_ms)?;
             tx.commit()
         })
         .await
@@ -279,18 +466,11 @@ impl Db {
         .await
     }
 
-    /// Queues reply `parts` not tied to an inbox message (the rate-limit notice).
-    pub(crate) async fn send_later(
-        &self,
-        channel: Channel,
-        recipient: String,
-        parts: Vec<String>,
-        correlation: String,
-        now_ms: i64,
-    ) -> Result<(), Error> {
+    /// Queues a `reply` not tied to an inbox message (the rate-limit notice).
+    pub(crate) async fn send_later(&self, reply: Reply, now_ms: i64) -> Result<(), Error> {
         self.call("queue a reply", move |c| {
             let tx = c.transaction()?;
-            queue(&tx, channel, &recipient, &parts, &correlation, now_ms)?;
+            queue(&tx, &reply, now_ms)?;
             tx.commit()
         })
         .await
@@ -302,25 +482,26 @@ impl Db {
         self.call("read due replies", move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT id, channel, recipient, text, correlation, attempts FROM sv_outbox o
-                 WHERE state = 'pending' AND next_attempt_ms <= ?1
+                 WHERE state = ?3 AND next_attempt_ms <= ?1
                    AND NOT EXISTS (SELECT 1 FROM sv_outbox p
-                       WHERE p.state = 'pending' AND p.channel = o.channel
+                       WHERE p.state = ?3 AND p.channel = o.channel
                          AND p.recipient = o.recipient AND p.id < o.id)
                  ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
-                let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
-                    return Ok(None);
-                };
-                Ok(Some(Outgoing {
-                    id: r.get(0)?,
-                    channel,
-                    recipient: r.get(2)?,
-                    text: r.get(3)?,
-                    correlation: r.get(4)?,
-                    attempts: r.get(5)?,
-                }))
-            })?;
+            let rows =
+                stmt.query_map(params![now_ms, limit as i64, OutboxState::Pending], |r| {
+                    let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
+                        return Ok(None);
+                    };
+                    Ok(Some(Outgoing {
+                        id: r.get(0)?,
+                        channel,
+                        recipient: r.get(2)?,
+                        text: r.get(3)?,
+                        correlation: r.get(4)?,
+                        attempts: r.get(5)?,
+                    }))
+                })?;
             rows.filter_map(Result::transpose).collect()
         })
         .await
@@ -330,9 +511,9 @@ impl Db {
     pub(crate) async fn sent(&self, id: i64, remote_id: String, now_ms: i64) -> Result<(), Error> {
         self.call("record a sent reply", move |c| {
             c.execute(
-                "UPDATE sv_outbox SET state = 'sent', attempts = attempts + 1, done_ms = ?2,
+                "UPDATE sv_outbox SET state = ?4, attempts = attempts + 1, done_ms = ?2,
                      remote_id = ?3, last_error = NULL WHERE id = ?1",
-                params![id, now_ms, remote_id],
+                params![id, now_ms, remote_id, OutboxState::Sent],
             )
             .map(|_| ())
         })
@@ -356,9 +537,9 @@ impl Db {
                     params![id, at, reason],
                 ),
                 None => c.execute(
-                    "UPDATE sv_outbox SET state = 'dropped', attempts = attempts + 1,
+                    "UPDATE sv_outbox SET state = ?4, attempts = attempts + 1,
                          done_ms = ?2, last_error = ?3 WHERE id = ?1",
-                    params![id, now_ms, reason],
+                    params![id, now_ms, reason, OutboxState::Dropped],
                 ),
             }
             .map(|_| ())
@@ -371,8 +552,8 @@ impl Db {
         self.call("measure the outbox", |c| {
             c.query_row(
                 "SELECT COUNT(*), MIN(created_ms), MIN(next_attempt_ms) FROM sv_outbox
-                 WHERE state = 'pending'",
-                [],
+                 WHERE state = ?1",
+                [OutboxState::Pending],
                 |r| {
                     Ok(OutboxDepth {
                         pending: r.get(0)?,
@@ -415,12 +596,12 @@ impl Db {
     pub(crate) async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
         self.call("prune old rows", move |c| {
             let inbox = c.execute(
-                "DELETE FROM sv_inbox WHERE state != 'pending' AND received_at_ms < ?1",
-                params![before_ms],
+                "DELETE FROM sv_inbox WHERE state != ?2 AND received_at_ms < ?1",
+                params![before_ms, InboxState::Pending],
             )?;
             let outbox = c.execute(
-                "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < ?1",
-                params![before_ms],
+                "DELETE FROM sv_outbox WHERE state != ?2 AND created_ms < ?1",
+                params![before_ms, OutboxState::Pending],
             )?;
             Ok(inbox + outbox)
         })
@@ -428,26 +609,82 @@ impl Db {
     }
 }
 
-fn queue(
-    tx: &rusqlite::Transaction<'_>,
-    channel: Channel,
-    recipient: &str,
-    parts: &[String],
-    correlation: &str,
-    now_ms: i64,
-) -> rusqlite::Result<()> {
+/// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`], in one
+/// `BEGIN IMMEDIATE` transaction (so two connections opening the file at once take turns);
+/// refuses a file of a newer version than this build knows.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
+    let fail = |reason: String| Error::Database {
+        path: path.to_owned(),
+        reason,
+    };
+    let sql = |e: rusqlite::Error| fail(format!("migrating the server's tables: {e}"));
+    let newest = MIGRATIONS.len() as i64;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let has_table = |name: &str| {
+        tx.query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|found| found.is_some())
+    };
+    let recorded: Option<i64> = if has_table("sv_schema").map_err(sql)? {
+        tx.query_row("SELECT MAX(version) FROM sv_schema", [], |r| r.get(0))
+            .map_err(sql)?
+    } else {
+        tx.execute_batch("CREATE TABLE sv_schema (version INTEGER NOT NULL)")
+            .map_err(sql)?;
+        None
+    };
+    let from = match recorded {
+        Some(version) if version > newest => {
+            return Err(fail(format!(
+                "the server's tables are at schema version {version}, newer than the newest \
+                 this build knows ({newest}); run a newer server"
+            )));
+        }
+        Some(version) => version,
+        None => {
+            if has_table("sv_inbox").map_err(sql)? {
+                // Before versions were recorded: re-running versions 1 and 2 only creates
+                // what is missing (see MIGRATIONS).
+                tracing::info!(
+                    path = %path.display(),
+                    "the server's tables predate schema versions; recording version {newest}"
+                );
+            }
+            0
+        }
+    };
+    if from == newest && recorded.is_some() {
+        return Ok(());
+    }
+    for migration in &MIGRATIONS[from.max(0) as usize..] {
+        tx.execute_batch(migration).map_err(sql)?;
+    }
+    tx.execute("DELETE FROM sv_schema", []).map_err(sql)?;
+    tx.execute("INSERT INTO sv_schema (version) VALUES (?1)", [newest])
+        .map_err(sql)?;
+    tx.commit().map_err(sql)
+}
+
+fn queue(tx: &rusqlite::Transaction<'_>, reply: &Reply, now_ms: i64) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO sv_outbox (channel, recipient, text, correlation, state, next_attempt_ms,
              created_ms)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5)",
     )?;
-    for part in parts {
+    for part in &reply.parts {
         insert.execute(params![
-            channel.as_str(),
-            recipient,
+            reply.channel.as_str(),
+            reply.recipient,
             part,
-            correlation,
-            now_ms
+            reply.correlation,
+            now_ms,
+            OutboxState::Pending,
         ])?;
     }
     Ok(())

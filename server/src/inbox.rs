@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::agent::Message;
-use crate::db::Pending;
+use crate::db::{InboxState, Kind, Pending, Reply};
 use crate::meta::{Channel, split};
 use crate::state::{App, DRAIN, now_ms};
 
@@ -109,7 +109,7 @@ async fn answer_guest(app: &App, rows: Vec<Pending>) {
 
 /// Answers one message; true when it failed and will be tried again later.
 async fn answer(app: &App, row: &Pending) -> bool {
-    let text = if row.readable {
+    let text = if row.kind == Kind::Text {
         let message = Message {
             channel: row.channel.as_str().to_owned(),
             user: row.user.clone(),
@@ -132,7 +132,7 @@ async fn answer(app: &App, row: &Pending) -> bool {
         Ok(TEXT_ONLY.to_owned())
     };
     let (state, detail, reply) = match text {
-        Ok(reply) => ("done", None, reply),
+        Ok(reply) => (InboxState::Done, None, reply),
         Err(why) if row.attempts + 1 < MAX_ATTEMPTS => {
             tracing::warn!(
                 error = why,
@@ -147,7 +147,7 @@ async fn answer(app: &App, row: &Pending) -> bool {
         }
         Err(why) => {
             tracing::error!(error = why, "turn failed for good; apologising");
-            ("failed", Some(why), APOLOGY.to_owned())
+            (InboxState::Failed, Some(why), APOLOGY.to_owned())
         }
     };
     let parts = split::split(&reply, row.channel.limit());
@@ -157,12 +157,12 @@ async fn answer(app: &App, row: &Pending) -> bool {
             row.seq,
             state,
             detail,
-            (
-                row.channel,
-                row.user.clone(),
+            Reply {
+                channel: row.channel,
+                recipient: row.user.clone(),
                 parts,
-                row.correlation.clone(),
-            ),
+                correlation: row.correlation.clone(),
+            },
             now_ms(),
         )
         .await;

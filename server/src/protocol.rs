@@ -19,7 +19,7 @@ use crate::db::Db;
 /// Builds the API over the agent's graph, checkpointer and store, and marks runs a previous
 /// process left unfinished.
 pub(crate) async fn open(config: &Config, agent: &Agent, db: Db) -> Result<Api, Error> {
-    let runs = runs_db::SqliteRunStore::open(db).await?;
+    let runs = runs_db::SqliteRunStore::open(db);
     let checkpointer = Arc::clone(agent.checkpointer()) as Arc<dyn Checkpointer>;
     let startup =
         |what: &str, e: graph_core::BuildError| Error::Startup(format!("the {what} graph: {e}"));

@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 
 use super::error::{ApiError, OrInternal, RequestId};
 use super::shapes::Text;
-use crate::db::NewMessage;
+use crate::db::{InboxState, Kind, NewMessage, Reply};
 use crate::limits::{SLOW_DOWN, Verdict};
 use crate::meta::{Channel, Content, instagram, signature, split, whatsapp};
 use crate::state::{App, correlation_id, now_ms, secret_eq};
@@ -142,19 +142,23 @@ pub(crate) async fn receive(
             let verdict = app.limits.check(&format!("{channel}:{}", m.sender));
             let correlation = correlation_id();
             notify.push(matches!(verdict, Verdict::Limited { notify: true, .. }));
-            let (readable, text) = match m.content {
-                Content::Text(text) => (true, text),
-                Content::Unsupported(kind) => (false, kind),
+            let (kind, text) = match m.content {
+                Content::Text(text) => (Kind::Text, text),
+                Content::Unsupported(kind) => (Kind::Unsupported, kind),
             };
             NewMessage {
                 channel,
                 message_id: m.message_id,
                 user: m.sender,
-                readable,
+                kind,
                 text,
                 sent_at_ms: m.sent_at_ms,
                 correlation,
-                limited: verdict != Verdict::Allowed,
+                state: if verdict == Verdict::Allowed {
+                    InboxState::Pending
+                } else {
+                    InboxState::Limited
+                },
             }
         })
         .collect();
@@ -164,10 +168,10 @@ pub(crate) async fn receive(
         .await
         .or_internal(&request_id, &format!("{channel}: storing a delivery"))?;
     for ((message, new), notify) in stored.into_iter().zip(notify) {
-        let outcome = match (new, message.limited) {
+        let outcome = match (new, message.state) {
             (false, _) => "duplicate",
-            (true, true) => "rate_limited",
-            (true, false) => "accepted",
+            (true, InboxState::Limited) => "rate_limited",
+            (true, _) => "accepted",
         };
         tracing::info!(
             %channel,
@@ -182,7 +186,15 @@ pub(crate) async fn receive(
             let parts = split::split(SLOW_DOWN, channel.limit());
             let sent = app
                 .db
-                .send_later(channel, message.user, parts, message.correlation, now)
+                .send_later(
+                    Reply {
+                        channel,
+                        recipient: message.user,
+                        parts,
+                        correlation: message.correlation,
+                    },
+                    now,
+                )
                 .await;
             if let Err(e) = sent {
                 tracing::error!(%channel, error = %e, "queueing the slow-down notice");

@@ -1,5 +1,6 @@
 //! [`SqliteRunStore`]: the Agent Protocol's threads, runs and run events in the server's
-//! SQLite file (`ap_*` tables), through the server's connection.
+//! SQLite file (`ap_*` tables, created with the server's own by [`Db`]'s migrations), through
+//! the server's connection.
 
 use agent_protocol::{
     Error, Multitask, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
@@ -11,55 +12,15 @@ use serde_json::{Map, Value};
 
 use crate::db::Db;
 
-pub(crate) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS ap_threads (
-    thread_id TEXT PRIMARY KEY,
-    created_at_ms INTEGER NOT NULL,
-    updated_at_ms INTEGER NOT NULL,
-    metadata TEXT NOT NULL,
-    graph_id TEXT,
-    status TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS ap_threads_updated ON ap_threads (updated_at_ms);
-CREATE TABLE IF NOT EXISTS ap_runs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL UNIQUE,
-    thread_id TEXT NOT NULL,
-    assistant_id TEXT NOT NULL,
-    created_at_ms INTEGER NOT NULL,
-    updated_at_ms INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    multitask TEXT NOT NULL,
-    kwargs TEXT NOT NULL,
-    result TEXT
-);
-CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
-CREATE INDEX IF NOT EXISTS ap_runs_updated ON ap_runs (updated_at_ms);
-CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
-    WHERE status IN ('pending', 'running');
-CREATE TABLE IF NOT EXISTS ap_run_events (
-    run_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    event TEXT NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-) WITHOUT ROWID;
-";
-
 /// The Agent Protocol's records in SQLite.
 pub(crate) struct SqliteRunStore {
     db: Db,
 }
 
 impl SqliteRunStore {
-    /// Creates the tables if needed.
-    pub(crate) async fn open(db: Db) -> Result<Self, crate::Error> {
-        db.call("create the agent protocol tables", |c| {
-            c.execute_batch(SCHEMA)
-        })
-        .await?;
-        Ok(SqliteRunStore { db })
+    /// The store over `db`, whose opening created the tables ([`crate::db`]).
+    pub(crate) fn open(db: Db) -> Self {
+        SqliteRunStore { db }
     }
 
     async fn call<T: Send + 'static>(

@@ -14,6 +14,7 @@ mod load;
 mod meta;
 mod protocol;
 mod restart;
+mod schema;
 mod sdk;
 mod turns;
 mod webhooks;
