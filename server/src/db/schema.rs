@@ -1,0 +1,163 @@
+//! The server's tables, version by version, and [`migrate`], which brings a file to the newest
+//! version on open.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::Error;
+
+/// The server's tables, version by version: entry `i` brings a file from version `i` to `i + 1`.
+/// Applied on open, all due ones in one `BEGIN IMMEDIATE` transaction, and the version reached
+/// recorded in `sv_schema`. Append only: never edit a released entry.
+///
+/// Files written before `sv_schema` existed hold versions 1 and 2 (or only 1) without a record;
+/// they are recognised by their `sv_inbox` and brought up by running these entries from the
+/// start. That is safe, and keeps their rows, only because versions 1 and 2 are entirely
+/// `CREATE ... IF NOT EXISTS`: present tables and indexes are left as they are, missing ones
+/// created. Later entries run only on files that record a version, so they need no such care.
+const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL];
+
+/// Version 1: the inbox, the outbox and the delivery failures.
+const V1_QUEUES: &str = "
+CREATE TABLE IF NOT EXISTS sv_inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    correlation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    detail TEXT,
+    UNIQUE (channel, message_id)
+);
+CREATE INDEX IF NOT EXISTS sv_inbox_pending ON sv_inbox (state, channel, user_id, sent_at_ms, seq);
+CREATE INDEX IF NOT EXISTS sv_inbox_received ON sv_inbox (received_at_ms);
+CREATE TABLE IF NOT EXISTS sv_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    correlation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    done_ms INTEGER,
+    remote_id TEXT,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS sv_outbox_pending ON sv_outbox (state, channel, recipient, id);
+CREATE TABLE IF NOT EXISTS sv_delivery_failures (
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    code INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    PRIMARY KEY (channel, message_id)
+);
+";
+
+/// Version 2: the Agent Protocol's threads, runs and run events.
+const V2_AGENT_PROTOCOL: &str = "
+CREATE TABLE IF NOT EXISTS ap_threads (
+    thread_id TEXT PRIMARY KEY,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    graph_id TEXT,
+    status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ap_threads_updated ON ap_threads (updated_at_ms);
+CREATE TABLE IF NOT EXISTS ap_runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL UNIQUE,
+    thread_id TEXT NOT NULL,
+    assistant_id TEXT NOT NULL,
+    created_at_ms INTEGER NOT NULL,
+    updated_at_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    multitask TEXT NOT NULL,
+    kwargs TEXT NOT NULL,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
+CREATE INDEX IF NOT EXISTS ap_runs_updated ON ap_runs (updated_at_ms);
+CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
+    WHERE status IN ('pending', 'running');
+CREATE TABLE IF NOT EXISTS ap_run_events (
+    run_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+";
+
+/// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`], in one
+/// `BEGIN IMMEDIATE` transaction (so two connections opening the file at once take turns);
+/// refuses a file of a newer version than this build knows.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
+    let fail = |reason: String| Error::Database {
+        path: path.to_owned(),
+        reason,
+    };
+    let sql = |e: rusqlite::Error| fail(format!("migrating the server's tables: {e}"));
+    let newest = MIGRATIONS.len() as i64;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let has_table = |name: &str| {
+        tx.query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |_| Ok(()),
+        )
+        .optional()
+        .map(|found| found.is_some())
+    };
+    let recorded: Option<i64> = if has_table("sv_schema").map_err(sql)? {
+        tx.query_row("SELECT MAX(version) FROM sv_schema", [], |r| r.get(0))
+            .map_err(sql)?
+    } else {
+        tx.execute_batch("CREATE TABLE sv_schema (version INTEGER NOT NULL)")
+            .map_err(sql)?;
+        None
+    };
+    let from = match recorded {
+        Some(version) if version > newest => {
+            return Err(fail(format!(
+                "the server's tables are at schema version {version}, newer than the newest \
+                 this build knows ({newest}); run a newer server"
+            )));
+        }
+        Some(version) => version,
+        None => {
+            if has_table("sv_inbox").map_err(sql)? {
+                // Before versions were recorded: re-running versions 1 and 2 only creates
+                // what is missing (see MIGRATIONS).
+                tracing::info!(
+                    path = %path.display(),
+                    "the server's tables predate schema versions; recording version {newest}"
+                );
+            }
+            0
+        }
+    };
+    if from == newest && recorded.is_some() {
+        return Ok(());
+    }
+    for migration in &MIGRATIONS[from.max(0) as usize..] {
+        tx.execute_batch(migration).map_err(sql)?;
+    }
+    tx.execute("DELETE FROM sv_schema", []).map_err(sql)?;
+    tx.execute("INSERT INTO sv_schema (version) VALUES (?1)", [newest])
+        .map_err(sql)?;
+    tx.commit().map_err(sql)
+}
