@@ -149,6 +149,7 @@ mod builder;
 mod cache;
 mod checkpoint;
 mod clock;
+pub mod codec;
 mod compiled;
 mod config;
 mod context;
