@@ -186,6 +186,7 @@ pub struct TestSchema {
     name: String,
     config: tokio_postgres::Config,
     conninfo: String,
+    url: String,
 }
 
 impl TestSchema {
@@ -204,6 +205,12 @@ impl TestSchema {
     /// `TEST_DATABASE_URL` with an `options` parameter added.
     pub fn conninfo(&self) -> &str {
         &self.conninfo
+    }
+
+    /// The same as a `postgresql://` URL, for a program that takes only URLs (the server's
+    /// `DATABASE_URL`).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 }
 
@@ -242,10 +249,10 @@ impl TestCluster {
         drop(client);
         let _ = connection.await;
         let options = format!("-c search_path={name}");
-        let conninfo = match &self.server {
+        let url = match &self.server {
             Server::Socket(dir) => format!(
-                "host={} port={PORT} user=postgres dbname=postgres options='{options}' \
-                 application_name={name}",
+                "postgresql://postgres@/postgres?host={}&port={PORT}\
+                 &options=-c%20search_path%3D{name}&application_name={name}",
                 dir.display()
             ),
             Server::Url(url) => {
@@ -253,11 +260,20 @@ impl TestCluster {
                 format!("{url}{separator}options=-c%20search_path%3D{name}&application_name={name}")
             }
         };
+        let conninfo = match &self.server {
+            Server::Socket(dir) => format!(
+                "host={} port={PORT} user=postgres dbname=postgres options='{options}' \
+                 application_name={name}",
+                dir.display()
+            ),
+            Server::Url(_) => url.clone(),
+        };
         config.options(options).application_name(&name);
         TestSchema {
             name,
             config,
             conninfo,
+            url,
         }
     }
 }

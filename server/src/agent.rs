@@ -1,4 +1,4 @@
-//! The hotel agent as the server runs it: one compiled graph checkpointed to SQLite, one turn
+//! The hotel agent as the server runs it: one compiled graph checkpointed to the database, one turn
 //! at a time per thread, each turn measured, and a turn that a crash interrupted finished
 //! rather than run twice.
 //!
@@ -17,9 +17,9 @@ use std::time::Instant;
 use agent_nodes::resilience::BreakerState;
 use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
 use agent_protocol::ThreadLocks;
-use checkpoint::SqliteCheckpointer;
-use graph_core::{CompiledGraph, EventKind, Resume, RunConfig, RunOutput};
-use hotel::{BookingStore, Catalog, Clock};
+use graph_core::{Checkpointer, CompiledGraph, EventKind, Resume, RunConfig, RunOutput, Store};
+use hotel::{Catalog, Clock};
+type Bookings = hotel::BookingStore; // TEMP-MERGE
 use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
 use tracing::Instrument;
 
@@ -28,6 +28,7 @@ use crate::Error;
 use crate::config::{Config, LlmProvider};
 use crate::metrics::Metrics;
 use crate::metrics::{LlmLabels, NodeLabels, OutcomeLabels, ProviderLabels};
+use crate::storage::Storage;
 
 /// The hotel agent's graph id in LangGraph's API.
 pub(crate) const HOTEL_GRAPH: &str = "hotel";
@@ -62,8 +63,10 @@ type BreakerProbe = Box<dyn Fn() -> BreakerState + Send + Sync>;
 pub(crate) struct Agent {
     graph: CompiledGraph<Conversation>,
     /// The graph's checkpointer, to wait out a turn's writes.
-    checkpointer: Arc<SqliteCheckpointer>,
-    pub(crate) store: BookingStore,
+    checkpointer: Arc<dyn Checkpointer>,
+    /// Where the graph remembers guests across threads and channels.
+    memory: Arc<dyn Store>,
+    pub(crate) store: Arc<Bookings>, // TEMP-MERGE
     pub(crate) catalog: Catalog,
     /// Shared with the Agent Protocol's runs.
     locks: Arc<ThreadLocks>,
@@ -75,21 +78,17 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
-    /// Opens the bookings and checkpoints in the database file and builds the graph with the
-    /// configured model.
-    pub(crate) fn open(config: &Config, metrics: Arc<Metrics>) -> Result<Agent, Error> {
-        let path = &config.database_url.0;
+    /// Builds the graph with the configured model over the bookings, checkpoints and store
+    /// in `storage`.
+    pub(crate) fn open(
+        config: &Config,
+        storage: &Storage,
+        catalog: Catalog,
+        metrics: Arc<Metrics>,
+    ) -> Result<Agent, Error> {
         let clock = config.hotel_today.map_or(Clock::System, Clock::Fixed);
-        let catalog = Catalog::load().map_err(|e| Error::Startup(format!("the catalog: {e}")))?;
-        let store = BookingStore::open(path, catalog.clone()).map_err(|e| Error::Database {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        let checkpointer = SqliteCheckpointer::open(path).map_err(|e| Error::Database {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        let checkpointer = Arc::new(checkpointer);
+        let store = Arc::clone(&storage.bookings);
+        let checkpointer = Arc::clone(&storage.checkpointer);
         let var = |name: &str| config.llm_var(name);
         let invalid = |variable: &'static str| {
             move |e: agent_nodes::Error| Error::Config {
@@ -121,20 +120,21 @@ impl Agent {
             }
         };
         let (agent, breaker) = match llm {
-            None => (HotelAgent::offline(store.clone(), clock), None),
+            None => (HotelAgent::offline((*store).clone(), clock), None),
             Some((model, probe)) => (
-                HotelAgent::with_model(store.clone(), clock, model),
+                HotelAgent::with_model((*store).clone(), clock, model),
                 Some(probe),
             ),
         };
         let graph = hotel_agent_graph(agent)
             .map_err(|e| Error::Startup(format!("the agent graph: {e}")))?
-            .with_checkpointer(Arc::clone(&checkpointer) as Arc<dyn graph_core::Checkpointer>)
-            // Guests remembered across threads and channels, in the same file.
-            .with_store(Arc::new(checkpointer.store()) as Arc<dyn graph_core::Store>);
+            .with_checkpointer(Arc::clone(&checkpointer))
+            // Guests remembered across threads and channels, in the same database.
+            .with_store(Arc::clone(&storage.store));
         Ok(Agent {
             graph,
             checkpointer,
+            memory: Arc::clone(&storage.store),
             store,
             catalog,
             locks: Arc::new(ThreadLocks::new()),
@@ -151,13 +151,13 @@ impl Agent {
     }
 
     /// The checkpointer the graph's threads live in.
-    pub(crate) fn checkpointer(&self) -> &Arc<SqliteCheckpointer> {
+    pub(crate) fn checkpointer(&self) -> &Arc<dyn Checkpointer> {
         &self.checkpointer
     }
 
     /// The long-term store the graph remembers guests in.
-    pub(crate) fn long_term_store(&self) -> Arc<dyn graph_core::Store> {
-        Arc::new(self.checkpointer.store())
+    pub(crate) fn long_term_store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.memory)
     }
 
     /// The per-thread locks turns take, to share with other runners of the same threads.
@@ -226,7 +226,7 @@ impl Agent {
     /// and stopped waiting for (a node attempt cut off by its timeout drops its write's future,
     /// not the write).
     async fn settle(&self) {
-        if let Err(e) = graph_core::Checkpointer::barrier(&*self.checkpointer).await {
+        if let Err(e) = self.checkpointer.barrier().await {
             tracing::error!(error = %e, "waiting for the turn's checkpoint writes");
         }
     }
@@ -253,8 +253,9 @@ impl Agent {
             .metadata("correlation", correlation.as_str());
         // The head's metadata alone says whether this message already ran: a turn pays for
         // reading the whole state (which grows with the conversation) only to reuse a reply.
-        let head = graph_core::Checkpointer::list(
-            &*self.checkpointer,
+        let head = self
+            .checkpointer
+            .list(
             &thread.as_str().into(),
             &graph_core::Namespace::root(),
             &graph_core::HistoryQuery {

@@ -41,9 +41,10 @@ pub struct Config {
     /// Address to listen on. A non-loopback address requires ADMIN_TOKEN.
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
     pub bind_addr: SocketAddr,
-    /// The SQLite file for bookings, conversations, inbox and outbox: `sqlite://PATH`.
+    /// Where bookings, conversations, inbox and outbox live: `sqlite://PATH` (one file, one
+    /// process) or `postgres://…` (shared by several replicas).
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://hotel-agent.db", value_parser = parse_database_url)]
-    pub database_url: DatabasePath,
+    pub database_url: DatabaseUrl,
     /// Fixes today's date (YYYY-MM-DD) for demos and tests.
     #[arg(long, env = "HOTEL_TODAY")]
     pub hotel_today: Option<NaiveDate>,
@@ -116,6 +117,11 @@ pub struct Config {
     /// Messages all guests together may send per second.
     #[arg(long, env = "RATE_LIMIT_GLOBAL", default_value = "100", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_global: u32,
+    /// How long a replica holds a guest it answers before another may take the guest over, in
+    /// seconds (renewed every third of it while it works). With Postgres this is how long a
+    /// crashed replica's guests wait.
+    #[arg(long, env = "GUEST_LEASE_SECS", default_value = "30", value_parser = clap::value_parser!(u64).range(3..=3600))]
+    pub guest_lease_secs: u64,
     /// Largest request body accepted, in bytes (webhooks and the chat API).
     #[arg(long, env = "MAX_BODY_BYTES", default_value = "1048576", value_parser = clap::value_parser!(u64).range(1024..=67_108_864))]
     pub max_body_bytes: u64,
@@ -128,21 +134,104 @@ pub struct Config {
     pub agent_test_graphs: bool,
 }
 
-/// Where the SQLite file is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatabasePath(pub PathBuf);
+/// Where the server keeps everything.
+#[derive(Clone)]
+pub enum DatabaseUrl {
+    /// One SQLite file (`sqlite://PATH`): one server process.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://…`): any number of replicas share it.
+    Postgres(PgUrl),
+}
 
-fn parse_database_url(url: &str) -> Result<DatabasePath, String> {
+/// A parsed `postgres://` URL; shown without its password.
+#[derive(Clone)]
+pub struct PgUrl {
+    config: tokio_postgres::Config,
+    shown: String,
+}
+
+impl PgUrl {
+    /// The connection settings.
+    pub fn config(&self) -> &tokio_postgres::Config {
+        &self.config
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => fmt::Display::fmt(url, f),
+        }
+    }
+}
+
+impl fmt::Display for PgUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+fn parse_database_url(url: &str) -> Result<DatabaseUrl, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| format!("is not a valid postgres:// URL: {e}"))?;
+        return Ok(DatabaseUrl::Postgres(PgUrl {
+            config,
+            shown: without_password(url),
+        }));
+    }
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| format!("`{url}` is not a sqlite:// URL (e.g. sqlite://hotel-agent.db)"))?;
+        .ok_or_else(|| {
+            "is neither sqlite://PATH nor postgres://… (e.g. sqlite://hotel-agent.db)".to_owned()
+        })?;
     if path.is_empty() || path.starts_with(":memory:") {
         return Err(
             "needs a file path: conversations and bookings must outlive the process".into(),
         );
     }
-    Ok(DatabasePath(PathBuf::from(path)))
+    Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+}
+
+/// `url` with the password of its `user:password@` part, if any, replaced by `***`: what logs
+/// and error messages show.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    // A `password=` query parameter is hidden too.
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=***".to_owned(),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 fn parse_base_url(url: &str) -> Result<String, String> {
@@ -296,6 +385,11 @@ impl Config {
         })
     }
 
+    /// How long a guest's lease lasts unless renewed.
+    pub fn guest_lease(&self) -> Duration {
+        Duration::from_secs(self.guest_lease_secs)
+    }
+
     /// The first retry delay of a failed send.
     pub fn outbox_retry(&self) -> Duration {
         Duration::from_millis(self.outbox_retry_ms)
@@ -308,7 +402,7 @@ impl fmt::Display for Config {
         let secret = |v: &Option<String>| if v.is_some() { "<set>" } else { "<not set>" };
         let plain = |v: &Option<String>| v.clone().unwrap_or_else(|| "<not set>".into());
         writeln!(f, "BIND_ADDR={}", self.bind_addr)?;
-        writeln!(f, "DATABASE_URL=sqlite://{}", self.database_url.0.display())?;
+        writeln!(f, "DATABASE_URL={}", self.database_url)?;
         writeln!(
             f,
             "HOTEL_TODAY={}",
@@ -386,6 +480,7 @@ impl fmt::Display for Config {
         )?;
         writeln!(f, "RATE_LIMIT_PER_GUEST={}/min", self.rate_limit_per_guest)?;
         writeln!(f, "RATE_LIMIT_GLOBAL={}/s", self.rate_limit_global)?;
+        writeln!(f, "GUEST_LEASE_SECS={}", self.guest_lease_secs)?;
         writeln!(f, "MAX_BODY_BYTES={}", self.max_body_bytes)?;
         writeln!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)?;
         write!(f, "AGENT_TEST_GRAPHS={}", self.agent_test_graphs)

@@ -1,359 +1,143 @@
-//! The server's own durable tables, beside the bookings (`hb_*`) and checkpoints (`gc_*`) in
-//! the same SQLite file:
+//! The server's own durable tables, and [`Queue`], the one trait the inbox worker, the outbox
+//! sender and the webhooks use them through, with a SQLite ([`Db`]) and a PostgreSQL
+//! ([`PgQueue`]) implementation side by side:
 //!
 //! - `sv_inbox`: every guest message a webhook delivered, unique by (channel, message id), so
 //!   Meta's redeliveries are recognised for as long as rows are kept (8 days, beyond
-//!   WhatsApp's 7 days of retries). A message is stored before the webhook is answered and
-//!   marked done in the same transaction that stores its reply.
+//!   WhatsApp's 7 days of retries), also when they reach two replicas at once. A message is
+//!   stored before the webhook is answered and marked done in the same transaction that stores
+//!   its reply.
 //! - `sv_outbox`: every reply part, stored before it is sent, until it is sent or dropped.
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
+//! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
+//!   answers a guest, in order.
 //! - `ap_threads`, `ap_runs`, `ap_run_events`: the Agent Protocol's records
 //!   ([`crate::protocol`]).
-//! - `sv_schema`: the version of these tables, one row; see `db/schema.rs`.
+//! - `sv_schema`: the version of these tables; see `db/sqlite_schema.rs` and `db/pg_schema.rs`.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-
-use rusqlite::{Connection, params};
+use async_trait::async_trait;
 
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
+mod pg;
+mod pg_schema;
 mod rows;
-mod schema;
+mod sqlite;
+mod sqlite_schema;
 
+pub(crate) use pg::PgQueue;
 pub(crate) use rows::*;
-use schema::migrate;
+pub(crate) use sqlite::Db;
 
-/// The server's tables. Cloning shares the connection.
-#[derive(Clone)]
-pub(crate) struct Db {
-    path: PathBuf,
-    conn: Arc<Mutex<Connection>>,
+/// A guest: who a lease is on and whose messages are answered in order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Guest {
+    pub(crate) channel: Channel,
+    pub(crate) user: String,
 }
 
-impl Db {
-    /// Opens (and creates) the tables in the SQLite file at `path`; every commit is synced to
-    /// the disk before it returns (a webhook is answered only once its messages are).
-    pub(crate) fn open(path: &Path) -> Result<Db, Error> {
-        Db::connect(path, "FULL")
-    }
+/// Whether a reply was stored by [`Queue::answer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answered {
+    /// The message is marked and its reply queued.
+    Stored,
+    /// This process no longer holds the guest's lease (it expired and another replica took
+    /// the guest over): nothing was written, so the reply is not queued twice.
+    LeaseLost,
+}
 
-    /// A second connection to the same file whose commits survive the process being killed
-    /// but may be lost, the newest few, when the machine loses power (SQLite's WAL with
-    /// `synchronous = NORMAL`): for the Agent Protocol's run records and events, where a sync
-    /// per write would cap the runs per second, and where a power cut costs at most the record
-    /// of the last runs (their threads' states are in the checkpoints, synced as ever).
-    pub(crate) fn open_relaxed(path: &Path) -> Result<Db, Error> {
-        Db::connect(path, "NORMAL")
-    }
-
-    fn connect(path: &Path, synchronous: &str) -> Result<Db, Error> {
-        let fail = |e: rusqlite::Error| Error::Database {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        };
-        let mut conn = Connection::open(path).map_err(fail)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", synchronous)
-            .map_err(fail)?;
-        migrate(&mut conn, path)?;
-        Ok(Db {
-            path: path.to_owned(),
-            conn: Arc::new(Mutex::new(conn)),
-        })
-    }
-
-    /// Runs `f` on the connection on the blocking pool.
-    pub(crate) async fn call<T: Send + 'static>(
-        &self,
-        what: &'static str,
-        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, Error> {
-        let conn = Arc::clone(&self.conn);
-        let path = self.path.clone();
-        let failed = move |reason: String| Error::Database {
-            path,
-            reason: format!("{what}: {reason}"),
-        };
-        match tokio::task::spawn_blocking(move || {
-            let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
-        {
-            Ok(result) => result.map_err(|e| failed(e.to_string())),
-            Err(join) => Err(failed(join.to_string())),
-        }
-    }
-
+/// The server's queues: the inbox, the guests' leases, the outbox and the delivery failures.
+///
+/// **Per-guest order.** A guest's messages are answered by one holder of the guest's lease at
+/// a time ([`Queue::claim_guests`]), which renews it while it works ([`Queue::renew`]) and
+/// gives it back when the guest has nothing pending ([`Queue::release`]). Storing an answer
+/// checks the lease in the same transaction, so a holder that lost it writes nothing.
+#[async_trait]
+pub(crate) trait Queue: Send + Sync + 'static {
     /// Whether the database answers.
-    pub(crate) async fn ping(&self) -> Result<(), Error> {
-        self.call("ping", |c| c.query_row("SELECT 1", [], |_| Ok(())))
-            .await
-    }
+    async fn ping(&self) -> Result<(), Error>;
 
     /// Stores `messages` in one transaction and hands each back with whether it is new
-    /// (false: a redelivery).
-    pub(crate) async fn receive(
+    /// (false: a redelivery, also one another replica stored first).
+    async fn receive(
         &self,
         messages: Vec<NewMessage>,
         now_ms: i64,
-    ) -> Result<Vec<(NewMessage, bool)>, Error> {
-        self.call("store received messages", move |c| {
-            let tx = c.transaction()?;
-            let mut new = Vec::with_capacity(messages.len());
-            {
-                let mut insert = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO sv_inbox (channel, message_id, user_id, kind, text,
-                         sent_at_ms, received_at_ms, correlation, state)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?;
-                for m in &messages {
-                    let changed = insert.execute(params![
-                        m.channel.as_str(),
-                        m.message_id,
-                        m.user,
-                        m.kind,
-                        m.text,
-                        m.sent_at_ms,
-                        now_ms,
-                        m.correlation,
-                        m.state,
-                    ])?;
-                    new.push(changed == 1);
-                }
-            }
-            tx.commit()?;
-            Ok(messages.into_iter().zip(new).collect())
-        })
-        .await
-    }
+    ) -> Result<Vec<(NewMessage, bool)>, Error>;
 
-    /// Messages waiting for their turn, each guest's in the order they were sent.
-    pub(crate) async fn pending(&self) -> Result<Vec<Pending>, Error> {
-        self.call("read pending messages", |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT seq, channel, message_id, user_id, kind, text, correlation, attempts
-                 FROM sv_inbox WHERE state = ?1
-                 ORDER BY channel, user_id, sent_at_ms, seq",
-            )?;
-            // A channel this build does not know cannot be answered; its rows stay stored.
-            let rows = stmt.query_map([InboxState::Pending], |r| {
-                let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
-                    return Ok(None);
-                };
-                Ok(Some(Pending {
-                    seq: r.get(0)?,
-                    channel,
-                    message_id: r.get(2)?,
-                    user: r.get(3)?,
-                    kind: r.get(4)?,
-                    text: r.get(5)?,
-                    correlation: r.get(6)?,
-                    attempts: r.get(7)?,
-                }))
-            })?;
-            rows.filter_map(Result::transpose).collect()
-        })
-        .await
-    }
+    /// Takes the lease of up to `limit` guests with pending messages that no one holds,
+    /// oldest waiting first.
+    async fn claim_guests(&self, limit: usize) -> Result<Vec<Guest>, Error>;
+
+    /// The pending messages of `guest` (whose lease this process holds), in the order they
+    /// were sent.
+    async fn pending_of(&self, guest: &Guest) -> Result<Vec<Pending>, Error>;
+
+    /// Extends this process's lease on `guest`; false when it has lost it.
+    async fn renew(&self, guest: &Guest) -> Result<bool, Error>;
+
+    /// Gives `guest`'s lease back.
+    async fn release(&self, guest: &Guest) -> Result<(), Error>;
 
     /// Marks message `seq` handled ([`InboxState::Done`] or [`InboxState::Failed`]) and
-    /// queues its `reply`, in one transaction: a reply is never lost nor queued twice.
-    pub(crate) async fn answer(
+    /// queues its `reply`, in one transaction that also checks this process still holds the
+    /// guest's lease: a reply is never lost nor queued twice.
+    async fn answer(
         &self,
         seq: i64,
         state: InboxState,
         detail: Option<String>,
         reply: Reply,
         now_ms: i64,
-    ) -> Result<(), Error> {
-        self.call("store a reply", move |c| {
-            let tx = c.transaction()?;
-            tx.execute(
-                "UPDATE sv_inbox SET state = ?2, detail = ?3 WHERE seq = ?1",
-                params![seq, state, detail],
-            )?;
-            queue(&tx, &reply, now_ms)?;
-            tx.commit()
-        })
-        .await
-    }
+    ) -> Result<Answered, Error>;
 
     /// Counts a failed attempt at message `seq`.
-    pub(crate) async fn attempt_failed(&self, seq: i64, detail: String) -> Result<(), Error> {
-        self.call("count a failed attempt", move |c| {
-            c.execute(
-                "UPDATE sv_inbox SET attempts = attempts + 1, detail = ?2 WHERE seq = ?1",
-                params![seq, detail],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
+    async fn attempt_failed(&self, seq: i64, detail: String) -> Result<(), Error>;
 
     /// Queues a `reply` not tied to an inbox message (the rate-limit notice).
-    pub(crate) async fn send_later(&self, reply: Reply, now_ms: i64) -> Result<(), Error> {
-        self.call("queue a reply", move |c| {
-            let tx = c.transaction()?;
-            queue(&tx, &reply, now_ms)?;
-            tx.commit()
-        })
-        .await
-    }
+    async fn send_later(&self, reply: Reply, now_ms: i64) -> Result<(), Error>;
 
-    /// Reply parts due at `now_ms`: each recipient's oldest unsent part, so a guest's parts go
-    /// out in order even when one is being retried.
-    pub(crate) async fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Outgoing>, Error> {
-        self.call("read due replies", move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, channel, recipient, text, correlation, attempts FROM sv_outbox o
-                 WHERE state = ?3 AND next_attempt_ms <= ?1
-                   AND NOT EXISTS (SELECT 1 FROM sv_outbox p
-                       WHERE p.state = ?3 AND p.channel = o.channel
-                         AND p.recipient = o.recipient AND p.id < o.id)
-                 ORDER BY id LIMIT ?2",
-            )?;
-            let rows =
-                stmt.query_map(params![now_ms, limit as i64, OutboxState::Pending], |r| {
-                    let Some(channel) = Channel::parse(&r.get::<_, String>(1)?) else {
-                        return Ok(None);
-                    };
-                    Ok(Some(Outgoing {
-                        id: r.get(0)?,
-                        channel,
-                        recipient: r.get(2)?,
-                        text: r.get(3)?,
-                        correlation: r.get(4)?,
-                        attempts: r.get(5)?,
-                    }))
-                })?;
-            rows.filter_map(Result::transpose).collect()
-        })
-        .await
-    }
+    /// Claims reply parts due at `now_ms` for this process to send: each recipient's oldest
+    /// unsent part, so a guest's parts go out in order even when one is being retried. A
+    /// claim lapses if the part is neither sent nor failed in time (the process died), and
+    /// the part is sent again: at least once.
+    async fn claim_due(&self, now_ms: i64, limit: usize) -> Result<Vec<Outgoing>, Error>;
 
     /// Records that part `id` was sent.
-    pub(crate) async fn sent(&self, id: i64, remote_id: String, now_ms: i64) -> Result<(), Error> {
-        self.call("record a sent reply", move |c| {
-            c.execute(
-                "UPDATE sv_outbox SET state = ?4, attempts = attempts + 1, done_ms = ?2,
-                     remote_id = ?3, last_error = NULL WHERE id = ?1",
-                params![id, now_ms, remote_id, OutboxState::Sent],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
+    async fn sent(&self, id: i64, remote_id: String, now_ms: i64) -> Result<(), Error>;
 
     /// Records a failed attempt at part `id`: tried again at `retry_at_ms`, or dropped when
     /// `None`.
-    pub(crate) async fn send_failed(
+    async fn send_failed(
         &self,
         id: i64,
         reason: String,
         retry_at_ms: Option<i64>,
         now_ms: i64,
-    ) -> Result<(), Error> {
-        self.call("record a failed send", move |c| {
-            match retry_at_ms {
-                Some(at) => c.execute(
-                    "UPDATE sv_outbox SET attempts = attempts + 1, next_attempt_ms = ?2,
-                         last_error = ?3 WHERE id = ?1",
-                    params![id, at, reason],
-                ),
-                None => c.execute(
-                    "UPDATE sv_outbox SET state = ?4, attempts = attempts + 1,
-                         done_ms = ?2, last_error = ?3 WHERE id = ?1",
-                    params![id, now_ms, reason, OutboxState::Dropped],
-                ),
-            }
-            .map(|_| ())
-        })
-        .await
-    }
+    ) -> Result<(), Error>;
 
     /// How many parts wait to be sent, since when, and when the next one is due.
-    pub(crate) async fn depth(&self) -> Result<OutboxDepth, Error> {
-        self.call("measure the outbox", |c| {
-            c.query_row(
-                "SELECT COUNT(*), MIN(created_ms), MIN(next_attempt_ms) FROM sv_outbox
-                 WHERE state = ?1",
-                [OutboxState::Pending],
-                |r| {
-                    Ok(OutboxDepth {
-                        pending: r.get(0)?,
-                        oldest_created_ms: r.get(1)?,
-                        next_due_ms: r.get(2)?,
-                    })
-                },
-            )
-        })
-        .await
-    }
+    async fn depth(&self) -> Result<OutboxDepth, Error>;
 
     /// Records a failed-delivery status (once per message).
-    pub(crate) async fn delivery_failed(
+    async fn delivery_failed(
         &self,
         channel: Channel,
         failure: DeliveryFailure,
         now_ms: i64,
-    ) -> Result<(), Error> {
-        self.call("record a failed delivery", move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO sv_delivery_failures
-                     (channel, message_id, recipient, code, detail, at_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    channel.as_str(),
-                    failure.message_id,
-                    failure.recipient,
-                    failure.code,
-                    failure.detail,
-                    now_ms
-                ],
-            )
-            .map(|_| ())
-        })
-        .await
-    }
+    ) -> Result<(), Error>;
 
     /// Deletes handled messages and finished parts older than `before_ms`.
-    pub(crate) async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
-        self.call("prune old rows", move |c| {
-            let inbox = c.execute(
-                "DELETE FROM sv_inbox WHERE state != ?2 AND received_at_ms < ?1",
-                params![before_ms, InboxState::Pending],
-            )?;
-            let outbox = c.execute(
-                "DELETE FROM sv_outbox WHERE state != ?2 AND created_ms < ?1",
-                params![before_ms, OutboxState::Pending],
-            )?;
-            Ok(inbox + outbox)
-        })
-        .await
-    }
+    async fn prune(&self, before_ms: i64) -> Result<usize, Error>;
 }
 
-fn queue(tx: &rusqlite::Transaction<'_>, reply: &Reply, now_ms: i64) -> rusqlite::Result<()> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO sv_outbox (channel, recipient, text, correlation, state, next_attempt_ms,
-             created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5)",
-    )?;
-    for part in &reply.parts {
-        insert.execute(params![
-            reply.channel.as_str(),
-            reply.recipient,
-            part,
-            reply.correlation,
-            now_ms,
-            OutboxState::Pending,
-        ])?;
-    }
-    Ok(())
+/// What wakes the inbox worker and the outbox sender: this process storing work, or (with
+/// Postgres) another replica's `NOTIFY`.
+#[derive(Debug, Default)]
+pub(crate) struct Wake {
+    /// Messages were stored.
+    pub(crate) inbox: tokio::sync::Notify,
+    /// Reply parts were stored.
+    pub(crate) outbox: tokio::sync::Notify,
 }

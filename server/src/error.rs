@@ -2,8 +2,6 @@
 //! answering. Its text is for the log: it may name storage, so a client gets a generic message
 //! and a request id instead.
 
-use std::path::PathBuf;
-
 /// Why the server could not start, stopped, or could not answer a message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -15,11 +13,11 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// The SQLite file could not be opened or used.
-    #[error("database {}: {reason}", path.display())]
+    /// The database could not be opened or used.
+    #[error("database {database}: {reason}")]
     Database {
-        /// The file.
-        path: PathBuf,
+        /// The SQLite file or the `postgres://` URL (without its password).
+        database: String,
         /// What failed.
         reason: String,
     },

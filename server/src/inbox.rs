@@ -1,11 +1,11 @@
 //! The inbox worker: answers stored guest messages, each guest's one at a time in the order
-//! they were sent, different guests in parallel. A message is marked answered in the same
+//! they were sent (under the guest's lease, so also across replicas), different guests in
+//! parallel. A message is marked answered in the same
 //! transaction that queues its reply, and a turn interrupted by a crash is finished, not
 //! repeated ([`crate::agent::Agent::turn`]), so after a restart every stored message is
 //! answered exactly once.
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, watch};
@@ -13,8 +13,8 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::agent::Message;
-use crate::db::{InboxState, Kind, Pending, Reply};
-use crate::meta::{Channel, split};
+use crate::db::{Answered, Guest, InboxState, Kind, Pending, Reply};
+use crate::meta::split;
 use crate::state::{App, DRAIN, now_ms};
 
 /// Guests answered at the same time.
@@ -31,49 +31,38 @@ const APOLOGY: &str = "Sorry, something went wrong on our side and I could not a
      enviarlo en un momento, por favor.";
 
 pub(crate) async fn run(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
-    let busy: Arc<Mutex<HashSet<(Channel, String)>>> = Arc::default();
     let slots = Arc::new(Semaphore::new(PARALLEL_GUESTS));
     let mut tasks = JoinSet::new();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        match app.db.pending().await {
-            Ok(pending) => {
-                let mut by_guest: BTreeMap<(Channel, String), Vec<Pending>> = BTreeMap::new();
-                for row in pending {
-                    by_guest
-                        .entry((row.channel, row.user.clone()))
-                        .or_default()
-                        .push(row);
-                }
-                for (guest, rows) in by_guest {
-                    if !busy
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(guest.clone())
-                    {
-                        continue;
+        // Only as many guests as can be answered now: a lease held while waiting for a slot
+        // would keep another replica from answering the guest.
+        let free = slots.available_permits();
+        if free > 0 {
+            match app.db.claim_guests(free).await {
+                Ok(guests) => {
+                    for guest in guests {
+                        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                            release(&app, &guest).await;
+                            continue;
+                        };
+                        let app = Arc::clone(&app);
+                        tasks.spawn(async move {
+                            let _slot = slot;
+                            serve(&app, &guest).await;
+                            // Messages may have arrived meanwhile.
+                            app.wake.inbox.notify_one();
+                        });
                     }
-                    let (app, busy, slots) =
-                        (Arc::clone(&app), Arc::clone(&busy), Arc::clone(&slots));
-                    tasks.spawn(async move {
-                        if let Ok(_slot) = slots.acquire().await {
-                            answer_guest(&app, rows).await;
-                        }
-                        busy.lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&guest);
-                        // Messages may have arrived meanwhile.
-                        app.inbox_wake.notify_one();
-                    });
                 }
+                Err(e) => tracing::error!(error = %e, "claiming guests"),
             }
-            Err(e) => tracing::error!(error = %e, "reading the inbox"),
         }
         while tasks.try_join_next().is_some() {}
         tokio::select! {
-            () = app.inbox_wake.notified() => {}
+            () = app.wake.inbox.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
             changed = shutdown.changed() => {
                 // A dropped `Server` (no shutdown call) also stops the task.
@@ -90,25 +79,86 @@ pub(crate) async fn run(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-async fn answer_guest(app: &App, rows: Vec<Pending>) {
-    for row in rows {
-        let span = tracing::info_span!(
-            "turn",
-            correlation = row.correlation,
-            channel = %row.channel,
-            user = row.user,
-            message_id = row.message_id,
-        );
-        let stop = answer(app, &row).instrument(span).await;
-        if stop {
-            // Keep this guest's later messages waiting behind the one that failed.
-            return;
+/// Answers `guest`'s pending messages in order under the guest's lease, renewing it while it
+/// works; stops as soon as the lease is lost (another replica then answers the guest) or a
+/// message failed (it is tried again later, before the guest's later messages).
+async fn serve(app: &App, guest: &Guest) {
+    let lease = app.config.guest_lease();
+    let heartbeat = async {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            match app.db.renew(guest).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, "renewing a guest's lease"),
+            }
         }
+    };
+    let work = async {
+        loop {
+            let rows = match app.db.pending_of(guest).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::error!(error = %e, "reading a guest's messages");
+                    return;
+                }
+            };
+            if rows.is_empty() {
+                return;
+            }
+            for row in rows {
+                let span = tracing::info_span!(
+                    "turn",
+                    correlation = row.correlation,
+                    channel = %row.channel,
+                    user = row.user,
+                    message_id = row.message_id,
+                );
+                match answer(app, &row).instrument(span).await {
+                    Step::Next => {}
+                    // Keep this guest's later messages waiting behind the one that failed.
+                    Step::Later => return,
+                    Step::Lost => {
+                        tracing::warn!(
+                            channel = %guest.channel,
+                            user = guest.user,
+                            "lost the guest's lease; another replica answers them"
+                        );
+                        return;
+                    }
+                }
+            }
+        }
+    };
+    tokio::select! {
+        () = work => release(app, guest).await,
+        () = heartbeat => tracing::warn!(
+            channel = %guest.channel,
+            user = guest.user,
+            "lost the guest's lease mid-turn; another replica finishes it"
+        ),
     }
 }
 
-/// Answers one message; true when it failed and will be tried again later.
-async fn answer(app: &App, row: &Pending) -> bool {
+async fn release(app: &App, guest: &Guest) {
+    if let Err(e) = app.db.release(guest).await {
+        // It lapses on its own.
+        tracing::warn!(error = %e, "giving a guest's lease back");
+    }
+}
+
+/// What comes after a message.
+enum Step {
+    /// It was answered: on to the guest's next.
+    Next,
+    /// It failed and is tried again later.
+    Later,
+    /// The guest's lease is gone: someone else answers them now.
+    Lost,
+}
+
+/// Answers one message.
+async fn answer(app: &App, row: &Pending) -> Step {
     let text = if row.kind == Kind::Text {
         let message = Message {
             channel: row.channel.as_str().to_owned(),
@@ -143,7 +193,7 @@ async fn answer(app: &App, row: &Pending) -> bool {
                 tracing::error!(error = %e, "recording a failed turn");
             }
             tokio::time::sleep(Duration::from_millis(500 << row.attempts.clamp(0, 4))).await;
-            return true;
+            return Step::Later;
         }
         Err(why) => {
             tracing::error!(error = why, "turn failed for good; apologising");
@@ -167,15 +217,16 @@ async fn answer(app: &App, row: &Pending) -> bool {
         )
         .await;
     match stored {
-        Ok(()) => {
-            app.outbox_wake.notify_one();
-            false
+        Ok(Answered::Stored) => {
+            app.wake.outbox.notify_one();
+            Step::Next
         }
+        Ok(Answered::LeaseLost) => Step::Lost,
         Err(e) => {
             // The turn is checkpointed; next time its reply is taken from there.
             tracing::error!(error = %e, "storing a reply");
             tokio::time::sleep(Duration::from_secs(1)).await;
-            true
+            Step::Later
         }
     }
 }

@@ -1,7 +1,7 @@
 //! server: the hotel agent over HTTP. Guests write on Instagram or WhatsApp (Meta's
 //! webhooks) or through the local chat API and test page; each message is one turn of the
-//! hotel agent graph on the guest's thread, checkpointed to SQLite; replies go out through
-//! a durable outbox. Health checks, Prometheus metrics and structured logs come with it.
+//! hotel agent graph on the guest's thread, checkpointed to the database (one SQLite file, or
+//! PostgreSQL shared by several replicas); replies go out through a durable outbox. Health checks, Prometheus metrics and structured logs come with it.
 //!
 //! The binary is `cargo run --release -p server`; the same server can be started in-process:
 //!
@@ -29,6 +29,7 @@ mod metrics;
 mod outbox;
 mod protocol;
 mod state;
+mod storage;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use config::{ChannelConfig, Config, DatabasePath, LlmProvider, LogFormat};
+pub use config::{ChannelConfig, Config, DatabaseUrl, LlmProvider, LogFormat, PgUrl};
 pub use error::Error;
 pub use http::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 
@@ -48,6 +49,8 @@ pub struct Server {
     http: JoinHandle<Result<(), Error>>,
     inbox: JoinHandle<()>,
     outbox: JoinHandle<()>,
+    /// With Postgres: the task that hears other replicas' work.
+    listen: Option<JoinHandle<()>>,
     /// For shutdown to wait out turns whose callers stopped waiting.
     agent: Arc<agent::Agent>,
     /// For shutdown to wait out the Agent Protocol's runs.
@@ -60,15 +63,15 @@ impl Server {
     pub async fn start(config: Config) -> Result<Server, Error> {
         config.validate()?;
         let metrics = Arc::new(metrics::Metrics::new());
-        let path = config.database_url.0.clone();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::Database {
-                path: path.clone(),
-                reason: format!("cannot create its directory: {e}"),
-            })?;
-        }
-        let agent = Arc::new(agent::Agent::open(&config, Arc::clone(&metrics))?);
-        let db = db::Db::open(&path)?;
+        let catalog =
+            hotel::Catalog::load().map_err(|e| Error::Startup(format!("the catalog: {e}")))?;
+        let storage = storage::Storage::open(&config, &catalog).await?;
+        let agent = Arc::new(agent::Agent::open(
+            &config,
+            &storage,
+            catalog,
+            Arc::clone(&metrics),
+        )?);
         let api = meta::send::SendApi::new(Duration::from_secs(15))
             .map_err(|e| Error::Startup(format!("the HTTP client: {e}")))?;
         let listener = tokio::net::TcpListener::bind(config.bind_addr)
@@ -81,15 +84,20 @@ impl Server {
             addr: config.bind_addr,
             source,
         })?;
-        let protocol = protocol::open(&config, &agent, db::Db::open_relaxed(&path)?).await?;
+        let protocol = protocol::open(&config, &agent, Arc::clone(&storage.runs)).await?;
+        let wake = Arc::new(db::Wake::default());
         let app = Arc::new(state::App::new(
             config,
             Arc::clone(&agent),
             protocol.clone(),
-            db,
+            Arc::clone(&storage.queue),
+            Arc::clone(&wake),
             metrics,
         ));
         let (stop, stopped) = watch::channel(false);
+        let listen = storage
+            .listen
+            .map(|(queue, connect)| queue.listen(connect, wake, stopped.clone()));
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
         let router = http::router(Arc::clone(&app));
@@ -116,6 +124,7 @@ impl Server {
             http,
             inbox,
             outbox,
+            listen,
             agent,
             protocol,
         })
@@ -146,6 +155,9 @@ impl Server {
             tracing::warn!("shutdown: turns and runs still running were stopped");
         }
         let _ = self.outbox.await;
+        if let Some(listen) = self.listen {
+            let _ = listen.await;
+        }
         tracing::info!("stopped");
     }
 

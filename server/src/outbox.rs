@@ -41,7 +41,7 @@ pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiv
             }
             app.limits.tidy();
         }
-        let due = match app.db.due(now_ms(), BATCH).await {
+        let due = match app.db.claim_due(now_ms(), BATCH).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(error = %e, "reading the outbox");
@@ -60,7 +60,7 @@ pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiv
                 Duration::from_millis((at - now_ms()).clamp(5, 1000) as u64)
             });
             tokio::select! {
-                () = app.outbox_wake.notified() => {}
+                () = app.wake.outbox.notified() => {}
                 () = tokio::time::sleep(wait) => {}
                 changed = shutdown.changed() => {
                 // A dropped `Server` (no shutdown call) also stops the task.

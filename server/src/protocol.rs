@@ -6,27 +6,30 @@
 
 mod runs_db;
 
+pub(crate) use runs_db::SqliteRunStore;
+
 use std::sync::Arc;
 
-use agent_protocol::{Api, Served, samples};
-use graph_core::Checkpointer;
+use agent_protocol::{Api, RunStore, Served, samples};
 
 use crate::Error;
 use crate::agent::{Agent, HOTEL_GRAPH};
 use crate::config::Config;
-use crate::db::Db;
 
 /// Builds the API over the agent's graph, checkpointer and store, and marks runs a previous
 /// process left unfinished.
-pub(crate) async fn open(config: &Config, agent: &Agent, db: Db) -> Result<Api, Error> {
-    let runs = runs_db::SqliteRunStore::open(db);
-    let checkpointer = Arc::clone(agent.checkpointer()) as Arc<dyn Checkpointer>;
+pub(crate) async fn open(
+    config: &Config,
+    agent: &Agent,
+    runs: Arc<dyn RunStore>,
+) -> Result<Api, Error> {
+    let checkpointer = Arc::clone(agent.checkpointer());
     let startup =
         |what: &str, e: graph_core::BuildError| Error::Startup(format!("the {what} graph: {e}"));
     let approval = samples::approval_graph()
         .map_err(|e| startup("approval", e))?
         .with_checkpointer(Arc::clone(&checkpointer));
-    let mut builder = Api::builder(Arc::new(runs))
+    let mut builder = Api::builder(runs)
         .graph(Served::new(HOTEL_GRAPH, agent.graph().clone()))
         .graph(Served::new("approval", approval))
         .store(agent.long_term_store())

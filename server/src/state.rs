@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::agent::Agent;
 use crate::config::{ChannelConfig, Config};
-use crate::db::Db;
+use crate::db::{Queue, Wake};
 use crate::limits::RateLimits;
 use crate::meta::Channel;
 use crate::metrics::Metrics;
@@ -23,15 +23,14 @@ pub(crate) struct App {
     pub(crate) agent: Arc<Agent>,
     /// LangGraph's HTTP API, mounted at the root.
     pub(crate) protocol: agent_protocol::Api,
-    pub(crate) db: Db,
+    /// The inbox, the guests' leases and the outbox.
+    pub(crate) db: Arc<dyn Queue>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) limits: RateLimits,
     instagram: Option<ChannelConfig>,
     whatsapp: Option<ChannelConfig>,
-    /// Wakes the inbox worker when messages were stored.
-    pub(crate) inbox_wake: tokio::sync::Notify,
-    /// Wakes the outbox sender when replies were stored.
-    pub(crate) outbox_wake: tokio::sync::Notify,
+    /// Wakes the inbox worker and the outbox sender when work was stored.
+    pub(crate) wake: Arc<Wake>,
 }
 
 impl App {
@@ -39,7 +38,8 @@ impl App {
         config: Config,
         agent: Arc<Agent>,
         protocol: agent_protocol::Api,
-        db: Db,
+        db: Arc<dyn Queue>,
+        wake: Arc<Wake>,
         metrics: Arc<Metrics>,
     ) -> App {
         App {
@@ -51,8 +51,7 @@ impl App {
             protocol,
             db,
             metrics,
-            inbox_wake: tokio::sync::Notify::new(),
-            outbox_wake: tokio::sync::Notify::new(),
+            wake,
         }
     }
 

@@ -201,7 +201,7 @@ pub(crate) async fn receive(
             }
         }
     }
-    app.inbox_wake.notify_one();
-    app.outbox_wake.notify_one();
+    app.wake.inbox.notify_one();
+    app.wake.outbox.notify_one();
     Ok(RECEIVED)
 }

@@ -3,92 +3,26 @@
 //! on; SIGTERM stops it cleanly; invalid settings stop it at start naming the variable.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use crate::common::{self, TODAY, eventually};
+use crate::common::{self, eventually};
 use crate::fake_meta::{Failure, FakeMeta};
 use crate::meta::SECRET;
-use crate::webhooks::{channel_flags, ig_message};
-
-/// A server process, killed when dropped.
-struct Process {
-    child: Child,
-    base: String,
-    log: std::path::PathBuf,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::process::Process;
+use crate::webhooks::ig_message;
 
 async fn spawn(dir: &Path, fake: &FakeMeta) -> Process {
     spawn_with(dir, fake, &[]).await
 }
 
-/// Starts the binary with `env` added, its stderr going to `Process::log`.
 async fn spawn_with(dir: &Path, fake: &FakeMeta, env: &[(&str, &str)]) -> Process {
-    let port = free_port();
-    let log = dir.join(format!("server-{port}.log"));
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .args(channel_flags(fake))
-        .args(["--bind-addr", &format!("127.0.0.1:{port}")])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.join("agent.db").display()),
-        )
-        .env("HOTEL_TODAY", TODAY)
-        .env("LLM_PROVIDER", "offline")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .envs(env.iter().copied())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let process = Process {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        log: log.clone(),
-    };
-    let http = reqwest::Client::new();
-    let live = format!("{}/health/live", process.base);
-    for _ in 0..1500 {
-        if let Ok(r) = http.get(&live).send().await
-            && r.status() == 200
-        {
-            return process;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!(
-        "the server did not start; its log:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
+    let database = format!("sqlite://{}", dir.join("agent.db").display());
+    Process::start(dir, fake, &database, env).await
 }
 
 async fn deliver(process: &Process, body: &str) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/webhooks/instagram", process.base))
-        .header(
-            "x-hub-signature-256",
-            server::meta::signature::sign(SECRET, body.as_bytes()),
-        )
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    process.deliver(body).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,7 +109,7 @@ async fn sigterm_stops_the_server_cleanly() {
 fn invalid_settings_stop_the_server_naming_the_variable() {
     for (variable, value) in [
         ("BIND_ADDR", "localhost-8080"),
-        ("DATABASE_URL", "postgres://db/hotel"),
+        ("DATABASE_URL", "mysql://db/hotel"),
         ("HOTEL_TODAY", "2026-13-01"),
         ("LLM_PROVIDER", "claude"),
         ("GRAPH_API_VERSION", "25"),

@@ -105,7 +105,7 @@ CREATE TABLE IF NOT EXISTS ap_run_events (
 /// refuses a file of a newer version than this build knows.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
     let fail = |reason: String| Error::Database {
-        path: path.to_owned(),
+        database: path.display().to_string(),
         reason,
     };
     let sql = |e: rusqlite::Error| fail(format!("migrating the server's tables: {e}"));

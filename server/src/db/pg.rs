@@ -1,0 +1,567 @@
+//! [`PgQueue`], the server's tables on PostgreSQL, shared by any number of replicas:
+//!
+//! - The inbox's unique (channel, message id) is the arbiter of redeliveries: the same webhook
+//!   reaching two replicas at once is stored once (the second insert waits for the first's
+//!   commit, then does nothing).
+//! - A guest's messages are answered under a lease on the guest's `sv_guests` row, claimed
+//!   with `FOR UPDATE SKIP LOCKED` (claimers never wait on each other), renewed while the
+//!   guest is answered, given back when nothing is pending; a crashed replica's guests are
+//!   taken over when its leases expire. Storing an answer is fenced: it marks the message only
+//!   if it is still pending and the lease still ours, so a replica that lost the guest writes
+//!   no reply, and a message is never answered twice.
+//! - Reply parts are claimed the same way, each recipient's oldest first, with a claim that
+//!   lapses if its replica dies mid-send (the part is then sent again: at least once).
+//! - Writers `NOTIFY sv_inbox` / `sv_outbox` in their transaction; every replica `LISTEN`s on a
+//!   connection of its own ([`PgQueue::listen`]) and still polls, in case one was missed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Pool};
+use futures_util::StreamExt;
+use tokio::sync::watch;
+use tokio_postgres::AsyncMessage;
+
+use super::{
+    Answered, Guest, InboxState, NewMessage, OutboxDepth, OutboxState, Outgoing, Pending, Queue,
+    Reply, Wake,
+};
+use crate::Error;
+use crate::meta::{Channel, DeliveryFailure};
+
+/// How long a reply part's claim lasts: longer than a send's timeout and retries.
+const CLAIM: Duration = Duration::from_secs(60);
+
+/// The server's tables on PostgreSQL. Cloning shares the pool.
+#[derive(Clone)]
+pub(crate) struct PgQueue {
+    pool: Pool,
+    /// Names this process in leases and claims.
+    owner: Arc<str>,
+    /// How long a guest's lease lasts unless renewed.
+    lease: Duration,
+    /// The database as error messages name it (no password).
+    database: Arc<str>,
+}
+
+impl PgQueue {
+    /// Migrates the server's tables in `pool`'s database and serves them as this replica,
+    /// holding guests' leases for `lease` at a time.
+    pub(crate) async fn open(
+        pool: Pool,
+        database: String,
+        lease: Duration,
+    ) -> Result<PgQueue, Error> {
+        super::pg_schema::migrate(&pool, &database).await?;
+        let owner = format!("{}-{:08x}", std::process::id(), fastrand::u32(..));
+        Ok(PgQueue {
+            pool,
+            owner: owner.into(),
+            lease,
+            database: database.into(),
+        })
+    }
+
+    fn fail(&self, what: &str, reason: impl std::fmt::Display) -> Error {
+        Error::Database {
+            database: self.database.to_string(),
+            reason: format!("{what}: {reason}"),
+        }
+    }
+
+    async fn client(&self, what: &str) -> Result<deadpool_postgres::Object, Error> {
+        self.pool.get().await.map_err(|e| self.fail(what, e))
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.lease.as_millis() as i64
+    }
+
+    /// Wakes `wake` when another replica (or this one) stores messages or reply parts, until
+    /// `stop`: a connection of its own that `LISTEN`s, reconnected after a failure.
+    pub(crate) fn listen(
+        &self,
+        config: tokio_postgres::Config,
+        wake: Arc<Wake>,
+        mut stop: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(250);
+            loop {
+                let listened = tokio::select! {
+                    result = listen_once(&config, &wake) => result,
+                    _ = stop.wait_for(|stop| *stop) => return,
+                };
+                if let Err(e) = listened {
+                    tracing::warn!(error = %e, ?backoff, "LISTEN connection lost; reconnecting");
+                }
+                // Whatever was notified while the connection was down is picked up by a scan.
+                wake.inbox.notify_one();
+                wake.outbox.notify_one();
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.wait_for(|stop| *stop) => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        })
+    }
+}
+
+/// One `LISTEN` connection until it fails.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    wake: &Wake,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(n)) => {
+                    if tx.send(n.channel().to_owned()).is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    });
+    client
+        .batch_execute("LISTEN sv_inbox; LISTEN sv_outbox")
+        .await?;
+    tracing::debug!("listening for other replicas' work");
+    while let Some(channel) = rx.recv().await {
+        match channel.as_str() {
+            "sv_inbox" => wake.inbox.notify_one(),
+            "sv_outbox" => wake.outbox.notify_one(),
+            _ => {}
+        }
+    }
+    drop(client);
+    match driver.await {
+        Ok(result) => result,
+        Err(_) => Ok(()),
+    }
+}
+
+/// Queues `reply`'s parts in `tx` and notifies the senders (at commit).
+async fn queue(
+    tx: &impl GenericClient,
+    reply: &Reply,
+    now_ms: i64,
+) -> Result<(), tokio_postgres::Error> {
+    let insert = tx
+        .prepare_cached(
+            "INSERT INTO sv_outbox (channel, recipient, text, correlation, state,
+                 next_attempt_ms, created_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .await?;
+    for part in &reply.parts {
+        tx.execute(
+            &insert,
+            &[
+                &reply.channel.as_str(),
+                &reply.recipient,
+                part,
+                &reply.correlation,
+                &OutboxState::Pending.as_str(),
+                &now_ms,
+            ],
+        )
+        .await?;
+    }
+    tx.execute("SELECT pg_notify('sv_outbox', '')", &[]).await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Queue for PgQueue {
+    async fn ping(&self) -> Result<(), Error> {
+        let client = self.client("ping").await?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map_err(|e| self.fail("ping", e))?;
+        Ok(())
+    }
+
+    async fn receive(
+        &self,
+        messages: Vec<NewMessage>,
+        now_ms: i64,
+    ) -> Result<Vec<(NewMessage, bool)>, Error> {
+        let what = "store received messages";
+        let mut client = self.client(what).await?;
+        let stored: Result<_, tokio_postgres::Error> = async {
+            let tx = client.transaction().await?;
+            let insert = tx
+                .prepare_cached(
+                    "INSERT INTO sv_inbox (channel, message_id, user_id, kind, text, sent_at_ms,
+                         received_at_ms, correlation, state)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     ON CONFLICT (channel, message_id) DO NOTHING",
+                )
+                .await?;
+            let guest = tx
+                .prepare_cached(
+                    "INSERT INTO sv_guests (channel, user_id) VALUES ($1, $2)
+                     ON CONFLICT DO NOTHING",
+                )
+                .await?;
+            let mut new = Vec::with_capacity(messages.len());
+            let mut pending = false;
+            for m in &messages {
+                let channel = m.channel.as_str();
+                let inserted = tx
+                    .execute(
+                        &insert,
+                        &[
+                            &channel,
+                            &m.message_id,
+                            &m.user,
+                            &m.kind.as_str(),
+                            &m.text,
+                            &m.sent_at_ms,
+                            &now_ms,
+                            &m.correlation,
+                            &m.state.as_str(),
+                        ],
+                    )
+                    .await?
+                    == 1;
+                if inserted && m.state == InboxState::Pending {
+                    tx.execute(&guest, &[&channel, &m.user]).await?;
+                    pending = true;
+                }
+                new.push(inserted);
+            }
+            if pending {
+                tx.execute("SELECT pg_notify('sv_inbox', '')", &[]).await?;
+            }
+            tx.commit().await?;
+            Ok(new)
+        }
+        .await;
+        let new = stored.map_err(|e| self.fail(what, e))?;
+        Ok(messages.into_iter().zip(new).collect())
+    }
+
+    async fn claim_guests(&self, limit: usize) -> Result<Vec<Guest>, Error> {
+        let what = "claim guests";
+        let client = self.client(what).await?;
+        let rows = client
+            .query(
+                "UPDATE sv_guests g SET lease_owner = $1,
+                     lease_until = now() + $2 * interval '1 millisecond'
+                 FROM (SELECT g2.channel, g2.user_id FROM sv_guests g2
+                       WHERE (g2.lease_until IS NULL OR g2.lease_until < now())
+                         AND EXISTS (SELECT 1 FROM sv_inbox i WHERE i.state = 'pending'
+                                     AND i.channel = g2.channel AND i.user_id = g2.user_id)
+                       ORDER BY (SELECT min(i.seq) FROM sv_inbox i WHERE i.state = 'pending'
+                                 AND i.channel = g2.channel AND i.user_id = g2.user_id)
+                       LIMIT $3 FOR UPDATE SKIP LOCKED) c
+                 WHERE g.channel = c.channel AND g.user_id = c.user_id
+                 RETURNING g.channel, g.user_id",
+                &[&&*self.owner, &(self.lease_ms() as f64), &(limit as i64)],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        let mut guests = Vec::with_capacity(rows.len());
+        for row in rows {
+            let channel: String = row.get(0);
+            let user: String = row.get(1);
+            match Channel::parse(&channel) {
+                Some(channel) => guests.push(Guest { channel, user }),
+                // A channel this build does not know cannot be answered; its rows stay stored
+                // and its lease lapses for a build that knows it.
+                None => tracing::warn!(channel, "messages on a channel this build cannot answer"),
+            }
+        }
+        Ok(guests)
+    }
+
+    async fn pending_of(&self, guest: &Guest) -> Result<Vec<Pending>, Error> {
+        let what = "read pending messages";
+        let client = self.client(what).await?;
+        let rows = client
+            .query(
+                "SELECT seq, message_id, kind, text, correlation, attempts FROM sv_inbox
+                 WHERE state = 'pending' AND channel = $1 AND user_id = $2
+                 ORDER BY sent_at_ms, seq",
+                &[&guest.channel.as_str(), &guest.user],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Pending {
+                seq: row.get(0),
+                channel: guest.channel,
+                message_id: row.get(1),
+                user: guest.user.clone(),
+                kind: super::Kind::parse(row.get(2)),
+                text: row.get(3),
+                correlation: row.get(4),
+                attempts: row.get(5),
+            })
+            .collect())
+    }
+
+    async fn renew(&self, guest: &Guest) -> Result<bool, Error> {
+        let what = "renew a guest's lease";
+        let client = self.client(what).await?;
+        let renewed = client
+            .execute(
+                "UPDATE sv_guests SET lease_until = now() + $4 * interval '1 millisecond'
+                 WHERE channel = $1 AND user_id = $2 AND lease_owner = $3",
+                &[
+                    &guest.channel.as_str(),
+                    &guest.user,
+                    &&*self.owner,
+                    &(self.lease_ms() as f64),
+                ],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(renewed == 1)
+    }
+
+    async fn release(&self, guest: &Guest) -> Result<(), Error> {
+        let what = "give a guest's lease back";
+        let client = self.client(what).await?;
+        client
+            .execute(
+                "UPDATE sv_guests SET lease_owner = NULL, lease_until = NULL
+                 WHERE channel = $1 AND user_id = $2 AND lease_owner = $3",
+                &[&guest.channel.as_str(), &guest.user, &&*self.owner],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(())
+    }
+
+    async fn answer(
+        &self,
+        seq: i64,
+        state: InboxState,
+        detail: Option<String>,
+        reply: Reply,
+        now_ms: i64,
+    ) -> Result<Answered, Error> {
+        let what = "store a reply";
+        let mut client = self.client(what).await?;
+        let stored: Result<Answered, tokio_postgres::Error> = async {
+            let tx = client.transaction().await?;
+            // Still pending (nobody answered it) and still ours (nobody took the guest over).
+            let marked = tx
+                .execute(
+                    "UPDATE sv_inbox SET state = $2, detail = $3
+                     WHERE seq = $1 AND state = 'pending'
+                       AND EXISTS (SELECT 1 FROM sv_guests g
+                                   WHERE g.channel = sv_inbox.channel
+                                     AND g.user_id = sv_inbox.user_id AND g.lease_owner = $4)",
+                    &[&seq, &state.as_str(), &detail, &&*self.owner],
+                )
+                .await?;
+            if marked == 0 {
+                tx.rollback().await?;
+                return Ok(Answered::LeaseLost);
+            }
+            queue(&tx, &reply, now_ms).await?;
+            tx.commit().await?;
+            Ok(Answered::Stored)
+        }
+        .await;
+        stored.map_err(|e| self.fail(what, e))
+    }
+
+    async fn attempt_failed(&self, seq: i64, detail: String) -> Result<(), Error> {
+        let what = "count a failed attempt";
+        let client = self.client(what).await?;
+        client
+            .execute(
+                "UPDATE sv_inbox SET attempts = attempts + 1, detail = $2 WHERE seq = $1",
+                &[&seq, &detail],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(())
+    }
+
+    async fn send_later(&self, reply: Reply, now_ms: i64) -> Result<(), Error> {
+        let what = "queue a reply";
+        let mut client = self.client(what).await?;
+        let stored: Result<(), tokio_postgres::Error> = async {
+            let tx = client.transaction().await?;
+            queue(&tx, &reply, now_ms).await?;
+            tx.commit().await
+        }
+        .await;
+        stored.map_err(|e| self.fail(what, e))
+    }
+
+    async fn claim_due(&self, now_ms: i64, limit: usize) -> Result<Vec<Outgoing>, Error> {
+        let what = "claim due replies";
+        let client = self.client(what).await?;
+        let rows = client
+            .query(
+                "UPDATE sv_outbox SET claimed_by = $1,
+                     claim_until = now() + $4 * interval '1 millisecond'
+                 WHERE id IN (SELECT id FROM sv_outbox o
+                     WHERE state = 'pending' AND next_attempt_ms <= $2
+                       AND (claim_until IS NULL OR claim_until < now())
+                       AND NOT EXISTS (SELECT 1 FROM sv_outbox p
+                           WHERE p.state = 'pending' AND p.channel = o.channel
+                             AND p.recipient = o.recipient AND p.id < o.id)
+                     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, channel, recipient, text, correlation, attempts",
+                &[
+                    &&*self.owner,
+                    &now_ms,
+                    &(limit as i64),
+                    &(CLAIM.as_millis() as f64),
+                ],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        let mut due: Vec<Outgoing> = rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(Outgoing {
+                    id: row.get(0),
+                    channel: Channel::parse(row.get(1))?,
+                    recipient: row.get(2),
+                    text: row.get(3),
+                    correlation: row.get(4),
+                    attempts: row.get(5),
+                })
+            })
+            .collect();
+        due.sort_by_key(|part| part.id);
+        Ok(due)
+    }
+
+    async fn sent(&self, id: i64, remote_id: String, now_ms: i64) -> Result<(), Error> {
+        let what = "record a sent reply";
+        let client = self.client(what).await?;
+        client
+            .execute(
+                "UPDATE sv_outbox SET state = 'sent', attempts = attempts + 1, done_ms = $2,
+                     remote_id = $3, last_error = NULL, claimed_by = NULL, claim_until = NULL
+                 WHERE id = $1",
+                &[&id, &now_ms, &remote_id],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(())
+    }
+
+    async fn send_failed(
+        &self,
+        id: i64,
+        reason: String,
+        retry_at_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        let what = "record a failed send";
+        let client = self.client(what).await?;
+        match retry_at_ms {
+            Some(at) => {
+                client
+                    .execute(
+                        "UPDATE sv_outbox SET attempts = attempts + 1, next_attempt_ms = $2,
+                             last_error = $3, claimed_by = NULL, claim_until = NULL
+                         WHERE id = $1",
+                        &[&id, &at, &reason],
+                    )
+                    .await
+            }
+            None => {
+                client
+                    .execute(
+                        "UPDATE sv_outbox SET state = 'dropped', attempts = attempts + 1,
+                             done_ms = $2, last_error = $3, claimed_by = NULL,
+                             claim_until = NULL
+                         WHERE id = $1",
+                        &[&id, &now_ms, &reason],
+                    )
+                    .await
+            }
+        }
+        .map_err(|e| self.fail(what, e))?;
+        Ok(())
+    }
+
+    async fn depth(&self) -> Result<OutboxDepth, Error> {
+        let what = "measure the outbox";
+        let client = self.client(what).await?;
+        let row = client
+            .query_one(
+                "SELECT COUNT(*), MIN(created_ms), MIN(next_attempt_ms) FROM sv_outbox
+                 WHERE state = 'pending'",
+                &[],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(OutboxDepth {
+            pending: row.get(0),
+            oldest_created_ms: row.get(1),
+            next_due_ms: row.get(2),
+        })
+    }
+
+    async fn delivery_failed(
+        &self,
+        channel: Channel,
+        failure: DeliveryFailure,
+        now_ms: i64,
+    ) -> Result<(), Error> {
+        let what = "record a failed delivery";
+        let client = self.client(what).await?;
+        client
+            .execute(
+                "INSERT INTO sv_delivery_failures
+                     (channel, message_id, recipient, code, detail, at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                &[
+                    &channel.as_str(),
+                    &failure.message_id,
+                    &failure.recipient,
+                    &failure.code,
+                    &failure.detail,
+                    &now_ms,
+                ],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(())
+    }
+
+    async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
+        let what = "prune old rows";
+        let client = self.client(what).await?;
+        let inbox = client
+            .execute(
+                "DELETE FROM sv_inbox WHERE state != 'pending' AND received_at_ms < $1",
+                &[&before_ms],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        let outbox = client
+            .execute(
+                "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < $1",
+                &[&before_ms],
+            )
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        // `sv_guests` keeps a row per guest ever seen: deleting one could race a message being
+        // stored for that guest and strand it unclaimable.
+        Ok((inbox + outbox) as usize)
+    }
+}

@@ -1,0 +1,118 @@
+//! The server's tables on PostgreSQL, version by version, and [`migrate`]: the same tables as
+//! on SQLite (`db/sqlite_schema.rs`) plus `sv_guests`, the per-guest leases that let several
+//! replicas share the inbox, and the outbox's claim columns.
+
+use deadpool_postgres::Pool;
+
+use crate::Error;
+
+/// Entry `i` brings the schema from version `i` to `i + 1`; all due ones run in one transaction
+/// behind an advisory lock, so replicas starting together take turns. Append only.
+const MIGRATIONS: &[&str] = &[V1_QUEUES];
+
+/// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
+/// bookings').
+const MIGRATION_LOCK: i64 = 0x7376_5f73_6368_656d; // "sv_schem"
+
+/// Version 1: the inbox, the guests' leases, the outbox and the delivery failures. Times the
+/// server computes are milliseconds since the epoch, as on SQLite; lease and claim expiry use
+/// the database's clock (`now()`), so replicas' clocks need not agree.
+const V1_QUEUES: &str = "
+CREATE TABLE sv_inbox (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sent_at_ms BIGINT NOT NULL,
+    received_at_ms BIGINT NOT NULL,
+    correlation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    detail TEXT,
+    UNIQUE (channel, message_id)
+);
+CREATE INDEX sv_inbox_pending ON sv_inbox (channel, user_id, sent_at_ms, seq)
+    WHERE state = 'pending';
+CREATE INDEX sv_inbox_received ON sv_inbox (received_at_ms);
+CREATE TABLE sv_guests (
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_until TIMESTAMPTZ,
+    PRIMARY KEY (channel, user_id)
+);
+CREATE TABLE sv_outbox (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    text TEXT NOT NULL,
+    correlation TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_ms BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    done_ms BIGINT,
+    remote_id TEXT,
+    last_error TEXT,
+    claimed_by TEXT,
+    claim_until TIMESTAMPTZ
+);
+CREATE INDEX sv_outbox_pending ON sv_outbox (channel, recipient, id) WHERE state = 'pending';
+CREATE INDEX sv_outbox_created ON sv_outbox (created_ms);
+CREATE TABLE sv_delivery_failures (
+    channel TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    code BIGINT NOT NULL,
+    detail TEXT NOT NULL,
+    at_ms BIGINT NOT NULL,
+    PRIMARY KEY (channel, message_id)
+);
+";
+
+/// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;
+/// refuses a schema newer than this build knows.
+pub(super) async fn migrate(pool: &Pool, database: &str) -> Result<(), Error> {
+    let fail = |reason: String| Error::Database {
+        database: database.to_owned(),
+        reason,
+    };
+    let sql = |e: tokio_postgres::Error| fail(format!("migrating the server's tables: {e}"));
+    let mut client = pool
+        .get()
+        .await
+        .map_err(|e| fail(format!("connecting: {e}")))?;
+    let tx = client.transaction().await.map_err(sql)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(sql)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS sv_schema (version BIGINT NOT NULL)")
+        .await
+        .map_err(sql)?;
+    let found: Option<i64> = tx
+        .query_one("SELECT MAX(version) FROM sv_schema", &[])
+        .await
+        .map_err(sql)?
+        .get(0);
+    let found = found.unwrap_or(0);
+    let newest = MIGRATIONS.len() as i64;
+    if found > newest {
+        return Err(fail(format!(
+            "the server's tables are at schema version {found}, newer than the newest this \
+             build knows ({newest}); run a newer server"
+        )));
+    }
+    if found == newest {
+        return Ok(());
+    }
+    for migration in &MIGRATIONS[found.max(0) as usize..] {
+        tx.batch_execute(migration).await.map_err(sql)?;
+    }
+    tx.execute("DELETE FROM sv_schema", &[]).await.map_err(sql)?;
+    tx.execute("INSERT INTO sv_schema (version) VALUES ($1)", &[&newest])
+        .await
+        .map_err(sql)?;
+    tx.commit().await.map_err(sql)
+}

@@ -1,0 +1,135 @@
+//! [`Storage`]: everything the server keeps, opened in one place for the configured database,
+//! each behind its trait so the rest of the server does not know which it is.
+//!
+//! | kept | SQLite (`sqlite://PATH`, one file) | PostgreSQL (`postgres://…`, shared by replicas) |
+//! |---|---|---|
+//! | conversations (checkpoints) | `checkpoint::SqliteCheckpointer` | `checkpoint_pg::PgCheckpointer` |
+//! | guests remembered (the Store) | its `SqliteStore` | `checkpoint_pg::PgStore` |
+//! | bookings | `hotel::BookingStore` | `hotel::PgBookingStore` |
+//! | inbox, leases, outbox | [`crate::db::Db`] | [`crate::db::PgQueue`] |
+//! | Agent Protocol runs | `protocol::runs_db` | `protocol::runs_pg` |
+//!
+//! On Postgres every part shares one connection pool, and each migrates its own tables in a
+//! transaction behind its own advisory lock, so replicas starting together take turns.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agent_protocol::RunStore;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
+use graph_core::{Checkpointer, Store};
+use hotel::Catalog;
+type Bookings = hotel::BookingStore; // TEMP-MERGE
+
+use crate::Error;
+use crate::config::{Config, DatabaseUrl, PgUrl};
+use crate::db::{Db, PgQueue, Queue};
+use crate::protocol::SqliteRunStore; // TEMP-MERGE
+
+/// Connections one replica opens at most (the checkpointer's writers hold up to 4).
+const POOL_SIZE: usize = 32;
+/// How long a request waits for a connection, or for one to be made, before failing: when the
+/// database is down, requests fail fast (and readiness says so) instead of piling up.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// What the server keeps, opened.
+pub(crate) struct Storage {
+    pub(crate) checkpointer: Arc<dyn Checkpointer>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) bookings: Arc<Bookings>, // TEMP-MERGE
+    pub(crate) queue: Arc<dyn Queue>,
+    pub(crate) runs: Arc<dyn RunStore>,
+    /// With Postgres: the queue and how to connect, to `LISTEN` for other replicas' work.
+    pub(crate) listen: Option<(PgQueue, tokio_postgres::Config)>,
+}
+
+impl Storage {
+    /// Opens (creating and migrating) everything in `config`'s database.
+    pub(crate) async fn open(config: &Config, catalog: &Catalog) -> Result<Storage, Error> {
+        match &config.database_url {
+            DatabaseUrl::Sqlite(path) => {
+                let database = path.display().to_string();
+                let fail = |reason: String| Error::Database {
+                    database: database.clone(),
+                    reason,
+                };
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| fail(format!("cannot create its directory: {e}")))?;
+                }
+                let bookings = hotel::BookingStore::open(path, catalog.clone())
+                    .map_err(|e| fail(e.to_string()))?;
+                let checkpointer = checkpoint::SqliteCheckpointer::open(path)
+                    .map_err(|e| fail(e.to_string()))?;
+                let store = Arc::new(checkpointer.store());
+                Ok(Storage {
+                    checkpointer: Arc::new(checkpointer),
+                    store,
+                    bookings: Arc::new(bookings),
+                    queue: Arc::new(Db::open(path)?),
+                    runs: Arc::new(SqliteRunStore::open(Db::open_relaxed(path)?)),
+                    listen: None,
+                })
+            }
+            DatabaseUrl::Postgres(url) => Storage::open_postgres(config, url, catalog).await,
+        }
+    }
+
+    async fn open_postgres(
+        config: &Config,
+        url: &PgUrl,
+        catalog: &Catalog,
+    ) -> Result<Storage, Error> {
+        let database = url.to_string();
+        let fail = |what: &str, reason: String| Error::Database {
+            database: database.clone(),
+            reason: format!("{what}: {reason}"),
+        };
+        let mut connect = url.config().clone();
+        if connect.get_connect_timeout().is_none() {
+            connect.connect_timeout(POOL_WAIT);
+        }
+        let manager = Manager::from_config(
+            connect.clone(),
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                // A connection that broke while idle (the database restarted) is noticed and
+                // replaced when it is next taken, not handed out broken.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(POOL_WAIT),
+                create: Some(POOL_WAIT),
+                recycle: Some(POOL_WAIT),
+            })
+            .build()
+            .map_err(|e| fail("the connection pool", e.to_string()))?;
+        // Fail at start, naming the database, rather than on the first message.
+        drop(
+            pool.get()
+                .await
+                .map_err(|e| fail("cannot connect", e.to_string()))?,
+        );
+        let checkpointer = checkpoint_pg::PgCheckpointer::from_pool(pool.clone())
+            .await
+            .map_err(|e| fail("the checkpoints", e.to_string()))?;
+        let store = Arc::new(checkpointer.store());
+        let tmp = std::env::temp_dir().join(format!("temp-merge-{}.db", std::process::id())); // TEMP-MERGE
+        let bookings = hotel::BookingStore::open(&tmp, catalog.clone()) // TEMP-MERGE
+            .map_err(|e| fail("the bookings", e.to_string()))?;
+        let queue = PgQueue::open(pool.clone(), database.clone(), config.guest_lease()).await?;
+        let runs = agent_protocol::MemoryRunStore::new(); // TEMP-MERGE
+        Ok(Storage {
+            checkpointer: Arc::new(checkpointer),
+            store,
+            bookings: Arc::new(bookings),
+            queue: Arc::new(queue.clone()),
+            runs: Arc::new(runs),
+            listen: Some((queue, connect)),
+        })
+    }
+}

@@ -1,0 +1,213 @@
+//! Two real `server` processes on one PostgreSQL database (a throwaway cluster, a schema per
+//! test) and one loopback fake of Meta's Graph API: a webhook delivered to both is answered
+//! once; one guest's messages spread over both are answered in order, one turn at a time;
+//! many guests are shared between them with every reply sent once; a replica killed mid-turn
+//! or mid-send is taken over without a duplicate reply. Skipped with a notice without the
+//! PostgreSQL binaries, unless `REQUIRE_PG_TESTS=1`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use checkpoint_pg::testing::TestCluster;
+use serde_json::{Value, json};
+
+use crate::common::{self, eventually};
+use crate::fake_meta::FakeMeta;
+use crate::process::Process;
+use crate::webhooks::ig_message;
+
+/// A short lease so that a killed replica's guests are taken over within seconds.
+const LEASE_SECS: &str = "3";
+
+/// A database URL on a fresh schema, or `None` (after the notice) without a cluster.
+async fn database(test: &str) -> Option<String> {
+    let cluster = TestCluster::get()?;
+    Some(cluster.fresh_schema(test).await.url().to_owned())
+}
+
+async fn replica(dir: &Path, fake: &FakeMeta, database: &str) -> Process {
+    Process::start(dir, fake, database, &[("GUEST_LEASE_SECS", LEASE_SECS)]).await
+}
+
+/// The sum of the `/metrics` samples whose line contains every one of `parts`.
+async fn metric(process: &Process, parts: &[&str]) -> f64 {
+    let text = reqwest::get(format!("{}/metrics", process.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#') && parts.iter().all(|p| line.contains(p)))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The texts delivered to `guest` so far, in the order the fake received them.
+fn delivered_to(fake: &FakeMeta, guest: &str) -> Vec<String> {
+    fake.delivered()
+        .into_iter()
+        .filter(|r| r.recipient() == guest)
+        .map(|r| r.text())
+        .collect()
+}
+
+/// A question whose answer names `day`, so replies can be told apart.
+fn ask(day: u32) -> String {
+    format!("how much is a deluxe room at Grand Plaza Hotel from December {day} to December {} for 2 adults", day + 2)
+}
+
+/// The thread's checkpoints, oldest first, as (message id, reply) of each.
+async fn turns(process: &Process, thread: &str) -> Vec<(String, String)> {
+    let history: Vec<Value> = reqwest::Client::new()
+        .post(format!("{}/threads/{thread}/history", process.base))
+        .json(&json!({"limit": 1000}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    history
+        .iter()
+        .rev()
+        .map(|state| {
+            (
+                state["metadata"]["message_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                state["values"]["reply"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_webhook_at_both_replicas_is_stored_once_and_answered_once() {
+    let Some(database) = database("same_webhook").await else {
+        return;
+    };
+    let dir = common::fresh_dir("replicas-same-webhook");
+    let fake = FakeMeta::start().await;
+    let a = replica(&dir, &fake, &database).await;
+    let b = replica(&dir, &fake, &database).await;
+    for round in 0..5u32 {
+        let guest = format!("twin-{round}");
+        let body = ig_message(&guest, &format!("mid-twin-{round}"), &ask(3), 1_795_302_000_000);
+        tokio::join!(a.deliver(&body), b.deliver(&body));
+        eventually(20, "the reply", || async {
+            (!delivered_to(&fake, &guest).is_empty()).then_some(())
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for round in 0..5u32 {
+        assert_eq!(delivered_to(&fake, &format!("twin-{round}")).len(), 1);
+    }
+    let accepted = metric(&a, &["webhook_events", "outcome=\"accepted\""]).await
+        + metric(&b, &["webhook_events", "outcome=\"accepted\""]).await;
+    let duplicates = metric(&a, &["webhook_events", "outcome=\"duplicate\""]).await
+        + metric(&b, &["webhook_events", "outcome=\"duplicate\""]).await;
+    assert_eq!((accepted, duplicates), (5.0, 5.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_guests_messages_spread_over_both_replicas_are_answered_in_order_one_at_a_time() {
+    let Some(database) = database("one_guest").await else {
+        return;
+    };
+    let dir = common::fresh_dir("replicas-one-guest");
+    let fake = FakeMeta::start().await;
+    let a = replica(&dir, &fake, &database).await;
+    let b = replica(&dir, &fake, &database).await;
+    let sent: Vec<String> = (1..=20).map(|i| format!("mid-order-{i:02}")).collect();
+    for (i, mid) in sent.iter().enumerate() {
+        let body = ig_message(
+            "ada",
+            mid,
+            &ask(i as u32 + 1),
+            1_795_302_000_000 + i as u64 * 1000,
+        );
+        if i % 2 == 0 { &a } else { &b }.deliver(&body).await;
+    }
+    eventually(60, "20 replies", || async {
+        (delivered_to(&fake, "ada").len() >= 20).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let checkpoints = turns(&b, "instagram:ada").await;
+    // Each turn's checkpoints are contiguous (no turn overlapped another) and the turns ran
+    // in the order the messages were sent.
+    let mut order: Vec<&str> = Vec::new();
+    for (mid, _) in &checkpoints {
+        if order.last() != Some(&mid.as_str()) {
+            order.push(mid);
+        }
+    }
+    assert_eq!(order, sent, "turn order by checkpoint");
+    // The replies went out in the same order, each once.
+    let mut expected: Vec<String> = Vec::new();
+    for (i, (mid, reply)) in checkpoints.iter().enumerate() {
+        let last_of_turn = checkpoints.get(i + 1).is_none_or(|(next, _)| next != mid);
+        if last_of_turn {
+            expected.push(reply.clone());
+        }
+    }
+    assert_eq!(delivered_to(&fake, "ada"), expected);
+    let ran = metric(&a, &["graph_runs_total"]).await + metric(&b, &["graph_runs_total"]).await;
+    assert_eq!(ran, 20.0, "each message ran once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_guests_are_shared_by_both_replicas_and_every_reply_is_sent_once() {
+    let Some(database) = database("fifty_guests").await else {
+        return;
+    };
+    let dir = common::fresh_dir("replicas-fifty");
+    let fake = FakeMeta::start().await;
+    let a = replica(&dir, &fake, &database).await;
+    let b = replica(&dir, &fake, &database).await;
+    for guest in 0..50u32 {
+        for n in 0..3u32 {
+            let body = ig_message(
+                &format!("g{guest:02}"),
+                &format!("mid-{guest}-{n}"),
+                &ask(n * 5 + 1),
+                1_795_302_000_000 + u64::from(n) * 1000,
+            );
+            let target = if (guest + n) % 2 == 0 { &a } else { &b };
+            target.deliver(&body).await;
+        }
+    }
+    eventually(120, "150 replies", || async {
+        (fake.delivered().len() >= 150).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut per_guest: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in fake.delivered() {
+        per_guest.entry(r.recipient()).or_default().push(r.text());
+    }
+    assert_eq!(per_guest.len(), 50);
+    for (guest, texts) in &per_guest {
+        assert_eq!(texts.len(), 3, "{guest}: {texts:#?}");
+        for (n, text) in texts.iter().enumerate() {
+            let day = n as u32 * 5 + 1;
+            assert!(
+                text.contains(&format!("Dec {day}, ")),
+                "{guest} reply {n} out of order: {text}"
+            );
+        }
+    }
+    let (ran_a, ran_b) = (
+        metric(&a, &["graph_runs_total"]).await,
+        metric(&b, &["graph_runs_total"]).await,
+    );
+    assert_eq!(ran_a + ran_b, 150.0);
+    assert!(ran_a > 0.0 && ran_b > 0.0, "a ran {ran_a}, b ran {ran_b}");
+}
