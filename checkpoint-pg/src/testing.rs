@@ -22,10 +22,22 @@ enum Server {
     Url(String),
 }
 
-/// The throwaway cluster (or `TEST_DATABASE_URL`'s server) of this test binary.
+/// The throwaway cluster (or `TEST_DATABASE_URL`'s server) of this test binary, or a private
+/// one a test can stop and start ([`TestCluster::private`]).
 #[derive(Debug)]
 pub struct TestCluster {
     server: Server,
+    /// How to stop and start it: `None` for `TEST_DATABASE_URL`'s server.
+    control: Option<Control>,
+}
+
+/// What `pg_ctl` needs to stop and start a throwaway cluster.
+#[derive(Debug)]
+struct Control {
+    bin: PathBuf,
+    data: PathBuf,
+    dir: PathBuf,
+    root: bool,
 }
 
 static SERVER: OnceLock<Option<TestCluster>> = OnceLock::new();
@@ -81,8 +93,14 @@ fn start() -> Option<TestCluster> {
     if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
         return Some(TestCluster {
             server: Server::Url(url),
+            control: None,
         });
     }
+    start_cluster("shared")
+}
+
+/// Starts a throwaway cluster in a dir named after `name` and this process.
+fn start_cluster(name: &str) -> Option<TestCluster> {
     let Some(bin) = pg_bin() else {
         if std::env::var("REQUIRE_PG_TESTS").as_deref() == Ok("1") {
             panic!(
@@ -99,7 +117,7 @@ fn start() -> Option<TestCluster> {
         return None;
     };
     let root = is_root();
-    let dir = std::env::temp_dir().join(format!("checkpoint-pg-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("checkpoint-pg-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the cluster dir");
     if root {
@@ -114,20 +132,13 @@ fn start() -> Option<TestCluster> {
         .arg(&data)
         .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
     run(initdb, "initdb");
-    let mut pg_ctl = pg_command(root, &bin.join("pg_ctl"));
-    pg_ctl
-        .arg("-D")
-        .arg(&data)
-        .arg("-l")
-        .arg(dir.join("log"))
-        .args(["-w", "-o"])
-        .arg(format!(
-            "-c listen_addresses='' -p {PORT} -k {} -c fsync=off -c full_page_writes=off \
-             -c max_connections=300",
-            dir.display()
-        ))
-        .arg("start");
-    run(pg_ctl, "pg_ctl start");
+    let control = Control {
+        bin: bin.clone(),
+        data: data.clone(),
+        dir: dir.clone(),
+        root,
+    };
+    control.start();
     // The watchdog: once this process is gone, stop the cluster and remove its dir.
     let pg_ctl = bin.join("pg_ctl");
     let stop = if root {
@@ -159,7 +170,36 @@ fn start() -> Option<TestCluster> {
         .expect("start the cluster's watchdog");
     Some(TestCluster {
         server: Server::Socket(dir),
+        control: Some(control),
     })
+}
+
+impl Control {
+    fn start(&self) {
+        let mut pg_ctl = pg_command(self.root, &self.bin.join("pg_ctl"));
+        pg_ctl
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "-o"])
+            .arg(format!(
+                "-c listen_addresses='' -p {PORT} -k {} -c fsync=off -c full_page_writes=off \
+                 -c max_connections=300",
+                self.dir.display()
+            ))
+            .arg("start");
+        run(pg_ctl, "pg_ctl start");
+    }
+
+    fn stop(&self) {
+        let mut pg_ctl = pg_command(self.root, &self.bin.join("pg_ctl"));
+        pg_ctl
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "stop"]);
+        run(pg_ctl, "pg_ctl stop");
+    }
 }
 
 fn base_config(server: &Server) -> tokio_postgres::Config {
@@ -220,6 +260,30 @@ impl TestCluster {
     /// `REQUIRE_PG_TESTS=1`.
     pub fn get() -> Option<&'static TestCluster> {
         SERVER.get_or_init(start).as_ref()
+    }
+
+    /// A cluster of the caller's own, named `name` (unique in the test binary), that it may
+    /// [`stop`](TestCluster::stop) and [`start`](TestCluster::start) again; removed when this
+    /// process has gone. `None` (after the notice) without the PostgreSQL binaries.
+    pub fn private(name: &str) -> Option<TestCluster> {
+        start_cluster(name)
+    }
+
+    /// Stops the cluster (`pg_ctl stop -m fast`: connections are cut). Panics for
+    /// `TEST_DATABASE_URL`'s server, which is not ours to stop.
+    pub fn stop(&self) {
+        self.control().stop();
+    }
+
+    /// Starts the stopped cluster again, on the same socket.
+    pub fn start(&self) {
+        self.control().start();
+    }
+
+    fn control(&self) -> &Control {
+        self.control
+            .as_ref()
+            .expect("TEST_DATABASE_URL's server cannot be stopped by a test")
     }
 
     /// A connection config for the cluster's `postgres` database, with the default

@@ -30,8 +30,9 @@ use super::{
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
-/// How long a reply part's claim lasts: longer than a send's timeout and retries.
-const CLAIM: Duration = Duration::from_secs(60);
+/// The shortest a reply part's claim lasts: longer than a send's timeout (15 s), so a slow send
+/// is not claimed and sent again by another replica while it is still under way.
+const MIN_CLAIM: Duration = Duration::from_secs(20);
 
 /// The server's tables on PostgreSQL. Cloning shares the pool.
 #[derive(Clone)]
@@ -41,6 +42,9 @@ pub(crate) struct PgQueue {
     owner: Arc<str>,
     /// How long a guest's lease lasts unless renewed.
     lease: Duration,
+    /// How long a claimed reply part waits for its sender before others may send it: twice
+    /// the lease, at least [`MIN_CLAIM`].
+    claim: Duration,
     /// The database as error messages name it (no password).
     database: Arc<str>,
 }
@@ -59,6 +63,7 @@ impl PgQueue {
             pool,
             owner: owner.into(),
             lease,
+            claim: (lease * 2).max(MIN_CLAIM),
             database: database.into(),
         })
     }
@@ -425,7 +430,7 @@ impl Queue for PgQueue {
                     &&*self.owner,
                     &now_ms,
                     &(limit as i64),
-                    &(CLAIM.as_millis() as f64),
+                    &(self.claim.as_millis() as f64),
                 ],
             )
             .await

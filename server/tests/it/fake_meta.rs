@@ -77,6 +77,11 @@ struct Inner {
     failures: VecDeque<Failure>,
     /// When set, every request fails like this.
     always: Option<Failure>,
+    /// While set, requests are held unanswered (and unrecorded) until it is cleared; one
+    /// whose client goes away meanwhile is never answered.
+    hold: bool,
+    /// Requests held right now.
+    held: usize,
     next_id: u64,
 }
 
@@ -84,6 +89,7 @@ struct Inner {
 #[derive(Clone, Default)]
 pub(crate) struct FakeMeta {
     inner: Arc<Mutex<Inner>>,
+    released: Arc<tokio::sync::Notify>,
     pub(crate) base: String,
 }
 
@@ -122,6 +128,19 @@ impl FakeMeta {
         self.inner.lock().unwrap().failures.extend(failures);
     }
 
+    /// Holds every request unanswered while `hold` (see `Inner::hold`).
+    pub(crate) fn hold(&self, hold: bool) {
+        self.inner.lock().unwrap().hold = hold;
+        if !hold {
+            self.released.notify_waiters();
+        }
+    }
+
+    /// How many requests are being held.
+    pub(crate) fn held(&self) -> usize {
+        self.inner.lock().unwrap().held
+    }
+
     /// Fails every request with `failure` until set to `None`.
     pub(crate) fn fail_always(&self, failure: Option<Failure>) {
         self.inner.lock().unwrap().always = failure;
@@ -146,6 +165,7 @@ async fn messages(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let parsed: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    hold(&fake).await;
     let mut inner = fake.inner.lock().unwrap();
     let scripted = inner.failures.pop_front().or_else(|| inner.always.clone());
     let whatsapp = parsed.get("messaging_product").is_some();
@@ -192,4 +212,27 @@ async fn messages(
         status: status.as_u16(),
     });
     (status, axum::Json(answer)).into_response()
+}
+
+/// Waits while the fake holds requests; if the client goes away meanwhile, the server drops
+/// this future and the request is never answered nor recorded.
+async fn hold(fake: &FakeMeta) {
+    struct Held<'a>(&'a FakeMeta);
+    impl Drop for Held<'_> {
+        fn drop(&mut self) {
+            self.0.inner.lock().unwrap().held -= 1;
+        }
+    }
+    loop {
+        let released = fake.released.notified();
+        {
+            let mut inner = fake.inner.lock().unwrap();
+            if !inner.hold {
+                return;
+            }
+            inner.held += 1;
+        }
+        let _held = Held(fake);
+        released.await;
+    }
 }
