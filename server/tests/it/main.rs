@@ -14,6 +14,7 @@ mod load;
 mod meta;
 mod protocol;
 mod restart;
+mod run_stores;
 mod schema;
 mod sdk;
 mod turns;
