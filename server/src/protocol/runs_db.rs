@@ -54,6 +54,20 @@ impl ReadRow for Row<'_> {
     }
 }
 
+// rusqlite wants functions over rows of every lifetime; the shared decoders are generic over
+// the row type, so each is named here for SQLite's.
+fn thread_row(r: &Row<'_>) -> rusqlite::Result<ThreadRecord> {
+    thread_from(r)
+}
+
+fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    run_from(r)
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    event_from(r)
+}
+
 const THREAD_COLUMNS: &str = thread_columns!();
 const RUN_COLUMNS: &str = run_columns!();
 
@@ -117,7 +131,7 @@ impl RunStore for SqliteRunStore {
             c.prepare_cached(&format!(
                 "SELECT {THREAD_COLUMNS} FROM ap_threads WHERE thread_id = ?1"
             ))?
-            .query_row([id], thread_from)
+            .query_row([id], thread_row)
             .optional()
         })
         .await
@@ -155,7 +169,7 @@ impl RunStore for SqliteRunStore {
         );
         self.call("search threads", move |c| {
             let mut stmt = c.prepare(&sql)?;
-            let rows = stmt.query_map(params_from_iter(params.iter()), thread_from)?;
+            let rows = stmt.query_map(params_from_iter(params.iter()), thread_row)?;
             rows.collect()
         })
         .await
@@ -220,7 +234,7 @@ impl RunStore for SqliteRunStore {
             c.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM ap_runs WHERE run_id = ?1 AND thread_id = ?2"
             ))?
-            .query_row([run, thread], run_from)
+            .query_row([run, thread], run_row)
             .optional()
         })
         .await
@@ -242,7 +256,7 @@ impl RunStore for SqliteRunStore {
                  WHERE thread_id = ?1 AND (?2 IS NULL OR status = ?2)
                  ORDER BY seq DESC LIMIT ?3 OFFSET ?4"
             ))?;
-            let rows = stmt.query_map(params![thread, status, limit, offset], run_from)?;
+            let rows = stmt.query_map(params![thread, status, limit, offset], run_row)?;
             rows.collect()
         })
         .await
@@ -336,7 +350,7 @@ impl RunStore for SqliteRunStore {
                 "SELECT seq, event, data FROM ap_run_events WHERE run_id = ?1 AND seq > ?2
                  ORDER BY seq",
             )?;
-            let rows = stmt.query_map(params![run, after], event_from)?;
+            let rows = stmt.query_map(params![run, after], event_row)?;
             rows.collect()
         })
         .await
@@ -361,7 +375,7 @@ impl RunStore for SqliteRunStore {
                 "SELECT {RUN_COLUMNS} FROM ap_runs WHERE status IN ('pending', 'running')
                  ORDER BY seq"
             ))?;
-            let rows = stmt.query_map([], run_from)?;
+            let rows = stmt.query_map([], run_row)?;
             rows.collect()
         })
         .await
