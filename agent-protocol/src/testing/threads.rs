@@ -49,7 +49,7 @@ pub(super) async fn threads_round_trip(h: Harness) {
 
 pub(super) async fn update_thread_keeps_id_and_creation(h: Harness) {
     let original = thread("t-1", 10, json!({"a": 1}));
-    h.create_all(&[original.clone()]).await;
+    h.create_all(std::slice::from_ref(&original)).await;
     let changed = ThreadRecord {
         created_at_ms: 999,
         updated_at_ms: 50,

@@ -14,8 +14,8 @@ use agent_protocol::{
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
 use serde_json::Value;
-use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 
 use super::runs_db::rows::{
     ReadRow, after_column, bound, event_from, json_text, result_from, run_from, seq_column,
@@ -95,6 +95,20 @@ impl PgRunStore {
             .map_err(|e| Error::Storage(format!("{what}: no Postgres connection: {e}")))
     }
 
+    /// A connection with `statement` prepared on it (cached per connection).
+    async fn prepared(
+        &self,
+        what: &'static str,
+        statement: &str,
+    ) -> Result<(Object, Statement), Error> {
+        let client = self.client(what).await?;
+        let prepared = client
+            .prepare_cached(statement)
+            .await
+            .map_err(storage(what))?;
+        Ok((client, prepared))
+    }
+
     /// Rows of one statement.
     async fn query(
         &self,
@@ -102,11 +116,7 @@ impl PgRunStore {
         statement: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, Error> {
-        let client = self.client(what).await?;
-        let prepared = client
-            .prepare_cached(statement)
-            .await
-            .map_err(storage(what))?;
+        let (client, prepared) = self.prepared(what, statement).await?;
         client.query(&prepared, params).await.map_err(storage(what))
     }
 
@@ -117,11 +127,7 @@ impl PgRunStore {
         statement: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, Error> {
-        let client = self.client(what).await?;
-        let prepared = client
-            .prepare_cached(statement)
-            .await
-            .map_err(storage(what))?;
+        let (client, prepared) = self.prepared(what, statement).await?;
         client
             .execute(&prepared, params)
             .await
