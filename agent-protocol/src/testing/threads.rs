@@ -106,10 +106,14 @@ fn metadata_filters() -> Vec<(Value, Vec<&'static str>)> {
         (json!({"flag": "true"}), vec![]),
         (json!({"name": "é \"q\" \\ ☃"}), vec!["text"]),
         (json!({"missing": null}), vec![]),
+        // Floats that need 17 digits or an exponent compare as written, not rounded.
+        (json!({"f": 0.30000000000000004}), vec!["floats"]),
+        (json!({"f": 0.3}), vec![]),
+        (json!({"g": 1.5e-7, "h": 1e300}), vec!["floats"]),
         (
             json!({}),
             vec![
-                "big", "float", "frac", "int", "list", "null", "small", "text", "true",
+                "big", "float", "floats", "frac", "int", "list", "null", "small", "text", "true",
             ],
         ),
     ]
@@ -126,6 +130,10 @@ pub(super) async fn search_by_metadata_is_equality_per_key(h: Harness) {
         ("null", json!({"flag": null})),
         ("true", json!({"flag": true})),
         ("text", json!({"name": "é \"q\" \\ ☃"})),
+        (
+            "floats",
+            json!({"f": 0.30000000000000004, "g": 1.5e-7, "h": 1e300}),
+        ),
     ];
     let threads: Vec<_> = threads
         .into_iter()

@@ -73,7 +73,9 @@ const RUN_COLUMNS: &str = run_columns!();
 
 /// The `WHERE` of a thread search and its parameters (all text). A metadata filter compares
 /// JSON as the in-memory store does (`1` is not `1.0`, objects by content): each stored value
-/// is written back as JSON by its type and compared with the filter's value normalised.
+/// is written back as JSON by its type and compared with the filter's value normalised. A float
+/// is taken as stored (`->`), since `json_quote` rewrites `1e300` as `1.0e+300` and rounds to 15
+/// digits.
 fn thread_filter(query: &ThreadQuery) -> (String, Vec<String>) {
     let mut clauses = Vec::new();
     let mut params = Vec::new();
@@ -90,7 +92,9 @@ fn thread_filter(query: &ThreadQuery) -> (String, Vec<String>) {
             "EXISTS (SELECT 1 FROM json_each(ap_threads.metadata) AS m WHERE m.key = ? AND
                  (CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
                       WHEN 'null' THEN 'null' WHEN 'object' THEN json(m.value)
-                      WHEN 'array' THEN json(m.value) ELSE json_quote(m.value) END) = json(?))"
+                      WHEN 'array' THEN json(m.value)
+                      WHEN 'real' THEN json(ap_threads.metadata -> m.fullkey)
+                      ELSE json_quote(m.value) END) = json(?))"
                 .to_owned(),
         );
         params.push(key.clone());
