@@ -86,7 +86,7 @@ pub(in crate::protocol) fn order(query: &ThreadQuery) -> (&'static str, &'static
     (column, if query.ascending { "ASC" } else { "DESC" })
 }
 
-/// A thread from a row of [`thread_columns!`].
+/// A thread from a row of `thread_columns!`.
 pub(in crate::protocol) fn thread_from<R: ReadRow>(r: &R) -> Result<ThreadRecord, R::Error> {
     Ok(ThreadRecord {
         thread_id: r.text(0)?,
@@ -98,7 +98,7 @@ pub(in crate::protocol) fn thread_from<R: ReadRow>(r: &R) -> Result<ThreadRecord
     })
 }
 
-/// A run from a row of [`run_columns!`].
+/// A run from a row of `run_columns!`.
 pub(in crate::protocol) fn run_from<R: ReadRow>(r: &R) -> Result<RunRecord, R::Error> {
     Ok(RunRecord {
         run_id: r.text(0)?,

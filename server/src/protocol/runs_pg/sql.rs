@@ -81,7 +81,7 @@ macro_rules! search {
 }
 
 /// A thread search for each sort key and direction (ascending?); the filters as in
-/// [`thread_filter!`], `$5` limit, `$6` offset.
+/// `thread_filter!`, `$5` limit, `$6` offset.
 const SEARCHES: [(ThreadSort, bool, &str); 6] = [
     (ThreadSort::ThreadId, true, search!("thread_id", "ASC")),
     (ThreadSort::ThreadId, false, search!("thread_id", "DESC")),
