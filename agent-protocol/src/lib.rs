@@ -37,6 +37,8 @@ mod runs;
 pub mod samples;
 mod served;
 mod shapes;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use api::{Api, ApiBuilder, DEFAULT_EVENT_RETENTION, assistant_id};
 pub use error::Error;

@@ -183,7 +183,13 @@ impl RunStore for MemoryRunStore {
             thread.status = end.thread_status;
             thread.updated_at_ms = end.at_ms;
         }
-        tables.events.insert(end.run_id.clone(), end.events.clone());
+        // By seq, a repeated seq keeping its last copy, as a table keyed by (run, seq) keeps
+        // them; a second end replaces the first's events.
+        let events: BTreeMap<u64, StoredEvent> =
+            end.events.iter().map(|e| (e.seq, e.clone())).collect();
+        tables
+            .events
+            .insert(end.run_id.clone(), events.into_values().collect());
         tables
             .results
             .insert(end.run_id.clone(), end.result.clone());

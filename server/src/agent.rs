@@ -256,18 +256,18 @@ impl Agent {
         let head = self
             .checkpointer
             .list(
-            &thread.as_str().into(),
-            &graph_core::Namespace::root(),
-            &graph_core::HistoryQuery {
-                limit: Some(1),
-                ..graph_core::HistoryQuery::default()
-            },
-        )
-        .await
-        .map_err(|source| graph_core::Error::Storage {
-            thread: thread.as_str().into(),
-            source,
-        })?;
+                &thread.as_str().into(),
+                &graph_core::Namespace::root(),
+                &graph_core::HistoryQuery {
+                    limit: Some(1),
+                    ..graph_core::HistoryQuery::default()
+                },
+            )
+            .await
+            .map_err(|source| graph_core::Error::Storage {
+                thread: thread.as_str().into(),
+                source,
+            })?;
         let head = head.first();
         if head.is_none()
             && let Some(api) = self.threads.get()

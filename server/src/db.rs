@@ -27,6 +27,7 @@ mod sqlite;
 mod sqlite_schema;
 
 pub(crate) use pg::PgQueue;
+pub(crate) use pg_schema::migrate as migrate_pg;
 pub(crate) use rows::*;
 pub(crate) use sqlite::Db;
 

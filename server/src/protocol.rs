@@ -5,8 +5,10 @@
 //! run and a guest's turn on one thread never interleave.
 
 mod runs_db;
+mod runs_pg;
 
 pub(crate) use runs_db::SqliteRunStore;
+pub(crate) use runs_pg::PgRunStore;
 
 use std::sync::Arc;
 

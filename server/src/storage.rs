@@ -24,7 +24,7 @@ type Bookings = hotel::BookingStore; // TEMP-MERGE
 use crate::Error;
 use crate::config::{Config, DatabaseUrl, PgUrl};
 use crate::db::{Db, PgQueue, Queue};
-use crate::protocol::SqliteRunStore; // TEMP-MERGE
+use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Connections one replica opens at most (the checkpointer's writers hold up to 4).
 const POOL_SIZE: usize = 32;
@@ -59,8 +59,8 @@ impl Storage {
                 }
                 let bookings = hotel::BookingStore::open(path, catalog.clone())
                     .map_err(|e| fail(e.to_string()))?;
-                let checkpointer = checkpoint::SqliteCheckpointer::open(path)
-                    .map_err(|e| fail(e.to_string()))?;
+                let checkpointer =
+                    checkpoint::SqliteCheckpointer::open(path).map_err(|e| fail(e.to_string()))?;
                 let store = Arc::new(checkpointer.store());
                 Ok(Storage {
                     checkpointer: Arc::new(checkpointer),
@@ -122,7 +122,8 @@ impl Storage {
         let bookings = hotel::BookingStore::open(&tmp, catalog.clone()) // TEMP-MERGE
             .map_err(|e| fail("the bookings", e.to_string()))?;
         let queue = PgQueue::open(pool.clone(), database.clone(), config.guest_lease()).await?;
-        let runs = agent_protocol::MemoryRunStore::new(); // TEMP-MERGE
+        // The queue's migrations created the run store's tables.
+        let runs = PgRunStore::new(pool);
         Ok(Storage {
             checkpointer: Arc::new(checkpointer),
             store,

@@ -6,6 +6,7 @@ mod common;
 mod fuzz;
 mod multitask;
 mod review;
+mod run_store;
 mod runs;
 mod threads;
 mod wire;

@@ -8,7 +8,7 @@ use crate::Error;
 
 /// Entry `i` brings the schema from version `i` to `i + 1`; all due ones run in one transaction
 /// behind an advisory lock, so replicas starting together take turns. Append only.
-const MIGRATIONS: &[&str] = &[V1_QUEUES];
+const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
 /// bookings').
@@ -72,9 +72,49 @@ CREATE TABLE sv_delivery_failures (
 );
 ";
 
+/// Version 2: the Agent Protocol's threads, runs and run events: the tables and indexes, as SQLite's migration V2 has them with Postgres types: times in
+/// BIGINT milliseconds, JSON in TEXT (JSONB would reorder keys and drop what a client sent as
+/// it sent it). Thread ids compare bytewise (`COLLATE "C"`), as SQLite and the in-memory store
+/// sort them, whatever the database's locale.
+const V2_AGENT_PROTOCOL: &str = r#"
+CREATE TABLE IF NOT EXISTS ap_threads (
+    thread_id TEXT COLLATE "C" PRIMARY KEY,
+    created_at_ms BIGINT NOT NULL,
+    updated_at_ms BIGINT NOT NULL,
+    metadata TEXT NOT NULL,
+    graph_id TEXT,
+    status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ap_threads_updated ON ap_threads (updated_at_ms);
+CREATE TABLE IF NOT EXISTS ap_runs (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
+    thread_id TEXT NOT NULL,
+    assistant_id TEXT NOT NULL,
+    created_at_ms BIGINT NOT NULL,
+    updated_at_ms BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    multitask TEXT NOT NULL,
+    kwargs TEXT NOT NULL,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS ap_runs_thread ON ap_runs (thread_id, seq);
+CREATE INDEX IF NOT EXISTS ap_runs_updated ON ap_runs (updated_at_ms);
+CREATE INDEX IF NOT EXISTS ap_runs_unfinished ON ap_runs (status)
+    WHERE status IN ('pending', 'running');
+CREATE TABLE IF NOT EXISTS ap_run_events (
+    run_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    event TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+"#;
+
 /// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;
 /// refuses a schema newer than this build knows.
-pub(super) async fn migrate(pool: &Pool, database: &str) -> Result<(), Error> {
+pub(crate) async fn migrate(pool: &Pool, database: &str) -> Result<(), Error> {
     let fail = |reason: String| Error::Database {
         database: database.to_owned(),
         reason,
@@ -110,7 +150,9 @@ pub(super) async fn migrate(pool: &Pool, database: &str) -> Result<(), Error> {
     for migration in &MIGRATIONS[found.max(0) as usize..] {
         tx.batch_execute(migration).await.map_err(sql)?;
     }
-    tx.execute("DELETE FROM sv_schema", &[]).await.map_err(sql)?;
+    tx.execute("DELETE FROM sv_schema", &[])
+        .await
+        .map_err(sql)?;
     tx.execute("INSERT INTO sv_schema (version) VALUES ($1)", &[&newest])
         .await
         .map_err(sql)?;

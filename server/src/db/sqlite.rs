@@ -143,7 +143,8 @@ impl Queue for Db {
                     let (channel, user): (String, String) = (r.get(0)?, r.get(1)?);
                     Ok(Channel::parse(&channel).map(|channel| Guest { channel, user }))
                 })?;
-                rows.filter_map(Result::transpose).collect::<Result<Vec<_>, _>>()
+                rows.filter_map(Result::transpose)
+                    .collect::<Result<Vec<_>, _>>()
             })
             .await?;
         let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());

@@ -2,13 +2,19 @@
 //! SQLite file (`ap_*` tables, created with the server's own by [`Db`]'s migrations), through
 //! the server's connection.
 
+pub(super) mod rows;
+
 use agent_protocol::{
-    Error, Multitask, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
-    ThreadRecord, ThreadSort, ThreadStatus,
+    Error, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery, ThreadRecord,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+use rows::{
+    ReadRow, after_column, bound, event_from, json_text, order, result_from, run_columns, run_from,
+    seq_column, thread_columns, thread_from,
+};
 
 use crate::db::Db;
 
@@ -35,38 +41,41 @@ impl SqliteRunStore {
     }
 }
 
-fn json_text(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "{}".into())
+impl ReadRow for Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+    fn optional_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
 }
 
-fn object(text: &str) -> Map<String, Value> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
-/// A column holding one of an enum's names; a name this build does not know reads as the
-/// given fallback rather than failing every read of the table.
-fn named<T: std::str::FromStr>(text: &str, fallback: T) -> T {
-    text.parse().unwrap_or(fallback)
-}
-
+// rusqlite wants functions over rows of every lifetime; the shared decoders are generic over
+// the row type, so each is named here for SQLite's.
 fn thread_row(r: &Row<'_>) -> rusqlite::Result<ThreadRecord> {
-    Ok(ThreadRecord {
-        thread_id: r.get(0)?,
-        created_at_ms: r.get(1)?,
-        updated_at_ms: r.get(2)?,
-        metadata: object(&r.get::<_, String>(3)?),
-        graph_id: r.get(4)?,
-        status: named(&r.get::<_, String>(5)?, ThreadStatus::Idle),
-    })
+    thread_from(r)
 }
 
-const THREAD_COLUMNS: &str = "thread_id, created_at_ms, updated_at_ms, metadata, graph_id, status";
-const RUN_COLUMNS: &str = "run_id, thread_id, assistant_id, created_at_ms, updated_at_ms, status,
-    metadata, multitask, kwargs";
+fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    run_from(r)
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    event_from(r)
+}
+
+const THREAD_COLUMNS: &str = thread_columns!();
+const RUN_COLUMNS: &str = run_columns!();
 
 /// The `WHERE` of a thread search and its parameters (all text). A metadata filter compares
 /// JSON as the in-memory store does (`1` is not `1.0`, objects by content): each stored value
-/// is written back as JSON by its type and compared with the filter's value normalised.
+/// is written back as JSON by its type and compared with the filter's value normalised. A float
+/// is taken as stored (`->`), since `json_quote` rewrites `1e300` as `1.0e+300` and rounds to 15
+/// digits.
 fn thread_filter(query: &ThreadQuery) -> (String, Vec<String>) {
     let mut clauses = Vec::new();
     let mut params = Vec::new();
@@ -83,7 +92,9 @@ fn thread_filter(query: &ThreadQuery) -> (String, Vec<String>) {
             "EXISTS (SELECT 1 FROM json_each(ap_threads.metadata) AS m WHERE m.key = ? AND
                  (CASE m.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
                       WHEN 'null' THEN 'null' WHEN 'object' THEN json(m.value)
-                      WHEN 'array' THEN json(m.value) ELSE json_quote(m.value) END) = json(?))"
+                      WHEN 'array' THEN json(m.value)
+                      WHEN 'real' THEN json(ap_threads.metadata -> m.fullkey)
+                      ELSE json_quote(m.value) END) = json(?))"
                 .to_owned(),
         );
         params.push(key.clone());
@@ -93,29 +104,6 @@ fn thread_filter(query: &ThreadQuery) -> (String, Vec<String>) {
         return (String::new(), params);
     }
     (format!("WHERE {}", clauses.join(" AND ")), params)
-}
-
-fn order(query: &ThreadQuery) -> (&'static str, &'static str) {
-    let column = match query.sort_by {
-        ThreadSort::ThreadId => "thread_id",
-        ThreadSort::CreatedAt => "created_at_ms",
-        ThreadSort::UpdatedAt => "updated_at_ms",
-    };
-    (column, if query.ascending { "ASC" } else { "DESC" })
-}
-
-fn run_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
-    Ok(RunRecord {
-        run_id: r.get(0)?,
-        thread_id: r.get(1)?,
-        assistant_id: r.get(2)?,
-        created_at_ms: r.get(3)?,
-        updated_at_ms: r.get(4)?,
-        status: named(&r.get::<_, String>(5)?, RunStatus::Error),
-        metadata: object(&r.get::<_, String>(6)?),
-        multitask: named(&r.get::<_, String>(7)?, Multitask::Enqueue),
-        kwargs: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(Value::Null),
-    })
 }
 
 #[async_trait]
@@ -176,8 +164,8 @@ impl RunStore for SqliteRunStore {
     async fn search_threads(&self, query: &ThreadQuery) -> Result<Vec<ThreadRecord>, Error> {
         let (filter, mut params) = thread_filter(query);
         let (column, direction) = order(query);
-        params.push(i64::try_from(query.limit).unwrap_or(i64::MAX).to_string());
-        params.push(i64::try_from(query.offset).unwrap_or(i64::MAX).to_string());
+        params.push(bound(query.limit).to_string());
+        params.push(bound(query.offset).to_string());
         let sql = format!(
             "SELECT {THREAD_COLUMNS} FROM ap_threads {filter}
              ORDER BY {column} {direction}, thread_id {direction}
@@ -265,7 +253,7 @@ impl RunStore for SqliteRunStore {
     ) -> Result<Vec<RunRecord>, Error> {
         let thread = thread_id.to_owned();
         let status = status.map(RunStatus::as_str);
-        let (limit, offset) = (limit as i64, offset as i64);
+        let (limit, offset) = (bound(limit), bound(offset));
         self.call("list runs", move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM ap_runs
@@ -312,13 +300,15 @@ impl RunStore for SqliteRunStore {
                 "UPDATE ap_threads SET status = ?2, updated_at_ms = ?3 WHERE thread_id = ?1",
                 params![end.thread_id, end.thread_status.as_str(), end.at_ms],
             )?;
+            // A second end replaces the first's events, as the in-memory store does.
+            tx.execute("DELETE FROM ap_run_events WHERE run_id = ?1", [&end.run_id])?;
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT OR REPLACE INTO ap_run_events (run_id, seq, event, data)
                      VALUES (?1, ?2, ?3, ?4)",
                 )?;
                 for e in &end.events {
-                    insert.execute(params![end.run_id, e.seq as i64, e.event, e.data])?;
+                    insert.execute(params![end.run_id, seq_column(e.seq), e.event, e.data])?;
                 }
             }
             tx.commit()
@@ -336,7 +326,7 @@ impl RunStore for SqliteRunStore {
                     .map(Option::flatten)
             })
             .await?;
-        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+        Ok(result_from(text))
     }
 
     async fn delete_run(&self, thread_id: &str, run_id: &str) -> Result<bool, Error> {
@@ -358,20 +348,13 @@ impl RunStore for SqliteRunStore {
 
     async fn events(&self, run_id: &str, after: Option<u64>) -> Result<Vec<StoredEvent>, Error> {
         let run = run_id.to_owned();
-        // An id past every stored one (even past i64) replays nothing.
-        let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
+        let after = after_column(after);
         self.call("read a run's events", move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, event, data FROM ap_run_events WHERE run_id = ?1 AND seq > ?2
                  ORDER BY seq",
             )?;
-            let rows = stmt.query_map(params![run, after], |r| {
-                Ok(StoredEvent {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    event: r.get(1)?,
-                    data: r.get(2)?,
-                })
-            })?;
+            let rows = stmt.query_map(params![run, after], event_row)?;
             rows.collect()
         })
         .await

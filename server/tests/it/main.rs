@@ -16,6 +16,7 @@ mod process;
 mod protocol;
 mod replicas;
 mod restart;
+mod run_stores;
 mod schema;
 mod sdk;
 mod turns;

@@ -55,7 +55,10 @@ fn delivered_to(fake: &FakeMeta, guest: &str) -> Vec<String> {
 
 /// A question whose answer names `day`, so replies can be told apart.
 fn ask(day: u32) -> String {
-    format!("how much is a deluxe room at Grand Plaza Hotel from December {day} to December {} for 2 adults", day + 2)
+    format!(
+        "how much is a deluxe room at Grand Plaza Hotel from December {day} to December {} for 2 adults",
+        day + 2
+    )
 }
 
 /// The thread's checkpoints, oldest first, as (message id, reply) of each.
@@ -98,7 +101,12 @@ async fn the_same_webhook_at_both_replicas_is_stored_once_and_answered_once() {
     let b = replica(&dir, &fake, &database).await;
     for round in 0..5u32 {
         let guest = format!("twin-{round}");
-        let body = ig_message(&guest, &format!("mid-twin-{round}"), &ask(3), 1_795_302_000_000);
+        let body = ig_message(
+            &guest,
+            &format!("mid-twin-{round}"),
+            &ask(3),
+            1_795_302_000_000,
+        );
         tokio::join!(a.deliver(&body), b.deliver(&body));
         eventually(20, "the reply", || async {
             (!delivered_to(&fake, &guest).is_empty()).then_some(())
@@ -284,8 +292,13 @@ async fn a_replica_killed_mid_send_is_taken_over_and_parts_go_out_once_in_order(
     let a = replica(&dir, &fake, &database).await;
     for (i, day) in [6u32, 9].into_iter().enumerate() {
         let mid = format!("mid-send-{i}");
-        a.deliver(&ig_message("sol", &mid, &ask(day), 1_795_302_000_000 + i as u64))
-            .await;
+        a.deliver(&ig_message(
+            "sol",
+            &mid,
+            &ask(day),
+            1_795_302_000_000 + i as u64,
+        ))
+        .await;
     }
     eventually(20, "A's first send to be under way", || async {
         (fake.held() > 0).then_some(())
@@ -323,7 +336,10 @@ async fn when_postgres_restarts_under_traffic_readiness_says_so_and_nothing_is_l
             .unwrap();
         let status = response.status().as_u16();
         let body: Value = response.json().await.unwrap();
-        (status, body["database"].as_str().unwrap_or_default().to_owned())
+        (
+            status,
+            body["database"].as_str().unwrap_or_default().to_owned(),
+        )
     };
     assert_eq!(ready(server.clone()).await, (200, "ok".to_owned()));
     // Meta's side: each message delivered until it is acknowledged with a 200, retried after
@@ -382,6 +398,9 @@ async fn when_postgres_restarts_under_traffic_readiness_says_so_and_nothing_is_l
     let replies_now = delivered_to(&fake, "oti");
     assert_eq!(replies_now.len(), 12, "{replies:#?}");
     for (n, reply) in replies_now.iter().enumerate() {
-        assert!(reply.contains(&format!("Dec {}, ", n + 1)), "reply {n}: {reply}");
+        assert!(
+            reply.contains(&format!("Dec {}, ", n + 1)),
+            "reply {n}: {reply}"
+        );
     }
 }

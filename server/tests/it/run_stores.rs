@@ -1,0 +1,53 @@
+//! The RunStore conformance suite (`agent_protocol::testing`) against the server's durable
+//! stores: SQLite (a fresh file per case) and Postgres (a fresh schema per case on the
+//! throwaway cluster of `checkpoint_pg::testing`, skipped loudly without PostgreSQL), plus every
+//! SQL statement of the Postgres store prepared against its schema.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use agent_protocol::RunStore;
+use agent_protocol::testing::run_store_conformance;
+use checkpoint_pg::testing::fresh_schema;
+use server::testing::{check_pg_statements, pg_run_store, sqlite_run_store};
+
+use crate::common::fresh_dir;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_run_store_passes_the_suite() {
+    let dir = fresh_dir("run_store_suite");
+    let next = AtomicU32::new(0);
+    run_store_conformance(|| {
+        let path = dir.join(format!("case-{}.db", next.fetch_add(1, Ordering::Relaxed)));
+        async move { sqlite_run_store(&path).expect("open the SQLite run store") }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_run_store_passes_the_suite() {
+    // One schema per case: searches, counts and pruning see the whole store.
+    if fresh_schema("run_store_probe").await.is_none() {
+        return;
+    }
+    run_store_conformance(|| async {
+        let schema = fresh_schema("run_store").await.expect("the test cluster");
+        let store: Arc<dyn RunStore> = pg_run_store(schema)
+            .await
+            .expect("open the Postgres run store");
+        store
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_postgres_run_store_statement_prepares() {
+    let Some(config) = fresh_schema("run_store_statements").await else {
+        return;
+    };
+    let checked = check_pg_statements(config)
+        .await
+        .expect("every statement prepares");
+    // 6 searches (3 keys, 2 directions) and 20 others.
+    assert_eq!(checked, 26);
+}
