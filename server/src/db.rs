@@ -11,6 +11,7 @@
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
 //! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
 //!   answers a guest, in order.
+//! - `sv_rate` (Postgres): the rate limits' budgets, shared by the replicas ([`PgLimits`]).
 //! - `ap_threads`, `ap_runs`, `ap_run_events`: the Agent Protocol's records
 //!   ([`crate::protocol`]).
 //! - `sv_schema`: the version of these tables; see `db/sqlite_schema.rs` and `db/pg_schema.rs`.
@@ -21,12 +22,14 @@ use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
 mod pg;
+mod pg_limits;
 mod pg_schema;
 mod rows;
 mod sqlite;
 mod sqlite_schema;
 
 pub(crate) use pg::PgQueue;
+pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;
 pub(crate) use rows::*;
 pub(crate) use sqlite::Db;

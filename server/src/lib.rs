@@ -146,6 +146,7 @@ impl Server {
             protocol.clone(),
             Arc::clone(&storage.queue),
             Arc::clone(&wake),
+            storage.limits.clone(),
             metrics,
         ));
         let (stop, stopped) = watch::channel(false);

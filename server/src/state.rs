@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 
 use crate::agent::Agent;
 use crate::config::{ChannelConfig, Config};
-use crate::db::{Queue, Wake};
+use crate::db::{PgLimits, Queue, Wake};
 use crate::limits::RateLimits;
 use crate::meta::Channel;
 use crate::metrics::Metrics;
@@ -40,12 +40,17 @@ impl App {
         protocol: agent_protocol::Api,
         db: Arc<dyn Queue>,
         wake: Arc<Wake>,
+        shared_limits: Option<PgLimits>,
         metrics: Arc<Metrics>,
     ) -> App {
         App {
             instagram: config.channel(Channel::Instagram),
             whatsapp: config.channel(Channel::Whatsapp),
-            limits: RateLimits::new(config.rate_limit_per_guest, config.rate_limit_global),
+            limits: RateLimits::new(
+                config.rate_limit_per_guest,
+                config.rate_limit_global,
+                shared_limits,
+            ),
             config,
             agent,
             protocol,

@@ -7,6 +7,7 @@
 //! | guests remembered (the Store) | its `SqliteStore` | `checkpoint_pg::PgStore` |
 //! | bookings | `hotel::BookingStore` | `hotel::PgBookingStore` |
 //! | inbox, leases, outbox | [`crate::db::Db`] | [`crate::db::PgQueue`] |
+//! | rate limits | in memory (`governor`) | [`crate::db::PgLimits`], shared |
 //! | Agent Protocol runs | `protocol::runs_db` | `protocol::runs_pg` |
 //!
 //! On Postgres every part shares one connection pool, and each migrates its own tables in a
@@ -23,7 +24,7 @@ type Bookings = hotel::BookingStore; // TEMP-MERGE
 
 use crate::Error;
 use crate::config::{Config, DatabaseUrl, PgUrl};
-use crate::db::{Db, PgQueue, Queue};
+use crate::db::{Db, PgLimits, PgQueue, Queue};
 use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Connections one replica opens at most (the checkpointer's writers hold up to 4).
@@ -41,6 +42,8 @@ pub(crate) struct Storage {
     pub(crate) runs: Arc<dyn RunStore>,
     /// With Postgres: the queue and how to connect, to `LISTEN` for other replicas' work.
     pub(crate) listen: Option<(PgQueue, tokio_postgres::Config)>,
+    /// With Postgres: the rate limits' budgets, shared by the replicas.
+    pub(crate) limits: Option<PgLimits>,
 }
 
 impl Storage {
@@ -69,6 +72,7 @@ impl Storage {
                     queue: Arc::new(Db::open(path)?),
                     runs: Arc::new(SqliteRunStore::open(Db::open_relaxed(path)?)),
                     listen: None,
+                    limits: None,
                 })
             }
             DatabaseUrl::Postgres(url) => Storage::open_postgres(config, url, catalog).await,
@@ -122,8 +126,9 @@ impl Storage {
         let bookings = hotel::BookingStore::open(&tmp, catalog.clone()) // TEMP-MERGE
             .map_err(|e| fail("the bookings", e.to_string()))?;
         let queue = PgQueue::open(pool.clone(), database.clone(), config.guest_lease()).await?;
-        // The queue's migrations created the run store's tables.
-        let runs = PgRunStore::new(pool);
+        // The queue's migrations created the run store's and the limits' tables.
+        let runs = PgRunStore::new(pool.clone());
+        let limits = PgLimits::new(pool, database.clone());
         Ok(Storage {
             checkpointer: Arc::new(checkpointer),
             store,
@@ -131,6 +136,7 @@ impl Storage {
             queue: Arc::new(queue.clone()),
             runs: Arc::new(runs),
             listen: Some((queue, connect)),
+            limits: Some(limits),
         })
     }
 }

@@ -14,7 +14,8 @@ const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL];
 /// bookings').
 const MIGRATION_LOCK: i64 = 0x7376_5f73_6368_656d; // "sv_schem"
 
-/// Version 1: the inbox, the guests' leases, the outbox and the delivery failures. Times the
+/// Version 1: the inbox, the guests' leases, the outbox, the shared rate limits and the
+/// delivery failures. Times the
 /// server computes are milliseconds since the epoch, as on SQLite; lease and claim expiry use
 /// the database's clock (`now()`), so replicas' clocks need not agree.
 const V1_QUEUES: &str = "
@@ -61,6 +62,14 @@ CREATE TABLE sv_outbox (
 );
 CREATE INDEX sv_outbox_pending ON sv_outbox (channel, recipient, id) WHERE state = 'pending';
 CREATE INDEX sv_outbox_created ON sv_outbox (created_ms);
+-- Rate limits shared by the replicas: per key (a guest, or '*' for everyone), GCRA's
+-- theoretical arrival time in the database's milliseconds, and whether the guest was told
+-- to slow down since they were last allowed.
+CREATE TABLE sv_rate (
+    key TEXT PRIMARY KEY,
+    tat_ms BIGINT NOT NULL,
+    notified BOOLEAN NOT NULL DEFAULT false
+);
 CREATE TABLE sv_delivery_failures (
     channel TEXT NOT NULL,
     message_id TEXT NOT NULL,

@@ -90,7 +90,9 @@ pub(crate) async fn chat(
             "text must be 1–{MAX_TEXT_CHARS} characters and not blank, got {chars}"
         )));
     }
-    if let Verdict::Limited { wait, .. } = app.limits.check(&format!("{WEB_CHANNEL}:{user_id}")) {
+    if let Verdict::Limited { wait, .. } =
+        app.limits.check(&format!("{WEB_CHANNEL}:{user_id}")).await
+    {
         return Err(ApiError::TooManyRequests { retry_after: wait });
     }
     let span = tracing::info_span!(

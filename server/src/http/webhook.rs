@@ -135,33 +135,30 @@ pub(crate) async fn receive(
         return Ok(RECEIVED);
     }
     let mut notify = Vec::new();
-    let messages: Vec<NewMessage> = delivery
-        .messages
-        .into_iter()
-        .map(|m| {
-            let verdict = app.limits.check(&format!("{channel}:{}", m.sender));
-            let correlation = correlation_id();
-            notify.push(matches!(verdict, Verdict::Limited { notify: true, .. }));
-            let (kind, text) = match m.content {
-                Content::Text(text) => (Kind::Text, text),
-                Content::Unsupported(kind) => (Kind::Unsupported, kind),
-            };
-            NewMessage {
-                channel,
-                message_id: m.message_id,
-                user: m.sender,
-                kind,
-                text,
-                sent_at_ms: m.sent_at_ms,
-                correlation,
-                state: if verdict == Verdict::Allowed {
-                    InboxState::Pending
-                } else {
-                    InboxState::Limited
-                },
-            }
-        })
-        .collect();
+    let mut messages: Vec<NewMessage> = Vec::with_capacity(delivery.messages.len());
+    for m in delivery.messages {
+        let verdict = app.limits.check(&format!("{channel}:{}", m.sender)).await;
+        let correlation = correlation_id();
+        notify.push(matches!(verdict, Verdict::Limited { notify: true, .. }));
+        let (kind, text) = match m.content {
+            Content::Text(text) => (Kind::Text, text),
+            Content::Unsupported(kind) => (Kind::Unsupported, kind),
+        };
+        messages.push(NewMessage {
+            channel,
+            message_id: m.message_id,
+            user: m.sender,
+            kind,
+            text,
+            sent_at_ms: m.sent_at_ms,
+            correlation,
+            state: if verdict == Verdict::Allowed {
+                InboxState::Pending
+            } else {
+                InboxState::Limited
+            },
+        });
+    }
     let stored = app
         .db
         .receive(messages, now)

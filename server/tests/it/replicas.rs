@@ -404,3 +404,48 @@ async fn when_postgres_restarts_under_traffic_readiness_says_so_and_nothing_is_l
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_are_shared_by_the_replicas() {
+    let Some(database) = database("shared_limits").await else {
+        return;
+    };
+    let dir = common::fresh_dir("replicas-limits");
+    let fake = FakeMeta::start().await;
+    let env = [
+        ("GUEST_LEASE_SECS", LEASE_SECS),
+        ("RATE_LIMIT_PER_GUEST", "3"),
+    ];
+    let a = Process::start(&dir, &fake, &database, &env).await;
+    let b = Process::start(&dir, &fake, &database, &env).await;
+    for n in 0..6u32 {
+        let body = ig_message(
+            "rui",
+            &format!("mid-rate-{n}"),
+            &ask(n + 1),
+            1_795_302_000_000 + u64::from(n),
+        );
+        if n % 2 == 0 { &a } else { &b }.deliver(&body).await;
+    }
+    // Another guest has a budget of their own.
+    a.deliver(&ig_message("eva", "mid-eva", &ask(20), 1_795_302_000_000))
+        .await;
+    eventually(30, "the answers and the notice", || async {
+        (delivered_to(&fake, "rui").len() >= 4 && !delivered_to(&fake, "eva").is_empty())
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rui = delivered_to(&fake, "rui");
+    // Three of six answered (the budget is one for both replicas, not one each), and one
+    // notice for the three refused.
+    let notices = rui
+        .iter()
+        .filter(|t| t.contains("faster than I can"))
+        .count();
+    assert_eq!((rui.len(), notices), (4, 1), "{rui:#?}");
+    let limited = metric(&a, &["webhook_events", "outcome=\"rate_limited\""]).await
+        + metric(&b, &["webhook_events", "outcome=\"rate_limited\""]).await;
+    assert_eq!(limited, 3.0);
+    assert_eq!(delivered_to(&fake, "eva").len(), 1);
+}
