@@ -140,7 +140,7 @@ pub enum DatabaseUrl {
     /// One SQLite file (`sqlite://PATH`): one server process.
     Sqlite(PathBuf),
     /// A PostgreSQL database (`postgres://…`): any number of replicas share it.
-    Postgres(PgUrl),
+    Postgres(Box<PgUrl>),
 }
 
 /// A parsed `postgres://` URL; shown without its password.
@@ -183,10 +183,10 @@ fn parse_database_url(url: &str) -> Result<DatabaseUrl, String> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| format!("is not a valid postgres:// URL: {e}"))?;
-        return Ok(DatabaseUrl::Postgres(PgUrl {
+        return Ok(DatabaseUrl::Postgres(Box::new(PgUrl {
             config,
             shown: without_password(url),
-        }));
+        })));
     }
     let path = url
         .strip_prefix("sqlite://")

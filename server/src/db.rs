@@ -24,6 +24,7 @@ use crate::meta::{Channel, DeliveryFailure};
 mod pg;
 mod pg_limits;
 mod pg_schema;
+mod pg_sql;
 mod rows;
 mod sqlite;
 mod sqlite_schema;

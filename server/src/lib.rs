@@ -31,59 +31,10 @@ mod protocol;
 mod state;
 mod storage;
 
-/// Constructors for the server's integration tests (the run store conformance suite); not an
-/// API.
+/// Constructors for the server's integration tests (the run store conformance suite, the
+/// statement checks); not an API.
 #[doc(hidden)]
-pub mod testing {
-    use std::path::Path;
-    use std::sync::Arc;
-
-    use agent_protocol::RunStore;
-    use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-
-    use crate::Error;
-    use crate::protocol::{PgRunStore, SqliteRunStore};
-
-    /// The SQLite run store in the file at `path`, created and migrated if new.
-    pub fn sqlite_run_store(path: &Path) -> Result<Arc<dyn RunStore>, Error> {
-        Ok(Arc::new(SqliteRunStore::open(crate::db::Db::open_relaxed(
-            path,
-        )?)))
-    }
-
-    /// The Postgres run store on a pool of `config`'s connections (no TLS), with its tables
-    /// created in the connections' `search_path`.
-    pub async fn pg_run_store(config: tokio_postgres::Config) -> Result<Arc<dyn RunStore>, Error> {
-        Ok(Arc::new(pg_store(config).await?))
-    }
-
-    /// Prepares every statement of the Postgres run store against `config`'s database, after
-    /// creating the tables; how many.
-    pub async fn check_pg_statements(config: tokio_postgres::Config) -> Result<usize, Error> {
-        let store = pg_store(config).await?;
-        store
-            .check_statements()
-            .await
-            .map_err(|e| Error::Startup(e.to_string()))
-    }
-
-    async fn pg_store(config: tokio_postgres::Config) -> Result<PgRunStore, Error> {
-        let failed = |e: &dyn std::fmt::Display| Error::Startup(format!("Postgres: {e}"));
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(4)
-            .build()
-            .map_err(|e| failed(&e))?;
-        crate::db::migrate_pg(&pool, "the test's schema").await?;
-        Ok(PgRunStore::new(pool))
-    }
-}
+pub mod testing;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -33,6 +33,33 @@ const POOL_SIZE: usize = 32;
 /// database is down, requests fail fast (and readiness says so) instead of piling up.
 const POOL_WAIT: Duration = Duration::from_secs(5);
 
+/// A pool of connections (no TLS) to `config`'s database, which error messages call
+/// `database`: broken connections replaced when next taken, and every wait bounded.
+pub(crate) fn pool(config: &tokio_postgres::Config, database: &str) -> Result<Pool, Error> {
+    let manager = Manager::from_config(
+        config.clone(),
+        tokio_postgres::NoTls,
+        ManagerConfig {
+            // A connection that broke while idle (the database restarted) is noticed and
+            // replaced when it is next taken, not handed out broken.
+            recycling_method: RecyclingMethod::Verified,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(POOL_SIZE)
+        .runtime(Runtime::Tokio1)
+        .timeouts(Timeouts {
+            wait: Some(POOL_WAIT),
+            create: Some(POOL_WAIT),
+            recycle: Some(POOL_WAIT),
+        })
+        .build()
+        .map_err(|e| Error::Database {
+            database: database.to_owned(),
+            reason: format!("the connection pool: {e}"),
+        })
+}
+
 /// What the server keeps, opened.
 pub(crate) struct Storage {
     pub(crate) checkpointer: Arc<dyn Checkpointer>,
@@ -93,25 +120,7 @@ impl Storage {
         if connect.get_connect_timeout().is_none() {
             connect.connect_timeout(POOL_WAIT);
         }
-        let manager = Manager::from_config(
-            connect.clone(),
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                // A connection that broke while idle (the database restarted) is noticed and
-                // replaced when it is next taken, not handed out broken.
-                recycling_method: RecyclingMethod::Verified,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .timeouts(Timeouts {
-                wait: Some(POOL_WAIT),
-                create: Some(POOL_WAIT),
-                recycle: Some(POOL_WAIT),
-            })
-            .build()
-            .map_err(|e| fail("the connection pool", e.to_string()))?;
+        let pool = pool(&connect, &database)?;
         // Fail at start, naming the database, rather than on the first message.
         drop(
             pool.get()

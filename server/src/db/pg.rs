@@ -23,6 +23,7 @@ use futures_util::StreamExt;
 use tokio::sync::watch;
 use tokio_postgres::AsyncMessage;
 
+use super::pg_sql as sql;
 use super::{
     Answered, Guest, InboxState, NewMessage, OutboxDepth, OutboxState, Outgoing, Pending, Queue,
     Reply, Wake,
@@ -81,6 +82,20 @@ impl PgQueue {
 
     fn lease_ms(&self) -> i64 {
         self.lease.as_millis() as i64
+    }
+
+    /// Prepares every statement of the queue and the limits against the database (which
+    /// checks their syntax, tables, columns and types); how many.
+    pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
+        let what = "prepare the statements";
+        let client = self.client(what).await?;
+        for statement in sql::ALL {
+            client
+                .prepare(statement)
+                .await
+                .map_err(|e| self.fail(what, format!("{statement}: {e}")))?;
+        }
+        Ok(sql::ALL.len())
     }
 
     /// Wakes `wake` when another replica (or this one) stores messages or reply parts, until
@@ -160,13 +175,7 @@ async fn queue(
     reply: &Reply,
     now_ms: i64,
 ) -> Result<(), tokio_postgres::Error> {
-    let insert = tx
-        .prepare_cached(
-            "INSERT INTO sv_outbox (channel, recipient, text, correlation, state,
-                 next_attempt_ms, created_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .await?;
+    let insert = tx.prepare_cached(sql::QUEUE_PART).await?;
     for part in &reply.parts {
         tx.execute(
             &insert,
@@ -181,7 +190,7 @@ async fn queue(
         )
         .await?;
     }
-    tx.execute("SELECT pg_notify('sv_outbox', '')", &[]).await?;
+    tx.execute(sql::NOTIFY_OUTBOX, &[]).await?;
     Ok(())
 }
 
@@ -190,7 +199,7 @@ impl Queue for PgQueue {
     async fn ping(&self) -> Result<(), Error> {
         let client = self.client("ping").await?;
         client
-            .query_one("SELECT 1", &[])
+            .query_one(sql::PING, &[])
             .await
             .map_err(|e| self.fail("ping", e))?;
         Ok(())
@@ -205,20 +214,8 @@ impl Queue for PgQueue {
         let mut client = self.client(what).await?;
         let stored: Result<_, tokio_postgres::Error> = async {
             let tx = client.transaction().await?;
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO sv_inbox (channel, message_id, user_id, kind, text, sent_at_ms,
-                         received_at_ms, correlation, state)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                     ON CONFLICT (channel, message_id) DO NOTHING",
-                )
-                .await?;
-            let guest = tx
-                .prepare_cached(
-                    "INSERT INTO sv_guests (channel, user_id) VALUES ($1, $2)
-                     ON CONFLICT DO NOTHING",
-                )
-                .await?;
+            let insert = tx.prepare_cached(sql::RECEIVE).await?;
+            let guest = tx.prepare_cached(sql::ADD_GUEST).await?;
             let mut new = Vec::with_capacity(messages.len());
             let mut pending = false;
             for m in &messages {
@@ -247,7 +244,7 @@ impl Queue for PgQueue {
                 new.push(inserted);
             }
             if pending {
-                tx.execute("SELECT pg_notify('sv_inbox', '')", &[]).await?;
+                tx.execute(sql::NOTIFY_INBOX, &[]).await?;
             }
             tx.commit().await?;
             Ok(new)
@@ -262,17 +259,7 @@ impl Queue for PgQueue {
         let client = self.client(what).await?;
         let rows = client
             .query(
-                "UPDATE sv_guests g SET lease_owner = $1,
-                     lease_until = now() + $2 * interval '1 millisecond'
-                 FROM (SELECT g2.channel, g2.user_id FROM sv_guests g2
-                       WHERE (g2.lease_until IS NULL OR g2.lease_until < now())
-                         AND EXISTS (SELECT 1 FROM sv_inbox i WHERE i.state = 'pending'
-                                     AND i.channel = g2.channel AND i.user_id = g2.user_id)
-                       ORDER BY (SELECT min(i.seq) FROM sv_inbox i WHERE i.state = 'pending'
-                                 AND i.channel = g2.channel AND i.user_id = g2.user_id)
-                       LIMIT $3 FOR UPDATE SKIP LOCKED) c
-                 WHERE g.channel = c.channel AND g.user_id = c.user_id
-                 RETURNING g.channel, g.user_id",
+                sql::CLAIM_GUESTS,
                 &[&&*self.owner, &(self.lease_ms() as f64), &(limit as i64)],
             )
             .await
@@ -295,12 +282,7 @@ impl Queue for PgQueue {
         let what = "read pending messages";
         let client = self.client(what).await?;
         let rows = client
-            .query(
-                "SELECT seq, message_id, kind, text, correlation, attempts FROM sv_inbox
-                 WHERE state = 'pending' AND channel = $1 AND user_id = $2
-                 ORDER BY sent_at_ms, seq",
-                &[&guest.channel.as_str(), &guest.user],
-            )
+            .query(sql::PENDING_OF, &[&guest.channel.as_str(), &guest.user])
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(rows
@@ -323,8 +305,7 @@ impl Queue for PgQueue {
         let client = self.client(what).await?;
         let renewed = client
             .execute(
-                "UPDATE sv_guests SET lease_until = now() + $4 * interval '1 millisecond'
-                 WHERE channel = $1 AND user_id = $2 AND lease_owner = $3",
+                sql::RENEW,
                 &[
                     &guest.channel.as_str(),
                     &guest.user,
@@ -342,8 +323,7 @@ impl Queue for PgQueue {
         let client = self.client(what).await?;
         client
             .execute(
-                "UPDATE sv_guests SET lease_owner = NULL, lease_until = NULL
-                 WHERE channel = $1 AND user_id = $2 AND lease_owner = $3",
+                sql::RELEASE,
                 &[&guest.channel.as_str(), &guest.user, &&*self.owner],
             )
             .await
@@ -366,11 +346,7 @@ impl Queue for PgQueue {
             // Still pending (nobody answered it) and still ours (nobody took the guest over).
             let marked = tx
                 .execute(
-                    "UPDATE sv_inbox SET state = $2, detail = $3
-                     WHERE seq = $1 AND state = 'pending'
-                       AND EXISTS (SELECT 1 FROM sv_guests g
-                                   WHERE g.channel = sv_inbox.channel
-                                     AND g.user_id = sv_inbox.user_id AND g.lease_owner = $4)",
+                    sql::ANSWER,
                     &[&seq, &state.as_str(), &detail, &&*self.owner],
                 )
                 .await?;
@@ -390,10 +366,7 @@ impl Queue for PgQueue {
         let what = "count a failed attempt";
         let client = self.client(what).await?;
         client
-            .execute(
-                "UPDATE sv_inbox SET attempts = attempts + 1, detail = $2 WHERE seq = $1",
-                &[&seq, &detail],
-            )
+            .execute(sql::ATTEMPT_FAILED, &[&seq, &detail])
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(())
@@ -416,16 +389,7 @@ impl Queue for PgQueue {
         let client = self.client(what).await?;
         let rows = client
             .query(
-                "UPDATE sv_outbox SET claimed_by = $1,
-                     claim_until = now() + $4 * interval '1 millisecond'
-                 WHERE id IN (SELECT id FROM sv_outbox o
-                     WHERE state = 'pending' AND next_attempt_ms <= $2
-                       AND (claim_until IS NULL OR claim_until < now())
-                       AND NOT EXISTS (SELECT 1 FROM sv_outbox p
-                           WHERE p.state = 'pending' AND p.channel = o.channel
-                             AND p.recipient = o.recipient AND p.id < o.id)
-                     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, channel, recipient, text, correlation, attempts",
+                sql::CLAIM_DUE,
                 &[
                     &&*self.owner,
                     &now_ms,
@@ -456,12 +420,7 @@ impl Queue for PgQueue {
         let what = "record a sent reply";
         let client = self.client(what).await?;
         client
-            .execute(
-                "UPDATE sv_outbox SET state = 'sent', attempts = attempts + 1, done_ms = $2,
-                     remote_id = $3, last_error = NULL, claimed_by = NULL, claim_until = NULL
-                 WHERE id = $1",
-                &[&id, &now_ms, &remote_id],
-            )
+            .execute(sql::SENT, &[&id, &now_ms, &remote_id])
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(())
@@ -477,27 +436,8 @@ impl Queue for PgQueue {
         let what = "record a failed send";
         let client = self.client(what).await?;
         match retry_at_ms {
-            Some(at) => {
-                client
-                    .execute(
-                        "UPDATE sv_outbox SET attempts = attempts + 1, next_attempt_ms = $2,
-                             last_error = $3, claimed_by = NULL, claim_until = NULL
-                         WHERE id = $1",
-                        &[&id, &at, &reason],
-                    )
-                    .await
-            }
-            None => {
-                client
-                    .execute(
-                        "UPDATE sv_outbox SET state = 'dropped', attempts = attempts + 1,
-                             done_ms = $2, last_error = $3, claimed_by = NULL,
-                             claim_until = NULL
-                         WHERE id = $1",
-                        &[&id, &now_ms, &reason],
-                    )
-                    .await
-            }
+            Some(at) => client.execute(sql::RETRY_LATER, &[&id, &at, &reason]).await,
+            None => client.execute(sql::DROPPED, &[&id, &now_ms, &reason]).await,
         }
         .map_err(|e| self.fail(what, e))?;
         Ok(())
@@ -507,11 +447,7 @@ impl Queue for PgQueue {
         let what = "measure the outbox";
         let client = self.client(what).await?;
         let row = client
-            .query_one(
-                "SELECT COUNT(*), MIN(created_ms), MIN(next_attempt_ms) FROM sv_outbox
-                 WHERE state = 'pending'",
-                &[],
-            )
+            .query_one(sql::DEPTH, &[])
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(OutboxDepth {
@@ -531,9 +467,7 @@ impl Queue for PgQueue {
         let client = self.client(what).await?;
         client
             .execute(
-                "INSERT INTO sv_delivery_failures
-                     (channel, message_id, recipient, code, detail, at_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                sql::DELIVERY_FAILED,
                 &[
                     &channel.as_str(),
                     &failure.message_id,
@@ -552,17 +486,11 @@ impl Queue for PgQueue {
         let what = "prune old rows";
         let client = self.client(what).await?;
         let inbox = client
-            .execute(
-                "DELETE FROM sv_inbox WHERE state != 'pending' AND received_at_ms < $1",
-                &[&before_ms],
-            )
+            .execute(sql::PRUNE_INBOX, &[&before_ms])
             .await
             .map_err(|e| self.fail(what, e))?;
         let outbox = client
-            .execute(
-                "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < $1",
-                &[&before_ms],
-            )
+            .execute(sql::PRUNE_OUTBOX, &[&before_ms])
             .await
             .map_err(|e| self.fail(what, e))?;
         // `sv_guests` keeps a row per guest ever seen: deleting one could race a message being

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 
+use super::pg_sql as sql;
 use crate::Error;
 
 /// A key's budget: `limit` messages per `window`.
@@ -46,9 +47,6 @@ pub(crate) struct PgLimits {
     database: String,
 }
 
-/// Now on the database's clock, in milliseconds since the epoch.
-const NOW_MS: &str = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-
 impl PgLimits {
     /// The limits in `pool`'s database, whose migrations created `sv_rate`.
     pub(crate) fn new(pool: Pool, database: String) -> PgLimits {
@@ -66,36 +64,15 @@ impl PgLimits {
     pub(crate) async fn take(&self, key: &str, budget: Budget) -> Result<Taken, Error> {
         let client = self.pool.get().await.map_err(|e| self.fail(e))?;
         let (t, window) = (budget.interval_ms(), budget.window_ms());
-        // EXCLUDED.tat_ms is now + T: the new TAT is max(old TAT, now) + T, allowed when it is
-        // at most the window ahead of now.
         let allowed = client
-            .query_opt(
-                &format!(
-                    "INSERT INTO sv_rate (key, tat_ms) VALUES ($1, {NOW_MS} + $2)
-                     ON CONFLICT (key) DO UPDATE
-                         SET tat_ms = GREATEST(sv_rate.tat_ms + $2, EXCLUDED.tat_ms),
-                             notified = false
-                         WHERE GREATEST(sv_rate.tat_ms + $2, EXCLUDED.tat_ms)
-                               - (EXCLUDED.tat_ms - $2) <= $3
-                     RETURNING tat_ms"
-                ),
-                &[&key, &t, &window],
-            )
+            .query_opt(sql::TAKE, &[&key, &t, &window])
             .await
             .map_err(|e| self.fail(e))?;
         if allowed.is_some() {
             return Ok(Taken::Allowed);
         }
         let row = client
-            .query_one(
-                &format!(
-                    "UPDATE sv_rate r SET notified = true
-                     FROM (SELECT notified FROM sv_rate WHERE key = $1 FOR UPDATE) old
-                     WHERE r.key = $1
-                     RETURNING old.notified, r.tat_ms, {NOW_MS}"
-                ),
-                &[&key],
-            )
+            .query_one(sql::REFUSED, &[&key])
             .await
             .map_err(|e| self.fail(e))?;
         let (was_notified, tat, now): (bool, i64, i64) = (row.get(0), row.get(1), row.get(2));

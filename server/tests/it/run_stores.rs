@@ -1,7 +1,7 @@
 //! The RunStore conformance suite (`agent_protocol::testing`) against the server's durable
 //! stores: SQLite (a fresh file per case) and Postgres (a fresh schema per case on the
 //! throwaway cluster of `checkpoint_pg::testing`, skipped loudly without PostgreSQL), plus every
-//! SQL statement of the Postgres store prepared against its schema.
+//! SQL statement of the Postgres store, queue and rate limits prepared against its schema.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -50,4 +50,15 @@ async fn every_postgres_run_store_statement_prepares() {
         .expect("every statement prepares");
     // 6 searches (3 keys, 2 directions) and 20 others.
     assert_eq!(checked, 26);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_postgres_queue_and_rate_limit_statement_prepares() {
+    let Some(config) = checkpoint_pg::testing::fresh_schema("queue_statements").await else {
+        return;
+    };
+    let prepared = server::testing::check_pg_queue_statements(config)
+        .await
+        .unwrap();
+    assert!(prepared >= 22, "{prepared}");
 }

@@ -1,0 +1,140 @@
+//! Every SQL statement of [`super::PgQueue`] and [`super::PgLimits`], named, and [`ALL`] of
+//! them for a test that prepares each against a migrated schema (the stand-in for
+//! compile-time checked SQL).
+
+pub(super) const QUEUE_PART: &str =
+    "INSERT INTO sv_outbox (channel, recipient, text, correlation, state,
+    next_attempt_ms, created_ms)
+    VALUES ($1, $2, $3, $4, $5, $6, $6)";
+
+pub(super) const NOTIFY_OUTBOX: &str = "SELECT pg_notify('sv_outbox', '')";
+
+pub(super) const PING: &str = "SELECT 1";
+
+pub(super) const RECEIVE: &str =
+    "INSERT INTO sv_inbox (channel, message_id, user_id, kind, text, sent_at_ms,
+    received_at_ms, correlation, state)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    ON CONFLICT (channel, message_id) DO NOTHING";
+
+pub(super) const ADD_GUEST: &str = "INSERT INTO sv_guests (channel, user_id) VALUES ($1, $2)
+    ON CONFLICT DO NOTHING";
+
+pub(super) const NOTIFY_INBOX: &str = "SELECT pg_notify('sv_inbox', '')";
+
+pub(super) const CLAIM_GUESTS: &str = "UPDATE sv_guests g SET lease_owner = $1,
+    lease_until = now() + $2 * interval '1 millisecond'
+    FROM (SELECT g2.channel, g2.user_id FROM sv_guests g2
+    WHERE (g2.lease_until IS NULL OR g2.lease_until < now())
+    AND EXISTS (SELECT 1 FROM sv_inbox i WHERE i.state = 'pending'
+    AND i.channel = g2.channel AND i.user_id = g2.user_id)
+    ORDER BY (SELECT min(i.seq) FROM sv_inbox i WHERE i.state = 'pending'
+    AND i.channel = g2.channel AND i.user_id = g2.user_id)
+    LIMIT $3 FOR UPDATE SKIP LOCKED) c
+    WHERE g.channel = c.channel AND g.user_id = c.user_id
+    RETURNING g.channel, g.user_id";
+
+pub(super) const PENDING_OF: &str =
+    "SELECT seq, message_id, kind, text, correlation, attempts FROM sv_inbox
+    WHERE state = 'pending' AND channel = $1 AND user_id = $2
+    ORDER BY sent_at_ms, seq";
+
+pub(super) const RENEW: &str =
+    "UPDATE sv_guests SET lease_until = now() + $4 * interval '1 millisecond'
+    WHERE channel = $1 AND user_id = $2 AND lease_owner = $3";
+
+pub(super) const RELEASE: &str = "UPDATE sv_guests SET lease_owner = NULL, lease_until = NULL
+    WHERE channel = $1 AND user_id = $2 AND lease_owner = $3";
+
+pub(super) const ANSWER: &str = "UPDATE sv_inbox SET state = $2, detail = $3
+    WHERE seq = $1 AND state = 'pending'
+    AND EXISTS (SELECT 1 FROM sv_guests g
+    WHERE g.channel = sv_inbox.channel
+    AND g.user_id = sv_inbox.user_id AND g.lease_owner = $4)";
+
+pub(super) const ATTEMPT_FAILED: &str =
+    "UPDATE sv_inbox SET attempts = attempts + 1, detail = $2 WHERE seq = $1";
+
+pub(super) const CLAIM_DUE: &str = "UPDATE sv_outbox SET claimed_by = $1,
+    claim_until = now() + $4 * interval '1 millisecond'
+    WHERE id IN (SELECT id FROM sv_outbox o
+    WHERE state = 'pending' AND next_attempt_ms <= $2
+    AND (claim_until IS NULL OR claim_until < now())
+    AND NOT EXISTS (SELECT 1 FROM sv_outbox p
+    WHERE p.state = 'pending' AND p.channel = o.channel
+    AND p.recipient = o.recipient AND p.id < o.id)
+    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+    RETURNING id, channel, recipient, text, correlation, attempts";
+
+pub(super) const SENT: &str =
+    "UPDATE sv_outbox SET state = 'sent', attempts = attempts + 1, done_ms = $2,
+    remote_id = $3, last_error = NULL, claimed_by = NULL, claim_until = NULL
+    WHERE id = $1";
+
+pub(super) const RETRY_LATER: &str =
+    "UPDATE sv_outbox SET attempts = attempts + 1, next_attempt_ms = $2,
+    last_error = $3, claimed_by = NULL, claim_until = NULL
+    WHERE id = $1";
+
+pub(super) const DROPPED: &str = "UPDATE sv_outbox SET state = 'dropped', attempts = attempts + 1,
+    done_ms = $2, last_error = $3, claimed_by = NULL,
+    claim_until = NULL
+    WHERE id = $1";
+
+pub(super) const DEPTH: &str =
+    "SELECT COUNT(*), MIN(created_ms), MIN(next_attempt_ms) FROM sv_outbox
+    WHERE state = 'pending'";
+
+pub(super) const DELIVERY_FAILED: &str = "INSERT INTO sv_delivery_failures
+    (channel, message_id, recipient, code, detail, at_ms)
+    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+
+pub(super) const PRUNE_INBOX: &str =
+    "DELETE FROM sv_inbox WHERE state != 'pending' AND received_at_ms < $1";
+
+pub(super) const PRUNE_OUTBOX: &str =
+    "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < $1";
+
+/// Takes one message from a key's budget: `$1` the key, `$2` the emission interval `T`, `$3`
+/// the window, in milliseconds. `EXCLUDED.tat_ms` is now + T, so the new TAT is
+/// max(old TAT, now) + T, allowed when at most the window ahead of now; a row comes back only
+/// when allowed. Now is the database's clock.
+pub(super) const TAKE: &str = "INSERT INTO sv_rate (key, tat_ms)
+    VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $2)
+    ON CONFLICT (key) DO UPDATE
+        SET tat_ms = GREATEST(sv_rate.tat_ms + $2, EXCLUDED.tat_ms), notified = false
+        WHERE GREATEST(sv_rate.tat_ms + $2, EXCLUDED.tat_ms) - (EXCLUDED.tat_ms - $2) <= $3
+    RETURNING tat_ms";
+
+/// After a refusal: marks the key told to slow down and returns whether it already was, its
+/// TAT and now (ms, the database's clock).
+pub(super) const REFUSED: &str = "UPDATE sv_rate r SET notified = true
+    FROM (SELECT notified FROM sv_rate WHERE key = $1 FOR UPDATE) old
+    WHERE r.key = $1
+    RETURNING old.notified, r.tat_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+/// Every statement above.
+pub(super) const ALL: &[&str] = &[
+    QUEUE_PART,
+    NOTIFY_OUTBOX,
+    PING,
+    RECEIVE,
+    ADD_GUEST,
+    NOTIFY_INBOX,
+    CLAIM_GUESTS,
+    PENDING_OF,
+    RENEW,
+    RELEASE,
+    ANSWER,
+    ATTEMPT_FAILED,
+    CLAIM_DUE,
+    SENT,
+    RETRY_LATER,
+    DROPPED,
+    DEPTH,
+    DELIVERY_FAILED,
+    PRUNE_INBOX,
+    PRUNE_OUTBOX,
+    TAKE,
+    REFUSED,
+];

@@ -1,0 +1,50 @@
+//! Constructors for the server's integration tests: the run stores for the conformance suite,
+//! and the Postgres statement checks. Not an API.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agent_protocol::RunStore;
+
+use crate::Error;
+use crate::db::{Db, PgQueue, migrate_pg};
+use crate::protocol::{PgRunStore, SqliteRunStore};
+
+/// What error messages call the test's database.
+const DATABASE: &str = "the test's schema";
+
+/// The SQLite run store in the file at `path`, created and migrated if new.
+pub fn sqlite_run_store(path: &Path) -> Result<Arc<dyn RunStore>, Error> {
+    Ok(Arc::new(SqliteRunStore::open(Db::open_relaxed(path)?)))
+}
+
+/// The Postgres run store on a pool of `config`'s connections (no TLS), with the server's
+/// tables migrated in the connections' `search_path`.
+pub async fn pg_run_store(config: tokio_postgres::Config) -> Result<Arc<dyn RunStore>, Error> {
+    Ok(Arc::new(pg_store(config).await?))
+}
+
+/// Prepares every statement of the Postgres run store against `config`'s database, after
+/// migrating it; how many.
+pub async fn check_pg_statements(config: tokio_postgres::Config) -> Result<usize, Error> {
+    let store = pg_store(config).await?;
+    store
+        .check_statements()
+        .await
+        .map_err(|e| Error::Startup(e.to_string()))
+}
+
+/// Migrates the server's tables in `config`'s database and prepares every statement of its
+/// Postgres queue and rate limits there; how many.
+pub async fn check_pg_queue_statements(config: tokio_postgres::Config) -> Result<usize, Error> {
+    let pool = crate::storage::pool(&config, DATABASE)?;
+    let queue = PgQueue::open(pool, DATABASE.into(), Duration::from_secs(30)).await?;
+    queue.check_statements().await
+}
+
+async fn pg_store(config: tokio_postgres::Config) -> Result<PgRunStore, Error> {
+    let pool = crate::storage::pool(&config, DATABASE)?;
+    migrate_pg(&pool, DATABASE).await?;
+    Ok(PgRunStore::new(pool))
+}
