@@ -55,20 +55,32 @@ async fn booking_takes_one_room_per_night(store: &dyn Bookings) {
     assert_eq!(booking.reference.hotel_code(), "SRS");
     assert_eq!(booking.quote.total.to_string(), "$998.40");
     assert_eq!(booking.status, BookingStatus::Confirmed);
-    assert_eq!(store.lookup(&ana(), &booking.reference).await.unwrap(), booking);
-    assert_eq!(store.bookings_of(&ana()).await.unwrap(), vec![booking.clone()]);
+    assert_eq!(
+        store.lookup(&ana(), &booking.reference).await.unwrap(),
+        booking
+    );
+    assert_eq!(
+        store.bookings_of(&ana()).await.unwrap(),
+        vec![booking.clone()]
+    );
     assert_eq!(left(store, "srs", RoomKind::Deluxe, [7, 2, 7, 5]).await, 9);
     assert_eq!(left(store, "SRS", RoomKind::Deluxe, [7, 5, 7, 6]).await, 10);
     let err = store
         .availability("SRS", RoomKind::Deluxe, d(2026, 7, 5), d(2026, 7, 5))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::CheckOutNotAfterCheckIn { .. }), "{err}");
+    assert!(
+        matches!(err, Error::CheckOutNotAfterCheckIn { .. }),
+        "{err}"
+    );
     let too_many = hotel::StayRequest {
         guests: 4,
         ..request
     };
-    let err = store.book(&ana(), &too_many, "k2", TODAY).await.unwrap_err();
+    let err = store
+        .book(&ana(), &too_many, "k2", TODAY)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::TooManyGuests { max: 3, .. }), "{err}");
     let unknown = stay("XXX", RoomKind::Deluxe, d(2026, 7, 2), d(2026, 7, 5));
     let err = store.book(&ana(), &unknown, "k3", TODAY).await.unwrap_err();
@@ -80,7 +92,10 @@ async fn the_same_key_replays_the_first_result(store: &dyn Bookings) {
     let first = store.book(&ana(), &request, "k1", TODAY).await.unwrap();
     let again = store.book(&ana(), &request, "k1", TODAY).await.unwrap();
     assert_eq!(first, again);
-    assert_eq!(left(store, "MVL", RoomKind::Family, [6, 20, 6, 22]).await, 3);
+    assert_eq!(
+        left(store, "MVL", RoomKind::Family, [6, 20, 6, 22]).await,
+        3
+    );
     assert_eq!(store.bookings_of(&ana()).await.unwrap().len(), 1);
     // Keys are per guest: another guest's "k1" is a new booking.
     let ben = GuestId::new("web", "ben");
@@ -131,13 +146,19 @@ async fn another_guests_reference_reads_as_not_found(store: &dyn Bookings) {
             |e: Error| matches!(e, Error::BookingNotFound { reference } if &reference == r);
         assert!(not_found(store.lookup(&guest, r).await.unwrap_err()));
         assert!(not_found(store.modifications(&guest, r).await.unwrap_err()));
-        assert!(not_found(store.cancel(&guest, r, "c", TODAY).await.unwrap_err()));
+        assert!(not_found(
+            store.cancel(&guest, r, "c", TODAY).await.unwrap_err()
+        ));
         let (a, b) = (d(2026, 6, 20), d(2026, 6, 21));
         let err = store.reschedule(&guest, r, a, b, "r", TODAY).await;
         assert!(not_found(err.unwrap_err()));
         assert!(store.bookings_of(&guest).await.unwrap().is_empty());
         let shown = store.lookup(&guest, r).await.unwrap_err().to_string();
-        let absent = store.lookup(&guest, &missing).await.unwrap_err().to_string();
+        let absent = store
+            .lookup(&guest, &missing)
+            .await
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             shown.replace(r.as_str(), "REF"),
             absent.replace(missing.as_str(), "REF")
@@ -159,8 +180,14 @@ async fn a_free_reschedule_moves_the_inventory_and_is_recorded(store: &dyn Booki
     assert_eq!(change.booking.quote.check_in, a);
     assert_eq!(change.booking.quote.nights.len(), 3);
     assert_eq!(change.modification.total, change.booking.quote.total);
-    assert_eq!(left(store, "CCI", RoomKind::Deluxe, [6, 10, 6, 12]).await, 6);
-    assert_eq!(left(store, "CCI", RoomKind::Deluxe, [6, 15, 6, 18]).await, 5);
+    assert_eq!(
+        left(store, "CCI", RoomKind::Deluxe, [6, 10, 6, 12]).await,
+        6
+    );
+    assert_eq!(
+        left(store, "CCI", RoomKind::Deluxe, [6, 15, 6, 18]).await,
+        5
+    );
     let now = store.lookup(&ana(), &booking.reference).await.unwrap();
     assert_eq!(now, change.booking);
     // The replay of the reschedule is the change as first made.
@@ -234,7 +261,13 @@ async fn a_reschedule_ignores_its_own_nights_and_rolls_back_when_sold_out(store:
     let mut refs = Vec::new();
     for i in 0..3 {
         let key = format!("b{i}");
-        refs.push(store.book(&ana(), &request, &key, TODAY).await.unwrap().reference);
+        refs.push(
+            store
+                .book(&ana(), &request, &key, TODAY)
+                .await
+                .unwrap()
+                .reference,
+        );
     }
     let sold_out = store.book(&ana(), &request, "b3", TODAY).await.unwrap_err();
     assert!(
@@ -264,7 +297,10 @@ async fn a_reschedule_ignores_its_own_nights_and_rolls_back_when_sold_out(store:
     // Nothing changed: the booking keeps its nights and no modification was recorded.
     let kept = store.lookup(&ana(), &refs[1]).await.unwrap();
     assert_eq!(kept.quote.check_in, d(2026, 6, 10));
-    assert_eq!(store.modifications(&ana(), &refs[1]).await.unwrap().len(), 1);
+    assert_eq!(
+        store.modifications(&ana(), &refs[1]).await.unwrap().len(),
+        1
+    );
     assert_eq!(left(store, "SRS", RoomKind::Suite, [6, 10, 6, 11]).await, 1);
 }
 
@@ -272,7 +308,10 @@ async fn cancelling_frees_the_room_and_charges_per_the_policy(store: &dyn Bookin
     let request = stay("BSE", RoomKind::Family, d(2026, 6, 10), d(2026, 6, 12));
     let early = store.book(&ana(), &request, "b1", TODAY).await.unwrap();
     let late = store.book(&ana(), &request, "b2", TODAY).await.unwrap();
-    assert_eq!(left(store, "BSE", RoomKind::Family, [6, 10, 6, 12]).await, 3);
+    assert_eq!(
+        left(store, "BSE", RoomKind::Family, [6, 10, 6, 12]).await,
+        3
+    );
     let free = store
         .cancel(&ana(), &early.reference, "c1", TODAY)
         .await
@@ -280,13 +319,19 @@ async fn cancelling_frees_the_room_and_charges_per_the_policy(store: &dyn Bookin
     assert_eq!(free.modification.fee, Cents::ZERO);
     assert_eq!(free.booking.status, BookingStatus::Cancelled);
     assert_eq!(free.modification.new, None);
-    assert_eq!(left(store, "BSE", RoomKind::Family, [6, 10, 6, 12]).await, 4);
+    assert_eq!(
+        left(store, "BSE", RoomKind::Family, [6, 10, 6, 12]).await,
+        4
+    );
     let charged = store
         .cancel(&ana(), &late.reference, "c2", d(2026, 6, 9))
         .await
         .unwrap();
     assert_eq!(charged.modification.fee, late.quote.first_night());
-    assert_eq!(left(store, "BSE", RoomKind::Family, [6, 10, 6, 12]).await, 5);
+    assert_eq!(
+        left(store, "BSE", RoomKind::Family, [6, 10, 6, 12]).await,
+        5
+    );
     let err = store
         .cancel(&ana(), &late.reference, "c3", d(2026, 6, 9))
         .await

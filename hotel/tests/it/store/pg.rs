@@ -4,7 +4,9 @@
 //! by many requests books once.
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use hotel::{BookingRef, CATALOG_JSON, Catalog, Database, Error, GuestId, PgBookingStore, RoomKind};
+use hotel::{
+    BookingRef, CATALOG_JSON, Catalog, Database, Error, GuestId, PgBookingStore, RoomKind,
+};
 
 use super::{TODAY, ana, stay};
 use crate::d;
@@ -61,15 +63,24 @@ async fn reopening_keeps_the_bookings_and_seeds_only_once() {
     // A catalog that now lists 10 Suites does not overwrite the 4 seeded on first start.
     let bigger = CATALOG_JSON.replacen(r#""Suite", "count": 4"#, r#""Suite", "count": 10"#, 1);
     assert_ne!(bigger, CATALOG_JSON);
-    let store = PgBookingStore::open(pool(config.clone(), 2), Catalog::from_json(&bigger).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(store.lookup(&ana(), &booking.reference).await.unwrap(), booking);
+    let store = PgBookingStore::open(
+        pool(config.clone(), 2),
+        Catalog::from_json(&bigger).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store.lookup(&ana(), &booking.reference).await.unwrap(),
+        booking
+    );
     let (a, b) = (d(2026, 6, 10), d(2026, 6, 12));
     let left = store.availability("GPH", RoomKind::Suite, a, b).await;
     assert_eq!(left.unwrap(), 3);
     let client = connect(&config).await;
-    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_inventory").await, 17);
+    assert_eq!(
+        count(&client, "SELECT COUNT(*) FROM hb_inventory").await,
+        17
+    );
     assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_schema").await, 1);
 }
 
@@ -90,11 +101,17 @@ async fn replicas_opening_one_fresh_schema_at_once_take_turns() {
     }
     let client = connect(&config).await;
     assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_schema").await, 1);
-    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_inventory").await, 17);
+    assert_eq!(
+        count(&client, "SELECT COUNT(*) FROM hb_inventory").await,
+        17
+    );
     // What one replica books, another sees.
     let request = stay("HPH", RoomKind::Deluxe, d(2026, 6, 10), d(2026, 6, 12));
     let booking = stores[3].book(&ana(), &request, "b", TODAY).await.unwrap();
-    assert_eq!(stores[0].lookup(&ana(), &booking.reference).await.unwrap(), booking);
+    assert_eq!(
+        stores[0].lookup(&ana(), &booking.reference).await.unwrap(),
+        booking
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,17 +162,23 @@ async fn every_statement_prepares() {
     let Some(store) = store("statements", 2).await else {
         return;
     };
-    let checked = store.check_statements().await.expect("every statement prepares");
+    let checked = store
+        .check_statements()
+        .await
+        .expect("every statement prepares");
     assert!(checked >= 22, "only {checked} statements were checked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_key_raced_across_room_types_books_once_and_replays_for_the_rest() {
-    let Some(store) = store("same_key", 8).await else {
+    let Some(config) = schema("same_key").await else {
         return;
     };
-    // Different room types take different inventory locks, so these do not take turns: all
-    // pass the key check, and all but the first fail on the key's unique constraint.
+    let store = open(&config, 8).await;
+    // Different room types take different inventory locks, so these do not take turns. To
+    // make them overlap for sure, the test holds all their inventory rows until every racer
+    // waits on one: released together, all pass the key check, one records the key, and the
+    // others fail on its unique constraint, which must read as the first one's result.
     let rooms = [
         ("SRS", RoomKind::Deluxe),
         ("MVL", RoomKind::Family),
@@ -164,21 +187,36 @@ async fn one_key_raced_across_room_types_books_once_and_replays_for_the_rest() {
         ("CCI", RoomKind::Standard),
         ("ABH", RoomKind::Standard),
     ];
-    for round in 0..5 {
+    let mut blocker = connect(&config).await;
+    let watcher = connect(&config).await;
+    for round in 0..3 {
         let guest = GuestId::new("web", format!("racer-{round}"));
-        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(rooms.len()));
+        let hold = blocker.transaction().await.unwrap();
+        hold.execute("SELECT * FROM hb_inventory FOR UPDATE", &[])
+            .await
+            .unwrap();
         let tasks: Vec<_> = rooms
             .iter()
             .map(|&(hotel, room)| {
                 let (store, guest) = (store.clone(), guest.clone());
-                let barrier = std::sync::Arc::clone(&barrier);
                 tokio::spawn(async move {
                     let request = stay(hotel, room, d(2026, 6, 10), d(2026, 6, 12));
-                    barrier.wait().await;
                     store.book(&guest, &request, "same", TODAY).await
                 })
             })
             .collect();
+        let waiting = "SELECT COUNT(*) FROM pg_stat_activity
+            WHERE application_name = current_setting('application_name')
+              AND wait_event_type = 'Lock'";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while count(&watcher, waiting).await < rooms.len() as i64 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the racers never queued"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        hold.commit().await.unwrap();
         let mut results = Vec::new();
         for task in tasks {
             results.push(task.await.unwrap().expect("every request succeeds"));

@@ -86,7 +86,10 @@ async fn exactly_three_of_two_hundred(stores: &[PgBookingStore], config: &tokio_
     let fullest = "SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM hb_booking_nights
         WHERE hotel = 'GPH' AND room = 'Suite' GROUP BY night) AS per_night";
     assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_bookings").await, 4);
-    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_modifications").await, 4);
+    assert_eq!(
+        count(&client, "SELECT COUNT(*) FROM hb_modifications").await,
+        4
+    );
     assert_eq!(count(&client, fullest).await, 4);
 }
 
