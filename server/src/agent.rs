@@ -19,7 +19,7 @@ use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
 use agent_protocol::ThreadLocks;
 use checkpoint::SqliteCheckpointer;
 use graph_core::{CompiledGraph, EventKind, Resume, RunConfig, RunOutput};
-use hotel::{BookingStore, Catalog, Clock};
+use hotel::{BookingStore, Bookings, Catalog, Clock};
 use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
 use tracing::Instrument;
 
@@ -63,7 +63,7 @@ pub(crate) struct Agent {
     graph: CompiledGraph<Conversation>,
     /// The graph's checkpointer, to wait out a turn's writes.
     checkpointer: Arc<SqliteCheckpointer>,
-    pub(crate) store: BookingStore,
+    pub(crate) store: Arc<dyn Bookings>,
     pub(crate) catalog: Catalog,
     /// Shared with the Agent Protocol's runs.
     locks: Arc<ThreadLocks>,
@@ -85,6 +85,7 @@ impl Agent {
             path: path.clone(),
             reason: e.to_string(),
         })?;
+        let store: Arc<dyn Bookings> = Arc::new(store);
         let checkpointer = SqliteCheckpointer::open(path).map_err(|e| Error::Database {
             path: path.clone(),
             reason: e.to_string(),
@@ -121,9 +122,9 @@ impl Agent {
             }
         };
         let (agent, breaker) = match llm {
-            None => (HotelAgent::offline(store.clone(), clock), None),
+            None => (HotelAgent::offline_on(Arc::clone(&store), clock), None),
             Some((model, probe)) => (
-                HotelAgent::with_model(store.clone(), clock, model),
+                HotelAgent::with_model_on(Arc::clone(&store), clock, model),
                 Some(probe),
             ),
         };
