@@ -147,6 +147,15 @@ pub(super) fn cancelled(booking: Booking, charge: Cents, today: NaiveDate) -> Ch
     }
 }
 
+/// The replay of `done`, the change first made under a key: the booking it changed as it is
+/// now (`found`, the guest's booking of that reference), and the change as recorded.
+pub(super) fn replayed(done: Modification, found: Option<Booking>) -> Result<Change> {
+    Ok(Change {
+        booking: owned(found, &done.reference)?,
+        modification: done,
+    })
+}
+
 /// [`Error::BookingNotFound`] unless `found` holds the guest's booking.
 pub(super) fn owned(found: Option<Booking>, reference: &BookingRef) -> Result<Booking> {
     found.ok_or_else(|| Error::BookingNotFound {

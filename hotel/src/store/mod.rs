@@ -319,8 +319,6 @@ fn replay(
     reference: Option<&BookingRef>,
 ) -> Result<Change> {
     logic::check_replay(key, &done, kind, reference)?;
-    Ok(Change {
-        booking: logic::owned(db.booking(guest, &done.reference)?, &done.reference)?,
-        modification: done,
-    })
+    let found = db.booking(guest, &done.reference)?;
+    logic::replayed(done, found)
 }

@@ -27,12 +27,29 @@ impl PgBookingStore {
         today: NaiveDate,
     ) -> Result<Booking> {
         let operation = format!("book {} {}", request.hotel, request.room);
+        let done = self.try_book(&operation, guest, request, key, today).await;
         let kind = ModificationKind::Booked;
-        match self.try_book(&operation, guest, request, key, today).await {
+        self.or_replay(done, &operation, guest, key, kind, None)
+            .await
+            .map(|c| c.booking)
+    }
+
+    /// `done`, the outcome of a change under `key`; or, when it failed on the key's unique
+    /// constraint (a concurrent change under the same key committed first), the replay of
+    /// what that one did.
+    async fn or_replay(
+        &self,
+        done: Result<Change>,
+        operation: &str,
+        guest: &GuestId,
+        key: &str,
+        kind: ModificationKind,
+        reference: Option<&BookingRef>,
+    ) -> Result<Change> {
+        match done {
             Err(e) if is_key_conflict(&e) => self
-                .replay_committed(&operation, guest, key, kind, None)
+                .replay_committed(operation, guest, key, kind, reference)
                 .await?
-                .map(|c| c.booking)
                 .ok_or(e),
             done => done,
         }
@@ -45,7 +62,7 @@ impl PgBookingStore {
         request: &StayRequest,
         key: &str,
         today: NaiveDate,
-    ) -> Result<Booking> {
+    ) -> Result<Change> {
         // The room type to lock, when the catalog offers it; when it does not, the quote below
         // refuses the request (after a replay, as the key is checked first).
         let offered = self
@@ -62,9 +79,9 @@ impl PgBookingStore {
         };
         if let Some(done) = tx.modification_by_key(guest, key).await? {
             let kind = ModificationKind::Booked;
-            let booking = replay(&tx, guest, key, done, kind, None).await?.booking;
+            let change = replay(&tx, guest, key, done, kind, None).await?;
             tx.commit().await?;
-            return Ok(booking);
+            return Ok(change);
         }
         let quote = self.catalog.quote(request, today)?;
         let rooms = rooms.ok_or_else(|| no_inventory(format!("{} {}", quote.hotel, quote.room)))?;
@@ -74,7 +91,7 @@ impl PgBookingStore {
         let change = logic::booked(reference, quote, today);
         tx.record(guest, key, &change.modification).await?;
         tx.commit().await?;
-        Ok(change.booking)
+        Ok(change)
     }
 
     /// Moves `guest`'s booking `reference` to `check_in..check_out`: the fee and new price come
@@ -92,17 +109,12 @@ impl PgBookingStore {
     ) -> Result<Change> {
         let operation = format!("reschedule {reference}");
         let dates = (check_in, check_out);
-        let kind = ModificationKind::Rescheduled;
-        match self
+        let done = self
             .try_reschedule(&operation, guest, reference, dates, key, today)
+            .await;
+        let kind = ModificationKind::Rescheduled;
+        self.or_replay(done, &operation, guest, key, kind, Some(reference))
             .await
-        {
-            Err(e) if is_key_conflict(&e) => self
-                .replay_committed(&operation, guest, key, kind, Some(reference))
-                .await?
-                .ok_or(e),
-            done => done,
-        }
     }
 
     async fn try_reschedule(
@@ -150,17 +162,12 @@ impl PgBookingStore {
         today: NaiveDate,
     ) -> Result<Change> {
         let operation = format!("cancel {reference}");
-        let kind = ModificationKind::Cancelled;
-        match self
+        let done = self
             .try_cancel(&operation, guest, reference, key, today)
+            .await;
+        let kind = ModificationKind::Cancelled;
+        self.or_replay(done, &operation, guest, key, kind, Some(reference))
             .await
-        {
-            Err(e) if is_key_conflict(&e) => self
-                .replay_committed(&operation, guest, key, kind, Some(reference))
-                .await?
-                .ok_or(e),
-            done => done,
-        }
     }
 
     async fn try_cancel(

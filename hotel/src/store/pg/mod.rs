@@ -258,13 +258,8 @@ async fn replay(
     reference: Option<&BookingRef>,
 ) -> Result<Change> {
     logic::check_replay(key, &done, kind, reference)?;
-    Ok(Change {
-        booking: logic::owned(
-            tx.booking(guest, &done.reference, false).await?,
-            &done.reference,
-        )?,
-        modification: done,
-    })
+    let found = tx.booking(guest, &done.reference, false).await?;
+    logic::replayed(done, found)
 }
 
 /// Whether `error` is a change's record failing on the idempotency key's unique constraint.
