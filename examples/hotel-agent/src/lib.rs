@@ -23,7 +23,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use graph_core::{InMemoryCheckpointer, RunConfig};
-//! use hotel::{Bookings, Catalog, Clock};
+//! use hotel::{BookingStore, Catalog, Clock};
 //! use hotel_agent::{HotelAgent, hotel_agent_graph, thread_id, turn};
 //!
 //! let dir = std::env::temp_dir().join(format!("hotel-agent-doc-{}", std::process::id()));
