@@ -1,7 +1,9 @@
 //! [`Error`], everything the hotel domain can reject: a bad catalog, a stay that breaks the
 //! rules, a malformed booking reference, a booking that can no longer be changed, a bad clock,
-//! and the bookings store's refusals (sold out, not found) and storage failures.
+//! and the bookings stores' refusals (sold out, not found) and storage failures, SQLite's and
+//! Postgres's.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -217,26 +219,82 @@ pub enum Error {
     },
     /// The bookings database was written by a newer build.
     #[error(
-        "bookings database `{}` has schema version {found}, but this build knows versions up \
-         to {supported}; upgrade the program (the file was not changed)",
-        path.display()
+        "{database} has schema version {found}, but this build knows versions up to \
+         {supported}; upgrade the program (the database was not changed)"
     )]
     NewerSchema {
-        /// The database file.
-        path: PathBuf,
-        /// The version recorded in the file.
+        /// The database.
+        database: Database,
+        /// The version recorded in it.
         found: i64,
         /// The newest version this build knows.
         supported: i64,
     },
-    /// A stored row cannot be read back: the file is damaged or was edited by hand.
-    #[error("bookings database `{}`: damaged row: {what}", path.display())]
+    /// A stored row cannot be read back: the database is damaged or was edited by hand.
+    #[error("{database}: damaged row: {what}")]
     Damaged {
-        /// The database file.
-        path: PathBuf,
+        /// The database.
+        database: Database,
         /// Which row and what is wrong with it.
         what: String,
     },
+    /// A statement (or transaction) of the Postgres bookings store failed. Like
+    /// [`Error::Storage`] it names the operation, never the SQL.
+    #[error("Postgres bookings database: {operation}: {source}")]
+    Postgres {
+        /// What was being done, e.g. `book SRS Deluxe: lock the inventory`.
+        operation: String,
+        /// What Postgres (or the connection) said.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The Postgres bookings store got no connection from its pool (the server is down, refuses
+    /// us, or every connection stayed busy past the pool's timeout).
+    #[error("Postgres bookings database: {operation}: no connection: {source}")]
+    PgConnection {
+        /// What was being done.
+        operation: String,
+        /// What the pool said.
+        #[source]
+        source: deadpool_postgres::PoolError,
+    },
+    /// Every booking reference drawn was already taken (it would take an absurdly full hotel).
+    #[error("no free booking reference for hotel {hotel} after {attempts} draws")]
+    NoFreeReference {
+        /// The hotel code.
+        hotel: String,
+        /// How many references were drawn.
+        attempts: usize,
+    },
+    /// The worker thread running a SQLite store call for an async caller did not return (it
+    /// panicked, or the runtime is shutting down); the call's transaction was rolled back.
+    #[error("bookings database: {operation}: the worker thread failed: {source}")]
+    Worker {
+        /// What was being done.
+        operation: String,
+        /// Why the thread did not return.
+        #[source]
+        source: tokio::task::JoinError,
+    },
+}
+
+/// Which bookings database an [`Error`] is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Database {
+    /// A SQLite file ([`crate::BookingStore`]).
+    Sqlite(PathBuf),
+    /// The Postgres database of a [`crate::PgBookingStore`] (its pool decides which).
+    Postgres,
+}
+
+impl fmt::Display for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "bookings database `{}`", path.display()),
+            Database::Postgres => f.write_str("Postgres bookings database"),
+        }
+    }
 }
 
 /// `Result` with this crate's [`Error`].

@@ -1,7 +1,9 @@
 //! The hotel agent's domain: the [`Catalog`] of seven hotels, night [pricing](night_price),
 //! the stay rules, [`BookingRef`]s, and the reschedule and cancellation [policies](reschedule_fee),
 //! all as plain functions of their inputs and an explicit `today` from a [`Clock`]; and the
-//! [`BookingStore`], the bookings in a SQLite file with no overbooking under any concurrency.
+//! [`BookingStore`], the bookings in a SQLite file with no overbooking under any concurrency,
+//! and [`PgBookingStore`], the same in PostgreSQL for replicas sharing one database; both behind
+//! the async [`Bookings`] trait.
 //!
 //! **Invariant:** this crate knows nothing about graphs or conversations; the agent wires it
 //! in. Only the store does IO. Money is integer [`Cents`]; nothing is computed in floating point.
@@ -53,7 +55,7 @@ pub use catalog::{
     Amenities, Breakfast, CATALOG_JSON, Catalog, Hotel, Parking, Pets, RoomKind, RoomType, Shuttle,
 };
 pub use clock::{Clock, TODAY_VAR};
-pub use error::{Error, Result};
+pub use error::{Database, Error, Result};
 pub use money::Cents;
 pub use policy::{
     Booking, BookingStatus, FREE_CHANGE_DAYS, PEAK_FEE_SURCHARGE_PERCENT, RescheduleFee,
@@ -65,5 +67,6 @@ pub use pricing::{
 pub use reference::{BookingRef, REFERENCE_ALPHABET, REFERENCE_LEN};
 pub use stay::{BOOKING_HORIZON_DAYS, MAX_NIGHTS, Quote, StayRequest, validate_stay};
 pub use store::{
-    BUSY_TIMEOUT, BookingStore, Change, GuestId, Modification, ModificationKind, StayDates,
+    BUSY_TIMEOUT, BookingStore, Bookings, Change, GuestId, Modification, ModificationKind,
+    PgBookingStore, StayDates,
 };

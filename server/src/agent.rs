@@ -18,8 +18,7 @@ use agent_nodes::resilience::BreakerState;
 use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
 use agent_protocol::ThreadLocks;
 use graph_core::{Checkpointer, CompiledGraph, EventKind, Resume, RunConfig, RunOutput, Store};
-use hotel::{Catalog, Clock};
-type Bookings = hotel::BookingStore; // TEMP-MERGE
+use hotel::{Bookings, Catalog, Clock};
 use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
 use tracing::Instrument;
 
@@ -66,7 +65,7 @@ pub(crate) struct Agent {
     checkpointer: Arc<dyn Checkpointer>,
     /// Where the graph remembers guests across threads and channels.
     memory: Arc<dyn Store>,
-    pub(crate) store: Arc<Bookings>, // TEMP-MERGE
+    pub(crate) store: Arc<dyn Bookings>,
     pub(crate) catalog: Catalog,
     /// Shared with the Agent Protocol's runs.
     locks: Arc<ThreadLocks>,
@@ -120,9 +119,9 @@ impl Agent {
             }
         };
         let (agent, breaker) = match llm {
-            None => (HotelAgent::offline((*store).clone(), clock), None),
+            None => (HotelAgent::offline_on(Arc::clone(&store), clock), None),
             Some((model, probe)) => (
-                HotelAgent::with_model((*store).clone(), clock, model),
+                HotelAgent::with_model_on(Arc::clone(&store), clock, model),
                 Some(probe),
             ),
         };

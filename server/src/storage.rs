@@ -19,8 +19,7 @@ use std::time::Duration;
 use agent_protocol::RunStore;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime, Timeouts};
 use graph_core::{Checkpointer, Store};
-use hotel::Catalog;
-type Bookings = hotel::BookingStore; // TEMP-MERGE
+use hotel::{Bookings, Catalog};
 
 use crate::Error;
 use crate::config::{Config, DatabaseUrl, PgUrl};
@@ -64,7 +63,7 @@ pub(crate) fn pool(config: &tokio_postgres::Config, database: &str) -> Result<Po
 pub(crate) struct Storage {
     pub(crate) checkpointer: Arc<dyn Checkpointer>,
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) bookings: Arc<Bookings>, // TEMP-MERGE
+    pub(crate) bookings: Arc<dyn Bookings>,
     pub(crate) queue: Arc<dyn Queue>,
     pub(crate) runs: Arc<dyn RunStore>,
     /// With Postgres: the queue and how to connect, to `LISTEN` for other replicas' work.
@@ -89,8 +88,8 @@ impl Storage {
                 }
                 let bookings = hotel::BookingStore::open(path, catalog.clone())
                     .map_err(|e| fail(e.to_string()))?;
-                let checkpointer =
-                    checkpoint::SqliteCheckpointer::open(path).map_err(|e| fail(e.to_string()))?;
+                let checkpointer = checkpoint::SqliteCheckpointer::open(path)
+                    .map_err(|e| fail(e.to_string()))?;
                 let store = Arc::new(checkpointer.store());
                 Ok(Storage {
                     checkpointer: Arc::new(checkpointer),
@@ -131,8 +130,8 @@ impl Storage {
             .await
             .map_err(|e| fail("the checkpoints", e.to_string()))?;
         let store = Arc::new(checkpointer.store());
-        let tmp = std::env::temp_dir().join(format!("temp-merge-{}.db", std::process::id())); // TEMP-MERGE
-        let bookings = hotel::BookingStore::open(&tmp, catalog.clone()) // TEMP-MERGE
+        let bookings = hotel::PgBookingStore::open(pool.clone(), catalog.clone())
+            .await
             .map_err(|e| fail("the bookings", e.to_string()))?;
         let queue = PgQueue::open(pool.clone(), database.clone(), config.guest_lease()).await?;
         // The queue's migrations created the run store's and the limits' tables.

@@ -27,14 +27,14 @@ fn waiting(kind: ChangeKind, reference: Option<String>, reply: String) -> Conver
 }
 
 /// The booking a change is about, or the update asking for it (or refusing it).
-fn find(
+async fn find(
     agent: &HotelAgent,
     s: &Conversation,
     kind: ChangeKind,
 ) -> Result<Result<Booking, ConversationUpdate>, NodeError> {
     let today = agent.clock.today();
     let lang = language(s);
-    Ok(match target(agent, s, today)? {
+    Ok(match target(agent, s, today).await? {
         Target::Ask(reply) => Err(waiting(kind, None, reply)),
         Target::Found(b) => match refusal(lang, &b, today) {
             Some(reply) => Err(ConversationUpdate::default()
@@ -77,7 +77,7 @@ pub(crate) async fn reschedule(
 ) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
     let kind = ChangeKind::Reschedule;
-    let b = match find(&agent, &s, kind)? {
+    let b = match find(&agent, &s, kind).await? {
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };
@@ -110,7 +110,10 @@ pub(crate) async fn reschedule(
     let (hotel, room) = (&b.quote.hotel, b.quote.room);
     if !overlaps
         && matches!(
-            agent.store.availability(hotel, room, check_in, check_out),
+            agent
+                .store
+                .availability(hotel, room, check_in, check_out)
+                .await,
             Ok(0)
         )
     {
@@ -160,7 +163,7 @@ pub(crate) async fn cancel(
     s: Arc<Conversation>,
 ) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
-    let b = match find(&agent, &s, ChangeKind::Cancel)? {
+    let b = match find(&agent, &s, ChangeKind::Cancel).await? {
         Ok(b) => b,
         Err(ask) => return Ok(ask),
     };

@@ -33,6 +33,7 @@ pub(crate) async fn decide(
     let bookings = agent
         .store
         .bookings_of(&guest(&s))
+        .await
         .map_err(NodeError::permanent)?;
     let world = World {
         catalog: &agent.catalog,

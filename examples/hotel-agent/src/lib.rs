@@ -74,7 +74,7 @@ use std::sync::Arc;
 use agent_nodes::nlu::{OfflineNlu, Understand};
 use agent_nodes::nodes::{IntentRouter, ToolNode};
 use graph_core::{BuildError, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
-use hotel::{BookingStore, Catalog, Clock};
+use hotel::{Bookings, Catalog, Clock};
 
 pub use error::Error;
 pub use nlu::{nlu_lexicon, offline_understander};
@@ -93,8 +93,8 @@ use reply::language;
 pub struct HotelAgent {
     /// The hotels.
     pub catalog: Catalog,
-    /// The bookings.
-    pub store: BookingStore,
+    /// The bookings (SQLite or Postgres).
+    pub store: Arc<dyn Bookings>,
     /// Reads the guest's messages.
     pub understand: Arc<dyn Understand>,
     /// Where today comes from.
@@ -106,7 +106,12 @@ pub struct HotelAgent {
 
 impl HotelAgent {
     /// An agent on `store` (and its catalog) that understands with the offline NLU.
-    pub fn offline(store: BookingStore, clock: Clock) -> HotelAgent {
+    pub fn offline(store: impl Bookings + 'static, clock: Clock) -> HotelAgent {
+        HotelAgent::offline_on(Arc::new(store), clock)
+    }
+
+    /// [`HotelAgent::offline`] on a store already shared.
+    pub fn offline_on(store: Arc<dyn Bookings>, clock: Clock) -> HotelAgent {
         let catalog = store.catalog().clone();
         HotelAgent {
             understand: offline_understander(&catalog),
@@ -119,8 +124,21 @@ impl HotelAgent {
 
     /// An agent that asks `model` first (structured output) and falls back to the offline NLU
     /// when it fails, is rate-limited or answers badly. Traces name who understood.
-    pub fn with_model(store: BookingStore, clock: Clock, model: Arc<dyn ChatModel>) -> HotelAgent {
-        let mut agent = HotelAgent::offline(store, clock);
+    pub fn with_model(
+        store: impl Bookings + 'static,
+        clock: Clock,
+        model: Arc<dyn ChatModel>,
+    ) -> HotelAgent {
+        HotelAgent::with_model_on(Arc::new(store), clock, model)
+    }
+
+    /// [`HotelAgent::with_model`] on a store already shared.
+    pub fn with_model_on(
+        store: Arc<dyn Bookings>,
+        clock: Clock,
+        model: Arc<dyn ChatModel>,
+    ) -> HotelAgent {
+        let mut agent = HotelAgent::offline_on(store, clock);
         let hotels: Vec<String> = agent
             .catalog
             .hotels()
@@ -139,13 +157,20 @@ impl HotelAgent {
     }
 
     /// [`HotelAgent::with_model`] with Gemini.
-    pub fn with_gemini(store: BookingStore, clock: Clock, gemini: GeminiClient) -> HotelAgent {
+    pub fn with_gemini(
+        store: impl Bookings + 'static,
+        clock: Clock,
+        gemini: GeminiClient,
+    ) -> HotelAgent {
         HotelAgent::with_model(store, clock, Arc::new(gemini))
     }
 
     /// [`HotelAgent::with_gemini`] when `GEMINI_API_KEY` is set (see
     /// [`GeminiClient::from_env`]), [`HotelAgent::offline`] otherwise.
-    pub fn from_env(store: BookingStore, clock: Clock) -> Result<HotelAgent, agent_nodes::Error> {
+    pub fn from_env(
+        store: impl Bookings + 'static,
+        clock: Clock,
+    ) -> Result<HotelAgent, agent_nodes::Error> {
         if std::env::var_os("GEMINI_API_KEY").is_none() {
             return Ok(HotelAgent::offline(store, clock));
         }
@@ -211,9 +236,9 @@ async fn respond(s: Arc<Conversation>, ctx: Ctx) -> Result<ConversationUpdate, N
 /// The agent's graph (without a checkpointer: add one with `with_checkpointer`, or every
 /// invoke starts a fresh conversation).
 pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation>, BuildError> {
-    let booking_tools = tools::booking_toolbox(agent.store.clone(), agent.clock)
+    let booking_tools = tools::booking_toolbox(Arc::clone(&agent.store), agent.clock)
         .expect("the booking tool's schema is valid");
-    let change_tools = tools::change_toolbox(agent.store.clone(), agent.clock)
+    let change_tools = tools::change_toolbox(Arc::clone(&agent.store), agent.clock)
         .expect("the change tools' schemas are valid");
     let agent = Arc::new(agent);
     let clock = agent.clock;

@@ -78,7 +78,7 @@ pub(crate) enum Target {
 
 /// The booking this turn's reference (or the flow's) names, else the guest's only upcoming
 /// booking; otherwise asks which.
-pub(crate) fn target(
+pub(crate) async fn target(
     agent: &HotelAgent,
     s: &Conversation,
     today: NaiveDate,
@@ -93,14 +93,13 @@ pub(crate) fn target(
         .or_else(|| said_reference(s));
     let guest = guest(s);
     if let Some(reference) = reference {
-        let found = BookingRef::parse(&reference)
-            .ok()
-            .and_then(|r| agent.store.lookup(&guest, &r).ok());
+        let found = own_booking(agent, &guest, &reference).await;
         return Ok(found.map_or_else(|| Target::Ask(not_found(lang)), Target::Found));
     }
     let mut upcoming: Vec<Booking> = agent
         .store
         .bookings_of(&guest)
+        .await
         .map_err(NodeError::permanent)?
         .into_iter()
         .filter(|b| b.status == BookingStatus::Confirmed && b.quote.check_in >= today)
@@ -127,6 +126,17 @@ pub(crate) fn target(
             list.join("; ")
         ),
     )))
+}
+
+/// `guest`'s booking with the reference written `reference`, if it is one and theirs (a
+/// failing store reads as not found, as a wrong reference would).
+pub(crate) async fn own_booking(
+    agent: &HotelAgent,
+    guest: &GuestId,
+    reference: &str,
+) -> Option<Booking> {
+    let reference = BookingRef::parse(reference).ok()?;
+    agent.store.lookup(guest, &reference).await.ok()
 }
 
 /// Why `b` cannot be changed today, if it cannot.
@@ -186,13 +196,12 @@ pub(crate) async fn lookup(
     let bookings = agent
         .store
         .bookings_of(&guest)
+        .await
         .map_err(NodeError::permanent)?;
     let picked = s.shown.clone().filter(|_| bookings.len() > 1);
     let named = said_reference(&s).or(picked);
     let reply = if let Some(reference) = named {
-        let found = BookingRef::parse(&reference)
-            .ok()
-            .and_then(|r| agent.store.lookup(&guest, &r).ok());
+        let found = own_booking(&agent, &guest, &reference).await;
         match found {
             Some(b) => say(
                 lang,

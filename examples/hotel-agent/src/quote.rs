@@ -191,12 +191,14 @@ pub(crate) async fn quote(
         guests,
     };
     let today = agent.clock.today();
-    let priced = agent.catalog.quote(&request, today).and_then(|q| {
-        let left = agent
+    let priced = match agent.catalog.quote(&request, today) {
+        Ok(q) => agent
             .store
-            .availability(&hotel, kind, check_in, check_out)?;
-        Ok((q, left))
-    });
+            .availability(&hotel, kind, check_in, check_out)
+            .await
+            .map(|left| (q, left)),
+        Err(e) => Err(e),
+    };
     let (quote, left) = match priced {
         Ok(ok) => ok,
         Err(error) => {

@@ -1,12 +1,12 @@
 //! The tools the agent's tool nodes run: [`BOOK_TOOL`] for `create_booking`, and
 //! [`RESCHEDULE_TOOL`] and [`CANCEL_TOOL`] for `apply_change`. Each passes the tool call's
-//! idempotency key to the [`BookingStore`], so a re-run of the node cannot act twice.
+//! idempotency key to the [`Bookings`] store, so a re-run of the node cannot act twice.
 
 use agent_nodes::nodes::{Toolbox, tool};
 use chrono::NaiveDate;
-use hotel::{
-    BookingRef, BookingStatus, BookingStore, Change, Clock, GuestId, RoomKind, StayRequest,
-};
+use std::sync::Arc;
+
+use hotel::{BookingRef, BookingStatus, Bookings, Change, Clock, GuestId, RoomKind, StayRequest};
 use serde::{Deserialize, Serialize};
 
 use super::state::Stay;
@@ -101,27 +101,16 @@ fn failed(name: &str, reason: impl ToString) -> agent_nodes::Error {
     }
 }
 
-/// Runs the store call `f` off the async runtime, reporting failures as `name`'s.
-async fn blocking<T: Send + 'static>(
-    name: &str,
-    f: impl FnOnce() -> hotel::Result<T> + Send + 'static,
-) -> Result<T, agent_nodes::Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| failed(name, e))?
-        .map_err(|e| failed(name, e))
-}
-
 /// The toolbox of the `create_booking` node.
 pub(crate) fn booking_toolbox(
-    store: BookingStore,
+    store: Arc<dyn Bookings>,
     clock: Clock,
 ) -> Result<Toolbox, agent_nodes::Error> {
     Toolbox::new().with(tool(
         BOOK_TOOL,
         "Books a quoted stay for the guest",
         move |a: BookArgs, key: String| {
-            let store = store.clone();
+            let store = Arc::clone(&store);
             async move {
                 let room = a
                     .stay
@@ -137,8 +126,10 @@ pub(crate) fn booking_toolbox(
                 };
                 let guest = GuestId::new(a.channel, a.user);
                 let today = clock.today();
-                let booking =
-                    blocking(BOOK_TOOL, move || store.book(&guest, &request, &key, today)).await?;
+                let booking = store
+                    .book(&guest, &request, &key, today)
+                    .await
+                    .map_err(|e| failed(BOOK_TOOL, e))?;
                 Ok(Booked {
                     reference: booking.reference.to_string(),
                     total_cents: booking.quote.total.0,
@@ -150,25 +141,25 @@ pub(crate) fn booking_toolbox(
 
 /// The toolbox of the `apply_change` node: reschedules and cancellations.
 pub(crate) fn change_toolbox(
-    store: BookingStore,
+    store: Arc<dyn Bookings>,
     clock: Clock,
 ) -> Result<Toolbox, agent_nodes::Error> {
-    let cancel_store = store.clone();
+    let cancel_store = Arc::clone(&store);
     Toolbox::new()
         .with(tool(
             RESCHEDULE_TOOL,
             "Moves the guest's booking to quoted new dates",
             move |a: RescheduleArgs, key: String| {
-                let store = store.clone();
+                let store = Arc::clone(&store);
                 async move {
                     let reference =
                         BookingRef::parse(&a.reference).map_err(|e| failed(RESCHEDULE_TOOL, e))?;
                     let guest = GuestId::new(a.channel, a.user);
                     let today = clock.today();
-                    let change = blocking(RESCHEDULE_TOOL, move || {
-                        store.reschedule(&guest, &reference, a.check_in, a.check_out, &key, today)
-                    })
-                    .await?;
+                    let change = store
+                        .reschedule(&guest, &reference, a.check_in, a.check_out, &key, today)
+                        .await
+                        .map_err(|e| failed(RESCHEDULE_TOOL, e))?;
                     Ok(Changed::from(change))
                 }
             },
@@ -177,16 +168,16 @@ pub(crate) fn change_toolbox(
             CANCEL_TOOL,
             "Cancels the guest's booking",
             move |a: CancelArgs, key: String| {
-                let store = cancel_store.clone();
+                let store = Arc::clone(&cancel_store);
                 async move {
                     let reference =
                         BookingRef::parse(&a.reference).map_err(|e| failed(CANCEL_TOOL, e))?;
                     let guest = GuestId::new(a.channel, a.user);
                     let today = clock.today();
-                    let change = blocking(CANCEL_TOOL, move || {
-                        store.cancel(&guest, &reference, &key, today)
-                    })
-                    .await?;
+                    let change = store
+                        .cancel(&guest, &reference, &key, today)
+                        .await
+                        .map_err(|e| failed(CANCEL_TOOL, e))?;
                     Ok(Changed::from(change))
                 }
             },

@@ -15,6 +15,10 @@
 //! bookings; another guest's reference reads as [`Error::BookingNotFound`], exactly like one
 //! that does not exist.
 
+mod bookings;
+mod decode;
+mod logic;
+mod pg;
 mod records;
 mod rows;
 mod schema;
@@ -27,9 +31,9 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::{
-    Booking, BookingRef, BookingStatus, Catalog, Cents, Error, Result, RoomKind, StayRequest,
-};
+use crate::{Booking, BookingRef, Catalog, Error, Result, RoomKind, StayRequest};
+pub use bookings::Bookings;
+pub use pg::PgBookingStore;
 use rows::Db;
 pub use types::{Change, GuestId, Modification, ModificationKind, StayDates};
 
@@ -125,16 +129,10 @@ impl BookingStore {
         check_in: NaiveDate,
         check_out: NaiveDate,
     ) -> Result<u32> {
-        let hotel = self.inner.catalog.hotel(hotel)?;
-        hotel.room(room)?;
-        if check_out <= check_in {
-            return Err(Error::CheckOutNotAfterCheckIn {
-                check_in,
-                check_out,
-            });
-        }
+        let hotel =
+            logic::availability_hotel(&self.inner.catalog, hotel, room, check_in, check_out)?;
         self.read("read availability", |db| {
-            db.rooms_left(&hotel.code, room, check_in, check_out)
+            db.rooms_left(&hotel, room, check_in, check_out)
         })
     }
 
@@ -159,28 +157,9 @@ impl BookingStore {
             db.ensure_available(&quote)?;
             let reference = db.insert_booking(guest, &quote, rng)?;
             db.replace_nights(&reference, &quote)?;
-            let dates = StayDates {
-                check_in: quote.check_in,
-                check_out: quote.check_out,
-            };
-            db.record(
-                guest,
-                key,
-                &Modification {
-                    reference: reference.clone(),
-                    kind: ModificationKind::Booked,
-                    old: None,
-                    new: Some(dates),
-                    fee: Cents::ZERO,
-                    total: quote.total,
-                    day: today,
-                },
-            )?;
-            Ok(Booking {
-                reference,
-                quote,
-                status: BookingStatus::Confirmed,
-            })
+            let change = logic::booked(reference, quote, today);
+            db.record(guest, key, &change.modification)?;
+            Ok(change.booking)
         })
     }
 
@@ -202,7 +181,7 @@ impl BookingStore {
                 let kind = ModificationKind::Rescheduled;
                 return replay(db, guest, key, done, kind, Some(reference));
             }
-            let booking = owned(db, guest, reference)?;
+            let booking = logic::owned(db.booking(guest, reference)?, reference)?;
             let quote = self
                 .inner
                 .catalog
@@ -211,27 +190,9 @@ impl BookingStore {
             db.ensure_available(&quote.stay)?;
             db.replace_nights(reference, &quote.stay)?;
             db.update_stay(reference, &quote.stay)?;
-            let modification = Modification {
-                reference: reference.clone(),
-                kind: ModificationKind::Rescheduled,
-                old: Some(dates(&booking)),
-                new: Some(StayDates {
-                    check_in,
-                    check_out,
-                }),
-                fee: quote.fee.total,
-                total: quote.stay.total,
-                day: today,
-            };
-            db.record(guest, key, &modification)?;
-            let booking = Booking {
-                quote: quote.stay,
-                ..booking
-            };
-            Ok(Change {
-                booking,
-                modification,
-            })
+            let change = logic::rescheduled(booking, quote, today);
+            db.record(guest, key, &change.modification)?;
+            Ok(change)
         })
     }
 
@@ -249,34 +210,19 @@ impl BookingStore {
                 let kind = ModificationKind::Cancelled;
                 return replay(db, guest, key, done, kind, Some(reference));
             }
-            let booking = owned(db, guest, reference)?;
+            let booking = logic::owned(db.booking(guest, reference)?, reference)?;
             let charge = crate::cancellation_charge(&booking, today)?;
             db.mark_cancelled(reference, charge)?;
-            let modification = Modification {
-                reference: reference.clone(),
-                kind: ModificationKind::Cancelled,
-                old: Some(dates(&booking)),
-                new: None,
-                fee: charge,
-                total: charge,
-                day: today,
-            };
-            db.record(guest, key, &modification)?;
-            let booking = Booking {
-                status: BookingStatus::Cancelled,
-                ..booking
-            };
-            Ok(Change {
-                booking,
-                modification,
-            })
+            let change = logic::cancelled(booking, charge, today);
+            db.record(guest, key, &change.modification)?;
+            Ok(change)
         })
     }
 
     /// `guest`'s booking `reference` ([`Error::BookingNotFound`] if it is not theirs).
     pub fn lookup(&self, guest: &GuestId, reference: &BookingRef) -> Result<Booking> {
         self.read(&format!("look up {reference}"), |db| {
-            owned(db, guest, reference)
+            logic::owned(db.booking(guest, reference)?, reference)
         })
     }
 
@@ -307,7 +253,7 @@ impl BookingStore {
         reference: &BookingRef,
     ) -> Result<Vec<Modification>> {
         self.read(&format!("list the changes to {reference}"), |db| {
-            owned(db, guest, reference)?;
+            logic::owned(db.booking(guest, reference)?, reference)?;
             db.modifications_of(reference)
         })
     }
@@ -362,21 +308,6 @@ impl BookingStore {
     }
 }
 
-fn dates(booking: &Booking) -> StayDates {
-    StayDates {
-        check_in: booking.quote.check_in,
-        check_out: booking.quote.check_out,
-    }
-}
-
-/// `guest`'s booking `reference`, or [`Error::BookingNotFound`].
-fn owned(db: &Db<'_>, guest: &GuestId, reference: &BookingRef) -> Result<Booking> {
-    db.booking(guest, reference)?
-        .ok_or_else(|| Error::BookingNotFound {
-            reference: reference.clone(),
-        })
-}
-
 /// The result of the change `done` already made under `key`, if it is the same kind of change
 /// to the same booking; [`Error::IdempotencyKeyReused`] otherwise.
 fn replay(
@@ -387,14 +318,7 @@ fn replay(
     kind: ModificationKind,
     reference: Option<&BookingRef>,
 ) -> Result<Change> {
-    if done.kind != kind || reference.is_some_and(|r| *r != done.reference) {
-        return Err(Error::IdempotencyKeyReused {
-            key: key.to_owned(),
-            used_for: format!("booking {} ({})", done.reference, done.kind.name()),
-        });
-    }
-    Ok(Change {
-        booking: owned(db, guest, &done.reference)?,
-        modification: done,
-    })
+    logic::check_replay(key, &done, kind, reference)?;
+    let found = db.booking(guest, &done.reference)?;
+    logic::replayed(done, found)
 }

@@ -2,9 +2,10 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::rows::{Db, sql_cents};
-use super::{GuestId, Modification, ModificationKind, StayDates};
-use crate::{Booking, BookingRef, BookingStatus, NightPrice, Quote, Result};
+use super::decode::{self, RawBooking, RawModification, RawNight, sql_cents};
+use super::rows::Db;
+use super::{GuestId, Modification};
+use crate::{Booking, BookingRef, NightPrice, Result};
 
 impl Db<'_> {
     /// `guest`'s booking `reference`, or `None` when it does not exist or is someone else's.
@@ -58,53 +59,29 @@ impl Db<'_> {
             .query_map(
                 params![reference.map(BookingRef::as_str), guest.channel, guest.user],
                 |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        [r.get::<_, String>(3)?, r.get::<_, String>(4)?],
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
+                    Ok(RawBooking {
+                        reference: r.get(0)?,
+                        hotel: r.get(1)?,
+                        room: r.get(2)?,
+                        check_in: r.get(3)?,
+                        check_out: r.get(4)?,
+                        guests: r.get(5)?,
+                        total: r.get(6)?,
+                        status: r.get(7)?,
+                    })
                 },
             )
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(self.err(operation))?;
-        let mut bookings = Vec::with_capacity(rows.len());
-        for (reference, hotel, room, [check_in, check_out], guests, total, status) in rows {
-            let row = format!("booking `{reference}`");
-            let bad = |what: &str| self.damaged(format!("{row}: {what}"));
-            let reference = BookingRef::parse(&reference).map_err(|_| bad("bad reference"))?;
-            let status = match status.as_str() {
-                "confirmed" => BookingStatus::Confirmed,
-                "cancelled" => BookingStatus::Cancelled,
-                other => return Err(bad(&format!("unknown status `{other}`"))),
-            };
-            let quote = Quote {
-                room: room
-                    .parse()
-                    .map_err(|()| bad(&format!("unknown room type `{room}`")))?,
-                hotel,
-                check_in: self.date(&check_in, &row)?,
-                check_out: self.date(&check_out, &row)?,
-                guests: u32::try_from(guests).map_err(|_| bad("bad guest count"))?,
-                nights: self.nights(&reference)?,
-                total: self.cents(total, &row)?,
-            };
-            if quote.nights.is_empty() {
-                return Err(bad("no nights"));
-            }
-            bookings.push(Booking {
-                reference,
-                quote,
-                status,
-            });
-        }
-        Ok(bookings)
+        rows.into_iter()
+            .map(|raw| {
+                let nights = self.nights(&raw.reference)?;
+                decode::booking(raw, nights).map_err(self.damaged())
+            })
+            .collect()
     }
 
-    fn nights(&self, reference: &BookingRef) -> Result<Vec<NightPrice>> {
+    fn nights(&self, reference: &str) -> Result<Vec<NightPrice>> {
         let operation = format!("read the nights of {reference}");
         let mut stmt = self
             .conn
@@ -114,37 +91,23 @@ impl Db<'_> {
             )
             .map_err(self.err(operation.clone()))?;
         let rows = stmt
-            .query_map([reference.as_str()], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, bool>(2)?,
-                    r.get::<_, bool>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
+            .query_map([reference], |r| {
+                Ok(RawNight {
+                    date: r.get(0)?,
+                    base: r.get(1)?,
+                    peak: r.get(2)?,
+                    weekend: r.get(3)?,
+                    price: r.get(4)?,
+                })
             })
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(self.err(operation))?;
-        let row = format!("nights of {reference}");
-        rows.into_iter()
-            .map(|(date, base, peak, weekend, price)| {
-                Ok(NightPrice {
-                    date: self.date(&date, &row)?,
-                    base: self.cents(base, &row)?,
-                    peak,
-                    weekend,
-                    price: self.cents(price, &row)?,
-                })
-            })
-            .collect()
+        decode::nights(reference, rows).map_err(self.damaged())
     }
 
     /// Records a change made under `key`.
     pub(super) fn record(&self, guest: &GuestId, key: &str, m: &Modification) -> Result<()> {
-        let text =
-            |d: Option<StayDates>| d.map(|d| [d.check_in.to_string(), d.check_out.to_string()]);
-        let [old_in, old_out] = text(m.old).map_or([None, None], |[a, b]| [Some(a), Some(b)]);
-        let [new_in, new_out] = text(m.new).map_or([None, None], |[a, b]| [Some(a), Some(b)]);
+        let [old_in, old_out, new_in, new_out] = decode::stay_columns(m);
         self.conn
             .execute(
                 "INSERT INTO hb_modifications (reference, channel, user_id, idempotency_key,
@@ -204,44 +167,21 @@ impl Db<'_> {
             .conn
             .prepare_cached(&sql)
             .map_err(self.err(operation))?;
-        type Raw = (String, String, [Option<String>; 4], i64, i64, String);
-        let rows: Vec<Raw> = stmt
+        let rows = stmt
             .query_map(args, |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                ))
+                Ok(RawModification {
+                    reference: r.get(0)?,
+                    kind: r.get(1)?,
+                    stays: [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                    fee: r.get(6)?,
+                    total: r.get(7)?,
+                    day: r.get(8)?,
+                })
             })
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(self.err(operation))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (reference, kind, [old_in, old_out, new_in, new_out], fee, total, day) in rows {
-            let row = format!("modification of `{reference}`");
-            let stay =
-                |check_in: Option<String>, check_out: Option<String>| match (check_in, check_out) {
-                    (Some(a), Some(b)) => Ok(Some(StayDates {
-                        check_in: self.date(&a, &row)?,
-                        check_out: self.date(&b, &row)?,
-                    })),
-                    (None, None) => Ok(None),
-                    _ => Err(self.damaged(format!("{row}: half a stay"))),
-                };
-            out.push(Modification {
-                reference: BookingRef::parse(&reference)
-                    .map_err(|_| self.damaged(format!("{row}: bad reference")))?,
-                kind: ModificationKind::from_name(&kind)
-                    .ok_or_else(|| self.damaged(format!("{row}: unknown kind `{kind}`")))?,
-                old: stay(old_in, old_out)?,
-                new: stay(new_in, new_out)?,
-                fee: self.cents(fee, &row)?,
-                total: self.cents(total, &row)?,
-                day: self.date(&day, &row)?,
-            });
-        }
-        Ok(out)
+        rows.into_iter()
+            .map(|raw| decode::modification(raw).map_err(self.damaged()))
+            .collect()
     }
 }

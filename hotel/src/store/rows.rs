@@ -1,9 +1,9 @@
 //! Reading and writing the store's rows on one connection (usually inside a transaction), with
 //! every SQLite failure named by the database path and the operation.
 //!
-//! Dates are stored as `YYYY-MM-DD` text, room types by their catalog name and money as integer
-//! cents; anything that does not read back as such is [`Error::Damaged`]. Inventory and stay
-//! changes are here; reading bookings and the modification log is in `records`.
+//! The stored form is `decode`'s, shared with the Postgres store; anything that does not read
+//! back is [`Error::Damaged`]. Inventory and stay changes are here; reading bookings and the
+//! modification log is in `records`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,11 +12,9 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::GuestId;
-use crate::{BookingRef, Cents, Error, Quote, Result, RoomKind};
-
-/// How many fresh references a booking draws before giving up on collisions. With about 887
-/// million codes per hotel, a second draw is already rare.
-const REFERENCE_ATTEMPTS: usize = 16;
+use super::decode::{self, Damage, sql_cents};
+use super::logic::{self, REFERENCE_ATTEMPTS};
+use crate::{BookingRef, Cents, Database, Error, Quote, Result, RoomKind};
 
 /// A connection and the file it is on, for error messages.
 pub(super) struct Db<'a> {
@@ -38,22 +36,13 @@ impl Db<'_> {
         }
     }
 
-    pub(super) fn damaged(&self, what: String) -> Error {
-        Error::Damaged {
-            path: self.path.to_owned(),
+    /// [`Error::Damaged`] for this file.
+    pub(super) fn damaged(&self) -> impl Fn(Damage) -> Error {
+        let path = self.path.to_owned();
+        move |what| Error::Damaged {
+            database: Database::Sqlite(path.clone()),
             what,
         }
-    }
-
-    pub(super) fn date(&self, text: &str, row: &str) -> Result<NaiveDate> {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| self.damaged(format!("{row}: `{text}` is not a date")))
-    }
-
-    pub(super) fn cents(&self, value: i64, row: &str) -> Result<Cents> {
-        u64::try_from(value)
-            .map(Cents)
-            .map_err(|_| self.damaged(format!("{row}: negative amount {value}")))
     }
 
     /// Rooms of this type the hotel has, as seeded.
@@ -68,9 +57,8 @@ impl Db<'_> {
             .optional()
             .map_err(self.err(format!("read the inventory of {hotel} {room}")))?;
         let rooms =
-            rooms.ok_or_else(|| self.damaged(format!("no inventory row for {hotel} {room}")))?;
-        u32::try_from(rooms)
-            .map_err(|_| self.damaged(format!("inventory of {hotel} {room} is {rooms}")))
+            rooms.ok_or_else(|| self.damaged()(format!("no inventory row for {hotel} {room}")))?;
+        decode::room_count(rooms, hotel, room).map_err(self.damaged())
     }
 
     /// Rooms held by confirmed bookings on each night in `from..to` that has any.
@@ -101,8 +89,8 @@ impl Db<'_> {
             .map_err(self.err(operation))?;
         rows.into_iter()
             .map(|(night, count)| {
-                let night = self.date(&night, "hb_booking_nights")?;
-                Ok((night, u32::try_from(count).unwrap_or(u32::MAX)))
+                let night = decode::date(&night, "hb_booking_nights").map_err(self.damaged())?;
+                Ok((night, decode::taken_count(count)))
             })
             .collect()
     }
@@ -116,22 +104,17 @@ impl Db<'_> {
         to: NaiveDate,
     ) -> Result<u32> {
         let rooms = self.rooms(hotel, room)?;
-        let most_taken = self.taken(hotel, room, from, to)?.into_values().max();
-        Ok(rooms.saturating_sub(most_taken.unwrap_or(0)))
+        Ok(logic::rooms_left(
+            rooms,
+            &self.taken(hotel, room, from, to)?,
+        ))
     }
 
     /// [`Error::SoldOut`] naming the first night of `quote` with no room left.
     pub(super) fn ensure_available(&self, quote: &Quote) -> Result<()> {
         let rooms = self.rooms(&quote.hotel, quote.room)?;
         let taken = self.taken(&quote.hotel, quote.room, quote.check_in, quote.check_out)?;
-        match taken.into_iter().find(|&(_, count)| count >= rooms) {
-            Some((night, _)) => Err(Error::SoldOut {
-                hotel: quote.hotel.clone(),
-                room: quote.room,
-                night,
-            }),
-            None => Ok(()),
-        }
+        logic::ensure_available(quote, rooms, &taken)
     }
 
     /// Inserts a confirmed booking of `quote` for `guest` under a fresh reference, drawing again
@@ -243,9 +226,4 @@ impl Db<'_> {
             .map(drop)
             .map_err(self.err(format!("cancel {reference}")))
     }
-}
-
-/// Money as SQLite stores it.
-pub(super) fn sql_cents(amount: Cents) -> i64 {
-    i64::try_from(amount.0).expect("a hotel bill fits in i64 cents")
 }

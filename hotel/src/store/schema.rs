@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-use crate::{Catalog, Error, Result};
+use crate::{Catalog, Database, Error, Result};
 
 /// Migrations in order; entry `i` brings the schema to version `i + 1`. Never edit one that has
 /// shipped: add a new one.
@@ -114,13 +114,13 @@ pub(crate) fn migrate_and_seed(
         .map_err(err("read the schema version"))?;
     if found < 0 {
         return Err(Error::Damaged {
-            path: path.to_owned(),
+            database: Database::Sqlite(path.to_owned()),
             what: format!("hb_schema records version {found}"),
         });
     }
     if found > LATEST {
         return Err(Error::NewerSchema {
-            path: path.to_owned(),
+            database: Database::Sqlite(path.to_owned()),
             found,
             supported: LATEST,
         });

@@ -133,11 +133,12 @@ pub(crate) async fn user_bookings(
         )));
     }
     let guest = GuestId::new(channel, user_id);
-    let store = app.agent.store.clone();
     let context = "reading a guest's bookings";
-    let bookings = tokio::task::spawn_blocking(move || store.bookings_of(&guest))
+    let bookings = app
+        .agent
+        .store
+        .bookings_of(&guest)
         .await
-        .or_internal(&request_id, context)?
         .or_internal(&request_id, context)?;
     let catalog = &app.agent.catalog;
     Ok(Json(
@@ -159,11 +160,12 @@ pub(crate) async fn booking(
             "reference must look like SRS-7K3Q9P, got {reference:?}"
         )));
     };
-    let store = app.agent.store.clone();
     let context = "finding a booking";
-    let (guest, booking) = tokio::task::spawn_blocking(move || store.find(&reference))
+    let (guest, booking) = app
+        .agent
+        .store
+        .find(&reference)
         .await
-        .or_internal(&request_id, context)?
         .or_internal(&request_id, context)?
         .ok_or_else(|| ApiError::NotFound("no booking has that reference".to_owned()))?;
     Ok(Json(GuestBooking::new(guest, &booking, &app.agent.catalog)))

@@ -307,13 +307,11 @@ pub(crate) async fn answer(
         .as_ref()
         .is_some_and(|u| u.intent == agent_nodes::nlu::Intent::BookingLookup)
         || asks_own_day(&folded);
-    if let Some(b) = s
-        .shown
-        .as_deref()
-        .filter(|_| own)
-        .and_then(|r| hotel::BookingRef::parse(r).ok())
-        .and_then(|r| agent.store.lookup(&crate::lookup::guest(&s), &r).ok())
-    {
+    let shown = match s.shown.as_deref().filter(|_| own) {
+        Some(r) => crate::lookup::own_booking(&agent, &crate::lookup::guest(&s), r).await,
+        None => None,
+    };
+    if let Some(b) = shown {
         let about = crate::lookup::describe(&agent, lang, &b);
         reply = say(
             lang,

@@ -1,9 +1,14 @@
 //! The bookings store on real SQLite files: no overbooking under 200 concurrent requests,
 //! idempotent changes, reschedules and cancellations moving inventory, privacy between guests,
-//! and a file that keeps its data and its seeded inventory across reopenings.
+//! and a file that keeps its data and its seeded inventory across reopenings. The behaviour
+//! tests through the `Bookings` trait run on Postgres too (`backends`), and `pg`/`pg_race` test
+//! what is Postgres's own.
 
+mod backends;
 mod changes;
 mod concurrency;
+mod pg;
+mod pg_race;
 
 use std::path::PathBuf;
 
