@@ -88,8 +88,8 @@ impl Storage {
                 }
                 let bookings = hotel::BookingStore::open(path, catalog.clone())
                     .map_err(|e| fail(e.to_string()))?;
-                let checkpointer = checkpoint::SqliteCheckpointer::open(path)
-                    .map_err(|e| fail(e.to_string()))?;
+                let checkpointer =
+                    checkpoint::SqliteCheckpointer::open(path).map_err(|e| fail(e.to_string()))?;
                 let store = Arc::new(checkpointer.store());
                 Ok(Storage {
                     checkpointer: Arc::new(checkpointer),

@@ -449,3 +449,71 @@ async fn rate_limits_are_shared_by_the_replicas() {
     assert_eq!(limited, 3.0);
     assert_eq!(delivered_to(&fake, "eva").len(), 1);
 }
+
+/// POSTs a chat message to `base` as `user`; the reply text.
+async fn chat(http: &reqwest::Client, base: &str, user: &str, text: &str) -> String {
+    let response = http
+        .post(format!("{base}/api/chat"))
+        .json(&json!({"user_id": user, "text": text}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{user}: {text}");
+    let body: Value = response.json().await.unwrap();
+    body["reply"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_guests_confirming_the_last_three_suites_on_two_replicas_book_exactly_three() {
+    let Some(database) = database("suites_race").await else {
+        return;
+    };
+    let dir = common::fresh_dir("replicas-suites");
+    let fake = FakeMeta::start().await;
+    let env = [
+        ("GUEST_LEASE_SECS", LEASE_SECS),
+        ("RATE_LIMIT_GLOBAL", "100000"),
+    ];
+    let a = Process::start(&dir, &fake, &database, &env).await;
+    let b = Process::start(&dir, &fake, &database, &env).await;
+    let bases = [a.base.clone(), b.base.clone()];
+    let http = reqwest::Client::new();
+    let guests: Vec<String> = (0..200).map(|i| format!("race{i:03}")).collect();
+    // Every guest is quoted one of Seaside's 3 suites for the same nights…
+    let ask = "I'd like a suite at Seaside Resort & Spa from December 3 to December 6 for 2 adults";
+    let quotes = futures_util::future::join_all(guests.iter().enumerate().map(|(i, guest)| {
+        let (http, base) = (http.clone(), bases[i % 2].clone());
+        async move { chat(&http, &base, guest, ask).await }
+    }))
+    .await;
+    for quote in &quotes {
+        assert!(quote.contains("Shall I book it"), "{quote}");
+    }
+    // …and all say yes at once, half of them through each replica.
+    let answers = futures_util::future::join_all(guests.iter().enumerate().map(|(i, guest)| {
+        let (http, base) = (http.clone(), bases[(i + 1) % 2].clone());
+        async move { chat(&http, &base, guest, "yes").await }
+    }))
+    .await;
+    let booked = answers
+        .iter()
+        .filter(|a| a.contains("booking reference is"))
+        .count();
+    assert_eq!(booked, 3, "{:#?}", &answers[..5]);
+    let mut stored = 0;
+    for (i, guest) in guests.iter().enumerate() {
+        let bookings: Vec<Value> = http
+            .get(format!(
+                "{}/api/users/{guest}/bookings?channel=web",
+                bases[i % 2]
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stored += bookings.len();
+    }
+    assert_eq!(stored, 3);
+}
