@@ -341,12 +341,15 @@ async fn when_postgres_restarts_under_traffic_readiness_says_so_and_nothing_is_l
             body["database"].as_str().unwrap_or_default().to_owned(),
         )
     };
-    assert_eq!(ready(server.clone()).await, (200, "ok".to_owned()));
+    assert_eq!(
+        ready(std::sync::Arc::clone(&server)).await,
+        (200, "ok".to_owned())
+    );
     // Meta's side: each message delivered until it is acknowledged with a 200, retried after
     // a second (Meta backs off for longer; every attempt counts against the guest's rate
     // limit, which a faster retry loop would exhaust).
     let traffic = {
-        let server = server.clone();
+        let server = std::sync::Arc::clone(&server);
         tokio::spawn(async move {
             for day in 1..=12u32 {
                 let body = ig_message(
@@ -368,7 +371,7 @@ async fn when_postgres_restarts_under_traffic_readiness_says_so_and_nothing_is_l
     .await;
     cluster.stop();
     let down = eventually(20, "readiness to report the database down", || {
-        let server = server.clone();
+        let server = std::sync::Arc::clone(&server);
         async move {
             let answer = ready(server).await;
             (answer.0 == 503).then_some(answer)
@@ -384,7 +387,7 @@ async fn when_postgres_restarts_under_traffic_readiness_says_so_and_nothing_is_l
     tokio::time::sleep(Duration::from_secs(2)).await;
     cluster.start();
     eventually(30, "readiness back", || {
-        let server = server.clone();
+        let server = std::sync::Arc::clone(&server);
         async move { (ready(server).await.0 == 200).then_some(()) }
     })
     .await;
