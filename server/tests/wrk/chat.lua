@@ -1,5 +1,6 @@
 -- wrk script for POST /api/chat: 64 guests (32 for each of wrk's 2 threads) asking hotel
--- questions; run by chat_load.sh, which passes the period number as the script's argument.
+-- questions; run by chat_load.sh, which passes the period number as the script's first argument
+-- and, when it drives several replicas, where this wrk's guests start as the second.
 --
 -- wrk's Lua API gives request() no handle on the connection it is for, so each thread deals its
 -- 32 guests out round-robin: with 32 connections a thread and one request in flight on each, a
@@ -41,6 +42,8 @@ non2xx = 0
 
 function init(args)
   period = tonumber(args[1] or "1") or 1
+  -- A second wrk beside this one (another replica) takes other guests.
+  first_guest = first_guest + (tonumber(args[2] or "0") or 0)
   for g = 1, GUESTS_PER_THREAD do
     sent[g] = 0
   end
