@@ -129,44 +129,45 @@ impl PgQueue {
     }
 }
 
-/// One `LISTEN` connection until it fails.
+/// One `LISTEN` connection until it fails. The connection is driven here, not in a task of
+/// its own, so stopping (dropping this future) closes it.
 async fn listen_once(
     config: &tokio_postgres::Config,
     wake: &Wake,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let driver = tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(message) = messages.next().await {
-            match message {
-                Ok(AsyncMessage::Notification(n)) => {
-                    if tx.send(n.channel().to_owned()).is_err() {
-                        break;
-                    }
+    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+    let heard = |message: Option<Result<AsyncMessage, tokio_postgres::Error>>| match message {
+        Some(Ok(AsyncMessage::Notification(n))) => {
+            match n.channel() {
+                "sv_inbox" => wake.inbox.notify_one(),
+                "sv_outbox" => wake.outbox.notify_one(),
+                _ => {}
+            }
+            Ok(true)
+        }
+        Some(Ok(_)) => Ok(true),
+        Some(Err(e)) => Err(e),
+        None => Ok(false),
+    };
+    let listen = client.batch_execute("LISTEN sv_inbox; LISTEN sv_outbox");
+    tokio::pin!(listen);
+    loop {
+        tokio::select! {
+            listened = &mut listen => {
+                listened?;
+                break;
+            }
+            message = messages.next() => {
+                if !heard(message)? {
+                    return Ok(());
                 }
-                Ok(_) => {}
-                Err(e) => return Err(e),
             }
         }
-        Ok(())
-    });
-    client
-        .batch_execute("LISTEN sv_inbox; LISTEN sv_outbox")
-        .await?;
+    }
     tracing::debug!("listening for other replicas' work");
-    while let Some(channel) = rx.recv().await {
-        match channel.as_str() {
-            "sv_inbox" => wake.inbox.notify_one(),
-            "sv_outbox" => wake.outbox.notify_one(),
-            _ => {}
-        }
-    }
-    drop(client);
-    match driver.await {
-        Ok(result) => result,
-        Err(_) => Ok(()),
-    }
+    while heard(messages.next().await)? {}
+    Ok(())
 }
 
 /// Queues `reply`'s parts in `tx` and notifies the senders (at commit).
