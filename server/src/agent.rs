@@ -1,5 +1,5 @@
-//! The hotel agent as the server runs it: one compiled graph checkpointed to the database, one turn
-//! at a time per thread, each turn measured, and a turn that a crash interrupted finished
+//! The hotel agent as the server runs it: one compiled graph checkpointed to the database, one
+//! turn at a time per thread, each turn measured, and a turn that a crash interrupted finished
 //! rather than run twice.
 //!
 //! A turn runs in a task of its own that holds its thread's lock until the run, and every

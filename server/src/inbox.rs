@@ -1,9 +1,9 @@
 //! The inbox worker: answers stored guest messages, each guest's one at a time in the order
 //! they were sent (under the guest's lease, so also across replicas), different guests in
-//! parallel. A message is marked answered in the same
-//! transaction that queues its reply, and a turn interrupted by a crash is finished, not
-//! repeated ([`crate::agent::Agent::turn`]), so after a restart every stored message is
-//! answered exactly once.
+//! parallel. A message is marked answered in the same transaction that queues its reply, and
+//! a turn interrupted by a crash is finished, not repeated ([`crate::agent::Agent::turn`]), so
+//! after a restart (or another replica's takeover) every stored message is answered exactly
+//! once.
 
 use std::sync::Arc;
 use std::time::Duration;
