@@ -3,6 +3,9 @@
 //! its events into frames that live subscribers read as they come, and at its end stores its
 //! status, every frame and its thread's status in one write. Cancelling stops the graph where
 //! it stands; a rollback also rewinds the thread to where the run found it and deletes the run.
+//! On a store other processes share ([`RunStore::shared`]) the store admits runs, a running
+//! run's frames are written as they come, and other processes' runs are followed, cancelled
+//! and waited for through it ([`shared`]).
 
 mod ending;
 mod live;
