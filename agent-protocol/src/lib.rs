@@ -45,8 +45,8 @@ pub use error::Error;
 pub use exclusion::ThreadLocks;
 pub use memory::{MemoryRunStore, sort_threads};
 pub use records::{
-    Multitask, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery, ThreadRecord,
-    ThreadSort, ThreadStatus, thread_matches,
+    CancelAction, Multitask, REJECTED, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent,
+    ThreadQuery, ThreadRecord, ThreadSort, ThreadStatus, thread_matches,
 };
 pub use served::{
     Json, JsonEvent, JsonKind, JsonOutcome, JsonSnapshot, Schemas, Served, ServedGraph, Start,

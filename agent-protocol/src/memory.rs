@@ -8,8 +8,8 @@ use async_trait::async_trait;
 
 use crate::error::Error;
 use crate::records::{
-    RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery, ThreadRecord, ThreadSort,
-    thread_matches,
+    CancelAction, Multitask, REJECTED, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent,
+    ThreadQuery, ThreadRecord, ThreadSort, thread_matches,
 };
 
 #[derive(Default)]
@@ -19,6 +19,8 @@ struct Tables {
     runs: Vec<RunRecord>,
     events: BTreeMap<String, Vec<StoredEvent>>,
     results: BTreeMap<String, serde_json::Value>,
+    /// Cancel requests of runs in flight ([`RunStore::request_cancel`]).
+    cancels: BTreeMap<String, CancelAction>,
 }
 
 /// A [`RunStore`] in memory.
@@ -36,6 +38,15 @@ impl MemoryRunStore {
     fn lock(&self) -> MutexGuard<'_, Tables> {
         // Every change is one insert or removal: a panic cannot leave a table half-changed.
         self.tables.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Tables {
+    /// Whether the run exists and is pending or running.
+    fn in_flight(&self, run_id: &str) -> bool {
+        self.runs
+            .iter()
+            .any(|r| r.run_id == run_id && r.status.in_flight())
     }
 }
 
@@ -121,6 +132,7 @@ impl RunStore for MemoryRunStore {
         for run in doomed {
             tables.events.remove(&run);
             tables.results.remove(&run);
+            tables.cancels.remove(&run);
         }
         Ok(existed)
     }
@@ -210,6 +222,7 @@ impl RunStore for MemoryRunStore {
         if existed {
             tables.events.remove(run_id);
             tables.results.remove(run_id);
+            tables.cancels.remove(run_id);
         }
         Ok(existed)
     }
@@ -243,6 +256,72 @@ impl RunStore for MemoryRunStore {
             .filter_map(|run| tables.events.remove(run))
             .map(|events| events.len())
             .sum())
+    }
+
+    async fn append_events(&self, run_id: &str, events: &[StoredEvent]) -> Result<(), Error> {
+        let mut tables = self.lock();
+        if !tables.in_flight(run_id) {
+            return Ok(());
+        }
+        let stored = tables.events.entry(run_id.to_owned()).or_default();
+        let mut by_seq: BTreeMap<u64, StoredEvent> = stored.drain(..).map(|e| (e.seq, e)).collect();
+        by_seq.extend(events.iter().map(|e| (e.seq, e.clone())));
+        *stored = by_seq.into_values().collect();
+        Ok(())
+    }
+
+    async fn request_cancel(
+        &self,
+        thread_id: &str,
+        run_id: &str,
+        action: CancelAction,
+    ) -> Result<bool, Error> {
+        let mut tables = self.lock();
+        let found = tables
+            .runs
+            .iter()
+            .any(|r| r.run_id == run_id && r.thread_id == thread_id && r.status.in_flight());
+        if found {
+            tables.cancels.entry(run_id.to_owned()).or_insert(action);
+        }
+        Ok(found)
+    }
+
+    async fn cancel_requests(
+        &self,
+        run_ids: &[String],
+    ) -> Result<Vec<(String, CancelAction)>, Error> {
+        let tables = self.lock();
+        Ok(run_ids
+            .iter()
+            .filter(|id| tables.in_flight(id))
+            .filter_map(|id| Some((id.clone(), *tables.cancels.get(id)?)))
+            .collect())
+    }
+
+    async fn admit_run(&self, run: &RunRecord) -> Result<Vec<String>, Error> {
+        let mut tables = self.lock();
+        let in_flight: Vec<String> = tables
+            .runs
+            .iter()
+            .filter(|r| r.thread_id == run.thread_id && r.status.in_flight())
+            .map(|r| r.run_id.clone())
+            .collect();
+        let action = match run.multitask {
+            Multitask::Reject if !in_flight.is_empty() => {
+                return Err(Error::Conflict(REJECTED.into()));
+            }
+            Multitask::Reject | Multitask::Enqueue => None,
+            Multitask::Interrupt => Some(CancelAction::Interrupt),
+            Multitask::Rollback => Some(CancelAction::Rollback),
+        };
+        if let Some(action) = action {
+            for id in &in_flight {
+                tables.cancels.entry(id.clone()).or_insert(action);
+            }
+        }
+        tables.runs.push(run.clone());
+        Ok(in_flight)
     }
 
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {

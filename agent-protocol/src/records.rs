@@ -121,7 +121,18 @@ text_enum!(RunStatus {
     Timeout = "timeout",
     Interrupted = "interrupted",
 });
+text_enum!(CancelAction { Interrupt = "interrupt", Rollback = "rollback" });
 text_enum!(Multitask { Reject = "reject", Enqueue = "enqueue", Interrupt = "interrupt", Rollback = "rollback" });
+
+/// How a run in flight is asked to stop (`POST …/cancel?action=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CancelAction {
+    /// Stop it; what it checkpointed stays, and the thread can resume.
+    Interrupt,
+    /// Stop it, rewind its thread to where the run found it, and delete the run.
+    Rollback,
+}
 
 /// A run.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,4 +296,67 @@ pub trait RunStore: Send + Sync + 'static {
 
     /// Runs left pending or running (by a process that stopped), oldest first.
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error>;
+
+    // What follows lets several processes share one store (server replicas on one database):
+    // a run executes in the process that admitted it, and the others follow it through the
+    // store. A store only one process uses keeps the defaults of `shared` (false) and
+    // `wait_events`; the API then never calls the other methods below on its own runs.
+
+    /// Whether other processes may share this store. When true, the API writes a running
+    /// run's events as they come ([`RunStore::append_events`]), marks it `running` when it
+    /// starts, admits runs through [`RunStore::admit_run`], follows runs of other processes
+    /// through the store (their events, their cancel requests, their end) and waits for them
+    /// before running a thread's next run. Default false: everything stays in memory until
+    /// the run's end, as one process needs.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Stores events of a run in flight before its end, so other processes can stream them.
+    /// An event whose `(run_id, seq)` is stored already is replaced. Nothing is written (and
+    /// `Ok` returned) unless the run exists and is in flight (`pending` or `running`): once
+    /// [`RunStore::end_run`] stored the run's events, a late append cannot change them.
+    /// `end_run` still receives (and replaces the run's events with) every event.
+    async fn append_events(&self, run_id: &str, events: &[StoredEvent]) -> Result<(), Error>;
+
+    /// Records that the run `run_id` of `thread_id` is asked to stop, for the process running
+    /// it to see through [`RunStore::cancel_requests`]. The first request wins: a later one
+    /// (another action too) changes nothing. Returns whether the run exists in that thread and
+    /// is in flight (whether or not an earlier request was there); nothing is recorded when not.
+    async fn request_cancel(
+        &self,
+        thread_id: &str,
+        run_id: &str,
+        action: CancelAction,
+    ) -> Result<bool, Error>;
+
+    /// The cancel requests recorded for those of `run_ids` that are in flight, in any order;
+    /// runs without one (or ended, or unknown) are left out.
+    async fn cancel_requests(
+        &self,
+        run_ids: &[String],
+    ) -> Result<Vec<(String, CancelAction)>, Error>;
+
+    /// Stores `run` (which must be in flight) beside its thread's runs in flight (`pending` or
+    /// `running`), as its [`RunRecord::multitask`] says, in one step that no other
+    /// `admit_run` of the same thread interleaves with, in any process sharing the store:
+    /// with [`Multitask::Reject`] and any run in flight, nothing is stored and the answer is
+    /// [`Error::Conflict`]; with [`Multitask::Interrupt`] or [`Multitask::Rollback`], a cancel
+    /// request of that action is recorded on each (as [`RunStore::request_cancel`] would,
+    /// the first request winning); with [`Multitask::Enqueue`], they are left alone. Returns
+    /// the ids of the runs that were in flight on the thread, oldest first (`run` excluded):
+    /// the runs it must wait for.
+    async fn admit_run(&self, run: &RunRecord) -> Result<Vec<String>, Error>;
+
+    /// Resolves when events of `run_id` may have been appended since it was called, or after
+    /// `within` at the latest; a reader of another process's run calls it between reads. The
+    /// default sleeps `within` (polling); a store with a notification channel can wake earlier.
+    async fn wait_events(&self, run_id: &str, within: std::time::Duration) {
+        let _ = run_id;
+        tokio::time::sleep(within).await;
+    }
 }
+
+/// The message of a run refused by [`Multitask::Reject`] (langgraph-api's words).
+pub const REJECTED: &str = "Thread is already running a task. Wait for it to finish or choose a \
+                            different multitask strategy.";

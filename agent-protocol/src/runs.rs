@@ -3,8 +3,13 @@
 //! its events into frames that live subscribers read as they come, and at its end stores its
 //! status, every frame and its thread's status in one write. Cancelling stops the graph where
 //! it stands; a rollback also rewinds the thread to where the run found it and deletes the run.
+//! On a store other processes share ([`RunStore::shared`]) the store admits runs, a running
+//! run's frames are written as they come, and other processes' runs are followed, cancelled
+//! and waited for through it ([`shared`]).
 
+mod ending;
 mod live;
+pub(crate) mod shared;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,17 +17,20 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use graph_core::{CheckpointId, Checkpointer, HistoryQuery, Namespace, RunStatus as EngineStatus};
+use graph_core::{CheckpointId, Checkpointer, HistoryQuery, Namespace};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+pub(crate) use self::ending::error_json;
+use self::ending::{Ended, public_message};
 pub(crate) use self::live::{Cancel, LiveRun};
+use self::shared::Mirror;
 use crate::error::Error;
 use crate::exclusion::ThreadLocks;
-use crate::frames::{Framer, interrupts_json};
-use crate::records::{Multitask, RunEnd, RunRecord, RunStatus, RunStore, ThreadStatus};
+use crate::frames::Framer;
+use crate::records::{Multitask, REJECTED, RunRecord, RunStatus, RunStore};
 use crate::request::RunRequest;
-use crate::served::{ServedGraph, Step};
+use crate::served::Step;
 
 /// The runs in flight in this process, and what they share.
 pub(crate) struct Runs {
@@ -137,6 +145,9 @@ impl Runs {
             .flatten()
             .and_then(Value::as_u64);
         let live = Arc::new(LiveRun::new(record, cut_after));
+        if self.store.shared() {
+            return self.start_shared(live, request).await;
+        }
         let before = {
             let mut runs = self.live();
             // The thread's newest run in flight: this one starts after it ends, so the
@@ -153,11 +164,7 @@ impl Runs {
                 Multitask::Enqueue => {}
                 Multitask::Reject => {
                     if in_flight.count() > 0 {
-                        return Err(Error::Conflict(
-                            "Thread is already running a task. Wait for it to finish or \
-                             choose a different multitask strategy."
-                                .into(),
-                        ));
+                        return Err(Error::Conflict(REJECTED.into()));
                     }
                 }
                 Multitask::Interrupt => in_flight.for_each(|r| r.cancel(Cancel::Interrupt)),
@@ -170,28 +177,97 @@ impl Runs {
             self.live().remove(&live.record.run_id);
             return Err(e);
         }
+        self.spawn(&live, request, before, Vec::new());
+        Ok(live)
+    }
+
+    /// [`Runs::start`] on a store other processes share: the store admits the run against
+    /// every process's runs in flight on the thread (refusing it, or recording cancel
+    /// requests, as the strategy says); this process's own are also cancelled at once. The run
+    /// then waits for this process's runs before it in memory, and for the others' through
+    /// their records.
+    async fn start_shared(
+        self: &Arc<Self>,
+        live: Arc<LiveRun>,
+        request: RunRequest,
+    ) -> Result<Arc<LiveRun>, Error> {
+        let in_flight = self.store.admit_run(&live.record).await?;
+        let (before, elsewhere) = {
+            let mut runs = self.live();
+            let before = runs
+                .values()
+                .filter(|r| r.record.thread_id == live.record.thread_id)
+                .max_by_key(|r| r.order)
+                .cloned();
+            let action = match request.multitask {
+                Multitask::Interrupt => Some(Cancel::Interrupt),
+                Multitask::Rollback => Some(Cancel::Rollback),
+                Multitask::Enqueue | Multitask::Reject => None,
+            };
+            if let Some(action) = action {
+                runs.values()
+                    .filter(|r| r.record.thread_id == live.record.thread_id)
+                    .for_each(|r| r.cancel(action));
+            }
+            let elsewhere: Vec<String> = in_flight
+                .into_iter()
+                .filter(|id| !runs.contains_key(id))
+                .collect();
+            runs.insert(live.record.run_id.clone(), Arc::clone(&live));
+            (before, elsewhere)
+        };
+        live.set_mirror(Mirror::start(Arc::clone(&self.store), &live));
+        self.spawn(&live, request, before, elsewhere);
+        Ok(live)
+    }
+
+    /// Runs `live` in a task of its own, after `before` (a run of this process) and the runs
+    /// `elsewhere` (of other processes) ended.
+    fn spawn(
+        self: &Arc<Self>,
+        live: &Arc<LiveRun>,
+        request: RunRequest,
+        before: Option<Arc<LiveRun>>,
+        elsewhere: Vec<String>,
+    ) {
         self.in_flight.send_modify(|n| *n += 1);
         let runs = Arc::clone(self);
-        let driven = Arc::clone(&live);
+        let driven = Arc::clone(live);
         tokio::spawn(async move {
             let leaving = Leaving {
                 runs: Arc::clone(&runs),
                 run: Arc::clone(&driven),
             };
-            runs.drive(&driven, request, before).await;
+            runs.drive(&driven, request, before, elsewhere).await;
             drop(leaving);
             runs.prune().await;
         });
-        Ok(live)
     }
 
-    async fn drive(&self, live: &Arc<LiveRun>, request: RunRequest, before: Option<Arc<LiveRun>>) {
+    async fn drive(
+        &self,
+        live: &Arc<LiveRun>,
+        request: RunRequest,
+        before: Option<Arc<LiveRun>>,
+        elsewhere: Vec<String>,
+    ) {
         let record = &live.record;
         let thread = record.thread_id.clone();
         let mut cancel = live.watch_cancel();
         if let Some(before) = before {
             tokio::select! {
                 _ = before.ended() => {}
+                action = live::cancelled(&mut cancel) => {
+                    self.finish(live, Value::Null, action, None).await;
+                    return;
+                }
+            }
+        }
+        // Other processes' runs of the thread admitted before this one: the thread is theirs
+        // until their records end.
+        for other in &elsewhere {
+            tokio::select! {
+                _ = shared::ended_elsewhere(&*self.store, &thread, other) => {}
                 action = live::cancelled(&mut cancel) => {
                     self.finish(live, Value::Null, action, None).await;
                     return;
@@ -207,6 +283,15 @@ impl Runs {
             }
         };
         live.mark_started();
+        if self.store.shared()
+            && let Err(e) = self
+                .store
+                .set_run_status(&record.run_id, RunStatus::Running, crate::now_ms())
+                .await
+        {
+            // Other processes then read it `pending` until it ends; it runs all the same.
+            tracing::warn!(error = %e, run = %record.run_id, "marking a run running");
+        }
         let graph = Arc::clone(&request.graph);
         let checkpointer = graph.checkpointer().cloned();
         // Where a rollback returns to; `None` when it could not be read, so a rollback then
@@ -280,109 +365,6 @@ impl Runs {
         self.finish_with(live, &*graph, ended).await;
         drop(guard);
     }
-
-    /// Ends a run: its last frame, its stored end, and what `wait` and `join` answer.
-    async fn finish_with(&self, live: &Arc<LiveRun>, graph: &dyn ServedGraph, ended: Ended) {
-        let record = &live.record;
-        let (status, thread_status, result, last) = match ended {
-            Ended::Done(values, status) => {
-                let (thread_status, result) = match status {
-                    EngineStatus::Done => (ThreadStatus::Idle, values),
-                    EngineStatus::Interrupted(interrupts) => {
-                        let mut values = object(values);
-                        values.insert("__interrupt__".into(), interrupts_json(&interrupts));
-                        (ThreadStatus::Interrupted, Value::Object(values))
-                    }
-                    EngineStatus::Breakpoint { .. } => (ThreadStatus::Interrupted, values),
-                };
-                let end = json!({ "run_id": record.run_id, "status": "success" });
-                (
-                    RunStatus::Success,
-                    thread_status,
-                    result,
-                    Some(("end", end)),
-                )
-            }
-            Ended::Failed(message) => {
-                let error = error_json(&message);
-                let result = json!({ "__error__": error });
-                (
-                    RunStatus::Error,
-                    ThreadStatus::Error,
-                    result,
-                    Some(("error", error)),
-                )
-            }
-            Ended::Cancelled(action) => {
-                // What the thread holds now (after a rollback: what it held before the run),
-                // whatever modes the run streamed.
-                let (thread_status, values) = thread_now(graph, &record.thread_id).await;
-                self.finish(live, values, action, Some(thread_status)).await;
-                return;
-            }
-        };
-        if let Some((name, data)) = last {
-            live.push(name, data);
-        }
-        let end = RunEnd {
-            run_id: record.run_id.clone(),
-            thread_id: record.thread_id.clone(),
-            status,
-            at_ms: crate::now_ms(),
-            events: live.frames(),
-            thread_status,
-            result: result.clone(),
-        };
-        if let Err(e) = self.store.end_run(&end).await {
-            tracing::error!(error = %e, run = %record.run_id, "could not store the run's end");
-        }
-        live.end(status, result);
-    }
-
-    /// Ends a cancelled run: before it started (`thread_status` `None`: the thread is as it
-    /// was) or while it ran. A rollback deletes the run; its subscribers still get the end.
-    async fn finish(
-        &self,
-        live: &Arc<LiveRun>,
-        values: Value,
-        action: Cancel,
-        thread_status: Option<ThreadStatus>,
-    ) {
-        let record = &live.record;
-        let status = RunStatus::Interrupted;
-        live.push(
-            "end",
-            json!({ "run_id": record.run_id, "status": status.as_str() }),
-        );
-        let stored = if action == Cancel::Rollback {
-            self.store
-                .delete_run(&record.thread_id, &record.run_id)
-                .await
-                .map(drop)
-        } else {
-            let thread_status = match thread_status {
-                Some(status) => status,
-                None => match self.store.thread(&record.thread_id).await {
-                    Ok(Some(t)) => t.status,
-                    _ => ThreadStatus::Idle,
-                },
-            };
-            let end = RunEnd {
-                run_id: record.run_id.clone(),
-                thread_id: record.thread_id.clone(),
-                status,
-                at_ms: crate::now_ms(),
-                events: live.frames(),
-                thread_status,
-                result: values.clone(),
-            };
-            self.store.end_run(&end).await
-        };
-        if let Err(e) = stored {
-            tracing::error!(error = %e, run = %record.run_id, "could not store the cancelled run");
-        }
-        live.end(status, values);
-    }
 }
 
 /// Takes a run out of the runs in flight however its task ends. A task that panicked (a state
@@ -406,13 +388,6 @@ impl Drop for Leaving {
     }
 }
 
-/// How a run's graph stopped.
-enum Ended {
-    Done(Value, EngineStatus),
-    Failed(String),
-    Cancelled(Cancel),
-}
-
 /// The latest checkpoint of the thread's root namespace (`Some(None)`: it has none), where a
 /// rollback returns to; `None` when it could not be read.
 async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<Option<CheckpointId>> {
@@ -429,49 +404,5 @@ async fn head(checkpointer: &dyn Checkpointer, thread: &str) -> Option<Option<Ch
             tracing::error!(error = %e, thread, "reading the thread's head; a rollback will keep it");
             None
         }
-    }
-}
-
-/// The thread's status and values (with the interrupts it waits on) as they are now.
-async fn thread_now(graph: &dyn ServedGraph, thread: &str) -> (ThreadStatus, Value) {
-    match graph.state(&graph_core::RunConfig::thread(thread)).await {
-        Ok(state) => {
-            let mut values = object(state.values);
-            if !state.interrupts.is_empty() {
-                values.insert("__interrupt__".into(), interrupts_json(&state.interrupts));
-            }
-            (
-                crate::shapes::status_of(state.status),
-                Value::Object(values),
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, thread, "reading a cancelled run's thread");
-            (ThreadStatus::Idle, Value::Null)
-        }
-    }
-}
-
-fn object(value: Value) -> serde_json::Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        _ => serde_json::Map::new(),
-    }
-}
-
-/// The `error` frame: what the SDK raises.
-pub(crate) fn error_json(message: &str) -> Value {
-    json!({ "error": "GraphError", "message": message })
-}
-
-/// A run's error as a client may read it: storage failures name files and SQL, so they are
-/// logged and told only as such.
-fn public_message(error: &graph_core::Error) -> String {
-    match error {
-        graph_core::Error::Storage { .. } | graph_core::Error::Cache(_) => {
-            tracing::error!(%error, "a run failed in storage");
-            "the run failed to store its state".into()
-        }
-        other => other.to_string(),
     }
 }

@@ -13,7 +13,10 @@
 //!   bytewise (`"B"` before `"a"`);
 //! - runs list newest first by insertion, and unfinished runs oldest first;
 //! - [`RunStore::end_run`] replaces whatever events the run had stored, and [`RunStore::events`]
-//!   returns them by `seq`, whatever order they were given in.
+//!   returns them by `seq`, whatever order they were given in;
+//! - the methods for stores processes share ([`RunStore::append_events`], cancel requests,
+//!   [`RunStore::admit_run`], [`RunStore::wait_events`]) keep their contract whether or not the
+//!   store says it is shared.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -33,6 +36,7 @@
 //! ```
 
 mod runs;
+mod sharing;
 mod support;
 mod threads;
 
@@ -139,4 +143,9 @@ pub const RUN_STORE_CASES: &[RunStoreCase] = cases![
     runs::delete_run_takes_its_events_and_result,
     runs::prune_events_empties_the_window_only,
     runs::unfinished_runs_are_oldest_first,
+    sharing::appended_events_are_read_before_the_end_and_replaced_by_it,
+    sharing::appends_outside_a_run_in_flight_change_nothing,
+    sharing::the_first_cancel_request_of_a_run_in_flight_wins,
+    sharing::admit_run_follows_the_strategy,
+    sharing::wait_events_returns_within_its_bound,
 ];

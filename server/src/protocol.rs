@@ -1,8 +1,9 @@
 //! LangGraph's HTTP API on this server (the `agent-protocol` crate): the hotel agent as graph
 //! `hotel`, the `approval` sample, and with `AGENT_TEST_GRAPHS=1` the `sleepy` sample and the
-//! API's test hooks. Threads, runs and events live in the same SQLite file ([`runs_db`]); the
-//! store is the agent's long-term store; runs share the agent's per-thread locks, so an SDK
-//! run and a guest's turn on one thread never interleave.
+//! API's test hooks. Threads, runs and events live in the same SQLite file ([`runs_db`]), or in
+//! the shared Postgres database ([`runs_pg`]), through which replicas follow, cancel and admit
+//! each other's runs; the store is the agent's long-term store; runs share the agent's
+//! per-thread locks, so an SDK run and a guest's turn on one thread never interleave.
 
 mod runs_db;
 mod runs_pg;

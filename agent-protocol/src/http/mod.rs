@@ -3,6 +3,7 @@
 //! `threads` (threads, state, history), `runs` (and `stream`, the SSE side), `store`, `meta`.
 
 mod assistants;
+mod follow;
 mod meta;
 mod runs;
 mod store;
@@ -79,19 +80,19 @@ impl Api {
                 "/threads/{thread_id}/runs/{run_id}",
                 get(runs::get).delete(runs::delete),
             )
-            .route("/threads/{thread_id}/runs/{run_id}/join", get(runs::join))
+            .route("/threads/{thread_id}/runs/{run_id}/join", get(follow::join))
             .route(
                 "/threads/{thread_id}/runs/{run_id}/stream",
-                get(runs::join_stream),
+                get(follow::join_stream),
             )
             .route(
                 "/threads/{thread_id}/runs/{run_id}/cancel",
-                post(runs::cancel),
+                post(follow::cancel),
             )
             .route("/runs", post(runs::create_stateless))
             .route("/runs/stream", post(runs::stream_stateless))
             .route("/runs/wait", post(runs::wait_stateless))
-            .route("/runs/cancel", post(runs::cancel_many))
+            .route("/runs/cancel", post(follow::cancel_many))
             .route(
                 "/store/items",
                 get(store::get).put(store::put).delete(store::delete),

@@ -3,6 +3,8 @@
 //! seconds until the run ends so proxies keep the connection (leading whitespace is valid JSON).
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use crate::records::StoredEvent;
+use crate::runs::shared::Tail;
 use crate::runs::{Cancel, LiveRun};
 
 /// How often an idle stream or wait sends something.
@@ -24,6 +27,8 @@ pub(super) enum Frames {
     Live(Arc<LiveRun>, Option<u64>),
     /// An ended run's stored frames.
     Stored(Vec<StoredEvent>),
+    /// A run another process runs, read as it stores its frames.
+    Tail(Box<Tail>),
 }
 
 /// Cancels a run whose stream's client went away, when the run asked for it.
@@ -99,9 +104,10 @@ pub(super) fn sse(
             return None;
         }
         let frame = loop {
-            let frame = match &reading.frames {
+            let frame = match &mut reading.frames {
                 Frames::Live(run, after) => run.next(*after).await,
                 Frames::Stored(frames) => frames.get(reading.stored_at).cloned(),
+                Frames::Tail(tail) => tail.next().await,
             };
             let Some(frame) = frame else {
                 reading.guard.disarm();
@@ -110,6 +116,7 @@ pub(super) fn sse(
             match &mut reading.frames {
                 Frames::Live(_, after) => *after = Some(frame.seq),
                 Frames::Stored(_) => reading.stored_at += 1,
+                Frames::Tail(_) => {}
             }
             if reading
                 .only
@@ -135,11 +142,18 @@ pub(super) fn sse(
 
 /// The body of `wait` and `join`: `\n` every few seconds, then the run's result as JSON.
 pub(super) fn result_body(run: Arc<LiveRun>) -> Response {
-    let body = futures_util::stream::unfold(Some(run), |run| async move {
-        let run = run?;
+    result_later(async move { run.ended().await.1 })
+}
+
+/// The body of `wait` and `join` for a result `result` resolves to: `\n` every few seconds
+/// until it does, then the result as JSON.
+pub(super) fn result_later(result: impl Future<Output = Value> + Send + 'static) -> Response {
+    let pending: Pin<Box<dyn Future<Output = Value> + Send>> = Box::pin(result);
+    let body = futures_util::stream::unfold(Some(pending), |pending| async move {
+        let mut pending = pending?;
         tokio::select! {
-            (_, result) = run.ended() => Some((Ok::<_, Infallible>(result_bytes(&result)), None)),
-            () = tokio::time::sleep(KEEP_ALIVE) => Some((Ok(b"\n".to_vec()), Some(run))),
+            result = &mut pending => Some((Ok::<_, Infallible>(result_bytes(&result)), None)),
+            () = tokio::time::sleep(KEEP_ALIVE) => Some((Ok(b"\n".to_vec()), Some(pending))),
         }
     });
     (

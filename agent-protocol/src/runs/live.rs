@@ -8,16 +8,11 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
+use super::shared::Mirror;
 use crate::records::{RunRecord, RunStatus, StoredEvent};
 
-/// How a run is cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cancel {
-    /// Stop it; what it checkpointed stays, and the thread can resume.
-    Interrupt,
-    /// Stop it, rewind its thread to where the run found it, and delete the run.
-    Rollback,
-}
+/// How a run is cancelled (the stored [`CancelAction`], under the name the runs use).
+pub(crate) use crate::records::CancelAction as Cancel;
 
 /// Orders runs by creation across threads (a thread's runs queue in this order).
 static CREATED: AtomicU64 = AtomicU64::new(0);
@@ -35,6 +30,9 @@ pub(crate) struct LiveRun {
     cut_used: AtomicBool,
     /// Whether it holds its thread (it is `running`, not `pending`).
     started: AtomicBool,
+    /// With a shared store: the task that writes its frames as they come and watches for
+    /// cancel requests made elsewhere; stopped before its end is stored.
+    mirror: Mutex<Option<Mirror>>,
 }
 
 #[derive(Default)]
@@ -55,6 +53,7 @@ impl LiveRun {
             cut_after,
             cut_used: AtomicBool::new(false),
             started: AtomicBool::new(false),
+            mirror: Mutex::new(None),
         }
     }
 
@@ -78,6 +77,32 @@ impl LiveRun {
 
     pub(crate) fn frames(&self) -> Vec<StoredEvent> {
         self.log().frames.clone()
+    }
+
+    /// The frames from index `from` on (what a mirror has not written yet).
+    pub(crate) fn frames_from(&self, from: usize) -> Vec<StoredEvent> {
+        self.log()
+            .frames
+            .get(from..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn set_mirror(&self, mirror: Mirror) {
+        *self.mirror.lock().unwrap_or_else(PoisonError::into_inner) = Some(mirror);
+    }
+
+    /// Stops its mirror, if it has one, and waits until the mirror wrote its last batch, so
+    /// nothing the mirror writes can land after the run's end.
+    pub(crate) async fn stop_mirror(&self) {
+        let mirror = self
+            .mirror
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(mirror) = mirror {
+            mirror.stop().await;
+        }
     }
 
     pub(crate) fn end(&self, status: RunStatus, result: Value) {

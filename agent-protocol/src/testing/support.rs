@@ -93,6 +93,11 @@ impl Harness {
         Self { store }
     }
 
+    /// The store itself, for calls the harness does not wrap.
+    pub(super) fn store(&self) -> &dyn RunStore {
+        &*self.store
+    }
+
     pub(super) async fn create(&self, thread: &ThreadRecord) -> bool {
         let id = &thread.thread_id;
         ok(

@@ -8,7 +8,7 @@ use crate::Error;
 
 /// Entry `i` brings the schema from version `i` to `i + 1`; all due ones run in one transaction
 /// behind an advisory lock, so replicas starting together take turns. Append only.
-const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL];
+const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL, V3_CANCEL_REQUESTS];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
 /// bookings').
@@ -120,6 +120,12 @@ CREATE TABLE IF NOT EXISTS ap_run_events (
     PRIMARY KEY (run_id, seq)
 );
 "#;
+
+/// Version 3: a run's cancel request (`interrupt` or `rollback`), recorded by the replica a
+/// client asked for the replica running the run (`RunStore::request_cancel`). NULL: none.
+const V3_CANCEL_REQUESTS: &str = "
+ALTER TABLE ap_runs ADD COLUMN IF NOT EXISTS cancel_requested TEXT;
+";
 
 /// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;
 /// refuses a schema newer than this build knows.

@@ -16,7 +16,7 @@ use crate::Error;
 /// start. That is safe, and keeps their rows, only because versions 1 and 2 are entirely
 /// `CREATE ... IF NOT EXISTS`: present tables and indexes are left as they are, missing ones
 /// created. Later entries run only on files that record a version, so they need no such care.
-const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL];
+const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL, V3_CANCEL_REQUESTS];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
 const V1_QUEUES: &str = "
@@ -98,6 +98,12 @@ CREATE TABLE IF NOT EXISTS ap_run_events (
     data TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
+";
+
+/// Version 3: a run's cancel request (`interrupt` or `rollback`), recorded by a process that
+/// does not run it for the one that does (`RunStore::request_cancel`). NULL: none.
+const V3_CANCEL_REQUESTS: &str = "
+ALTER TABLE ap_runs ADD COLUMN cancel_requested TEXT;
 ";
 
 /// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`], in one

@@ -3,9 +3,11 @@
 //! the server's connection.
 
 pub(super) mod rows;
+mod shared;
 
 use agent_protocol::{
-    Error, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery, ThreadRecord,
+    CancelAction, Error, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
+    ThreadRecord,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -210,26 +212,8 @@ impl RunStore for SqliteRunStore {
 
     async fn insert_run(&self, run: &RunRecord) -> Result<(), Error> {
         let r = run.clone();
-        self.call("store a run", move |c| {
-            c.execute(
-                "INSERT INTO ap_runs (run_id, thread_id, assistant_id, created_at_ms,
-                     updated_at_ms, status, metadata, multitask, kwargs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    r.run_id,
-                    r.thread_id,
-                    r.assistant_id,
-                    r.created_at_ms,
-                    r.updated_at_ms,
-                    r.status.as_str(),
-                    json_text(&r.metadata),
-                    r.multitask.as_str(),
-                    json_text(&r.kwargs)
-                ],
-            )
-            .map(drop)
-        })
-        .await
+        self.call("store a run", move |c| shared::insert(c, &r))
+            .await
     }
 
     async fn run(&self, thread_id: &str, run_id: &str) -> Result<Option<RunRecord>, Error> {
@@ -371,6 +355,30 @@ impl RunStore for SqliteRunStore {
             )
         })
         .await
+    }
+
+    async fn append_events(&self, run_id: &str, events: &[StoredEvent]) -> Result<(), Error> {
+        self.append(run_id, events).await
+    }
+
+    async fn request_cancel(
+        &self,
+        thread_id: &str,
+        run_id: &str,
+        action: CancelAction,
+    ) -> Result<bool, Error> {
+        self.ask_cancel(thread_id, run_id, action).await
+    }
+
+    async fn cancel_requests(
+        &self,
+        run_ids: &[String],
+    ) -> Result<Vec<(String, CancelAction)>, Error> {
+        self.asked_cancels(run_ids).await
+    }
+
+    async fn admit_run(&self, run: &RunRecord) -> Result<Vec<String>, Error> {
+        self.admit(run).await
     }
 
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {

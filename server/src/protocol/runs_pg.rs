@@ -4,12 +4,14 @@
 //! the server's Postgres migrations (`db/pg_schema.rs`). Every call that writes more than one
 //! statement does so in one transaction.
 
+mod shared;
 mod sql;
 
 use std::collections::BTreeMap;
 
 use agent_protocol::{
-    Error, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery, ThreadRecord,
+    CancelAction, Error, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
+    ThreadRecord,
 };
 use async_trait::async_trait;
 use deadpool_postgres::{Object, Pool};
@@ -17,6 +19,7 @@ use serde_json::Value;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
 
+use super::runs_db::rows;
 use super::runs_db::rows::{
     ReadRow, after_column, bound, event_from, json_text, result_from, run_from, seq_column,
     thread_from,
@@ -367,6 +370,35 @@ impl RunStore for PgRunStore {
             .execute("prune the events of ended runs", sql::PRUNE_EVENTS, &params)
             .await?;
         Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+    }
+
+    /// Replicas share the database: runs are followed, cancelled and admitted through it.
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn append_events(&self, run_id: &str, events: &[StoredEvent]) -> Result<(), Error> {
+        self.append(run_id, events).await
+    }
+
+    async fn request_cancel(
+        &self,
+        thread_id: &str,
+        run_id: &str,
+        action: CancelAction,
+    ) -> Result<bool, Error> {
+        self.ask_cancel(thread_id, run_id, action).await
+    }
+
+    async fn cancel_requests(
+        &self,
+        run_ids: &[String],
+    ) -> Result<Vec<(String, CancelAction)>, Error> {
+        self.asked_cancels(run_ids).await
+    }
+
+    async fn admit_run(&self, run: &RunRecord) -> Result<Vec<String>, Error> {
+        self.admit(run).await
     }
 
     async fn unfinished_runs(&self) -> Result<Vec<RunRecord>, Error> {

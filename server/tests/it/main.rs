@@ -14,6 +14,7 @@ mod load;
 mod meta;
 mod process;
 mod protocol;
+mod protocol_replicas;
 mod replicas;
 mod restart;
 mod run_stores;

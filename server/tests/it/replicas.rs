@@ -21,7 +21,7 @@ use crate::webhooks::ig_message;
 const LEASE_SECS: &str = "3";
 
 /// A database URL on a fresh schema, or `None` (after the notice) without a cluster.
-async fn database(test: &str) -> Option<String> {
+pub(crate) async fn database(test: &str) -> Option<String> {
     let cluster = TestCluster::get()?;
     Some(cluster.fresh_schema(test).await.url().to_owned())
 }

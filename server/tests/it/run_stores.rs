@@ -48,8 +48,8 @@ async fn every_postgres_run_store_statement_prepares() {
     let checked = check_pg_statements(config)
         .await
         .expect("every statement prepares");
-    // 6 searches (3 keys, 2 directions) and 20 others.
-    assert_eq!(checked, 26);
+    // 6 searches (3 keys, 2 directions), 20 others and 6 for replicas sharing runs.
+    assert_eq!(checked, 32);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

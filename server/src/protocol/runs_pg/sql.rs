@@ -144,6 +144,37 @@ pub(super) const UNFINISHED: &str = concat!(
     " FROM ap_runs WHERE status IN ('pending', 'running') ORDER BY seq"
 );
 
+/// A running run's events, `$2`…`$4` as in [`INSERT_EVENTS`], written only while the run is
+/// in flight (after its end, the end's events stand); a seq stored already is replaced.
+pub(super) const APPEND_EVENTS: &str = "INSERT INTO ap_run_events (run_id, seq, event, data)
+    SELECT $1, e.seq, e.event, e.data
+    FROM unnest($2::bigint[], $3::text[], $4::text[]) AS e(seq, event, data)
+    WHERE EXISTS (SELECT 1 FROM ap_runs
+                  WHERE run_id = $1 AND status IN ('pending', 'running'))
+    ON CONFLICT (run_id, seq) DO UPDATE SET event = excluded.event, data = excluded.data";
+
+/// `$3` the action; the first request stays.
+pub(super) const REQUEST_CANCEL: &str = "UPDATE ap_runs
+    SET cancel_requested = COALESCE(cancel_requested, $3)
+    WHERE run_id = $1 AND thread_id = $2 AND status IN ('pending', 'running')";
+
+pub(super) const CANCEL_REQUESTS: &str = "SELECT run_id, cancel_requested FROM ap_runs
+    WHERE run_id = ANY($1::text[]) AND cancel_requested IS NOT NULL
+      AND status IN ('pending', 'running')";
+
+/// Admissions of one thread take turns on this lock (until their transaction ends), whichever
+/// replica makes them. Two 32-bit keys: a space apart from the single 64-bit keys the
+/// migrations and others lock.
+pub(super) const LOCK_THREAD: &str = "SELECT pg_advisory_xact_lock(1634759026, hashtext($1))";
+
+pub(super) const THREAD_IN_FLIGHT: &str = "SELECT run_id FROM ap_runs
+    WHERE thread_id = $1 AND status IN ('pending', 'running') ORDER BY seq";
+
+/// `$2` the action; the first request stays.
+pub(super) const CANCEL_THREAD: &str = "UPDATE ap_runs
+    SET cancel_requested = COALESCE(cancel_requested, $2)
+    WHERE thread_id = $1 AND status IN ('pending', 'running')";
+
 /// Every statement the store runs (the schema aside).
 pub(super) fn all() -> impl Iterator<Item = &'static str> {
     let fixed = [
@@ -167,6 +198,12 @@ pub(super) fn all() -> impl Iterator<Item = &'static str> {
         EVENTS,
         PRUNE_EVENTS,
         UNFINISHED,
+        APPEND_EVENTS,
+        REQUEST_CANCEL,
+        CANCEL_REQUESTS,
+        LOCK_THREAD,
+        THREAD_IN_FLIGHT,
+        CANCEL_THREAD,
     ];
     SEARCHES.iter().map(|(_, _, sql)| *sql).chain(fixed)
 }
