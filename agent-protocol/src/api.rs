@@ -15,6 +15,10 @@ use crate::served::ServedGraph;
 
 /// The namespace of system assistants' ids: `uuid5(this, graph_id)`, as langgraph-api makes
 /// them, so an id a client saved against LangGraph's server names the same graph here.
+/// How long a run's process may go without a heartbeat ([`Api::tend`]) before, on a shared
+/// store, another process takes it for dead and marks its runs interrupted.
+pub const STALE_AFTER: Duration = Duration::from_secs(30);
+
 const ASSISTANT_NAMESPACE: Uuid = Uuid::from_u128(0x6ba7b821_9dad_11d1_80b4_00c04fd430c8);
 
 /// The system assistant id of a graph.
@@ -138,18 +142,44 @@ impl Api {
 
     /// Marks the runs a stopped process left pending or running as `interrupted`: their
     /// threads keep what they checkpointed, and a run without input continues them. Call it
-    /// once at startup, before serving. Returns how many were marked.
+    /// once at startup, before serving. On a store other processes share, only the runs whose
+    /// process stopped sending heartbeats [`STALE_AFTER`] ago count as left (see
+    /// [`Api::tend`]). Returns how many were marked.
     pub async fn recover(&self) -> Result<usize, Error> {
-        let unfinished = self.shared.store.unfinished_runs().await?;
+        let store = &self.shared.store;
+        let unfinished = if store.shared() {
+            // Other processes' runs are live unless their heartbeats stopped.
+            store
+                .stale_runs(crate::now_ms() - STALE_AFTER.as_millis() as i64)
+                .await?
+        } else {
+            store.unfinished_runs().await?
+        };
         for run in &unfinished {
             tracing::warn!(run = %run.run_id, thread = %run.thread_id,
-                "a run was cut short by a restart; its thread can be resumed");
-            self.shared
-                .store
+                "a run was cut short by a stop; its thread can be resumed");
+            store
                 .set_run_status(&run.run_id, RunStatus::Interrupted, crate::now_ms())
                 .await?;
         }
         Ok(unfinished.len())
+    }
+
+    /// On a store other processes share: records that this process's runs in flight are
+    /// alive, then marks ended ([`Api::recover`]) the runs of processes whose heartbeats
+    /// stopped [`STALE_AFTER`] ago, so a dead process's runs neither block their threads nor
+    /// read as running. A host sharing its store calls this every couple of seconds, and well
+    /// within [`STALE_AFTER`]; on a store no one shares it does nothing.
+    pub async fn tend(&self) -> Result<usize, Error> {
+        let store = &self.shared.store;
+        if !store.shared() {
+            return Ok(0);
+        }
+        let live = self.shared.runs.live_ids();
+        if !live.is_empty() {
+            store.heartbeat(&live, crate::now_ms()).await?;
+        }
+        self.recover().await
     }
 
     /// Registers a thread that something else than this API runs `graph_id` on (a server's

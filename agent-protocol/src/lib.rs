@@ -40,7 +40,7 @@ mod shapes;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use api::{Api, ApiBuilder, DEFAULT_EVENT_RETENTION, assistant_id};
+pub use api::{Api, ApiBuilder, DEFAULT_EVENT_RETENTION, STALE_AFTER, assistant_id};
 pub use error::Error;
 pub use exclusion::ThreadLocks;
 pub use memory::{MemoryRunStore, sort_threads};

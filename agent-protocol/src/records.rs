@@ -348,6 +348,24 @@ pub trait RunStore: Send + Sync + 'static {
     /// the runs it must wait for.
     async fn admit_run(&self, run: &RunRecord) -> Result<Vec<String>, Error>;
 
+    /// Records that this process still has `run_ids` in flight (running them, or holding them
+    /// pending behind another run), at `now_ms`: what [`RunStore::stale_runs`] tells live
+    /// runs from those of a process that died. The default does nothing (one process: its
+    /// runs are either live or were cut short by its own stop).
+    async fn heartbeat(&self, run_ids: &[String], now_ms: i64) -> Result<(), Error> {
+        let _ = (run_ids, now_ms);
+        Ok(())
+    }
+
+    /// Runs in flight whose process stopped sending [`RunStore::heartbeat`]s before
+    /// `before_ms` (or, never having sent one, was created before it), oldest first: the runs
+    /// of a process that died, which another may mark ended. The default is every run in
+    /// flight ([`RunStore::unfinished_runs`]), right for a store no other process shares.
+    async fn stale_runs(&self, before_ms: i64) -> Result<Vec<RunRecord>, Error> {
+        let _ = before_ms;
+        self.unfinished_runs().await
+    }
+
     /// Resolves when events of `run_id` may have been appended since it was called, or after
     /// `within` at the latest; a reader of another process's run calls it between reads. The
     /// default sleeps `within` (polling); a store with a notification channel can wake earlier.

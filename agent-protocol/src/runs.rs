@@ -48,6 +48,16 @@ pub(crate) struct Runs {
 }
 
 impl Runs {
+    /// The ids of this process's runs in flight (pending or running).
+    pub(crate) fn live_ids(&self) -> Vec<String> {
+        self.live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     pub(crate) fn new(
         store: Arc<dyn RunStore>,
         locks: Arc<ThreadLocks>,

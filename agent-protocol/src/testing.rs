@@ -148,4 +148,5 @@ pub const RUN_STORE_CASES: &[RunStoreCase] = cases![
     sharing::the_first_cancel_request_of_a_run_in_flight_wins,
     sharing::admit_run_follows_the_strategy,
     sharing::wait_events_returns_within_its_bound,
+    sharing::stale_runs_are_those_without_a_recent_heartbeat,
 ];

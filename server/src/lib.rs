@@ -54,8 +54,8 @@ pub struct Server {
     http: JoinHandle<Result<(), Error>>,
     inbox: JoinHandle<()>,
     outbox: JoinHandle<()>,
-    /// With Postgres: the task that hears other replicas' work.
-    listen: Option<JoinHandle<()>>,
+    /// With Postgres: the tasks that hear other replicas' work and keep the API's runs alive.
+    replicas: Vec<JoinHandle<()>>,
     /// For shutdown to wait out turns whose callers stopped waiting.
     agent: Arc<agent::Agent>,
     /// For shutdown to wait out the Agent Protocol's runs.
@@ -101,9 +101,11 @@ impl Server {
             metrics,
         ));
         let (stop, stopped) = watch::channel(false);
-        let listen = storage
-            .listen
-            .map(|(queue, connect)| queue.listen(connect, wake, stopped.clone()));
+        let mut replicas = Vec::new();
+        if let Some((queue, connect)) = storage.listen {
+            replicas.push(queue.listen(connect, wake, stopped.clone()));
+            replicas.push(protocol::tend(protocol.clone(), stopped.clone()));
+        }
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
         let router = http::router(Arc::clone(&app));
@@ -130,7 +132,7 @@ impl Server {
             http,
             inbox,
             outbox,
-            listen,
+            replicas,
             agent,
             protocol,
         })
@@ -161,8 +163,8 @@ impl Server {
             tracing::warn!("shutdown: turns and runs still running were stopped");
         }
         let _ = self.outbox.await;
-        if let Some(listen) = self.listen {
-            let _ = listen.await;
+        for task in self.replicas {
+            let _ = task.await;
         }
         tracing::info!("stopped");
     }

@@ -60,3 +60,27 @@ pub(crate) async fn open(
     }
     Ok(api)
 }
+
+/// On a database replicas share: every 2 s, records this replica's API runs as alive and marks
+/// ended the runs of replicas that died ([`Api::tend`]), until `stop`.
+pub(crate) fn tend(
+    api: Api,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                _ = stop.wait_for(|stop| *stop) => return,
+            }
+            match api.tend().await {
+                Ok(0) => {}
+                Ok(marked) => tracing::warn!(
+                    runs = marked,
+                    "runs of a replica that stopped were marked interrupted"
+                ),
+                Err(e) => tracing::warn!(error = %e, "keeping the API's runs alive"),
+            }
+        }
+    })
+}

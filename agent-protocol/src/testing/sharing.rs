@@ -193,3 +193,34 @@ pub(super) async fn wait_events_returns_within_its_bound(h: Harness) {
     .await;
     assert!(waited.is_ok(), "wait_events outlived its bound");
 }
+
+pub(super) async fn stale_runs_are_those_without_a_recent_heartbeat(h: Harness) {
+    h.create_all(&[thread("t", 1, json!({}))]).await;
+    h.insert(&[
+        run("r-alive", "t", 10, RunStatus::Running),
+        run("r-dead", "t", 20, RunStatus::Pending),
+        run("r-new", "t", 5_000, RunStatus::Pending),
+        run("r-done", "t", 30, RunStatus::Success),
+    ])
+    .await;
+    let ids = |runs: Vec<RunRecord>| runs.into_iter().map(|r| r.run_id).collect::<Vec<_>>();
+    let beat = ["r-alive".to_owned(), "r-done".to_owned()];
+    if let Err(e) = h.store().heartbeat(&beat, 4_000).await {
+        panic!("heartbeat failed: {e}");
+    }
+    let stale = match h.store().stale_runs(3_000).await {
+        Ok(stale) => ids(stale),
+        Err(e) => panic!("stale_runs failed: {e}"),
+    };
+    if h.store().shared() {
+        // Beaten at 4000, or created at 5000: not stale before 3000.
+        assert_eq!(stale, ["r-dead"], "stale on a shared store");
+    } else {
+        // One process: every run in flight is its own, left by its stop.
+        assert_eq!(
+            stale,
+            ["r-alive", "r-dead", "r-new"],
+            "stale on an unshared store"
+        );
+    }
+}

@@ -125,6 +125,7 @@ CREATE TABLE IF NOT EXISTS ap_run_events (
 /// client asked for the replica running the run (`RunStore::request_cancel`). NULL: none.
 const V3_CANCEL_REQUESTS: &str = "
 ALTER TABLE ap_runs ADD COLUMN IF NOT EXISTS cancel_requested TEXT;
+ALTER TABLE ap_runs ADD COLUMN IF NOT EXISTS heartbeat_ms BIGINT;
 ";
 
 /// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;

@@ -406,4 +406,17 @@ impl RunStore for PgRunStore {
         let rows = self.query(what, sql::UNFINISHED, &[]).await?;
         decode(&rows, what, run_from)
     }
+
+    async fn heartbeat(&self, run_ids: &[String], now_ms: i64) -> Result<(), Error> {
+        let params: [&(dyn ToSql + Sync); 2] = [&run_ids, &now_ms];
+        self.execute("record runs alive", sql::HEARTBEAT, &params)
+            .await
+            .map(drop)
+    }
+
+    async fn stale_runs(&self, before_ms: i64) -> Result<Vec<RunRecord>, Error> {
+        let what = "read stale runs";
+        let rows = self.query(what, sql::STALE, &[&before_ms]).await?;
+        decode(&rows, what, run_from)
+    }
 }

@@ -2,7 +2,8 @@
 //! balancer sends a client's requests to either): a run started on replica A is streamed,
 //! resumed after `Last-Event-ID`, joined and cancelled (interrupt or rollback) through
 //! replica B, and B admits new runs of its thread against it (`reject`, `enqueue`,
-//! `interrupt`). Both serve the `sleepy` sample graph (`AGENT_TEST_GRAPHS=1`). Skipped with a
+//! `interrupt`); a replica starting leaves the other's runs alone. They serve the `sleepy`
+//! sample graph (`AGENT_TEST_GRAPHS=1`). Skipped with a
 //! notice without the PostgreSQL binaries, unless `REQUIRE_PG_TESTS=1`.
 
 use std::time::{Duration, Instant};
@@ -344,4 +345,61 @@ async fn the_other_replica_admits_runs_against_the_run_in_flight() {
         "the third never finished its sleep: {result}"
     );
     assert_eq!(p.status(&p.a, &thread, &third).await, "interrupted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_starting_leaves_the_runs_in_flight_on_another_alone() {
+    let Some(database) = database("replica_starts").await else {
+        return;
+    };
+    let dir = common::fresh_dir("protocol-replicas-starts");
+    let fake = FakeMeta::start().await;
+    let env = [("AGENT_TEST_GRAPHS", "1")];
+    let a = Process::start(&dir, &fake, &database, &env).await;
+    let http = reqwest::Client::new();
+    let thread = http
+        .post(format!("{}/threads", a.base))
+        .json(&json!({"thread_id": "t-rolling"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thread.status(), 200);
+    let created = http
+        .post(format!("{}/threads/t-rolling/runs", a.base))
+        .json(&json!({"assistant_id": "sleepy", "input": {"ms": 4_000}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 200, "{}", a.log_text());
+    let run: Value = created.json().await.unwrap();
+    let run = run["run_id"].as_str().unwrap().to_owned();
+    // A replica starting (as in a rolling restart) recovers only the runs of dead replicas.
+    let c = Process::start(&dir, &fake, &database, &env).await;
+    let record: Value = http
+        .get(format!("{}/threads/t-rolling/runs/{run}", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["status"], "running", "{record}");
+    let joined: Value = http
+        .get(format!("{}/threads/t-rolling/runs/{run}/join", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(joined["ms"], json!(4_000), "{joined}");
+    let record: Value = http
+        .get(format!("{}/threads/t-rolling/runs/{run}", a.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["status"], "success", "{record}");
 }

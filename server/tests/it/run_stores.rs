@@ -49,7 +49,7 @@ async fn every_postgres_run_store_statement_prepares() {
         .await
         .expect("every statement prepares");
     // 6 searches (3 keys, 2 directions), 20 others and 6 for replicas sharing runs.
-    assert_eq!(checked, 32);
+    assert_eq!(checked, 34);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -144,6 +144,19 @@ pub(super) const UNFINISHED: &str = concat!(
     " FROM ap_runs WHERE status IN ('pending', 'running') ORDER BY seq"
 );
 
+/// The runs of `$1` still in flight were alive at `$2` (ms).
+pub(super) const HEARTBEAT: &str = "UPDATE ap_runs SET heartbeat_ms = $2
+    WHERE run_id = ANY($1) AND status IN ('pending', 'running')";
+
+/// Runs in flight whose process's last heartbeat (or, without one, their creation) is before
+/// `$1` (ms), oldest first.
+pub(super) const STALE: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    " FROM ap_runs WHERE status IN ('pending', 'running')
+        AND COALESCE(heartbeat_ms, created_at_ms) < $1 ORDER BY seq"
+);
+
 /// A running run's events, `$2`…`$4` as in [`INSERT_EVENTS`], written only while the run is
 /// in flight (after its end, the end's events stand); a seq stored already is replaced.
 pub(super) const APPEND_EVENTS: &str = "INSERT INTO ap_run_events (run_id, seq, event, data)
@@ -198,6 +211,8 @@ pub(super) fn all() -> impl Iterator<Item = &'static str> {
         EVENTS,
         PRUNE_EVENTS,
         UNFINISHED,
+        HEARTBEAT,
+        STALE,
         APPEND_EVENTS,
         REQUEST_CANCEL,
         CANCEL_REQUESTS,
