@@ -23,6 +23,7 @@ use crate::meta::{Channel, DeliveryFailure};
 
 mod pg;
 mod pg_limits;
+mod pg_listen;
 mod pg_schema;
 mod pg_sql;
 mod rows;

@@ -12,21 +12,18 @@
 //! - Reply parts are claimed the same way, each recipient's oldest first, with a claim that
 //!   lapses if its replica dies mid-send (the part is then sent again: at least once).
 //! - Writers `NOTIFY sv_inbox` / `sv_outbox` in their transaction; every replica `LISTEN`s on a
-//!   connection of its own ([`PgQueue::listen`]) and still polls, in case one was missed.
+//!   connection of its own (`db/pg_listen.rs`) and still polls, in case one was missed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Pool};
-use futures_util::StreamExt;
-use tokio::sync::watch;
-use tokio_postgres::AsyncMessage;
 
 use super::pg_sql as sql;
 use super::{
     Answered, Guest, InboxState, NewMessage, OutboxDepth, OutboxState, Outgoing, Pending, Queue,
-    Reply, Wake,
+    Reply,
 };
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
@@ -97,77 +94,6 @@ impl PgQueue {
         }
         Ok(sql::ALL.len())
     }
-
-    /// Wakes `wake` when another replica (or this one) stores messages or reply parts, until
-    /// `stop`: a connection of its own that `LISTEN`s, reconnected after a failure.
-    pub(crate) fn listen(
-        &self,
-        config: tokio_postgres::Config,
-        wake: Arc<Wake>,
-        mut stop: watch::Receiver<bool>,
-    ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            let mut backoff = Duration::from_millis(250);
-            loop {
-                let listened = tokio::select! {
-                    result = listen_once(&config, &wake) => result,
-                    _ = stop.wait_for(|stop| *stop) => return,
-                };
-                if let Err(e) = listened {
-                    tracing::warn!(error = %e, ?backoff, "LISTEN connection lost; reconnecting");
-                }
-                // Whatever was notified while the connection was down is picked up by a scan.
-                wake.inbox.notify_one();
-                wake.outbox.notify_one();
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    _ = stop.wait_for(|stop| *stop) => return,
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
-        })
-    }
-}
-
-/// One `LISTEN` connection until it fails. The connection is driven here, not in a task of
-/// its own, so stopping (dropping this future) closes it.
-async fn listen_once(
-    config: &tokio_postgres::Config,
-    wake: &Wake,
-) -> Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(tokio_postgres::NoTls).await?;
-    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-    let heard = |message: Option<Result<AsyncMessage, tokio_postgres::Error>>| match message {
-        Some(Ok(AsyncMessage::Notification(n))) => {
-            match n.channel() {
-                "sv_inbox" => wake.inbox.notify_one(),
-                "sv_outbox" => wake.outbox.notify_one(),
-                _ => {}
-            }
-            Ok(true)
-        }
-        Some(Ok(_)) => Ok(true),
-        Some(Err(e)) => Err(e),
-        None => Ok(false),
-    };
-    let listen = client.batch_execute("LISTEN sv_inbox; LISTEN sv_outbox");
-    tokio::pin!(listen);
-    loop {
-        tokio::select! {
-            listened = &mut listen => {
-                listened?;
-                break;
-            }
-            message = messages.next() => {
-                if !heard(message)? {
-                    return Ok(());
-                }
-            }
-        }
-    }
-    tracing::debug!("listening for other replicas' work");
-    while heard(messages.next().await)? {}
-    Ok(())
 }
 
 /// Queues `reply`'s parts in `tx` and notifies the senders (at commit).

@@ -16,6 +16,7 @@ mod process;
 mod protocol;
 mod protocol_replicas;
 mod replicas;
+mod replicas_faults;
 mod restart;
 mod run_stores;
 mod schema;
