@@ -81,10 +81,11 @@ impl RateLimits {
         let Some(shared) = &self.shared else {
             return self.check_here(guest);
         };
-        let taken = match shared.limits.take(guest, shared.per_guest).await {
-            Ok(Taken::Allowed) => shared.limits.take(EVERYONE, shared.global).await,
-            other => other,
-        };
+        // The guest's budget first: a guest over theirs takes nothing from everyone's.
+        let taken = shared
+            .limits
+            .take(&[(guest, shared.per_guest), (EVERYONE, shared.global)])
+            .await;
         match taken {
             Ok(Taken::Allowed) => Verdict::Allowed,
             Ok(Taken::Refused { notify, wait }) => Verdict::Limited { notify, wait },
