@@ -25,9 +25,71 @@ use tracing::Instrument;
 use self::exclusion::InFlight;
 use crate::Error;
 use crate::config::{Config, LlmProvider};
+use crate::db::Queue;
 use crate::metrics::Metrics;
 use crate::metrics::{LlmLabels, NodeLabels, OutcomeLabels, ProviderLabels};
 use crate::storage::Storage;
+
+/// How long a turn waits for another replica's turn on its thread before giving up.
+const HOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Where a turn holds its thread across replicas, and for how long at a time.
+#[derive(Clone)]
+pub(crate) struct Hold {
+    pub(crate) queue: Arc<dyn Queue>,
+    pub(crate) lease: std::time::Duration,
+}
+
+/// A thread held for a turn, renewed until [`Held::end`].
+struct Held {
+    hold: Hold,
+    channel: String,
+    user: String,
+    renewing: tokio::task::JoinHandle<()>,
+}
+
+impl Hold {
+    /// Holds `message`'s thread, waiting up to [`HOLD_WAIT`] for another replica's turn.
+    async fn take(&self, message: &Message) -> Result<Held, Error> {
+        let (channel, user) = (message.channel.clone(), message.user.clone());
+        if !self.queue.hold(&channel, &user, HOLD_WAIT).await? {
+            return Err(Error::ThreadBusy {
+                thread: thread_id(&channel, &user),
+            });
+        }
+        let renewing = tokio::spawn({
+            let (queue, lease) = (Arc::clone(&self.queue), self.lease);
+            let (channel, user) = (channel.clone(), user.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match queue.renew_hold(&channel, &user).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(channel, user, "lost the thread's hold"),
+                        Err(e) => tracing::warn!(error = %e, "renewing the thread's hold"),
+                    }
+                }
+            }
+        });
+        Ok(Held {
+            hold: self.clone(),
+            channel,
+            user,
+            renewing,
+        })
+    }
+}
+
+impl Held {
+    /// Stops renewing and gives the thread back.
+    async fn end(self) {
+        self.renewing.abort();
+        if let Err(e) = self.hold.queue.unhold(&self.channel, &self.user).await {
+            // It lapses on its own.
+            tracing::warn!(error = %e, "giving the thread's hold back");
+        }
+    }
+}
 
 /// The hotel agent's graph id in LangGraph's API.
 pub(crate) const HOTEL_GRAPH: &str = "hotel";
@@ -194,7 +256,15 @@ impl Agent {
     ///
     /// The turn runs to its end in a task of its own even if this future is dropped, and the
     /// thread's next turn starts only after it and every write it queued (see the module doc).
-    pub(crate) async fn turn(self: &Arc<Self>, message: Message) -> Result<TurnOutcome, Error> {
+    ///
+    /// With `hold`, the thread is also held in the database for the turn, so that no other
+    /// replica runs one on it meanwhile (the inbox's turns need none: they hold the guest's
+    /// lease already).
+    pub(crate) async fn turn(
+        self: &Arc<Self>,
+        message: Message,
+        hold: Option<Hold>,
+    ) -> Result<TurnOutcome, Error> {
         let agent = Arc::clone(self);
         let counted = self.in_flight.enter();
         let task = tokio::spawn(
@@ -202,14 +272,21 @@ impl Agent {
                 let _counted = counted;
                 let thread = thread_id(&message.channel, &message.user);
                 let _exclusive = agent.locks.lock(&thread).await;
+                let held = match &hold {
+                    Some(hold) => Some(hold.take(&message).await?),
+                    None => None,
+                };
                 let result = agent.run_turn(thread, &message).await;
                 agent.settle().await;
-                result
+                if let Some(held) = held {
+                    held.end().await;
+                }
+                result.map_err(Error::Agent)
             }
             .in_current_span(),
         );
         match task.await {
-            Ok(result) => result.map_err(Error::Agent),
+            Ok(result) => result,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             // Only the runtime shutting down cancels the task.
             Err(_) => Err(Error::TurnStopped),

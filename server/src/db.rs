@@ -86,6 +86,23 @@ pub(crate) trait Queue: Send + Sync + 'static {
     /// Gives `guest`'s lease back.
     async fn release(&self, guest: &Guest) -> Result<(), Error>;
 
+    /// Holds the thread of `user` on `channel` for a turn that does not come from the inbox
+    /// (the web chat), so that no other replica runs one on it meanwhile: waits (polling)
+    /// until no one else holds it, at most `wait`; false when it could not. One process needs
+    /// no hold (its turns take the thread's lock): the SQLite queue always answers true.
+    async fn hold(
+        &self,
+        channel: &str,
+        user: &str,
+        wait: std::time::Duration,
+    ) -> Result<bool, Error>;
+
+    /// Extends this process's hold on the thread of `user` on `channel`; false when lost.
+    async fn renew_hold(&self, channel: &str, user: &str) -> Result<bool, Error>;
+
+    /// Ends this process's hold on the thread of `user` on `channel`.
+    async fn unhold(&self, channel: &str, user: &str) -> Result<(), Error>;
+
     /// Marks message `seq` handled ([`InboxState::Done`] or [`InboxState::Failed`]) and
     /// queues its `reply`, in one transaction that also checks this process still holds the
     /// guest's lease: a reply is never lost nor queued twice.

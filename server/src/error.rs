@@ -38,6 +38,12 @@ pub enum Error {
     /// A turn's graph run failed (a node, the checkpointer).
     #[error("the agent failed: {0}")]
     Agent(#[source] graph_core::Error),
+    /// Another replica was answering the thread for longer than a turn waits.
+    #[error("thread {thread} is busy with another turn on another replica")]
+    ThreadBusy {
+        /// The thread.
+        thread: String,
+    },
     /// A turn was stopped before it ended: the runtime is shutting down. What it checkpointed
     /// stays resumable.
     #[error("the turn was stopped before it ended")]

@@ -170,7 +170,7 @@ async fn answer(app: &App, row: &Pending) -> Step {
         // At shutdown this future may be dropped after the drain; the turn runs on
         // (`Agent::turn`) and shutdown waits for it, so the guest's message is answered from
         // its finished run on the next start rather than run beside it.
-        match app.agent.turn(message).await {
+        match app.agent.turn(message, None).await {
             Ok(turn) => {
                 tracing::info!(nodes = ?turn.nodes, intent = ?turn.intent, "answered");
                 Ok(turn.reply)

@@ -228,31 +228,55 @@ impl Queue for PgQueue {
     }
 
     async fn renew(&self, guest: &Guest) -> Result<bool, Error> {
-        let what = "renew a guest's lease";
+        self.renew_hold(guest.channel.as_str(), &guest.user).await
+    }
+
+    async fn release(&self, guest: &Guest) -> Result<(), Error> {
+        self.unhold(guest.channel.as_str(), &guest.user).await
+    }
+
+    async fn hold(&self, channel: &str, user: &str, wait: Duration) -> Result<bool, Error> {
+        let what = "hold a thread";
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let held = {
+                let client = self.client(what).await?;
+                client
+                    .query_opt(
+                        sql::HOLD,
+                        &[&channel, &user, &&*self.owner, &(self.lease_ms() as f64)],
+                    )
+                    .await
+                    .map_err(|e| self.fail(what, e))?
+            };
+            if held.is_some() {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn renew_hold(&self, channel: &str, user: &str) -> Result<bool, Error> {
+        let what = "renew a lease";
         let client = self.client(what).await?;
         let renewed = client
             .execute(
                 sql::RENEW,
-                &[
-                    &guest.channel.as_str(),
-                    &guest.user,
-                    &&*self.owner,
-                    &(self.lease_ms() as f64),
-                ],
+                &[&channel, &user, &&*self.owner, &(self.lease_ms() as f64)],
             )
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(renewed == 1)
     }
 
-    async fn release(&self, guest: &Guest) -> Result<(), Error> {
-        let what = "give a guest's lease back";
+    async fn unhold(&self, channel: &str, user: &str) -> Result<(), Error> {
+        let what = "give a lease back";
         let client = self.client(what).await?;
         client
-            .execute(
-                sql::RELEASE,
-                &[&guest.channel.as_str(), &guest.user, &&*self.owner],
-            )
+            .execute(sql::RELEASE, &[&channel, &user, &&*self.owner])
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(())

@@ -95,6 +95,15 @@ pub(super) const PRUNE_INBOX: &str =
 pub(super) const PRUNE_OUTBOX: &str =
     "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < $1";
 
+/// Holds a thread (`$1` channel, `$2` user) for `$3` (this replica) for `$4` ms, if no one
+/// else holds it; a row comes back when held.
+pub(super) const HOLD: &str = "INSERT INTO sv_guests (channel, user_id, lease_owner, lease_until)
+    VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+    ON CONFLICT (channel, user_id) DO UPDATE
+        SET lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until
+        WHERE sv_guests.lease_until IS NULL OR sv_guests.lease_until < now()
+    RETURNING 1";
+
 /// Takes one message from a key's budget: `$1` the key, `$2` the emission interval `T`, `$3`
 /// the window, in milliseconds. `EXCLUDED.tat_ms` is now + T, so the new TAT is
 /// max(old TAT, now) + T, allowed when at most the window ahead of now; a row comes back only
@@ -135,6 +144,7 @@ pub(super) const ALL: &[&str] = &[
     DELIVERY_FAILED,
     PRUNE_INBOX,
     PRUNE_OUTBOX,
+    HOLD,
     TAKE,
     REFUSED,
 ];

@@ -198,6 +198,18 @@ impl Queue for Db {
 
     /// Marks message `seq` handled ([`InboxState::Done`] or [`InboxState::Failed`]) and
     /// queues its `reply`, in one transaction: a reply is never lost nor queued twice.
+    async fn hold(&self, _: &str, _: &str, _: std::time::Duration) -> Result<bool, Error> {
+        Ok(true)
+    }
+
+    async fn renew_hold(&self, _: &str, _: &str) -> Result<bool, Error> {
+        Ok(true)
+    }
+
+    async fn unhold(&self, _: &str, _: &str) -> Result<(), Error> {
+        Ok(())
+    }
+
     async fn answer(
         &self,
         seq: i64,

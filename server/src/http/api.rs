@@ -21,7 +21,8 @@ use super::shapes::{
     BookingView, ChatReply, CheckpointView, GraphView, GuestBooking, HistoryPage, HotelView, Text,
     ThreadState, node_names, status_name,
 };
-use crate::agent::Message;
+use crate::Error;
+use crate::agent::{Hold, Message};
 use crate::limits::Verdict;
 use crate::state::App;
 
@@ -108,13 +109,22 @@ pub(crate) async fn chat(
         message_id: format!("api:{correlation}"),
         correlation: correlation.to_string(),
     };
-    // If the client leaves, this future is dropped but the turn runs on (`Agent::turn`).
-    let turn = app
-        .agent
-        .turn(message)
-        .instrument(span)
-        .await
-        .or_internal(&correlation, "chat turn failed")?;
+    // If the client leaves, this future is dropped but the turn runs on (`Agent::turn`),
+    // holding the thread against other replicas' turns until it ends.
+    let hold = Hold {
+        queue: Arc::clone(&app.db),
+        lease: app.config.guest_lease(),
+    };
+    let turn = match app.agent.turn(message, Some(hold)).instrument(span).await {
+        Err(Error::ThreadBusy { .. }) => {
+            return Err(ApiError::Conflict(
+                "another message of this user is still being answered; send it again in a \
+                 moment"
+                    .into(),
+            ));
+        }
+        other => other.or_internal(&correlation, "chat turn failed")?,
+    };
     Ok((correlation, Json(ChatReply::from(turn))))
 }
 

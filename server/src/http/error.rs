@@ -54,6 +54,8 @@ pub(crate) enum ApiError {
     },
     /// 413: the body is over `MAX_BODY_BYTES`.
     PayloadTooLarge,
+    /// 409: the thread is busy with another turn (on another replica) for too long.
+    Conflict(String),
     /// 500: a failure inside the server. Only `request_id` reaches the client.
     Internal {
         /// The request's correlation id, in the body, the `x-request-id` header and the log.
@@ -89,6 +91,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,7 +123,8 @@ impl IntoResponse for ApiError {
             | ApiError::Invalid(message)
             | ApiError::NotFound(message)
             | ApiError::BadSignature(message)
-            | ApiError::Forbidden(message) => body(status, &message),
+            | ApiError::Forbidden(message)
+            | ApiError::Conflict(message) => body(status, &message),
             ApiError::Unauthorized => {
                 let challenge = [(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))];
                 (challenge, body(status, UNAUTHORIZED)).into_response()

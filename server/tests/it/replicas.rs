@@ -333,3 +333,34 @@ async fn two_hundred_guests_confirming_the_last_three_suites_on_two_replicas_boo
     }
     assert_eq!(stored, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_web_users_chats_on_both_replicas_at_once_take_turns() {
+    let Some(database) = database("web_turns").await else {
+        return;
+    };
+    let dir = common::fresh_dir("replicas-web-turns");
+    let fake = FakeMeta::start().await;
+    let a = replica(&dir, &fake, &database).await;
+    let b = replica(&dir, &fake, &database).await;
+    let http = reqwest::Client::new();
+    let replies = futures_util::future::join_all((0..12u32).map(|n| {
+        let (http, base) = (http.clone(), [&a.base, &b.base][n as usize % 2].clone());
+        async move { chat(&http, &base, "wen", &ask(n + 1)).await }
+    }))
+    .await;
+    assert!(
+        replies.iter().all(|r| r.contains("Shall I book it")),
+        "{replies:#?}"
+    );
+    // Every turn's checkpoints are contiguous: no two turns interleaved on the thread.
+    let checkpoints = turns(&a, "web:wen").await;
+    let mut order: Vec<&str> = Vec::new();
+    for (mid, _) in &checkpoints {
+        if order.last() != Some(&mid.as_str()) {
+            order.push(mid);
+        }
+    }
+    let distinct: std::collections::BTreeSet<&str> = order.iter().copied().collect();
+    assert_eq!((order.len(), distinct.len()), (12, 12), "{order:#?}");
+}
