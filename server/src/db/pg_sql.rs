@@ -105,14 +105,19 @@ pub(super) const HOLD: &str = "INSERT INTO sv_guests (channel, user_id, lease_ow
     RETURNING 1";
 
 /// Takes one message from a key's budget: `$1` the key, `$2` the emission interval `T`, `$3`
-/// the window, in milliseconds. `EXCLUDED.tat_ms` is now + T, so the new TAT is
-/// max(old TAT, now) + T, allowed when at most the window ahead of now; a row comes back only
-/// when allowed. Now is the database's clock.
+/// the window, in milliseconds. The new TAT is max(old TAT, now) + T, allowed when at most the
+/// window ahead of now; a row comes back only when allowed. Now is the database's clock, read
+/// in the update itself: after waiting for the row's lock (which, for everyone's budget, can
+/// take a while under load), not before, or a long wait would count against the message.
 pub(super) const TAKE: &str = "INSERT INTO sv_rate (key, tat_ms)
     VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $2)
     ON CONFLICT (key) DO UPDATE
-        SET tat_ms = GREATEST(sv_rate.tat_ms + $2, EXCLUDED.tat_ms), notified = false
-        WHERE GREATEST(sv_rate.tat_ms + $2, EXCLUDED.tat_ms) - (EXCLUDED.tat_ms - $2) <= $3
+        SET tat_ms = GREATEST(sv_rate.tat_ms,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint) + $2,
+            notified = false
+        WHERE GREATEST(sv_rate.tat_ms,
+                (extract(epoch FROM clock_timestamp()) * 1000)::bigint) + $2
+            - (extract(epoch FROM clock_timestamp()) * 1000)::bigint <= $3
     RETURNING tat_ms";
 
 /// After a refusal: marks the key told to slow down and returns whether it already was, its
