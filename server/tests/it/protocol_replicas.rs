@@ -375,31 +375,14 @@ async fn a_replica_starting_leaves_the_runs_in_flight_on_another_alone() {
     let run = run["run_id"].as_str().unwrap().to_owned();
     // A replica starting (as in a rolling restart) recovers only the runs of dead replicas.
     let c = Process::start(&dir, &fake, &database, &env).await;
-    let record: Value = http
-        .get(format!("{}/threads/t-rolling/runs/{run}", c.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let get = |base: &str, path: &str| {
+        let request = http.get(format!("{base}/threads/t-rolling/runs/{run}{path}"));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let record = get(&c.base, "").await;
     assert_eq!(record["status"], "running", "{record}");
-    let joined: Value = http
-        .get(format!("{}/threads/t-rolling/runs/{run}/join", c.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let joined = get(&c.base, "/join").await;
     assert_eq!(joined["ms"], json!(4_000), "{joined}");
-    let record: Value = http
-        .get(format!("{}/threads/t-rolling/runs/{run}", a.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let record = get(&a.base, "").await;
     assert_eq!(record["status"], "success", "{record}");
 }

@@ -27,6 +27,26 @@ pub(crate) async fn database(test: &str) -> Option<String> {
     Some(cluster.fresh_schema(test).await.url().to_owned())
 }
 
+/// Two replicas on one fresh schema, with `env` added, and the fake they send through.
+struct Pair {
+    a: Process,
+    b: Process,
+    fake: FakeMeta,
+}
+
+async fn pair(test: &str, env: &[(&str, &str)]) -> Option<Pair> {
+    let database = database(test).await?;
+    let dir = common::fresh_dir(&format!("replicas-{test}"));
+    let fake = FakeMeta::start().await;
+    let env: Vec<(&str, &str)> = [("GUEST_LEASE_SECS", LEASE_SECS)]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    let a = Process::start(&dir, &fake, &database, &env).await;
+    let b = Process::start(&dir, &fake, &database, &env).await;
+    Some(Pair { a, b, fake })
+}
+
 pub(crate) async fn replica(dir: &Path, fake: &FakeMeta, database: &str) -> Process {
     Process::start(dir, fake, database, &[("GUEST_LEASE_SECS", LEASE_SECS)]).await
 }
@@ -93,13 +113,9 @@ pub(crate) async fn turns(process: &Process, thread: &str) -> Vec<(String, Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_webhook_at_both_replicas_is_stored_once_and_answered_once() {
-    let Some(database) = database("same_webhook").await else {
+    let Some(Pair { a, b, fake }) = pair("same_webhook", &[]).await else {
         return;
     };
-    let dir = common::fresh_dir("replicas-same-webhook");
-    let fake = FakeMeta::start().await;
-    let a = replica(&dir, &fake, &database).await;
-    let b = replica(&dir, &fake, &database).await;
     for round in 0..5u32 {
         let guest = format!("twin-{round}");
         let body = ig_message(
@@ -127,13 +143,9 @@ async fn the_same_webhook_at_both_replicas_is_stored_once_and_answered_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_guests_messages_spread_over_both_replicas_are_answered_in_order_one_at_a_time() {
-    let Some(database) = database("one_guest").await else {
+    let Some(Pair { a, b, fake }) = pair("one_guest", &[]).await else {
         return;
     };
-    let dir = common::fresh_dir("replicas-one-guest");
-    let fake = FakeMeta::start().await;
-    let a = replica(&dir, &fake, &database).await;
-    let b = replica(&dir, &fake, &database).await;
     let sent: Vec<String> = (1..=20).map(|i| format!("mid-order-{i:02}")).collect();
     for (i, mid) in sent.iter().enumerate() {
         let body = ig_message(
@@ -174,13 +186,9 @@ async fn one_guests_messages_spread_over_both_replicas_are_answered_in_order_one
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_guests_are_shared_by_both_replicas_and_every_reply_is_sent_once() {
-    let Some(database) = database("fifty_guests").await else {
+    let Some(Pair { a, b, fake }) = pair("fifty_guests", &[]).await else {
         return;
     };
-    let dir = common::fresh_dir("replicas-fifty");
-    let fake = FakeMeta::start().await;
-    let a = replica(&dir, &fake, &database).await;
-    let b = replica(&dir, &fake, &database).await;
     for guest in 0..50u32 {
         for n in 0..3u32 {
             let body = ig_message(
@@ -223,17 +231,10 @@ async fn fifty_guests_are_shared_by_both_replicas_and_every_reply_is_sent_once()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_are_shared_by_the_replicas() {
-    let Some(database) = database("shared_limits").await else {
+    let Some(Pair { a, b, fake }) = pair("shared_limits", &[("RATE_LIMIT_PER_GUEST", "3")]).await
+    else {
         return;
     };
-    let dir = common::fresh_dir("replicas-limits");
-    let fake = FakeMeta::start().await;
-    let env = [
-        ("GUEST_LEASE_SECS", LEASE_SECS),
-        ("RATE_LIMIT_PER_GUEST", "3"),
-    ];
-    let a = Process::start(&dir, &fake, &database, &env).await;
-    let b = Process::start(&dir, &fake, &database, &env).await;
     for n in 0..6u32 {
         let body = ig_message(
             "rui",
@@ -281,17 +282,11 @@ async fn chat(http: &reqwest::Client, base: &str, user: &str, text: &str) -> Str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_guests_confirming_the_last_three_suites_on_two_replicas_book_exactly_three() {
-    let Some(database) = database("suites_race").await else {
+    let Some(Pair { a, b, fake: _fake }) =
+        pair("suites_race", &[("RATE_LIMIT_GLOBAL", "100000")]).await
+    else {
         return;
     };
-    let dir = common::fresh_dir("replicas-suites");
-    let fake = FakeMeta::start().await;
-    let env = [
-        ("GUEST_LEASE_SECS", LEASE_SECS),
-        ("RATE_LIMIT_GLOBAL", "100000"),
-    ];
-    let a = Process::start(&dir, &fake, &database, &env).await;
-    let b = Process::start(&dir, &fake, &database, &env).await;
     let bases = [a.base.clone(), b.base.clone()];
     let http = reqwest::Client::new();
     let guests: Vec<String> = (0..200).map(|i| format!("race{i:03}")).collect();
@@ -336,13 +331,9 @@ async fn two_hundred_guests_confirming_the_last_three_suites_on_two_replicas_boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_web_users_chats_on_both_replicas_at_once_take_turns() {
-    let Some(database) = database("web_turns").await else {
+    let Some(Pair { a, b, fake: _fake }) = pair("web_turns", &[]).await else {
         return;
     };
-    let dir = common::fresh_dir("replicas-web-turns");
-    let fake = FakeMeta::start().await;
-    let a = replica(&dir, &fake, &database).await;
-    let b = replica(&dir, &fake, &database).await;
     let http = reqwest::Client::new();
     let replies = futures_util::future::join_all((0..12u32).map(|n| {
         let (http, base) = (http.clone(), [&a.base, &b.base][n as usize % 2].clone());
