@@ -1,6 +1,7 @@
 //! Runs the W1–W7 workloads and prints one JSON object per workload and configuration.
 //!
-//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config sqlite]`
+//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1[,W2…]]
+//! [--config sqlite]`
 //!
 //! Configurations: `none`, `memory`, `sqlite` (`synchronous=FULL`), `sqlite-normal` and
 //! `postgres`. SQLite files go in `$BENCH_DB_DIR` (default: the system temp dir), which must be
@@ -399,8 +400,10 @@ fn main() {
         }
         return;
     }
-    let workloads: Vec<String> =
-        flag("--only").map_or_else(|| WORKLOADS.map(String::from).to_vec(), |w| vec![w]);
+    let workloads: Vec<String> = flag("--only").map_or_else(
+        || WORKLOADS.map(String::from).to_vec(),
+        |w| w.split(',').map(String::from).collect(),
+    );
     let asked = flag("--config");
     let mut configs: Vec<Config> = asked
         .as_deref()
