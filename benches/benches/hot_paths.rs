@@ -25,7 +25,7 @@ fn engine(c: &mut Criterion) {
         .build()
         .expect("runtime");
     for config in [Config::None, Config::Memory] {
-        let graph = config.attach(w1());
+        let graph = runtime.block_on(config.attach(w1()));
         let mut i = 0u64;
         c.bench_function(&format!("w1_hop/{}", config.name()), |b| {
             b.iter(|| {
@@ -36,7 +36,7 @@ fn engine(c: &mut Criterion) {
                     .expect("runs")
             })
         });
-        let graph = config.attach(w5(100));
+        let graph = runtime.block_on(config.attach(w5(100)));
         c.bench_function(&format!("w5_fanout_100/{}", config.name()), |b| {
             b.iter(|| {
                 i += 1;

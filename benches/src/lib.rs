@@ -14,6 +14,8 @@
 //!   a fresh thread per invocation. LangGraph has no figure for it; W1 is the graph without the
 //!   subgraph around it.
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -35,15 +37,19 @@ pub enum Config {
     Sqlite,
     /// [`SqliteCheckpointer`] on a fresh file, `synchronous=NORMAL`.
     SqliteNormal,
+    /// [`checkpoint_pg::PgCheckpointer`] on a fresh schema of `$BENCH_DATABASE_URL`'s server
+    /// (see [`pg`]), with the server's durability settings.
+    Postgres,
 }
 
 impl Config {
     /// Every configuration, in report order.
-    pub const ALL: [Config; 4] = [
+    pub const ALL: [Config; 5] = [
         Config::None,
         Config::Memory,
         Config::Sqlite,
         Config::SqliteNormal,
+        Config::Postgres,
     ];
 
     /// The name used in reports.
@@ -53,15 +59,22 @@ impl Config {
             Config::Memory => "memory",
             Config::Sqlite => "sqlite",
             Config::SqliteNormal => "sqlite-normal",
+            Config::Postgres => "postgres",
         }
     }
 
-    /// A new checkpointer of this kind (a SQLite one on a fresh file from [`fresh_db`]).
-    pub fn checkpointer(self) -> Option<Arc<dyn Checkpointer>> {
+    /// A new checkpointer of this kind: a SQLite one on a fresh file from [`fresh_db`], a
+    /// Postgres one on a fresh schema from [`pg::fresh_schema`].
+    pub async fn checkpointer(self) -> Option<Arc<dyn Checkpointer>> {
+        if self == Config::Postgres {
+            let schema = pg::fresh_schema("w").await;
+            return Some(Arc::new(pg::open(&schema).await));
+        }
         self.checkpointer_at(&fresh_db())
     }
 
-    /// A new checkpointer of this kind; a SQLite one on the file at `path`.
+    /// A new checkpointer of this kind; a SQLite one on the file at `path`. `None` for
+    /// [`Config::Postgres`] too, whose store is not a file: see [`Config::checkpointer`].
     pub fn checkpointer_at(self, path: &Path) -> Option<Arc<dyn Checkpointer>> {
         let sqlite = |synchronous| {
             let store = SqliteCheckpointer::options()
@@ -71,7 +84,7 @@ impl Config {
             Arc::new(store) as Arc<dyn Checkpointer>
         };
         match self {
-            Config::None => None,
+            Config::None | Config::Postgres => None,
             Config::Memory => Some(Arc::new(InMemoryCheckpointer::new())),
             Config::Sqlite => Some(sqlite(Synchronous::Full)),
             Config::SqliteNormal => Some(sqlite(Synchronous::Normal)),
@@ -79,8 +92,8 @@ impl Config {
     }
 
     /// Attaches a new checkpointer of this kind.
-    pub fn attach<S: State>(self, graph: CompiledGraph<S>) -> CompiledGraph<S> {
-        match self.checkpointer() {
+    pub async fn attach<S: State>(self, graph: CompiledGraph<S>) -> CompiledGraph<S> {
+        match self.checkpointer().await {
             None => graph,
             Some(store) => graph.with_checkpointer(store),
         }

@@ -2,7 +2,9 @@
 //! `testing`). This crate's tests use it, and so does the crash test in `examples`.
 //!
 //! The first test to ask ([`TestCluster::get`], [`fresh_schema`]) starts it: `initdb` into a temp dir and `pg_ctl start`, listening only
-//! on a unix socket in that dir (no TCP port to collide on), with `fsync=off`. As root, which
+//! on a unix socket in that dir (no TCP port to collide on), with `fsync=off` and
+//! `full_page_writes=off` ([`TestCluster::private_durable`] starts one with the server's default
+//! durability instead, for benchmarks). As root, which
 //! `initdb` and `postgres` refuse, both run as the packaged `postgres` user through `runuser`.
 //! A watchdog shell stops the cluster and removes the dir once this process has gone, however
 //! it ends. With `TEST_DATABASE_URL` set, that server is used instead.
@@ -38,6 +40,9 @@ struct Control {
     data: PathBuf,
     dir: PathBuf,
     root: bool,
+    /// The server's default durability (`fsync`, `full_page_writes`); otherwise both are off,
+    /// which tests do not need and which makes them faster.
+    durable: bool,
 }
 
 static SERVER: OnceLock<Option<TestCluster>> = OnceLock::new();
@@ -96,11 +101,12 @@ fn start() -> Option<TestCluster> {
             control: None,
         });
     }
-    start_cluster("shared")
+    start_cluster("shared", &std::env::temp_dir(), false)
 }
 
-/// Starts a throwaway cluster in a dir named after `name` and this process.
-fn start_cluster(name: &str) -> Option<TestCluster> {
+/// Starts a throwaway cluster in a dir of `parent` named after `name` and this process, with
+/// `fsync` and `full_page_writes` as the server ships them when `durable`, off otherwise.
+fn start_cluster(name: &str, parent: &Path, durable: bool) -> Option<TestCluster> {
     let Some(bin) = pg_bin() else {
         if std::env::var("REQUIRE_PG_TESTS").as_deref() == Ok("1") {
             panic!(
@@ -117,7 +123,7 @@ fn start_cluster(name: &str) -> Option<TestCluster> {
         return None;
     };
     let root = is_root();
-    let dir = std::env::temp_dir().join(format!("checkpoint-pg-{}-{name}", std::process::id()));
+    let dir = parent.join(format!("checkpoint-pg-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the cluster dir");
     if root {
@@ -137,6 +143,7 @@ fn start_cluster(name: &str) -> Option<TestCluster> {
         data: data.clone(),
         dir: dir.clone(),
         root,
+        durable,
     };
     control.start();
     // The watchdog: once this process is gone, stop the cluster and remove its dir.
@@ -184,9 +191,13 @@ impl Control {
             .arg(self.dir.join("log"))
             .args(["-w", "-o"])
             .arg(format!(
-                "-c listen_addresses='' -p {PORT} -k {} -c fsync=off -c full_page_writes=off \
-                 -c max_connections=300",
-                self.dir.display()
+                "-c listen_addresses='' -p {PORT} -k {}{} -c max_connections=300",
+                self.dir.display(),
+                if self.durable {
+                    ""
+                } else {
+                    " -c fsync=off -c full_page_writes=off"
+                }
             ))
             .arg("start");
         run(pg_ctl, "pg_ctl start");
@@ -266,7 +277,17 @@ impl TestCluster {
     /// [`stop`](TestCluster::stop) and [`start`](TestCluster::start) again; removed when this
     /// process has gone. `None` (after the notice) without the PostgreSQL binaries.
     pub fn private(name: &str) -> Option<TestCluster> {
-        start_cluster(name)
+        start_cluster(name, &std::env::temp_dir(), false)
+    }
+
+    /// Like [`TestCluster::private`], but with the server's default durability (`fsync=on`,
+    /// `full_page_writes=on`, and `synchronous_commit=on` as always), and its dir in `parent`
+    /// (created if missing), which should be on the disk being measured: for benchmarks. The
+    /// socket's path must stay under the kernel's limit (about 100 bytes), so `parent` should
+    /// be short.
+    pub fn private_durable(name: &str, parent: &Path) -> Option<TestCluster> {
+        std::fs::create_dir_all(parent).expect("create the cluster's parent dir");
+        start_cluster(name, parent, true)
     }
 
     /// Stops the cluster (`pg_ctl stop -m fast`: connections are cut). Panics for
@@ -290,6 +311,19 @@ impl TestCluster {
     /// `search_path`.
     pub fn config(&self) -> tokio_postgres::Config {
         base_config(&self.server)
+    }
+
+    /// The same as a connection string, for another process (`tokio_postgres::Config`'s
+    /// `FromStr` reads it back): `key=value` pairs for a throwaway cluster, or
+    /// `TEST_DATABASE_URL`.
+    pub fn conninfo(&self) -> String {
+        match &self.server {
+            Server::Socket(dir) => format!(
+                "host='{}' port={PORT} user=postgres dbname=postgres",
+                dir.display()
+            ),
+            Server::Url(url) => url.clone(),
+        }
     }
 
     /// Creates a new, empty schema named after `test` (a valid identifier's start).

@@ -21,7 +21,7 @@ pub(crate) async fn run_w7(config: Config, copy: bool) -> Report {
         let marks = Arc::clone(&marks);
         move || marks.lock().expect("marks").push(Instant::now())
     };
-    let graph = config.attach(w7(STEPS, clock));
+    let graph = config.attach(w7(STEPS, clock)).await;
     let mut latencies = Vec::new();
     let mut per_second = Vec::new();
     let (mut first, mut last) = (Vec::new(), Vec::new());

@@ -1,10 +1,21 @@
 //! Runs the W1–W7 workloads and prints one JSON object per workload and configuration.
 //!
-//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1] [--config sqlite]`
+//! Run with: `cargo run --release -p benches --bin workloads -- [--json] [--only W1[,W2…]]
+//! [--config sqlite]`
 //!
-//! Configurations: `none`, `memory`, `sqlite` (`synchronous=FULL`) and `sqlite-normal`. SQLite
-//! files go in `$BENCH_DB_DIR` (default: the system temp dir), which must be on the disk being
-//! measured.
+//! Configurations: `none`, `memory`, `sqlite` (`synchronous=FULL`), `sqlite-normal` and
+//! `postgres`. SQLite files go in `$BENCH_DB_DIR` (default: the system temp dir), which must be
+//! on the disk being measured.
+//!
+//! `postgres` runs on `$BENCH_DATABASE_URL` (a `postgres://` URL or a `key=value` conninfo) if
+//! set. Otherwise this process starts a throwaway cluster once (`initdb` + `pg_ctl`, as the
+//! `postgres` user when run as root; about 1–2 s), with the server's default durability
+//! (`fsync=on`, `synchronous_commit=on`, `full_page_writes=on`), its data directory in
+//! `$BENCH_DB_DIR` and a unix socket as its only listener, hands it to each child process in
+//! `$BENCH_DATABASE_URL`, and removes it when it exits. Every checkpointer works in a fresh
+//! schema, dropped when its child process ends. The reports' notes name the server's version
+//! and its durability settings as read back from it. Without a URL and without PostgreSQL's
+//! server binaries, a run of every configuration skips `postgres` after a notice.
 //!
 //! Method (as for the LangGraph baseline): each measurement is calibrated to about 0.8 s per
 //! repetition (W6: 1,000 invocations per repetition); throughput is the median of 5
@@ -18,7 +29,9 @@ mod measure;
 
 use std::time::Instant;
 
-use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, w4, w5, w6};
+use std::sync::Arc;
+
+use benches::{BenchUpdate, Config, db_dir, fresh_db, looping, pg, w4, w5, w6};
 use graph_core::{
     CompiledGraph, Durability, HistoryQuery, Namespace, NodeId, Resume, RunConfig, RunStatus,
     TaskId, TaskPath, ThreadId,
@@ -45,9 +58,36 @@ async fn bytes_per_step(config: Config, threads: u64, supersteps: u64) -> Option
     Some((size - empty) as f64 / (threads * supersteps) as f64)
 }
 
+/// Bytes per superstep on Postgres, over `threads` loop threads of `supersteps` each on a fresh
+/// schema: the growth of its tables' `pg_total_relation_size` after a `VACUUM`, before it, and
+/// the WAL written.
+async fn pg_bytes_per_step(threads: u64, supersteps: u64) -> (f64, f64, f64) {
+    let client = pg::client().await;
+    let schema = pg::fresh_schema("bytes").await;
+    let store = pg::open(&schema).await;
+    let empty = pg::relation_bytes(&client, &schema.name).await;
+    let wal = pg::stats(&client).await.wal_bytes;
+    let graph = looping(supersteps).with_checkpointer(Arc::new(store));
+    for k in 0..threads {
+        let cfg = RunConfig::thread(format!("bytes-{k}")).max_supersteps(supersteps as u32 + 1);
+        graph
+            .invoke(BenchUpdate::default(), &cfg)
+            .await
+            .expect("the loop runs");
+    }
+    drop(graph);
+    pg::wait_closed(&client, &schema.name).await;
+    let wal = pg::stats(&client).await.wal_bytes - wal;
+    let before = pg::relation_bytes(&client, &schema.name).await - empty;
+    pg::vacuum(&client, &schema.name).await;
+    let after = pg::relation_bytes(&client, &schema.name).await - empty;
+    let steps = (threads * supersteps) as f64;
+    (after as f64 / steps, before as f64 / steps, wal / steps)
+}
+
 async fn run_w2(config: Config) -> Report {
     // 50 supersteps per thread; 100 threads one after another make one timed call.
-    let graph = config.attach(looping(50));
+    let graph = config.attach(looping(50)).await;
     let mut thread = 0u64;
     let s = measure(|_| {
         let graph = graph.clone();
@@ -82,11 +122,24 @@ async fn run_w2(config: Config) -> Report {
             r.note.take().unwrap_or_default()
         ));
     }
+    if config == Config::Postgres {
+        let (after, before, wal) = pg_bytes_per_step(100, 50).await;
+        let (long, _, long_wal) = pg_bytes_per_step(2, 2000).await;
+        r.bytes_per_step = Some(after);
+        r.note = Some(format!(
+            "{}; bytes_per_step: growth of the fresh schema's tables (Σ pg_total_relation_size: \
+             heap, indexes, TOAST, free space and visibility maps) over 100 threads × 50 \
+             supersteps, after a VACUUM of them (no CHECKPOINT needed: relation files grow as \
+             they are extended); before the VACUUM {before:.0} B/step; WAL written {wal:.0} \
+             B/step; 2 threads × 2000 supersteps: {long:.0} B/step, WAL {long_wal:.0} B/step",
+            r.note.take().unwrap_or_default()
+        ));
+    }
     r
 }
 
 async fn run_w3(config: Config) -> Report {
-    let graph = config.attach(looping(10));
+    let graph = config.attach(looping(10)).await;
     let mut walls = Vec::new();
     let mut latencies = Vec::new();
     for rep in 0..REPS {
@@ -125,7 +178,7 @@ async fn run_w3(config: Config) -> Report {
 }
 
 async fn run_w4(config: Config) -> Vec<Report> {
-    let graph = config.attach(w4());
+    let graph = config.attach(w4()).await;
     if config == Config::None {
         return Vec::new(); // resume and history need a checkpointer
     }
@@ -153,7 +206,7 @@ async fn run_w4(config: Config) -> Vec<Report> {
     resume.note = Some("resume from the interrupt in B to END (runs B and C)".into());
 
     // A thread with 500 checkpoints: the input checkpoint plus 499 supersteps.
-    let history_graph = config.attach(looping(499));
+    let history_graph = config.attach(looping(499)).await;
     let cfg = RunConfig::thread("w4-history");
     history_graph
         .invoke(BenchUpdate::default(), &cfg)
@@ -196,7 +249,7 @@ async fn run_w4(config: Config) -> Vec<Report> {
 }
 
 async fn run_w5(config: Config) -> Report {
-    let graph = config.attach(w5(100));
+    let graph = config.attach(w5(100)).await;
     let s = measure(|i| {
         let graph = graph.clone();
         async move {
@@ -218,7 +271,7 @@ async fn run_w5(config: Config) -> Report {
 
 async fn run_w6(config: Config) -> Report {
     const INVOCATIONS: u64 = 1000;
-    let graph = config.attach(w6());
+    let graph = config.attach(w6()).await;
     let s = measure_calls(INVOCATIONS, |i| {
         let graph = graph.clone();
         async move {
@@ -276,7 +329,7 @@ async fn run_one(workload: &str, config: Config) -> Vec<Report> {
                     reports.push(durable::run_w1_with(config, durability, in_flight).await);
                 }
             }
-            reports.extend(durable::raw_commits(config));
+            reports.extend(durable::raw_commits(config).await);
             reports
         }
         "W2" => vec![run_w2(config).await],
@@ -296,7 +349,7 @@ async fn run_one(workload: &str, config: Config) -> Vec<Report> {
 }
 
 const WORKLOADS: [&str; 7] = ["W1", "W2", "W3", "W4", "W5", "W6", "W7"];
-const CONFIGS: [Config; 4] = Config::ALL;
+const CONFIGS: [Config; 5] = Config::ALL;
 
 fn parse_config(name: &str) -> Config {
     CONFIGS
@@ -321,7 +374,20 @@ fn main() {
             .enable_all()
             .build()
             .expect("runtime");
-        let reports = runtime.block_on(run_one(&workload, config));
+        let reports = runtime.block_on(async {
+            let mut reports = run_one(&workload, config).await;
+            if config == Config::Postgres {
+                let note = pg::server_note(&pg::client().await).await;
+                for r in &mut reports {
+                    r.note = Some(match r.note.take() {
+                        Some(own) => format!("{own}; {note}"),
+                        None => note.clone(),
+                    });
+                }
+                pg::drop_schemas().await;
+            }
+            reports
+        });
         let peak = peak_rss_kb();
         drop(runtime);
         if std::env::var_os("BENCH_DB_DIR").is_none() {
@@ -334,10 +400,33 @@ fn main() {
         }
         return;
     }
-    let workloads: Vec<String> =
-        flag("--only").map_or_else(|| WORKLOADS.map(String::from).to_vec(), |w| vec![w]);
-    let configs: Vec<Config> =
-        flag("--config").map_or_else(|| CONFIGS.to_vec(), |c| vec![parse_config(&c)]);
+    let workloads: Vec<String> = flag("--only").map_or_else(
+        || WORKLOADS.map(String::from).to_vec(),
+        |w| w.split(',').map(String::from).collect(),
+    );
+    let asked = flag("--config");
+    let mut configs: Vec<Config> = asked
+        .as_deref()
+        .map_or_else(|| CONFIGS.to_vec(), |c| vec![parse_config(c)]);
+    // The Postgres server for the children: `$BENCH_DATABASE_URL`, or a cluster of our own.
+    let mut database_url = std::env::var(pg::URL_VAR).ok();
+    if configs.contains(&Config::Postgres) && database_url.is_none() {
+        database_url = pg::start_cluster();
+        if database_url.is_none() {
+            if asked.is_some() {
+                eprintln!(
+                    "--config postgres needs {} or PostgreSQL's server binaries",
+                    pg::URL_VAR
+                );
+                std::process::exit(1);
+            }
+            eprintln!(
+                "skipping the postgres configuration: no {} and no PostgreSQL server binaries",
+                pg::URL_VAR
+            );
+            configs.retain(|&c| c != Config::Postgres);
+        }
+    }
     let exe = std::env::current_exe().expect("own path");
     if !json {
         println!(
@@ -355,10 +444,12 @@ fn main() {
     }
     for workload in &workloads {
         for config in &configs {
-            let out = std::process::Command::new(&exe)
-                .args(["--child", "--only", workload, "--config", config.name()])
-                .output()
-                .expect("child runs");
+            let mut child = std::process::Command::new(&exe);
+            child.args(["--child", "--only", workload, "--config", config.name()]);
+            if let Some(url) = &database_url {
+                child.env(pg::URL_VAR, url);
+            }
+            let out = child.output().expect("child runs");
             if !out.status.success() {
                 eprintln!(
                     "{workload}/{}: {}",
