@@ -149,9 +149,7 @@ impl Api {
         let store = &self.shared.store;
         let unfinished = if store.shared() {
             // Other processes' runs are live unless their heartbeats stopped.
-            store
-                .stale_runs(crate::now_ms() - STALE_AFTER.as_millis() as i64)
-                .await?
+            store.stale_runs(STALE_AFTER).await?
         } else {
             store.unfinished_runs().await?
         };
@@ -177,7 +175,7 @@ impl Api {
         }
         let live = self.shared.runs.live_ids();
         if !live.is_empty() {
-            store.heartbeat(&live, crate::now_ms()).await?;
+            store.heartbeat(&live).await?;
         }
         self.recover().await
     }

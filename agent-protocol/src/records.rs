@@ -349,20 +349,21 @@ pub trait RunStore: Send + Sync + 'static {
     async fn admit_run(&self, run: &RunRecord) -> Result<Vec<String>, Error>;
 
     /// Records that this process still has `run_ids` in flight (running them, or holding them
-    /// pending behind another run), at `now_ms`: what [`RunStore::stale_runs`] tells live
-    /// runs from those of a process that died. The default does nothing (one process: its
-    /// runs are either live or were cut short by its own stop).
-    async fn heartbeat(&self, run_ids: &[String], now_ms: i64) -> Result<(), Error> {
-        let _ = (run_ids, now_ms);
+    /// pending behind another run), now on the store's clock: what [`RunStore::stale_runs`]
+    /// tells live runs from those of a process that died. The default does nothing (one
+    /// process: its runs are either live or were cut short by its own stop).
+    async fn heartbeat(&self, run_ids: &[String]) -> Result<(), Error> {
+        let _ = run_ids;
         Ok(())
     }
 
-    /// Runs in flight whose process stopped sending [`RunStore::heartbeat`]s before
-    /// `before_ms` (or, never having sent one, was created before it), oldest first: the runs
-    /// of a process that died, which another may mark ended. The default is every run in
-    /// flight ([`RunStore::unfinished_runs`]), right for a store no other process shares.
-    async fn stale_runs(&self, before_ms: i64) -> Result<Vec<RunRecord>, Error> {
-        let _ = before_ms;
+    /// Runs in flight whose process sent no [`RunStore::heartbeat`] for `older_than` (or,
+    /// never having sent one, that were created longer ago), oldest first: the runs of a
+    /// process that died, which another may mark ended. Measured on the store's clock, so
+    /// processes' clocks need not agree. The default is every run in flight
+    /// ([`RunStore::unfinished_runs`]), right for a store no other process shares.
+    async fn stale_runs(&self, older_than: std::time::Duration) -> Result<Vec<RunRecord>, Error> {
+        let _ = older_than;
         self.unfinished_runs().await
     }
 

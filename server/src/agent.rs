@@ -65,7 +65,10 @@ impl Hold {
                     tokio::time::sleep(lease / 3).await;
                     match queue.renew_hold(&channel, &user).await {
                         Ok(true) => {}
-                        Ok(false) => tracing::warn!(channel, user, "lost the thread's hold"),
+                        Ok(false) => {
+                            tracing::warn!(channel, user, "lost the thread's hold");
+                            return;
+                        }
                         Err(e) => tracing::warn!(error = %e, "renewing the thread's hold"),
                     }
                 }
@@ -77,6 +80,13 @@ impl Hold {
             user,
             renewing,
         })
+    }
+}
+
+impl Drop for Held {
+    // A turn that panicked never reaches `end`: its hold stops being renewed and lapses.
+    fn drop(&mut self) {
+        self.renewing.abort();
     }
 }
 

@@ -84,13 +84,20 @@ pub(crate) async fn run(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
 /// message failed (it is tried again later, before the guest's later messages).
 async fn serve(app: &App, guest: &Guest) {
     let lease = app.config.guest_lease();
+    // Lost when renewing says so, or when no renewal got through for two thirds of the lease
+    // (the database is slow or away): by the time it lapses another replica may take the
+    // guest, so this one stops first rather than answer beside it.
     let heartbeat = async {
+        let mut renewed = tokio::time::Instant::now();
         loop {
-            tokio::time::sleep(lease / 3).await;
+            tokio::time::sleep(lease / 6).await;
             match app.db.renew(guest).await {
-                Ok(true) => {}
+                Ok(true) => renewed = tokio::time::Instant::now(),
                 Ok(false) => return,
                 Err(e) => tracing::warn!(error = %e, "renewing a guest's lease"),
+            }
+            if renewed.elapsed() >= lease * 2 / 3 {
+                return;
             }
         }
     };

@@ -54,8 +54,10 @@ pub struct Server {
     http: JoinHandle<Result<(), Error>>,
     inbox: JoinHandle<()>,
     outbox: JoinHandle<()>,
-    /// With Postgres: the tasks that hear other replicas' work and keep the API's runs alive.
+    /// With Postgres: the task that hears other replicas' work.
     replicas: Vec<JoinHandle<()>>,
+    /// With Postgres: the task that keeps this replica's API runs alive for the others.
+    tend: Option<(watch::Sender<bool>, JoinHandle<()>)>,
     /// For shutdown to wait out turns whose callers stopped waiting.
     agent: Arc<agent::Agent>,
     /// For shutdown to wait out the Agent Protocol's runs.
@@ -102,9 +104,13 @@ impl Server {
         ));
         let (stop, stopped) = watch::channel(false);
         let mut replicas = Vec::new();
+        let mut tend = None;
         if let Some((queue, connect)) = storage.listen {
             replicas.push(queue.listen(connect, wake, stopped.clone()));
-            replicas.push(protocol::tend(protocol.clone(), stopped.clone()));
+            // Stopped only after the runs have ended: a replica still draining its runs keeps
+            // them alive for the others.
+            let (stop_tending, tending) = watch::channel(false);
+            tend = Some((stop_tending, protocol::tend(protocol.clone(), tending)));
         }
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
@@ -133,6 +139,7 @@ impl Server {
             inbox,
             outbox,
             replicas,
+            tend,
             agent,
             protocol,
         })
@@ -161,6 +168,10 @@ impl Server {
         };
         if tokio::time::timeout(state::DRAIN, idle).await.is_err() {
             tracing::warn!("shutdown: turns and runs still running were stopped");
+        }
+        if let Some((stop, task)) = self.tend {
+            let _ = stop.send(true);
+            let _ = task.await;
         }
         let _ = self.outbox.await;
         for task in self.replicas {

@@ -84,7 +84,7 @@ impl RateLimits {
         // The guest's budget first: a guest over theirs takes nothing from everyone's.
         let taken = shared
             .limits
-            .take(&[(guest, shared.per_guest), (EVERYONE, shared.global)])
+            .take(guest, shared.per_guest, (EVERYONE, shared.global))
             .await;
         match taken {
             Ok(Taken::Allowed) => Verdict::Allowed,

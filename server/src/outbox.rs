@@ -56,8 +56,11 @@ pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiv
                 }
                 Err(_) => None,
             };
+            // A part due already but not claimable (behind an earlier part of its guest, or
+            // claimed by another replica) is looked at again in a while, not in a busy loop.
             let wait = next_due.map_or(Duration::from_secs(1), |at| {
-                Duration::from_millis((at - now_ms()).clamp(5, 1000) as u64)
+                let ms = at - now_ms();
+                Duration::from_millis(if ms > 0 { ms.clamp(5, 1000) } else { 250 } as u64)
             });
             tokio::select! {
                 () = app.wake.outbox.notified() => {}

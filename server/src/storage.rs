@@ -119,6 +119,14 @@ impl Storage {
         if connect.get_connect_timeout().is_none() {
             connect.connect_timeout(POOL_WAIT);
         }
+        // A peer that vanished without closing (a partition, a host gone) is noticed in about
+        // a minute instead of the operating system's two hours: queries on its connections
+        // fail, and the pool replaces them. (Unix sockets need none of this.)
+        connect
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .keepalives_interval(Duration::from_secs(10))
+            .keepalives_retries(3);
         let pool = pool(&connect, &database)?;
         // Fail at start, naming the database, rather than on the first message.
         drop(

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::{App, Query, json as answer, no_content, page};
 use crate::error::Error;
-use crate::records::{ThreadQuery, ThreadRecord, ThreadSort, ThreadStatus};
+use crate::records::{RunStatus, ThreadQuery, ThreadRecord, ThreadSort, ThreadStatus};
 use crate::request::Body;
 use crate::served::{JsonSnapshot, ServedGraph};
 use crate::shapes::{CheckpointRef, Thread, ThreadState};
@@ -225,15 +225,32 @@ pub(super) async fn delete(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let _admission = app.admission.lock(&id).await;
-    let _exclusive = idle_thread(&app, &id)?;
+    let _exclusive = idle_thread(&app, &id).await?;
     remove(&app, &id).await?;
     Ok(no_content())
 }
 
-/// Holds `id`'s run lock, or a 409 when a run (ours, or the host's own turn) has the thread
-/// or waits for it: an edit or a delete must not land under a run.
-pub(super) fn idle_thread(app: &App, id: &str) -> Result<tokio::sync::OwnedMutexGuard<()>, Error> {
-    if !app.runs.of_thread(id).is_empty() {
+/// Holds `id`'s run lock, or a 409 when a run (ours, another process's on a shared store, or
+/// the host's own turn) has the thread or waits for it: an edit or a delete must not land
+/// under a run.
+pub(super) async fn idle_thread(
+    app: &App,
+    id: &str,
+) -> Result<tokio::sync::OwnedMutexGuard<()>, Error> {
+    let elsewhere = if app.store.shared() {
+        let mut in_flight = false;
+        for status in [RunStatus::Pending, RunStatus::Running] {
+            in_flight |= !app
+                .store
+                .list_runs(id, Some(status), 1, 0)
+                .await?
+                .is_empty();
+        }
+        in_flight
+    } else {
+        false
+    };
+    if elsewhere || !app.runs.of_thread(id).is_empty() {
         return Err(Error::Conflict(format!(
             "thread `{id}` has runs in flight; wait for them or cancel them first"
         )));
@@ -366,7 +383,7 @@ pub(super) async fn update_state(
         ));
     };
     let _admission = app.admission.lock(&id).await;
-    let _exclusive = idle_thread(&app, &id)?;
+    let _exclusive = idle_thread(&app, &id).await?;
     let mut config = RunConfig::thread(id.as_str());
     if let Some(at) = body.get::<String>("checkpoint_id")? {
         config = config.at(checkpoint_id("checkpoint_id", &at)?);

@@ -143,9 +143,17 @@ impl Queue for PgQueue {
             let tx = client.transaction().await?;
             let insert = tx.prepare_cached(sql::RECEIVE).await?;
             let guest = tx.prepare_cached(sql::ADD_GUEST).await?;
-            let mut new = Vec::with_capacity(messages.len());
+            let mut new = vec![false; messages.len()];
             let mut pending = false;
-            for m in &messages {
+            // In one order whatever the delivery's: two replicas storing overlapping
+            // deliveries then wait on each other's rows instead of deadlocking.
+            let mut order: Vec<usize> = (0..messages.len()).collect();
+            order.sort_by_key(|&i| {
+                let m = &messages[i];
+                (m.channel, &m.user, &m.message_id)
+            });
+            for i in order {
+                let m = &messages[i];
                 let channel = m.channel.as_str();
                 let inserted = tx
                     .execute(
@@ -168,7 +176,7 @@ impl Queue for PgQueue {
                     tx.execute(&guest, &[&channel, &m.user]).await?;
                     pending = true;
                 }
-                new.push(inserted);
+                new[i] = inserted;
             }
             if pending {
                 tx.execute(sql::NOTIFY_INBOX, &[]).await?;
@@ -184,10 +192,18 @@ impl Queue for PgQueue {
     async fn claim_guests(&self, limit: usize) -> Result<Vec<Guest>, Error> {
         let what = "claim guests";
         let client = self.client(what).await?;
+        // Only channels this build answers: in a rollout, an older replica leaves a newer
+        // channel's guests to the replicas that know it.
+        let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         let rows = client
             .query(
                 sql::CLAIM_GUESTS,
-                &[&&*self.owner, &(self.lease_ms() as f64), &(limit as i64)],
+                &[
+                    &&*self.owner,
+                    &(self.lease_ms() as f64),
+                    &(limit as i64),
+                    &channels,
+                ],
             )
             .await
             .map_err(|e| self.fail(what, e))?;
@@ -197,8 +213,8 @@ impl Queue for PgQueue {
             let user: String = row.get(1);
             match Channel::parse(&channel) {
                 Some(channel) => guests.push(Guest { channel, user }),
-                // A channel this build does not know cannot be answered; its rows stay stored
-                // and its lease lapses for a build that knows it.
+                // The claim asks for known channels only; a row that reads otherwise is left to
+                // lapse.
                 None => tracing::warn!(channel, "messages on a channel this build cannot answer"),
             }
         }

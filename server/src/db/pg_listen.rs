@@ -24,6 +24,7 @@ impl PgQueue {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(250);
             loop {
+                let connected_at = tokio::time::Instant::now();
                 let listened = tokio::select! {
                     result = listen_once(&config, &wake) => result,
                     _ = stop.wait_for(|stop| *stop) => return,
@@ -38,7 +39,13 @@ impl PgQueue {
                     () = tokio::time::sleep(backoff) => {}
                     _ = stop.wait_for(|stop| *stop) => return,
                 }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                // A connection that lasted starts the backoff over; one that keeps failing
+                // backs off up to 5 s.
+                backoff = if connected_at.elapsed() > Duration::from_secs(30) {
+                    Duration::from_millis(250)
+                } else {
+                    (backoff * 2).min(Duration::from_secs(5))
+                };
             }
         })
     }

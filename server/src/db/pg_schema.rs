@@ -63,11 +63,11 @@ CREATE TABLE sv_outbox (
 CREATE INDEX sv_outbox_pending ON sv_outbox (channel, recipient, id) WHERE state = 'pending';
 CREATE INDEX sv_outbox_created ON sv_outbox (created_ms);
 -- Rate limits shared by the replicas: per key (a guest, or '*' for everyone), GCRA's
--- theoretical arrival time in the database's milliseconds, and whether the guest was told
+-- theoretical arrival time in the database's microseconds, and whether the guest was told
 -- to slow down since they were last allowed.
 CREATE TABLE sv_rate (
     key TEXT PRIMARY KEY,
-    tat_ms BIGINT NOT NULL,
+    tat_us BIGINT NOT NULL,
     notified BOOLEAN NOT NULL DEFAULT false
 );
 CREATE TABLE sv_delivery_failures (

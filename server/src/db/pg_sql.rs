@@ -22,15 +22,19 @@ pub(super) const ADD_GUEST: &str = "INSERT INTO sv_guests (channel, user_id) VAL
 
 pub(super) const NOTIFY_INBOX: &str = "SELECT pg_notify('sv_inbox', '')";
 
+/// Takes the lease (`$1` owner, `$2` ms) of up to `$3` guests with pending messages on the
+/// channels `$4` this build answers whose lease is free or lapsed, oldest waiting first; starts
+/// from the pending messages (a partial index), not from every guest ever seen.
 pub(super) const CLAIM_GUESTS: &str = "UPDATE sv_guests g SET lease_owner = $1,
-    lease_until = now() + $2 * interval '1 millisecond'
+        lease_until = now() + $2 * interval '1 millisecond'
     FROM (SELECT g2.channel, g2.user_id FROM sv_guests g2
-    WHERE (g2.lease_until IS NULL OR g2.lease_until < now())
-    AND EXISTS (SELECT 1 FROM sv_inbox i WHERE i.state = 'pending'
-    AND i.channel = g2.channel AND i.user_id = g2.user_id)
-    ORDER BY (SELECT min(i.seq) FROM sv_inbox i WHERE i.state = 'pending'
-    AND i.channel = g2.channel AND i.user_id = g2.user_id)
-    LIMIT $3 FOR UPDATE SKIP LOCKED) c
+          JOIN (SELECT channel, user_id, min(seq) AS first FROM sv_inbox
+                WHERE state = 'pending' AND channel = ANY($4)
+                GROUP BY channel, user_id) p
+            ON p.channel = g2.channel AND p.user_id = g2.user_id
+          WHERE g2.lease_until IS NULL OR g2.lease_until < now()
+          ORDER BY p.first
+          LIMIT $3 FOR UPDATE OF g2 SKIP LOCKED) c
     WHERE g.channel = c.channel AND g.user_id = c.user_id
     RETURNING g.channel, g.user_id";
 
@@ -46,11 +50,15 @@ pub(super) const RENEW: &str =
 pub(super) const RELEASE: &str = "UPDATE sv_guests SET lease_owner = NULL, lease_until = NULL
     WHERE channel = $1 AND user_id = $2 AND lease_owner = $3";
 
+/// Marks message `$1` handled (`$2` state, `$3` detail) only if it is still pending and `$4`
+/// still holds its guest's unexpired lease; the lease row is locked `FOR SHARE`, so a takeover
+/// under way either waits for this or wins and makes it match nothing.
 pub(super) const ANSWER: &str = "UPDATE sv_inbox SET state = $2, detail = $3
     WHERE seq = $1 AND state = 'pending'
     AND EXISTS (SELECT 1 FROM sv_guests g
-    WHERE g.channel = sv_inbox.channel
-    AND g.user_id = sv_inbox.user_id AND g.lease_owner = $4)";
+        WHERE g.channel = sv_inbox.channel AND g.user_id = sv_inbox.user_id
+          AND g.lease_owner = $4 AND g.lease_until > now()
+        FOR SHARE)";
 
 pub(super) const ATTEMPT_FAILED: &str =
     "UPDATE sv_inbox SET attempts = attempts + 1, detail = $2 WHERE seq = $1";
@@ -105,27 +113,30 @@ pub(super) const HOLD: &str = "INSERT INTO sv_guests (channel, user_id, lease_ow
     RETURNING 1";
 
 /// Takes one message from a key's budget: `$1` the key, `$2` the emission interval `T`, `$3`
-/// the window, in milliseconds. The new TAT is max(old TAT, now) + T, allowed when at most the
+/// the window, in microseconds. The new TAT is max(old TAT, now) + T, allowed when at most the
 /// window ahead of now; a row comes back only when allowed. Now is the database's clock, read
 /// in the update itself: after waiting for the row's lock (which, for everyone's budget, can
 /// take a while under load), not before, or a long wait would count against the message.
-pub(super) const TAKE: &str = "INSERT INTO sv_rate (key, tat_ms)
-    VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint + $2)
+pub(super) const TAKE: &str = "INSERT INTO sv_rate (key, tat_us)
+    VALUES ($1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint + $2)
     ON CONFLICT (key) DO UPDATE
-        SET tat_ms = GREATEST(sv_rate.tat_ms,
-                (extract(epoch FROM clock_timestamp()) * 1000)::bigint) + $2,
-            notified = false
-        WHERE GREATEST(sv_rate.tat_ms,
-                (extract(epoch FROM clock_timestamp()) * 1000)::bigint) + $2
-            - (extract(epoch FROM clock_timestamp()) * 1000)::bigint <= $3
-    RETURNING tat_ms";
+        SET tat_us = GREATEST(sv_rate.tat_us,
+                (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) + $2
+        WHERE GREATEST(sv_rate.tat_us,
+                (extract(epoch FROM clock_timestamp()) * 1000000)::bigint) + $2
+            - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint <= $3
+    RETURNING tat_us";
 
-/// After a refusal: marks the key told to slow down and returns whether it already was, its
-/// TAT and now (ms, the database's clock).
+/// After a refusal: marks guest `$1` told to slow down and returns whether they already were,
+/// the TAT of the budget `$2` that refused, and now (µs, the database's clock).
 pub(super) const REFUSED: &str = "UPDATE sv_rate r SET notified = true
     FROM (SELECT notified FROM sv_rate WHERE key = $1 FOR UPDATE) old
     WHERE r.key = $1
-    RETURNING old.notified, r.tat_ms, (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+    RETURNING old.notified, (SELECT tat_us FROM sv_rate WHERE key = $2),
+        (extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
+
+/// After a message of guest `$1` was allowed: their next refusal gets a notice again.
+pub(super) const UNNOTIFY: &str = "UPDATE sv_rate SET notified = false WHERE key = $1 AND notified";
 
 /// Every statement above.
 pub(super) const ALL: &[&str] = &[
@@ -152,4 +163,5 @@ pub(super) const ALL: &[&str] = &[
     HOLD,
     TAKE,
     REFUSED,
+    UNNOTIFY,
 ];

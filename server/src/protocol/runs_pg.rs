@@ -407,16 +407,17 @@ impl RunStore for PgRunStore {
         decode(&rows, what, run_from)
     }
 
-    async fn heartbeat(&self, run_ids: &[String], now_ms: i64) -> Result<(), Error> {
-        let params: [&(dyn ToSql + Sync); 2] = [&run_ids, &now_ms];
+    async fn heartbeat(&self, run_ids: &[String]) -> Result<(), Error> {
+        let params: [&(dyn ToSql + Sync); 1] = [&run_ids];
         self.execute("record runs alive", sql::HEARTBEAT, &params)
             .await
             .map(drop)
     }
 
-    async fn stale_runs(&self, before_ms: i64) -> Result<Vec<RunRecord>, Error> {
+    async fn stale_runs(&self, older_than: std::time::Duration) -> Result<Vec<RunRecord>, Error> {
         let what = "read stale runs";
-        let rows = self.query(what, sql::STALE, &[&before_ms]).await?;
+        let older_than_ms = i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX);
+        let rows = self.query(what, sql::STALE, &[&older_than_ms]).await?;
         decode(&rows, what, run_from)
     }
 }

@@ -101,6 +101,11 @@ async fn a_replica_killed_mid_send_is_taken_over_and_parts_go_out_once_in_order(
     // Let A answer the second message too: its reply waits behind the first part.
     tokio::time::sleep(Duration::from_secs(1)).await;
     drop(a);
+    // The fake answers nothing its client left: wait until it has seen A's connection go.
+    eventually(20, "A's held send to be dropped", || async {
+        (fake.held() == 0).then_some(())
+    })
+    .await;
     fake.hold(false);
     let b = replica(&dir, &fake, &database).await;
     let replies = eventually(60, "B to send both replies", || async {

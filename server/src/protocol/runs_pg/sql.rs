@@ -144,17 +144,20 @@ pub(super) const UNFINISHED: &str = concat!(
     " FROM ap_runs WHERE status IN ('pending', 'running') ORDER BY seq"
 );
 
-/// The runs of `$1` still in flight were alive at `$2` (ms).
-pub(super) const HEARTBEAT: &str = "UPDATE ap_runs SET heartbeat_ms = $2
+/// The runs of `$1` still in flight are alive now (the database's clock, in ms).
+pub(super) const HEARTBEAT: &str = "UPDATE ap_runs
+    SET heartbeat_ms = (extract(epoch FROM now()) * 1000)::bigint
     WHERE run_id = ANY($1) AND status IN ('pending', 'running')";
 
-/// Runs in flight whose process's last heartbeat (or, without one, their creation) is before
-/// `$1` (ms), oldest first.
+/// Runs in flight whose process's last heartbeat (or, without one, their creation) is more
+/// than `$1` ms ago on the database's clock, oldest first.
 pub(super) const STALE: &str = concat!(
     "SELECT ",
     run_columns!(),
     " FROM ap_runs WHERE status IN ('pending', 'running')
-        AND COALESCE(heartbeat_ms, created_at_ms) < $1 ORDER BY seq"
+        AND COALESCE(heartbeat_ms, created_at_ms)
+            < (extract(epoch FROM now()) * 1000)::bigint - $1
+        ORDER BY seq"
 );
 
 /// A running run's events, `$2`…`$4` as in [`INSERT_EVENTS`], written only while the run is
