@@ -59,6 +59,9 @@ pub(crate) fn pool(config: &tokio_postgres::Config, database: &str) -> Result<Po
         })
 }
 
+/// tokio-postgres' keepalive idle time when a URL does not set one (the operating system's).
+const DEFAULT_KEEPALIVE_IDLE: Duration = Duration::from_secs(2 * 60 * 60);
+
 /// What the server keeps, opened.
 pub(crate) struct Storage {
     pub(crate) checkpointer: Arc<dyn Checkpointer>,
@@ -121,12 +124,14 @@ impl Storage {
         }
         // A peer that vanished without closing (a partition, a host gone) is noticed in about
         // a minute instead of the operating system's two hours: queries on its connections
-        // fail, and the pool replaces them. (Unix sockets need none of this.)
-        connect
-            .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30))
-            .keepalives_interval(Duration::from_secs(10))
-            .keepalives_retries(3);
+        // fail, and the pool replaces them. (Unix sockets need none of this.) A URL that sets
+        // its own keepalives keeps them.
+        if connect.get_keepalives() && connect.get_keepalives_idle() == DEFAULT_KEEPALIVE_IDLE {
+            connect
+                .keepalives_idle(Duration::from_secs(30))
+                .keepalives_interval(Duration::from_secs(10))
+                .keepalives_retries(3);
+        }
         let pool = pool(&connect, &database)?;
         // Fail at start, naming the database, rather than on the first message.
         drop(
