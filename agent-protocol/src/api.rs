@@ -8,7 +8,7 @@ use graph_core::Store;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::exclusion::ThreadLocks;
+use crate::exclusion::{ThreadHold, ThreadLocks};
 use crate::records::{RunStatus, RunStore};
 use crate::runs::Runs;
 use crate::served::ServedGraph;
@@ -32,6 +32,7 @@ pub struct ApiBuilder {
     runs: Arc<dyn RunStore>,
     items: Option<Arc<dyn Store>>,
     locks: Arc<ThreadLocks>,
+    hold: Option<Arc<dyn ThreadHold>>,
     test_hooks: bool,
     retention: Duration,
 }
@@ -56,6 +57,14 @@ impl ApiBuilder {
     /// runs and this API's never interleave on one thread.
     pub fn locks(mut self, locks: Arc<ThreadLocks>) -> Self {
         self.locks = locks;
+        self
+    }
+
+    /// Holds each run's thread across processes sharing the host's storage, as the host's
+    /// own runners do ([`ThreadHold`]). Without it, runs are kept apart from the host's
+    /// runners in this process only.
+    pub fn hold(mut self, hold: Arc<dyn ThreadHold>) -> Self {
+        self.hold = Some(hold);
         self
     }
 
@@ -89,6 +98,7 @@ impl ApiBuilder {
         let runs = Arc::new(Runs::new(
             Arc::clone(&self.runs),
             Arc::clone(&self.locks),
+            self.hold,
             self.retention,
         ));
         Ok(Api {
@@ -135,6 +145,7 @@ impl Api {
             runs,
             items: None,
             locks: Arc::new(ThreadLocks::new()),
+            hold: None,
             test_hooks: false,
             retention: DEFAULT_EVENT_RETENTION,
         }

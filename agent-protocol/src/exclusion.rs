@@ -1,5 +1,7 @@
 //! [`ThreadLocks`]: one lock per thread, shared by everything that runs a graph on a thread
-//! (this API's runs, and a server's own turns), so two runs of one thread never interleave.
+//! (this API's runs, and a server's own turns), so two runs of one thread never interleave;
+//! and [`ThreadHold`], the same across processes sharing the host's storage, when the host
+//! has one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -42,4 +44,15 @@ impl ThreadLocks {
     pub async fn lock(&self, thread: &str) -> OwnedMutexGuard<()> {
         self.get(thread).lock_owned().await
     }
+}
+
+/// Holds a thread against what runs graphs on it in other processes that share the host's
+/// storage (its replicas' runs and turns). A host with one process needs none. A run takes the
+/// hold before its thread's [`ThreadLocks`] lock (so a host's own runners, which hold first and
+/// lock second, cannot deadlock with it) and keeps it until its writes have landed.
+#[async_trait::async_trait]
+pub trait ThreadHold: Send + Sync {
+    /// Waits until `thread` is held by this process; dropping what it returns gives it back
+    /// (or lets it lapse).
+    async fn hold(&self, thread: &str) -> Result<Box<dyn Send + Sync>, crate::Error>;
 }

@@ -42,7 +42,7 @@ pub mod testing;
 
 pub use api::{Api, ApiBuilder, DEFAULT_EVENT_RETENTION, STALE_AFTER, assistant_id};
 pub use error::Error;
-pub use exclusion::ThreadLocks;
+pub use exclusion::{ThreadHold, ThreadLocks};
 pub use memory::{MemoryRunStore, sort_threads};
 pub use records::{
     CancelAction, Multitask, REJECTED, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent,

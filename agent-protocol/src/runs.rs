@@ -26,7 +26,7 @@ use self::ending::{Ended, public_message};
 pub(crate) use self::live::{Cancel, LiveRun};
 use self::shared::Mirror;
 use crate::error::Error;
-use crate::exclusion::ThreadLocks;
+use crate::exclusion::{ThreadHold, ThreadLocks};
 use crate::frames::Framer;
 use crate::records::{Multitask, REJECTED, RunRecord, RunStatus, RunStore};
 use crate::request::RunRequest;
@@ -36,6 +36,8 @@ use crate::served::Step;
 pub(crate) struct Runs {
     store: Arc<dyn RunStore>,
     locks: Arc<ThreadLocks>,
+    /// Holds a run's thread against other processes' runners, when the host has one.
+    hold: Option<Arc<dyn ThreadHold>>,
     live: Mutex<HashMap<String, Arc<LiveRun>>>,
     /// Counts runs under way, for shutdown.
     in_flight: watch::Sender<usize>,
@@ -61,11 +63,13 @@ impl Runs {
     pub(crate) fn new(
         store: Arc<dyn RunStore>,
         locks: Arc<ThreadLocks>,
+        hold: Option<Arc<dyn ThreadHold>>,
         retention: Duration,
     ) -> Self {
         Runs {
             store,
             locks,
+            hold,
             live: Mutex::new(HashMap::new()),
             in_flight: watch::Sender::new(0),
             retention,
@@ -284,6 +288,30 @@ impl Runs {
                 }
             }
         }
+        // The thread across processes first, then in this one (the order a host's own
+        // runners take them in); a cancel while waiting ends the run before it starts.
+        let _held = match &self.hold {
+            Some(hold) => tokio::select! {
+                held = hold.hold(&thread) => match held {
+                    Ok(held) => Some(held),
+                    Err(e) => {
+                        tracing::error!(error = %e, run = %record.run_id, "holding a run's thread");
+                        self.finish_with(
+                            live,
+                            &*request.graph,
+                            Ended::Failed("the run could not hold its thread".into()),
+                        )
+                        .await;
+                        return;
+                    }
+                },
+                action = live::cancelled(&mut cancel) => {
+                    self.finish(live, Value::Null, action, None).await;
+                    return;
+                }
+            },
+            None => None,
+        };
         // Waits its turn; a cancel while waiting ends the run before it starts.
         let guard = tokio::select! {
             guard = self.locks.lock(&thread) => guard,

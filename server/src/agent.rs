@@ -30,17 +30,17 @@ use crate::metrics::Metrics;
 use crate::metrics::{LlmLabels, NodeLabels, OutcomeLabels, ProviderLabels};
 use crate::storage::Storage;
 
-/// How long a turn waits for another replica's turn on its thread before giving up.
+/// How long a chat turn waits for another replica's turn on its thread before giving up.
 const HOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Where a turn holds its thread across replicas, and for how long at a time.
+/// Where a turn or an API run holds its thread across replicas, and for how long at a time.
 #[derive(Clone)]
 pub(crate) struct Hold {
     pub(crate) queue: Arc<dyn Queue>,
     pub(crate) lease: std::time::Duration,
 }
 
-/// A thread held for a turn, renewed until [`Held::end`].
+/// A thread held, renewed until dropped; dropping it gives the thread back.
 struct Held {
     hold: Hold,
     channel: String,
@@ -49,17 +49,20 @@ struct Held {
 }
 
 impl Hold {
-    /// Holds `message`'s thread, waiting up to [`HOLD_WAIT`] for another replica's turn.
-    async fn take(&self, message: &Message) -> Result<Held, Error> {
-        let (channel, user) = (message.channel.clone(), message.user.clone());
-        if !self.queue.hold(&channel, &user, HOLD_WAIT).await? {
-            return Err(Error::ThreadBusy {
-                thread: thread_id(&channel, &user),
-            });
+    /// Holds the thread of `user` on `channel`, waiting up to `wait` for another replica's turn
+    /// or run; `None` when it could not.
+    async fn take(
+        &self,
+        channel: &str,
+        user: &str,
+        wait: std::time::Duration,
+    ) -> Result<Option<Held>, Error> {
+        if !self.queue.hold(channel, user, wait).await? {
+            return Ok(None);
         }
         let renewing = tokio::spawn({
             let (queue, lease) = (Arc::clone(&self.queue), self.lease);
-            let (channel, user) = (channel.clone(), user.clone());
+            let (channel, user) = (channel.to_owned(), user.to_owned());
             async move {
                 loop {
                     tokio::time::sleep(lease / 3).await;
@@ -74,29 +77,48 @@ impl Hold {
                 }
             }
         });
-        Ok(Held {
+        Ok(Some(Held {
             hold: self.clone(),
-            channel,
-            user,
+            channel: channel.to_owned(),
+            user: user.to_owned(),
             renewing,
-        })
+        }))
     }
 }
 
 impl Drop for Held {
-    // A turn that panicked never reaches `end`: its hold stops being renewed and lapses.
     fn drop(&mut self) {
         self.renewing.abort();
+        let (queue, channel, user) = (
+            Arc::clone(&self.hold.queue),
+            std::mem::take(&mut self.channel),
+            std::mem::take(&mut self.user),
+        );
+        // Given back in the background; should that fail, the hold lapses on its own.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = queue.unhold(&channel, &user).await {
+                    tracing::warn!(error = %e, "giving the thread's hold back");
+                }
+            });
+        }
     }
 }
 
-impl Held {
-    /// Stops renewing and gives the thread back.
-    async fn end(self) {
-        self.renewing.abort();
-        if let Err(e) = self.hold.queue.unhold(&self.channel, &self.user).await {
-            // It lapses on its own.
-            tracing::warn!(error = %e, "giving the thread's hold back");
+/// API runs hold their thread as the server's turns do, so an SDK run, a guest's webhook turn
+/// and a chat turn on one thread take turns across replicas. A thread `channel:user` (a
+/// guest's) is held on the guest's row; any other id on a row of its own.
+#[async_trait::async_trait]
+impl agent_protocol::ThreadHold for Hold {
+    async fn hold(&self, thread: &str) -> Result<Box<dyn Send + Sync>, agent_protocol::Error> {
+        let (channel, user) = thread.split_once(':').unwrap_or(("thread", thread));
+        loop {
+            match self.take(channel, user, HOLD_WAIT).await {
+                Ok(Some(held)) => return Ok(Box::new(held)),
+                // A long turn elsewhere: a run waits its turn, however long.
+                Ok(None) => {}
+                Err(e) => return Err(agent_protocol::Error::Storage(e.to_string())),
+            }
         }
     }
 }
@@ -281,16 +303,22 @@ impl Agent {
             async move {
                 let _counted = counted;
                 let thread = thread_id(&message.channel, &message.user);
-                let _exclusive = agent.locks.lock(&thread).await;
-                let held = match &hold {
-                    Some(hold) => Some(hold.take(&message).await?),
+                // Across replicas first, then in this process: the order every runner of a
+                // thread takes them in, so none waits for the other's.
+                let _held = match &hold {
+                    Some(hold) => {
+                        let held = hold
+                            .take(&message.channel, &message.user, HOLD_WAIT)
+                            .await?;
+                        Some(held.ok_or_else(|| Error::ThreadBusy {
+                            thread: thread.clone(),
+                        })?)
+                    }
                     None => None,
                 };
+                let _exclusive = agent.locks.lock(&thread).await;
                 let result = agent.run_turn(thread, &message).await;
                 agent.settle().await;
-                if let Some(held) = held {
-                    held.end().await;
-                }
                 result.map_err(Error::Agent)
             }
             .in_current_span(),

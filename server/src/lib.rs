@@ -91,7 +91,13 @@ impl Server {
             addr: config.bind_addr,
             source,
         })?;
-        let protocol = protocol::open(&config, &agent, Arc::clone(&storage.runs)).await?;
+        let protocol = protocol::open(
+            &config,
+            &agent,
+            Arc::clone(&storage.runs),
+            Arc::clone(&storage.queue),
+        )
+        .await?;
         let wake = Arc::new(db::Wake::default());
         let app = Arc::new(state::App::new(
             config,

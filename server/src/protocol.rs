@@ -16,8 +16,9 @@ use std::sync::Arc;
 use agent_protocol::{Api, RunStore, Served, samples};
 
 use crate::Error;
-use crate::agent::{Agent, HOTEL_GRAPH};
+use crate::agent::{Agent, HOTEL_GRAPH, Hold};
 use crate::config::Config;
+use crate::db::Queue;
 
 /// Builds the API over the agent's graph, checkpointer and store, and marks runs a previous
 /// process left unfinished.
@@ -25,7 +26,13 @@ pub(crate) async fn open(
     config: &Config,
     agent: &Agent,
     runs: Arc<dyn RunStore>,
+    queue: Arc<dyn Queue>,
 ) -> Result<Api, Error> {
+    // Replicas sharing the database: runs hold their thread as the server's turns do.
+    let hold = runs.shared().then(|| Hold {
+        queue,
+        lease: config.guest_lease(),
+    });
     let checkpointer = Arc::clone(agent.checkpointer());
     let startup =
         |what: &str, e: graph_core::BuildError| Error::Startup(format!("the {what} graph: {e}"));
@@ -38,6 +45,9 @@ pub(crate) async fn open(
         .store(agent.long_term_store())
         .locks(agent.locks())
         .test_hooks(config.agent_test_graphs);
+    if let Some(hold) = hold {
+        builder = builder.hold(Arc::new(hold));
+    }
     if config.agent_test_graphs {
         let sleepy = samples::sleepy_graph()
             .map_err(|e| startup("sleepy", e))?

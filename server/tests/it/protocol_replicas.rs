@@ -386,3 +386,67 @@ async fn a_replica_starting_leaves_the_runs_in_flight_on_another_alone() {
     let record = get(&a.base, "").await;
     assert_eq!(record["status"], "success", "{record}");
 }
+
+/// API runs and chat turns on one guest's thread, half through each replica, all at once:
+/// every one succeeds and the thread's checkpoints count up without a gap (two runners that
+/// read the same head would both try to store the next checkpoint, and one would fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_runs_and_chat_turns_on_one_thread_take_turns_across_replicas() {
+    let Some(p) = pair("runs_and_turns").await else {
+        return;
+    };
+    let created = p
+        .post(&p.a, "/threads", json!({"thread_id": "web:ana"}))
+        .await;
+    assert_eq!(created.status(), 200);
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let (run_on, chat_on) = if i % 2 == 0 {
+            (&p.a, &p.b)
+        } else {
+            (&p.b, &p.a)
+        };
+        let (http, url) = (
+            p.http.clone(),
+            format!("{}/threads/web:ana/runs/wait", run_on.base),
+        );
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"assistant_id": "hotel",
+                "input": {"channel": "web", "user": "ana", "message": format!("hello {i}")}});
+            let response = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            let result: Value = response.json().await.unwrap();
+            assert!(result.get("__error__").is_none(), "{result}");
+        }));
+        let (http, url) = (p.http.clone(), format!("{}/api/chat", chat_on.base));
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"user_id": "ana", "text": format!("hi again {i}")});
+            let response = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let history: Value = p
+        .post(&p.b, "/threads/web:ana/history", json!({"limit": 1000}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<u64> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["checkpoint_id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let expected: Vec<u64> = (0..ids.len() as u64).rev().collect();
+    assert_eq!(ids, expected);
+    let guest_lines = history[0]["values"]["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|line| line["from"] == "guest")
+        .count();
+    assert_eq!(guest_lines, 12, "every message is one turn");
+}
