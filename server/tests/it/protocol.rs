@@ -58,6 +58,13 @@ async fn api_runs_and_chat_turns_on_one_thread_never_interleave() {
         .json()
         .await
         .unwrap();
+    assert_one_turn_per_message(&history, 20);
+    running.server.shutdown().await;
+}
+
+/// A thread's `history` (newest first) counts its checkpoints up without a gap, and its
+/// transcript has one guest line per message sent: no two runners read the same head.
+pub(crate) fn assert_one_turn_per_message(history: &Value, messages: usize) {
     let ids: Vec<u64> = history
         .as_array()
         .unwrap()
@@ -72,8 +79,7 @@ async fn api_runs_and_chat_turns_on_one_thread_never_interleave() {
         .iter()
         .filter(|line| line["from"] == "guest")
         .count();
-    assert_eq!(guest_lines, 20, "every message is one turn");
-    running.server.shutdown().await;
+    assert_eq!(guest_lines, messages, "every message is one turn");
 }
 
 /// A guest's conversation is a thread of the `hotel` graph in the API from its first turn.

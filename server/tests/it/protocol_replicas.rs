@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::common;
 use crate::fake_meta::FakeMeta;
 use crate::process::Process;
+use crate::protocol::assert_one_turn_per_message;
 use crate::replicas::database;
 
 /// Two replicas on one fresh schema, or `None` (after the notice) without a cluster.
@@ -434,19 +435,5 @@ async fn api_runs_and_chat_turns_on_one_thread_take_turns_across_replicas() {
         .json()
         .await
         .unwrap();
-    let ids: Vec<u64> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["checkpoint_id"].as_str().unwrap().parse().unwrap())
-        .collect();
-    let expected: Vec<u64> = (0..ids.len() as u64).rev().collect();
-    assert_eq!(ids, expected);
-    let guest_lines = history[0]["values"]["transcript"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|line| line["from"] == "guest")
-        .count();
-    assert_eq!(guest_lines, 12, "every message is one turn");
+    assert_one_turn_per_message(&history, 12);
 }
