@@ -15,6 +15,7 @@ mod meta;
 mod process;
 mod protocol;
 mod protocol_replicas;
+mod protocol_replicas_follow;
 mod replicas;
 mod replicas_faults;
 mod restart;
