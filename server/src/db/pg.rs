@@ -14,6 +14,7 @@
 //! - Writers `NOTIFY sv_inbox` / `sv_outbox` in their transaction; every replica `LISTEN`s on a
 //!   connection of its own (`db/pg_listen.rs`) and still polls, in case one was missed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -130,6 +131,22 @@ impl Queue for PgQueue {
             .await
             .map_err(|e| self.fail("ping", e))?;
         Ok(())
+    }
+
+    async fn stored_already(
+        &self,
+        channel: Channel,
+        message_ids: Vec<String>,
+    ) -> Result<HashSet<String>, Error> {
+        let what = "look up received messages";
+        let client = self.client(what).await?;
+        let rows = client
+            .query(sql::STORED_ALREADY, &[&channel.as_str(), &message_ids])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(|e| self.fail(what, e)))
+            .collect()
     }
 
     async fn receive(

@@ -11,6 +11,9 @@ pub(super) const NOTIFY_OUTBOX: &str = "SELECT pg_notify('sv_outbox', '')";
 
 pub(super) const PING: &str = "SELECT 1";
 
+pub(super) const STORED_ALREADY: &str =
+    "SELECT message_id FROM sv_inbox WHERE channel = $1 AND message_id = ANY($2)";
+
 pub(super) const RECEIVE: &str =
     "INSERT INTO sv_inbox (channel, message_id, user_id, kind, text, sent_at_ms,
     received_at_ms, correlation, state)
@@ -143,6 +146,7 @@ pub(super) const ALL: &[&str] = &[
     QUEUE_PART,
     NOTIFY_OUTBOX,
     PING,
+    STORED_ALREADY,
     RECEIVE,
     ADD_GUEST,
     NOTIFY_INBOX,
