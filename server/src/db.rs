@@ -160,7 +160,9 @@ pub(crate) trait Queue: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<(), Error>;
 
-    /// Deletes handled messages and finished parts older than `before_ms`.
+    /// Deletes handled messages and finished parts older than `before_ms`; on Postgres also
+    /// the leases of guests not heard from since (with nothing pending, lease lapsed) and rate
+    /// budgets full again for an hour.
     async fn prune(&self, before_ms: i64) -> Result<usize, Error>;
 }
 

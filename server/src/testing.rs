@@ -48,3 +48,39 @@ async fn pg_store(config: tokio_postgres::Config) -> Result<PgRunStore, Error> {
     migrate_pg(&pool, DATABASE).await?;
     Ok(PgRunStore::new(pool))
 }
+
+/// The Postgres queue on `config`'s database (migrated), for tests that drive its storing and
+/// pruning directly.
+pub struct TestQueue(Arc<PgQueue>);
+
+impl TestQueue {
+    /// Opens the queue, migrating the server's tables.
+    pub async fn open(config: tokio_postgres::Config) -> Result<TestQueue, Error> {
+        let pool = crate::storage::pool(&config, DATABASE)?;
+        let queue = PgQueue::open(pool, DATABASE.into(), Duration::from_secs(30)).await?;
+        Ok(TestQueue(Arc::new(queue)))
+    }
+
+    /// Stores an Instagram text message `message_id` from `user`, received at `now_ms`, as a
+    /// webhook would; whether it was new.
+    pub async fn receive(&self, user: &str, message_id: &str, now_ms: i64) -> Result<bool, Error> {
+        use crate::db::{InboxState, Kind, NewMessage, Queue};
+        let message = NewMessage {
+            channel: crate::meta::Channel::Instagram,
+            message_id: message_id.to_owned(),
+            user: user.to_owned(),
+            kind: Kind::Text,
+            text: "hello".to_owned(),
+            sent_at_ms: now_ms,
+            correlation: format!("test-{message_id}"),
+            state: InboxState::Pending,
+        };
+        let stored = self.0.receive(vec![message], now_ms).await?;
+        Ok(stored.first().is_some_and(|(_, new)| *new))
+    }
+
+    /// The queue's housekeeping: forgets what is older than `before_ms`; how many rows.
+    pub async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
+        crate::db::Queue::prune(&*self.0, before_ms).await
+    }
+}

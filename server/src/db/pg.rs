@@ -190,7 +190,7 @@ impl Queue for PgQueue {
                     .await?
                     == 1;
                 if inserted && m.state == InboxState::Pending {
-                    tx.execute(&guest, &[&channel, &m.user]).await?;
+                    tx.execute(&guest, &[&channel, &m.user, &now_ms]).await?;
                     pending = true;
                 }
                 new[i] = inserted;
@@ -477,8 +477,14 @@ impl Queue for PgQueue {
             .execute(sql::PRUNE_OUTBOX, &[&before_ms])
             .await
             .map_err(|e| self.fail(what, e))?;
-        // `sv_guests` keeps a row per guest ever seen: deleting one could race a message being
-        // stored for that guest and strand it unclaimable.
-        Ok((inbox + outbox) as usize)
+        let guests = client
+            .execute(sql::PRUNE_GUESTS, &[&before_ms])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        let budgets = client
+            .execute(sql::PRUNE_RATE, &[])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok((inbox + outbox + guests + budgets) as usize)
     }
 }

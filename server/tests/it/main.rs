@@ -16,6 +16,7 @@ mod process;
 mod protocol;
 mod protocol_replicas;
 mod protocol_replicas_follow;
+mod queue_pruning;
 mod replicas;
 mod replicas_faults;
 mod restart;
