@@ -195,7 +195,7 @@ impl Notice {
             }
             None => {
                 text.push_str("Thread: ");
-                text.push_str(&self.thread_id);
+                text.push_str(&one_line(&self.thread_id));
             }
         }
         text.push('\n');
@@ -232,7 +232,7 @@ impl Notice {
                 "<{}|Open the conversation>",
                 slack_escape(console_link(base, &self.thread_id).as_str())
             ),
-            None => format!("*Thread:* {}", slack_escape(&self.thread_id)),
+            None => format!("*Thread:* {}", slack_escape(&one_line(&self.thread_id))),
         };
         vec![summary, quote, link]
     }
@@ -266,16 +266,17 @@ pub(crate) fn slack_escape(text: &str) -> String {
 
 /// `text` on one line: control characters (CR and LF included) become spaces.
 fn one_line(text: &str) -> String {
-    text.trim()
+    let line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+        .collect();
+    line.trim().to_owned()
 }
 
 /// `text` with `\n` line ends only: `\r\n` and lone `\r` become `\n`, other control
 /// characters spaces.
 fn multi_line(text: &str) -> String {
-    text.trim()
+    let lines: String = text
         .replace("\r\n", "\n")
         .chars()
         .map(|c| match c {
@@ -283,7 +284,8 @@ fn multi_line(text: &str) -> String {
             c if c.is_control() => ' ',
             c => c,
         })
-        .collect()
+        .collect();
+    lines.trim().to_owned()
 }
 
 /// At most `max` characters of `text`, cut on a character boundary, `…` marking a cut.
