@@ -11,8 +11,8 @@
 //! | `STAFF_EMAIL_TO` | the recipients, comma-separated |
 //! | `CONSOLE_BASE_URL` | the staff console; notices link to `{base}/{thread id}` |
 //!
-//! Every variable is optional; the three email ones go together. An empty value counts as
-//! unset.
+//! Every variable is optional; the three email ones go together. Values are trimmed (a secret
+//! read from a file keeps no newline), and an empty one counts as unset.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -120,7 +120,8 @@ fn webhook_target(raw: &str, secret: &str) -> Result<Webhook, Error> {
             ),
         ));
     }
-    Webhook::new(url, secret, webhook::DEFAULT_TIMEOUT).map_err(|e| invalid(WEBHOOK_SECRET, e))
+    Webhook::new(url, secret, webhook::DEFAULT_TIMEOUT)
+        .map_err(|e| Error::Startup(format!("the staff webhook: {e}")))
 }
 
 fn email_target(smtp: &str, from: &str, to: &str) -> Result<Email, Error> {
