@@ -28,6 +28,7 @@ pub mod meta;
 mod metrics;
 mod outbox;
 mod protocol;
+mod staff;
 mod state;
 mod storage;
 

@@ -1,5 +1,5 @@
 //! Constructors for the server's integration tests: the run stores for the conformance suite,
-//! and the Postgres statement checks. Not an API.
+//! the Postgres statement checks, and the staff notifications not yet wired in. Not an API.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +10,12 @@ use agent_protocol::RunStore;
 use crate::Error;
 use crate::db::{Db, PgQueue, migrate_pg};
 use crate::protocol::{PgRunStore, SqliteRunStore};
+
+/// Staff notifications (webhook and email), until the handoff flow sends them.
+pub use crate::staff::{
+    Delivery, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, Reason, SIGNATURE_HEADER, StaffNotify,
+    TIMESTAMP_HEADER, Target, payload, verify,
+};
 
 /// What error messages call the test's database.
 const DATABASE: &str = "the test's schema";
