@@ -27,6 +27,7 @@ use super::{
     Reply,
 };
 use crate::Error;
+use crate::meta::form::Form;
 use crate::meta::{Channel, DeliveryFailure};
 
 /// The shortest a reply part's claim lasts: longer than a send's timeout (15 s), so a slow send
@@ -104,6 +105,7 @@ async fn queue(
     now_ms: i64,
 ) -> Result<(), tokio_postgres::Error> {
     let insert = tx.prepare_cached(sql::QUEUE_PART).await?;
+    let form = reply.form.stored();
     for part in &reply.parts {
         tx.execute(
             &insert,
@@ -114,6 +116,7 @@ async fn queue(
                 &reply.correlation,
                 &OutboxState::Pending.as_str(),
                 &now_ms,
+                &form,
             ],
         )
         .await?;
@@ -393,6 +396,7 @@ impl Queue for PgQueue {
                     text: row.get(3),
                     correlation: row.get(4),
                     attempts: row.get(5),
+                    form: Form::from_stored(row.get::<_, Option<&str>>(6)),
                 })
             })
             .collect();
