@@ -9,6 +9,7 @@
 //!   its reply.
 //! - `sv_outbox`: every reply part, stored before it is sent, until it is sent or dropped.
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
+//! - `sv_handoffs`: the conversations a person was asked to take over ([`Handoffs`]).
 //! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
 //!   answers a guest, in order.
 //! - `sv_rate` (Postgres): the rate limits' budgets, shared by the replicas ([`PgLimits`]).
@@ -21,6 +22,9 @@ use async_trait::async_trait;
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
+mod handoffs;
+mod handoffs_pg;
+mod handoffs_sqlite;
 mod pg;
 mod pg_limits;
 mod pg_listen;
@@ -30,6 +34,7 @@ mod rows;
 mod sqlite;
 mod sqlite_schema;
 
+pub(crate) use handoffs::{Closed, Handoff, HandoffQuery, Handoffs};
 pub(crate) use pg::PgQueue;
 pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;
@@ -60,7 +65,7 @@ pub(crate) enum Answered {
 /// gives it back when the guest has nothing pending ([`Queue::release`]). Storing an answer
 /// checks the lease in the same transaction, so a holder that lost it writes nothing.
 #[async_trait]
-pub(crate) trait Queue: Send + Sync + 'static {
+pub(crate) trait Queue: Handoffs + Send + Sync + 'static {
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), Error>;
 

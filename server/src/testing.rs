@@ -13,8 +13,8 @@ use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Staff notifications (webhook and email), until the handoff flow sends them.
 pub use crate::staff::{
-    Delivery, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, Reason, SIGNATURE_HEADER, StaffNotify,
-    TIMESTAMP_HEADER, Target, payload, verify,
+    Delivery, HandoffReason, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, SIGNATURE_HEADER,
+    StaffNotify, TIMESTAMP_HEADER, Target, payload, verify,
 };
 
 /// What error messages call the test's database.

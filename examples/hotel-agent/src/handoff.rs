@@ -22,7 +22,7 @@ use super::reply::{language, say};
 use super::state::{Conversation, ConversationUpdate, Line};
 
 /// Why a person was asked to take over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffReason {
     /// The guest asked for a person ("can I talk to a human", "quiero hablar con alguien").
@@ -38,14 +38,42 @@ pub enum HandoffReason {
 }
 
 impl HandoffReason {
-    /// Why, in a few words, for staff.
-    pub fn describe(self) -> &'static str {
+    /// Every reason.
+    pub const ALL: [HandoffReason; 5] = [
+        HandoffReason::AskedForPerson,
+        HandoffReason::Anger,
+        HandoffReason::LegalOrSafety,
+        HandoffReason::Complaint,
+        HandoffReason::Misunderstood,
+    ];
+
+    /// A stable machine name (as serialized): `asked_for_person`, `anger`,
+    /// `legal_or_safety`, `complaint`, `misunderstood`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            HandoffReason::AskedForPerson => "the guest asked for a person",
-            HandoffReason::Anger => "the guest is upset",
-            HandoffReason::LegalOrSafety => "legal, safety or health words",
-            HandoffReason::Complaint => "a complaint",
-            HandoffReason::Misunderstood => "the assistant did not understand three times",
+            HandoffReason::AskedForPerson => "asked_for_person",
+            HandoffReason::Anger => "anger",
+            HandoffReason::LegalOrSafety => "legal_or_safety",
+            HandoffReason::Complaint => "complaint",
+            HandoffReason::Misunderstood => "misunderstood",
+        }
+    }
+
+    /// The reason named by [`HandoffReason::as_str`].
+    pub fn parse(name: &str) -> Option<HandoffReason> {
+        HandoffReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// The reason in a sentence, for staff.
+    pub fn human(self) -> &'static str {
+        match self {
+            HandoffReason::AskedForPerson => "The guest asked to talk to a person.",
+            HandoffReason::Anger => "The guest sounds angry or upset.",
+            HandoffReason::LegalOrSafety => "The guest mentioned a legal, safety or health matter.",
+            HandoffReason::Complaint => "The guest has a complaint.",
+            HandoffReason::Misunderstood => {
+                "The assistant misunderstood the guest three times in a row."
+            }
         }
     }
 
@@ -69,6 +97,12 @@ impl HandoffReason {
         } else {
             HandoffReason::Complaint
         }
+    }
+}
+
+impl std::fmt::Display for HandoffReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -68,14 +68,14 @@ impl PgQueue {
         })
     }
 
-    fn fail(&self, what: &str, reason: impl std::fmt::Display) -> Error {
+    pub(super) fn fail(&self, what: &str, reason: impl std::fmt::Display) -> Error {
         Error::Database {
             database: self.database.to_string(),
             reason: format!("{what}: {reason}"),
         }
     }
 
-    async fn client(&self, what: &str) -> Result<deadpool_postgres::Object, Error> {
+    pub(super) async fn client(&self, what: &str) -> Result<deadpool_postgres::Object, Error> {
         self.pool.get().await.map_err(|e| self.fail(what, e))
     }
 
@@ -83,18 +83,19 @@ impl PgQueue {
         self.lease.as_millis() as i64
     }
 
-    /// Prepares every statement of the queue and the limits against the database (which
+    /// Prepares every statement of the queue, the handoffs and the limits against the database (which
     /// checks their syntax, tables, columns and types); how many.
     pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
         let what = "prepare the statements";
         let client = self.client(what).await?;
-        for statement in sql::ALL {
+        let all = sql::ALL.iter().chain(super::handoffs_pg::ALL);
+        for statement in all.clone() {
             client
                 .prepare(statement)
                 .await
                 .map_err(|e| self.fail(what, format!("{statement}: {e}")))?;
         }
-        Ok(sql::ALL.len())
+        Ok(all.count())
     }
 }
 

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     V3_CANCEL_REQUESTS,
     V4_GUESTS_SEEN,
     V5_OUTBOX_FORMS,
+    V6_HANDOFFS,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -147,6 +148,24 @@ ALTER TABLE sv_guests ADD COLUMN IF NOT EXISTS seen_ms BIGINT NOT NULL DEFAULT 0
 /// Instagram's human agent tag, a WhatsApp template); NULL: plain text.
 const V5_OUTBOX_FORMS: &str = "
 ALTER TABLE sv_outbox ADD COLUMN IF NOT EXISTS form TEXT;
+";
+
+/// Version 6: the conversations a person was asked to take over (see SQLite's version 5).
+const V6_HANDOFFS: &str = "
+CREATE TABLE IF NOT EXISTS sv_handoffs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    opened_ms BIGINT NOT NULL,
+    last_guest_ms BIGINT NOT NULL,
+    closed_ms BIGINT,
+    closed_by TEXT,
+    note TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sv_handoffs_open ON sv_handoffs (channel, user_id)
+    WHERE closed_ms IS NULL;
+CREATE INDEX IF NOT EXISTS sv_handoffs_opened ON sv_handoffs (opened_ms);
 ";
 
 /// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     V2_AGENT_PROTOCOL,
     V3_CANCEL_REQUESTS,
     V4_OUTBOX_FORMS,
+    V5_HANDOFFS,
 ];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
@@ -115,6 +116,25 @@ ALTER TABLE ap_runs ADD COLUMN cancel_requested TEXT;
 /// Instagram's human agent tag, a WhatsApp template); NULL: plain text.
 const V4_OUTBOX_FORMS: &str = "
 ALTER TABLE sv_outbox ADD COLUMN form TEXT;
+";
+
+/// Version 5: the conversations a person was asked to take over (`db::Handoffs`): at most
+/// one open per guest; `last_guest_ms` is when the guest last wrote, which the channels'
+/// reply windows count from.
+const V5_HANDOFFS: &str = "
+CREATE TABLE sv_handoffs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    opened_ms INTEGER NOT NULL,
+    last_guest_ms INTEGER NOT NULL,
+    closed_ms INTEGER,
+    closed_by TEXT,
+    note TEXT
+);
+CREATE UNIQUE INDEX sv_handoffs_open ON sv_handoffs (channel, user_id) WHERE closed_ms IS NULL;
+CREATE INDEX sv_handoffs_opened ON sv_handoffs (opened_ms);
 ";
 
 /// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`], in one

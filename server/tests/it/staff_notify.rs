@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::json;
-use server::testing::{Delivery, Notice, Reason, StaffNotify, Target, verify};
+use server::testing::{Delivery, HandoffReason, Notice, StaffNotify, Target, verify};
 use sha2::Sha256;
 
 const SECRET: &str = "whsec-0123456789abcdef";
@@ -34,7 +34,7 @@ fn notice(message: &str) -> Notice {
         "Hotel Mirador",
         "whatsapp",
         "+34600111222",
-        Reason::AskedForPerson,
+        HandoffReason::AskedForPerson,
         message,
         at(),
     )
