@@ -142,7 +142,7 @@ pub(crate) async fn migrate(conn: &mut Object) -> Result<(), Error> {
             migrations::Error::NewerSchema {
                 found, supported, ..
             } => Error::NewerSchema { found, supported },
-            migrations::Error::Postgres { source, .. } => Error::Migrate(source),
+            migrations::Error::Postgres(failed) => Error::Migrate(failed.source),
             // Damage (a negative version), or a SQLite error the Postgres runner never returns
             // (the variant exists when the workspace builds the runner with both features).
             other => Error::Invalid(format!("the Postgres checkpoint schema: {other}")),

@@ -168,7 +168,7 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
              damaged",
             path.display()
         )),
-        migrations::Error::Sqlite { source, .. } => open_error(source),
+        migrations::Error::Sqlite(failed) => open_error(failed.source),
         // A Postgres error, which the SQLite runner never returns (the variant exists when
         // the workspace builds the runner with both features).
         other => Error::Invalid(format!(

@@ -299,14 +299,14 @@ impl Error {
                 database,
                 what: format!("{table} records version {found}"),
             },
-            (Database::Sqlite(path), Migration::Sqlite { step, source, .. }) => Error::Storage {
+            (Database::Sqlite(path), Migration::Sqlite(failed)) => Error::Storage {
                 path,
-                operation: step.to_string(),
-                source,
+                operation: failed.step.to_string(),
+                source: failed.source,
             },
-            (_, Migration::Postgres { step, source, .. }) => Error::Postgres {
-                operation: format!("open: {step}"),
-                source,
+            (_, Migration::Postgres(failed)) => Error::Postgres {
+                operation: format!("open: {}", failed.step),
+                source: failed.source,
             },
             // Never: each runner fails only with its own engine's errors.
             (database, other) => Error::Damaged {

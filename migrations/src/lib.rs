@@ -97,6 +97,19 @@ impl fmt::Display for Step {
     }
 }
 
+/// A statement of the runner failed: which tables', at which step, and the engine's error.
+#[derive(Debug, thiserror::Error)]
+#[error("migrating the tables versioned in `{table}`: {step}: {source}")]
+pub struct Failed<E: std::error::Error + 'static> {
+    /// The version table.
+    pub table: &'static str,
+    /// What was being done.
+    pub step: Step,
+    /// What the database (or the connection) said.
+    #[source]
+    pub source: E,
+}
+
 /// Why migrating failed. Every message names the version table, so it says which tables; the
 /// caller adds which database.
 #[derive(Debug, thiserror::Error)]
@@ -104,28 +117,12 @@ impl fmt::Display for Step {
 pub enum Error {
     /// A SQLite statement failed.
     #[cfg(feature = "sqlite")]
-    #[error("migrating the tables versioned in `{table}`: {step}: {source}")]
-    Sqlite {
-        /// The version table.
-        table: &'static str,
-        /// What was being done.
-        step: Step,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
-    },
+    #[error(transparent)]
+    Sqlite(#[from] Failed<rusqlite::Error>),
     /// A Postgres statement failed.
     #[cfg(feature = "postgres")]
-    #[error("migrating the tables versioned in `{table}`: {step}: {source}")]
-    Postgres {
-        /// The version table.
-        table: &'static str,
-        /// What was being done.
-        step: Step,
-        /// What Postgres (or the connection) said.
-        #[source]
-        source: tokio_postgres::Error,
-    },
+    #[error(transparent)]
+    Postgres(#[from] Failed<tokio_postgres::Error>),
     /// The database records a version this build does not know: a newer build migrated it.
     /// Nothing was applied.
     #[error(
@@ -150,7 +147,8 @@ pub enum Error {
     },
 }
 
-/// What both runners share: which migrations are due, and the log line of one applied.
+/// What both runners share: which migrations are due, their errors, and the log line of one
+/// applied.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 impl Schema {
     /// The migrations a database recording version `found` lacks, each with the version it
@@ -171,6 +169,16 @@ impl Schema {
         // 0 <= found <= the number of migrations, so it converts.
         let done = usize::try_from(found).unwrap_or(self.migrations.len());
         Ok((1..).zip(self.migrations.iter().copied()).skip(done))
+    }
+
+    /// Wraps an engine's error of a statement at `step` (`?` then makes it an [`Error`]).
+    fn failed<E: std::error::Error>(&self, step: Step) -> impl FnOnce(E) -> Failed<E> {
+        let table = self.table;
+        move |source| Failed {
+            table,
+            step,
+            source,
+        }
     }
 
     fn applied(&self, version: i64) {

@@ -41,35 +41,27 @@ pub fn statements(schema: &Schema) -> Vec<String> {
 /// the connection's `search_path` if missing; a table of another shape works as long as it
 /// has those two columns of integer types.
 pub async fn postgres(tx: &Transaction<'_>, schema: &Schema) -> Result<Migrated, Error> {
-    let table = schema.table;
-    let fail = |step| {
-        move |source| Error::Postgres {
-            table,
-            step,
-            source,
-        }
-    };
     let [lock, create, read, record] = sql(schema);
     // Held until the transaction ends: a process migrating at once waits here.
     tx.execute(&lock, &[&schema.lock])
         .await
-        .map_err(fail(Step::Lock))?;
+        .map_err(schema.failed(Step::Lock))?;
     tx.batch_execute(&create)
         .await
-        .map_err(fail(Step::ReadVersion))?;
+        .map_err(schema.failed(Step::ReadVersion))?;
     let found: i64 = tx
         .query_one(&read, &[])
         .await
         .and_then(|row| row.try_get(0))
-        .map_err(fail(Step::ReadVersion))?;
+        .map_err(schema.failed(Step::ReadVersion))?;
     let now = now_ms();
     for (version, migration) in schema.due(found)? {
         tx.batch_execute(migration)
             .await
-            .map_err(fail(Step::Apply(version)))?;
+            .map_err(schema.failed(Step::Apply(version)))?;
         tx.execute(&record, &[&version, &now])
             .await
-            .map_err(fail(Step::Apply(version)))?;
+            .map_err(schema.failed(Step::Apply(version)))?;
         schema.applied(version);
     }
     Ok(Migrated {

@@ -53,6 +53,20 @@ async fn recorded(client: &Client) -> Vec<i64> {
         .collect()
 }
 
+/// A connection to a fresh schema whose `mt_schema`, its `version` column of `column` type,
+/// records only `version`, as an older or newer build left it; `None` without a cluster.
+async fn recording(test: &str, column: &str, version: i32) -> Option<Client> {
+    let (client, _) = connect(test).await?;
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE mt_schema (version {column} PRIMARY KEY, applied_at_ms BIGINT NOT NULL);
+             INSERT INTO mt_schema VALUES ({version}, 0);"
+        ))
+        .await
+        .expect("an older or newer build's version table");
+    Some(client)
+}
+
 async fn has_notes(client: &Client) -> bool {
     client
         .query_one("SELECT to_regclass('mt_notes') IS NOT NULL", &[])
@@ -98,16 +112,9 @@ async fn two_migrators_at_once_take_turns_and_record_each_version_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newer_schema_is_refused_and_left_unchanged() {
-    let Some((mut client, _)) = connect("runner_newer").await else {
+    let Some(mut client) = recording("runner_newer", "BIGINT", 9).await else {
         return;
     };
-    client
-        .batch_execute(
-            "CREATE TABLE mt_schema (version BIGINT PRIMARY KEY, applied_at_ms BIGINT NOT NULL);
-             INSERT INTO mt_schema VALUES (9, 0);",
-        )
-        .await
-        .expect("record a future version");
     let refused = migrate(&mut client).await;
     assert!(
         matches!(
@@ -126,17 +133,13 @@ async fn a_newer_schema_is_refused_and_left_unchanged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_table_with_an_int_column_still_works() {
-    let Some((mut client, _)) = connect("runner_int").await else {
+    let Some(mut client) = recording("runner_int", "INT", 1).await else {
         return;
     };
     client
-        .batch_execute(
-            "CREATE TABLE mt_schema (version INT PRIMARY KEY, applied_at_ms BIGINT NOT NULL);
-             INSERT INTO mt_schema VALUES (1, 0);
-             CREATE TABLE mt_notes (id BIGINT PRIMARY KEY);",
-        )
+        .batch_execute("CREATE TABLE mt_notes (id BIGINT PRIMARY KEY)")
         .await
-        .expect("an older build's tables");
+        .expect("version 1's table");
     assert_eq!(
         migrate(&mut client).await.expect("migrate"),
         Migrated { from: 1, to: 2 }
