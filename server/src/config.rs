@@ -128,6 +128,12 @@ pub struct Config {
     /// First retry delay of a failed send, in milliseconds; it doubles per attempt (to 5 min).
     #[arg(long, env = "OUTBOX_RETRY_MS", default_value = "1000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub outbox_retry_ms: u64,
+    /// How long a graceful shutdown (SIGTERM) may take, in seconds: open responses (streams
+    /// included), running turns and runs, and sends in flight get this long in all; what is
+    /// left is cut off (turns resume from their checkpoints, sends are retried). Keep it under
+    /// the orchestrator's kill timeout (Kubernetes: 30 s).
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value = "20", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub shutdown_grace_secs: u64,
     /// Also serve the `sleepy` sample graph and the Agent Protocol's test hooks (for the SDK
     /// tests; never in production).
     #[arg(long, env = "AGENT_TEST_GRAPHS", value_parser = clap::builder::BoolishValueParser::new())]
@@ -390,6 +396,11 @@ impl Config {
         Duration::from_secs(self.guest_lease_secs)
     }
 
+    /// How long a graceful shutdown may take in all.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
     /// The first retry delay of a failed send.
     pub fn outbox_retry(&self) -> Duration {
         Duration::from_millis(self.outbox_retry_ms)
@@ -483,6 +494,7 @@ impl fmt::Display for Config {
         writeln!(f, "GUEST_LEASE_SECS={}", self.guest_lease_secs)?;
         writeln!(f, "MAX_BODY_BYTES={}", self.max_body_bytes)?;
         writeln!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)?;
+        writeln!(f, "SHUTDOWN_GRACE_SECS={}", self.shutdown_grace_secs)?;
         write!(f, "AGENT_TEST_GRAPHS={}", self.agent_test_graphs)
     }
 }

@@ -83,6 +83,15 @@ pub(crate) trait Queue: Send + Sync + 'static {
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), Error>;
 
+    /// Which of `message_ids` of `channel` are stored already (redeliveries): the webhook
+    /// charges only new messages to the rate limits, so Meta delivering again (after a 500,
+    /// or just because) costs a guest nothing.
+    async fn stored_already(
+        &self,
+        channel: Channel,
+        message_ids: Vec<String>,
+    ) -> Result<std::collections::HashSet<String>, Error>;
+
     /// Stores `messages` in one transaction and hands each back with whether it is new
     /// (false: a redelivery, also one another replica stored first).
     async fn receive(
@@ -170,7 +179,9 @@ pub(crate) trait Queue: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<(), Error>;
 
-    /// Deletes handled messages and finished parts older than `before_ms`.
+    /// Deletes handled messages and finished parts older than `before_ms`; on Postgres also
+    /// the leases of guests not heard from since (with nothing pending, lease lapsed) and rate
+    /// budgets full again for an hour.
     async fn prune(&self, before_ms: i64) -> Result<usize, Error>;
 }
 

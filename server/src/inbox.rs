@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::agent::Message;
 use crate::db::{Answered, Guest, InboxState, Kind, Pending, Reply};
 use crate::meta::split;
-use crate::state::{App, DRAIN, now_ms};
+use crate::state::{App, now_ms};
 
 /// Guests answered at the same time.
 const PARALLEL_GUESTS: usize = 32;
@@ -73,7 +73,9 @@ pub(crate) async fn run(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
         }
     }
     // Let running turns finish; one cut short is resumed from its checkpoint next start.
-    let drained = tokio::time::timeout(DRAIN, async { while tasks.join_next().await.is_some() {} });
+    let drained = tokio::time::timeout(app.config.shutdown_grace(), async {
+        while tasks.join_next().await.is_some() {}
+    });
     if drained.await.is_err() {
         tracing::warn!("shutdown: turns still running were stopped; they resume on restart");
     }

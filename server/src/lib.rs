@@ -28,6 +28,7 @@ pub mod meta;
 mod metrics;
 mod outbox;
 mod protocol;
+mod staff;
 mod state;
 mod storage;
 
@@ -62,6 +63,8 @@ pub struct Server {
     agent: Arc<agent::Agent>,
     /// For shutdown to wait out the Agent Protocol's runs.
     protocol: agent_protocol::Api,
+    /// How long shutdown may take in all (`SHUTDOWN_GRACE_SECS`).
+    grace: Duration,
 }
 
 impl Server {
@@ -99,6 +102,7 @@ impl Server {
         )
         .await?;
         let wake = Arc::new(db::Wake::default());
+        let grace = config.shutdown_grace();
         let app = Arc::new(state::App::new(
             config,
             Arc::clone(&agent),
@@ -148,6 +152,7 @@ impl Server {
             tend,
             agent,
             protocol,
+            grace,
         })
     }
 
@@ -157,13 +162,21 @@ impl Server {
     }
 
     /// Stops gracefully: no new connections, in-flight requests answered, running turns
-    /// finished (or, after a while, left checkpointed to resume), sends in flight recorded.
+    /// finished (or left checkpointed to resume), sends in flight recorded, all within the
+    /// grace period (`SHUTDOWN_GRACE_SECS`): a response still streaming then (one following
+    /// a long run, perhaps another replica's) is cut, and its client reconnects elsewhere.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        match self.http.await {
-            Ok(Err(e)) => tracing::error!(error = %e, "HTTP server"),
-            Err(e) => tracing::error!(error = %e, "HTTP server task"),
-            Ok(Ok(())) => {}
+        let deadline = tokio::time::Instant::now() + self.grace;
+        let mut http = self.http;
+        match tokio::time::timeout_at(deadline, &mut http).await {
+            Ok(Ok(Err(e))) => tracing::error!(error = %e, "HTTP server"),
+            Ok(Err(e)) => tracing::error!(error = %e, "HTTP server task"),
+            Ok(Ok(Ok(()))) => {}
+            Err(_) => {
+                tracing::warn!(grace = ?self.grace, "shutdown: responses still open were cut");
+                http.abort();
+            }
         }
         let _ = self.inbox.await;
         // Turns whose HTTP client left, or that the inbox's drain gave up on, are still
@@ -172,7 +185,7 @@ impl Server {
             self.agent.idle().await;
             self.protocol.idle().await;
         };
-        if tokio::time::timeout(state::DRAIN, idle).await.is_err() {
+        if tokio::time::timeout_at(deadline, idle).await.is_err() {
             tracing::warn!("shutdown: turns and runs still running were stopped");
         }
         if let Some((stop, task)) = self.tend {

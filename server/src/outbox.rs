@@ -12,7 +12,7 @@ use tracing::Instrument;
 use crate::db::Outgoing;
 use crate::meta::send::{SendApi, SendError};
 use crate::metrics::SendLabels;
-use crate::state::{App, DRAIN, now_ms};
+use crate::state::{App, now_ms};
 
 /// Attempts at one part before it is dropped.
 pub(crate) const MAX_ATTEMPTS: i64 = 12;
@@ -87,8 +87,9 @@ pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiv
             sends.spawn(async move { send(&app, &api, part).await }.instrument(span));
         }
         let all = async { while sends.join_next().await.is_some() {} };
-        if tokio::time::timeout(DRAIN, all).await.is_err() {
-            tracing::warn!("sends still running after {DRAIN:?}; they are retried later");
+        let grace = app.config.shutdown_grace();
+        if tokio::time::timeout(grace, all).await.is_err() {
+            tracing::warn!("sends still running after {grace:?}; they are retried later");
         }
     }
 }

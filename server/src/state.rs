@@ -5,7 +5,6 @@
 //! import it, never the other way round.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::http::HeaderMap;
 use subtle::ConstantTimeEq;
@@ -68,9 +67,6 @@ impl App {
         }
     }
 }
-
-/// How long shutdown waits for running turns and sends.
-pub(crate) const DRAIN: Duration = Duration::from_secs(20);
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {

@@ -1,5 +1,5 @@
 //! Constructors for the server's integration tests: the run stores for the conformance suite,
-//! and the Postgres statement checks. Not an API.
+//! the Postgres statement checks, and the staff notifications not yet wired in. Not an API.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +10,12 @@ use agent_protocol::RunStore;
 use crate::Error;
 use crate::db::{Db, PgQueue, migrate_pg};
 use crate::protocol::{PgRunStore, SqliteRunStore};
+
+/// Staff notifications (webhook and email), until the handoff flow sends them.
+pub use crate::staff::{
+    Delivery, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, Reason, SIGNATURE_HEADER, StaffNotify,
+    TIMESTAMP_HEADER, Target, payload, verify,
+};
 
 /// What error messages call the test's database.
 const DATABASE: &str = "the test's schema";
@@ -47,4 +53,40 @@ async fn pg_store(config: tokio_postgres::Config) -> Result<PgRunStore, Error> {
     let pool = crate::storage::pool(&config, DATABASE)?;
     migrate_pg(&pool, DATABASE).await?;
     Ok(PgRunStore::new(pool))
+}
+
+/// The Postgres queue on `config`'s database (migrated), for tests that drive its storing and
+/// pruning directly.
+pub struct TestQueue(Arc<PgQueue>);
+
+impl TestQueue {
+    /// Opens the queue, migrating the server's tables.
+    pub async fn open(config: tokio_postgres::Config) -> Result<TestQueue, Error> {
+        let pool = crate::storage::pool(&config, DATABASE)?;
+        let queue = PgQueue::open(pool, DATABASE.into(), Duration::from_secs(30)).await?;
+        Ok(TestQueue(Arc::new(queue)))
+    }
+
+    /// Stores an Instagram text message `message_id` from `user`, received at `now_ms`, as a
+    /// webhook would; whether it was new.
+    pub async fn receive(&self, user: &str, message_id: &str, now_ms: i64) -> Result<bool, Error> {
+        use crate::db::{InboxState, Kind, NewMessage, Queue};
+        let message = NewMessage {
+            channel: crate::meta::Channel::Instagram,
+            message_id: message_id.to_owned(),
+            user: user.to_owned(),
+            kind: Kind::Text,
+            text: "hello".to_owned(),
+            sent_at_ms: now_ms,
+            correlation: format!("test-{message_id}"),
+            state: InboxState::Pending,
+        };
+        let stored = self.0.receive(vec![message], now_ms).await?;
+        Ok(stored.first().is_some_and(|(_, new)| *new))
+    }
+
+    /// The queue's housekeeping: forgets what is older than `before_ms`; how many rows.
+    pub async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
+        crate::db::Queue::prune(&*self.0, before_ms).await
+    }
 }

@@ -17,7 +17,7 @@ use super::threads::record;
 use super::{App, Query, locate, no_content};
 use crate::error::Error;
 use crate::frames::interrupts_json;
-use crate::records::StoredEvent;
+use crate::records::{RunStatus, StoredEvent};
 use crate::request::{Body, modes_from};
 use crate::runs::shared::{self, Tail};
 use crate::runs::{Cancel, LiveRun};
@@ -126,7 +126,12 @@ pub(super) async fn join_stream(
     if app.store.shared() && stored.status.in_flight() {
         // Another process runs it: its frames are read as that process stores them.
         let tail = Tail::new(Arc::clone(&app.store), thread.clone(), run.clone(), after);
-        let response = sse(Frames::Tail(Box::new(tail)), only, None, false);
+        let response = sse(
+            Frames::Tail(Box::new(tail)),
+            only,
+            None,
+            cancel_on_disconnect,
+        );
         return Ok(locate(response, &thread, &run, Some("/stream")));
     }
     let mut frames = app.store.events(&run, after).await?;
@@ -228,21 +233,37 @@ pub(super) async fn cancel_many(
     for run in targets {
         run.cancel(action);
     }
-    // Another process's runs of the thread are asked through the store.
-    if app.store.shared()
-        && let Some(thread) = body.get::<String>("thread_id")?
-    {
-        let ids: Vec<String> = body.get("run_ids")?.unwrap_or_default();
-        let stored = app
-            .store
-            .list_runs(&thread, None, 10_000, 0)
-            .await?
+    if app.store.shared() {
+        // Other processes' runs are asked through the store; each applies the request to its
+        // own within a few hundred milliseconds.
+        let elsewhere = match (body.get::<String>("thread_id")?, status.as_deref()) {
+            (Some(thread), _) => {
+                let ids: Vec<String> = body.get("run_ids")?.unwrap_or_default();
+                app.store
+                    .list_runs(&thread, None, 10_000, 0)
+                    .await?
+                    .into_iter()
+                    .filter(|r| ids.is_empty() || ids.contains(&r.run_id))
+                    .collect()
+            }
+            (None, status) => app
+                .store
+                .unfinished_runs()
+                .await?
+                .into_iter()
+                .filter(|r| match status {
+                    Some("pending") => r.status == RunStatus::Pending,
+                    Some("running") => r.status == RunStatus::Running,
+                    _ => true,
+                })
+                .collect::<Vec<_>>(),
+        };
+        for run in elsewhere
             .into_iter()
             .filter(|r| r.status.in_flight() && app.runs.get(&r.run_id).is_none())
-            .filter(|r| ids.is_empty() || ids.contains(&r.run_id));
-        for run in stored {
+        {
             app.store
-                .request_cancel(&thread, &run.run_id, action)
+                .request_cancel(&run.thread_id, &run.run_id, action)
                 .await?;
         }
     }

@@ -304,5 +304,6 @@ pub(super) async fn thread_stream(
         modes_from(modes.iter().map(String::as_str), false)?;
         Some(modes)
     };
-    Ok(thread_sse(Arc::clone(&app.runs), thread, only))
+    let store = app.store.shared().then(|| Arc::clone(&app.store));
+    Ok(thread_sse(Arc::clone(&app.runs), store, thread, only))
 }

@@ -14,7 +14,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use crate::records::StoredEvent;
+use crate::records::{RunStore, StoredEvent};
 use crate::runs::shared::Tail;
 use crate::runs::{Cancel, LiveRun};
 
@@ -33,7 +33,19 @@ pub(super) enum Frames {
 
 /// Cancels a run whose stream's client went away, when the run asked for it.
 struct OnDisconnect {
-    run: Option<Arc<LiveRun>>,
+    run: Option<Watched>,
+}
+
+/// The run a stream cancels if its client leaves first.
+enum Watched {
+    /// A run of this process.
+    Here(Arc<LiveRun>),
+    /// A run another process runs: asked to stop through the store.
+    Elsewhere {
+        store: Arc<dyn RunStore>,
+        thread: String,
+        run: String,
+    },
 }
 
 impl OnDisconnect {
@@ -45,10 +57,22 @@ impl OnDisconnect {
 
 impl Drop for OnDisconnect {
     fn drop(&mut self) {
-        if let Some(run) = self.run.take()
-            && run.outcome().is_none()
-        {
-            run.cancel(Cancel::Interrupt);
+        match self.run.take() {
+            Some(Watched::Here(run)) if run.outcome().is_none() => run.cancel(Cancel::Interrupt),
+            Some(Watched::Elsewhere { store, thread, run }) => {
+                // Drop cannot wait: the request is stored by a task of its own. A run that
+                // ended meanwhile records nothing (`request_cancel` answers false).
+                let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                    return;
+                };
+                runtime.spawn(async move {
+                    if let Err(e) = store.request_cancel(&thread, &run, Cancel::Interrupt).await {
+                        tracing::warn!(error = %e, run = %run,
+                            "cancelling a run whose stream's client left");
+                    }
+                });
+            }
+            _ => {}
         }
     }
 }
@@ -86,7 +110,12 @@ pub(super) fn sse(
 ) -> Response {
     let guard = OnDisconnect {
         run: match (&frames, cancel_on_disconnect) {
-            (Frames::Live(run, _), true) => Some(Arc::clone(run)),
+            (Frames::Live(run, _), true) => Some(Watched::Here(Arc::clone(run))),
+            (Frames::Tail(tail), true) => Some(Watched::Elsewhere {
+                store: tail.store(),
+                thread: tail.thread().to_owned(),
+                run: tail.run_id().to_owned(),
+            }),
             _ => None,
         },
     };
@@ -177,40 +206,112 @@ fn result_bytes(result: &Value) -> Vec<u8> {
 }
 
 /// The thread-level join (`GET /threads/{id}/stream`): the frames of the thread's runs in
-/// flight, one run after another, until none is left. Frame ids are `<run id>:<seq>`.
+/// flight, one run after another, until none is left: this process's first, then (with a
+/// shared store) those other processes run, read as they store them. Frame ids are
+/// `<run id>:<seq>`.
 pub(super) fn thread_sse(
     runs: Arc<crate::runs::Runs>,
+    store: Option<Arc<dyn RunStore>>,
     thread: String,
     only: Option<Vec<String>>,
 ) -> Response {
-    let state = (runs, thread, None::<(Arc<LiveRun>, Option<u64>)>, only);
+    let following = ThreadFollow {
+        runs,
+        store,
+        thread,
+        current: None,
+        seen: std::collections::HashSet::new(),
+    };
     let events =
-        futures_util::stream::unfold(state, |(runs, thread, mut current, only)| async move {
+        futures_util::stream::unfold((following, only), |(mut following, only)| async move {
             loop {
-                let (run, after) = match current.take() {
-                    Some(reading) => reading,
-                    None => {
-                        // The next run of the thread that has not ended, oldest first.
-                        let next = runs
-                            .of_thread(&thread)
-                            .into_iter()
-                            .find(|r| r.outcome().is_none())?;
-                        (next, None)
-                    }
-                };
-                // `None`: this run ended, so on to the next, if any.
-                if let Some(frame) = run.next(after).await {
-                    let keep = only.as_ref().is_none_or(|m| wanted(&frame.event, m));
-                    let id = format!("{}:{}", run.record.run_id, frame.seq);
-                    current = Some((Arc::clone(&run), Some(frame.seq)));
-                    if keep {
-                        let event = Event::default().event(frame.event).id(id).data(frame.data);
-                        return Some((Ok::<_, Infallible>(event), (runs, thread, current, only)));
-                    }
+                let (run_id, frame) = following.next().await?;
+                if only.as_ref().is_none_or(|m| wanted(&frame.event, m)) {
+                    let id = format!("{run_id}:{}", frame.seq);
+                    let event = Event::default().event(frame.event).id(id).data(frame.data);
+                    return Some((Ok::<_, Infallible>(event), (following, only)));
                 }
             }
         });
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("heartbeat"))
         .into_response()
+}
+
+/// The runs of a thread, read one after another.
+struct ThreadFollow {
+    runs: Arc<crate::runs::Runs>,
+    /// The shared store, when other processes may run the thread's runs.
+    store: Option<Arc<dyn RunStore>>,
+    thread: String,
+    current: Option<Following>,
+    /// The runs already read: a run whose end this stream saw is never read twice, even if
+    /// a store read lags behind.
+    seen: std::collections::HashSet<String>,
+}
+
+/// The run a thread's stream reads now.
+enum Following {
+    Here(Arc<LiveRun>, Option<u64>),
+    Elsewhere(Box<Tail>),
+}
+
+impl ThreadFollow {
+    /// The next frame of the thread's runs, with its run's id; `None` once no run is left.
+    async fn next(&mut self) -> Option<(String, StoredEvent)> {
+        loop {
+            match &mut self.current {
+                Some(Following::Here(run, after)) => {
+                    if let Some(frame) = run.next(*after).await {
+                        *after = Some(frame.seq);
+                        return Some((run.record.run_id.clone(), frame));
+                    }
+                }
+                Some(Following::Elsewhere(tail)) => {
+                    if let Some(frame) = tail.next().await {
+                        return Some((tail.run_id().to_owned(), frame));
+                    }
+                }
+                None => {}
+            }
+            // This run ended (or none was read yet): on to the next, if any.
+            self.current = self.next_run().await;
+            self.current.as_ref()?;
+        }
+    }
+
+    /// The oldest run of the thread not read yet and in flight: one of this process's
+    /// first, then one another process runs.
+    async fn next_run(&mut self) -> Option<Following> {
+        if let Some(run) = self
+            .runs
+            .of_thread(&self.thread)
+            .into_iter()
+            .find(|r| r.outcome().is_none() && !self.seen.contains(&r.record.run_id))
+        {
+            self.seen.insert(run.record.run_id.clone());
+            return Some(Following::Here(run, None));
+        }
+        let store = self.store.as_ref()?;
+        let mut elsewhere = match store.list_runs(&self.thread, None, 10_000, 0).await {
+            Ok(runs) => runs,
+            Err(e) => {
+                tracing::warn!(error = %e, thread = %self.thread, "listing a thread's runs");
+                return None;
+            }
+        };
+        elsewhere.retain(|r| {
+            r.status.in_flight()
+                && !self.seen.contains(&r.run_id)
+                && self.runs.get(&r.run_id).is_none()
+        });
+        let oldest = elsewhere.into_iter().min_by_key(|r| r.created_at_ms)?;
+        self.seen.insert(oldest.run_id.clone());
+        Some(Following::Elsewhere(Box::new(Tail::new(
+            Arc::clone(store),
+            self.thread.clone(),
+            oldest.run_id,
+            None,
+        ))))
+    }
 }

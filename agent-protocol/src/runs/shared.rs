@@ -146,6 +146,21 @@ impl Tail {
         }
     }
 
+    /// The store the run's frames are read from.
+    pub(crate) fn store(&self) -> Arc<dyn RunStore> {
+        Arc::clone(&self.store)
+    }
+
+    /// The run's thread.
+    pub(crate) fn thread(&self) -> &str {
+        &self.thread
+    }
+
+    /// The run read.
+    pub(crate) fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
     /// The next frame, waiting for it; `None` once the run ended and every frame was read.
     pub(crate) async fn next(&mut self) -> Option<StoredEvent> {
         loop {

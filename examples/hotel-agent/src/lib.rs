@@ -3,15 +3,21 @@
 //! the dialog from turn to turn.
 //!
 //! ```text
-//! ingest → understand → decide ─┬─ greet / goodbye / complaint / refuse / recover / help
-//!                               ├─ answer · answer_and_collect (→ quote)   catalog facts only
-//!                               ├─ collect_slots (→ quote) · clarify       the request
-//!                               ├─ lookup · reschedule · cancel · underway existing bookings
-//!                               ├─ confirm ─┬─ create_booking → booked     only a clear yes
-//!                               │           └─ apply_change → changed
-//!                               └─ decline · keep_booking · defer · ask_again
-//! every path ends in respond → END
+//! ingest → understand → decide ─┬─ greet / goodbye / refuse / recover / help
+//!   │                           ├─ answer · answer_and_collect (→ quote)   catalog facts only
+//!   │                           ├─ collect_slots (→ quote) · clarify       the request
+//!   │                           ├─ lookup · reschedule · cancel · underway existing bookings
+//!   │                           ├─ confirm ─┬─ create_booking → booked     only a clear yes
+//!   │                           │           └─ apply_change → changed
+//!   │                           ├─ decline · keep_booking · defer · ask_again
+//!   │                           └─ complaint: a person is asked to take over
+//!   └─ with_staff (while a person has it) → await_staff
+//! every path ends in respond → END, or → await_staff once a handoff is open
 //! ```
+//!
+//! A handoff ([`handoff`]) pauses the thread in `await_staff` on an interrupt until staff act:
+//! their reply is the turn's reply, and after they hand the conversation back the agent
+//! answers again.
 //!
 //! `understand` only reads the message (the offline NLU, or a model in front of it); what
 //! happens next is decided by [`policy::decide`], a plain function of the dialog, the reading
@@ -54,6 +60,7 @@ pub mod consent;
 mod decide;
 mod error;
 pub mod guest;
+pub mod handoff;
 mod lookup;
 mod nlu;
 pub mod policy;
@@ -73,10 +80,11 @@ use std::sync::Arc;
 
 use agent_nodes::nlu::{OfflineNlu, Understand};
 use agent_nodes::nodes::{IntentRouter, ToolNode};
-use graph_core::{BuildError, CompiledGraph, Ctx, END, NodeError, START, StateGraph};
+use graph_core::{BuildError, CompiledGraph, Ctx, END, Endpoint, NodeError, START, StateGraph};
 use hotel::{Bookings, Catalog, Clock};
 
 pub use error::Error;
+pub use handoff::{HANDOFF, HandoffReason, HandoffRequest, StaffAction, StaffHours};
 pub use nlu::{nlu_lexicon, offline_understander};
 pub use qa::answer_from_catalog;
 pub use state::{
@@ -99,6 +107,9 @@ pub struct HotelAgent {
     pub understand: Arc<dyn Understand>,
     /// Where today comes from.
     pub clock: Clock,
+    /// When staff answer guests a person was asked for (told to the guest when a handoff
+    /// opens).
+    pub staff_hours: StaffHours,
     /// Reads the stays a guest weighs ("dec 18-21 vs jan 8-11") one by one, whichever
     /// understander reads the message.
     options: OfflineNlu,
@@ -119,6 +130,7 @@ impl HotelAgent {
             catalog,
             store,
             clock,
+            staff_hours: StaffHours::default(),
         }
     }
 
@@ -259,7 +271,10 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
         .add_node("decide", move |s, _ctx| decide::decide(Arc::clone(&a), s))
         .destinations(policy::Route::ALL.map(policy::Route::node));
     graph.add_node("greet", talk::greet);
-    graph.add_node("complaint", talk::complaint);
+    let a = Arc::clone(&agent);
+    graph.add_node("complaint", move |s, _ctx| handoff::open(Arc::clone(&a), s));
+    graph.add_node("with_staff", handoff::with_staff);
+    graph.add_node("await_staff", handoff::await_staff);
     graph.add_node("goodbye", talk::goodbye);
     let a = Arc::clone(&agent);
     graph.add_node("answer", move |s, _ctx| qa::answer(Arc::clone(&a), s));
@@ -330,9 +345,20 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     graph.add_node("refuse", move |s, _ctx| talk::refuse(Arc::clone(&a), s));
     graph.add_node("respond", respond);
 
-    graph
-        .add_edge(START, "ingest")
-        .add_edge("ingest", "understand");
+    graph.add_edge(START, "ingest");
+    // While a person has the conversation, the agent reads nothing and answers nothing.
+    graph.add_conditional_edge(
+        "ingest",
+        ["understand", "with_staff"],
+        |s: &Conversation| {
+            if s.handoff.is_some() {
+                "with_staff"
+            } else {
+                "understand"
+            }
+        },
+    );
+    graph.add_edge("with_staff", "await_staff");
     graph.add_conditional_edge("collect_slots", ["quote", "respond"], |s: &Conversation| {
         if s.slots.complete() {
             "quote"
@@ -386,6 +412,16 @@ pub fn hotel_agent_graph(agent: HotelAgent) -> Result<CompiledGraph<Conversation
     ] {
         graph.add_edge(node, "respond");
     }
-    graph.add_edge("respond", END);
+    // A handoff opened this turn (or staff replied) waits for staff; otherwise the turn ends.
+    for node in ["respond", "await_staff"] {
+        let waits = Endpoint::from("await_staff");
+        graph.add_conditional_edge(node, [waits.clone(), END], move |s: &Conversation| {
+            if s.handoff.is_some() {
+                waits.clone()
+            } else {
+                END
+            }
+        });
+    }
     graph.compile()
 }

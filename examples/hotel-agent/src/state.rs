@@ -61,8 +61,9 @@ pub struct Conversation {
     /// (each checkpoint stores what its turn appended), where history reads them.
     #[state(append, keep_last = TRANSCRIPT_LINES)]
     pub transcript: Vec<Line>,
-    /// Whether a human has been asked to take over.
-    pub escalated: bool,
+    /// While a person has the conversation (a handoff is open): why they were asked to take
+    /// over. The agent answers nothing until staff hand it back (see [`crate::handoff`]).
+    pub handoff: Option<crate::handoff::HandoffReason>,
     /// What the graph's store remembers of the guest, across threads and channels; `None`
     /// without a store.
     pub guest: Option<crate::guest::Profile>,

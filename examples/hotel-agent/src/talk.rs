@@ -1,5 +1,5 @@
-//! The small talk around the business: hello, goodbye, a complaint handed to a person, and what
-//! the agent says when it did not understand (once "sorry", then what it can do).
+//! The small talk around the business: hello, goodbye, and what the agent says when it did
+//! not understand (once "sorry", then what it can do; a person is asked the third time).
 
 use std::sync::Arc;
 
@@ -31,19 +31,6 @@ pub(crate) async fn greet(
         None => reply,
     };
     Ok(ConversationUpdate::default().reply(reply))
-}
-
-/// `complaint`: apologises, flags the thread for a person, and tells the guest so.
-pub(crate) async fn complaint(
-    s: Arc<Conversation>,
-    _ctx: Ctx,
-) -> Result<ConversationUpdate, NodeError> {
-    let reply = say(
-        language(&s),
-        "I am very sorry about this. I have passed your message to our guest relations team, and a person will follow up with you shortly.",
-        "Lamento mucho lo ocurrido. He enviado su mensaje a nuestro equipo de atención al huésped y una persona se pondrá en contacto con usted en breve.",
-    );
-    Ok(ConversationUpdate::default().escalated(true).reply(reply))
 }
 
 pub(crate) async fn goodbye(

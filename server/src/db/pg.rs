@@ -14,6 +14,7 @@
 //! - Writers `NOTIFY sv_inbox` / `sv_outbox` in their transaction; every replica `LISTEN`s on a
 //!   connection of its own (`db/pg_listen.rs`) and still polls, in case one was missed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -135,6 +136,22 @@ impl Queue for PgQueue {
         Ok(())
     }
 
+    async fn stored_already(
+        &self,
+        channel: Channel,
+        message_ids: Vec<String>,
+    ) -> Result<HashSet<String>, Error> {
+        let what = "look up received messages";
+        let client = self.client(what).await?;
+        let rows = client
+            .query(sql::STORED_ALREADY, &[&channel.as_str(), &message_ids])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        rows.iter()
+            .map(|row| row.try_get(0).map_err(|e| self.fail(what, e)))
+            .collect()
+    }
+
     async fn receive(
         &self,
         messages: Vec<NewMessage>,
@@ -176,7 +193,7 @@ impl Queue for PgQueue {
                     .await?
                     == 1;
                 if inserted && m.state == InboxState::Pending {
-                    tx.execute(&guest, &[&channel, &m.user]).await?;
+                    tx.execute(&guest, &[&channel, &m.user, &now_ms]).await?;
                     pending = true;
                 }
                 new[i] = inserted;
@@ -463,8 +480,14 @@ impl Queue for PgQueue {
             .execute(sql::PRUNE_OUTBOX, &[&before_ms])
             .await
             .map_err(|e| self.fail(what, e))?;
-        // `sv_guests` keeps a row per guest ever seen: deleting one could race a message being
-        // stored for that guest and strand it unclaimable.
-        Ok((inbox + outbox) as usize)
+        let guests = client
+            .execute(sql::PRUNE_GUESTS, &[&before_ms])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        let budgets = client
+            .execute(sql::PRUNE_RATE, &[])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok((inbox + outbox + guests + budgets) as usize)
     }
 }

@@ -9,7 +9,12 @@ use crate::Error;
 
 /// Entry `i` brings the schema from version `i` to `i + 1`; all due ones run in one transaction
 /// behind an advisory lock, so replicas starting together take turns. Append only.
-const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL, V3_CANCEL_REQUESTS];
+const MIGRATIONS: &[&str] = &[
+    V1_QUEUES,
+    V2_AGENT_PROTOCOL,
+    V3_CANCEL_REQUESTS,
+    V4_GUESTS_SEEN,
+];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
 /// bookings').
@@ -127,6 +132,15 @@ CREATE TABLE IF NOT EXISTS ap_run_events (
 const V3_CANCEL_REQUESTS: &str = "
 ALTER TABLE ap_runs ADD COLUMN IF NOT EXISTS cancel_requested TEXT;
 ALTER TABLE ap_runs ADD COLUMN IF NOT EXISTS heartbeat_ms BIGINT;
+";
+
+/// Version 4: when a guest's message was last stored (ms since the epoch; 0 for rows from
+/// before, and for threads only ever held by a chat or an API run), so guests not heard from
+/// in a while can be forgotten (`Queue::prune`). Storing a message updates it, which also
+/// locks the row for the storing transaction: a prune deciding on the row waits, and finds it
+/// recent.
+const V4_GUESTS_SEEN: &str = "
+ALTER TABLE sv_guests ADD COLUMN IF NOT EXISTS seen_ms BIGINT NOT NULL DEFAULT 0;
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema` behind [`MIGRATION_LOCK`].

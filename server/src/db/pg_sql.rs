@@ -11,14 +11,23 @@ pub(super) const NOTIFY_OUTBOX: &str = "SELECT pg_notify('sv_outbox', '')";
 
 pub(super) const PING: &str = "SELECT 1";
 
+pub(super) const STORED_ALREADY: &str =
+    "SELECT message_id FROM sv_inbox WHERE channel = $1 AND message_id = ANY($2)";
+
 pub(super) const RECEIVE: &str =
     "INSERT INTO sv_inbox (channel, message_id, user_id, kind, text, sent_at_ms,
     received_at_ms, correlation, state)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (channel, message_id) DO NOTHING";
 
-pub(super) const ADD_GUEST: &str = "INSERT INTO sv_guests (channel, user_id) VALUES ($1, $2)
-    ON CONFLICT DO NOTHING";
+/// Records that guest (`$1` channel, `$2` user) has a message stored at `$3` ms. An update,
+/// not `DO NOTHING`: it locks the row until the storing transaction ends, so
+/// [`PRUNE_GUESTS`] either waits and then sees the guest recent, or deleted the row first
+/// and this inserts it again. Either way a pending message always has its guest's row.
+pub(super) const ADD_GUEST: &str = "INSERT INTO sv_guests (channel, user_id, seen_ms)
+    VALUES ($1, $2, $3)
+    ON CONFLICT (channel, user_id) DO UPDATE
+        SET seen_ms = GREATEST(sv_guests.seen_ms, EXCLUDED.seen_ms)";
 
 pub(super) const NOTIFY_INBOX: &str = "SELECT pg_notify('sv_inbox', '')";
 
@@ -103,6 +112,21 @@ pub(super) const PRUNE_INBOX: &str =
 pub(super) const PRUNE_OUTBOX: &str =
     "DELETE FROM sv_outbox WHERE state != 'pending' AND created_ms < $1";
 
+/// Forgets guests last heard from before `$1` ms who have nothing pending and whose lease (or
+/// hold) has lapsed. A row a message is being stored for, or a hold taken on, is locked by
+/// that write, and re-checked here after it: then it is recent, or held.
+pub(super) const PRUNE_GUESTS: &str = "DELETE FROM sv_guests g
+    WHERE g.seen_ms < $1
+        AND (g.lease_until IS NULL OR g.lease_until < now())
+        AND NOT EXISTS (SELECT 1 FROM sv_inbox i
+            WHERE i.channel = g.channel AND i.user_id = g.user_id AND i.state = 'pending')";
+
+/// Forgets rate budgets that have been full again for an hour: a missing row is a full
+/// budget (the next take inserts it), so this changes no decision. A take racing it locks
+/// the row first (and moves it into the future) or inserts it again.
+pub(super) const PRUNE_RATE: &str = "DELETE FROM sv_rate
+    WHERE tat_us < (extract(epoch FROM clock_timestamp()) * 1000000)::bigint - 3600000000";
+
 /// Holds a thread (`$1` channel, `$2` user) for `$3` (this replica) for `$4` ms, if no one
 /// else holds it; a row comes back when held.
 pub(super) const HOLD: &str = "INSERT INTO sv_guests (channel, user_id, lease_owner, lease_until)
@@ -143,6 +167,7 @@ pub(super) const ALL: &[&str] = &[
     QUEUE_PART,
     NOTIFY_OUTBOX,
     PING,
+    STORED_ALREADY,
     RECEIVE,
     ADD_GUEST,
     NOTIFY_INBOX,
@@ -160,6 +185,8 @@ pub(super) const ALL: &[&str] = &[
     DELIVERY_FAILED,
     PRUNE_INBOX,
     PRUNE_OUTBOX,
+    PRUNE_GUESTS,
+    PRUNE_RATE,
     HOLD,
     TAKE,
     REFUSED,

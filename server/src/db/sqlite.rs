@@ -96,6 +96,25 @@ impl Queue for Db {
 
     /// Stores `messages` in one transaction and hands each back with whether it is new
     /// (false: a redelivery).
+    async fn stored_already(
+        &self,
+        channel: Channel,
+        message_ids: Vec<String>,
+    ) -> Result<HashSet<String>, Error> {
+        self.call("look up received messages", move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT 1 FROM sv_inbox WHERE channel = ?1 AND message_id = ?2")?;
+            let mut stored = HashSet::new();
+            for id in message_ids {
+                if stmt.exists(params![channel.as_str(), id])? {
+                    stored.insert(id);
+                }
+            }
+            Ok(stored)
+        })
+        .await
+    }
+
     async fn receive(
         &self,
         messages: Vec<NewMessage>,

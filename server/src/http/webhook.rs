@@ -134,10 +134,26 @@ pub(crate) async fn receive(
     if delivery.messages.is_empty() {
         return Ok(RECEIVED);
     }
+    // Redeliveries (Meta retries after a 500, and sometimes just repeats) cost no budget: a
+    // guest's budget counts messages, not attempts.
+    let ids = delivery
+        .messages
+        .iter()
+        .map(|m| m.message_id.clone())
+        .collect();
+    let stored_already = app
+        .db
+        .stored_already(channel, ids)
+        .await
+        .or_internal(&request_id, &format!("{channel}: looking up a delivery"))?;
     let mut notify = Vec::new();
     let mut messages: Vec<NewMessage> = Vec::with_capacity(delivery.messages.len());
     for m in delivery.messages {
-        let verdict = app.limits.check(&format!("{channel}:{}", m.sender)).await;
+        let verdict = if stored_already.contains(&m.message_id) {
+            Verdict::Allowed
+        } else {
+            app.limits.check(&format!("{channel}:{}", m.sender)).await
+        };
         let correlation = correlation_id();
         notify.push(matches!(verdict, Verdict::Limited { notify: true, .. }));
         let (kind, text) = match m.content {

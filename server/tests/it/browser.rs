@@ -351,7 +351,7 @@ async fn book_through_the_page(browser: Client, base: String) {
         || async {
             let state = text_of(&browser, "#state").await?;
             let fresh = state.contains(&reference);
-            (fresh && state.contains("\"escalated\"") && state.contains(&thread)).then_some(())
+            (fresh && state.contains("\"handoff\"") && state.contains(&thread)).then_some(())
         },
     )
     .await;

@@ -257,3 +257,39 @@ async fn thread_search_filters_metadata_of_every_type_in_sqlite() {
     assert_eq!(counted, 2);
     running.server.shutdown().await;
 }
+
+/// A shutdown ends within its grace period (`SHUTDOWN_GRACE_SECS`) even while a client
+/// streams a run that would go on for a minute: the stream is cut, as a replica's must be
+/// for a rolling restart to finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_cuts_streams_still_open_after_its_grace_period() {
+    let dir = fresh_dir("protocol-shutdown-grace");
+    let running = start(config(
+        &dir,
+        &["--agent-test-graphs", "--shutdown-grace-secs", "1"],
+    ))
+    .await;
+    let body =
+        json!({"assistant_id": "sleepy", "input": {"ms": 60_000}, "stream_mode": ["values"]});
+    let mut streaming = running
+        .http
+        .post(running.url("/runs/stream"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streaming.status(), 200);
+    let first = streaming.chunk().await.unwrap().expect("a first frame");
+    assert!(String::from_utf8_lossy(&first).contains("metadata"));
+    let started = std::time::Instant::now();
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        running.server.shutdown(),
+    )
+    .await;
+    assert!(
+        stopped.is_ok(),
+        "the shutdown still waited for the stream after 10 s"
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+}

@@ -17,14 +17,14 @@ use crate::protocol::assert_one_turn_per_message;
 use crate::replicas::database;
 
 /// Two replicas on one fresh schema, or `None` (after the notice) without a cluster.
-struct Pair {
-    a: Process,
-    b: Process,
-    http: reqwest::Client,
+pub(crate) struct Pair {
+    pub(crate) a: Process,
+    pub(crate) b: Process,
+    pub(crate) http: reqwest::Client,
     _fake: FakeMeta,
 }
 
-async fn pair(test: &str) -> Option<Pair> {
+pub(crate) async fn pair(test: &str) -> Option<Pair> {
     let database = database(test).await?;
     let dir = common::fresh_dir(&format!("protocol-replicas-{test}"));
     let fake = FakeMeta::start().await;
@@ -40,7 +40,7 @@ async fn pair(test: &str) -> Option<Pair> {
 }
 
 impl Pair {
-    async fn post(&self, on: &Process, path: &str, body: Value) -> reqwest::Response {
+    pub(crate) async fn post(&self, on: &Process, path: &str, body: Value) -> reqwest::Response {
         self.http
             .post(format!("{}{path}", on.base))
             .json(&body)
@@ -49,7 +49,7 @@ impl Pair {
             .unwrap()
     }
 
-    async fn get(&self, on: &Process, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, on: &Process, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", on.base))
             .send()
@@ -58,7 +58,7 @@ impl Pair {
     }
 
     /// A new thread (created through A).
-    async fn thread(&self, name: &str) -> String {
+    pub(crate) async fn thread(&self, name: &str) -> String {
         let created = self
             .post(&self.a, "/threads", json!({"thread_id": name}))
             .await;
@@ -67,7 +67,13 @@ impl Pair {
     }
 
     /// Creates a `sleepy` run of `ms` on `on`; its id.
-    async fn sleepy(&self, on: &Process, thread: &str, ms: u64, strategy: &str) -> String {
+    pub(crate) async fn sleepy(
+        &self,
+        on: &Process,
+        thread: &str,
+        ms: u64,
+        strategy: &str,
+    ) -> String {
         let body = json!({"assistant_id": "sleepy", "input": {"ms": ms},
             "multitask_strategy": strategy});
         let created = self
@@ -87,7 +93,7 @@ impl Pair {
         Some(response.json().await.unwrap())
     }
 
-    async fn status(&self, on: &Process, thread: &str, run: &str) -> String {
+    pub(crate) async fn status(&self, on: &Process, thread: &str, run: &str) -> String {
         let record = self.run(on, thread, run).await.expect("the run");
         record["status"].as_str().unwrap().to_owned()
     }
@@ -135,7 +141,7 @@ impl Pair {
 }
 
 /// The frames of an SSE body, heartbeats aside.
-fn frames(body: &str) -> Vec<(String, String, Value)> {
+pub(crate) fn frames(body: &str) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
     for block in body.split("\n\n") {
         let (mut event, mut id, mut data) = (String::new(), String::new(), String::new());
@@ -156,7 +162,7 @@ fn frames(body: &str) -> Vec<(String, String, Value)> {
     out
 }
 
-fn names(frames: &[(String, String, Value)]) -> Vec<&str> {
+pub(crate) fn names(frames: &[(String, String, Value)]) -> Vec<&str> {
     frames.iter().map(|(event, _, _)| event.as_str()).collect()
 }
 

@@ -4,8 +4,11 @@
 
 use crate::common::{config, fresh_dir, start};
 
-/// The newest schema version this build knows.
+/// The newest schema version this build knows on SQLite.
 const NEWEST: i64 = 3;
+
+/// The newest schema version this build knows on Postgres.
+const PG_NEWEST: i64 = 4;
 
 fn versions(dir: &std::path::Path) -> Vec<i64> {
     let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
@@ -56,7 +59,8 @@ async fn an_old_single_row_version_table_is_upgraded_in_place() {
     assert_eq!(stamped, 0, "the old row, with the column's default");
 }
 
-/// The same on Postgres, where the column is added by `ALTER TABLE ... IF NOT EXISTS`; and a
+/// The same on Postgres, where the column is added by `ALTER TABLE ... IF NOT EXISTS`: a
+/// schema an older build left at version 3 keeps that row and gets one for version 4; and a
 /// newer version in the old shape is refused with the table left as it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_old_single_row_version_table_is_upgraded_in_place_on_postgres() {
@@ -81,23 +85,32 @@ async fn an_old_single_row_version_table_is_upgraded_in_place_on_postgres() {
             .unwrap();
         rows.iter().map(|r| r.get(0)).collect::<Vec<i64>>()
     };
-    db.batch_execute(&old_shape(NEWEST)).await.unwrap();
+    db.batch_execute(&old_shape(3)).await.unwrap();
     for _ in 0..2 {
         migrate().await.expect("the old shape opens");
-        assert_eq!(rows().await, vec![NEWEST], "nothing re-applied");
+        assert_eq!(rows().await, vec![3, PG_NEWEST], "version 4 applied once");
     }
-    let stamped: i64 = db
-        .query_one("SELECT applied_at_ms FROM sv_schema", &[])
+    let stamped: Vec<bool> = db
+        .query(
+            "SELECT applied_at_ms > 0 FROM sv_schema ORDER BY version",
+            &[],
+        )
         .await
         .unwrap()
-        .get(0);
-    assert_eq!(stamped, 0);
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        stamped,
+        [false, true],
+        "the old row has the column's default"
+    );
 
     db.batch_execute(&old_shape(7)).await.unwrap();
     let error = migrate().await.expect_err("a newer schema is refused");
     let message = error.to_string();
     assert!(message.contains("version 7"), "{message}");
-    assert!(message.contains(&format!("({NEWEST})")), "{message}");
+    assert!(message.contains(&format!("({PG_NEWEST})")), "{message}");
     assert_eq!(rows().await, vec![7]);
     let columns: i64 = db
         .query_one(

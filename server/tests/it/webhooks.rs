@@ -445,3 +445,30 @@ async fn the_global_rate_limit_spans_guests() {
     assert_eq!(notices, 2, "one guest answered, two asked to slow down");
     running.server.shutdown().await;
 }
+
+/// Meta delivering one message again and again (as it does after a 500, or just because)
+/// costs the guest no budget: the guest's next message is still answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redeliveries_cost_a_guest_nothing_from_the_rate_limit() {
+    let (running, fake) = start("rate-limit-redelivery", &["--rate-limit-per-guest", "2"]).await;
+    let first = ig_message("patient", "p0", "hello", 1_795_302_000_000);
+    for _ in 0..5 {
+        let delivered = deliver(&running, "instagram", &first, Some(SECRET)).await;
+        assert_eq!(delivered.status(), 200);
+    }
+    delivered_count(&fake, 1).await;
+    let second = ig_message("patient", "p1", "do you have rooms", 1_795_302_000_001);
+    let delivered = deliver(&running, "instagram", &second, Some(SECRET)).await;
+    assert_eq!(delivered.status(), 200);
+    delivered_count(&fake, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let texts: Vec<String> = fake.delivered().iter().map(|r| r.text()).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("slow") || t.contains("faster")),
+        "{texts:?}"
+    );
+    running.server.shutdown().await;
+}

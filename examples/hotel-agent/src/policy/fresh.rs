@@ -473,7 +473,10 @@ pub(super) fn fresh(d: &Dialog, r: &Reading, w: World<'_>, mut next: Dialog) -> 
         _ if thanks(&r.message) => (Route::Goodbye, next),
         _ => {
             next.misses = d.misses + 1;
-            let route = if d.misses >= 1 {
+            // The third miss in a row: a person takes over.
+            let route = if next.misses >= crate::handoff::MISSES_BEFORE_HANDOFF {
+                Route::Escalate
+            } else if d.misses >= 1 {
                 Route::Help
             } else {
                 Route::Recover

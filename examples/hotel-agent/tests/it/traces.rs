@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use checkpoint::SqliteCheckpointer;
 use chrono::NaiveDate;
-use graph_core::{CompiledGraph, RunConfig};
+use graph_core::{CompiledGraph, Resume, RunConfig};
 use hotel::{BookingStore, Catalog, Clock, GuestId, StayRequest};
-use hotel_agent::{Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
+use hotel_agent::{Conversation, HotelAgent, StaffAction, hotel_agent_graph, thread_id, turn};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -21,6 +21,24 @@ const CHANNEL: &str = "test";
 /// In a script, not a message: drop the graph, the checkpointer and the booking store, and
 /// reopen them from the same files before the next turn, which is recorded as `restarted`.
 const RESTART: &str = "<restart>";
+
+/// In a script, not a guest's message: what staff do with a conversation handed to them.
+/// `<staff NAME> TEXT` replies; `<hand back NAME> NOTE` hands it back to the assistant.
+fn staff_action(line: &str) -> Option<StaffAction> {
+    let (tag, rest) = line.strip_prefix('<')?.split_once('>')?;
+    let text = rest.trim().to_owned();
+    if let Some(by) = tag.strip_prefix("staff ") {
+        return Some(StaffAction::Reply {
+            by: by.to_owned(),
+            text,
+        });
+    }
+    let by = tag.strip_prefix("hand back ")?.to_owned();
+    Some(StaffAction::HandBack {
+        by,
+        note: (!text.is_empty()).then_some(text),
+    })
+}
 
 pub(crate) fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
@@ -184,15 +202,24 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[String]
         for (i, r) in refs.iter().enumerate() {
             message = message.replace(&format!("{{REF{}}}", i + 1), r);
         }
-        let out = process
-            .graph
-            .invoke(turn(CHANNEL, user, &message), &config)
-            .await
-            .unwrap();
+        let staff = staff_action(&message);
+        let out = match &staff {
+            Some(action) => process
+                .graph
+                .resume(&config, Resume::value(action))
+                .await
+                .unwrap(),
+            None => process
+                .graph
+                .invoke(turn(CHANNEL, user, &message), &config)
+                .await
+                .unwrap(),
+        };
         let bookings = bookings_of(&process.store, &guest);
         let u = out.state.understanding.as_ref();
+        let who = if staff.is_some() { "staff" } else { "guest" };
         let mut record = json!({
-            "guest": redactor.redact(&message),
+            who: redactor.redact(&message),
             "reply": redactor.redact(&out.state.reply),
             "nodes": out.executed.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
             "intent": u.map(|u| serde_json::to_value(u.intent).unwrap()),
@@ -203,8 +230,8 @@ async fn play_seeded(name: &str, user: &str, seeds: &[Seed], messages: &[String]
             let pending = serde_json::to_string(&out.state.pending).unwrap();
             record["pending"] = serde_json::from_str(&redactor.redact(&pending)).unwrap();
         }
-        if out.state.escalated {
-            record["escalated"] = json!(true);
+        if let Some(reason) = out.state.handoff {
+            record["handoff"] = serde_json::to_value(reason).unwrap();
         }
         if std::mem::take(&mut restarted) {
             record["restarted"] = json!(true);
