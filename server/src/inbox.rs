@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::agent::Message;
 use crate::db::{Answered, Guest, InboxState, Kind, Pending, Reply};
+use crate::meta::form::Form;
 use crate::meta::split;
 use crate::state::{App, now_ms};
 
@@ -221,6 +222,7 @@ async fn answer(app: &App, row: &Pending) -> Step {
                 recipient: row.user.clone(),
                 parts,
                 correlation: row.correlation.clone(),
+                form: Form::Text,
             },
             now_ms(),
         )

@@ -105,12 +105,16 @@ pub(crate) fn backoff(base: Duration, attempts: i64) -> Duration {
 async fn send(app: &App, api: &SendApi, part: Outgoing) {
     let channel = part.channel;
     let endpoint = app.channel(channel).and_then(|c| c.endpoint.as_ref());
-    let result = match endpoint {
-        Some(endpoint) => {
-            api.send(channel, endpoint, &part.recipient, &part.text)
+    let result = match (endpoint, &part.form) {
+        (_, Err(reason)) => Err(SendError {
+            retry: false,
+            reason: reason.clone(),
+        }),
+        (Some(endpoint), Ok(form)) => {
+            api.send(channel, endpoint, &part.recipient, &part.text, form)
                 .await
         }
-        None => Err(SendError {
+        (None, Ok(_)) => Err(SendError {
             retry: false,
             reason: format!(
                 "no {} access token is configured, so replies cannot be sent",

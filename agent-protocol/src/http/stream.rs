@@ -221,6 +221,7 @@ pub(super) fn thread_sse(
         thread,
         current: None,
         seen: std::collections::HashSet::new(),
+        queued: None,
     };
     let events =
         futures_util::stream::unfold((following, only), |(mut following, only)| async move {
@@ -248,6 +249,10 @@ struct ThreadFollow {
     /// The runs already read: a run whose end this stream saw is never read twice, even if
     /// a store read lags behind.
     seen: std::collections::HashSet<String>,
+    /// Other processes' runs that were in flight when the stream first looked, oldest first:
+    /// each is read even if it ended meanwhile (its frames are stored), as a client that
+    /// joined the thread while they were queued expects.
+    queued: Option<std::collections::VecDeque<String>>,
 }
 
 /// The run a thread's stream reads now.
@@ -292,26 +297,40 @@ impl ThreadFollow {
             self.seen.insert(run.record.run_id.clone());
             return Some(Following::Here(run, None));
         }
-        let store = self.store.as_ref()?;
-        let mut elsewhere = match store.list_runs(&self.thread, None, 10_000, 0).await {
+        let store = Arc::clone(self.store.as_ref()?);
+        if self.queued.is_none() {
+            let in_flight = self.in_flight_elsewhere(&*store).await;
+            self.queued = Some(in_flight.into_iter().collect());
+        }
+        let next = match self.queued.as_mut().and_then(|q| q.pop_front()) {
+            Some(run) => run,
+            // Runs created since the stream first looked.
+            None => self.in_flight_elsewhere(&*store).await.into_iter().next()?,
+        };
+        self.seen.insert(next.clone());
+        Some(Following::Elsewhere(Box::new(Tail::new(
+            store,
+            self.thread.clone(),
+            next,
+            None,
+        ))))
+    }
+
+    /// The thread's runs in flight in other processes, not read yet, oldest first.
+    async fn in_flight_elsewhere(&self, store: &dyn RunStore) -> Vec<String> {
+        let mut runs = match store.list_runs(&self.thread, None, 10_000, 0).await {
             Ok(runs) => runs,
             Err(e) => {
                 tracing::warn!(error = %e, thread = %self.thread, "listing a thread's runs");
-                return None;
+                return Vec::new();
             }
         };
-        elsewhere.retain(|r| {
+        runs.retain(|r| {
             r.status.in_flight()
                 && !self.seen.contains(&r.run_id)
                 && self.runs.get(&r.run_id).is_none()
         });
-        let oldest = elsewhere.into_iter().min_by_key(|r| r.created_at_ms)?;
-        self.seen.insert(oldest.run_id.clone());
-        Some(Following::Elsewhere(Box::new(Tail::new(
-            Arc::clone(store),
-            self.thread.clone(),
-            oldest.run_id,
-            None,
-        ))))
+        runs.sort_by_key(|r| r.created_at_ms);
+        runs.into_iter().map(|r| r.run_id).collect()
     }
 }

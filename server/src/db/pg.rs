@@ -27,6 +27,7 @@ use super::{
     Reply,
 };
 use crate::Error;
+use crate::meta::form::Form;
 use crate::meta::{Channel, DeliveryFailure};
 
 /// The shortest a reply part's claim lasts: longer than a send's timeout (15 s), so a slow send
@@ -107,6 +108,7 @@ async fn queue(
     now_ms: i64,
 ) -> Result<(), tokio_postgres::Error> {
     let insert = tx.prepare_cached(sql::QUEUE_PART).await?;
+    let form = reply.form.stored();
     for part in &reply.parts {
         tx.execute(
             &insert,
@@ -117,6 +119,7 @@ async fn queue(
                 &reply.correlation,
                 &OutboxState::Pending.as_str(),
                 &now_ms,
+                &form,
             ],
         )
         .await?;
@@ -396,6 +399,7 @@ impl Queue for PgQueue {
                     text: row.get(3),
                     correlation: row.get(4),
                     attempts: row.get(5),
+                    form: Form::from_stored(row.get::<_, Option<&str>>(6)),
                 })
             })
             .collect();

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     V2_AGENT_PROTOCOL,
     V3_CANCEL_REQUESTS,
     V4_GUESTS_SEEN,
+    V5_OUTBOX_FORMS,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -141,6 +142,12 @@ ALTER TABLE ap_runs ADD COLUMN IF NOT EXISTS heartbeat_ms BIGINT;
 /// recent.
 const V4_GUESTS_SEEN: &str = "
 ALTER TABLE sv_guests ADD COLUMN IF NOT EXISTS seen_ms BIGINT NOT NULL DEFAULT 0;
+";
+
+/// Version 5: how an outbox part is sent beyond plain text (`meta::form::Form` as JSON:
+/// Instagram's human agent tag, a WhatsApp template); NULL: plain text.
+const V5_OUTBOX_FORMS: &str = "
+ALTER TABLE sv_outbox ADD COLUMN IF NOT EXISTS form TEXT;
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema` behind [`MIGRATION_LOCK`].

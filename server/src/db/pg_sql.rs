@@ -4,8 +4,8 @@
 
 pub(super) const QUEUE_PART: &str =
     "INSERT INTO sv_outbox (channel, recipient, text, correlation, state,
-    next_attempt_ms, created_ms)
-    VALUES ($1, $2, $3, $4, $5, $6, $6)";
+    next_attempt_ms, created_ms, form)
+    VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
 
 pub(super) const NOTIFY_OUTBOX: &str = "SELECT pg_notify('sv_outbox', '')";
 
@@ -81,7 +81,7 @@ pub(super) const CLAIM_DUE: &str = "UPDATE sv_outbox SET claimed_by = $1,
     WHERE p.state = 'pending' AND p.channel = o.channel
     AND p.recipient = o.recipient AND p.id < o.id)
     ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-    RETURNING id, channel, recipient, text, correlation, attempts";
+    RETURNING id, channel, recipient, text, correlation, attempts, form";
 
 pub(super) const SENT: &str =
     "UPDATE sv_outbox SET state = 'sent', attempts = attempts + 1, done_ms = $2,

@@ -5,6 +5,7 @@ use rusqlite::ToSql;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 
 use crate::meta::Channel;
+use crate::meta::form::Form;
 
 /// The kind of a stored guest message (`sv_inbox.kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +139,8 @@ pub(crate) struct Reply {
     pub(crate) recipient: String,
     pub(crate) parts: Vec<String>,
     pub(crate) correlation: String,
+    /// How each part is sent.
+    pub(crate) form: Form,
 }
 
 /// A guest message to store in the inbox.
@@ -178,6 +181,8 @@ pub(crate) struct Outgoing {
     pub(crate) text: String,
     pub(crate) correlation: String,
     pub(crate) attempts: i64,
+    /// How to send it, or why the stored form could not be read (the part is then dropped).
+    pub(crate) form: Result<Form, String>,
 }
 
 /// How many reply parts wait, since when, and when the next is due.

@@ -15,6 +15,7 @@ use super::{
     Reply,
 };
 use crate::Error;
+use crate::meta::form::Form;
 use crate::meta::{Channel, DeliveryFailure};
 
 /// The server's tables. Cloning shares the connection.
@@ -276,7 +277,7 @@ impl Queue for Db {
     async fn claim_due(&self, now_ms: i64, limit: usize) -> Result<Vec<Outgoing>, Error> {
         self.call("read due replies", move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, channel, recipient, text, correlation, attempts FROM sv_outbox o
+                "SELECT id, channel, recipient, text, correlation, attempts, form FROM sv_outbox o
                  WHERE state = ?3 AND next_attempt_ms <= ?1
                    AND NOT EXISTS (SELECT 1 FROM sv_outbox p
                        WHERE p.state = ?3 AND p.channel = o.channel
@@ -295,6 +296,7 @@ impl Queue for Db {
                         text: r.get(3)?,
                         correlation: r.get(4)?,
                         attempts: r.get(5)?,
+                        form: Form::from_stored(r.get::<_, Option<String>>(6)?.as_deref()),
                     }))
                 })?;
             rows.filter_map(Result::transpose).collect()
@@ -407,9 +409,10 @@ impl Queue for Db {
 fn queue(tx: &rusqlite::Transaction<'_>, reply: &Reply, now_ms: i64) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO sv_outbox (channel, recipient, text, correlation, state, next_attempt_ms,
-             created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5)",
+             created_ms, form)
+         VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5, ?7)",
     )?;
+    let form = reply.form.stored();
     for part in &reply.parts {
         insert.execute(params![
             reply.channel.as_str(),
@@ -418,6 +421,7 @@ fn queue(tx: &rusqlite::Transaction<'_>, reply: &Reply, now_ms: i64) -> rusqlite
             reply.correlation,
             now_ms,
             OutboxState::Pending,
+            form,
         ])?;
     }
     Ok(())

@@ -17,7 +17,12 @@ use crate::Error;
 /// start. That is safe, and keeps their rows, only because versions 1 and 2 are entirely
 /// `CREATE ... IF NOT EXISTS`: present tables and indexes are left as they are, missing ones
 /// created. Later entries run only on files that record a version, so they need no such care.
-const MIGRATIONS: &[&str] = &[V1_QUEUES, V2_AGENT_PROTOCOL, V3_CANCEL_REQUESTS];
+const MIGRATIONS: &[&str] = &[
+    V1_QUEUES,
+    V2_AGENT_PROTOCOL,
+    V3_CANCEL_REQUESTS,
+    V4_OUTBOX_FORMS,
+];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
 const V1_QUEUES: &str = "
@@ -105,6 +110,12 @@ CREATE TABLE IF NOT EXISTS ap_run_events (
 /// does not run it for the one that does (`RunStore::request_cancel`). NULL: none.
 const V3_CANCEL_REQUESTS: &str = "
 ALTER TABLE ap_runs ADD COLUMN cancel_requested TEXT;
+";
+
+/// Version 4: how an outbox part is sent beyond plain text (`meta::form::Form` as JSON:
+/// Instagram's human agent tag, a WhatsApp template); NULL: plain text.
+const V4_OUTBOX_FORMS: &str = "
+ALTER TABLE sv_outbox ADD COLUMN form TEXT;
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema`. The advisory lock is

@@ -16,6 +16,7 @@ use super::error::{ApiError, OrInternal, RequestId};
 use super::shapes::Text;
 use crate::db::{InboxState, Kind, NewMessage, Reply};
 use crate::limits::{SLOW_DOWN, Verdict};
+use crate::meta::form::Form;
 use crate::meta::{Channel, Content, instagram, signature, split, whatsapp};
 use crate::state::{App, correlation_id, now_ms, secret_eq};
 
@@ -205,6 +206,7 @@ pub(crate) async fn receive(
                         recipient: message.user,
                         parts,
                         correlation: message.correlation,
+                        form: Form::Text,
                     },
                     now,
                 )

@@ -2,6 +2,7 @@
 //! their Send APIs, and splitting replies at each platform's length limit. Formats follow
 //! Meta's documentation as summarised in `shared/reference/wire-protocols.md`.
 
+pub mod form;
 pub mod instagram;
 pub mod send;
 pub mod signature;

@@ -3,14 +3,15 @@
 //! Instagram: `POST {base}/{version}/{account id or me}/messages` with
 //! `{"recipient":{"id"},"message":{"text"}}`. WhatsApp: `POST {base}/{version}/{phone number
 //! id}/messages` with `{"messaging_product":"whatsapp","to","type":"text","text":{"body"}}`.
-//! Both take a Bearer token. Errors are classified by Graph API `code`, not HTTP status.
+//! Both take a Bearer token. A part may go out in another [`Form`]: Instagram's human agent
+//! tag, a WhatsApp template. Errors are classified by Graph API `code`, not HTTP status.
 
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde_json::json;
 
 use super::Channel;
+use super::form::Form;
 
 /// Where and as whom a channel sends.
 #[derive(Clone)]
@@ -83,14 +84,15 @@ impl SendApi {
         })
     }
 
-    /// Sends `text` to `recipient` on `channel` through `endpoint`; the platform's message id
-    /// on success.
+    /// Sends `text` to `recipient` on `channel` through `endpoint`, in `form`; the platform's
+    /// message id on success.
     pub async fn send(
         &self,
         channel: Channel,
         endpoint: &Endpoint,
         recipient: &str,
         text: &str,
+        form: &Form,
     ) -> Result<String, SendError> {
         let url = format!(
             "{}/{}/{}/messages",
@@ -99,16 +101,8 @@ impl SendApi {
             endpoint.sender_id
         );
         let body = match channel {
-            Channel::Instagram => {
-                json!({"recipient": {"id": recipient}, "message": {"text": text}})
-            }
-            Channel::Whatsapp => json!({
-                "messaging_product": "whatsapp",
-                "recipient_type": "individual",
-                "to": recipient,
-                "type": "text",
-                "text": {"preview_url": false, "body": text},
-            }),
+            Channel::Instagram => form.instagram_body(recipient, text),
+            Channel::Whatsapp => form.whatsapp_body(recipient, text),
         };
         let response = self
             .http
