@@ -41,6 +41,25 @@ pub(crate) use pg_schema::migrate as migrate_pg;
 pub(crate) use rows::*;
 pub(crate) use sqlite::Db;
 
+/// `error`, from migrating the server's tables in `database` (either engine), as the server
+/// reports it: a newer schema says to run a newer server; anything else names `sv_schema` and
+/// the step.
+fn migration_failed(database: &str, error: migrations::Error) -> Error {
+    let reason = match error {
+        migrations::Error::NewerSchema {
+            found, supported, ..
+        } => format!(
+            "the server's tables are at schema version {found}, newer than the newest this \
+             build knows ({supported}); run a newer server"
+        ),
+        other => other.to_string(),
+    };
+    Error::Database {
+        database: database.to_owned(),
+        reason,
+    }
+}
+
 /// A guest: who a lease is on and whose messages are answered in order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct Guest {

@@ -26,7 +26,13 @@ const NOTIFY_ATTEMPTS: u32 = 8;
 
 /// After a guest's turn: a turn that leaves a person with the conversation opens its handoff
 /// (once; staff are told of a new one) and moves its last-guest time.
-pub(crate) async fn after_turn(app: &Arc<App>, channel: &str, user: &str, text: &str, turn: &TurnOutcome) {
+pub(crate) async fn after_turn(
+    app: &Arc<App>,
+    channel: &str,
+    user: &str,
+    text: &str,
+    turn: &TurnOutcome,
+) {
     let Some(reason) = turn.handoff else {
         return;
     };
@@ -67,14 +73,7 @@ fn notify(
     let hotel = focus
         .and_then(|code| app.agent.catalog.hotel(code).ok())
         .map_or_else(|| "our hotels".to_owned(), |h| h.name.clone());
-    let notice = Notice::new(
-        &hotel,
-        channel,
-        user,
-        reason,
-        text,
-        chrono::Utc::now(),
-    );
+    let notice = Notice::new(&hotel, channel, user, reason, text, chrono::Utc::now());
     for target in staff.targets() {
         let (staff, notice, metrics) = (staff.clone(), notice.clone(), Arc::clone(&app.metrics));
         tokio::spawn(async move {
@@ -204,7 +203,11 @@ async fn open_handoff(app: &App, id: i64) -> Result<Handoff, Refused> {
 }
 
 /// Resumes the handoff's conversation with `action`.
-async fn act(app: &Arc<App>, handoff: &Handoff, action: StaffAction) -> Result<TurnOutcome, Refused> {
+async fn act(
+    app: &Arc<App>,
+    handoff: &Handoff,
+    action: StaffAction,
+) -> Result<TurnOutcome, Refused> {
     let hold = Hold {
         queue: Arc::clone(&app.db),
         lease: app.config.guest_lease(),

@@ -11,11 +11,11 @@ use subtle::ConstantTimeEq;
 
 use crate::agent::Agent;
 use crate::config::{ChannelConfig, Config};
-use crate::staff::StaffNotify;
 use crate::db::{PgLimits, Queue, Wake};
 use crate::limits::RateLimits;
 use crate::meta::Channel;
 use crate::metrics::Metrics;
+use crate::staff::StaffNotify;
 
 /// Everything a request handler or background task needs.
 pub(crate) struct App {

@@ -30,7 +30,10 @@ impl Agent {
                 hold,
                 move |agent, thread| async move {
                     // Checked under the thread's lock: a guest's turn cannot start meanwhile.
-                    let state = agent.graph.get_state(&RunConfig::thread(thread.clone())).await?;
+                    let state = agent
+                        .graph
+                        .get_state(&RunConfig::thread(thread.clone()))
+                        .await?;
                     if state.values.handoff.is_none() || state.interrupts.is_empty() {
                         return Ok(None);
                     }

@@ -83,19 +83,26 @@ impl PgQueue {
         self.lease.as_millis() as i64
     }
 
-    /// Prepares every statement of the queue, the handoffs and the limits against the database (which
-    /// checks their syntax, tables, columns and types); how many.
+    /// Prepares every statement of the queue, the handoffs, the limits and the migration (the
+    /// migrations themselves aside) against the database (which checks their syntax, tables,
+    /// columns and types); how many.
     pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
         let what = "prepare the statements";
         let client = self.client(what).await?;
-        let all = sql::ALL.iter().chain(super::handoffs_pg::ALL);
-        for statement in all.clone() {
+        let mut all = super::pg_schema::statements();
+        all.extend(
+            sql::ALL
+                .iter()
+                .chain(super::handoffs_pg::ALL)
+                .map(|statement| (*statement).to_owned()),
+        );
+        for statement in &all {
             client
                 .prepare(statement)
                 .await
                 .map_err(|e| self.fail(what, format!("{statement}: {e}")))?;
         }
-        Ok(all.count())
+        Ok(all.len())
     }
 }
 
