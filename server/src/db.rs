@@ -34,7 +34,7 @@ mod rows;
 mod sqlite;
 mod sqlite_schema;
 
-pub(crate) use handoffs::{Closed, Handoff, HandoffQuery, Handoffs};
+pub(crate) use handoffs::{Handoff, HandoffQuery, Handoffs};
 pub(crate) use pg::PgQueue;
 pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;

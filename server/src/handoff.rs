@@ -27,7 +27,7 @@ const NOTIFY_ATTEMPTS: u32 = 8;
 /// After a guest's turn: a turn that leaves a person with the conversation opens its handoff
 /// (once; staff are told of a new one) and moves its last-guest time.
 pub(crate) async fn after_turn(
-    app: &Arc<App>,
+    app: &App,
     channel: &str,
     user: &str,
     text: &str,
@@ -59,7 +59,7 @@ pub(crate) async fn after_turn(
 /// Tells staff of a new handoff, each configured target retried with backoff in a task of
 /// its own (a notice is worth a delay, not the guest's turn).
 fn notify(
-    app: &Arc<App>,
+    app: &App,
     channel: &str,
     user: &str,
     reason: HandoffReason,
