@@ -297,3 +297,42 @@ fn now_ms() -> i64 {
         .unwrap()
         .as_millis() as i64
 }
+
+/// On the web chat the same: the chat's answer says a person has the conversation, a staff
+/// reply is kept in the thread (there is no channel to send it on), and after the hand back
+/// the agent answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_chat_says_when_a_person_has_the_conversation() {
+    let (running, _fake, _receiver, _) = start("handoff-web").await;
+    let opened = running.chat("pilar", "quiero hablar con alguien").await;
+    assert_eq!(opened["handoff"], "asked_for_person", "{opened}");
+    assert!(
+        opened["reply"].as_str().unwrap().contains("09:00 a 21:30"),
+        "{opened}"
+    );
+    let waiting = running.chat("pilar", "hola?").await;
+    assert_eq!(
+        (waiting["reply"].as_str(), waiting["handoff"].as_str()),
+        (Some(""), Some("asked_for_person"))
+    );
+    let (_, open) = staff(&running, "?channel=web", None).await;
+    let id = open[0]["id"].as_i64().unwrap();
+    let (status, sent) = staff(
+        &running,
+        &format!("/{id}/reply"),
+        Some(json!({"by": "Ana", "text": "Hola Pilar, soy Ana."})),
+    )
+    .await;
+    assert_eq!((status, sent["parts"].as_i64()), (200, Some(0)), "{sent}");
+    let (status, _) = staff(
+        &running,
+        &format!("/{id}/close"),
+        Some(json!({"by": "Ana"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let back = running.chat("pilar", "gracias!").await;
+    assert_eq!(back["handoff"], Value::Null, "{back}");
+    assert!(!back["reply"].as_str().unwrap().is_empty(), "{back}");
+    running.server.shutdown().await;
+}
