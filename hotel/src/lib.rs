@@ -67,6 +67,6 @@ pub use pricing::{
 pub use reference::{BookingRef, REFERENCE_ALPHABET, REFERENCE_LEN};
 pub use stay::{BOOKING_HORIZON_DAYS, MAX_NIGHTS, Quote, StayRequest, validate_stay};
 pub use store::{
-    BUSY_TIMEOUT, BookingStore, Bookings, Change, GuestId, Modification, ModificationKind,
-    PgBookingStore, StayDates,
+    BUSY_TIMEOUT, BookingQuery, BookingStore, Bookings, Change, DayActivity, GuestBooking, GuestId,
+    MAX_SEARCH, Modification, ModificationKind, NightsBooked, PgBookingStore, StayDates,
 };

@@ -6,7 +6,10 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 
-use super::{BookingStore, Change, GuestId, Modification, PgBookingStore};
+use super::{
+    BookingQuery, BookingStore, Change, DayActivity, GuestBooking, GuestId, Modification,
+    NightsBooked, PgBookingStore,
+};
 use crate::{Booking, BookingRef, Catalog, Error, Result, RoomKind, StayRequest};
 
 /// The bookings, wherever they are kept. The methods are [`BookingStore`]'s, asynchronous.
@@ -69,6 +72,36 @@ pub trait Bookings: Send + Sync {
         guest: &GuestId,
         reference: &BookingRef,
     ) -> Result<Vec<Modification>>;
+    /// Every guest's bookings `query` selects, for staff; see [`BookingStore::search`].
+    async fn search(&self, query: &BookingQuery) -> Result<Vec<GuestBooking>>;
+
+    /// Rooms booked per night, hotel and room type; see [`BookingStore::nights_booked`].
+    async fn nights_booked(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<NightsBooked>>;
+
+    /// Bookings made, moved, cancelled and money taken per day; see
+    /// [`BookingStore::activity`].
+    async fn activity(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayActivity>>;
+
+    /// Cancels a booking on its guest's behalf as `staff`; see
+    /// [`BookingStore::cancel_as_staff`].
+    async fn cancel_as_staff(
+        &self,
+        reference: &BookingRef,
+        staff: &str,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<(GuestId, Change)>;
+
+    /// Reschedules a booking on its guest's behalf as `staff`; see
+    /// [`BookingStore::reschedule_as_staff`].
+    async fn reschedule_as_staff(
+        &self,
+        reference: &BookingRef,
+        dates: (NaiveDate, NaiveDate),
+        staff: &str,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<(GuestId, Change)>;
 }
 
 impl BookingStore {
@@ -182,6 +215,57 @@ impl Bookings for BookingStore {
         self.blocking(operation, move |s| s.modifications(&guest, &r))
             .await
     }
+    async fn search(&self, query: &BookingQuery) -> Result<Vec<GuestBooking>> {
+        let query = query.clone();
+        self.blocking(
+            || "search the bookings".to_owned(),
+            move |s| s.search(&query),
+        )
+        .await
+    }
+
+    async fn nights_booked(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<NightsBooked>> {
+        let operation = || format!("count the rooms booked from {from} to {to}");
+        self.blocking(operation, move |s| s.nights_booked(from, to))
+            .await
+    }
+
+    async fn activity(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayActivity>> {
+        let operation = || format!("sum the bookings' activity from {from} to {to}");
+        self.blocking(operation, move |s| s.activity(from, to))
+            .await
+    }
+
+    async fn cancel_as_staff(
+        &self,
+        reference: &BookingRef,
+        staff: &str,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<(GuestId, Change)> {
+        let operation = || format!("cancel {reference} for its guest");
+        let (r, staff, key) = (reference.clone(), staff.to_owned(), key.to_owned());
+        self.blocking(operation, move |s| {
+            s.cancel_as_staff(&r, &staff, &key, today)
+        })
+        .await
+    }
+
+    async fn reschedule_as_staff(
+        &self,
+        reference: &BookingRef,
+        dates: (NaiveDate, NaiveDate),
+        staff: &str,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<(GuestId, Change)> {
+        let operation = || format!("reschedule {reference} for its guest");
+        let (r, staff, key) = (reference.clone(), staff.to_owned(), key.to_owned());
+        self.blocking(operation, move |s| {
+            s.reschedule_as_staff(&r, dates, &staff, &key, today)
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -250,5 +334,38 @@ impl Bookings for PgBookingStore {
         reference: &BookingRef,
     ) -> Result<Vec<Modification>> {
         PgBookingStore::modifications(self, guest, reference).await
+    }
+
+    async fn search(&self, query: &BookingQuery) -> Result<Vec<GuestBooking>> {
+        PgBookingStore::search(self, query).await
+    }
+
+    async fn nights_booked(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<NightsBooked>> {
+        PgBookingStore::nights_booked(self, from, to).await
+    }
+
+    async fn activity(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DayActivity>> {
+        PgBookingStore::activity(self, from, to).await
+    }
+
+    async fn cancel_as_staff(
+        &self,
+        reference: &BookingRef,
+        staff: &str,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<(GuestId, Change)> {
+        PgBookingStore::cancel_as_staff(self, reference, staff, key, today).await
+    }
+
+    async fn reschedule_as_staff(
+        &self,
+        reference: &BookingRef,
+        dates: (NaiveDate, NaiveDate),
+        staff: &str,
+        key: &str,
+        today: NaiveDate,
+    ) -> Result<(GuestId, Change)> {
+        PgBookingStore::reschedule_as_staff(self, reference, dates, staff, key, today).await
     }
 }

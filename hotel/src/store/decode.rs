@@ -42,6 +42,7 @@ pub(super) struct RawModification {
     pub(super) fee: i64,
     pub(super) total: i64,
     pub(super) day: String,
+    pub(super) by_staff: Option<String>,
 }
 
 /// Money as the stores keep it.
@@ -154,5 +155,6 @@ pub(super) fn modification(raw: RawModification) -> Result<Modification, Damage>
         fee: cents(raw.fee, &row)?,
         total: cents(raw.total, &row)?,
         day: date(&raw.day, &row)?,
+        by_staff: raw.by_staff,
     })
 }

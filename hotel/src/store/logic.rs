@@ -13,6 +13,15 @@ use crate::{
     RoomKind,
 };
 
+/// Who makes a reschedule or cancellation, and under what: the idempotency key, the day, and
+/// the staff member acting on the guest's behalf (`None`: the guest).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Acting<'a> {
+    pub(super) key: &'a str,
+    pub(super) today: NaiveDate,
+    pub(super) by: Option<&'a str>,
+}
+
 /// How many fresh references a booking draws before giving up on collisions. With about 887
 /// million codes per hotel, a second draw is already rare.
 pub(super) const REFERENCE_ATTEMPTS: usize = 16;
@@ -96,6 +105,7 @@ pub(super) fn booked(reference: BookingRef, quote: Quote, today: NaiveDate) -> C
         fee: Cents::ZERO,
         total: quote.total,
         day: today,
+        by_staff: None,
     };
     Change {
         booking: Booking {
@@ -107,8 +117,14 @@ pub(super) fn booked(reference: BookingRef, quote: Quote, today: NaiveDate) -> C
     }
 }
 
-/// `booking` moved as `quote` says, and the change to record for it.
-pub(super) fn rescheduled(booking: Booking, quote: RescheduleQuote, today: NaiveDate) -> Change {
+/// `booking` moved as `quote` says (by staff member `by`, or by the guest), and the change to
+/// record for it.
+pub(super) fn rescheduled(
+    booking: Booking,
+    quote: RescheduleQuote,
+    today: NaiveDate,
+    by: Option<&str>,
+) -> Change {
     let modification = Modification {
         reference: booking.reference.clone(),
         kind: ModificationKind::Rescheduled,
@@ -117,6 +133,7 @@ pub(super) fn rescheduled(booking: Booking, quote: RescheduleQuote, today: Naive
         fee: quote.fee.total,
         total: quote.stay.total,
         day: today,
+        by_staff: by.map(str::to_owned),
     };
     Change {
         booking: Booking {
@@ -127,8 +144,14 @@ pub(super) fn rescheduled(booking: Booking, quote: RescheduleQuote, today: Naive
     }
 }
 
-/// `booking` cancelled for `charge`, and the change to record for it.
-pub(super) fn cancelled(booking: Booking, charge: Cents, today: NaiveDate) -> Change {
+/// `booking` cancelled for `charge` (by staff member `by`, or by the guest), and the change to
+/// record for it.
+pub(super) fn cancelled(
+    booking: Booking,
+    charge: Cents,
+    today: NaiveDate,
+    by: Option<&str>,
+) -> Change {
     let modification = Modification {
         reference: booking.reference.clone(),
         kind: ModificationKind::Cancelled,
@@ -137,6 +160,7 @@ pub(super) fn cancelled(booking: Booking, charge: Cents, today: NaiveDate) -> Ch
         fee: charge,
         total: charge,
         day: today,
+        by_staff: by.map(str::to_owned),
     };
     Change {
         booking: Booking {

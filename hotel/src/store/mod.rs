@@ -17,6 +17,8 @@
 
 mod bookings;
 mod decode;
+mod desk;
+mod desk_sqlite;
 mod logic;
 mod pg;
 mod records;
@@ -33,6 +35,8 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::{Booking, BookingRef, Catalog, Error, Result, RoomKind, StayRequest};
 pub use bookings::Bookings;
+pub use desk::{BookingQuery, DayActivity, GuestBooking, MAX_SEARCH, NightsBooked};
+use logic::Acting;
 pub use pg::PgBookingStore;
 use rows::Db;
 pub use types::{Change, GuestId, Modification, ModificationKind, StayDates};
@@ -177,23 +181,41 @@ impl BookingStore {
         today: NaiveDate,
     ) -> Result<Change> {
         self.write(&format!("reschedule {reference}"), |db, _| {
-            if let Some(done) = db.modification_by_key(guest, key)? {
-                let kind = ModificationKind::Rescheduled;
-                return replay(db, guest, key, done, kind, Some(reference));
-            }
-            let booking = logic::owned(db.booking(guest, reference)?, reference)?;
-            let quote = self
-                .inner
-                .catalog
-                .quote_reschedule(&booking, check_in, check_out, today)?;
-            db.release_nights(reference)?;
-            db.ensure_available(&quote.stay)?;
-            db.replace_nights(reference, &quote.stay)?;
-            db.update_stay(reference, &quote.stay)?;
-            let change = logic::rescheduled(booking, quote, today);
-            db.record(guest, key, &change.modification)?;
-            Ok(change)
+            let acting = Acting {
+                key,
+                today,
+                by: None,
+            };
+            self.reschedule_in(db, guest, reference, (check_in, check_out), acting)
         })
+    }
+
+    /// [`BookingStore::reschedule`] inside `db`'s transaction, by staff member `by` or the
+    /// guest.
+    fn reschedule_in(
+        &self,
+        db: &Db<'_>,
+        guest: &GuestId,
+        reference: &BookingRef,
+        (check_in, check_out): (NaiveDate, NaiveDate),
+        Acting { key, today, by }: Acting<'_>,
+    ) -> Result<Change> {
+        if let Some(done) = db.modification_by_key(guest, key)? {
+            let kind = ModificationKind::Rescheduled;
+            return replay(db, guest, key, done, kind, Some(reference));
+        }
+        let booking = logic::owned(db.booking(guest, reference)?, reference)?;
+        let quote = self
+            .inner
+            .catalog
+            .quote_reschedule(&booking, check_in, check_out, today)?;
+        db.release_nights(reference)?;
+        db.ensure_available(&quote.stay)?;
+        db.replace_nights(reference, &quote.stay)?;
+        db.update_stay(reference, &quote.stay)?;
+        let change = logic::rescheduled(booking, quote, today, by);
+        db.record(guest, key, &change.modification)?;
+        Ok(change)
     }
 
     /// Cancels `guest`'s booking `reference`, charging per [`crate::cancellation_charge`] and
@@ -206,16 +228,12 @@ impl BookingStore {
         today: NaiveDate,
     ) -> Result<Change> {
         self.write(&format!("cancel {reference}"), |db, _| {
-            if let Some(done) = db.modification_by_key(guest, key)? {
-                let kind = ModificationKind::Cancelled;
-                return replay(db, guest, key, done, kind, Some(reference));
-            }
-            let booking = logic::owned(db.booking(guest, reference)?, reference)?;
-            let charge = crate::cancellation_charge(&booking, today)?;
-            db.mark_cancelled(reference, charge)?;
-            let change = logic::cancelled(booking, charge, today);
-            db.record(guest, key, &change.modification)?;
-            Ok(change)
+            let acting = Acting {
+                key,
+                today,
+                by: None,
+            };
+            cancel_in(db, guest, reference, acting)
         })
     }
 
@@ -306,6 +324,25 @@ impl BookingStore {
             })?;
         f(&Db { conn: &tx, path })
     }
+}
+
+/// [`BookingStore::cancel`] inside `db`'s transaction, by staff member `by` or the guest.
+fn cancel_in(
+    db: &Db<'_>,
+    guest: &GuestId,
+    reference: &BookingRef,
+    Acting { key, today, by }: Acting<'_>,
+) -> Result<Change> {
+    if let Some(done) = db.modification_by_key(guest, key)? {
+        let kind = ModificationKind::Cancelled;
+        return replay(db, guest, key, done, kind, Some(reference));
+    }
+    let booking = logic::owned(db.booking(guest, reference)?, reference)?;
+    let charge = crate::cancellation_charge(&booking, today)?;
+    db.mark_cancelled(reference, charge)?;
+    let change = logic::cancelled(booking, charge, today, by);
+    db.record(guest, key, &change.modification)?;
+    Ok(change)
 }
 
 /// The result of the change `done` already made under `key`, if it is the same kind of change

@@ -81,7 +81,7 @@ impl Db<'_> {
             .collect()
     }
 
-    fn nights(&self, reference: &str) -> Result<Vec<NightPrice>> {
+    pub(super) fn nights(&self, reference: &str) -> Result<Vec<NightPrice>> {
         let operation = format!("read the nights of {reference}");
         let mut stmt = self
             .conn
@@ -112,8 +112,8 @@ impl Db<'_> {
             .execute(
                 "INSERT INTO hb_modifications (reference, channel, user_id, idempotency_key,
                      kind, old_check_in, old_check_out, new_check_in, new_check_out, fee_cents,
-                     total_cents, day)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                     total_cents, day, by_staff)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     m.reference.as_str(),
                     guest.channel,
@@ -127,6 +127,7 @@ impl Db<'_> {
                     sql_cents(m.fee),
                     sql_cents(m.total),
                     m.day.to_string(),
+                    m.by_staff,
                 ],
             )
             .map(drop)
@@ -160,7 +161,7 @@ impl Db<'_> {
         let operation = "read modifications";
         let sql = format!(
             "SELECT reference, kind, old_check_in, old_check_out, new_check_in, new_check_out,
-                 fee_cents, total_cents, day
+                 fee_cents, total_cents, day, by_staff
              FROM hb_modifications WHERE {filter} ORDER BY id"
         );
         let mut stmt = self
@@ -176,6 +177,7 @@ impl Db<'_> {
                     fee: r.get(6)?,
                     total: r.get(7)?,
                     day: r.get(8)?,
+                    by_staff: r.get(9)?,
                 })
             })
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)

@@ -76,6 +76,12 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (channel, user_id, idempotency_key)
     );
     CREATE INDEX hb_modifications_reference ON hb_modifications (reference);",
+    // Version 2: the staff console. `by_staff` names the staff member who changed a booking
+    // on the guest's behalf (NULL: the guest did); the indexes serve the console's activity
+    // per day and its booking search by dates.
+    "ALTER TABLE hb_modifications ADD COLUMN by_staff TEXT;
+    CREATE INDEX hb_modifications_day ON hb_modifications (day);
+    CREATE INDEX hb_bookings_check_in ON hb_bookings (check_in);",
 ];
 
 /// The bookings tables: [`MIGRATIONS`], recorded in `hb_schema`. The advisory lock is

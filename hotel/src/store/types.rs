@@ -86,6 +86,8 @@ pub struct Modification {
     pub total: Cents,
     /// The day it was made.
     pub day: NaiveDate,
+    /// The staff member who made it on the guest's behalf; `None` when the guest did.
+    pub by_staff: Option<String>,
 }
 
 /// A reschedule or cancellation as applied (or as first applied, when replayed by key).

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::{Access, PgBookingStore, is_key_conflict, replay};
+use crate::store::logic::Acting;
 use crate::store::{Change, GuestId, ModificationKind, logic};
 use crate::{Booking, BookingRef, Error, Result, StayRequest};
 
@@ -37,7 +38,7 @@ impl PgBookingStore {
     /// `done`, the outcome of a change under `key`; or, when it failed on the key's unique
     /// constraint (a concurrent change under the same key committed first), the replay of
     /// what that one did.
-    async fn or_replay(
+    pub(super) async fn or_replay(
         &self,
         done: Result<Change>,
         operation: &str,
@@ -109,22 +110,28 @@ impl PgBookingStore {
     ) -> Result<Change> {
         let operation = format!("reschedule {reference}");
         let dates = (check_in, check_out);
+        let acting = Acting {
+            key,
+            today,
+            by: None,
+        };
         let done = self
-            .try_reschedule(&operation, guest, reference, dates, key, today)
+            .try_reschedule(&operation, guest, reference, dates, acting)
             .await;
         let kind = ModificationKind::Rescheduled;
         self.or_replay(done, &operation, guest, key, kind, Some(reference))
             .await
     }
 
-    async fn try_reschedule(
+    /// A reschedule's transaction (see [`PgBookingStore::reschedule`]), by staff member
+    /// `acting.by` or the guest.
+    pub(super) async fn try_reschedule(
         &self,
         operation: &str,
         guest: &GuestId,
         reference: &BookingRef,
         (check_in, check_out): (NaiveDate, NaiveDate),
-        key: &str,
-        today: NaiveDate,
+        Acting { key, today, by }: Acting<'_>,
     ) -> Result<Change> {
         let mut client = self.client(operation).await?;
         let tx = self.begin(&mut client, operation, Access::Write).await?;
@@ -146,7 +153,7 @@ impl PgBookingStore {
         tx.ensure_available(&quote.stay, rooms).await?;
         tx.replace_nights(reference, &quote.stay).await?;
         tx.update_stay(reference, &quote.stay).await?;
-        let change = logic::rescheduled(booking, quote, today);
+        let change = logic::rescheduled(booking, quote, today, by);
         tx.record(guest, key, &change.modification).await?;
         tx.commit().await?;
         Ok(change)
@@ -162,21 +169,25 @@ impl PgBookingStore {
         today: NaiveDate,
     ) -> Result<Change> {
         let operation = format!("cancel {reference}");
-        let done = self
-            .try_cancel(&operation, guest, reference, key, today)
-            .await;
+        let acting = Acting {
+            key,
+            today,
+            by: None,
+        };
+        let done = self.try_cancel(&operation, guest, reference, acting).await;
         let kind = ModificationKind::Cancelled;
         self.or_replay(done, &operation, guest, key, kind, Some(reference))
             .await
     }
 
-    async fn try_cancel(
+    /// A cancellation's transaction (see [`PgBookingStore::cancel`]), by staff member
+    /// `acting.by` or the guest.
+    pub(super) async fn try_cancel(
         &self,
         operation: &str,
         guest: &GuestId,
         reference: &BookingRef,
-        key: &str,
-        today: NaiveDate,
+        Acting { key, today, by }: Acting<'_>,
     ) -> Result<Change> {
         let mut client = self.client(operation).await?;
         let tx = self.begin(&mut client, operation, Access::Write).await?;
@@ -192,7 +203,7 @@ impl PgBookingStore {
         let booking = logic::owned(locked, reference)?;
         let charge = crate::cancellation_charge(&booking, today)?;
         tx.mark_cancelled(reference, charge).await?;
-        let change = logic::cancelled(booking, charge, today);
+        let change = logic::cancelled(booking, charge, today, by);
         tx.record(guest, key, &change.modification).await?;
         tx.commit().await?;
         Ok(change)

@@ -22,6 +22,7 @@
 //! transaction each, so they see one consistent state.
 
 mod changes;
+mod desk;
 mod records;
 mod rows;
 mod schema;
@@ -299,5 +300,6 @@ fn statements() -> Vec<String> {
     ];
     let mut all = schema::statements();
     all.extend(own.map(str::to_owned));
+    all.extend([desk::SEARCH, desk::NIGHTS_BOOKED, desk::ACTIVITY].map(str::to_owned));
     all
 }

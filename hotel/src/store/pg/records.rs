@@ -23,7 +23,7 @@ macro_rules! modification_select {
     ($filter:literal) => {
         concat!(
             "SELECT reference, kind, old_check_in, old_check_out, new_check_in, new_check_out,
-                 fee_cents, total_cents, day
+                 fee_cents, total_cents, day, by_staff
              FROM hb_modifications WHERE ",
             $filter,
             " ORDER BY id"
@@ -44,8 +44,8 @@ pub(super) const NIGHTS: &str = "SELECT night, base_cents, peak, weekend, price_
     FROM hb_booking_nights WHERE reference = $1 ORDER BY night";
 pub(super) const RECORD: &str = "INSERT INTO hb_modifications (reference, channel, user_id,
         idempotency_key, kind, old_check_in, old_check_out, new_check_in, new_check_out,
-        fee_cents, total_cents, day)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        fee_cents, total_cents, day, by_staff)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 pub(super) const MODIFICATION_BY_KEY: &str =
     modification_select!("channel = $1 AND user_id = $2 AND idempotency_key = $3");
 pub(super) const MODIFICATIONS_OF: &str = modification_select!("reference = $1");
@@ -100,7 +100,7 @@ impl Tx<'_> {
         Ok(bookings)
     }
 
-    fn raw_booking(&self, row: &Row, step: &str) -> Result<RawBooking> {
+    pub(super) fn raw_booking(&self, row: &Row, step: &str) -> Result<RawBooking> {
         Ok(RawBooking {
             reference: self.get(row, 0, step)?,
             hotel: self.get(row, 1, step)?,
@@ -113,7 +113,7 @@ impl Tx<'_> {
         })
     }
 
-    async fn nights(&self, reference: &str) -> Result<Vec<NightPrice>> {
+    pub(super) async fn nights(&self, reference: &str) -> Result<Vec<NightPrice>> {
         let step = format!("read the nights of {reference}");
         let rows = self.query(NIGHTS, &[&reference], &step).await?;
         let raw = rows
@@ -137,7 +137,7 @@ impl Tx<'_> {
         let step = format!("record the {} of {}", m.kind.name(), m.reference);
         let [old_in, old_out, new_in, new_out] = decode::stay_columns(m);
         let (fee, total, day) = (sql_cents(m.fee), sql_cents(m.total), m.day.to_string());
-        let params: [&(dyn ToSql + Sync); 12] = [
+        let params: [&(dyn ToSql + Sync); 13] = [
             &m.reference.as_str(),
             &guest.channel,
             &guest.user,
@@ -150,6 +150,7 @@ impl Tx<'_> {
             &fee,
             &total,
             &day,
+            &m.by_staff,
         ];
         self.execute(RECORD, &params, &step).await.map(drop)
     }
@@ -197,6 +198,7 @@ impl Tx<'_> {
                     fee: self.get(row, 6, step)?,
                     total: self.get(row, 7, step)?,
                     day: self.get(row, 8, step)?,
+                    by_staff: self.get(row, 9, step)?,
                 };
                 decode::modification(raw).map_err(Tx::damaged)
             })

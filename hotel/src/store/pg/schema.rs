@@ -75,6 +75,10 @@ const MIGRATIONS: &[&str] = &[
         CONSTRAINT hb_modifications_key UNIQUE (channel, user_id, idempotency_key)
     );
     CREATE INDEX hb_modifications_reference ON hb_modifications (reference);",
+    // Version 2: see the SQLite store's version 2.
+    "ALTER TABLE hb_modifications ADD COLUMN IF NOT EXISTS by_staff TEXT;
+    CREATE INDEX IF NOT EXISTS hb_modifications_day ON hb_modifications (day);
+    CREATE INDEX IF NOT EXISTS hb_bookings_check_in ON hb_bookings (check_in);",
 ];
 
 /// The name of the unique constraint on (guest, idempotency key).

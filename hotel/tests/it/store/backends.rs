@@ -10,27 +10,6 @@ use hotel::{
 use super::{TODAY, ana, stay};
 use crate::d;
 
-/// Runs each named body on SQLite and on Postgres, as `<name>::sqlite` and `<name>::postgres`.
-macro_rules! on_both_backends {
-    ($($body:ident),* $(,)?) => {$(
-        mod $body {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let store = super::super::open(&super::super::fresh(stringify!($body)));
-                super::$body(&store).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let Some(store) = super::super::pg::store(stringify!($body), 4).await else {
-                    return;
-                };
-                super::$body(&store).await;
-            }
-        }
-    )*};
-}
-
 on_both_backends!(
     booking_takes_one_room_per_night,
     the_same_key_replays_the_first_result,

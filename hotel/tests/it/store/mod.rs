@@ -4,9 +4,32 @@
 //! tests through the `Bookings` trait run on Postgres too (`backends`), and `pg`/`pg_race` test
 //! what is Postgres's own.
 
+/// Runs each named body on SQLite and on Postgres, as `<name>::sqlite` and `<name>::postgres`
+/// (in the modules declared below).
+macro_rules! on_both_backends {
+    ($($body:ident),* $(,)?) => {$(
+        mod $body {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let store = super::super::open(&super::super::fresh(stringify!($body)));
+                super::$body(&store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(store) = super::super::pg::store(stringify!($body), 4).await else {
+                    return;
+                };
+                super::$body(&store).await;
+            }
+        }
+    )*};
+}
+
 mod backends;
 mod changes;
 mod concurrency;
+mod desk;
 mod pg;
 mod pg_race;
 
@@ -167,7 +190,11 @@ fn reopening_keeps_the_bookings_and_seeds_only_once() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
     assert_eq!(count("SELECT COUNT(*) FROM hb_inventory"), 17);
-    assert_eq!(count("SELECT COUNT(*) FROM hb_schema"), 1);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM hb_schema"),
+        2,
+        "one row per version"
+    );
 }
 
 #[test]
@@ -201,7 +228,7 @@ fn a_reference_collision_draws_again_and_a_newer_schema_is_refused() {
             err,
             Error::NewerSchema {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),

@@ -81,7 +81,7 @@ async fn reopening_keeps_the_bookings_and_seeds_only_once() {
         count(&client, "SELECT COUNT(*) FROM hb_inventory").await,
         17
     );
-    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_schema").await, 1);
+    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_schema").await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,7 +100,7 @@ async fn replicas_opening_one_fresh_schema_at_once_take_turns() {
         stores.push(open.await.unwrap().expect("every replica opens"));
     }
     let client = connect(&config).await;
-    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_schema").await, 1);
+    assert_eq!(count(&client, "SELECT COUNT(*) FROM hb_schema").await, 2);
     assert_eq!(
         count(&client, "SELECT COUNT(*) FROM hb_inventory").await,
         17
@@ -148,7 +148,7 @@ async fn a_reference_collision_draws_again_and_a_newer_schema_is_refused() {
             Error::NewerSchema {
                 database: Database::Postgres,
                 found: 99,
-                supported: 1,
+                supported: 2,
             }
         ),
         "{err}"
