@@ -30,7 +30,7 @@ use crate::Error;
 use crate::config::{Config, LlmProvider};
 use crate::db::Queue;
 use crate::metrics::Metrics;
-use crate::metrics::{LlmLabels, NodeLabels, OutcomeLabels, ProviderLabels};
+use crate::metrics::{NodeLabels, OutcomeLabels, ProviderLabels};
 use crate::storage::Storage;
 
 /// How long a chat turn waits for another replica's turn on its thread before giving up.
@@ -169,6 +169,8 @@ pub(crate) struct Agent {
     memory: Arc<dyn Store>,
     pub(crate) store: Arc<dyn Bookings>,
     pub(crate) catalog: Catalog,
+    /// Where "today" comes from (`HOTEL_TODAY`), for the console's quotes and calendars.
+    clock: Clock,
     /// Shared with the Agent Protocol's runs.
     locks: Arc<ThreadLocks>,
     /// Where a guest's thread is registered on its first turn, for LangGraph's API.
@@ -240,12 +242,18 @@ impl Agent {
             memory: Arc::clone(&storage.store),
             store,
             catalog,
+            clock,
             locks: Arc::new(ThreadLocks::new()),
             threads: std::sync::OnceLock::new(),
             in_flight: InFlight::default(),
             metrics,
             breaker,
         })
+    }
+
+    /// Today, as the agent's rules see it (`HOTEL_TODAY` or the system date).
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     /// The compiled graph, for drawing and reading state.
@@ -554,13 +562,7 @@ impl Metered {
             Err(agent_nodes::Error::Malformed { .. }) => "malformed",
             Err(_) => "error",
         };
-        self.metrics
-            .llm_calls
-            .get_or_create(&LlmLabels {
-                provider: self.inner.provider().to_owned(),
-                outcome: outcome.into(),
-            })
-            .inc();
+        self.metrics.llm_call(self.inner.provider(), outcome);
     }
 }
 

@@ -10,6 +10,8 @@
 //! - `sv_outbox`: every reply part, stored before it is sent, until it is sent or dropped.
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
 //! - `sv_handoffs`: the conversations a person was asked to take over ([`Handoffs`]).
+//! - `sv_staff`, `sv_sessions`, `sv_messages`: the staff console's accounts and sessions, and
+//!   what guests wrote ([`ConsoleStore`]).
 //! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
 //!   answers a guest, in order.
 //! - `sv_rate` (Postgres): the rate limits' budgets, shared by the replicas ([`PgLimits`]).
@@ -22,6 +24,9 @@ use async_trait::async_trait;
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
+mod console;
+mod console_pg;
+mod console_sqlite;
 mod handoffs;
 mod handoffs_pg;
 mod handoffs_sqlite;
@@ -34,6 +39,9 @@ mod rows;
 mod sqlite;
 mod sqlite_schema;
 
+pub(crate) use console::{
+    ConsoleStore, ConversationQuery, ConversationRow, ConversationStatus, DAY_MS,
+};
 pub(crate) use handoffs::{Handoff, HandoffQuery, Handoffs};
 pub(crate) use pg::PgQueue;
 pub(crate) use pg_limits::{Budget, PgLimits, Taken};
@@ -84,7 +92,7 @@ pub(crate) enum Answered {
 /// gives it back when the guest has nothing pending ([`Queue::release`]). Storing an answer
 /// checks the lease in the same transaction, so a holder that lost it writes nothing.
 #[async_trait]
-pub(crate) trait Queue: Handoffs + Send + Sync + 'static {
+pub(crate) trait Queue: Handoffs + ConsoleStore + Send + Sync + 'static {
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), Error>;
 

@@ -32,6 +32,13 @@ pub enum Error {
     /// Something else needed at start failed (the catalog, the graph, the HTTP client).
     #[error("cannot start: {0}")]
     Startup(String),
+    /// A staff password could not be hashed or a session token drawn (the OS's random
+    /// failed).
+    #[error("staff credentials: {0}")]
+    Credentials(String),
+    /// The bookings store failed (storage, not a refused change).
+    #[error("the bookings: {0}")]
+    Bookings(#[source] hotel::Error),
     /// The HTTP server failed while serving.
     #[error("serving failed: {0}")]
     Serve(std::io::Error),

@@ -225,7 +225,7 @@ async fn act(
 }
 
 /// How a business may write on `channel` to a guest who last wrote `since_ms` ago.
-fn window(channel: Channel, since_ms: i64) -> Result<Form, Refused> {
+pub(crate) fn window(channel: Channel, since_ms: i64) -> Result<Form, Refused> {
     match channel {
         _ if since_ms <= DAY_MS => Ok(Form::Text),
         Channel::Instagram if since_ms <= HUMAN_AGENT_MS => Ok(Form::HumanAgent),

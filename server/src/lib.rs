@@ -19,6 +19,7 @@
 
 mod agent;
 mod config;
+mod console;
 mod db;
 mod error;
 mod handoff;

@@ -69,7 +69,10 @@ pub(crate) struct Metrics {
     pub(crate) graph_runs: Family<OutcomeLabels, Counter>,
     pub(crate) graph_run_seconds: Histogram,
     pub(crate) node_seconds: Histograms<NodeLabels>,
-    pub(crate) llm_calls: Family<LlmLabels, Counter>,
+    llm_calls: Family<LlmLabels, Counter>,
+    /// The same counts as `llm_calls`, readable (Prometheus's families cannot be listed),
+    /// for the staff console.
+    llm_tally: std::sync::Mutex<std::collections::BTreeMap<(String, String), u64>>,
     /// 0 closed, 1 open, 2 half-open.
     pub(crate) breaker_state: Family<ProviderLabels, Gauge>,
     pub(crate) outbox_depth: Gauge,
@@ -177,6 +180,7 @@ impl Metrics {
             graph_run_seconds,
             node_seconds,
             llm_calls,
+            llm_tally: std::sync::Mutex::default(),
             breaker_state,
             outbox_depth,
             sends,
@@ -195,6 +199,30 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc_by(n);
+    }
+
+    /// Counts one LLM call to `provider` that ended in `outcome` (`ok`, or why it failed, in
+    /// which case the offline NLU answered instead).
+    pub(crate) fn llm_call(&self, provider: &str, outcome: &str) {
+        self.llm_calls
+            .get_or_create(&LlmLabels {
+                provider: provider.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        let mut tally = self.llm_tally.lock().unwrap_or_else(|p| p.into_inner());
+        *tally
+            .entry((provider.to_owned(), outcome.to_owned()))
+            .or_default() += 1;
+    }
+
+    /// Every (provider, outcome) of the LLM calls since the start, with its count.
+    pub(crate) fn llm_calls(&self) -> Vec<(String, String, u64)> {
+        let tally = self.llm_tally.lock().unwrap_or_else(|p| p.into_inner());
+        tally
+            .iter()
+            .map(|((provider, outcome), n)| (provider.clone(), outcome.clone(), *n))
+            .collect()
     }
 
     /// Counts one notice to staff through `target` that ended in `outcome`.

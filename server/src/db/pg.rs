@@ -94,6 +94,7 @@ impl PgQueue {
             sql::ALL
                 .iter()
                 .chain(super::handoffs_pg::ALL)
+                .chain(super::console_pg::ALL)
                 .map(|statement| (*statement).to_owned()),
         );
         for statement in &all {

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     V4_GUESTS_SEEN,
     V5_OUTBOX_FORMS,
     V6_HANDOFFS,
+    V7_CONSOLE,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -167,6 +168,30 @@ CREATE TABLE IF NOT EXISTS sv_handoffs (
 CREATE UNIQUE INDEX IF NOT EXISTS sv_handoffs_open ON sv_handoffs (channel, user_id)
     WHERE closed_ms IS NULL;
 CREATE INDEX IF NOT EXISTS sv_handoffs_opened ON sv_handoffs (opened_ms);
+";
+
+/// Version 7: the staff console (see SQLite's version 6).
+const V7_CONSOLE: &str = "
+CREATE TABLE IF NOT EXISTS sv_staff (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sv_sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff TEXT NOT NULL REFERENCES sv_staff (name),
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sv_messages (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    at_ms BIGINT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sv_messages_guest ON sv_messages (channel, user_id, at_ms);
+CREATE INDEX IF NOT EXISTS sv_messages_at ON sv_messages (at_ms);
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema` behind [`MIGRATION_LOCK`].

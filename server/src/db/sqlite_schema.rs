@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     V3_CANCEL_REQUESTS,
     V4_OUTBOX_FORMS,
     V5_HANDOFFS,
+    V6_CONSOLE,
 ];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
@@ -136,6 +137,33 @@ CREATE TABLE sv_handoffs (
 );
 CREATE UNIQUE INDEX sv_handoffs_open ON sv_handoffs (channel, user_id) WHERE closed_ms IS NULL;
 CREATE INDEX sv_handoffs_opened ON sv_handoffs (opened_ms);
+";
+
+/// Version 6: the staff console (`db::ConsoleStore`): staff accounts with their password
+/// hashes (argon2id, PHC strings), their sessions (the token's SHA-256, never the token), and
+/// every text a guest wrote, for the conversation list, its text search and the messages per
+/// day.
+const V6_CONSOLE: &str = "
+CREATE TABLE sv_staff (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE sv_sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff TEXT NOT NULL REFERENCES sv_staff (name),
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
+CREATE TABLE sv_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX sv_messages_guest ON sv_messages (channel, user_id, at_ms);
+CREATE INDEX sv_messages_at ON sv_messages (at_ms);
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema`. The advisory lock is

@@ -24,7 +24,7 @@ use super::shapes::{
 use crate::Error;
 use crate::agent::{Hold, Message};
 use crate::limits::Verdict;
-use crate::state::App;
+use crate::state::{App, now_ms};
 
 /// The channel name of guests who chat through this API and the test page.
 pub const WEB_CHANNEL: &str = "web";
@@ -95,6 +95,14 @@ pub(crate) async fn chat(
         app.limits.check(&format!("{WEB_CHANNEL}:{user_id}")).await
     {
         return Err(ApiError::TooManyRequests { retry_after: wait });
+    }
+    // For the staff console; a message it misses is still answered.
+    if let Err(e) = app
+        .db
+        .guest_message(WEB_CHANNEL, user_id, text, now_ms())
+        .await
+    {
+        tracing::error!(error = %e, "keeping a guest's message for the console");
     }
     let span = tracing::info_span!(
         "turn",

@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::extract::rejection::BytesRejection;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use serde::Serialize;
 
@@ -43,6 +43,9 @@ pub(crate) enum ApiError {
     NotFound(String),
     /// 401 with `WWW-Authenticate: Bearer`: the admin token is missing or wrong.
     Unauthorized,
+    /// 401 without a challenge: a staff login's name or password is wrong (never saying
+    /// which).
+    LoginFailed,
     /// 401 without a challenge: a webhook's `X-Hub-Signature-256` is missing or wrong.
     BadSignature(String),
     /// 403: a webhook handshake's verify token does not match.
@@ -87,7 +90,9 @@ impl ApiError {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unauthorized | ApiError::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::LoginFailed | ApiError::BadSignature(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -138,6 +143,7 @@ impl IntoResponse for ApiError {
             ApiError::PayloadTooLarge => {
                 body(status, "the body is larger than this server accepts")
             }
+            ApiError::LoginFailed => body(status, "wrong name or password"),
             ApiError::Internal {
                 request_id,
                 context,
@@ -165,6 +171,20 @@ impl From<BytesRejection> for ApiError {
     }
 }
 
+/// A JSON body of type `T`: 400 when it is not JSON, 422 naming `shape` when it does not fit.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::Malformed(format!("the body is not JSON: {e}"))
+        } else {
+            ApiError::Invalid(format!("the body must be {shape}: {e}"))
+        }
+    })
+}
+
 /// Turns a storage or agent failure into [`ApiError::Internal`].
 pub(crate) trait OrInternal<T> {
     /// `Err(e)` becomes a 500 for `request_id`, logged with `context`.
@@ -183,6 +203,11 @@ impl<T, E: Into<BoxError>> OrInternal<T> for Result<T, E> {
 pub(crate) struct RequestId(String);
 
 impl RequestId {
+    /// The id of a request with `headers` (as the extractor finds it).
+    pub(crate) fn from_headers(headers: &HeaderMap) -> RequestId {
+        RequestId(request_id(headers))
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }

@@ -7,6 +7,8 @@
 //! merged here behind the same token.
 
 mod api;
+mod console;
+mod console_api;
 mod error;
 mod ops;
 mod shapes;
@@ -19,7 +21,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,8 +29,9 @@ use axum::routing::{get, post};
 pub use api::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 
 use self::error::ApiError;
+use crate::console::Actor;
 use crate::metrics::RequestLabels;
-use crate::state::{App, secret_eq};
+use crate::state::{App, now_ms, secret_eq};
 
 /// The routes. Admin and state endpoints sit behind the admin token when one is set.
 pub(crate) fn router(app: Arc<App>) -> Router {
@@ -39,15 +42,48 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/api/threads/{thread_id}/state", get(api::thread_state))
         .route("/api/threads/{thread_id}/history", get(api::thread_history))
         .route("/metrics", get(ops::metrics))
-        .route("/staff/api/handoffs", get(staff::list))
-        .route("/staff/api/handoffs/{id}", get(staff::detail))
-        .route("/staff/api/handoffs/{id}/reply", post(staff::reply))
-        .route("/staff/api/handoffs/{id}/close", post(staff::close))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             require_admin,
         ));
+    let staff = Router::new()
+        .route("/staff/api/me", get(console::me))
+        .route("/staff/api/staff", post(console::add_staff))
+        .route("/staff/api/handoffs", get(staff::list))
+        .route("/staff/api/handoffs/{id}", get(staff::detail))
+        .route("/staff/api/handoffs/{id}/reply", post(staff::reply))
+        .route("/staff/api/handoffs/{id}/close", post(staff::close))
+        .route("/staff/api/conversations", get(console_api::conversations))
+        .route(
+            "/staff/api/conversations/{thread_id}",
+            get(console_api::conversation),
+        )
+        .route("/staff/api/bookings", get(console_api::bookings))
+        .route("/staff/api/bookings/{reference}", get(console_api::booking))
+        .route(
+            "/staff/api/bookings/{reference}/quote",
+            get(console_api::quote),
+        )
+        .route(
+            "/staff/api/bookings/{reference}/cancel",
+            post(console_api::cancel),
+        )
+        .route(
+            "/staff/api/bookings/{reference}/reschedule",
+            post(console_api::reschedule),
+        )
+        .route("/staff/api/inventory", get(console_api::inventory))
+        .route("/staff/api/activity", get(console_api::activity))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            require_staff,
+        ));
     let public = Router::new()
+        .route("/console", get(console::page))
+        .route("/console/console.js", get(console::script))
+        .route("/console/console.css", get(console::style))
+        .route("/staff/login", post(console::login))
+        .route("/staff/logout", post(console::logout))
         .route("/", get(ui::index))
         .route("/ui/app.js", get(ui::script))
         .route("/ui/style.css", get(ui::style))
@@ -72,6 +108,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .layer(tower_http::cors::CorsLayer::permissive());
     let limit = usize::try_from(app.config.max_body_bytes).unwrap_or(usize::MAX);
     protected
+        .merge(staff)
         .merge(public)
         .with_state(Arc::clone(&app))
         .merge(protocol)
@@ -95,6 +132,48 @@ async fn require_admin(State(app): State<Arc<App>>, request: Request, next: Next
     } else {
         ApiError::Unauthorized.into_response()
     }
+}
+
+/// Lets in the staff API's callers, each as an [`Actor`] the handlers read: the admin token,
+/// a staff member's session cookie, or anyone when no admin token is set (the server is then
+/// on loopback, as `Config::validate` insists). A request with an `Origin` of another site is
+/// refused, and a cookie's changes must carry this server's own.
+async fn require_staff(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let admin = app.config.admin_token.as_deref();
+    let given = bearer(headers).or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()));
+    let mut actor = match (admin, given) {
+        (Some(token), Some(given)) if secret_eq(given.as_bytes(), token.as_bytes()) => {
+            Some(Actor::Admin)
+        }
+        _ => None,
+    };
+    if actor.is_none()
+        && let Some(token) = console::session_token(headers)
+    {
+        let hash = crate::console::auth::token_hash(token);
+        match app.db.session(&hash, now_ms()).await {
+            Ok(found) => actor = found.map(Actor::Staff),
+            Err(e) => {
+                let id = error::RequestId::from_headers(headers);
+                return ApiError::internal(&id, "reading a staff session", e).into_response();
+            }
+        }
+    }
+    let actor = match actor {
+        Some(actor) => actor,
+        None if admin.is_none() => Actor::Open,
+        None => return ApiError::Unauthorized.into_response(),
+    };
+    let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    let cookie_without_origin =
+        matches!(actor, Actor::Staff(_)) && !headers.contains_key(header::ORIGIN);
+    if changes && (!console::same_origin(headers) || cookie_without_origin) {
+        return ApiError::Forbidden("a change must come from this server's own pages".into())
+            .into_response();
+    }
+    request.extensions_mut().insert(actor);
+    next.run(request).await
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -1,4 +1,5 @@
-//! The staff's JSON API, `/staff/api/*` (behind the admin token): the conversations handed to
+//! The staff's JSON API for handoffs, `/staff/api/handoffs*` (behind the admin token or a
+//! staff login; the rest of `/staff/api` is the console's, `http/console_api.rs`): the conversations handed to
 //! a person, each with its transcript, and what staff do with one: reply to the guest, or hand
 //! the conversation back to the assistant. The work is `crate::handoff`'s; this is the boundary
 //! (bounded input, clear refusals).
@@ -6,22 +7,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::{Extension, Json};
 use graph_core::RunConfig;
 use hotel_agent::{HandoffReason, thread_id};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, OrInternal, RequestId};
+use super::error::{ApiError, OrInternal, RequestId, json_body};
+use crate::console::Actor;
+use crate::console::auth::{MAX_NAME as MAX_STAFF_NAME, acting};
+use crate::console::input::Params;
 use crate::db::{Handoff, HandoffQuery};
 use crate::handoff::{self, Refused};
 use crate::state::App;
 
-/// The longest staff name accepted, in characters.
-pub(crate) const MAX_STAFF_NAME: usize = 64;
 /// The longest staff reply, in characters (the chat's bound).
 pub(crate) const MAX_REPLY_CHARS: usize = crate::MAX_TEXT_CHARS;
 /// The longest note on a hand back, in characters.
@@ -104,31 +106,21 @@ pub(crate) async fn list(
             )));
         }
     };
-    let number = |name: &str, default: usize, max: usize| -> Result<usize, ApiError> {
-        match query.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n <= max)
-                .ok_or_else(|| ApiError::Invalid(format!("{name} must be 0–{max}, got {v:?}"))),
-        }
-    };
-    let bounded = |name: &str| -> Result<Option<String>, ApiError> {
-        match query.get(name).map(|v| v.trim()) {
-            None | Some("") => Ok(None),
-            Some(v) if v.chars().count() > MAX_STAFF_NAME => Err(ApiError::Invalid(format!(
-                "{name} must be at most {MAX_STAFF_NAME} characters"
-            ))),
-            Some(v) => Ok(Some(v.to_owned())),
-        }
-    };
+    let params = Params(&query);
     let query = HandoffQuery {
         open,
-        guest: bounded("guest")?,
-        channel: bounded("channel")?,
-        limit: number("limit", 50, MAX_PAGE)?,
-        offset: number("offset", 0, 1_000_000)?,
+        guest: params
+            .text("guest", MAX_STAFF_NAME)
+            .map_err(ApiError::Invalid)?,
+        channel: params
+            .text("channel", MAX_STAFF_NAME)
+            .map_err(ApiError::Invalid)?,
+        limit: params
+            .number("limit", 50, MAX_PAGE)
+            .map_err(ApiError::Invalid)?,
+        offset: params
+            .number("offset", 0, 1_000_000)
+            .map_err(ApiError::Invalid)?,
     };
     let found = app
         .db
@@ -175,17 +167,20 @@ pub(crate) async fn detail(
     }))
 }
 
+/// `by` names the staff member with the admin token; a staff login acts under its own name.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReplyRequest {
-    by: String,
+    #[serde(default)]
+    by: Option<String>,
     text: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CloseRequest {
-    by: String,
+    #[serde(default)]
+    by: Option<String>,
     #[serde(default)]
     note: Option<String>,
 }
@@ -202,13 +197,15 @@ pub(crate) struct ReplySent {
 /// `POST /staff/api/handoffs/{id}/reply` `{"by", "text"}`.
 pub(crate) async fn reply(
     State(app): State<Arc<App>>,
+    Extension(actor): Extension<Actor>,
     request_id: RequestId,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ReplySent>, ApiError> {
     let id = handoff_id(&id)?;
-    let request: ReplyRequest = parse(&body?, r#"{"by": "...", "text": "..."}"#)?;
-    let by = staff_name(&request.by)?;
+    let request: ReplyRequest = json_body(&body?, r#"{"by": "...", "text": "..."}"#)?;
+    let by = acting(&actor, request.by.as_deref()).map_err(ApiError::Invalid)?;
+    let by = by.as_str();
     let chars = request.text.chars().count();
     if request.text.trim().is_empty() || chars > MAX_REPLY_CHARS {
         return Err(ApiError::Invalid(format!(
@@ -232,13 +229,15 @@ pub(crate) async fn reply(
 /// `POST /staff/api/handoffs/{id}/close` `{"by", "note"?}`: hands the conversation back.
 pub(crate) async fn close(
     State(app): State<Arc<App>>,
+    Extension(actor): Extension<Actor>,
     request_id: RequestId,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = handoff_id(&id)?;
-    let request: CloseRequest = parse(&body?, r#"{"by": "...", "note": "..."}"#)?;
-    let by = staff_name(&request.by)?;
+    let request: CloseRequest = json_body(&body?, r#"{"by": "...", "note": "..."}"#)?;
+    let by = acting(&actor, request.by.as_deref()).map_err(ApiError::Invalid)?;
+    let by = by.as_str();
     let note = request
         .note
         .as_deref()
@@ -262,28 +261,6 @@ fn handoff_id(id: &str) -> Result<i64, ApiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or_else(|| ApiError::NotFound(format!("no handoff {id:?}")))
-}
-
-/// A staff name: 1–64 characters, no control characters (it goes in the history).
-fn staff_name(by: &str) -> Result<&str, ApiError> {
-    let by = by.trim();
-    let chars = by.chars().count();
-    if by.is_empty() || chars > MAX_STAFF_NAME || by.chars().any(char::is_control) {
-        return Err(ApiError::Invalid(format!(
-            "by must be 1–{MAX_STAFF_NAME} characters without control characters, got {chars}"
-        )));
-    }
-    Ok(by)
-}
-
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            ApiError::Malformed(format!("the body is not JSON: {e}"))
-        } else {
-            ApiError::Invalid(format!("the body must be {shape}: {e}"))
-        }
-    })
 }
 
 fn refused(refusal: Refused, id: i64, request_id: &RequestId) -> ApiError {

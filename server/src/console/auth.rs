@@ -1,0 +1,170 @@
+//! Staff credentials: passwords hashed with argon2id (PHC strings in `sv_staff`), session
+//! tokens drawn from the OS's generator and kept only as their SHA-256 (`sv_sessions`), and
+//! the limit on failed logins. The HTTP side (cookies, the Origin check) is `http/console.rs`'s
+//! and the router's.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sha2::{Digest, Sha256};
+
+use crate::Error;
+
+/// How long a session lasts: a working day and a bit.
+pub(crate) const SESSION: Duration = Duration::from_secs(12 * 60 * 60);
+/// The longest staff name, in characters (as in the staff API).
+pub(crate) const MAX_NAME: usize = 64;
+/// The shortest and longest passwords accepted, in characters.
+pub(crate) const PASSWORD_CHARS: (usize, usize) = (10, 200);
+/// Failed logins one name may have in [`FAILURE_WINDOW`] before further tries are refused
+/// unchecked until the window ends.
+const FAILURES_PER_NAME: u32 = 5;
+/// Failed logins all names together may have in [`FAILURE_WINDOW`] (someone trying many).
+const FAILURES_IN_ALL: u32 = 50;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Who is acting through the staff API, as the router's middleware found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Actor {
+    /// A staff member, by their session: acts under their own name.
+    Staff(String),
+    /// The admin token: names the staff member in each request's `by`.
+    Admin,
+    /// No admin token is set (the server is on loopback): anyone on this machine, as `by`.
+    Open,
+}
+
+impl Actor {
+    /// The name staff actions are recorded under: the session's, or `by` from the request
+    /// (the admin token's and the open loopback's only).
+    pub(crate) fn name<'a>(&'a self, by: Option<&'a str>) -> Option<&'a str> {
+        match self {
+            Actor::Staff(name) => Some(name),
+            Actor::Admin | Actor::Open => by,
+        }
+    }
+}
+
+/// The staff name an action is recorded under: the session's own, or (with the admin token
+/// or on the open loopback) the request's `by`, 1–64 characters without control characters
+/// (it goes in the conversation's history). The reason when there is none fit.
+pub(crate) fn acting(actor: &Actor, by: Option<&str>) -> Result<String, String> {
+    let Some(name) = actor.name(by.map(str::trim)) else {
+        return Err("by (the staff member's name) is required without a staff login".into());
+    };
+    let chars = name.chars().count();
+    if name.is_empty() || chars > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(format!(
+            "by must be 1–{MAX_NAME} characters without control characters, got {chars}"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Whether `name` can be a staff name: 1–64 characters of letters, digits, spaces and
+/// `.`, `-`, `_`, `'`, not blank at either end (it is shown in transcripts and logs).
+pub(crate) fn valid_name(name: &str) -> bool {
+    let chars = name.chars().count();
+    (1..=MAX_NAME).contains(&chars)
+        && name.trim() == name
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '\''))
+}
+
+/// `password` hashed with argon2id and a fresh salt, as a PHC string. Slow on purpose: call
+/// it off the async workers.
+pub(crate) fn hash_password(password: &str) -> Result<String, Error> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| Error::Credentials(format!("the OS's random: {e}")))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| Error::Credentials(format!("encoding a salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| Error::Credentials(format!("hashing a password: {e}")))
+}
+
+/// Whether `password` matches the PHC string `hash` (false for a hash that does not parse).
+/// Slow on purpose, like [`hash_password`].
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash to check passwords of unknown names against, so that a login for a name that does
+/// not exist takes as long as one with a wrong password.
+pub(crate) fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("not anyone's password").unwrap_or_default())
+}
+
+/// A new session token (256 bits from the OS, hex) and the hash it is stored under.
+pub(crate) fn new_token() -> Result<(String, String), Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Credentials(format!("the OS's random: {e}")))?;
+    let token = hex::encode(bytes);
+    let hash = token_hash(&token);
+    Ok((token, hash))
+}
+
+/// What a session token is stored and looked up under.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Failed logins, per name and in all, in this process (a replica each: with N replicas an
+/// attacker gets N times the tries, still a handful per quarter hour).
+#[derive(Debug, Default)]
+pub(crate) struct LoginGuard {
+    failures: Mutex<Failures>,
+}
+
+#[derive(Debug, Default)]
+struct Failures {
+    by_name: HashMap<String, (u32, Instant)>,
+    all: (u32, Option<Instant>),
+}
+
+impl LoginGuard {
+    /// Whether a login as `name` may be checked now.
+    pub(crate) fn allows(&self, name: &str) -> bool {
+        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        if f.all.1.is_some_and(|since| now - since >= FAILURE_WINDOW) {
+            f.all = (0, None);
+        }
+        if f.all.0 >= FAILURES_IN_ALL {
+            return false;
+        }
+        match f.by_name.get(&name.to_lowercase()) {
+            Some((count, since)) if now - *since < FAILURE_WINDOW => *count < FAILURES_PER_NAME,
+            _ => true,
+        }
+    }
+
+    /// Counts a failed login as `name`.
+    pub(crate) fn failed(&self, name: &str) {
+        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        // Forget what is over, so the map holds at most the names tried in one window.
+        f.by_name
+            .retain(|_, (_, since)| now - *since < FAILURE_WINDOW);
+        let entry = f.by_name.entry(name.to_lowercase()).or_insert((0, now));
+        entry.0 += 1;
+        f.all.0 += 1;
+        f.all.1.get_or_insert(now);
+    }
+
+    /// Forgets `name`'s failures after it logged in.
+    pub(crate) fn succeeded(&self, name: &str) {
+        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        f.by_name.remove(&name.to_lowercase());
+    }
+}

@@ -1,0 +1,156 @@
+//! [`ConsoleStore`]: what the staff console keeps beside the queues: staff accounts
+//! (`sv_staff`, a password hash each) and their sessions (`sv_sessions`, the token's hash and
+//! its expiry, in the database so every replica knows them), and the log of what guests wrote
+//! (`sv_messages`), which the console's conversation list, its text search and its messages
+//! per day read.
+
+use async_trait::async_trait;
+
+use crate::Error;
+
+/// How a conversation stands, for the console's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConversationStatus {
+    /// With the assistant, and the guest wrote within the last day.
+    Active,
+    /// A person has it (an open handoff).
+    Handoff,
+    /// With the assistant, and quiet for a day or more.
+    Closed,
+}
+
+impl ConversationStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Active => "active",
+            ConversationStatus::Handoff => "handoff",
+            ConversationStatus::Closed => "closed",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<ConversationStatus> {
+        [Self::Active, Self::Handoff, Self::Closed]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
+}
+
+/// Which conversations the console lists, newest first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConversationQuery {
+    /// Only this channel.
+    pub(crate) channel: Option<String>,
+    /// Only guests whose `channel:user` contains this (any case).
+    pub(crate) guest: Option<String>,
+    /// Only guests who wrote something containing this (any case).
+    pub(crate) text: Option<String>,
+    pub(crate) status: Option<ConversationStatus>,
+    /// "Active" means a message after this.
+    pub(crate) active_since_ms: i64,
+    pub(crate) limit: usize,
+    pub(crate) offset: usize,
+}
+
+/// One guest's conversation, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConversationRow {
+    pub(crate) channel: String,
+    pub(crate) user: String,
+    /// When the guest last wrote.
+    pub(crate) last_ms: i64,
+    /// How many messages the guest wrote.
+    pub(crate) messages: i64,
+    /// What the guest last wrote.
+    pub(crate) last_text: String,
+    /// The open handoff, if a person has the conversation.
+    pub(crate) handoff: Option<i64>,
+}
+
+impl ConversationRow {
+    /// Its status, "active" meaning a message after `active_since_ms`.
+    pub(crate) fn status(&self, active_since_ms: i64) -> ConversationStatus {
+        match self.handoff {
+            Some(_) => ConversationStatus::Handoff,
+            None if self.last_ms >= active_since_ms => ConversationStatus::Active,
+            None => ConversationStatus::Closed,
+        }
+    }
+}
+
+/// Guest messages and handoffs opened on one day (days since the Unix epoch, UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct DayCounts {
+    pub(crate) day: i64,
+    pub(crate) messages: i64,
+    pub(crate) handoffs: i64,
+}
+
+/// A day in milliseconds: what the per-day counts divide times by.
+pub(crate) const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The console's tables.
+#[async_trait]
+pub(crate) trait ConsoleStore: Send + Sync + 'static {
+    /// Adds staff member `name` with password hash `hash`; false when the name is taken.
+    async fn add_staff(&self, name: &str, hash: &str, now_ms: i64) -> Result<bool, Error>;
+
+    /// The password hash of staff member `name`, if there is one.
+    async fn staff_hash(&self, name: &str) -> Result<Option<String>, Error>;
+
+    /// Stores a session of `name` under `token_hash` until `expires_ms` (and forgets the
+    /// sessions expired by `now_ms`).
+    async fn open_session(
+        &self,
+        token_hash: &str,
+        name: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), Error>;
+
+    /// The staff member whose unexpired session `token_hash` is.
+    async fn session(&self, token_hash: &str, now_ms: i64) -> Result<Option<String>, Error>;
+
+    /// Ends session `token_hash`.
+    async fn close_session(&self, token_hash: &str) -> Result<(), Error>;
+
+    /// Records that a guest wrote `text` at `at_ms`.
+    async fn guest_message(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+        at_ms: i64,
+    ) -> Result<(), Error>;
+
+    /// When the guest last wrote, if ever.
+    async fn last_guest_message(&self, channel: &str, user: &str) -> Result<Option<i64>, Error>;
+
+    /// The conversations `query` selects, newest first.
+    async fn conversations(&self, query: &ConversationQuery)
+    -> Result<Vec<ConversationRow>, Error>;
+
+    /// Guest messages and handoffs opened per day since `from_ms`, the days with any.
+    async fn per_day(&self, from_ms: i64) -> Result<Vec<DayCounts>, Error>;
+}
+
+/// Merges per-day message and handoff counts into one row per day, in day order.
+pub(super) fn merge_days(messages: Vec<(i64, i64)>, handoffs: Vec<(i64, i64)>) -> Vec<DayCounts> {
+    let mut days = std::collections::BTreeMap::<i64, DayCounts>::new();
+    for (day, n) in messages {
+        days.entry(day)
+            .or_insert(DayCounts {
+                day,
+                ..DayCounts::default()
+            })
+            .messages += n;
+    }
+    for (day, n) in handoffs {
+        days.entry(day)
+            .or_insert(DayCounts {
+                day,
+                ..DayCounts::default()
+            })
+            .handoffs += n;
+    }
+    days.into_values().collect()
+}
