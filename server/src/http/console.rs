@@ -1,5 +1,6 @@
 //! The staff console's pages and its logins: `/console` (plain HTML, CSS and JavaScript in
-//! `console/` next to this file, compiled into the binary), `POST /staff/login` and
+//! `console/` next to this file, compiled into the binary) and `/console/conversations/{id}`
+//! (a conversation, for links in staff notices), `POST /staff/login` and
 //! `/staff/logout` (a session cookie: HttpOnly, SameSite=Strict, Secure unless the server is on
 //! loopback), `GET /staff/api/me`, and `POST /staff/api/staff`, the admin's way to add an
 //! account. The data the pages show is `console_api.rs`'s.
@@ -7,10 +8,10 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,23 @@ pub(crate) async fn style() -> Text {
         content_type: "text/css; charset=utf-8",
         body: include_str!("console/console.css").to_owned(),
     }
+}
+
+/// `GET /console/conversations/{thread_id}`: the console's page of a conversation, where staff
+/// notices link with `CONSOLE_BASE_URL=https://…/console/conversations`. (The page's own
+/// addresses are fragments, which notices cannot name in a path.)
+pub(crate) async fn conversation_link(Path(thread): Path<String>) -> Redirect {
+    // Everything but unreserved characters percent-encoded, so the fragment is the thread id.
+    let encoded: String = thread
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    Redirect::to(&format!("/console#conversation/{encoded}"))
 }
 
 #[derive(Deserialize)]

@@ -82,6 +82,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/console", get(console::page))
         .route("/console/console.js", get(console::script))
         .route("/console/console.css", get(console::style))
+        .route(
+            "/console/conversations/{thread_id}",
+            get(console::conversation_link),
+        )
         .route("/staff/login", post(console::login))
         .route("/staff/logout", post(console::logout))
         .route("/", get(ui::index))

@@ -4,7 +4,10 @@
 mod api;
 mod api_load;
 mod browser;
+mod chromium;
 mod common;
+mod console;
+mod console_browser;
 mod errors;
 mod fake_meta;
 mod fake_smtp;

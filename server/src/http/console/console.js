@@ -260,7 +260,7 @@ async function showInventory() {
 
 /// A bar chart of `values` over `days`, as inline SVG with a title per bar.
 function chart(title, days, values, format) {
-  const width = 620, height = 150, left = 44, bottom = 20;
+  const width = 620, height = 150, left = 70, bottom = 20;
   const max = Math.max(1, ...values);
   const total = values.reduce((a, b) => a + b, 0);
   const figure = el("figure", { className: "chart" });
@@ -279,8 +279,9 @@ function chart(title, days, values, format) {
     bar.append(tip);
     drawing.append(bar);
   });
-  for (const i of [0, days.length - 1]) {
-    const t = svg("text", { x: left + i * step + step / 2, y: height - 4, "text-anchor": "middle", class: "tick" });
+  // The first and last days under the axis, kept inside the drawing.
+  for (const [i, x, anchor] of [[0, left, "start"], [days.length - 1, width, "end"]]) {
+    const t = svg("text", { x, y: height - 4, "text-anchor": anchor, class: "tick" });
     t.textContent = days[i] || "";
     drawing.append(t);
   }
@@ -303,6 +304,7 @@ async function showActivity() {
   $("llm-summary").textContent = a.provider === "offline"
     ? "The offline NLU reads every message (no language model is configured)."
     : `Provider ${a.provider}: ${calls} calls since the server started, ${a.fallbacks} answered by the offline NLU instead (fallbacks).`;
+  $("llm-table").hidden = !a.llm.length;
   $("llm-rows").replaceChildren(...a.llm.map((u) => el("tr", {},
     el("td", {}, u.provider), el("td", {}, u.outcome), el("td", { className: "num" }, u.calls))));
 }
