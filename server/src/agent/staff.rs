@@ -9,6 +9,7 @@ use hotel_agent::StaffAction;
 
 use super::{Agent, Hold, TurnOutcome, outcome};
 use crate::Error;
+use crate::state::correlation_id;
 
 impl Agent {
     /// Resumes the conversation of `user` on `channel` with `action`. `None` when it is not
@@ -39,7 +40,10 @@ impl Agent {
                     }
                     let config = RunConfig::thread(thread.clone())
                         .durability(Durability::Async)
-                        .metadata("staff", by.as_str());
+                        .metadata("staff", by.as_str())
+                        // One id for the action's checkpoints, as a guest's turn has, so the
+                        // console tells two actions in a row apart.
+                        .metadata("correlation", format!("staff:{}", correlation_id()));
                     let out = agent
                         .run(agent.graph.stream_resume(
                             &config,

@@ -22,8 +22,9 @@ pub(crate) const PASSWORD_CHARS: (usize, usize) = (10, 200);
 /// Failed logins one name may have in [`FAILURE_WINDOW`] before further tries are refused
 /// unchecked until the window ends.
 const FAILURES_PER_NAME: u32 = 5;
-/// Failed logins all names together may have in [`FAILURE_WINDOW`] (someone trying many).
-const FAILURES_IN_ALL: u32 = 50;
+/// Failed logins all names together may have in [`FAILURE_WINDOW`]: someone trying many names
+/// (each checked against a decoy hash, which costs as much as a real one) is stopped too.
+const FAILURES_IN_ALL: u32 = 200;
 const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Who is acting through the staff API, as the router's middleware found it.

@@ -134,21 +134,17 @@ pub(crate) async fn detail(
         .map_err(Error::Agent)?;
     let mut turns: Vec<Turn> = Vec::new();
     let mut last_key: Option<String> = None;
-    // Newest first from the store; a turn is the run of checkpoints its message (or staff
-    // action) made, which carry its correlation id (or the staff member's name).
+    // Newest first from the store; a turn is the run of checkpoints its message or staff
+    // action made, which carry its correlation id (and a staff action its staff member's name).
     for snapshot in snapshots.into_iter().rev() {
         let Some(meta) = snapshot.checkpoint else {
             continue;
         };
         let text = |key: &str| meta.metadata.get(key).and_then(Value::as_str);
-        let (key, by) = match (text("correlation"), text("staff")) {
-            (Some(c), _) => (format!("c:{c}"), "guest".to_owned()),
-            (None, Some(staff)) => (
-                format!("s:{}:{}", staff, meta.step),
-                format!("staff:{staff}"),
-            ),
-            (None, None) => continue,
+        let Some(key) = text("correlation").map(str::to_owned) else {
+            continue;
         };
+        let by = text("staff").map_or_else(|| "guest".to_owned(), |s| format!("staff:{s}"));
         let nodes = meta.writers.iter().map(|n| n.as_str().to_owned());
         match turns.last_mut() {
             Some(turn) if last_key.as_deref() == Some(key.as_str()) => {

@@ -133,6 +133,38 @@ pub(crate) trait ConsoleStore: Send + Sync + 'static {
     async fn per_day(&self, from_ms: i64) -> Result<Vec<DayCounts>, Error>;
 }
 
+/// The conversations query, from what guests wrote, in either engine's dialect: `param(i)`
+/// writes parameter `i` (1-based), `like` is the case-insensitive match and `escape` what
+/// follows its pattern (patterns escape with `\`, Postgres's default, SQLite's by clause).
+/// Parameters: channel, guest pattern, text pattern, status wanted, the "active" cut-off
+/// (ms), limit, offset.
+pub(super) fn conversations_sql(
+    param: impl Fn(usize) -> String,
+    like: &str,
+    escape: &str,
+) -> String {
+    let [channel, guest, text, status, since, limit, offset] = [1, 2, 3, 4, 5, 6, 7].map(param);
+    format!(
+        "SELECT channel, user_id, last_ms, messages, last_text, handoff
+        FROM (SELECT m.channel, m.user_id, MAX(m.at_ms) AS last_ms, COUNT(*) AS messages,
+                (SELECT l.text FROM sv_messages l WHERE l.channel = m.channel
+                    AND l.user_id = m.user_id ORDER BY l.at_ms DESC, l.id DESC LIMIT 1)
+                    AS last_text,
+                (SELECT h.id FROM sv_handoffs h WHERE h.channel = m.channel
+                    AND h.user_id = m.user_id AND h.closed_ms IS NULL) AS handoff
+            FROM sv_messages m
+            WHERE ({channel} IS NULL OR m.channel = {channel})
+              AND ({guest} IS NULL OR (m.channel || ':' || m.user_id) {like} {guest}{escape})
+            GROUP BY m.channel, m.user_id) c
+        WHERE ({text} IS NULL OR EXISTS (SELECT 1 FROM sv_messages t
+                WHERE t.channel = c.channel AND t.user_id = c.user_id AND t.text {like} {text}{escape}))
+          AND ({status} IS NULL OR ({status} = 'handoff' AND handoff IS NOT NULL)
+               OR ({status} = 'active' AND handoff IS NULL AND last_ms >= {since})
+               OR ({status} = 'closed' AND handoff IS NULL AND last_ms < {since}))
+        ORDER BY last_ms DESC, channel, user_id LIMIT {limit} OFFSET {offset}"
+    )
+}
+
 /// Merges per-day message and handoff counts into one row per day, in day order.
 pub(super) fn merge_days(messages: Vec<(i64, i64)>, handoffs: Vec<(i64, i64)>) -> Vec<DayCounts> {
     let mut days = std::collections::BTreeMap::<i64, DayCounts>::new();

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 
 use super::PgQueue;
-use super::console::{ConsoleStore, ConversationQuery, ConversationRow, DAY_MS, DayCounts};
+use super::console::{
+    ConsoleStore, ConversationQuery, ConversationRow, DAY_MS, DayCounts, conversations_sql,
+};
 use super::handoffs::contains;
 use crate::Error;
 
@@ -20,30 +22,27 @@ const GUEST_MESSAGE: &str =
     "INSERT INTO sv_messages (channel, user_id, at_ms, text) VALUES ($1, $2, $3, $4)";
 const LAST_GUEST_MESSAGE: &str =
     "SELECT MAX(at_ms) FROM sv_messages WHERE channel = $1 AND user_id = $2";
-/// See the SQLite statement; `ILIKE` for Postgres's case-sensitive `LIKE`.
-const CONVERSATIONS: &str = "SELECT channel, user_id, last_ms, messages, last_text, handoff
-    FROM (SELECT m.channel, m.user_id, MAX(m.at_ms) AS last_ms, COUNT(*) AS messages,
-            (SELECT l.text FROM sv_messages l WHERE l.channel = m.channel
-                AND l.user_id = m.user_id ORDER BY l.at_ms DESC, l.id DESC LIMIT 1) AS last_text,
-            (SELECT h.id FROM sv_handoffs h WHERE h.channel = m.channel
-                AND h.user_id = m.user_id AND h.closed_ms IS NULL) AS handoff
-        FROM sv_messages m
-        WHERE ($1::TEXT IS NULL OR m.channel = $1)
-          AND ($2::TEXT IS NULL OR (m.channel || ':' || m.user_id) ILIKE $2)
-        GROUP BY m.channel, m.user_id) c
-    WHERE ($3::TEXT IS NULL OR EXISTS (SELECT 1 FROM sv_messages t WHERE t.channel = c.channel
-            AND t.user_id = c.user_id AND t.text ILIKE $3))
-      AND ($4::TEXT IS NULL OR ($4 = 'handoff' AND handoff IS NOT NULL)
-           OR ($4 = 'active' AND handoff IS NULL AND last_ms >= $5)
-           OR ($4 = 'closed' AND handoff IS NULL AND last_ms < $5))
-    ORDER BY last_ms DESC, channel, user_id LIMIT $6 OFFSET $7";
 const MESSAGES_PER_DAY: &str = "SELECT at_ms / $2, COUNT(*) FROM sv_messages
     WHERE at_ms >= $1 GROUP BY 1";
 const HANDOFFS_PER_DAY: &str = "SELECT opened_ms / $2, COUNT(*) FROM sv_handoffs
     WHERE opened_ms >= $1 GROUP BY 1";
 
-/// Every statement above, for the statements check.
-pub(super) const ALL: &[&str] = &[
+/// The conversations query (`console::conversations_sql`) in Postgres's dialect: typed
+/// parameters, and `ILIKE` for Postgres's case-sensitive `LIKE`.
+fn conversations() -> String {
+    let types = ["TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT"];
+    let param = |i: usize| format!("${i}::{}", types.get(i - 1).copied().unwrap_or("TEXT"));
+    conversations_sql(param, "ILIKE", "")
+}
+
+/// Every statement of this file, for the statements check.
+pub(super) fn all() -> Vec<String> {
+    let mut all: Vec<String> = FIXED.iter().map(|s| (*s).to_owned()).collect();
+    all.push(conversations());
+    all
+}
+
+const FIXED: &[&str] = &[
     ADD_STAFF,
     STAFF_HASH,
     FORGET_SESSIONS,
@@ -52,7 +51,6 @@ pub(super) const ALL: &[&str] = &[
     CLOSE_SESSION,
     GUEST_MESSAGE,
     LAST_GUEST_MESSAGE,
-    CONVERSATIONS,
     MESSAGES_PER_DAY,
     HANDOFFS_PER_DAY,
 ];
@@ -157,7 +155,7 @@ impl ConsoleStore for PgQueue {
         let status = query.status.map(|s| s.as_str());
         let rows = client
             .query(
-                CONVERSATIONS,
+                &conversations(),
                 &[
                     &query.channel,
                     &guest,

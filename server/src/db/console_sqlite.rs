@@ -4,28 +4,11 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::Db;
-use super::console::{ConsoleStore, ConversationQuery, ConversationRow, DAY_MS, DayCounts};
+use super::console::{
+    ConsoleStore, ConversationQuery, ConversationRow, DAY_MS, DayCounts, conversations_sql,
+};
 use super::handoffs::contains;
 use crate::Error;
-
-/// The conversations, from what guests wrote; `?4` is the status wanted, "active" meaning a
-/// message at or after `?5`.
-const CONVERSATIONS: &str = "SELECT channel, user_id, last_ms, messages, last_text, handoff
-    FROM (SELECT m.channel, m.user_id, MAX(m.at_ms) AS last_ms, COUNT(*) AS messages,
-            (SELECT l.text FROM sv_messages l WHERE l.channel = m.channel
-                AND l.user_id = m.user_id ORDER BY l.at_ms DESC, l.id DESC LIMIT 1) AS last_text,
-            (SELECT h.id FROM sv_handoffs h WHERE h.channel = m.channel
-                AND h.user_id = m.user_id AND h.closed_ms IS NULL) AS handoff
-        FROM sv_messages m
-        WHERE (?1 IS NULL OR m.channel = ?1)
-          AND (?2 IS NULL OR (m.channel || ':' || m.user_id) LIKE ?2 ESCAPE '\\')
-        GROUP BY m.channel, m.user_id) c
-    WHERE (?3 IS NULL OR EXISTS (SELECT 1 FROM sv_messages t WHERE t.channel = c.channel
-            AND t.user_id = c.user_id AND t.text LIKE ?3 ESCAPE '\\'))
-      AND (?4 IS NULL OR (?4 = 'handoff' AND handoff IS NOT NULL)
-           OR (?4 = 'active' AND handoff IS NULL AND last_ms >= ?5)
-           OR (?4 = 'closed' AND handoff IS NULL AND last_ms < ?5))
-    ORDER BY last_ms DESC, channel, user_id LIMIT ?6 OFFSET ?7";
 
 #[async_trait]
 impl ConsoleStore for Db {
@@ -134,7 +117,9 @@ impl ConsoleStore for Db {
     ) -> Result<Vec<ConversationRow>, Error> {
         let q = query.clone();
         self.call("list conversations", move |c| {
-            let mut stmt = c.prepare_cached(CONVERSATIONS)?;
+            // SQLite's LIKE ignores ASCII case already.
+            let sql = conversations_sql(|i| format!("?{i}"), "LIKE", " ESCAPE '\\'");
+            let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(
                 params![
                     q.channel,

@@ -94,9 +94,9 @@ impl PgQueue {
             sql::ALL
                 .iter()
                 .chain(super::handoffs_pg::ALL)
-                .chain(super::console_pg::ALL)
                 .map(|statement| (*statement).to_owned()),
         );
+        all.extend(super::console_pg::all());
         for statement in &all {
             client
                 .prepare(statement)

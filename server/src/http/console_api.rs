@@ -211,45 +211,27 @@ struct ChangeRequest {
     check_out: Option<NaiveDate>,
 }
 
-async fn change(
-    app: &App,
-    actor: &Actor,
-    request_id: &RequestId,
-    reference: &str,
-    kind: &str,
-    body: &[u8],
+/// `POST /staff/api/bookings/{reference}/cancel` `{"by"?}` and `…/reschedule`
+/// `{"check_in", "check_out", "by"?}`: the change for the booking's guest, who is told through
+/// their channel when it allows.
+pub(crate) async fn change(
+    State(app): State<Arc<App>>,
+    Extension(actor): Extension<Actor>,
+    request_id: RequestId,
+    Path((reference, kind)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ChangeDone>, ApiError> {
+    if kind != "cancel" && kind != "reschedule" {
+        return Err(ApiError::NotFound("no such endpoint".into()));
+    }
     let shape = r#"{"by": "...", "check_in": "YYYY-MM-DD", "check_out": "YYYY-MM-DD"}"#;
-    let request: ChangeRequest = json_body(body, shape)?;
-    let by = acting(actor, request.by.as_deref()).map_err(invalid)?;
-    let action = action(kind, request.check_in, request.check_out)?;
-    bookings::act(app, reference, action, &by)
+    let request: ChangeRequest = json_body(&body?, shape)?;
+    let by = acting(&actor, request.by.as_deref()).map_err(invalid)?;
+    let action = action(&kind, request.check_in, request.check_out)?;
+    bookings::act(&app, &reference, action, &by)
         .await
         .map(Json)
-        .map_err(|r| refused(r, request_id))
-}
-
-/// `POST /staff/api/bookings/{reference}/cancel` `{"by"?}`: cancels it for its guest, who is
-/// told through their channel when it allows.
-pub(crate) async fn cancel(
-    State(app): State<Arc<App>>,
-    Extension(actor): Extension<Actor>,
-    request_id: RequestId,
-    Path(reference): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<ChangeDone>, ApiError> {
-    change(&app, &actor, &request_id, &reference, "cancel", &body?).await
-}
-
-/// `POST /staff/api/bookings/{reference}/reschedule` `{"check_in", "check_out", "by"?}`.
-pub(crate) async fn reschedule(
-    State(app): State<Arc<App>>,
-    Extension(actor): Extension<Actor>,
-    request_id: RequestId,
-    Path(reference): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<ChangeDone>, ApiError> {
-    change(&app, &actor, &request_id, &reference, "reschedule", &body?).await
+        .map_err(|r| refused(r, &request_id))
 }
 
 /// `GET /staff/api/inventory?from=YYYY-MM-DD&days=30`: rooms booked per night, hotel and room

@@ -65,12 +65,8 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             get(console_api::quote),
         )
         .route(
-            "/staff/api/bookings/{reference}/cancel",
-            post(console_api::cancel),
-        )
-        .route(
-            "/staff/api/bookings/{reference}/reschedule",
-            post(console_api::reschedule),
+            "/staff/api/bookings/{reference}/{action}",
+            post(console_api::change),
         )
         .route("/staff/api/inventory", get(console_api::inventory))
         .route("/staff/api/activity", get(console_api::activity))

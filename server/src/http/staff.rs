@@ -1,7 +1,7 @@
 //! The staff's JSON API for handoffs, `/staff/api/handoffs*` (behind the admin token or a
-//! staff login; the rest of `/staff/api` is the console's, `http/console_api.rs`): the conversations handed to
-//! a person, each with its transcript, and what staff do with one: reply to the guest, or hand
-//! the conversation back to the assistant. The work is `crate::handoff`'s; this is the boundary
+//! staff login; the rest of `/staff/api` is the console's, `http/console_api.rs`): the
+//! conversations handed to a person, each with its transcript, and what staff do with one:
+//! reply to the guest, or hand the conversation back to the assistant. The work is `crate::handoff`'s; this is the boundary
 //! (bounded input, clear refusals).
 
 use std::collections::HashMap;

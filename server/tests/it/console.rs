@@ -7,8 +7,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{self, Running, eventually};
+use crate::common::{self, Running};
 use crate::fake_meta::FakeMeta;
+pub(crate) use crate::handoff::replies;
 use crate::meta::SECRET as META_SECRET;
 use crate::webhooks::{channel_flags, deliver, ig_message};
 
@@ -60,20 +61,6 @@ fn server_now_ms() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64
-}
-
-/// The texts the fake Graph API received for `user`, once there are at least `n`.
-pub(crate) async fn replies(fake: &FakeMeta, user: &str, n: usize) -> Vec<String> {
-    eventually(30, &format!("{n} replies to {user}"), || async {
-        let texts: Vec<String> = fake
-            .delivered()
-            .iter()
-            .filter(|r| r.recipient() == user)
-            .map(|r| r.text())
-            .collect();
-        (texts.len() >= n).then_some(texts)
-    })
-    .await
 }
 
 /// The booking reference in an agent's "… booking reference is SRS-7K3Q9P: …".

@@ -44,7 +44,7 @@ async fn guest(running: &Running, user: &str, mid: &str, text: &str, at: u64) {
 }
 
 /// The texts the fake Graph API received for `user`, waiting until there are `n`.
-async fn replies(fake: &FakeMeta, user: &str, n: usize) -> Vec<String> {
+pub(crate) async fn replies(fake: &FakeMeta, user: &str, n: usize) -> Vec<String> {
     eventually(20, &format!("{n} replies to {user}"), || async {
         let texts: Vec<String> = fake
             .delivered()

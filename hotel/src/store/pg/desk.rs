@@ -12,9 +12,9 @@ use super::{Access, PgBookingStore};
 use crate::store::{Change, GuestId, ModificationKind};
 use crate::{BookingRef, Error, Result};
 
-/// Reads the booking columns from the third on, as `records`' own selects do from the first.
-pub(super) const SEARCH: &str = "SELECT channel, user_id, reference, hotel, room, check_in,
-        check_out, guests, total_cents, status
+/// The booking columns first, as `records`' own selects have them, then whose it is.
+pub(super) const SEARCH: &str = "SELECT reference, hotel, room, check_in, check_out, guests,
+        total_cents, status, channel, user_id
     FROM hb_bookings
     WHERE ($1::TEXT IS NULL OR reference LIKE $1)
       AND ($2::TEXT IS NULL OR (channel || ':' || user_id) ILIKE $2)
@@ -57,19 +57,10 @@ impl PgBookingStore {
         let mut found = Vec::with_capacity(rows.len());
         for row in &rows {
             let guest = GuestId::new(
-                tx.get::<String>(row, 0, operation)?,
-                tx.get::<String>(row, 1, operation)?,
+                tx.get::<String>(row, 8, operation)?,
+                tx.get::<String>(row, 9, operation)?,
             );
-            let raw = decode::RawBooking {
-                reference: tx.get(row, 2, operation)?,
-                hotel: tx.get(row, 3, operation)?,
-                room: tx.get(row, 4, operation)?,
-                check_in: tx.get(row, 5, operation)?,
-                check_out: tx.get(row, 6, operation)?,
-                guests: i64::from(tx.get::<i32>(row, 7, operation)?),
-                total: tx.get(row, 8, operation)?,
-                status: tx.get(row, 9, operation)?,
-            };
+            let raw = tx.raw_booking(row, operation)?;
             let nights = tx.nights(&raw.reference).await?;
             let booking = decode::booking(raw, nights).map_err(super::rows::Tx::damaged)?;
             found.push(GuestBooking { guest, booking });
