@@ -19,7 +19,9 @@ use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
 use agent_protocol::ThreadLocks;
 use graph_core::{Checkpointer, CompiledGraph, EventKind, Resume, RunConfig, RunOutput, Store};
 use hotel::{Bookings, Catalog, Clock};
-use hotel_agent::{BOOK_TOOL, Conversation, HotelAgent, hotel_agent_graph, thread_id, turn};
+use hotel_agent::{
+    BOOK_TOOL, Conversation, HotelAgent, RESCHEDULE_TOOL, hotel_agent_graph, thread_id, turn,
+};
 use tracing::Instrument;
 
 use self::exclusion::InFlight;
@@ -28,6 +30,7 @@ use crate::config::{Config, LlmProvider};
 use crate::db::Queue;
 use crate::metrics::Metrics;
 use crate::metrics::{LlmLabels, NodeLabels, OutcomeLabels, ProviderLabels};
+use crate::sched::Scheduler;
 use crate::storage::Storage;
 
 /// How long a chat turn waits for another replica's turn on its thread before giving up.
@@ -133,6 +136,10 @@ pub(crate) struct TurnOutcome {
     pub(crate) reply: String,
     pub(crate) intent: Option<String>,
     pub(crate) nodes: Vec<String>,
+    /// The bookings the turn made or moved, whose reminders are (re)scheduled.
+    pub(crate) booked: Vec<String>,
+    /// The language the turn answered in.
+    pub(crate) language: agent_nodes::nlu::Language,
 }
 
 /// A guest's message, as a turn takes it.
@@ -168,6 +175,8 @@ pub(crate) struct Agent {
     in_flight: InFlight,
     metrics: Arc<Metrics>,
     breaker: Option<(String, BreakerProbe)>,
+    /// Where a turn that books schedules the booking's reminder.
+    scheduler: Arc<Scheduler>,
 }
 
 impl Agent {
@@ -178,6 +187,7 @@ impl Agent {
         storage: &Storage,
         catalog: Catalog,
         metrics: Arc<Metrics>,
+        scheduler: Arc<Scheduler>,
     ) -> Result<Agent, Error> {
         let clock = config.hotel_today.map_or(Clock::System, Clock::Fixed);
         let store = Arc::clone(&storage.bookings);
@@ -235,7 +245,29 @@ impl Agent {
             in_flight: InFlight::default(),
             metrics,
             breaker,
+            scheduler,
         })
+    }
+
+    /// The scheduler turns plan reminders on.
+    pub(crate) fn scheduler(&self) -> Arc<Scheduler> {
+        Arc::clone(&self.scheduler)
+    }
+
+    /// Schedules the reminders of the bookings `turn` made or moved. Idempotent, so a turn
+    /// that failed here is answered again (from its checkpoint) and schedules them then.
+    async fn plan_reminders(&self, message: &Message, turn: &TurnOutcome) -> Result<(), Error> {
+        for reference in &turn.booked {
+            crate::sched::plan_pre_arrival(
+                &*self.store,
+                &self.scheduler,
+                (&message.channel, &message.user),
+                reference,
+                turn.language,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The compiled graph, for drawing and reading state.
@@ -319,7 +351,9 @@ impl Agent {
                 let _exclusive = agent.locks.lock(&thread).await;
                 let result = agent.run_turn(thread, &message).await;
                 agent.settle().await;
-                result.map_err(Error::Agent)
+                let turn = result.map_err(Error::Agent)?;
+                agent.plan_reminders(&message, &turn).await?;
+                Ok(turn)
             }
             .in_current_span(),
         );
@@ -489,6 +523,12 @@ fn metered<C: ChatModel + 'static>(
 }
 
 fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnOutcome {
+    let booked = state
+        .tool_results
+        .iter()
+        .filter(|r| !r.is_error && (r.name == BOOK_TOOL || r.name == RESCHEDULE_TOOL))
+        .filter_map(|r| r.output.get("reference")?.as_str().map(str::to_owned))
+        .collect();
     TurnOutcome {
         thread_id,
         reply: state.reply.clone(),
@@ -498,6 +538,8 @@ fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnO
             .and_then(|u| serde_json::to_value(u.intent).ok())
             .and_then(|v| v.as_str().map(str::to_owned)),
         nodes,
+        booked,
+        language: state.language,
     }
 }
 

@@ -11,6 +11,8 @@
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
 //! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
 //!   answers a guest, in order.
+//! - `sv_jobs`, `sv_optouts`: the scheduler's jobs and the guests who want no proactive
+//!   messages, behind their own trait, [`Jobs`] (`db/jobs.rs`).
 //! - `sv_rate` (Postgres): the rate limits' budgets, shared by the replicas ([`PgLimits`]).
 //! - `ap_threads`, `ap_runs`, `ap_run_events`: the Agent Protocol's records
 //!   ([`crate::protocol`]).
@@ -21,6 +23,10 @@ use async_trait::async_trait;
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
+mod jobs;
+mod jobs_pg;
+mod jobs_pg_sql;
+mod jobs_sqlite;
 mod pg;
 mod pg_limits;
 mod pg_listen;
@@ -30,6 +36,9 @@ mod rows;
 mod sqlite;
 mod sqlite_schema;
 
+pub(crate) use jobs::{Finished, Job, Jobs, NewJob, OPTED_OUT, Outcome};
+pub(crate) use jobs_pg::PgJobs;
+pub(crate) use jobs_sqlite::SqliteJobs;
 pub(crate) use pg::PgQueue;
 pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;

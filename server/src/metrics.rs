@@ -47,6 +47,12 @@ pub(crate) struct SendLabels {
     pub(crate) outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct JobLabels {
+    pub(crate) kind: String,
+    pub(crate) outcome: String,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn seconds() -> Histogram {
@@ -69,6 +75,7 @@ pub(crate) struct Metrics {
     pub(crate) outbox_depth: Gauge,
     pub(crate) sends: Family<SendLabels, Counter>,
     pub(crate) bookings_created: Counter,
+    pub(crate) jobs: Family<JobLabels, Counter>,
 }
 
 impl Metrics {
@@ -141,6 +148,12 @@ impl Metrics {
             "Bookings created through the agent",
             bookings_created.clone(),
         );
+        let jobs = Family::default();
+        registry.register(
+            "scheduled_jobs",
+            "Scheduled jobs run, by kind and outcome (done, skipped, moved, retry, failed)",
+            jobs.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -154,6 +167,7 @@ impl Metrics {
             outbox_depth,
             sends,
             bookings_created,
+            jobs,
         }
     }
 

@@ -99,7 +99,7 @@ impl PgQueue {
 }
 
 /// Queues `reply`'s parts in `tx` and notifies the senders (at commit).
-async fn queue(
+pub(super) async fn queue(
     tx: &impl GenericClient,
     reply: &Reply,
     now_ms: i64,

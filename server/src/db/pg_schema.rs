@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     V3_CANCEL_REQUESTS,
     V4_GUESTS_SEEN,
     V5_OUTBOX_FORMS,
+    V6_JOBS,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -147,6 +148,36 @@ ALTER TABLE sv_guests ADD COLUMN IF NOT EXISTS seen_ms BIGINT NOT NULL DEFAULT 0
 /// Instagram's human agent tag, a WhatsApp template); NULL: plain text.
 const V5_OUTBOX_FORMS: &str = "
 ALTER TABLE sv_outbox ADD COLUMN IF NOT EXISTS form TEXT;
+";
+
+/// Version 6: the scheduler's jobs (`db/jobs.rs`), as on SQLite plus the claim columns (the
+/// claim expires on the database's clock, like the outbox's); the guests who opted out of
+/// proactive messages; and the inbox by guest, for when a guest last wrote.
+const V6_JOBS: &str = "
+CREATE TABLE IF NOT EXISTS sv_jobs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    due_ms BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    last_error TEXT,
+    detail TEXT,
+    created_ms BIGINT NOT NULL,
+    done_ms BIGINT,
+    claimed_by TEXT,
+    claim_until TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS sv_jobs_due ON sv_jobs (due_ms, id) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS sv_jobs_done ON sv_jobs (done_ms) WHERE state != 'pending';
+CREATE TABLE IF NOT EXISTS sv_optouts (
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    since_ms BIGINT NOT NULL,
+    PRIMARY KEY (channel, user_id)
+);
+CREATE INDEX IF NOT EXISTS sv_inbox_guest ON sv_inbox (channel, user_id, sent_at_ms);
 ";
 
 /// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;

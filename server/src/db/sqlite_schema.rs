@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     V2_AGENT_PROTOCOL,
     V3_CANCEL_REQUESTS,
     V4_OUTBOX_FORMS,
+    V5_JOBS,
 ];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
@@ -115,6 +116,34 @@ ALTER TABLE ap_runs ADD COLUMN cancel_requested TEXT;
 /// Instagram's human agent tag, a WhatsApp template); NULL: plain text.
 const V4_OUTBOX_FORMS: &str = "
 ALTER TABLE sv_outbox ADD COLUMN form TEXT;
+";
+
+/// Version 5: the scheduler's jobs (`db/jobs.rs`): unique by idempotency key, a JSON payload,
+/// due on the scheduler's clock, `detail` saying why one was skipped; the guests who opted out
+/// of proactive messages; and the inbox by guest, for when a guest last wrote (the 24-hour
+/// windows).
+const V5_JOBS: &str = "
+CREATE TABLE sv_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    due_ms INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    detail TEXT,
+    created_ms INTEGER NOT NULL,
+    done_ms INTEGER
+);
+CREATE INDEX sv_jobs_due ON sv_jobs (state, due_ms, id);
+CREATE TABLE sv_optouts (
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    since_ms INTEGER NOT NULL,
+    PRIMARY KEY (channel, user_id)
+);
+CREATE INDEX sv_inbox_guest ON sv_inbox (channel, user_id, sent_at_ms);
 ";
 
 /// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`], in one
