@@ -98,7 +98,7 @@ const PATTERNS: &[(bool, Option<Language>, &str)] = &[
         false,
         Some(Language::En),
         concat!(
-            r"(i )?(want|would like|d like|wish) to (receive|get) (messages|reminders|texts|notifications)( again)?",
+            r"((i )?(want|would like|wish)|id like) to (receive|get) (messages|reminders|texts|notifications)( again)?",
             r"|(you can )?(send|message) me (messages |reminders )?again|resume( messages| reminders)?",
             r"|start (sending|messaging)( me)?( messages)?( again)?",
         ),
