@@ -23,6 +23,8 @@ pub(crate) struct Received {
     pub(crate) body: Value,
     /// What the fake answered.
     pub(crate) status: u16,
+    /// When it was answered.
+    pub(crate) at: std::time::Instant,
 }
 
 impl Received {
@@ -224,6 +226,7 @@ async fn messages(
         authorization,
         body: parsed,
         status: status.as_u16(),
+        at: std::time::Instant::now(),
     });
     (status, axum::Json(answer)).into_response()
 }

@@ -24,6 +24,8 @@ mod replicas_faults;
 mod restart;
 mod run_stores;
 mod sched;
+mod sched_replicas;
+mod sched_send;
 mod schema;
 mod sdk;
 mod staff_notify;

@@ -24,9 +24,16 @@ pub(crate) const HOUR: i64 = 3_600_000;
 /// Makes every message id unique.
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
-/// A server on `dir`'s database sending through `fake`, its scheduler on `clock`.
+/// A server on `dir`'s database sending through `fake`, its scheduler on `clock`, with
+/// `extra` flags.
 pub(crate) async fn start(dir: &Path, fake: &FakeMeta, clock: &Clock, extra: &[&str]) -> Running {
-    let mut flags = channel_flags(fake);
+    // `extra` overrides the channels' flags.
+    let mut flags: Vec<String> = channel_flags(fake)
+        .chunks(2)
+        .filter(|pair| !extra.contains(&pair[0].as_str()))
+        .flatten()
+        .cloned()
+        .collect();
     flags.extend(extra.iter().map(|s| (*s).to_owned()));
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let server = start_with_clock(common::config(dir, &flags), clock.clone())
