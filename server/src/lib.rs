@@ -51,7 +51,7 @@ pub use error::Error;
 pub use http::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 pub use sched::template::TemplateLanguages;
 
-/// A running server: the HTTP listener, the inbox worker and the outbox sender.
+/// A running server: the HTTP listener, the inbox worker, the scheduler and the outbox sender.
 pub struct Server {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
