@@ -154,8 +154,7 @@ impl Storage {
         // The queue's migrations created the run store's, the jobs' and the limits' tables. A
         // job's claim lasts as long as a reply part's.
         let jobs = PgJobs::new(
-            pool.clone(),
-            database.clone(),
+            queue.clone(),
             (config.guest_lease() * 2).max(Duration::from_secs(20)),
         );
         let runs = PgRunStore::new(pool.clone());

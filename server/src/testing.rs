@@ -78,8 +78,8 @@ pub async fn check_pg_statements(config: tokio_postgres::Config) -> Result<usize
 /// Postgres queue and rate limits there; how many.
 pub async fn check_pg_queue_statements(config: tokio_postgres::Config) -> Result<usize, Error> {
     let pool = crate::storage::pool(&config, DATABASE)?;
-    let queue = PgQueue::open(pool.clone(), DATABASE.into(), Duration::from_secs(30)).await?;
-    let jobs = PgJobs::new(pool, DATABASE.into(), Duration::from_secs(30));
+    let queue = PgQueue::open(pool, DATABASE.into(), Duration::from_secs(30)).await?;
+    let jobs = PgJobs::new(queue.clone(), Duration::from_secs(30));
     Ok(queue.check_statements().await? + jobs.check_statements().await?)
 }
 
@@ -143,8 +143,8 @@ impl TestJobs {
     /// Opens the jobs, migrating the server's tables, as a replica whose claims last `claim`.
     pub async fn open(config: tokio_postgres::Config, claim: Duration) -> Result<TestJobs, Error> {
         let pool = crate::storage::pool(&config, DATABASE)?;
-        PgQueue::open(pool.clone(), DATABASE.into(), Duration::from_secs(30)).await?;
-        Ok(TestJobs(PgJobs::new(pool, DATABASE.into(), claim)))
+        let queue = PgQueue::open(pool, DATABASE.into(), Duration::from_secs(30)).await?;
+        Ok(TestJobs(PgJobs::new(queue, claim)))
     }
 
     /// Schedules a job of kind `test` with `key`, due at `due_ms`.

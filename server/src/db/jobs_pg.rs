@@ -4,12 +4,11 @@
 //! holds (`sql::FINISH`), so two replicas never both queue a job's message. Every statement is
 //! named in [`sql`] and listed in `sql::ALL` for the statements test.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use deadpool_postgres::Pool;
 
+use super::PgQueue;
 use super::jobs::{Finished, Job, Jobs, NewJob, Outcome, Record, message};
 use super::jobs_pg_sql as sql;
 use super::pg::queue;
@@ -18,50 +17,23 @@ use crate::Error;
 /// The scheduler's jobs on PostgreSQL. Cloning shares the pool.
 #[derive(Clone)]
 pub(crate) struct PgJobs {
-    pool: Pool,
-    /// Names this process in claims.
-    owner: Arc<str>,
+    /// The queue's pool, and its name for this process in claims.
+    queue: PgQueue,
     /// How long a claim holds: longer than a job runs (it reads a few rows), so a live
     /// replica's job is never taken over; a dead replica's jobs wait this long.
     claim: Duration,
-    /// The database as error messages name it (no password).
-    database: Arc<str>,
 }
 
 impl PgJobs {
-    /// The jobs in `pool`'s database (the queue's migrations made the tables), claimed for
-    /// `claim` at a time.
-    pub(crate) fn new(pool: Pool, database: String, claim: Duration) -> PgJobs {
-        PgJobs {
-            pool,
-            owner: format!("{}-{:08x}", std::process::id(), fastrand::u32(..)).into(),
-            claim,
-            database: database.into(),
-        }
-    }
-
-    fn fail(&self, what: &str, reason: impl std::fmt::Display) -> Error {
-        Error::Database {
-            database: self.database.to_string(),
-            reason: format!("{what}: {reason}"),
-        }
-    }
-
-    async fn client(&self, what: &str) -> Result<deadpool_postgres::Object, Error> {
-        self.pool.get().await.map_err(|e| self.fail(what, e))
+    /// The jobs beside `queue` (whose migrations made the tables), claimed for `claim` at a
+    /// time.
+    pub(crate) fn new(queue: PgQueue, claim: Duration) -> PgJobs {
+        PgJobs { queue, claim }
     }
 
     /// Prepares every statement against the database; how many.
     pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
-        let what = "prepare the jobs' statements";
-        let client = self.client(what).await?;
-        for statement in sql::ALL {
-            client
-                .prepare(statement)
-                .await
-                .map_err(|e| self.fail(what, format!("{statement}: {e}")))?;
-        }
-        Ok(sql::ALL.len())
+        self.queue.prepare_all(sql::ALL).await
     }
 
     /// Runs one statement that changes rows; how many.
@@ -71,11 +43,11 @@ impl PgJobs {
         statement: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<u64, Error> {
-        let client = self.client(what).await?;
+        let client = self.queue.client(what).await?;
         client
             .execute(statement, params)
             .await
-            .map_err(|e| self.fail(what, e))
+            .map_err(|e| self.queue.fail(what, e))
     }
 }
 
@@ -96,12 +68,12 @@ impl Jobs for PgJobs {
         limit: usize,
     ) -> Result<Vec<Job>, Error> {
         let what = "claim due jobs";
-        let client = self.client(what).await?;
+        let client = self.queue.client(what).await?;
         let rows = client
             .query(
                 sql::CLAIM_DUE,
                 &[
-                    &&*self.owner,
+                    &&*self.queue.owner,
                     &now_ms,
                     &(limit as i64),
                     &(self.claim.as_millis() as f64),
@@ -109,7 +81,7 @@ impl Jobs for PgJobs {
                 ],
             )
             .await
-            .map_err(|e| self.fail(what, e))?;
+            .map_err(|e| self.queue.fail(what, e))?;
         let mut jobs: Vec<Job> = rows
             .into_iter()
             .map(|row| Job {
@@ -133,7 +105,7 @@ impl Jobs for PgJobs {
         queued_ms: i64,
     ) -> Result<Finished, Error> {
         let what = "finish a job";
-        let mut client = self.client(what).await?;
+        let mut client = self.queue.client(what).await?;
         let finished: Result<Finished, tokio_postgres::Error> = async {
             let tx = client.transaction().await?;
             let reply = message(&outcome);
@@ -151,7 +123,7 @@ impl Jobs for PgJobs {
                     sql::FINISH,
                     &[
                         &job.id,
-                        &&*self.owner,
+                        &&*self.queue.owner,
                         &record.state.as_str(),
                         &record.attempts,
                         &record.due_ms,
@@ -176,16 +148,16 @@ impl Jobs for PgJobs {
             })
         }
         .await;
-        finished.map_err(|e| self.fail(what, e))
+        finished.map_err(|e| self.queue.fail(what, e))
     }
 
     async fn last_heard(&self, channel: &str, user: &str) -> Result<Option<i64>, Error> {
         let what = "read when a guest last wrote";
-        let client = self.client(what).await?;
+        let client = self.queue.client(what).await?;
         let row = client
             .query_one(sql::LAST_HEARD, &[&channel, &user])
             .await
-            .map_err(|e| self.fail(what, e))?;
+            .map_err(|e| self.queue.fail(what, e))?;
         Ok(row.get(0))
     }
 
@@ -208,11 +180,11 @@ impl Jobs for PgJobs {
 
     async fn opted_out(&self, channel: &str, user: &str) -> Result<bool, Error> {
         let what = "read an opt-out";
-        let client = self.client(what).await?;
+        let client = self.queue.client(what).await?;
         let row = client
             .query_opt(sql::OPTED_OUT, &[&channel, &user])
             .await
-            .map_err(|e| self.fail(what, e))?;
+            .map_err(|e| self.queue.fail(what, e))?;
         Ok(row.is_some())
     }
 

@@ -39,7 +39,7 @@ const MIN_CLAIM: Duration = Duration::from_secs(20);
 pub(crate) struct PgQueue {
     pool: Pool,
     /// Names this process in leases and claims.
-    owner: Arc<str>,
+    pub(super) owner: Arc<str>,
     /// How long a guest's lease lasts unless renewed.
     lease: Duration,
     /// How long a claimed reply part waits for its sender before others may send it: twice
@@ -68,14 +68,14 @@ impl PgQueue {
         })
     }
 
-    fn fail(&self, what: &str, reason: impl std::fmt::Display) -> Error {
+    pub(super) fn fail(&self, what: &str, reason: impl std::fmt::Display) -> Error {
         Error::Database {
             database: self.database.to_string(),
             reason: format!("{what}: {reason}"),
         }
     }
 
-    async fn client(&self, what: &str) -> Result<deadpool_postgres::Object, Error> {
+    pub(super) async fn client(&self, what: &str) -> Result<deadpool_postgres::Object, Error> {
         self.pool.get().await.map_err(|e| self.fail(what, e))
     }
 
@@ -86,15 +86,20 @@ impl PgQueue {
     /// Prepares every statement of the queue and the limits against the database (which
     /// checks their syntax, tables, columns and types); how many.
     pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
+        self.prepare_all(sql::ALL).await
+    }
+
+    /// Prepares each of `statements` against the database; how many.
+    pub(super) async fn prepare_all(&self, statements: &[&str]) -> Result<usize, Error> {
         let what = "prepare the statements";
         let client = self.client(what).await?;
-        for statement in sql::ALL {
+        for statement in statements {
             client
                 .prepare(statement)
                 .await
                 .map_err(|e| self.fail(what, format!("{statement}: {e}")))?;
         }
-        Ok(sql::ALL.len())
+        Ok(statements.len())
     }
 }
 

@@ -3,7 +3,6 @@
 //! values of the WhatsApp template's parameters (`sched/template.rs`).
 
 use agent_nodes::nlu::Language;
-use chrono::{Datelike, NaiveDate};
 use hotel::{Booking, Breakfast, Hotel, Parking};
 
 /// The reminder for `booking` at `hotel`: its text, and the template's six values.
@@ -14,7 +13,7 @@ pub(crate) fn reminder(
 ) -> (String, [String; 6]) {
     let values = [
         hotel.name.clone(),
-        date(language, booking.quote.check_in),
+        hotel_agent::guest_date(language, booking.quote.check_in),
         hotel.check_in.format("%H:%M").to_string(),
         parking(language, &hotel.amenities.parking),
         breakfast(language, hotel.amenities.breakfast),
@@ -34,44 +33,6 @@ pub(crate) fn reminder(
         ),
     };
     (text, values)
-}
-
-const MONTHS_ES: [&str; 12] = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-];
-
-const WEEKDAYS_ES: [&str; 7] = [
-    "lunes",
-    "martes",
-    "miércoles",
-    "jueves",
-    "viernes",
-    "sábado",
-    "domingo",
-];
-
-/// "Tuesday, November 24" or "martes 24 de noviembre".
-fn date(language: Language, day: NaiveDate) -> String {
-    match language {
-        Language::En => day.format("%A, %B %-d").to_string(),
-        Language::Es => format!(
-            "{} {} de {}",
-            WEEKDAYS_ES[day.weekday().num_days_from_monday() as usize],
-            day.day(),
-            MONTHS_ES[day.month0() as usize]
-        ),
-    }
 }
 
 fn parking(language: Language, parking: &Parking) -> String {

@@ -4,7 +4,7 @@
 //! cancelled booking's reminder is skipped with its reason; a job scheduled twice runs once.
 //! What each channel's 24-hour window allows, and failing sends, are in `sched_send.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -43,6 +43,41 @@ pub(crate) async fn start(dir: &Path, fake: &FakeMeta, clock: &Clock, extra: &[&
         base: format!("http://{}", server.local_addr()),
         server,
         http: reqwest::Client::new(),
+    }
+}
+
+/// A fresh database, a fake Graph API and a server sending through it whose scheduler
+/// stands at [`BOOKED_AT`].
+pub(crate) struct World {
+    pub(crate) dir: PathBuf,
+    pub(crate) fake: FakeMeta,
+    pub(crate) clock: Clock,
+    pub(crate) running: Running,
+}
+
+impl World {
+    /// The world of `test`, its server started with `extra` flags.
+    pub(crate) async fn new(test: &str, extra: &[&str]) -> World {
+        let dir = common::fresh_dir(test);
+        let fake = FakeMeta::start().await;
+        let clock = Clock::manual(BOOKED_AT);
+        let running = start(&dir, &fake, &clock, extra).await;
+        World {
+            dir,
+            fake,
+            clock,
+            running,
+        }
+    }
+
+    /// [`book`] on this world's server, at [`BOOKED_AT`].
+    pub(crate) async fn book(
+        &self,
+        guest: (&str, &str),
+        nights: (u32, u32),
+        spanish: bool,
+    ) -> String {
+        book(&self.running, &self.fake, guest, nights, spanish, BOOKED_AT).await
     }
 }
 
@@ -161,12 +196,14 @@ fn reminders(fake: &FakeMeta, guest: &str, words: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_reminder_the_day_before_in_the_guests_language_across_restarts() {
-    let dir = common::fresh_dir("sched-reminder");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
-    let first = start(&dir, &fake, &clock, &[]).await;
-    let guest = ("instagram", "ana");
-    let reference = book(&first, &fake, guest, (24, 26), true, BOOKED_AT).await;
+    let world = World::new("sched-reminder", &[]).await;
+    let reference = world.book(("instagram", "ana"), (24, 26), true).await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running: first,
+    } = world;
     let key = format!("pre-arrival:{reference}");
     let (state, _, due) = job(&dir, &key).expect("the booking scheduled its reminder");
     assert_eq!((state.as_str(), due), ("pending", DUE_24TH));
@@ -186,7 +223,7 @@ async fn one_reminder_the_day_before_in_the_guests_language_across_restarts() {
     .await;
     let text = &sent[0];
     for part in [
-        "martes 24 de noviembre",
+        "24 de noviembre de 2026",
         "Grand Plaza",
         "15:00",
         "Aparcamiento",
@@ -213,12 +250,15 @@ async fn one_reminder_the_day_before_in_the_guests_language_across_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
-    let dir = common::fresh_dir("sched-optout");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
-    let running = start(&dir, &fake, &clock, &[]).await;
+    let world = World::new("sched-optout", &[]).await;
     let guest = ("instagram", "olga");
-    let first = book(&running, &fake, guest, (24, 26), false, BOOKED_AT).await;
+    let first = world.book(guest, (24, 26), false).await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running,
+    } = world;
     let confirmed = converse(&running, &fake, guest, &["STOP pls"], BOOKED_AT + 60_000).await;
     assert!(
         confirmed.contains("will not send you reminders"),
@@ -253,7 +293,7 @@ async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
     .await;
     assert_eq!(sent.len(), 1);
     assert!(
-        sent[0].contains("Wednesday, November 25") && sent[0].contains(&second),
+        sent[0].contains("Nov 25, 2026") && sent[0].contains(&second),
         "{}",
         sent[0]
     );
@@ -262,19 +302,14 @@ async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_bookings_reminder_is_skipped_with_the_reason() {
-    let dir = common::fresh_dir("sched-cancelled");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
-    let running = start(&dir, &fake, &clock, &[]).await;
-    let reference = book(
-        &running,
-        &fake,
-        ("instagram", "carl"),
-        (24, 26),
-        false,
-        BOOKED_AT,
-    )
-    .await;
+    let world = World::new("sched-cancelled", &[]).await;
+    let reference = world.book(("instagram", "carl"), (24, 26), false).await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running,
+    } = world;
     let store =
         hotel::BookingStore::open(dir.join("agent.db"), hotel::Catalog::load().unwrap()).unwrap();
     store
@@ -297,19 +332,14 @@ async fn a_cancelled_bookings_reminder_is_skipped_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_job_scheduled_twice_runs_once() {
-    let dir = common::fresh_dir("sched-twice");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
-    let running = start(&dir, &fake, &clock, &[]).await;
-    let reference = book(
-        &running,
-        &fake,
-        ("instagram", "dana"),
-        (24, 26),
-        false,
-        BOOKED_AT,
-    )
-    .await;
+    let world = World::new("sched-twice", &[]).await;
+    let reference = world.book(("instagram", "dana"), (24, 26), false).await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running,
+    } = world;
     for _ in 0..2 {
         schedule_pre_arrival(
             &dir.join("agent.db"),

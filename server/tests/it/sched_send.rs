@@ -3,10 +3,9 @@
 //! skipped with the reason), on Instagram it is skipped with the reason; and a reminder whose
 //! sends keep failing is retried with growing waits, then recorded as failed.
 
-use crate::common::{self, eventually};
-use crate::fake_meta::{Failure, FakeMeta};
-use crate::sched::{BOOKED_AT, DUE_24TH, HOUR, book, finished, sent_to, start};
-use server::testing::Clock;
+use crate::common::eventually;
+use crate::fake_meta::Failure;
+use crate::sched::{DUE_24TH, HOUR, World, finished, sent_to};
 
 /// 2026-11-25T10:00:00Z: the reminder of a stay arriving on the 26th is due, 70 hours after
 /// the guest booked.
@@ -14,18 +13,21 @@ const DUE_26TH: i64 = DUE_24TH + 48 * HOUR;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_whatsapps_window_the_reminder_is_the_configured_template() {
-    let dir = common::fresh_dir("sched-template");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
     let flags = [
         "--whatsapp-reminder-template",
         "pre_arrival",
         "--whatsapp-reminder-languages",
         "en:en_US,es:es_MX",
     ];
-    let running = start(&dir, &fake, &clock, &flags).await;
+    let world = World::new("sched-template", &flags).await;
     let guest = ("whatsapp", "5215550001111");
-    let reference = book(&running, &fake, guest, (26, 28), true, BOOKED_AT).await;
+    let reference = world.book(guest, (26, 28), true).await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running,
+    } = world;
     clock.set(DUE_26TH);
     assert_eq!(
         finished(&dir, &format!("pre-arrival:{reference}")).await.0,
@@ -56,7 +58,7 @@ async fn outside_whatsapps_window_the_reminder_is_the_configured_template() {
         .collect();
     assert_eq!(values.len(), 6, "{values:?}");
     assert_eq!(values[0], "Grand Plaza Hotel");
-    assert_eq!(values[1], "jueves 26 de noviembre");
+    assert_eq!(values[1], "26 de noviembre de 2026");
     assert_eq!(values[2], "15:00");
     assert_eq!(values[5], reference);
     assert!(body.get("text").is_none());
@@ -65,28 +67,17 @@ async fn outside_whatsapps_window_the_reminder_is_the_configured_template() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_the_window_without_a_template_or_on_instagram_the_reminder_is_skipped() {
-    let dir = common::fresh_dir("sched-windows");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
-    let running = start(&dir, &fake, &clock, &[]).await;
-    let on_instagram = book(
-        &running,
-        &fake,
-        ("instagram", "ivy"),
-        (26, 28),
-        false,
-        BOOKED_AT,
-    )
-    .await;
-    let on_whatsapp = book(
-        &running,
-        &fake,
-        ("whatsapp", "15550002222"),
-        (26, 28),
-        false,
-        BOOKED_AT,
-    )
-    .await;
+    let world = World::new("sched-windows", &[]).await;
+    let on_instagram = world.book(("instagram", "ivy"), (26, 28), false).await;
+    let on_whatsapp = world
+        .book(("whatsapp", "15550002222"), (26, 28), false)
+        .await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running,
+    } = world;
     let (before_ivy, before_wa) = (
         sent_to(&fake, "ivy").len(),
         sent_to(&fake, "15550002222").len(),
@@ -110,19 +101,14 @@ async fn outside_the_window_without_a_template_or_on_instagram_the_reminder_is_s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_failed() {
-    let dir = common::fresh_dir("sched-failing");
-    let fake = FakeMeta::start().await;
-    let clock = Clock::manual(BOOKED_AT);
-    let running = start(&dir, &fake, &clock, &["--outbox-retry-ms", "2"]).await;
-    let reference = book(
-        &running,
-        &fake,
-        ("instagram", "finn"),
-        (24, 26),
-        false,
-        BOOKED_AT,
-    )
-    .await;
+    let world = World::new("sched-failing", &["--outbox-retry-ms", "2"]).await;
+    let reference = world.book(("instagram", "finn"), (24, 26), false).await;
+    let World {
+        dir,
+        fake,
+        clock,
+        running,
+    } = world;
     fake.fail_always(Some(Failure::server_error()));
     clock.set(DUE_24TH);
     let key = format!("pre-arrival:{reference}");
