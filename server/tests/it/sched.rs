@@ -198,26 +198,20 @@ fn reminders(fake: &FakeMeta, guest: &str, words: &str) -> Vec<String> {
 async fn one_reminder_the_day_before_in_the_guests_language_across_restarts() {
     let world = World::new("sched-reminder", &[]).await;
     let reference = world.book(("instagram", "ana"), (24, 26), true).await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running: first,
-    } = world;
     let key = format!("pre-arrival:{reference}");
-    let (state, _, due) = job(&dir, &key).expect("the booking scheduled its reminder");
+    let (state, _, due) = job(&world.dir, &key).expect("the booking scheduled its reminder");
     assert_eq!((state.as_str(), due), ("pending", DUE_24TH));
-    first.server.shutdown().await;
+    world.running.server.shutdown().await;
 
     // Restarted before it is due: nothing goes out a minute early.
-    let second = start(&dir, &fake, &clock, &[]).await;
-    clock.set(DUE_24TH - 60_000);
+    let second = start(&world.dir, &world.fake, &world.clock, &[]).await;
+    world.clock.set(DUE_24TH - 60_000);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(job(&dir, &key).unwrap().0, "pending");
-    clock.set(DUE_24TH);
-    assert_eq!(finished(&dir, &key).await.0, "done");
+    assert_eq!(job(&world.dir, &key).unwrap().0, "pending");
+    world.clock.set(DUE_24TH);
+    assert_eq!(finished(&world.dir, &key).await.0, "done");
     let sent = eventually(20, "the reminder", || async {
-        let sent = reminders(&fake, "ana", "Le esperamos mañana");
+        let sent = reminders(&world.fake, "ana", "Le esperamos mañana");
         (!sent.is_empty()).then_some(sent)
     })
     .await;
@@ -241,10 +235,10 @@ async fn one_reminder_the_day_before_in_the_guests_language_across_restarts() {
     second.server.shutdown().await;
 
     // Restarted after: the reminder is not sent again.
-    let third = start(&dir, &fake, &clock, &[]).await;
-    clock.set(DUE_24TH + HOUR);
+    let third = start(&world.dir, &world.fake, &world.clock, &[]).await;
+    world.clock.set(DUE_24TH + HOUR);
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(reminders(&fake, "ana", "Le esperamos").len(), 1);
+    assert_eq!(reminders(&world.fake, "ana", "Le esperamos").len(), 1);
     third.server.shutdown().await;
 }
 
@@ -253,41 +247,55 @@ async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
     let world = World::new("sched-optout", &[]).await;
     let guest = ("instagram", "olga");
     let first = world.book(guest, (24, 26), false).await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running,
-    } = world;
-    let confirmed = converse(&running, &fake, guest, &["STOP pls"], BOOKED_AT + 60_000).await;
+    let confirmed = converse(
+        &world.running,
+        &world.fake,
+        guest,
+        &["STOP pls"],
+        BOOKED_AT + 60_000,
+    )
+    .await;
     assert!(
         confirmed.contains("will not send you reminders"),
         "{confirmed}"
     );
     // The command did not reach the agent: its last reply is still the booking's.
-    let (_, state) = running.get_json("/api/threads/instagram:olga/state").await;
+    let (_, state) = world
+        .running
+        .get_json("/api/threads/instagram:olga/state")
+        .await;
     assert!(
         state["values"]["reply"].as_str().unwrap().contains(&first),
         "{state}"
     );
-    clock.set(DUE_24TH);
-    let (state, detail) = finished(&dir, &format!("pre-arrival:{first}")).await;
+    world.clock.set(DUE_24TH);
+    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{first}")).await;
     assert_eq!(state, "skipped");
     assert!(detail.unwrap().contains("opted out"));
-    assert!(reminders(&fake, "olga", "look forward").is_empty());
+    assert!(reminders(&world.fake, "olga", "look forward").is_empty());
 
     // Back in: the next booking's reminder goes out (the guest writes within 24 hours of it).
     let writes_at = DUE_24TH + 23 * HOUR;
-    let back = converse(&running, &fake, guest, &["start"], writes_at).await;
+    let back = converse(&world.running, &world.fake, guest, &["start"], writes_at).await;
     assert!(back.contains("get our reminders again"), "{back}");
-    let second = book(&running, &fake, guest, (25, 27), false, writes_at).await;
-    clock.set(DUE_24TH + 24 * HOUR);
+    let second = book(
+        &world.running,
+        &world.fake,
+        guest,
+        (25, 27),
+        false,
+        writes_at,
+    )
+    .await;
+    world.clock.set(DUE_24TH + 24 * HOUR);
     assert_eq!(
-        finished(&dir, &format!("pre-arrival:{second}")).await.0,
+        finished(&world.dir, &format!("pre-arrival:{second}"))
+            .await
+            .0,
         "done"
     );
     let sent = eventually(20, "the reminder", || async {
-        let sent = reminders(&fake, "olga", "look forward");
+        let sent = reminders(&world.fake, "olga", "look forward");
         (!sent.is_empty()).then_some(sent)
     })
     .await;
@@ -297,21 +305,16 @@ async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
         "{}",
         sent[0]
     );
-    running.server.shutdown().await;
+    world.running.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_bookings_reminder_is_skipped_with_the_reason() {
     let world = World::new("sched-cancelled", &[]).await;
     let reference = world.book(("instagram", "carl"), (24, 26), false).await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running,
-    } = world;
     let store =
-        hotel::BookingStore::open(dir.join("agent.db"), hotel::Catalog::load().unwrap()).unwrap();
+        hotel::BookingStore::open(world.dir.join("agent.db"), hotel::Catalog::load().unwrap())
+            .unwrap();
     store
         .cancel(
             &hotel::GuestId::new("instagram", "carl"),
@@ -320,29 +323,23 @@ async fn a_cancelled_bookings_reminder_is_skipped_with_the_reason() {
             common::TODAY.parse().unwrap(),
         )
         .unwrap();
-    clock.set(DUE_24TH);
-    let (state, detail) = finished(&dir, &format!("pre-arrival:{reference}")).await;
+    world.clock.set(DUE_24TH);
+    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{reference}")).await;
     assert_eq!(
         (state.as_str(), detail.as_deref()),
         ("skipped", Some("the booking was cancelled"))
     );
-    assert!(reminders(&fake, "carl", "look forward").is_empty());
-    running.server.shutdown().await;
+    assert!(reminders(&world.fake, "carl", "look forward").is_empty());
+    world.running.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_job_scheduled_twice_runs_once() {
     let world = World::new("sched-twice", &[]).await;
     let reference = world.book(("instagram", "dana"), (24, 26), false).await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running,
-    } = world;
     for _ in 0..2 {
         schedule_pre_arrival(
-            &dir.join("agent.db"),
+            &world.dir.join("agent.db"),
             ("instagram", "dana"),
             &reference,
             DUE_24TH,
@@ -350,14 +347,14 @@ async fn the_same_job_scheduled_twice_runs_once() {
         .await
         .unwrap();
     }
-    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    let db = rusqlite::Connection::open(world.dir.join("agent.db")).unwrap();
     let jobs: i64 = db
         .query_row("SELECT COUNT(*) FROM sv_jobs", [], |r| r.get(0))
         .unwrap();
     assert_eq!(jobs, 1);
-    clock.set(DUE_24TH);
-    finished(&dir, &format!("pre-arrival:{reference}")).await;
+    world.clock.set(DUE_24TH);
+    finished(&world.dir, &format!("pre-arrival:{reference}")).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(reminders(&fake, "dana", "look forward").len(), 1);
-    running.server.shutdown().await;
+    assert_eq!(reminders(&world.fake, "dana", "look forward").len(), 1);
+    world.running.server.shutdown().await;
 }

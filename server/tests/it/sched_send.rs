@@ -22,19 +22,17 @@ async fn outside_whatsapps_window_the_reminder_is_the_configured_template() {
     let world = World::new("sched-template", &flags).await;
     let guest = ("whatsapp", "5215550001111");
     let reference = world.book(guest, (26, 28), true).await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running,
-    } = world;
-    clock.set(DUE_26TH);
+    world.clock.set(DUE_26TH);
     assert_eq!(
-        finished(&dir, &format!("pre-arrival:{reference}")).await.0,
+        finished(&world.dir, &format!("pre-arrival:{reference}"))
+            .await
+            .0,
         "done"
     );
     let request = eventually(20, "the template", || async {
-        fake.delivered()
+        world
+            .fake
+            .delivered()
             .into_iter()
             .find(|r| r.body["type"] == "template")
     })
@@ -62,7 +60,7 @@ async fn outside_whatsapps_window_the_reminder_is_the_configured_template() {
     assert_eq!(values[2], "15:00");
     assert_eq!(values[5], reference);
     assert!(body.get("text").is_none());
-    running.server.shutdown().await;
+    world.running.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,48 +70,36 @@ async fn outside_the_window_without_a_template_or_on_instagram_the_reminder_is_s
     let on_whatsapp = world
         .book(("whatsapp", "15550002222"), (26, 28), false)
         .await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running,
-    } = world;
     let (before_ivy, before_wa) = (
-        sent_to(&fake, "ivy").len(),
-        sent_to(&fake, "15550002222").len(),
+        sent_to(&world.fake, "ivy").len(),
+        sent_to(&world.fake, "15550002222").len(),
     );
-    clock.set(DUE_26TH);
-    let (state, detail) = finished(&dir, &format!("pre-arrival:{on_instagram}")).await;
+    world.clock.set(DUE_26TH);
+    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{on_instagram}")).await;
     assert_eq!(state, "skipped");
     assert!(
         detail
             .unwrap()
             .contains("outside Instagram's 24-hour window")
     );
-    let (state, detail) = finished(&dir, &format!("pre-arrival:{on_whatsapp}")).await;
+    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{on_whatsapp}")).await;
     assert_eq!(state, "skipped");
     assert!(detail.unwrap().contains("WHATSAPP_REMINDER_TEMPLATE"));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(sent_to(&fake, "ivy").len(), before_ivy);
-    assert_eq!(sent_to(&fake, "15550002222").len(), before_wa);
-    running.server.shutdown().await;
+    assert_eq!(sent_to(&world.fake, "ivy").len(), before_ivy);
+    assert_eq!(sent_to(&world.fake, "15550002222").len(), before_wa);
+    world.running.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_failed() {
     let world = World::new("sched-failing", &["--outbox-retry-ms", "2"]).await;
     let reference = world.book(("instagram", "finn"), (24, 26), false).await;
-    let World {
-        dir,
-        fake,
-        clock,
-        running,
-    } = world;
-    fake.fail_always(Some(Failure::server_error()));
-    clock.set(DUE_24TH);
+    world.fake.fail_always(Some(Failure::server_error()));
+    world.clock.set(DUE_24TH);
     let key = format!("pre-arrival:{reference}");
-    assert_eq!(finished(&dir, &key).await.0, "done");
-    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    assert_eq!(finished(&world.dir, &key).await.0, "done");
+    let db = rusqlite::Connection::open(world.dir.join("agent.db")).unwrap();
     let (state, attempts, error): (String, i64, String) = eventually(30, "the part to be dropped", || async {
         db.query_row(
             "SELECT state, attempts, last_error FROM sv_outbox WHERE correlation = ?1 AND state != 'pending'",
@@ -125,7 +111,8 @@ async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_fa
     .await;
     assert_eq!((state.as_str(), attempts), ("dropped", 12));
     assert!(error.contains("HTTP 500"), "{error}");
-    let tries: Vec<_> = fake
+    let tries: Vec<_> = world
+        .fake
         .received()
         .into_iter()
         .filter(|r| r.recipient() == "finn" && r.text().contains("look forward"))
@@ -136,12 +123,12 @@ async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_fa
     let first = tries[1].at - tries[0].at;
     let last = tries[11].at - tries[10].at;
     assert!(last > first * 8, "first wait {first:?}, last {last:?}");
-    let metrics = running.metrics().await;
+    let metrics = world.running.metrics().await;
     assert!(
         metrics.contains(
             r#"hotel_agent_send_attempts_total{channel="instagram",outcome="dropped"} 1"#
         ),
         "{metrics}"
     );
-    running.server.shutdown().await;
+    world.running.server.shutdown().await;
 }
