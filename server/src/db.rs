@@ -198,4 +198,7 @@ pub(crate) struct Wake {
     pub(crate) inbox: tokio::sync::Notify,
     /// Reply parts were stored.
     pub(crate) outbox: tokio::sync::Notify,
+    /// With Postgres: an API run's events or end were stored (by any replica); every reader
+    /// following a run is woken (`notify_waiters`).
+    pub(crate) runs: std::sync::Arc<tokio::sync::Notify>,
 }

@@ -102,7 +102,7 @@ impl Server {
             Arc::clone(&storage.queue),
         )
         .await?;
-        let wake = Arc::new(db::Wake::default());
+        let wake = Arc::clone(&storage.wake);
         let grace = config.shutdown_grace();
         let staff = staff::StaffNotify::from_lookup(|name| config.staff_var(name))?;
         if !staff.is_empty() {

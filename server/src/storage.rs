@@ -23,7 +23,7 @@ use hotel::{Bookings, Catalog};
 
 use crate::Error;
 use crate::config::{Config, DatabaseUrl, PgUrl};
-use crate::db::{Db, PgLimits, PgQueue, Queue};
+use crate::db::{Db, PgLimits, PgQueue, Queue, Wake};
 use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Connections one replica opens at most (the checkpointer's writers hold up to 4).
@@ -73,6 +73,8 @@ pub(crate) struct Storage {
     pub(crate) listen: Option<(PgQueue, tokio_postgres::Config)>,
     /// With Postgres: the rate limits' budgets, shared by the replicas.
     pub(crate) limits: Option<PgLimits>,
+    /// What wakes the workers and the API's readers when work is stored.
+    pub(crate) wake: Arc<Wake>,
 }
 
 impl Storage {
@@ -102,6 +104,7 @@ impl Storage {
                     runs: Arc::new(SqliteRunStore::open(Db::open_relaxed(path)?)),
                     listen: None,
                     limits: None,
+                    wake: Arc::new(Wake::default()),
                 })
             }
             DatabaseUrl::Postgres(url) => Storage::open_postgres(config, url, catalog).await,
@@ -148,7 +151,8 @@ impl Storage {
             .map_err(|e| fail("the bookings", e.to_string()))?;
         let queue = PgQueue::open(pool.clone(), database.clone(), config.guest_lease()).await?;
         // The queue's migrations created the run store's and the limits' tables.
-        let runs = PgRunStore::new(pool.clone());
+        let wake = Arc::new(Wake::default());
+        let runs = PgRunStore::new(pool.clone(), Arc::clone(&wake.runs));
         let limits = PgLimits::new(pool, database.clone());
         Ok(Storage {
             checkpointer: Arc::new(checkpointer),
@@ -157,6 +161,7 @@ impl Storage {
             queue: Arc::new(queue.clone()),
             runs: Arc::new(runs),
             listen: Some((queue, connect)),
+            wake,
             limits: Some(limits),
         })
     }
