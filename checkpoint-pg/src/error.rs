@@ -30,9 +30,9 @@ pub enum Error {
     )]
     NewerSchema {
         /// The version recorded in `gc_schema`.
-        found: i32,
+        found: i64,
         /// The newest version this build knows.
-        supported: i32,
+        supported: i64,
     },
     /// A stored record could not be decoded: the row is damaged or from an unknown format.
     #[error("thread `{thread}`, checkpoint {checkpoint}: damaged record: {what}")]

@@ -211,13 +211,14 @@ impl PgCheckpointer {
             .get()
             .await
             .map_err(Error::checkout("checking the statements"))?;
-        for sql in statements::all() {
+        let all = statements::all();
+        for sql in &all {
             client
                 .prepare(sql)
                 .await
                 .map_err(Error::pg(format!("preparing `{sql}`")))?;
         }
-        Ok(statements::all().count())
+        Ok(all.len())
     }
 }
 

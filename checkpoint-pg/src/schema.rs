@@ -1,11 +1,12 @@
 //! The tables and their migrations.
 //!
-//! `gc_schema` records every migration applied, one row each. Opening runs the missing ones in
-//! one transaction that first takes a transaction-scoped advisory lock
-//! (`pg_advisory_xact_lock`): Postgres DDL is transactional, so two processes opening a fresh
-//! database at once take turns, and the second finds the schema made and does nothing. A
-//! database whose newest migration is unknown to this build is refused, unchanged. No migration
-//! may use `CREATE INDEX CONCURRENTLY`, which cannot run inside a transaction.
+//! `gc_schema` records every migration applied, one row each. Opening runs the missing ones with
+//! the workspace's runner (`migrations::postgres`) in one transaction that first takes a
+//! transaction-scoped advisory lock (`pg_advisory_xact_lock`): Postgres DDL is transactional, so
+//! two processes opening a fresh database at once take turns, and the second finds the schema
+//! made and does nothing. A database whose newest migration is unknown to this build is
+//! refused, unchanged. No migration may use `CREATE INDEX CONCURRENTLY`, which cannot run
+//! inside a transaction.
 //!
 //! The tables are the SQLite crate's (`checkpoint/src/schema.rs`, as of its version 5) with
 //! Postgres types, prefixed `gc_` so they can sit beside other tables (LangGraph's own saver uses
@@ -116,14 +117,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX gc_cache_expiry ON gc_cache (expires_at_ms) WHERE expires_at_ms IS NOT NULL;",
 ];
 
-/// The schema version this build writes.
-pub(crate) const LATEST: i32 = MIGRATIONS.len() as i32;
-
-/// The statements migration runs besides the migrations themselves (for the statements check).
-pub(crate) const STATEMENTS: [&str; 2] = [
-    "SELECT COALESCE(MAX(version), 0) FROM gc_schema",
-    "INSERT INTO gc_schema (version, applied_at_ms) VALUES ($1, $2)",
-];
+/// The checkpoint tables: [`MIGRATIONS`], recorded in `gc_schema` behind [`MIGRATION_LOCK`].
+/// That table's `version` column is INT (it predates the shared runner), which the runner
+/// reads and writes through BIGINT casts.
+pub(crate) const SCHEMA: migrations::Schema = migrations::Schema {
+    table: "gc_schema",
+    lock: MIGRATION_LOCK,
+    migrations: MIGRATIONS,
+};
 
 /// Checks a connection out of `pool` and migrates through it ([`migrate`]); `what` names the
 /// opening for the error.
@@ -132,47 +133,19 @@ pub(crate) async fn migrate_pool(pool: &deadpool_postgres::Pool, what: &str) -> 
     migrate(&mut client).await
 }
 
-/// Brings the schema on `conn`'s `search_path` to [`LATEST`].
+/// Brings the schema on `conn`'s `search_path` to the newest version.
 pub(crate) async fn migrate(conn: &mut Object) -> Result<(), Error> {
     let tx = conn.transaction().await.map_err(Error::Migrate)?;
-    // Held until this transaction ends: a second process migrating at once waits here.
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+    migrations::postgres(&tx, &SCHEMA)
         .await
-        .map_err(Error::Migrate)?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS gc_schema (
-            version INT PRIMARY KEY,
-            applied_at_ms BIGINT NOT NULL
-        )",
-    )
-    .await
-    .map_err(Error::Migrate)?;
-    let found: i32 = tx
-        .query_one(STATEMENTS[0], &[])
-        .await
-        .and_then(|row| row.try_get(0))
-        .map_err(Error::Migrate)?;
-    if found > LATEST {
-        return Err(Error::NewerSchema {
-            found,
-            supported: LATEST,
-        });
-    }
-    if found == LATEST {
-        // Nothing to do; ending the transaction releases the lock.
-        return tx.commit().await.map_err(Error::Migrate);
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let missing = usize::try_from(found.max(0)).unwrap_or(0);
-    for (version, sql) in (1..).zip(MIGRATIONS).skip(missing) {
-        tx.batch_execute(sql).await.map_err(Error::Migrate)?;
-        let version: i32 = version;
-        tx.execute(STATEMENTS[1], &[&version, &now])
-            .await
-            .map_err(Error::Migrate)?;
-        tracing::info!(version, "migrated the Postgres checkpoint schema");
-    }
+        .map_err(|error| match error {
+            migrations::Error::NewerSchema {
+                found, supported, ..
+            } => Error::NewerSchema { found, supported },
+            migrations::Error::Postgres(failed) => Error::Migrate(failed.source),
+            // Damage (a negative version), or a SQLite error the Postgres runner never returns
+            // (the variant exists when the workspace builds the runner with both features).
+            other => Error::Invalid(format!("the Postgres checkpoint schema: {other}")),
+        })?;
     tx.commit().await.map_err(Error::Migrate)
 }

@@ -3,7 +3,7 @@
 use crate::{cache, fields, read, schema, store, threads, writer};
 
 /// Every statement (the migrations themselves aside).
-pub(crate) fn all() -> impl Iterator<Item = &'static str> {
+pub(crate) fn all() -> Vec<String> {
     let reads = [
         read::THREAD_ROW,
         read::BY_ID,
@@ -24,9 +24,8 @@ pub(crate) fn all() -> impl Iterator<Item = &'static str> {
         threads::CUT,
         threads::DROP_STARTED_AFTER,
     ];
-    schema::STATEMENTS
+    let own = reads
         .into_iter()
-        .chain(reads)
         .chain(fields)
         .chain(writer::STATEMENTS)
         .chain(threads)
@@ -35,4 +34,9 @@ pub(crate) fn all() -> impl Iterator<Item = &'static str> {
         .chain(threads::CUT_ROOT)
         .chain(store::STATEMENTS)
         .chain(cache::STATEMENTS)
+        .map(str::to_owned);
+    migrations::statements(&schema::SCHEMA)
+        .into_iter()
+        .chain(own)
+        .collect()
 }

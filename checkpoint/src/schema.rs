@@ -1,8 +1,9 @@
 //! The database schema and its migrations.
 //!
 //! `gc_schema` records every migration applied, in one row each. Opening runs the missing ones
-//! in a single `IMMEDIATE` transaction, so two processes opening a new file at once cannot both
-//! migrate it, and refuses a file whose newest migration is unknown to this build.
+//! with the workspace's runner (`migrations::sqlite`) in a single `IMMEDIATE` transaction, so
+//! two processes opening a new file at once cannot both migrate it, and refuses a file whose
+//! newest migration is unknown to this build.
 //!
 //! Tables are prefixed `gc_` so the file can sit beside other tables (LangGraph's own saver uses
 //! `checkpoints` and `writes`).
@@ -136,10 +137,16 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE gc_values_v5 RENAME TO gc_values;",
 ];
 
-/// The schema version this build writes.
-pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+/// The checkpoint tables: [`MIGRATIONS`], recorded in `gc_schema`. The advisory lock is
+/// Postgres's (the key checkpoint-pg takes for its `gc_*` tables); on SQLite, `BEGIN IMMEDIATE`
+/// makes openers take turns.
+const SCHEMA: migrations::Schema = migrations::Schema {
+    table: "gc_schema",
+    lock: i64::from_be_bytes(*b"gc_schem"),
+    migrations: MIGRATIONS,
+};
 
-/// Brings the database at `path` (open on `conn`) to [`LATEST`].
+/// Brings the database at `path` (open on `conn`) to the newest version.
 pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
     let open_error = |source| Error::Open {
         path: path.to_owned(),
@@ -148,43 +155,26 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(open_error)?;
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS gc_schema (
-            version INTEGER PRIMARY KEY,
-            applied_at_ms INTEGER NOT NULL
-        )",
-    )
-    .map_err(open_error)?;
-    let found: i64 = tx
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM gc_schema", [], |r| {
-            r.get(0)
-        })
-        .map_err(open_error)?;
-    if found < 0 {
-        return Err(Error::Invalid(format!(
+    migrations::sqlite(&tx, &SCHEMA).map_err(|error| match error {
+        migrations::Error::NewerSchema {
+            found, supported, ..
+        } => Error::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported,
+        },
+        migrations::Error::Damaged { found, .. } => Error::Invalid(format!(
             "the SQLite checkpoint database `{}` records schema version {found}; the file is \
              damaged",
             path.display()
-        )));
-    }
-    if found > LATEST {
-        return Err(Error::NewerSchema {
-            path: path.to_owned(),
-            found,
-            supported: LATEST,
-        });
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    for (version, sql) in (1..).zip(MIGRATIONS).skip(found as usize) {
-        tx.execute_batch(sql).map_err(open_error)?;
-        tx.execute(
-            "INSERT INTO gc_schema (version, applied_at_ms) VALUES (?1, ?2)",
-            (version, now),
-        )
-        .map_err(open_error)?;
-        tracing::info!(path = %path.display(), version, "migrated the checkpoint schema");
-    }
+        )),
+        migrations::Error::Sqlite(failed) => open_error(failed.source),
+        // A Postgres error, which the SQLite runner never returns (the variant exists when
+        // the workspace builds the runner with both features).
+        other => Error::Invalid(format!(
+            "the SQLite checkpoint database `{}`: {other}",
+            path.display()
+        )),
+    })?;
     tx.commit().map_err(open_error)
 }

@@ -278,6 +278,45 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// `error`, from migrating `database` (`migrations::sqlite` or `migrations::postgres`), as
+    /// this crate reports it: a refused version as [`Error::NewerSchema`] or [`Error::Damaged`],
+    /// a failed statement as [`Error::Storage`] or [`Error::Postgres`] naming the step.
+    pub(crate) fn migration(database: Database, error: migrations::Error) -> Error {
+        use migrations::Error as Migration;
+        match (database, error) {
+            (
+                database,
+                Migration::NewerSchema {
+                    found, supported, ..
+                },
+            ) => Error::NewerSchema {
+                database,
+                found,
+                supported,
+            },
+            (database, Migration::Damaged { table, found }) => Error::Damaged {
+                database,
+                what: format!("{table} records version {found}"),
+            },
+            (Database::Sqlite(path), Migration::Sqlite(failed)) => Error::Storage {
+                path,
+                operation: failed.step.to_string(),
+                source: failed.source,
+            },
+            (_, Migration::Postgres(failed)) => Error::Postgres {
+                operation: format!("open: {}", failed.step),
+                source: failed.source,
+            },
+            // Never: each runner fails only with its own engine's errors.
+            (database, other) => Error::Damaged {
+                database,
+                what: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Which bookings database an [`Error`] is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -9,6 +9,7 @@
 //! turn would read a stale head and allocate a checkpoint id that is already taken.
 
 mod exclusion;
+mod staff;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,7 +21,8 @@ use agent_protocol::ThreadLocks;
 use graph_core::{Checkpointer, CompiledGraph, EventKind, Resume, RunConfig, RunOutput, Store};
 use hotel::{Bookings, Catalog, Clock};
 use hotel_agent::{
-    BOOK_TOOL, Conversation, HotelAgent, RESCHEDULE_TOOL, hotel_agent_graph, thread_id, turn,
+    BOOK_TOOL, Conversation, HandoffReason, HotelAgent, RESCHEDULE_TOOL, hotel_agent_graph,
+    thread_id, turn,
 };
 use tracing::Instrument;
 
@@ -136,6 +138,11 @@ pub(crate) struct TurnOutcome {
     pub(crate) reply: String,
     pub(crate) intent: Option<String>,
     pub(crate) nodes: Vec<String>,
+    /// Why a person has the conversation, while one has (the agent answered nothing, or
+    /// opened the handoff this turn).
+    pub(crate) handoff: Option<HandoffReason>,
+    /// The hotel the conversation is about (a catalog code), if any.
+    pub(crate) focus: Option<String>,
     /// The bookings the turn made or moved, whose reminders are (re)scheduled.
     pub(crate) booked: Vec<String>,
     /// The language the turn answered in.
@@ -229,6 +236,8 @@ impl Agent {
                 Some(probe),
             ),
         };
+        let mut agent = agent;
+        agent.staff_hours = config.staff_hours;
         let graph = hotel_agent_graph(agent)
             .map_err(|e| Error::Startup(format!("the agent graph: {e}")))?
             .with_checkpointer(Arc::clone(&checkpointer))
@@ -254,14 +263,19 @@ impl Agent {
         Arc::clone(&self.scheduler)
     }
 
-    /// Schedules the reminders of the bookings `turn` made or moved. Idempotent, so a turn
-    /// that failed here is answered again (from its checkpoint) and schedules them then.
-    async fn plan_reminders(&self, message: &Message, turn: &TurnOutcome) -> Result<(), Error> {
+    /// Schedules the reminders of the bookings `turn` of `channel`/`user` made or moved.
+    /// Idempotent, so a turn that failed here is answered again (from its checkpoint) and
+    /// schedules them then.
+    async fn plan_reminders(
+        &self,
+        (channel, user): (&str, &str),
+        turn: &TurnOutcome,
+    ) -> Result<(), Error> {
         for reference in &turn.booked {
             crate::sched::plan_pre_arrival(
                 &*self.store,
                 &self.scheduler,
-                (&message.channel, &message.user),
+                (channel, user),
                 reference,
                 turn.language,
             )
@@ -329,19 +343,45 @@ impl Agent {
         message: Message,
         hold: Option<Hold>,
     ) -> Result<TurnOutcome, Error> {
+        let (channel, user) = (message.channel.clone(), message.user.clone());
+        let turn = self
+            .exclusive(
+                channel.clone(),
+                user.clone(),
+                hold,
+                move |agent, thread| async move { agent.run_turn(thread, &message).await },
+            )
+            .await?;
+        self.plan_reminders((&channel, &user), &turn).await?;
+        Ok(turn)
+    }
+
+    /// Runs `run` on the thread of `user` on `channel` alone: held across replicas with
+    /// `hold`, then under this process's lock, to its end in a task of its own even if this
+    /// future is dropped, and with every write it queued landed before the thread's next.
+    pub(crate) async fn exclusive<T, F, Fut>(
+        self: &Arc<Self>,
+        channel: String,
+        user: String,
+        hold: Option<Hold>,
+        run: F,
+    ) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<Agent>, String) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<T, graph_core::Error>> + Send,
+    {
         let agent = Arc::clone(self);
         let counted = self.in_flight.enter();
         let task = tokio::spawn(
             async move {
                 let _counted = counted;
-                let thread = thread_id(&message.channel, &message.user);
+                let thread = thread_id(&channel, &user);
                 // Across replicas first, then in this process: the order every runner of a
                 // thread takes them in, so none waits for the other's.
                 let _held = match &hold {
                     Some(hold) => {
-                        let held = hold
-                            .take(&message.channel, &message.user, HOLD_WAIT)
-                            .await?;
+                        let held = hold.take(&channel, &user, HOLD_WAIT).await?;
                         Some(held.ok_or_else(|| Error::ThreadBusy {
                             thread: thread.clone(),
                         })?)
@@ -349,11 +389,9 @@ impl Agent {
                     None => None,
                 };
                 let _exclusive = agent.locks.lock(&thread).await;
-                let result = agent.run_turn(thread, &message).await;
+                let result = run(Arc::clone(&agent), thread).await;
                 agent.settle().await;
-                let turn = result.map_err(Error::Agent)?;
-                agent.plan_reminders(&message, &turn).await?;
-                Ok(turn)
+                result.map_err(Error::Agent)
             }
             .in_current_span(),
         );
@@ -538,6 +576,8 @@ fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnO
             .and_then(|u| serde_json::to_value(u.intent).ok())
             .and_then(|v| v.as_str().map(str::to_owned)),
         nodes,
+        handoff: state.handoff,
+        focus: state.focus.clone(),
         booked,
         language: state.language,
     }

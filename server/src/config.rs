@@ -135,6 +135,30 @@ pub struct Config {
     /// First retry delay of a failed send, in milliseconds; it doubles per attempt (to 5 min).
     #[arg(long, env = "OUTBOX_RETRY_MS", default_value = "1000", value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub outbox_retry_ms: u64,
+    /// When staff answer guests handed to them (`HH:MM-HH:MM`, hotel time); guests are told
+    /// it when a handoff opens.
+    #[arg(long, env = "STAFF_HOURS", default_value = "08:00-22:00")]
+    pub staff_hours: hotel_agent::StaffHours,
+    /// Where a new handoff is POSTed (Slack-compatible JSON, signed with
+    /// `STAFF_WEBHOOK_SECRET`).
+    #[arg(long, env = "STAFF_WEBHOOK_URL", hide_env_values = true)]
+    pub staff_webhook_url: Option<String>,
+    /// The key receivers check the webhook's `X-Hotel-Signature` with (at least 16 bytes).
+    #[arg(long, env = "STAFF_WEBHOOK_SECRET", hide_env_values = true)]
+    pub staff_webhook_secret: Option<String>,
+    /// The SMTP server new handoffs are emailed through
+    /// (`smtp://user:pass@host:587?tls=starttls`).
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of staff emails.
+    #[arg(long, env = "STAFF_EMAIL_FROM")]
+    pub staff_email_from: Option<String>,
+    /// Who staff emails go to (comma-separated).
+    #[arg(long, env = "STAFF_EMAIL_TO")]
+    pub staff_email_to: Option<String>,
+    /// The staff console's address as staff reach it, for links in notices.
+    #[arg(long, env = "CONSOLE_BASE_URL")]
+    pub console_base_url: Option<String>,
     /// How long a graceful shutdown (SIGTERM) may take, in seconds: open responses (streams
     /// included), running turns and runs, and sends in flight get this long in all; what is
     /// left is cut off (turns resume from their checkpoints, sends are retried). Keep it under
@@ -354,6 +378,19 @@ impl Config {
         }
     }
 
+    /// The staff notification settings by variable name (`StaffNotify::from_lookup`).
+    pub(crate) fn staff_var(&self, name: &str) -> Option<String> {
+        match name {
+            "STAFF_WEBHOOK_URL" => self.staff_webhook_url.clone(),
+            "STAFF_WEBHOOK_SECRET" => self.staff_webhook_secret.clone(),
+            "SMTP_URL" => self.smtp_url.clone(),
+            "STAFF_EMAIL_FROM" => self.staff_email_from.clone(),
+            "STAFF_EMAIL_TO" => self.staff_email_to.clone(),
+            "CONSOLE_BASE_URL" => self.console_base_url.clone(),
+            _ => None,
+        }
+    }
+
     /// `channel`'s settings; `None` when its app secret is not set (its webhook answers 404).
     pub fn channel(&self, channel: Channel) -> Option<ChannelConfig> {
         let (secret, verify, token, sender, base) = match channel {
@@ -516,6 +553,7 @@ impl fmt::Display for Config {
         writeln!(f, "MAX_BODY_BYTES={}", self.max_body_bytes)?;
         writeln!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)?;
         writeln!(f, "SHUTDOWN_GRACE_SECS={}", self.shutdown_grace_secs)?;
+        writeln!(f, "STAFF_HOURS={}", self.staff_hours)?;
         write!(f, "AGENT_TEST_GRAPHS={}", self.agent_test_graphs)
     }
 }

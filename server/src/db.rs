@@ -9,6 +9,7 @@
 //!   its reply.
 //! - `sv_outbox`: every reply part, stored before it is sent, until it is sent or dropped.
 //! - `sv_delivery_failures`: WhatsApp's `failed` statuses for our messages.
+//! - `sv_handoffs`: the conversations a person was asked to take over ([`Handoffs`]).
 //! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
 //!   answers a guest, in order.
 //! - `sv_jobs`, `sv_optouts`: the scheduler's jobs and the guests who want no proactive
@@ -23,6 +24,9 @@ use async_trait::async_trait;
 use crate::Error;
 use crate::meta::{Channel, DeliveryFailure};
 
+mod handoffs;
+mod handoffs_pg;
+mod handoffs_sqlite;
 mod jobs;
 mod jobs_pg;
 mod jobs_pg_sql;
@@ -36,6 +40,7 @@ mod rows;
 mod sqlite;
 mod sqlite_schema;
 
+pub(crate) use handoffs::{Handoff, HandoffQuery, Handoffs};
 pub(crate) use jobs::{Finished, Job, Jobs, NewJob, OPTED_OUT, Outcome};
 pub(crate) use jobs_pg::PgJobs;
 pub(crate) use jobs_sqlite::SqliteJobs;
@@ -44,6 +49,25 @@ pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;
 pub(crate) use rows::*;
 pub(crate) use sqlite::Db;
+
+/// `error`, from migrating the server's tables in `database` (either engine), as the server
+/// reports it: a newer schema says to run a newer server; anything else names `sv_schema` and
+/// the step.
+fn migration_failed(database: &str, error: migrations::Error) -> Error {
+    let reason = match error {
+        migrations::Error::NewerSchema {
+            found, supported, ..
+        } => format!(
+            "the server's tables are at schema version {found}, newer than the newest this \
+             build knows ({supported}); run a newer server"
+        ),
+        other => other.to_string(),
+    };
+    Error::Database {
+        database: database.to_owned(),
+        reason,
+    }
+}
 
 /// A guest: who a lease is on and whose messages are answered in order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,7 +93,7 @@ pub(crate) enum Answered {
 /// gives it back when the guest has nothing pending ([`Queue::release`]). Storing an answer
 /// checks the lease in the same transaction, so a holder that lost it writes nothing.
 #[async_trait]
-pub(crate) trait Queue: Send + Sync + 'static {
+pub(crate) trait Queue: Handoffs + Send + Sync + 'static {
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), Error>;
 
@@ -183,4 +207,7 @@ pub(crate) struct Wake {
     pub(crate) inbox: tokio::sync::Notify,
     /// Reply parts were stored.
     pub(crate) outbox: tokio::sync::Notify,
+    /// With Postgres: an API run's events or end were stored (by any replica); every reader
+    /// following a run is woken (`notify_waiters`).
+    pub(crate) runs: std::sync::Arc<tokio::sync::Notify>,
 }

@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::agent::Message;
 use crate::db::{Answered, Guest, InboxState, Kind, Pending, Reply};
+use crate::handoff;
 use crate::meta::form::Form;
 use crate::meta::split;
 use crate::state::{App, now_ms};
@@ -185,6 +186,7 @@ async fn answer(app: &App, row: &Pending) -> Step {
         match app.agent.turn(message, None).await {
             Ok(turn) => {
                 tracing::info!(nodes = ?turn.nodes, intent = ?turn.intent, "answered");
+                handoff::after_turn(app, row.channel.as_str(), &row.user, &row.text, &turn).await;
                 Ok(turn.reply)
             }
             Err(e) => Err(e.to_string()),

@@ -21,6 +21,7 @@ mod agent;
 mod config;
 mod db;
 mod error;
+mod handoff;
 mod http;
 mod inbox;
 mod limits;
@@ -113,17 +114,24 @@ impl Server {
             Arc::clone(&storage.queue),
         )
         .await?;
-        let wake = Arc::new(db::Wake::default());
+        let wake = Arc::clone(&storage.wake);
         let grace = config.shutdown_grace();
-        let app = Arc::new(state::App::new(
-            config,
-            Arc::clone(&agent),
-            protocol.clone(),
-            Arc::clone(&storage.queue),
-            Arc::clone(&wake),
-            storage.limits.clone(),
-            metrics,
-        ));
+        let staff = staff::StaffNotify::from_lookup(|name| config.staff_var(name))?;
+        if !staff.is_empty() {
+            tracing::info!(%staff, "staff are told of new handoffs");
+        }
+        let app = Arc::new(
+            state::App::new(
+                config,
+                Arc::clone(&agent),
+                protocol.clone(),
+                Arc::clone(&storage.queue),
+                Arc::clone(&wake),
+                storage.limits.clone(),
+                metrics,
+            )
+            .with_staff(staff),
+        );
         let (stop, stopped) = watch::channel(false);
         let mut replicas = Vec::new();
         let mut tend = None;

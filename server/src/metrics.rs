@@ -42,6 +42,12 @@ pub(crate) struct ProviderLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct TargetLabels {
+    pub(crate) target: String,
+    pub(crate) outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(crate) struct SendLabels {
     pub(crate) channel: String,
     pub(crate) outcome: String,
@@ -75,6 +81,9 @@ pub(crate) struct Metrics {
     pub(crate) outbox_depth: Gauge,
     pub(crate) sends: Family<SendLabels, Counter>,
     pub(crate) bookings_created: Counter,
+    pub(crate) handoffs_opened: Counter,
+    pub(crate) handoffs_closed: Counter,
+    staff_notices: Family<TargetLabels, Counter>,
     pub(crate) jobs: Family<JobLabels, Counter>,
 }
 
@@ -148,6 +157,24 @@ impl Metrics {
             "Bookings created through the agent",
             bookings_created.clone(),
         );
+        let handoffs_opened = Counter::default();
+        registry.register(
+            "handoffs_opened",
+            "Conversations a person was asked to take over",
+            handoffs_opened.clone(),
+        );
+        let handoffs_closed = Counter::default();
+        registry.register(
+            "handoffs_closed",
+            "Conversations staff handed back to the assistant",
+            handoffs_closed.clone(),
+        );
+        let staff_notices = Family::default();
+        registry.register(
+            "staff_notices",
+            "Notices of new handoffs to staff by target (webhook, email) and outcome",
+            staff_notices.clone(),
+        );
         let jobs = Family::default();
         registry.register(
             "scheduled_jobs",
@@ -167,6 +194,9 @@ impl Metrics {
             outbox_depth,
             sends,
             bookings_created,
+            handoffs_opened,
+            handoffs_closed,
+            staff_notices,
             jobs,
         }
     }
@@ -179,6 +209,16 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc_by(n);
+    }
+
+    /// Counts one notice to staff through `target` that ended in `outcome`.
+    pub(crate) fn staff_notices(&self, target: &str, outcome: &str) {
+        self.staff_notices
+            .get_or_create(&TargetLabels {
+                target: target.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// The text exposition of every metric.

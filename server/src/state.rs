@@ -15,6 +15,7 @@ use crate::db::{PgLimits, Queue, Wake};
 use crate::limits::RateLimits;
 use crate::meta::Channel;
 use crate::metrics::Metrics;
+use crate::staff::StaffNotify;
 
 /// Everything a request handler or background task needs.
 pub(crate) struct App {
@@ -30,6 +31,8 @@ pub(crate) struct App {
     whatsapp: Option<ChannelConfig>,
     /// Wakes the inbox worker and the outbox sender when work was stored.
     pub(crate) wake: Arc<Wake>,
+    /// Where staff are told of new handoffs; `None` when nothing is configured.
+    pub(crate) staff: Option<StaffNotify>,
 }
 
 impl App {
@@ -56,7 +59,14 @@ impl App {
             db,
             metrics,
             wake,
+            staff: None,
         }
+    }
+
+    /// Tells staff of new handoffs through `staff` (when it has a target).
+    pub(crate) fn with_staff(mut self, staff: StaffNotify) -> App {
+        self.staff = (!staff.is_empty()).then_some(staff);
+        self
     }
 
     /// `channel`'s settings, `None` when it is not configured.

@@ -24,7 +24,7 @@ use hotel::{Bookings, Catalog};
 
 use crate::Error;
 use crate::config::{Config, DatabaseUrl, PgUrl};
-use crate::db::{Db, Jobs, PgJobs, PgLimits, PgQueue, Queue, SqliteJobs};
+use crate::db::{Db, Jobs, PgJobs, PgLimits, PgQueue, Queue, SqliteJobs, Wake};
 use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Connections one replica opens at most (the checkpointer's writers hold up to 4).
@@ -75,6 +75,8 @@ pub(crate) struct Storage {
     pub(crate) listen: Option<(PgQueue, tokio_postgres::Config)>,
     /// With Postgres: the rate limits' budgets, shared by the replicas.
     pub(crate) limits: Option<PgLimits>,
+    /// What wakes the workers and the API's readers when work is stored.
+    pub(crate) wake: Arc<Wake>,
 }
 
 impl Storage {
@@ -106,6 +108,7 @@ impl Storage {
                     runs: Arc::new(SqliteRunStore::open(Db::open_relaxed(path)?)),
                     listen: None,
                     limits: None,
+                    wake: Arc::new(Wake::default()),
                 })
             }
             DatabaseUrl::Postgres(url) => Storage::open_postgres(config, url, catalog).await,
@@ -157,7 +160,8 @@ impl Storage {
             queue.clone(),
             (config.guest_lease() * 2).max(Duration::from_secs(20)),
         );
-        let runs = PgRunStore::new(pool.clone());
+        let wake = Arc::new(Wake::default());
+        let runs = PgRunStore::new(pool.clone(), Arc::clone(&wake.runs));
         let limits = PgLimits::new(pool, database.clone());
         Ok(Storage {
             checkpointer: Arc::new(checkpointer),
@@ -167,6 +171,7 @@ impl Storage {
             jobs: Arc::new(jobs),
             runs: Arc::new(runs),
             listen: Some((queue, connect)),
+            wake,
             limits: Some(limits),
         })
     }

@@ -14,8 +14,8 @@ use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Staff notifications (webhook and email), until the handoff flow sends them.
 pub use crate::staff::{
-    Delivery, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, Reason, SIGNATURE_HEADER, StaffNotify,
-    TIMESTAMP_HEADER, Target, payload, verify,
+    Delivery, HandoffReason, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, SIGNATURE_HEADER,
+    StaffNotify, TIMESTAMP_HEADER, Target, payload, verify,
 };
 
 /// The scheduler's clock: tests start a server on a manual one and move it.
@@ -79,14 +79,14 @@ pub async fn check_pg_statements(config: tokio_postgres::Config) -> Result<usize
 pub async fn check_pg_queue_statements(config: tokio_postgres::Config) -> Result<usize, Error> {
     let pool = crate::storage::pool(&config, DATABASE)?;
     let queue = PgQueue::open(pool, DATABASE.into(), Duration::from_secs(30)).await?;
-    let jobs = PgJobs::new(queue.clone(), Duration::from_secs(30));
-    Ok(queue.check_statements().await? + jobs.check_statements().await?)
+    queue.check_statements().await
 }
 
 async fn pg_store(config: tokio_postgres::Config) -> Result<PgRunStore, Error> {
     let pool = crate::storage::pool(&config, DATABASE)?;
     migrate_pg(&pool, DATABASE).await?;
-    Ok(PgRunStore::new(pool))
+    // No LISTEN connection here: readers poll, as the trait's default does.
+    Ok(PgRunStore::new(pool, Arc::default()))
 }
 
 /// The Postgres queue on `config`'s database (migrated), for tests that drive its storing and
@@ -123,6 +123,21 @@ impl TestQueue {
     pub async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
         crate::db::Queue::prune(&*self.0, before_ms).await
     }
+}
+
+/// A Postgres run store on `config`'s database whose readers are woken by a `LISTEN`
+/// connection of its own, as a replica's are; the connection closes when the returned sender
+/// is dropped or sent `true`.
+pub async fn pg_listening_run_store(
+    config: tokio_postgres::Config,
+) -> Result<(Arc<dyn RunStore>, tokio::sync::watch::Sender<bool>), Error> {
+    let pool = crate::storage::pool(&config, DATABASE)?;
+    let queue = PgQueue::open(pool.clone(), DATABASE.into(), Duration::from_secs(30)).await?;
+    let wake = Arc::new(crate::db::Wake::default());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    drop(queue.listen(config, Arc::clone(&wake), stopped));
+    let store: Arc<dyn RunStore> = Arc::new(PgRunStore::new(pool, Arc::clone(&wake.runs)));
+    Ok((store, stop))
 }
 
 /// The scheduler's jobs on `config`'s database (migrated) as one replica sees them, for tests

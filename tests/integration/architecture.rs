@@ -1,5 +1,6 @@
 //! Architecture invariants from ARCHITECTURE.md, checked against `cargo metadata`: graph-core
-//! does no I/O (no HTTP, SQL or LLM crate anywhere in its dependency tree); and against
+//! does no I/O (no HTTP, SQL or LLM crate anywhere in its dependency tree, nor the migration
+//! runner), the migration runner is a leaf; and against
 //! graph-core's source: its modules import each other in no cycle.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -101,6 +102,8 @@ fn graph_core_depends_on_no_io_crate() {
         "postgres-protocol",
         "deadpool-postgres",
         "sqlx",
+        // The storage crates' migration runner.
+        "migrations",
     ];
     let found: Vec<_> = forbidden.iter().filter(|f| deps.contains(**f)).collect();
     assert!(found.is_empty(), "graph-core must not depend on {found:?}");
@@ -140,12 +143,42 @@ fn the_agent_protocol_holds_no_storage_and_no_business() {
         "hotel",
         "hotel-agent",
         "agent-nodes",
+        "migrations",
     ];
     let found: Vec<_> = forbidden.iter().filter(|f| deps.contains(**f)).collect();
     assert!(
         found.is_empty(),
         "agent-protocol must not depend on {found:?}"
     );
+}
+
+/// `migrations` is a leaf the storage crates build on: it knows none of them, nor the engine.
+#[test]
+fn the_migration_runner_depends_on_no_workspace_crate() {
+    let meta = metadata();
+    let deps = normal_dependencies(&meta, "migrations");
+    let workspace: Vec<&str> = meta["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|id| {
+            meta["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == *id)
+        })
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(workspace.contains(&"migrations"), "{workspace:?}");
+    let found: Vec<_> = workspace.iter().filter(|w| deps.contains(**w)).collect();
+    assert!(found.is_empty(), "migrations must not depend on {found:?}");
+    for user in ["checkpoint", "checkpoint-pg", "hotel", "server"] {
+        assert!(
+            normal_dependencies(&meta, user).contains("migrations"),
+            "{user} migrates through the shared runner"
+        );
+    }
 }
 
 /// `examples` holds demos: the product (the agent, the server) must not be built on them.
@@ -159,6 +192,7 @@ fn nothing_depends_on_the_demo_crate() {
         "checkpoint",
         "agent-nodes",
         "agent-protocol",
+        "migrations",
     ] {
         let deps = normal_dependencies(&meta, package);
         assert!(

@@ -5,7 +5,8 @@
 //! and the thread pauses again. Staff resume it with a [`StaffAction`]: a reply, which
 //! becomes the turn's reply (sent to the guest like the agent's) and pauses again, or the hand
 //! back, after which the agent answers the guest's next message. Every step is a line of the
-//! transcript, so the thread's history shows who said what.
+//! transcript, so the thread's history shows who said what. A complaint without anger or
+//! danger opens none: the agent apologises, offers a person, and goes on helping.
 //!
 //! The graph holds no clock and no staff: when a person will be there comes from
 //! [`StaffHours`], and what staff do arrives as the interrupt's answer.
@@ -22,7 +23,7 @@ use super::reply::{language, say};
 use super::state::{Conversation, ConversationUpdate, Line};
 
 /// Why a person was asked to take over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffReason {
     /// The guest asked for a person ("can I talk to a human", "quiero hablar con alguien").
@@ -31,21 +32,50 @@ pub enum HandoffReason {
     Anger,
     /// Legal, safety or health words.
     LegalOrSafety,
-    /// A complaint.
+    /// A complaint without anger or danger: apologised for, and the guest offered a person;
+    /// no handoff opens.
     Complaint,
     /// Three messages in a row the agent did not understand.
     Misunderstood,
 }
 
 impl HandoffReason {
-    /// Why, in a few words, for staff.
-    pub fn describe(self) -> &'static str {
+    /// Every reason.
+    pub const ALL: [HandoffReason; 5] = [
+        HandoffReason::AskedForPerson,
+        HandoffReason::Anger,
+        HandoffReason::LegalOrSafety,
+        HandoffReason::Complaint,
+        HandoffReason::Misunderstood,
+    ];
+
+    /// A stable machine name (as serialized): `asked_for_person`, `anger`,
+    /// `legal_or_safety`, `complaint`, `misunderstood`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            HandoffReason::AskedForPerson => "the guest asked for a person",
-            HandoffReason::Anger => "the guest is upset",
-            HandoffReason::LegalOrSafety => "legal, safety or health words",
-            HandoffReason::Complaint => "a complaint",
-            HandoffReason::Misunderstood => "the assistant did not understand three times",
+            HandoffReason::AskedForPerson => "asked_for_person",
+            HandoffReason::Anger => "anger",
+            HandoffReason::LegalOrSafety => "legal_or_safety",
+            HandoffReason::Complaint => "complaint",
+            HandoffReason::Misunderstood => "misunderstood",
+        }
+    }
+
+    /// The reason named by [`HandoffReason::as_str`].
+    pub fn parse(name: &str) -> Option<HandoffReason> {
+        HandoffReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// The reason in a sentence, for staff.
+    pub fn human(self) -> &'static str {
+        match self {
+            HandoffReason::AskedForPerson => "The guest asked to talk to a person.",
+            HandoffReason::Anger => "The guest sounds angry or upset.",
+            HandoffReason::LegalOrSafety => "The guest mentioned a legal, safety or health matter.",
+            HandoffReason::Complaint => "The guest has a complaint.",
+            HandoffReason::Misunderstood => {
+                "The assistant misunderstood the guest three times in a row."
+            }
         }
     }
 
@@ -54,8 +84,9 @@ impl HandoffReason {
         let Some(u) = &s.understanding else {
             return HandoffReason::Complaint;
         };
+        // Each cue reads `label: words found` ("anger: unacceptable").
         let cues = &u.sentiment.reasons;
-        let cue = |label: &str| cues.iter().any(|c| c == label);
+        let cue = |label: &str| cues.iter().any(|c| c.split(':').next() == Some(label));
         if u.intent == Intent::HumanHandoff {
             HandoffReason::AskedForPerson
         } else if cue("legal threat") || cue("safety") || cue("health") {
@@ -69,6 +100,12 @@ impl HandoffReason {
         } else {
             HandoffReason::Complaint
         }
+    }
+}
+
+impl std::fmt::Display for HandoffReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -176,6 +213,16 @@ pub(crate) async fn open(
 ) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
     let reason = HandoffReason::of(&s);
+    if reason == HandoffReason::Complaint {
+        // A complaint without anger, danger or a request for a person stays with the agent
+        // (a guest who mentions last stay's noise may be booking the next one); the guest is
+        // told a person is a message away.
+        return Ok(ConversationUpdate::default().reply(say(
+            lang,
+            "I am very sorry about this. If you would like a member of our team to take over, just say so and a person will answer you here.",
+            "Lamento mucho lo ocurrido. Si prefiere que una persona de nuestro equipo continúe, dígamelo y le responderá aquí.",
+        )));
+    }
     let hours = agent.staff_hours;
     let (opens, closes) = (
         hours.opens.format("%H:%M").to_string(),

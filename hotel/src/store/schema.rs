@@ -1,10 +1,10 @@
 //! The bookings schema, its migrations, and seeding the inventory from the catalog.
 //!
-//! `hb_schema` records every migration applied, one row each. Opening runs the missing ones and
-//! the seeding in one `IMMEDIATE` transaction, so two processes opening a new file at once
-//! cannot both migrate or seed it, and refuses a file whose newest migration is unknown to this
-//! build. Tables are prefixed `hb_` so the file can sit beside other tables (the checkpoint
-//! crate's are `gc_`).
+//! `hb_schema` records every migration applied, one row each. Opening runs the missing ones
+//! (with the workspace's runner, `migrations::sqlite`) and the seeding in one `IMMEDIATE`
+//! transaction, so two processes opening a new file at once cannot both migrate or seed it, and
+//! refuses a file whose newest migration is unknown to this build. Tables are prefixed `hb_` so
+//! the file can sit beside other tables (the checkpoint crate's are `gc_`).
 
 use std::path::Path;
 
@@ -78,12 +78,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX hb_modifications_reference ON hb_modifications (reference);",
 ];
 
-/// The schema version this build writes.
-pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+/// The bookings tables: [`MIGRATIONS`], recorded in `hb_schema`. The advisory lock is
+/// Postgres's (the Postgres store's key); on SQLite, `BEGIN IMMEDIATE` makes openers take turns.
+const SCHEMA: migrations::Schema = migrations::Schema {
+    table: "hb_schema",
+    lock: i64::from_be_bytes(*b"hb_schem"),
+    migrations: MIGRATIONS,
+};
 
-/// Brings the database at `path` (open on `conn`) to [`LATEST`], then seeds the inventory of
-/// every (hotel, room type) of `catalog` not yet in it. Seeding never overwrites a count
-/// already stored, so it happens once per room type, however often the store is opened.
+/// Brings the database at `path` (open on `conn`) to the newest version, then seeds the
+/// inventory of every (hotel, room type) of `catalog` not yet in it, in the same transaction.
+/// Seeding never overwrites a count already stored, so it happens once per room type, however
+/// often the store is opened.
 pub(crate) fn migrate_and_seed(
     conn: &mut Connection,
     path: &Path,
@@ -100,43 +106,8 @@ pub(crate) fn migrate_and_seed(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(err("begin the migration"))?;
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS hb_schema (
-            version INTEGER PRIMARY KEY,
-            applied_at_ms INTEGER NOT NULL
-        )",
-    )
-    .map_err(err("create hb_schema"))?;
-    let found: i64 = tx
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM hb_schema", [], |r| {
-            r.get(0)
-        })
-        .map_err(err("read the schema version"))?;
-    if found < 0 {
-        return Err(Error::Damaged {
-            database: Database::Sqlite(path.to_owned()),
-            what: format!("hb_schema records version {found}"),
-        });
-    }
-    if found > LATEST {
-        return Err(Error::NewerSchema {
-            database: Database::Sqlite(path.to_owned()),
-            found,
-            supported: LATEST,
-        });
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    for (version, sql) in (1..).zip(MIGRATIONS).skip(found as usize) {
-        tx.execute_batch(sql)
-            .map_err(err(&format!("migrate to version {version}")))?;
-        tx.execute(
-            "INSERT INTO hb_schema (version, applied_at_ms) VALUES (?1, ?2)",
-            (version, now),
-        )
-        .map_err(err("record the migration"))?;
-    }
+    migrations::sqlite(&tx, &SCHEMA)
+        .map_err(|error| Error::migration(Database::Sqlite(path.to_owned()), error))?;
     {
         let mut seed = tx
             .prepare(

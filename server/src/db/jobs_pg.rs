@@ -2,7 +2,8 @@
 //! due jobs are claimed with `FOR UPDATE SKIP LOCKED` (claimers never wait on each other) and a
 //! claim lease on the database's clock, and a job is finished only while this replica's claim
 //! holds (`sql::FINISH`), so two replicas never both queue a job's message. Every statement is
-//! named in [`sql`] and listed in `sql::ALL` for the statements test.
+//! named in `db/jobs_pg_sql.rs` and listed in its `ALL`, which the statements test prepares
+//! (`PgQueue::check_statements`).
 
 use std::time::Duration;
 
@@ -29,11 +30,6 @@ impl PgJobs {
     /// time.
     pub(crate) fn new(queue: PgQueue, claim: Duration) -> PgJobs {
         PgJobs { queue, claim }
-    }
-
-    /// Prepares every statement against the database; how many.
-    pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
-        self.queue.prepare_all(sql::ALL).await
     }
 
     /// Runs one statement that changes rows; how many.

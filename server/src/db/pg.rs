@@ -83,23 +83,27 @@ impl PgQueue {
         self.lease.as_millis() as i64
     }
 
-    /// Prepares every statement of the queue and the limits against the database (which
-    /// checks their syntax, tables, columns and types); how many.
+    /// Prepares every statement of the queue, the handoffs, the scheduler's jobs, the limits
+    /// and the migration (the migrations themselves aside) against the database (which checks
+    /// their syntax, tables, columns and types); how many.
     pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
-        self.prepare_all(sql::ALL).await
-    }
-
-    /// Prepares each of `statements` against the database; how many.
-    pub(super) async fn prepare_all(&self, statements: &[&str]) -> Result<usize, Error> {
         let what = "prepare the statements";
         let client = self.client(what).await?;
-        for statement in statements {
+        let mut all = super::pg_schema::statements();
+        all.extend(
+            sql::ALL
+                .iter()
+                .chain(super::handoffs_pg::ALL)
+                .chain(super::jobs_pg_sql::ALL)
+                .map(|statement| (*statement).to_owned()),
+        );
+        for statement in &all {
             client
                 .prepare(statement)
                 .await
                 .map_err(|e| self.fail(what, format!("{statement}: {e}")))?;
         }
-        Ok(statements.len())
+        Ok(all.len())
     }
 }
 

@@ -1,6 +1,7 @@
-//! The server's tables on PostgreSQL, version by version, and [`migrate`]: the same tables as
-//! on SQLite (`db/sqlite_schema.rs`) plus `sv_guests`, the per-guest leases that let several
-//! replicas share the inbox, and the outbox's claim columns.
+//! The server's tables on PostgreSQL, version by version, and [`migrate`] (through the
+//! workspace's runner, `migrations::postgres`): the same tables as on SQLite
+//! (`db/sqlite_schema.rs`) plus `sv_guests`, the per-guest leases that let several replicas
+//! share the inbox, and the outbox's claim columns.
 
 use deadpool_postgres::Pool;
 
@@ -14,7 +15,8 @@ const MIGRATIONS: &[&str] = &[
     V3_CANCEL_REQUESTS,
     V4_GUESTS_SEEN,
     V5_OUTBOX_FORMS,
-    V6_JOBS,
+    V6_HANDOFFS,
+    V7_JOBS,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -150,10 +152,28 @@ const V5_OUTBOX_FORMS: &str = "
 ALTER TABLE sv_outbox ADD COLUMN IF NOT EXISTS form TEXT;
 ";
 
-/// Version 6: the scheduler's jobs (`db/jobs.rs`), as on SQLite plus the claim columns (the
+/// Version 6: the conversations a person was asked to take over (see SQLite's version 5).
+const V6_HANDOFFS: &str = "
+CREATE TABLE IF NOT EXISTS sv_handoffs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    opened_ms BIGINT NOT NULL,
+    last_guest_ms BIGINT NOT NULL,
+    closed_ms BIGINT,
+    closed_by TEXT,
+    note TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sv_handoffs_open ON sv_handoffs (channel, user_id)
+    WHERE closed_ms IS NULL;
+CREATE INDEX IF NOT EXISTS sv_handoffs_opened ON sv_handoffs (opened_ms);
+";
+
+/// Version 7: the scheduler's jobs (`db/jobs.rs`), as on SQLite plus the claim columns (the
 /// claim expires on the database's clock, like the outbox's); the guests who opted out of
 /// proactive messages; and the inbox by guest, for when a guest last wrote.
-const V6_JOBS: &str = "
+const V7_JOBS: &str = "
 CREATE TABLE IF NOT EXISTS sv_jobs (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -180,8 +200,30 @@ CREATE TABLE IF NOT EXISTS sv_optouts (
 CREATE INDEX IF NOT EXISTS sv_inbox_guest ON sv_inbox (channel, user_id, sent_at_ms);
 ";
 
-/// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version;
-/// refuses a schema newer than this build knows.
+/// The server's tables: [`MIGRATIONS`], recorded in `sv_schema` behind [`MIGRATION_LOCK`].
+const SCHEMA: migrations::Schema = migrations::Schema {
+    table: "sv_schema",
+    lock: MIGRATION_LOCK,
+    migrations: MIGRATIONS,
+};
+
+/// Before the shared runner, `sv_schema` held one row, the newest version, with no time: this
+/// adds the column the runner writes; the row stays, and its version, the newest, is what the
+/// runner reads (versions applied later get rows of their own). A no-op on a new database
+/// (no table yet; the runner creates it) and once done.
+const ADD_APPLIED_AT: &str = "ALTER TABLE IF EXISTS sv_schema
+    ADD COLUMN IF NOT EXISTS applied_at_ms BIGINT NOT NULL DEFAULT 0";
+
+/// The statements migrating runs besides the migrations themselves, for the statements check.
+pub(super) fn statements() -> Vec<String> {
+    let mut all = vec![ADD_APPLIED_AT.to_owned()];
+    all.extend(migrations::statements(&SCHEMA));
+    all
+}
+
+/// Brings the server's tables in `pool`'s database (its `search_path`) to the newest version
+/// with the workspace's runner, in one transaction behind its advisory lock; refuses a schema
+/// newer than this build knows.
 pub(crate) async fn migrate(pool: &Pool, database: &str) -> Result<(), Error> {
     let fail = |reason: String| Error::Database {
         database: database.to_owned(),
@@ -193,36 +235,16 @@ pub(crate) async fn migrate(pool: &Pool, database: &str) -> Result<(), Error> {
         .await
         .map_err(|e| fail(format!("connecting: {e}")))?;
     let tx = client.transaction().await.map_err(sql)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+    // The runner's advisory lock, taken here already so that every migrator, an older build's
+    // too, takes it before `sv_schema`'s own lock (in the other order two would deadlock); the
+    // runner takes it again, at once, as this session holds it.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA.lock])
         .await
         .map_err(sql)?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS sv_schema (version BIGINT NOT NULL)")
+    // Rolled back with the rest if migrating fails, so a database refused is left as it was.
+    tx.batch_execute(ADD_APPLIED_AT).await.map_err(sql)?;
+    migrations::postgres(&tx, &SCHEMA)
         .await
-        .map_err(sql)?;
-    let found: Option<i64> = tx
-        .query_one("SELECT MAX(version) FROM sv_schema", &[])
-        .await
-        .map_err(sql)?
-        .get(0);
-    let found = found.unwrap_or(0);
-    let newest = MIGRATIONS.len() as i64;
-    if found > newest {
-        return Err(fail(format!(
-            "the server's tables are at schema version {found}, newer than the newest this \
-             build knows ({newest}); run a newer server"
-        )));
-    }
-    if found == newest {
-        return Ok(());
-    }
-    for migration in &MIGRATIONS[found.max(0) as usize..] {
-        tx.batch_execute(migration).await.map_err(sql)?;
-    }
-    tx.execute("DELETE FROM sv_schema", &[])
-        .await
-        .map_err(sql)?;
-    tx.execute("INSERT INTO sv_schema (version) VALUES ($1)", &[&newest])
-        .await
-        .map_err(sql)?;
+        .map_err(|e| super::migration_failed(database, e))?;
     tx.commit().await.map_err(sql)
 }

@@ -1,5 +1,6 @@
 //! The server's tables, version by version, and [`migrate`], which brings a file to the newest
-//! version on open.
+//! version on open through the workspace's runner (`migrations::sqlite`), upgrading the
+//! single-row `sv_schema` of files from before it.
 
 use std::path::Path;
 
@@ -8,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use crate::Error;
 
 /// The server's tables, version by version: entry `i` brings a file from version `i` to `i + 1`.
-/// Applied on open, all due ones in one `BEGIN IMMEDIATE` transaction, and the version reached
-/// recorded in `sv_schema`. Append only: never edit a released entry.
+/// Applied on open, all due ones in one `BEGIN IMMEDIATE` transaction, each recorded in
+/// `sv_schema`. Append only: never edit a released entry.
 ///
 /// Files written before `sv_schema` existed hold versions 1 and 2 (or only 1) without a record;
 /// they are recognised by their `sv_inbox` and brought up by running these entries from the
@@ -21,7 +22,8 @@ const MIGRATIONS: &[&str] = &[
     V2_AGENT_PROTOCOL,
     V3_CANCEL_REQUESTS,
     V4_OUTBOX_FORMS,
-    V5_JOBS,
+    V5_HANDOFFS,
+    V6_JOBS,
 ];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
@@ -118,11 +120,30 @@ const V4_OUTBOX_FORMS: &str = "
 ALTER TABLE sv_outbox ADD COLUMN form TEXT;
 ";
 
-/// Version 5: the scheduler's jobs (`db/jobs.rs`): unique by idempotency key, a JSON payload,
+/// Version 5: the conversations a person was asked to take over (`db::Handoffs`): at most
+/// one open per guest; `last_guest_ms` is when the guest last wrote, which the channels'
+/// reply windows count from.
+const V5_HANDOFFS: &str = "
+CREATE TABLE sv_handoffs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    opened_ms INTEGER NOT NULL,
+    last_guest_ms INTEGER NOT NULL,
+    closed_ms INTEGER,
+    closed_by TEXT,
+    note TEXT
+);
+CREATE UNIQUE INDEX sv_handoffs_open ON sv_handoffs (channel, user_id) WHERE closed_ms IS NULL;
+CREATE INDEX sv_handoffs_opened ON sv_handoffs (opened_ms);
+";
+
+/// Version 6: the scheduler's jobs (`db/jobs.rs`): unique by idempotency key, a JSON payload,
 /// due on the scheduler's clock, `detail` saying why one was skipped; the guests who opted out
 /// of proactive messages; and the inbox by guest, for when a guest last wrote (the 24-hour
 /// windows).
-const V5_JOBS: &str = "
+const V6_JOBS: &str = "
 CREATE TABLE sv_jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -146,64 +167,64 @@ CREATE TABLE sv_optouts (
 CREATE INDEX sv_inbox_guest ON sv_inbox (channel, user_id, sent_at_ms);
 ";
 
-/// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`], in one
-/// `BEGIN IMMEDIATE` transaction (so two connections opening the file at once take turns);
-/// refuses a file of a newer version than this build knows.
+/// The server's tables: [`MIGRATIONS`], recorded in `sv_schema`. The advisory lock is
+/// Postgres's (`db/pg_schema.rs` takes the same key); on SQLite, `BEGIN IMMEDIATE` makes openers
+/// take turns.
+const SCHEMA: migrations::Schema = migrations::Schema {
+    table: "sv_schema",
+    lock: i64::from_be_bytes(*b"sv_schem"),
+    migrations: MIGRATIONS,
+};
+
+/// Brings the server's tables in `conn` to the newest version in [`MIGRATIONS`] with the
+/// workspace's runner, in one `BEGIN IMMEDIATE` transaction (so two connections opening the
+/// file at once take turns); refuses a file of a newer version than this build knows.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), Error> {
-    let fail = |reason: String| Error::Database {
-        database: path.display().to_string(),
-        reason,
+    let database = path.display().to_string();
+    let sql = |e: rusqlite::Error| Error::Database {
+        database: database.clone(),
+        reason: format!("migrating the server's tables: {e}"),
     };
-    let sql = |e: rusqlite::Error| fail(format!("migrating the server's tables: {e}"));
-    let newest = MIGRATIONS.len() as i64;
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql)?;
-    let has_table = |name: &str| {
-        tx.query_row(
+    let exists = |query: &str, name: &str| {
+        tx.query_row(query, [name], |_| Ok(()))
+            .optional()
+            .map(|found| found.is_some())
+    };
+    let has_table = |name| {
+        exists(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            [name],
-            |_| Ok(()),
+            name,
         )
-        .optional()
-        .map(|found| found.is_some())
     };
-    let recorded: Option<i64> = if has_table("sv_schema").map_err(sql)? {
-        tx.query_row("SELECT MAX(version) FROM sv_schema", [], |r| r.get(0))
-            .map_err(sql)?
-    } else {
-        tx.execute_batch("CREATE TABLE sv_schema (version INTEGER NOT NULL)")
-            .map_err(sql)?;
-        None
-    };
-    let from = match recorded {
-        Some(version) if version > newest => {
-            return Err(fail(format!(
-                "the server's tables are at schema version {version}, newer than the newest \
-                 this build knows ({newest}); run a newer server"
-            )));
-        }
-        Some(version) => version,
-        None => {
-            if has_table("sv_inbox").map_err(sql)? {
-                // Before versions were recorded: re-running versions 1 and 2 only creates
-                // what is missing (see MIGRATIONS).
-                tracing::info!(
-                    path = %path.display(),
-                    "the server's tables predate schema versions; recording version {newest}"
-                );
-            }
-            0
-        }
-    };
-    if from == newest && recorded.is_some() {
-        return Ok(());
-    }
-    for migration in &MIGRATIONS[from.max(0) as usize..] {
-        tx.execute_batch(migration).map_err(sql)?;
-    }
-    tx.execute("DELETE FROM sv_schema", []).map_err(sql)?;
-    tx.execute("INSERT INTO sv_schema (version) VALUES (?1)", [newest])
+    if has_table("sv_schema").map_err(sql)? {
+        let has_time = exists(
+            "SELECT 1 FROM pragma_table_info('sv_schema') WHERE name = ?1",
+            "applied_at_ms",
+        )
         .map_err(sql)?;
+        if !has_time {
+            // Before the shared runner, `sv_schema` held one row, the newest version, with no
+            // time: the column the runner writes is added, the row stays, and its version,
+            // the newest, is what the runner reads (versions applied later get rows of their
+            // own). Rolled back with the rest if migrating fails, so a file refused is left as
+            // it was.
+            tx.execute_batch(
+                "ALTER TABLE sv_schema ADD COLUMN applied_at_ms INTEGER NOT NULL DEFAULT 0",
+            )
+            .map_err(sql)?;
+        }
+    } else if has_table("sv_inbox").map_err(sql)? {
+        // Before versions were recorded: re-running versions 1 and 2 only creates what is
+        // missing (see MIGRATIONS).
+        tracing::info!(
+            path = %path.display(),
+            "the server's tables predate schema versions; recording version {}",
+            SCHEMA.latest()
+        );
+    }
+    migrations::sqlite(&tx, &SCHEMA).map_err(|e| super::migration_failed(&database, e))?;
     tx.commit().map_err(sql)
 }

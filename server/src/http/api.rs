@@ -125,6 +125,7 @@ pub(crate) async fn chat(
         }
         other => other.or_internal(&correlation, "chat turn failed")?,
     };
+    crate::handoff::after_turn(&app, WEB_CHANNEL, user_id, text, &turn).await;
     Ok((correlation, Json(ChatReply::from(turn))))
 }
 

@@ -10,6 +10,7 @@ mod api;
 mod error;
 mod ops;
 mod shapes;
+mod staff;
 mod ui;
 mod webhook;
 
@@ -38,6 +39,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/api/threads/{thread_id}/state", get(api::thread_state))
         .route("/api/threads/{thread_id}/history", get(api::thread_history))
         .route("/metrics", get(ops::metrics))
+        .route("/staff/api/handoffs", get(staff::list))
+        .route("/staff/api/handoffs/{id}", get(staff::detail))
+        .route("/staff/api/handoffs/{id}/reply", post(staff::reply))
+        .route("/staff/api/handoffs/{id}/close", post(staff::close))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&app),
             require_admin,

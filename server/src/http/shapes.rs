@@ -50,6 +50,9 @@ pub(crate) struct ChatReply {
     intent: Option<String>,
     /// The nodes the turn ran, in order.
     nodes: Vec<String>,
+    /// While a person has the conversation, why (`asked_for_person`, `anger`, …); the agent
+    /// then answers nothing and staff reply.
+    handoff: Option<&'static str>,
 }
 
 impl From<TurnOutcome> for ChatReply {
@@ -59,6 +62,7 @@ impl From<TurnOutcome> for ChatReply {
             reply: turn.reply,
             intent: turn.intent,
             nodes: turn.nodes,
+            handoff: turn.handoff.map(|reason| reason.as_str()),
         }
     }
 }

@@ -17,7 +17,7 @@ use email::Email;
 use webhook::Webhook;
 
 pub use config::MIN_SECRET_BYTES;
-pub use notice::{MAX_EXCERPT_CHARS, Notice, Reason};
+pub use notice::{HandoffReason, MAX_EXCERPT_CHARS, Notice};
 pub use webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, payload, verify};
 
 /// Where notices go: the configured webhook, the configured mailboxes, or both.

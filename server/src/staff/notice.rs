@@ -15,55 +15,7 @@ const MAX_USER_CHARS: usize = 100;
 /// The longest hotel name shown, in characters.
 const MAX_HOTEL_CHARS: usize = 100;
 
-/// Why a guest was handed to a person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Reason {
-    /// The guest asked to talk to a person.
-    AskedForPerson,
-    /// The guest sounds angry or upset.
-    Anger,
-    /// The guest used legal or safety words (a lawyer, the police, an injury…).
-    LegalOrSafety,
-    /// The agent kept misunderstanding the guest.
-    RepeatedMisunderstanding,
-}
-
-impl Reason {
-    /// Every reason.
-    pub const ALL: [Reason; 4] = [
-        Reason::AskedForPerson,
-        Reason::Anger,
-        Reason::LegalOrSafety,
-        Reason::RepeatedMisunderstanding,
-    ];
-
-    /// A stable machine name: `asked_for_person`, `anger`, `legal_or_safety`,
-    /// `repeated_misunderstanding`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::AskedForPerson => "asked_for_person",
-            Reason::Anger => "anger",
-            Reason::LegalOrSafety => "legal_or_safety",
-            Reason::RepeatedMisunderstanding => "repeated_misunderstanding",
-        }
-    }
-
-    /// The reason in a sentence, for staff.
-    pub fn human(self) -> &'static str {
-        match self {
-            Reason::AskedForPerson => "The guest asked to talk to a person.",
-            Reason::Anger => "The guest sounds angry or upset.",
-            Reason::LegalOrSafety => "The guest mentioned a legal or safety matter.",
-            Reason::RepeatedMisunderstanding => "The agent kept misunderstanding the guest.",
-        }
-    }
-}
-
-impl std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use hotel_agent::HandoffReason;
 
 /// A new handoff, as staff are told about it. It holds only what the guest and the hotel
 /// already see (no token, password or secret), cleaned of control characters so that no
@@ -74,7 +26,7 @@ pub struct Notice {
     channel: String,
     user_id: String,
     thread_id: String,
-    reason: Reason,
+    reason: HandoffReason,
     excerpt: String,
     at: DateTime<Utc>,
 }
@@ -87,7 +39,7 @@ impl Notice {
         hotel: &str,
         channel: &str,
         user_id: &str,
-        reason: Reason,
+        reason: HandoffReason,
         last_message: &str,
         at: DateTime<Utc>,
     ) -> Notice {
@@ -139,7 +91,7 @@ impl Notice {
     }
 
     /// Why the guest was handed over.
-    pub fn reason(&self) -> Reason {
+    pub fn reason(&self) -> HandoffReason {
         self.reason
     }
 

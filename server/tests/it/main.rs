@@ -10,6 +10,7 @@ mod fake_meta;
 mod fake_smtp;
 mod fuzz;
 mod guests;
+mod handoff;
 mod layout;
 mod load;
 mod meta;

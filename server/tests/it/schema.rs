@@ -1,14 +1,20 @@
-//! The version of the server's own tables (`sv_schema`): recorded on open, idempotent,
-//! stamped on files from before versions existed, and a newer one refused.
+//! The version of the server's own tables (`sv_schema`): each version recorded once on open,
+//! stamped on files from before versions existed, the single-row `sv_schema` of older builds
+//! upgraded in place (SQLite and Postgres), and a newer one refused.
 
 use crate::common::{config, fresh_dir, start};
 
-/// The newest schema version this build knows.
-const NEWEST: i64 = 5;
+/// The newest schema version this build knows on SQLite.
+const NEWEST: i64 = 6;
+
+/// The newest schema version this build knows on Postgres.
+const PG_NEWEST: i64 = 7;
 
 fn versions(dir: &std::path::Path) -> Vec<i64> {
     let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
-    let mut stmt = db.prepare("SELECT version FROM sv_schema").unwrap();
+    let mut stmt = db
+        .prepare("SELECT version FROM sv_schema ORDER BY version")
+        .unwrap();
     stmt.query_map([], |r| r.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
@@ -16,13 +22,105 @@ fn versions(dir: &std::path::Path) -> Vec<i64> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reopening_keeps_one_recorded_version() {
+async fn reopening_records_each_version_once() {
     let dir = fresh_dir("schema-reopen");
     for _ in 0..2 {
         let running = start(config(&dir, &[])).await;
         running.server.shutdown().await;
-        assert_eq!(versions(&dir), vec![NEWEST]);
+        assert_eq!(versions(&dir), (1..=NEWEST).collect::<Vec<_>>());
     }
+}
+
+/// Before the shared migration runner, `sv_schema` held one row, the newest version, in a
+/// table without `applied_at_ms`: such a file opens, keeps its row, and reads as that version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_single_row_version_table_is_upgraded_in_place() {
+    let dir = fresh_dir("schema-single-row");
+    let running = start(config(&dir, &[])).await;
+    running.server.shutdown().await;
+    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    db.execute_batch(&format!(
+        "DROP TABLE sv_schema;
+         CREATE TABLE sv_schema (version INTEGER NOT NULL);
+         INSERT INTO sv_schema VALUES ({NEWEST});"
+    ))
+    .unwrap();
+    drop(db);
+    for _ in 0..2 {
+        let running = start(config(&dir, &[])).await;
+        running.chat("g-single-row", "hola").await;
+        running.server.shutdown().await;
+        assert_eq!(versions(&dir), vec![NEWEST], "nothing re-applied");
+    }
+    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    let stamped: i64 = db
+        .query_row("SELECT applied_at_ms FROM sv_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stamped, 0, "the old row, with the column's default");
+}
+
+/// The same on Postgres, where the column is added by `ALTER TABLE ... IF NOT EXISTS`: a
+/// schema an older build left at version 3 keeps that row and gets one per later version; and
+/// a newer version in the old shape is refused with the table left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_single_row_version_table_is_upgraded_in_place_on_postgres() {
+    let Some(config) = checkpoint_pg::testing::fresh_schema("schema_single_row").await else {
+        return;
+    };
+    let migrate = || server::testing::check_pg_queue_statements(config.clone());
+    migrate().await.expect("a fresh schema");
+    let (db, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let old_shape = |version: i64| {
+        format!(
+            "DROP TABLE sv_schema;
+             CREATE TABLE sv_schema (version BIGINT NOT NULL);
+             INSERT INTO sv_schema VALUES ({version});"
+        )
+    };
+    let rows = || async {
+        let rows = db
+            .query("SELECT version FROM sv_schema ORDER BY version", &[])
+            .await
+            .unwrap();
+        rows.iter().map(|r| r.get(0)).collect::<Vec<i64>>()
+    };
+    db.batch_execute(&old_shape(3)).await.unwrap();
+    for _ in 0..2 {
+        migrate().await.expect("the old shape opens");
+        let expected: Vec<i64> = (3..=PG_NEWEST).collect();
+        assert_eq!(rows().await, expected, "the later versions applied once");
+    }
+    let stamped: Vec<bool> = db
+        .query(
+            "SELECT applied_at_ms > 0 FROM sv_schema ORDER BY version",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let expected: Vec<bool> = (3..=PG_NEWEST).map(|version| version > 3).collect();
+    assert_eq!(stamped, expected, "the old row has the column's default");
+
+    let newer = PG_NEWEST + 1;
+    db.batch_execute(&old_shape(newer)).await.unwrap();
+    let error = migrate().await.expect_err("a newer schema is refused");
+    let message = error.to_string();
+    assert!(message.contains(&format!("version {newer}")), "{message}");
+    assert!(message.contains(&format!("({PG_NEWEST})")), "{message}");
+    assert_eq!(rows().await, vec![newer]);
+    let columns: i64 = db
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'sv_schema'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(columns, 1, "the refused table keeps its old shape");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -41,6 +139,15 @@ async fn a_newer_schema_is_refused_naming_both_versions() {
     assert!(message.contains("version 7"), "{message}");
     assert!(message.contains(&format!("({NEWEST})")), "{message}");
     assert_eq!(versions(&dir), vec![7]);
+    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    let columns: i64 = db
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('sv_schema')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(columns, 1, "the refused file keeps its old `sv_schema`");
 }
 
 /// The tables as they were before versions were recorded.
@@ -89,7 +196,7 @@ async fn a_file_from_before_versions_is_stamped_and_keeps_its_rows() {
     assert_eq!(status, 200, "{thread}");
     assert_eq!(thread["metadata"]["a"], 1);
     running.server.shutdown().await;
-    assert_eq!(versions(&dir), vec![NEWEST]);
+    assert_eq!(versions(&dir), (1..=NEWEST).collect::<Vec<_>>());
     let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
     let inbox: (String, String) = db
         .query_row(

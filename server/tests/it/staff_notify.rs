@@ -17,10 +17,10 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use serde_json::json;
-use server::testing::{Delivery, Notice, Reason, StaffNotify, Target, verify};
+use server::testing::{Delivery, HandoffReason, Notice, StaffNotify, Target, verify};
 use sha2::Sha256;
 
-const SECRET: &str = "whsec-0123456789abcdef";
+pub(crate) const SECRET: &str = "whsec-0123456789abcdef";
 /// Like a Slack webhook's path, which is its credential.
 const HOOK_PATH: &str = "/services/T0001/B0002/xoxPathToken42";
 const CONSOLE: &str = "https://console.hotel.test/threads";
@@ -34,7 +34,7 @@ fn notice(message: &str) -> Notice {
         "Hotel Mirador",
         "whatsapp",
         "+34600111222",
-        Reason::AskedForPerson,
+        HandoffReason::AskedForPerson,
         message,
         at(),
     )
@@ -50,15 +50,15 @@ fn settings(pairs: &[(&str, &str)]) -> Result<StaffNotify, server::Error> {
 
 /// One request the receiver got.
 #[derive(Clone)]
-struct Hit {
+pub(crate) struct Hit {
     method: Method,
     path: String,
     headers: HeaderMap,
-    body: Bytes,
+    pub(crate) body: Bytes,
 }
 
 impl Hit {
-    fn header(&self, name: &str) -> String {
+    pub(crate) fn header(&self, name: &str) -> String {
         self.headers[name].to_str().unwrap().to_owned()
     }
 }
@@ -72,16 +72,16 @@ enum Answer {
 
 /// A loopback HTTP receiver: records every request, answers the script in order, then 200.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     /// The webhook URL to configure.
-    url: String,
+    pub(crate) url: String,
     hits: Arc<Mutex<Vec<Hit>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
 }
 
 impl Receiver {
     /// The receiver and settings that POST to it with [`SECRET`], linking to [`CONSOLE`].
-    async fn start() -> (Receiver, StaffNotify) {
+    pub(crate) async fn start() -> (Receiver, StaffNotify) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let receiver = Receiver {
             url: format!("http://{}{HOOK_PATH}", listener.local_addr().unwrap()),
@@ -102,7 +102,7 @@ impl Receiver {
         self.script.lock().unwrap().extend(answers);
     }
 
-    fn hits(&self) -> Vec<Hit> {
+    pub(crate) fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
 }

@@ -269,7 +269,7 @@ fn is_key_conflict(error: &Error) -> bool {
 }
 
 /// Every statement the store runs, the migrations themselves aside.
-fn statements() -> Vec<&'static str> {
+fn statements() -> Vec<String> {
     use records::{
         BOOKING, BOOKING_FOR_UPDATE, BOOKINGS_OF, MODIFICATION_BY_KEY, MODIFICATIONS_OF, NIGHTS,
         OWNER, RECORD,
@@ -278,8 +278,7 @@ fn statements() -> Vec<&'static str> {
         INSERT_BOOKING, INSERT_NIGHTS, LOCK_ROOMS, LOCK_ROOMS_OF, MARK_CANCELLED, RELEASE_NIGHTS,
         ROOMS, TAKEN, UPDATE_STAY,
     };
-    let mut all = schema::STATEMENTS.to_vec();
-    all.extend([
+    let own = [
         LOCK_ROOMS,
         LOCK_ROOMS_OF,
         ROOMS,
@@ -297,6 +296,8 @@ fn statements() -> Vec<&'static str> {
         RECORD,
         MODIFICATION_BY_KEY,
         MODIFICATIONS_OF,
-    ]);
+    ];
+    let mut all = schema::statements();
+    all.extend(own.map(str::to_owned));
     all
 }

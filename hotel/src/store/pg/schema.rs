@@ -3,11 +3,12 @@
 //! The tables are the SQLite store's (`store/schema.rs`, version 1) with Postgres types: dates
 //! stay `YYYY-MM-DD` text (byte-ordered with `COLLATE "C"`, so ranges compare as dates under
 //! any database collation, and both stores decode them alike), money is BIGINT cents, flags are
-//! BOOLEAN. `hb_schema` records every migration applied. Opening runs the missing ones and the
-//! seeding in one transaction that first takes a transaction-scoped advisory lock: Postgres DDL
-//! is transactional, so replicas opening a fresh database at once take turns and the later ones
-//! find everything made. A schema whose newest migration is unknown to this build is refused,
-//! unchanged. The tables live in the connection's `search_path`.
+//! BOOLEAN. `hb_schema` records every migration applied. Opening runs the missing ones (with the
+//! workspace's runner, `migrations::postgres`) and the seeding in one transaction that first
+//! takes a transaction-scoped advisory lock: Postgres DDL is transactional, so replicas opening
+//! a fresh database at once take turns and the later ones find everything made. A schema whose
+//! newest migration is unknown to this build is refused, unchanged. The tables live in the
+//! connection's `search_path`.
 
 use deadpool_postgres::Pool;
 
@@ -79,27 +80,29 @@ const MIGRATIONS: &[&str] = &[
 /// The name of the unique constraint on (guest, idempotency key).
 pub(super) const KEY_CONSTRAINT: &str = "hb_modifications_key";
 
-/// The schema version this build writes.
-const LATEST: i64 = MIGRATIONS.len() as i64;
+/// The bookings tables: [`MIGRATIONS`], recorded in `hb_schema` behind [`MIGRATION_LOCK`].
+const SCHEMA: migrations::Schema = migrations::Schema {
+    table: "hb_schema",
+    lock: MIGRATION_LOCK,
+    migrations: MIGRATIONS,
+};
 
-const LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
-const CREATE_SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS hb_schema (
-    version BIGINT PRIMARY KEY,
-    applied_at_ms BIGINT NOT NULL
-)";
-const VERSION: &str = "SELECT COALESCE(MAX(version), 0)::BIGINT FROM hb_schema";
-const RECORD: &str = "INSERT INTO hb_schema (version, applied_at_ms) VALUES ($1, $2)";
 const SEED: &str = "INSERT INTO hb_inventory (hotel, room, rooms)
     SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::INTEGER[])
     ON CONFLICT (hotel, room) DO NOTHING";
 
 /// The statements opening runs besides the migrations themselves (for the statements check;
 /// `hb_schema` must exist to prepare them).
-pub(super) const STATEMENTS: [&str; 5] = [LOCK, CREATE_SCHEMA_TABLE, VERSION, RECORD, SEED];
+pub(super) fn statements() -> Vec<String> {
+    let mut all = migrations::statements(&SCHEMA);
+    all.push(SEED.to_owned());
+    all
+}
 
-/// Brings the schema on `pool`'s `search_path` to [`LATEST`], then seeds the inventory of every
-/// (hotel, room type) of `catalog` not yet in it. Seeding never overwrites a count already
-/// stored, so it happens once per room type, however often the store is opened.
+/// Brings the schema on `pool`'s `search_path` to the newest version, then seeds the inventory
+/// of every (hotel, room type) of `catalog` not yet in it, in the same transaction. Seeding
+/// never overwrites a count already stored, so it happens once per room type, however often the
+/// store is opened.
 pub(super) async fn migrate_and_seed(pool: &Pool, catalog: &Catalog) -> Result<()> {
     let pg = |step: &'static str| {
         move |source| Error::Postgres {
@@ -115,43 +118,9 @@ pub(super) async fn migrate_and_seed(pool: &Pool, catalog: &Catalog) -> Result<(
         .transaction()
         .await
         .map_err(pg("begin the migration"))?;
-    // Held until this transaction ends: a replica migrating at once waits here.
-    tx.execute(LOCK, &[&MIGRATION_LOCK])
+    migrations::postgres(&tx, &SCHEMA)
         .await
-        .map_err(pg("take the migration lock"))?;
-    tx.batch_execute(CREATE_SCHEMA_TABLE)
-        .await
-        .map_err(pg("create hb_schema"))?;
-    let found: i64 = tx
-        .query_one(VERSION, &[])
-        .await
-        .and_then(|row| row.try_get(0))
-        .map_err(pg("read the schema version"))?;
-    if found < 0 {
-        return Err(Error::Damaged {
-            database: Database::Postgres,
-            what: format!("hb_schema records version {found}"),
-        });
-    }
-    if found > LATEST {
-        return Err(Error::NewerSchema {
-            database: Database::Postgres,
-            found,
-            supported: LATEST,
-        });
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let applied = usize::try_from(found).unwrap_or(0);
-    for (version, sql) in (1_i64..).zip(MIGRATIONS).skip(applied) {
-        tx.batch_execute(sql)
-            .await
-            .map_err(pg("migrate to the latest version"))?;
-        tx.execute(RECORD, &[&version, &now])
-            .await
-            .map_err(pg("record the migration"))?;
-    }
+        .map_err(|error| Error::migration(Database::Postgres, error))?;
     let (mut hotels, mut rooms, mut counts) = (Vec::new(), Vec::new(), Vec::new());
     for hotel in catalog.hotels() {
         for room in &hotel.rooms {

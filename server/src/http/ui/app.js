@@ -142,7 +142,9 @@ function addLine(kind, text) {
 }
 
 function addReply(res) {
-  addLine('reply', res.reply ?? '');
+  if (res.reply) addLine('reply', res.reply);
+  else if (res.handoff) addLine('meta', 'A person from the hotel has this conversation and will answer here.');
+  else addLine('reply', '');
   const meta = [];
   if (res.intent) meta.push(`intent: ${res.intent}`);
   if (Array.isArray(res.nodes) && res.nodes.length) meta.push(res.nodes.join(' → '));

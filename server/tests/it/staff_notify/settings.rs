@@ -1,7 +1,9 @@
 //! What a staff notice says (bounded, cleaned, linked), and the settings: optional targets,
 //! errors that name the variable, no secret in `Debug` or `Display`.
 
-use server::testing::{Delivery, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, Reason, Target};
+use server::testing::{
+    Delivery, HandoffReason, MAX_EXCERPT_CHARS, MIN_SECRET_BYTES, Notice, Target,
+};
 
 use super::{CONSOLE, SECRET, at, notice, settings};
 
@@ -28,7 +30,7 @@ fn staff_notice_bounds_and_cleans_what_the_guest_wrote() {
         "Hotel\r\nBcc: x@evil.test",
         "instagram",
         "bob\r\nBcc: all@evil.test",
-        Reason::Anger,
+        HandoffReason::Anger,
         "line one\r\nline two\u{7}",
         at(),
     );
@@ -42,23 +44,25 @@ fn staff_notice_bounds_and_cleans_what_the_guest_wrote() {
     assert_eq!(forged.excerpt(), "line one\nline two");
     assert_eq!(forged.thread_id(), "instagram:bob\r\nBcc: all@evil.test");
 
-    let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+    let names: Vec<&str> = HandoffReason::ALL.iter().map(|r| r.as_str()).collect();
     assert_eq!(
         names,
         [
             "asked_for_person",
             "anger",
             "legal_or_safety",
-            "repeated_misunderstanding"
+            "complaint",
+            "misunderstood"
         ]
     );
-    let human: std::collections::HashSet<&str> = Reason::ALL.iter().map(|r| r.human()).collect();
-    assert_eq!(human.len(), Reason::ALL.len());
+    let human: std::collections::HashSet<&str> =
+        HandoffReason::ALL.iter().map(|r| r.human()).collect();
+    assert_eq!(human.len(), HandoffReason::ALL.len());
 }
 
 #[test]
 fn staff_console_link_encodes_the_thread_id_as_one_path_segment() {
-    let odd = Notice::new("H", "web", "a/b?c#d e%", Reason::Anger, "hi", at());
+    let odd = Notice::new("H", "web", "a/b?c#d e%", HandoffReason::Anger, "hi", at());
     for base in [CONSOLE, "https://console.hotel.test/threads/"] {
         let staff = settings(&[("CONSOLE_BASE_URL", base)]).unwrap();
         assert_eq!(
