@@ -47,16 +47,15 @@ fn failed(what: &str, e: impl std::fmt::Display) -> Error {
     Error::Scheduler(format!("{what}: {e}"))
 }
 
-/// When the reminder of a stay arriving `check_in` is due: 10:00 the day before, or now when
-/// that has passed; `None` when check-in is today or past.
+/// When the reminder of a stay arriving `check_in` is due: 10:00 the day before (possibly
+/// past); `None` when check-in is today or past.
 fn due(scheduler: &Scheduler, check_in: NaiveDate) -> Option<i64> {
     let clock = &scheduler.clock;
-    let now = clock.now_ms();
     if check_in <= clock.today() {
         return None;
     }
     let day_before = check_in.pred_opt()?;
-    Some(clock.instant(day_before.and_time(AT)).max(now))
+    Some(clock.instant(day_before.and_time(AT)))
 }
 
 /// Schedules the reminder of booking `reference`, just made (or moved) by `channel`/`user`
@@ -79,6 +78,8 @@ pub(crate) async fn plan(
     let Some(due_ms) = due(scheduler, booking.quote.check_in) else {
         return Ok(());
     };
+    // Already past: due now.
+    let due_ms = due_ms.max(scheduler.clock.now_ms());
     scheduler
         .schedule(job((channel, user), reference, language, due_ms)?)
         .await
