@@ -367,8 +367,9 @@ pub trait RunStore: Send + Sync + 'static {
         self.unfinished_runs().await
     }
 
-    /// Resolves when events of `run_id` may have been appended since it was called, or after
-    /// `within` at the latest; a reader of another process's run calls it between reads. The
+    /// Resolves when events of `run_id` may have been appended (or its end stored) since it
+    /// was called, or after `within` at the latest; a reader of another process's run calls it
+    /// between reads. The
     /// default sleeps `within` (polling); a store with a notification channel can wake earlier.
     async fn wait_events(&self, run_id: &str, within: std::time::Duration) {
         let _ = run_id;

@@ -21,7 +21,8 @@ use agent_protocol::ThreadLocks;
 use graph_core::{Checkpointer, CompiledGraph, EventKind, Resume, RunConfig, RunOutput, Store};
 use hotel::{Bookings, Catalog, Clock};
 use hotel_agent::{
-    BOOK_TOOL, Conversation, HandoffReason, HotelAgent, hotel_agent_graph, thread_id, turn,
+    BOOK_TOOL, Conversation, HandoffReason, HotelAgent, RESCHEDULE_TOOL, hotel_agent_graph,
+    thread_id, turn,
 };
 use tracing::Instrument;
 
@@ -31,6 +32,7 @@ use crate::config::{Config, LlmProvider};
 use crate::db::Queue;
 use crate::metrics::Metrics;
 use crate::metrics::{NodeLabels, OutcomeLabels, ProviderLabels};
+use crate::sched::Scheduler;
 use crate::storage::Storage;
 
 /// How long a chat turn waits for another replica's turn on its thread before giving up.
@@ -141,6 +143,10 @@ pub(crate) struct TurnOutcome {
     pub(crate) handoff: Option<HandoffReason>,
     /// The hotel the conversation is about (a catalog code), if any.
     pub(crate) focus: Option<String>,
+    /// The bookings the turn made or moved, whose reminders are (re)scheduled.
+    pub(crate) booked: Vec<String>,
+    /// The language the turn answered in.
+    pub(crate) language: agent_nodes::nlu::Language,
 }
 
 /// A guest's message, as a turn takes it.
@@ -178,6 +184,8 @@ pub(crate) struct Agent {
     in_flight: InFlight,
     metrics: Arc<Metrics>,
     breaker: Option<(String, BreakerProbe)>,
+    /// Where a turn that books schedules the booking's reminder.
+    scheduler: Arc<Scheduler>,
 }
 
 impl Agent {
@@ -188,6 +196,7 @@ impl Agent {
         storage: &Storage,
         catalog: Catalog,
         metrics: Arc<Metrics>,
+        scheduler: Arc<Scheduler>,
     ) -> Result<Agent, Error> {
         let clock = config.hotel_today.map_or(Clock::System, Clock::Fixed);
         let store = Arc::clone(&storage.bookings);
@@ -248,12 +257,39 @@ impl Agent {
             in_flight: InFlight::default(),
             metrics,
             breaker,
+            scheduler,
         })
     }
 
     /// Today, as the agent's rules see it (`HOTEL_TODAY` or the system date).
     pub(crate) fn today(&self) -> chrono::NaiveDate {
         self.clock.today()
+    }
+
+    /// The scheduler turns plan reminders on.
+    pub(crate) fn scheduler(&self) -> Arc<Scheduler> {
+        Arc::clone(&self.scheduler)
+    }
+
+    /// Schedules the reminders of the bookings `turn` of `channel`/`user` made or moved.
+    /// Idempotent, so a turn that failed here is answered again (from its checkpoint) and
+    /// schedules them then.
+    async fn plan_reminders(
+        &self,
+        (channel, user): (&str, &str),
+        turn: &TurnOutcome,
+    ) -> Result<(), Error> {
+        for reference in &turn.booked {
+            crate::sched::plan_pre_arrival(
+                &*self.store,
+                &self.scheduler,
+                (channel, user),
+                reference,
+                turn.language,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The compiled graph, for drawing and reading state.
@@ -316,10 +352,16 @@ impl Agent {
         hold: Option<Hold>,
     ) -> Result<TurnOutcome, Error> {
         let (channel, user) = (message.channel.clone(), message.user.clone());
-        self.exclusive(channel, user, hold, move |agent, thread| async move {
-            agent.run_turn(thread, &message).await
-        })
-        .await
+        let turn = self
+            .exclusive(
+                channel.clone(),
+                user.clone(),
+                hold,
+                move |agent, thread| async move { agent.run_turn(thread, &message).await },
+            )
+            .await?;
+        self.plan_reminders((&channel, &user), &turn).await?;
+        Ok(turn)
     }
 
     /// Runs `run` on the thread of `user` on `channel` alone: held across replicas with
@@ -527,6 +569,12 @@ fn metered<C: ChatModel + 'static>(
 }
 
 fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnOutcome {
+    let booked = state
+        .tool_results
+        .iter()
+        .filter(|r| !r.is_error && (r.name == BOOK_TOOL || r.name == RESCHEDULE_TOOL))
+        .filter_map(|r| r.output.get("reference")?.as_str().map(str::to_owned))
+        .collect();
     TurnOutcome {
         thread_id,
         reply: state.reply.clone(),
@@ -538,6 +586,8 @@ fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnO
         nodes,
         handoff: state.handoff,
         focus: state.focus.clone(),
+        booked,
+        language: state.language,
     }
 }
 

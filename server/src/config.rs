@@ -105,6 +105,13 @@ pub struct Config {
     /// WhatsApp Graph API base URL.
     #[arg(long, env = "WHATSAPP_GRAPH_BASE_URL", default_value = "https://graph.facebook.com", value_parser = parse_base_url)]
     pub whatsapp_graph_base_url: String,
+    /// The approved WhatsApp template a pre-arrival reminder is sent as outside the 24-hour
+    /// window (six body parameters, see the README); unset: such reminders are skipped.
+    #[arg(long, env = "WHATSAPP_REMINDER_TEMPLATE")]
+    pub whatsapp_reminder_template: Option<String>,
+    /// The reminder template's language code for each guest language, `en:en_US,es:es`.
+    #[arg(long, env = "WHATSAPP_REMINDER_LANGUAGES", default_value = "en:en_US,es:es", value_parser = crate::sched::template::parse_languages)]
+    pub whatsapp_reminder_languages: crate::sched::template::TemplateLanguages,
     /// Graph API version used by both Send APIs.
     #[arg(long, env = "GRAPH_API_VERSION", default_value = "v25.0", value_parser = parse_version)]
     pub graph_api_version: String,
@@ -326,6 +333,10 @@ impl Config {
             ("WHATSAPP_APP_SECRET", &self.whatsapp_app_secret),
             ("INSTAGRAM_ACCESS_TOKEN", &self.instagram_access_token),
             ("WHATSAPP_ACCESS_TOKEN", &self.whatsapp_access_token),
+            (
+                "WHATSAPP_REMINDER_TEMPLATE",
+                &self.whatsapp_reminder_template,
+            ),
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(Error::Config {
@@ -519,6 +530,16 @@ impl fmt::Display for Config {
             f,
             "WHATSAPP_GRAPH_BASE_URL={}",
             self.whatsapp_graph_base_url
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_REMINDER_TEMPLATE={}",
+            plain(&self.whatsapp_reminder_template)
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_REMINDER_LANGUAGES={}",
+            self.whatsapp_reminder_languages
         )?;
         writeln!(f, "GRAPH_API_VERSION={}", self.graph_api_version)?;
         writeln!(

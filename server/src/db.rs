@@ -14,6 +14,8 @@
 //!   what guests wrote ([`ConsoleStore`]).
 //! - `sv_guests` (Postgres): each guest's lease, so that with several replicas one at a time
 //!   answers a guest, in order.
+//! - `sv_jobs`, `sv_optouts`: the scheduler's jobs and the guests who want no proactive
+//!   messages, behind their own trait, [`Jobs`] (`db/jobs.rs`).
 //! - `sv_rate` (Postgres): the rate limits' budgets, shared by the replicas ([`PgLimits`]).
 //! - `ap_threads`, `ap_runs`, `ap_run_events`: the Agent Protocol's records
 //!   ([`crate::protocol`]).
@@ -30,6 +32,10 @@ mod console_sqlite;
 mod handoffs;
 mod handoffs_pg;
 mod handoffs_sqlite;
+mod jobs;
+mod jobs_pg;
+mod jobs_pg_sql;
+mod jobs_sqlite;
 mod pg;
 mod pg_limits;
 mod pg_listen;
@@ -43,6 +49,9 @@ pub(crate) use console::{
     ConsoleStore, ConversationQuery, ConversationRow, ConversationStatus, DAY_MS,
 };
 pub(crate) use handoffs::{Handoff, HandoffQuery, Handoffs};
+pub(crate) use jobs::{Finished, Job, Jobs, NewJob, OPTED_OUT, Outcome};
+pub(crate) use jobs_pg::PgJobs;
+pub(crate) use jobs_sqlite::SqliteJobs;
 pub(crate) use pg::PgQueue;
 pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;
@@ -206,4 +215,7 @@ pub(crate) struct Wake {
     pub(crate) inbox: tokio::sync::Notify,
     /// Reply parts were stored.
     pub(crate) outbox: tokio::sync::Notify,
+    /// With Postgres: an API run's events or end were stored (by any replica); every reader
+    /// following a run is woken (`notify_waiters`).
+    pub(crate) runs: std::sync::Arc<tokio::sync::Notify>,
 }

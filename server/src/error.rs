@@ -51,6 +51,9 @@ pub enum Error {
         /// The thread.
         thread: String,
     },
+    /// The scheduler could not read or write what a job needs (a booking, its payload).
+    #[error("the scheduler: {0}")]
+    Scheduler(String),
     /// A turn was stopped before it ended: the runtime is shutting down. What it checkpointed
     /// stays resumable.
     #[error("the turn was stopped before it ended")]

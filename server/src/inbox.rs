@@ -170,7 +170,9 @@ enum Step {
 
 /// Answers one message.
 async fn answer(app: &App, row: &Pending) -> Step {
-    let text = if row.kind == Kind::Text {
+    let text = if let Some(command) = crate::optout::answer(app, row).await {
+        command
+    } else if row.kind == Kind::Text {
         let message = Message {
             channel: row.channel.as_str().to_owned(),
             user: row.user.clone(),

@@ -28,8 +28,10 @@ mod inbox;
 mod limits;
 pub mod meta;
 mod metrics;
+mod optout;
 mod outbox;
 mod protocol;
+mod sched;
 mod staff;
 mod state;
 mod storage;
@@ -49,13 +51,16 @@ use tokio::task::JoinHandle;
 pub use config::{ChannelConfig, Config, DatabaseUrl, LlmProvider, LogFormat, PgUrl};
 pub use error::Error;
 pub use http::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
+pub use sched::template::TemplateLanguages;
 
-/// A running server: the HTTP listener, the inbox worker and the outbox sender.
+/// A running server: the HTTP listener, the inbox worker, the scheduler and the outbox sender.
 pub struct Server {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     http: JoinHandle<Result<(), Error>>,
     inbox: JoinHandle<()>,
+    /// The scheduler's task (proactive messages).
+    sched: JoinHandle<()>,
     outbox: JoinHandle<()>,
     /// With Postgres: the task that hears other replicas' work.
     replicas: Vec<JoinHandle<()>>,
@@ -73,6 +78,12 @@ impl Server {
     /// Checks `config`, opens the database, binds the address and starts serving. Replies
     /// left pending by a previous run are sent and unanswered messages answered.
     pub async fn start(config: Config) -> Result<Server, Error> {
+        let clock = sched::Clock::system(config.hotel_today);
+        Server::start_with(config, clock).await
+    }
+
+    /// [`Server::start`] with the scheduler on `clock` (tests move it).
+    pub(crate) async fn start_with(config: Config, clock: sched::Clock) -> Result<Server, Error> {
         config.validate()?;
         let metrics = Arc::new(metrics::Metrics::new());
         let catalog =
@@ -83,6 +94,7 @@ impl Server {
             &storage,
             catalog,
             Arc::clone(&metrics),
+            Arc::new(sched::Scheduler::new(Arc::clone(&storage.jobs), clock)),
         )?);
         let api = meta::send::SendApi::new(Duration::from_secs(15))
             .map_err(|e| Error::Startup(format!("the HTTP client: {e}")))?;
@@ -103,7 +115,7 @@ impl Server {
             Arc::clone(&storage.queue),
         )
         .await?;
-        let wake = Arc::new(db::Wake::default());
+        let wake = Arc::clone(&storage.wake);
         let grace = config.shutdown_grace();
         let staff = staff::StaffNotify::from_lookup(|name| config.staff_var(name))?;
         if !staff.is_empty() {
@@ -132,6 +144,7 @@ impl Server {
             tend = Some((stop_tending, protocol::tend(protocol.clone(), tending)));
         }
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
+        let sched = tokio::spawn(sched::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
         let router = http::router(Arc::clone(&app));
         let mut until = stopped;
@@ -156,6 +169,7 @@ impl Server {
             stop,
             http,
             inbox,
+            sched,
             outbox,
             replicas,
             tend,
@@ -188,6 +202,7 @@ impl Server {
             }
         }
         let _ = self.inbox.await;
+        let _ = self.sched.await;
         // Turns whose HTTP client left, or that the inbox's drain gave up on, are still
         // running, each holding its thread until its writes have landed.
         let idle = async {

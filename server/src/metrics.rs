@@ -53,6 +53,12 @@ pub(crate) struct SendLabels {
     pub(crate) outcome: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(crate) struct JobLabels {
+    pub(crate) kind: String,
+    pub(crate) outcome: String,
+}
+
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn seconds() -> Histogram {
@@ -81,6 +87,7 @@ pub(crate) struct Metrics {
     pub(crate) handoffs_opened: Counter,
     pub(crate) handoffs_closed: Counter,
     staff_notices: Family<TargetLabels, Counter>,
+    pub(crate) jobs: Family<JobLabels, Counter>,
 }
 
 impl Metrics {
@@ -171,6 +178,12 @@ impl Metrics {
             "Notices of new handoffs to staff by target (webhook, email) and outcome",
             staff_notices.clone(),
         );
+        let jobs = Family::default();
+        registry.register(
+            "scheduled_jobs",
+            "Scheduled jobs run, by kind and outcome (done, skipped, moved, retry, failed)",
+            jobs.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -188,6 +201,7 @@ impl Metrics {
             handoffs_opened,
             handoffs_closed,
             staff_notices,
+            jobs,
         }
     }
 

@@ -7,6 +7,7 @@
 //! | guests remembered (the Store) | its `SqliteStore` | `checkpoint_pg::PgStore` |
 //! | bookings | `hotel::BookingStore` | `hotel::PgBookingStore` |
 //! | inbox, leases, outbox | [`crate::db::Db`] | [`crate::db::PgQueue`] |
+//! | scheduled jobs, opt-outs | [`crate::db::SqliteJobs`] | [`crate::db::PgJobs`] |
 //! | rate limits | in memory (`governor`) | [`crate::db::PgLimits`], shared |
 //! | Agent Protocol runs | `protocol::runs_db` | `protocol::runs_pg` |
 //!
@@ -23,7 +24,7 @@ use hotel::{Bookings, Catalog};
 
 use crate::Error;
 use crate::config::{Config, DatabaseUrl, PgUrl};
-use crate::db::{Db, PgLimits, PgQueue, Queue};
+use crate::db::{Db, Jobs, PgJobs, PgLimits, PgQueue, Queue, SqliteJobs, Wake};
 use crate::protocol::{PgRunStore, SqliteRunStore};
 
 /// Connections one replica opens at most (the checkpointer's writers hold up to 4).
@@ -68,11 +69,14 @@ pub(crate) struct Storage {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) bookings: Arc<dyn Bookings>,
     pub(crate) queue: Arc<dyn Queue>,
+    pub(crate) jobs: Arc<dyn Jobs>,
     pub(crate) runs: Arc<dyn RunStore>,
     /// With Postgres: the queue and how to connect, to `LISTEN` for other replicas' work.
     pub(crate) listen: Option<(PgQueue, tokio_postgres::Config)>,
     /// With Postgres: the rate limits' budgets, shared by the replicas.
     pub(crate) limits: Option<PgLimits>,
+    /// What wakes the workers and the API's readers when work is stored.
+    pub(crate) wake: Arc<Wake>,
 }
 
 impl Storage {
@@ -94,14 +98,17 @@ impl Storage {
                 let checkpointer =
                     checkpoint::SqliteCheckpointer::open(path).map_err(|e| fail(e.to_string()))?;
                 let store = Arc::new(checkpointer.store());
+                let db = Db::open(path)?;
                 Ok(Storage {
                     checkpointer: Arc::new(checkpointer),
                     store,
                     bookings: Arc::new(bookings),
-                    queue: Arc::new(Db::open(path)?),
+                    queue: Arc::new(db.clone()),
+                    jobs: Arc::new(SqliteJobs::new(db)),
                     runs: Arc::new(SqliteRunStore::open(Db::open_relaxed(path)?)),
                     listen: None,
                     limits: None,
+                    wake: Arc::new(Wake::default()),
                 })
             }
             DatabaseUrl::Postgres(url) => Storage::open_postgres(config, url, catalog).await,
@@ -147,16 +154,24 @@ impl Storage {
             .await
             .map_err(|e| fail("the bookings", e.to_string()))?;
         let queue = PgQueue::open(pool.clone(), database.clone(), config.guest_lease()).await?;
-        // The queue's migrations created the run store's and the limits' tables.
-        let runs = PgRunStore::new(pool.clone());
+        // The queue's migrations created the run store's, the jobs' and the limits' tables. A
+        // job's claim lasts as long as a reply part's.
+        let jobs = PgJobs::new(
+            queue.clone(),
+            (config.guest_lease() * 2).max(Duration::from_secs(20)),
+        );
+        let wake = Arc::new(Wake::default());
+        let runs = PgRunStore::new(pool.clone(), Arc::clone(&wake.runs));
         let limits = PgLimits::new(pool, database.clone());
         Ok(Storage {
             checkpointer: Arc::new(checkpointer),
             store,
             bookings: Arc::new(bookings),
             queue: Arc::new(queue.clone()),
+            jobs: Arc::new(jobs),
             runs: Arc::new(runs),
             listen: Some((queue, connect)),
+            wake,
             limits: Some(limits),
         })
     }

@@ -91,6 +91,15 @@ fn cue(label: &'static str, negative_only: bool, pattern: &str) -> Cue {
     }
 }
 
+/// Cue words that open an idiom meaning nothing of the kind: "se cayó el viaje" (the trip
+/// fell through) is no fall. Matched at the cue found.
+static IDIOMS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^se\s+cayo\s+(?:el|la|mi|nuestro|nuestra|todo)\s*(?:viaje|vuelo|plan|planes|reserva|evento|boda|negocio|trato|sistema|pagina|web|app|llamada)\b",
+    )
+    .unwrap_or_else(|e| panic!("attention idioms: {e}"))
+});
+
 static CUES: LazyLock<Vec<Cue>> = LazyLock::new(|| {
     vec![
         cue(
@@ -160,6 +169,9 @@ pub(super) fn analyze(
             continue;
         }
         if let Some(m) = cue.regex.find(folded) {
+            if IDIOMS.is_match(&folded[m.start()..]) {
+                continue;
+            }
             let reason = format!("{}: {}", cue.label, m.as_str());
             if !reasons.contains(&reason) {
                 reasons.push(reason);

@@ -107,7 +107,8 @@ pub(crate) async fn ended_elsewhere(
             Ok(found) => return found,
             Err(e) => tracing::warn!(error = %e, run = %run_id, "reading another process's run"),
         }
-        tokio::time::sleep(POLL_EVERY).await;
+        // A run's end stores its events: a store that hears of them wakes this early.
+        store.wait_events(run_id, POLL_EVERY).await;
     }
 }
 

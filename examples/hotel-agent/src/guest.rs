@@ -1,6 +1,6 @@
 //! What the agent remembers of a guest across threads and channels: the name and email the
 //! guest gave and the language they write in, kept in the graph's long-term
-//! [`Store`](graph_core::Store) (the same SQLite file as the checkpoints, in the server).
+//! [`graph_core::Store`] (the same SQLite file as the checkpoints, in the server).
 //!
 //! A profile is the item `<thread>` of namespace `["guests"]`. An email, once given, also
 //! names its profile as the item `<email>` of `["emails"]` (keys, unlike namespace labels, may

@@ -5,7 +5,8 @@
 //! and the thread pauses again. Staff resume it with a [`StaffAction`]: a reply, which
 //! becomes the turn's reply (sent to the guest like the agent's) and pauses again, or the hand
 //! back, after which the agent answers the guest's next message. Every step is a line of the
-//! transcript, so the thread's history shows who said what.
+//! transcript, so the thread's history shows who said what. A complaint without anger or
+//! danger opens none: the agent apologises, offers a person, and goes on helping.
 //!
 //! The graph holds no clock and no staff: when a person will be there comes from
 //! [`StaffHours`], and what staff do arrives as the interrupt's answer.
@@ -31,7 +32,8 @@ pub enum HandoffReason {
     Anger,
     /// Legal, safety or health words.
     LegalOrSafety,
-    /// A complaint.
+    /// A complaint without anger or danger: apologised for, and the guest offered a person;
+    /// no handoff opens.
     Complaint,
     /// Three messages in a row the agent did not understand.
     Misunderstood,
@@ -82,8 +84,9 @@ impl HandoffReason {
         let Some(u) = &s.understanding else {
             return HandoffReason::Complaint;
         };
+        // Each cue reads `label: words found` ("anger: unacceptable").
         let cues = &u.sentiment.reasons;
-        let cue = |label: &str| cues.iter().any(|c| c == label);
+        let cue = |label: &str| cues.iter().any(|c| c.split(':').next() == Some(label));
         if u.intent == Intent::HumanHandoff {
             HandoffReason::AskedForPerson
         } else if cue("legal threat") || cue("safety") || cue("health") {
@@ -210,6 +213,16 @@ pub(crate) async fn open(
 ) -> Result<ConversationUpdate, NodeError> {
     let lang = language(&s);
     let reason = HandoffReason::of(&s);
+    if reason == HandoffReason::Complaint {
+        // A complaint without anger, danger or a request for a person stays with the agent
+        // (a guest who mentions last stay's noise may be booking the next one); the guest is
+        // told a person is a message away.
+        return Ok(ConversationUpdate::default().reply(say(
+            lang,
+            "I am very sorry about this. If you would like a member of our team to take over, just say so and a person will answer you here.",
+            "Lamento mucho lo ocurrido. Si prefiere que una persona de nuestro equipo continúe, dígamelo y le responderá aquí.",
+        )));
+    }
     let hours = agent.staff_hours;
     let (opens, closes) = (
         hours.opens.format("%H:%M").to_string(),

@@ -95,6 +95,8 @@ pub use tools::{
     BOOK_TOOL, BookArgs, Booked, CANCEL_TOOL, CancelArgs, Changed, RESCHEDULE_TOOL, RescheduleArgs,
 };
 
+/// A date as the agent words it for a guest (`Dec 3, 2026`, `3 de diciembre de 2026`).
+pub use reply::date as guest_date;
 use reply::language;
 
 /// What the agent's graph is built from.

@@ -41,7 +41,7 @@ const MONTHS_ES: [&str; 12] = [
 ];
 
 /// A date for the guest: `Dec 3, 2026` or `3 de diciembre de 2026`.
-pub(crate) fn date(lang: Language, d: NaiveDate) -> String {
+pub fn date(lang: Language, d: NaiveDate) -> String {
     match lang {
         Language::En => d.format("%b %-d, %Y").to_string(),
         Language::Es => format!(

@@ -39,7 +39,7 @@ const MIN_CLAIM: Duration = Duration::from_secs(20);
 pub(crate) struct PgQueue {
     pool: Pool,
     /// Names this process in leases and claims.
-    owner: Arc<str>,
+    pub(super) owner: Arc<str>,
     /// How long a guest's lease lasts unless renewed.
     lease: Duration,
     /// How long a claimed reply part waits for its sender before others may send it: twice
@@ -83,9 +83,9 @@ impl PgQueue {
         self.lease.as_millis() as i64
     }
 
-    /// Prepares every statement of the queue, the handoffs, the limits and the migration (the
-    /// migrations themselves aside) against the database (which checks their syntax, tables,
-    /// columns and types); how many.
+    /// Prepares every statement of the queue, the handoffs, the scheduler's jobs, the limits
+    /// and the migration (the migrations themselves aside) against the database (which checks
+    /// their syntax, tables, columns and types); how many.
     pub(crate) async fn check_statements(&self) -> Result<usize, Error> {
         let what = "prepare the statements";
         let client = self.client(what).await?;
@@ -94,6 +94,7 @@ impl PgQueue {
             sql::ALL
                 .iter()
                 .chain(super::handoffs_pg::ALL)
+                .chain(super::jobs_pg_sql::ALL)
                 .map(|statement| (*statement).to_owned()),
         );
         all.extend(super::console_pg::all());
@@ -108,7 +109,7 @@ impl PgQueue {
 }
 
 /// Queues `reply`'s parts in `tx` and notifies the senders (at commit).
-async fn queue(
+pub(super) async fn queue(
     tx: &impl GenericClient,
     reply: &Reply,
     now_ms: i64,

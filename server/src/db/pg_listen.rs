@@ -1,7 +1,7 @@
 //! [`PgQueue::listen`]: how a replica hears that another stored work. Writers `NOTIFY
-//! sv_inbox` / `sv_outbox` in their transaction (delivered at commit); each replica `LISTEN`s on
-//! a connection of its own, reconnected when it drops, and still polls in case a notification
-//! was missed while it was down.
+//! sv_inbox` / `sv_outbox` / `ap_events` (an API run's events) with their writes (delivered at
+//! commit); each replica `LISTEN`s on a connection of its own, reconnected when it drops, and
+//! still polls in case a notification was missed while it was down.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +35,7 @@ impl PgQueue {
                 // Whatever was notified while the connection was down is picked up by a scan.
                 wake.inbox.notify_one();
                 wake.outbox.notify_one();
+                wake.runs.notify_waiters();
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     _ = stop.wait_for(|stop| *stop) => return,
@@ -64,6 +65,7 @@ async fn listen_once(
             match n.channel() {
                 "sv_inbox" => wake.inbox.notify_one(),
                 "sv_outbox" => wake.outbox.notify_one(),
+                "ap_events" => wake.runs.notify_waiters(),
                 _ => {}
             }
             Ok(true)
@@ -72,7 +74,7 @@ async fn listen_once(
         Some(Err(e)) => Err(e),
         None => Ok(false),
     };
-    let listen = client.batch_execute("LISTEN sv_inbox; LISTEN sv_outbox");
+    let listen = client.batch_execute("LISTEN sv_inbox; LISTEN sv_outbox; LISTEN ap_events");
     tokio::pin!(listen);
     loop {
         tokio::select! {

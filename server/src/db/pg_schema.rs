@@ -16,7 +16,8 @@ const MIGRATIONS: &[&str] = &[
     V4_GUESTS_SEEN,
     V5_OUTBOX_FORMS,
     V6_HANDOFFS,
-    V7_CONSOLE,
+    V7_JOBS,
+    V8_CONSOLE,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -170,8 +171,38 @@ CREATE UNIQUE INDEX IF NOT EXISTS sv_handoffs_open ON sv_handoffs (channel, user
 CREATE INDEX IF NOT EXISTS sv_handoffs_opened ON sv_handoffs (opened_ms);
 ";
 
-/// Version 7: the staff console (see SQLite's version 6).
-const V7_CONSOLE: &str = "
+/// Version 7: the scheduler's jobs (`db/jobs.rs`), as on SQLite plus the claim columns (the
+/// claim expires on the database's clock, like the outbox's); the guests who opted out of
+/// proactive messages; and the inbox by guest, for when a guest last wrote.
+const V7_JOBS: &str = "
+CREATE TABLE IF NOT EXISTS sv_jobs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    due_ms BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    last_error TEXT,
+    detail TEXT,
+    created_ms BIGINT NOT NULL,
+    done_ms BIGINT,
+    claimed_by TEXT,
+    claim_until TIMESTAMPTZ
+);
+CREATE INDEX IF NOT EXISTS sv_jobs_due ON sv_jobs (due_ms, id) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS sv_jobs_done ON sv_jobs (done_ms) WHERE state != 'pending';
+CREATE TABLE IF NOT EXISTS sv_optouts (
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    since_ms BIGINT NOT NULL,
+    PRIMARY KEY (channel, user_id)
+);
+CREATE INDEX IF NOT EXISTS sv_inbox_guest ON sv_inbox (channel, user_id, sent_at_ms);
+";
+
+/// Version 8: the staff console (see SQLite's version 7).
+const V8_CONSOLE: &str = "
 CREATE TABLE IF NOT EXISTS sv_staff (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,

@@ -406,7 +406,11 @@ impl Queue for Db {
     }
 }
 
-fn queue(tx: &rusqlite::Transaction<'_>, reply: &Reply, now_ms: i64) -> rusqlite::Result<()> {
+pub(super) fn queue(
+    tx: &rusqlite::Transaction<'_>,
+    reply: &Reply,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
         "INSERT INTO sv_outbox (channel, recipient, text, correlation, state, next_attempt_ms,
              created_ms, form)

@@ -23,7 +23,8 @@ const MIGRATIONS: &[&str] = &[
     V3_CANCEL_REQUESTS,
     V4_OUTBOX_FORMS,
     V5_HANDOFFS,
-    V6_CONSOLE,
+    V6_JOBS,
+    V7_CONSOLE,
 ];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
@@ -139,11 +140,39 @@ CREATE UNIQUE INDEX sv_handoffs_open ON sv_handoffs (channel, user_id) WHERE clo
 CREATE INDEX sv_handoffs_opened ON sv_handoffs (opened_ms);
 ";
 
-/// Version 6: the staff console (`db::ConsoleStore`): staff accounts with their password
+/// Version 6: the scheduler's jobs (`db/jobs.rs`): unique by idempotency key, a JSON payload,
+/// due on the scheduler's clock, `detail` saying why one was skipped; the guests who opted out
+/// of proactive messages; and the inbox by guest, for when a guest last wrote (the 24-hour
+/// windows).
+const V6_JOBS: &str = "
+CREATE TABLE sv_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    payload TEXT NOT NULL,
+    due_ms INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    detail TEXT,
+    created_ms INTEGER NOT NULL,
+    done_ms INTEGER
+);
+CREATE INDEX sv_jobs_due ON sv_jobs (state, due_ms, id);
+CREATE TABLE sv_optouts (
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    since_ms INTEGER NOT NULL,
+    PRIMARY KEY (channel, user_id)
+);
+CREATE INDEX sv_inbox_guest ON sv_inbox (channel, user_id, sent_at_ms);
+";
+
+/// Version 7: the staff console (`db::ConsoleStore`): staff accounts with their password
 /// hashes (argon2id, PHC strings), their sessions (the token's SHA-256, never the token), and
 /// every text a guest wrote, for the conversation list, its text search and the messages per
 /// day.
-const V6_CONSOLE: &str = "
+const V7_CONSOLE: &str = "
 CREATE TABLE sv_staff (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,

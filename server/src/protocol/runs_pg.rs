@@ -8,6 +8,7 @@ mod shared;
 mod sql;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use agent_protocol::{
     CancelAction, Error, RunEnd, RunRecord, RunStatus, RunStore, StoredEvent, ThreadQuery,
@@ -28,6 +29,9 @@ use super::runs_db::rows::{
 /// The Agent Protocol's records in Postgres.
 pub(crate) struct PgRunStore {
     pool: Pool,
+    /// Woken by the replica's `LISTEN` connection when any run's events change
+    /// (`NOTIFY ap_events`), for [`RunStore::wait_events`].
+    events: Arc<tokio::sync::Notify>,
 }
 
 impl ReadRow for Row {
@@ -85,8 +89,10 @@ impl Filter {
 
 impl PgRunStore {
     /// The store over `pool`, whose database the server's migrations brought to version 2.
-    pub(crate) fn new(pool: Pool) -> Self {
-        PgRunStore { pool }
+    /// The store on `pool`; `events` is woken when another replica stores a run's events
+    /// (the server's `LISTEN` connection notifies it).
+    pub(crate) fn new(pool: Pool, events: Arc<tokio::sync::Notify>) -> Self {
+        PgRunStore { pool, events }
     }
 
     async fn client(&self, what: &'static str) -> Result<Object, Error> {
@@ -314,6 +320,8 @@ impl RunStore for PgRunStore {
                 // A second end replaces the first's events.
                 (sql::DELETE_RUN_EVENTS, &[run]),
                 (sql::INSERT_EVENTS, &[run, &seqs, &names, &data]),
+                // Delivered at commit: readers on other replicas see the end at once.
+                (sql::NOTIFY_EVENTS, &[run]),
             ],
         )
         .await
@@ -379,6 +387,12 @@ impl RunStore for PgRunStore {
 
     async fn append_events(&self, run_id: &str, events: &[StoredEvent]) -> Result<(), Error> {
         self.append(run_id, events).await
+    }
+
+    async fn wait_events(&self, _run_id: &str, within: std::time::Duration) {
+        // Any run's change wakes every reader (each reads again, a cheap query); one that
+        // came before this wait began is caught by the next wait or by `within`.
+        let _ = tokio::time::timeout(within, self.events.notified()).await;
     }
 
     async fn request_cancel(

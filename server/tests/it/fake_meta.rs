@@ -1,8 +1,8 @@
 //! A loopback fake of Meta's Graph API Send endpoints (Instagram and WhatsApp), speaking the
 //! documented protocol: Bearer auth required, `{"recipient_id","message_id"}` or the WhatsApp
 //! `contacts`/`messages` answer, error envelopes with `code`/`error_subcode`, Instagram's
-//! 1000-byte and WhatsApp's 4096-character text limits. It records every request and can be
-//! told to fail.
+//! 1000-byte and WhatsApp's 4096-character text limits, WhatsApp's template messages (a name,
+//! a language code and components). It records every request and can be told to fail.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -23,6 +23,8 @@ pub(crate) struct Received {
     pub(crate) body: Value,
     /// What the fake answered.
     pub(crate) status: u16,
+    /// When it was answered.
+    pub(crate) at: std::time::Instant,
 }
 
 impl Received {
@@ -175,9 +177,23 @@ async fn messages(
         (StatusCode::from_u16(failure.status).unwrap(), failure.body)
     } else if whatsapp {
         let text = parsed["text"]["body"].as_str().unwrap_or_default();
-        if parsed["messaging_product"] != "whatsapp" || parsed["type"] != "text" {
+        let template = &parsed["template"];
+        let kind = parsed["type"].as_str().unwrap_or_default();
+        if parsed["messaging_product"] != "whatsapp" || !["text", "template"].contains(&kind) {
             graph_error(StatusCode::BAD_REQUEST, 100, "Invalid parameter")
-        } else if text.is_empty() || text.chars().count() > 4096 {
+        } else if kind == "template"
+            && (template["name"].as_str().is_none_or(str::is_empty)
+                || template["language"]["code"]
+                    .as_str()
+                    .is_none_or(str::is_empty)
+                || !template["components"].is_array())
+        {
+            graph_error(
+                StatusCode::BAD_REQUEST,
+                132000,
+                "Number of parameters does not match the expected number of params",
+            )
+        } else if kind == "text" && (text.is_empty() || text.chars().count() > 4096) {
             graph_error(
                 StatusCode::BAD_REQUEST,
                 100,
@@ -210,6 +226,7 @@ async fn messages(
         authorization,
         body: parsed,
         status: status.as_u16(),
+        at: std::time::Instant::now(),
     });
     (status, axum::Json(answer)).into_response()
 }

@@ -11,21 +11,40 @@ use server::testing::verify;
 
 use crate::common::{self, Running, eventually};
 use crate::fake_meta::FakeMeta;
+use crate::fake_smtp::FakeSmtp;
 use crate::meta::SECRET as META_SECRET;
 use crate::staff_notify::{Receiver, SECRET as HOOK_SECRET};
 use crate::webhooks::{channel_flags, deliver, ig_message};
 
-async fn start(name: &str) -> (Running, FakeMeta, Receiver, std::path::PathBuf) {
+/// A server whose staff are told through a signed webhook and by email, with what it talks
+/// to.
+struct Setup {
+    running: Running,
+    fake: FakeMeta,
+    receiver: Receiver,
+    smtp: FakeSmtp,
+    db: std::path::PathBuf,
+}
+
+async fn start(name: &str) -> Setup {
     let fake = FakeMeta::start().await;
     let (receiver, _) = Receiver::start().await;
+    let smtp = FakeSmtp::start(None).await;
     let dir = common::fresh_dir(name);
     let mut flags = channel_flags(&fake);
+    let smtp_url = format!("smtp://127.0.0.1:{}?tls=none", smtp.port);
     flags.extend(
         [
             "--staff-webhook-url",
             &receiver.url,
             "--staff-webhook-secret",
             HOOK_SECRET,
+            "--smtp-url",
+            &smtp_url,
+            "--staff-email-from",
+            "assistant@hotel.test",
+            "--staff-email-to",
+            "desk@hotel.test",
             "--staff-hours",
             "09:00-21:30",
         ]
@@ -33,7 +52,13 @@ async fn start(name: &str) -> (Running, FakeMeta, Receiver, std::path::PathBuf) 
     );
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let running = common::start(common::config(&dir, &flags)).await;
-    (running, fake, receiver, dir.join("agent.db"))
+    Setup {
+        running,
+        fake,
+        receiver,
+        smtp,
+        db: dir.join("agent.db"),
+    }
 }
 
 /// Delivers guest `user`'s message `text` (id `mid`) on Instagram.
@@ -74,7 +99,13 @@ async fn staff(running: &Running, path: &str, body: Option<Value>) -> (u16, Valu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_asks_for_a_person_staff_reply_and_hand_back() {
-    let (running, fake, receiver, _) = start("handoff-walk").await;
+    let Setup {
+        running,
+        fake,
+        receiver,
+        smtp,
+        ..
+    } = start("handoff-walk").await;
     let t0 = 1_795_302_000_000;
     guest(&running, "nora", "n1", "can I talk to a human please", t0).await;
     let first = replies(&fake, "nora", 1).await;
@@ -96,6 +127,15 @@ async fn a_guest_asks_for_a_person_staff_reply_and_hand_back() {
         notice.contains("nora") && notice.contains("talk to a human"),
         "{notice}"
     );
+    // And by email.
+    let email = smtp.sessions(1).await.remove(0);
+    assert_eq!(email.rcpt_to, ["<desk@hotel.test>"]);
+    let subject = email.header("Subject").unwrap_or_default();
+    assert!(
+        subject.contains("nora") && subject.contains("Instagram"),
+        "{subject}"
+    );
+    assert!(email.body().contains("talk to a human"), "{}", email.body());
 
     let (status, open) = staff(&running, "", None).await;
     assert_eq!(status, 200);
@@ -200,7 +240,9 @@ async fn a_guest_asks_for_a_person_staff_reply_and_hand_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_replies_follow_each_channels_window_and_bad_requests_are_refused() {
-    let (running, fake, _receiver, db) = start("handoff-windows").await;
+    let Setup {
+        running, fake, db, ..
+    } = start("handoff-windows").await;
     guest(
         &running,
         "olga",
@@ -303,7 +345,7 @@ fn now_ms() -> i64 {
 /// the agent answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_chat_says_when_a_person_has_the_conversation() {
-    let (running, _fake, _receiver, _) = start("handoff-web").await;
+    let Setup { running, .. } = start("handoff-web").await;
     let opened = running.chat("pilar", "quiero hablar con alguien").await;
     assert_eq!(opened["handoff"], "asked_for_person", "{opened}");
     assert!(

@@ -35,6 +35,10 @@ const TABLE: &[(&str, Tone, Option<&str>)] = &[
     ("Hay chinches en la cama", Negative, Some("health")),
     ("Nos intoxicamos con la cena del restaurante", Neutral, Some("health")),
     ("Quiero la hoja de reclamaciones", Neutral, Some("legal threat")),
+    ("Mi madre se cayó en la ducha", Neutral, Some("safety")),
+    ("mi hijo se cayo!", Neutral, Some("safety")),
+    // "Se cayó el viaje": the trip fell through, nobody fell.
+    ("olvídalo, se cayó el viaje", Neutral, None),
     // Amenities that share a word with an alarm are questions, not emergencies.
     ("Is there a tennis court?", Neutral, None),
     ("Does the room have a smoke detector?", Neutral, None),

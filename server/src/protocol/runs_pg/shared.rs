@@ -19,8 +19,21 @@ impl PgRunStore {
         let data: Vec<&str> = events.values().map(|e| e.data.as_str()).collect();
         let params: [&(dyn ToSql + Sync); 4] = [&run_id, &seqs, &names, &data];
         self.execute("store a running run's events", sql::APPEND_EVENTS, &params)
+            .await?;
+        // After the insert committed, so a reader woken by it finds the events.
+        self.notify_events(run_id).await;
+        Ok(())
+    }
+
+    /// Wakes readers of `run_id` on every replica; a failure only costs them a poll.
+    pub(super) async fn notify_events(&self, run_id: &str) {
+        let params: [&(dyn ToSql + Sync); 1] = [&run_id];
+        if let Err(e) = self
+            .execute("notify a run's readers", sql::NOTIFY_EVENTS, &params)
             .await
-            .map(drop)
+        {
+            tracing::debug!(error = %e, run = run_id, "NOTIFY ap_events");
+        }
     }
 
     pub(super) async fn ask_cancel(

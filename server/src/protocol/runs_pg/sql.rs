@@ -162,6 +162,10 @@ pub(super) const STALE: &str = concat!(
 
 /// A running run's events, `$2`…`$4` as in [`INSERT_EVENTS`], written only while the run is
 /// in flight (after its end, the end's events stand); a seq stored already is replaced.
+/// Tells every replica's `LISTEN` connection that run `$1`'s events or record changed, so a
+/// reader following it reads again at once rather than at its next poll.
+pub(super) const NOTIFY_EVENTS: &str = "SELECT pg_notify('ap_events', $1)";
+
 pub(super) const APPEND_EVENTS: &str = "INSERT INTO ap_run_events (run_id, seq, event, data)
     SELECT $1, e.seq, e.event, e.data
     FROM unnest($2::bigint[], $3::text[], $4::text[]) AS e(seq, event, data)
@@ -217,6 +221,7 @@ pub(super) fn all() -> impl Iterator<Item = &'static str> {
         HEARTBEAT,
         STALE,
         APPEND_EVENTS,
+        NOTIFY_EVENTS,
         REQUEST_CANCEL,
         CANCEL_REQUESTS,
         LOCK_THREAD,
