@@ -126,19 +126,20 @@ async fn an_old_single_row_version_table_is_upgraded_in_place_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newer_schema_is_refused_naming_both_versions() {
     let dir = fresh_dir("schema-newer");
+    let newer = NEWEST + 1;
     let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
-    db.execute_batch(
-        "CREATE TABLE sv_schema (version INTEGER NOT NULL); INSERT INTO sv_schema VALUES (7);",
-    )
+    db.execute_batch(&format!(
+        "CREATE TABLE sv_schema (version INTEGER NOT NULL); INSERT INTO sv_schema VALUES ({newer});"
+    ))
     .unwrap();
     drop(db);
     let Err(error) = server::Server::start(config(&dir, &[])).await else {
         panic!("a newer schema was accepted");
     };
     let message = error.to_string();
-    assert!(message.contains("version 7"), "{message}");
+    assert!(message.contains(&format!("version {newer}")), "{message}");
     assert!(message.contains(&format!("({NEWEST})")), "{message}");
-    assert_eq!(versions(&dir), vec![7]);
+    assert_eq!(versions(&dir), vec![newer]);
     let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
     let columns: i64 = db
         .query_row(
