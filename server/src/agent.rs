@@ -9,14 +9,19 @@
 //! turn would read a stale head and allocate a checkpoint id that is already taken.
 
 mod exclusion;
+mod hold;
+mod meter;
 mod staff;
+
+use self::hold::HOLD_WAIT;
+pub(crate) use self::hold::Hold;
+use self::meter::{BreakerProbe, metered};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use agent_nodes::resilience::BreakerState;
-use agent_nodes::{ChatModel, ChatRequest, ChatResponse};
 use agent_protocol::ThreadLocks;
 use graph_core::{Checkpointer, CompiledGraph, EventKind, Resume, RunConfig, RunOutput, Store};
 use hotel::{Bookings, Catalog, Clock};
@@ -29,104 +34,10 @@ use tracing::Instrument;
 use self::exclusion::InFlight;
 use crate::Error;
 use crate::config::{Config, LlmProvider};
-use crate::db::Queue;
 use crate::metrics::Metrics;
 use crate::metrics::{NodeLabels, OutcomeLabels, ProviderLabels};
 use crate::sched::Scheduler;
 use crate::storage::Storage;
-
-/// How long a chat turn waits for another replica's turn on its thread before giving up.
-const HOLD_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Where a turn or an API run holds its thread across replicas, and for how long at a time.
-#[derive(Clone)]
-pub(crate) struct Hold {
-    pub(crate) queue: Arc<dyn Queue>,
-    pub(crate) lease: std::time::Duration,
-}
-
-/// A thread held, renewed until dropped; dropping it gives the thread back.
-struct Held {
-    hold: Hold,
-    channel: String,
-    user: String,
-    renewing: tokio::task::JoinHandle<()>,
-}
-
-impl Hold {
-    /// Holds the thread of `user` on `channel`, waiting up to `wait` for another replica's turn
-    /// or run; `None` when it could not.
-    async fn take(
-        &self,
-        channel: &str,
-        user: &str,
-        wait: std::time::Duration,
-    ) -> Result<Option<Held>, Error> {
-        if !self.queue.hold(channel, user, wait).await? {
-            return Ok(None);
-        }
-        let renewing = tokio::spawn({
-            let (queue, lease) = (Arc::clone(&self.queue), self.lease);
-            let (channel, user) = (channel.to_owned(), user.to_owned());
-            async move {
-                loop {
-                    tokio::time::sleep(lease / 3).await;
-                    match queue.renew_hold(&channel, &user).await {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            tracing::warn!(channel, user, "lost the thread's hold");
-                            return;
-                        }
-                        Err(e) => tracing::warn!(error = %e, "renewing the thread's hold"),
-                    }
-                }
-            }
-        });
-        Ok(Some(Held {
-            hold: self.clone(),
-            channel: channel.to_owned(),
-            user: user.to_owned(),
-            renewing,
-        }))
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        self.renewing.abort();
-        let (queue, channel, user) = (
-            Arc::clone(&self.hold.queue),
-            std::mem::take(&mut self.channel),
-            std::mem::take(&mut self.user),
-        );
-        // Given back in the background; should that fail, the hold lapses on its own.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                if let Err(e) = queue.unhold(&channel, &user).await {
-                    tracing::warn!(error = %e, "giving the thread's hold back");
-                }
-            });
-        }
-    }
-}
-
-/// API runs hold their thread as the server's turns do, so an SDK run, a guest's webhook turn
-/// and a chat turn on one thread take turns across replicas. A thread `channel:user` (a
-/// guest's) is held on the guest's row; any other id on a row of its own.
-#[async_trait::async_trait]
-impl agent_protocol::ThreadHold for Hold {
-    async fn hold(&self, thread: &str) -> Result<Box<dyn Send + Sync>, agent_protocol::Error> {
-        let (channel, user) = thread.split_once(':').unwrap_or(("thread", thread));
-        loop {
-            match self.take(channel, user, HOLD_WAIT).await {
-                Ok(Some(held)) => return Ok(Box::new(held)),
-                // A long turn elsewhere: a run waits its turn, however long.
-                Ok(None) => {}
-                Err(e) => return Err(agent_protocol::Error::Storage(e.to_string())),
-            }
-        }
-    }
-}
 
 /// The hotel agent's graph id in LangGraph's API.
 pub(crate) const HOTEL_GRAPH: &str = "hotel";
@@ -163,8 +74,6 @@ pub(crate) struct Message {
     /// Follows the message through the logs and the run's checkpoints.
     pub(crate) correlation: String,
 }
-
-type BreakerProbe = Box<dyn Fn() -> BreakerState + Send + Sync>;
 
 /// The agent graph and what the API reads beside it.
 pub(crate) struct Agent {
@@ -552,22 +461,6 @@ impl Agent {
     }
 }
 
-/// `client` with its calls counted, and a probe of its circuit breaker named by provider.
-fn metered<C: ChatModel + 'static>(
-    client: C,
-    breaker: fn(&C) -> BreakerState,
-    metrics: &Arc<Metrics>,
-) -> (Arc<dyn ChatModel>, (String, BreakerProbe)) {
-    let client = Arc::new(client);
-    let provider = client.provider().to_owned();
-    let probed = Arc::clone(&client);
-    let probe: BreakerProbe = Box::new(move || breaker(&probed));
-    (
-        Metered::wrap(client, Arc::clone(metrics)),
-        (provider, probe),
-    )
-}
-
 fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnOutcome {
     let booked = state
         .tool_results
@@ -588,53 +481,5 @@ fn outcome(thread_id: String, state: &Conversation, nodes: Vec<String>) -> TurnO
         focus: state.focus.clone(),
         booked,
         language: state.language,
-    }
-}
-
-/// A model whose calls are counted by provider and outcome.
-struct Metered {
-    inner: Arc<dyn ChatModel>,
-    metrics: Arc<Metrics>,
-}
-
-impl Metered {
-    fn wrap(inner: Arc<dyn ChatModel>, metrics: Arc<Metrics>) -> Arc<dyn ChatModel> {
-        Arc::new(Metered { inner, metrics })
-    }
-
-    fn count(&self, result: &Result<ChatResponse, agent_nodes::Error>) {
-        let outcome = match result {
-            Ok(_) => "ok",
-            Err(agent_nodes::Error::Timeout { .. }) => "timeout",
-            Err(agent_nodes::Error::CircuitOpen { .. }) => "circuit_open",
-            Err(agent_nodes::Error::Http { .. }) => "http_error",
-            Err(agent_nodes::Error::Transport { .. }) => "transport_error",
-            Err(agent_nodes::Error::Malformed { .. }) => "malformed",
-            Err(_) => "error",
-        };
-        self.metrics.llm_call(self.inner.provider(), outcome);
-    }
-}
-
-#[async_trait::async_trait]
-impl ChatModel for Metered {
-    fn provider(&self) -> &str {
-        self.inner.provider()
-    }
-
-    async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, agent_nodes::Error> {
-        let result = self.inner.chat(request).await;
-        self.count(&result);
-        result
-    }
-
-    async fn chat_stream(
-        &self,
-        request: &ChatRequest,
-        on_text: &(dyn for<'s> Fn(&'s str) + Send + Sync),
-    ) -> Result<ChatResponse, agent_nodes::Error> {
-        let result = self.inner.chat_stream(request, on_text).await;
-        self.count(&result);
-        result
     }
 }

@@ -1,12 +1,11 @@
 //! The human handoff on the server. The graph decides (a turn that opens a handoff pauses the
 //! thread in `await_staff`; while it waits the agent answers nothing); this module records it
-//! for staff (`db::Handoffs`), tells them (`staff::StaffNotify`, retried with backoff), and
-//! carries staff's replies to the guest through the outbox under each channel's rules:
-//! WhatsApp allows a business's message only within 24 hours of the guest's last one;
-//! Instagram allows a person's reply, tagged `HUMAN_AGENT`, up to 7 days after it.
+//! for staff (`db::Handoffs`), tells them (a `sched::staff_notice` job per target, retried
+//! with backoff), and carries staff's replies to the guest through the outbox under each
+//! channel's rules: WhatsApp allows a business's message only within 24 hours of the guest's
+//! last one; Instagram allows a person's reply, tagged `HUMAN_AGENT`, up to 7 days after it.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use hotel_agent::{HandoffReason, StaffAction};
 
@@ -14,15 +13,12 @@ use crate::agent::{Hold, TurnOutcome};
 use crate::db::{Handoff, Reply};
 use crate::meta::form::Form;
 use crate::meta::{Channel, split};
-use crate::staff::Notice;
 use crate::state::{App, now_ms};
 
 /// A day: WhatsApp's window, and Instagram's for untagged messages.
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 /// How long after the guest's last message a person may still reply on Instagram.
 const HUMAN_AGENT_MS: i64 = 7 * DAY_MS;
-/// Attempts at telling staff of a new handoff, per target, before giving up (logged).
-const NOTIFY_ATTEMPTS: u32 = 8;
 
 /// After a guest's turn: a turn that leaves a person with the conversation opens its handoff
 /// (once; staff are told of a new one) and moves its last-guest time.
@@ -45,7 +41,15 @@ pub(crate) async fn after_turn(
         Ok((id, true)) => {
             tracing::info!(handoff = id, channel, user, %reason, "a person was asked to take over");
             app.metrics.handoffs_opened.inc();
-            notify(app, channel, user, reason, text, turn.focus.as_deref());
+            notify(
+                app,
+                id,
+                (channel, user),
+                reason,
+                text,
+                turn.focus.as_deref(),
+            )
+            .await;
         }
         Ok((_, false)) => {
             if let Err(e) = app.db.guest_wrote(channel, user, now).await {
@@ -56,50 +60,35 @@ pub(crate) async fn after_turn(
     }
 }
 
-/// Tells staff of a new handoff, each configured target retried with backoff in a task of
-/// its own (a notice is worth a delay, not the guest's turn).
-fn notify(
+/// Tells staff of new handoff `id`: a job per configured target, stored in the database and
+/// retried with backoff by the scheduler (`sched::staff_notice`), so a restart loses none.
+async fn notify(
     app: &App,
-    channel: &str,
-    user: &str,
+    id: i64,
+    (channel, user): (&str, &str),
     reason: HandoffReason,
     text: &str,
     focus: Option<&str>,
 ) {
-    let Some(staff) = app.staff.clone() else {
+    let Some(staff) = &app.staff else {
         return;
     };
     // The hotel the conversation is about, when it is about one.
     let hotel = focus
         .and_then(|code| app.agent.catalog.hotel(code).ok())
         .map_or_else(|| "our hotels".to_owned(), |h| h.name.clone());
-    let notice = Notice::new(&hotel, channel, user, reason, text, chrono::Utc::now());
-    for target in staff.targets() {
-        let (staff, notice, metrics) = (staff.clone(), notice.clone(), Arc::clone(&app.metrics));
-        tokio::spawn(async move {
-            for attempt in 1..=NOTIFY_ATTEMPTS {
-                match staff.send(target, &notice).await {
-                    Ok(()) => {
-                        metrics.staff_notices(target.as_str(), "delivered");
-                        return;
-                    }
-                    Err(e) if e.is_retryable() && attempt < NOTIFY_ATTEMPTS => {
-                        let wait = e.retry_after().unwrap_or_else(|| {
-                            crate::outbox::backoff(Duration::from_secs(2), i64::from(attempt))
-                        });
-                        tracing::warn!(target = target.as_str(), error = %e, attempt, ?wait,
-                            "telling staff failed; will retry");
-                        tokio::time::sleep(wait).await;
-                    }
-                    Err(e) => {
-                        metrics.staff_notices(target.as_str(), "failed");
-                        tracing::error!(target = target.as_str(), error = %e, attempt,
-                            "telling staff of a handoff failed");
-                        return;
-                    }
-                }
-            }
-        });
+    let scheduler = app.agent.scheduler();
+    let notice = crate::sched::staff_notice::Handoff {
+        id,
+        hotel: &hotel,
+        channel,
+        user,
+        reason,
+        message: text,
+    };
+    let planned = crate::sched::staff_notice::plan(&scheduler, staff, &notice).await;
+    if let Err(e) = planned {
+        tracing::error!(error = %e, handoff = id, "scheduling the staff's notice");
     }
 }
 

@@ -9,13 +9,15 @@
 //! together), and two replicas never both queue one. A job failing to read what it needs is
 //! tried again with backoff, then recorded as failed.
 //!
-//! Kinds: [`pre_arrival`] (the reminder the day before check-in). A kind is a `KIND` name, a
-//! function that plans it and one that runs it; a message when staff change a booking would be
-//! another.
+//! Kinds: [`pre_arrival`] (the reminder the day before check-in) and [`staff_notice`] (telling
+//! staff of a new handoff: the one kind that does network I/O, at least once). A kind is a
+//! `KIND` name, a function that plans it and one that runs it; a message when staff change a
+//! booking would be another.
 
 mod clock;
 pub(crate) mod pre_arrival;
 mod reminder;
+pub(crate) mod staff_notice;
 pub(crate) mod template;
 
 use std::sync::Arc;
@@ -33,7 +35,7 @@ use crate::state::{App, now_ms};
 pub(crate) use pre_arrival::plan as plan_pre_arrival;
 
 /// The kinds this build runs (in a rollout, an older replica leaves newer kinds alone).
-const KINDS: &[&str] = &[pre_arrival::KIND];
+const KINDS: &[&str] = &[pre_arrival::KIND, staff_notice::KIND];
 /// Jobs claimed at a time.
 const BATCH: usize = 16;
 /// How often the database is looked at without a wake-up.
@@ -118,6 +120,7 @@ async fn run_one(app: &App, scheduler: &Scheduler, job: Job) {
     let now = scheduler.clock.now_ms();
     let ran = match job.kind.as_str() {
         pre_arrival::KIND => pre_arrival::run(app, scheduler, &job.key, &job.payload, now).await,
+        staff_notice::KIND => Ok(staff_notice::run(app, &job, now).await),
         other => Ok(Outcome::Failed(format!(
             "no runner for jobs of kind {other}"
         ))),

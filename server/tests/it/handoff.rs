@@ -13,7 +13,7 @@ use crate::common::{self, Running, eventually};
 use crate::fake_meta::FakeMeta;
 use crate::fake_smtp::FakeSmtp;
 use crate::meta::SECRET as META_SECRET;
-use crate::staff_notify::{Receiver, SECRET as HOOK_SECRET};
+use crate::staff_notify::{Answer, Receiver, SECRET as HOOK_SECRET};
 use crate::webhooks::{channel_flags, deliver, ig_message};
 
 /// A server whose staff are told through a signed webhook and by email, with what it talks
@@ -345,7 +345,12 @@ fn now_ms() -> i64 {
 /// the agent answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_chat_says_when_a_person_has_the_conversation() {
-    let Setup { running, .. } = start("handoff-web").await;
+    let Setup {
+        running, receiver, ..
+    } = start("handoff-web").await;
+    // The staff webhook is down at first: the notice is retried (after the receiver's
+    // Retry-After) until it is delivered.
+    receiver.answer([Answer::Status(503, vec![("retry-after", "1")], "busy")]);
     let opened = running.chat("pilar", "quiero hablar con alguien").await;
     assert_eq!(opened["handoff"], "asked_for_person", "{opened}");
     assert!(
@@ -373,6 +378,13 @@ async fn the_web_chat_says_when_a_person_has_the_conversation() {
     )
     .await;
     assert_eq!(status, 204);
+    let hits = eventually(20, "the notice delivered on its second try", || async {
+        let hits = receiver.hits();
+        (hits.len() >= 2).then_some(hits)
+    })
+    .await;
+    assert_eq!(hits.len(), 2, "delivered once, after one failure");
+    assert_eq!(hits[0].body, hits[1].body, "the same notice again");
     let back = running.chat("pilar", "gracias!").await;
     assert_eq!(back["handoff"], Value::Null, "{back}");
     assert!(!back["reply"].as_str().unwrap().is_empty(), "{back}");

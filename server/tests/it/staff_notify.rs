@@ -64,7 +64,7 @@ impl Hit {
 }
 
 /// What the receiver answers next.
-enum Answer {
+pub(crate) enum Answer {
     Status(u16, Vec<(&'static str, &'static str)>, &'static str),
     /// Never answers.
     Hang,
@@ -98,7 +98,7 @@ impl Receiver {
         (receiver, staff)
     }
 
-    fn answer(&self, answers: impl IntoIterator<Item = Answer>) {
+    pub(crate) fn answer(&self, answers: impl IntoIterator<Item = Answer>) {
         self.script.lock().unwrap().extend(answers);
     }
 
