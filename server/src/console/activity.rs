@@ -131,8 +131,9 @@ pub(crate) async fn activity(app: &App, days: u32) -> Result<Activity, Error> {
     let from_ms = ((wall_today - epoch).num_days() - i64::from(days)) * DAY_MS;
     let (mut messages, mut handoffs) = (vec![0; all.len()], vec![0; all.len()]);
     for counts in app.db.per_day(from_ms).await? {
-        let day = epoch + chrono::Duration::days(counts.day + shift);
-        if let Some(i) = index(day).filter(|i| *i < all.len()) {
+        let day = chrono::TimeDelta::try_days(counts.day.saturating_add(shift))
+            .and_then(|d| epoch.checked_add_signed(d));
+        if let Some(i) = day.and_then(index).filter(|i| *i < all.len()) {
             messages[i] = counts.messages;
             handoffs[i] = counts.handoffs;
         }
