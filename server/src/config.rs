@@ -109,7 +109,12 @@ pub struct Config {
     /// window (six body parameters, see the README); unset: such reminders are skipped.
     #[arg(long, env = "WHATSAPP_REMINDER_TEMPLATE")]
     pub whatsapp_reminder_template: Option<String>,
-    /// The reminder template's language code for each guest language, `en:en_US,es:es`.
+    /// The approved WhatsApp template a message about a booking staff changed is sent as
+    /// outside the 24-hour window (four body parameters: hotel, reference, what changed, the
+    /// fee or charge); unset: such guests are not told, and the console says so.
+    #[arg(long, env = "WHATSAPP_CHANGE_TEMPLATE")]
+    pub whatsapp_change_template: Option<String>,
+    /// The templates' language code for each guest language, `en:en_US,es:es`.
     #[arg(long, env = "WHATSAPP_REMINDER_LANGUAGES", default_value = "en:en_US,es:es", value_parser = crate::sched::template::parse_languages)]
     pub whatsapp_reminder_languages: crate::sched::template::TemplateLanguages,
     /// Graph API version used by both Send APIs.
@@ -337,6 +342,7 @@ impl Config {
                 "WHATSAPP_REMINDER_TEMPLATE",
                 &self.whatsapp_reminder_template,
             ),
+            ("WHATSAPP_CHANGE_TEMPLATE", &self.whatsapp_change_template),
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(Error::Config {
@@ -535,6 +541,11 @@ impl fmt::Display for Config {
             f,
             "WHATSAPP_REMINDER_TEMPLATE={}",
             plain(&self.whatsapp_reminder_template)
+        )?;
+        writeln!(
+            f,
+            "WHATSAPP_CHANGE_TEMPLATE={}",
+            plain(&self.whatsapp_change_template)
         )?;
         writeln!(
             f,

@@ -4,11 +4,13 @@
 //! code), recorded as the staff member's; the guest is then told through their channel, when
 //! its window allows a business to write (the web chat has no way to reach a guest).
 
+use agent_nodes::nlu::Language;
 use chrono::NaiveDate;
 use hotel::{Booking, BookingRef, BookingStatus, Change, GuestId, Modification, StayDates};
 use serde::Serialize;
 
 use crate::db::Reply;
+use crate::meta::form::{Form, Template};
 use crate::meta::{Channel, split};
 use crate::state::{App, correlation_id, now_ms};
 
@@ -263,35 +265,73 @@ async fn tell_guest(app: &App, guest: &GuestId, change: &Change) -> (bool, Strin
             return (false, "the server could not tell; see the log".into());
         }
     };
-    let form = match crate::handoff::window(channel, now_ms() - last) {
-        Ok(form) => form,
-        Err(crate::handoff::Refused::OutsideWindow(why)) => return (false, why),
-        Err(_) => return (false, "the guest's channel refuses messages now".into()),
-    };
+    let language = crate::sched::guest_language(app, &guest.channel, &guest.user)
+        .await
+        .unwrap_or_default();
     let b = &change.booking;
     let hotel = app
         .agent
         .catalog
         .hotel(&b.quote.hotel)
         .map_or_else(|_| b.quote.hotel.clone(), |h| h.name.clone());
-    let text = match b.status {
-        BookingStatus::Cancelled => format!(
-            "Your booking {} at {hotel} has been cancelled by our staff. Cancellation charge: {}.",
-            b.reference, change.modification.fee
+    let fee = change.modification.fee.to_string();
+    let (what, text) = match (b.status, language) {
+        (BookingStatus::Cancelled, Language::Es) => (
+            "cancelada".to_owned(),
+            format!(
+                "Nuestro equipo ha cancelado su reserva {} en {hotel}. Cargo por cancelación: {fee}.",
+                b.reference
+            ),
         ),
-        BookingStatus::Confirmed => format!(
-            "Your booking {} at {hotel} has been moved by our staff to {} – {} (total {}, change fee {}).",
-            b.reference,
-            b.quote.check_in,
-            b.quote.check_out,
-            b.quote.total,
-            change.modification.fee
+        (BookingStatus::Cancelled, Language::En) => (
+            "cancelled".to_owned(),
+            format!(
+                "Your booking {} at {hotel} has been cancelled by our staff. Cancellation charge: {fee}.",
+                b.reference
+            ),
         ),
+        (BookingStatus::Confirmed, Language::Es) => {
+            let what = format!("del {} al {}", b.quote.check_in, b.quote.check_out);
+            let text = format!(
+                "Nuestro equipo ha cambiado su reserva {} en {hotel} {what} (total {}, cargo por el cambio {fee}).",
+                b.reference, b.quote.total
+            );
+            (what, text)
+        }
+        (BookingStatus::Confirmed, Language::En) => {
+            let what = format!("{} – {}", b.quote.check_in, b.quote.check_out);
+            let text = format!(
+                "Your booking {} at {hotel} has been moved by our staff to {what} (total {}, change fee {fee}).",
+                b.reference, b.quote.total
+            );
+            (what, text)
+        }
+    };
+    let form = match crate::handoff::window(channel, now_ms() - last) {
+        Ok(form) => form,
+        // Outside WhatsApp's window only an approved template reaches the guest.
+        Err(crate::handoff::Refused::OutsideWindow(why)) => {
+            let template = app.config.whatsapp_change_template.as_deref();
+            let code = app.config.whatsapp_reminder_languages.code(language);
+            match (channel, template, code) {
+                (Channel::Whatsapp, Some(name), Some(code)) => Form::Template(Template {
+                    name: name.to_owned(),
+                    language: code.to_owned(),
+                    params: vec![hotel.clone(), b.reference.to_string(), what, fee.clone()],
+                }),
+                _ => return (false, why),
+            }
+        }
+        Err(_) => return (false, "the guest's channel refuses messages now".into()),
     };
     let reply = Reply {
         channel,
         recipient: guest.user.clone(),
-        parts: split::split(&text, channel.limit()),
+        parts: match form {
+            // A template is one message, whatever its length.
+            Form::Template(_) => vec![text],
+            _ => split::split(&text, channel.limit()),
+        },
         correlation: format!("staff-booking:{}", b.reference),
         form,
     };

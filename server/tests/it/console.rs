@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{self, Running};
+use crate::common::{self, Running, eventually};
 use crate::fake_meta::FakeMeta;
 pub(crate) use crate::handoff::replies;
 use crate::meta::SECRET as META_SECRET;
@@ -349,5 +349,85 @@ async fn staff_cancel_a_guests_booking_and_the_guest_is_told() {
     assert_eq!(activity["cancellations"][today], 1);
     assert_eq!(activity["messages"][today], 2);
     assert_eq!(activity["provider"], "offline");
+    running.server.shutdown().await;
+}
+
+/// A booking staff cancel for a WhatsApp guest who last wrote two days ago: outside the
+/// 24-hour window only an approved template reaches them, in their language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_whatsapps_window_a_staff_change_is_told_by_template() {
+    let fake = FakeMeta::start().await;
+    let dir = common::fresh_dir("console-whatsapp-template");
+    let mut flags = channel_flags(&fake);
+    flags.extend(
+        [
+            "--admin-token",
+            ADMIN,
+            "--whatsapp-change-template",
+            "booking_changed",
+        ]
+        .map(str::to_owned),
+    );
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let running = common::start(common::config(&dir, &flags)).await;
+    let wa = "5215550009999";
+    let say = |id: &str, text: &str| {
+        let body = crate::sched::wa_message(wa, id, text, server_now_ms());
+        let running = &running;
+        async move {
+            let delivered = deliver(running, "whatsapp", &body, Some(META_SECRET)).await;
+            assert_eq!(delivered.status(), 200);
+        }
+    };
+    say(
+        "w1",
+        "hola, quiero una suite en el Seaside Resort del 10 al 12 de diciembre para 2",
+    )
+    .await;
+    replies(&fake, wa, 1).await;
+    say("w2", "sí").await;
+    let texts = replies(&fake, wa, 2).await;
+    let reference = texts[1]
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.len() == 10 && w.as_bytes()[3] == b'-')
+        .unwrap_or_else(|| panic!("no reference in {:?}", texts[1]))
+        .to_owned();
+    let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
+    db.execute(
+        "UPDATE sv_messages SET at_ms = at_ms - 2 * 86400000 WHERE user_id = ?1",
+        [wa],
+    )
+    .unwrap();
+    let cancelled = running
+        .http
+        .post(running.url(&format!("/staff/api/bookings/{reference}/cancel")))
+        .bearer_auth(ADMIN)
+        .json(&json!({"by": "Luis"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let done: Value = cancelled.json().await.unwrap();
+    assert_eq!(done["told"], true, "{done}");
+    let sent = eventually(20, "the template", || async {
+        fake.delivered()
+            .into_iter()
+            .find(|r| r.recipient() == wa && r.body["type"] == "template")
+    })
+    .await;
+    let template = &sent.body["template"];
+    assert_eq!(template["name"], "booking_changed");
+    assert_eq!(
+        template["language"]["code"], "es",
+        "the guest wrote in Spanish"
+    );
+    let params: Vec<&str> = template["components"][0]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(params[1], reference, "{params:?}");
+    assert_eq!(params[2], "cancelada", "{params:?}");
     running.server.shutdown().await;
 }
