@@ -68,7 +68,7 @@ impl PgCheckpointer {
     pub fn store(&self) -> PgStore {
         PgStore {
             pool: self.pool().clone(),
-            clock: Arc::new(system_clock),
+            clock: Arc::new(graph_core::system_clock),
         }
     }
 }
@@ -80,7 +80,7 @@ impl PgStore {
         schema::migrate_pool(&pool, "opening the store").await?;
         Ok(Self {
             pool,
-            clock: Arc::new(system_clock),
+            clock: Arc::new(graph_core::system_clock),
         })
     }
 
@@ -91,12 +91,6 @@ impl PgStore {
         self.clock = Arc::new(clock);
         self
     }
-}
-
-pub(crate) fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A time in milliseconds as a BIGINT (times past the year 292 million are clamped).

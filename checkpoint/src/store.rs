@@ -94,7 +94,7 @@ impl SqliteCheckpointer {
     pub fn store(&self) -> SqliteStore {
         SqliteStore {
             db: self.clone(),
-            clock: Arc::new(system_clock),
+            clock: Arc::new(graph_core::system_clock),
         }
     }
 }
@@ -124,12 +124,6 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         self.db.path()
     }
-}
-
-fn system_clock() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[async_trait]

@@ -8,8 +8,9 @@ use std::sync::Arc;
 pub(crate) type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// The system's clock, in milliseconds since the Unix epoch (0 before it, `u64::MAX` past the
-/// year 584 million).
-pub(crate) fn system_clock() -> u64 {
+/// year 584 million): the one place the workspace reads it (the checkpointers, the server and
+/// LangGraph's API stamp with it too).
+pub fn system_clock() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))

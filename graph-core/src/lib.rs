@@ -185,6 +185,7 @@ pub use checkpoint::{
     FieldWrite, HistoryQuery, LoadedCheckpoint, LoadedField, Metadata, PendingWrite, Source,
     WriteKind,
 };
+pub use clock::system_clock;
 pub use compiled::CompiledGraph;
 pub use config::{
     Breakpoints, DEFAULT_MAX_SUPERSTEPS, DEFAULT_SNAPSHOT_EVERY, Durability, Resume, RunConfig,

@@ -84,9 +84,7 @@ impl App {
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    i64::try_from(graph_core::system_clock()).unwrap_or(i64::MAX)
 }
 
 /// A fresh id that follows one inbound message or request through the logs, the graph run's

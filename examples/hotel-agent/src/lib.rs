@@ -205,9 +205,10 @@ pub fn turn(channel: &str, user: &str, message: &str) -> ConversationUpdate {
         .message(message)
 }
 
-/// A guest's thread id: `<channel>:<user>`.
+/// A guest's thread id: `<channel>:<user>`, the guest's [`hotel::GuestId`] as it renders (one
+/// spelling of a guest everywhere: threads, rate limits, the console).
 pub fn thread_id(channel: &str, user: &str) -> String {
-    format!("{channel}:{user}")
+    hotel::GuestId::new(channel, user).to_string()
 }
 
 /// Clears what belongs to the previous turn, and recalls the guest (with what this message

@@ -91,8 +91,10 @@ pub(crate) async fn chat(
             "text must be 1–{MAX_TEXT_CHARS} characters and not blank, got {chars}"
         )));
     }
-    if let Verdict::Limited { wait, .. } =
-        app.limits.check(&format!("{WEB_CHANNEL}:{user_id}")).await
+    if let Verdict::Limited { wait, .. } = app
+        .limits
+        .check(&hotel_agent::thread_id(WEB_CHANNEL, user_id))
+        .await
     {
         return Err(ApiError::TooManyRequests { retry_after: wait });
     }

@@ -153,7 +153,9 @@ pub(crate) async fn receive(
         let verdict = if stored_already.contains(&m.message_id) {
             Verdict::Allowed
         } else {
-            app.limits.check(&format!("{channel}:{}", m.sender)).await
+            app.limits
+                .check(&hotel_agent::thread_id(channel.as_str(), &m.sender))
+                .await
         };
         let correlation = correlation_id();
         notify.push(matches!(verdict, Verdict::Limited { notify: true, .. }));

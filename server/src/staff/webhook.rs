@@ -30,7 +30,7 @@
 //! 4xx, and 3xx, since redirects are not followed (the request was signed for this URL, and a
 //! redirected POST may turn into a GET).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use chrono::DateTime;
 use hmac::{Hmac, Mac};
@@ -103,10 +103,7 @@ impl Webhook {
         let body = serde_json::to_vec(&payload(notice, console))
             .map_err(|e| Delivery::Invalid(format!("encoding the JSON body: {e}")))?;
         // Only the signature's timestamp reads the clock: it says when this attempt was made.
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-            .to_string();
+        let timestamp = (graph_core::system_clock() / 1000).to_string();
         let mut mac = self.key.clone();
         mac.update(&signed_bytes(&timestamp, &body));
         let signature = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
