@@ -23,6 +23,7 @@ mod console;
 mod db;
 mod error;
 mod handoff;
+mod housekeeping;
 mod http;
 mod inbox;
 mod limits;
@@ -53,7 +54,8 @@ pub use error::Error;
 pub use http::{MAX_TEXT_CHARS, MAX_USER_ID, WEB_CHANNEL};
 pub use sched::template::TemplateLanguages;
 
-/// A running server: the HTTP listener, the inbox worker, the scheduler and the outbox sender.
+/// A running server: the HTTP listener, the inbox worker, the scheduler, the outbox sender and
+/// housekeeping.
 pub struct Server {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
@@ -62,6 +64,8 @@ pub struct Server {
     /// The scheduler's task (proactive messages).
     sched: JoinHandle<()>,
     outbox: JoinHandle<()>,
+    /// Deletes what is no longer needed, hourly.
+    housekeeping: JoinHandle<()>,
     /// With Postgres: the task that hears other replicas' work.
     replicas: Vec<JoinHandle<()>>,
     /// With Postgres: the task that keeps this replica's API runs alive for the others.
@@ -146,6 +150,7 @@ impl Server {
         let inbox = tokio::spawn(inbox::run(Arc::clone(&app), stopped.clone()));
         let sched = tokio::spawn(sched::run(Arc::clone(&app), stopped.clone()));
         let outbox = tokio::spawn(outbox::run(Arc::clone(&app), api, stopped.clone()));
+        let housekeeping = tokio::spawn(housekeeping::run(Arc::clone(&app), stopped.clone()));
         let router = http::router(Arc::clone(&app));
         let mut until = stopped;
         // Streamed answers (SSE, `wait`'s keep-alives) are written in small pieces: without
@@ -171,6 +176,7 @@ impl Server {
             inbox,
             sched,
             outbox,
+            housekeeping,
             replicas,
             tend,
             agent,
@@ -217,6 +223,7 @@ impl Server {
             let _ = task.await;
         }
         let _ = self.outbox.await;
+        let _ = self.housekeeping.await;
         for task in self.replicas {
             let _ = task.await;
         }

@@ -3,7 +3,7 @@
 //! and dropping, with the reason logged and stored, what can never be sent.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -20,26 +20,12 @@ pub(crate) const MAX_ATTEMPTS: i64 = 12;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// Parts sent at the same time.
 const BATCH: usize = 32;
-/// How long handled messages and finished parts are kept: beyond WhatsApp's 7 days of
-/// redeliveries, so a late duplicate is still recognised.
-const KEEP: Duration = Duration::from_secs(8 * 24 * 3600);
 
 pub(crate) async fn run(app: Arc<App>, api: SendApi, mut shutdown: watch::Receiver<bool>) {
     let api = Arc::new(api);
-    let mut last_prune: Option<Instant> = None;
     loop {
         if *shutdown.borrow() {
             break;
-        }
-        if last_prune.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
-            last_prune = Some(Instant::now());
-            let before = now_ms() - KEEP.as_millis() as i64;
-            match app.db.prune(before).await {
-                Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old inbox and outbox rows"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "pruning"),
-            }
-            app.limits.tidy();
         }
         let due = match app.db.claim_due(now_ms(), BATCH).await {
             Ok(due) => due,
