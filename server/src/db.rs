@@ -41,6 +41,7 @@ mod pg_limits;
 mod pg_listen;
 mod pg_schema;
 mod pg_sql;
+mod read_row;
 mod rows;
 mod sqlite;
 mod sqlite_schema;
@@ -55,6 +56,7 @@ pub(crate) use jobs_sqlite::SqliteJobs;
 pub(crate) use pg::PgQueue;
 pub(crate) use pg_limits::{Budget, PgLimits, Taken};
 pub(crate) use pg_schema::migrate as migrate_pg;
+pub(crate) use read_row::ReadRow;
 pub(crate) use rows::*;
 pub(crate) use sqlite::Db;
 

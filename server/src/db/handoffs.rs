@@ -81,6 +81,26 @@ pub(crate) trait Handoffs: Send + Sync + 'static {
 pub(super) const COLUMNS: &str =
     "id, channel, user_id, reason, opened_ms, last_guest_ms, closed_ms, closed_by, note";
 
+/// A handoff read from a row of [`COLUMNS`], whichever the engine.
+pub(super) fn handoff_from<R: super::ReadRow>(r: &R) -> Result<Handoff, R::Error> {
+    Ok(Handoff {
+        id: r.int(0)?,
+        channel: r.text(1)?,
+        user: r.text(2)?,
+        reason: r.text(3)?,
+        opened_ms: r.int(4)?,
+        last_guest_ms: r.int(5)?,
+        closed: match r.optional_int(6)? {
+            Some(at_ms) => Some(Closed {
+                at_ms,
+                by: r.optional_text(7)?.unwrap_or_default(),
+                note: r.optional_text(8)?,
+            }),
+            None => None,
+        },
+    })
+}
+
 /// A `LIKE` pattern matching values that contain `text` literally (`%`, `_` and `\` escaped).
 pub(super) fn contains(text: &str) -> String {
     let escaped = text

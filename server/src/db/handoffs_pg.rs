@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::PgQueue;
-use super::handoffs::{Closed, Handoff, HandoffQuery, Handoffs, contains};
+use super::handoffs::{Handoff, HandoffQuery, Handoffs, contains, handoff_from};
 use crate::Error;
 
 const OPEN: &str = "INSERT INTO sv_handoffs (channel, user_id, reason, opened_ms, last_guest_ms)
@@ -35,26 +35,6 @@ const CLOSE: &str = "UPDATE sv_handoffs SET closed_ms = $2, closed_by = $3, note
 
 /// Every statement above, for the statements check.
 pub(super) const ALL: &[&str] = &[OPEN, OPEN_ONE, GUEST_WROTE, SEARCH, ONE, CLOSE];
-
-fn row(r: &tokio_postgres::Row) -> Result<Handoff, tokio_postgres::Error> {
-    let closed_ms: Option<i64> = r.try_get(6)?;
-    Ok(Handoff {
-        id: r.try_get(0)?,
-        channel: r.try_get(1)?,
-        user: r.try_get(2)?,
-        reason: r.try_get(3)?,
-        opened_ms: r.try_get(4)?,
-        last_guest_ms: r.try_get(5)?,
-        closed: match closed_ms {
-            Some(at_ms) => Some(Closed {
-                at_ms,
-                by: r.try_get::<_, Option<String>>(7)?.unwrap_or_default(),
-                note: r.try_get(8)?,
-            }),
-            None => None,
-        },
-    })
-}
 
 #[async_trait]
 impl Handoffs for PgQueue {
@@ -109,7 +89,7 @@ impl Handoffs for PgQueue {
             .await
             .map_err(|e| self.fail(what, e))?;
         rows.iter()
-            .map(|r| row(r).map_err(|e| self.fail(what, e)))
+            .map(|r| handoff_from(r).map_err(|e| self.fail(what, e)))
             .collect()
     }
 
@@ -121,7 +101,7 @@ impl Handoffs for PgQueue {
             .await
             .map_err(|e| self.fail(what, e))?;
         found
-            .map(|r| row(&r).map_err(|e| self.fail(what, e)))
+            .map(|r| handoff_from(&r).map_err(|e| self.fail(what, e)))
             .transpose()
     }
 

@@ -4,27 +4,12 @@ use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
 use super::Db;
-use super::handoffs::{COLUMNS, Closed, Handoff, HandoffQuery, Handoffs, contains};
+use super::handoffs::{COLUMNS, Handoff, HandoffQuery, Handoffs, contains, handoff_from};
 use crate::Error;
 
+// rusqlite wants a function over rows of every lifetime: the shared decoder, named for it.
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Handoff> {
-    let closed_ms: Option<i64> = r.get(6)?;
-    Ok(Handoff {
-        id: r.get(0)?,
-        channel: r.get(1)?,
-        user: r.get(2)?,
-        reason: r.get(3)?,
-        opened_ms: r.get(4)?,
-        last_guest_ms: r.get(5)?,
-        closed: match closed_ms {
-            Some(at_ms) => Some(Closed {
-                at_ms,
-                by: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-                note: r.get(8)?,
-            }),
-            None => None,
-        },
-    })
+    handoff_from(r)
 }
 
 #[async_trait]

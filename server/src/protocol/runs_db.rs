@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde_json::Value;
 
 use rows::{
-    ReadRow, after_column, bound, event_from, json_text, order, result_from, run_columns, run_from,
+    after_column, bound, event_from, json_text, order, result_from, run_columns, run_from,
     seq_column, thread_columns, thread_from,
 };
 
@@ -40,19 +40,6 @@ impl SqliteRunStore {
             .call(what, f)
             .await
             .map_err(|e| Error::Storage(e.to_string()))
-    }
-}
-
-impl ReadRow for Row<'_> {
-    type Error = rusqlite::Error;
-    fn text(&self, i: usize) -> rusqlite::Result<String> {
-        self.get(i)
-    }
-    fn optional_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
-        self.get(i)
-    }
-    fn int(&self, i: usize) -> rusqlite::Result<i64> {
-        self.get(i)
     }
 }
 

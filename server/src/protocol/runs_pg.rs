@@ -22,8 +22,7 @@ use tokio_postgres::{Row, Statement};
 
 use super::runs_db::rows;
 use super::runs_db::rows::{
-    ReadRow, after_column, bound, event_from, json_text, result_from, run_from, seq_column,
-    thread_from,
+    after_column, bound, event_from, json_text, result_from, run_from, seq_column, thread_from,
 };
 
 /// The Agent Protocol's records in Postgres.
@@ -32,19 +31,6 @@ pub(crate) struct PgRunStore {
     /// Woken by the replica's `LISTEN` connection when any run's events change
     /// (`NOTIFY ap_events`), for [`RunStore::wait_events`].
     events: Arc<tokio::sync::Notify>,
-}
-
-impl ReadRow for Row {
-    type Error = tokio_postgres::Error;
-    fn text(&self, i: usize) -> Result<String, Self::Error> {
-        self.try_get(i)
-    }
-    fn optional_text(&self, i: usize) -> Result<Option<String>, Self::Error> {
-        self.try_get(i)
-    }
-    fn int(&self, i: usize) -> Result<i64, Self::Error> {
-        self.try_get(i)
-    }
 }
 
 /// A driver error as the API's: the detail (never the SQL) is logged, not sent to clients.

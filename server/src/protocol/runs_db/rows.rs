@@ -27,17 +27,7 @@ macro_rules! run_columns {
 
 pub(in crate::protocol) use {run_columns, thread_columns};
 
-/// A row's columns by position, as a driver reads them.
-pub(in crate::protocol) trait ReadRow {
-    /// What the driver reports for a missing column or a type it cannot convert.
-    type Error;
-    /// A TEXT column.
-    fn text(&self, i: usize) -> Result<String, Self::Error>;
-    /// A nullable TEXT column.
-    fn optional_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
-    /// An integer column (SQLite's INTEGER, Postgres's BIGINT).
-    fn int(&self, i: usize) -> Result<i64, Self::Error>;
-}
+pub(in crate::protocol) use crate::db::ReadRow;
 
 /// JSON for a TEXT column. Maps and values always serialise; the fallback is unreachable.
 pub(in crate::protocol) fn json_text(value: &impl serde::Serialize) -> String {
