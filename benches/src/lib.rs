@@ -1,5 +1,6 @@
-//! The benchmark workloads W1–W5 of `shared/reference/langgraph-semantics.md`, and W6 of our own,
-//! built on graph-core, shared by the `workloads` binary and the criterion benches.
+//! The benchmark workloads W1–W5, measured on Python LangGraph too (`benches/langgraph/`), and
+//! W6 and W7 of our own, built on graph-core, shared by the `workloads` binary and the criterion
+//! benches. docs/performance.md has the figures.
 //!
 //! - W1 hop: A → B → C → END, a fresh thread per invocation.
 //! - W2 loop: router ⇄ worker for 50 supersteps per thread, threads one after another.

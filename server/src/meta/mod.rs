@@ -1,6 +1,9 @@
 //! Meta's messaging platforms: webhook signatures, the Instagram and WhatsApp webhook payloads,
 //! their Send APIs, and splitting replies at each platform's length limit. Formats follow
-//! Meta's documentation as summarised in `shared/reference/wire-protocols.md`.
+//! Meta's public documentation: webhooks and signatures
+//! (<https://developers.facebook.com/docs/graph-api/webhooks/getting-started>), the Instagram
+//! messaging API (<https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api>)
+//! and the WhatsApp Cloud API (<https://developers.facebook.com/docs/whatsapp/cloud-api>).
 
 pub mod form;
 pub mod instagram;
