@@ -9,6 +9,24 @@
 //! cargo run -p examples --bin crash_loop -- --db c.db --effects e.txt --runs r.txt
 //! cargo run -p examples --bin intent -- "a double room from Dec 3 to 6 for 2"
 //! ```
+//!
+//! The approval graph pauses for a person and goes on with their answer:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use examples::{RequestUpdate, approval_graph};
+//! use graph_core::{Resume, RunConfig, RunStatus};
+//!
+//! let graph = approval_graph()?;
+//! let config = RunConfig::thread("guest-42");
+//! let paused = graph.invoke(RequestUpdate::default().ask("suite 2 nights"), &config).await?;
+//! assert!(matches!(paused.status, RunStatus::Interrupted(_)));
+//! let done = graph.resume(&config, Resume::value("yes")).await?;
+//! assert_eq!(done.state.approved, Some(true));
+//! assert!(done.state.log.last().is_some_and(|line| line.starts_with("confirmed as REF-")));
+//! # Ok(()) }
+//! ```
 
 pub mod crash;
 pub mod intent;

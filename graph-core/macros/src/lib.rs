@@ -17,7 +17,8 @@
 //! ```
 //!
 //! Generated code refers to graph-core as `::graph_core`, so the crate must be a dependency under
-//! that name.
+//! that name. (The example above is not compiled here, since a proc-macro crate cannot use its
+//! own derive; graph-core's tests compile and run each attribute.)
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
