@@ -49,3 +49,8 @@ pub fn approval_graph() -> Result<CompiledGraph<Request>, BuildError> {
     Ok(agent_protocol::samples::approval_graph()?
         .with_checkpointer(Arc::new(InMemoryCheckpointer::new())))
 }
+
+/// docs/langgraph.md's examples, compiled and run as doctests so the guide cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/langgraph.md")]
+struct LangGraphGuide;
