@@ -33,17 +33,18 @@ pub fn opt_out_command(message: &str) -> Option<bool> {
 }
 
 /// Schedules the pre-arrival reminder of booking `reference` of `channel`/`user` (English),
-/// due at `due_ms`, in the SQLite file at `path`, as a turn that booked it does.
+/// arriving `check_in`, due at `due_ms`, in the SQLite file at `path`, as a turn that booked
+/// it does.
 pub async fn schedule_pre_arrival(
     path: &Path,
     (channel, user): (&str, &str),
-    reference: &str,
+    (reference, check_in): (&str, chrono::NaiveDate),
     due_ms: i64,
 ) -> Result<(), Error> {
     use crate::db::{Jobs, SqliteJobs};
     let job = crate::sched::pre_arrival::job(
         (channel, user),
-        reference,
+        (reference, check_in),
         agent_nodes::nlu::Language::En,
         due_ms,
     )?;

@@ -236,6 +236,9 @@ pub(crate) async fn act(
     };
     tracing::info!(%reference, staff = by, kind = change.modification.kind.name(),
         "a booking was changed by staff");
+    if change.booking.status == BookingStatus::Confirmed {
+        plan_reminder(app, &guest, &change.booking.reference.to_string()).await;
+    }
     let (told, told_why) = tell_guest(app, &guest, &change).await;
     Ok(ChangeDone {
         booking: BookingView::new(app, &guest, &change.booking),
@@ -243,6 +246,25 @@ pub(crate) async fn act(
         told,
         told_why,
     })
+}
+
+/// Plans the reminder of a stay staff moved, as a guest's own move does; the change stands
+/// whatever happens here, so a failure is logged (the old dates' job plans it when it runs).
+async fn plan_reminder(app: &App, guest: &GuestId, reference: &str) {
+    let language = crate::sched::guest_language(app, &guest.channel, &guest.user)
+        .await
+        .unwrap_or_default();
+    let planned = crate::sched::plan_pre_arrival(
+        &*app.agent.store,
+        &app.agent.scheduler(),
+        (&guest.channel, &guest.user),
+        reference,
+        language,
+    )
+    .await;
+    if let Err(e) = planned {
+        tracing::error!(error = %e, %reference, "planning the reminder of a moved stay");
+    }
 }
 
 /// Tells the guest of a change staff made, through their channel's outbox under its window;

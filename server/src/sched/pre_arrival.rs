@@ -1,7 +1,11 @@
-//! The pre-arrival reminder: scheduled when a turn books a room, due at 10:00 hotel time the
-//! day before check-in, and, when it runs, re-read from the booking: cancelled or already
-//! arriving → skipped with the reason, moved → due again on the new day before, otherwise a
-//! message with the hotel's check-in time, parking and breakfast in the guest's language.
+//! The pre-arrival reminder: scheduled when a turn (or staff) books or moves a room, due at
+//! 10:00 hotel time the day before check-in, and, when it runs, re-read from the booking:
+//! cancelled or already arriving → skipped with the reason, otherwise a message with the
+//! hotel's check-in time, parking and breakfast in the guest's language.
+//!
+//! A job is one stay's reminder, keyed by booking and check-in date, so a stay moved after its
+//! reminder went out gets one for its new dates, and a job that finds its stay moved makes
+//! sure the new dates have theirs and stands down.
 //!
 //! How it may reach the guest: inside the platform's 24-hour window (since the guest's last
 //! message) as plain text; outside it on WhatsApp as the configured template, on Instagram not
@@ -33,14 +37,18 @@ const AT: NaiveTime = match NaiveTime::from_hms_opt(10, 0, 0) {
 /// Meta's customer-service window after a guest's message.
 const WINDOW_MS: i64 = 24 * 3600 * 1000;
 
-/// What the job keeps: whose booking, and the language the guest wrote in when booking (the
-/// guest's profile, when the store has one, is newer and wins).
+/// What the job keeps: whose booking, the check-in it reminds of, and the language the guest
+/// wrote in when booking (the guest's profile, when the store has one, is newer and wins).
 #[derive(Debug, Serialize, Deserialize)]
 struct Payload {
     channel: String,
     user: String,
     reference: String,
     language: Language,
+    /// `None` in the jobs of earlier versions, keyed by booking alone: such a job follows a
+    /// moved stay to its new day before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    check_in: Option<NaiveDate>,
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> Error {
@@ -80,15 +88,17 @@ pub(crate) async fn plan(
     };
     // Already past: due now.
     let due_ms = due_ms.max(scheduler.clock.now_ms());
+    let stay = (reference, booking.quote.check_in);
     scheduler
-        .schedule(job((channel, user), reference, language, due_ms)?)
+        .schedule(job((channel, user), stay, language, due_ms)?)
         .await
 }
 
-/// The reminder job of booking `reference` of `channel`/`user`, due at `due_ms`.
+/// The reminder job of booking `reference` of `channel`/`user` arriving `check_in`, due at
+/// `due_ms`.
 pub(crate) fn job(
     (channel, user): (&str, &str),
-    reference: &str,
+    (reference, check_in): (&str, NaiveDate),
     language: Language,
     due_ms: i64,
 ) -> Result<NewJob, Error> {
@@ -97,10 +107,11 @@ pub(crate) fn job(
         user: user.to_owned(),
         reference: reference.to_owned(),
         language,
+        check_in: Some(check_in),
     };
     Ok(NewJob {
         kind: KIND.to_owned(),
-        key: format!("{KIND}:{reference}"),
+        key: format!("{KIND}:{reference}:{check_in}"),
         payload: serde_json::to_string(&payload).map_err(|e| failed("a job's payload", e))?,
         due_ms,
     })
@@ -134,6 +145,24 @@ pub(crate) async fn run(
     };
     if booking.status == BookingStatus::Cancelled {
         return skip("the booking was cancelled");
+    }
+    let now_in = booking.quote.check_in;
+    if payload.check_in.is_some_and(|planned| planned != now_in) {
+        // Whoever moved it planned the new dates' reminder; planning it again is harmless
+        // and covers a move that did not.
+        let guest = (guest.channel.as_str(), guest.user.as_str());
+        let store = &*app.agent.store;
+        plan(
+            store,
+            scheduler,
+            guest,
+            &payload.reference,
+            payload.language,
+        )
+        .await?;
+        return skip(&format!(
+            "the stay moved to {now_in}; the new dates have a reminder of their own"
+        ));
     }
     match due(scheduler, booking.quote.check_in) {
         None => return skip("check-in is today or past"),

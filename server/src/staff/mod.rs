@@ -1,7 +1,7 @@
 //! Telling hotel staff that a guest was handed to a person: a signed, Slack-compatible webhook
 //! ([`webhook`]) and/or an email over SMTP ([`email`]), configured from the environment
 //! ([`config`]). Each attempt reports whether it was delivered, is worth retrying, or never
-//! will be ([`Delivery`]); retrying is the caller's (the outbox's) business.
+//! will be ([`Delivery`]); retrying is the caller's business (the scheduler's notice jobs).
 
 mod config;
 mod email;

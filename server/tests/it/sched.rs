@@ -1,7 +1,9 @@
 //! The scheduler on an injected clock (`server::testing::Clock`): a room booked through a
 //! conversation gets exactly one reminder at 10:00 the day before check-in, in the guest's
 //! language, across restarts; a guest who opted out gets none (and can opt back in); a
-//! cancelled booking's reminder is skipped with its reason; a job scheduled twice runs once.
+//! cancelled booking's reminder is skipped with its reason; a job scheduled twice runs once; a
+//! stay moved (by the guest or by staff, before or after its reminder) is reminded of its new
+//! dates once.
 //! What each channel's 24-hour window allows, and failing sends, are in `sched_send.rs`.
 
 use std::path::{Path, PathBuf};
@@ -166,6 +168,11 @@ pub(crate) async fn book(
         .collect()
 }
 
+/// The key of the reminder of booking `reference` arriving on `day` November 2026.
+pub(crate) fn reminder_key(reference: &str, day: u32) -> String {
+    format!("pre-arrival:{reference}:2026-11-{day:02}")
+}
+
 /// The state and detail (or last error) of job `key` in `dir`'s database.
 pub(crate) fn job(dir: &Path, key: &str) -> Option<(String, Option<String>, i64)> {
     let db = rusqlite::Connection::open(dir.join("agent.db")).unwrap();
@@ -198,7 +205,7 @@ fn reminders(fake: &FakeMeta, guest: &str, words: &str) -> Vec<String> {
 async fn one_reminder_the_day_before_in_the_guests_language_across_restarts() {
     let world = World::new("sched-reminder", &[]).await;
     let reference = world.book(("instagram", "ana"), (24, 26), true).await;
-    let key = format!("pre-arrival:{reference}");
+    let key = reminder_key(&reference, 24);
     let (state, _, due) = job(&world.dir, &key).expect("the booking scheduled its reminder");
     assert_eq!((state.as_str(), due), ("pending", DUE_24TH));
     world.running.server.shutdown().await;
@@ -269,7 +276,7 @@ async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
         "{state}"
     );
     world.clock.set(DUE_24TH);
-    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{first}")).await;
+    let (state, detail) = finished(&world.dir, &reminder_key(&first, 24)).await;
     assert_eq!(state, "skipped");
     assert!(detail.unwrap().contains("opted out"));
     assert!(reminders(&world.fake, "olga", "look forward").is_empty());
@@ -289,9 +296,7 @@ async fn a_guest_who_opted_out_gets_no_reminder_and_can_opt_back_in() {
     .await;
     world.clock.set(DUE_24TH + 24 * HOUR);
     assert_eq!(
-        finished(&world.dir, &format!("pre-arrival:{second}"))
-            .await
-            .0,
+        finished(&world.dir, &reminder_key(&second, 25)).await.0,
         "done"
     );
     let sent = eventually(20, "the reminder", || async {
@@ -324,7 +329,7 @@ async fn a_cancelled_bookings_reminder_is_skipped_with_the_reason() {
         )
         .unwrap();
     world.clock.set(DUE_24TH);
-    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{reference}")).await;
+    let (state, detail) = finished(&world.dir, &reminder_key(&reference, 24)).await;
     assert_eq!(
         (state.as_str(), detail.as_deref()),
         ("skipped", Some("the booking was cancelled"))
@@ -341,7 +346,7 @@ async fn the_same_job_scheduled_twice_runs_once() {
         schedule_pre_arrival(
             &world.dir.join("agent.db"),
             ("instagram", "dana"),
-            &reference,
+            (&reference, "2026-11-24".parse().unwrap()),
             DUE_24TH,
         )
         .await
@@ -353,8 +358,111 @@ async fn the_same_job_scheduled_twice_runs_once() {
         .unwrap();
     assert_eq!(jobs, 1);
     world.clock.set(DUE_24TH);
-    finished(&world.dir, &format!("pre-arrival:{reference}")).await;
+    finished(&world.dir, &reminder_key(&reference, 24)).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(reminders(&world.fake, "dana", "look forward").len(), 1);
+    world.running.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stay_moved_after_its_reminder_gets_one_for_its_new_dates() {
+    let world = World::new("sched-moved-after", &[]).await;
+    let guest = ("instagram", "eve");
+    let reference = world.book(guest, (24, 26), false).await;
+    world.clock.set(DUE_24TH);
+    assert_eq!(
+        finished(&world.dir, &reminder_key(&reference, 24)).await.0,
+        "done"
+    );
+    eventually(20, "the first reminder", || async {
+        let sent = reminders(&world.fake, "eve", "look forward");
+        (!sent.is_empty()).then_some(())
+    })
+    .await;
+
+    // The guest moves the stay two days on (within a day of the next reminder, so Instagram's
+    // window is open when it is due).
+    let moves_at = DUE_24TH + 50 * HOUR;
+    let ask = format!("hi can u move my booking {reference} to nov 27-29? same room");
+    converse(&world.running, &world.fake, guest, &[&ask, "yes"], moves_at).await;
+    let (state, _, due) = job(&world.dir, &reminder_key(&reference, 27))
+        .expect("the move scheduled a reminder for the new dates");
+    assert_eq!((state.as_str(), due), ("pending", DUE_24TH + 72 * HOUR));
+
+    world.clock.set(DUE_24TH + 72 * HOUR);
+    assert_eq!(
+        finished(&world.dir, &reminder_key(&reference, 27)).await.0,
+        "done"
+    );
+    let sent = eventually(20, "the second reminder", || async {
+        let sent = reminders(&world.fake, "eve", "look forward");
+        (sent.len() == 2).then_some(sent)
+    })
+    .await;
+    assert!(sent[0].contains("Nov 24, 2026"), "{}", sent[0]);
+    assert!(sent[1].contains("Nov 27, 2026"), "{}", sent[1]);
+    // The first stay's job stays done: nothing is sent for it again.
+    assert_eq!(
+        job(&world.dir, &reminder_key(&reference, 24)).unwrap().0,
+        "done"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(reminders(&world.fake, "eve", "look forward").len(), 2);
+    world.running.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stay_staff_moved_before_its_reminder_is_reminded_once_on_its_new_dates() {
+    let world = World::new("sched-moved-before", &[]).await;
+    let guest = ("instagram", "fay");
+    let reference = world.book(guest, (24, 26), false).await;
+    let running = &world.running;
+    let moved = running
+        .http
+        .post(running.url(&format!("/staff/api/bookings/{reference}/reschedule")))
+        .header("origin", &running.base)
+        .json(&serde_json::json!({"check_in": "2026-11-25", "check_out": "2026-11-27", "by": "Marta"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200, "{}", moved.text().await.unwrap());
+    let (state, _, due) = job(&world.dir, &reminder_key(&reference, 25))
+        .expect("the staff move scheduled a reminder for the new dates");
+    assert_eq!((state.as_str(), due), ("pending", DUE_24TH + 24 * HOUR));
+
+    // The old dates' job stands down when it comes due.
+    world.clock.set(DUE_24TH);
+    let (state, detail) = finished(&world.dir, &reminder_key(&reference, 24)).await;
+    assert_eq!(state, "skipped");
+    assert!(
+        detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("moved to 2026-11-25"),
+        "{detail:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(reminders(&world.fake, "fay", "look forward").is_empty());
+    // The new dates' reminder goes out once (the guest wrote within 24 hours of it).
+    converse(
+        &world.running,
+        &world.fake,
+        guest,
+        &["thanks!"],
+        DUE_24TH + 2 * HOUR,
+    )
+    .await;
+    world.clock.set(DUE_24TH + 24 * HOUR);
+    assert_eq!(
+        finished(&world.dir, &reminder_key(&reference, 25)).await.0,
+        "done"
+    );
+    let sent = eventually(20, "the reminder", || async {
+        let sent = reminders(&world.fake, "fay", "look forward");
+        (!sent.is_empty()).then_some(sent)
+    })
+    .await;
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains("Nov 25, 2026"), "{}", sent[0]);
     world.running.server.shutdown().await;
 }

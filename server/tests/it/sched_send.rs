@@ -5,7 +5,7 @@
 
 use crate::common::eventually;
 use crate::fake_meta::Failure;
-use crate::sched::{DUE_24TH, HOUR, World, finished, sent_to};
+use crate::sched::{DUE_24TH, HOUR, World, finished, reminder_key, sent_to};
 
 /// 2026-11-25T10:00:00Z: the reminder of a stay arriving on the 26th is due, 70 hours after
 /// the guest booked.
@@ -24,9 +24,7 @@ async fn outside_whatsapps_window_the_reminder_is_the_configured_template() {
     let reference = world.book(guest, (26, 28), true).await;
     world.clock.set(DUE_26TH);
     assert_eq!(
-        finished(&world.dir, &format!("pre-arrival:{reference}"))
-            .await
-            .0,
+        finished(&world.dir, &reminder_key(&reference, 26)).await.0,
         "done"
     );
     let request = eventually(20, "the template", || async {
@@ -75,14 +73,14 @@ async fn outside_the_window_without_a_template_or_on_instagram_the_reminder_is_s
         sent_to(&world.fake, "15550002222").len(),
     );
     world.clock.set(DUE_26TH);
-    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{on_instagram}")).await;
+    let (state, detail) = finished(&world.dir, &reminder_key(&on_instagram, 26)).await;
     assert_eq!(state, "skipped");
     assert!(
         detail
             .unwrap()
             .contains("outside Instagram's 24-hour window")
     );
-    let (state, detail) = finished(&world.dir, &format!("pre-arrival:{on_whatsapp}")).await;
+    let (state, detail) = finished(&world.dir, &reminder_key(&on_whatsapp, 26)).await;
     assert_eq!(state, "skipped");
     assert!(detail.unwrap().contains("WHATSAPP_REMINDER_TEMPLATE"));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -97,7 +95,7 @@ async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_fa
     let reference = world.book(("instagram", "finn"), (24, 26), false).await;
     world.fake.fail_always(Some(Failure::server_error()));
     world.clock.set(DUE_24TH);
-    let key = format!("pre-arrival:{reference}");
+    let key = reminder_key(&reference, 24);
     assert_eq!(finished(&world.dir, &key).await.0, "done");
     let db = rusqlite::Connection::open(world.dir.join("agent.db")).unwrap();
     let (state, attempts, error): (String, i64, String) = eventually(30, "the part to be dropped", || async {
