@@ -170,6 +170,11 @@ pub struct Config {
     /// the orchestrator's kill timeout (Kubernetes: 30 s).
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value = "20", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub shutdown_grace_secs: u64,
+    /// How many days the staff console keeps what guests wrote (its search, transcripts and
+    /// charts); the hourly housekeeping deletes older messages. Conversations' checkpoints and
+    /// bookings are kept. At least 31, so the console's 30-day charts stay whole.
+    #[arg(long, env = "MESSAGE_RETENTION_DAYS", default_value = "365", value_parser = clap::value_parser!(u32).range(31..=36500))]
+    pub message_retention_days: u32,
     /// Also serve the `sleepy` sample graph and the Agent Protocol's test hooks (for the SDK
     /// tests; never in production).
     #[arg(long, env = "AGENT_TEST_GRAPHS", value_parser = clap::builder::BoolishValueParser::new())]
@@ -565,6 +570,7 @@ impl fmt::Display for Config {
         writeln!(f, "OUTBOX_RETRY_MS={}", self.outbox_retry_ms)?;
         writeln!(f, "SHUTDOWN_GRACE_SECS={}", self.shutdown_grace_secs)?;
         writeln!(f, "STAFF_HOURS={}", self.staff_hours)?;
+        writeln!(f, "MESSAGE_RETENTION_DAYS={}", self.message_retention_days)?;
         write!(f, "AGENT_TEST_GRAPHS={}", self.agent_test_graphs)
     }
 }

@@ -124,6 +124,11 @@ impl TestQueue {
     pub async fn prune(&self, before_ms: i64) -> Result<usize, Error> {
         crate::db::Queue::prune(&*self.0, before_ms).await
     }
+
+    /// The console's retention: forgets what guests wrote before `before_ms`; how many.
+    pub async fn forget_messages(&self, before_ms: i64) -> Result<usize, Error> {
+        crate::db::ConsoleStore::forget_messages(&*self.0, before_ms).await
+    }
 }
 
 /// A Postgres run store on `config`'s database whose readers are woken by a `LISTEN`

@@ -131,6 +131,10 @@ pub(crate) trait ConsoleStore: Send + Sync + 'static {
 
     /// Guest messages and handoffs opened per day since `from_ms`, the days with any.
     async fn per_day(&self, from_ms: i64) -> Result<Vec<DayCounts>, Error>;
+
+    /// Deletes what guests wrote before `before_ms` (`MESSAGE_RETENTION_DAYS`); how many
+    /// messages. Conversations' checkpoints and bookings are not touched.
+    async fn forget_messages(&self, before_ms: i64) -> Result<usize, Error>;
 }
 
 /// The conversations query, from what guests wrote, in either engine's dialect: `param(i)`

@@ -26,6 +26,7 @@ const MESSAGES_PER_DAY: &str = "SELECT at_ms / $2, COUNT(*) FROM sv_messages
     WHERE at_ms >= $1 GROUP BY 1";
 const HANDOFFS_PER_DAY: &str = "SELECT opened_ms / $2, COUNT(*) FROM sv_handoffs
     WHERE opened_ms >= $1 GROUP BY 1";
+const FORGET_MESSAGES: &str = "DELETE FROM sv_messages WHERE at_ms < $1";
 
 /// The conversations query (`console::conversations_sql`) in Postgres's dialect: typed
 /// parameters, and `ILIKE` for Postgres's case-sensitive `LIKE`.
@@ -53,6 +54,7 @@ const FIXED: &[&str] = &[
     LAST_GUEST_MESSAGE,
     MESSAGES_PER_DAY,
     HANDOFFS_PER_DAY,
+    FORGET_MESSAGES,
 ];
 
 #[async_trait]
@@ -202,5 +204,15 @@ impl ConsoleStore for PgQueue {
         let handoffs = both.pop().unwrap_or_default();
         let messages = both.pop().unwrap_or_default();
         Ok(super::console::merge_days(messages, handoffs))
+    }
+
+    async fn forget_messages(&self, before_ms: i64) -> Result<usize, Error> {
+        let what = "forget old guest messages";
+        let client = self.client(what).await?;
+        let deleted = client
+            .execute(FORGET_MESSAGES, &[&before_ms])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
     }
 }

@@ -164,4 +164,14 @@ impl ConsoleStore for Db {
         })
         .await
     }
+
+    async fn forget_messages(&self, before_ms: i64) -> Result<usize, Error> {
+        self.call("forget old guest messages", move |c| {
+            c.execute(
+                "DELETE FROM sv_messages WHERE at_ms < ?1",
+                params![before_ms],
+            )
+        })
+        .await
+    }
 }

@@ -1,7 +1,7 @@
-//! Forgetting guests on Postgres (`sv_guests`, `sv_rate`): the queue's housekeeping deletes
-//! the leases of guests not heard from in a while and budgets full again, and never strands a
-//! message stored while it runs. Skipped with a notice without the PostgreSQL binaries,
-//! unless `REQUIRE_PG_TESTS=1`.
+//! What housekeeping forgets. On Postgres (`sv_guests`, `sv_rate`): the leases of guests not
+//! heard from in a while and budgets full again, never stranding a message stored while it
+//! runs (skipped with a notice without the PostgreSQL binaries, unless `REQUIRE_PG_TESTS=1`).
+//! On both databases: what guests wrote, once older than `MESSAGE_RETENTION_DAYS`.
 
 use std::sync::Arc;
 
@@ -106,4 +106,81 @@ async fn pruning_never_strands_a_message_stored_meanwhile() {
             .get(0);
         assert_eq!(stranded, 0, "round {round}");
     }
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Messages for the console: one `age_days` old per user, by `(user, age_days)`.
+fn old_messages(now_ms: i64, ages: &[(&str, i64)]) -> Vec<(String, i64)> {
+    ages.iter()
+        .map(|(user, days)| ((*user).to_owned(), now_ms - days * DAY_MS))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_forgets_what_guests_wrote_past_the_retention() {
+    let dir = crate::common::fresh_dir("message-retention");
+    let path = dir.join("agent.db");
+    // A first start creates the schema; then messages of 40, 30 and 1 days ago.
+    let config = crate::common::config(&dir, &["--message-retention-days", "31"]);
+    crate::common::start(config.clone())
+        .await
+        .server
+        .shutdown()
+        .await;
+    let now = graph_core::system_clock() as i64;
+    {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        for (user, at) in old_messages(now, &[("old", 40), ("month", 30), ("fresh", 1)]) {
+            db.execute(
+                "INSERT INTO sv_messages (channel, user_id, at_ms, text) VALUES ('instagram', ?1, ?2, 'hi')",
+                rusqlite::params![user, at],
+            )
+            .unwrap();
+        }
+    }
+    // Housekeeping runs as the server starts.
+    let running = crate::common::start(config).await;
+    let users = crate::common::eventually(10, "the old message to go", || async {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let mut stmt = db
+            .prepare("SELECT user_id FROM sv_messages ORDER BY at_ms")
+            .unwrap();
+        let users: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (!users.contains(&"old".to_owned())).then_some(users)
+    })
+    .await;
+    assert_eq!(users, ["month", "fresh"]);
+    running.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_forgets_what_guests_wrote_past_the_retention() {
+    let Some(config) = fresh_schema("message_retention").await else {
+        return;
+    };
+    let queue = TestQueue::open(config.clone()).await.unwrap();
+    let db = client(&config).await;
+    let now = graph_core::system_clock() as i64;
+    for (user, at) in old_messages(now, &[("old", 40), ("month", 30), ("fresh", 1)]) {
+        db.execute(
+            "INSERT INTO sv_messages (channel, user_id, at_ms, text) VALUES ('instagram', $1, $2, 'hi')",
+            &[&user, &at],
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(queue.forget_messages(now - 31 * DAY_MS).await.unwrap(), 1);
+    let users: Vec<String> = db
+        .query("SELECT user_id FROM sv_messages ORDER BY at_ms", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(users, ["month", "fresh"]);
 }
