@@ -168,29 +168,52 @@ enum Step {
     Lost,
 }
 
+/// Runs the agent's turn on a text message: its reply, or why it failed.
+async fn turn(app: &App, row: &Pending) -> Result<String, String> {
+    let message = Message {
+        channel: row.channel.as_str().to_owned(),
+        user: row.user.clone(),
+        text: row.text.clone(),
+        message_id: row.message_id.clone(),
+        correlation: row.correlation.clone(),
+    };
+    // At shutdown this future may be dropped after the drain; the turn runs on
+    // (`Agent::turn`) and shutdown waits for it, so the guest's message is answered from
+    // its finished run on the next start rather than run beside it.
+    match app.agent.turn(message, None).await {
+        Ok(turn) => {
+            tracing::info!(nodes = ?turn.nodes, intent = ?turn.intent, "answered");
+            handoff::after_turn(app, row.channel.as_str(), &row.user, &row.text, &turn).await;
+            Ok(turn.reply)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// An opt-out (or opt-in) command, recorded: the reply is its confirmation. From a guest a
+/// person is looking after, the message also reaches the conversation, where staff read it
+/// (the agent stays silent while they have it), and the channel's window counts from it.
+async fn confirm_command(app: &App, row: &Pending, confirmation: String) -> Result<String, String> {
+    let handed = app
+        .db
+        .guest_wrote(row.channel.as_str(), &row.user, now_ms())
+        .await
+        .map_err(|e| e.to_string())?;
+    if handed {
+        turn(app, row).await?;
+    }
+    Ok(confirmation)
+}
+
 /// Answers one message.
 async fn answer(app: &App, row: &Pending) -> Step {
     let text = if let Some(command) = crate::optout::answer(app, row).await {
-        command
-    } else if row.kind == Kind::Text {
-        let message = Message {
-            channel: row.channel.as_str().to_owned(),
-            user: row.user.clone(),
-            text: row.text.clone(),
-            message_id: row.message_id.clone(),
-            correlation: row.correlation.clone(),
-        };
-        // At shutdown this future may be dropped after the drain; the turn runs on
-        // (`Agent::turn`) and shutdown waits for it, so the guest's message is answered from
-        // its finished run on the next start rather than run beside it.
-        match app.agent.turn(message, None).await {
-            Ok(turn) => {
-                tracing::info!(nodes = ?turn.nodes, intent = ?turn.intent, "answered");
-                handoff::after_turn(app, row.channel.as_str(), &row.user, &row.text, &turn).await;
-                Ok(turn.reply)
-            }
-            Err(e) => Err(e.to_string()),
+        match command {
+            Ok(confirmation) => confirm_command(app, row, confirmation).await,
+            Err(why) => Err(why),
         }
+    } else if row.kind == Kind::Text {
+        turn(app, row).await
     } else {
         tracing::info!(kind = row.text, "not text; asking for text");
         Ok(TEXT_ONLY.to_owned())

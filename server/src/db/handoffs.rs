@@ -58,8 +58,9 @@ pub(crate) trait Handoffs: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<(i64, bool), Error>;
 
-    /// Records that the guest wrote at `now_ms`, on their open handoff (if any).
-    async fn guest_wrote(&self, channel: &str, user: &str, now_ms: i64) -> Result<(), Error>;
+    /// Records that the guest wrote at `now_ms`, on their open handoff (if any); whether they
+    /// have one.
+    async fn guest_wrote(&self, channel: &str, user: &str, now_ms: i64) -> Result<bool, Error>;
 
     /// The handoffs `query` selects, newest first.
     async fn handoffs(&self, query: &HandoffQuery) -> Result<Vec<Handoff>, Error>;

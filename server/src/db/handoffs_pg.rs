@@ -61,14 +61,14 @@ impl Handoffs for PgQueue {
         Ok((open.get(0), false))
     }
 
-    async fn guest_wrote(&self, channel: &str, user: &str, now_ms: i64) -> Result<(), Error> {
+    async fn guest_wrote(&self, channel: &str, user: &str, now_ms: i64) -> Result<bool, Error> {
         let what = "record a guest's message on their handoff";
         let client = self.client(what).await?;
-        client
+        let rows = client
             .execute(GUEST_WROTE, &[&channel, &user, &now_ms])
             .await
             .map_err(|e| self.fail(what, e))?;
-        Ok(())
+        Ok(rows > 0)
     }
 
     async fn handoffs(&self, query: &HandoffQuery) -> Result<Vec<Handoff>, Error> {

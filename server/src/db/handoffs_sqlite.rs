@@ -50,7 +50,7 @@ impl Handoffs for Db {
         .await
     }
 
-    async fn guest_wrote(&self, channel: &str, user: &str, now_ms: i64) -> Result<(), Error> {
+    async fn guest_wrote(&self, channel: &str, user: &str, now_ms: i64) -> Result<bool, Error> {
         let (channel, user) = (channel.to_owned(), user.to_owned());
         self.call("record a guest's message on their handoff", move |c| {
             c.execute(
@@ -58,7 +58,7 @@ impl Handoffs for Db {
                  WHERE channel = ?1 AND user_id = ?2 AND closed_ms IS NULL",
                 params![channel, user, now_ms],
             )
-            .map(drop)
+            .map(|rows| rows > 0)
         })
         .await
     }

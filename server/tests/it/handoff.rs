@@ -1,8 +1,9 @@
 //! The human handoff through the server: a guest on Instagram asks for a person, staff are
 //! told through their signed webhook, the agent stops answering, staff reply through the
 //! staff API (the guest gets it from the Send API), hand back with a note, and the agent
-//! answers again; every step in the thread's history. Then the channels' windows for staff
-//! replies, and the staff API's refusals.
+//! answers again; every step in the thread's history. A guest's "STOP" during a handoff is
+//! confirmed and still reaches staff. Then the channels' windows for staff replies, and the
+//! staff API's refusals.
 
 use std::time::Duration;
 
@@ -234,6 +235,67 @@ async fn a_guest_asks_for_a_person_staff_reply_and_hand_back() {
             "agent"
         ],
         "{detail}"
+    );
+    running.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_a_handoff_is_confirmed_and_reaches_staff() {
+    let Setup {
+        running, fake, db, ..
+    } = start("handoff-stop").await;
+    let t0 = 1_795_302_000_000;
+    guest(
+        &running,
+        "omar",
+        "o1",
+        "i want to speak to a real person",
+        t0,
+    )
+    .await;
+    replies(&fake, "omar", 1).await;
+    let (_, open) = staff(&running, "", None).await;
+    let id = open[0]["id"].as_i64().unwrap();
+    let (_, before) = staff(&running, &format!("/{id}"), None).await;
+
+    guest(&running, "omar", "o2", "STOP", t0 + 5_000).await;
+    let texts = replies(&fake, "omar", 2).await;
+    assert!(
+        texts[1].contains("will not send you reminders"),
+        "{texts:?}"
+    );
+    let optouts: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM sv_optouts WHERE channel = 'instagram' AND user_id = 'omar'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(optouts, 1);
+    // Staff read it in the conversation they hold, which still waits for them, and the
+    // channel's window counts from it.
+    let (_, detail) = staff(&running, &format!("/{id}"), None).await;
+    assert_eq!(detail["waiting"], true, "{detail}");
+    let last = detail["transcript"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["from"].as_str(), last["text"].as_str()),
+        (Some("guest"), Some("STOP"))
+    );
+    assert!(
+        detail["last_guest_ms"].as_i64() > before["last_guest_ms"].as_i64(),
+        "{before} then {detail}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        replies(&fake, "omar", 2).await.len(),
+        2,
+        "the agent stayed silent"
     );
     running.server.shutdown().await;
 }
