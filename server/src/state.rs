@@ -11,7 +11,6 @@ use subtle::ConstantTimeEq;
 
 use crate::agent::Agent;
 use crate::config::{ChannelConfig, Config};
-use crate::console::LoginGuard;
 use crate::db::{PgLimits, Queue, Wake};
 use crate::limits::RateLimits;
 use crate::meta::Channel;
@@ -34,8 +33,6 @@ pub(crate) struct App {
     pub(crate) wake: Arc<Wake>,
     /// Where staff are told of new handoffs; `None` when nothing is configured.
     pub(crate) staff: Option<StaffNotify>,
-    /// Failed staff logins, limited.
-    pub(crate) logins: LoginGuard,
 }
 
 impl App {
@@ -63,7 +60,6 @@ impl App {
             metrics,
             wake,
             staff: None,
-            logins: LoginGuard::default(),
         }
     }
 

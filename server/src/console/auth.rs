@@ -3,15 +3,14 @@
 //! the limit on failed logins. The HTTP side (cookies, the Origin check) is `http/console.rs`'s
 //! and the router's.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
+use crate::db::ConsoleStore;
 
 /// How long a session lasts: a working day and a bit.
 pub(crate) const SESSION: Duration = Duration::from_secs(12 * 60 * 60);
@@ -21,11 +20,12 @@ pub(crate) const MAX_NAME: usize = 64;
 pub(crate) const PASSWORD_CHARS: (usize, usize) = (10, 200);
 /// Failed logins one name may have in [`FAILURE_WINDOW`] before further tries are refused
 /// unchecked until the window ends.
-const FAILURES_PER_NAME: u32 = 5;
+const FAILURES_PER_NAME: i64 = 5;
 /// Failed logins all names together may have in [`FAILURE_WINDOW`]: someone trying many names
 /// (each checked against a decoy hash, which costs as much as a real one) is stopped too.
-const FAILURES_IN_ALL: u32 = 200;
-const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+const FAILURES_IN_ALL: i64 = 200;
+/// How long failed logins count, from the first of a run.
+pub(crate) const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Who is acting through the staff API, as the router's middleware found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,52 +120,45 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Failed logins, per name and in all, in this process (a replica each: with N replicas an
-/// attacker gets N times the tries, still a handful per quarter hour).
-#[derive(Debug, Default)]
-pub(crate) struct LoginGuard {
-    failures: Mutex<Failures>,
+/// Failed logins, per name and in all, counted in the database: every replica (and every
+/// process on one SQLite file) counts the same tries.
+pub(crate) struct Logins<'a, D: ConsoleStore + ?Sized> {
+    db: &'a D,
+    now_ms: i64,
 }
 
-#[derive(Debug, Default)]
-struct Failures {
-    by_name: HashMap<String, (u32, Instant)>,
-    all: (u32, Option<Instant>),
-}
+impl<'a, D: ConsoleStore + ?Sized> Logins<'a, D> {
+    /// The failed logins in `db`, as they stand at `now_ms`.
+    pub(crate) fn at(db: &'a D, now_ms: i64) -> Self {
+        Logins { db, now_ms }
+    }
 
-impl LoginGuard {
+    /// Where the window of failures that still count began.
+    fn since(&self) -> i64 {
+        self.now_ms - i64::try_from(FAILURE_WINDOW.as_millis()).unwrap_or(i64::MAX)
+    }
+
     /// Whether a login as `name` may be checked now.
-    pub(crate) fn allows(&self, name: &str) -> bool {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        if f.all.1.is_some_and(|since| now - since >= FAILURE_WINDOW) {
-            f.all = (0, None);
-        }
-        if f.all.0 >= FAILURES_IN_ALL {
-            return false;
-        }
-        match f.by_name.get(&name.to_lowercase()) {
-            Some((count, since)) if now - *since < FAILURE_WINDOW => *count < FAILURES_PER_NAME,
-            _ => true,
-        }
+    pub(crate) async fn allow(&self, name: &str) -> Result<bool, Error> {
+        let (by_name, all) = self.db.login_failures(&key(name), self.since()).await?;
+        Ok(by_name < FAILURES_PER_NAME && all < FAILURES_IN_ALL)
     }
 
     /// Counts a failed login as `name`.
-    pub(crate) fn failed(&self, name: &str) {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        // Forget what is over, so the map holds at most the names tried in one window.
-        f.by_name
-            .retain(|_, (_, since)| now - *since < FAILURE_WINDOW);
-        let entry = f.by_name.entry(name.to_lowercase()).or_insert((0, now));
-        entry.0 += 1;
-        f.all.0 += 1;
-        f.all.1.get_or_insert(now);
+    pub(crate) async fn failed(&self, name: &str) -> Result<(), Error> {
+        self.db
+            .login_failed(&key(name), self.now_ms, self.since())
+            .await
     }
 
     /// Forgets `name`'s failures after it logged in.
-    pub(crate) fn succeeded(&self, name: &str) {
-        let mut f = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        f.by_name.remove(&name.to_lowercase());
+    pub(crate) async fn succeeded(&self, name: &str) -> Result<(), Error> {
+        self.db.login_succeeded(&key(name)).await
     }
+}
+
+/// The key a name's failures are counted under: names are told apart without case, and never
+/// collide with the count of all names (`all`).
+fn key(name: &str) -> String {
+    format!("name:{}", name.to_lowercase())
 }

@@ -9,4 +9,4 @@ pub(crate) mod bookings;
 pub(crate) mod conversation;
 pub(crate) mod input;
 
-pub(crate) use auth::{Actor, LoginGuard};
+pub(crate) use auth::{Actor, Logins};

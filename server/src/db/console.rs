@@ -132,6 +132,18 @@ pub(crate) trait ConsoleStore: Send + Sync + 'static {
     /// Guest messages and handoffs opened per day since `from_ms`, the days with any.
     async fn per_day(&self, from_ms: i64) -> Result<Vec<DayCounts>, Error>;
 
+    /// The failed logins since `since_ms`: of `name` (its key, `name:` and the name
+    /// lower-cased) and of all names together.
+    async fn login_failures(&self, name_key: &str, since_ms: i64) -> Result<(i64, i64), Error>;
+
+    /// Counts a failed login as `name_key` at `now_ms`, and one for all names; a count whose
+    /// window began at or before `since_ms` starts again, and names with none since are
+    /// forgotten.
+    async fn login_failed(&self, name_key: &str, now_ms: i64, since_ms: i64) -> Result<(), Error>;
+
+    /// Forgets the failed logins of `name_key`.
+    async fn login_succeeded(&self, name_key: &str) -> Result<(), Error>;
+
     /// Deletes what guests wrote before `before_ms` (`MESSAGE_RETENTION_DAYS`); how many
     /// messages. Conversations' checkpoints and bookings are not touched.
     async fn forget_messages(&self, before_ms: i64) -> Result<usize, Error>;

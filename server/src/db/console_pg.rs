@@ -27,6 +27,14 @@ const MESSAGES_PER_DAY: &str = "SELECT at_ms / $2, COUNT(*) FROM sv_messages
 const HANDOFFS_PER_DAY: &str = "SELECT opened_ms / $2, COUNT(*) FROM sv_handoffs
     WHERE opened_ms >= $1 GROUP BY 1";
 const FORGET_MESSAGES: &str = "DELETE FROM sv_messages WHERE at_ms < $1";
+const LOGIN_FAILURES: &str = "SELECT key, count FROM sv_login_failures
+    WHERE key IN ($1, 'all') AND since_ms > $2";
+const FORGET_LOGIN_FAILURES: &str = "DELETE FROM sv_login_failures WHERE since_ms <= $1";
+/// Both counts in one statement, so replicas counting at once never lose one.
+const LOGIN_FAILED: &str = "INSERT INTO sv_login_failures (key, count, since_ms)
+    VALUES ($1, 1, $2), ('all', 1, $2)
+    ON CONFLICT (key) DO UPDATE SET count = sv_login_failures.count + 1";
+const LOGIN_SUCCEEDED: &str = "DELETE FROM sv_login_failures WHERE key = $1";
 
 /// The conversations query (`console::conversations_sql`) in Postgres's dialect: typed
 /// parameters, and `ILIKE` for Postgres's case-sensitive `LIKE`.
@@ -55,6 +63,10 @@ const FIXED: &[&str] = &[
     MESSAGES_PER_DAY,
     HANDOFFS_PER_DAY,
     FORGET_MESSAGES,
+    LOGIN_FAILURES,
+    FORGET_LOGIN_FAILURES,
+    LOGIN_FAILED,
+    LOGIN_SUCCEEDED,
 ];
 
 #[async_trait]
@@ -214,5 +226,49 @@ impl ConsoleStore for PgQueue {
             .await
             .map_err(|e| self.fail(what, e))?;
         Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+    }
+
+    async fn login_failures(&self, name_key: &str, since_ms: i64) -> Result<(i64, i64), Error> {
+        let what = "read failed logins";
+        let client = self.client(what).await?;
+        let rows = client
+            .query(LOGIN_FAILURES, &[&name_key, &since_ms])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        let mut counts = (0, 0);
+        for row in rows {
+            let key: String = row.try_get(0).map_err(|e| self.fail(what, e))?;
+            let count: i64 = row.try_get(1).map_err(|e| self.fail(what, e))?;
+            if key == "all" {
+                counts.1 = count;
+            } else {
+                counts.0 = count;
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn login_failed(&self, name_key: &str, now_ms: i64, since_ms: i64) -> Result<(), Error> {
+        let what = "count a failed login";
+        let client = self.client(what).await?;
+        client
+            .execute(FORGET_LOGIN_FAILURES, &[&since_ms])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        client
+            .execute(LOGIN_FAILED, &[&name_key, &now_ms])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(())
+    }
+
+    async fn login_succeeded(&self, name_key: &str) -> Result<(), Error> {
+        let what = "forget failed logins";
+        let client = self.client(what).await?;
+        client
+            .execute(LOGIN_SUCCEEDED, &[&name_key])
+            .await
+            .map_err(|e| self.fail(what, e))?;
+        Ok(())
     }
 }

@@ -174,4 +174,60 @@ impl ConsoleStore for Db {
         })
         .await
     }
+
+    async fn login_failures(&self, name_key: &str, since_ms: i64) -> Result<(i64, i64), Error> {
+        let name_key = name_key.to_owned();
+        self.call("read failed logins", move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT key, count FROM sv_login_failures
+                 WHERE key IN (?1, 'all') AND since_ms > ?2",
+            )?;
+            let rows = stmt.query_map(params![name_key, since_ms], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            let mut counts = (0, 0);
+            for row in rows {
+                let (key, count) = row?;
+                if key == "all" {
+                    counts.1 = count;
+                } else {
+                    counts.0 = count;
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn login_failed(&self, name_key: &str, now_ms: i64, since_ms: i64) -> Result<(), Error> {
+        let name_key = name_key.to_owned();
+        self.call("count a failed login", move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "DELETE FROM sv_login_failures WHERE since_ms <= ?1",
+                params![since_ms],
+            )?;
+            let mut count = tx.prepare_cached(
+                "INSERT INTO sv_login_failures (key, count, since_ms) VALUES (?1, 1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET count = count + 1",
+            )?;
+            count.execute(params![name_key, now_ms])?;
+            count.execute(params!["all", now_ms])?;
+            drop(count);
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn login_succeeded(&self, name_key: &str) -> Result<(), Error> {
+        let name_key = name_key.to_owned();
+        self.call("forget failed logins", move |c| {
+            c.execute(
+                "DELETE FROM sv_login_failures WHERE key = ?1",
+                params![name_key],
+            )
+            .map(drop)
+        })
+        .await
+    }
 }

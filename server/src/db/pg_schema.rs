@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     V6_HANDOFFS,
     V7_JOBS,
     V8_CONSOLE,
+    V9_LOGIN_FAILURES,
 ];
 
 /// The lock replicas migrating at once take turns on (distinct from the checkpointer's and the
@@ -223,6 +224,15 @@ CREATE TABLE IF NOT EXISTS sv_messages (
 );
 CREATE INDEX IF NOT EXISTS sv_messages_guest ON sv_messages (channel, user_id, at_ms);
 CREATE INDEX IF NOT EXISTS sv_messages_at ON sv_messages (at_ms);
+";
+
+/// Version 9: failed staff logins, shared by the replicas (see SQLite's version 8).
+const V9_LOGIN_FAILURES: &str = "
+CREATE TABLE IF NOT EXISTS sv_login_failures (
+    key TEXT PRIMARY KEY,
+    count BIGINT NOT NULL,
+    since_ms BIGINT NOT NULL
+);
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema` behind [`MIGRATION_LOCK`].

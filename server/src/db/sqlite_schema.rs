@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     V5_HANDOFFS,
     V6_JOBS,
     V7_CONSOLE,
+    V8_LOGIN_FAILURES,
 ];
 
 /// Version 1: the inbox, the outbox and the delivery failures.
@@ -193,6 +194,18 @@ CREATE TABLE sv_messages (
 );
 CREATE INDEX sv_messages_guest ON sv_messages (channel, user_id, at_ms);
 CREATE INDEX sv_messages_at ON sv_messages (at_ms);
+";
+
+/// Version 8: failed staff logins (`db::ConsoleStore::login_failed`), counted where every
+/// process on the database sees them: a row per name tried (`name:` and the name lower-cased)
+/// and one for all names together (`all`), each a count since the first failure of its
+/// window.
+const V8_LOGIN_FAILURES: &str = "
+CREATE TABLE sv_login_failures (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    since_ms INTEGER NOT NULL
+);
 ";
 
 /// The server's tables: [`MIGRATIONS`], recorded in `sv_schema`. The advisory lock is

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, OrInternal, RequestId, json_body};
 use super::shapes::Text;
-use crate::console::Actor;
 use crate::console::auth::{self, PASSWORD_CHARS, SESSION};
+use crate::console::{Actor, Logins};
 use crate::state::{App, now_ms};
 
 /// The session cookie's name.
@@ -90,7 +90,12 @@ pub(crate) async fn login(
     }
     let given: Credentials = json_body(&body?, r#"{"name": "...", "password": "..."}"#)?;
     let name = given.name.trim().to_owned();
-    if !app.logins.allows(&name) {
+    let logins = Logins::at(&*app.db, now_ms());
+    if !logins
+        .allow(&name)
+        .await
+        .or_internal(&request_id, "reading failed logins")?
+    {
         return Err(ApiError::TooManyRequests {
             retry_after: std::time::Duration::from_secs(15 * 60),
         });
@@ -114,11 +119,17 @@ pub(crate) async fn login(
     .await
     .or_internal(&request_id, "checking a password")?;
     if !matched {
-        app.logins.failed(&name);
+        logins
+            .failed(&name)
+            .await
+            .or_internal(&request_id, "counting a failed login")?;
         tracing::warn!(staff = %name.escape_debug(), "a staff login failed");
         return Err(ApiError::LoginFailed);
     }
-    app.logins.succeeded(&name);
+    logins
+        .succeeded(&name)
+        .await
+        .or_internal(&request_id, "forgetting failed logins")?;
     let (token, token_hash) = auth::new_token().or_internal(&request_id, "drawing a token")?;
     let now = now_ms();
     let expires = now + i64::try_from(SESSION.as_millis()).unwrap_or(i64::MAX);

@@ -2,9 +2,9 @@
 //! test) and one loopback fake of Meta's Graph API: a webhook delivered to both is answered
 //! once; one guest's messages spread over both are answered in order, one turn at a time;
 //! many guests are shared between them with every reply sent once; the rate limits are one
-//! budget for both; 200 guests racing for 3 suites book exactly 3. Replicas dying and the
-//! database restarting are in `replicas_faults.rs`. Skipped with a notice without the
-//! PostgreSQL binaries, unless `REQUIRE_PG_TESTS=1`.
+//! budget for both, and so are failed staff logins; 200 guests racing for 3 suites book
+//! exactly 3. Replicas dying and the database restarting are in `replicas_faults.rs`. Skipped
+//! with a notice without the PostgreSQL binaries, unless `REQUIRE_PG_TESTS=1`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -265,6 +265,37 @@ async fn rate_limits_are_shared_by_the_replicas() {
         + metric(&b, &["webhook_events", "outcome=\"rate_limited\""]).await;
     assert_eq!(limited, 3.0);
     assert_eq!(delivered_to(&fake, "eva").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_staff_logins_are_counted_across_the_replicas() {
+    let Some(Pair { a, b, .. }) = pair("shared_logins", &[]).await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let account = json!({"name": "Marta", "password": "front desk 2026"});
+    let made = http
+        .post(format!("{}/staff/api/staff", a.base))
+        .json(&account)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let login = |base: &str, password: &str| {
+        http.post(format!("{base}/staff/login"))
+            .header("origin", base)
+            .json(&json!({"name": "marta", "password": password}))
+            .send()
+    };
+    // Five wrong passwords, spread over both replicas (the name in another case counts too).
+    for n in 0..5 {
+        let base = if n % 2 == 0 { &a.base } else { &b.base };
+        assert_eq!(login(base, "wrong password").await.unwrap().status(), 401);
+    }
+    // Now neither replica checks even the right one until the quarter hour is over.
+    for base in [&a.base, &b.base] {
+        assert_eq!(login(base, "front desk 2026").await.unwrap().status(), 429);
+    }
 }
 
 /// POSTs a chat message to `base` as `user`; the reply text.
