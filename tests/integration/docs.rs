@@ -177,3 +177,18 @@ fn the_anchor_rule_matches_github() {
     .collect();
     assert_eq!(heads, expected);
 }
+
+#[test]
+fn the_readme_names_the_toolchain_the_workspace_needs() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .map(|v| v.trim_matches('"'))
+        .expect("the workspace's rust-version");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("{version} or newer")),
+        "README.md's set-up must name Rust {version}, the workspace's rust-version"
+    );
+}
