@@ -95,8 +95,11 @@ impl Clock {
                 // A time skipped by a daylight-saving jump exists an hour later.
                 for _ in 0..3 {
                     match Local.from_local_datetime(&probe) {
-                        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-                            return t.timestamp_millis();
+                        LocalResult::Single(t) => return t.timestamp_millis(),
+                        // Not necessarily in time order (chrono gives the standard-time one
+                        // first under some POSIX `TZ` rules), so the earlier is chosen here.
+                        LocalResult::Ambiguous(a, b) => {
+                            return a.timestamp_millis().min(b.timestamp_millis());
                         }
                         LocalResult::None => probe += chrono::Duration::minutes(30),
                     }

@@ -30,6 +30,7 @@ mod run_stores;
 mod sched;
 mod sched_replicas;
 mod sched_send;
+mod sched_zones;
 mod schema;
 mod sdk;
 mod staff_notify;
