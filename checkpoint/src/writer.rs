@@ -173,10 +173,10 @@ impl Drop for Writer {
         // Closing the channel ends the thread's loop once the queue is empty; joining lets the
         // connection close (and checkpoint the WAL) before the store is gone.
         drop(self.jobs.take());
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                tracing::error!("the SQLite checkpoint writer thread panicked");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the SQLite checkpoint writer thread panicked");
         }
     }
 }

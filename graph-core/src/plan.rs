@@ -177,13 +177,13 @@ pub(crate) fn compile<S: State>(graph: GraphDef<S>) -> Result<Plan<S>, BuildErro
         }
         // A breakpoint pauses a run between supersteps, and a subgraph's supersteps happen
         // inside one task of its parent: there is no point of the parent to pause at.
-        if let Some(child) = &def.subgraph {
-            if let Some(node) = child.outline().nodes.iter().find(|n| n.breakpoint) {
-                return Err(BuildError::SubgraphBreakpoint {
-                    subgraph: def.id.to_string(),
-                    node: node.id.to_string(),
-                });
-            }
+        if let Some(child) = &def.subgraph
+            && let Some(node) = child.outline().nodes.iter().find(|n| n.breakpoint)
+        {
+            return Err(BuildError::SubgraphBreakpoint {
+                subgraph: def.id.to_string(),
+                node: node.id.to_string(),
+            });
         }
     }
     let lookup = |node: &NodeId, context: &dyn Fn() -> String| -> Result<usize, BuildError> {

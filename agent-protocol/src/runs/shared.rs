@@ -65,7 +65,7 @@ impl Mirror {
                     }
                 }
                 ticks = ticks.wrapping_add(1);
-                if !cancel_seen && ticks % CANCEL_CHECK_EVERY == 0 {
+                if !cancel_seen && ticks.is_multiple_of(CANCEL_CHECK_EVERY) {
                     match store.cancel_requests(std::slice::from_ref(&run_id)).await {
                         Ok(requests) => {
                             if let Some((_, action)) = requests.first() {

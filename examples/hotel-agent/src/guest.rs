@@ -96,19 +96,19 @@ pub async fn remember(
     };
     let before = profile.clone();
     let (name, email) = introduced(message);
-    if let Some(email) = email {
-        if profile.email.as_deref() != Some(email.as_str()) {
-            if let Some(other) = linked_profile(store, &email, thread).await? {
-                profile.name = profile.name.or(other.name);
-                profile.language = profile.language.or(other.language);
-            }
-            let link = serde_json::json!({ "guest": thread });
-            store
-                .put(&[EMAILS], &email, link, None)
-                .await
-                .map_err(storage)?;
-            profile.email = Some(email);
+    if let Some(email) = email
+        && profile.email.as_deref() != Some(email.as_str())
+    {
+        if let Some(other) = linked_profile(store, &email, thread).await? {
+            profile.name = profile.name.or(other.name);
+            profile.language = profile.language.or(other.language);
         }
+        let link = serde_json::json!({ "guest": thread });
+        store
+            .put(&[EMAILS], &email, link, None)
+            .await
+            .map_err(storage)?;
+        profile.email = Some(email);
     }
     if name.is_some() {
         profile.name = name;

@@ -229,10 +229,10 @@ async fn ingest(s: Arc<Conversation>, ctx: Ctx) -> Result<ConversationUpdate, No
 /// profile keeps too.
 async fn respond(s: Arc<Conversation>, ctx: Ctx) -> Result<ConversationUpdate, NodeError> {
     let language = language(&s);
-    if let (Some(store), Some(profile)) = (ctx.store(), &s.guest) {
-        if profile.language != Some(language) {
-            guest::remember(store, ctx.thread().as_str(), "", language).await?;
-        }
+    if let (Some(store), Some(profile)) = (ctx.store(), &s.guest)
+        && profile.language != Some(language)
+    {
+        guest::remember(store, ctx.thread().as_str(), "", language).await?;
     }
     Ok(ConversationUpdate::default()
         .language(language)

@@ -252,13 +252,13 @@ impl<S: State> Run<S> {
         }
         // In a mutex only to be `Sync`, as the run must be: it is never locked, only owned.
         self.storing.push_back(std::sync::Mutex::new(put));
-        if self.storing.len() > MAX_STORING {
-            if let Some(oldest) = self.storing.pop_front() {
-                let oldest = oldest
-                    .into_inner()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                oldest.await.map_err(|e| self.storage(e))?;
-            }
+        if self.storing.len() > MAX_STORING
+            && let Some(oldest) = self.storing.pop_front()
+        {
+            let oldest = oldest
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            oldest.await.map_err(|e| self.storage(e))?;
         }
         Ok(())
     }

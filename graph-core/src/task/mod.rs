@@ -262,13 +262,12 @@ impl<S: State> TaskRun<'_, S> {
                 .send(shared.step, Some(&shared.node), task, kind)
                 .await;
         }
-        if save {
-            if let Err(error) = self
+        if save
+            && let Err(error) = self
                 .write_json(shared, WriteKind::Failure, 0, &failure)
                 .await
-            {
-                return self.fail(shared, error).await;
-            }
+        {
+            return self.fail(shared, error).await;
         }
         let ctx = Ctx::new(Arc::clone(shared), 1);
         let alive = ctx.clone();

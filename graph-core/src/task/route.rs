@@ -265,16 +265,16 @@ pub(crate) fn resolve<S: State>(
             let Some(&index) = graph.index.get(&node_name) else {
                 return Err((node_name.to_string(), "no such node".into()));
             };
-            if let Some(d) = declared {
-                if !d.contains(&Some(index)) {
-                    return Err((
-                        node_name.to_string(),
-                        format!(
-                            "it is not a declared target (declared: {})",
-                            declared_names(d)
-                        ),
-                    ));
-                }
+            if let Some(d) = declared
+                && !d.contains(&Some(index))
+            {
+                return Err((
+                    node_name.to_string(),
+                    format!(
+                        "it is not a declared target (declared: {})",
+                        declared_names(d)
+                    ),
+                ));
             }
             index
         }

@@ -360,10 +360,10 @@ pub(super) fn place(
             Found::One(_) | Found::Holiday(_) => {}
         }
     }
-    if let (Some(check_in), Some(check_out)) = (stay.check_in, stay.check_out) {
-        if check_out <= check_in {
-            stay.check_out = None;
-        }
+    if let (Some(check_in), Some(check_out)) = (stay.check_in, stay.check_out)
+        && check_out <= check_in
+    {
+        stay.check_out = None;
     }
     // A day alone before a written departure is in the departure's month or the one before:
     // "el 30 … el 2 de enero" is December 30, not November 30.
