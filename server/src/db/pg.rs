@@ -173,6 +173,9 @@ impl Queue for PgQueue {
             let tx = client.transaction().await?;
             let insert = tx.prepare_cached(sql::RECEIVE).await?;
             let guest = tx.prepare_cached(sql::ADD_GUEST).await?;
+            // What the guest wrote, for the staff console, stored with the message so neither
+            // is kept without the other.
+            let keep = tx.prepare_cached(sql::KEEP_MESSAGE).await?;
             let mut new = vec![false; messages.len()];
             let mut pending = false;
             // In one order whatever the delivery's: two replicas storing overlapping
@@ -202,6 +205,11 @@ impl Queue for PgQueue {
                     )
                     .await?
                     == 1;
+                if inserted {
+                    let shown = m.shown();
+                    tx.execute(&keep, &[&channel, &m.user, &now_ms, &shown])
+                        .await?;
+                }
                 if inserted && m.state == InboxState::Pending {
                     tx.execute(&guest, &[&channel, &m.user, &now_ms]).await?;
                     pending = true;

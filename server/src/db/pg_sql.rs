@@ -20,6 +20,10 @@ pub(super) const RECEIVE: &str =
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
     ON CONFLICT (channel, message_id) DO NOTHING";
 
+/// Keeps what guest (`$1` channel, `$2` user) wrote (`$4`) at `$3` ms, for the staff console.
+pub(super) const KEEP_MESSAGE: &str =
+    "INSERT INTO sv_messages (channel, user_id, at_ms, text) VALUES ($1, $2, $3, $4)";
+
 /// Records that guest (`$1` channel, `$2` user) has a message stored at `$3` ms. An update,
 /// not `DO NOTHING`: it locks the row until the storing transaction ends, so
 /// [`PRUNE_GUESTS`] either waits and then sees the guest recent, or deleted the row first
@@ -169,6 +173,7 @@ pub(super) const ALL: &[&str] = &[
     PING,
     STORED_ALREADY,
     RECEIVE,
+    KEEP_MESSAGE,
     ADD_GUEST,
     NOTIFY_INBOX,
     CLAIM_GUESTS,

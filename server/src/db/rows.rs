@@ -159,6 +159,16 @@ pub(crate) struct NewMessage {
     pub(crate) state: InboxState,
 }
 
+impl NewMessage {
+    /// What the staff console shows of it (`sv_messages`): its text, or its kind in brackets.
+    pub(crate) fn shown(&self) -> String {
+        match self.kind {
+            Kind::Text => self.text.clone(),
+            Kind::Unsupported => format!("[{}]", self.text),
+        }
+    }
+}
+
 /// A stored guest message waiting for its turn.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {

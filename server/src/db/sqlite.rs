@@ -130,6 +130,11 @@ impl Queue for Db {
                          sent_at_ms, received_at_ms, correlation, state)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
+                // What the guest wrote, for the staff console, stored with the message so
+                // neither is kept without the other.
+                let mut keep = tx.prepare_cached(
+                    "INSERT INTO sv_messages (channel, user_id, at_ms, text) VALUES (?1, ?2, ?3, ?4)",
+                )?;
                 for m in &messages {
                     let changed = insert.execute(params![
                         m.channel.as_str(),
@@ -142,6 +147,9 @@ impl Queue for Db {
                         m.correlation,
                         m.state,
                     ])?;
+                    if changed == 1 {
+                        keep.execute(params![m.channel.as_str(), m.user, now_ms, m.shown()])?;
+                    }
                     new.push(changed == 1);
                 }
             }

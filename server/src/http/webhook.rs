@@ -197,17 +197,6 @@ pub(crate) async fn receive(
             "guest message"
         );
         app.metrics.webhook(label, outcome, 1);
-        if new {
-            // For the staff console; a message it misses is still answered.
-            let text = match message.kind {
-                Kind::Text => message.text.clone(),
-                Kind::Unsupported => format!("[{}]", message.text),
-            };
-            let kept = app.db.guest_message(label, &message.user, &text, now).await;
-            if let Err(e) = kept {
-                tracing::error!(error = %e, "keeping a guest's message for the console");
-            }
-        }
         // One notice per guest, and never for a redelivery.
         if new && notify {
             let parts = split::split(SLOW_DOWN, channel.limit());
