@@ -114,11 +114,14 @@ fn start_cluster(name: &str, parent: &Path, durable: bool) -> Option<TestCluster
                  (no /usr/lib/postgresql/*/bin/initdb): `apt-get install -y postgresql`"
             );
         }
-        eprintln!(
-            "!!!!!!!! SKIPPED: the PostgreSQL tests (checkpoint-pg's, the crash test's) need \
-             PostgreSQL's server binaries \
-             (/usr/lib/postgresql/*/bin/initdb); `apt-get install -y postgresql`, or set \
-             TEST_DATABASE_URL. Set REQUIRE_PG_TESTS=1 to fail instead of skipping. !!!!!!!!"
+        // Straight to the process's stderr: libtest captures `eprintln!` of a passing test.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\n!!!!!!!! SKIPPED: the PostgreSQL tests (checkpoint-pg's, the bookings', the crash \
+              test's, the server's replicas) need PostgreSQL's server binaries \
+              (/usr/lib/postgresql/*/bin/initdb); `apt-get install -y \
+              postgresql`, or set TEST_DATABASE_URL. Set REQUIRE_PG_TESTS=1 to fail instead of \
+              skipping. !!!!!!!!\n",
         );
         return None;
     };

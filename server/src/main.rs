@@ -8,13 +8,21 @@ async fn main() -> ExitCode {
     let config = server::Config::from_args();
     server::init_logging(config.log_format);
     eprintln!("hotel agent server, effective configuration:\n{config}");
+    // Before starting, so a signal during the start is a graceful stop.
+    let signals = match server::Signals::listen() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("error: cannot listen for SIGINT and SIGTERM: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match server::Server::start(config).await {
         Ok(server) => {
             eprintln!(
                 "listening on http://{} (test page at /, health at /health/ready)",
                 server.local_addr()
             );
-            server.run_until_signal().await;
+            server.run_until(signals).await;
             ExitCode::SUCCESS
         }
         Err(e) => {

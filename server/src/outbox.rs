@@ -112,7 +112,7 @@ async fn send(app: &App, api: &SendApi, part: Outgoing) {
     let (outcome, stored) = match result {
         Ok(remote_id) => {
             tracing::info!(remote_id, "reply sent");
-            ("sent", app.db.sent(part.id, remote_id, now).await)
+            ("sent", record_sent(app, part.id, remote_id, now).await)
         }
         Err(e) if e.retry && part.attempts + 1 < MAX_ATTEMPTS => {
             let wait = backoff(app.config.outbox_retry(), part.attempts);
@@ -149,5 +149,27 @@ async fn send(app: &App, api: &SendApi, part: Outgoing) {
         .inc();
     if let Err(e) = stored {
         tracing::error!(error = %e, "recording a send");
+    }
+}
+
+/// How long recording a sent part is tried again through a database outage: well inside the
+/// shortest claim (20 s), so the part is not claimed and sent again meanwhile.
+const RECORD_SENT_FOR: Duration = Duration::from_secs(10);
+
+/// Records that part `id` went out. The guest has it now, so a database blip must not lose
+/// the record, or the part would be sent again once its claim lapsed: tried again with backoff
+/// for [`RECORD_SENT_FOR`] (past it, the part may go out twice: at least once).
+async fn record_sent(app: &App, id: i64, remote_id: String, now: i64) -> Result<(), crate::Error> {
+    let deadline = tokio::time::Instant::now() + RECORD_SENT_FOR;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        match app.db.sent(id, remote_id.clone(), now).await {
+            Err(e) if tokio::time::Instant::now() + wait < deadline => {
+                tracing::warn!(error = %e, ?wait, "recording a sent reply failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(2));
+            }
+            recorded => return recorded,
+        }
     }
 }

@@ -146,7 +146,9 @@ pub(crate) fn browser_available(test: &str) -> bool {
     if std::env::var("REQUIRE_BROWSER_TESTS").is_ok_and(|v| v == "1") {
         panic!("{message} (REQUIRE_BROWSER_TESTS=1 is set)");
     }
-    eprintln!("\n!!!!!!!! SKIPPED {test}: {message}\n");
+    // Straight to the process's stderr: libtest captures `eprintln!` of a passing test.
+    let notice = format!("\n!!!!!!!! SKIPPED {test}: {message}\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
     false
 }
 

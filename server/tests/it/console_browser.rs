@@ -38,17 +38,18 @@ async fn shot(browser: &Client, name: &str) -> PathBuf {
     path
 }
 
+/// Clicks `css` once it is shown. Found and clicked in one try, tried again while the page
+/// redraws it (a list replaced under the finger leaves a stale element).
 async fn click(browser: &Client, css: &str) {
-    let what = format!("{css} to be shown");
-    let element = wait_for(browser, &what, || async {
+    let what = format!("{css} to be shown and clicked");
+    wait_for(browser, &what, || async {
         let element = browser.find(Locator::Css(css)).await.ok()?;
-        element.is_displayed().await.ok()?.then_some(element)
+        if !element.is_displayed().await.ok()? {
+            return None;
+        }
+        element.click().await.ok()
     })
     .await;
-    element
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
 async fn type_into(browser: &Client, css: &str, text: &str) {

@@ -129,7 +129,9 @@ fn skip(test: &str, message: &str) -> bool {
     if std::env::var("REQUIRE_SDK_TESTS").is_ok_and(|v| v == "1") {
         panic!("{message} (REQUIRE_SDK_TESTS=1 is set)");
     }
-    eprintln!("\n!!!!!!!! SKIPPED sdk::{test}: {message}\n");
+    // Straight to the process's stderr: libtest captures `eprintln!` of a passing test.
+    let notice = format!("\n!!!!!!!! SKIPPED sdk::{test}: {message}\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), notice.as_bytes());
     false
 }
 
