@@ -208,8 +208,9 @@ impl<S: State> CompiledGraph<S> {
     }
 
     /// The graph in Graphviz DOT, with `executed` nodes (e.g. [`crate::RunOutput::executed`])
-    /// filled and the edges between them coloured. An executed subgraph node lights its
-    /// cluster's START and END (which of its nodes ran is the subgraph's own history).
+    /// filled and the edges between them coloured; `"__end__"` among them lights END too (a
+    /// run that finished). An executed subgraph node lights its cluster's START and END (which
+    /// of its nodes ran is the subgraph's own history).
     pub fn to_dot_highlighting(&self, executed: &[NodeId]) -> String {
         let drawing = Drawing::of(&self.plan);
         let lit = drawing.lit(executed);

@@ -106,7 +106,8 @@ pub struct Config {
     #[arg(long, env = "WHATSAPP_GRAPH_BASE_URL", default_value = "https://graph.facebook.com", value_parser = parse_base_url)]
     pub whatsapp_graph_base_url: String,
     /// The approved WhatsApp template a pre-arrival reminder is sent as outside the 24-hour
-    /// window (six body parameters, see the README); unset: such reminders are skipped.
+    /// window (six body parameters, see docs/server.md, "Proactive messages"); unset: such
+    /// reminders are skipped.
     #[arg(long, env = "WHATSAPP_REMINDER_TEMPLATE")]
     pub whatsapp_reminder_template: Option<String>,
     /// The approved WhatsApp template a message about a booking staff changed is sent as

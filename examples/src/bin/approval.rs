@@ -34,6 +34,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let done = graph.resume(&config, Resume::value(&answer)).await?;
     let mut executed = first.executed.clone();
     executed.extend(done.executed.iter().cloned());
+    if done.status == RunStatus::Done {
+        executed.push("__end__".into());
+    }
     for line in &done.state.log {
         println!("  {line}");
     }

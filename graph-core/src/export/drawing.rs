@@ -167,7 +167,8 @@ impl Drawing {
                 v.cluster.is_none()
                     && match v.kind {
                         NodeKind::Start => !executed.is_empty(),
-                        NodeKind::End => false,
+                        // A finished run lists END ("__end__", as LangGraph names it).
+                        NodeKind::End => ran("__end__"),
                         NodeKind::Node | NodeKind::Push => ran(&v.name),
                     }
             })

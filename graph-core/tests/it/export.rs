@@ -42,6 +42,18 @@ fn dot_can_highlight_an_executed_path() {
 }
 
 #[test]
+fn a_finished_run_lights_end_too() {
+    let lit = |executed: &[&str]| {
+        let executed: Vec<graph_core::NodeId> = executed.iter().map(|n| (*n).into()).collect();
+        sample()
+            .to_dot_highlighting(&executed)
+            .contains(r##"label="end" shape=doublecircle style=filled fillcolor="#9ae6b4""##)
+    };
+    assert!(!lit(&["classify", "book", "merge"]));
+    assert!(lit(&["classify", "book", "merge", "__end__"]));
+}
+
+#[test]
 fn mermaid_matches_langgraphs_shape() {
     insta::assert_snapshot!(sample().to_mermaid());
 }
