@@ -541,6 +541,12 @@ function renderGraph() {
   }
   root.append(nodeLayer);
   el.graph.append(root);
+  // The graph is wider than its panel: bring the last run's nodes into view (centred).
+  const hotX = [...hotNodes].filter((id) => pos.has(id)).map((id) => P(id).x);
+  if (hotX.length) {
+    const middle = (Math.min(...hotX) + Math.max(...hotX)) / 2;
+    el.graph.scrollLeft = Math.max(0, middle - el.graph.clientWidth / 2);
+  }
 }
 
 /** With a token set, plain links would get a 401: fetch with auth and open the text. */
