@@ -5,6 +5,7 @@
 //! ```text
 //! ingest → understand → decide ─┬─ greet / goodbye / refuse / recover / help
 //!   │                           ├─ answer · answer_and_collect (→ quote)   catalog facts only
+//!   │                           ├─ compare      one stay priced at several hotels or rooms
 //!   │                           ├─ collect_slots (→ quote) · clarify       the request
 //!   │                           ├─ lookup · reschedule · cancel · underway existing bookings
 //!   │                           ├─ confirm ─┬─ create_booking → booked     only a clear yes
