@@ -36,6 +36,7 @@ import json  # noqa: E402
 import operator  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import sqlite3  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -286,6 +287,25 @@ async def asaver(dbs, path=None):
         yield s
 
 
+def commits_per_call(s, call, calls=20):
+    """SQLite commits per call of `call`, counted untimed after a measurement: each COMMIT the
+    saver's connection runs (from any thread: the default durability writes in the
+    background, and a call returns only once its writes are done)."""
+    seen = [0]
+
+    def trace(statement):
+        if statement.lstrip().upper().startswith("COMMIT"):
+            seen[0] += 1
+
+    s.conn.set_trace_callback(trace)
+    try:
+        for k in range(calls):
+            call(k)
+    finally:
+        s.conn.set_trace_callback(None)
+    return seen[0] / calls
+
+
 def kwargs_of(config):
     return {"durability": DURABILITY[config]} if config in DURABILITY else {}
 
@@ -343,6 +363,11 @@ def run_invocations(workload, config, dbs, builder, check, steps, unit):
 
             samples = measure(op)
             note = config_note(config, s)
+            if isinstance(s, SqliteSaver):
+                per_call = commits_per_call(
+                    s, lambda k: graph.invoke({}, thread(f"{workload}-commits-{k}"), **kwargs)
+                )
+                note += f"; {per_call:.2f} commits per invocation"
     return report(workload, config, unit, samples, steps, note)
 
 
@@ -414,6 +439,10 @@ def run_w2(config, dbs):
 
         samples = measure(op)
         note = config_note(config, s)
+        per_thread = commits_per_call(
+            s, lambda k: graph.invoke({}, thread(f"w2-commits-{k}"), **kwargs), calls=5
+        )
+        note += f"; {per_thread:.0f} commits per thread"
     r = report("W2", config, "steps/s", samples, 1)
     r["throughput"] *= 5000
     r["per_step_us"] = 1e6 / r["throughput"]
@@ -581,6 +610,8 @@ def run_one(workload, config, dbs):
 
 
 def child(workload, config):
+    # A terminated child still removes its temporary directory (see the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     dbs = Dbs()
     try:
         reports = run_one(workload, config, dbs)
