@@ -7,9 +7,11 @@ Usage: python workloads.py [--only W1,W3] [--skip W3] [--config sqlite] [--json]
 
 Prints a table like `cargo run --release -p benches --bin workloads`, or with --json one JSON
 object per line with the same fields (workload, config, unit, throughput, per_step_us, p50_us,
-p99_us, peak_rss_kb, bytes_per_step, machine, note) plus mean_us and load_avg. Every
-workload/configuration runs in a child process of its own, so peak_rss_kb (the child's VmHWM)
-belongs to that workload alone. W3 takes about half a minute; `--skip W3` leaves it out.
+p99_us, peak_rss_kb, bytes_per_step, machine, note) plus mean_us, load_avg (at the end of the
+workload) and, for SQLite configurations, disk_commits_per_s (single-row commits per second on
+the same disk just before the workload). Every workload/configuration runs in a child process
+of its own, so peak_rss_kb (the child's VmHWM) belongs to that workload alone. W3 takes about
+half a minute on a quiet machine; `--skip W3` leaves it out.
 
 Configurations: `none` (no checkpointer), `memory` (InMemorySaver), `sqlite` (SqliteSaver,
 LangGraph's default durability, "async"), `sqlite-sync` (SqliteSaver, durability="sync") and
@@ -379,6 +381,22 @@ def check_w5(out):
     assert len(out["log"]) == 100 and out["value"] == "100 results", out
 
 
+def disk_probe(dbs, seconds=0.5):
+    """Single-row commits per second on a fresh file for `seconds`, run just before a SQLite
+    workload and reported with it (disk_commits_per_s): on a shared machine the fsync rate
+    varies more than anything LangGraph does."""
+    conn = sqlite3.connect(dbs.fresh(), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    n, start = 0, perf_counter()
+    while perf_counter() - start < seconds:
+        conn.execute("INSERT INTO t VALUES (?)", (n,))
+        n += 1
+    rate = n / (perf_counter() - start)
+    conn.close()
+    return rate
+
+
 def raw_commits(dbs):
     """Single-row autocommit INSERTs on a fresh file with SqliteSaver's settings (WAL, the
     default synchronous): the fsync ceiling of the disk, as the Rust binary's `disk` row."""
@@ -614,6 +632,7 @@ def child(workload, config):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     dbs = Dbs()
     try:
+        disk = disk_probe(dbs) if "sqlite" in config else None
         reports = run_one(workload, config, dbs)
     finally:
         shutil.rmtree(dbs.dir, ignore_errors=True)
@@ -622,6 +641,8 @@ def child(workload, config):
         r["peak_rss_kb"] = peak
         r["machine"] = machine()
         r["load_avg"] = [round(x, 2) for x in os.getloadavg()]
+        if disk is not None:
+            r["disk_commits_per_s"] = round(disk)
         if r.get("bytes_per_step") is None:
             r.pop("bytes_per_step", None)
         print(json.dumps(r, ensure_ascii=False), flush=True)
