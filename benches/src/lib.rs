@@ -151,7 +151,10 @@ pub fn w1() -> CompiledGraph<Bench> {
 }
 
 /// W2/W3/W4-history: router ⇄ worker until `count` reaches `supersteps` (router and worker
-/// each take one superstep; the worker appends a short message).
+/// each take one superstep; the worker appends a short message). The router routes on the
+/// count after its own step, so a thread runs `supersteps + 1` supersteps when `supersteps` is
+/// even (51 for W2); reports count `supersteps` per thread, as LangGraph's script
+/// (`benches/langgraph/`) does on the same graph, so the two stay comparable.
 pub fn looping(supersteps: u64) -> CompiledGraph<Bench> {
     let mut g = StateGraph::<Bench>::new();
     g.add_node("router", |_s: Arc<Bench>, _c: Ctx| async {

@@ -108,6 +108,18 @@ fn every_relative_link_in_the_docs_resolves() {
     assert!(broken.is_empty(), "broken links: {broken:#?}");
 }
 
+/// Whether a backticked span names a directory of the repository: a path ending in `/` with a
+/// `/` before that (`server/tests/sdk/`; a bare `tuning/` is too vague to check).
+fn looks_like_a_directory(span: &str) -> bool {
+    span.len() > 1
+        && span.ends_with('/')
+        && span[..span.len() - 1].contains('/')
+        && !span.starts_with('/')
+        && span
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-'))
+}
+
 /// Whether a backticked span names a file of the repository: a path with a `/` and one of the
 /// extensions the repository's files have.
 fn looks_like_a_path(span: &str) -> bool {
@@ -135,13 +147,31 @@ fn every_path_the_guides_name_exists() {
         &mut all,
     );
     let known: Vec<String> = all.iter().map(|p| format!("/{}", shown(p))).collect();
+    // Every directory that holds one of those files, as `/dir/`.
+    let directories: BTreeSet<String> = all
+        .iter()
+        .flat_map(|p| p.ancestors().skip(1).map(|d| format!("/{}/", shown(d))))
+        .collect();
     let mut missing = Vec::new();
     for guide in guides() {
         let text = std::fs::read_to_string(&guide).unwrap_or_default();
         for line in prose(&text) {
             for (i, span) in line.split('`').enumerate() {
                 // Odd pieces are inside backticks.
-                if i % 2 == 0 || !looks_like_a_path(span) {
+                if i % 2 == 0 {
+                    continue;
+                }
+                if looks_like_a_directory(span) {
+                    let suffix = format!("/{span}");
+                    let exists = root().join(span).is_dir()
+                        || guide.parent().is_some_and(|d| d.join(span).is_dir())
+                        || directories.iter().any(|d| d.ends_with(&suffix));
+                    if !exists {
+                        missing.push(format!("{}: `{span}`", shown(&guide)));
+                    }
+                    continue;
+                }
+                if !looks_like_a_path(span) {
                     continue;
                 }
                 let name = span.trim_start_matches("./");
