@@ -134,6 +134,11 @@ async fn send(app: &App, api: &SendApi, part: Outgoing) {
                 attempts = part.attempts + 1,
                 "reply dropped"
             );
+            // A scheduled message (its correlation is its job's key) did not go out after all.
+            let jobs = &app.agent.scheduler().jobs;
+            if let Err(failed) = jobs.undelivered(&part.correlation, &e.reason).await {
+                tracing::error!(error = %failed, "recording a job's message as undelivered");
+            }
             (
                 "dropped",
                 app.db.send_failed(part.id, e.reason, None, now).await,

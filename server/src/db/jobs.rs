@@ -23,7 +23,8 @@ pub(crate) enum JobState {
     Done,
     /// Decided against, with the reason in `detail` (cancelled, opted out, outside a window…).
     Skipped,
-    /// Gave up after its attempts, with the last error.
+    /// Gave up after its attempts, with the last error; or ran, but the outbox dropped its
+    /// message, with the outbox's reason.
     Failed,
 }
 
@@ -133,6 +134,11 @@ pub(crate) trait Jobs: Send + Sync + 'static {
 
     /// Deletes finished jobs older than `before_ms`; how many.
     async fn prune(&self, before_ms: i64) -> Result<usize, Error>;
+
+    /// Records that the message of job `key`, done, never reached the guest: the outbox
+    /// dropped it for `reason`. The job is then failed, with the reason; a key that names no
+    /// done job (a guest's reply's correlation id) changes nothing.
+    async fn undelivered(&self, key: &str, reason: &str) -> Result<(), Error>;
 }
 
 /// The columns a finish writes, from an [`Outcome`] (after the opt-out check).

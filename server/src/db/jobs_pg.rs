@@ -189,4 +189,15 @@ impl Jobs for PgJobs {
             .await
             .map(|n| n as usize)
     }
+
+    async fn undelivered(&self, key: &str, reason: &str) -> Result<(), Error> {
+        let reason = format!("the outbox dropped its message: {reason}");
+        self.execute(
+            "record an undelivered job",
+            sql::UNDELIVERED,
+            &[&key, &reason],
+        )
+        .await
+        .map(drop)
+    }
 }

@@ -45,7 +45,19 @@ pub(super) const LAST_HEARD: &str =
 /// Forgets jobs finished before `$1` ms.
 pub(super) const PRUNE: &str = "DELETE FROM sv_jobs WHERE state != 'pending' AND done_ms < $1";
 
+/// Fails done job `$1`, whose message the outbox dropped for `$2`.
+pub(super) const UNDELIVERED: &str =
+    "UPDATE sv_jobs SET state = 'failed', last_error = $2 WHERE key = $1 AND state = 'done'";
+
 /// Every statement above.
 pub(super) const ALL: &[&str] = &[
-    SCHEDULE, CLAIM_DUE, FINISH, OPTED_OUT, OPT_OUT, OPT_IN, LAST_HEARD, PRUNE,
+    SCHEDULE,
+    CLAIM_DUE,
+    FINISH,
+    OPTED_OUT,
+    OPT_OUT,
+    OPT_IN,
+    LAST_HEARD,
+    PRUNE,
+    UNDELIVERED,
 ];

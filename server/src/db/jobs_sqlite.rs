@@ -210,4 +210,25 @@ impl Jobs for SqliteJobs {
             })
             .await
     }
+
+    async fn undelivered(&self, key: &str, reason: &str) -> Result<(), Error> {
+        let (key, reason) = (
+            key.to_owned(),
+            format!("the outbox dropped its message: {reason}"),
+        );
+        self.db
+            .call("record an undelivered job", move |c| {
+                c.execute(
+                    "UPDATE sv_jobs SET state = ?3, last_error = ?2 WHERE key = ?1 AND state = ?4",
+                    params![
+                        key,
+                        reason,
+                        JobState::Failed.as_str(),
+                        JobState::Done.as_str()
+                    ],
+                )
+                .map(drop)
+            })
+            .await
+    }
 }

@@ -90,7 +90,7 @@ async fn outside_the_window_without_a_template_or_on_instagram_the_reminder_is_s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_failed() {
+async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_its_job_is_failed() {
     let world = World::new("sched-failing", &["--outbox-retry-ms", "2"]).await;
     let reference = world.book(("instagram", "finn"), (24, 26), false).await;
     world.fake.fail_always(Some(Failure::server_error()));
@@ -109,6 +109,19 @@ async fn a_reminder_whose_sends_fail_is_retried_with_backoff_then_recorded_as_fa
     .await;
     assert_eq!((state.as_str(), attempts), ("dropped", 12));
     assert!(error.contains("HTTP 500"), "{error}");
+    // The job no longer says it was done: its message never reached the guest.
+    let (job_state, job_error): (String, String) = db
+        .query_row(
+            "SELECT state, last_error FROM sv_jobs WHERE key = ?1",
+            [&key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(job_state, "failed");
+    assert!(
+        job_error.contains("the outbox dropped its message") && job_error.contains("HTTP 500"),
+        "{job_error}"
+    );
     let tries: Vec<_> = world
         .fake
         .received()
