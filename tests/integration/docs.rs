@@ -108,6 +108,11 @@ fn every_relative_link_in_the_docs_resolves() {
     assert!(broken.is_empty(), "broken links: {broken:#?}");
 }
 
+/// The extensions of the files a guide may name.
+const EXTENSIONS: [&str; 12] = [
+    ".rs", ".md", ".toml", ".sql", ".sh", ".tsv", ".json", ".html", ".js", ".css", ".py", ".yaml",
+];
+
 /// Whether a backticked span names a directory of the repository: a path ending in `/` with a
 /// `/` before that (`server/tests/sdk/`; a bare `tuning/` is too vague to check).
 fn looks_like_a_directory(span: &str) -> bool {
@@ -123,10 +128,6 @@ fn looks_like_a_directory(span: &str) -> bool {
 /// Whether a backticked span names a file of the repository: a path with a `/` and one of the
 /// extensions the repository's files have.
 fn looks_like_a_path(span: &str) -> bool {
-    const EXTENSIONS: [&str; 12] = [
-        ".rs", ".md", ".toml", ".sql", ".sh", ".tsv", ".json", ".html", ".js", ".css", ".py",
-        ".yaml",
-    ];
     span.contains('/')
         && !span.contains("://")
         && span
@@ -138,14 +139,7 @@ fn looks_like_a_path(span: &str) -> bool {
 #[test]
 fn every_path_the_guides_name_exists() {
     let mut all = Vec::new();
-    files(
-        &root(),
-        &[
-            ".rs", ".md", ".toml", ".sql", ".sh", ".tsv", ".json", ".html", ".js", ".css", ".py",
-            ".yaml",
-        ],
-        &mut all,
-    );
+    files(&root(), &EXTENSIONS, &mut all);
     let known: Vec<String> = all.iter().map(|p| format!("/{}", shown(p))).collect();
     // Every directory that holds one of those files, as `/dir/`.
     let directories: BTreeSet<String> = all

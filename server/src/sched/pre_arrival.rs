@@ -83,14 +83,25 @@ pub(crate) async fn plan(
     else {
         return Ok(());
     };
-    let Some(due_ms) = due(scheduler, booking.quote.check_in) else {
+    let stay = (reference, booking.quote.check_in);
+    schedule(scheduler, (channel, user), stay, language).await
+}
+
+/// Schedules the reminder of the stay of booking `reference` arriving `check_in`, unless
+/// check-in is today or past.
+async fn schedule(
+    scheduler: &Scheduler,
+    guest: (&str, &str),
+    (reference, check_in): (&str, NaiveDate),
+    language: Language,
+) -> Result<(), Error> {
+    let Some(due_ms) = due(scheduler, check_in) else {
         return Ok(());
     };
     // Already past: due now.
     let due_ms = due_ms.max(scheduler.clock.now_ms());
-    let stay = (reference, booking.quote.check_in);
     scheduler
-        .schedule(job((channel, user), stay, language, due_ms)?)
+        .schedule(job(guest, (reference, check_in), language, due_ms)?)
         .await
 }
 
@@ -151,15 +162,8 @@ pub(crate) async fn run(
         // Whoever moved it planned the new dates' reminder; planning it again is harmless
         // and covers a move that did not.
         let guest = (guest.channel.as_str(), guest.user.as_str());
-        let store = &*app.agent.store;
-        plan(
-            store,
-            scheduler,
-            guest,
-            &payload.reference,
-            payload.language,
-        )
-        .await?;
+        let stay = (payload.reference.as_str(), now_in);
+        schedule(scheduler, guest, stay, payload.language).await?;
         return skip(&format!(
             "the stay moved to {now_in}; the new dates have a reminder of their own"
         ));
